@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import ProductCategory, VerificationStatus
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=160)
+    slug = models.SlugField(max_length=80, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("about"), blank=True)
+    industry = models.ForeignKey(
+        ProductCategory, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("industry")
+    )
+    country = models.CharField(_("country"), max_length=8, blank=True)
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandMembership(models.Model):
+    """A user's seat in a brand. A user belongs to at most one brand."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        VIEWER = "viewer", _("Viewer")
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_membership")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["brand", "role", "user__email"]
+        verbose_name = _("brand member")
+        verbose_name_plural = _("brand members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.brand} ({self.role})"
+
+    @property
+    def can_edit_orders(self) -> bool:
+        return self.role in (self.Role.OWNER, self.Role.MANAGER)
+
+    @property
+    def can_manage_members(self) -> bool:
+        return self.role == self.Role.OWNER

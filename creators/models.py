@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import ContentFormat, Label, VerificationStatus
+
+
+class Platform(models.TextChoices):
+    DOUYIN = "douyin", "Douyin"
+    TIKTOK = "tiktok", "TikTok"
+    KUAISHOU = "kuaishou", "Kuaishou"
+    XIAOHONGSHU = "xiaohongshu", "Xiaohongshu"
+    BILIBILI = "bilibili", "Bilibili"
+    INSTAGRAM = "instagram", "Instagram"
+    YOUTUBE = "youtube", "YouTube"
+    TWITCH = "twitch", "Twitch"
+
+
+class Creator(models.Model):
+    """A creator's profile: what they make, who watches, how they perform and what they charge.
+
+    ``user`` is empty for profiles imported in bulk that nobody has claimed yet. Audience
+    distributions are dicts of shares that each sum to 1 (marketplace.audience validates them).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="creator"
+    )
+    handle = models.SlugField(_("handle"), max_length=64, unique=True)
+    display_name = models.CharField(_("display name"), max_length=120)
+    bio = models.TextField(_("bio"), blank=True)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.DOUYIN)
+    country = models.CharField(_("country"), max_length=8, blank=True)
+    content_sample = models.TextField(
+        _("recent content"), blank=True, help_text=_("Recent video titles and hashtags, one per line.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    max_concurrent = models.PositiveSmallIntegerField(_("maximum concurrent collaborations"), default=3)
+    # Audience
+    audience_age = models.JSONField(_("audience by age"), default=dict, blank=True)
+    audience_gender = models.JSONField(_("audience by gender"), default=dict, blank=True)
+    audience_region = models.JSONField(_("audience by region"), default=dict, blank=True)
+    # Metrics (refreshed from the platform or entered; rates are fractions in [0, 1])
+    followers = models.BigIntegerField(_("followers"), default=0)
+    median_views_30d = models.BigIntegerField(_("median views per video, 30 days"), default=0)
+    median_views_90d = models.BigIntegerField(_("median views per video, 90 days"), default=0)
+    engagement_rate = models.FloatField(_("engagement rate"), default=0.0)
+    completion_rate = models.FloatField(_("completion rate"), default=0.0)
+    hit_video_share = models.FloatField(_("hit-video share"), default=0.0)
+    follower_growth_30d = models.FloatField(_("follower growth, 30 days"), default=0.0)
+    fulfilment_rate = models.FloatField(_("fulfilment rate"), null=True, blank=True)
+    avg_rating = models.FloatField(_("average brand rating"), null=True, blank=True)
+    completed_orders = models.PositiveIntegerField(_("completed orders"), default=0)
+    labels = models.ManyToManyField(Label, through="CreatorLabel", related_name="creators")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-followers", "id"]
+        verbose_name = _("creator")
+        verbose_name_plural = _("creators")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(followers__gte=0), name="creator_followers_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(engagement_rate__gte=0, engagement_rate__lte=1), name="creator_engagement_0_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completion_rate__gte=0, completion_rate__lte=1), name="creator_completion_0_1"
+            ),
+            models.CheckConstraint(condition=models.Q(max_concurrent__gte=1), name="creator_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} (@{self.handle})"
+
+
+class CreatorLabel(models.Model):
+    """A content label a creator is known for, weighted in (0, 1]."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="label_links")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "label"], name="creator_label_unique"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0, weight__lte=1), name="creator_label_weight_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} → {self.label_id} ({self.weight:.2f})"
+
+
+class RatePrice(models.Model):
+    """One rate-card price for one format, in force from the first day of ``effective_from``'s month.
+
+    Rows are never edited: a price change adds a row effective from the next month (Xingtu's
+    rule), so quotes in flight keep the price they were made at.
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="rate_prices")
+    format = models.CharField(_("format"), max_length=16, choices=ContentFormat.choices)
+    amount = models.BigIntegerField(_("price (minor units)"))
+    currency = models.CharField(max_length=3)
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["creator", "format", "-effective_from"]
+        verbose_name = _("rate-card price")
+        verbose_name_plural = _("rate-card prices")
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "format", "effective_from"], name="rate_one_per_month"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="rate_amount_positive"),
+            models.CheckConstraint(condition=models.Q(effective_from__day=1), name="rate_starts_on_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.format} {self.amount} {self.currency} from {self.effective_from}"
+
+
+class BlackoutPeriod(models.Model):
+    """Dates a creator cannot take work (inclusive)."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="blackouts")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="blackout_ordered")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.starts_on}–{self.ends_on}"

@@ -1,0 +1,162 @@
+"""Shared primitives with no domain logic: domain errors, money, the transition helper, audit."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+# ------------------------------------------------------------------ errors
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request. Maps to a 4xx, never a 500."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+    def as_dict(self) -> dict:
+        body: dict[str, Any] = {"code": self.code, "detail": self.detail, "errors": {}}
+        if self.field:
+            body["errors"] = {self.field: [self.detail]}
+        return body
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+
+
+class NotAllowed(DomainError):
+    code = "not_allowed"
+    status = 403
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+
+
+class InsufficientFunds(DomainError):
+    code = "insufficient_funds"
+    status = 409
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+
+
+# ------------------------------------------------------------------- money
+
+
+def format_money(amount: int | None, currency: str) -> str:
+    """Integer minor units → "CNY 1,234.50". All supported currencies have two decimals."""
+    if amount is None:
+        return "—"
+    sign = "-" if amount < 0 else ""
+    whole, cents = divmod(abs(int(amount)), 100)
+    return f"{sign}{currency} {whole:,}.{cents:02d}"
+
+
+def parse_money(text: str) -> int:
+    """A decimal string with at most two decimals → integer minor units; ValueError otherwise.
+
+    Parses the digits as text, so no float or binary rounding is ever involved.
+    """
+    value = text.strip()
+    if not value or value.count(".") > 1 or value.startswith(("+", "-")):
+        raise ValueError(_("Enter an amount like 1200 or 1200.50."))
+    whole, _sep, frac = value.partition(".")
+    if not whole.isdigit() and not (whole == "" and frac):
+        raise ValueError(_("Enter an amount like 1200 or 1200.50."))
+    if frac and (not frac.isdigit() or len(frac) > 2):
+        raise ValueError(_("Use at most two decimal places."))
+    minor = int(whole or "0") * 100 + int((frac or "0").ljust(2, "0"))
+    if minor > 10**15:
+        raise ValueError(_("That amount is too large."))
+    return minor
+
+
+def minor_to_decimal_str(amount: int) -> str:
+    whole, cents = divmod(int(amount), 100)
+    return f"{whole}.{cents:02d}"
+
+
+# -------------------------------------------------------------- transitions
+
+
+def check_transition(flow: Mapping[str, set[str] | frozenset[str]], *, current: str, to: str) -> None:
+    """Raise InvalidTransition unless ``flow[current]`` allows ``to``."""
+    if to not in flow.get(current, ()):
+        raise InvalidTransition(
+            _("Cannot move from %(current)s to %(to)s.") % {"current": current, "to": to}, field="status"
+        )
+
+
+def update_fields(obj: models.Model, **values: Any) -> models.Model:
+    """Set attributes and save only those columns (plus updated_at when the model has one)."""
+    for name, value in values.items():
+        setattr(obj, name, value)
+    fields = list(values)
+    if any(f.name == "updated_at" for f in obj._meta.fields):
+        fields.append("updated_at")
+    obj.save(update_fields=fields)
+    return obj
+
+
+# -------------------------------------------------------------------- audit
+
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+
+def audit(*, actor, action: str, obj: models.Model, **data: Any):
+    """Write one append-only audit row in the caller's transaction."""
+    from marketplace.models import AuditLog
+
+    return AuditLog.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        data=data,
+        request_id=request_id_var.get(),
+    )
+
+
+# ---------------------------------------------------------------- API errors
+
+
+def api_exception_handler(exc, context):
+    """DRF exception handler: every error body is ``{code, detail, errors: {field: [...]}}``."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from rest_framework import exceptions, status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler
+
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"code": "invalid", "detail": _("Some fields are not valid."), "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {"code": "invalid", "detail": _("Some fields are not valid."), "errors": data}
+    else:
+        detail = exc.detail if isinstance(getattr(exc, "detail", None), str) else str(exc)
+        response.data = {"code": getattr(exc, "default_code", "error"), "detail": detail, "errors": {}}
+    return response

@@ -1,0 +1,26 @@
+from marketplace.models.audit import AuditLog
+from marketplace.models.catalogue import (
+    ContentFormat,
+    Interest,
+    Label,
+    ProductCategory,
+    ProductInterestPrior,
+    VerificationStatus,
+)
+from marketplace.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
+from marketplace.models.users import User
+
+__all__ = [
+    "AuditLog",
+    "Collaboration",
+    "ContentFormat",
+    "Interest",
+    "Label",
+    "Order",
+    "OrderEvent",
+    "OrderTargetLabel",
+    "ProductCategory",
+    "ProductInterestPrior",
+    "User",
+    "VerificationStatus",
+]
