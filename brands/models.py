@@ -57,3 +57,18 @@ class BrandMembership(models.Model):
     @property
     def can_manage_members(self) -> bool:
         return self.role == self.Role.OWNER
+
+
+class BrandBlock(models.Model):
+    """A creator this brand never wants to see in its rankings or work with."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="blocks")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["brand", "creator"], name="brand_block_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} blocks {self.creator_id}"

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -151,7 +152,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "starmap")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-send outbox messages the broker never took (or whose task never started).
+    "outbox-relay": {"task": "marketplace.tasks.outbox_relay_task", "schedule": 5.0},
+    # Full matcher snapshot rebuild; between rebuilds workers patch edited creators in.
+    "matching-snapshot-rebuild": {
+        "task": "matching.tasks.snapshot_rebuild_task",
+        "schedule": crontab(hour=env_int("MATCHING_REBUILD_HOUR", 3), minute=0),
+    },
+}
 
 # ------------------------------------------------------------------- auth
 
@@ -217,6 +227,12 @@ REST_FRAMEWORK = {
 
 CURRENCY = env("CURRENCY", "CNY")
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
+if PAYMENT_PROVIDER not in ("sandbox", "manual"):
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or manual, not {PAYMENT_PROVIDER!r}")
+PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
+PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
+CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
 MATCHING_SNAPSHOT_DIR = Path(env("MATCHING_SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
 MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
 

@@ -8,6 +8,7 @@ from marketplace.models.catalogue import (
     VerificationStatus,
 )
 from marketplace.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
+from marketplace.models.outbox import OutboxMessage
 from marketplace.models.users import User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Order",
     "OrderEvent",
     "OrderTargetLabel",
+    "OutboxMessage",
     "ProductCategory",
     "ProductInterestPrior",
     "User",

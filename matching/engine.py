@@ -1,0 +1,93 @@
+"""The worker's snapshot: built from PostgreSQL, saved under MATCHING_SNAPSHOT_DIR, loaded once per
+process and refreshed incrementally from creators edited since its watermark.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from matching import features, snapshot
+from matching.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[str, Snapshot] = {}
+# Rows are read by updated_at, which is stamped before commit; re-reading a short overlap catches a
+# transaction that committed after a newer one was read.
+REFRESH_OVERLAP = timedelta(seconds=120)
+
+
+def root():
+    path = settings.MATCHING_SNAPSHOT_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def new_version() -> str:
+    return timezone.now().strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def rebuild() -> Snapshot:
+    """Full rebuild from PostgreSQL; saved and made current for every worker."""
+    frames, watermark = features.fetch_frames()
+    snap = snapshot.build(frames, features.catalogue(), version=new_version(), watermark=watermark)
+    snapshot.save(snap, root())
+    snapshot.prune(root())
+    with _lock:
+        _cache["current"] = snap
+    log.info("matching snapshot %s built: %d creators", snap.version, snap.n)
+    return snap
+
+
+def current(*, refresh: bool = True) -> Snapshot:
+    """The snapshot this process ranks with: loaded once, rebuilt when none exists, refreshed if asked."""
+    with _lock:
+        snap = _cache.get("current")
+        disk = snapshot.current_version(root())
+        if snap is None or (disk and disk > snap.version.split("+")[0]):
+            snap = snapshot.load(root(), disk) if disk else None
+            if snap is not None:
+                _cache["current"] = snap
+    if snap is None:
+        return rebuild()
+    return refresh_incremental(snap) if refresh else snap
+
+
+def refresh_incremental(snap: Snapshot) -> Snapshot:
+    """Patch in creators edited since the snapshot's watermark (in memory; the nightly rebuild persists)."""
+    if not snap.watermark or features.watermark() == snap.watermark:
+        return snap
+    since = datetime.fromisoformat(snap.watermark) - REFRESH_OVERLAP
+    frames, watermark = features.fetch_frames(since=since)
+    base = snap.version.split("+")[0]
+    patched = snapshot.patch(snap, frames, version=f"{base}+{watermark}", watermark=watermark)
+    with _lock:
+        _cache["current"] = patched
+    return patched
+
+
+def text_index():
+    """The TF-IDF search index, rebuilt when creators changed since it was built (cached per process)."""
+    from matching.search import TextIndex
+
+    mark = features.watermark()
+    with _lock:
+        cached = _cache.get("text")
+        if cached is not None and cached[0] == mark:
+            return cached[1]
+    ids, documents = features.search_documents()
+    index = TextIndex.build(ids, documents)
+    with _lock:
+        _cache["text"] = (mark, index)
+    return index
+
+
+def reset() -> None:
+    """Forget the in-process snapshot and search index (tests, and after a rebuild elsewhere)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,137 @@
+"""Read matcher features from PostgreSQL in one pass (COPY → pandas). The only module of matching/
+that touches both the ORM and numpy; scoring and training take the arrays it produces.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from marketplace.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.models import Collaboration, Interest, Label
+from matching.scoring import FORMATS
+from matching.snapshot import CREATOR_COLUMNS, Catalogue, Frames
+
+
+def catalogue() -> Catalogue:
+    labels = np.array(Label.objects.order_by("id").values_list("id", "interest_id"), dtype=np.int64).reshape(-1, 2)
+    interests = np.array(Interest.objects.order_by("id").values_list("id", flat=True), dtype=np.int64)
+    return Catalogue(
+        label_ids=labels[:, 0], label_interest_ids=labels[:, 1], interest_ids=interests, region_codes=sorted(regions())
+    )
+
+
+def _copy_frame(sql: str, params: list, dtypes: dict | None = None) -> pd.DataFrame:
+    with connection.cursor() as cur:
+        query = cur.mogrify(sql, params).decode()
+        buffer = io.BytesIO()
+        cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
+    buffer.seek(0)
+    return pd.read_csv(buffer, dtype=dtypes, engine="c")
+
+
+def _creator_sql(where: str) -> str:
+    c = Creator._meta.db_table
+    prices = ", ".join(f"max(amount) FILTER (WHERE format = '{f}') AS price_{f}" for f in FORMATS)
+    ages = ", ".join(f"(c.audience_age ->> '{b}')::float8 AS \"age_{b}\"" for b in AGE_BUCKETS)
+    genders = ", ".join(f"(c.audience_gender ->> '{g}')::float8 AS gender_{g}" for g in GENDERS)
+    price_cols = ", ".join(f"p.price_{f}" for f in FORMATS)
+    return f"""
+        WITH current_prices AS (
+            SELECT DISTINCT ON (creator_id, format) creator_id, format, amount
+            FROM {RatePrice._meta.db_table} WHERE effective_from <= %s
+            ORDER BY creator_id, format, effective_from DESC
+        ), prices AS (
+            SELECT creator_id, {prices} FROM current_prices GROUP BY creator_id
+        ), conversions AS (
+            SELECT creator_id, sum(conversions)::float8 / nullif(sum(views), 0) AS conversion_rate
+            FROM {Collaboration._meta.db_table}
+            WHERE views > 0 AND conversions IS NOT NULL GROUP BY creator_id
+        )
+        SELECT c.id, (c.is_active AND c.verification = 'verified') AS active, c.followers, c.median_views_30d,
+               c.median_views_90d, c.engagement_rate, c.completion_rate, c.hit_video_share, c.follower_growth_30d,
+               c.fulfilment_rate, c.avg_rating, c.completed_orders, v.conversion_rate, {ages}, {genders}, {price_cols}
+        FROM {c} c
+        LEFT JOIN prices p ON p.creator_id = c.id
+        LEFT JOIN conversions v ON v.creator_id = c.id
+        {where}
+        ORDER BY c.id
+    """
+
+
+def watermark() -> str:
+    """The newest creator ``updated_at`` (ISO format), or "" when there are no creators."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT max(updated_at) FROM {Creator._meta.db_table}")
+        newest = cur.fetchone()[0]
+    return newest.isoformat() if newest else ""
+
+
+def fetch_frames(
+    *, since: datetime | None = None, creator_ids: list[int] | None = None, today: date | None = None
+) -> tuple[Frames, str]:
+    """Raw frames for every creator, only those updated after ``since``, or only ``creator_ids``;
+    and the watermark to refresh from next time."""
+    today = today or date.today()
+    c = Creator._meta.db_table
+    # Read the watermark first: a creator edited while we read is re-read next time, never missed.
+    mark = watermark()
+    if creator_ids is not None:
+        where, params = "WHERE c.id = ANY(%s)", [list(creator_ids)]
+    elif since is not None:
+        where, params = "WHERE c.updated_at > %s", [since]
+    else:
+        where, params = "", []
+    creators = _copy_frame(_creator_sql(where), [today, *params])
+    creators = creators[list(CREATOR_COLUMNS)]
+    creators["active"] = creators["active"].astype(str).str.lower().isin(("t", "true"))
+    for f in FORMATS:
+        creators[f"price_{f}"] = creators[f"price_{f}"].fillna(0).astype(np.int64)
+    in_scope = f"creator_id IN (SELECT id FROM {c} c {where})" if where else "TRUE"
+    labels = _copy_frame(
+        f"SELECT creator_id, label_id, weight FROM {CreatorLabel._meta.db_table} WHERE {in_scope}",
+        params,
+        {"creator_id": np.int64, "label_id": np.int64, "weight": np.float32},
+    )
+    regions_frame = _copy_frame(
+        f"SELECT c.id AS creator_id, r.key AS code, r.value::float8 AS share "
+        f"FROM {c} c, jsonb_each_text(c.audience_region) r {where}",
+        params,
+        {"creator_id": np.int64, "code": str, "share": np.float32},
+    )
+    blackouts = _copy_frame(
+        f"SELECT creator_id, starts_on, ends_on FROM {BlackoutPeriod._meta.db_table} "
+        f"WHERE ends_on >= %s AND {in_scope}",
+        [today, *params],
+    )
+    blackouts["starts_on"] = pd.to_datetime(blackouts["starts_on"]).map(lambda d: d.toordinal()).astype(np.int64)
+    blackouts["ends_on"] = pd.to_datetime(blackouts["ends_on"]).map(lambda d: d.toordinal()).astype(np.int64)
+    return Frames(creators=creators, labels=labels, regions=regions_frame, blackouts=blackouts), mark
+
+
+def search_documents() -> tuple[np.ndarray, list[str]]:
+    """Per creator (by id): label paths, bio and recent titles/hashtags as one text."""
+    frame = _copy_frame(
+        f"""SELECT c.id, coalesce(string_agg(l.path, ' | '), '') || ' ' || c.display_name || ' ' || c.bio
+                   || ' ' || c.content_sample AS document
+            FROM {Creator._meta.db_table} c
+            LEFT JOIN {CreatorLabel._meta.db_table} cl ON cl.creator_id = c.id
+            LEFT JOIN {Label._meta.db_table} l ON l.id = cl.label_id
+            GROUP BY c.id ORDER BY c.id""",
+        [],
+        {"id": np.int64, "document": str},
+    )
+    return frame["id"].to_numpy(np.int64), frame["document"].fillna("").tolist()
+
+
+def product_history(product_category_ids: list[int]) -> pd.DataFrame:
+    """Past collaborations on orders in these product categories, with their outcomes."""
+    rows = Collaboration.objects.filter(order__product_category_id__in=product_category_ids).values_list(
+        "creator_id", "accepted", "completed_on_time", "brand_rating", "views"
+    )
+    return pd.DataFrame(list(rows), columns=["creator_id", "accepted", "completed_on_time", "rating", "views"])

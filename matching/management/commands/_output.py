@@ -1,0 +1,22 @@
+"""Shared printing for the search commands: JSON for scripts, a table for people."""
+
+import json
+
+
+def print_results(command, results: list[dict], *, as_json: bool, extra: tuple[str, ...] = ()) -> None:
+    rows = [
+        {
+            "creator": r["creator"].pk,
+            "handle": r["creator"].handle,
+            "followers": r["creator"].followers,
+            "score": round(r["score"], 4),
+            **{k: r[k] for k in extra},
+        }
+        for r in results
+    ]
+    if as_json:
+        command.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for i, row in enumerate(rows, start=1):
+        details = " ".join(f"{k}={row[k]}" for k in extra)
+        command.stdout.write(f"{i:>3} {row['score']:.3f} @{row['handle']:<24} {row['followers']:>12,} {details}")

@@ -1,0 +1,40 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from marketplace.models import Order
+from matching import selectors, services
+
+
+class Command(BaseCommand):
+    help = "Rank one order now, in this process, and print the ranked creators with their components."
+
+    def add_arguments(self, parser):
+        parser.add_argument("order_id", type=int)
+        parser.add_argument("--top", type=int, default=20, help="how many creators to print (max 200)")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    def handle(self, *args, order_id, top, json: bool, **options):
+        order = Order.objects.filter(pk=order_id).first()
+        if order is None:
+            raise CommandError(f"order {order_id} does not exist")
+        if not 1 <= top <= services.TOP_K:
+            raise CommandError(f"--top must be between 1 and {services.TOP_K}")
+        run = services.ranking_request(order=order, trigger="command")
+        services.ranking_execute(run_id=run.pk)
+        run.refresh_from_db()
+        payload = selectors.ranking_payload(run, top=top)
+        if json:
+            self.stdout.write(_dumps(payload))
+            return
+        self.stdout.write(
+            f"order {order.pk} · {run.eligible_count} eligible of {run.considered_count} · "
+            f"model {run.model_version} · {run.duration_ms} ms"
+        )
+        for row in payload["results"]:
+            comps = " ".join(f"{k[:4]}={v:.2f}" for k, v in row["components"].items())
+            self.stdout.write(f"{row['rank']:>3} {row['score']:.3f} @{row['handle']:<24} {comps}")
+
+
+def _dumps(payload) -> str:
+    return json.dumps(payload, ensure_ascii=False, indent=2)

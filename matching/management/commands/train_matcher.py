@@ -1,0 +1,35 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from marketplace.models import Order
+from matching import engine, training
+
+
+class Command(BaseCommand):
+    help = "Train the learned re-ranker on past collaborations; activate it only if it beats the hand score."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, seed, no_progress, **options):
+        snap = engine.current()
+        total = Order.objects.filter(collaborations__accepted__isnull=False).distinct().count()
+        with tqdm(total=total, desc="history orders", disable=no_progress or options["verbosity"] == 0) as bar:
+            try:
+                record, report = training.train_and_register(snap, seed=seed, progress=bar.update)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"model {record.version}: trained on {report.train_rows} rows from "
+            f"{report.train_orders} orders; holdout {report.holdout_orders} orders"
+        )
+        self.stdout.write(json.dumps(report.metrics, indent=2))
+        verdict = (
+            "beats the hand-weighted score: ACTIVE"
+            if record.is_active
+            else ("does not beat the hand-weighted score: saved, NOT used")
+        )
+        self.stdout.write(f"{record.version} {verdict}")

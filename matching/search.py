@@ -1,0 +1,120 @@
+"""Search creators by content (TF-IDF), by product (interest prior × past results) and by likeness.
+
+Pure numpy / scipy / scikit-learn: documents and arrays in, (rows, scores) out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matching.scoring import top_k
+
+
+@dataclass
+class TextIndex:
+    """TF-IDF over each creator's labels, bio and recent titles/hashtags; rows align with ``creator_ids``."""
+
+    creator_ids: np.ndarray
+    vectorizer: TfidfVectorizer
+    matrix_csc: sp.csc_matrix  # rows L2-normalised by the vectorizer
+
+    @classmethod
+    def build(cls, creator_ids: np.ndarray, documents: list[str]) -> TextIndex:
+        vectorizer = TfidfVectorizer(
+            lowercase=True,
+            strip_accents="unicode",
+            stop_words="english",
+            ngram_range=(1, 2),
+            min_df=1,
+            max_df=0.5,
+            max_features=200_000,
+            sublinear_tf=True,
+            dtype=np.float32,
+            token_pattern=r"(?u)\b\w[\w-]+\b",  # noqa: S106 - a regex, not a password  # noqa: S106 - a regex, not a password
+        )
+        matrix = vectorizer.fit_transform(documents) if documents else sp.csr_matrix((0, 0), dtype=np.float32)
+        return cls(np.asarray(creator_ids, dtype=np.int64), vectorizer, matrix.tocsc())
+
+    def query(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows by cosine similarity to ``text`` (only rows sharing a term can score)."""
+        if len(self.creator_ids) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        q = self.vectorizer.transform([text]).tocsr()
+        scores = np.zeros(len(self.creator_ids), dtype=np.float32)
+        for col, weight in zip(q.indices, q.data, strict=True):
+            start, end = self.matrix_csc.indptr[col], self.matrix_csc.indptr[col + 1]
+            scores[self.matrix_csc.indices[start:end]] += self.matrix_csc.data[start:end] * weight
+        scores[scores <= 0] = -np.inf
+        rows = top_k(scores, k, self.creator_ids)
+        return rows, scores[rows]
+
+    def matched_terms(self, text: str, row: int, limit: int = 5) -> list[str]:
+        """The query terms that this row's document contains, strongest first (for the explanation)."""
+        q = self.vectorizer.transform([text]).tocsr()
+        names = self.vectorizer.get_feature_names_out()
+        hits = []
+        for col, weight in zip(q.indices, q.data, strict=True):
+            start, end = self.matrix_csc.indptr[col], self.matrix_csc.indptr[col + 1]
+            rows = self.matrix_csc.indices[start:end]
+            pos = np.searchsorted(rows, row)
+            if pos < len(rows) and rows[pos] == row:
+                hits.append((float(self.matrix_csc.data[start + pos] * weight), str(names[col])))
+        return [term for _, term in sorted(hits, reverse=True)[:limit]]
+
+
+def by_product(
+    snap, interest_prior: dict[int, float], history: dict[int, float], k: int, history_weight: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Creators for a product category: how much of their content sits in the prior's interests,
+    blended with how well their past orders in that category went.
+
+    ``interest_prior`` maps interest columns to prior weights; ``history`` maps snapshot rows to a
+    past-results score in [0, 1]. Returns rows, scores, prior part, history part.
+    """
+    interest_part = np.zeros(snap.n, dtype=np.float32)
+    weights = snap.interests_csc
+    for col, prior in interest_prior.items():
+        start, end = weights.indptr[col], weights.indptr[col + 1]
+        rows = weights.indices[start:end]
+        interest_part[rows] += prior * weights.data[start:end]
+    norms = snap.interest_norm
+    np.divide(interest_part, np.maximum(norms, 1e-9), out=interest_part)
+    np.minimum(interest_part, 1.0, out=interest_part)
+    history_part = np.zeros(snap.n, dtype=np.float32)
+    if history:
+        rows = np.fromiter(history.keys(), dtype=np.int64)
+        history_part[rows] = np.fromiter(history.values(), dtype=np.float32)
+    score = (1 - history_weight) * interest_part + history_weight * history_part
+    score[(interest_part <= 0) & (history_part <= 0)] = -np.inf
+    score[~snap.active] = -np.inf
+    rows = top_k(score, k, snap.creator_ids)
+    return rows, score[rows], interest_part[rows], history_part[rows]
+
+
+def lookalike_vectors(snap) -> sp.csr_matrix:
+    """Per creator: IDF-weighted labels, audience shares and scale, each block L2-normalised."""
+    labels = snap.labels_csc.tocsr()
+    label_norm = np.maximum(snap.label_norm, 1e-9)
+    labels = sp.diags(1 / label_norm) @ labels
+    audience = np.vstack([snap.age, snap.gender]).T
+    audience = audience / np.maximum(np.linalg.norm(audience, axis=1, keepdims=True), 1e-9)
+    scale = (snap.metrics[:2].T - snap.metrics[:2].mean(axis=1)) / np.maximum(snap.metrics[:2].std(axis=1), 1e-9)
+    scale = np.nan_to_num(scale) / 4
+    return sp.hstack([labels, sp.csr_matrix(audience * 0.7), sp.csr_matrix(scale * 0.5)]).tocsr()
+
+
+def lookalike(snap, seed_rows: np.ndarray, k: int, vectors: sp.csr_matrix | None = None):
+    """Creators most like the seeds (cosine to the seeds' mean vector), seeds themselves excluded."""
+    vectors = lookalike_vectors(snap) if vectors is None else vectors
+    centroid = np.asarray(vectors[seed_rows].mean(axis=0)).ravel()
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
+    score = (vectors @ centroid) / np.maximum(norms * np.linalg.norm(centroid), 1e-9)
+    score = score.astype(np.float32)
+    score[seed_rows] = -np.inf
+    score[~snap.active] = -np.inf
+    rows = top_k(score, k, snap.creator_ids)
+    return rows, score[rows]

@@ -1,0 +1,230 @@
+"""Reads for matching: ranked lists, their reasons in words, "why not", and the three searches."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from creators.models import Creator
+from marketplace.core import format_money
+from marketplace.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
+from matching import engine, features, learn, scoring, search, snapshot
+from matching.models import RankingResult, RankingRun
+
+# ------------------------------------------------------------------ runs
+
+
+def latest_run(order: Order) -> RankingRun | None:
+    return order.ranking_runs.order_by("-created_at", "-id").first()
+
+
+def results_for_run(run: RankingRun, *, filters: dict | None = None, limit: int = 50) -> list[RankingResult]:
+    """Stored results, filtered in the database (followers, price, audience region) — best first."""
+    qs = run.results.select_related("creator").order_by("rank")
+    filters = filters or {}
+    if filters.get("min_followers") is not None:
+        qs = qs.filter(creator__followers__gte=filters["min_followers"])
+    if filters.get("max_followers") is not None:
+        qs = qs.filter(creator__followers__lte=filters["max_followers"])
+    if filters.get("max_price") is not None:
+        qs = qs.filter(price__lte=filters["max_price"])
+    if filters.get("region"):
+        qs = qs.filter(**{f"creator__audience_region__{filters['region']}__gte": filters.get("region_share", 0.2)})
+    return list(qs[:limit])
+
+
+def ranking_payload(run: RankingRun, *, top: int) -> dict:
+    results = results_for_run(run, limit=top)
+    names = reason_names(results)
+    return {
+        "order": run.order_id,
+        "run": run.pk,
+        "status": run.status,
+        "model_version": run.model_version,
+        "snapshot_version": run.snapshot_version,
+        "eligible": run.eligible_count,
+        "considered": run.considered_count,
+        "duration_ms": run.duration_ms,
+        "results": [
+            {
+                "rank": r.rank,
+                "creator": r.creator_id,
+                "handle": r.creator.handle,
+                "score": round(r.score, 4),
+                "hand_score": round(r.hand_score, 4),
+                "price": r.price,
+                "expected_views": r.expected_views,
+                "components": {c: round(getattr(r, c), 4) for c in scoring.COMPONENTS},
+                "reasons": [reason_text(x, names, run.order.currency) for x in r.reasons],
+            }
+            for r in results
+        ],
+    }
+
+
+# -------------------------------------------------------------- reasons
+
+
+def reason_names(results) -> dict:
+    label_ids = {i for r in results for x in r.reasons for i in x.get("label_ids", [])}
+    interest_ids = {i for r in results for x in r.reasons for i in x.get("interest_ids", [])}
+    return {
+        "labels": dict(Label.objects.filter(pk__in=label_ids).values_list("id", "name")),
+        "interests": dict(Interest.objects.filter(pk__in=interest_ids).values_list("id", "name")),
+    }
+
+
+def reason_text(reason: dict, names: dict, currency: str) -> str:
+    """One stored reason in the viewer's language."""
+    code = reason.get("code")
+    if code == "labels":
+        labels = ", ".join(names["labels"].get(i, "?") for i in reason["label_ids"])
+        return _("Makes content on your labels: %(labels)s") % {"labels": labels}
+    if code == "interest":
+        interests = ", ".join(names["interests"].get(i, "?") for i in reason["interest_ids"])
+        return _("Same interest (%(interests)s), no exact label") % {"interests": interests}
+    if code == "no_content_match":
+        return _("No content match with your labels")
+    if code == "regions":
+        return _("Audience %(share)s %% in your target regions") % {"share": reason["share"]}
+    if code == "ages":
+        return _("%(share)s %% of the audience in your age groups") % {"share": reason["share"]}
+    if code == "genders":
+        return _("%(share)s %% of the audience in your gender target") % {"share": reason["share"]}
+    if code == "performance":
+        return _("Median %(views)s views per video (better than %(pct)s %% of creators for this goal)") % {
+            "views": f"{reason['views']:,}",
+            "pct": reason["percentile"],
+        }
+    if code == "value":
+        return _("Expected CPM %(cpm)s, cheaper than %(pct)s %% of peers") % {
+            "cpm": format_money(reason["cpm"], currency),
+            "pct": reason["cheaper_than"],
+        }
+    if code == "reliability":
+        parts = [_("%(n)s completed orders") % {"n": reason["orders"]}]
+        if "fulfilment" in reason:
+            parts.append(_("%(p)s %% on time") % {"p": reason["fulfilment"]})
+        if "rating" in reason:
+            parts.append(_("rated %(r)s") % {"r": reason["rating"]})
+        return ", ".join(parts)
+    if code == "no_history":
+        return _("No order history yet (neutral reliability)")
+    if code == "new_creator":
+        return _("New creator: small exploration boost so newcomers get seen")
+    return str(code)
+
+
+ELIGIBILITY_TEXT = {
+    "inactive": _("not active or not verified"),
+    "no_capacity": _("no free capacity: ongoing collaborations are at the creator's maximum"),
+    "blackout": _("unavailable (blackout dates) during the order's window"),
+    "no_price": _("no rate-card price for the order's format"),
+    "over_budget": _("rate-card price above the per-creator budget plus tolerance"),
+    "region": _("too little audience in the order's target regions"),
+    "blocked": _("blocked by your brand"),
+    "on_order": _("already on this order"),
+}
+
+
+# --------------------------------------------------------------- why not
+
+
+def why_not(order: Order, creator: Creator) -> list[str]:
+    """Eligibility reason codes excluding ``creator`` from ``order``'s ranking (empty: eligible).
+
+    Uses the same scoring.why_not as the worker, on a one-creator snapshot read fresh from the
+    database, so the answer reflects edits made a second ago.
+    """
+    frames, mark = features.fetch_frames(creator_ids=[creator.pk])
+    mini = snapshot.build(frames, features.catalogue(), version="why-not", watermark=mark)
+    from matching.services import excluded_creators, order_query
+
+    excluded = excluded_creators(order)
+    extra = tuple(reason for reason, ids in excluded.items() if creator.pk in ids)
+    query = order_query(order, mini, excluded={})
+    row = int(mini.rows_of([creator.pk])[0])
+    return scoring.why_not(mini, query, row, extra_reasons=extra)
+
+
+# ---------------------------------------------------------------- search
+
+
+def _creators_by_id(ids) -> dict[int, Creator]:
+    return Creator.objects.in_bulk(list(ids))
+
+
+def search_by_content(text: str, *, top: int = 20) -> list[dict]:
+    index = engine.text_index()
+    rows, scores = index.query(text, top)
+    ids = index.creator_ids[rows]
+    creators = _creators_by_id(ids.tolist())
+    return [
+        {"creator": creators[int(i)], "score": float(s), "matched": index.matched_terms(text, int(r))}
+        for r, i, s in zip(rows, ids, scores, strict=True)
+        if int(i) in creators
+    ]
+
+
+def product_prior(category: ProductCategory) -> dict[int, float]:
+    """Interest id → prior weight for the category, falling back to its ancestors' priors."""
+    node = category
+    while node is not None:
+        priors = dict(ProductInterestPrior.objects.filter(product_category=node).values_list("interest_id", "weight"))
+        if priors:
+            return priors
+        node = node.parent
+    return {}
+
+
+def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]:
+    snap = engine.current()
+    prior = product_prior(category)
+    cols = np.searchsorted(snap.catalogue.interest_ids, np.array(list(prior), dtype=np.int64))
+    interest_prior = {int(c): w for c, w in zip(cols, prior.values(), strict=True)}
+    history = features.product_history([category.pk, *category.children.values_list("id", flat=True)])
+    past: dict[int, float] = {}
+    if not history.empty:
+        grades = learn.relevance(
+            accepted=history["accepted"].fillna(False).to_numpy(bool),
+            completed_on_time=history["completed_on_time"].fillna(False).to_numpy(bool),
+            rating=history["rating"].to_numpy(float),
+            views=history["views"].to_numpy(float),
+            expected_views=snap.median_views[np.maximum(snap.rows_of(history["creator_id"].to_numpy()), 0)],
+        )
+        per_creator = history.assign(grade=grades / 4).groupby("creator_id")["grade"].mean()
+        rows = snap.rows_of(per_creator.index.to_numpy())
+        past = {int(r): float(v) for r, v in zip(rows, per_creator.to_numpy(), strict=True) if r >= 0}
+    rows, scores, prior_part, past_part = search.by_product(snap, interest_prior, past, top)
+    ids = snap.creator_ids[rows]
+    creators = _creators_by_id(ids.tolist())
+    return [
+        {"creator": creators[int(i)], "score": float(s), "prior": float(p), "history": float(h)}
+        for i, s, p, h in zip(ids, scores, prior_part, past_part, strict=True)
+        if int(i) in creators
+    ]
+
+
+def search_lookalike(creator_ids: list[int], *, top: int = 20) -> list[dict]:
+    snap = engine.current()
+    rows = snap.rows_of(creator_ids)
+    rows = rows[rows >= 0]
+    if len(rows) == 0:
+        return []
+    found, scores = search.lookalike(snap, rows, top)
+    ids = snap.creator_ids[found]
+    creators = _creators_by_id(ids.tolist())
+    return [
+        {"creator": creators[int(i)], "score": float(s)} for i, s in zip(ids, scores, strict=True) if int(i) in creators
+    ]
+
+
+def creators_with_labels(creators: list[Creator]) -> list[Creator]:
+    """Attach labels to already-loaded creators in one query (for result lists)."""
+    from creators.models import CreatorLabel
+
+    Creator.objects.filter(pk__in=[c.pk for c in creators]).prefetch_related(
+        Prefetch("label_links", queryset=CreatorLabel.objects.select_related("label"))
+    )
+    return creators

@@ -1,0 +1,242 @@
+"""Ranking runs: request (with its outbox message), claim, compute per shard, merge and store."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from brands.models import BrandBlock
+from marketplace.models import Collaboration, Order
+from marketplace.outbox import outbox_put
+from matching import engine, explain, learn, scoring
+from matching.models import MatcherModel, RankingResult, RankingRun
+from matching.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+TOP_K = 200
+# States in which a collaboration occupies one of the creator's concurrent slots.
+OCCUPYING_STATES = (
+    Collaboration.Status.ACCEPTED,
+    Collaboration.Status.SCRIPT_SUBMITTED,
+    Collaboration.Status.SCRIPT_APPROVED,
+    Collaboration.Status.VIDEO_SUBMITTED,
+    Collaboration.Status.VIDEO_APPROVED,
+    Collaboration.Status.PUBLISHED,
+    Collaboration.Status.DISPUTED,
+)
+
+
+# ---------------------------------------------------------------- request
+
+
+@transaction.atomic
+def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
+    """Queue a ranking of ``order``; the outbox sends it to a worker after commit."""
+    run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
+    outbox_put(topic="matching.rank", payload={"run_id": run.pk})
+    return run
+
+
+def ranking_claim(*, run_id: int) -> bool:
+    """Compare-and-set queued → running; False when another delivery already claimed the run."""
+    return bool(
+        RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.QUEUED).update(
+            status=RankingRun.Status.RUNNING, started_at=timezone.now()
+        )
+    )
+
+
+def ranking_fail(*, run_id: int, error: str) -> None:
+    RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).update(
+        status=RankingRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+    )
+
+
+# ----------------------------------------------------------------- query
+
+
+def excluded_creators(order: Order) -> dict[str, list[int]]:
+    """Creator ids excluded for reasons that change too often to live in the snapshot."""
+    at_capacity = (
+        Collaboration.objects.filter(status__in=OCCUPYING_STATES)
+        .values("creator_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=F("creator__max_concurrent"))
+        .values_list("creator_id", flat=True)
+    )
+    return {
+        "no_capacity": list(at_capacity),
+        "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
+        "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
+    }
+
+
+def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, excluded=None) -> scoring.OrderQuery:
+    links = list(order.target_label_links.values_list("label_id", "weight"))
+    cols = snap.catalogue.label_columns(np.array([label for label, _ in links], dtype=np.int64))
+    labels = tuple((int(c), float(w)) for c, (_, w) in zip(cols, links, strict=True) if c >= 0)
+    regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
+    excluded = excluded_creators(order) if excluded is None else excluded
+    ids = np.array(sorted({i for group in excluded.values() for i in group}), dtype=np.int64)
+    rows = snap.rows_of(ids)
+    filters = filters or {}
+    return scoring.OrderQuery(
+        goal=order.goal,
+        format=order.format,
+        budget=order.per_creator_budget(),
+        tolerance_bps=order.price_tolerance_bps,
+        labels=labels,
+        ages=tuple(a for a in order.target_age if a in scoring.AGE_BUCKETS),
+        genders=tuple(g for g in order.target_gender if g in scoring.GENDERS),
+        regions=regions,
+        min_region_share=order.min_region_share,
+        window=_window(order),
+        excluded_rows=rows[rows >= 0],
+        min_followers=filters.get("min_followers"),
+        max_followers=filters.get("max_followers"),
+        max_price=filters.get("max_price"),
+    )
+
+
+def _window(order: Order) -> tuple[int, int] | None:
+    start = order.script_by.date() if order.script_by else order.publish_from
+    end = order.publish_until or order.publish_from
+    if start is None and end is None:
+        return None
+    start = start or date.today()
+    end = end or start
+    return (min(start, end).toordinal(), max(start, end).toordinal())
+
+
+# ---------------------------------------------------------------- re-rank
+
+HAND_VERSION = "hand-v1"
+_models: dict[str, object] = {}
+
+
+def active_model() -> tuple[str, object] | None:
+    """The active learned model (loaded once per process), or None: then the hand score ranks."""
+    record = MatcherModel.objects.filter(is_active=True, beats_hand=True).first()
+    if record is None:
+        return None
+    if record.version not in _models:
+        import joblib
+
+        _models.clear()
+        _models[record.version] = joblib.load(record.path)
+    return record.version, _models[record.version]
+
+
+def candidate_features(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> np.ndarray:
+    price = snap.price[scoring.FORMATS.index(query.format), rows].astype(np.float64)
+    return learn.features(comps, hand_scores, snap.metrics[:, rows], price / max(query.budget, 1))
+
+
+def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str]:
+    active = active_model()
+    if active is None or len(rows) == 0:
+        return hand_scores, HAND_VERSION
+    version, model = active
+    return learn.predict(model, candidate_features(snap, query, rows, hand_scores, comps)), version
+
+
+# --------------------------------------------------------------- compute
+
+
+def ranking_compute_shard(*, run_id: int, shard: int = 0, shards: int = 1) -> dict:
+    """Rank one id range of the snapshot for the run's order; plain data so it crosses Celery."""
+    run = RankingRun.objects.select_related("order").get(pk=run_id)
+    snap = engine.current()
+    lo, hi = shard_bounds(snap.n, shard, shards)
+    query = order_query(run.order, snap)
+    ranking = scoring.rank(snap, query, pool_size(), lo=lo, hi=hi)
+    return {
+        "snapshot": snap.version,
+        "creator_ids": snap.creator_ids[ranking.rows].tolist(),
+        "scores": ranking.scores.tolist(),
+        "components": {c: v.tolist() for c, v in ranking.components.items()},
+        "eligible": ranking.eligible_count,
+        "considered": ranking.considered,
+    }
+
+
+def shard_bounds(n: int, shard: int, shards: int) -> tuple[int, int]:
+    edges = np.linspace(0, n, shards + 1).astype(np.int64)
+    return int(edges[shard]), int(edges[shard + 1])
+
+
+def pool_size() -> int:
+    """How many hand-ranked candidates each shard returns: enough for the re-ranker to reorder."""
+    return max(TOP_K, learn.RERANK_POOL)
+
+
+@transaction.atomic
+def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
+    """Merge shard results, apply the learned re-ranker if it is active, store the top list."""
+    run = RankingRun.objects.select_for_update().select_related("order").get(pk=run_id)
+    if run.status != RankingRun.Status.RUNNING:
+        return None  # a duplicate delivery of the merge: the first one stored the results
+    snap = engine.current(refresh=False)
+    ids = np.concatenate([np.asarray(p["creator_ids"], dtype=np.int64) for p in parts])
+    scores = np.concatenate([np.asarray(p["scores"], dtype=np.float32) for p in parts])
+    comps = {
+        c: np.concatenate([np.asarray(p["components"][c], dtype=np.float32) for p in parts]) for c in scoring.COMPONENTS
+    }
+    order = np.lexsort((ids, -scores))[: pool_size()]
+    ids, scores, comps = ids[order], scores[order], {c: v[order] for c, v in comps.items()}
+    rows = snap.rows_of(ids)
+    query = order_query(run.order, snap)
+    final, model_version = rerank(snap, query, rows, scores, comps)
+    top = np.lexsort((ids, -final))[:TOP_K]
+    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()})
+    fmt = scoring.FORMATS.index(query.format)
+    RankingResult.objects.bulk_create(
+        [
+            RankingResult(
+                run=run,
+                rank=rank,
+                creator_id=int(ids[i]),
+                score=float(final[i]),
+                hand_score=float(scores[i]),
+                price=int(snap.price[fmt, rows[i]]),
+                expected_views=int(snap.median_views[rows[i]]),
+                reasons=reasons[rank - 1],
+                **{c: float(comps[c][i]) for c in scoring.COMPONENTS},
+            )
+            for rank, i in enumerate(top, start=1)
+        ]
+    )
+    now = timezone.now()
+    run.status = RankingRun.Status.DONE
+    run.snapshot_version = parts[0]["snapshot"] if parts else snap.version
+    run.model_version = model_version
+    run.eligible_count = sum(p["eligible"] for p in parts)
+    run.considered_count = sum(p["considered"] for p in parts)
+    run.finished_at = now
+    run.duration_ms = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
+    run.save()
+    return run
+
+
+def ranking_execute(*, run_id: int) -> RankingRun | None:
+    """Claim and rank in this process (one shard); None if the run was already claimed."""
+    if not ranking_claim(run_id=run_id):
+        return None
+    started = time.perf_counter()
+    try:
+        part = ranking_compute_shard(run_id=run_id)
+        run = ranking_finish(run_id=run_id, parts=[part])
+    except Exception as exc:
+        log.exception("ranking run %s failed", run_id)
+        ranking_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    log.info("ranking run %s done in %.0f ms", run_id, (time.perf_counter() - started) * 1000)
+    return run

@@ -1,0 +1,572 @@
+"""The feature snapshot the ranker reads: column-major numpy arrays plus sparse label/region matrices.
+
+Built in one pass from plain pandas frames (matching.features reads them from PostgreSQL),
+saved as .npy / .npz files under MATCHING_SNAPSHOT_DIR/<version>/ and loaded once per worker.
+Creators are rows sorted by id, so new creators append at the end and shards are id ranges.
+
+Percentiles use quantile tables (QUANTILES points) computed at build time, so a row patched
+incrementally is scored against the same reference as at the full rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
+
+QUANTILES = 1001
+RELIABILITY_PRIOR = 0.5
+RELIABILITY_PSEUDO_COUNT = 3.0
+EXPLORATION_ORDERS = 5  # creators with fewer completed orders than this get a shrinking boost
+
+# Raw per-creator columns, as matching.features selects them.
+CREATOR_COLUMNS = (
+    "id",
+    "active",
+    "followers",
+    "median_views_30d",
+    "median_views_90d",
+    "engagement_rate",
+    "completion_rate",
+    "hit_video_share",
+    "follower_growth_30d",
+    "fulfilment_rate",
+    "avg_rating",
+    "completed_orders",
+    "conversion_rate",
+    *(f"age_{b}" for b in AGE_BUCKETS),
+    *(f"gender_{g}" for g in GENDERS),
+    *(f"price_{f}" for f in FORMATS),
+)
+
+
+@dataclass
+class Catalogue:
+    """Column spaces: label ids (with their interest), interest ids and region codes."""
+
+    label_ids: np.ndarray  # int64, sorted
+    label_interest_ids: np.ndarray  # int64, interest id of each label
+    interest_ids: np.ndarray  # int64, sorted
+    region_codes: list[str]
+
+    def label_columns(self, label_ids) -> np.ndarray:
+        cols = np.searchsorted(self.label_ids, label_ids)
+        cols = np.minimum(cols, len(self.label_ids) - 1)
+        return np.where(self.label_ids[cols] == label_ids, cols, -1)
+
+    def region_columns(self, codes) -> np.ndarray:
+        index = {c: i for i, c in enumerate(self.region_codes)}
+        return np.array([index.get(c, -1) for c in codes], dtype=np.int64)
+
+
+@dataclass
+class Frames:
+    """Raw inputs of a build or a patch (only the changed creators for a patch)."""
+
+    creators: pd.DataFrame  # CREATOR_COLUMNS
+    labels: pd.DataFrame  # creator_id, label_id, weight
+    regions: pd.DataFrame  # creator_id, code, share
+    blackouts: pd.DataFrame  # creator_id, starts_on, ends_on (date ordinals)
+
+
+@dataclass
+class Snapshot:
+    version: str
+    built_at: float
+    watermark: str  # the newest creator updated_at included, ISO format
+    catalogue: Catalogue
+    creator_ids: np.ndarray
+    active: np.ndarray
+    followers: np.ndarray
+    median_views: np.ndarray
+    metrics: np.ndarray  # float32 [len(METRIC_NAMES), N]: raw metrics for the re-ranker
+    age: np.ndarray  # float32 [5, N]
+    gender: np.ndarray  # float32 [3, N]
+    price: np.ndarray  # int64 [5, N], 0 = no price for that format
+    performance: np.ndarray  # float32 [3, N], per goal
+    value: np.ndarray  # float32 [5, N], per format
+    reliability: np.ndarray
+    exploration: np.ndarray
+    static: np.ndarray  # float32 [15, N]: the weighted order-independent part, per (goal, format)
+    primary_interest: np.ndarray  # int64 column into catalogue.interest_ids, -1 when none
+    labels_csr: sp.csr_matrix
+    labels_csc: sp.csc_matrix
+    label_idf: np.ndarray
+    label_interest: np.ndarray  # label column → interest column
+    label_norm: np.ndarray
+    interests_csc: sp.csc_matrix
+    interest_norm: np.ndarray
+    regions_csr: sp.csr_matrix
+    regions_csc: sp.csc_matrix
+    blackout_rows: np.ndarray
+    blackout_start: np.ndarray
+    blackout_end: np.ndarray
+    reference: dict = field(default_factory=dict)  # quantile tables
+
+    @property
+    def n(self) -> int:
+        return len(self.creator_ids)
+
+    def rows_of(self, creator_ids) -> np.ndarray:
+        """Snapshot rows of the given creator ids; -1 for ids not in the snapshot."""
+        ids = np.asarray(creator_ids, dtype=np.int64)
+        if self.n == 0:
+            return np.full(len(ids), -1, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.creator_ids, ids), self.n - 1)
+        return np.where(self.creator_ids[pos] == ids, pos, -1)
+
+    def nbytes(self) -> int:
+        total = 0
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                total += value.nbytes
+            elif sp.issparse(value):
+                total += value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+        return total
+
+
+METRIC_NAMES = (
+    "log_followers",
+    "log_views",
+    "engagement_rate",
+    "completion_rate",
+    "hit_video_share",
+    "follower_growth_30d",
+    "fulfilment_rate",
+    "avg_rating",
+    "completed_orders",
+    "conversion_rate",
+)
+
+
+# ------------------------------------------------------------------ build
+
+
+def build(frames: Frames, catalogue: Catalogue, *, version: str, watermark: str) -> Snapshot:
+    """A full snapshot from raw frames: reference quantiles are computed here."""
+    c = frames.creators.sort_values("id").reset_index(drop=True)
+    reference = _reference_tables(c, frames.labels, catalogue)
+    parts = _derive(c, frames, catalogue, reference, idf=None)
+    return Snapshot(
+        version=version, built_at=time.time(), watermark=watermark, catalogue=catalogue, reference=reference, **parts
+    )
+
+
+def patch(snap: Snapshot, frames: Frames, *, version: str, watermark: str) -> Snapshot:
+    """Replace the rows of changed creators (and append new ones), keeping reference tables and IDF."""
+    c = frames.creators.sort_values("id").reset_index(drop=True)
+    if c.empty:
+        snap.watermark = watermark
+        return snap
+    new = _derive(c, frames, snap.catalogue, snap.reference, idf=snap.label_idf)
+    rows = snap.rows_of(c["id"].to_numpy())
+    existing = rows >= 0
+    merged: dict = {}
+    # Dense arrays: overwrite existing rows in place, append new rows at the end.
+    for name in _DENSE:
+        old, upd = getattr(snap, name), new[name]
+        old[..., rows[existing]] = upd[..., existing]
+        merged[name] = np.concatenate([old, upd[..., ~existing]], axis=-1) if (~existing).any() else old
+    order = np.argsort(merged["creator_ids"], kind="stable")
+    if (~existing).any() and not np.all(order == np.arange(len(order))):
+        merged = {k: v[..., order] for k, v in merged.items()}
+    n = len(merged["creator_ids"])
+    all_rows = np.searchsorted(merged["creator_ids"], c["id"].to_numpy())
+    merged["labels_csr"] = _replace_rows(snap.labels_csr, new["labels_csr"], all_rows, n, order)
+    merged["regions_csr"] = _replace_rows(snap.regions_csr, new["regions_csr"], all_rows, n, order)
+    merged.update(_sparse_views(merged["labels_csr"], merged["regions_csr"], snap.label_idf, snap.catalogue))
+    merged.update(_blackouts(_merge_blackouts(snap, frames.blackouts, c["id"].to_numpy()), merged["creator_ids"]))
+    return Snapshot(
+        version=version,
+        built_at=time.time(),
+        watermark=watermark,
+        catalogue=snap.catalogue,
+        reference=snap.reference,
+        label_idf=snap.label_idf,
+        label_interest=snap.label_interest,
+        **merged,
+    )
+
+
+_DENSE = (
+    "creator_ids",
+    "active",
+    "followers",
+    "median_views",
+    "metrics",
+    "age",
+    "gender",
+    "price",
+    "performance",
+    "value",
+    "reliability",
+    "exploration",
+    "static",
+    "primary_interest",
+)
+
+
+def _replace_rows(old: sp.csr_matrix, new_rows: sp.csr_matrix, rows: np.ndarray, n: int, order) -> sp.csr_matrix:
+    old = old.tocoo()
+    keep = ~np.isin(old.row, rows)
+    # Old row numbers move when appended ids needed re-sorting; map them through ``order``.
+    inverse = np.empty(len(order), dtype=np.int64)
+    inverse[order] = np.arange(len(order))
+    old_rows = inverse[old.row[keep]]
+    new = new_rows.tocoo()
+    data = np.concatenate([old.data[keep], new.data])
+    r = np.concatenate([old_rows, rows[new.row]])
+    cidx = np.concatenate([old.col[keep], new.col])
+    return sp.csr_matrix((data, (r, cidx)), shape=(n, old.shape[1]), dtype=np.float32)
+
+
+def _merge_blackouts(snap: Snapshot, fresh: pd.DataFrame, changed_ids: np.ndarray) -> pd.DataFrame:
+    keep = ~np.isin(snap.creator_ids[snap.blackout_rows], changed_ids)
+    old = pd.DataFrame(
+        {
+            "creator_id": snap.creator_ids[snap.blackout_rows[keep]],
+            "starts_on": snap.blackout_start[keep],
+            "ends_on": snap.blackout_end[keep],
+        }
+    )
+    return pd.concat([old, fresh], ignore_index=True)
+
+
+# ----------------------------------------------------------------- derive
+
+
+def _pct(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Percentile in [0, 1] of each value against a quantile table (ties → middle)."""
+    if len(table) == 0:
+        return np.full(len(values), 0.5, dtype=np.float32)
+    lo = np.searchsorted(table, values, side="left")
+    hi = np.searchsorted(table, values, side="right")
+    return (((lo + hi) / 2) / len(table)).astype(np.float32)
+
+
+def _quantiles(values: np.ndarray, points: int = QUANTILES) -> np.ndarray:
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return np.empty(0)
+    return np.quantile(values, np.linspace(0, 1, points))
+
+
+def _label_matrix(labels: pd.DataFrame, ids: np.ndarray, catalogue: Catalogue) -> sp.csr_matrix:
+    rows = np.searchsorted(ids, labels["creator_id"].to_numpy())
+    cols = catalogue.label_columns(labels["label_id"].to_numpy())
+    ok = (cols >= 0) & (rows < len(ids))
+    ok[ok] &= ids[rows[ok]] == labels["creator_id"].to_numpy()[ok]
+    return sp.csr_matrix(
+        (labels["weight"].to_numpy(np.float32)[ok], (rows[ok], cols[ok])),
+        shape=(len(ids), len(catalogue.label_ids)),
+        dtype=np.float32,
+    )
+
+
+def _region_matrix(regions: pd.DataFrame, ids: np.ndarray, catalogue: Catalogue) -> sp.csr_matrix:
+    rows = np.searchsorted(ids, regions["creator_id"].to_numpy())
+    cols = catalogue.region_columns(regions["code"].tolist())
+    ok = (cols >= 0) & (rows < len(ids))
+    return sp.csr_matrix(
+        (regions["share"].to_numpy(np.float32)[ok], (rows[ok], cols[ok])),
+        shape=(len(ids), len(catalogue.region_codes)),
+        dtype=np.float32,
+    )
+
+
+def _interest_of_labels(catalogue: Catalogue) -> np.ndarray:
+    return np.searchsorted(catalogue.interest_ids, catalogue.label_interest_ids)
+
+
+def _reference_tables(c: pd.DataFrame, labels: pd.DataFrame, catalogue: Catalogue) -> dict:
+    ids = c["id"].to_numpy(np.int64)
+    labels_csr = _label_matrix(labels, ids, catalogue)
+    df = labels_csr.getnnz(axis=0).astype(np.float64)
+    n = max(len(ids), 1)
+    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    primary = _primary_interest(labels_csr, catalogue)
+    views = np.maximum(c["median_views_30d"].to_numpy(np.float64), 1)
+    tables: dict = {
+        "idf": idf,
+        "log_views": _quantiles(np.log1p(c["median_views_30d"].to_numpy(np.float64))),
+        "engagement_rate": _quantiles(c["engagement_rate"].to_numpy(np.float64)),
+        "hit_video_share": _quantiles(c["hit_video_share"].to_numpy(np.float64)),
+        "completion_rate": _quantiles(c["completion_rate"].to_numpy(np.float64)),
+        "conversion_rate": _quantiles(c["conversion_rate"].to_numpy(np.float64)),
+        "cpm": {},
+    }
+    # Value for money compares expected CPM with peers in the same interest, per format.
+    for f in FORMATS:
+        price = c[f"price_{f}"].to_numpy(np.float64)
+        cpm = np.where(price > 0, price / views * 1000, np.nan)
+        per_interest = {}
+        for i in range(-1, len(catalogue.interest_ids)):
+            sel = (primary == i) & np.isfinite(cpm)
+            if sel.sum() >= 1:
+                per_interest[i] = _quantiles(cpm[sel], 101)
+        per_interest["all"] = _quantiles(cpm, 101)
+        tables["cpm"][f] = per_interest
+    return tables
+
+
+def _primary_interest(labels_csr: sp.csr_matrix, catalogue: Catalogue) -> np.ndarray:
+    interests = _interest_matrix(labels_csr, catalogue)
+    primary = np.asarray(interests.argmax(axis=1)).ravel().astype(np.int64)
+    primary[interests.getnnz(axis=1) == 0] = -1
+    return primary
+
+
+def _interest_matrix(labels_csr: sp.csr_matrix, catalogue: Catalogue) -> sp.csr_matrix:
+    label_interest = _interest_of_labels(catalogue)
+    agg = sp.csr_matrix(
+        (np.ones(len(label_interest), dtype=np.float32), (np.arange(len(label_interest)), label_interest)),
+        shape=(len(label_interest), len(catalogue.interest_ids)),
+    )
+    return (labels_csr @ agg).tocsr()
+
+
+def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
+    weighted = labels_csr @ sp.diags(idf)
+    label_norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel()).astype(np.float32)
+    interests = _interest_matrix(weighted.tocsr(), catalogue)
+    interest_norm = np.sqrt(np.asarray(interests.multiply(interests).sum(axis=1)).ravel()).astype(np.float32)
+    return {
+        "labels_csr": labels_csr,
+        # The ranker multiplies raw weights by the order's IDF-weighted query, so store IDF once in the matrix.
+        "labels_csc": weighted.tocsc().astype(np.float32),
+        "label_norm": label_norm,
+        "interests_csc": interests.tocsc().astype(np.float32),
+        "interest_norm": interest_norm,
+        "regions_csr": regions_csr,
+        "regions_csc": regions_csr.tocsc(),
+    }
+
+
+def _blackouts(blackouts: pd.DataFrame, ids: np.ndarray) -> dict:
+    rows = np.searchsorted(ids, blackouts["creator_id"].to_numpy(np.int64))
+    ok = rows < len(ids)
+    ok[ok] &= ids[rows[ok]] == blackouts["creator_id"].to_numpy(np.int64)[ok]
+    return {
+        "blackout_rows": rows[ok].astype(np.int64),
+        "blackout_start": blackouts["starts_on"].to_numpy(np.int64)[ok],
+        "blackout_end": blackouts["ends_on"].to_numpy(np.int64)[ok],
+    }
+
+
+def _derive(c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: dict, idf) -> dict:
+    ids = c["id"].to_numpy(np.int64, copy=True)
+    n = len(ids)
+    idf = reference["idf"] if idf is None else idf
+
+    def col(name, dtype=np.float64):
+        # Copies: pandas may hand out read-only views, and patch() writes rows in place.
+        if dtype is np.float64:
+            return c[name].to_numpy(dtype, na_value=np.nan, copy=True)
+        return c[name].to_numpy(dtype, copy=True)
+
+    labels_csr = _label_matrix(frames.labels, ids, catalogue)
+    regions_csr = _region_matrix(frames.regions, ids, catalogue)
+    primary = _primary_interest(labels_csr, catalogue)
+    views = col("median_views_30d")
+    price = np.stack([c[f"price_{f}"].fillna(0).to_numpy(np.int64) for f in FORMATS])
+
+    performance = np.stack(
+        [
+            _pct(np.log1p(views), reference["log_views"]),
+            0.6 * _pct(col("engagement_rate"), reference["engagement_rate"])
+            + 0.4 * _pct(col("hit_video_share"), reference["hit_video_share"]),
+            _conversion_performance(col("completion_rate"), col("conversion_rate"), reference),
+        ]
+    ).astype(np.float32)
+    value = np.stack([_value_for_money(price[i], views, primary, reference["cpm"][f]) for i, f in enumerate(FORMATS)])
+    completed = col("completed_orders")
+    reliability = _reliability(col("fulfilment_rate"), col("avg_rating"), completed)
+    exploration = (1 - np.minimum(completed, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
+    static = np.empty((len(GOALS) * len(FORMATS), n), dtype=np.float32)
+    for g, goal in enumerate(GOALS):
+        w = WEIGHTS[goal]
+        base = w["performance"] * performance[g] + w["reliability"] * reliability + EXPLORATION_WEIGHT * exploration
+        for f in range(len(FORMATS)):
+            static[g * len(FORMATS) + f] = base + w["value"] * value[f]
+    metrics = np.stack(
+        [
+            np.log1p(col("followers")),
+            np.log1p(views),
+            col("engagement_rate"),
+            col("completion_rate"),
+            col("hit_video_share"),
+            col("follower_growth_30d"),
+            col("fulfilment_rate"),
+            col("avg_rating"),
+            completed,
+            col("conversion_rate"),
+        ]
+    ).astype(np.float32)
+    parts = {
+        "creator_ids": ids,
+        "active": col("active", bool),
+        "followers": col("followers", np.int64),
+        "median_views": np.nan_to_num(views).astype(np.int64),
+        "metrics": metrics,
+        "age": np.stack([np.nan_to_num(col(f"age_{b}")) for b in AGE_BUCKETS]).astype(np.float32),
+        "gender": np.stack([np.nan_to_num(col(f"gender_{g}")) for g in GENDERS]).astype(np.float32),
+        "price": np.ascontiguousarray(price),
+        "performance": performance,
+        "value": value,
+        "reliability": reliability,
+        "exploration": exploration,
+        "static": static,
+        "primary_interest": primary,
+        "label_idf": idf,
+        "label_interest": _interest_of_labels(catalogue),
+    }
+    parts.update(_sparse_views(labels_csr, regions_csr, idf, catalogue))
+    parts.update(_blackouts(frames.blackouts, ids))
+    return parts
+
+
+def _conversion_performance(completion, conversion, reference) -> np.ndarray:
+    comp = _pct(completion, reference["completion_rate"])
+    has_history = np.isfinite(conversion)
+    conv = _pct(np.nan_to_num(conversion), reference["conversion_rate"])
+    return np.where(has_history, 0.5 * comp + 0.5 * conv, comp).astype(np.float32)
+
+
+def _value_for_money(price, views, primary, tables) -> np.ndarray:
+    """1 − percentile of expected CPM among peers in the same interest (cheaper reach → higher)."""
+    out = np.zeros(len(price), dtype=np.float32)
+    cpm = np.where(price > 0, price / np.maximum(np.nan_to_num(views), 1) * 1000, np.nan)
+    priced = np.isfinite(cpm)
+    for interest in np.unique(primary[priced]):
+        sel = priced & (primary == interest)
+        table = tables.get(int(interest), tables.get("all"))
+        out[sel] = 1 - _pct(cpm[sel], table)
+    return out
+
+
+def _reliability(fulfilment, rating, completed) -> np.ndarray:
+    """Observed reliability shrunk toward a neutral prior by the number of completed orders."""
+    rating_part = (rating - 1) / 4
+    observed = np.where(
+        np.isfinite(fulfilment) & np.isfinite(rating),
+        0.6 * fulfilment + 0.4 * rating_part,
+        np.where(np.isfinite(fulfilment), fulfilment, np.where(np.isfinite(rating), rating_part, RELIABILITY_PRIOR)),
+    )
+    k = np.nan_to_num(completed)
+    return ((k * observed + RELIABILITY_PSEUDO_COUNT * RELIABILITY_PRIOR) / (k + RELIABILITY_PSEUDO_COUNT)).astype(
+        np.float32
+    )
+
+
+# ------------------------------------------------------------ save / load
+
+_SPARSE = ("labels_csr", "labels_csc", "interests_csc", "regions_csr", "regions_csc")
+
+
+def save(snap: Snapshot, root: Path) -> Path:
+    """Write the snapshot to root/<version>/ atomically (temp dir + rename); returns the directory."""
+    target = root / snap.version
+    tmp = root / f".{snap.version}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    meta = {
+        "version": snap.version,
+        "built_at": snap.built_at,
+        "watermark": snap.watermark,
+        "region_codes": snap.catalogue.region_codes,
+    }
+    arrays = {
+        "catalogue_label_ids": snap.catalogue.label_ids,
+        "catalogue_label_interest_ids": snap.catalogue.label_interest_ids,
+        "catalogue_interest_ids": snap.catalogue.interest_ids,
+    }
+    for f in fields(snap):
+        value = getattr(snap, f.name)
+        if isinstance(value, np.ndarray):
+            arrays[f.name] = value
+        elif f.name in _SPARSE:
+            sp.save_npz(tmp / f"{f.name}.npz", value, compressed=False)
+    for name, array in arrays.items():
+        np.save(tmp / f"{name}.npy", array)
+    np.savez(tmp / "reference.npz", **_flatten_reference(snap.reference))
+    (tmp / "meta.json").write_text(json.dumps(meta))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    (root / "CURRENT").write_text(snap.version)
+    return target
+
+
+def load(root: Path, version: str | None = None) -> Snapshot | None:
+    version = version or current_version(root)
+    if version is None:
+        return None
+    path = root / version
+    meta = json.loads((path / "meta.json").read_text())
+    catalogue = Catalogue(
+        label_ids=np.load(path / "catalogue_label_ids.npy"),
+        label_interest_ids=np.load(path / "catalogue_label_interest_ids.npy"),
+        interest_ids=np.load(path / "catalogue_interest_ids.npy"),
+        region_codes=meta["region_codes"],
+    )
+    values: dict = {}
+    for f in fields(Snapshot):
+        if f.name in _SPARSE:
+            values[f.name] = sp.load_npz(path / f"{f.name}.npz")
+        elif f.name != "reference" and (path / f"{f.name}.npy").exists():
+            values[f.name] = np.load(path / f"{f.name}.npy")
+    with np.load(path / "reference.npz") as stored:
+        values["reference"] = _unflatten_reference(stored)
+    return Snapshot(
+        version=meta["version"], built_at=meta["built_at"], watermark=meta["watermark"], catalogue=catalogue, **values
+    )
+
+
+def _flatten_reference(reference: dict) -> dict[str, np.ndarray]:
+    """Reference tables as flat arrays ("cpm/<format>/<interest>") so no pickling is needed."""
+    flat = {k: v for k, v in reference.items() if k != "cpm"}
+    for fmt, tables in reference["cpm"].items():
+        for interest, table in tables.items():
+            flat[f"cpm/{fmt}/{interest}"] = table
+    return flat
+
+
+def _unflatten_reference(stored) -> dict:
+    reference: dict = {"cpm": {f: {} for f in FORMATS}}
+    for key in stored.files:
+        if key.startswith("cpm/"):
+            _, fmt, interest = key.split("/")
+            reference["cpm"][fmt][interest if interest == "all" else int(interest)] = stored[key]
+        else:
+            reference[key] = stored[key]
+    return reference
+
+
+def current_version(root: Path) -> str | None:
+    marker = root / "CURRENT"
+    if not marker.exists():
+        return None
+    version = marker.read_text().strip()
+    return version if (root / version / "meta.json").exists() else None
+
+
+def prune(root: Path, keep: int = 2) -> None:
+    """Delete all but the newest ``keep`` snapshot directories."""
+    current = current_version(root)
+    dirs = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for path in dirs[:-keep]:
+        if path.name != current:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def date_ordinal(d: date) -> int:
+    return d.toordinal()

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+from django.conf import settings
+
+from creators.bulk import CreatorRecord, write_creators
+from marketplace.audience import AGE_BUCKETS
+from marketplace.models import Label
+from matching import engine
+from matching.scoring import FORMATS
+
+
+@pytest.fixture(autouse=True)
+def _snapshot_dir(settings, tmp_path):
+    """Each test gets its own snapshot directory and an empty in-process cache."""
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
+    engine.reset()
+    yield
+    engine.reset()
+
+
+def make_creators(n: int, *, seed: int = 1, interests: int = 4) -> list[int]:
+    """``n`` verified creators with labels from a few interests, rate cards, audiences and metrics."""
+    rng = np.random.default_rng(seed)
+    by_interest: dict[int, list[int]] = {}
+    for label_id, interest_id in Label.objects.filter(tier__gte=2).values_list("id", "interest_id"):
+        by_interest.setdefault(interest_id, []).append(label_id)
+    chosen = sorted(by_interest)[:interests]
+    records = []
+    for i in range(n):
+        home = by_interest[chosen[i % len(chosen)]]
+        labels = rng.choice(home, size=min(3, len(home)), replace=False)
+        followers = int(np.exp(rng.normal(11, 1.2)))
+        age = rng.dirichlet(np.ones(5))
+        records.append(
+            CreatorRecord(
+                handle=f"c{seed}-{i}",
+                display_name=f"Creator {i}",
+                bio=f"Creator number {i}",
+                verification="verified",
+                followers=followers,
+                median_views_30d=int(followers * rng.uniform(0.1, 0.5)),
+                engagement_rate=float(rng.uniform(0.01, 0.1)),
+                completion_rate=float(rng.uniform(0.2, 0.7)),
+                hit_video_share=float(rng.uniform(0, 0.3)),
+                audience_age={b: float(a) for b, a in zip(AGE_BUCKETS, age, strict=True)},
+                audience_gender={"female": 0.5, "male": 0.5},
+                audience_region={"CN": 0.7, "US": 0.3},
+                labels=[(int(label), float(rng.uniform(0.4, 1))) for label in labels],
+                rates=[(f, int(followers * rng.uniform(0.5, 2)) + 10_000) for f in FORMATS[:3]],
+            )
+        )
+    return write_creators(records)
+
+
+@pytest.fixture
+def currency():
+    return settings.CURRENCY

@@ -1,0 +1,180 @@
+"""The pure ranker on synthetic snapshots: no database."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matching import scoring, snapshot, synthetic
+from matching.scoring import OrderQuery
+
+
+@pytest.fixture(scope="module")
+def snap():
+    return snapshot.build(synthetic.frames(20_000, seed=3), synthetic.catalogue(), version="t", watermark="")
+
+
+def query(snap, **overrides):
+    regions = tuple(int(c) for c in snap.catalogue.region_columns(["CN", "US"]))
+    values = {
+        "goal": "awareness",
+        "format": "short_21_60",
+        "budget": 3_000_000,
+        "tolerance_bps": 1000,
+        "labels": ((4, 1.0), (41, 0.6)),
+        "ages": ("18-23", "24-30"),
+        "genders": ("female",),
+        "regions": regions,
+    }
+    values.update(overrides)
+    return OrderQuery(**values)
+
+
+def brute_force_scores(snap, q):
+    score, mask = np.full(snap.n, -np.inf, dtype=np.float32), scoring.eligible_mask(snap, q)
+    block = scoring.score_block(snap, q, 0, snap.n)
+    score[mask] = block.score[mask]
+    return score
+
+
+def test_top_k_equals_brute_force_sort(snap):
+    q = query(snap)
+
+    ranking = scoring.rank(snap, q, 50)
+
+    score = brute_force_scores(snap, q)
+    expected = np.lexsort((snap.creator_ids, -score))[:50]
+    assert np.array_equal(ranking.rows, expected)
+    assert np.all(np.isfinite(ranking.scores))
+
+
+def test_every_component_is_between_zero_and_one(snap):
+    ranking = scoring.rank(snap, query(snap), 200)
+
+    for name, values in ranking.components.items():
+        assert values.min() >= 0, name
+        assert values.max() <= 1.0 + 1e-6, name
+
+
+def test_score_is_the_documented_weighted_sum(snap):
+    q = query(snap, goal="seeding")
+    ranking = scoring.rank(snap, q, 20)
+
+    w = scoring.WEIGHTS["seeding"]
+    c = ranking.components
+    expected = sum(w[k] * c[k] for k in w) + scoring.EXPLORATION_WEIGHT * c["exploration"]
+    assert np.allclose(ranking.scores, expected, atol=1e-5)
+
+
+def test_sharded_ranking_equals_unsharded(snap):
+    q = query(snap)
+    single = scoring.rank(snap, q, 100, threads=1)
+
+    parts = [scoring.rank(snap, q, 100, lo=lo, hi=hi) for lo, hi in ((0, 7000), (7000, 13000), (13000, snap.n))]
+    rows, scores, comps = scoring.merge(parts, 100, lambda r: snap.creator_ids[r])
+
+    assert np.array_equal(rows, single.rows)
+    assert np.array_equal(scores, single.scores)
+    for name in scoring.COMPONENTS:
+        assert np.array_equal(comps[name], single.components[name])
+
+
+def test_threads_do_not_change_the_result():
+    big = snapshot.build(synthetic.frames(250_000, seed=5), synthetic.catalogue(), version="t", watermark="")
+    q = query(big)
+
+    assert np.array_equal(scoring.rank(big, q, 200, threads=1).rows, scoring.rank(big, q, 200, threads=2).rows)
+
+
+def test_over_budget_creator_is_excluded_with_reason(snap):
+    q = query(snap, budget=1_000_000, tolerance_bps=0)
+    f = scoring.FORMATS.index("short_21_60")
+    row = int(np.flatnonzero(snap.active & (snap.price[f] > 1_000_000))[0])
+
+    assert not scoring.eligible_mask(snap, q)[row]
+    assert scoring.why_not(snap, q, row) == ["over_budget"]
+
+
+def test_tolerance_admits_a_price_just_above_budget(snap):
+    f = scoring.FORMATS.index("short_21_60")
+    row = int(np.flatnonzero(snap.active & (snap.price[f] > 0))[0])
+    price = int(snap.price[f, row])
+
+    assert scoring.why_not(snap, query(snap, budget=price - 1, tolerance_bps=0, regions=()), row) == ["over_budget"]
+    assert scoring.why_not(snap, query(snap, budget=price - 1, tolerance_bps=100, regions=()), row) == []
+
+
+def test_no_price_inactive_region_and_row_exclusions_have_reasons(snap):
+    f = scoring.FORMATS.index("live_session")
+    no_price = int(np.flatnonzero(snap.active & (snap.price[f] == 0))[0])
+    inactive = int(np.flatnonzero(~snap.active)[0])
+    q = query(snap, format="live_session", min_region_share=0.99, excluded_rows=np.array([no_price]))
+
+    assert "no_price" in scoring.why_not(snap, q, no_price)
+    assert "inactive" in scoring.why_not(snap, q, inactive)
+    assert "region" in scoring.why_not(snap, q, no_price)
+    assert "blocked" in scoring.why_not(snap, q, no_price, extra_reasons=("blocked",))
+    assert not scoring.eligible_mask(snap, q)[no_price]
+
+
+def test_blackout_overlapping_the_window_excludes(snap):
+    row = int(snap.blackout_rows[0])
+    start, end = int(snap.blackout_start[0]), int(snap.blackout_end[0])
+
+    inside = query(snap, regions=(), window=(start, end), budget=10**12)
+    outside = query(snap, regions=(), window=(end + 1, end + 5), budget=10**12)
+
+    assert "blackout" in scoring.why_not(snap, inside, row)
+    assert "blackout" not in scoring.why_not(snap, outside, row)
+
+
+def test_content_fit_prefers_exact_label_over_interest_backoff(snap):
+    q = query(snap, labels=((4, 1.0),))
+    content = scoring.content_fit(snap, q)
+    has_label = snap.labels_csc[:, 4].toarray().ravel() > 0
+    interest = snap.label_interest[4]
+    same_interest = (snap.interests_csc[:, interest].toarray().ravel() > 0) & ~has_label
+
+    assert content[has_label].mean() > content[same_interest].mean() > 0
+    assert content[same_interest].max() <= scoring.INTEREST_BACKOFF + 1e-6
+    assert content[~has_label & ~same_interest].max() == 0
+
+
+def test_rare_labels_count_more_than_common_ones(snap):
+    df = snap.labels_csc.getnnz(axis=0)
+    rare, common = int(np.argmin(np.where(df > 0, df, 10**9))), int(np.argmax(df))
+
+    assert snap.label_idf[rare] > snap.label_idf[common]
+
+
+def test_min_followers_filter_reranks(snap):
+    ranking = scoring.rank(snap, query(snap, min_followers=200_000), 50)
+
+    assert (snap.followers[ranking.rows] >= 200_000).all()
+
+
+def test_patch_matches_a_full_rebuild_of_the_same_rows(snap):
+    frames = synthetic.frames(20_000, seed=3)
+    changed = frames.creators.iloc[[10, 500]].copy()
+    changed["followers"] = [5, 7_000_000]
+    changed["median_views_30d"] = [1, 3_000_000]
+    new_creator = synthetic.frames(1, seed=9, first_id=50_000)
+    delta = snapshot.Frames(
+        creators=pd.concat([changed, new_creator.creators]),
+        labels=pd.concat([frames.labels[frames.labels.creator_id.isin(changed.id)], new_creator.labels]),
+        regions=pd.concat([frames.regions[frames.regions.creator_id.isin(changed.id)], new_creator.regions]),
+        blackouts=new_creator.blackouts.iloc[:0],
+    )
+    base = snapshot.build(frames, synthetic.catalogue(), version="a", watermark="")
+
+    patched = snapshot.patch(base, delta, version="b", watermark="w")
+
+    assert patched.n == base.n + 1
+    row = int(patched.rows_of([changed.id.iloc[1]])[0])
+    assert patched.followers[row] == 7_000_000
+    assert patched.performance[0, row] > 0.99
+    new_row = int(patched.rows_of([50_000])[0])
+    assert new_row == patched.n - 1
+    assert patched.labels_csr[new_row].nnz == len(new_creator.labels)
+    q = query(patched)
+    ranked = scoring.rank(patched, q, 20)
+    assert np.all(np.diff(ranked.scores) <= 0)
