@@ -73,7 +73,7 @@ def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int
         collaborations += _past_offers(rng, snap, order, craft, when)
         if progress:
             progress(1)
-    _refresh_creator_history()
+    refresh_creator_history()
     return collaborations
 
 
@@ -169,7 +169,7 @@ def _past_offers(rng, snap, order, craft, when) -> int:
     return len(items)
 
 
-def _refresh_creator_history() -> None:
+def refresh_creator_history() -> None:
     """Recompute fulfilment rate, average rating and completed orders from collaborations."""
     stats = (
         Collaboration.objects.filter(accepted=True)
