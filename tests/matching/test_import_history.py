@@ -1,5 +1,6 @@
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -93,7 +94,7 @@ def test_missing_header_column_is_reported(creators, tmp_path):
 def test_history_round_trips_through_the_documented_columns():
     from marketplace.history_import import OPTIONAL, REQUIRED
 
-    documented = open("docs/import-history.md", encoding="utf-8").read()
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "import-history.md").read_text(encoding="utf-8")
 
     for column in REQUIRED + OPTIONAL:
         assert f"`{column}`" in documented
