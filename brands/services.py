@@ -1,0 +1,204 @@
+"""Writes on brands and their members. Every function is one transaction with its audit row."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from brands.models import Brand, BrandMembership
+from marketplace.core import Conflict, NotAllowed, NotFound, audit, update_fields
+from marketplace.models import ProductCategory, User
+
+SLUG_MAX = 70
+
+
+def brand_slug_for(name: str) -> str:
+    """A free slug for ``name``: its slugified form, then ``-2``, ``-3``, ... when taken.
+
+    Names with no Latin letters (a Chinese brand name) fall back to "brand".
+    """
+    base = slugify(name)[:SLUG_MAX].strip("-") or "brand"
+    slug, n = base, 1
+    while Brand.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _has_creator_profile(user: User) -> bool:
+    try:
+        user.creator  # noqa: B018 - existence check
+    except ObjectDoesNotExist:
+        return False
+    return True
+
+
+@transaction.atomic
+def brand_create(*, name: str, owner: User) -> Brand:
+    """Create a brand with ``owner`` as its first owner. The owner must have no brand or creator profile."""
+    if BrandMembership.objects.filter(user=owner).exists() or _has_creator_profile(owner):
+        raise ValidationError({"email": _("This account already belongs to a brand or a creator.")})
+    brand = Brand(name=name.strip(), slug=brand_slug_for(name))
+    brand.full_clean()
+    brand.save()
+    membership = BrandMembership(brand=brand, user=owner, role=BrandMembership.Role.OWNER)
+    membership.full_clean()
+    membership.save()
+    audit(actor=owner, action="brand.created", obj=brand, name=brand.name, slug=brand.slug)
+    return brand
+
+
+def _owner_membership(*, brand: Brand, actor: User) -> BrandMembership:
+    membership = BrandMembership.objects.filter(brand=brand, user=actor).first()
+    if membership is None or not membership.can_manage_members:
+        raise NotAllowed(_("Only an owner of this brand can do that."))
+    return membership
+
+
+@transaction.atomic
+def brand_update(
+    *,
+    brand: Brand,
+    actor: User,
+    name: str,
+    website: str = "",
+    description: str = "",
+    industry: ProductCategory | None = None,
+    country: str = "",
+) -> Brand:
+    _owner_membership(brand=brand, actor=actor)
+    brand = Brand.objects.select_for_update().get(pk=brand.pk)
+    values = {
+        "name": name.strip(),
+        "website": website,
+        "description": description,
+        "industry": industry,
+        "country": country,
+    }
+    for field, value in values.items():
+        setattr(brand, field, value)
+    brand.full_clean()
+    brand.save(update_fields=list(values))
+    audit(actor=actor, action="brand.updated", obj=brand, fields=sorted(values))
+    return brand
+
+
+def send_member_invite(*, user_id: int, brand_name: str, base_url: str) -> None:
+    """Mail a new member a one-time link to set their password (Django's password-reset token)."""
+    user = User.objects.get(pk=user_id)
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {"user": user, "brand_name": brand_name, "set_password_url": urljoin(base_url, path)}
+    subject = "".join(render_to_string("registration/member_invite_subject.txt", context).splitlines())
+    body = render_to_string("registration/member_invite_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def _invite_on_commit(*, user: User, brand: Brand, base_url: str) -> None:
+    # Losing this mail is recoverable: the owner can send the invitation again from the members page.
+    user_id, brand_name = user.pk, brand.name
+    transaction.on_commit(lambda: send_member_invite(user_id=user_id, brand_name=brand_name, base_url=base_url))
+
+
+@transaction.atomic
+def brand_member_add(
+    *, brand: Brand, actor: User, email: str, role: str, base_url: str, full_name: str = ""
+) -> BrandMembership:
+    """Add the person with ``email`` to ``brand``; create their account when there is none.
+
+    A new account gets an unusable password and, after commit, an invitation mail with a link to
+    set one. Raises ValidationError (field ``email``) when the person already belongs to a brand,
+    has a creator profile or is staff.
+    """
+    _owner_membership(brand=brand, actor=actor)
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and (
+        user.is_staff or BrandMembership.objects.filter(user=user).exists() or _has_creator_profile(user)
+    ):
+        raise ValidationError({"email": _("This person already belongs to a brand or has a creator profile.")})
+    if user is None:
+        user = User(email=email, full_name=full_name.strip())
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    membership = BrandMembership(brand=brand, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    if not user.has_usable_password():
+        _invite_on_commit(user=user, brand=brand, base_url=base_url)
+    audit(actor=actor, action="brand.member_added", obj=brand, email=email, role=role)
+    return membership
+
+
+def _locked_membership(*, brand: Brand, membership_id: int) -> BrandMembership:
+    # Locking the brand row serialises every member change of one brand, so two owners cannot
+    # demote or remove each other at once and leave the brand without an owner.
+    Brand.objects.select_for_update().get(pk=brand.pk)
+    try:
+        return BrandMembership.objects.select_related("user").get(pk=membership_id, brand=brand)
+    except BrandMembership.DoesNotExist:
+        raise NotFound(_("No such member.")) from None
+
+
+def _is_last_owner(membership: BrandMembership) -> bool:
+    if membership.role != BrandMembership.Role.OWNER:
+        return False
+    return (
+        not BrandMembership.objects.filter(brand_id=membership.brand_id, role=BrandMembership.Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def brand_member_set_role(*, brand: Brand, actor: User, membership_id: int, role: str) -> BrandMembership:
+    """Change a member's role. Raises Conflict when it would leave the brand without an owner."""
+    _owner_membership(brand=brand, actor=actor)
+    membership = _locked_membership(brand=brand, membership_id=membership_id)
+    if role not in BrandMembership.Role.values:
+        raise ValidationError({"role": _("Choose a valid role.")})
+    if role != BrandMembership.Role.OWNER and _is_last_owner(membership):
+        raise Conflict(_("A brand needs at least one owner."), field="role")
+    old = membership.role
+    update_fields(membership, role=role)
+    audit(actor=actor, action="brand.member_role_changed", obj=brand, email=membership.user.email, old=old, new=role)
+    return membership
+
+
+@transaction.atomic
+def brand_member_remove(*, brand: Brand, actor: User, membership_id: int) -> None:
+    """Remove a member; their account stays. Raises Conflict for the last owner."""
+    _owner_membership(brand=brand, actor=actor)
+    membership = _locked_membership(brand=brand, membership_id=membership_id)
+    if _is_last_owner(membership):
+        raise Conflict(_("The last owner cannot be removed."))
+    audit(actor=actor, action="brand.member_removed", obj=brand, email=membership.user.email, role=membership.role)
+    membership.delete()
+
+
+@transaction.atomic
+def brand_member_resend_invite(*, brand: Brand, actor: User, membership_id: int, base_url: str) -> BrandMembership:
+    """Send the set-password invitation again to a member who has never set a password."""
+    _owner_membership(brand=brand, actor=actor)
+    membership = _locked_membership(brand=brand, membership_id=membership_id)
+    if membership.user.has_usable_password():
+        raise Conflict(_("This member has already set a password."))
+    _invite_on_commit(user=membership.user, brand=brand, base_url=base_url)
+    audit(actor=actor, action="brand.member_invited", obj=brand, email=membership.user.email)
+    return membership

@@ -1,0 +1,206 @@
+"""Brand pages: dashboard, brand profile, members. Owners manage; managers and viewers read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from brands.forms import BrandProfileForm, MemberAddForm, MemberRoleForm
+from brands.models import BrandMembership
+from brands.selectors import member_get, member_list
+from brands.services import (
+    brand_member_add,
+    brand_member_remove,
+    brand_member_resend_invite,
+    brand_member_set_role,
+    brand_update,
+)
+from marketplace.core import DomainError
+from marketplace.forms import add_service_errors
+from marketplace.models import Order
+from marketplace.selectors.orders import order_list_for_brand, order_status_counts
+from marketplace.views.access import brand_member_required
+
+RECENT_ORDERS = 5
+
+
+@brand_member_required
+@require_GET
+def brand_dashboard(request):
+    brand_id = request.membership.brand_id
+    counts = order_status_counts(brand_id=brand_id)
+    total = sum(counts.values())
+    status_rows = [
+        {
+            "value": value,
+            "label": label,
+            "count": counts[value],
+            "percent": round(100 * counts[value] / total) if total else 0,
+        }
+        for value, label in Order.Status.choices
+    ]
+    context = {
+        "membership": request.membership,
+        "brand": request.membership.brand,
+        "status_rows": status_rows,
+        "total_orders": total,
+        "recent_orders": list(order_list_for_brand(brand_id=brand_id)[:RECENT_ORDERS]),
+    }
+    return render(request, "brands/brand_dashboard.html", context)
+
+
+@brand_member_required(owner=True)
+@require_http_methods(["GET", "POST"])
+def brand_profile_edit(request):
+    brand = request.membership.brand
+    form = BrandProfileForm(request.POST or None, initial=BrandProfileForm.initial_for(brand))
+    if request.method == "POST" and form.is_valid():
+        try:
+            brand_update(brand=brand, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The brand profile is saved."))
+            return redirect("brands:members")
+    return render(request, "brands/brand_edit.html", {"form": form, "brand": brand})
+
+
+def _members_page(request, add_form: MemberAddForm | None = None, status: int = 200):
+    membership = request.membership
+    members = list(member_list(brand_id=membership.brand_id))
+    context = {
+        "brand": membership.brand,
+        "membership": membership,
+        "members": [
+            (member, MemberRoleForm(initial={"role": member.role}, prefix=f"m{member.pk}")) for member in members
+        ],
+        "add_form": add_form or MemberAddForm(),
+        "can_manage": membership.can_manage_members,
+    }
+    return render(request, "brands/membership_list.html", context, status=status)
+
+
+@brand_member_required
+@require_GET
+def members(request):
+    return _members_page(request)
+
+
+@brand_member_required(owner=True)
+@require_POST
+def member_add(request):
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            member = brand_member_add(
+                brand=request.membership.brand,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                full_name=form.cleaned_data["full_name"],
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            if member.user.has_usable_password():
+                messages.success(request, _("%(email)s is now a member.") % {"email": member.user.email})
+            else:
+                messages.success(
+                    request,
+                    _("%(email)s is now a member; we sent them a link to set a password.")
+                    % {"email": member.user.email},
+                )
+            return redirect("brands:members")
+    return _members_page(request, add_form=form, status=400)
+
+
+def _row_or_redirect(request, membership_id: int, error: str = ""):
+    """After a change to one member: the row for htmx, else back to the members page."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("brands:members")
+    member = member_get(brand_id=request.membership.brand_id, membership_id=membership_id)
+    if member is None:
+        return HttpResponse("")
+    context = {
+        "member": member,
+        "role_form": MemberRoleForm(initial={"role": member.role}, prefix=f"m{member.pk}"),
+        "can_manage": True,
+        "membership": request.membership,
+        "row_error": error,
+    }
+    return render(request, "brands/_membership_row.html", context)
+
+
+@brand_member_required(owner=True)
+@require_POST
+def member_role(request, membership_id: int):
+    form = MemberRoleForm(request.POST, prefix=f"m{membership_id}")
+    error = ""
+    if not form.is_valid():
+        error = _("Choose a valid role.")
+    else:
+        try:
+            brand_member_set_role(
+                brand=request.membership.brand,
+                actor=request.user,
+                membership_id=membership_id,
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as exc:
+            error = exc.detail
+        else:
+            if membership_id == request.membership.pk and form.cleaned_data["role"] != BrandMembership.Role.OWNER:
+                # The owner gave up their own seat: the members page is no longer theirs to manage.
+                return _leave(request, _("Your role is changed."))
+            if not request.htmx:
+                messages.success(request, _("The role is changed."))
+    return _row_or_redirect(request, membership_id, error)
+
+
+@brand_member_required(owner=True)
+@require_POST
+def member_remove(request, membership_id: int):
+    try:
+        brand_member_remove(brand=request.membership.brand, actor=request.user, membership_id=membership_id)
+    except DomainError as exc:
+        return _row_or_redirect(request, membership_id, exc.detail)
+    if membership_id == request.membership.pk:
+        return _leave(request, _("You have left the brand."))
+    if not request.htmx:
+        messages.success(request, _("The member is removed."))
+    return _row_or_redirect(request, membership_id)
+
+
+@brand_member_required(owner=True)
+@require_POST
+def member_invite(request, membership_id: int):
+    try:
+        member = brand_member_resend_invite(
+            brand=request.membership.brand,
+            actor=request.user,
+            membership_id=membership_id,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("We sent the invitation to %(email)s again.") % {"email": member.user.email})
+    return redirect("brands:members")
+
+
+def _leave(request, message: str):
+    messages.success(request, message)
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("home"))
+    return redirect("home")

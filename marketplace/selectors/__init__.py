@@ -1,0 +1,1 @@
+"""Every non-trivial read of the platform package, scoped to the viewer."""

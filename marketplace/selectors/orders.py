@@ -1,0 +1,48 @@
+"""Reads on orders, always scoped to the viewer's brand."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from marketplace.models import Order, OrderEvent, OrderTargetLabel
+
+
+def order_list_for_brand(*, brand_id: int, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(brand_id=brand_id).select_related("product_category")
+    if status:
+        orders = orders.filter(status=status)
+    return orders.order_by("-created_at", "-id")
+
+
+def order_status_counts(*, brand_id: int) -> dict[str, int]:
+    """Status → number of the brand's orders, with a zero for every status."""
+    counts = dict.fromkeys(Order.Status.values, 0)
+    rows = Order.objects.filter(brand_id=brand_id).values("status").annotate(n=Count("id")).order_by()
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def order_get_for_user(*, user, pk: int) -> Order:
+    """The order ``pk`` if it belongs to the brand ``user`` is a member of; Http404 otherwise.
+
+    Another brand's order and a missing one look the same, so ids reveal nothing.
+    """
+    if user is None or not user.is_authenticated:
+        raise Http404
+    order = (
+        Order.objects.select_related("brand", "product_category", "created_by")
+        .filter(pk=pk, brand__memberships__user=user)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+def order_target_labels(*, order_id: int) -> QuerySet[OrderTargetLabel]:
+    return OrderTargetLabel.objects.filter(order_id=order_id).select_related("label").order_by("-weight", "label__path")
+
+
+def order_events(*, order_id: int) -> QuerySet[OrderEvent]:
+    return OrderEvent.objects.filter(order_id=order_id).select_related("actor").order_by("created_at", "id")

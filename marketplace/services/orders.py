@@ -1,0 +1,223 @@
+"""Writes on orders: create and edit a draft brief, and the one status transition function.
+
+An order's status changes only through ``order_transition`` and the table ``ORDER_FLOW``;
+``order_publish`` and ``order_close`` name its two steps for callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brands.models import Brand, BrandMembership
+from marketplace.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core import Conflict, NotAllowed, audit, check_transition, update_fields
+from marketplace.models import Label, Order, OrderEvent, OrderTargetLabel, ProductCategory, User
+
+ORDER_FLOW: dict[str, frozenset[str]] = {
+    Order.Status.DRAFT: frozenset({Order.Status.PUBLISHED, Order.Status.CLOSED}),
+    Order.Status.PUBLISHED: frozenset({Order.Status.CLOSED}),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderBrief:
+    """Everything a brand writes in a brief. Money is in integer minor units of settings.CURRENCY."""
+
+    title: str
+    product_name: str
+    product_category: ProductCategory
+    format: str
+    description: str = ""
+    goal: str = Order.Goal.AWARENESS
+    mode: str = Order.Mode.DIRECT
+    target_labels: dict[int, float] = field(default_factory=dict)  # label id → weight in (0, 1]
+    target_age: list[str] = field(default_factory=list)
+    target_gender: list[str] = field(default_factory=list)
+    target_regions: list[str] = field(default_factory=list)
+    min_region_share: float = 0.0
+    price_per_creator: int | None = None
+    total_budget: int | None = None
+    price_tolerance_bps: int = 1000
+    creators_wanted: int = 1
+    apply_by: datetime | None = None
+    script_by: datetime | None = None
+    publish_from: date | None = None
+    publish_until: date | None = None
+    usage_channels: list[str] = field(default_factory=list)
+    usage_days: int = 90
+    paid_ads_authorised: bool = False
+    script_rejection_limit: int = 3
+    video_revision_limit: int = 2
+
+    def order_values(self) -> dict:
+        """The brief as Order column values (labels live in their own table)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "target_labels"}
+
+
+# ------------------------------------------------------------------ checks
+
+
+def order_brief_problems(brief, *, label_count: int, complete: bool, now: datetime | None = None) -> dict:
+    """Field → messages for what is wrong with a brief (an OrderBrief or an Order).
+
+    Always checks what is filled in: deadlines in order (apply_by ≤ script_by < publish_from ≤
+    publish_until, dates read in the active time zone) and a total budget that covers the price
+    per creator. With ``complete`` (publishing) it also wants at least one target label, the
+    deadlines (apply-by for recruitment and contests) in the future, and a price or a budget.
+    """
+    now = now or timezone.now()
+    problems: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
+    apply_by, script_by = brief.apply_by, brief.script_by
+    publish_from, publish_until = brief.publish_from, brief.publish_until
+    if apply_by and script_by and apply_by > script_by:
+        add("apply_by", _("The apply-by deadline must not be after the script deadline."))
+    if script_by and publish_from and timezone.localtime(script_by).date() >= publish_from:
+        add("script_by", _("The script deadline must be before the publish window opens."))
+    if publish_from and publish_until and publish_from > publish_until:
+        add("publish_until", _("The publish window must not close before it opens."))
+    price, budget = brief.price_per_creator, brief.total_budget
+    if price and budget and price * brief.creators_wanted > budget:
+        add("total_budget", _("The total budget does not cover the price per creator for every creator wanted."))
+    if complete:
+        _add_completeness_problems(brief, add=add, label_count=label_count, now=now)
+    return problems
+
+
+def _add_completeness_problems(brief, *, add, label_count: int, now: datetime) -> None:
+    if label_count == 0:
+        add("target_labels", _("Choose at least one target label."))
+    if not brief.price_per_creator and not brief.total_budget:
+        add("price_per_creator", _("Give a price per creator or a total budget."))
+    required = ["script_by", "publish_from", "publish_until"]
+    if brief.mode != Order.Mode.DIRECT:
+        required.insert(0, "apply_by")
+    for name in required:
+        if getattr(brief, name) is None:
+            add(name, _("Set this deadline before publishing."))
+    for name in ("apply_by", "script_by"):
+        value = getattr(brief, name)
+        if value is not None and value <= now:
+            add(name, _("This deadline has passed."))
+    if brief.publish_from is not None and brief.publish_from <= timezone.localdate(now):
+        add("publish_from", _("The publish window must open after today."))
+
+
+def _validate_brief(brief: OrderBrief) -> None:
+    problems = order_brief_problems(brief, label_count=len(brief.target_labels), complete=False)
+    for name, allowed in (("target_age", AGE_BUCKETS), ("target_gender", GENDERS), ("target_regions", regions())):
+        unknown = sorted(set(getattr(brief, name)) - set(allowed))
+        if unknown:
+            problems.setdefault(name, []).append(_("Unknown choice: %(v)s.") % {"v": ", ".join(unknown)})
+    if not 0 <= brief.min_region_share <= 1:
+        problems.setdefault("min_region_share", []).append(_("Give a share between 0 and 1."))
+    if any(not 0 < weight <= 1 for weight in brief.target_labels.values()):
+        problems.setdefault("target_labels", []).append(_("Label weights must be above 0 and at most 1."))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _require_editor(*, brand_id: int, actor: User | None) -> None:
+    """Owners and managers of the order's brand edit it; ``actor=None`` is the system (timers)."""
+    if actor is None:
+        return
+    membership = BrandMembership.objects.filter(user=actor, brand_id=brand_id).first()
+    if membership is None or not membership.can_edit_orders:
+        raise NotAllowed(_("Only owners and managers of this brand can change its orders."))
+
+
+def _set_target_labels(order: Order, target_labels: dict[int, float]) -> None:
+    known = set(Label.objects.filter(pk__in=target_labels).values_list("pk", flat=True))
+    if known != set(target_labels):
+        raise ValidationError({"target_labels": _("Some target labels do not exist.")})
+    OrderTargetLabel.objects.filter(order=order).delete()
+    OrderTargetLabel.objects.bulk_create(
+        OrderTargetLabel(order=order, label_id=label_id, weight=weight) for label_id, weight in target_labels.items()
+    )
+
+
+# ------------------------------------------------------------------ writes
+
+
+@transaction.atomic
+def order_create(*, brand: Brand, actor: User, brief: OrderBrief) -> Order:
+    """A new draft order of ``brand``. Raises NotAllowed for viewers, ValidationError for a bad brief."""
+    _require_editor(brand_id=brand.pk, actor=actor)
+    _validate_brief(brief)
+    order = Order(brand=brand, created_by=actor, currency=settings.CURRENCY, **brief.order_values())
+    order.full_clean()
+    order.save()
+    _set_target_labels(order, brief.target_labels)
+    audit(actor=actor, action="order.created", obj=order, title=order.title)
+    return order
+
+
+@transaction.atomic
+def order_update(*, order_id: int, actor: User, brief: OrderBrief) -> Order:
+    """Replace a draft's brief. Raises Conflict once the order is published or closed."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    _require_editor(brand_id=order.brand_id, actor=actor)
+    if not order.is_editable:
+        raise Conflict(_("Only draft orders can be edited."))
+    _validate_brief(brief)
+    values = brief.order_values()
+    changed = sorted(name for name, value in values.items() if getattr(order, name) != value)
+    for name, value in values.items():
+        setattr(order, name, value)
+    # created_by goes null when its user is deleted (SET_NULL); that must not block edits.
+    order.full_clean(exclude=["created_by"])
+    order.save(update_fields=[*values, "updated_at"])
+    _set_target_labels(order, brief.target_labels)
+    audit(actor=actor, action="order.updated", obj=order, fields=changed)
+    return order
+
+
+@transaction.atomic
+def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
+    """Move an order along ORDER_FLOW: lock, check actor and table, check the brief, event, audit, save.
+
+    Publishing requires a complete brief (order_brief_problems) and raises ValidationError
+    otherwise; a step the table does not allow raises InvalidTransition. Publishing also queues
+    the order's ranking (matching.services.ranking_request) in the same transaction.
+    """
+    order = Order.objects.select_for_update().get(pk=order_id)
+    _require_editor(brand_id=order.brand_id, actor=actor)
+    check_transition(ORDER_FLOW, current=order.status, to=to)
+    now = timezone.now()
+    changes: dict = {"status": to}
+    if to == Order.Status.PUBLISHED:
+        problems = order_brief_problems(order, label_count=order.target_label_links.count(), complete=True, now=now)
+        if problems:
+            raise ValidationError(problems)
+        changes["published_at"] = now
+    elif to == Order.Status.CLOSED:
+        changes["closed_at"] = now
+    old = order.status
+    OrderEvent.objects.create(order=order, old_status=old, new_status=to, actor=actor)
+    audit(actor=actor, action=f"order.{to}", obj=order, old=old, new=to)
+    update_fields(order, **changes)
+    if to == Order.Status.PUBLISHED:
+        # The ranking run and its outbox message commit with the publish, so no published
+        # order is ever left unranked (the relay re-sends if the broker is down).
+        from matching.services import ranking_request
+
+        ranking_request(order=order, actor=actor, trigger="publish")
+    return order
+
+
+def order_publish(*, order_id: int, actor: User | None) -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.PUBLISHED, actor=actor)
+
+
+def order_close(*, order_id: int, actor: User | None) -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.CLOSED, actor=actor)

@@ -1,0 +1,314 @@
+"""Accounts: sign-up flows, login and logout, passwords, home routing by role, settings."""
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+
+from brands.models import Brand, BrandMembership
+from creators.models import Creator
+from marketplace.models import AuditLog, User
+from marketplace.roles import role_of
+from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD_PASSWORD = "violet-harbour-72"
+
+
+def _brand_signup_data(**overrides):
+    data = {
+        "email": "Maya@Example.test",
+        "full_name": "Maya Chen",
+        "brand_name": "Aurora Skin",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+    }
+    return {**data, **overrides}
+
+
+def _creator_signup_data(**overrides):
+    data = {
+        "email": "lin@example.test",
+        "display_name": "Lin Cooks",
+        "handle": "lin-cooks",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+    }
+    return {**data, **overrides}
+
+
+def _logged_in_user_id(client):
+    return client.session.get(SESSION_KEY)
+
+
+# ------------------------------------------------------------------ sign-up
+
+
+def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
+    response = client.post(reverse("signup_brand"), _brand_signup_data())
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    user = User.objects.get(email="maya@example.test")
+    assert user.check_password(GOOD_PASSWORD)
+    assert user.full_name == "Maya Chen"
+    membership = BrandMembership.objects.select_related("brand").get(user=user)
+    assert membership.role == BrandMembership.Role.OWNER
+    assert membership.brand.name == "Aurora Skin"
+    assert membership.brand.slug == "aurora-skin"
+    assert role_of(user).brand_role == "owner"
+    assert int(_logged_in_user_id(client)) == user.pk
+    assert AuditLog.objects.filter(action="brand.created", object_id=str(membership.brand.pk)).exists()
+
+
+def test_brand_signup_gives_a_second_brand_with_the_same_name_its_own_slug(client):
+    BrandFactory(name="Aurora Skin", slug="aurora-skin")
+
+    client.post(reverse("signup_brand"), _brand_signup_data())
+
+    assert Brand.objects.get(memberships__user__email="maya@example.test").slug == "aurora-skin-2"
+
+
+def test_brand_signup_with_a_chinese_name_gets_a_valid_slug(client):
+    client.post(reverse("signup_brand"), _brand_signup_data(brand_name="极光护肤"))
+
+    brand = Brand.objects.get(memberships__user__email="maya@example.test")
+    assert brand.name == "极光护肤"
+    assert brand.slug == "brand"
+
+
+def test_brand_signup_with_mismatched_passwords_creates_nothing(client):
+    response = client.post(reverse("signup_brand"), _brand_signup_data(password2="something-else-91"))
+
+    assert response.status_code == 200
+    assert "password2" in response.context["form"].errors
+    assert not User.objects.exists()
+    assert not Brand.objects.exists()
+    assert _logged_in_user_id(client) is None
+
+
+def test_brand_signup_with_a_weak_password_shows_the_validator_message(client):
+    response = client.post(reverse("signup_brand"), _brand_signup_data(password1="123", password2="123"))
+
+    assert "password1" in response.context["form"].errors
+    assert not User.objects.exists()
+
+
+def test_brand_signup_with_a_taken_email_in_another_case_is_refused(client):
+    UserFactory(email="maya@example.test")
+
+    response = client.post(reverse("signup_brand"), _brand_signup_data(email="MAYA@example.test"))
+
+    assert "email" in response.context["form"].errors
+    assert User.objects.count() == 1
+    assert not Brand.objects.exists()
+
+
+def test_creator_signup_creates_user_and_linked_creator_profile(client):
+    response = client.post(reverse("signup_creator"), _creator_signup_data())
+
+    assert response.status_code == 302
+    creator = Creator.objects.select_related("user").get(handle="lin-cooks")
+    assert creator.display_name == "Lin Cooks"
+    assert creator.user.email == "lin@example.test"
+    assert creator.user.check_password(GOOD_PASSWORD)
+    assert not BrandMembership.objects.filter(user=creator.user).exists()
+    assert role_of(creator.user).is_creator
+    assert int(_logged_in_user_id(client)) == creator.user.pk
+
+
+def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothing(client):
+    CreatorFactory(handle="lin-cooks")
+    users_before = User.objects.count()
+
+    response = client.post(reverse("signup_creator"), _creator_signup_data(handle="Lin-Cooks"))
+
+    assert response.status_code == 200
+    assert "handle" in response.context["form"].errors
+    assert User.objects.count() == users_before
+    assert 'id="id_handle_errors"' in response.content.decode()
+
+
+# ------------------------------------------------------------ login / logout
+
+
+def test_login_with_email_and_password_logs_in_and_goes_home(client):
+    user = UserFactory(email="ana@example.test")
+
+    response = client.post(reverse("login"), {"username": "ana@example.test", "password": "pw-for-tests-only"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert int(_logged_in_user_id(client)) == user.pk
+
+
+def test_login_with_a_wrong_password_stays_logged_out(client):
+    UserFactory(email="ana@example.test")
+
+    response = client.post(reverse("login"), {"username": "ana@example.test", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert _logged_in_user_id(client) is None
+
+
+def test_logout_is_a_post_that_ends_the_session(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    refused = client.get(reverse("logout"))
+    response = client.post(reverse("logout"))
+
+    assert refused.status_code == 405
+    assert response.status_code == 302
+    assert _logged_in_user_id(client) is None
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def test_password_reset_sends_a_mail_whose_link_sets_a_new_password(client):
+    user = UserFactory(email="ana@example.test")
+
+    response = client.post(reverse("password_reset"), {"email": "ana@example.test"})
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD})
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["ana@example.test"]
+    assert "Starmap" in mail.outbox[0].subject
+    assert form_page.context["validlink"] is True
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+
+def test_password_reset_for_an_unknown_address_sends_nothing_but_looks_the_same(client):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.test"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_password_change_needs_the_old_password(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    wrong = client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
+    right = client.post(
+        reverse("password_change"),
+        {"old_password": "pw-for-tests-only", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
+
+    assert "old_password" in wrong.context["form"].errors
+    assert right.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+
+# ------------------------------------------------------------- home by role
+
+
+def test_home_sends_a_brand_member_to_the_brand_dashboard(client):
+    client.force_login(MembershipFactory(role="viewer").user)
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("brands:dashboard")
+
+
+def test_home_sends_a_creator_to_the_creator_dashboard(client):
+    client.force_login(CreatorFactory().user)
+
+    response = client.get(reverse("home"))
+
+    assert response["Location"] == reverse("creators:dashboard")
+
+
+def test_home_sends_staff_to_the_admin(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(reverse("home"))
+
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_home_shows_guests_what_starmap_is(client):
+    response = client.get(reverse("home"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "marketplace where brands and creators" in body
+    assert reverse("signup_brand") in body
+    assert reverse("login") in body
+
+
+def test_navigation_follows_the_brand_role(client):
+    manager = MembershipFactory(role="manager").user
+    viewer = MembershipFactory(role="viewer").user
+
+    client.force_login(manager)
+    manager_page = client.get(reverse("orders:list")).content.decode()
+    client.force_login(viewer)
+    viewer_page = client.get(reverse("orders:list")).content.decode()
+
+    assert f'href="{reverse("orders:create")}"' in manager_page
+    assert f'href="{reverse("orders:create")}"' not in viewer_page
+    assert f'href="{reverse("brands:members")}"' in viewer_page
+    assert f'href="{reverse("login")}"' not in viewer_page
+
+
+def test_navigation_gives_creators_their_dashboard_and_profile_and_staff_the_admin(client):
+    client.force_login(CreatorFactory().user)
+    creator_page = client.get(reverse("account_settings")).content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    staff_page = client.get(reverse("account_settings")).content.decode()
+
+    assert f'href="{reverse("creators:dashboard")}"' in creator_page
+    assert f'href="{reverse("creators:profile_edit")}"' in creator_page
+    assert f'href="{reverse("orders:list")}"' not in creator_page
+    assert f'href="{reverse("admin:index")}"' in staff_page
+    assert f'href="{reverse("creators:dashboard")}"' not in staff_page
+
+
+# ------------------------------------------------------------------ settings
+
+
+def test_account_settings_change_the_time_zone_pages_show_times_in(client):
+    user = MembershipFactory().user
+    client.force_login(user)
+
+    response = client.post(reverse("account_settings"), {"full_name": "Ana Li", "time_zone": "Asia/Shanghai"})
+    page = client.get(reverse("brands:dashboard"))
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.full_name, user.time_zone) == ("Ana Li", "Asia/Shanghai")
+    assert "Times are shown in Asia/Shanghai" in page.content.decode()
+
+
+def test_account_settings_refuse_an_unknown_time_zone(client):
+    user = UserFactory(time_zone="UTC")
+    client.force_login(user)
+
+    response = client.post(reverse("account_settings"), {"full_name": "", "time_zone": "Mars/Olympus"})
+
+    assert "time_zone" in response.context["form"].errors
+    user.refresh_from_db()
+    assert user.time_zone == "UTC"
+
+
+def test_language_switcher_shows_pages_in_simplified_chinese(client):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")}, follow=True)
+
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
