@@ -1,0 +1,294 @@
+"""Every write to a creator's profile: basics, audience, labels, rate card and blackout dates.
+
+Each service takes keyword-only arguments, locks the creator row, validates with ``full_clean``,
+writes inside one transaction and leaves an audit row. ``actor`` is the creator's own user, a
+staff member, or ``None`` for system jobs (imports, demo data); anyone else gets NotAllowed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
+from marketplace.core import NotAllowed, NotFound, audit, update_fields
+from marketplace.models import ContentFormat, Label, User
+
+MAX_LABELS = 10
+
+
+def platform_today() -> date:
+    """Today in the platform's time zone: month boundaries must not depend on the viewer's zone."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _check_actor(creator: Creator, actor: User | None) -> None:
+    if actor is None or actor.is_staff or (creator.user_id is not None and actor.pk == creator.user_id):
+        return
+    raise NotAllowed(_("Only the creator can change this profile."))
+
+
+def _touch(creator: Creator) -> None:
+    """Bump updated_at: the matcher refreshes its snapshot from creators changed since a watermark."""
+    update_fields(creator)
+
+
+def _lock(creator: Creator) -> Creator:
+    """Lock the creator row so concurrent edits of one profile run one after the other."""
+    return Creator.objects.select_for_update().get(pk=creator.pk)
+
+
+# ------------------------------------------------------------------ profile
+
+
+@transaction.atomic
+def creator_update_profile(
+    *,
+    creator: Creator,
+    actor: User | None,
+    display_name: str,
+    bio: str,
+    platform: str,
+    country: str,
+    content_sample: str,
+    max_concurrent: int,
+) -> Creator:
+    """Change the creator's own description and capacity; returns the saved creator."""
+    _check_actor(creator, actor)
+    locked = _lock(creator)
+    country = country.strip().upper()
+    if country and (country not in regions() or "-" in country):
+        raise ValidationError({"country": _("Unknown country code %(code)s.") % {"code": country}})
+    if not isinstance(max_concurrent, int) or max_concurrent < 1:
+        raise ValidationError({"max_concurrent": _("Take at least one collaboration at a time.")})
+    values = {
+        "display_name": display_name.strip(),
+        "bio": bio.strip(),
+        "platform": platform,
+        "country": country,
+        "content_sample": content_sample.strip(),
+        "max_concurrent": max_concurrent,
+    }
+    changed = {name: value for name, value in values.items() if getattr(locked, name) != value}
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    if changed:
+        update_fields(locked, **changed)
+        audit(actor=actor, action="creator.update_profile", obj=locked, fields=sorted(changed))
+    return locked
+
+
+@transaction.atomic
+def creator_set_audience(
+    *, creator: Creator, actor: User | None, age: Mapping, gender: Mapping, region: Mapping
+) -> Creator:
+    """Replace the three audience distributions; an empty mapping means "unknown".
+
+    Raises ValidationError keyed by field (audience_age / audience_gender / audience_region),
+    each message naming the distribution and, for a bad total, what it sums to.
+    """
+    _check_actor(creator, actor)
+    checks = {
+        "audience_age": (age, _("Age"), AGE_BUCKETS),
+        "audience_gender": (gender, _("Gender"), GENDERS),
+        "audience_region": (region, _("Region"), regions()),
+    }
+    clean: dict[str, dict] = {}
+    errors: dict[str, list] = {}
+    for field, (shares, kind, allowed) in checks.items():
+        try:
+            clean[field] = validate_distribution(dict(shares) if shares else {}, kind=kind, allowed=allowed)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock(creator)
+    for field, value in clean.items():
+        setattr(locked, field, value)
+    locked.full_clean()
+    update_fields(locked, **clean)
+    audit(actor=actor, action="creator.set_audience", obj=locked, **clean)
+    return locked
+
+
+@transaction.atomic
+def creator_set_labels(
+    *, creator: Creator, actor: User | None, labels: Sequence[tuple[int, float]]
+) -> list[CreatorLabel]:
+    """Replace the creator's content labels with ``labels`` (label id, weight in (0, 1]), at most 10."""
+    _check_actor(creator, actor)
+    _validate_labels(labels)
+    locked = _lock(creator)
+    CreatorLabel.objects.filter(creator=locked).delete()
+    rows = [CreatorLabel(creator=locked, label_id=label_id, weight=float(weight)) for label_id, weight in labels]
+    for row in rows:
+        row.full_clean(exclude=["creator", "label"], validate_unique=False, validate_constraints=False)
+    CreatorLabel.objects.bulk_create(rows)
+    _touch(locked)
+    audit(actor=actor, action="creator.set_labels", obj=locked, labels=[[i, float(w)] for i, w in labels])
+    return rows
+
+
+def _validate_labels(labels: Sequence[tuple[int, float]]) -> None:
+    if len(labels) > MAX_LABELS:
+        raise ValidationError(
+            {
+                "labels": _("Choose at most %(max)d labels; you chose %(count)d.")
+                % {"max": MAX_LABELS, "count": len(labels)}
+            }
+        )
+    ids = [label_id for label_id, _weight in labels]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"labels": _("Each label can be chosen only once.")})
+    for _label_id, weight in labels:
+        if not isinstance(weight, int | float) or not math.isfinite(weight) or not 0 < weight <= 1:
+            raise ValidationError({"labels": _("Label weights must be more than 0 and at most 1.")})
+    if Label.objects.filter(pk__in=ids).count() != len(ids):
+        raise ValidationError({"labels": _("Some of the chosen labels do not exist.")})
+
+
+# ---------------------------------------------------------------- rate card
+
+
+@transaction.atomic
+def rate_card_set_price(
+    *, creator: Creator, actor: User | None, format: str, amount: int, today: date | None = None
+) -> RatePrice:
+    """Set the creator's price for one format, following Xingtu's next-month rule.
+
+    With no price in force today, the price takes effect from the first of this month. Otherwise
+    it takes effect from the first of next month; a pending row for that month is replaced, and
+    asking for the price already in force withdraws the pending change. Rows already in force are
+    never touched, so quotes in flight keep their price. Returns the row that carries ``amount``.
+    See docs/rate-card.md.
+    """
+    _check_actor(creator, actor)
+    if format not in ContentFormat.values:
+        raise ValidationError({"format": _("Unknown format %(format)s.") % {"format": format}})
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError({"amount": _("The price must be more than zero.")})
+    today = today or platform_today()
+    locked = _lock(creator)
+    rows = list(RatePrice.objects.filter(creator=locked, format=format).order_by("-effective_from"))
+    in_force = next((r for r in rows if r.effective_from <= today), None)
+    pending = next((r for r in reversed(rows) if r.effective_from > today), None)
+    if in_force is None:
+        return _add_price(locked, actor, format, amount, first_of_month(today), replaces=None)
+    if pending is not None and pending.amount == amount:
+        return pending
+    if amount == in_force.amount:
+        if pending is not None:
+            pending.delete()
+            _touch(locked)
+            audit(actor=actor, action="rate_card.withdraw_change", obj=locked, format=format, amount=pending.amount)
+        return in_force
+    return _add_price(locked, actor, format, amount, first_of_next_month(today), replaces=pending)
+
+
+def _add_price(
+    creator: Creator, actor: User | None, format: str, amount: int, effective_from: date, *, replaces: RatePrice | None
+) -> RatePrice:
+    # A pending row is not in force yet, so no quote can rest on it: replacing it is safe.
+    if replaces is not None:
+        replaces.delete()
+    row = RatePrice(
+        creator=creator, format=format, amount=amount, currency=settings.CURRENCY, effective_from=effective_from
+    )
+    row.full_clean(validate_unique=False)
+    row.save()
+    _touch(creator)
+    audit(
+        actor=actor,
+        action="rate_card.set_price",
+        obj=creator,
+        format=format,
+        amount=amount,
+        currency=row.currency,
+        effective_from=effective_from.isoformat(),
+        replaced_amount=replaces.amount if replaces else None,
+    )
+    return row
+
+
+@transaction.atomic
+def rate_card_set_prices(
+    *, creator: Creator, actor: User | None, prices: Mapping[str, int], today: date | None = None
+) -> list[RatePrice]:
+    """Set several formats at once, all or nothing (the rate-card form saves every format together)."""
+    return [
+        rate_card_set_price(creator=creator, actor=actor, format=fmt, amount=amount, today=today)
+        for fmt, amount in prices.items()
+    ]
+
+
+# ----------------------------------------------------------------- blackouts
+
+
+@transaction.atomic
+def blackout_add(
+    *,
+    creator: Creator,
+    actor: User | None,
+    starts_on: date,
+    ends_on: date,
+    note: str = "",
+    today: date | None = None,
+) -> BlackoutPeriod:
+    """Mark dates (inclusive) on which the creator takes no new work."""
+    _check_actor(creator, actor)
+    today = today or platform_today()
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day must not be before the first day.")})
+    if ends_on < today:
+        raise ValidationError({"ends_on": _("These dates are already in the past.")})
+    locked = _lock(creator)
+    period = BlackoutPeriod(creator=locked, starts_on=starts_on, ends_on=ends_on, note=note.strip())
+    period.full_clean()
+    period.save()
+    _touch(locked)
+    audit(
+        actor=actor,
+        action="creator.blackout_add",
+        obj=locked,
+        blackout_id=period.pk,
+        starts_on=starts_on.isoformat(),
+        ends_on=ends_on.isoformat(),
+    )
+    return period
+
+
+@transaction.atomic
+def blackout_remove(*, creator: Creator, actor: User | None, blackout_id: int) -> None:
+    """Delete one of the creator's own blackout periods; NotFound for anyone else's."""
+    _check_actor(creator, actor)
+    locked = _lock(creator)
+    period = BlackoutPeriod.objects.filter(creator=locked, pk=blackout_id).first()
+    if period is None:
+        raise NotFound(_("No such blackout period."))
+    audit(
+        actor=actor,
+        action="creator.blackout_remove",
+        obj=locked,
+        blackout_id=period.pk,
+        starts_on=period.starts_on.isoformat(),
+        ends_on=period.ends_on.isoformat(),
+    )
+    period.delete()
+    _touch(locked)

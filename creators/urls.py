@@ -1,0 +1,13 @@
+from django.urls import path
+
+from creators import views
+
+app_name = "creators"
+
+# Fixed paths come before the handle pattern, so "profile" and "labels" cannot be used as handles.
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("profile/", views.profile_edit, name="profile_edit"),
+    path("labels/search/", views.label_search, name="label_search"),
+    path("<slug:handle>/", views.detail, name="detail"),
+]

@@ -1,0 +1,257 @@
+"""Creator pages: the creator's dashboard and profile editor, and the read-only profile brands see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms as django_forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from creators import selectors, services
+from creators.forms import (
+    GENDER_LABELS,
+    AudienceForms,
+    BasicsForm,
+    BlackoutForm,
+    CapacityForm,
+    LabelsForm,
+    RateCardForm,
+    search_rows,
+)
+from creators.models import Creator
+from marketplace.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core import DomainError
+
+LABEL_SEARCH_LIMIT = 20
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    creator = selectors.creator_for_user(request.user)
+    context = {"creator": creator, "dashboard": selectors.creator_dashboard(creator)}
+    return render(request, "creators/creator_dashboard.html", context)
+
+
+# ------------------------------------------------------------ profile editor
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    """The creator's own profile, one form per section; each POST names its ``section``."""
+    creator = selectors.creator_for_user(request.user)
+    bound: dict[str, object] = {}
+    if request.method == "POST":
+        section = request.POST.get("section", "")
+        if section not in SECTION_HANDLERS:
+            return HttpResponseBadRequest(_("Unknown section."))
+        handler, anchor = SECTION_HANDLERS[section]
+        invalid = handler(request, creator)
+        if invalid is None:
+            return redirect(reverse("creators:profile_edit") + "#" + anchor)
+        bound[section] = invalid
+    return render(request, "creators/creator_edit.html", _edit_context(request, creator, bound))
+
+
+def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
+    links = selectors.creator_label_links(creator)
+    query = request.GET.get("q", "").strip()
+    results = selectors.label_search(query, LABEL_SEARCH_LIMIT, exclude=[link.label_id for link in links])
+    rate_card = selectors.current_rate_card(creator)
+    return {
+        "creator": creator,
+        "basics_form": bound.get("basics") or BasicsForm(initial=BasicsForm.initial_for(creator)),
+        "capacity_form": bound.get("capacity") or CapacityForm(initial={"max_concurrent": creator.max_concurrent}),
+        "labels_form": bound.get("labels") or LabelsForm(links=links),
+        "label_query": query,
+        "label_results": search_rows(results),
+        "max_labels": services.MAX_LABELS,
+        "audience": bound.get("audience") or AudienceForms(creator=creator),
+        "rate_card_form": bound.get("rate_card") or RateCardForm(lines=rate_card),
+        "next_month": services.first_of_next_month(services.platform_today()),
+        "blackout_form": bound.get("blackout_add") or BlackoutForm(),
+        "blackouts": list(selectors.upcoming_blackouts(creator)),
+        "regions": regions(),
+        "currency": settings.CURRENCY,
+    }
+
+
+def _show_service_errors(form: django_forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the matching form field, or at the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _save_basics(request: HttpRequest, creator: Creator):
+    form = BasicsForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        services.creator_update_profile(
+            creator=creator, actor=request.user, max_concurrent=creator.max_concurrent, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        _show_service_errors(form, exc)
+        return form
+    messages.success(request, _("Profile saved."))
+    return None
+
+
+def _save_capacity(request: HttpRequest, creator: Creator):
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        services.creator_update_profile(
+            creator=creator,
+            actor=request.user,
+            display_name=creator.display_name,
+            bio=creator.bio,
+            platform=creator.platform,
+            country=creator.country,
+            content_sample=creator.content_sample,
+            max_concurrent=form.cleaned_data["max_concurrent"],
+        )
+    except ValidationError as exc:
+        _show_service_errors(form, exc)
+        return form
+    messages.success(request, _("Capacity saved."))
+    return None
+
+
+def _save_labels(request: HttpRequest, creator: Creator):
+    form = LabelsForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        services.creator_set_labels(creator=creator, actor=request.user, labels=form.cleaned_data["pairs"])
+    except ValidationError as exc:
+        _show_service_errors(form, exc)
+        return form
+    messages.success(request, _("Content labels saved."))
+    return None
+
+
+def _save_audience(request: HttpRequest, creator: Creator):
+    audience = AudienceForms(request.POST, creator=creator)
+    if not audience.is_valid():
+        return audience
+    try:
+        services.creator_set_audience(creator=creator, actor=request.user, **audience.shares())
+    except ValidationError as exc:
+        audience.add_service_errors(exc)
+        return audience
+    messages.success(request, _("Audience saved."))
+    return None
+
+
+def _save_rate_card(request: HttpRequest, creator: Creator):
+    form = RateCardForm(request.POST, lines=selectors.current_rate_card(creator))
+    if not form.is_valid():
+        return form
+    today = services.platform_today()
+    try:
+        rows = services.rate_card_set_prices(
+            creator=creator, actor=request.user, prices=form.changed_prices(), today=today
+        )
+    except ValidationError as exc:
+        _show_service_errors(form, exc)
+        return form
+    later = sorted({row.effective_from for row in rows if row.effective_from > today})
+    if later:
+        messages.success(
+            request,
+            _("Rate card saved. Price changes take effect on %(date)s; prices in force until then stay as they are.")
+            % {"date": date_format(later[0], "DATE_FORMAT")},
+        )
+    else:
+        messages.success(request, _("Rate card saved."))
+    return None
+
+
+def _add_blackout(request: HttpRequest, creator: Creator):
+    form = BlackoutForm(request.POST)
+    if not form.is_valid():
+        return form
+    try:
+        services.blackout_add(creator=creator, actor=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        _show_service_errors(form, exc)
+        return form
+    messages.success(request, _("Blackout dates added."))
+    return None
+
+
+def _remove_blackout(request: HttpRequest, creator: Creator):
+    try:
+        blackout_id = int(request.POST.get("blackout_id", ""))
+        services.blackout_remove(creator=creator, actor=request.user, blackout_id=blackout_id)
+    except (ValueError, DomainError):
+        messages.error(request, _("Those blackout dates were not found."))
+    else:
+        messages.success(request, _("Blackout dates removed."))
+    return None
+
+
+# section posted → (handler returning the invalid form or None when saved, anchor to return to)
+SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
+    "basics": (_save_basics, "basics"),
+    "capacity": (_save_capacity, "capacity"),
+    "labels": (_save_labels, "labels"),
+    "audience": (_save_audience, "audience"),
+    "rate_card": (_save_rate_card, "rate-card"),
+    "blackout_add": (_add_blackout, "blackouts"),
+    "blackout_remove": (_remove_blackout, "blackouts"),
+}
+
+
+@login_required
+@require_GET
+def label_search(request: HttpRequest) -> HttpResponse:
+    """Label picker results as unticked rows (htmx); without htmx, the editor page shows them."""
+    creator = selectors.creator_for_user(request.user)
+    query = request.GET.get("q", "").strip()
+    if not request.htmx:
+        return redirect(reverse("creators:profile_edit") + "?" + urlencode({"q": query}) + "#labels")
+    exclude = [int(v) for v in request.GET.getlist("label") if v.isdigit()]
+    exclude += list(creator.label_links.values_list("label_id", flat=True))
+    results = selectors.label_search(query, LABEL_SEARCH_LIMIT, exclude=exclude)
+    context = {"label_results": search_rows(results), "label_query": query}
+    return render(request, "creators/_label_results.html", context)
+
+
+# ------------------------------------------------------------ public profile
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, handle: str) -> HttpResponse:
+    creator = selectors.creator_detail_for_viewer(handle=handle, user=request.user)
+    region_names = regions()
+    context = {
+        "creator": creator,
+        "label_links": creator.label_links.all(),
+        "rate_card": selectors.current_rate_card(creator),
+        "age_rows": [(bucket, creator.audience_age.get(bucket)) for bucket in AGE_BUCKETS if creator.audience_age],
+        "gender_rows": [(GENDER_LABELS[g], creator.audience_gender.get(g)) for g in GENDERS if creator.audience_gender],
+        "region_rows": [
+            (code, region_names.get(code, code), share)
+            for code, share in sorted(creator.audience_region.items(), key=lambda item: -item[1])
+        ],
+        "is_own_profile": creator.user_id == request.user.pk,
+    }
+    return render(request, "creators/creator_detail.html", context)

@@ -1,0 +1,14 @@
+"""Number filters for templates: ``{{ share|percent }}`` turns a fraction into "42.5 %"."""
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+@register.filter
+def percent(share: float | None, digits: int = 1) -> str:
+    """A fraction in [0, 1] as a localised percentage; "—" when unknown."""
+    if share in (None, ""):
+        return "—"
+    return f"{number_format(float(share) * 100, decimal_pos=int(digits))} %"
