@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from brands.models import Brand, BrandBlock, BrandMembership
+from marketplace.admin import run_verification_action
+from marketplace.models import VerificationStatus
+
+
+class BrandMembershipInline(admin.TabularInline):
+    model = BrandMembership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
+
+
+@admin.action(description=_("Mark selected brands as verified"), permissions=["change"])
+def mark_verified(modeladmin, request, queryset) -> None:
+    run_verification_action(modeladmin, request, queryset, to=VerificationStatus.VERIFIED)
+
+
+@admin.action(description=_("Reject verification of selected brands"), permissions=["change"])
+def mark_rejected(modeladmin, request, queryset) -> None:
+    run_verification_action(modeladmin, request, queryset, to=VerificationStatus.REJECTED)
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "industry", "country", "verification", "verified_at", "created_at")
+    list_filter = ("verification", "created_at")
+    search_fields = ("name", "slug", "website")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("industry",)
+    readonly_fields = ("verified_at", "created_at")
+    list_select_related = ("industry",)
+    inlines = (BrandMembershipInline,)
+    actions = (mark_verified, mark_rejected)
+    show_full_result_count = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(BrandMembership)
+class BrandMembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "brand", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "brand__name")
+    autocomplete_fields = ("brand",)
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at",)
+    list_select_related = ("user", "brand")
+    show_full_result_count = False
+
+
+@admin.register(BrandBlock)
+class BrandBlockAdmin(admin.ModelAdmin):
+    list_display = ("brand", "creator", "reason", "created_at")
+    search_fields = ("brand__name", "creator__handle")
+    autocomplete_fields = ("brand",)
+    raw_id_fields = ("creator",)
+    readonly_fields = ("created_at",)
+    list_select_related = ("brand", "creator")
+    show_full_result_count = False

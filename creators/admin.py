@@ -1,0 +1,132 @@
+"""Creators can number in the millions: every link to them is a raw id, lists never count twice."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from marketplace.admin import LargeTableAdmin, run_verification_action
+from marketplace.core import format_money
+from marketplace.models import VerificationStatus
+
+
+class CreatorLabelInline(admin.TabularInline):
+    model = CreatorLabel
+    extra = 0
+    raw_id_fields = ("label",)
+
+
+class RatePriceInline(admin.TabularInline):
+    """Rate-card rows are never edited: a new price is a new row from the first of a month."""
+
+    model = RatePrice
+    extra = 0
+    can_delete = False
+    fields = ("format", "amount", "currency", "effective_from", "created_at")
+    readonly_fields = ("created_at",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class BlackoutPeriodInline(admin.TabularInline):
+    model = BlackoutPeriod
+    extra = 0
+
+
+@admin.action(description=_("Mark selected creators as verified"), permissions=["change"])
+def mark_verified(modeladmin, request, queryset) -> None:
+    run_verification_action(modeladmin, request, queryset, to=VerificationStatus.VERIFIED)
+
+
+@admin.action(description=_("Reject verification of selected creators"), permissions=["change"])
+def mark_rejected(modeladmin, request, queryset) -> None:
+    run_verification_action(modeladmin, request, queryset, to=VerificationStatus.REJECTED)
+
+
+@admin.register(Creator)
+class CreatorAdmin(LargeTableAdmin):
+    list_display = (
+        "handle",
+        "display_name",
+        "platform",
+        "followers",
+        "engagement_rate",
+        "verification",
+        "is_active",
+        "user",
+        "updated_at",
+    )
+    list_filter = ("verification", "platform", "is_active")
+    # Plain columns only: a join to users in the search would scan both tables for every term.
+    search_fields = ("handle", "display_name")
+    raw_id_fields = ("user",)
+    readonly_fields = ("verified_at", "created_at", "updated_at")
+    list_select_related = ("user",)
+    # The primary key index serves this order; Meta's "-followers" would sort the whole table.
+    ordering = ("-id",)
+    inlines = (CreatorLabelInline, RatePriceInline, BlackoutPeriodInline)
+    actions = (mark_verified, mark_rejected)
+    fieldsets = (
+        (
+            None,
+            {"fields": ("user", "handle", "display_name", "platform", "country", "bio", "content_sample")},
+        ),
+        (_("Status"), {"fields": ("is_active", "verification", "verified_at", "max_concurrent")}),
+        (_("Audience"), {"fields": ("audience_age", "audience_gender", "audience_region")}),
+        (
+            _("Metrics"),
+            {
+                "fields": (
+                    "followers",
+                    "median_views_30d",
+                    "median_views_90d",
+                    "engagement_rate",
+                    "completion_rate",
+                    "hit_video_share",
+                    "follower_growth_30d",
+                    "fulfilment_rate",
+                    "avg_rating",
+                    "completed_orders",
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("created_at", "updated_at")}),
+    )
+
+
+@admin.register(CreatorLabel)
+class CreatorLabelAdmin(LargeTableAdmin):
+    list_display = ("creator", "label", "weight")
+    search_fields = ("creator__handle", "label__path")
+    raw_id_fields = ("creator", "label")
+    list_select_related = ("creator", "label")
+    ordering = ("-id",)
+
+
+@admin.register(RatePrice)
+class RatePriceAdmin(LargeTableAdmin):
+    list_display = ("creator", "format", "price", "effective_from", "created_at")
+    list_filter = ("format", "effective_from")
+    search_fields = ("creator__handle",)
+    raw_id_fields = ("creator",)
+    readonly_fields = ("created_at",)
+    list_select_related = ("creator",)
+    ordering = ("-id",)
+
+    @admin.display(description=_("price"), ordering="amount")
+    def price(self, obj: RatePrice) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A price in force is what quotes were made at; a change is a new row for a later month.
+        return False
+
+
+@admin.register(BlackoutPeriod)
+class BlackoutPeriodAdmin(LargeTableAdmin):
+    list_display = ("creator", "starts_on", "ends_on", "note")
+    list_filter = ("starts_on",)
+    search_fields = ("creator__handle", "note")
+    raw_id_fields = ("creator",)
+    list_select_related = ("creator",)
+    ordering = ("-id",)

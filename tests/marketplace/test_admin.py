@@ -1,0 +1,424 @@
+"""The Django admin: every registered model opens, big tables stay cheap, append-only tables stay so."""
+
+import uuid
+from datetime import date, timedelta
+from itertools import count
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.forms import ModelChoiceField
+from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import path, reverse
+
+from brands.models import Brand, BrandBlock
+from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from marketplace.core import audit
+from marketplace.models import (
+    AuditLog,
+    Collaboration,
+    Order,
+    OrderEvent,
+    OrderTargetLabel,
+    OutboxMessage,
+    ProductInterestPrior,
+    User,
+)
+from tests import factories
+from tests.factories import (
+    BrandFactory,
+    CollaborationFactory,
+    CreatorFactory,
+    CreatorLabelFactory,
+    InterestFactory,
+    LabelFactory,
+    MembershipFactory,
+    OrderFactory,
+    ProductCategoryFactory,
+    RatePriceFactory,
+    UserFactory,
+)
+
+# The admin on its own, so these tests do not depend on the pages other apps mount.
+urlpatterns = [path("admin/", admin.site.urls)]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+
+_seq = count()
+
+
+def _key() -> str:
+    return str(uuid.uuid4())
+
+
+@override_settings(PAYMENT_PROVIDER="sandbox", PAYOUT_MINIMUM=100)
+def _money_flow() -> None:
+    """One paid collaboration through the payouts services: a row in every payouts table."""
+    from payouts import services
+
+    order, creator = OrderFactory(), CreatorFactory()
+    services.topup(brand_id=order.brand_id, amount=100_000, idempotency_key=_key())
+    held = services.hold(order_id=order.pk, creator_id=creator.pk, amount=100_000, idempotency_key=_key())
+    services.escrow(hold_id=held.pk, idempotency_key=_key())
+    services.release(hold_id=held.pk, idempotency_key=_key())
+    services.settle(hold_id=held.pk, idempotency_key=_key())
+    services.payout_request(creator_id=creator.pk, amount=50_000, idempotency_key=_key())
+
+
+def _latest_after_money_flow(label: str):
+    def make():
+        _money_flow()
+        return apps.get_model(label).objects.order_by("-pk").first()
+
+    return make
+
+
+# One way to create a row of each registered model, by label; a model registered without one fails.
+MAKERS = {
+    "marketplace.user": UserFactory,
+    "auth.group": lambda: Group.objects.create(name=f"group-{next(_seq)}"),
+    "marketplace.interest": InterestFactory,
+    "marketplace.label": LabelFactory,
+    "marketplace.productcategory": ProductCategoryFactory,
+    "marketplace.productinterestprior": lambda: ProductInterestPrior.objects.create(
+        product_category=ProductCategoryFactory(), interest=InterestFactory(), weight=0.5
+    ),
+    "marketplace.order": OrderFactory,
+    "marketplace.ordertargetlabel": lambda: OrderTargetLabel.objects.create(order=OrderFactory(), label=LabelFactory()),
+    "marketplace.orderevent": lambda: OrderEvent.objects.create(
+        order=OrderFactory(), old_status="draft", new_status="published", actor=UserFactory()
+    ),
+    "marketplace.collaboration": CollaborationFactory,
+    "marketplace.auditlog": lambda: audit(actor=UserFactory(), action="order_publish", obj=OrderFactory(), amount=100),
+    "brands.brand": BrandFactory,
+    "brands.brandmembership": MembershipFactory,
+    "brands.brandblock": lambda: BrandBlock.objects.create(brand=BrandFactory(), creator=CreatorFactory()),
+    "marketplace.outboxmessage": lambda: OutboxMessage.objects.create(topic="matching.rank", payload={"run_id": 1}),
+    "creators.creator": CreatorFactory,
+    "creators.creatorlabel": CreatorLabelFactory,
+    "creators.rateprice": RatePriceFactory,
+    "creators.blackoutperiod": lambda: BlackoutPeriod.objects.create(
+        creator=CreatorFactory(), starts_on=date.today(), ends_on=date.today() + timedelta(days=3)
+    ),
+    **{
+        f"payouts.{name}": _latest_after_money_flow(f"payouts.{name}")
+        for name in ("account", "hold", "idempotencykey", "ledgertransaction", "payout", "topup")
+    },
+}
+
+# Tables that reach hundreds of thousands of rows: never a <select> listing all of them.
+BIG_TABLES = {User, Creator, Order, Collaboration, Brand}
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
+READ_ONLY = [AuditLog, OrderEvent]
+
+
+def _ids(model) -> str:
+    return model._meta.label_lower
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def _make(model):
+    """A new row of ``model``: from MAKERS, else from tests.factories.<Model>Factory."""
+    make = MAKERS.get(model._meta.label_lower) or getattr(factories, f"{model.__name__}Factory", None)
+    if make is None:
+        pytest.fail(f"{model._meta.label} is in the admin; add a maker here or {model.__name__}Factory to factories")
+    return make()
+
+
+def _superuser_request(admin_user):
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user
+    return request
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+def test_superuser_opens_the_changelist_and_sees_the_row(admin_client, model):
+    obj = _make(model)
+
+    response = admin_client.get(_url(model, "changelist"))
+
+    assert response.status_code == 200
+    assert obj.pk in [row.pk for row in response.context["cl"].result_list]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+def test_superuser_opens_the_change_page(admin_client, model):
+    obj = _make(model)
+
+    response = admin_client.get(_url(model, "change", obj.pk))
+
+    assert response.status_code == 200
+    assert response.context["original"] == obj
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+def test_add_page_opens_exactly_when_the_admin_allows_adding(admin_client, admin_user, model):
+    can_add = admin.site._registry[model].has_add_permission(_superuser_request(admin_user))
+
+    response = admin_client.get(_url(model, "add"))
+
+    assert response.status_code == (200 if can_add else 403)
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+@pytest.mark.parametrize("term", ["serum", "12345", '"two words"'])
+def test_changelist_search_never_fails(admin_client, model, term):
+    _make(model)
+
+    response = admin_client.get(_url(model, "changelist"), {"q": term})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+def test_changelist_queries_do_not_grow_with_rows(admin_client, model):
+    _make(model)
+    admin_client.get(_url(model, "changelist"))  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(_url(model, "changelist"))
+    for _ in range(4):
+        _make(model)
+
+    with CaptureQueriesContext(connection) as five_rows:
+        response = admin_client.get(_url(model, "changelist"))
+
+    assert len(response.context["cl"].result_list) >= 5
+    assert len(five_rows) == len(one_row), [q["sql"] for q in five_rows.captured_queries]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=_ids)
+def test_links_to_big_tables_are_raw_ids_or_autocomplete(admin_client, admin_user, model):
+    if not admin.site._registry[model].has_add_permission(_superuser_request(admin_user)):
+        pytest.skip("read-only admin: it renders no form fields")
+
+    response = admin_client.get(_url(model, "add"))
+
+    forms = [response.context["adminform"].form]
+    forms += [f.form for formset in response.context["inline_admin_formsets"] for f in formset]
+    for form in forms:
+        for name, field in form.fields.items():
+            if isinstance(field, ModelChoiceField) and field.queryset.model in BIG_TABLES:
+                widget = getattr(field.widget, "widget", field.widget)  # unwrap RelatedFieldWidgetWrapper
+                assert isinstance(widget, ForeignKeyRawIdWidget | AutocompleteSelect), f"{model.__name__}.{name}"
+
+
+def _autocomplete_fields() -> list[tuple[type, str]]:
+    """(model, field) of every autocomplete widget in the admin, inlines included."""
+    found = []
+    for model, model_admin in admin.site._registry.items():
+        found += [(model, name) for name in model_admin.autocomplete_fields]
+        for inline in model_admin.inlines:
+            found += [(inline.model, name) for name in inline.autocomplete_fields]
+    return sorted(set(found), key=lambda pair: (pair[0]._meta.label_lower, pair[1]))
+
+
+@pytest.mark.parametrize(("model", "field"), _autocomplete_fields(), ids=lambda v: getattr(v, "__name__", v))
+def test_autocomplete_widgets_answer_searches(admin_client, model, field):
+    target = model._meta.get_field(field).related_model
+    obj = _make(target)
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": model._meta.app_label, "model_name": model._meta.model_name, "field_name": field, "term": ""},
+    )
+
+    assert response.status_code == 200
+    assert str(obj.pk) in [row["id"] for row in response.json()["results"]]
+
+
+def test_big_table_changelists_skip_the_full_count():
+    for model in BIG_TABLES:
+        assert admin.site._registry[model].show_full_result_count is False, model.__name__
+
+
+# ---------------------------------------------------------------- append-only
+
+
+@pytest.mark.parametrize("model", READ_ONLY, ids=_ids)
+def test_append_only_admin_refuses_add_change_and_delete(admin_client, admin_user, model):
+    obj = _make(model)
+    before = model.objects.filter(pk=obj.pk).values().get()
+
+    add = admin_client.post(_url(model, "add"), {})
+    change = admin_client.post(_url(model, "change", obj.pk), {"action": "tampered", "new_status": "closed"})
+    delete = admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"})
+    bulk_delete = admin_client.post(
+        _url(model, "changelist"), {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"}
+    )
+
+    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
+    assert "delete_selected" not in admin.site._registry[model].get_actions(bulk_delete.wsgi_request)
+    assert model.objects.filter(pk=obj.pk).values().get() == before
+    model_admin = admin.site._registry[model]
+    request = add.wsgi_request
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request, obj)
+    assert not model_admin.has_delete_permission(request, obj)
+
+
+def test_rate_card_rows_cannot_be_changed_in_the_admin(admin_client):
+    price = RatePriceFactory(amount=500_000)
+
+    response = admin_client.post(
+        _url(RatePrice, "change", price.pk),
+        {"creator": price.creator_id, "format": price.format, "amount": 1, "currency": price.currency},
+    )
+
+    assert response.status_code == 403
+    price.refresh_from_db()
+    assert price.amount == 500_000
+
+
+# ---------------------------------------------------------------------- users
+
+
+def test_user_admin_creates_a_user_by_email_without_a_username(admin_client):
+    response = admin_client.post(
+        _url(User, "add"),
+        {
+            "email": "New.Person@Example.test",
+            "usable_password": "true",
+            "password1": "a-long-test-passphrase-9",
+            "password2": "a-long-test-passphrase-9",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(email="new.person@example.test")
+    assert user.check_password("a-long-test-passphrase-9")
+    assert not user.is_staff
+
+
+def test_user_admin_refuses_an_email_that_differs_only_in_case(admin_client):
+    UserFactory(email="taken@example.test")
+
+    response = admin_client.post(
+        _url(User, "add"),
+        {
+            "email": "Taken@Example.test",
+            "usable_password": "true",
+            "password1": "a-long-test-passphrase-9",
+            "password2": "a-long-test-passphrase-9",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "email" in response.context["adminform"].form.errors
+    assert User.objects.filter(email__iexact="taken@example.test").count() == 1
+
+
+def test_user_admin_changes_a_user_without_a_username(admin_client):
+    user = UserFactory(email="member@example.test", full_name="Old Name")
+
+    response = admin_client.post(
+        _url(User, "change", user.pk),
+        {"email": "Member@Example.test", "full_name": "New Name", "time_zone": "Asia/Shanghai", "is_active": "on"},
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert (user.email, user.full_name, user.time_zone) == ("member@example.test", "New Name", "Asia/Shanghai")
+
+
+def test_user_admin_refuses_changing_an_email_to_another_users_in_other_case(admin_client):
+    UserFactory(email="first@example.test")
+    second = UserFactory(email="second@example.test")
+
+    response = admin_client.post(
+        _url(User, "change", second.pk), {"email": "FIRST@example.test", "time_zone": "UTC", "is_active": "on"}
+    )
+
+    assert response.status_code == 200
+    assert "email" in response.context["adminform"].form.errors
+    second.refresh_from_db()
+    assert second.email == "second@example.test"
+
+
+# -------------------------------------------------------------------- search
+
+
+def test_searching_digits_finds_the_creator_with_that_id(admin_client):
+    wanted, other = CreatorFactory(), CreatorFactory()
+
+    response = admin_client.get(_url(Creator, "changelist"), {"q": str(wanted.pk)})
+
+    assert [c.pk for c in response.context["cl"].result_list] == [wanted.pk]
+    assert other.pk != wanted.pk
+
+
+def test_searching_text_finds_creators_by_handle(admin_client):
+    CreatorFactory(handle="glow-with-mei")
+    CreatorFactory(handle="tech-tom")
+
+    response = admin_client.get(_url(Creator, "changelist"), {"q": "glow"})
+
+    assert [c.handle for c in response.context["cl"].result_list] == ["glow-with-mei"]
+
+
+# ---------------------------------------------------------------- verification
+
+
+@pytest.mark.parametrize(
+    ("model", "factory"), [(Creator, CreatorFactory), (Brand, BrandFactory)], ids=["creator", "brand"]
+)
+def test_mark_verified_action_verifies_and_audits_each_change(admin_client, admin_user, model, factory):
+    pending = [factory(verification="pending"), factory(verification="unverified")]
+    already = factory(verification="verified", verified_at=None)
+
+    response = admin_client.post(
+        _url(model, "changelist"),
+        {"action": "mark_verified", "_selected_action": [o.pk for o in [*pending, already]]},
+    )
+
+    assert response.status_code == 302
+    for obj in pending:
+        obj.refresh_from_db()
+        assert obj.verification == "verified"
+        assert obj.verified_at is not None
+    entries = AuditLog.objects.filter(action=f"{model._meta.model_name}.verification")
+    assert sorted(int(e.object_id) for e in entries) == sorted(o.pk for o in pending)
+    assert {e.actor_id for e in entries} == {admin_user.pk}
+    assert {(e.data["old"], e.data["new"]) for e in entries} == {("pending", "verified"), ("unverified", "verified")}
+    assert {e.object_type for e in entries} == {model._meta.label_lower}
+    already.refresh_from_db()
+    assert already.verified_at is None
+
+
+def test_reject_action_clears_the_verified_date(admin_client):
+    creator = CreatorFactory(verification="verified")
+    creator.verified_at = creator.updated_at
+    creator.save()
+
+    admin_client.post(_url(Creator, "changelist"), {"action": "mark_rejected", "_selected_action": [creator.pk]})
+
+    creator.refresh_from_db()
+    assert (creator.verification, creator.verified_at) == ("rejected", None)
+
+
+def test_creator_verification_moves_updated_at_so_the_matcher_sees_it(admin_client):
+    creator = CreatorFactory(verification="pending")
+    before = Creator.objects.values_list("updated_at", flat=True).get(pk=creator.pk)
+
+    admin_client.post(_url(Creator, "changelist"), {"action": "mark_verified", "_selected_action": [creator.pk]})
+
+    assert Creator.objects.values_list("updated_at", flat=True).get(pk=creator.pk) > before
+
+
+def test_creator_change_page_shows_labels_rates_and_blackouts_inline(admin_client):
+    link = CreatorLabelFactory()
+    RatePriceFactory(creator=link.creator)
+    BlackoutPeriod.objects.create(creator=link.creator, starts_on=date.today(), ends_on=date.today())
+
+    response = admin_client.get(_url(Creator, "change", link.creator.pk))
+
+    formsets = {f.formset.model: f for f in response.context["inline_admin_formsets"]}
+    assert set(formsets) == {CreatorLabel, RatePrice, BlackoutPeriod}
+    assert all(len(f.formset.queryset) == 1 for f in formsets.values())
+    assert isinstance(formsets[CreatorLabel].formset.form.base_fields["label"].widget, ForeignKeyRawIdWidget)
