@@ -1,0 +1,104 @@
+"""Ranked creators on the order page: status (polled), filters, component bars, reasons, "why not?"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from creators.models import Creator
+from marketplace.audience import regions
+from marketplace.core import parse_money
+from marketplace.selectors.orders import order_get_for_user
+from marketplace.views.access import brand_member_required
+from matching import selectors, services
+from matching.models import RankingRun
+
+PAGE_SIZE = 25
+
+
+def ranking_context(request, order) -> dict:
+    """Everything the ranking partial needs; shared by the order page and the partial's own view."""
+    run = selectors.latest_run(order)
+    filters, errors = _filters(request.GET)
+    results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    names = selectors.reason_names(page.object_list)
+    rows = [
+        {"result": r, "reasons": [selectors.reason_text(x, names, order.currency) for x in r.reasons]}
+        for r in page.object_list
+    ]
+    return {
+        "order": order,
+        "run": run,
+        "page": page,
+        "rows": rows,
+        "filters": request.GET,
+        "filter_errors": errors,
+        "polling": run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING),
+        "region_choices": sorted(regions().items(), key=lambda item: item[1]),
+        "can_edit": request.membership.can_edit_orders,
+    }
+
+
+def _filters(params) -> tuple[dict, dict]:
+    filters, errors = {}, {}
+    for name in ("min_followers", "max_followers"):
+        value = (params.get(name) or "").strip().replace(",", "")
+        if value:
+            if value.isdigit():
+                filters[name] = int(value)
+            else:
+                errors[name] = _("Enter a whole number.")
+    if price := (params.get("max_price") or "").strip():
+        try:
+            filters["max_price"] = parse_money(price)
+        except ValueError as exc:
+            errors["max_price"] = str(exc)
+    if (region := params.get("region")) and region in regions():
+        filters["region"] = region
+    return filters, errors
+
+
+@brand_member_required
+@require_GET
+def order_ranking(request, pk: int):
+    order = order_get_for_user(user=request.user, pk=pk)
+    context = ranking_context(request, order)
+    template = "matching/_ranking.html" if request.htmx else "matching/ranking_detail.html"
+    return render(request, template, context)
+
+
+@brand_member_required(editor=True)
+@require_POST
+def order_rerank(request, pk: int):
+    order = order_get_for_user(user=request.user, pk=pk)
+    if order.status != order.Status.PUBLISHED:
+        messages.error(request, _("Only a published order can be ranked."))
+    else:
+        services.ranking_request(order=order, actor=request.user, trigger="manual")
+        messages.success(request, _("Ranking queued; the list updates when the worker is done."))
+    if request.htmx:
+        return render(request, "matching/_ranking.html", ranking_context(request, order))
+    return redirect("matching:order_ranking", pk=order.pk)
+
+
+@brand_member_required
+@require_GET
+def order_why_not(request, pk: int):
+    order = order_get_for_user(user=request.user, pk=pk)
+    handle = (request.GET.get("creator") or "").strip().lstrip("@")
+    creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
+    reasons = selectors.why_not(order, creator) if creator else None
+    context = {
+        "order": order,
+        "handle": handle,
+        "creator": creator,
+        "reasons": [selectors.ELIGIBILITY_TEXT[r] for r in reasons] if reasons else [],
+        "eligible": reasons == [],
+        "ranked": creator is not None and selectors.rank_of(order, creator),
+    }
+    template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
+    return render(request, template, context)

@@ -1,0 +1,124 @@
+import pytest
+from django.urls import reverse
+
+from brands.models import BrandMembership
+from creators.models import Creator, RatePrice
+from marketplace.models import Label, OrderTargetLabel
+from matching import services
+from tests.factories import MembershipFactory, OrderFactory
+from tests.matching.conftest import make_creators
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ranked(taxonomy, client):
+    make_creators(120)
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+    client.force_login(member.user)
+    return order, run, member
+
+
+def test_order_page_shows_ranked_creators_with_component_bars_and_reasons(ranked, client):
+    order, run, _ = ranked
+
+    response = client.get(reverse("orders:detail", args=[order.pk]))
+
+    html = response.content.decode()
+    first = run.results.order_by("rank").first()
+    assert response.status_code == 200
+    assert first.creator.handle in html
+    assert html.count("<meter") >= 5 * 25
+    assert "eligible of" in html
+    assert 'hx-trigger="every 2s"' not in html  # done: no more polling
+
+
+def test_a_queued_run_polls_until_it_is_done(ranked, client):
+    order, _, _ = ranked
+    services.ranking_request(order=order)
+
+    response = client.get(reverse("matching:order_ranking", args=[order.pk]), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert 'hx-trigger="every 2s"' in html
+    assert "<html" not in html  # the partial only
+
+
+def test_filters_rerank_the_stored_list_without_a_new_run(ranked, client):
+    order, run, _ = ranked
+    threshold = sorted(run.results.values_list("creator__followers", flat=True))[60]
+
+    response = client.get(reverse("matching:order_ranking", args=[order.pk]), {"min_followers": threshold})
+
+    shown = [row["result"] for row in response.context["rows"]]
+    assert shown and all(r.creator.followers >= threshold for r in shown)
+    assert [r.rank for r in shown] == sorted(r.rank for r in shown)
+    assert order.ranking_runs.count() == 1
+
+
+def test_a_bad_filter_value_says_so_next_to_the_field(ranked, client):
+    order, _, _ = ranked
+
+    response = client.get(reverse("matching:order_ranking", args=[order.pk]), {"max_price": "12,50"})
+
+    assert response.status_code == 200
+    assert response.context["filter_errors"]["max_price"]
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_why_not_names_the_reason_for_an_over_budget_creator(ranked, client):
+    order, _, _ = ranked
+    creator = Creator.objects.order_by("id").first()
+    order.price_per_creator = 50_000
+    order.save()
+    RatePrice.objects.filter(creator=creator, format=order.format).update(amount=10**8)
+
+    response = client.get(reverse("matching:order_why_not", args=[order.pk]), {"creator": creator.handle})
+
+    assert "price above the per-creator budget" in response.content.decode()
+
+
+def test_why_not_for_an_eligible_creator_says_it_passes(ranked, client):
+    order, run, _ = ranked
+    creator = run.results.order_by("rank").first().creator
+
+    response = client.get(reverse("matching:order_why_not", args=[order.pk]), {"creator": creator.handle})
+
+    assert "passes every filter" in response.content.decode()
+    assert "Ranked #1" in response.content.decode()
+
+
+def test_another_brand_gets_404_and_a_viewer_cannot_rerank(ranked, client):
+    order, _, _ = ranked
+    outsider = MembershipFactory()
+    viewer = MembershipFactory(brand=order.brand, role=BrandMembership.Role.VIEWER)
+
+    client.force_login(outsider.user)
+    assert client.get(reverse("matching:order_ranking", args=[order.pk])).status_code == 404
+    assert client.get(reverse("matching:order_why_not", args=[order.pk]), {"creator": "x"}).status_code == 404
+    client.force_login(viewer.user)
+    assert client.post(reverse("matching:order_rerank", args=[order.pk])).status_code == 403
+    assert order.ranking_runs.count() == 1
+
+
+def test_rank_again_queues_a_new_run(ranked, client):
+    order, _, _ = ranked
+
+    response = client.post(reverse("matching:order_rerank", args=[order.pk]))
+
+    assert response.status_code == 302
+    assert order.ranking_runs.filter(status="queued", trigger="manual").count() == 1
+
+
+def test_ranking_page_query_count_does_not_grow_with_the_page(ranked, client, django_assert_max_num_queries):
+    order, _, _ = ranked
+    url = reverse("matching:order_ranking", args=[order.pk])
+
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    with django_assert_max_num_queries(12):
+        client.get(url, {"page": 2})
