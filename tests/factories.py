@@ -135,3 +135,32 @@ class CollaborationFactory(factory.django.DjangoModelFactory):
     currency = factory.LazyFunction(lambda: settings.CURRENCY)
     agreed_price = 600_000
     offered_at = factory.LazyFunction(timezone.now)
+
+
+class RankingRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.RankingRun"
+
+    order = factory.SubFactory(OrderFactory)
+    status = "done"
+
+
+class RankingResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.RankingResult"
+
+    run = factory.SubFactory(RankingRunFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    creator = factory.SubFactory(CreatorFactory)
+    score = hand_score = 0.5
+    content = audience = performance = value = reliability = exploration = 0.5
+    price = 100_000
+    expected_views = 10_000
+
+
+class MatcherModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.MatcherModel"
+
+    version = factory.Sequence(lambda n: f"gbr-test-{n}")
+    path = "var/models/missing.joblib"
