@@ -54,9 +54,11 @@ def latent_craft(snap: Snapshot, rng) -> np.ndarray:
 
 
 @transaction.atomic
-def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int = 18, progress=None) -> int:
+def generate_history(
+    snap: Snapshot, *, orders: int, seed: int = 11, months: int = 18, progress=None, rng=None
+) -> int:
     """Create ``orders`` closed past orders with offers and outcomes; returns collaborations created."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
     brands = list(Brand.objects.order_by("id"))
     categories = list(ProductCategory.objects.filter(interest_priors__isnull=False).distinct().order_by("id"))
     labels_by_interest: dict[int, list[int]] = {}

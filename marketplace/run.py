@@ -21,6 +21,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEMO_LOGINS = (
     ("brand owner", "owner@aurora.demo"),
     ("brand manager", "manager@aurora.demo"),
+    ("brand viewer", "viewer@aurora.demo"),
     ("second brand owner", "owner@northwind.demo"),
     ("creator", "creator@starmap.demo"),
     ("admin (staff)", "admin@starmap.demo"),

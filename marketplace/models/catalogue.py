@@ -64,7 +64,7 @@ class ProductInterestPrior(models.Model):
     """How strongly content in an interest suits a product category, in (0, 1].
 
     Derived from IAB's Ad Product 2.0 → Content 1.0 mapping through our Content 1.0 → 3.1
-    crosswalk (data/taxonomy/README.md); search by product starts from it.
+    crosswalk (data/iab/README.md); search by product starts from it.
     """
 
     product_category = models.ForeignKey(ProductCategory, on_delete=models.CASCADE, related_name="interest_priors")

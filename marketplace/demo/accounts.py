@@ -1,0 +1,176 @@
+"""The demo logins and brands, and the creator with a login, written through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from brands.models import Brand, BrandMembership
+from brands.services import brand_create, brand_member_add, brand_update
+from creators.models import Creator
+from creators.services import creator_set_audience, creator_set_labels, creator_update_profile, rate_card_set_prices
+from marketplace.admin import set_verification
+from marketplace.demo.catalogue import STREAM_LOGIN_CREATOR, Catalogue, stream
+from marketplace.demo.creators import CreatorBatch
+from marketplace.models import ProductCategory, User
+from marketplace.run import DEMO_PASSWORD
+from marketplace.services.accounts import creator_signup
+
+# --------------------------------------------------------------------- accounts
+
+
+@dataclass(frozen=True)
+class BrandSpec:
+    name: str
+    industry: str  # Ad Product 2.0 id
+    description: str
+    members: tuple[tuple[str, str, str], ...] = ()  # (e-mail, role, full name); the first is the owner
+    website: str = ""
+
+
+DEMO_BRANDS = (
+    BrandSpec(
+        name="Aurora Skincare",
+        industry="1246",
+        description="Gentle skin care for sensitive skin, made in Hangzhou.",
+        website="https://aurora.example",
+        members=(
+            ("owner@aurora.demo", "owner", "Aurora Owner"),
+            ("manager@aurora.demo", "manager", "Aurora Manager"),
+            ("viewer@aurora.demo", "viewer", "Aurora Viewer"),
+        ),
+    ),
+    BrandSpec(
+        name="Northwind Outdoor",
+        industry="1528",
+        description="Tents, jackets and boots for weekend adventurers.",
+        website="https://northwind.example",
+        members=(("owner@northwind.demo", "owner", "Northwind Owner"),),
+    ),
+)
+# Synthetic names for brands of the most common sponsor kinds (data: sponsor_kinds); no logins.
+SPONSOR_BRAND_NAMES = {
+    "Shop": "Harbor Market",
+    "Video Game": "Pixelforge Games",
+    "Beauty": "Petal & Pine Cosmetics",
+    "Music": "Echo Streams",
+    "Technology": "Volt Gadgets",
+    "Education": "Brightpath Academy",
+    "Application": "Lumen Apps",
+    "Fashion": "Cedar Thread",
+    "Service": "Cloudnest Hosting",
+}
+ADMIN_EMAIL = "admin@starmap.demo"
+CREATOR_EMAIL = "creator@starmap.demo"
+BASE_URL = "http://127.0.0.1:8000/"
+
+
+@dataclass
+class DemoAccounts:
+    admin: User
+    owners: dict[str, User] = field(default_factory=dict)  # brand name → owner
+    brands: dict[str, Brand] = field(default_factory=dict)
+    creator: Creator | None = None
+
+
+def ensure_accounts(catalogue: Catalogue, *, seed: int) -> DemoAccounts:
+    """The demo logins, brands and the creator with a login; existing ones are left as they are."""
+    admin = User.objects.filter(email=ADMIN_EMAIL).first() or User.objects.create_superuser(
+        ADMIN_EMAIL, DEMO_PASSWORD, full_name="Starmap Admin"
+    )
+    accounts = DemoAccounts(admin=admin)
+    specs = [*DEMO_BRANDS, *_sponsor_brand_specs(catalogue)]
+    for spec in specs:
+        owner, brand = _ensure_brand(spec)
+        accounts.owners[spec.name], accounts.brands[spec.name] = owner, brand
+    set_verification(actor=admin, model=Brand, pks=[b.pk for b in accounts.brands.values()], to="verified")
+    accounts.creator = _ensure_login_creator(catalogue, seed=seed, admin=admin)
+    return accounts
+
+
+def _sponsor_brand_specs(catalogue: Catalogue, count: int = 6) -> list[BrandSpec]:
+    kinds = [k for k in catalogue.tables["sponsor_kinds"] if k["kind"] in SPONSOR_BRAND_NAMES][:count]
+    return [
+        BrandSpec(
+            name=SPONSOR_BRAND_NAMES[k["kind"]],
+            industry=k["product_category"],
+            description=f"Demo advertiser ({k['kind'].lower()}).",
+            members=((f"owner@{SPONSOR_BRAND_NAMES[k['kind']].split()[0].lower()}.demo", "owner", ""),),
+        )
+        for k in kinds
+    ]
+
+
+def _ensure_brand(spec: BrandSpec) -> tuple[User, Brand]:
+    owner_email, _role, owner_name = spec.members[0]
+    owner = User.objects.filter(email=owner_email).first()
+    if owner is None:
+        has_login = spec in DEMO_BRANDS
+        owner = User.objects.create_user(owner_email, DEMO_PASSWORD if has_login else None, full_name=owner_name)
+        brand = brand_create(name=spec.name, owner=owner)
+        industry = ProductCategory.objects.get(iab_id=spec.industry)
+        brand = brand_update(
+            brand=brand,
+            actor=owner,
+            name=spec.name,
+            website=spec.website,
+            description=spec.description,
+            industry=industry,
+            country="CN",
+        )
+    brand = BrandMembership.objects.select_related("brand").get(user=owner).brand
+    for email, role, full_name in spec.members[1:]:
+        if not User.objects.filter(email=email).exists():
+            User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+            brand_member_add(brand=brand, actor=owner, email=email, role=role, base_url=BASE_URL)
+    return owner, brand
+
+
+def _ensure_login_creator(catalogue: Catalogue, *, seed: int, admin: User) -> Creator:
+    """creator@starmap.demo: a beauty creator on Douyin with every part of the profile filled in."""
+    existing = Creator.objects.filter(user__email=CREATOR_EMAIL).first()
+    if existing is not None:
+        return existing
+    batch = CreatorBatch(catalogue=catalogue, rng=stream(seed, STREAM_LOGIN_CREATOR), first_number=0, size=1)
+    record = batch.sample(platform="douyin", niche="beauty", followers=268_000).record(0)
+    creator = creator_signup(
+        email=CREATOR_EMAIL, password=DEMO_PASSWORD, display_name=record.display_name, handle="demo-creator"
+    )
+    user = creator.user
+    creator_update_profile(
+        creator=creator,
+        actor=user,
+        display_name=record.display_name,
+        bio=record.bio,
+        platform=record.platform,
+        country=record.country,
+        content_sample=record.content_sample,
+        max_concurrent=4,
+    )
+    creator_set_audience(
+        creator=creator,
+        actor=user,
+        age=record.audience_age,
+        gender=record.audience_gender,
+        region=record.audience_region,
+    )
+    skin_care = catalogue.label_pk["559"]
+    labels = [(skin_care, 1.0), *((pk, w) for pk, w in record.labels if pk != skin_care)][:4]
+    creator_set_labels(creator=creator, actor=user, labels=labels)
+    rate_card_set_prices(creator=creator, actor=user, prices=dict(record.rates))
+    # Platform metrics are refreshed from the platform, not written by the creator: no service.
+    Creator.objects.filter(pk=creator.pk).update(
+        **{
+            name: getattr(record, name)
+            for name in (
+                "followers",
+                "median_views_30d",
+                "median_views_90d",
+                "engagement_rate",
+                "completion_rate",
+                "hit_video_share",
+                "follower_growth_30d",
+            )
+        }
+    )
+    set_verification(actor=admin, model=Creator, pks=[creator.pk], to="verified")
+    return Creator.objects.get(pk=creator.pk)

@@ -1,0 +1,219 @@
+"""`manage.py load_demo`: logins that work, valid synthetic creators, orders, --if-empty, seeds."""
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count
+
+from brands.models import Brand
+from creators.models import Creator, CreatorLabel, RatePrice
+from marketplace.audience import validate_audience
+from marketplace.demo import Catalogue, generate_creators
+from marketplace.models import AuditLog, Order, User
+from marketplace.roles import role_of
+from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _load(creators: int = 200, **options) -> str:
+    options.setdefault("history", 0)
+    out = StringIO()
+    call_command("load_demo", creators=creators, no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(taxonomy):
+    _load()
+
+
+def _synthetic():
+    return Creator.objects.filter(user__isnull=True)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "users": User.objects.count(),
+        "brands": Brand.objects.count(),
+        "creators": Creator.objects.count(),
+        "labels": CreatorLabel.objects.count(),
+        "rates": RatePrice.objects.count(),
+        "orders": Order.objects.count(),
+    }
+
+
+def test_every_demo_login_can_log_in(demo, client):
+    for _who, email in DEMO_LOGINS:
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+        client.logout()
+
+
+def test_demo_logins_have_their_roles(demo):
+    def role(email: str):
+        return role_of(User.objects.get(email=email))
+
+    assert (role("owner@aurora.demo").kind, role("owner@aurora.demo").brand_role) == ("brand", "owner")
+    assert role("manager@aurora.demo").brand_role == "manager"
+    assert role("viewer@aurora.demo").brand_role == "viewer"
+    assert User.objects.get(email="owner@northwind.demo").brand_membership.brand.name == "Northwind Outdoor"
+    assert User.objects.get(email="owner@aurora.demo").brand_membership.brand.name == "Aurora Skincare"
+    assert role("creator@starmap.demo").kind == "creator"
+    admin = User.objects.get(email="admin@starmap.demo")
+    assert admin.is_staff and admin.is_superuser
+
+
+def test_brands_are_verified_and_only_the_two_demo_brands_have_logins(demo):
+    assert not Brand.objects.exclude(verification="verified").exists()
+    assert Brand.objects.count() == 8
+    usable = [u for u in User.objects.filter(brand_membership__isnull=False) if u.has_usable_password()]
+    assert {u.brand_membership.brand.name for u in usable} == {"Aurora Skincare", "Northwind Outdoor"}
+
+
+def test_load_demo_writes_the_requested_number_of_valid_creators(demo):
+    creators = list(_synthetic())
+
+    assert len(creators) == 200
+    assert len({c.handle for c in creators}) == 200
+    for creator in creators:
+        validate_audience(age=creator.audience_age, gender=creator.audience_gender, region=creator.audience_region)
+        assert creator.audience_age and creator.audience_gender and creator.audience_region
+        assert creator.followers >= 1_000
+        assert 0 < creator.engagement_rate < 1
+        assert 0 < creator.completion_rate < 1
+        assert 2 <= creator.max_concurrent <= 6
+        assert creator.bio and len(creator.content_sample.splitlines()) >= 3
+
+
+def test_each_creator_has_one_to_four_labels_and_two_to_four_prices(demo):
+    label_counts = _synthetic().annotate(n=Count("label_links")).values_list("n", flat=True)
+    rate_counts = _synthetic().annotate(n=Count("rate_prices")).values_list("n", flat=True)
+
+    assert set(label_counts) <= {1, 2, 3, 4}
+    assert set(rate_counts) <= {2, 3, 4}
+    assert CreatorLabel.objects.filter(weight=1.0).values("creator").distinct().count() == Creator.objects.count()
+    assert not RatePrice.objects.exclude(currency=settings.CURRENCY).exists()
+    assert not RatePrice.objects.filter(amount__lte=0).exists()
+    assert not RatePrice.objects.exclude(amount__endswith="00").exists()  # whole units
+
+
+def test_bigger_creators_charge_more(demo):
+    small = RatePrice.objects.filter(creator__followers__lt=10_000, format="short_21_60")
+    large = RatePrice.objects.filter(creator__followers__gte=300_000, format="short_21_60")
+
+    def median(qs):
+        values = sorted(qs.values_list("amount", flat=True))
+        return values[len(values) // 2]
+
+    assert small.exists() and large.exists()
+    assert median(large) > 5 * median(small)
+
+
+def test_login_creator_has_a_full_profile(demo):
+    creator = Creator.objects.get(user__email="creator@starmap.demo")
+
+    assert creator.verification == "verified"
+    assert creator.bio and creator.content_sample and creator.followers > 0
+    validate_audience(age=creator.audience_age, gender=creator.audience_gender, region=creator.audience_region)
+    assert creator.label_links.filter(label__iab_id="559", weight=1.0).exists()
+    assert creator.rate_prices.count() >= 2
+    assert AuditLog.objects.filter(object_type="creators.creator", object_id=str(creator.pk)).exists()
+
+
+def test_demo_brands_get_draft_and_published_orders(demo):
+    aurora = Order.objects.filter(brand__name="Aurora Skincare")
+
+    assert set(aurora.values_list("status", flat=True)) == {"draft", "published"}
+    assert set(Order.objects.filter(brand__name="Northwind Outdoor").values_list("status", flat=True)) == {
+        "draft",
+        "published",
+    }
+    assert Order.objects.values("brand").distinct().count() == Brand.objects.count()
+    for order in Order.objects.all():
+        assert order.target_label_links.exists()
+        assert order.per_creator_budget() > 0
+        assert order.currency == settings.CURRENCY
+    assert Order.objects.filter(status="published", published_at__isnull=False).count() == (
+        Order.objects.filter(status="published").count()
+    )
+
+
+def test_if_empty_second_run_adds_nothing(demo):
+    before = _counts()
+
+    output = _load(if_empty=True)
+
+    assert _counts() == before
+    assert "already loaded" in output
+
+
+def test_run_without_if_empty_adds_creators_only(demo):
+    before = _counts()
+
+    _load(creators=25)
+
+    after = _counts()
+    assert after["creators"] == before["creators"] + 25
+    assert (after["users"], after["brands"], after["orders"]) == (before["users"], before["brands"], before["orders"])
+    assert Creator.objects.values("handle").distinct().count() == after["creators"]
+
+
+def test_load_demo_needs_the_taxonomy(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="load_taxonomy"):
+        _load(creators=5)
+
+
+def test_same_seed_gives_the_same_creators(taxonomy):
+    catalogue = Catalogue.load()
+
+    first = [r for batch in generate_creators(60, seed=3, catalogue=catalogue, batch=25) for r in batch]
+    again = [r for batch in generate_creators(60, seed=3, catalogue=catalogue, batch=25) for r in batch]
+    other = [r for batch in generate_creators(60, seed=4, catalogue=catalogue, batch=25) for r in batch]
+
+    assert first == again
+    assert [r.handle for r in first] != [r.handle for r in other]
+    assert [r.handle.rsplit("-", 1)[1] for r in first] == [str(i) for i in range(1, 61)]
+
+
+def test_distributions_file_is_consistent_with_the_catalogue(taxonomy):
+    from marketplace.audience import regions
+    from marketplace.models import Label, ProductCategory
+
+    tables = Catalogue.load().tables
+
+    assert abs(sum(tables["follower_histogram"]["share"]) - 1) < 0.01
+    for key in ("engagement_rate", "views_per_follower", "hit_video_share"):
+        for tier in tables["tiers"]:
+            q = tables[key][tier["name"]]["quantiles"]
+            assert q == sorted(q) and len(q) == 21, (key, tier)
+    for tier in tables["tiers"]:
+        assert abs(sum(tables["niche_mix"][tier["name"]]["niches"].values()) - 1) < 0.01
+    for niche in tables["niches"].values():
+        assert set(Label.objects.filter(iab_id__in=niche["labels"]).values_list("interest__name", flat=True)) == {
+            niche["interest"]
+        }
+    assert set(tables["audience_country"]["share"]) | set(tables["creator_country"]["share"]) <= set(regions())
+    kinds = {k["product_category"] for k in tables["sponsor_kinds"]}
+    assert ProductCategory.objects.filter(iab_id__in=kinds).count() == len(kinds)
+
+
+def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, settings, tmp_path):
+    from marketplace.models import Collaboration
+    from matching.models import MatcherModel
+
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
+    settings.VAR_DIR = tmp_path
+
+    output = _load(creators=400, history=40)
+
+    past = Collaboration.objects.filter(origin="demo")
+    assert past.filter(accepted=True, completed_on_time__isnull=False).exists()
+    assert past.filter(accepted=False).exists()
+    assert Order.objects.filter(status="closed", collaborations__isnull=False).distinct().count() == 40
+    assert Creator.objects.filter(completed_orders__gt=0, avg_rating__isnull=False).exists()
+    assert MatcherModel.objects.count() == 1
+    assert "matcher: gbr-" in output
