@@ -86,7 +86,11 @@ def max_price(query: OrderQuery) -> int:
 
 
 def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
-    """Cosine of IDF-weighted label vectors, backed off to the interest level, for rows [lo, hi)."""
+    """Cosine of IDF-weighted label vectors, backed off to the interest level, for rows [lo, hi).
+
+    Work is proportional to the postings of the order's labels and interests (the inverted
+    index), never to the number of rows: each posting is normalised as it is added.
+    """
     hi = snap.n if hi is None else hi
     out = np.zeros(hi - lo, dtype=np.float32)
     if not query.labels:
@@ -94,45 +98,61 @@ def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> 
     cols = np.fromiter((c for c, _ in query.labels), dtype=np.int64)
     weights = np.fromiter((w for _, w in query.labels), dtype=np.float32)
     q = weights * snap.label_idf[cols]
-    label_sim = _sparse_dot(snap.labels_csc, snap.label_norm, cols, q, lo, hi)
     interests = snap.label_interest[cols]
     qi = np.bincount(interests, weights=q, minlength=snap.interests_csc.shape[1]).astype(np.float32)
     icols = np.flatnonzero(qi)
-    interest_sim = _sparse_dot(snap.interests_csc, snap.interest_norm, icols, qi[icols], lo, hi)
-    np.maximum(label_sim, INTEREST_BACKOFF * interest_sim, out=out)
+    # Interest back-off first (each interest column's rows are unique, so += is exact) ...
+    scale = INTEREST_BACKOFF / float(np.linalg.norm(qi))
+    for col in icols:
+        rows, vals = _postings(snap.interests_csc, col, lo, hi)
+        out[rows - lo] += vals * (qi[col] * scale) / snap.interest_norm[rows]
+    # ... then the exact-label similarity wherever it is higher.
+    parts = [_postings(snap.labels_csc, col, lo, hi) for col in cols]
+    rows = np.concatenate([r for r, _ in parts])
+    if len(rows):
+        scale = 1.0 / float(np.linalg.norm(q))
+        vals = np.concatenate([v * (w * scale) for (_, v), w in zip(parts, q, strict=True)])
+        vals /= snap.label_norm[rows]
+        unique, inverse = np.unique(rows, return_inverse=True)
+        sims = np.bincount(inverse, weights=vals).astype(np.float32)
+        np.maximum(out[unique - lo], sims, out=sims)
+        out[unique - lo] = np.minimum(sims, 1.0)
     return out
 
 
-def _sparse_dot(csc, row_norm, cols, q, lo, hi) -> np.ndarray:
-    """(X[lo:hi, cols] · q) / (|X_row| |q|) through the CSC columns: work ∝ postings, not rows."""
-    out = np.zeros(hi - lo, dtype=np.float32)
-    qnorm = float(np.sqrt(np.dot(q, q)))
-    if qnorm == 0:
-        return out
-    for col, weight in zip(cols, q, strict=True):
-        start, end = csc.indptr[col], csc.indptr[col + 1]
-        rows = csc.indices[start:end]
-        vals = csc.data[start:end]
-        if lo or hi < csc.shape[0]:
-            a, b = np.searchsorted(rows, (lo, hi))
-            rows, vals = rows[a:b], vals[a:b]
-        out[rows - lo] += vals * weight
-    norms = row_norm[lo:hi]
-    np.divide(out, norms * qnorm, out=out, where=norms > 0)
-    return np.minimum(out, 1.0, out=out)
+def _postings(csc, col: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows in [lo, hi) of one CSC column, and their values."""
+    start, end = csc.indptr[col], csc.indptr[col + 1]
+    rows, vals = csc.indices[start:end], csc.data[start:end]
+    if lo or hi < csc.shape[0]:
+        a, b = np.searchsorted(rows, (lo, hi))
+        rows, vals = rows[a:b], vals[a:b]
+    return rows, vals
 
 
-def region_share(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
-    hi = snap.n if hi is None else hi
+def _sparse_region_share(snap, query: OrderQuery, lo: int, hi: int) -> np.ndarray | None:
+    """Shares in the targeted regions that are not stored densely (None when all are dense)."""
+    sparse = [c for c in query.regions if c not in snap.region_dense_index]
+    if not sparse:
+        return None
     out = np.zeros(hi - lo, dtype=np.float32)
-    for col in query.regions:
-        start, end = snap.regions_csc.indptr[col], snap.regions_csc.indptr[col + 1]
-        rows = snap.regions_csc.indices[start:end]
-        vals = snap.regions_csc.data[start:end]
-        if lo or hi < snap.n:
-            a, b = np.searchsorted(rows, (lo, hi))
-            rows, vals = rows[a:b], vals[a:b]
+    for col in sparse:
+        rows, vals = _postings(snap.regions_csc, col, lo, hi)
         out[rows - lo] += vals
+    return out
+
+
+def region_share(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, sparse=None) -> np.ndarray:
+    """Share of each creator's audience in the order's target regions, rows [lo, hi)."""
+    hi = snap.n if hi is None else hi
+    out = np.zeros(hi - lo, dtype=np.float32) if sparse is None else sparse.astype(np.float32, copy=True)
+    for col in query.regions:
+        if col in snap.region_dense_index:
+            out += snap.regions_dense[snap.region_dense_index[col], lo:hi]
+    if sparse is None:
+        extra = _sparse_region_share(snap, query, lo, hi)
+        if extra is not None:
+            out += extra
     return np.minimum(out, 1.0, out=out)
 
 
@@ -145,9 +165,9 @@ def audience_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, re
     hi = snap.n if hi is None else hi
     parts = []
     if query.ages:
-        parts.append(_sum_columns(snap.age, [AGE_BUCKETS.index(a) for a in query.ages], lo, hi))
+        parts.append(_sum_rows(snap.age, [AGE_BUCKETS.index(a) for a in query.ages], lo, hi))
     if query.genders:
-        parts.append(_sum_columns(snap.gender, [GENDERS.index(g) for g in query.genders], lo, hi))
+        parts.append(_sum_rows(snap.gender, [GENDERS.index(g) for g in query.genders], lo, hi))
     if query.regions:
         parts.append(region_share(snap, query, lo, hi) if regions is None else regions)
     if not parts:
@@ -155,11 +175,32 @@ def audience_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, re
     total = parts[0]
     for part in parts[1:]:
         total += part
-    total *= 1.0 / len(parts)
+    total *= np.float32(1.0 / len(parts))
     return total
 
 
-def _sum_columns(matrix: np.ndarray, idx: list[int], lo: int, hi: int) -> np.ndarray:
+def audience_fit_rows(snap, query: OrderQuery, rows: np.ndarray) -> np.ndarray:
+    """audience_fit for scattered rows, by gathering (for explanations and training)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    parts = []
+    if query.ages:
+        parts.append(snap.age[[AGE_BUCKETS.index(a) for a in query.ages]][:, rows].sum(axis=0))
+    if query.genders:
+        parts.append(snap.gender[[GENDERS.index(g) for g in query.genders]][:, rows].sum(axis=0))
+    if query.regions:
+        parts.append(region_share_rows(snap, query, rows))
+    if not parts:
+        return np.full(len(rows), 0.5, dtype=np.float32)
+    return (np.sum(parts, axis=0) / len(parts)).astype(np.float32)
+
+
+def region_share_rows(snap, query: OrderQuery, rows: np.ndarray) -> np.ndarray:
+    """region_share for scattered rows (CSR row slices: work ∝ rows asked for)."""
+    shares = snap.regions_csr[np.asarray(rows, dtype=np.int64)][:, list(query.regions)]
+    return np.minimum(np.asarray(shares.sum(axis=1)).ravel(), 1.0).astype(np.float32)
+
+
+def _sum_rows(matrix: np.ndarray, idx: list[int], lo: int, hi: int) -> np.ndarray:
     out = matrix[idx[0], lo:hi].astype(np.float32, copy=True)
     for i in idx[1:]:
         out += matrix[i, lo:hi]
@@ -187,14 +228,7 @@ def eligible_mask(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, r
         mask &= snap.followers[lo:hi] >= query.min_followers
     if query.max_followers is not None:
         mask &= snap.followers[lo:hi] <= query.max_followers
-    if query.window is not None and len(snap.blackout_rows):
-        first, last = query.window
-        hit = (snap.blackout_start <= last) & (snap.blackout_end >= first)
-        rows = snap.blackout_rows[hit]
-        rows = rows[(rows >= lo) & (rows < hi)]
-        mask[rows - lo] = False
-    if query.excluded_rows is not None and len(query.excluded_rows):
-        rows = query.excluded_rows[(query.excluded_rows >= lo) & (query.excluded_rows < hi)]
+    for rows in _row_exclusions(snap, query, lo, hi):
         mask[rows - lo] = False
     return mask
 
@@ -226,28 +260,103 @@ def why_not(snap, query: OrderQuery, row: int, *, extra_reasons: tuple[str, ...]
 # ----------------------------------------------------------------- ranking
 
 
+CHUNK = 16_384  # rows per step: every array slice of one step stays in the CPU cache
+
+
 @dataclass
 class Block:
-    """Scores of rows [lo, hi): ineligible rows at -inf; the order-specific components kept for gathering."""
+    """Scores of rows [lo, hi): ineligible rows at -inf, the eligibility mask and the content fit."""
 
+    snap: object
+    query: OrderQuery
+    lo: int
     score: np.ndarray
     mask: np.ndarray
     content: np.ndarray
-    audience: np.ndarray
+
+    def audience_for(self, rows: np.ndarray) -> np.ndarray:
+        return audience_fit_rows(self.snap, self.query, rows)
 
 
 def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
+    """Eligibility and score for rows [lo, hi) in one cache-sized pass per chunk.
+
+    The sparse parts (content fit, regions kept sparse) are scattered first; then each chunk
+    reads the precomputed static row, price, flags and targeted audience rows once and writes
+    the score — no full-length temporaries, so memory traffic stays close to one read of the
+    bytes involved.
+    """
     g, f = GOALS.index(query.goal), FORMATS.index(query.format)
     w = WEIGHTS[query.goal]
-    regions = region_share(snap, query, lo, hi) if query.regions else None
-    mask = eligible_mask(snap, query, lo, hi, regions=regions)
     content = content_fit(snap, query, lo, hi)
-    audience = audience_fit(snap, query, lo, hi, regions=regions)
-    score = snap.static[g * len(FORMATS) + f, lo:hi].astype(np.float32, copy=True)
-    score += np.float32(w["content"]) * content
-    score += np.float32(w["audience"]) * audience
-    score[~mask] = -np.inf
-    return Block(score, mask, content, audience)
+    sparse_regions = _sparse_region_share(snap, query, lo, hi) if query.regions else None
+    score = np.empty(hi - lo, dtype=np.float32)
+    mask = np.empty(hi - lo, dtype=bool)
+    static, price, active = snap.static[g * len(FORMATS) + f], snap.price[f], snap.active
+    cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
+    ages = [snap.age[AGE_BUCKETS.index(a)] for a in query.ages]
+    genders = [snap.gender[GENDERS.index(x)] for x in query.genders]
+    dense_regions = [snap.regions_dense[snap.region_dense_index[c]] for c in query.regions
+                     if c in snap.region_dense_index]
+    dims = bool(ages) + bool(genders) + bool(query.regions)
+    w_content, w_audience = np.float32(w["content"]), np.float32(w["audience"] / dims if dims else 0)
+    neutral = np.float32(w["audience"] * 0.5)  # no audience target at all: neutral fit 0.5
+    min_share = np.float32(query.min_region_share) - np.float32(1e-6)
+    aud = np.empty(min(CHUNK, hi - lo), dtype=np.float32)
+    region = np.empty_like(aud)
+    for a in range(lo, hi, CHUNK):
+        b = min(a + CHUNK, hi)
+        i, j, n = a - lo, b - lo, b - a
+        m, sc, t, r = mask[i:j], score[i:j], aud[:n], region[:n]
+        p = price[a:b]
+        np.less_equal(p, cap, out=m)
+        m &= p > 0
+        m &= active[a:b]
+        t.fill(0)
+        for rows in (ages, genders):
+            if rows:
+                part = r
+                np.copyto(part, rows[0][a:b])
+                for extra in rows[1:]:
+                    part += extra[a:b]
+                t += part
+        if query.regions:
+            if sparse_regions is not None:
+                np.copyto(r, sparse_regions[i:j])
+            else:
+                r.fill(0)
+            for dense in dense_regions:
+                r += dense[a:b]
+            np.minimum(r, 1.0, out=r)
+            if query.min_region_share > 0:
+                m &= r >= min_share
+            t += r
+        if query.min_followers is not None:
+            m &= snap.followers[a:b] >= query.min_followers
+        if query.max_followers is not None:
+            m &= snap.followers[a:b] <= query.max_followers
+        np.multiply(t, w_audience, out=sc)
+        if not dims:
+            sc.fill(neutral)
+        sc += static[a:b]
+        np.multiply(content[i:j], w_content, out=t)
+        sc += t
+        sc[~m] = -np.inf
+    for rows in _row_exclusions(snap, query, lo, hi):
+        mask[rows - lo] = False
+        score[rows - lo] = -np.inf
+    return Block(snap, query, lo, score, mask, content)
+
+
+def _row_exclusions(snap, query: OrderQuery, lo: int, hi: int):
+    """Rows excluded by blackout dates in the order's window, and by the caller's row list."""
+    if query.window is not None and len(snap.blackout_rows):
+        first, last = query.window
+        rows = snap.blackout_rows[(snap.blackout_start <= last) & (snap.blackout_end >= first)]
+        yield rows[(rows >= lo) & (rows < hi)]
+    if query.excluded_rows is not None and len(query.excluded_rows):
+        rows = query.excluded_rows
+        yield rows[(rows >= lo) & (rows < hi)]
 
 
 def top_k(score: np.ndarray, k: int, ids: np.ndarray) -> np.ndarray:
@@ -302,7 +411,7 @@ def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None =
     rows = local + lo
     components = static_components(snap, query, rows)
     components["content"] = joined("content")[local]
-    components["audience"] = joined("audience")[local]
+    components["audience"] = audience_fit_rows(snap, query, rows)
     return Ranking(
         rows=rows,
         scores=score[local],

@@ -34,6 +34,14 @@ def results_for_run(run: RankingRun, *, filters: dict | None = None, limit: int 
     return list(qs[:limit])
 
 
+def rank_of(order: Order, creator: Creator) -> int | None:
+    """The creator's rank in the order's latest finished ranking, or None."""
+    run = order.ranking_runs.filter(status=RankingRun.Status.DONE).order_by("-created_at", "-id").first()
+    if run is None:
+        return None
+    return run.results.filter(creator=creator).values_list("rank", flat=True).first()
+
+
 def ranking_payload(run: RankingRun, *, top: int) -> dict:
     results = results_for_run(run, limit=top)
     names = reason_names(results)

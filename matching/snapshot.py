@@ -107,6 +107,8 @@ class Snapshot:
     interest_norm: np.ndarray
     regions_csr: sp.csr_matrix
     regions_csc: sp.csc_matrix
+    regions_dense: np.ndarray  # float32 [R, N]: the most common regions, stored densely
+    region_dense_cols: np.ndarray  # region column of each dense row
     blackout_rows: np.ndarray
     blackout_start: np.ndarray
     blackout_end: np.ndarray
@@ -115,6 +117,15 @@ class Snapshot:
     @property
     def n(self) -> int:
         return len(self.creator_ids)
+
+    @property
+    def region_dense_index(self) -> dict[int, int]:
+        """Region column → row of ``regions_dense``."""
+        cached = self.__dict__.get("_region_dense_index")
+        if cached is None:
+            cached = {int(c): i for i, c in enumerate(self.region_dense_cols)}
+            self.__dict__["_region_dense_index"] = cached
+        return cached
 
     def rows_of(self, creator_ids) -> np.ndarray:
         """Snapshot rows of the given creator ids; -1 for ids not in the snapshot."""
@@ -340,6 +351,8 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
     label_norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel()).astype(np.float32)
     interests = _interest_matrix(weighted.tocsr(), catalogue)
     interest_norm = np.sqrt(np.asarray(interests.multiply(interests).sum(axis=1)).ravel()).astype(np.float32)
+    regions_csc = regions_csr.tocsc()
+    dense_cols, dense = _dense_regions(regions_csc)
     return {
         "labels_csr": labels_csr,
         # The ranker multiplies raw weights by the order's IDF-weighted query, so store IDF once in the matrix.
@@ -348,8 +361,27 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
         "interests_csc": interests.tocsc().astype(np.float32),
         "interest_norm": interest_norm,
         "regions_csr": regions_csr,
-        "regions_csc": regions_csr.tocsc(),
+        "regions_csc": regions_csc,
+        "regions_dense": dense,
+        "region_dense_cols": dense_cols,
     }
+
+
+DENSE_REGIONS = 8
+DENSE_REGION_MIN_SHARE = 0.05
+
+
+def _dense_regions(regions_csc: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Regions in at least 5 % of audiences are read densely: a contiguous row beats a scatter."""
+    n = regions_csc.shape[0]
+    counts = np.diff(regions_csc.indptr)
+    cols = [int(c) for c in np.argsort(-counts, kind="stable")[:DENSE_REGIONS]
+            if counts[c] >= max(1, DENSE_REGION_MIN_SHARE * n)]
+    dense = np.zeros((len(cols), n), dtype=np.float32)
+    for i, col in enumerate(cols):
+        start, end = regions_csc.indptr[col], regions_csc.indptr[col + 1]
+        dense[i, regions_csc.indices[start:end]] = regions_csc.data[start:end]
+    return np.array(cols, dtype=np.int64), dense
 
 
 def _blackouts(blackouts: pd.DataFrame, ids: np.ndarray) -> dict:

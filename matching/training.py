@@ -102,10 +102,10 @@ def _group(snap: Snapshot, order: Order, outcomes: list, rng) -> Group | None:
         ]
     )
     # Offered creators may be ineligible today (price changed, now busy): score them anyway.
-    hand = _hand_scores(snap, query, rows, block)
     comps = scoring.static_components(snap, query, rows)
     comps["content"] = block.content[rows]
-    comps["audience"] = block.audience[rows]
+    comps["audience"] = block.audience_for(rows)
+    hand = _hand_scores(snap, query, rows, comps)
     x = candidate_features(snap, query, rows, hand, comps)
     return Group(
         order.pk,
@@ -118,14 +118,12 @@ def _group(snap: Snapshot, order: Order, outcomes: list, rng) -> Group | None:
     )
 
 
-def _hand_scores(snap, query, rows, block) -> np.ndarray:
+def _hand_scores(snap, query, rows, comps) -> np.ndarray:
+    """The hand-weighted score of rows, eligible or not (offered creators may be ineligible today)."""
     g, f = scoring.GOALS.index(query.goal), scoring.FORMATS.index(query.format)
     w = scoring.WEIGHTS[query.goal]
-    return (
-        snap.static[g * len(scoring.FORMATS) + f, rows]
-        + w["content"] * block.content[rows]
-        + w["audience"] * block.audience[rows]
-    ).astype(np.float32)
+    static = snap.static[g * len(scoring.FORMATS) + f, rows]
+    return (static + w["content"] * comps["content"] + w["audience"] * comps["audience"]).astype(np.float32)
 
 
 def split(groups: list[Group], holdout: float = HOLDOUT) -> tuple[list[Group], list[Group]]:

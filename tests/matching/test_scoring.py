@@ -178,3 +178,65 @@ def test_patch_matches_a_full_rebuild_of_the_same_rows(snap):
     q = query(patched)
     ranked = scoring.rank(patched, q, 20)
     assert np.all(np.diff(ranked.scores) <= 0)
+
+
+def reference_score(snap, q):
+    """The documented formulas, computed the plain way on dense matrices (independent of the ranker)."""
+    labels = snap.labels_csc.toarray()
+    cols = np.array([c for c, _ in q.labels])
+    qv = np.array([w for _, w in q.labels]) * snap.label_idf[cols]
+    norm = snap.label_norm.astype(np.float64)
+    label_sim = np.divide(labels[:, cols] @ qv, norm * np.linalg.norm(qv), out=np.zeros(snap.n), where=norm > 0)
+    qi = np.bincount(snap.label_interest[cols], weights=qv, minlength=snap.interests_csc.shape[1])
+    inorm = snap.interest_norm.astype(np.float64)
+    interest_sim = np.divide(snap.interests_csc.toarray() @ qi, inorm * np.linalg.norm(qi), out=np.zeros(snap.n),
+                             where=inorm > 0)
+    content = np.minimum(np.maximum(label_sim, scoring.INTEREST_BACKOFF * interest_sim), 1)
+    region = np.minimum(snap.regions_csr.toarray()[:, list(q.regions)].sum(axis=1), 1)
+    parts = []
+    if q.ages:
+        parts.append(sum(snap.age[scoring.AGE_BUCKETS.index(a)] for a in q.ages))
+    if q.genders:
+        parts.append(sum(snap.gender[scoring.GENDERS.index(g)] for g in q.genders))
+    if q.regions:
+        parts.append(region)
+    audience = np.mean(parts, axis=0) if parts else np.full(snap.n, 0.5)
+    w = scoring.WEIGHTS[q.goal]
+    g, f = scoring.GOALS.index(q.goal), scoring.FORMATS.index(q.format)
+    score = snap.static[g * len(scoring.FORMATS) + f] + w["content"] * content + w["audience"] * audience
+    price = snap.price[f]
+    eligible = snap.active & (price > 0) & (price <= scoring.max_price(q))
+    if q.regions and q.min_region_share:
+        eligible &= region >= q.min_region_share - 1e-6
+    if q.window:
+        hit = (snap.blackout_start <= q.window[1]) & (snap.blackout_end >= q.window[0])
+        eligible[snap.blackout_rows[hit]] = False
+    if q.excluded_rows is not None:
+        eligible[q.excluded_rows] = False
+    return np.where(eligible, score, -np.inf), eligible, content
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_chunked_scores_equal_the_plain_formulas(seed):
+    snap = snapshot.build(synthetic.frames(5_000, seed=seed), synthetic.catalogue(), version="r", watermark="")
+    rng = np.random.default_rng(seed)
+    regions = tuple(int(c) for c in rng.choice(len(snap.catalogue.region_codes), size=int(rng.integers(0, 3)),
+                                               replace=False))
+    q = OrderQuery(
+        goal=str(rng.choice(scoring.GOALS)), format=str(rng.choice(scoring.FORMATS)),
+        budget=int(rng.integers(200_000, 5_000_000)), tolerance_bps=int(rng.integers(0, 2000)),
+        labels=tuple((int(c), float(rng.uniform(0.2, 1))) for c in rng.choice(704, size=int(rng.integers(1, 4)))),
+        ages=tuple(rng.choice(scoring.AGE_BUCKETS, size=int(rng.integers(0, 3)), replace=False)),
+        genders=("female",) if seed % 2 else (), regions=regions, min_region_share=0.2 if regions else 0,
+        window=(740_010, 740_030), excluded_rows=rng.choice(snap.n, size=20, replace=False),
+    )
+    expected, eligible, content = reference_score(snap, q)
+
+    for lo, hi in ((0, snap.n), (1_234, 4_321)):
+        block = scoring.score_block(snap, q, lo, hi)
+
+        assert np.array_equal(block.mask, eligible[lo:hi])
+        assert np.allclose(block.content, content[lo:hi], atol=1e-5)
+        finite = np.isfinite(expected[lo:hi])
+        assert np.array_equal(np.isfinite(block.score), finite)
+        assert np.allclose(block.score[finite], expected[lo:hi][finite], atol=1e-5)
