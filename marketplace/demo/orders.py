@@ -136,7 +136,8 @@ def ensure_orders(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int) ->
     created = 0
     for name, brand in accounts.brands.items():
         specs = DEMO_ORDERS.get(name) or (_prior_order(brand, catalogue, rng),)
-        if brand.orders.exists():
+        # Past (closed) orders from the demo history do not count: the brand still needs live ones.
+        if brand.orders.exclude(status=Order.Status.CLOSED).exists():
             continue
         for spec in specs:
             _create_order(brand, accounts.owners[name], spec)

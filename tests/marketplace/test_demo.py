@@ -217,3 +217,4 @@ def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, setti
     assert Creator.objects.filter(completed_orders__gt=0, avg_rating__isnull=False).exists()
     assert MatcherModel.objects.count() == 1
     assert "matcher: gbr-" in output
+    assert Order.objects.filter(brand__name="Aurora Skincare", status="published").exists()
