@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from creators.models import Creator
 from marketplace.core import format_money
@@ -111,7 +112,9 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
             "pct": reason["cheaper_than"],
         }
     if code == "reliability":
-        parts = [_("%(n)s completed orders") % {"n": reason["orders"]}]
+        parts = [
+            ngettext("%(n)s completed order", "%(n)s completed orders", reason["orders"]) % {"n": reason["orders"]}
+        ]
         if "fulfilment" in reason:
             parts.append(_("%(p)s %% on time") % {"p": reason["fulfilment"]})
         if "rating" in reason:
