@@ -26,11 +26,11 @@ services: install
 	$(PY) -m marketplace.devservers start
 
 migrate: services
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_taxonomy
+	$(PY) manage.py bootstrap --no-demo
 
-demo: migrate
-	$(PY) manage.py load_demo --creators $(DEMO_CREATORS) --if-empty
+# migrate + taxonomy + demo (only when not loaded yet), in one process
+demo: services
+	$(PY) manage.py bootstrap --demo-creators $(DEMO_CREATORS)
 
 run: demo
 	$(PY) -m marketplace.run --host $(HOST) --port $(PORT)

@@ -1,0 +1,16 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the taxonomy and (once) the demo data, in one process: what `make run` does first."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--demo-creators", type=int, default=2000)
+        parser.add_argument("--no-demo", action="store_true")
+
+    def handle(self, *args, demo_creators: int, no_demo: bool, verbosity: int, **options):
+        call_command("migrate", interactive=False, verbosity=min(verbosity, 1))
+        call_command("load_taxonomy", verbosity=verbosity)
+        if not no_demo:
+            call_command("load_demo", creators=demo_creators, if_empty=True, verbosity=verbosity)
