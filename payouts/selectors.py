@@ -1,0 +1,264 @@
+"""Reads of the ledger: wallets, statements with running balances, earnings, the platform overview.
+
+Callers scope the ids to the viewer (a brand member sees their brand's wallet, a creator their
+own earnings, staff the overview).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction, Payout, TopUp
+
+LIVE_HOLD = (Hold.Status.HELD, Hold.Status.ESCROWED)
+IN_FLIGHT = (Payout.Status.REQUESTED, Payout.Status.SENDING, Payout.Status.AWAITING_CONFIRMATION)
+
+
+@dataclass(frozen=True)
+class BrandWallet:
+    currency: str
+    available: int
+    held: int
+    in_escrow: int
+
+    @property
+    def total(self) -> int:
+        return self.available + self.held + self.in_escrow
+
+
+@dataclass(frozen=True)
+class CreatorEarnings:
+    currency: str
+    pending: int
+    available: int
+    in_flight: int
+    paid_out: int
+
+
+@dataclass(frozen=True)
+class KindBalance:
+    kind: str
+    label: str
+    accounts: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class CurrencyOverview:
+    currency: str
+    kinds: list[KindBalance] = field(default_factory=list)
+    cached_total: int = 0
+    entries_total: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        """The zero-sum check: all balances, and all entries ever posted, add up to nothing."""
+        return self.cached_total == 0 and self.entries_total == 0
+
+
+def wallet_for_brand(*, brand_id: int, currency: str | None = None) -> BrandWallet:
+    currency = currency or settings.CURRENCY
+    rows = dict(Account.objects.filter(brand_id=brand_id, currency=currency).values_list("kind", "balance"))
+    in_escrow = (
+        Account.objects.filter(kind=Account.Kind.ORDER_ESCROW, order__brand_id=brand_id, currency=currency).aggregate(
+            total=Sum("balance")
+        )["total"]
+        or 0
+    )
+    return BrandWallet(
+        currency=currency,
+        available=rows.get(Account.Kind.BRAND_AVAILABLE, 0),
+        held=rows.get(Account.Kind.BRAND_HELD, 0),
+        in_escrow=in_escrow,
+    )
+
+
+def earnings_for_creator(*, creator_id: int, currency: str | None = None) -> CreatorEarnings:
+    currency = currency or settings.CURRENCY
+    rows = dict(Account.objects.filter(creator_id=creator_id, currency=currency).values_list("kind", "balance"))
+    payouts = Payout.objects.filter(creator_id=creator_id, currency=currency).aggregate(
+        in_flight=Sum("amount", filter=Q(status__in=IN_FLIGHT)),
+        paid_out=Sum("amount", filter=Q(status=Payout.Status.SENT)),
+    )
+    return CreatorEarnings(
+        currency=currency,
+        pending=rows.get(Account.Kind.CREATOR_PENDING, 0),
+        available=rows.get(Account.Kind.CREATOR_AVAILABLE, 0),
+        in_flight=payouts["in_flight"] or 0,
+        paid_out=payouts["paid_out"] or 0,
+    )
+
+
+def account_statement(*, account: Account | None) -> QuerySet[LedgerEntry]:
+    """The account's entries, newest first, each with ``running_balance`` (the balance after it)."""
+    if account is None:
+        return LedgerEntry.objects.none()
+    return (
+        LedgerEntry.objects.filter(account=account)
+        .select_related("transaction")
+        .annotate(running_balance=Window(Sum("amount"), order_by=["id"]))
+        .order_by("-id")
+    )
+
+
+def brand_statement(*, brand_id: int, currency: str | None = None) -> QuerySet[LedgerEntry]:
+    """The brand's available balance, entry by entry (top-ups, holds, releases, refunds)."""
+    currency = currency or settings.CURRENCY
+    account = Account.objects.filter(kind=Account.Kind.BRAND_AVAILABLE, brand_id=brand_id, currency=currency).first()
+    return account_statement(account=account)
+
+
+def creator_statement(*, creator_id: int, kind: str = Account.Kind.CREATOR_AVAILABLE, currency: str | None = None):
+    currency = currency or settings.CURRENCY
+    account = Account.objects.filter(kind=kind, creator_id=creator_id, currency=currency).first()
+    return account_statement(account=account)
+
+
+def payouts_for_creator(*, creator_id: int) -> QuerySet[Payout]:
+    return Payout.objects.filter(creator_id=creator_id).order_by("-created_at", "-id")
+
+
+def holds_for_brand(*, brand_id: int, live_only: bool = False) -> QuerySet[Hold]:
+    holds = Hold.objects.filter(brand_id=brand_id).select_related("order", "creator")
+    return holds.filter(status__in=LIVE_HOLD) if live_only else holds
+
+
+def hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
+    """The collaboration's live (held or escrowed) hold, if any."""
+    return Hold.objects.filter(collaboration_id=collaboration_id, status__in=LIVE_HOLD).first()
+
+
+def platform_overview() -> list[CurrencyOverview]:
+    """Balances per account kind and currency, and the zero-sum check, for the admin ledger page."""
+    labels = dict(Account.Kind.choices)
+    by_kind = (
+        Account.objects.values("currency", "kind")
+        .annotate(accounts=Count("id"), balance=Sum("balance"))
+        .order_by("currency", "kind")
+    )
+    entries = dict(
+        LedgerEntry.objects.values("currency").annotate(total=Sum("amount")).values_list("currency", "total")
+    )
+    overview: dict[str, CurrencyOverview] = {}
+    for row in by_kind:
+        item = overview.setdefault(row["currency"], CurrencyOverview(currency=row["currency"]))
+        item.kinds.append(KindBalance(row["kind"], str(labels[row["kind"]]), row["accounts"], row["balance"]))
+    return [
+        CurrencyOverview(
+            currency=item.currency,
+            kinds=item.kinds,
+            cached_total=sum(k.balance for k in item.kinds),
+            entries_total=entries.get(item.currency, 0),
+        )
+        for item in overview.values()
+    ]
+
+
+def recent_transactions(*, limit: int = 50) -> QuerySet[LedgerTransaction]:
+    return LedgerTransaction.objects.prefetch_related("entries__account").order_by("-created_at", "-id")[:limit]
+
+
+def payout_ids_due(*, older_than: timedelta) -> list[int]:
+    """Payouts still waiting to be sent well after they were requested (or last claimed)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Payout.objects.filter(
+            Q(status=Payout.Status.REQUESTED, updated_at__lt=cutoff)
+            | Q(status=Payout.Status.SENDING, claimed_at__lt=timezone.now() - Payout.CLAIM_TIMEOUT)
+        ).values_list("pk", flat=True)
+    )
+
+
+# ------------------------------------------------------------ verification
+
+_OWNER = {
+    Account.Kind.BRAND_AVAILABLE: "brand_id",
+    Account.Kind.BRAND_HELD: "brand_id",
+    Account.Kind.ORDER_ESCROW: "order_id",
+    Account.Kind.CREATOR_PENDING: "creator_id",
+    Account.Kind.CREATOR_AVAILABLE: "creator_id",
+    Account.Kind.PLATFORM_FEES: None,
+    Account.Kind.PROVIDER: None,
+}
+
+
+def ledger_problems() -> list[str]:
+    """Every way the ledger disagrees with itself or with the holds, top-ups and payouts.
+
+    Empty means: cached balances equal the sums of their entries; entries sum to zero per
+    currency and per transaction; each transaction has two or more legs in its accounts'
+    currencies; no account but the provider is negative; and every account's balance equals
+    what the domain rows imply (e.g. each order's escrow = funded − released − refunded).
+    """
+    problems: list[str] = []
+    accounts = Account.objects.annotate(computed=Coalesce(Sum("entries__amount"), 0)).values(
+        "pk", "kind", "brand_id", "order_id", "creator_id", "currency", "balance", "computed"
+    )
+    actual: dict[tuple, int] = {}
+    for a in accounts:
+        owner = a[_OWNER[a["kind"]]] if _OWNER[a["kind"]] else None
+        actual[(a["kind"], owner, a["currency"])] = a["balance"]
+        if a["balance"] != a["computed"]:
+            problems.append(f"account {a['pk']} ({a['kind']}): cached {a['balance']}, entries sum to {a['computed']}")
+        if a["balance"] < 0 and a["kind"] != Account.Kind.PROVIDER:
+            problems.append(f"account {a['pk']} is negative: {a['balance']}")
+    by_currency = LedgerEntry.objects.values("currency").annotate(total=Sum("amount")).exclude(total=0)
+    problems += [f"entries in {row['currency']} sum to {row['total']}, not 0" for row in by_currency]
+    unbalanced = LedgerEntry.objects.values("transaction_id", "currency").annotate(total=Sum("amount")).exclude(total=0)
+    problems += [f"transaction {r['transaction_id']} sums to {r['total']} {r['currency']}" for r in unbalanced]
+    short = LedgerTransaction.objects.annotate(legs=Count("entries")).filter(legs__lt=2).values_list("pk", "legs")
+    problems += [f"transaction {pk} has {legs} leg(s)" for pk, legs in short]
+    mismatched = LedgerEntry.objects.exclude(currency=F("account__currency")).values_list("pk", flat=True)
+    problems += [f"entry {pk} is not in its account's currency" for pk in mismatched]
+    expected = _expected_balances()
+    for key in sorted(set(expected) | set(actual), key=str):
+        if expected.get(key, 0) != actual.get(key, 0):
+            kind, owner, currency = key
+            problems.append(
+                f"{kind} {_OWNER[kind]}={owner} {currency}: ledger {actual.get(key, 0)}, "
+                f"holds/top-ups/payouts say {expected.get(key, 0)}"
+            )
+    return problems
+
+
+def _expected_balances() -> dict[tuple, int]:
+    """(kind, owner id, currency) → the balance the holds, top-ups and payouts imply."""
+    expected: dict[tuple, int] = {}
+
+    def add(kind: str, owner: int | None, currency: str, amount: int | None) -> None:
+        if amount:
+            expected[(kind, owner, currency)] = expected.get((kind, owner, currency), 0) + amount
+
+    holds = Hold.objects.values("brand_id", "order_id", "creator_id", "currency").annotate(
+        total=Sum("amount"),
+        released=Coalesce(Sum("amount", filter=Q(status=Hold.Status.RELEASED)), 0),
+        held=Sum("amount", filter=Q(status=Hold.Status.HELD)),
+        escrowed=Sum("amount", filter=Q(status=Hold.Status.ESCROWED)),
+        refunded=Coalesce(Sum("refunded"), 0),
+        fees=Sum("fee"),
+        pending=Sum("creator_share", filter=Q(settled_at__isnull=True)),
+        settled=Sum("creator_share", filter=Q(settled_at__isnull=False)),
+    )
+    for h in holds:
+        currency = h["currency"]
+        add(Account.Kind.BRAND_AVAILABLE, h["brand_id"], currency, h["released"] + h["refunded"] - h["total"])
+        add(Account.Kind.BRAND_HELD, h["brand_id"], currency, h["held"])
+        add(Account.Kind.ORDER_ESCROW, h["order_id"], currency, h["escrowed"])
+        add(Account.Kind.CREATOR_PENDING, h["creator_id"], currency, h["pending"])
+        add(Account.Kind.CREATOR_AVAILABLE, h["creator_id"], currency, h["settled"])
+        add(Account.Kind.PLATFORM_FEES, None, currency, h["fees"])
+    topups = TopUp.objects.filter(status=TopUp.Status.SUCCEEDED).values("brand_id", "currency")
+    for t in topups.annotate(total=Sum("amount")):
+        add(Account.Kind.BRAND_AVAILABLE, t["brand_id"], t["currency"], t["total"])
+        add(Account.Kind.PROVIDER, None, t["currency"], -t["total"])
+    payouts = Payout.objects.exclude(status=Payout.Status.FAILED).values("creator_id", "currency")
+    for p in payouts.annotate(total=Sum("amount")):
+        add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
+        add(Account.Kind.PROVIDER, None, p["currency"], p["total"])
+    return expected

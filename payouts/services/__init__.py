@@ -1,0 +1,53 @@
+"""Every write that moves money. See docs/money.md for the accounts, flows and invariants.
+
+Each service takes keyword-only arguments including ``idempotency_key`` and ``actor``, runs
+inside the caller's transaction (``transaction.atomic`` nests as a savepoint), stores the key in
+that same transaction, and writes an audit row for every ledger transaction. Callers authorise
+the actor; these functions enforce the money rules.
+"""
+
+from payouts.services.escrow import cancellation_fee, refund, release, settle, split
+from payouts.services.idempotency import IdempotencyConflict
+from payouts.services.ledger import account_for, fee_split, post
+from payouts.services.payout import (
+    PayoutRetry,
+    payout_mark_failed,
+    payout_mark_sent,
+    payout_request,
+    payout_send,
+)
+from payouts.services.wallet import (
+    HOLD_FLOW,
+    TOPUP_FLOW,
+    escrow,
+    hold,
+    release_hold,
+    topup,
+    topup_confirm,
+    topup_fail,
+)
+
+__all__ = [
+    "HOLD_FLOW",
+    "TOPUP_FLOW",
+    "IdempotencyConflict",
+    "PayoutRetry",
+    "account_for",
+    "cancellation_fee",
+    "escrow",
+    "fee_split",
+    "hold",
+    "payout_mark_failed",
+    "payout_mark_sent",
+    "payout_request",
+    "payout_send",
+    "post",
+    "refund",
+    "release",
+    "release_hold",
+    "settle",
+    "split",
+    "topup",
+    "topup_confirm",
+    "topup_fail",
+]

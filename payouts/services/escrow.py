@@ -1,0 +1,172 @@
+"""Resolving escrow: release to the creator, refund, split, cancellation fee; then settlement.
+
+An escrowed hold resolves once. Whatever goes to the creator (the gross) is split with the
+platform by ledger.fee_split at the hold's fee rate; whatever does not goes back to the brand's
+available balance. The creator's share lands in ``creator_pending`` and moves to
+``creator_available`` when the deal settles (``settle``).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.core import DomainError, InvalidTransition, check_transition, update_fields
+from payouts.models import Account, Hold, LedgerTransaction
+from payouts.services.common import get_or_404
+from payouts.services.idempotency import brand_scope, creator_scope, idempotent
+from payouts.services.ledger import BPS, account_for, check_amount, fee_split, post
+from payouts.services.wallet import HOLD_FLOW
+
+SETTLEABLE = (Hold.Status.PAID, Hold.Status.SPLIT, Hold.Status.CANCELLED)
+
+K = Account.Kind
+
+
+def release(*, hold_id: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """Pay the whole escrowed amount to the creator, less the platform fee (escrowed → paid)."""
+    return _resolve(
+        hold_id=hold_id,
+        to=Hold.Status.PAID,
+        kind=LedgerTransaction.Kind.RELEASE,
+        gross=lambda record: record.amount,
+        params={},
+        idempotency_key=idempotency_key,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def refund(*, hold_id: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """Give the whole escrowed amount back to the brand's available balance (escrowed → refunded)."""
+    return _resolve(
+        hold_id=hold_id,
+        to=Hold.Status.REFUNDED,
+        kind=LedgerTransaction.Kind.REFUND,
+        gross=lambda record: 0,
+        params={},
+        idempotency_key=idempotency_key,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def split(*, hold_id: int, creator_amount: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """An admin's decision: ``creator_amount`` to the creator (less the fee), the rest refunded."""
+    check_amount(creator_amount, field="creator_amount", allow_zero=True)
+
+    def gross(record: Hold) -> int:
+        if creator_amount > record.amount:
+            raise DomainError(_("The creator's part cannot be more than the amount in escrow."), field="creator_amount")
+        return creator_amount
+
+    return _resolve(
+        hold_id=hold_id,
+        to=Hold.Status.SPLIT,
+        kind=LedgerTransaction.Kind.SPLIT,
+        gross=gross,
+        params={"creator_amount": creator_amount},
+        idempotency_key=idempotency_key,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def cancellation_fee(*, hold_id: int, share_bps: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """The brand cancelled: the creator gets ``share_bps`` of the escrow (rounded down, less the
+    platform fee), the brand gets the rest back (escrowed → cancelled).
+
+    ``share_bps`` comes from the order's cancellation schedule for the stage the deal reached.
+    """
+    if not isinstance(share_bps, int) or not 0 <= share_bps <= BPS:
+        raise DomainError(_("The share must be between 0 and 10000 basis points."), field="share_bps")
+    return _resolve(
+        hold_id=hold_id,
+        to=Hold.Status.CANCELLED,
+        kind=LedgerTransaction.Kind.CANCELLATION_FEE,
+        gross=lambda record: record.amount * share_bps // BPS,
+        params={"share_bps": share_bps},
+        idempotency_key=idempotency_key,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def _resolve(*, hold_id, to, kind, gross, params, idempotency_key, actor, memo) -> Hold:
+    brand_id = get_or_404(Hold, hold_id).brand_id
+    return idempotent(
+        scope=brand_scope(brand_id),
+        key=idempotency_key,
+        operation=kind,
+        params={"hold_id": hold_id, **params},
+        perform=lambda: _disburse(hold_id=hold_id, to=to, kind=kind, gross=gross, actor=actor, memo=memo),
+    )
+
+
+def _disburse(*, hold_id: int, to: str, kind: str, gross, actor, memo: str) -> Hold:
+    record = get_or_404(Hold, hold_id, lock=True)
+    check_transition(HOLD_FLOW, current=record.status, to=to)
+    creator_gross = gross(record)
+    share, fee = fee_split(creator_gross, record.fee_bps)
+    refunded = record.amount - creator_gross
+    if share and record.creator_id is None:
+        raise DomainError(_("This hold names no creator to pay."), field="hold_id")
+    legs = [(account_for(K.ORDER_ESCROW, record.currency, record.order_id), -record.amount)]
+    if share:
+        legs.append((account_for(K.CREATOR_PENDING, record.currency, record.creator_id), share))
+    if fee:
+        legs.append((account_for(K.PLATFORM_FEES, record.currency), fee))
+    if refunded:
+        legs.append((account_for(K.BRAND_AVAILABLE, record.currency, record.brand_id), refunded))
+    post(
+        kind=kind,
+        legs=legs,
+        actor=actor,
+        subject=record,
+        memo=memo,
+        hold=record,
+        order_id=record.order_id,
+        collaboration_id=record.collaboration_id,
+    )
+    return update_fields(
+        record,
+        status=to,
+        creator_gross=creator_gross,
+        creator_share=share,
+        fee=fee,
+        refunded=refunded,
+        resolved_at=timezone.now(),
+    )
+
+
+def settle(*, hold_id: int, idempotency_key: str, actor=None) -> Hold:
+    """Make the creator's share of a resolved hold spendable (creator pending → available), once."""
+    creator_id = get_or_404(Hold, hold_id).creator_id
+    if creator_id is None:
+        raise DomainError(_("This hold names no creator to pay."), field="hold_id")
+    return idempotent(
+        scope=creator_scope(creator_id),
+        key=idempotency_key,
+        operation="settle",
+        params={"hold_id": hold_id},
+        perform=lambda: _settle(hold_id=hold_id, actor=actor),
+    )
+
+
+def _settle(*, hold_id: int, actor) -> Hold:
+    record = get_or_404(Hold, hold_id, lock=True)
+    if record.status not in SETTLEABLE or not record.creator_share or record.settled_at is not None:
+        raise InvalidTransition(_("Nothing to settle for this hold."), field="status")
+    post(
+        kind=LedgerTransaction.Kind.SETTLE,
+        legs=[
+            (account_for(K.CREATOR_PENDING, record.currency, record.creator_id), -record.creator_share),
+            (account_for(K.CREATOR_AVAILABLE, record.currency, record.creator_id), record.creator_share),
+        ],
+        actor=actor,
+        subject=record,
+        hold=record,
+        order_id=record.order_id,
+        collaboration_id=record.collaboration_id,
+    )
+    return update_fields(record, settled_at=timezone.now())

@@ -1,0 +1,212 @@
+"""Creator payouts: request (money leaves the available balance), send (worker), admin confirmations.
+
+A payout is debited when requested (creator available → provider) so it can never be spent
+twice; the worker then sends it. ``payout_send`` claims the row with a compare-and-set UPDATE,
+calls the provider outside any transaction with the payout's own key, and records the outcome.
+A payout that fails PAYOUT_MAX_ATTEMPTS times, or that an admin marks failed, is credited back
+(a ``payout_reversal`` transaction).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.core import DomainError, InvalidTransition, audit, check_transition, format_money, update_fields
+from payouts.models import Account, LedgerTransaction, Payout
+from payouts.providers import ProviderError, get_provider
+from payouts.services.common import actor_or_none, get_or_404
+from payouts.services.idempotency import creator_scope, idempotent
+from payouts.services.ledger import account_for, check_amount, post
+
+S = Payout.Status
+PAYOUT_FLOW = {
+    S.REQUESTED: {S.SENDING, S.FAILED},
+    S.SENDING: {S.SENT, S.AWAITING_CONFIRMATION, S.REQUESTED, S.FAILED},
+    S.AWAITING_CONFIRMATION: {S.SENT, S.FAILED},
+}
+
+ADMIN_FAILABLE = (S.REQUESTED, S.AWAITING_CONFIRMATION)
+
+K = Account.Kind
+
+
+class PayoutRetry(ProviderError):
+    """The provider failed and attempts remain: the task should run again later."""
+
+
+def payout_request(
+    *, creator_id: int, amount: int, currency: str | None = None, idempotency_key: str, actor=None
+) -> Payout:
+    """Take ``amount`` out of the creator's available balance and queue the transfer.
+
+    Refuses amounts below PAYOUT_MINIMUM; raises InsufficientFunds when the balance is short.
+    The send task is enqueued after commit; payout_sweep_task picks up any message that was lost.
+    """
+    currency = currency or settings.CURRENCY
+    check_amount(amount)
+    if amount < settings.PAYOUT_MINIMUM:
+        raise DomainError(
+            _("The smallest payout is %(minimum)s.") % {"minimum": format_money(settings.PAYOUT_MINIMUM, currency)},
+            field="amount",
+        )
+    return idempotent(
+        scope=creator_scope(creator_id),
+        key=idempotency_key,
+        operation="payout_request",
+        params={"creator_id": creator_id, "amount": amount, "currency": currency},
+        perform=lambda: _payout_request(creator_id=creator_id, amount=amount, currency=currency, actor=actor),
+    )
+
+
+def _payout_request(*, creator_id: int, amount: int, currency: str, actor) -> Payout:
+    payout = Payout(
+        creator_id=creator_id,
+        amount=amount,
+        currency=currency,
+        provider=get_provider().name,
+        provider_key=f"payout-{uuid.uuid4().hex}",
+        requested_by=actor_or_none(actor),
+    )
+    payout.full_clean()
+    payout.save()
+    post(
+        kind=LedgerTransaction.Kind.PAYOUT,
+        legs=[
+            (account_for(K.CREATOR_AVAILABLE, currency, creator_id), -amount),
+            (account_for(K.PROVIDER, currency), amount),
+        ],
+        actor=actor,
+        subject=payout,
+        payout=payout,
+    )
+    transaction.on_commit(lambda: _enqueue(payout.pk), robust=True)
+    return payout
+
+
+def _enqueue(payout_id: int) -> None:
+    from payouts.tasks import payout_send_task
+
+    # No broker retries inside the request: if the broker is down, payout_sweep_task sends it later.
+    payout_send_task.apply_async(args=[payout_id], retry=False)
+
+
+def payout_send(*, payout_id: int) -> Payout:
+    """Worker: send one payout through its provider. Safe to run any number of times.
+
+    Does nothing unless this call wins the claim (requested → sending, or a stale sending).
+    Raises PayoutRetry after a provider failure while attempts remain; after the last attempt
+    the payout is failed and credited back instead.
+    """
+    now = timezone.now()
+    claimable = Q(status=S.REQUESTED) | Q(status=S.SENDING, claimed_at__lt=now - Payout.CLAIM_TIMEOUT)
+    claimed = Payout.objects.filter(claimable, pk=payout_id).update(
+        status=S.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
+    payout = get_or_404(Payout, payout_id)
+    if not claimed:
+        return payout
+    try:
+        result = get_provider(payout.provider).send_payout(
+            idempotency_key=payout.provider_key,
+            creator_id=payout.creator_id,
+            amount=payout.amount,
+            currency=payout.currency,
+        )
+    except ProviderError as exc:
+        error = str(exc) or exc.__class__.__name__
+        payout = _record_failure(payout, error=error)
+        if payout.status == S.REQUESTED:
+            raise PayoutRetry(error) from exc
+        return payout
+    if result.succeeded:
+        return _finish(payout, to=S.SENT, reference=result.reference)
+    return _finish(payout, to=S.AWAITING_CONFIRMATION, reference=result.reference)
+
+
+@transaction.atomic
+def _finish(payout: Payout, *, to: str, reference: str) -> Payout:
+    payout = get_or_404(Payout, payout.pk, lock=True)
+    if payout.status != S.SENDING:  # an admin acted while the provider was answering
+        return payout
+    check_transition(PAYOUT_FLOW, current=payout.status, to=to)
+    sent_at = timezone.now() if to == S.SENT else None
+    audit(actor=None, action=f"money.payout_{to}", obj=payout, amount=payout.amount, reference=reference)
+    return update_fields(payout, status=to, provider_reference=reference, sent_at=sent_at, last_error="")
+
+
+@transaction.atomic
+def _record_failure(payout: Payout, *, error: str) -> Payout:
+    payout = get_or_404(Payout, payout.pk, lock=True)
+    if payout.status != S.SENDING:
+        return payout
+    audit(actor=None, action="money.payout_attempt_failed", obj=payout, attempt=payout.attempts, error=error)
+    if payout.attempts >= settings.PAYOUT_MAX_ATTEMPTS:
+        return _fail(payout, error=error, actor=None)
+    return update_fields(payout, status=S.REQUESTED, last_error=error)
+
+
+def _fail(payout: Payout, *, error: str, actor) -> Payout:
+    """Fail a locked payout and credit the money back to the creator."""
+    check_transition(PAYOUT_FLOW, current=payout.status, to=S.FAILED)
+    post(
+        kind=LedgerTransaction.Kind.PAYOUT_REVERSAL,
+        legs=[
+            (account_for(K.PROVIDER, payout.currency), -payout.amount),
+            (account_for(K.CREATOR_AVAILABLE, payout.currency, payout.creator_id), payout.amount),
+        ],
+        actor=actor,
+        subject=payout,
+        memo=error,
+        payout=payout,
+    )
+    return update_fields(payout, status=S.FAILED, last_error=error)
+
+
+def payout_mark_sent(*, payout_id: int, reference: str, idempotency_key: str, actor) -> Payout:
+    """Admin (manual provider): the bank transfer out was made, with this reference."""
+    reference = reference.strip()
+    if not reference:
+        raise DomainError(_("Enter the bank transfer reference."), field="reference")
+    creator_id = get_or_404(Payout, payout_id).creator_id
+
+    def perform() -> Payout:
+        payout = get_or_404(Payout, payout_id, lock=True)
+        check_transition(PAYOUT_FLOW, current=payout.status, to=S.SENT)
+        audit(actor=actor, action="money.payout_marked_sent", obj=payout, amount=payout.amount, reference=reference)
+        return update_fields(payout, status=S.SENT, provider_reference=reference, sent_at=timezone.now())
+
+    return idempotent(
+        scope=creator_scope(creator_id),
+        key=idempotency_key,
+        operation="payout_mark_sent",
+        params={"payout_id": payout_id, "reference": reference},
+        perform=perform,
+    )
+
+
+def payout_mark_failed(*, payout_id: int, reason: str, idempotency_key: str, actor) -> Payout:
+    """Admin: a payout will not arrive; credit it back to the creator's available balance."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the payout failed."), field="reason")
+    creator_id = get_or_404(Payout, payout_id).creator_id
+
+    def perform() -> Payout:
+        payout = get_or_404(Payout, payout_id, lock=True)
+        if payout.status not in ADMIN_FAILABLE:  # never while a worker is talking to the provider
+            raise InvalidTransition(_("This payout cannot be marked failed now."), field="status")
+        return _fail(payout, error=reason, actor=actor)
+
+    return idempotent(
+        scope=creator_scope(creator_id),
+        key=idempotency_key,
+        operation="payout_mark_failed",
+        params={"payout_id": payout_id, "reason": reason},
+        perform=perform,
+    )
