@@ -156,6 +156,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout"
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-send outbox messages the broker never took (or whose task never started).
     "outbox-relay": {"task": "marketplace.tasks.outbox_relay_task", "schedule": 5.0},
+    # Offer expiry, automatic acceptance, missed-deadline notices.
+    "collaboration-timers": {"task": "marketplace.tasks.collaboration_timers_task", "schedule": 60.0},
     # Full matcher snapshot rebuild; between rebuilds workers patch edited creators in.
     "matching-snapshot-rebuild": {
         "task": "matching.tasks.snapshot_rebuild_task",
@@ -211,6 +213,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+UPLOAD_VIDEO_MAX_MB = env_int("UPLOAD_VIDEO_MAX_MB", 500)
+UPLOAD_EVIDENCE_MAX_MB = env_int("UPLOAD_EVIDENCE_MAX_MB", 20)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files straight from the apps
 # Uploads live outside static and are served by views that check the parties.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from marketplace.views import accounts, orders
+from marketplace.views import accounts, deals, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -36,12 +36,17 @@ order_patterns = [
     path("categories/<int:category_id>/pick/", orders.category_pick, name="category_pick"),
 ]
 
+deal_patterns = [
+    path("<int:pk>/", deals.collaboration_detail, name="collaboration"),
+]
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("orders/", include((order_patterns, "orders"))),
+    path("deals/", include((deal_patterns, "deals"))),
     path("brand/", include("brands.urls")),
     path("creator/", include("creators.urls")),
     path("matching/", include("matching.urls")),

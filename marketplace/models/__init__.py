@@ -7,6 +7,7 @@ from marketplace.models.catalogue import (
     ProductInterestPrior,
     VerificationStatus,
 )
+from marketplace.models.deals import CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
 from marketplace.models.outbox import OutboxMessage
 from marketplace.models.users import User
@@ -14,9 +15,13 @@ from marketplace.models.users import User
 __all__ = [
     "AuditLog",
     "Collaboration",
+    "CollaborationEvent",
     "ContentFormat",
+    "Deliverable",
+    "Dispute",
     "Interest",
     "Label",
+    "Notification",
     "Order",
     "OrderEvent",
     "OrderTargetLabel",

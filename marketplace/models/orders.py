@@ -196,13 +196,30 @@ class Collaboration(models.Model):
     origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.OFFER)
     currency = models.CharField(max_length=3)
     agreed_price = models.BigIntegerField(_("agreed price (minor units)"))
+    pitch = models.TextField(_("pitch"), blank=True)
     offered_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    post_url = models.URLField(_("published post"), max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    script_rejections = models.PositiveSmallIntegerField(default=0)
+    video_revisions = models.PositiveSmallIntegerField(default=0)
+    # What the matcher expected when the offer was made (kept as it was, whatever models come later).
+    expected_views = models.BigIntegerField(null=True, blank=True)
+    expected_engagements = models.BigIntegerField(null=True, blank=True)
+    match_score = models.FloatField(null=True, blank=True)
+    match_model_version = models.CharField(max_length=64, blank=True)
     # Outcomes: null means "not known yet".
     accepted = models.BooleanField(null=True, blank=True)
     completed_on_time = models.BooleanField(null=True, blank=True)
-    brand_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    brand_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # the brand rates the creator
+    brand_comment = models.TextField(blank=True)
+    creator_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # the creator rates the brand
+    creator_comment = models.TextField(blank=True)
     views = models.BigIntegerField(null=True, blank=True)
     engagements = models.BigIntegerField(null=True, blank=True)
     conversions = models.BigIntegerField(null=True, blank=True)
@@ -223,6 +240,11 @@ class Collaboration(models.Model):
             models.CheckConstraint(
                 condition=models.Q(brand_rating__isnull=True) | models.Q(brand_rating__gte=1, brand_rating__lte=5),
                 name="collab_rating_1_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(creator_rating__isnull=True)
+                | models.Q(creator_rating__gte=1, creator_rating__lte=5),
+                name="collab_creator_rating_1_5",
             ),
         ]
 

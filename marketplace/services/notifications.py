@@ -1,0 +1,122 @@
+"""In-app notifications (with unread counts) and their e-mails, sent after commit."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from brands.models import BrandMembership
+from marketplace.models import Collaboration, Notification, User
+
+log = logging.getLogger(__name__)
+
+# What the other side reads after each action ("<who> <did what> on <order>").
+DID = {
+    "offer": gettext_lazy("sent you an offer"),
+    "apply": gettext_lazy("applied"),
+    "accept": gettext_lazy("accepted the offer"),
+    "decline": gettext_lazy("declined the offer"),
+    "withdraw": gettext_lazy("withdrew the offer"),
+    "expire": gettext_lazy("let the offer expire"),
+    "select": gettext_lazy("selected you"),
+    "reject_application": gettext_lazy("did not select you"),
+    "withdraw_application": gettext_lazy("withdrew the application"),
+    "submit_script": gettext_lazy("submitted a script"),
+    "approve_script": gettext_lazy("approved the script"),
+    "reject_script": gettext_lazy("asked for changes to the script"),
+    "submit_video": gettext_lazy("submitted a video"),
+    "approve_video": gettext_lazy("approved the video"),
+    "request_revision": gettext_lazy("asked for a video revision"),
+    "publish": gettext_lazy("published the post"),
+    "accept_work": gettext_lazy("accepted the work"),
+    "auto_accept": gettext_lazy("accepted the work automatically (7 days after publishing)"),
+    "confirm_live": gettext_lazy("confirmed the post is live: payment settled"),
+    "report_down": gettext_lazy("reported the post is no longer up: a dispute is open"),
+    "cancel": gettext_lazy("cancelled the collaboration"),
+    "open_dispute": gettext_lazy("opened a dispute"),
+    "resolve": gettext_lazy("decided the dispute"),
+    "comment": gettext_lazy("wrote a message"),
+    "rate": gettext_lazy("rated the collaboration"),
+    "deadline": gettext_lazy("a deadline has passed"),
+}
+
+
+def brand_users(collaboration: Collaboration) -> list[User]:
+    return [
+        m.user
+        for m in BrandMembership.objects.filter(
+            brand_id=collaboration.order.brand_id, role__in=[BrandMembership.Role.OWNER, BrandMembership.Role.MANAGER]
+        ).select_related("user")
+        if m.user.is_active
+    ]
+
+
+def creator_users(collaboration: Collaboration) -> list[User]:
+    user = collaboration.creator.user
+    return [user] if user is not None and user.is_active else []
+
+
+def staff_users() -> list[User]:
+    return list(User.objects.filter(is_staff=True, is_active=True))
+
+
+def collaboration_changed(collaboration: Collaboration, *, action: str, actor_role: str, comment: str = "") -> None:
+    """Tell the other side (both sides for timers and admin decisions; admins of new disputes)."""
+    if actor_role == "brand":
+        recipients = creator_users(collaboration)
+        who = collaboration.order.brand.name
+    elif actor_role == "creator":
+        recipients = brand_users(collaboration)
+        who = collaboration.creator.display_name
+    else:
+        recipients = brand_users(collaboration) + creator_users(collaboration)
+        who = _("Starmap") if actor_role == "system" else _("An admin")
+    if collaboration.status == Collaboration.Status.DISPUTED:
+        recipients += staff_users()
+    text = _("%(who)s %(did)s on “%(order)s”.") % {
+        "who": who,
+        "did": DID.get(action, action),
+        "order": collaboration.order.title,
+    }
+    if comment:
+        text = f"{text} {comment}"
+    notify(recipients, kind=action, text=text, collaboration=collaboration)
+
+
+def notify(users: list[User], *, kind: str, text: str, collaboration: Collaboration | None = None) -> None:
+    """One in-app notification per user, and an e-mail each once the transaction commits."""
+    url = reverse("deals:collaboration", args=[collaboration.pk]) if collaboration else ""
+    unique = {u.pk: u for u in users}
+    Notification.objects.bulk_create(
+        [
+            Notification(user=u, collaboration=collaboration, kind=kind, text=text[:300], url=url)
+            for u in unique.values()
+        ]
+    )
+    emails = [u.email for u in unique.values() if u.email]
+    if emails:
+        transaction.on_commit(lambda: _mail(emails, text, url))
+
+
+def _mail(emails: list[str], text: str, url: str) -> None:
+    # Losing an e-mail is harmless (the in-app notification stays), so send after commit, best effort.
+    try:
+        body = f"{text}\n\n{url}" if url else text
+        for email in emails:
+            send_mail(_("Starmap: %(text)s") % {"text": text[:80]}, body, settings.DEFAULT_FROM_EMAIL, [email])
+    except Exception:
+        log.exception("notification e-mail not sent")
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

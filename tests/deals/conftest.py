@@ -1,0 +1,148 @@
+"""A brand with money, a verified creator with a price, and helpers that drive a deal to any state."""
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from brands.models import BrandMembership
+from marketplace.models import Collaboration, Order
+from marketplace.services import deals
+from marketplace.services.collaborations import collaboration_transition
+from payouts import services as money
+from payouts.models import Account
+from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, RatePriceFactory, UserFactory
+
+S = Collaboration.Status
+PRICE = 500_000  # CNY 5,000.00
+TOPUP = 10_000_000  # CNY 100,000.00
+_keys = itertools.count()
+
+
+def key() -> str:
+    return f"test-key-{next(_keys)}"
+
+
+def mp4_upload(name: str = "cut.mp4", size: int = 2048) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"\x00\x00\x00\x18ftypisom" + b"\x00" * (size - 12), content_type="video/mp4")
+
+
+@pytest.fixture
+def world(db, settings):
+    settings.PLATFORM_FEE_BPS = 1000
+    owner = MembershipFactory(role=BrandMembership.Role.OWNER)
+    viewer = MembershipFactory(brand=owner.brand, role=BrandMembership.Role.VIEWER)
+    admin = UserFactory(is_staff=True)
+    order = OrderFactory(
+        brand=owner.brand,
+        status=Order.Status.PUBLISHED,
+        price_per_creator=PRICE,
+        creators_wanted=5,
+        mode=Order.Mode.RECRUITMENT,
+        apply_by=timezone.now() + timedelta(days=3),
+        script_by=timezone.now() + timedelta(days=7),
+        publish_from=date.today(),
+        publish_until=date.today() + timedelta(days=30),
+    )
+    money.topup(brand_id=owner.brand_id, amount=TOPUP, idempotency_key=key(), actor=owner.user)
+    return {"owner": owner.user, "viewer": viewer.user, "admin": admin, "order": order, "brand": owner.brand}
+
+
+def make_creator(**kw):
+    creator = CreatorFactory(max_concurrent=kw.pop("max_concurrent", 10), **kw)
+    RatePriceFactory(creator=creator, format="short_21_60", amount=PRICE)
+    return creator
+
+
+# The actions (with who takes them) that lead from a fresh offer or application to each state.
+PATHS = {
+    S.OFFERED: [],
+    S.ACCEPTED: [("accept", "creator")],
+    S.SCRIPT_SUBMITTED: [("accept", "creator"), ("submit_script", "creator")],
+    S.SCRIPT_APPROVED: [("accept", "creator"), ("submit_script", "creator"), ("approve_script", "owner")],
+    S.VIDEO_SUBMITTED: [
+        ("accept", "creator"),
+        ("submit_script", "creator"),
+        ("approve_script", "owner"),
+        ("submit_video", "creator"),
+    ],
+    S.VIDEO_APPROVED: [
+        ("accept", "creator"),
+        ("submit_script", "creator"),
+        ("approve_script", "owner"),
+        ("submit_video", "creator"),
+        ("approve_video", "owner"),
+    ],
+    S.PUBLISHED: [
+        ("accept", "creator"),
+        ("submit_script", "creator"),
+        ("approve_script", "owner"),
+        ("submit_video", "creator"),
+        ("approve_video", "owner"),
+        ("publish", "creator"),
+    ],
+    S.COMPLETED: [
+        ("accept", "creator"),
+        ("submit_script", "creator"),
+        ("approve_script", "owner"),
+        ("submit_video", "creator"),
+        ("approve_video", "owner"),
+        ("publish", "creator"),
+        ("accept_work", "owner"),
+    ],
+    S.SETTLED: [
+        ("accept", "creator"),
+        ("submit_script", "creator"),
+        ("approve_script", "owner"),
+        ("submit_video", "creator"),
+        ("approve_video", "owner"),
+        ("publish", "creator"),
+        ("accept_work", "owner"),
+        ("confirm_live", "creator"),
+    ],
+    S.CLOSED: [("decline", "creator")],
+    S.CANCELLED: [("accept", "creator"), ("cancel", "owner")],
+    S.DISPUTED: [("accept", "creator"), ("open_dispute", "owner")],
+    S.RESOLVED: [("accept", "creator"), ("open_dispute", "owner"), ("resolve", "admin")],
+    S.APPLIED: None,  # reached by applying, not by an offer
+}
+
+
+def act(collaboration, action: str, actor, **extra):
+    """Take one action the way the pages do (scripts and videos through their services)."""
+    if action == "submit_script":
+        return deals.script_submit(collaboration_id=collaboration.pk, actor=actor, text="Hook, demo, call to action.")
+    if action == "submit_video":
+        return deals.video_submit(collaboration_id=collaboration.pk, actor=actor, upload=mp4_upload())
+    payload = {"post_url": "https://video.example/p/1"} if action == "publish" else {}
+    if action == "resolve":
+        payload = {"decision": "refund"}
+    payload.update(extra.pop("payload", {}))
+    comment = extra.pop("comment", "Reason given." if action in NEEDS_WORDS else "")
+    return collaboration_transition(
+        collaboration_id=collaboration.pk, action=action, actor=actor, comment=comment, payload=payload, **extra
+    )
+
+
+NEEDS_WORDS = {"reject_script", "request_revision", "report_down", "open_dispute", "resolve"}
+
+
+def deal_in(world, state: str, creator=None):
+    """A collaboration on the world's order driven through real transitions to ``state``."""
+    creator = creator or make_creator()
+    if state == S.APPLIED:
+        return deals.application_submit(order_id=world["order"].pk, actor=creator.user, quote=PRICE, pitch="Hi!")
+    c = deals.offer_send(order_id=world["order"].pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
+    for action, who in PATHS[state]:
+        c = act(c, action, actors[who])
+    c.refresh_from_db()
+    assert c.status == state
+    return c
+
+
+def balance(kind: str, **owner) -> int:
+    account = Account.objects.filter(kind=kind, **owner).first()
+    return account.balance if account else 0

@@ -1,0 +1,106 @@
+"""Real threads against PostgreSQL: one slot, fifty hands; approve against dispute."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from marketplace.core import DomainError
+from marketplace.models import Collaboration, Order
+from marketplace.services import deals
+from payouts import services as money
+from payouts.models import LedgerEntry
+from tests.deals.conftest import PRICE, act, balance, deal_in, key, make_creator
+
+S = Collaboration.Status
+pytestmark = pytest.mark.django_db(transaction=True)
+N = 50
+
+
+def race(fns):
+    """Run each function in its own thread, released together by a barrier; return results/errors."""
+    barrier = threading.Barrier(len(fns))
+    results: list = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = fn()
+        except Exception as exc:  # collected and asserted on by the caller
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def one_slot(world):
+    order = world["order"]
+    Order.objects.filter(pk=order.pk).update(creators_wanted=1)
+    order.refresh_from_db()
+    money.topup(brand_id=world["brand"].pk, amount=N * PRICE, idempotency_key=key(), actor=world["owner"])
+    return world
+
+
+def test_fifty_creators_accepting_a_one_slot_order_at_once_one_wins(one_slot):
+    world = one_slot
+    offers = [
+        deals.offer_send(
+            order_id=world["order"].pk, creator_id=make_creator().pk, actor=world["owner"], idempotency_key=key()
+        )
+        for _ in range(N)
+    ]
+
+    results = race([lambda c=c: act(c, "accept", c.creator.user) for c in offers])
+
+    wins = [r for r in results if isinstance(r, Collaboration)]
+    losses = [r for r in results if isinstance(r, DomainError)]
+    assert len(wins) == 1 and len(losses) == N - 1
+    assert all("places" in r.detail for r in losses)
+    assert Collaboration.objects.filter(order=world["order"], status=S.ACCEPTED).count() == 1
+    assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
+
+
+def test_fifty_applicants_selected_at_once_fill_one_slot(one_slot):
+    world = one_slot
+    applications = [
+        deals.application_submit(order_id=world["order"].pk, actor=make_creator().user, quote=PRICE, pitch="Me!")
+        for _ in range(N)
+    ]
+
+    results = race([lambda c=c: act(c, "select", world["owner"]) for c in applications])
+
+    assert sum(isinstance(r, Collaboration) for r in results) == 1
+    assert Collaboration.objects.filter(order=world["order"], status=S.ACCEPTED).count() == 1
+    assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("state", "approve", "dispute"),
+    [(S.PUBLISHED, "accept_work", "open_dispute"), (S.COMPLETED, "confirm_live", "report_down")],
+)
+def test_approve_racing_a_dispute_exactly_one_wins(world, state, approve, dispute):
+    for _ in range(4):
+        c = deal_in(world, state)
+
+        results = race(
+            [
+                lambda c=c: act(c, approve, world["owner"]),
+                lambda c=c: act(c, dispute, c.creator.user, comment="The brand changed the brief."),
+            ]
+        )
+
+        assert sum(isinstance(r, Collaboration) for r in results) == 1
+        assert sum(isinstance(r, DomainError) for r in results) == 1
+        c.refresh_from_db()
+        assert c.disputes.count() == (1 if c.status == S.DISPUTED else 0)
+        if c.status == S.DISPUTED:
+            assert balance("order_escrow", order=world["order"]) > 0  # frozen, not paid
+    assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0

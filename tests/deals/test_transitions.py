@@ -1,0 +1,71 @@
+"""Every (state, action, actor) of the collaboration table, generated from the table itself."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core import DomainError
+from marketplace.models import Collaboration
+from marketplace.services.collaborations import ACTIONS, ADMIN, BRAND, COLLABORATION_FLOW, CREATOR, SYSTEM
+from payouts.models import LedgerEntry
+from tests.deals.conftest import act, deal_in, make_creator
+
+S = Collaboration.Status
+ROLES = ("owner", "viewer", "creator", "other_creator", "admin", "system")
+ROLE_SIDE = {"owner": BRAND, "creator": CREATOR, "admin": ADMIN, "system": SYSTEM}
+
+
+class Rollback(Exception):
+    pass
+
+
+def actor_for(role, world, collaboration, other):
+    return {
+        "owner": world["owner"],
+        "viewer": world["viewer"],
+        "creator": collaboration.creator.user,
+        "other_creator": other.user,
+        "admin": world["admin"],
+        "system": None,
+    }[role]
+
+
+def test_the_flow_table_is_derived_from_the_actions_and_matches_the_spec():
+    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED}
+    assert COLLABORATION_FLOW[S.VIDEO_SUBMITTED] == {S.VIDEO_APPROVED, S.SCRIPT_APPROVED, S.CANCELLED, S.DISPUTED}
+    assert COLLABORATION_FLOW[S.PUBLISHED] == {S.COMPLETED, S.DISPUTED}
+    assert COLLABORATION_FLOW[S.COMPLETED] == {S.SETTLED, S.DISPUTED}
+    assert COLLABORATION_FLOW[S.DISPUTED] == {S.RESOLVED}
+    for terminal in (S.SETTLED, S.CLOSED, S.CANCELLED, S.RESOLVED):
+        assert terminal not in COLLABORATION_FLOW
+
+
+@pytest.mark.parametrize("state", list(S.values))
+def test_every_state_action_actor_is_allowed_exactly_as_the_table_says(world, state):
+    c = deal_in(world, state)
+    other = make_creator()
+    later = timezone.now() + timedelta(days=30)
+    checked = 0
+    for action, step in ACTIONS.items():
+        for role in ROLES:
+            actor = actor_for(role, world, c, other)
+            allowed = state in step.sources and ROLE_SIDE.get(role) in step.actors
+            entries = LedgerEntry.objects.count()
+            try:
+                with transaction.atomic():
+                    after = act(c, action, actor, now=later if role == "system" else None)
+                    assert allowed, f"{action} by {role} from {state} should be refused"
+                    assert after.status in COLLABORATION_FLOW[state]
+                    raise Rollback
+            except Rollback:
+                pass
+            except DomainError as exc:
+                assert not allowed, f"{action} by {role} from {state} was refused: {exc.detail}"
+                assert exc.status in (403, 409) and exc.detail
+                assert LedgerEntry.objects.count() == entries
+                c.refresh_from_db()
+                assert c.status == state
+            checked += 1
+    assert checked == len(ACTIONS) * len(ROLES)
