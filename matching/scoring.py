@@ -296,8 +296,9 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
     cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
     ages = [snap.age[AGE_BUCKETS.index(a)] for a in query.ages]
     genders = [snap.gender[GENDERS.index(x)] for x in query.genders]
-    dense_regions = [snap.regions_dense[snap.region_dense_index[c]] for c in query.regions
-                     if c in snap.region_dense_index]
+    dense_regions = [
+        snap.regions_dense[snap.region_dense_index[c]] for c in query.regions if c in snap.region_dense_index
+    ]
     dims = bool(ages) + bool(genders) + bool(query.regions)
     w_content, w_audience = np.float32(w["content"]), np.float32(w["audience"] / dims if dims else 0)
     neutral = np.float32(w["audience"] * 0.5)  # no audience target at all: neutral fit 0.5

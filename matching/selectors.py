@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from creators.models import Creator
 from marketplace.core import format_money
 from marketplace.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
-from matching import engine, features, learn, scoring, search, snapshot
+from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
 
 # ------------------------------------------------------------------ runs
@@ -239,3 +239,60 @@ def creators_with_labels(creators: list[Creator]) -> list[Creator]:
         Prefetch("label_links", queryset=CreatorLabel.objects.select_related("label"))
     )
     return creators
+
+
+# ------------------------------------------------------- recommended orders
+
+
+def creator_snapshot(creator: Creator):
+    """This creator's features, scored against the current snapshot's reference (as the worker would)."""
+    frames, mark = features.fetch_frames(creator_ids=[creator.pk])
+    saved = snapshot.load_reference(engine.root())
+    if saved is None:
+        return snapshot.build(frames, features.catalogue(), version="one", watermark=mark)
+    catalogue, reference, idf = saved
+    return snapshot.build_rows(frames, catalogue, reference, idf)
+
+
+def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
+    """Open recruitment orders this creator is eligible for, best match first, with the components.
+
+    Uses the same eligibility and score as the brand-side ranking, for this one creator.
+    """
+    from django.utils import timezone
+
+    from matching.services import excluded_creators, order_query
+
+    orders = list(
+        Order.objects.filter(status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT)
+        .exclude(apply_by__lt=timezone.now())
+        .exclude(collaborations__creator=creator)
+        .select_related("brand", "product_category")
+        .prefetch_related("target_label_links")
+        .order_by("-published_at")[:500]
+    )
+    if not orders:
+        return []
+    mini = creator_snapshot(creator)
+    out = []
+    for order in orders:
+        excluded = excluded_creators(order)
+        if any(creator.pk in ids for ids in excluded.values()):
+            continue
+        query = order_query(order, mini, excluded={})
+        block = scoring.score_block(mini, query, 0, mini.n)
+        if not block.mask[0]:
+            continue
+        comps = scoring.static_components(mini, query, np.array([0]))
+        comps["content"] = block.content[:1]
+        comps["audience"] = block.audience_for(np.array([0]))
+        out.append(
+            {
+                "order": order,
+                "score": float(block.score[0]),
+                "components": {c: float(comps[c][0]) for c in scoring.COMPONENTS},
+                "reasons": explain.reasons_for(mini, query, np.array([0]), comps)[0],
+            }
+        )
+    out.sort(key=lambda item: (-item["score"], item["order"].pk))
+    return out[:limit]

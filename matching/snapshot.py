@@ -375,8 +375,11 @@ def _dense_regions(regions_csc: sp.csc_matrix) -> tuple[np.ndarray, np.ndarray]:
     """Regions in at least 5 % of audiences are read densely: a contiguous row beats a scatter."""
     n = regions_csc.shape[0]
     counts = np.diff(regions_csc.indptr)
-    cols = [int(c) for c in np.argsort(-counts, kind="stable")[:DENSE_REGIONS]
-            if counts[c] >= max(1, DENSE_REGION_MIN_SHARE * n)]
+    cols = [
+        int(c)
+        for c in np.argsort(-counts, kind="stable")[:DENSE_REGIONS]
+        if counts[c] >= max(1, DENSE_REGION_MIN_SHARE * n)
+    ]
     dense = np.zeros((len(cols), n), dtype=np.float32)
     for i, col in enumerate(cols):
         start, end = regions_csc.indptr[col], regions_csc.indptr[col + 1]
@@ -581,6 +584,34 @@ def _unflatten_reference(stored) -> dict:
         else:
             reference[key] = stored[key]
     return reference
+
+
+def load_reference(root: Path, version: str | None = None) -> tuple[Catalogue, dict, np.ndarray] | None:
+    """Only the catalogue, reference tables and IDF of a saved snapshot (small): enough to score
+    a few creators exactly as the worker does, without loading every creator."""
+    version = version or current_version(root)
+    if version is None:
+        return None
+    path = root / version
+    meta = json.loads((path / "meta.json").read_text())
+    catalogue = Catalogue(
+        label_ids=np.load(path / "catalogue_label_ids.npy"),
+        label_interest_ids=np.load(path / "catalogue_label_interest_ids.npy"),
+        interest_ids=np.load(path / "catalogue_interest_ids.npy"),
+        region_codes=meta["region_codes"],
+    )
+    with np.load(path / "reference.npz") as stored:
+        reference = _unflatten_reference(stored)
+    return catalogue, reference, np.load(path / "label_idf.npy")
+
+
+def build_rows(frames: Frames, catalogue: Catalogue, reference: dict, idf: np.ndarray) -> Snapshot:
+    """A snapshot of just these creators, scored against a full snapshot's reference tables."""
+    c = frames.creators.sort_values("id").reset_index(drop=True)
+    parts = _derive(c, frames, catalogue, reference, idf=idf)
+    return Snapshot(
+        version="rows", built_at=time.time(), watermark="", catalogue=catalogue, reference=reference, **parts
+    )
 
 
 def current_version(root: Path) -> str | None:

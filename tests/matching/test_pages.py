@@ -122,3 +122,39 @@ def test_ranking_page_query_count_does_not_grow_with_the_page(ranked, client, dj
         client.get(url)
     with django_assert_max_num_queries(12):
         client.get(url, {"page": 2})
+
+
+def test_recommended_orders_list_open_recruitment_orders_the_creator_fits(taxonomy):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching import engine
+    from matching.selectors import recommended_orders
+
+    ids = make_creators(60)
+    engine.rebuild()
+    creator = Creator.objects.get(pk=ids[0])
+    label = creator.label_links.first().label
+    fits = OrderFactory(
+        status="published", mode="recruitment", price_per_creator=10**9, apply_by=timezone.now() + timedelta(days=3)
+    )
+    OrderTargetLabel.objects.create(order=fits, label=label, weight=1.0)
+    too_cheap = OrderFactory(
+        status="published", mode="recruitment", price_per_creator=100, apply_by=timezone.now() + timedelta(days=3)
+    )
+    direct = OrderFactory(status="published", mode="direct", price_per_creator=10**9)
+
+    recommended = recommended_orders(creator)
+
+    orders = [item["order"] for item in recommended]
+    assert fits in orders
+    assert too_cheap not in orders and direct not in orders
+    first = recommended[0]
+    assert first["order"] == fits
+    assert first["reasons"][0]["code"] == "labels"
+    run = services.ranking_request(order=fits)
+    services.ranking_execute(run_id=run.pk)
+    brand_side = run.results.get(creator=creator)  # the same score the brand sees
+    assert first["score"] == pytest.approx(brand_side.hand_score, abs=1e-6)
+    assert first["components"]["content"] == pytest.approx(brand_side.content, abs=1e-6)

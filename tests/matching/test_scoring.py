@@ -189,8 +189,9 @@ def reference_score(snap, q):
     label_sim = np.divide(labels[:, cols] @ qv, norm * np.linalg.norm(qv), out=np.zeros(snap.n), where=norm > 0)
     qi = np.bincount(snap.label_interest[cols], weights=qv, minlength=snap.interests_csc.shape[1])
     inorm = snap.interest_norm.astype(np.float64)
-    interest_sim = np.divide(snap.interests_csc.toarray() @ qi, inorm * np.linalg.norm(qi), out=np.zeros(snap.n),
-                             where=inorm > 0)
+    interest_sim = np.divide(
+        snap.interests_csc.toarray() @ qi, inorm * np.linalg.norm(qi), out=np.zeros(snap.n), where=inorm > 0
+    )
     content = np.minimum(np.maximum(label_sim, scoring.INTEREST_BACKOFF * interest_sim), 1)
     region = np.minimum(snap.regions_csr.toarray()[:, list(q.regions)].sum(axis=1), 1)
     parts = []
@@ -220,15 +221,21 @@ def reference_score(snap, q):
 def test_chunked_scores_equal_the_plain_formulas(seed):
     snap = snapshot.build(synthetic.frames(5_000, seed=seed), synthetic.catalogue(), version="r", watermark="")
     rng = np.random.default_rng(seed)
-    regions = tuple(int(c) for c in rng.choice(len(snap.catalogue.region_codes), size=int(rng.integers(0, 3)),
-                                               replace=False))
+    regions = tuple(
+        int(c) for c in rng.choice(len(snap.catalogue.region_codes), size=int(rng.integers(0, 3)), replace=False)
+    )
     q = OrderQuery(
-        goal=str(rng.choice(scoring.GOALS)), format=str(rng.choice(scoring.FORMATS)),
-        budget=int(rng.integers(200_000, 5_000_000)), tolerance_bps=int(rng.integers(0, 2000)),
+        goal=str(rng.choice(scoring.GOALS)),
+        format=str(rng.choice(scoring.FORMATS)),
+        budget=int(rng.integers(200_000, 5_000_000)),
+        tolerance_bps=int(rng.integers(0, 2000)),
         labels=tuple((int(c), float(rng.uniform(0.2, 1))) for c in rng.choice(704, size=int(rng.integers(1, 4)))),
         ages=tuple(rng.choice(scoring.AGE_BUCKETS, size=int(rng.integers(0, 3)), replace=False)),
-        genders=("female",) if seed % 2 else (), regions=regions, min_region_share=0.2 if regions else 0,
-        window=(740_010, 740_030), excluded_rows=rng.choice(snap.n, size=20, replace=False),
+        genders=("female",) if seed % 2 else (),
+        regions=regions,
+        min_region_share=0.2 if regions else 0,
+        window=(740_010, 740_030),
+        excluded_rows=rng.choice(snap.n, size=20, replace=False),
     )
     expected, eligible, content = reference_score(snap, q)
 
