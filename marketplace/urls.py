@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from marketplace.views import accounts, deals, orders
+from marketplace import health
+from marketplace.views import accounts, deals, orders, tokens
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
     path("signup/brand/", accounts.signup_brand, name="signup_brand"),
     path("signup/creator/", accounts.signup_creator, name="signup_creator"),
     path("settings/", accounts.account_settings, name="account_settings"),
+    path("tokens/", tokens.token_list, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -38,6 +41,18 @@ order_patterns = [
 
 deal_patterns = [
     path("<int:pk>/", deals.collaboration_detail, name="collaboration"),
+    path("<int:pk>/act/<slug:action>/", deals.collaboration_act, name="act"),
+    path("files/<int:pk>/", deals.deliverable_download, name="download"),
+    path("inbox/", deals.inbox, name="inbox"),
+    path("apply/<int:order_pk>/", deals.apply, name="apply"),
+    path("orders/<int:pk>/offers/", deals.offers_send, name="offers_send"),
+    path("offer/<slug:handle>/", deals.offer_create, name="offer_create"),
+    path("notifications/", deals.notification_list, name="notifications"),
+    path("notifications/read/", deals.notification_read_all, name="notifications_read"),
+    path("notifications/<int:pk>/", deals.notification_open, name="notification_open"),
+    path("disputes/", deals.dispute_list, name="disputes"),
+    path("disputes/<int:pk>/", deals.dispute_detail, name="dispute"),
+    path("disputes/<int:pk>/decide/", deals.dispute_decide, name="dispute_decide"),
 ]
 
 urlpatterns = [
@@ -50,4 +65,8 @@ urlpatterns = [
     path("brand/", include("brands.urls")),
     path("creator/", include("creators.urls")),
     path("matching/", include("matching.urls")),
+    path("money/", include("payouts.urls")),
+    path("api/", include("marketplace.api_urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

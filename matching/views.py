@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -40,6 +42,8 @@ def ranking_context(request, order) -> dict:
         "polling": run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING),
         "region_choices": sorted(regions().items(), key=lambda item: item[1]),
         "can_edit": request.membership.can_edit_orders,
+        # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.
+        "offer_key": uuid.uuid4().hex,
     }
 
 

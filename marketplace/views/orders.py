@@ -20,6 +20,7 @@ from marketplace.selectors.catalogue import label_search, product_category_searc
 from marketplace.selectors.orders import order_events, order_get_for_user, order_list_for_brand, order_target_labels
 from marketplace.services.orders import order_close, order_create, order_publish, order_update
 from marketplace.views.access import brand_member_required
+from marketplace.views.deals import board_context
 from matching.views import ranking_context
 
 PAGE_SIZE = 20
@@ -58,6 +59,7 @@ def order_detail(request, pk: int):
     }
     if order.status != Order.Status.DRAFT:
         context["ranking"] = ranking_context(request, order)
+        context.update(board_context(request, order, can_edit=request.membership.can_edit_orders))
     return render(request, "marketplace/order_detail.html", context)
 
 

@@ -1,0 +1,360 @@
+"""Reads for the deal pages: who sees a collaboration, its timeline and money, boards, inbox, queues.
+
+Every lookup is scoped to the viewer: another brand's or another creator's collaboration is a 404,
+so ids reveal nothing. Each function runs a fixed number of queries, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from brands.models import BrandMembership
+from creators.models import Creator, RatePrice
+from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order, User
+from payouts.models import Account, LedgerEntry, LedgerTransaction
+
+S = Collaboration.Status
+
+# The order page's board: (key, title, states), left to right as a deal moves.
+BOARD_COLUMNS: list[tuple[str, object, tuple[str, ...]]] = [
+    ("offers", _("Offers & applications"), (S.OFFERED, S.APPLIED)),
+    (
+        "in_progress",
+        _("In progress"),
+        (S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED),
+    ),
+    ("published", _("Published"), (S.PUBLISHED,)),
+    ("done", _("Done"), (S.COMPLETED, S.SETTLED)),
+    ("disputes", _("Disputes"), (S.DISPUTED, S.RESOLVED)),
+    ("closed", _("Closed / cancelled"), (S.CLOSED, S.CANCELLED)),
+]
+COLUMN_OF = {status: key for key, _title, states in BOARD_COLUMNS for status in states}
+
+# What each event on a timeline says happened.
+EVENT_LABELS = {
+    "offer": _("Offer sent"),
+    "apply": _("Applied"),
+    "accept": _("Offer accepted"),
+    "decline": _("Offer declined"),
+    "withdraw": _("Offer withdrawn"),
+    "expire": _("Expired without an answer"),
+    "select": _("Applicant selected"),
+    "reject_application": _("Application not selected"),
+    "withdraw_application": _("Application withdrawn"),
+    "submit_script": _("Script submitted"),
+    "approve_script": _("Script approved"),
+    "reject_script": _("Script sent back"),
+    "submit_video": _("Video submitted"),
+    "approve_video": _("Video approved"),
+    "request_revision": _("Video revision requested"),
+    "publish": _("Post published"),
+    "accept_work": _("Work accepted"),
+    "auto_accept": _("Work accepted automatically (7 days after publishing)"),
+    "confirm_live": _("Post confirmed live; payment settled"),
+    "report_down": _("Post reported down"),
+    "cancel": _("Cancelled by the brand"),
+    "open_dispute": _("Dispute opened"),
+    "resolve": _("Dispute decided"),
+    "comment": _("Message"),
+    "rate": _("Rated"),
+    "deadline": _("A deadline passed"),
+}
+
+
+# ------------------------------------------------------------ one collaboration
+
+
+def _collaborations() -> QuerySet[Collaboration]:
+    return Collaboration.objects.select_related("order__brand", "order__product_category", "creator__user")
+
+
+def collaboration_for_viewer(*, user: User, pk: int) -> tuple[Collaboration, str]:
+    """The collaboration and the viewer's side: "brand", "viewer" (read-only member), "creator", "admin".
+
+    Http404 for everyone else, and for a missing id alike.
+    """
+    c = _collaborations().filter(pk=pk).first()
+    side = viewer_side(c, user) if c is not None else None
+    if side is None:
+        raise Http404
+    return c, side
+
+
+def viewer_side(c: Collaboration, user: User) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    if user.is_staff:
+        return "admin"
+    if c.creator.user_id == user.pk:
+        return "creator"
+    membership = BrandMembership.objects.filter(user=user, brand_id=c.order.brand_id).first()
+    if membership is None:
+        return None
+    return "brand" if membership.can_edit_orders else "viewer"
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str  # "event" or "deliverable"
+    obj: CollaborationEvent | Deliverable
+    who: str
+    label: str = ""
+    change: str = ""  # "Accepted → Script submitted" when the event moved the status
+
+
+def timeline(c: Collaboration) -> list[TimelineItem]:
+    """Events (with their comments) and deliverables of one collaboration, oldest first (2 queries).
+
+    A collaboration's history is short by construction (the state machine limits rounds), so the
+    whole of it is read; messages are the only open-ended part and the page paginates the list.
+    """
+    events = c.events.select_related("actor")
+    deliverables = c.deliverables.select_related("uploaded_by")
+    statuses = dict(S.choices)
+    items = [
+        TimelineItem(
+            e.created_at,
+            "event",
+            e,
+            _who(c, e.actor),
+            str(EVENT_LABELS.get(e.action, e.action)),
+            f"{statuses.get(e.old_status, e.old_status)} → {statuses.get(e.new_status, e.new_status)}"
+            if e.old_status and e.old_status != e.new_status
+            else "",
+        )
+        for e in events
+    ]
+    items += [
+        TimelineItem(d.created_at, "deliverable", d, _who(c, d.uploaded_by), d.get_kind_display()) for d in deliverables
+    ]
+    # A deliverable is stored just after the event of its submission: keep that order on equal times.
+    items.sort(key=lambda item: (item.at, item.kind == "deliverable", item.obj.pk))
+    return items
+
+
+def _who(c: Collaboration, actor: User | None) -> str:
+    """The actor's side by name: the brand, the creator, an admin or the platform's timers."""
+    if actor is None:
+        return str(_("Starmap (timer)"))
+    if actor.pk == c.creator.user_id:
+        return c.creator.display_name
+    if actor.is_staff:
+        return str(_("Starmap admin"))
+    return c.order.brand.name
+
+
+@dataclass
+class MoneyMovement:
+    tx: LedgerTransaction
+    amount: int
+    legs: list[tuple[str, int]] = field(default_factory=list)
+
+
+def money_movements(c: Collaboration) -> list[MoneyMovement]:
+    """The ledger transactions of this collaboration with their legs (2 queries; a handful of rows)."""
+    kinds = dict(Account.Kind.choices)
+    txs = (
+        LedgerTransaction.objects.filter(collaboration=c)
+        .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.select_related("account")))
+        .order_by("created_at", "id")
+    )
+    return [
+        MoneyMovement(
+            tx=tx,
+            amount=sum(e.amount for e in tx.entries.all() if e.amount > 0),
+            legs=[(str(kinds.get(e.account.kind, e.account.kind)), e.amount) for e in tx.entries.all()],
+        )
+        for tx in txs
+    ]
+
+
+def disputes_of(c: Collaboration) -> list[Dispute]:
+    return list(
+        c.disputes.select_related("opened_by", "decided_by").prefetch_related("evidence").order_by("opened_at", "id")
+    )
+
+
+# ------------------------------------------------------------------- order board
+
+
+def order_board_cards(*, order: Order) -> QuerySet[Collaboration]:
+    """The order's collaborations, column by column (left to right), most recently changed first."""
+    rank = Case(
+        *[When(status__in=states, then=Value(i)) for i, (_k, _t, states) in enumerate(BOARD_COLUMNS)],
+        output_field=IntegerField(),
+    )
+    return (
+        Collaboration.objects.filter(order=order)
+        .select_related("creator")
+        .annotate(column_rank=rank)
+        .order_by("column_rank", "-updated_at", "-id")
+    )
+
+
+def order_board(*, order: Order, cards) -> list[dict]:
+    """One page of cards arranged in the board's columns, each column with its total (1 query)."""
+    counts = dict(Collaboration.objects.filter(order=order).values_list("status").annotate(n=Count("id")).order_by())
+    return [
+        {
+            "key": key,
+            "title": title,
+            "total": sum(counts.get(s, 0) for s in states),
+            "cards": [c for c in cards if c.status in states],
+        }
+        for key, title, states in BOARD_COLUMNS
+    ]
+
+
+def applications_for_order(*, order: Order) -> QuerySet[Collaboration]:
+    """Open applications to a recruitment order, best stored match first."""
+    return (
+        Collaboration.objects.filter(order=order, status=S.APPLIED)
+        .select_related("creator")
+        .order_by(F("match_score").desc(nulls_last=True), "offered_at", "id")
+    )
+
+
+def applicant_rows(*, order: Order, collaborations) -> list[dict]:
+    """Applicants with their quote against the listed price and, when the applicant is in the order's
+    latest finished ranking, that ranking's component scores (2 queries).
+    """
+    from matching.models import RankingResult, RankingRun
+
+    collaborations = list(collaborations)
+    run = order.ranking_runs.filter(status=RankingRun.Status.DONE).order_by("-created_at", "-id").first()
+    results = {}
+    if run is not None and collaborations:
+        creator_ids = [c.creator_id for c in collaborations]
+        results = {r.creator_id: r for r in RankingResult.objects.filter(run=run, creator_id__in=creator_ids)}
+    listed = order.per_creator_budget()
+    return [
+        {
+            "collaboration": c,
+            "result": results.get(c.creator_id),
+            "quote_vs_listed": round((c.agreed_price - listed) * 100 / listed, 1) if listed else None,
+        }
+        for c in collaborations
+    ]
+
+
+def occupied_slots(order: Order) -> int:
+    from marketplace.services.collaborations import OCCUPYING
+
+    return order.collaborations.filter(status__in=OCCUPYING).count()
+
+
+# --------------------------------------------------------------- creator inbox
+
+INBOX_GROUPS = [(key, title, states) for key, title, states in BOARD_COLUMNS if key != "offers"]
+
+
+def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
+    return (
+        Collaboration.objects.filter(creator=creator, status=S.OFFERED)
+        .select_related("order__brand")
+        .order_by("expires_at", "id")
+    )
+
+
+def inbox_applications(*, creator: Creator) -> QuerySet[Collaboration]:
+    return (
+        Collaboration.objects.filter(creator=creator, status=S.APPLIED)
+        .select_related("order__brand")
+        .order_by("-offered_at", "-id")
+    )
+
+
+def inbox_collaborations(*, creator: Creator, group: str) -> QuerySet[Collaboration]:
+    states = next((states for key, _t, states in INBOX_GROUPS if key == group), ())
+    return (
+        Collaboration.objects.filter(creator=creator, status__in=states)
+        .select_related("order__brand")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def inbox_group_counts(*, creator: Creator) -> dict[str, int]:
+    counts = dict(
+        Collaboration.objects.filter(creator=creator).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    return {key: sum(counts.get(s, 0) for s in states) for key, _t, states in BOARD_COLUMNS}
+
+
+def recommended_with_reasons(*, creator: Creator) -> list[dict]:
+    """matching's recommended open orders for the creator, each with its reasons in words."""
+    from matching.selectors import reason_names, reason_text, recommended_orders
+
+    items = recommended_orders(creator)
+    names = reason_names([SimpleNamespace(reasons=item["reasons"]) for item in items])
+    for item in items:
+        item["reason_texts"] = [reason_text(r, names, item["order"].currency) for r in item["reasons"]]
+    return items
+
+
+# ------------------------------------------------------------ offers from a profile
+
+
+def offerable_orders(*, brand_id: int, creator: Creator, limit: int = 100) -> list[tuple[Order, int | None]]:
+    """The brand's published orders the creator is not on yet, with the creator's price for each format."""
+    orders = list(
+        Order.objects.filter(brand_id=brand_id, status=Order.Status.PUBLISHED)
+        .exclude(collaborations__creator=creator)
+        .order_by("-published_at", "-id")[:limit]
+    )
+    today = timezone.localdate()
+    prices: dict[str, int] = {}
+    # Latest price per format in force today; later rows overwrite earlier ones.
+    for fmt, amount in (
+        RatePrice.objects.filter(creator=creator, effective_from__lte=today)
+        .order_by("effective_from", "id")
+        .values_list("format", "amount")
+    ):
+        prices[fmt] = amount
+    return [(order, prices.get(order.format)) for order in orders]
+
+
+# ------------------------------------------------------------------ notifications
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# ------------------------------------------------------------------ admin queue
+
+
+def open_disputes() -> QuerySet[Dispute]:
+    """Open disputes, oldest first (the queue an admin works through)."""
+    return (
+        Dispute.objects.filter(status=Dispute.Status.OPEN)
+        .select_related("collaboration__order__brand", "collaboration__creator", "opened_by")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("opened_at", "id")
+    )
+
+
+def dispute_for_staff(*, user: User, pk: int) -> Dispute:
+    if not (user.is_authenticated and user.is_staff):
+        raise Http404
+    dispute = (
+        Dispute.objects.select_related(
+            "collaboration__order__brand", "collaboration__order__product_category", "collaboration__creator__user"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if dispute is None:
+        raise Http404
+    return dispute

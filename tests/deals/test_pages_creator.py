@@ -1,0 +1,236 @@
+"""The creator's inbox: offers with accept / decline, applications, collaborations by state, applying."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from brands.models import BrandMembership
+from marketplace.core import format_money
+from marketplace.models import Collaboration, Order
+from tests.deals.conftest import PRICE, deal_in, make_creator
+from tests.factories import MembershipFactory, OrderFactory
+
+S = Collaboration.Status
+HX = {"HTTP_HX_REQUEST": "true"}
+INBOX = "/deals/inbox/"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_the_inbox_lists_open_offers_with_accept_decline_and_time_left(world, client):
+    c = deal_in(world, S.OFFERED)
+    client.force_login(c.creator.user)
+
+    response = client.get(reverse("deals:inbox"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [o.pk for o in response.context["offers"]] == [c.pk]
+    assert reverse("deals:act", args=[c.pk, "accept"]) in html
+    assert reverse("deals:act", args=[c.pk, "decline"]) in html
+    assert "hours left (until" in html  # time left before the 72-hour expiry
+    assert format_money(PRICE, c.currency) in html
+
+
+def test_the_inbox_is_linked_from_the_creator_nav_and_dashboard(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+
+    html = client.get(reverse("creators:dashboard")).content.decode()
+
+    assert html.count(f'href="{INBOX}"') >= 2
+
+
+def test_the_inbox_lists_applications_and_collaborations_by_state(world, client):
+    creator = make_creator()
+    applied = deal_in(world, S.APPLIED, creator=creator)
+    other_order = OrderFactory(brand=world["brand"], status=Order.Status.PUBLISHED, creators_wanted=3)
+    working = deal_in({**world, "order": other_order}, S.SCRIPT_SUBMITTED, creator=creator)
+    client.force_login(creator.user)
+
+    in_progress = client.get(reverse("deals:inbox"))
+    done = client.get(reverse("deals:inbox"), {"group": "done"})
+
+    assert [c.pk for c in in_progress.context["applications"]] == [applied.pk]
+    assert [c.pk for c in in_progress.context["collaborations"]] == [working.pk]
+    assert {k: n for k, _t, n in in_progress.context["groups"]}["in_progress"] == 1
+    assert list(done.context["collaborations"]) == []
+    assert reverse("deals:act", args=[applied.pk, "withdraw_application"]) in in_progress.content.decode()
+
+
+def test_the_inbox_is_only_for_creators(world, client):
+    client.force_login(world["owner"])
+
+    assert client.get(reverse("deals:inbox")).status_code == 404
+
+
+def test_a_creator_sees_only_their_own_offers(world, client):
+    deal_in(world, S.OFFERED)
+    someone_else = make_creator()
+    client.force_login(someone_else.user)
+
+    response = client.get(reverse("deals:inbox"))
+
+    assert list(response.context["offers"]) == []
+
+
+def test_accepting_from_the_inbox_by_plain_post_comes_back_to_the_inbox(world, client):
+    c = deal_in(world, S.OFFERED)
+    client.force_login(c.creator.user)
+
+    response = client.post(reverse("deals:act", args=[c.pk, "accept"]), {"origin": "inbox"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("deals:inbox")
+    c.refresh_from_db()
+    assert c.status == S.ACCEPTED
+
+
+def test_declining_from_the_inbox_with_htmx_replaces_the_card(world, client):
+    c = deal_in(world, S.OFFERED)
+    client.force_login(c.creator.user)
+
+    response = client.post(reverse("deals:act", args=[c.pk, "decline"]), {"origin": "inbox"}, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert f'id="deal-{c.pk}"' in html and "You declined the offer." in html
+    assert reverse("deals:act", args=[c.pk, "accept"]) not in html
+    c.refresh_from_db()
+    assert c.status == S.CLOSED
+
+
+def test_an_expired_offer_cannot_be_accepted_from_the_inbox(world, client):
+    c = deal_in(world, S.OFFERED)
+    Collaboration.objects.filter(pk=c.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    client.force_login(c.creator.user)
+
+    response = client.post(reverse("deals:act", args=[c.pk, "accept"]), {"origin": "inbox"}, **HX)
+
+    assert "This offer has expired." in response.content.decode()
+    c.refresh_from_db()
+    assert c.status == S.OFFERED
+
+
+# -------------------------------------------------------------------- applying
+
+
+def apply_url(order) -> str:
+    return reverse("deals:apply", args=[order.pk])
+
+
+def test_applying_with_a_decimal_quote_and_a_pitch(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+
+    response = client.post(apply_url(world["order"]), {"quote": "5200.50", "pitch": "Skincare every week."})
+
+    assert response.status_code == 302 and response["Location"] == reverse("deals:inbox")
+    c = Collaboration.objects.get(order=world["order"], creator=creator)
+    assert (c.status, c.agreed_price, c.pitch) == (S.APPLIED, 520_050, "Skincare every week.")
+
+
+def test_a_quote_outside_the_band_is_refused_next_to_the_field(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+
+    response = client.post(apply_url(world["order"]), {"quote": "9000", "pitch": "Hi"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'id="id_apply{world["order"].pk}_quote_errors"' in html and "20 %" in html
+    assert not Collaboration.objects.filter(creator=creator).exists()
+
+
+def test_a_quote_that_is_not_money_is_refused_with_htmx_in_place(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+
+    response = client.post(apply_url(world["order"]), {"quote": "12,50", "pitch": "Hi"}, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert f'id="apply-{world["order"].pk}"' in html and "Enter an amount like 1200 or 1200.50." in html
+    assert not Collaboration.objects.filter(creator=creator).exists()
+
+
+def test_applying_with_htmx_swaps_the_form_for_a_link(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+
+    response = client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Hi"}, **HX)
+
+    c = Collaboration.objects.get(creator=creator)
+    html = response.content.decode()
+    assert reverse("deals:collaboration", args=[c.pk]) in html and "You applied" in html
+
+
+def test_applying_twice_is_refused(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+    client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Hi"})
+
+    response = client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Again"})
+
+    assert response.status_code == 400
+    assert "already on the order" in response.content.decode()
+    assert Collaboration.objects.filter(creator=creator).count() == 1
+
+
+def test_brands_cannot_apply(world, client):
+    client.force_login(MembershipFactory(role=BrandMembership.Role.OWNER).user)
+
+    response = client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Hi"})
+
+    assert response.status_code == 404
+    assert not Collaboration.objects.exists()
+
+
+def test_a_direct_order_takes_no_applications(world, client):
+    direct = OrderFactory(brand=world["brand"], status=Order.Status.PUBLISHED, mode=Order.Mode.DIRECT)
+    client.force_login(make_creator().user)
+
+    assert client.post(apply_url(direct), {"quote": "5000", "pitch": "Hi"}).status_code == 404
+
+
+# ----------------------------------------------------------- recommended orders
+
+
+def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, client, settings, tmp_path):
+    from creators.models import Creator
+    from marketplace.models import OrderTargetLabel
+    from matching import engine
+    from tests.factories import UserFactory
+    from tests.matching.conftest import make_creators
+
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
+    engine.reset()
+    ids = make_creators(30)
+    engine.rebuild()
+    creator = Creator.objects.get(pk=ids[0])
+    creator.user = UserFactory()
+    creator.save(update_fields=["user"])
+    fits = OrderFactory(
+        title="Serum for students",
+        status=Order.Status.PUBLISHED,
+        mode=Order.Mode.RECRUITMENT,
+        price_per_creator=10**9,
+        apply_by=timezone.now() + timedelta(days=3),
+    )
+    OrderTargetLabel.objects.create(order=fits, label=creator.label_links.first().label, weight=1.0)
+    client.force_login(creator.user)
+
+    response = client.get(reverse("deals:inbox"))
+
+    engine.reset()
+    items = response.context["recommended"].object_list
+    assert items[0]["order"] == fits
+    assert items[0]["reason_texts"][0].startswith("Makes content on your labels")
+    html = response.content.decode()
+    assert "Serum for students" in html and "Makes content on your labels" in html
+    assert reverse("deals:apply", args=[fits.pk]) in html
+    assert 'value="10000000.00"' in html  # the quote starts at the listed price
