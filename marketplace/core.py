@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,28 +68,35 @@ def format_money(amount: int | None, currency: str) -> str:
     return f"{sign}{currency} {whole:,}.{cents:02d}"
 
 
+_MONEY_TEXT = re.compile(r"(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?", re.ASCII)
+
+
 def parse_money(text: str) -> int:
     """A decimal string with at most two decimals → integer minor units; ValueError otherwise.
 
-    Parses the digits as text, so no float or binary rounding is ever involved.
+    Parses ASCII digits as text, so no float or binary rounding is ever involved, and "١٢",
+    "1e3", "NaN", "1,000" or "+5" are refused rather than guessed at.
     """
     value = text.strip()
-    if not value or value.count(".") > 1 or value.startswith(("+", "-")):
+    if len(value) > 24:
+        raise ValueError(_("That amount is too large."))
+    match = _MONEY_TEXT.fullmatch(value)
+    if not value or match is None or not (match["whole"] or match["frac"]):
         raise ValueError(_("Enter an amount like 1200 or 1200.50."))
-    whole, _sep, frac = value.partition(".")
-    if not whole.isdigit() and not (whole == "" and frac):
-        raise ValueError(_("Enter an amount like 1200 or 1200.50."))
-    if frac and (not frac.isdigit() or len(frac) > 2):
+    frac = match["frac"] or ""
+    if len(frac) > 2:
         raise ValueError(_("Use at most two decimal places."))
-    minor = int(whole or "0") * 100 + int((frac or "0").ljust(2, "0"))
+    minor = int(match["whole"] or "0") * 100 + int(frac.ljust(2, "0"))
     if minor > 10**15:
         raise ValueError(_("That amount is too large."))
     return minor
 
 
 def minor_to_decimal_str(amount: int) -> str:
-    whole, cents = divmod(int(amount), 100)
-    return f"{whole}.{cents:02d}"
+    """Integer minor units → "1234.50" (no grouping, no currency); "-1.50" for -150."""
+    sign = "-" if amount < 0 else ""
+    whole, cents = divmod(abs(int(amount)), 100)
+    return f"{sign}{whole}.{cents:02d}"
 
 
 # -------------------------------------------------------------- transitions
@@ -137,11 +145,18 @@ def audit(*, actor, action: str, obj: models.Model, **data: Any):
 
 def api_exception_handler(exc, context):
     """DRF exception handler: every error body is ``{code, detail, errors: {field: [...]}}``."""
+    from django.core.exceptions import PermissionDenied
     from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.http import Http404
     from rest_framework import exceptions, status
     from rest_framework.response import Response
     from rest_framework.views import exception_handler
 
+    # Selectors raise Django's Http404 / PermissionDenied; give them DRF's codes and messages.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args[:1])
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, DjangoValidationError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from marketplace.demo.accounts import DEMO_BRANDS, ensure_accounts
+from marketplace.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
 from marketplace.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.demo.creators import generate_creators, write_demo_creators
 from marketplace.demo.orders import ensure_orders
@@ -54,7 +54,8 @@ def load_demo(
 
     Safe to run again: existing logins, brands and orders are kept and only new creators are
     added. Then ``history`` past orders with outcomes (default: ``history_orders``), on their own
-    random stream, so the matcher has something to learn; then the demo brands' orders.
+    random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
+    brand's wallet is topped up once through the payment provider.
     """
     catalogue = Catalogue.load()
     with transaction.atomic():
@@ -65,6 +66,7 @@ def load_demo(
         written = write_demo_creators(creators, seed=seed, catalogue=catalogue, progress=progress)
         history = _history(history_orders(written) if history is None else history, seed)
         orders = ensure_orders(accounts, catalogue, seed=seed)
+        fund_demo_wallets(accounts)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
     return DemoResult(logins=logins, brands=len(accounts.brands), creators=written, orders=orders, history=history)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import connection, transaction
+
 from brands.models import Brand, BrandMembership
 from brands.services import brand_create, brand_member_add, brand_update
 from creators.models import Creator
@@ -14,6 +17,8 @@ from marketplace.demo.creators import CreatorBatch
 from marketplace.models import ProductCategory, User
 from marketplace.run import DEMO_PASSWORD
 from marketplace.services.accounts import creator_signup
+from payouts import services as money
+from payouts.models import TopUp
 
 # --------------------------------------------------------------------- accounts
 
@@ -62,6 +67,9 @@ SPONSOR_BRAND_NAMES = {
 ADMIN_EMAIL = "admin@starmap.demo"
 CREATOR_EMAIL = "creator@starmap.demo"
 BASE_URL = "http://127.0.0.1:8000/"
+DEMO_TOPUP = 20_000_000  # minor units: CNY 200,000.00 in each demo brand's wallet (illustrative)
+# One key per brand (keys are scoped to the brand), so running load_demo again replays the same top-up.
+DEMO_TOPUP_KEY = "demo-opening-balance"
 
 
 @dataclass
@@ -174,3 +182,35 @@ def _ensure_login_creator(catalogue: Catalogue, *, seed: int, admin: User) -> Cr
     )
     set_verification(actor=admin, model=Creator, pks=[creator.pk], to="verified")
     return Creator.objects.get(pk=creator.pk)
+
+
+# ---------------------------------------------------------------------- wallets
+
+
+@transaction.atomic
+def fund_demo_wallets(accounts: DemoAccounts) -> int:
+    """Top up every demo brand's wallet once, so offers can be sent; returns how many brands were funded.
+
+    Goes through payouts.services.topup like a brand would. With the manual provider the demo admin
+    confirms the transfer at once. The fixed keys make a second run a replay, not a second top-up.
+    """
+    with connection.cursor() as cursor:
+        # The ledger checks each transaction's legs at COMMIT; load_demo made every check immediate for its
+        # bulk load, and an immediate check would see a ledger transaction before its legs are written.
+        cursor.execute("SET CONSTRAINTS payouts_ledgerentry_balanced, payouts_ledgertransaction_balanced DEFERRED")
+    for name, brand in accounts.brands.items():
+        topup = money.topup(
+            brand_id=brand.pk,
+            amount=DEMO_TOPUP,
+            currency=settings.CURRENCY,
+            idempotency_key=DEMO_TOPUP_KEY,
+            actor=accounts.owners[name],
+        )
+        if topup.status == TopUp.Status.PENDING:
+            money.topup_confirm(
+                topup_id=topup.pk,
+                reference="DEMO",
+                idempotency_key=f"{DEMO_TOPUP_KEY}-confirm",
+                actor=accounts.admin,
+            )
+    return len(accounts.brands)

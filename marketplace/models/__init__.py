@@ -10,9 +10,11 @@ from marketplace.models.catalogue import (
 from marketplace.models.deals import CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
 from marketplace.models.outbox import OutboxMessage
+from marketplace.models.tokens import ApiToken
 from marketplace.models.users import User
 
 __all__ = [
+    "ApiToken",
     "AuditLog",
     "Collaboration",
     "CollaborationEvent",

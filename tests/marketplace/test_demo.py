@@ -14,6 +14,8 @@ from marketplace.demo import Catalogue, generate_creators
 from marketplace.models import AuditLog, Order, User
 from marketplace.roles import role_of
 from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
+from payouts import selectors as money_selectors
+from payouts.models import LedgerTransaction, TopUp
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +160,20 @@ def test_run_without_if_empty_adds_creators_only(demo):
     assert after["creators"] == before["creators"] + 25
     assert (after["users"], after["brands"], after["orders"]) == (before["users"], before["brands"], before["orders"])
     assert Creator.objects.values("handle").distinct().count() == after["creators"]
+
+
+def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
+    from marketplace.demo.accounts import DEMO_TOPUP
+
+    _load(creators=5)  # a second run replays the top-ups
+
+    out = StringIO()
+    call_command("ledger_verify", stdout=out)
+    assert "Ledger verified: 0 differences." in out.getvalue()
+    assert TopUp.objects.filter(status="succeeded").count() == Brand.objects.count() == 8
+    assert LedgerTransaction.objects.count() == 8
+    for brand in Brand.objects.all():
+        assert money_selectors.wallet_for_brand(brand_id=brand.pk).available == DEMO_TOPUP == 20_000_000
 
 
 def test_load_demo_needs_the_taxonomy(db):

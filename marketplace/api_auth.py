@@ -1,0 +1,51 @@
+"""DRF authentication by personal API token: ``Authorization: Token smp_…`` (or ``Bearer``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from marketplace.models import ApiToken
+
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Give exactly one token after “Token”."))
+        try:
+            token = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True)
+            .first()
+        )
+        if row is None or not row.user.is_active:
+            raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        return row.user, row
+
+    def authenticate_header(self, request) -> str:
+        return "Token"
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "marketplace.api_auth.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Authorization: Token smp_… (or Bearer smp_…)"}

@@ -1,0 +1,82 @@
+"""What every API view shares: pagination, throttles, the Idempotency-Key header, ETags, error bodies.
+
+Errors always have the body ``{code, detail, errors: {field: [...]}}`` (marketplace.core.api_exception_handler).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.throttling import ScopedRateThrottle
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="8–100 characters [A-Za-z0-9_.:-]; a replay with the same key returns the first result.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    name="If-Match",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag you read; a stale one gets 412 instead of overwriting someone else's edit.",
+)
+
+ERROR_BODY = inline_serializer(
+    name="Error",
+    fields={
+        "code": serializers.CharField(),
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
+
+
+class Pagination(CursorPagination):
+    """Cursor pagination, newest first: stable under inserts, no page counting on big tables."""
+
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    ordering = "-id"
+
+
+class MoneyThrottle(ScopedRateThrottle):
+    """Money-moving endpoints: ``throttle_scope = "money"``; 429 with Retry-After beyond the rate."""
+
+
+def idempotency_key(request) -> str:
+    """The request's Idempotency-Key header, or a 400 naming the header."""
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": [_("Send an Idempotency-Key header of 8–100 letters, digits or _.:-")]}
+        )
+    return key
+
+
+def etag_for(obj) -> str:
+    stamp = f"{obj._meta.label_lower}:{obj.pk}:{obj.updated_at.isoformat()}"
+    return '"' + hashlib.sha256(stamp.encode()).hexdigest()[:32] + '"'
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+    default_detail = _("This object changed since you read it; fetch it again and retry.")
+
+
+def check_if_match(request, obj) -> None:
+    """Refuse a stale edit: an If-Match header that is not the object's current ETag gets 412."""
+    expected = request.headers.get("If-Match")
+    if expected and expected.strip() != etag_for(obj) and expected.strip() != "*":
+        raise PreconditionFailed()

@@ -1,0 +1,81 @@
+"""The creator's earnings: pending and available money, the statement, payout requests and their history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from creators.selectors import creator_for_user
+from marketplace.core import format_money
+from payouts import selectors, services
+from payouts.forms import PayoutRequestForm
+from payouts.views.common import call_service, paginate, redirect_after, render_page, with_orders
+
+EARNINGS_PARTIALS = {"statement": "payouts/_statement.html", "payouts": "payouts/_payout_history.html"}
+
+
+@login_required
+@require_GET
+def creator_earnings(request: HttpRequest) -> HttpResponse:
+    creator = creator_for_user(request.user)
+    return _earnings_page(request, creator, None)
+
+
+def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None, *, status: int = 200):
+    earnings = selectors.earnings_for_creator(creator_id=creator.pk, currency=settings.CURRENCY)
+    form = form or _payout_form(None, earnings)
+    statement = selectors.creator_statement(creator_id=creator.pk, currency=settings.CURRENCY)
+    payouts = selectors.payouts_for_creator(creator_id=creator.pk)
+    path = reverse("payouts:earnings")
+    context = {
+        "creator": creator,
+        "earnings": earnings,
+        "currency": earnings.currency,
+        "minimum": settings.PAYOUT_MINIMUM,
+        "form": form,
+        "page": paginate(request, with_orders(statement), path=path),
+        "payouts_page": paginate(request, payouts, path=path, param="payouts_page"),
+        "link_orders": False,
+    }
+    return render_page(request, "payouts/earnings_detail.html", context, partials=EARNINGS_PARTIALS, status=status)
+
+
+def _payout_form(data, earnings: selectors.CreatorEarnings) -> PayoutRequestForm:
+    return PayoutRequestForm(
+        data, available=earnings.available, minimum=settings.PAYOUT_MINIMUM, currency=earnings.currency
+    )
+
+
+@login_required
+@require_POST
+def payout_request(request: HttpRequest) -> HttpResponse:
+    creator = creator_for_user(request.user)
+    earnings = selectors.earnings_for_creator(creator_id=creator.pk, currency=settings.CURRENCY)
+    form = _payout_form(request.POST, earnings)
+    if form.is_valid():
+        amount = form.cleaned_data["amount"]
+        payout = call_service(
+            form,
+            lambda: services.payout_request(
+                creator_id=creator.pk,
+                amount=amount,
+                currency=earnings.currency,
+                idempotency_key=form.key,
+                actor=request.user,
+            ),
+        )
+        if payout is not None:
+            messages.success(
+                request,
+                _("Your payout of %(amount)s is requested.") % {"amount": format_money(payout.amount, payout.currency)},
+            )
+            return redirect_after(request, "payouts:earnings")
+    if request.htmx:
+        return render(request, "payouts/_payout_form.html", {"form": form})
+    return _earnings_page(request, creator, form, status=400)
