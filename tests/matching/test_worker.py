@@ -73,14 +73,21 @@ class PrivateRedis:
 
 @pytest.fixture
 def broker(tmp_path, monkeypatch):
+    from marketplace.celery import app as real_app
+
     redis = PrivateRedis(tmp_path)
-    app = Celery("starmap-test", broker=redis.url)
+    # Not the current app: shared tasks elsewhere (payouts) must keep using the real one.
+    app = Celery("starmap-test", broker=redis.url, set_as_current=False)
     app.conf.broker_connection_retry = False
     app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     app.conf.task_default_queue = "starmap"
     monkeypatch.setattr("marketplace.celery.app", app)
     yield redis
     redis.stop()
+    real_app.set_current()
+    from celery import current_app
+
+    assert current_app.main == real_app.main  # later tests send tasks through the real broker
 
 
 @pytest.fixture
