@@ -757,16 +757,17 @@ def _query_vectors(snap, q: OrderQuery):
 def touched_arrays(snap, q: OrderQuery) -> list[np.ndarray]:
     """The snapshot bytes scoring.rank reads for this order, as views (no copies).
 
-    Dense, one full row each: the static score row for (goal, format), the price row for the
-    format, ``active``, the targeted age and gender rows, the dense rows of targeted common
-    regions. Sparse, the inverted index only: the CSC postings (indices + data) of the target
-    labels, their interests and the targeted regions not stored densely, plus one float32 norm per
-    label/interest posting (the ranker gathers ``label_norm[rows]``; counted here as a slice of the
-    same length). Then the blackout interval arrays and the order's excluded rows.
+    Dense, one full row each: the static score row for (goal, format), the price-gate row for the
+    format (price, activity and verification in one int64), the targeted age and gender rows, the
+    dense rows of targeted common regions. Sparse, the inverted index only: the CSC postings
+    (indices + data) of the target labels and their interests (unit-length rows, so no norms are
+    read) and of the targeted regions not stored densely. Then the blackout interval arrays and
+    the order's excluded rows.
     Not counted: the ranker's own intermediates (content, score, mask) and the k-row gathers.
     """
     g, f = GOALS.index(q.goal), FORMATS.index(q.format)
-    arrays = [snap.static[g * len(FORMATS) + f], snap.price[f], snap.active]
+    gate = getattr(snap, "price_gate", None)
+    arrays = [snap.static[g * len(FORMATS) + f]] + ([gate[f]] if gate is not None else [snap.price[f], snap.active])
     arrays += [snap.age[AGE_BUCKETS.index(a)] for a in q.ages]
     arrays += [snap.gender[GENDERS.index(x)] for x in q.genders]
 
@@ -779,8 +780,12 @@ def touched_arrays(snap, q: OrderQuery) -> list[np.ndarray]:
 
     if q.labels:
         cols, _, icols, _ = _query_vectors(snap, q)
-        postings(snap.labels_csc, cols, snap.label_norm)
-        postings(snap.interests_csc, icols, snap.interest_norm)
+        if hasattr(snap, "labels_unit_csc"):
+            postings(snap.labels_unit_csc, cols)
+            postings(snap.interests_unit_csc, icols)
+        else:
+            postings(snap.labels_csc, cols, snap.label_norm)
+            postings(snap.interests_csc, icols, snap.interest_norm)
     dense = getattr(snap, "region_dense_index", {})  # snapshots without dense regions read CSC only
     arrays += [snap.regions_dense[dense[c]] for c in q.regions if c in dense]
     postings(snap.regions_csc, [c for c in q.regions if c not in dense])

@@ -89,35 +89,48 @@ def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> 
     """Cosine of IDF-weighted label vectors, backed off to the interest level, for rows [lo, hi).
 
     Work is proportional to the postings of the order's labels and interests (the inverted
-    index), never to the number of rows: each posting is normalised as it is added.
+    index over unit-length rows), never to the number of rows.
     """
     hi = snap.n if hi is None else hi
     out = np.zeros(hi - lo, dtype=np.float32)
     if not query.labels:
         return out
+    cols, q, qi = _query_vectors(snap, query)
+    # Interest back-off first (each interest column's rows are unique, so += is exact) ...
+    scale = np.float32(INTEREST_BACKOFF / float(np.linalg.norm(qi)))
+    for col in np.flatnonzero(qi):
+        rows, vals = _postings(snap.interests_unit_csc, col, lo, hi)
+        out[rows - lo] += vals * (qi[col] * scale)
+    # ... then the exact-label similarity wherever it is higher.
+    rows, sims = _label_similarity(snap, cols, q, lo, hi)
+    if len(rows):
+        local = rows - lo
+        out[local] = np.minimum(np.maximum(out[local], sims), 1.0)
+    return out
+
+
+def _query_vectors(snap, query: OrderQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order's label columns, their IDF-weighted weights, and the same summed per interest."""
     cols = np.fromiter((c for c, _ in query.labels), dtype=np.int64)
     weights = np.fromiter((w for _, w in query.labels), dtype=np.float32)
     q = weights * snap.label_idf[cols]
     interests = snap.label_interest[cols]
-    qi = np.bincount(interests, weights=q, minlength=snap.interests_csc.shape[1]).astype(np.float32)
-    icols = np.flatnonzero(qi)
-    # Interest back-off first (each interest column's rows are unique, so += is exact) ...
-    scale = INTEREST_BACKOFF / float(np.linalg.norm(qi))
-    for col in icols:
-        rows, vals = _postings(snap.interests_csc, col, lo, hi)
-        out[rows - lo] += vals * (qi[col] * scale) / snap.interest_norm[rows]
-    # ... then the exact-label similarity wherever it is higher.
-    parts = [_postings(snap.labels_csc, col, lo, hi) for col in cols]
-    rows = np.concatenate([r for r, _ in parts])
-    if len(rows):
-        scale = 1.0 / float(np.linalg.norm(q))
-        vals = np.concatenate([v * (w * scale) for (_, v), w in zip(parts, q, strict=True)])
-        vals /= snap.label_norm[rows]
-        unique, inverse = np.unique(rows, return_inverse=True)
-        sims = np.bincount(inverse, weights=vals).astype(np.float32)
-        np.maximum(out[unique - lo], sims, out=sims)
-        out[unique - lo] = np.minimum(sims, 1.0)
-    return out
+    qi = np.bincount(interests, weights=q, minlength=snap.interests_unit_csc.shape[1]).astype(np.float32)
+    return cols, q, qi
+
+
+def _label_similarity(snap, cols, q, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (sorted, unique) with any target label, and their exact-label cosine."""
+    parts = [_postings(snap.labels_unit_csc, col, lo, hi) for col in cols]
+    rows = np.concatenate([r for r, _ in parts]) if parts else np.empty(0, dtype=np.int64)
+    if not len(rows):
+        return rows, np.empty(0, dtype=np.float32)
+    scale = 1.0 / float(np.linalg.norm(q))
+    vals = np.concatenate([v * np.float32(w * scale) for (_, v), w in zip(parts, q, strict=True)])
+    if len(parts) == 1:
+        return rows, vals
+    unique, inverse = np.unique(rows, return_inverse=True)
+    return unique, np.bincount(inverse, weights=vals).astype(np.float32)
 
 
 def _postings(csc, col: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,107 +143,60 @@ def _postings(csc, col: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
     return rows, vals
 
 
-def _sparse_region_share(snap, query: OrderQuery, lo: int, hi: int) -> np.ndarray | None:
-    """Shares in the targeted regions that are not stored densely (None when all are dense)."""
-    sparse = [c for c in query.regions if c not in snap.region_dense_index]
-    if not sparse:
-        return None
-    out = np.zeros(hi - lo, dtype=np.float32)
-    for col in sparse:
-        rows, vals = _postings(snap.regions_csc, col, lo, hi)
-        out[rows - lo] += vals
-    return out
-
-
-def region_share(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, sparse=None) -> np.ndarray:
+def region_share(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
     """Share of each creator's audience in the order's target regions, rows [lo, hi)."""
     hi = snap.n if hi is None else hi
-    out = np.zeros(hi - lo, dtype=np.float32) if sparse is None else sparse.astype(np.float32, copy=True)
-    for col in query.regions:
-        if col in snap.region_dense_index:
-            out += snap.regions_dense[snap.region_dense_index[col], lo:hi]
-    if sparse is None:
-        extra = _sparse_region_share(snap, query, lo, hi)
-        if extra is not None:
-            out += extra
-    return np.minimum(out, 1.0, out=out)
+    return region_share_rows(snap, query, np.arange(lo, hi, dtype=np.int64))
 
 
-def audience_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, regions=None) -> np.ndarray:
+def audience_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
     """Mean share of the creator's audience inside each targeted dimension (age, gender, region).
 
     A dimension the brand does not target is left out; with no target at all the fit is 0.5
     (neutral), so untargeted orders neither reward nor punish any audience.
     """
     hi = snap.n if hi is None else hi
-    parts = []
-    if query.ages:
-        parts.append(_sum_rows(snap.age, [AGE_BUCKETS.index(a) for a in query.ages], lo, hi))
-    if query.genders:
-        parts.append(_sum_rows(snap.gender, [GENDERS.index(g) for g in query.genders], lo, hi))
-    if query.regions:
-        parts.append(region_share(snap, query, lo, hi) if regions is None else regions)
-    if not parts:
-        return np.full(hi - lo, 0.5, dtype=np.float32)
-    total = parts[0]
-    for part in parts[1:]:
-        total += part
-    total *= np.float32(1.0 / len(parts))
-    return total
+    return audience_fit_rows(snap, query, np.arange(lo, hi, dtype=np.int64))
 
 
 def audience_fit_rows(snap, query: OrderQuery, rows: np.ndarray) -> np.ndarray:
     """audience_fit for scattered rows, by gathering (for explanations and training)."""
     rows = np.asarray(rows, dtype=np.int64)
-    parts = []
-    if query.ages:
-        parts.append(snap.age[[AGE_BUCKETS.index(a) for a in query.ages]][:, rows].sum(axis=0))
-    if query.genders:
-        parts.append(snap.gender[[GENDERS.index(g) for g in query.genders]][:, rows].sum(axis=0))
-    if query.regions:
-        parts.append(region_share_rows(snap, query, rows))
-    if not parts:
+    dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
+    if not dims:
         return np.full(len(rows), 0.5, dtype=np.float32)
-    return (np.sum(parts, axis=0) / len(parts)).astype(np.float32)
+    return _audience_sum(snap, query, rows, None) / np.float32(dims)
 
 
 def region_share_rows(snap, query: OrderQuery, rows: np.ndarray) -> np.ndarray:
-    """region_share for scattered rows (CSR row slices: work ∝ rows asked for)."""
-    shares = snap.regions_csr[np.asarray(rows, dtype=np.int64)][:, list(query.regions)]
-    return np.minimum(np.asarray(shares.sum(axis=1)).ravel(), 1.0).astype(np.float32)
-
-
-def _sum_rows(matrix: np.ndarray, idx: list[int], lo: int, hi: int) -> np.ndarray:
-    out = matrix[idx[0], lo:hi].astype(np.float32, copy=True)
-    for i in idx[1:]:
-        out += matrix[i, lo:hi]
-    return out
+    """region_share for sorted rows: dense regions gathered, sparse ones matched through their postings."""
+    rows = np.asarray(rows, dtype=np.int64)
+    out = np.zeros(len(rows), dtype=np.float32)
+    for col in query.regions:
+        dense = snap.region_dense_index.get(int(col))
+        if dense is not None:
+            out += snap.regions_dense[dense].take(rows)
+            continue
+        start, end = snap.regions_csc.indptr[col], snap.regions_csc.indptr[col + 1]
+        posted, vals = snap.regions_csc.indices[start:end], snap.regions_csc.data[start:end]
+        pos = np.searchsorted(posted, rows)
+        pos[pos == len(posted)] = 0
+        hit = posted[pos] == rows if len(posted) else np.zeros(len(rows), dtype=bool)
+        out[hit] += vals[pos[hit]]
+    return np.minimum(out, 1.0, out=out)
 
 
 # ------------------------------------------------------------ eligibility
 
 
-def eligible_mask(snap, query: OrderQuery, lo: int = 0, hi: int | None = None, regions=None) -> np.ndarray:
+def eligible_mask(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
     """Boolean mask over rows [lo, hi): passes every hard filter the snapshot can decide.
 
     Row-specific exclusions (capacity, brand blocks, already on the order) arrive precomputed
     in ``query.excluded_rows``; blackouts are a short interval list checked vectorised.
     """
     hi = snap.n if hi is None else hi
-    f = FORMATS.index(query.format)
-    price = snap.price[f, lo:hi]
-    cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
-    mask = snap.active[lo:hi] & (price > 0) & (price <= cap)
-    if query.regions and query.min_region_share > 0:
-        share = region_share(snap, query, lo, hi) if regions is None else regions
-        mask &= share >= np.float32(query.min_region_share) - np.float32(1e-6)
-    if query.min_followers is not None:
-        mask &= snap.followers[lo:hi] >= query.min_followers
-    if query.max_followers is not None:
-        mask &= snap.followers[lo:hi] <= query.max_followers
-    for rows in _row_exclusions(snap, query, lo, hi):
-        mask[rows - lo] = False
-    return mask
+    return score_block(snap, query, lo, hi).mask
 
 
 def why_not(snap, query: OrderQuery, row: int, *, extra_reasons: tuple[str, ...] = ()) -> list[str]:
@@ -260,93 +226,138 @@ def why_not(snap, query: OrderQuery, row: int, *, extra_reasons: tuple[str, ...]
 # ----------------------------------------------------------------- ranking
 
 
-CHUNK = 16_384  # rows per step: every array slice of one step stays in the CPU cache
-
-
 @dataclass
 class Block:
-    """Scores of rows [lo, hi): ineligible rows at -inf, the eligibility mask and the content fit."""
+    """Rows [lo, hi) ranked for one order: the eligible rows (sorted) with their scores, and the
+    content fit of every row (for gathering components of any row)."""
 
     snap: object
     query: OrderQuery
     lo: int
-    score: np.ndarray
-    mask: np.ndarray
+    hi: int
+    rows: np.ndarray
+    scores: np.ndarray
     content: np.ndarray
+
+    @property
+    def mask(self) -> np.ndarray:
+        mask = np.zeros(self.hi - self.lo, dtype=bool)
+        mask[self.rows - self.lo] = True
+        return mask
+
+    @property
+    def score(self) -> np.ndarray:
+        """Scores of every row in [lo, hi), ineligible rows at -inf."""
+        full = np.full(self.hi - self.lo, -np.inf, dtype=np.float32)
+        full[self.rows - self.lo] = self.scores
+        return full
 
     def audience_for(self, rows: np.ndarray) -> np.ndarray:
         return audience_fit_rows(self.snap, self.query, rows)
 
 
-def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
-    """Eligibility and score for rows [lo, hi) in one cache-sized pass per chunk.
+CHUNK = 131_072  # rows per step: the slices of one step stay in the CPU's cache
 
-    The sparse parts (content fit, regions kept sparse) are scattered first; then each chunk
-    reads the precomputed static row, price, flags and targeted audience rows once and writes
-    the score — no full-length temporaries, so memory traffic stays close to one read of the
-    bytes involved.
+
+def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
+    """Eligibility and score of rows [lo, hi), chunk by chunk, in as few array operations as possible.
+
+    The order's price row carries the largest int64 for inactive, unverified and unpriced
+    creators, so one comparison checks all three. Each chunk reads the price, the precomputed
+    weighted static part, the targeted audience rows and the content fit once; no full-length
+    temporaries are made. The eligible rows and their scores come out sorted by row.
     """
     g, f = GOALS.index(query.goal), FORMATS.index(query.format)
     w = WEIGHTS[query.goal]
     content = content_fit(snap, query, lo, hi)
-    sparse_regions = _sparse_region_share(snap, query, lo, hi) if query.regions else None
+    sparse_regions = _sparse_region_share(snap, query, lo, hi)
+    dense_regions = [snap.regions_dense[snap.region_dense_index[int(c)]] for c in query.regions
+                     if int(c) in snap.region_dense_index]
+    audience_rows = [snap.age[AGE_BUCKETS.index(a)] for a in query.ages]
+    audience_rows += [snap.gender[GENDERS.index(x)] for x in query.genders]
+    dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
+    w_audience = np.float32(w["audience"] / dims) if dims else np.float32(0)
+    w_content = np.float32(w["content"])
+    base = snap.static[g * len(FORMATS) + f]
+    if not dims:  # no audience target: a neutral fit of 0.5 for everyone
+        base = base + np.float32(w["audience"] * 0.5)
+    price = snap.price_gate[f]
+    cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
+    min_share = np.float32(query.min_region_share) - np.float32(1e-6)
     score = np.empty(hi - lo, dtype=np.float32)
     mask = np.empty(hi - lo, dtype=bool)
-    static, price, active = snap.static[g * len(FORMATS) + f], snap.price[f], snap.active
-    cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
-    ages = [snap.age[AGE_BUCKETS.index(a)] for a in query.ages]
-    genders = [snap.gender[GENDERS.index(x)] for x in query.genders]
-    dense_regions = [
-        snap.regions_dense[snap.region_dense_index[c]] for c in query.regions if c in snap.region_dense_index
-    ]
-    dims = bool(ages) + bool(genders) + bool(query.regions)
-    w_content, w_audience = np.float32(w["content"]), np.float32(w["audience"] / dims if dims else 0)
-    neutral = np.float32(w["audience"] * 0.5)  # no audience target at all: neutral fit 0.5
-    min_share = np.float32(query.min_region_share) - np.float32(1e-6)
-    aud = np.empty(min(CHUNK, hi - lo), dtype=np.float32)
-    region = np.empty_like(aud)
+    size = min(CHUNK, hi - lo)
+    audience, region, test = np.empty(size, np.float32), np.empty(size, np.float32), np.empty(size, bool)
     for a in range(lo, hi, CHUNK):
         b = min(a + CHUNK, hi)
         i, j, n = a - lo, b - lo, b - a
-        m, sc, t, r = mask[i:j], score[i:j], aud[:n], region[:n]
-        p = price[a:b]
-        np.less_equal(p, cap, out=m)
-        m &= p > 0
-        m &= active[a:b]
-        t.fill(0)
-        for rows in (ages, genders):
-            if rows:
-                part = r
-                np.copyto(part, rows[0][a:b])
-                for extra in rows[1:]:
-                    part += extra[a:b]
-                t += part
+        m, sc, t, r, ok = mask[i:j], score[i:j], audience[:n], region[:n], test[:n]
+        np.less_equal(price[a:b], cap, out=m)
         if query.regions:
-            if sparse_regions is not None:
-                np.copyto(r, sparse_regions[i:j])
-            else:
-                r.fill(0)
-            for dense in dense_regions:
-                r += dense[a:b]
-            np.minimum(r, 1.0, out=r)
+            _sum_into(r, dense_regions, a, b, start=None if sparse_regions is None else sparse_regions[i:j])
             if query.min_region_share > 0:
-                m &= r >= min_share
-            t += r
-        if query.min_followers is not None:
-            m &= snap.followers[a:b] >= query.min_followers
-        if query.max_followers is not None:
-            m &= snap.followers[a:b] <= query.max_followers
-        np.multiply(t, w_audience, out=sc)
-        if not dims:
-            sc.fill(neutral)
-        sc += static[a:b]
+                np.greater_equal(r, min_share, out=ok)
+                m &= ok
+        if dims:
+            _sum_into(t, audience_rows, a, b, start=r if query.regions else None)
+            np.multiply(t, w_audience, out=sc)
+            sc += base[a:b]
+        else:
+            np.copyto(sc, base[a:b])
         np.multiply(content[i:j], w_content, out=t)
         sc += t
-        sc[~m] = -np.inf
-    for rows in _row_exclusions(snap, query, lo, hi):
-        mask[rows - lo] = False
-        score[rows - lo] = -np.inf
-    return Block(snap, query, lo, score, mask, content)
+    if query.min_followers is not None:
+        mask &= snap.followers[lo:hi] >= query.min_followers
+    if query.max_followers is not None:
+        mask &= snap.followers[lo:hi] <= query.max_followers
+    for excluded in _row_exclusions(snap, query, lo, hi):
+        mask[excluded - lo] = False
+    rows = np.flatnonzero(mask)
+    scores = score.take(rows)
+    rows += lo
+    return Block(snap, query, lo, hi, rows, scores, content)
+
+
+def _sum_into(out: np.ndarray, arrays: list[np.ndarray], a: int, b: int, start=None) -> None:
+    """out = start + Σ arrays[a:b] (zero when both are empty), without temporaries."""
+    if start is not None:
+        np.copyto(out, start)
+    elif arrays:
+        np.copyto(out, arrays[0][a:b])
+        arrays = arrays[1:]
+    else:
+        out.fill(0)
+    for array in arrays:
+        out += array[a:b]
+
+
+def _sparse_region_share(snap, query: OrderQuery, lo: int, hi: int) -> np.ndarray | None:
+    """Shares in the targeted regions that are not stored densely, for rows [lo, hi) (None: none)."""
+    sparse = [int(c) for c in query.regions if int(c) not in snap.region_dense_index]
+    if not sparse:
+        return None
+    out = np.zeros(hi - lo, dtype=np.float32)
+    for col in sparse:
+        rows, vals = _postings(snap.regions_csc, col, lo, hi)
+        out[rows - lo] += vals
+    return out
+
+
+def eligible_rows(snap, query: OrderQuery, lo: int, hi: int) -> np.ndarray:
+    """Sorted rows in [lo, hi) that pass every hard filter."""
+    return score_block(snap, query, lo, hi).rows
+
+
+def _audience_sum(snap, query: OrderQuery, rows: np.ndarray, share) -> np.ndarray:
+    """Sum over the targeted dimensions of each row's audience share inside the target."""
+    total = np.zeros(len(rows), dtype=np.float32)
+    for a in query.ages:
+        total += snap.age[AGE_BUCKETS.index(a)].take(rows)
+    for x in query.genders:
+        total += snap.gender[GENDERS.index(x)].take(rows)
+    if query.regions:
+        total += share if share is not None else region_share_rows(snap, query, rows)
+    return total
 
 
 def _row_exclusions(snap, query: OrderQuery, lo: int, hi: int):
@@ -393,6 +404,9 @@ def top_k(score: np.ndarray, k: int, ids: np.ndarray) -> np.ndarray:
     return candidates[order[:k]]
 
 
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ranker")
+
+
 def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None = None, threads: int = 2) -> Ranking:
     """Rank rows [lo, hi) of the snapshot for one order; return the top ``k`` with components."""
     hi = snap.n if hi is None else hi
@@ -400,26 +414,29 @@ def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None =
     if len(blocks) == 1:
         parts = [score_block(snap, query, *blocks[0])]
     else:
-        with ThreadPoolExecutor(len(blocks)) as pool:
-            parts = list(pool.map(lambda b: score_block(snap, query, *b), blocks))
-
-    def joined(name: str) -> np.ndarray:
-        arrays = [getattr(p, name) for p in parts]
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-
-    score = joined("score")
-    local = top_k(score, k, snap.creator_ids[lo:hi])
-    rows = local + lo
-    components = static_components(snap, query, rows)
-    components["content"] = joined("content")[local]
-    components["audience"] = audience_fit_rows(snap, query, rows)
+        parts = list(_POOL.map(lambda b: score_block(snap, query, *b), blocks))
+    rows = np.concatenate([p.rows for p in parts]) if len(parts) > 1 else parts[0].rows
+    scores = np.concatenate([p.scores for p in parts]) if len(parts) > 1 else parts[0].scores
+    best = top_k(scores, k, snap.creator_ids[rows])
+    top = rows[best]
+    components = static_components(snap, query, top)
+    components["content"] = _content_of(parts, top)
+    components["audience"] = audience_fit_rows(snap, query, top)
     return Ranking(
-        rows=rows,
-        scores=score[local],
+        rows=top,
+        scores=scores[best],
         components={c: components[c] for c in COMPONENTS},
-        eligible_count=int(sum(int(p.mask.sum()) for p in parts)),
+        eligible_count=len(rows),
         considered=hi - lo,
     )
+
+
+def _content_of(parts: list[Block], rows: np.ndarray) -> np.ndarray:
+    out = np.empty(len(rows), dtype=np.float32)
+    for part in parts:
+        inside = (rows >= part.lo) & (rows < part.hi)
+        out[inside] = part.content[rows[inside] - part.lo]
+    return out
 
 
 def _blocks(lo: int, hi: int, threads: int) -> list[tuple[int, int]]:

@@ -36,12 +36,16 @@ class TextIndex:
             dtype=np.float32,
             token_pattern=r"(?u)\b\w[\w-]+\b",  # noqa: S106 - a regex, not a password  # noqa: S106 - a regex, not a password
         )
-        matrix = vectorizer.fit_transform(documents) if documents else sp.csr_matrix((0, 0), dtype=np.float32)
+        try:
+            matrix = vectorizer.fit_transform(documents) if documents else sp.csr_matrix((0, 0), dtype=np.float32)
+        except ValueError:
+            # Few or near-identical documents leave no term after max_df pruning: an index matching nothing.
+            matrix = sp.csr_matrix((len(documents), 0), dtype=np.float32)
         return cls(np.asarray(creator_ids, dtype=np.int64), vectorizer, matrix.tocsc())
 
     def query(self, text: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows by cosine similarity to ``text`` (only rows sharing a term can score)."""
-        if len(self.creator_ids) == 0:
+        if len(self.creator_ids) == 0 or self.matrix_csc.shape[1] == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         q = self.vectorizer.transform([text]).tocsr()
         scores = np.zeros(len(self.creator_ids), dtype=np.float32)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -22,6 +22,11 @@ def latest_run(order: Order) -> RankingRun | None:
 
 def results_for_run(run: RankingRun, *, filters: dict | None = None, limit: int = 50) -> list[RankingResult]:
     """Stored results, filtered in the database (followers, price, audience region) — best first."""
+    return list(results_query(run, filters=filters)[:limit])
+
+
+def results_query(run: RankingRun, *, filters: dict | None = None) -> QuerySet[RankingResult]:
+    """The run's results as a filtered queryset, best first (the API pages through it by rank)."""
     qs = run.results.select_related("creator").order_by("rank")
     filters = filters or {}
     if filters.get("min_followers") is not None:
@@ -32,7 +37,7 @@ def results_for_run(run: RankingRun, *, filters: dict | None = None, limit: int 
         qs = qs.filter(price__lte=filters["max_price"])
     if filters.get("region"):
         qs = qs.filter(**{f"creator__audience_region__{filters['region']}__gte": filters.get("region_share", 0.2)})
-    return list(qs[:limit])
+    return qs
 
 
 def rank_of(order: Order, creator: Creator) -> int | None:
@@ -76,12 +81,16 @@ def ranking_payload(run: RankingRun, *, top: int) -> dict:
 
 
 def reason_names(results) -> dict:
+    """Names of the labels and interests the results' reasons mention, in one query."""
     label_ids = {i for r in results for x in r.reasons for i in x.get("label_ids", [])}
     interest_ids = {i for r in results for x in r.reasons for i in x.get("interest_ids", [])}
-    return {
-        "labels": dict(Label.objects.filter(pk__in=label_ids).values_list("id", "name")),
-        "interests": dict(Interest.objects.filter(pk__in=interest_ids).values_list("id", "name")),
-    }
+    names: dict[str, dict] = {"labels": {}, "interests": {}}
+    labels = Label.objects.filter(pk__in=label_ids).annotate(kind=Value("labels")).order_by()
+    interests = Interest.objects.filter(pk__in=interest_ids).annotate(kind=Value("interests")).order_by()
+    rows = labels.values_list("kind", "id", "name").union(interests.values_list("kind", "id", "name"), all=True)
+    for kind, pk, name in rows:
+        names[kind][pk] = name
+    return names
 
 
 def reason_text(reason: dict, names: dict, currency: str) -> str:

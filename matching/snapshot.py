@@ -92,6 +92,7 @@ class Snapshot:
     age: np.ndarray  # float32 [5, N]
     gender: np.ndarray  # float32 [3, N]
     price: np.ndarray  # int64 [5, N], 0 = no price for that format
+    price_gate: np.ndarray  # int64 [5, N]: the price where the creator can be ranked at all, else int64 max
     performance: np.ndarray  # float32 [3, N], per goal
     value: np.ndarray  # float32 [5, N], per format
     reliability: np.ndarray
@@ -99,11 +100,13 @@ class Snapshot:
     static: np.ndarray  # float32 [15, N]: the weighted order-independent part, per (goal, format)
     primary_interest: np.ndarray  # int64 column into catalogue.interest_ids, -1 when none
     labels_csr: sp.csr_matrix
-    labels_csc: sp.csc_matrix
+    labels_csc: sp.csc_matrix  # IDF-weighted label weights
+    labels_unit_csc: sp.csc_matrix  # the same rows scaled to unit length (what the ranker reads)
     label_idf: np.ndarray
     label_interest: np.ndarray  # label column → interest column
     label_norm: np.ndarray
     interests_csc: sp.csc_matrix
+    interests_unit_csc: sp.csc_matrix
     interest_norm: np.ndarray
     regions_csr: sp.csr_matrix
     regions_csc: sp.csc_matrix
@@ -166,8 +169,10 @@ METRIC_NAMES = (
 def build(frames: Frames, catalogue: Catalogue, *, version: str, watermark: str) -> Snapshot:
     """A full snapshot from raw frames: reference quantiles are computed here."""
     c = frames.creators.sort_values("id").reset_index(drop=True)
-    reference = _reference_tables(c, frames.labels, catalogue)
-    parts = _derive(c, frames, catalogue, reference, idf=None)
+    labels_csr = _label_matrix(frames.labels, c["id"].to_numpy(np.int64), catalogue)
+    primary = _primary_interest(labels_csr, catalogue)
+    reference = _reference_tables(c, labels_csr, primary, catalogue)
+    parts = _derive(c, frames, catalogue, reference, idf=None, labels_csr=labels_csr, primary=primary)
     return Snapshot(
         version=version, built_at=time.time(), watermark=watermark, catalogue=catalogue, reference=reference, **parts
     )
@@ -218,6 +223,7 @@ _DENSE = (
     "age",
     "gender",
     "price",
+    "price_gate",
     "performance",
     "value",
     "reliability",
@@ -299,13 +305,10 @@ def _interest_of_labels(catalogue: Catalogue) -> np.ndarray:
     return np.searchsorted(catalogue.interest_ids, catalogue.label_interest_ids)
 
 
-def _reference_tables(c: pd.DataFrame, labels: pd.DataFrame, catalogue: Catalogue) -> dict:
-    ids = c["id"].to_numpy(np.int64)
-    labels_csr = _label_matrix(labels, ids, catalogue)
+def _reference_tables(c: pd.DataFrame, labels_csr: sp.csr_matrix, primary: np.ndarray, catalogue: Catalogue) -> dict:
     df = labels_csr.getnnz(axis=0).astype(np.float64)
-    n = max(len(ids), 1)
+    n = max(len(c), 1)
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
-    primary = _primary_interest(labels_csr, catalogue)
     views = np.maximum(c["median_views_30d"].to_numpy(np.float64), 1)
     tables: dict = {
         "idf": idf,
@@ -331,9 +334,17 @@ def _reference_tables(c: pd.DataFrame, labels: pd.DataFrame, catalogue: Catalogu
 
 
 def _primary_interest(labels_csr: sp.csr_matrix, catalogue: Catalogue) -> np.ndarray:
+    """Per row, the interest holding most of the creator's label weight (lowest column on ties; -1: none)."""
     interests = _interest_matrix(labels_csr, catalogue)
-    primary = np.asarray(interests.argmax(axis=1)).ravel().astype(np.int64)
-    primary[interests.getnnz(axis=1) == 0] = -1
+    interests.sum_duplicates()
+    counts = np.diff(interests.indptr)
+    primary = np.full(interests.shape[0], -1, dtype=np.int64)
+    if interests.nnz:
+        # Vectorised row-wise argmax: sort entries by (row, -weight, column), take each row's first.
+        row = np.repeat(np.arange(interests.shape[0]), counts)
+        order = np.lexsort((interests.indices, -interests.data, row))
+        has = counts > 0
+        primary[has] = interests.indices[order[interests.indptr[:-1][has]]]
     return primary
 
 
@@ -351,14 +362,17 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
     label_norm = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel()).astype(np.float32)
     interests = _interest_matrix(weighted.tocsr(), catalogue)
     interest_norm = np.sqrt(np.asarray(interests.multiply(interests).sum(axis=1)).ravel()).astype(np.float32)
+    regions_csr = _cap_rows(regions_csr)
     regions_csc = regions_csr.tocsc()
     dense_cols, dense = _dense_regions(regions_csc)
     return {
         "labels_csr": labels_csr,
         # The ranker multiplies raw weights by the order's IDF-weighted query, so store IDF once in the matrix.
         "labels_csc": weighted.tocsc().astype(np.float32),
+        "labels_unit_csc": _unit_rows(weighted, label_norm).tocsc(),
         "label_norm": label_norm,
         "interests_csc": interests.tocsc().astype(np.float32),
+        "interests_unit_csc": _unit_rows(interests, interest_norm).tocsc(),
         "interest_norm": interest_norm,
         "regions_csr": regions_csr,
         "regions_csc": regions_csc,
@@ -367,7 +381,22 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
     }
 
 
-DENSE_REGIONS = 8
+def _unit_rows(matrix, norms: np.ndarray) -> sp.csr_matrix:
+    """Rows scaled to length 1 (empty rows stay empty), so a cosine is one dot product."""
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return (sp.diags(scale) @ matrix).tocsr().astype(np.float32)
+
+
+def _cap_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Scale down rows whose shares add up to more than 1 (validation allows a 1 % tolerance)."""
+    totals = np.asarray(matrix.sum(axis=1)).ravel()
+    if (totals <= 1).all():
+        return matrix
+    scale = np.where(totals > 1, 1 / np.maximum(totals, 1e-12), 1.0)
+    return (sp.diags(scale) @ matrix).tocsr().astype(np.float32)
+
+
+DENSE_REGIONS = 16
 DENSE_REGION_MIN_SHARE = 0.05
 
 
@@ -398,7 +427,9 @@ def _blackouts(blackouts: pd.DataFrame, ids: np.ndarray) -> dict:
     }
 
 
-def _derive(c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: dict, idf) -> dict:
+def _derive(
+    c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: dict, idf, labels_csr=None, primary=None
+) -> dict:
     ids = c["id"].to_numpy(np.int64, copy=True)
     n = len(ids)
     idf = reference["idf"] if idf is None else idf
@@ -409,9 +440,11 @@ def _derive(c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: di
             return c[name].to_numpy(dtype, na_value=np.nan, copy=True)
         return c[name].to_numpy(dtype, copy=True)
 
-    labels_csr = _label_matrix(frames.labels, ids, catalogue)
+    if labels_csr is None:
+        labels_csr = _label_matrix(frames.labels, ids, catalogue)
     regions_csr = _region_matrix(frames.regions, ids, catalogue)
-    primary = _primary_interest(labels_csr, catalogue)
+    if primary is None:
+        primary = _primary_interest(labels_csr, catalogue)
     views = col("median_views_30d")
     price = np.stack([c[f"price_{f}"].fillna(0).to_numpy(np.int64) for f in FORMATS])
 
@@ -453,9 +486,10 @@ def _derive(c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: di
         "followers": col("followers", np.int64),
         "median_views": np.nan_to_num(views).astype(np.int64),
         "metrics": metrics,
-        "age": np.stack([np.nan_to_num(col(f"age_{b}")) for b in AGE_BUCKETS]).astype(np.float32),
-        "gender": np.stack([np.nan_to_num(col(f"gender_{g}")) for g in GENDERS]).astype(np.float32),
+        "age": _cap_columns(np.stack([np.nan_to_num(col(f"age_{b}")) for b in AGE_BUCKETS])),
+        "gender": _cap_columns(np.stack([np.nan_to_num(col(f"gender_{g}")) for g in GENDERS])),
         "price": np.ascontiguousarray(price),
+        "price_gate": np.where((price > 0) & col("active", bool), price, np.iinfo(np.int64).max),
         "performance": performance,
         "value": value,
         "reliability": reliability,
@@ -468,6 +502,12 @@ def _derive(c: pd.DataFrame, frames: Frames, catalogue: Catalogue, reference: di
     parts.update(_sparse_views(labels_csr, regions_csr, idf, catalogue))
     parts.update(_blackouts(frames.blackouts, ids))
     return parts
+
+
+def _cap_columns(shares: np.ndarray) -> np.ndarray:
+    """[buckets, N] shares with each creator's total capped at 1 (so a targeted sum never exceeds 1)."""
+    totals = shares.sum(axis=0)
+    return (shares / np.maximum(totals, 1.0)).astype(np.float32)
 
 
 def _conversion_performance(completion, conversion, reference) -> np.ndarray:
@@ -505,7 +545,8 @@ def _reliability(fulfilment, rating, completed) -> np.ndarray:
 
 # ------------------------------------------------------------ save / load
 
-_SPARSE = ("labels_csr", "labels_csc", "interests_csc", "regions_csr", "regions_csc")
+_SPARSE = ("labels_csr", "labels_csc", "labels_unit_csc", "interests_csc", "interests_unit_csc", "regions_csr",
+           "regions_csc")
 
 
 def save(snap: Snapshot, root: Path) -> Path:
