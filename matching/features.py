@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
@@ -77,7 +77,14 @@ def fetch_frames(
 ) -> tuple[Frames, str]:
     """Raw frames for every creator, only those updated after ``since``, or only ``creator_ids``;
     and the watermark to refresh from next time."""
-    today = today or date.today()
+    with transaction.atomic():
+        # The rate-card pivot sorts every price row: let it sort in memory, for this transaction only.
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL work_mem = '256MB'")
+        return _fetch_frames(since=since, creator_ids=creator_ids, today=today or date.today())
+
+
+def _fetch_frames(*, since, creator_ids, today) -> tuple[Frames, str]:
     c = Creator._meta.db_table
     # Read the watermark first: a creator edited while we read is re-read next time, never missed.
     mark = watermark()
