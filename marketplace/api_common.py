@@ -21,6 +21,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     type=str,
     location=OpenApiParameter.HEADER,
     required=True,
+    pattern=IDEMPOTENCY_KEY.pattern,
     description="8–100 characters [A-Za-z0-9_.:-]; a replay with the same key returns the first result.",
 )
 IF_MATCH_HEADER = OpenApiParameter(

@@ -3,13 +3,117 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from brands import api as brands_api
+from creators import api as creators_api
 from marketplace import api as platform_api
+from marketplace import api_deals as deals_api
+from marketplace import api_orders as orders_api
+from matching import api as matching_api
+from payouts import api as money_api
 
 app_name = "api"
 
 # Every v1 operation, one line each; views live in each app's api.py.
 v1 = [
     path("me/", platform_api.MeApi.as_view(), name="me"),
+    # --- orders, matching, search, creators, brands (one line per path; GET+POST or GET+PATCH share one)
+    path("orders/", orders_api.OrderListApi.as_view(), name="order-list"),
+    path("orders/<int:pk>/", orders_api.OrderDetailApi.as_view(), name="order-detail"),
+    path("orders/<int:pk>/publish/", orders_api.OrderPublishApi.as_view(), name="order-publish"),
+    path("orders/<int:pk>/close/", orders_api.OrderCloseApi.as_view(), name="order-close"),
+    path("orders/<int:pk>/matches/", matching_api.OrderMatchesApi.as_view(), name="order-matches"),
+    path("orders/<int:pk>/matches/rerank/", matching_api.OrderRerankApi.as_view(), name="order-rerank"),
+    path("orders/<int:pk>/why-not/", matching_api.OrderWhyNotApi.as_view(), name="order-why-not"),
+    path("search/content/", matching_api.SearchContentApi.as_view(), name="search-content"),
+    path("search/product/", matching_api.SearchProductApi.as_view(), name="search-product"),
+    path("search/lookalike/", matching_api.SearchLookalikeApi.as_view(), name="search-lookalike"),
+    path("creator/profile/", creators_api.CreatorProfileApi.as_view(), name="creator-profile"),
+    path("creator/rate-card/", creators_api.CreatorRateCardApi.as_view(), name="creator-rate-card"),
+    path("creator/blackouts/", creators_api.CreatorBlackoutListApi.as_view(), name="creator-blackout-list"),
+    path("creator/blackouts/<int:pk>/", creators_api.CreatorBlackoutDetailApi.as_view(), name="creator-blackout"),
+    path("creators/<slug:handle>/", creators_api.CreatorDetailApi.as_view(), name="creator-detail"),
+    path("brand/", brands_api.BrandDetailApi.as_view(), name="brand-detail"),
+    path("brand/members/", brands_api.BrandMemberListApi.as_view(), name="brand-member-list"),
+    # --- end orders, matching, search, creators, brands
+    # --- deals, money, notifications (views in marketplace/api_deals.py and payouts/api.py)
+    path("orders/<int:pk>/offers/", deals_api.OfferCreateApi.as_view(), name="offer-create"),
+    path("orders/<int:pk>/collaborations/", deals_api.OrderCollaborationListApi.as_view(), name="order-collaborations"),
+    path("orders/<int:pk>/applications/", deals_api.ApplicationCreateApi.as_view(), name="application-create"),
+    path("creator/recommended-orders/", deals_api.RecommendedOrderListApi.as_view(), name="recommended-orders"),
+    path("collaborations/", deals_api.CollaborationListApi.as_view(), name="collaboration-list"),
+    path("collaborations/<int:pk>/", deals_api.CollaborationDetailApi.as_view(), name="collaboration-detail"),
+    path("collaborations/<int:pk>/accept/", deals_api.CollaborationAcceptApi.as_view(), name="collaboration-accept"),
+    path("collaborations/<int:pk>/decline/", deals_api.CollaborationDeclineApi.as_view(), name="collaboration-decline"),
+    path(
+        "collaborations/<int:pk>/withdraw/", deals_api.CollaborationWithdrawApi.as_view(), name="collaboration-withdraw"
+    ),
+    path("collaborations/<int:pk>/select/", deals_api.CollaborationSelectApi.as_view(), name="collaboration-select"),
+    path(
+        "collaborations/<int:pk>/reject_application/",
+        deals_api.CollaborationRejectApplicationApi.as_view(),
+        name="collaboration-reject_application",
+    ),
+    path(
+        "collaborations/<int:pk>/withdraw_application/",
+        deals_api.CollaborationWithdrawApplicationApi.as_view(),
+        name="collaboration-withdraw_application",
+    ),
+    path(
+        "collaborations/<int:pk>/approve_script/",
+        deals_api.CollaborationApproveScriptApi.as_view(),
+        name="collaboration-approve_script",
+    ),
+    path(
+        "collaborations/<int:pk>/reject_script/",
+        deals_api.CollaborationRejectScriptApi.as_view(),
+        name="collaboration-reject_script",
+    ),
+    path(
+        "collaborations/<int:pk>/approve_video/",
+        deals_api.CollaborationApproveVideoApi.as_view(),
+        name="collaboration-approve_video",
+    ),
+    path(
+        "collaborations/<int:pk>/request_revision/",
+        deals_api.CollaborationRequestRevisionApi.as_view(),
+        name="collaboration-request_revision",
+    ),
+    path(
+        "collaborations/<int:pk>/accept_work/",
+        deals_api.CollaborationAcceptWorkApi.as_view(),
+        name="collaboration-accept_work",
+    ),
+    path(
+        "collaborations/<int:pk>/confirm_live/",
+        deals_api.CollaborationConfirmLiveApi.as_view(),
+        name="collaboration-confirm_live",
+    ),
+    path(
+        "collaborations/<int:pk>/report_down/",
+        deals_api.CollaborationReportDownApi.as_view(),
+        name="collaboration-report_down",
+    ),
+    path("collaborations/<int:pk>/cancel/", deals_api.CollaborationCancelApi.as_view(), name="collaboration-cancel"),
+    path("collaborations/<int:pk>/script/", deals_api.CollaborationScriptApi.as_view(), name="collaboration-script"),
+    path("collaborations/<int:pk>/video/", deals_api.CollaborationVideoApi.as_view(), name="collaboration-video"),
+    path("collaborations/<int:pk>/publish/", deals_api.CollaborationPublishApi.as_view(), name="collaboration-publish"),
+    path("collaborations/<int:pk>/dispute/", deals_api.CollaborationDisputeApi.as_view(), name="collaboration-dispute"),
+    path(
+        "collaborations/<int:pk>/messages/", deals_api.CollaborationMessageApi.as_view(), name="collaboration-message"
+    ),
+    path("collaborations/<int:pk>/rating/", deals_api.CollaborationRatingApi.as_view(), name="collaboration-rating"),
+    path("files/<int:pk>/", deals_api.DeliverableDownloadApi.as_view(), name="deliverable-download"),
+    path("disputes/", deals_api.DisputeListApi.as_view(), name="dispute-list"),
+    path("disputes/<int:pk>/decide/", deals_api.DisputeDecideApi.as_view(), name="dispute-decide"),
+    path("wallet/", money_api.WalletDetailApi.as_view(), name="wallet-detail"),
+    path("wallet/statement/", money_api.WalletStatementApi.as_view(), name="wallet-statement"),
+    path("wallet/topups/", money_api.WalletTopupApi.as_view(), name="wallet-topup"),
+    path("earnings/", money_api.EarningsDetailApi.as_view(), name="earnings-detail"),
+    path("earnings/statement/", money_api.EarningsStatementApi.as_view(), name="earnings-statement"),
+    path("payouts/", money_api.PayoutApi.as_view(), name="payout-list"),
+    path("notifications/", deals_api.NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read/", deals_api.NotificationReadApi.as_view(), name="notification-read"),
+    # --- end deals, money, notifications
 ]
 
 urlpatterns = [

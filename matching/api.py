@@ -144,10 +144,9 @@ def _reasons(result, names: dict, currency: str) -> list[dict]:
 
 
 def _match_row(result, names: dict, currency: str) -> dict:
-    creator = result.creator
     return {
         "rank": result.rank,
-        "creator": CreatorBasicsSerializer(creator).data,
+        "creator": CreatorBasicsSerializer(result.creator).data,
         "price_minor": result.price,
         "currency": currency,
         "expected_views": result.expected_views,
@@ -233,11 +232,8 @@ class OrderWhyNotApi(APIView):
     )
     def get(self, request, pk: int):
         order = order_for(request, pk)
-        handle = (
-            validated(WhyNotQuerySerializer(data=query_data(request, WhyNotQuerySerializer)))["creator"]
-            .strip()
-            .lstrip("@")
-        )
+        query = validated(WhyNotQuerySerializer(data=query_data(request, WhyNotQuerySerializer)))
+        handle = query["creator"].strip().lstrip("@")
         creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
         if creator is None:
             raise exceptions.NotFound(_("No active creator has this handle."))

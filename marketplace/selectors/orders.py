@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from brands.models import BrandMembership
 from marketplace.models import Order, OrderEvent, OrderTargetLabel
 
 
@@ -38,6 +39,22 @@ def order_get_for_user(*, user, pk: int) -> Order:
     if order is None:
         raise Http404
     return order
+
+
+def order_get_for_member(*, user, pk: int) -> Order | None:
+    """The order ``pk`` if ``user`` is a member of its brand, with ``member_role`` (their role); else None.
+
+    One query for the API's lookup and role check together.
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    role = BrandMembership.objects.filter(brand_id=OuterRef("brand_id"), user=user).values("role")[:1]
+    return (
+        Order.objects.select_related("brand", "product_category", "created_by")
+        .annotate(member_role=Subquery(role))
+        .filter(pk=pk, member_role__isnull=False)
+        .first()
+    )
 
 
 def order_target_labels(*, order_id: int) -> QuerySet[OrderTargetLabel]:

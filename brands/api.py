@@ -1,0 +1,85 @@
+"""Brand operations of the API: the caller's brand and its members (any member reads them)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brands.models import BrandMembership
+from brands.selectors import member_list
+from marketplace.api_common import ERROR_BODY, Pagination
+from marketplace.api_orders import CatalogueNodeSerializer, brand_membership
+from marketplace.models import VerificationStatus
+
+ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
+
+
+class BrandSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    website = serializers.CharField()
+    description = serializers.CharField()
+    industry = CatalogueNodeSerializer(allow_null=True)
+    country = serializers.CharField()
+    verification = serializers.ChoiceField(choices=VerificationStatus.choices)
+    verified_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class BrandWithRoleSerializer(serializers.Serializer):
+    brand = BrandSerializer()
+    # Plain strings: "role" enums elsewhere in the schema have other values.
+    role = serializers.CharField(help_text="Your role in the brand: owner, manager or viewer.")
+    can_edit_orders = serializers.BooleanField()
+    can_manage_members = serializers.BooleanField()
+
+
+class BrandMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField(source="user_id")
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    role = serializers.CharField(help_text="owner, manager or viewer.")
+    created_at = serializers.DateTimeField()
+
+
+class BrandDetailApi(APIView):
+    @extend_schema(
+        operation_id="brand_retrieve",
+        summary="Your brand and your role in it",
+        responses={200: BrandWithRoleSerializer, **ERRORS},
+    )
+    def get(self, request):
+        membership = brand_membership(request)
+        return Response(
+            BrandWithRoleSerializer(
+                {
+                    "brand": membership.brand,
+                    "role": membership.role,
+                    "can_edit_orders": membership.can_edit_orders,
+                    "can_manage_members": membership.can_manage_members,
+                }
+            ).data
+        )
+
+
+class BrandMemberListApi(generics.ListAPIView):
+    serializer_class = BrandMemberSerializer
+    pagination_class = Pagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return BrandMembership.objects.none()
+        return member_list(brand_id=brand_membership(self.request).brand_id)
+
+    @extend_schema(
+        operation_id="brand_members_list",
+        summary="The members of your brand",
+        responses={200: BrandMemberSerializer(many=True), **ERRORS, 404: ERROR_BODY},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,400 @@
+"""Money in the API: the brand wallet, its statement and top-ups; creator earnings, statement and payouts.
+
+Amounts are integer minor units (fields ending in ``_minor``) with a ``currency``. Money-moving POSTs
+need an ``Idempotency-Key`` header: the first response is stored with the key, in the same transaction
+as the money moved, and a replay of the key gets that response again (``replayable``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from brands.selectors import membership_for_user
+from marketplace.api_common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.core import DomainError
+from marketplace.roles import role_of
+from payouts import selectors, services
+from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
+from payouts.services.idempotency import IdempotencyConflict, brand_scope, creator_scope
+
+MAX_API_AMOUNT = 10**12
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+# ------------------------------------------------------------------ shared API pieces
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_API_AMOUNT})
+class MinorUnitsField(serializers.Field):
+    """A money amount in minor units: a JSON integer from 1 to 10**12.
+
+    Booleans, strings ("1,00", "100"), floats (1.5, 1e3) and NaN/Infinity written as strings are refused
+    with a field error: a client that sends major units or text finds out at once instead of paying 100×.
+    """
+
+    minimum = 1
+    default_error_messages = {
+        "invalid": gettext_lazy("Send a whole number of minor units as a JSON integer (120050 for 1,200.50)."),
+        "min_value": gettext_lazy("The amount must be greater than zero."),
+        "max_value": gettext_lazy("That amount is too large."),
+    }
+
+    def to_internal_value(self, data):
+        if type(data) is not int:  # bool is a subclass of int; exclude it by type
+            self.fail("invalid")
+        if data < self.minimum:
+            self.fail("min_value")
+        if data > MAX_API_AMOUNT:
+            self.fail("max_value")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_API_AMOUNT})
+class MinorUnitsOrZeroField(MinorUnitsField):
+    """The same, where zero is a meaningful amount (one side of a split)."""
+
+    minimum = 0
+    default_error_messages = {"min_value": gettext_lazy("The amount must be zero or more.")}
+
+
+def caller_key(request) -> str:
+    """The request's Idempotency-Key (400 naming the header when missing or malformed), namespaced.
+
+    The prefix keeps a client's keys apart from the keys the services derive for their own steps.
+    """
+    return f"api:{idempotency_key(request)}"
+
+
+def replayable(*, scope: str, key: str, call: Callable, render: Callable, status: int = 200) -> Response:
+    """Run a money-moving ``call`` (which stores ``key`` under ``scope``) and answer with ``render(result)``.
+
+    The first answer is stored on the key row in the same transaction; a replay of the key answers
+    with that stored body and status, plus ``Idempotent-Replayed: true``. A key used before for a
+    different request is a 422 naming the header.
+    """
+    try:
+        with transaction.atomic():
+            result = call()
+            row = IdempotencyKey.objects.select_for_update().get(scope=scope, key=key)
+            stored = row.response.get("api") if isinstance(row.response, dict) else None
+            if stored is None:
+                body = render(result)
+                row.response = {**(row.response or {}), "api": {"status": status, "body": body}}
+                row.save(update_fields=["response"])
+                return Response(body, status=status)
+    except IdempotencyConflict as exc:
+        raise IdempotencyConflict(exc.detail, field="Idempotency-Key") from None
+    return Response(stored["body"], status=stored["status"], headers={REPLAYED_HEADER: "true"})
+
+
+class FieldNames:
+    """Re-labels a service's DomainError with the API's field name (``amount`` → ``amount_minor``)."""
+
+    def __init__(self, **names: str):
+        self.names = names
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if isinstance(exc, DomainError) and exc.field in self.names:
+            exc.field = self.names[exc.field]
+        return False
+
+
+def brand_member(request, *, editor: bool = False):
+    membership = membership_for_user(request.user)
+    if membership is None:
+        raise PermissionDenied(_("Only members of a brand have a wallet."))
+    if editor and not membership.can_edit_orders:
+        raise PermissionDenied(_("Only owners and managers of the brand can do this."))
+    return membership
+
+
+def own_creator(request):
+    role = role_of(request.user)
+    if role is None or not role.is_creator:
+        raise PermissionDenied(_("Only creators have earnings."))
+    return request.user.creator
+
+
+class MoneyPost:
+    """Money-moving POSTs: JSON bodies, the money throttle (429 with Retry-After beyond the rate)."""
+
+    parser_classes = [JSONParser]
+    throttle_scope = "money"
+
+    def get_throttles(self):
+        return [MoneyThrottle()] if self.request.method == "POST" else super().get_throttles()
+
+
+# ------------------------------------------------------------------ serializers
+
+
+class WalletSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    available_minor = serializers.IntegerField(source="available")
+    held_minor = serializers.IntegerField(source="held", help_text="Set aside for open offers.")
+    in_escrow_minor = serializers.IntegerField(source="in_escrow", help_text="In escrow for accepted deals.")
+
+
+class EarningsSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    pending_minor = serializers.IntegerField(source="pending", help_text="Earned, waiting for the stays-live check.")
+    available_minor = serializers.IntegerField(source="available", help_text="Can be paid out.")
+    in_flight_minor = serializers.IntegerField(source="in_flight", help_text="Requested payouts not sent yet.")
+    paid_out_minor = serializers.IntegerField(source="paid_out")
+
+
+class StatementEntrySerializer(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(source="transaction.created_at")
+    transaction = serializers.IntegerField(source="transaction_id")
+    kind = serializers.CharField(source="transaction.kind")
+    description = serializers.CharField(source="transaction.get_kind_display")
+    reference = serializers.CharField(source="transaction.memo")
+    order = serializers.IntegerField(source="transaction.order_id", allow_null=True)
+    collaboration = serializers.IntegerField(source="transaction.collaboration_id", allow_null=True)
+    amount_minor = serializers.IntegerField(source="amount")
+    balance_minor = serializers.IntegerField(source="running_balance", help_text="The balance after this entry.")
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "created_at",
+            "transaction",
+            "kind",
+            "description",
+            "reference",
+            "order",
+            "collaboration",
+            "amount_minor",
+            "currency",
+            "balance_minor",
+        ]
+        read_only_fields = fields
+
+
+class TopUpSerializer(serializers.ModelSerializer):
+    amount_minor = serializers.IntegerField(source="amount")
+    status = serializers.CharField(help_text="pending, succeeded or failed.")
+
+    class Meta:
+        model = TopUp
+        fields = ["id", "status", "amount_minor", "currency", "provider", "provider_reference", "created_at"]
+        read_only_fields = fields
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    amount_minor = serializers.IntegerField(source="amount")
+    status = serializers.CharField(help_text="requested, sending, awaiting_confirmation, sent or failed.")
+
+    class Meta:
+        model = Payout
+        fields = ["id", "status", "amount_minor", "currency", "created_at", "sent_at"]
+        read_only_fields = fields
+
+
+class AmountSerializer(serializers.Serializer):
+    amount_minor = MinorUnitsField()
+
+
+# ------------------------------------------------------------------ statements
+
+
+class StatementApi(generics.ListAPIView):
+    """An account's entries, newest first, each with the balance after it.
+
+    The running balance is worked out per page from the account's total up to the page's newest entry,
+    so it is right whichever way the cursor moves (a window over a filtered page would not be).
+    """
+
+    serializer_class = StatementEntrySerializer
+
+    def account(self) -> Account | None:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return LedgerEntry.objects.none()
+        account = self.account()
+        return selectors.account_statement(account=account).select_related("transaction")
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page:
+            newest = max(entry.pk for entry in page)
+            running = LedgerEntry.objects.filter(account_id=page[0].account_id, pk__lte=newest).aggregate(
+                total=Sum("amount")
+            )["total"]
+            for entry in sorted(page, key=lambda e: -e.pk):
+                entry.running_balance = running
+                running -= entry.amount
+        return page
+
+
+# ------------------------------------------------------------------ brand wallet
+
+
+class WalletDetailApi(APIView):
+    @extend_schema(
+        summary="The brand's wallet: available, held for offers, in escrow",
+        responses={200: WalletSerializer, 401: ERROR_BODY, 403: ERROR_BODY},
+    )
+    def get(self, request):
+        membership = brand_member(request)
+        wallet = selectors.wallet_for_brand(brand_id=membership.brand_id, currency=settings.CURRENCY)
+        return Response(WalletSerializer(wallet).data)
+
+
+@extend_schema(
+    summary="The brand's available-balance statement (newest first, with running balance)",
+    responses={200: StatementEntrySerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+)
+class WalletStatementApi(StatementApi):
+    def account(self):
+        membership = brand_member(self.request)
+        return Account.objects.filter(
+            kind=Account.Kind.BRAND_AVAILABLE, brand_id=membership.brand_id, currency=settings.CURRENCY
+        ).first()
+
+
+class WalletTopupApi(MoneyPost, APIView):
+    @extend_schema(
+        summary="Top up the brand wallet (owners and managers)",
+        request=AmountSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: TopUpSerializer,
+            400: ERROR_BODY,
+            401: ERROR_BODY,
+            403: ERROR_BODY,
+            422: ERROR_BODY,
+            429: ERROR_BODY,
+        },
+    )
+    def post(self, request):
+        membership = brand_member(request, editor=True)
+        key = caller_key(request)
+        data = _valid(AmountSerializer, request)
+        with FieldNames(amount="amount_minor"):
+            return replayable(
+                scope=brand_scope(membership.brand_id),
+                key=key,
+                status=201,
+                call=lambda: services.topup(
+                    brand_id=membership.brand_id,
+                    amount=data["amount_minor"],
+                    currency=settings.CURRENCY,
+                    idempotency_key=key,
+                    actor=request.user,
+                ),
+                render=lambda topup: TopUpSerializer(topup).data,
+            )
+
+
+# ------------------------------------------------------------------ creator earnings
+
+
+class EarningsDetailApi(APIView):
+    @extend_schema(
+        summary="The creator's earnings: pending, available, in flight, paid out",
+        responses={200: EarningsSerializer, 401: ERROR_BODY, 403: ERROR_BODY},
+    )
+    def get(self, request):
+        creator = own_creator(request)
+        return Response(EarningsSerializer(selectors.earnings_for_creator(creator_id=creator.pk)).data)
+
+
+@extend_schema(
+    summary="The creator's statement (newest first, with running balance)",
+    parameters=[
+        OpenApiParameter(
+            "balance",
+            str,
+            enum=["available", "pending"],
+            description="Which balance (default: available, what can be paid out).",
+        )
+    ],
+    responses={200: StatementEntrySerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+)
+class EarningsStatementApi(StatementApi):
+    BALANCES = {"available": Account.Kind.CREATOR_AVAILABLE, "pending": Account.Kind.CREATOR_PENDING}
+
+    def account(self):
+        creator = own_creator(self.request)
+        which = self.request.query_params.get("balance", "available")
+        if which not in self.BALANCES:
+            raise serializers.ValidationError({"balance": [_("Choose available or pending.")]})
+        return Account.objects.filter(
+            kind=self.BALANCES[which], creator_id=creator.pk, currency=settings.CURRENCY
+        ).first()
+
+
+class PayoutApi(MoneyPost, generics.ListAPIView):
+    serializer_class = PayoutSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payout.objects.none()
+        return selectors.payouts_for_creator(creator_id=own_creator(self.request).pk)
+
+    @extend_schema(
+        summary="The creator's payouts, newest first",
+        responses={200: PayoutSerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Pay out part of the available balance (at least PAYOUT_MINIMUM)",
+        request=AmountSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: PayoutSerializer,
+            400: ERROR_BODY,
+            401: ERROR_BODY,
+            403: ERROR_BODY,
+            409: ERROR_BODY,
+            422: ERROR_BODY,
+            429: ERROR_BODY,
+        },
+    )
+    def post(self, request):
+        creator = own_creator(request)
+        key = caller_key(request)
+        data = _valid(AmountSerializer, request)
+        with FieldNames(amount="amount_minor"):
+            return replayable(
+                scope=creator_scope(creator.pk),
+                key=key,
+                status=201,
+                call=lambda: services.payout_request(
+                    creator_id=creator.pk,
+                    amount=data["amount_minor"],
+                    currency=settings.CURRENCY,
+                    idempotency_key=key,
+                    actor=request.user,
+                ),
+                render=lambda payout: PayoutSerializer(payout).data,
+            )
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
