@@ -22,8 +22,8 @@ from rest_framework.views import APIView
 
 from creators import selectors, services
 from creators.models import Creator, CreatorLabel, Platform
-from marketplace.api_common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
-from marketplace.api_fields import (
+from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
+from marketplace.api.fields import (
     CatalogueRefField,
     MinorAmountField,
     StrictCharField,

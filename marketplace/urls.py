@@ -66,7 +66,7 @@ urlpatterns = [
     path("creator/", include("creators.urls")),
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
-    path("api/", include("marketplace.api_urls")),
+    path("api/", include("marketplace.api.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

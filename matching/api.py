@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators.models import Creator
-from marketplace.api_common import ERROR_BODY
-from marketplace.api_fields import MAX_MINOR, StrictCharField, query_data, validated
-from marketplace.api_orders import order_for
+from marketplace.api.common import ERROR_BODY
+from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
+from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.core import Conflict, NotAllowed
 from marketplace.models import Order, ProductCategory

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
-from marketplace.api_common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
 from marketplace.core import DomainError
 from marketplace.roles import role_of
 from payouts import selectors, services

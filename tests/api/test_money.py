@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from marketplace.api_common import MoneyThrottle
+from marketplace.api.common import MoneyThrottle
 from marketplace.models import Collaboration
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from tests.api.test_deals import PRICE, api_for, make_world, url

@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from brands import api as brands_api
 from creators import api as creators_api
-from marketplace import api as platform_api
-from marketplace import api_deals as deals_api
-from marketplace import api_orders as orders_api
+from marketplace.api import deals as deals_api
+from marketplace.api import me as platform_api
+from marketplace.api import orders as orders_api
 from matching import api as matching_api
 from payouts import api as money_api
 
@@ -35,7 +35,7 @@ v1 = [
     path("brand/", brands_api.BrandDetailApi.as_view(), name="brand-detail"),
     path("brand/members/", brands_api.BrandMemberListApi.as_view(), name="brand-member-list"),
     # --- end orders, matching, search, creators, brands
-    # --- deals, money, notifications (views in marketplace/api_deals.py and payouts/api.py)
+    # --- deals, money, notifications (views in marketplace/api/deals/ and payouts/api.py)
     path("orders/<int:pk>/offers/", deals_api.OfferCreateApi.as_view(), name="offer-create"),
     path("orders/<int:pk>/collaborations/", deals_api.OrderCollaborationListApi.as_view(), name="order-collaborations"),
     path("orders/<int:pk>/applications/", deals_api.ApplicationCreateApi.as_view(), name="application-create"),

@@ -44,7 +44,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "marketplace.api_auth.TokenAuthentication"
+    target_class = "marketplace.api.auth.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
-from marketplace.api_common import ERROR_BODY, IF_MATCH_HEADER, Pagination, check_if_match, etag_for
-from marketplace.api_fields import (
+from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, Pagination, check_if_match, etag_for
+from marketplace.api.fields import (
     CatalogueRefField,
     MinorAmountField,
     StrictBooleanField,

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api_common import ERROR_BODY
+from marketplace.api.common import ERROR_BODY
 from marketplace.roles import role_of
 
 MeSerializer = inline_serializer(
