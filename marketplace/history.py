@@ -54,9 +54,7 @@ def latent_craft(snap: Snapshot, rng) -> np.ndarray:
 
 
 @transaction.atomic
-def generate_history(
-    snap: Snapshot, *, orders: int, seed: int = 11, months: int = 18, progress=None, rng=None
-) -> int:
+def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int = 18, progress=None, rng=None) -> int:
     """Create ``orders`` closed past orders with offers and outcomes; returns collaborations created."""
     rng = np.random.default_rng(seed) if rng is None else rng
     brands = list(Brand.objects.order_by("id"))

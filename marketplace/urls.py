@@ -70,3 +70,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+handler404 = "marketplace.views.errors.not_found"
+handler500 = "marketplace.views.errors.server_error"

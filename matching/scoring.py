@@ -271,8 +271,9 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
     w = WEIGHTS[query.goal]
     content = content_fit(snap, query, lo, hi)
     sparse_regions = _sparse_region_share(snap, query, lo, hi)
-    dense_regions = [snap.regions_dense[snap.region_dense_index[int(c)]] for c in query.regions
-                     if int(c) in snap.region_dense_index]
+    dense_regions = [
+        snap.regions_dense[snap.region_dense_index[int(c)]] for c in query.regions if int(c) in snap.region_dense_index
+    ]
     audience_rows = [snap.age[AGE_BUCKETS.index(a)] for a in query.ages]
     audience_rows += [snap.gender[GENDERS.index(x)] for x in query.genders]
     dims = bool(query.ages) + bool(query.genders) + bool(query.regions)

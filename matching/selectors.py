@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from django.db.models import Prefetch, QuerySet, Value
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from creators.models import Creator
 from marketplace.core import format_money
@@ -137,14 +137,14 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
 
 
 ELIGIBILITY_TEXT = {
-    "inactive": _("not active or not verified"),
-    "no_capacity": _("no free capacity: ongoing collaborations are at the creator's maximum"),
-    "blackout": _("unavailable (blackout dates) during the order's window"),
-    "no_price": _("no rate-card price for the order's format"),
-    "over_budget": _("rate-card price above the per-creator budget plus tolerance"),
-    "region": _("too little audience in the order's target regions"),
-    "blocked": _("blocked by your brand"),
-    "on_order": _("already on this order"),
+    "inactive": gettext_lazy("not active or not verified"),
+    "no_capacity": gettext_lazy("no free capacity: ongoing collaborations are at the creator's maximum"),
+    "blackout": gettext_lazy("unavailable (blackout dates) during the order's window"),
+    "no_price": gettext_lazy("no rate-card price for the order's format"),
+    "over_budget": gettext_lazy("rate-card price above the per-creator budget plus tolerance"),
+    "region": gettext_lazy("too little audience in the order's target regions"),
+    "blocked": gettext_lazy("blocked by your brand"),
+    "on_order": gettext_lazy("already on this order"),
 }
 
 
@@ -201,8 +201,9 @@ def product_prior(category: ProductCategory) -> dict[int, float]:
 def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]:
     snap = engine.current()
     prior = product_prior(category)
-    cols = np.searchsorted(snap.catalogue.interest_ids, np.array(list(prior), dtype=np.int64))
-    interest_prior = {int(c): w for c, w in zip(cols, prior.values(), strict=True)}
+    known = {i: w for i, w in prior.items() if i in set(snap.catalogue.interest_ids.tolist())}
+    cols = np.searchsorted(snap.catalogue.interest_ids, np.array(list(known), dtype=np.int64))
+    interest_prior = {int(c): w for c, w in zip(cols, known.values(), strict=True)}
     history = features.product_history([category.pk, *category.children.values_list("id", flat=True)])
     past: dict[int, float] = {}
     if not history.empty:

@@ -545,8 +545,15 @@ def _reliability(fulfilment, rating, completed) -> np.ndarray:
 
 # ------------------------------------------------------------ save / load
 
-_SPARSE = ("labels_csr", "labels_csc", "labels_unit_csc", "interests_csc", "interests_unit_csc", "regions_csr",
-           "regions_csc")
+_SPARSE = (
+    "labels_csr",
+    "labels_csc",
+    "labels_unit_csc",
+    "interests_csc",
+    "interests_unit_csc",
+    "regions_csr",
+    "regions_csc",
+)
 
 
 def save(snap: Snapshot, root: Path) -> Path:

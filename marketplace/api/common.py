@@ -50,9 +50,29 @@ class Pagination(CursorPagination):
     page_size_query_param = "page_size"
     ordering = "-id"
 
+    def get_page_size(self, request):
+        """``page_size`` is one positive whole number (above 100 means 100); anything else is a 400."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Give one whole number from 1 to %(n)s.") % {"n": self.max_page_size}]}
+            )
+        return self.max_page_size if len(values[0]) > 6 else min(int(values[0]), self.max_page_size)
+
 
 class MoneyThrottle(ScopedRateThrottle):
-    """Money-moving endpoints: ``throttle_scope = "money"``; 429 with Retry-After beyond the rate."""
+    """Money-moving endpoints: ``throttle_scope = "money"``; 429 with Retry-After beyond the rate.
+
+    The rate is read from settings on every request (DRF reads it once at import), so an
+    operator's THROTTLE_MONEY and a test's override both apply.
+    """
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
 
 
 def idempotency_key(request) -> str:

@@ -104,3 +104,25 @@ def test_the_docs_page_is_served_from_vendored_assets(client):
 
     assert "swagger-ui" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_an_unknown_api_url_answers_with_the_json_error_body(client, settings):
+    settings.DEBUG = False
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.get("/api/v1/collaborations/null,null/")
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "detail": "Not found.", "errors": {}}
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "x", "1.5", "١٢"])
+def test_a_bad_page_size_is_a_400_naming_the_parameter(size):
+    member = MembershipFactory()
+    _row, token = api_token_create(user=member.user, name="s")
+
+    response = APIClient().get("/api/v1/orders/", {"page_size": size}, HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]
