@@ -56,6 +56,16 @@ class Creator(models.Model):
     avg_rating = models.FloatField(_("average brand rating"), null=True, blank=True)
     completed_orders = models.PositiveIntegerField(_("completed orders"), default=0)
     labels = models.ManyToManyField(Label, through="CreatorLabel", related_name="creators")
+    # Value indices (0–100, percentile within the creator's main interest) and the authenticity
+    # signal, recomputed nightly by creators.indices; formulas in docs/indices.md.
+    index_reach = models.FloatField(_("reach index"), null=True, blank=True)
+    index_seeding = models.FloatField(_("seeding index"), null=True, blank=True)
+    index_value = models.FloatField(_("value-for-money index"), null=True, blank=True)
+    index_growth = models.FloatField(_("growth index"), null=True, blank=True)
+    indices_at = models.DateTimeField(null=True, blank=True)
+    authenticity_score = models.FloatField(_("anomaly score"), null=True, blank=True)
+    authenticity_flags = models.JSONField(default=list, blank=True)
+    growth_stage = models.CharField(_("growth stage"), max_length=16, default="departure")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -139,3 +149,21 @@ class BlackoutPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creator_id} {self.starts_on}–{self.ends_on}"
+
+
+class MetricSnapshot(models.Model):
+    """A creator's platform figures on one day; the nightly job keeps one a week, and follower jumps
+    between consecutive snapshots feed the authenticity signal."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="metric_snapshots")
+    taken_on = models.DateField()
+    followers = models.BigIntegerField()
+    median_views_30d = models.BigIntegerField()
+    engagement_rate = models.FloatField()
+
+    class Meta:
+        ordering = ["creator", "-taken_on"]
+        constraints = [models.UniqueConstraint(fields=["creator", "taken_on"], name="metric_snapshot_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.taken_on}: {self.followers}"

@@ -185,6 +185,7 @@ def refresh_creator_history() -> None:
     if not rows:
         return
     with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS history_stats")  # a second run inside one transaction
         cur.execute(
             "CREATE TEMP TABLE history_stats (id bigint, fulfilment float8, rating float8, n int) ON COMMIT DROP"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marketplace.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,6 +161,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout"
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-send outbox messages the broker never took (or whose task never started).
     "outbox-relay": {"task": "marketplace.tasks.outbox_relay_task", "schedule": 5.0},
+    # Xingtu's value indices, the authenticity signal and growth stages for every creator.
+    "creator-indices": {
+        "task": "creators.tasks.indices_recompute_task",
+        "schedule": crontab(hour=env_int("INDICES_HOUR", 4), minute=0),
+    },
     # Offer expiry, automatic acceptance, missed-deadline notices.
     "collaboration-timers": {"task": "marketplace.tasks.collaboration_timers_task", "schedule": 60.0},
     # Full matcher snapshot rebuild; between rebuilds workers patch edited creators in.
@@ -270,6 +277,13 @@ if PAYMENT_PROVIDER not in ("sandbox", "manual"):
 PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
+# Growth path (SPEC §6): the highest stage whose every threshold a creator meets. Income is the
+# creator's settled share over the last 12 months, in minor units; rating 0 means "not required".
+GROWTH_STAGE_THRESHOLDS = {
+    "exploration": {"orders": 1, "income": 0, "rating": 0},
+    "harvest": {"orders": 10, "income": 5_000_000, "rating": 4.2},
+    "on_the_road": {"orders": 40, "income": 40_000_000, "rating": 4.5},
+}
 MATCHING_SNAPSHOT_DIR = Path(env("MATCHING_SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
 MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
 
@@ -278,6 +292,21 @@ MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# In every environment, so development sees what production blocks. Pages load scripts and styles
+# from this origin only: no inline <script>/<style>, no style="" or on*= attributes, no eval (htmx is
+# configured in templates/base.html). The API docs relax style-src for themselves (marketplace/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:

@@ -10,6 +10,7 @@ from marketplace.models.catalogue import (
 from marketplace.models.deals import CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
 from marketplace.models.outbox import OutboxMessage
+from marketplace.models.results import ResultSnapshot
 from marketplace.models.tokens import ApiToken
 from marketplace.models.users import User
 
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "ProductCategory",
     "ProductInterestPrior",
+    "ResultSnapshot",
     "User",
     "VerificationStatus",
 ]
