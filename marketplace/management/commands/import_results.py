@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from marketplace.results_import import ImportFailed, parse, results_import
+
+
+class Command(BaseCommand):
+    help = "Import campaign results from CSV (docs/import-results.md); all rows or none."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--order", type=int, help="require every row to belong to this order")
+
+    def handle(self, *args, file: Path, order: int | None, **options):
+        if not file.is_file():
+            raise CommandError(f"{file}: no such file")
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as handle:
+                rows = parse(handle, order_id=order)
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        except ImportFailed as failed:
+            more = f"\n… and {failed.total - len(failed.errors)} more" if failed.total > len(failed.errors) else ""
+            raise CommandError(
+                f"{file}: {failed.total} error(s); nothing was imported.\n" + "\n".join(failed.errors) + more
+            ) from failed
+        self.stdout.write(f"imported {results_import(rows=rows)} result rows")

@@ -1,0 +1,109 @@
+"""Import campaign results from CSV (``manage.py import_results`` and the order page's upload).
+
+Every row is checked first; one bad row means nothing is written, and each problem is reported as
+"row N, column C: reason". Format: docs/import-results.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from django.db import transaction
+
+from marketplace.core import DomainError
+from marketplace.models import Collaboration, ResultSnapshot
+from marketplace.reports import COUNTED
+from marketplace.services.results import COUNT_FIELDS, check_counts, result_record
+
+REQUIRED = ("collaboration", "day", "views")
+OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
+MAX_ERRORS = 50
+MAX_ROWS = 100_000
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[str], total: int):
+        self.errors, self.total = errors, total
+        super().__init__(f"{total} error(s)")
+
+
+def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, int, dict]]:
+    """Validated (collaboration id, day, values) rows, or ImportFailed listing every problem.
+
+    With ``order_id`` every row must belong to that order (the order page's upload).
+    """
+    reader = csv.DictReader(handle)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        problems = ([f"row 1 (header): missing column(s) {', '.join(missing)}"] if missing else []) + (
+            [f"row 1 (header): unknown column(s) {', '.join(unknown)}"] if unknown else []
+        )
+        raise ImportFailed(problems, len(problems))
+    rows = []
+    for number, data in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            raise ImportFailed([f"more than {MAX_ROWS:,} rows; split the file"], 1)
+        rows.append((number, {k.strip(): (v or "").strip() for k, v in data.items() if k}))
+    if not rows:
+        raise ImportFailed(["the file has a header but no rows"], 1)
+    ids = {int(d["collaboration"]) for _, d in rows if d.get("collaboration", "").isdigit()}
+    known = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "order_id"))
+    statuses = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "status"))
+    errors: list[str] = []
+    parsed, seen = [], set()
+    for number, d in rows:
+        problem = _row_problem(d, known, statuses, order_id, seen)
+        if problem:
+            errors.append(f"row {number}, column {problem[0]}: {problem[1]}")
+            continue
+        values = {k: int(d[k]) if d.get(k) else 0 for k in COUNT_FIELDS}
+        if d.get("completion_rate"):
+            values["completion_rate"] = float(d["completion_rate"])
+        try:
+            values = check_counts(values)
+        except DomainError as exc:
+            errors.append(f"row {number}, column {exc.field}: {exc.detail}")
+            continue
+        parsed.append((int(d["collaboration"]), int(d["day"]), values))
+    if errors:
+        raise ImportFailed(errors[:MAX_ERRORS], len(errors))
+    return parsed
+
+
+def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
+    ref = d.get("collaboration", "")
+    if not ref.isdigit() or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
+        return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
+    if statuses[int(ref)] not in COUNTED:
+        return "collaboration", "its post is not published yet"
+    if not d.get("day", "").isdigit() or int(d["day"]) not in ResultSnapshot.Day.values:
+        return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
+    if (int(ref), int(d["day"])) in seen:
+        return "day", "the same collaboration and day appear twice"
+    seen.add((int(ref), int(d["day"])))
+    for name in COUNT_FIELDS:
+        value = d.get(name, "")
+        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= 13):
+            return name, f"{value!r} is not a whole number from 0 up"
+    rate = d.get("completion_rate", "")
+    if rate:
+        try:
+            ok = 0 <= float(rate) <= 1 and rate.lower() not in ("nan", "inf", "-inf", "infinity")
+        except ValueError:
+            ok = False
+        if not ok:
+            return "completion_rate", f"{rate!r} is not a fraction from 0 to 1"
+    return None
+
+
+@transaction.atomic
+def results_import(*, rows: list[tuple[int, int, dict]], actor=None) -> int:
+    """Write validated rows in one transaction (any failure rolls all of them back)."""
+    for collaboration_id, day, values in rows:
+        result_record(
+            collaboration_id=collaboration_id, actor=actor, day=day, values=values, source=ResultSnapshot.Source.IMPORT
+        )
+    return len(rows)
