@@ -77,6 +77,8 @@ _CREATOR_COLUMNS = (
     "fulfilment_rate",
     "avg_rating",
     "completed_orders",
+    "authenticity_flags",
+    "growth_stage",
     "created_at",
     "updated_at",
 )
@@ -146,6 +148,8 @@ def _write_chunk(chunk: list[CreatorRecord]) -> list[int]:
                     r.fulfilment_rate,
                     r.avg_rating,
                     r.completed_orders,
+                    "[]",
+                    Creator._meta.get_field("growth_stage").default,
                     now,
                     now,
                 )
