@@ -271,12 +271,18 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     """
     from django.utils import timezone
 
-    from matching.services import excluded_creators, order_query
+    from brands.models import BrandBlock
+    from matching.services import OCCUPYING_STATES, order_query
 
+    busy = creator.collaborations.filter(status__in=OCCUPYING_STATES).count()
+    if busy >= creator.max_concurrent:
+        return []  # no free capacity: not eligible for any order now
+    blocked_by = set(BrandBlock.objects.filter(creator=creator).values_list("brand_id", flat=True))
     orders = list(
         Order.objects.filter(status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT)
         .exclude(apply_by__lt=timezone.now())
         .exclude(collaborations__creator=creator)
+        .exclude(brand_id__in=blocked_by)
         .select_related("brand", "product_category")
         .prefetch_related("target_label_links")
         .order_by("-published_at")[:500]
@@ -286,9 +292,6 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     mini = creator_snapshot(creator)
     out = []
     for order in orders:
-        excluded = excluded_creators(order)
-        if any(creator.pk in ids for ids in excluded.values()):
-            continue
         query = order_query(order, mini, excluded={})
         block = scoring.score_block(mini, query, 0, mini.n)
         if not block.mask[0]:

@@ -80,7 +80,8 @@ def excluded_creators(order: Order) -> dict[str, list[int]]:
 
 
 def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, excluded=None) -> scoring.OrderQuery:
-    links = list(order.target_label_links.values_list("label_id", "weight"))
+    # .all() rather than values_list(): it reuses a prefetch when the caller made one.
+    links = [(link.label_id, link.weight) for link in order.target_label_links.all()]
     cols = snap.catalogue.label_columns(np.array([label for label, _ in links], dtype=np.int64))
     labels = tuple((int(c), float(w)) for c, (_, w) in zip(cols, links, strict=True) if c >= 0)
     regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
