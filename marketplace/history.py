@@ -78,7 +78,12 @@ def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int
 
 
 def _past_order(rng, brands, categories, labels_by_interest, snap, when) -> Order:
+    # Brands brief for content creators actually make: the interest of a random labelled creator.
+    labelled = np.flatnonzero(snap.primary_interest >= 0)
     interest_id = int(rng.choice(list(labels_by_interest)))
+    if len(labelled):
+        candidate = int(snap.catalogue.interest_ids[snap.primary_interest[rng.choice(labelled)]])
+        interest_id = candidate if candidate in labels_by_interest else interest_id
     labels = rng.choice(
         labels_by_interest[interest_id],
         size=min(int(rng.integers(1, 4)), len(labels_by_interest[interest_id])),

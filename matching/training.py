@@ -87,7 +87,6 @@ def _group(snap: Snapshot, order: Order, outcomes: list, rng) -> Group | None:
     pool_mask[offered[known]] = False
     others = np.flatnonzero(pool_mask)
     negatives = rng.choice(others, size=min(NEGATIVES_PER_ORDER, len(others)), replace=False)
-    rows = np.concatenate([offered[known], negatives])
     o = [outcomes[i] for i in np.flatnonzero(known)]
     grades = np.concatenate(
         [
@@ -101,6 +100,11 @@ def _group(snap: Snapshot, order: Order, outcomes: list, rng) -> Group | None:
             np.zeros(len(negatives), dtype=np.float32),
         ]
     )
+    # Shuffle the pool: a method that ties (content fit is often 0) must not win by keeping the
+    # offered creators first in the order they were listed.
+    shuffle = rng.permutation(len(grades))
+    rows = np.concatenate([offered[known], negatives])[shuffle]
+    grades = grades[shuffle]
     # Offered creators may be ineligible today (price changed, now busy): score them anyway.
     comps = scoring.static_components(snap, query, rows)
     comps["content"] = block.content[rows]
