@@ -1,0 +1,288 @@
+"""Two tenants side by side, each owning one object of every kind, for the isolation, mass-assignment and fuzz tests.
+
+Side A is brand A (an owner and a read-only viewer) with creator X; side B is brand B with creator Y.
+Each brand has a draft order, an open direct order with a ranking, an open recruitment order, and one
+order per collaboration state with its own creator's deal driven there through the real services
+(so there are scripts, videos, evidence, disputes, notifications, holds and escrow). Each side also
+has a pending top-up, a creator payout, a blackout and an API token per user. A staff user and a
+neutral creator (who has no deals, for offers) complete the cast.
+
+Actors are named relative to a side: ``owner``, ``viewer`` and ``creator`` are the side's own,
+``o_owner``, ``o_viewer`` and ``o_creator`` the other side's, plus ``admin`` and ``anon``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from brands.models import Brand, BrandMembership
+from creators import services as creator_services
+from creators.models import BlackoutPeriod, Creator
+from marketplace.models import (
+    ApiToken,
+    Collaboration,
+    Deliverable,
+    Dispute,
+    Notification,
+    Order,
+    OrderTargetLabel,
+    User,
+)
+from marketplace.services import deals
+from marketplace.services.tokens import api_token_create
+from matching import engine
+from payouts import services as money
+from payouts.models import Payout, TopUp
+from tests.deals.conftest import PATHS, act, make_creator, mp4_upload
+from tests.factories import (
+    LabelFactory,
+    MembershipFactory,
+    OrderFactory,
+    RankingResultFactory,
+    RankingRunFactory,
+    UserFactory,
+)
+
+S = Collaboration.Status
+PRICE = 500_000
+TOPUP = 20_000_000
+SIDES = ("A", "B")
+ACTORS = ("owner", "viewer", "creator", "o_owner", "o_viewer", "o_creator", "admin", "anon")
+# Collaboration states each side has one deal in (one order per state: a creator has one deal per order).
+DEAL_STATES = (
+    S.OFFERED,
+    S.ACCEPTED,
+    S.SCRIPT_SUBMITTED,
+    S.SCRIPT_APPROVED,
+    S.VIDEO_SUBMITTED,
+    S.VIDEO_APPROVED,
+    S.PUBLISHED,
+    S.COMPLETED,
+    S.SETTLED,
+    S.DISPUTED,
+    S.RESOLVED,
+    S.CANCELLED,
+    S.CLOSED,
+)
+_keys = itertools.count()
+
+
+def new_key() -> str:
+    return f"tenants-key-{next(_keys):06d}"
+
+
+def evidence_upload(name: str = "proof.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+
+
+@dataclass
+class Side:
+    name: str
+    brand: Brand
+    owner: User
+    viewer: User
+    viewer_membership: BrandMembership
+    creator: Creator
+    orders: dict[str, Order] = field(default_factory=dict)
+    deals: dict[str, Collaboration] = field(default_factory=dict)
+    video: Deliverable | None = None
+    evidence: Deliverable | None = None
+    dispute: Dispute | None = None
+    topup: TopUp | None = None
+    payout: Payout | None = None
+    blackout: BlackoutPeriod | None = None
+    tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
+
+
+@dataclass
+class World:
+    sides: dict[str, Side]
+    admin: User
+    neutral: Creator  # a creator with a price and no deals: the one brands send offers to
+    token_text: dict[int, str]  # user id → API token
+    clients: dict = field(default_factory=dict)
+
+    def other(self, side: str) -> str:
+        return "B" if side == "A" else "A"
+
+    def user(self, side: str, actor: str) -> User | None:
+        """The user playing ``actor`` relative to ``side`` (None for anonymous)."""
+        if actor == "anon":
+            return None
+        if actor == "admin":
+            return self.admin
+        own = self.sides[self.other(side) if actor.startswith("o_") else side]
+        role = actor.removeprefix("o_")
+        return own.creator.user if role == "creator" else getattr(own, role)
+
+    def api(self, side: str, actor: str) -> APIClient:
+        """The actor's API client, with their token (one per user: a new client loads every middleware again)."""
+        user = self.user(side, actor)
+        key = user.pk if user else None
+        if key not in self.clients:
+            client = APIClient()
+            if user is not None:
+                client.credentials(HTTP_AUTHORIZATION=f"Token {self.token_text[user.pk]}")
+            self.clients[key] = client
+        return self.clients[key]
+
+
+def build_world(media_root) -> World:
+    """Both tenants, built through the services; ``media_root`` receives the uploaded files."""
+    with override_settings(MEDIA_ROOT=str(media_root), PAYMENT_PROVIDER="sandbox", PLATFORM_FEE_BPS=1000):
+        admin = UserFactory(is_staff=True)
+        neutral = make_creator(max_concurrent=50)
+        sides = {name: _side(name, admin) for name in SIDES}
+        token_text = {}
+        users = [admin, neutral.user] + [
+            u for side in sides.values() for u in (side.owner, side.viewer, side.creator.user)
+        ]
+        for user in users:
+            row, text = api_token_create(user=user, name="isolation tests")
+            token_text[user.pk] = text
+            for side in sides.values():
+                for actor, owner in (("owner", side.owner), ("viewer", side.viewer), ("creator", side.creator.user)):
+                    if owner.pk == user.pk:
+                        side.tokens[actor] = row
+        _pending_topups(sides)
+        return World(sides=sides, admin=admin, neutral=neutral, token_text=token_text)
+
+
+def _side(name: str, admin: User) -> Side:
+    owner = MembershipFactory(role=BrandMembership.Role.OWNER, brand__name=f"Brand {name}")
+    viewer = MembershipFactory(brand=owner.brand, role=BrandMembership.Role.VIEWER)
+    creator = make_creator(max_concurrent=50)
+    side = Side(
+        name=name,
+        brand=owner.brand,
+        owner=owner.user,
+        viewer=viewer.user,
+        viewer_membership=viewer,
+        creator=creator,
+    )
+    money.topup(brand_id=side.brand.pk, amount=TOPUP, idempotency_key=new_key(), actor=side.owner)
+    side.orders["draft"] = _order(side, status=Order.Status.DRAFT)
+    OrderTargetLabel.objects.create(order=side.orders["draft"], label=LabelFactory(), weight=1.0)
+    side.orders["open"] = _order(side)
+    side.orders["recruiting"] = _order(side, mode=Order.Mode.RECRUITMENT)
+    side.orders["applied"] = _order(side, mode=Order.Mode.RECRUITMENT)
+    side.orders["closed"] = _order(side, status=Order.Status.CLOSED)
+    run = RankingRunFactory(order=side.orders["open"], status="done")
+    for rank, ranked in enumerate((creator, *Creator.objects.exclude(pk=creator.pk)[:2]), start=1):
+        RankingResultFactory(run=run, rank=rank, creator=ranked, price=PRICE)
+    side.deals[S.APPLIED] = deals.application_submit(
+        order_id=side.orders["applied"].pk, actor=creator.user, quote=PRICE, pitch="Pick me."
+    )
+    for state in DEAL_STATES:
+        side.orders[state] = _order(side)
+        side.deals[state] = _deal(side, state, admin)
+    side.video = Deliverable.objects.get(collaboration=side.deals[S.VIDEO_SUBMITTED], kind=Deliverable.Kind.VIDEO)
+    side.dispute = Dispute.objects.get(collaboration=side.deals[S.DISPUTED], status=Dispute.Status.OPEN)
+    side.evidence = Deliverable.objects.get(dispute=side.dispute, kind=Deliverable.Kind.EVIDENCE)
+    side.payout = money.payout_request(
+        creator_id=creator.pk, amount=100_000, idempotency_key=new_key(), actor=creator.user
+    )
+    side.blackout = creator_services.blackout_add(
+        creator=creator,
+        actor=creator.user,
+        starts_on=date.today() + timedelta(days=60),
+        ends_on=date.today() + timedelta(days=65),
+        note="Holiday",
+    )
+    for user in (side.owner, side.creator.user):
+        assert Notification.objects.filter(user=user).exists()
+    return side
+
+
+def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Order.Mode.DIRECT) -> Order:
+    return OrderFactory(
+        brand=side.brand,
+        status=status,
+        mode=mode,
+        price_per_creator=PRICE,
+        creators_wanted=5,
+        apply_by=timezone.now() + timedelta(days=3),
+        script_by=timezone.now() + timedelta(days=7),
+        # A draft's window opens later (so it can be published); deals run in a window open today.
+        publish_from=date.today() + timedelta(days=14 if status == Order.Status.DRAFT else 0),
+        publish_until=date.today() + timedelta(days=30),
+        published_at=timezone.now() if status != Order.Status.DRAFT else None,
+    )
+
+
+def _deal(side: Side, state: str, admin: User) -> Collaboration:
+    """Creator's deal on its own order, driven to ``state`` through the state machine."""
+    order = side.orders[state]
+    c = deals.offer_send(order_id=order.pk, creator_id=side.creator.pk, actor=side.owner, idempotency_key=new_key())
+    actors = {"creator": side.creator.user, "owner": side.owner, "admin": admin}
+    for action, who in PATHS[state]:
+        if action == "open_dispute":
+            c = deals.dispute_open(
+                collaboration_id=c.pk, actor=actors[who], reason="Not as agreed.", evidence=[evidence_upload()]
+            )
+        else:
+            c = act(c, action, actors[who])
+    c.refresh_from_db()
+    assert c.status == state, (state, c.status)
+    return c
+
+
+def _pending_topups(sides: dict[str, Side]) -> None:
+    """A manual-provider top-up per brand, waiting for staff to confirm it (the ledger page's target)."""
+    with override_settings(PAYMENT_PROVIDER="manual"):
+        for side in sides.values():
+            side.topup = money.topup(
+                brand_id=side.brand.pk, amount=300_000, idempotency_key=new_key(), actor=side.owner
+            )
+            assert side.topup.status == TopUp.Status.PENDING
+
+
+def fresh_video() -> SimpleUploadedFile:
+    return mp4_upload()
+
+
+def test_settings(base_dir) -> dict:
+    """Private files, snapshots and throttle counters, and rates no walk of hundreds of requests reaches."""
+    return {
+        "MEDIA_ROOT": str(base_dir / "media"),
+        "MATCHING_SNAPSHOT_DIR": base_dir / "snapshots",
+        "PAYMENT_PROVIDER": "sandbox",
+        "PLATFORM_FEE_BPS": 1000,
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tenants"}},
+        "REST_FRAMEWORK": {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {"login": "100000/minute", "money": "100000/minute"},
+        },
+    }
+
+
+@contextmanager
+def committed_world(django_db_blocker, base_dir) -> Iterator[World]:
+    """A world committed to the test database for a whole module, flushed afterwards (as transactional tests do).
+
+    Tests that use it run in their own rolled-back transaction (``db``), so they all start from the
+    same world. What the services leave for after commit (mail, queued tasks) is dropped: fixtures
+    must not reach the broker.
+    """
+    with django_db_blocker.unblock(), override_settings(**test_settings(base_dir)):
+        engine.reset()
+        try:
+            with transaction.atomic():
+                world = build_world(base_dir / "media")
+                connection.run_on_commit.clear()
+            yield world
+        finally:
+            engine.reset()
+            call_command("flush", verbosity=0, interactive=False)
