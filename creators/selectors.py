@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
@@ -194,4 +195,116 @@ def creator_dashboard(creator: Creator) -> CreatorDashboard:
         checklist=checklist,
         active_collaborations=counts["active"],
         open_offers=counts["offers"],
+    )
+
+
+# ---------------------------------------------------------- value indices
+
+# The authenticity score from which brands and staff see a warning (docs/indices.md).
+AUTHENTICITY_WARNING = 0.5
+
+# (key, model field, name, the formula in words — docs/indices.md's table)
+INDEX_INFO = (
+    (
+        "reach",
+        "index_reach",
+        gettext_lazy("Reach (传播)"),
+        gettext_lazy(
+            "How many people a video reaches: 0.6 × ln(1 + median views per video over 30 days) "
+            "+ 0.4 × ln(1 + followers)."
+        ),
+    ),
+    (
+        "seeding",
+        "index_seeding",
+        gettext_lazy("Seeding (种草)"),
+        gettext_lazy(
+            "How much the audience engages and watches to the end: engagement × (0.5 + 0.5 × completion rate). "
+            "Engagement is the profile's engagement rate or, once the creator's delivered posts on Starmap "
+            "have 1,000 views or more, the mean of that rate and the delivered rate "
+            "(likes + comments + shares ÷ views of the latest results)."
+        ),
+    ),
+    (
+        "value",
+        "index_value",
+        gettext_lazy("Value for money (性价比)"),
+        gettext_lazy(
+            "The cheaper a thousand views, the higher: −ln(CPM), where CPM is the price of a 21–60 s video "
+            "÷ median views × 1,000; with 1,000 delivered views or more, the geometric mean of that expected CPM "
+            "and the delivered CPM (agreed prices ÷ delivered views × 1,000). Without a price for that format "
+            "there is no value-for-money index."
+        ),
+    ),
+    (
+        "growth",
+        "index_growth",
+        gettext_lazy("Growth (成长)"),
+        gettext_lazy(
+            "Whether the account is on the way up: 0.7 × follower growth over 30 days + 0.3 × (median views "
+            "over 30 days ÷ median views over 90 days − 1), each part clipped to −100 % … +100 %."
+        ),
+    ),
+)
+PERCENTILE_NOTE = gettext_lazy(
+    "Each raw score becomes a percentile among the creators of the same main interest (the interest "
+    "holding most of their label weight): 100 × (rank − ½) ÷ n, ties sharing their average rank. "
+    "50 is the middle of the interest; a creator alone in an interest gets 50. Recomputed every night."
+)
+FLAG_TEXTS = {
+    "engagement_too_high": gettext_lazy(
+        "Engagement is far above that of creators with a similar number of followers "
+        "(engagement groups or bought likes look like this)."
+    ),
+    "engagement_too_low": gettext_lazy(
+        "Engagement is far below that of creators with a similar number of followers "
+        "(followers who never engage, e.g. bought ones, look like this)."
+    ),
+    "views_too_low_for_followers": gettext_lazy(
+        "Views per video are far below what creators with a similar number of followers get."
+    ),
+    "follower_jump": gettext_lazy("Followers jumped between the last two weekly snapshots while views did not follow."),
+}
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    key: str
+    name: str
+    value: float | None
+    formula: str
+
+
+@dataclass(frozen=True)
+class CreatorIndices:
+    computed_at: datetime | None
+    rows: list[IndexRow]
+    # Only for brands and staff, and only from AUTHENTICITY_WARNING up: (flag, explanation) pairs.
+    warning_score: float | None
+    warning_flags: list[tuple[str, str]]
+
+
+def index_rows(creator: Creator) -> list[IndexRow]:
+    return [
+        IndexRow(key=key, name=str(name), value=getattr(creator, field), formula=str(formula))
+        for key, field, name, formula in INDEX_INFO
+    ]
+
+
+def sees_authenticity(user) -> bool:
+    """Brands and staff see the anomaly score; the creator does not (it is a hint for buyers, not a verdict)."""
+    role = role_of(user)
+    return role is not None and (role.is_brand or role.is_staff)
+
+
+def creator_indices(creator: Creator, *, user) -> CreatorIndices:
+    """The four indices for the creator page, and the authenticity warning when this viewer may see it."""
+    score = creator.authenticity_score
+    warn = sees_authenticity(user) and score is not None and score >= AUTHENTICITY_WARNING
+    flags = [(flag, str(FLAG_TEXTS.get(flag, flag))) for flag in creator.authenticity_flags or []] if warn else []
+    return CreatorIndices(
+        computed_at=creator.indices_at,
+        rows=index_rows(creator) if creator.indices_at else [],
+        warning_score=score if warn else None,
+        warning_flags=flags,
     )

@@ -4,10 +4,13 @@ from creators import views
 
 app_name = "creators"
 
-# Fixed paths come before the handle pattern, so "profile" and "labels" cannot be used as handles.
+# Fixed paths come before the handle pattern, so "profile", "labels", "growth" and "browse" cannot be
+# used as handles.
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("labels/search/", views.label_search, name="label_search"),
+    path("growth/", views.growth, name="growth"),
+    path("browse/", views.directory, name="directory"),
     path("<slug:handle>/", views.detail, name="detail"),
 ]

@@ -1,4 +1,5 @@
-"""Creator pages: the creator's dashboard and profile editor, and the read-only profile brands see."""
+"""Creator pages: the creator's dashboard, growth page and profile editor, the read-only profile brands see,
+and the brand creator directory."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from creators import directory as directory_reads
+from creators import growth as growth_reads
 from creators import selectors, services
 from creators.forms import (
     GENDER_LABELS,
@@ -24,13 +27,15 @@ from creators.forms import (
     BasicsForm,
     BlackoutForm,
     CapacityForm,
+    DirectoryFilterForm,
     LabelsForm,
     RateCardForm,
     search_rows,
 )
 from creators.models import Creator
+from marketplace import charts
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import DomainError
+from marketplace.core import DomainError, format_money
 
 LABEL_SEARCH_LIMIT = 20
 
@@ -253,5 +258,72 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
             for code, share in sorted(creator.audience_region.items(), key=lambda item: -item[1])
         ],
         "is_own_profile": creator.user_id == request.user.pk,
+        "indices": selectors.creator_indices(creator, user=request.user),
+        "percentile_note": selectors.PERCENTILE_NOTE,
     }
     return render(request, "creators/creator_detail.html", context)
+
+
+# ------------------------------------------------------------ growth path
+
+
+@login_required
+@require_GET
+def growth(request: HttpRequest) -> HttpResponse:
+    """The creator's own growth path: stage, next steps, income by month, what the next stage needs."""
+    creator = selectors.creator_for_user(request.user)
+    data = growth_reads.creator_growth(creator)
+    context = {
+        "creator": creator,
+        "growth": data,
+        "income_chart": _income_chart(data),
+        "requirements": growth_reads.stage_requirements(),
+    }
+    return render(request, "creators/creator_growth.html", context)
+
+
+def _income_chart(data: growth_reads.Growth) -> charts.GroupedBarChart:
+    return charts.grouped_bar_chart(
+        _("Settled income by month (%(currency)s)") % {"currency": data.currency},
+        [growth_reads.month_label(m.month) for m in data.income],
+        [charts.Series(_("Income"), "income", [m.amount for m in data.income])],
+        category_header=_("Month"),
+        horizontal=False,
+        axis_format=lambda minor: charts.compact(minor / 100),
+        value_format=lambda minor: format_money(round(minor), data.currency),
+    )
+
+
+# ---------------------------------------------------------- brand directory
+
+
+@login_required
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    """Creators for brands (and staff) to browse: filters, a sort by any index, "next page" links."""
+    if not directory_reads.can_browse(request.user):
+        raise PermissionDenied
+    form = DirectoryFilterForm(request.GET or None)
+    page, next_url = None, ""
+    if not form.is_bound or form.is_valid():
+        query = form.query() if form.is_bound else directory_reads.DirectoryQuery()
+        cursor = request.GET.get("cursor", "")
+        try:
+            page = directory_reads.directory_page(user=request.user, query=query, cursor=cursor)
+        except directory_reads.InvalidCursor as exc:
+            messages.error(request, exc.detail)
+            page = directory_reads.directory_page(user=request.user, query=query)
+        if page.next_cursor:
+            params = request.GET.copy()
+            params["cursor"] = page.next_cursor
+            next_url = "?" + params.urlencode()
+    first = request.GET.copy()
+    first.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "next_url": next_url,
+        "first_url": "?" + first.urlencode() if "cursor" in request.GET else "",
+        "warning_score": selectors.AUTHENTICITY_WARNING,
+    }
+    return render(request, "creators/creator_list.html", context)

@@ -7,6 +7,7 @@ yet" is not "free".
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -32,6 +33,11 @@ def engagement_rate(engagements: int | None, views: int | None) -> float | None:
 
 def cost_per_conversion(cost: int, conversions: int | None) -> float | None:
     return cost / conversions if conversions else None
+
+
+def as_minor(ratio: float | None) -> int | None:
+    """A cost ratio rounded half up to whole minor units, as pages, CSV and API show it (62.5 → 63)."""
+    return None if ratio is None else math.floor(ratio + 0.5)
 
 
 # ---------------------------------------------------------------- reports
@@ -109,6 +115,16 @@ class OrderReport:
     by_day: list[dict]
     audience_regions: list[tuple[str, float]]
     audience_ages: list[tuple[str, float]]
+
+    @property
+    def measured(self) -> int:
+        """How many collaborations have results yet (the actual ratios count only these)."""
+        return sum(1 for r in self.rows if r.latest is not None)
+
+    @property
+    def measured_spend(self) -> int:
+        """The cost of the collaborations with results: the numerator of the actual CPM, CPE, …"""
+        return sum(r.cost for r in self.rows if r.latest is not None)
 
 
 def order_report(order: Order) -> OrderReport:

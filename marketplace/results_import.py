@@ -10,9 +10,11 @@ import csv
 from typing import IO
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from marketplace.core import DomainError
-from marketplace.models import Collaboration, ResultSnapshot
+from brands.models import BrandMembership
+from marketplace.core import DomainError, NotAllowed, audit
+from marketplace.models import Collaboration, Order, ResultSnapshot
 from marketplace.reports import COUNTED
 from marketplace.services.results import COUNT_FIELDS, check_counts, result_record
 
@@ -49,7 +51,7 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
         rows.append((number, {k.strip(): (v or "").strip() for k, v in data.items() if k}))
     if not rows:
         raise ImportFailed(["the file has a header but no rows"], 1)
-    ids = {int(d["collaboration"]) for _, d in rows if d.get("collaboration", "").isdigit()}
+    ids = {int(d["collaboration"]) for _, d in rows if _whole(d.get("collaboration", ""))}
     known = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "order_id"))
     statuses = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "status"))
     errors: list[str] = []
@@ -73,13 +75,18 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
     return parsed
 
 
+def _whole(text: str) -> bool:
+    """ASCII digits only, at most 18 (str.isdigit alone lets "²" through, which int() refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
     ref = d.get("collaboration", "")
-    if not ref.isdigit() or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
+    if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
         return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
     if statuses[int(ref)] not in COUNTED:
         return "collaboration", "its post is not published yet"
-    if not d.get("day", "").isdigit() or int(d["day"]) not in ResultSnapshot.Day.values:
+    if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
         return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
     if (int(ref), int(d["day"])) in seen:
         return "day", "the same collaboration and day appear twice"
@@ -107,3 +114,17 @@ def results_import(*, rows: list[tuple[int, int, dict]], actor=None) -> int:
             collaboration_id=collaboration_id, actor=actor, day=day, values=values, source=ResultSnapshot.Source.IMPORT
         )
     return len(rows)
+
+
+@transaction.atomic
+def results_upload(*, order_id: int, actor, rows: list[tuple[int, int, dict]]) -> int:
+    """The campaign report's upload: an owner or manager of the order's brand imports rows checked by
+    ``parse(order_id=...)``. The rows are written as the system's (creators own their counts); the
+    upload itself is audited with who sent it. Raises NotAllowed for anyone else."""
+    order = Order.objects.get(pk=order_id)
+    membership = BrandMembership.objects.filter(user=actor, brand_id=order.brand_id).first()
+    if membership is None or not membership.can_edit_orders:
+        raise NotAllowed(_("Only owners and managers of this brand import results."))
+    count = results_import(rows=rows)
+    audit(actor=actor, action="order.results_imported", obj=order, rows=count)
+    return count

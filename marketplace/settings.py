@@ -239,7 +239,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.common.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["marketplace.api.common.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
@@ -264,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CollaborationStatusEnum": "marketplace.models.Collaboration.Status",
         "DisputeStatusEnum": "marketplace.models.Dispute.Status",
+        "GrowthStageEnum": "creators.indices_sync.STAGE_NAMES",
     },
 }
 
@@ -290,6 +291,8 @@ MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
 # --------------------------------------------------------------- security
 
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from Redis (written through to PostgreSQL): one query fewer on every signed-in page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 # In every environment, so development sees what production blocks. Pages load scripts and styles
@@ -309,6 +312,9 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Client IP for the login rate limit (marketplace/views/login.py): REMOTE_ADDR, or with N proxies in
+# front, the N-th X-Forwarded-For address from the right (the one the outermost trusted proxy saw).
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -317,6 +323,11 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Benchmarks only (bench/web.py): route /bench/floor/, a constant JSON answer without auth.
+BENCH_FLOOR = env_bool("STARMAP_BENCH_FLOOR", False)
+if PRODUCTION and BENCH_FLOOR:
+    raise ImproperlyConfigured("STARMAP_BENCH_FLOOR is for benchmarks and must not be set when DJANGO_ENV=production")
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from marketplace import health
-from marketplace.views import accounts, deals, orders, tokens
+from marketplace.views import accounts, deals, login, orders, overview, reports, tokens
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -12,7 +13,7 @@ account_patterns = [
     path("settings/", accounts.account_settings, name="account_settings"),
     path("tokens/", tokens.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -33,6 +34,10 @@ order_patterns = [
     path("<int:pk>/edit/", orders.order_update_view, name="update"),
     path("<int:pk>/publish/", orders.order_publish_view, name="publish"),
     path("<int:pk>/close/", orders.order_close_view, name="close"),
+    # Campaign report (marketplace/views/reports.py)
+    path("<int:pk>/report/", reports.order_report_view, name="report"),
+    path("<int:pk>/report/csv/", reports.order_report_csv, name="report_csv"),
+    path("<int:pk>/report/upload/", reports.order_results_upload, name="report_upload"),
     path("labels/", orders.label_search_view, name="label_search"),
     path("labels/<int:label_id>/pick/", orders.label_pick, name="label_pick"),
     path("categories/", orders.category_search_view, name="category_search"),
@@ -42,6 +47,7 @@ order_patterns = [
 deal_patterns = [
     path("<int:pk>/", deals.collaboration_detail, name="collaboration"),
     path("<int:pk>/act/<slug:action>/", deals.collaboration_act, name="act"),
+    path("<int:pk>/results/", deals.collaboration_results, name="results"),
     path("files/<int:pk>/", deals.deliverable_download, name="download"),
     path("inbox/", deals.inbox, name="inbox"),
     path("apply/<int:order_pk>/", deals.apply, name="apply"),
@@ -66,10 +72,16 @@ urlpatterns = [
     path("creator/", include("creators.urls")),
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
+    path("staff/overview/", overview.overview, name="staff_overview"),
     path("api/", include("marketplace.api.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+if settings.BENCH_FLOOR:
+    from marketplace.views import bench
+
+    urlpatterns.append(path("bench/floor/", bench.floor, name="bench_floor"))
 
 handler404 = "marketplace.views.errors.not_found"
 handler500 = "marketplace.views.errors.server_error"

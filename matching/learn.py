@@ -63,8 +63,12 @@ def train(x: np.ndarray, y: np.ndarray, *, seed: int = 0) -> HistGradientBoostin
     """Small, strongly regularised trees: past outcomes are few and noisy, and a model that memorises
     the training orders ranks the next ones worse than the hand-weighted score."""
     model = HistGradientBoostingRegressor(
-        max_iter=100, learning_rate=0.05, max_leaf_nodes=7, min_samples_leaf=max(20, min(200, len(y) // 100)),
-        l2_regularization=10.0, random_state=seed,
+        max_iter=100,
+        learning_rate=0.05,
+        max_leaf_nodes=7,
+        min_samples_leaf=max(20, min(200, len(y) // 100)),
+        l2_regularization=10.0,
+        random_state=seed,
     )
     model.fit(x, y)
     return model

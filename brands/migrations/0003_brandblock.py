@@ -5,24 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brands', '0002_initial'),
-        ('creators', '0002_initial'),
+        ("brands", "0002_initial"),
+        ("creators", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BrandBlock',
+            name="BrandBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blocks', to='brands.brand')),
-                ('creator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='creators.creator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="blocks", to="brands.brand"
+                    ),
+                ),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="creators.creator"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('brand', 'creator'), name='brand_block_unique')],
+                "constraints": [models.UniqueConstraint(fields=("brand", "creator"), name="brand_block_unique")],
             },
         ),
     ]

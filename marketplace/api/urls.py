@@ -1,13 +1,16 @@
 """/api/: the OpenAPI schema, its docs (served from vendored assets) and every v1 operation."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from brands import api as brands_api
 from creators import api as creators_api
 from marketplace.api import deals as deals_api
 from marketplace.api import me as platform_api
 from marketplace.api import orders as orders_api
+from marketplace.api import reports as reports_api
 from matching import api as matching_api
 from payouts import api as money_api
 
@@ -114,11 +117,30 @@ v1 = [
     path("notifications/", deals_api.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", deals_api.NotificationReadApi.as_view(), name="notification-read"),
     # --- end deals, money, notifications
+    # --- campaign results and reports (views in marketplace/api/reports.py)
+    path(
+        "collaborations/<int:pk>/results/",
+        reports_api.CollaborationResultCreateApi.as_view(),
+        name="collaboration-result-create",
+    ),
+    path("collaborations/<int:pk>/report/", reports_api.CollaborationReportApi.as_view(), name="collaboration-report"),
+    path("orders/<int:pk>/report/", reports_api.OrderReportApi.as_view(), name="order-report"),
+    # --- end campaign results and reports
+    # --- value indices, growth path, creator directory (views in creators/api/browse.py and growth.py)
+    path("creators/", creators_api.CreatorListApi.as_view(), name="creator-list"),
+    path("creator/growth/", creators_api.CreatorGrowthApi.as_view(), name="creator-growth"),
+    # --- end value indices, growth path, creator directory
 ]
+
+# The docs viewers inject <style> elements, so their pages (only) allow inline styles; the Swagger
+# UI's start script comes from the split view's ?script= URL, so scripts stay same-origin. Redoc
+# searches in a worker it creates from a blob: URL.
+swagger_csp = csp_update({"style-src": [UNSAFE_INLINE]})
+redoc_csp = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})
 
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", swagger_csp(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
 ]

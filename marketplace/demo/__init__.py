@@ -13,12 +13,15 @@ derived from data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from marketplace.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
+from marketplace.demo.campaigns import ensure_campaigns
 from marketplace.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.demo.creators import generate_creators, write_demo_creators
 from marketplace.demo.orders import ensure_orders
@@ -36,6 +39,7 @@ class DemoResult:
     creators: int
     orders: int
     history: int = 0
+    campaign_collaborations: int = 0
 
 
 def history_orders(creators: int) -> int:
@@ -55,10 +59,11 @@ def load_demo(
     Safe to run again: existing logins, brands and orders are kept and only new creators are
     added. Then ``history`` past orders with outcomes (default: ``history_orders``), on their own
     random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
-    brand's wallet is topped up once through the payment provider.
+    brand's wallet is topped up once through the payment provider; then the demo campaigns
+    (marketplace.demo.campaigns) spend some of it on collaborations with results.
     """
     catalogue = Catalogue.load()
-    with transaction.atomic():
+    with _no_mail(), transaction.atomic():
         with connection.cursor() as cursor:
             # Check foreign keys after each COPY instead of queueing millions of checks for COMMIT.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -67,8 +72,30 @@ def load_demo(
         history = _history(history_orders(written) if history is None else history, seed)
         orders = ensure_orders(accounts, catalogue, seed=seed)
         fund_demo_wallets(accounts)
+        campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
-    return DemoResult(logins=logins, brands=len(accounts.brands), creators=written, orders=orders, history=history)
+    return DemoResult(
+        logins=logins,
+        brands=len(accounts.brands),
+        creators=written,
+        orders=orders,
+        history=history,
+        campaign_collaborations=campaigns,
+    )
+
+
+@contextmanager
+def _no_mail() -> Iterator[None]:
+    """No e-mail to the demo's made-up addresses (invites, deal notifications): they stay in-app.
+
+    Notifications mail after COMMIT, so this wraps the transaction, not only the steps.
+    """
+    backend = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    try:
+        yield
+    finally:
+        settings.EMAIL_BACKEND = backend
 
 
 def _history(orders: int, seed: int) -> int:

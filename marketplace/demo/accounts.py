@@ -140,9 +140,24 @@ def _ensure_login_creator(catalogue: Catalogue, *, seed: int, admin: User) -> Cr
         return existing
     batch = CreatorBatch(catalogue=catalogue, rng=stream(seed, STREAM_LOGIN_CREATOR), first_number=0, size=1)
     record = batch.sample(platform="douyin", niche="beauty", followers=268_000).record(0)
-    creator = creator_signup(
-        email=CREATOR_EMAIL, password=DEMO_PASSWORD, display_name=record.display_name, handle="demo-creator"
+    return profile_creator(
+        record,
+        catalogue=catalogue,
+        email=CREATOR_EMAIL,
+        password=DEMO_PASSWORD,
+        handle="demo-creator",
+        main_label="559",
+        admin=admin,
     )
+
+
+def profile_creator(
+    record, *, catalogue: Catalogue, email: str, password: str | None, handle: str, main_label: str, admin: User
+) -> Creator:
+    """A verified creator with a login (``password=None``: an account that cannot log in) and every part
+    of the profile filled in from a sampled record, through the services a creator uses; ``main_label``
+    (an IAB id) is their weight-1 label."""
+    creator = creator_signup(email=email, password=password, display_name=record.display_name, handle=handle)
     user = creator.user
     creator_update_profile(
         creator=creator,
@@ -161,8 +176,8 @@ def _ensure_login_creator(catalogue: Catalogue, *, seed: int, admin: User) -> Cr
         gender=record.audience_gender,
         region=record.audience_region,
     )
-    skin_care = catalogue.label_pk["559"]
-    labels = [(skin_care, 1.0), *((pk, w) for pk, w in record.labels if pk != skin_care)][:4]
+    main = catalogue.label_pk[main_label]
+    labels = [(main, 1.0), *((pk, w) for pk, w in record.labels if pk != main)][:4]
     creator_set_labels(creator=creator, actor=user, labels=labels)
     rate_card_set_prices(creator=creator, actor=user, prices=dict(record.rates))
     # Platform metrics are refreshed from the platform, not written by the creator: no service.

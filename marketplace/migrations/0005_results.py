@@ -6,32 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0004_api_token'),
+        ("marketplace", "0004_api_token"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ResultSnapshot',
+            name="ResultSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.PositiveSmallIntegerField(choices=[(1, 'Day 1'), (3, 'Day 3'), (7, 'Day 7'), (14, 'Day 14'), (30, 'Day 30')], verbose_name='day')),
-                ('views', models.BigIntegerField(verbose_name='views')),
-                ('likes', models.BigIntegerField(default=0, verbose_name='likes')),
-                ('comments', models.BigIntegerField(default=0, verbose_name='comments')),
-                ('shares', models.BigIntegerField(default=0, verbose_name='shares')),
-                ('completion_rate', models.FloatField(blank=True, null=True, verbose_name='completion rate')),
-                ('clicks', models.BigIntegerField(default=0, verbose_name='clicks')),
-                ('conversions', models.BigIntegerField(default=0, verbose_name='conversions')),
-                ('source', models.CharField(choices=[('creator', 'Entered by the creator'), ('import', 'Imported'), ('api', 'Posted through the API'), ('demo', 'Demo data')], default='creator', max_length=16)),
-                ('recorded_at', models.DateTimeField(auto_now=True)),
-                ('collaboration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='marketplace.collaboration')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "day",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "Day 1"), (3, "Day 3"), (7, "Day 7"), (14, "Day 14"), (30, "Day 30")],
+                        verbose_name="day",
+                    ),
+                ),
+                ("views", models.BigIntegerField(verbose_name="views")),
+                ("likes", models.BigIntegerField(default=0, verbose_name="likes")),
+                ("comments", models.BigIntegerField(default=0, verbose_name="comments")),
+                ("shares", models.BigIntegerField(default=0, verbose_name="shares")),
+                ("completion_rate", models.FloatField(blank=True, null=True, verbose_name="completion rate")),
+                ("clicks", models.BigIntegerField(default=0, verbose_name="clicks")),
+                ("conversions", models.BigIntegerField(default=0, verbose_name="conversions")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("creator", "Entered by the creator"),
+                            ("import", "Imported"),
+                            ("api", "Posted through the API"),
+                            ("demo", "Demo data"),
+                        ],
+                        default="creator",
+                        max_length=16,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "collaboration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="marketplace.collaboration",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['collaboration', 'day'],
-                'constraints': [models.UniqueConstraint(fields=('collaboration', 'day'), name='result_one_per_day'), models.CheckConstraint(condition=models.Q(('clicks__gte', 0), ('comments__gte', 0), ('conversions__gte', 0), ('likes__gte', 0), ('shares__gte', 0), ('views__gte', 0)), name='result_counts_nonneg'), models.CheckConstraint(condition=models.Q(('completion_rate__isnull', True), models.Q(('completion_rate__gte', 0), ('completion_rate__lte', 1)), _connector='OR'), name='result_completion_0_1')],
+                "ordering": ["collaboration", "day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("collaboration", "day"), name="result_one_per_day"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("clicks__gte", 0),
+                            ("comments__gte", 0),
+                            ("conversions__gte", 0),
+                            ("likes__gte", 0),
+                            ("shares__gte", 0),
+                            ("views__gte", 0),
+                        ),
+                        name="result_counts_nonneg",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("completion_rate__isnull", True),
+                            models.Q(("completion_rate__gte", 0), ("completion_rate__lte", 1)),
+                            _connector="OR",
+                        ),
+                        name="result_completion_0_1",
+                    ),
+                ],
             },
         ),
     ]

@@ -11,8 +11,26 @@ def test_parse_money_reads_decimal_text_into_minor_units(text, minor):
     assert parse_money(text) == minor
 
 
-@pytest.mark.parametrize("text", ["", ".", "1,000", "12,00", "1.234", "-5", "+5", "1e3", "NaN", "Infinity", "١٢",
-                                  "12 00", "0x10", "9" * 20, "1" * 1_000_000])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        ".",
+        "1,000",
+        "12,00",
+        "1.234",
+        "-5",
+        "+5",
+        "1e3",
+        "NaN",
+        "Infinity",
+        "١٢",
+        "12 00",
+        "0x10",
+        "9" * 20,
+        "1" * 1_000_000,
+    ],
+)
 def test_parse_money_refuses_anything_else(text):
     with pytest.raises(ValueError):
         parse_money(text)

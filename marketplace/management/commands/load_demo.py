@@ -62,7 +62,8 @@ class Command(BaseCommand):
             elapsed = time.monotonic() - started
             self.stdout.write(
                 f"Demo loaded in {elapsed:.1f}s: {result.creators} creators, {result.brands} brands, "
-                f"{result.orders} new orders, {result.history} past collaborations; matcher: {model}; "
+                f"{result.orders} new orders, {result.history} past collaborations, "
+                f"{result.campaign_collaborations} campaign collaborations with results; matcher: {model}; "
                 f"{result.logins} logins with the password {DEMO_PASSWORD!r}."
             )
 

@@ -5,12 +5,14 @@ from marketplace.views.deals.collaboration import collaboration_act, collaborati
 from marketplace.views.deals.creator import apply, inbox
 from marketplace.views.deals.disputes import dispute_decide, dispute_detail, dispute_list
 from marketplace.views.deals.notifications import notification_list, notification_open, notification_read_all
+from marketplace.views.deals.results import collaboration_results
 
 __all__ = [
     "apply",
     "board_context",
     "collaboration_act",
     "collaboration_detail",
+    "collaboration_results",
     "deliverable_download",
     "dispute_decide",
     "dispute_detail",

@@ -29,6 +29,7 @@ from marketplace.services.collaborations import (
     missed_deadline,
 )
 from marketplace.views.deals.common import paginate
+from marketplace.views.deals.results import results_context
 from payouts.selectors import hold_for_collaboration
 
 TIMELINE_PAGE = 50
@@ -93,8 +94,8 @@ def collaboration_detail(request, pk: int):
     return render(request, "deals/collaboration_detail.html", collaboration_context(request, c, side))
 
 
-def collaboration_context(request, c: Collaboration, side: str, bound: dict | None = None) -> dict:
-    """Everything the page shows; ``bound`` carries a submitted form back with its errors."""
+def collaboration_context(request, c: Collaboration, side: str, bound: dict | None = None, results_form=None) -> dict:
+    """Everything the page shows; ``bound`` (``results_form``) carries a submitted form back with its errors."""
     bound = bound or {}
     now = timezone.now()
     names = [] if side == "viewer" else allowed_actions(c, request.user)
@@ -132,6 +133,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
+        **results_context(c, side, bound=results_form),
     }
 
 

@@ -1,5 +1,4 @@
-"""Creator operations of the API: the caller's own profile, rate card and blackout dates, and the
-profile of a creator as brands see it.
+"""Creator operations of the API: the caller's own profile, rate card and blackout dates.
 
 A creator edits only their own profile (there is no creator id in these routes); anyone else
 gets 403. Prices are integer minor units of the platform currency.
@@ -8,14 +7,12 @@ gets 403. Prices are integer minor units of the platform currency.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -340,24 +337,3 @@ class CreatorBlackoutDetailApi(APIView):
         creator = _own_creator(request)
         services.blackout_remove(creator=creator, actor=request.user, blackout_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-# ------------------------------------------------------------ brand's view
-
-
-class CreatorDetailApi(APIView):
-    @extend_schema(
-        operation_id="creators_retrieve",
-        summary="A creator's profile as brands see it",
-        description="Brand members see active creators, staff any creator, a creator only themselves; "
-        "anything else is a 404.",
-        responses={200: CreatorPublicSerializer, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY},
-    )
-    def get(self, request, handle: str):
-        try:
-            creator = selectors.creator_detail_for_viewer(handle=handle, user=request.user)
-        except Http404:
-            raise exceptions.NotFound(_("No such creator.")) from None
-        except PermissionDenied:
-            raise NotAllowed(_("Only brand members, staff and creators can see creator profiles.")) from None
-        return Response(CreatorPublicSerializer(creator).data)

@@ -1,0 +1,171 @@
+"""Reads for the brand creator directory: filters, a sort by any index or followers, keyset pages.
+
+Built for millions of creators. A page is ``ORDER BY <key> DESC, id DESC LIMIT n + 1`` where the key
+is ``COALESCE(index_x, -1)`` (unknown indices last) or followers, and the next page starts after the
+last row with a row comparison ``(<key>, id) < (…, …)``: both match an index of migration 0004, so a
+page is an index scan that stops after n + 1 rows, whatever the page number. There is no total
+count (counting 2M filtered rows on every page would cost more than the page); a page only knows
+whether another follows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from creators.models import Creator, CreatorLabel
+from marketplace.core import DomainError
+from marketplace.roles import role_of
+
+SORTS = {
+    "index_reach": gettext_lazy("Reach index"),
+    "index_seeding": gettext_lazy("Seeding index"),
+    "index_value": gettext_lazy("Value-for-money index"),
+    "index_growth": gettext_lazy("Growth index"),
+    "followers": gettext_lazy("Followers"),
+}
+DEFAULT_SORT = "index_reach"
+INDEX_FIELDS = ("index_reach", "index_seeding", "index_value", "index_growth")
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+# Below every real index (0–100), so unknown indices sort last; migration 0004 indexes the same expression.
+NO_INDEX = -1.0
+LIST_FIELDS = (
+    "handle",
+    "display_name",
+    "platform",
+    "country",
+    "verification",
+    "followers",
+    "median_views_30d",
+    "engagement_rate",
+    *INDEX_FIELDS,
+    "indices_at",
+    "authenticity_score",
+)
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+
+
+@dataclass(frozen=True)
+class DirectoryQuery:
+    """What a brand asked for; every filter is optional. ``min_index`` maps index fields to minimums."""
+
+    interest: int | None = None
+    platform: str = ""
+    country: str = ""
+    followers_min: int | None = None
+    followers_max: int | None = None
+    min_index: tuple[tuple[str, float], ...] = ()
+    sort: str = DEFAULT_SORT
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    creators: list[Creator]
+    next_cursor: str | None  # None on the last page
+
+
+class RowLessThan(Func):
+    """``(a, b) < (x, y)`` in SQL's row order: a btree on (a, b) answers it as one range."""
+
+    output_field = BooleanField()
+
+    def __init__(self, a, b, x, y):
+        super().__init__(a, b, x, y)
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, p = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(p)
+        return f"(({parts[0]}, {parts[1]}) < ({parts[2]}, {parts[3]}))", params
+
+
+def can_browse(user) -> bool:
+    role = role_of(user)
+    return role is not None and (role.is_brand or role.is_staff)
+
+
+def sort_key(sort: str):
+    return F("followers") if sort == "followers" else Coalesce(F(sort), Value(NO_INDEX))
+
+
+def directory_queryset(query: DirectoryQuery) -> QuerySet[Creator]:
+    """Active creators matching every filter, best first by the chosen sort (id breaks ties)."""
+    creators = Creator.objects.filter(is_active=True)
+    if query.interest:
+        # Creators known for at least one label of the interest (any weight).
+        in_interest = CreatorLabel.objects.filter(creator=OuterRef("pk"), label__interest_id=query.interest)
+        creators = creators.filter(Exists(in_interest))
+    if query.platform:
+        creators = creators.filter(platform=query.platform)
+    if query.country:
+        code = query.country.upper()
+        creators = creators.filter(Q(country=code) | Q(country__startswith=code + "-"))
+    if query.followers_min is not None:
+        creators = creators.filter(followers__gte=query.followers_min)
+    if query.followers_max is not None:
+        creators = creators.filter(followers__lte=query.followers_max)
+    creators = creators.alias(sort_key=sort_key(query.sort))
+    for field, minimum in query.min_index:
+        # On the sort's own index the minimum is written on the sort key, so it bounds the index scan.
+        creators = creators.filter(**{("sort_key" if field == query.sort else field) + "__gte": minimum})
+    return creators.order_by(F("sort_key").desc(), F("pk").desc())
+
+
+def directory_page(*, user, query: DirectoryQuery, cursor: str | None = None, size: int = PAGE_SIZE) -> DirectoryPage:
+    """One page of the directory for a brand member or staff (PermissionDenied for anyone else).
+
+    Raises InvalidCursor for a cursor that is not one this function made for the same sort.
+    """
+    if not can_browse(user):
+        raise PermissionDenied
+    creators = directory_queryset(query)
+    if cursor:
+        key, last_id = decode_cursor(cursor, sort=query.sort)
+        creators = creators.filter(RowLessThan(sort_key(query.sort), F("pk"), Value(key), Value(last_id)))
+    rows = list(creators.only(*LIST_FIELDS)[: size + 1])
+    if len(rows) <= size:
+        return DirectoryPage(creators=rows, next_cursor=None)
+    rows = rows[:size]
+    return DirectoryPage(creators=rows, next_cursor=encode_cursor(rows[-1], sort=query.sort))
+
+
+def _key_of(creator: Creator, sort: str) -> float | int:
+    if sort == "followers":
+        return creator.followers
+    value = getattr(creator, sort)
+    return NO_INDEX if value is None else value
+
+
+def encode_cursor(creator: Creator, *, sort: str) -> str:
+    """Where the next page starts: after this creator, in this sort. Opaque to clients."""
+    raw = json.dumps([sort, _key_of(creator, sort), creator.pk], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, sort: str) -> tuple[float | int, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        made_for, key, last_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
+        raise InvalidCursor(_("This page link is not valid; start from the first page."), field="cursor") from None
+    # Followers are whole numbers: a float there would make PostgreSQL compare as numeric, off the index.
+    key_types = (int,) if sort == "followers" else (int, float)
+    numbers_ok = type(key) in key_types and type(last_id) is int and math.isfinite(key)
+    if made_for != sort or not numbers_ok:
+        raise InvalidCursor(_("This page link is not valid; start from the first page."), field="cursor")
+    return (key if sort == "followers" else float(key)), last_id

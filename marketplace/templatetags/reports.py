@@ -1,0 +1,25 @@
+"""Campaign report filters: ``{{ report.actual.cpm|cost:currency }}`` and ``{% if board|has_results %}``."""
+
+from django import template
+
+from marketplace.core import format_money
+from marketplace.reports import as_minor
+
+register = template.Library()
+
+# The order board's columns that hold collaborations whose post went out (marketplace.reports.COUNTED).
+RESULT_COLUMNS = ("published", "done", "disputes")
+
+
+@register.filter
+def cost(ratio: float | None, currency: str) -> str:
+    """A cost ratio in minor units (CPM, CPE, cost per conversion) as money with two decimals; "—" when unknown."""
+    if ratio is None or ratio == "":
+        return format_money(None, currency)
+    return format_money(as_minor(float(ratio)), currency)
+
+
+@register.filter
+def has_results(board: list[dict] | None) -> bool:
+    """Whether the order's board (marketplace.selectors.deals.order_board) has anything published."""
+    return any(column["key"] in RESULT_COLUMNS and column["total"] for column in board or ())

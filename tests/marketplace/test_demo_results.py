@@ -1,0 +1,88 @@
+"""load_demo's campaigns: collaborations taken through the services to published/completed/settled, with results."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.demo.campaigns import CAMPAIGNS
+from marketplace.models import Collaboration, CollaborationEvent, ResultSnapshot, User
+from payouts.models import Hold
+
+pytestmark = pytest.mark.django_db
+S = Collaboration.Status
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def _load(**options) -> str:
+    out = StringIO()
+    call_command("load_demo", creators=150, history=0, no_progress=True, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(taxonomy):
+    return _load()
+
+
+def test_the_demo_brands_orders_have_collaborations_in_every_late_state(demo):
+    campaign = Collaboration.objects.filter(order__title__in=[c.order_title for c in CAMPAIGNS])
+
+    assert "8 campaign collaborations with results" in demo
+    assert campaign.count() == sum(len(c.placements) + (c.login_creator is not None) for c in CAMPAIGNS) == 8
+    assert set(campaign.values_list("status", flat=True)) == {S.PUBLISHED, S.COMPLETED, S.SETTLED}
+    for c in campaign.select_related("order"):
+        assert c.published_at < timezone.now() and c.published_at.date() >= c.order.publish_from
+        assert c.expected_views == c.creator.median_views_30d  # frozen at the offer (no ranking ran)
+        steps = list(
+            CollaborationEvent.objects.filter(collaboration=c).order_by("id").values_list("created_at", flat=True)
+        )
+        assert steps == sorted(steps)  # each step dated in the campaign's past, in order
+    settled = campaign.filter(status=S.SETTLED)
+    assert set(Hold.objects.filter(collaboration__in=settled).values_list("status", flat=True)) == {"paid"}
+
+
+def test_each_collaboration_has_results_for_the_days_since_publishing(demo):
+    now = timezone.now()
+
+    for c in Collaboration.objects.filter(results__isnull=False).distinct():
+        days = list(c.results.order_by("day").values_list("day", flat=True))
+        elapsed = (now - c.published_at).days
+        assert days == [d for d in (1, 3, 7, 14, 30) if d <= elapsed]
+        views = list(c.results.order_by("day").values_list("views", flat=True))
+        assert views == sorted(views) and views[-1] > 0  # counts only grow
+        assert c.views == views[-1]  # the collaboration follows its newest day
+        assert 0.05 < views[-1] / c.expected_views < 20
+    assert not ResultSnapshot.objects.exclude(source="demo").exists()
+    assert ResultSnapshot.objects.filter(day=30).exists() and ResultSnapshot.objects.filter(day=1).count() == 8
+
+
+def test_a_second_run_adds_no_campaign_and_the_brand_sees_charts_at_once(demo, client):
+    before = (Collaboration.objects.count(), ResultSnapshot.objects.count(), User.objects.count())
+
+    _load()
+
+    assert (Collaboration.objects.count(), ResultSnapshot.objects.count(), User.objects.count()) == before
+    order = Collaboration.objects.filter(status=S.SETTLED).first().order
+    client.force_login(User.objects.get(email=order.brand.memberships.get(role="owner").user.email))
+    response = client.get(reverse("orders:report", args=[order.pk]))
+    assert response.status_code == 200
+    assert all(not item["chart"].empty for item in response.context["charts"])
+    assert response.context["report"].measured == len(response.context["report"].rows) >= 3
+
+
+def test_the_login_creator_has_a_published_post_to_enter_results_for(demo, client):
+    client.force_login(User.objects.get(email="creator@starmap.demo"))
+    c = Collaboration.objects.get(creator__user__email="creator@starmap.demo", status=S.PUBLISHED)
+
+    response = client.get(reverse("deals:collaboration", args=[c.pk]))
+
+    assert response.status_code == 200
+    assert len(response.context["result_forms"]) == 5
+    assert response.context["results_report"].latest.day == 3
