@@ -79,7 +79,8 @@ class BrandMemberListApi(generics.ListAPIView):
     @extend_schema(
         operation_id="brand_members_list",
         summary="The members of your brand",
-        responses={200: BrandMemberSerializer(many=True), **ERRORS, 404: ERROR_BODY},
+        description="In cursor pages (follow ``next``). An invalid page_size is a 400; an invalid cursor a 404.",
+        responses={200: BrandMemberSerializer(many=True), 400: ERROR_BODY, **ERRORS, 404: ERROR_BODY},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

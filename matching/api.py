@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from django.core.validators import RegexValidator
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -18,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY
+from marketplace.api.common import ERROR_BODY, page_size_parameter
 from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
@@ -138,14 +140,14 @@ class MatchPagination(CursorPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        if len(values) > 1 or not values[0].isdigit() or int(values[0]) < 1:
+        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
             raise serializers.ValidationError({"page_size": [_("Give a whole number from 1 to 100.")]})
         return min(int(values[0]), self.max_page_size)
 
 
 PAGE_PARAMETERS = [
     OpenApiParameter("cursor", OpenApiTypes.STR, description="The cursor from a previous page's next/previous."),
-    OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page, at most 100 (default 25)."),
+    page_size_parameter(default=MatchPagination.page_size, most=MatchPagination.max_page_size),
 ]
 
 
@@ -295,15 +297,25 @@ class ProductQuerySerializer(TopSerializer):
         return category
 
 
+# 1 to MAX_SEEDS ids of up to 9 digits, separated by commas (empty parts and spaces around them are fine).
+SEED_LIST = rf"^[\s,]*[0-9]{{1,9}}(\s*,[\s,]*[0-9]{{1,9}}){{0,{MAX_SEEDS - 1}}}[\s,]*$"
+
+
+def _seed_list_error() -> str:
+    return _("Give between 1 and %(n)d creator ids separated by commas.") % {"n": MAX_SEEDS}
+
+
 class LookalikeQuerySerializer(TopSerializer):
-    creators = StrictCharField(max_length=400, help_text="Comma-separated ids of up to 20 seed creators.")
+    creators = StrictCharField(
+        max_length=400,
+        validators=[RegexValidator(SEED_LIST, message=lazy(_seed_list_error, str)())],
+        help_text="Comma-separated ids of up to 20 seed creators.",
+    )
 
     def validate_creators(self, value: str) -> list[int]:
         parts = [p.strip() for p in value.split(",") if p.strip()]
-        if not parts or len(parts) > MAX_SEEDS or not all(p.isdigit() and len(p) < 10 for p in parts):
-            raise serializers.ValidationError(
-                _("Give between 1 and %(n)d creator ids separated by commas.") % {"n": MAX_SEEDS}
-            )
+        if not parts or len(parts) > MAX_SEEDS or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
+            raise serializers.ValidationError(_seed_list_error())
         return list(dict.fromkeys(int(p) for p in parts))
 
 

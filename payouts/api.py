@@ -31,6 +31,8 @@ from payouts.services.idempotency import IdempotencyConflict, brand_scope, creat
 
 MAX_API_AMOUNT = 10**12
 REPLAYED_HEADER = "Idempotent-Replayed"
+# Lists come in cursor pages: a bad page_size is a 400, a cursor that is not one of ours a 404.
+LIST_ERRORS = {400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY}
 
 # ------------------------------------------------------------------ shared API pieces
 
@@ -263,7 +265,7 @@ class WalletDetailApi(APIView):
 
 @extend_schema(
     summary="The brand's available-balance statement (newest first, with running balance)",
-    responses={200: StatementEntrySerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+    responses={200: StatementEntrySerializer(many=True), **LIST_ERRORS},
 )
 class WalletStatementApi(StatementApi):
     def account(self):
@@ -330,7 +332,7 @@ class EarningsDetailApi(APIView):
             description="Which balance (default: available, what can be paid out).",
         )
     ],
-    responses={200: StatementEntrySerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+    responses={200: StatementEntrySerializer(many=True), **LIST_ERRORS},
 )
 class EarningsStatementApi(StatementApi):
     BALANCES = {"available": Account.Kind.CREATOR_AVAILABLE, "pending": Account.Kind.CREATOR_PENDING}
@@ -355,7 +357,7 @@ class PayoutApi(MoneyPost, generics.ListAPIView):
 
     @extend_schema(
         summary="The creator's payouts, newest first",
-        responses={200: PayoutSerializer(many=True), 400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY},
+        responses={200: PayoutSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

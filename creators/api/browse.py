@@ -22,7 +22,7 @@ from creators.api.profile import CreatorPublicSerializer
 from creators.forms import COUNTRY_CODE
 from creators.indices_sync import STAGE_NAMES
 from creators.models import Creator, Platform
-from marketplace.api.common import ERROR_BODY, Pagination
+from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.api.fields import query_data, validated
 from marketplace.core import NotAllowed
 from marketplace.models import Interest
@@ -183,7 +183,7 @@ class CreatorListApi(APIView):
         parameters=[
             DirectoryQuerySerializer,
             OpenApiParameter("cursor", OpenApiTypes.STR, description="The cursor from a previous page's next."),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description="Results per page, at most 100 (default 25)."),
+            page_size_parameter(default=directory.PAGE_SIZE, most=directory.MAX_PAGE_SIZE),
         ],
         responses={200: CreatorPageSerializer, 400: ERROR_BODY, **READ_ERRORS},
     )

@@ -48,7 +48,7 @@ class MissingSerializer(serializers.Serializer):
     need = serializers.SerializerMethodField()
     text = serializers.CharField()
 
-    @extend_schema_field(OpenApiTypes.NUMBER)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_have(self, item: growth.Missing) -> float | int | None:
         return item.have
 

@@ -176,7 +176,8 @@ class CreatorProfileWriteSerializer(serializers.Serializer):
     content_sample = StrictCharField(max_length=5000, allow_blank=True)
     max_concurrent = StrictIntegerField(min_value=1, max_value=50)
     audience = AudienceInSerializer()
-    labels = LabelInSerializer(many=True, max_length=services.MAX_LABELS)
+    # A ListField, not many=True: drf-spectacular puts a ListField's length limits into the schema.
+    labels = serializers.ListField(child=LabelInSerializer(), max_length=services.MAX_LABELS)
 
     def validate_labels(self, value: list[dict]) -> list[tuple[int, float]]:
         if any("label" not in item for item in value):
@@ -261,7 +262,9 @@ class RateCardPriceInSerializer(serializers.Serializer):
 
 
 class RateCardInSerializer(serializers.Serializer):
-    prices = RateCardPriceInSerializer(many=True, min_length=1, max_length=len(ContentFormat.choices))
+    prices = serializers.ListField(
+        child=RateCardPriceInSerializer(), min_length=1, max_length=len(ContentFormat.choices)
+    )
 
     def validate_prices(self, value: list[dict]) -> dict[str, int]:
         prices = {item["format"]: item["price_minor"] for item in value}

@@ -7,9 +7,12 @@ schema promises types, so what the schema calls an integer must arrive as a JSON
 from __future__ import annotations
 
 import math
+import re
 
+from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -69,12 +72,43 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class NonBlankTextSchema(OpenApiSerializerFieldExtension):
+    """In request schemas, text that may not be blank gets the pattern ``\\S``: DRF trims text before it
+    checks blankness, so "  " is as blank as "" and ``minLength: 1`` alone would promise it is fine.
+
+    Python's ``\\S`` (what schema validators and generators in Python read) is exactly what
+    ``str.strip`` keeps. Responses are left alone: they describe what the server sends.
+    """
+
+    target_class = serializers.CharField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        # A RegexValidator's pattern (inserted into the schema after this) is more precise: keep it.
+        patterned = "pattern" in schema or any(isinstance(v, RegexValidator) for v in field.validators)
+        if direction == "request" and not field.allow_blank and field.trim_whitespace and not patterned:
+            schema["pattern"] = r"\S"
+        return schema
+
+
 # --------------------------------------------------------------- catalogue
+
+
+# IAB ids are letters and digits (1004, JLBCU7, IAB1-1); a Starmap id is a positive 32-bit integer.
+IAB_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,15}")
+MAX_REF_ID = 2**31 - 1
+# ISO 3166-1 country (CN) or a region of it (CN-GD), as marketplace.audience.regions() lists them.
+REGION_CODE = r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"
 
 
 @extend_schema_field(
     {
-        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1, "maxLength": 16}],
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": MAX_REF_ID},
+            {"type": "string", "minLength": 1, "maxLength": 16, "pattern": f"^{IAB_REF.pattern}$"},
+        ],
         "description": "The catalogue node's IAB id as a string, such as 1004, or its Starmap id as an integer.",
     }
 )
@@ -84,9 +118,9 @@ class CatalogueRefField(serializers.Field):
     default_error_messages = {"invalid": _("Give an IAB id as a string or a Starmap id as an integer.")}
 
     def to_internal_value(self, data):
-        if type(data) is int and 0 < data < 2**31:
+        if type(data) is int and 0 < data <= MAX_REF_ID:
             return data
-        if isinstance(data, str) and 0 < len(data) <= 16 and data.isprintable():
+        if isinstance(data, str) and IAB_REF.fullmatch(data):
             return data
         self.fail("invalid")
 

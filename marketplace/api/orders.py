@@ -12,6 +12,7 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from brands.models import BrandMembership
 from brands.selectors import membership_for_user
 from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
 from marketplace.api.fields import (
+    REGION_CODE,
     CatalogueRefField,
     MinorAmountField,
     StrictBooleanField,
@@ -92,7 +94,8 @@ class OrderWriteSerializer(serializers.Serializer):
     goal = serializers.ChoiceField(choices=Order.Goal.choices, required=False)
     mode = serializers.ChoiceField(choices=Order.Mode.choices, required=False)
     format = serializers.ChoiceField(choices=ContentFormat.choices)
-    target_labels = TargetLabelInSerializer(many=True, required=False, max_length=MAX_TARGET_LABELS)
+    # A ListField, not many=True: drf-spectacular puts a ListField's length limits into the schema.
+    target_labels = serializers.ListField(child=TargetLabelInSerializer(), required=False, max_length=MAX_TARGET_LABELS)
     target_age = serializers.ListField(
         child=serializers.ChoiceField(choices=AGE_BUCKETS), required=False, max_length=len(AGE_BUCKETS)
     )
@@ -100,7 +103,10 @@ class OrderWriteSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=GENDERS), required=False, max_length=len(GENDERS)
     )
     target_regions = serializers.ListField(
-        child=StrictCharField(max_length=8), required=False, max_length=400, help_text="ISO 3166 region codes."
+        child=StrictCharField(max_length=8, validators=[RegexValidator(REGION_CODE)]),
+        required=False,
+        max_length=400,
+        help_text="ISO 3166 region codes.",
     )
     min_region_share = StrictFloatField(min_value=0, max_value=1, required=False)
     price_per_creator_minor = MinorAmountField(required=False, allow_null=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -10,7 +9,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.common import IDEMPOTENCY_HEADER
+from marketplace.api.common import IDEMPOTENCY_HEADER, IdFilter
 from marketplace.api.deals.common import (
     MONEY_STEPS,
     JsonPost,
@@ -53,7 +52,7 @@ from payouts.services.idempotency import idempotent
 
 
 class CollaborationFilter(OrderCollaborationFilter):
-    order = django_filters.NumberFilter(field_name="order_id")
+    order = IdFilter(field_name="order_id")
 
     class Meta:
         model = Collaboration
@@ -62,7 +61,7 @@ class CollaborationFilter(OrderCollaborationFilter):
 
 @extend_schema(
     summary="The caller's collaborations: a brand's (members), a creator's own, all (staff)",
-    responses={200: CollaborationSerializer(many=True), **_errors(400, 401)},
+    responses={200: CollaborationSerializer(many=True), **_errors(400, 401, 404)},
 )
 class CollaborationListApi(generics.ListAPIView):
     serializer_class = CollaborationSerializer

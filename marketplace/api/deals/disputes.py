@@ -31,7 +31,7 @@ class OldestFirst(Pagination):
 
 @extend_schema(
     summary="Open disputes, oldest first (staff)",
-    responses={200: DisputeQueueSerializer(many=True), **_errors(400, 401, 403)},
+    responses={200: DisputeQueueSerializer(many=True), **_errors(400, 401, 403, 404)},
 )
 class DisputeListApi(generics.ListAPIView):
     serializer_class = DisputeQueueSerializer

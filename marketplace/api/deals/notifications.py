@@ -32,7 +32,7 @@ class NotificationFilter(django_filters.FilterSet):
 
 @extend_schema(
     summary="The caller's notifications, newest first",
-    responses={200: NotificationSerializer(many=True), **_errors(400, 401)},
+    responses={200: NotificationSerializer(many=True), **_errors(400, 401, 404)},
 )
 class NotificationListApi(generics.ListAPIView):
     serializer_class = NotificationSerializer

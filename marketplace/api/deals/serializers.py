@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -28,6 +27,7 @@ class CollaborationSerializer(serializers.ModelSerializer):
     creator_handle = serializers.CharField(source="creator.handle")
     creator_name = serializers.CharField(source="creator.display_name")
     agreed_price_minor = serializers.IntegerField(source="agreed_price")
+    post_url = serializers.SerializerMethodField(help_text="The published post; null until the creator publishes.")
 
     class Meta:
         model = Collaboration
@@ -61,6 +61,10 @@ class CollaborationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_post_url(self, c: Collaboration) -> str | None:
+        return c.post_url or None
+
 
 def _side_of(c: Collaboration, actor) -> str:
     if actor is None:
@@ -91,7 +95,7 @@ class DeliverableSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "round", "text", "original_name", "content_type", "size", "created_at", "download_url"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="Null for a text-only deliverable."))
     def get_download_url(self, item: Deliverable) -> str | None:
         if not item.file:
             return None
