@@ -204,6 +204,18 @@ def test_only_the_creator_opens_their_growth_page(client):
     assert (brand.status_code, staff.status_code, own.status_code) == (404, 404, 200)
 
 
+def test_the_creator_sees_their_own_indices_on_the_growth_page_without_an_anomaly_score(client):
+    creator = with_indices(authenticity_score=0.9, authenticity_flags=["follower_jump"])
+    client.force_login(creator.user)
+
+    response = client.get(GROWTH)
+
+    page = response.content.decode()
+    assert list(meters(page)) == ["73.5", "41.2", "88.0", "12.5"]
+    assert page.count("How this is computed") == 4
+    assert "Unusual figures" not in page and "follower_jump" not in page
+
+
 def test_a_new_creator_starts_at_departure_with_every_step_open(client):
     creator = CreatorFactory(bio="", audience_age={}, audience_gender={}, audience_region={})
     client.force_login(creator.user)
