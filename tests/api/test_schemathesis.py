@@ -218,11 +218,12 @@ def _tally(request):
     yield counts
     by_actor = ", ".join(f"{actor} {sum(n for (a, _), n in counts.items() if a == actor)}" for actor in ACTORS)
     classes = ", ".join(f"{c}xx {sum(n for (_, k), n in counts.items() if k == c)}" for c in (2, 4, 5))
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter and counts:
-        reporter.write_line(
-            f"\nschemathesis: {sum(counts.values())} requests ({by_actor}; {classes}) over "
-            f"{len(list(schema.get_all_operations()))} operations, {EXAMPLES} generated examples per operation × actor"
+    operations = len(list(schema.get_all_operations()))
+    # Teardown output is captured like a test's; print past the capture, as the isolation matrix does.
+    with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
+        print(
+            f"\nschemathesis: {sum(counts.values())} requests ({by_actor}; {classes}) over {operations} operations, "
+            f"{EXAMPLES} generated examples per operation × actor"
         )
 
 
