@@ -26,6 +26,7 @@ from marketplace.api.fields import (
     StrictCharField,
     StrictFloatField,
     StrictIntegerField,
+    WeightedLabelOutSerializer,
     resolve_refs,
     service_errors,
     validated,
@@ -61,14 +62,6 @@ def _profile_creator(pk: int) -> Creator:
 
 
 # ------------------------------------------------------------- serializers
-
-
-class CreatorLabelOutSerializer(serializers.Serializer):
-    label = serializers.IntegerField(source="label_id")
-    iab_id = serializers.CharField(source="label.iab_id")
-    name = serializers.CharField(source="label.name")
-    path = serializers.CharField(source="label.path")
-    weight = serializers.FloatField()
 
 
 class PriceSerializer(serializers.Serializer):
@@ -125,10 +118,10 @@ class CreatorPublicSerializer(serializers.Serializer):
     def get_audience(self, creator: Creator) -> dict:
         return AudienceSerializer(creator).data
 
-    @extend_schema_field(CreatorLabelOutSerializer(many=True))
+    @extend_schema_field(WeightedLabelOutSerializer(many=True))
     def get_labels(self, creator: Creator) -> list:
         # Both readers prefetch the links with their labels, in display order.
-        return CreatorLabelOutSerializer(creator.label_links.all(), many=True).data
+        return WeightedLabelOutSerializer(creator.label_links.all(), many=True).data
 
     def get_currency(self, creator: Creator) -> str:
         return settings.CURRENCY

@@ -139,6 +139,16 @@ def resolve_refs(model, refs: list) -> tuple[dict, list]:
     return {r: pk for r, pk in found.items() if pk is not None}, [r for r, pk in found.items() if pk is None]
 
 
+class WeightedLabelOutSerializer(serializers.Serializer):
+    """A label with its weight: a creator's content label (CreatorLabel) or an order's target (OrderTargetLabel)."""
+
+    label = serializers.IntegerField(source="label_id")
+    iab_id = serializers.CharField(source="label.iab_id")
+    name = serializers.CharField(source="label.name")
+    path = serializers.CharField(source="label.path")
+    weight = serializers.FloatField()
+
+
 # ------------------------------------------------------------------ errors
 
 

@@ -33,6 +33,7 @@ from marketplace.api.fields import (
     StrictCharField,
     StrictFloatField,
     StrictIntegerField,
+    WeightedLabelOutSerializer,
     resolve_refs,
     service_errors,
     validated,
@@ -154,14 +155,6 @@ class CatalogueNodeSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class TargetLabelOutSerializer(serializers.Serializer):
-    label = serializers.IntegerField(source="label_id")
-    iab_id = serializers.CharField(source="label.iab_id")
-    name = serializers.CharField(source="label.name")
-    path = serializers.CharField(source="label.path")
-    weight = serializers.FloatField()
-
-
 class OrderSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
@@ -242,9 +235,9 @@ class OrderSerializer(OrderSummarySerializer):
         child=serializers.IntegerField(), help_text="Step → share of the agreed price paid, in basis points."
     )
 
-    @extend_schema_field(TargetLabelOutSerializer(many=True))
+    @extend_schema_field(WeightedLabelOutSerializer(many=True))
     def get_target_labels(self, order: Order) -> list[dict]:
-        return TargetLabelOutSerializer(order_target_labels(order_id=order.pk), many=True).data
+        return WeightedLabelOutSerializer(order_target_labels(order_id=order.pk), many=True).data
 
 
 def _order_response(order: Order, *, status_code: int = status.HTTP_200_OK, headers: dict | None = None) -> Response:
