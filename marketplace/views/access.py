@@ -1,4 +1,4 @@
-"""Who may open a brand page: decorators shared by the brand and order views."""
+"""Who may open a page: decorators shared by the brand, order, deal and money views."""
 
 from __future__ import annotations
 
@@ -31,3 +31,15 @@ def brand_member_required(view=None, *, editor: bool = False, owner: bool = Fals
         return login_required(wrapped)
 
     return decorator(view) if view is not None else decorator
+
+
+def staff_required(view):
+    """Staff only: guests go to the login page, everyone else gets 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from marketplace import charts
 from marketplace.core import format_money
 from marketplace.selectors.overview import Overview, platform_overview
-from marketplace.views.deals.common import staff_required
+from marketplace.views.access import staff_required
 
 
 @staff_required

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -72,18 +69,6 @@ def call_service(form: IdempotentForm, act: Callable[[], object]):
     except DomainError as exc:
         form.add_domain_error(exc)
     return None
-
-
-def staff_required(view):
-    """Staff only: guests go to the login page, everyone else gets 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def with_orders(entries: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import format_money
+from marketplace.views.access import staff_required
 from payouts import selectors, services
 from payouts.forms import IdempotentForm, ReasonForm, ReferenceForm
 from payouts.models import Payout, TopUp
-from payouts.views.common import call_service, paginate, redirect_after, render_page, staff_required, topup_reference
+from payouts.views.common import call_service, paginate, redirect_after, render_page, topup_reference
 
 RECENT_TRANSACTIONS = 30
 ADMIN_PAYOUT_STATUSES = (

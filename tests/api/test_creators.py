@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from brands.models import BrandMembership
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import first_of_month, first_of_next_month, platform_today
-from marketplace.services.tokens import api_token_create
+from tests.api.clients import api_for
 from tests.factories import (
     CreatorFactory,
     CreatorLabelFactory,
@@ -19,13 +19,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture

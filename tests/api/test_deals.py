@@ -7,13 +7,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order
-from marketplace.services.tokens import api_token_create
 from payouts import services as money
 from payouts.models import Account, Hold, IdempotencyKey, LedgerTransaction
+from tests.api.clients import api_for
 from tests.deals.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
 
@@ -33,13 +32,6 @@ def _api_settings(settings, tmp_path):
     settings.CURRENCY = "CNY"
     # Throttle counters in a private cache: parallel test runs share Redis and reuse user ids.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api2"}}
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
 
 
 def make_world(*, mode: str = Order.Mode.DIRECT, funded: bool = True) -> dict:

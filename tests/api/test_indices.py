@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from marketplace.models import Collaboration
-from marketplace.services.tokens import api_token_create
 from payouts.models import Hold
+from tests.api.clients import api_for
 from tests.factories import (
     CollaborationFactory,
     CreatorFactory,
@@ -28,13 +28,6 @@ pytestmark = pytest.mark.django_db
 
 LIST = reverse("api:creator-list")
 GROWTH = reverse("api:creator-growth")
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture

@@ -5,21 +5,14 @@ from rest_framework.test import APIClient
 from brands.models import BrandMembership
 from creators.models import Creator, CreatorLabel, RatePrice
 from marketplace.models import Collaboration, Label, OrderTargetLabel, ProductInterestPrior
-from marketplace.services.tokens import api_token_create
 from matching import engine, services
 from matching.models import RankingRun
 from matching.scoring import COMPONENTS
+from tests.api.clients import api_for
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, ProductCategoryFactory, UserFactory
 from tests.matching.conftest import make_creators
 
 pytestmark = pytest.mark.django_db
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from marketplace.models import AuditLog, Order, OrderTargetLabel
-from marketplace.services.tokens import api_token_create
 from matching.models import RankingRun
+from tests.api.clients import api_for
 from tests.factories import (
     CreatorFactory,
     LabelFactory,
@@ -22,13 +22,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture

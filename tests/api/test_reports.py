@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 from brands.models import BrandMembership
 from marketplace.models import Collaboration, ResultSnapshot
 from marketplace.services.results import result_record
-from marketplace.services.tokens import api_token_create
 from marketplace.views.reports import report_csv
+from tests.api.clients import api_for
 from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, UserFactory
 
@@ -21,13 +21,6 @@ world = deals.world  # a funded brand (owner, viewer), an admin and a published 
 def _api_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reports"}}
-
-
-def api_for(user) -> APIClient:
-    _row, token = api_token_create(user=user, name="tests")
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return api
 
 
 def results_url(c) -> str:

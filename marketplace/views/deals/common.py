@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -29,18 +25,6 @@ def _with(request, param: str, number: int) -> str:
     query = request.GET.copy()
     query[param] = number
     return f"?{query.urlencode()}"
-
-
-def staff_required(view):
-    """Staff only: 403 for everyone else (guests go to the login page)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
 
 
 def safe_next(request, default: str) -> str:

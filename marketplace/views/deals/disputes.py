@@ -17,7 +17,8 @@ from marketplace.forms_deals import DecisionForm
 from marketplace.models import Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import collaboration_transition
-from marketplace.views.deals.common import paginate, staff_required
+from marketplace.views.access import staff_required
+from marketplace.views.deals.common import paginate
 from payouts.selectors import hold_for_collaboration
 
 QUEUE_PAGE = 25
