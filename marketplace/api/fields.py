@@ -72,12 +72,18 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class NonBlankTextSchema(OpenApiSerializerFieldExtension):
-    """In request schemas, text that may not be blank gets the pattern ``\\S``: DRF trims text before it
-    checks blankness, so "  " is as blank as "" and ``minLength: 1`` alone would promise it is fine.
+# A value matches this (anywhere) exactly when ``value.strip()`` is not empty: the class excludes every
+# code point ``str.isspace`` accepts (tests/api/test_fields.py checks all of Unicode). ``\S`` would
+# not do: Python's Unicode ``re`` agrees with ``str.strip``, but ECMA 262 (the dialect OpenAPI names),
+# Rust validators and Python's ASCII mode read U+0085 and U+001C..U+001F as text, so a client could
+# send "\x85", match ``\S`` and still be refused as blank. Code points read the same everywhere.
+NON_BLANK = r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
-    Python's ``\\S`` (what schema validators and generators in Python read) is exactly what
-    ``str.strip`` keeps. Responses are left alone: they describe what the server sends.
+
+class NonBlankTextSchema(OpenApiSerializerFieldExtension):
+    """In request schemas, text that may not be blank gets the pattern ``NON_BLANK``: DRF trims text
+    before it checks blankness, so "  " is as blank as "" and ``minLength: 1`` alone would promise it
+    is fine. Responses are left alone: they describe what the server sends.
     """
 
     target_class = serializers.CharField
@@ -89,7 +95,7 @@ class NonBlankTextSchema(OpenApiSerializerFieldExtension):
         # A RegexValidator's pattern (inserted into the schema after this) is more precise: keep it.
         patterned = "pattern" in schema or any(isinstance(v, RegexValidator) for v in field.validators)
         if direction == "request" and not field.allow_blank and field.trim_whitespace and not patterned:
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NON_BLANK
         return schema
 
 

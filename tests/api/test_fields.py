@@ -1,0 +1,30 @@
+"""The request-schema pattern for non-blank text means what the server's blank check means."""
+
+import re
+
+import jsonschema
+import jsonschema_rs
+import pytest
+
+from marketplace.api.fields import NON_BLANK
+
+EVERY_CHARACTER = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+
+
+@pytest.mark.parametrize("flags", [0, re.ASCII], ids=["unicode", "ascii"])
+def test_python_reads_the_pattern_as_str_strip_does_in_either_mode(flags):
+    pattern = re.compile(NON_BLANK, flags)
+    disagree = [hex(ord(ch)) for ch in EVERY_CHARACTER if (pattern.search(ch) is None) != (ch.strip() == "")]
+    assert disagree == []
+
+
+def test_the_ecma_validator_and_the_python_validator_agree_on_blank_text():
+    schema = {"type": "string", "pattern": NON_BLANK}
+    rust = jsonschema_rs.validator_for(schema)
+    python = jsonschema.Draft202012Validator(schema)
+    blanks = [ch for ch in EVERY_CHARACTER if ch.strip() == ""]
+    samples = [*blanks, "\x85\x1c ", " \u3000x ", "a", "\ufeff"]
+    for value in samples:
+        expected = value.strip() != ""
+        assert rust.is_valid(value) is expected, hex(ord(value[0]))
+        assert python.is_valid(value) is expected, hex(ord(value[0]))
