@@ -92,6 +92,8 @@ SUMMARY_ROWS = (
     "rank_min_ms",
     "rank_1thread_p50_ms",
     "rank_1thread_min_ms",
+    "rank_reference_p50_ms",
+    "rank_reference_min_ms",
     "floor_ms",
     "floor_native_ms",
     "ratio_rank_to_floor",
@@ -110,9 +112,8 @@ SUMMARY_ROWS = (
     "snapshot_load_inprocess_s",
     "snapshot_mib",
     "worker_rss_mib",
-    "rank_stage_content_fit_ms",
-    "rank_stage_score_rest_ms",
-    "rank_stage_top_k_ms",
+    "rank_stage_plan_ms",
+    "rank_stage_kernel_ms",
     "rank_stage_gather_ms",
     "e2e_publish_to_ranked_ms",
     "e2e_worker_run_ms",
@@ -311,28 +312,37 @@ class Bench:
     def rank_latency(self, snap, orders: list[OrderQuery]) -> float:
         for q in orders[:2]:  # warm up: page in the arrays, start the thread pool code paths
             scoring.rank(snap, q, TOP_K, threads=2)
+            scoring.rank_reference(snap, q, TOP_K, threads=2)
         p50 = 0.0
-        for threads, prefix in ((2, "rank"), (1, "rank_1thread")):
+        runs = (
+            ("rank", scoring.rank, 2),
+            ("rank_1thread", scoring.rank, 1),
+            ("rank_reference", scoring.rank_reference, 2),  # the plain NumPy path, for comparison
+        )
+        for prefix, fn, threads in runs:
             times, eligible = [], []
             for q in orders:
                 for _ in range(RANK_REPEATS):
                     started = time.perf_counter()
-                    ranking = scoring.rank(snap, q, TOP_K, threads=threads)
+                    ranking = fn(snap, q, TOP_K, threads=threads)
                     times.append((time.perf_counter() - started) * 1000)
                 eligible.append(ranking.eligible_count)
             self.emit(f"{prefix}_p50_ms", percentile(times, 50), "ms")
             self.emit(f"{prefix}_p95_ms", percentile(times, 95), "ms")
             self.emit(f"{prefix}_min_ms", min(times), "ms")  # least disturbed by other load on the machine
-            if threads == 2:
+            if prefix == "rank":
                 p50 = percentile(times, 50)
                 self.emit("eligible_share_p50", float(np.median(eligible)) / self.n, "")
         return p50
 
     def stages(self, snap, orders: list[OrderQuery]) -> None:
         """Where one single-threaded rank spends its time (median over the orders), each step timed on
-        its own: content_fit (the sparse label/interest scatter), the rest of score_block (eligibility,
-        audience, weighted sum, row exclusions: score_block minus content_fit), top_k, and the gather
-        rank does after top_k (static components and audience fit of the k rows, eligible count)."""
+        its own, as scoring.rank runs them: plan (the kernel's arguments: query vectors, posting ranges,
+        sorted exclusions), kernel (matching.kernels.rank_block over all rows: eligibility, score,
+        content, top-k candidates and the eligible count in one pass), and gather (the sort of the
+        candidates and the components of the k winners)."""
+        from matching import kernels
+
         timings: dict[str, list[float]] = {}
 
         def clock(name: str, fn):
@@ -341,23 +351,25 @@ class Bench:
             timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
             return result
 
-        for q in orders:
-            clock("content_fit", lambda q=q: scoring.content_fit(snap, q))
-            block = clock("score_block", lambda q=q: scoring.score_block(snap, q, 0, snap.n))
-            rows = clock("top_k", lambda b=block: scoring.top_k(b.score, TOP_K, snap.creator_ids))
-            clock(
-                "gather",
-                lambda q=q, b=block, r=rows: (
-                    scoring.static_components(snap, q, r),
-                    scoring.audience_fit_rows(snap, q, r),
-                    b.content[r],
-                    int(b.mask.sum()),
-                ),
+        def plan(q):
+            content = scoring._content_plan(snap, q)
+            return content, scoring._plan(snap, q, content)
+
+        def gather(q, rows, scores, content):
+            top = rows[np.lexsort((snap.creator_ids[rows], -scores))[:TOP_K]]
+            return (
+                scoring.static_components(snap, q, top),
+                kernels.content_rows(top, *content),
+                scoring.audience_fit_rows(snap, q, top),
             )
+
+        for q in orders:
+            content, args = clock("plan", lambda q=q: plan(q))
+            rows, scores, _ = clock("kernel", lambda a=args: kernels.rank_block(0, snap.n, TOP_K, *a))
+            clock("gather", lambda q=q, r=rows, s=scores, c=content: gather(q, r, s, c))
         med = {name: float(np.median(values)) for name, values in timings.items()}
-        self.emit("rank_stage_content_fit_ms", med["content_fit"], "ms")
-        self.emit("rank_stage_score_rest_ms", med["score_block"] - med["content_fit"], "ms")
-        self.emit("rank_stage_top_k_ms", med["top_k"], "ms")
+        self.emit("rank_stage_plan_ms", med["plan"], "ms")
+        self.emit("rank_stage_kernel_ms", med["kernel"], "ms")
         self.emit("rank_stage_gather_ms", med["gather"], "ms")
 
     def batch(self, snap, orders: list[OrderQuery]) -> None:
@@ -763,7 +775,8 @@ def touched_arrays(snap, q: OrderQuery) -> list[np.ndarray]:
     (indices + data) of the target labels and their interests (unit-length rows, so no norms are
     read) and of the targeted regions not stored densely. Then the blackout interval arrays and
     the order's excluded rows.
-    Not counted: the ranker's own intermediates (content, score, mask) and the k-row gathers.
+    Not counted: the ranker's own scratch memory (the fused kernel's per-step buffers; the NumPy
+    path's content, score and mask arrays) and the k-row gathers.
     """
     g, f = GOALS.index(q.goal), FORMATS.index(q.format)
     gate = getattr(snap, "price_gate", None)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from matching import features, snapshot
+from matching import features, scoring, snapshot
 from matching.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def rebuild() -> Snapshot:
     snap = snapshot.build(frames, features.catalogue(), version=new_version(), watermark=watermark)
     snapshot.save(snap, root())
     snapshot.prune(root())
+    scoring.warm(snap)
     with _lock:
         _cache["current"] = snap
     log.info("matching snapshot %s built: %d creators", snap.version, snap.n)
@@ -52,6 +53,7 @@ def current(*, refresh: bool = True) -> Snapshot:
         if snap is None or (disk and disk > snap.version.split("+")[0]):
             snap = snapshot.load(root(), disk) if disk else None
             if snap is not None:
+                scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
                 _cache["current"] = snap
     if snap is None:
         return rebuild()

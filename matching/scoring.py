@@ -1,9 +1,11 @@
 """Rank creators for one order: eligibility, explainable components and an exact top-k.
 
-Pure numpy / scipy: takes a feature snapshot (matching.snapshot.Snapshot) and an OrderQuery and
-returns plain data. No Python loop over creators — every step is a vector operation over a
-column (features are stored column-major, one contiguous array per feature), and the label and
-region matrices are read through their inverted index (CSC columns of the order's targets only).
+Takes a feature snapshot (matching.snapshot.Snapshot) and an OrderQuery and returns plain data.
+No Python loop over creators. score_block / top_k / rank_reference are plain numpy: every step is
+a vector operation over a column (features are stored column-major, one contiguous array per
+feature), and the label and region matrices are read through their inverted index (CSC columns of
+the order's targets only). rank does the same work in one fused numba pass per block
+(matching.kernels) and must give exactly rank_reference's result.
 
 Score = Σ weight[goal][component] × component + EXPLORATION_WEIGHT × exploration, each component
 in [0, 1]; the weights are documented in docs/matching.md.
@@ -406,10 +408,149 @@ def top_k(score: np.ndarray, k: int, ids: np.ndarray) -> np.ndarray:
 
 
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ranker")
+_INT64 = np.iinfo(np.int64)
 
 
 def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None = None, threads: int = 2) -> Ranking:
-    """Rank rows [lo, hi) of the snapshot for one order; return the top ``k`` with components."""
+    """Rank rows [lo, hi) of the snapshot for one order; return the top ``k`` with components.
+
+    One fused pass per block (matching.kernels.rank_block, which releases the GIL, so the blocks run
+    in parallel on the pool) gives each block's top-k candidates and eligible count; the result is
+    identical to rank_reference, the plain NumPy path (tests/matching/test_kernels.py holds them equal).
+    """
+    kernels = _kernels()
+    hi = snap.n if hi is None else hi
+    k = max(int(k), 0)
+    content = _content_plan(snap, query)
+    plan = _plan(snap, query, content)
+    blocks = _blocks(lo, hi, threads)
+    if len(blocks) == 1:
+        parts = [kernels.rank_block(*blocks[0], k, *plan)]
+    else:
+        parts = list(_POOL.map(lambda b: kernels.rank_block(*b, k, *plan), blocks))
+    rows = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    best = np.lexsort((snap.creator_ids[rows], -scores))[:k]
+    top = rows[best]
+    components = static_components(snap, query, top)
+    components["content"] = kernels.content_rows(top, *content)
+    components["audience"] = audience_fit_rows(snap, query, top)
+    return Ranking(
+        rows=top,
+        scores=scores[best],
+        components={c: components[c] for c in COMPONENTS},
+        eligible_count=sum(int(p[2]) for p in parts),
+        considered=hi - lo,
+    )
+
+
+def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
+    """rank_block's arguments after (lo, hi, k): score_block's inputs as flat arrays and float32 scalars
+    (``content``: _content_plan's postings and multipliers)."""
+    g, f = GOALS.index(query.goal), FORMATS.index(query.format)
+    w = WEIGHTS[query.goal]
+    dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
+    cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
+    dense = snap.region_dense_index
+    sparse = np.array([int(c) for c in query.regions if int(c) not in dense], dtype=np.int64)
+    indptr = snap.regions_csc.indptr
+    return (
+        np.ascontiguousarray(snap.price_gate[f]),
+        _clamp(cap),
+        np.ascontiguousarray(snap.static[g * len(FORMATS) + f]),
+        not dims,
+        np.float32(w["audience"] * 0.5),
+        np.float32(w["audience"] / dims) if dims else np.float32(0),
+        snap.age,
+        np.array([AGE_BUCKETS.index(a) for a in query.ages], dtype=np.int64),
+        snap.gender,
+        np.array([GENDERS.index(x) for x in query.genders], dtype=np.int64),
+        bool(query.regions),
+        snap.regions_dense,
+        np.array([dense[int(c)] for c in query.regions if int(c) in dense], dtype=np.int64),
+        snap.regions_csc.indices,
+        snap.regions_csc.data,
+        indptr[sparse].astype(np.int64),
+        indptr[sparse + 1].astype(np.int64),
+        bool(query.regions) and bool(query.min_region_share > 0),
+        np.float32(query.min_region_share) - np.float32(1e-6),
+        snap.followers,
+        _clamp(_INT64.min if query.min_followers is None else query.min_followers),
+        _clamp(_INT64.max if query.max_followers is None else query.max_followers),
+        *content,
+        np.float32(w["content"]),
+        _excluded(snap, query),
+    )
+
+
+def _content_plan(snap, query: OrderQuery) -> tuple:
+    """content_fit's postings and multipliers: label columns (summed in float64), then interest columns."""
+    labels, interests = snap.labels_unit_csc, snap.interests_unit_csc
+    if not query.labels:
+        cols = icols = np.empty(0, dtype=np.int64)
+        mult = imult = np.empty(0, dtype=np.float32)
+    else:
+        cols, q, qi = _query_vectors(snap, query)
+        scale = np.float32(INTEREST_BACKOFF / float(np.linalg.norm(qi)))
+        icols = np.flatnonzero(qi)
+        imult = np.array([qi[c] * scale for c in icols], dtype=np.float32)
+        label_scale = 1.0 / float(np.linalg.norm(q))
+        mult = np.array([np.float32(x * label_scale) for x in q], dtype=np.float32)
+    return (
+        labels.indices,
+        labels.data,
+        labels.indptr[cols].astype(np.int64),
+        labels.indptr[cols + 1].astype(np.int64),
+        mult,
+        interests.indices,
+        interests.data,
+        interests.indptr[icols].astype(np.int64),
+        interests.indptr[icols + 1].astype(np.int64),
+        imult,
+    )
+
+
+def _excluded(snap, query: OrderQuery) -> np.ndarray:
+    """Sorted rows excluded by blackouts in the order's window or by the caller's row list."""
+    parts = [rows.astype(np.int64, copy=False) for rows in _row_exclusions(snap, query, 0, snap.n)]
+    # Sorted, not unique (np.unique costs 10× more here): the kernel excludes a repeated row once.
+    return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+
+def _clamp(value: int) -> int:
+    return min(max(int(value), _INT64.min), _INT64.max)
+
+
+def _kernels():
+    """matching.kernels, imported on first use: numba loads only in processes that rank."""
+    from matching import kernels
+
+    return kernels
+
+
+def warm(snap) -> None:
+    """Load (or compile, then cache) the fused kernels for this snapshot's array types, on a few rows,
+    so a worker's first ranked order does not pay for it."""
+    if snap.n == 0:
+        return
+    labels = snap.labels_unit_csc
+    col = int(np.argmax(np.diff(labels.indptr))) if labels.shape[1] else None
+    query = OrderQuery(
+        goal=GOALS[0],
+        format=FORMATS[0],
+        budget=1,
+        labels=((col, 1.0),) if col is not None else (),
+        ages=AGE_BUCKETS[:1],
+        regions=tuple(int(c) for c in snap.region_dense_cols[:1]),
+        window=(0, 0),
+    )
+    rank(snap, query, 1, hi=min(snap.n, 1000), threads=1)
+
+
+def rank_reference(
+    snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None = None, threads: int = 2
+) -> Ranking:
+    """rank through score_block and top_k, plain NumPy: the reference the fused kernel must equal."""
     hi = snap.n if hi is None else hi
     blocks = _blocks(lo, hi, threads)
     if len(blocks) == 1:

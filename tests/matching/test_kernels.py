@@ -1,0 +1,180 @@
+"""The fused numba ranker (scoring.rank) against the plain NumPy reference (scoring.rank_reference)."""
+
+import dataclasses
+import functools
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching import scoring, snapshot, synthetic
+from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery
+
+N = 210_000  # above scoring._blocks' 200k, so threads=2 ranks two blocks on the pool
+WINDOW_START = 740_000  # synthetic blackouts start in [WINDOW_START, WINDOW_START + 60)
+
+
+@functools.cache
+def big_snapshot():
+    return snapshot.build(synthetic.frames(N, seed=11), synthetic.catalogue(), version="k", watermark="")
+
+
+@pytest.fixture
+def snap():
+    return big_snapshot()
+
+
+def assert_same(fused: scoring.Ranking, reference: scoring.Ranking) -> None:
+    assert np.array_equal(fused.rows, reference.rows)
+    assert np.array_equal(fused.scores, reference.scores)
+    assert fused.eligible_count == reference.eligible_count
+    assert fused.considered == reference.considered
+    for name in scoring.COMPONENTS:
+        assert np.array_equal(fused.components[name], reference.components[name]), name
+
+
+def base_query(snap, **overrides) -> OrderQuery:
+    values = {
+        "goal": "conversion",
+        "format": "short_1_20",
+        "budget": 3_000_000,
+        "tolerance_bps": 1000,
+        "labels": ((4, 1.0), (41, 0.6)),
+        "ages": ("24-30",),
+        "genders": ("male",),
+        "regions": tuple(int(c) for c in snap.catalogue.region_columns(["CN", "CN-GD"])),
+        "min_region_share": 0.1,
+        "window": (WINDOW_START + 10, WINDOW_START + 30),
+        "excluded_rows": np.array([5, 17, 17, 130_000, -1, N + 3]),
+    }
+    values.update(overrides)
+    return OrderQuery(**values)
+
+
+@st.composite
+def orders(draw, n_regions: int):
+    window_start = draw(st.integers(WINDOW_START - 10, WINDOW_START + 70))
+    return OrderQuery(
+        goal=draw(st.sampled_from(GOALS)),
+        format=draw(st.sampled_from(FORMATS)),
+        budget=draw(st.integers(0, 80)) * 100_000 + draw(st.integers(0, 99_999)),
+        tolerance_bps=draw(st.integers(0, 3000)),
+        labels=tuple(
+            draw(st.lists(st.tuples(st.integers(0, synthetic.N_LABELS - 1), st.floats(0.05, 1.0)), max_size=4))
+        ),
+        ages=tuple(draw(st.lists(st.sampled_from(AGE_BUCKETS), max_size=3, unique=True))),
+        genders=tuple(draw(st.lists(st.sampled_from(GENDERS), max_size=2, unique=True))),
+        regions=tuple(draw(st.lists(st.integers(0, n_regions - 1), max_size=3))),
+        min_region_share=draw(st.sampled_from([0.0, 0.0, 0.05, 0.2, 0.5])),
+        window=draw(st.none() | st.just((window_start, window_start + draw(st.integers(0, 30))))),
+        excluded_rows=draw(st.none() | st.lists(st.integers(-2, N + 2), max_size=40).map(np.array)),
+        # The brand-side filters are rare in real orders; most draws leave them off.
+        min_followers=draw(st.sampled_from([None, None, None, 0, 20_000, 100_000])),
+        max_followers=draw(st.sampled_from([None, None, None, 50_000, 1_000_000])),
+        max_price=draw(st.sampled_from([None, None, None, 400_000, 2_000_000])),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fused_rank_equals_the_numpy_reference_for_random_orders(data):
+    snap = big_snapshot()  # not a fixture argument: hypothesis would print its repr on failure
+    query = data.draw(orders(len(snap.catalogue.region_codes)))
+    k = data.draw(st.integers(0, 400))
+    lo = data.draw(st.integers(0, N))
+    hi = data.draw(st.integers(lo, N))
+    threads = data.draw(st.sampled_from([1, 2]))
+
+    fused = scoring.rank(snap, query, k, lo=lo, hi=hi, threads=threads)
+
+    assert_same(fused, scoring.rank_reference(snap, query, k, lo=lo, hi=hi, threads=threads))
+
+
+def test_two_blocks_on_the_pool_equal_one_block_and_the_reference(snap):
+    query = base_query(snap)
+
+    two = scoring.rank(snap, query, 200, threads=2)
+
+    assert len(scoring._blocks(0, snap.n, 2)) == 2
+    assert_same(two, scoring.rank(snap, query, 200, threads=1))
+    assert_same(two, scoring.rank_reference(snap, query, 200, threads=1))
+    assert len(two.rows) == 200
+
+
+def test_no_eligible_creator_gives_an_empty_ranking(snap):
+    query = base_query(snap, budget=0, tolerance_bps=0)
+
+    ranking = scoring.rank(snap, query, 50)
+
+    assert ranking.eligible_count == 0
+    assert len(ranking.rows) == 0 and len(ranking.scores) == 0
+    assert_same(ranking, scoring.rank_reference(snap, query, 50))
+
+
+def test_k_above_the_eligible_count_returns_every_eligible_creator(snap):
+    query = base_query(snap, budget=10**12, min_followers=1_000_000)
+
+    ranking = scoring.rank(snap, query, 10_000)
+
+    assert 0 < ranking.eligible_count < 10_000
+    assert len(ranking.rows) == ranking.eligible_count
+    assert_same(ranking, scoring.rank_reference(snap, query, 10_000))
+
+
+def test_k_zero_still_counts_the_eligible(snap):
+    query = base_query(snap)
+
+    ranking = scoring.rank(snap, query, 0)
+
+    assert len(ranking.rows) == 0
+    assert ranking.eligible_count == scoring.rank_reference(snap, query, 0).eligible_count > 0
+
+
+def test_ties_are_broken_by_creator_id_across_blocks(snap):
+    # Every creator gets the same static part; an order with no content or audience target then
+    # scores all eligible creators equally, far more of them than k, in both blocks.
+    tied = dataclasses.replace(snap, static=np.full_like(snap.static, 0.25))
+    query = base_query(tied, labels=(), ages=(), genders=(), regions=(), min_region_share=0.0)
+
+    ranking = scoring.rank(tied, query, 300, threads=2)
+
+    assert np.all(ranking.scores == ranking.scores[0])
+    eligible = scoring.score_block(tied, query, 0, tied.n).rows
+    assert np.array_equal(ranking.rows, eligible[:300])
+    assert_same(ranking, scoring.rank_reference(tied, query, 300, threads=2))
+
+
+def test_sharded_fused_ranking_merges_to_the_unsharded_one(snap):
+    query = base_query(snap)
+    single = scoring.rank(snap, query, 150)
+
+    edges = (0, 1, 4_097, 99_999, 150_000, snap.n)
+    parts = [scoring.rank(snap, query, 150, lo=lo, hi=hi) for lo, hi in itertools.pairwise(edges)]
+    rows, scores, comps = scoring.merge(parts, 150, lambda r: snap.creator_ids[r])
+
+    assert np.array_equal(rows, single.rows)
+    assert np.array_equal(scores, single.scores)
+    assert sum(p.eligible_count for p in parts) == single.eligible_count
+    for name in scoring.COMPONENTS:
+        assert np.array_equal(comps[name], single.components[name])
+
+
+def test_winners_content_is_the_content_fit_of_their_rows(snap):
+    query = base_query(snap, labels=((4, 1.0), (41, 0.6), (4, 0.3), (78, 1.0)))
+
+    ranking = scoring.rank(snap, query, 200)
+
+    assert np.array_equal(ranking.components["content"], scoring.content_fit(snap, query)[ranking.rows])
+    assert ranking.components["content"].max() > 0
+
+
+def test_warm_accepts_an_empty_and_a_full_snapshot(snap):
+    empty = snapshot.build(synthetic.frames(1, seed=2), synthetic.catalogue(), version="e", watermark="")
+    empty = dataclasses.replace(empty, creator_ids=empty.creator_ids[:0])
+
+    scoring.warm(empty)
+    scoring.warm(snap)
+
+    assert scoring.rank(snap, base_query(snap), 5).rows.shape == (5,)
