@@ -11,7 +11,10 @@ def membership_for_user(user) -> BrandMembership | None:
     """The viewer's seat in their brand (with the brand loaded), or None."""
     if user is None or not user.is_authenticated:
         return None
-    membership = BrandMembership.objects.select_related("brand", "brand__industry").filter(user=user).first()
+    seat = BrandMembership.user.field.remote_field  # the user's side of the one-to-one
+    if seat.is_cached(user):  # loaded with the user (marketplace.selectors.callers)
+        return seat.get_cached_value(user)
+    membership = BrandMembership.objects.select_related("brand").filter(user=user).first()
     if membership is not None:
         # Fill the reverse one-to-one cache, so role_of(user) later in the request needs no query.
         user.brand_membership = membership

@@ -6,12 +6,16 @@ from marketplace.roles import role_of
 def navigation(request) -> dict:
     """The viewer's role and unread notification count, for the navigation in the base layout.
 
-    The count is one query, run only when a page draws the badge (htmx partials do not).
+    A session user arrives with the count (``marketplace.selectors.callers``); otherwise it is one
+    query, run only when a page draws the badge (htmx partials do not).
     """
     user = getattr(request, "user", None)
     context = {"viewer_role": role_of(user) if user is not None else None}
     if user is not None and user.is_authenticated:
         from marketplace.selectors.deals import unread_count
 
-        context["unread_notifications"] = SimpleLazyObject(lambda: unread_count(user=user))
+        counted = getattr(user, "unread_notifications", None)  # loaded with the session user
+        context["unread_notifications"] = (
+            counted if counted is not None else SimpleLazyObject(lambda: unread_count(user=user))
+        )
     return context

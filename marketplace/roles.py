@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
 
 
@@ -50,3 +51,14 @@ def _resolve(user) -> Role:
     except ObjectDoesNotExist:
         return Role("none")
     return Role("creator")
+
+
+class CallerBackend(ModelBackend):
+    """Django's model backend (e-mail and password) whose session user arrives with the brand seat loaded
+    (``marketplace.selectors.callers``), so a page's role checks need no query of their own."""
+
+    def get_user(self, user_id):
+        from marketplace.selectors.callers import user_with_seat
+
+        user = user_with_seat(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # ------------------------------------------------------------------- auth
 
 AUTH_USER_MODEL = "marketplace.User"
+AUTHENTICATION_BACKENDS = ["marketplace.roles.CallerBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -10,6 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from marketplace.models import ApiToken
+from marketplace.selectors.callers import token_with_caller
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -27,11 +28,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True)
-            .first()
-        )
+        row = token_with_caller(ApiToken.digest_of(token))
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         now = timezone.now()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from brands.models import BrandMembership
+from brands.selectors import membership_for_user
 from marketplace.models import Order, OrderEvent, OrderTargetLabel
 
 
@@ -44,17 +44,20 @@ def order_get_for_user(*, user, pk: int) -> Order:
 def order_get_for_member(*, user, pk: int) -> Order | None:
     """The order ``pk`` if ``user`` is a member of its brand, with ``member_role`` (their role); else None.
 
-    One query for the API's lookup and role check together.
+    A user has at most one brand seat, usually loaded with the user (``marketplace.selectors.callers``),
+    so this is one query for the order, and none for a caller without a seat.
     """
-    if user is None or not user.is_authenticated:
+    seat = membership_for_user(user)
+    if seat is None:
         return None
-    role = BrandMembership.objects.filter(brand_id=OuterRef("brand_id"), user=user).values("role")[:1]
-    return (
+    order = (
         Order.objects.select_related("brand", "product_category", "created_by")
-        .annotate(member_role=Subquery(role))
-        .filter(pk=pk, member_role__isnull=False)
+        .filter(pk=pk, brand_id=seat.brand_id)
         .first()
     )
+    if order is not None:
+        order.member_role = seat.role
+    return order
 
 
 def order_target_labels(*, order_id: int) -> QuerySet[OrderTargetLabel]:

@@ -119,4 +119,5 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
+    user.__dict__.pop("unread_notifications", None)  # the count loaded with the user is stale now
     return qs.update(read_at=timezone.now())

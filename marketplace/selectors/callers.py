@@ -1,0 +1,102 @@
+"""Who is calling: the user behind an API token or a session, with their brand seat, in one query.
+
+Every API request and every page starts with this read, so its SQL is written out once per process
+from the models' own column lists instead of being compiled by the ORM on each call: compiling
+``select_related("user__brand_membership__brand")`` took about 1.5 ms here against 0.8 ms for running
+it. The result is what that ``select_related`` gives: the user with ``user.brand_membership`` (and
+its ``brand``) cached — ``None`` cached when there is no seat — so ``membership_for_user`` and role
+checks need no query of their own. tests/marketplace/test_callers.py holds the two equal.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db import connections, router
+
+from brands.models import Brand, BrandMembership
+from marketplace.models import ApiToken, Notification, User
+
+# Each joined model with its alias; a seat's columns are all NULL when the user has none.
+_TOKEN, _USER, _SEAT, _BRAND = "t", "u", "m", "b"
+_JOIN = (
+    f'JOIN "{User._meta.db_table}" {_USER} ON {_USER}.id = {_TOKEN}.user_id ',
+    f'LEFT JOIN "{BrandMembership._meta.db_table}" {_SEAT} ON {_SEAT}.user_id = {_USER}.id '
+    f'LEFT JOIN "{Brand._meta.db_table}" {_BRAND} ON {_BRAND}.id = {_SEAT}.brand_id',
+)
+
+
+def _columns(model, alias: str) -> list[str]:
+    return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
+
+
+@cache
+def _sql(kind: str) -> str:
+    columns = [*_columns(User, _USER), *_columns(BrandMembership, _SEAT), *_columns(Brand, _BRAND)]
+    if kind == "token":
+        columns = [*_columns(ApiToken, _TOKEN), *columns]
+        source = f'"{ApiToken._meta.db_table}" {_TOKEN} {_JOIN[0]}{_JOIN[1]}'
+        where = f"{_TOKEN}.digest = %s AND {_TOKEN}.revoked_at IS NULL"
+    else:  # a page: its navigation shows the unread count (a partial index makes it cheap)
+        unread = f"n.user_id = {_USER}.id AND n.read_at IS NULL"
+        columns.append(f'(SELECT count(*) FROM "{Notification._meta.db_table}" n WHERE {unread})')  # noqa: S608
+        source, where = f'"{User._meta.db_table}" {_USER} {_JOIN[1]}', f"{_USER}.id = %s"
+    return f"SELECT {', '.join(columns)} FROM {source} WHERE {where}"  # noqa: S608 - names from the models; values are parameters
+
+
+def _instance(model, db: str, values: tuple):
+    """A model row as the ORM builds it (``from_db``, each field's own converter)."""
+    fields = model._meta.concrete_fields
+    connection = connections[db]
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(db, [field.attname for field in fields], converted)
+
+
+def _user_with_seat(db: str, row: tuple) -> User:
+    sizes = [len(model._meta.concrete_fields) for model in (User, BrandMembership, Brand)]
+    user = _instance(User, db, row[: sizes[0]])
+    seat_values = row[sizes[0] : sizes[0] + sizes[1]]
+    seat = None
+    if seat_values[0] is not None:
+        seat = _instance(BrandMembership, db, seat_values)
+        BrandMembership.brand.field.set_cached_value(seat, _instance(Brand, db, row[sizes[0] + sizes[1] :]))
+        BrandMembership.user.field.set_cached_value(seat, user)
+    BrandMembership.user.field.remote_field.set_cached_value(user, seat)
+    return user
+
+
+def _one(model, kind: str, value) -> tuple[str, tuple | None]:
+    db = router.db_for_read(model)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_sql(kind), [value])
+        return db, cursor.fetchone()
+
+
+def token_with_caller(digest: str) -> ApiToken | None:
+    """The unrevoked token with this digest, its user (and brand seat) loaded; None if there is none."""
+    db, row = _one(ApiToken, "token", digest)
+    if row is None:
+        return None
+    size = len(ApiToken._meta.concrete_fields)
+    token = _instance(ApiToken, db, row[:size])
+    ApiToken.user.field.set_cached_value(token, _user_with_seat(db, row[size:]))
+    return token
+
+
+def user_with_seat(user_id) -> User | None:
+    """The user with this id (brand seat loaded, ``unread_notifications`` counted), or None."""
+    try:
+        user_id = User._meta.pk.to_python(user_id)
+    except ValidationError:  # a session holding a malformed id is no user
+        return None
+    db, row = _one(User, "user", user_id)
+    if row is None:
+        return None
+    user = _user_with_seat(db, row[:-1])
+    user.unread_notifications = row[-1]  # as the request starts; notifications_mark_read drops it
+    return user
