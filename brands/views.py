@@ -28,6 +28,16 @@ from marketplace.selectors.orders import order_list_for_brand, order_status_coun
 from marketplace.views.access import brand_member_required
 
 RECENT_ORDERS = 5
+# What the dashboard's table shows of them (title, status, price per creator, date).
+RECENT_ORDER_COLUMNS = (
+    "title",
+    "status",
+    "price_per_creator",
+    "total_budget",
+    "creators_wanted",
+    "currency",
+    "created_at",
+)
 
 
 @brand_member_required
@@ -50,7 +60,9 @@ def brand_dashboard(request):
         "brand": request.membership.brand,
         "status_rows": status_rows,
         "total_orders": total,
-        "recent_orders": list(order_list_for_brand(brand_id=brand_id)[:RECENT_ORDERS]),
+        "recent_orders": list(
+            order_list_for_brand(brand_id=brand_id).select_related(None).only(*RECENT_ORDER_COLUMNS)[:RECENT_ORDERS]
+        ),
     }
     return render(request, "brands/brand_dashboard.html", context)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.api.orders import OrderSummarySerializer, order_summary
+from marketplace.api.orders import SUMMARY_COLUMNS, OrderSummarySerializer, order_summaries
 from marketplace.models import Order
 from marketplace.services.tokens import api_token_create
 from matching.api import CreatorBasicsSerializer, creator_basics
@@ -35,7 +35,7 @@ def api(manager):
     return client
 
 
-def _orders(brand) -> list[Order]:
+def _orders(brand):
     now = timezone.now().replace(microsecond=123456)
     bare = OrderFactory(brand=brand, script_by=None, publish_from=None, publish_until=None, total_budget=None)
     full = OrderFactory(
@@ -46,7 +46,7 @@ def _orders(brand) -> list[Order]:
         published_at=now - timedelta(days=1),
         closed_at=now,
     )
-    return list(Order.objects.filter(pk__in=[bare.pk, full.pk]).select_related("product_category").order_by("pk"))
+    return Order.objects.filter(pk__in=[bare.pk, full.pk]).select_related("product_category").order_by("pk")
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai"])
@@ -54,10 +54,11 @@ def test_order_summary_rows_equal_the_documented_serializer(manager, zone):
     orders = _orders(manager.brand)
 
     with timezone.override(zoneinfo.ZoneInfo(zone)):
-        rows = [order_summary(order) for order in orders]
-        expected = OrderSummarySerializer(orders, many=True).data
+        rows = order_summaries(orders.values(*SUMMARY_COLUMNS))
+        expected = OrderSummarySerializer(list(orders), many=True).data
 
     assert rows == [dict(row) for row in expected]
+    assert [list(row) for row in rows] == [list(row) for row in expected]  # the same key order in JSON
     assert rows[1]["closed_at"] is not None and rows[0]["total_budget_minor"] is None
 
 
