@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core import ChecksInOneQuery
 from marketplace.models.catalogue import ContentFormat, Label, ProductCategory
 
 
@@ -16,7 +17,7 @@ def default_cancellation_schedule() -> dict:
     return {"before_script": 0, "after_script": 1000, "after_video": 5000, "after_two_video_rounds": 10000}
 
 
-class Order(models.Model):
+class Order(ChecksInOneQuery, models.Model):
     class Goal(models.TextChoices):
         AWARENESS = "awareness", _("Awareness (views)")
         SEEDING = "seeding", _("Seeding (engagement, purchase intent)")

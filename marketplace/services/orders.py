@@ -136,11 +136,12 @@ def _require_editor(*, brand_id: int, actor: User | None) -> None:
         raise NotAllowed(_("Only owners and managers of this brand can change its orders."))
 
 
-def _set_target_labels(order: Order, target_labels: dict[int, float]) -> None:
+def _set_target_labels(order: Order, target_labels: dict[int, float], *, new: bool = False) -> None:
     known = set(Label.objects.filter(pk__in=target_labels).values_list("pk", flat=True))
     if known != set(target_labels):
         raise ValidationError({"target_labels": _("Some target labels do not exist.")})
-    OrderTargetLabel.objects.filter(order=order).delete()
+    if not new:  # a new order has no labels to replace
+        OrderTargetLabel.objects.filter(order=order).delete()
     OrderTargetLabel.objects.bulk_create(
         OrderTargetLabel(order=order, label_id=label_id, weight=weight) for label_id, weight in target_labels.items()
     )
@@ -155,9 +156,10 @@ def order_create(*, brand: Brand, actor: User, brief: OrderBrief) -> Order:
     _require_editor(brand_id=brand.pk, actor=actor)
     _validate_brief(brief)
     order = Order(brand=brand, created_by=actor, currency=settings.CURRENCY, **brief.order_values())
-    order.full_clean()
+    # The brand and the actor exist: _require_editor has just read the seat that joins them.
+    order.full_clean(exclude=["brand", "created_by"])
     order.save()
-    _set_target_labels(order, brief.target_labels)
+    _set_target_labels(order, brief.target_labels, new=True)
     audit(actor=actor, action="order.created", obj=order, title=order.title)
     return order
 
@@ -174,8 +176,9 @@ def order_update(*, order_id: int, actor: User, brief: OrderBrief) -> Order:
     changed = sorted(name for name, value in values.items() if getattr(order, name) != value)
     for name, value in values.items():
         setattr(order, name, value)
-    # created_by goes null when its user is deleted (SET_NULL); that must not block edits.
-    order.full_clean(exclude=["created_by"])
+    # created_by goes null when its user is deleted (SET_NULL); that must not block edits. The brand is
+    # the locked order's own.
+    order.full_clean(exclude=["brand", "created_by"])
     order.save(update_fields=[*values, "updated_at"])
     _set_target_labels(order, brief.target_labels)
     audit(actor=actor, action="order.updated", obj=order, fields=changed)
