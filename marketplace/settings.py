@@ -287,6 +287,10 @@ GROWTH_STAGE_THRESHOLDS = {
     "on_the_road": {"orders": 40, "income": 40_000_000, "rating": 4.5},
 }
 MATCHING_SNAPSHOT_DIR = Path(env("MATCHING_SNAPSHOT_DIR", str(VAR_DIR / "snapshots")))
+# The ranker's compiled kernels (matching/kernels.py). numba reads this variable itself when it is
+# first imported, so the default goes into the environment here, before any ranking.
+NUMBA_CACHE_DIR = env("NUMBA_CACHE_DIR", str(VAR_DIR / "numba"))
+os.environ.update(NUMBA_CACHE_DIR=NUMBA_CACHE_DIR)
 MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
 
 # --------------------------------------------------------------- security
