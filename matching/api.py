@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY, page_size_parameter
+from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
@@ -129,20 +128,11 @@ class MatchFilterSerializer(serializers.Serializer):
         return data
 
 
-class MatchPagination(CursorPagination):
+class MatchPagination(Pagination):
+    """The ranked list in rank order, 25 a page; page sizes as every list reads them."""
+
     ordering = "rank"
     page_size = 25
-    max_page_size = 100
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request) -> int:
-        """A page size that is not one whole number of at least 1 is a 400; above 100 means 100."""
-        values = request.query_params.getlist(self.page_size_query_param)
-        if not values:
-            return self.page_size
-        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
-            raise serializers.ValidationError({"page_size": [_("Give a whole number from 1 to 100.")]})
-        return min(int(values[0]), self.max_page_size)
 
 
 PAGE_PARAMETERS = [

@@ -58,11 +58,13 @@ class Pagination(CursorPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+        # Read as text first: int() of thousands of digits raises (Python's digit limit), which was a 500.
+        digits = values[0].lstrip("0") if len(values) == 1 and values[0].isascii() and values[0].isdigit() else ""
+        if not digits:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("Give one whole number from 1 to %(n)s.") % {"n": self.max_page_size}]}
             )
-        return self.max_page_size if len(values[0]) > 6 else min(int(values[0]), self.max_page_size)
+        return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
 
     def get_schema_operation_parameters(self, view):
         """The schema says what ``get_page_size`` accepts: a whole number of at least 1 (more than the most

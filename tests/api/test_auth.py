@@ -117,7 +117,7 @@ def test_an_unknown_api_url_answers_with_the_json_error_body(client, settings):
     assert response.json() == {"code": "not_found", "detail": "Not found.", "errors": {}}
 
 
-@pytest.mark.parametrize("size", ["0", "-1", "x", "1.5", "١٢"])
+@pytest.mark.parametrize("size", ["0", "000", "0" * 5000, "-1", "x", "1.5", "١٢"])
 def test_a_bad_page_size_is_a_400_naming_the_parameter(size):
     member = MembershipFactory()
     _row, token = api_token_create(user=member.user, name="s")

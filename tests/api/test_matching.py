@@ -99,7 +99,9 @@ def test_a_bad_match_filter_is_a_400_naming_it(ranked, params):
     assert set(response.json()["errors"]) == set(params)
 
 
-@pytest.mark.parametrize("query", ["page_size=0", "page_size=ten", "min_followers=1&min_followers=2"])
+@pytest.mark.parametrize(
+    "query", ["page_size=0", "page_size=ten", "page_size=" + "0" * 5000, "min_followers=1&min_followers=2"]
+)
 def test_a_bad_page_size_or_a_repeated_parameter_is_a_400(ranked, query):
     order, _, api = ranked
 
@@ -125,6 +127,8 @@ def test_matches_run_a_bounded_number_of_queries(ranked, django_assert_max_num_q
         response = api.get(reverse("api:order-matches", args=[order.pk]), {"page_size": 100})
 
     assert len(response.json()["results"]) == 80
+    huge = api.get(reverse("api:order-matches", args=[order.pk]), {"page_size": "9" * 5000})  # int() digit limit
+    assert huge.status_code == 200 and len(huge.json()["results"]) == 80
 
 
 # ------------------------------------------------------------------ rerank

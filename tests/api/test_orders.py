@@ -457,6 +457,7 @@ def test_cursor_pages_follow_the_next_link_and_are_capped_at_100(api, manager):
     first = api.get(reverse("api:order-list"), {"page_size": 40}).json()
     second = api.get(first["next"]).json()
     capped = api.get(reverse("api:order-list"), {"page_size": 1000}).json()
+    huge = api.get(reverse("api:order-list"), {"page_size": "9" * 5000})  # past int()'s digit limit
 
     first_ids = [o["id"] for o in first["results"]]
     second_ids = [o["id"] for o in second["results"]]
@@ -464,6 +465,7 @@ def test_cursor_pages_follow_the_next_link_and_are_capped_at_100(api, manager):
     assert first_ids == sorted(first_ids, reverse=True) and min(first_ids) > max(second_ids)
     assert second["previous"]
     assert len(capped["results"]) == 100 and capped["next"]
+    assert huge.status_code == 200 and len(huge.json()["results"]) == 100
 
 
 def test_the_list_runs_a_fixed_number_of_queries(api, manager, django_assert_max_num_queries):
