@@ -20,10 +20,10 @@ from marketplace.models import ApiToken, Notification, User
 
 # Each joined model with its alias; a seat's columns are all NULL when the user has none.
 _TOKEN, _USER, _SEAT, _BRAND = "t", "u", "m", "b"
-_JOIN = (
-    f'JOIN "{User._meta.db_table}" {_USER} ON {_USER}.id = {_TOKEN}.user_id ',
+_TOKEN_USER = f'JOIN "{User._meta.db_table}" {_USER} ON {_USER}.id = {_TOKEN}.user_id '
+_USER_SEAT = (
     f'LEFT JOIN "{BrandMembership._meta.db_table}" {_SEAT} ON {_SEAT}.user_id = {_USER}.id '
-    f'LEFT JOIN "{Brand._meta.db_table}" {_BRAND} ON {_BRAND}.id = {_SEAT}.brand_id',
+    f'LEFT JOIN "{Brand._meta.db_table}" {_BRAND} ON {_BRAND}.id = {_SEAT}.brand_id'
 )
 
 
@@ -36,12 +36,12 @@ def _sql(kind: str) -> str:
     columns = [*_columns(User, _USER), *_columns(BrandMembership, _SEAT), *_columns(Brand, _BRAND)]
     if kind == "token":
         columns = [*_columns(ApiToken, _TOKEN), *columns]
-        source = f'"{ApiToken._meta.db_table}" {_TOKEN} {_JOIN[0]}{_JOIN[1]}'
+        source = f'"{ApiToken._meta.db_table}" {_TOKEN} {_TOKEN_USER}{_USER_SEAT}'
         where = f"{_TOKEN}.digest = %s AND {_TOKEN}.revoked_at IS NULL"
     else:  # a page: its navigation shows the unread count (a partial index makes it cheap)
         unread = f"n.user_id = {_USER}.id AND n.read_at IS NULL"
         columns.append(f'(SELECT count(*) FROM "{Notification._meta.db_table}" n WHERE {unread})')  # noqa: S608
-        source, where = f'"{User._meta.db_table}" {_USER} {_JOIN[1]}', f"{_USER}.id = %s"
+        source, where = f'"{User._meta.db_table}" {_USER} {_USER_SEAT}', f"{_USER}.id = %s"
     return f"SELECT {', '.join(columns)} FROM {source} WHERE {where}"  # noqa: S608 - names from the models; values are parameters
 
 
