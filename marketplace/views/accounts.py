@@ -14,8 +14,6 @@ from marketplace.forms import AccountSettingsForm, BrandSignupForm, CreatorSignu
 from marketplace.roles import role_of
 from marketplace.services.accounts import brand_signup, creator_signup, user_update_settings
 
-AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 def home(request):
     """Send each role to its dashboard; guests (and accounts with no role yet) see the landing page."""
@@ -52,7 +50,7 @@ def signup_brand(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, membership.user, backend=AUTH_BACKEND)
+            login(request, membership.user)
             messages.success(
                 request, _("Welcome to Starmap! Your brand %(name)s is ready.") % {"name": membership.brand}
             )
@@ -77,7 +75,7 @@ def signup_creator(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, creator.user, backend=AUTH_BACKEND)
+            login(request, creator.user)
             messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
             return redirect("home")
     return render(request, "marketplace/account_signup_creator.html", {"form": form})

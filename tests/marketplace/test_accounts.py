@@ -1,8 +1,11 @@
 """Accounts: sign-up flows, login and logout, passwords, home routing by role, settings."""
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
@@ -10,12 +13,13 @@ from django.urls import reverse
 from brands.models import Brand, BrandMembership
 from creators.models import Creator
 from marketplace.models import AuditLog, User
-from marketplace.roles import role_of
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 GOOD_PASSWORD = "violet-harbour-72"
+LOGIN_CALLS = {"login", "force_login"}
+BACKENDS = set(settings.AUTHENTICATION_BACKENDS)
 
 
 def _brand_signup_data(**overrides):
@@ -44,14 +48,30 @@ def _logged_in_user_id(client):
     return client.session.get(SESSION_KEY)
 
 
+def _literal(node: ast.expr) -> str:
+    """A string constant's value; any other expression as source text (a name is never a backend path)."""
+    return node.value if isinstance(node, ast.Constant) else ast.unparse(node)
+
+
+def _assert_signed_in_dashboard(response, dashboard: str, welcome: str, heading: str, short_name: str) -> None:
+    """The page the user lands on is their signed-in dashboard: its heading, their name in the navigation,
+    the welcome message and a log-out button, with no log-in link left."""
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == dashboard
+    assert heading in body
+    assert welcome in body
+    assert f'title="Account settings">{short_name}</a>' in body
+    assert "Log out" in body
+    assert f'href="{reverse("login")}"' not in body
+
+
 # ------------------------------------------------------------------ sign-up
 
 
 def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
-    response = client.post(reverse("signup_brand"), _brand_signup_data())
+    response = client.post(reverse("signup_brand"), _brand_signup_data(), follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
     user = User.objects.get(email="maya@example.test")
     assert user.check_password(GOOD_PASSWORD)
     assert user.full_name == "Maya Chen"
@@ -59,9 +79,9 @@ def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
     assert membership.role == BrandMembership.Role.OWNER
     assert membership.brand.name == "Aurora Skin"
     assert membership.brand.slug == "aurora-skin"
-    assert role_of(user).brand_role == "owner"
-    assert int(_logged_in_user_id(client)) == user.pk
     assert AuditLog.objects.filter(action="brand.created", object_id=str(membership.brand.pk)).exists()
+    welcome = "Welcome to Starmap! Your brand Aurora Skin is ready."
+    _assert_signed_in_dashboard(response, reverse("brands:dashboard"), welcome, "<h1>Aurora Skin</h1>", "Maya")
 
 
 def test_brand_signup_gives_a_second_brand_with_the_same_name_its_own_slug(client):
@@ -107,17 +127,39 @@ def test_brand_signup_with_a_taken_email_in_another_case_is_refused(client):
     assert not Brand.objects.exists()
 
 
-def test_creator_signup_creates_user_and_linked_creator_profile(client):
-    response = client.post(reverse("signup_creator"), _creator_signup_data())
+def test_creator_signup_creates_user_and_linked_creator_profile_and_logs_in(client):
+    response = client.post(reverse("signup_creator"), _creator_signup_data(), follow=True)
 
-    assert response.status_code == 302
     creator = Creator.objects.select_related("user").get(handle="lin-cooks")
     assert creator.display_name == "Lin Cooks"
     assert creator.user.email == "lin@example.test"
     assert creator.user.check_password(GOOD_PASSWORD)
     assert not BrandMembership.objects.filter(user=creator.user).exists()
-    assert role_of(creator.user).is_creator
-    assert int(_logged_in_user_id(client)) == creator.user.pk
+    _assert_signed_in_dashboard(
+        response,
+        reverse("creators:dashboard"),
+        "Welcome to Starmap! Complete your profile so brands can find you.",
+        "Hello, Lin Cooks",
+        "Lin",
+    )
+
+
+def test_every_login_call_names_a_configured_backend_or_none():
+    """login() with a backend that is not in AUTHENTICATION_BACKENDS "works" and the next request is anonymous."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for p in root.rglob("*.py") if not {".venv", "var", "node_modules"} & set(p.relative_to(root).parts)]
+
+    named = [
+        (f"{path.relative_to(root)}:{node.lineno}", _literal(keyword.value))
+        for path in sources
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in LOGIN_CALLS
+        for keyword in node.keywords
+        if keyword.arg == "backend"
+    ]
+
+    assert len(sources) > 100
+    assert [(where, value) for where, value in named if value not in BACKENDS] == []
 
 
 def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothing(client):
