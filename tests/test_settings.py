@@ -232,6 +232,14 @@ def test_production_refuses_to_start_without_allowed_hosts():
     )
 
 
+@pytest.mark.parametrize("debug", ["true", "1", "on"])
+def test_production_refuses_debug(debug):
+    assert _refusal(_production(DEBUG=debug)) == (
+        "django.core.exceptions.ImproperlyConfigured: DEBUG must be false when DJANGO_ENV=production: "
+        "debug pages show settings, SQL and stack traces to anyone"
+    )
+
+
 def test_a_sqlite_database_url_is_refused():
     message = _refusal({"DATABASE_URL": "sqlite:///starmap.db"})
 
