@@ -24,7 +24,7 @@ def time_zone_names() -> tuple[str, ...]:
 
 def _user_create(*, email: str, password: str, full_name: str = "") -> User:
     """A new user with ``password`` (already checked by the password validators)."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = User.objects.normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this e-mail address already exists.")})
     user = User(email=email, full_name=full_name.strip())

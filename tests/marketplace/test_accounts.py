@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, authenticate
 from django.core import mail
 from django.urls import reverse
 
 from brands.models import Brand, BrandMembership
+from brands.services import brand_member_add
 from creators.models import Creator
 from marketplace.models import AuditLog, User
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
@@ -46,6 +47,10 @@ def _creator_signup_data(**overrides):
 
 def _logged_in_user_id(client):
     return client.session.get(SESSION_KEY)
+
+
+def _admin_user_data(email: str) -> dict:
+    return {"email": email, "usable_password": "true", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
 
 
 def _literal(node: ast.expr) -> str:
@@ -195,6 +200,82 @@ def test_login_with_a_wrong_password_stays_logged_out(client):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert _logged_in_user_id(client) is None
+
+
+def _fullwidth_local_part(email: str) -> str:
+    local, domain = email.split("@")
+    return "".join(chr(ord(c) + 0xFEE0) for c in local) + "@" + domain
+
+
+# How phones and people type an address: capitalised, shouting, fullwidth (CJK keyboards), padded.
+SPELLINGS = {
+    "capitalised": str.capitalize,
+    "upper": str.upper,
+    "fullwidth": _fullwidth_local_part,
+    "padded": lambda email: f"  {email} ",
+}
+spellings = pytest.mark.parametrize("spell", SPELLINGS.values(), ids=SPELLINGS.keys())
+
+
+def _log_in_on_the_login_page(client, username):
+    MembershipFactory(user=UserFactory(email="ana@example.test", full_name="Ana Li"), brand__name="Aurora Skin")
+    response = client.post(reverse("login"), {"username": username, "password": "pw-for-tests-only"}, follow=True)
+    return response, "<h1>Aurora Skin</h1>"
+
+
+def _log_in_on_the_admin_login(client, username):
+    UserFactory(email="ana@example.test", full_name="Ana Li", is_staff=True, is_superuser=True)
+    data = {"username": username, "password": "pw-for-tests-only", "next": reverse("admin:index")}
+    return client.post(reverse("admin:login"), data, follow=True), "Site administration"
+
+
+@pytest.mark.parametrize("log_in", [_log_in_on_the_login_page, _log_in_on_the_admin_login], ids=["page", "admin"])
+@spellings
+def test_every_login_finds_the_account_whatever_the_case_or_width_of_the_email(client, log_in, spell):
+    response, heading = log_in(client, spell("ana@example.test"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert heading in body
+    assert "Ana" in body
+    assert "Please enter a correct" not in body
+
+
+@spellings
+def test_authenticate_itself_normalises_the_email(rf, spell):
+    user = UserFactory(email="ana@example.test")
+
+    found = authenticate(rf.post(reverse("login")), username=spell("ana@example.test"), password="pw-for-tests-only")
+
+    assert found == user
+
+
+@spellings
+def test_every_way_to_create_an_account_stores_one_spelling_of_the_email(client, spell):
+    owner = MembershipFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    client.post(reverse("admin:marketplace_user_add"), _admin_user_data(spell("ana@example.test")))
+    by_manager = User.objects.create_user(spell("bo@example.test"))
+    invited = brand_member_add(
+        brand=owner.brand, actor=owner.user, email=spell("cy@example.test"), role="viewer", base_url="http://x.test"
+    )
+
+    assert User.objects.filter(email="ana@example.test").exists()
+    assert (by_manager.email, invited.user.email) == ("bo@example.test", "cy@example.test")
+
+
+@pytest.mark.parametrize("signup", ["signup_brand", "signup_creator"])
+@spellings
+def test_signup_refuses_another_spelling_of_a_taken_email(client, signup, spell):
+    UserFactory(email="ana@example.test")
+    email = spell("ana@example.test")
+    data = _brand_signup_data(email=email) if signup == "signup_brand" else _creator_signup_data(email=email)
+
+    response = client.post(reverse(signup), data)
+
+    assert response.context["form"].errors["email"] == ["An account with this e-mail address already exists."]
+    assert User.objects.count() == 1
 
 
 def test_logout_is_a_post_that_ends_the_session(client):
