@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
@@ -52,6 +53,12 @@ class EmailAddressField(forms.EmailField):
 
     def to_python(self, value):
         return User.objects.normalize_email(super().to_python(value))
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = EmailAddressField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 def _new_account_email(email: str) -> str:
