@@ -13,6 +13,7 @@ account_patterns = [
     path("settings/", accounts.account_settings, name="account_settings"),
     path("tokens/", tokens.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
+    path("tokens/revoke-all/", tokens.tokens_revoke_all, name="api_tokens_revoke_all"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

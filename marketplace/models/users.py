@@ -69,6 +69,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def save(self, *args, **kwargs) -> None:
+        # set_password() on an existing account: every way a password changes passes here (the change
+        # and reset pages, the admin's password form, manage.py changepassword), so this is the one
+        # place that revokes the tokens made under the old one.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from marketplace.services.accounts import user_password_changed
+
+            user_password_changed(user=self)
+
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)

@@ -58,6 +58,19 @@ def creator_signup(*, email: str, password: str, display_name: str, handle: str)
 
 
 @transaction.atomic
+def user_password_changed(*, user: User) -> int:
+    """What follows a new password, however it was set (the change page, a reset link, the admin,
+    manage.py changepassword: ``User.save`` calls this): every API token made under the old password
+    is revoked, and the failed logins counted against the account are forgotten, so its owner can log
+    in at once. Returns how many tokens were revoked."""
+    from marketplace.services.tokens import api_tokens_revoke_all
+    from marketplace.throttles import login_failures_clear
+
+    login_failures_clear(user.email)
+    return api_tokens_revoke_all(user=user, actor=None, reason="password_changed")
+
+
+@transaction.atomic
 def user_update_settings(*, user: User, full_name: str, time_zone: str) -> User:
     """Change the name and the time zone that pages show times in."""
     if time_zone not in time_zone_names():

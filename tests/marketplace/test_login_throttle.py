@@ -5,9 +5,11 @@ answer 429 with Retry-After and say when to come back. Every test starts from ze
 gives each test its own cache key prefix).
 """
 
+import re
 import time
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from marketplace.rates import parse_rate
@@ -202,6 +204,20 @@ def test_attempts_while_locked_do_not_extend_the_lock(client, settings, user):
     retry_after = [int(r["Retry-After"]) for r in (_login(client, EMAIL), _login(client, EMAIL))]
 
     assert max(retry_after) <= 2
+
+
+def test_a_password_reset_ends_the_accounts_lockout(client, user, limit):
+    for i in range(limit):
+        _fail(client, EMAIL, REMOTE_ADDR=f"198.51.100.{i}")
+    client.post(reverse("password_reset"), {"email": EMAIL})
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[-1].body).group(1)
+    form = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form, {"new_password1": "violet-harbour-72", "new_password2": "violet-harbour-72"})
+
+    response = client.post(LOGIN, {"username": EMAIL, "password": "violet-harbour-72"}, REMOTE_ADDR="203.0.113.99")
+
+    assert response.status_code == 302
+    assert _signed_in(client)
 
 
 def test_the_admin_login_is_locked_like_the_login_page(client, limit):
