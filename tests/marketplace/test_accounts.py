@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, authenticate
+from django.contrib.auth import authenticate
 from django.core import mail
 from django.urls import reverse
 
@@ -15,6 +15,7 @@ from brands.services import brand_member_add
 from creators.models import Creator
 from marketplace.models import AuditLog, User
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
+from tests.pages import is_guest, landed_on
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,6 @@ def _creator_signup_data(**overrides):
         "password2": GOOD_PASSWORD,
     }
     return {**data, **overrides}
-
-
-def _logged_in_user_id(client):
-    return client.session.get(SESSION_KEY)
 
 
 def _admin_user_data(email: str) -> dict:
@@ -112,7 +109,7 @@ def test_brand_signup_with_mismatched_passwords_creates_nothing(client):
     assert "password2" in response.context["form"].errors
     assert not User.objects.exists()
     assert not Brand.objects.exists()
-    assert _logged_in_user_id(client) is None
+    assert is_guest(client)
 
 
 def test_brand_signup_with_a_weak_password_shows_the_validator_message(client):
@@ -183,13 +180,16 @@ def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothin
 
 
 def test_login_with_email_and_password_logs_in_and_goes_home(client):
-    user = UserFactory(email="ana@example.test")
+    MembershipFactory(user=UserFactory(email="ana@example.test", full_name="Ana Li"), brand__name="Aurora Skin")
 
-    response = client.post(reverse("login"), {"username": "ana@example.test", "password": "pw-for-tests-only"})
+    response = client.post(
+        reverse("login"), {"username": "ana@example.test", "password": "pw-for-tests-only"}, follow=True
+    )
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    assert int(_logged_in_user_id(client)) == user.pk
+    body = response.content.decode()
+    assert [url for url, _status in response.redirect_chain] == [reverse("home"), reverse("brands:dashboard")]
+    assert "<h1>Aurora Skin</h1>" in body
+    assert 'title="Account settings">Ana</a>' in body
 
 
 def test_login_with_a_wrong_password_stays_logged_out(client):
@@ -198,8 +198,8 @@ def test_login_with_a_wrong_password_stays_logged_out(client):
     response = client.post(reverse("login"), {"username": "ana@example.test", "password": "wrong"})
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert _logged_in_user_id(client) is None
+    assert "Please enter a correct e-mail address and password" in response.content.decode()
+    assert is_guest(client)
 
 
 def _fullwidth_local_part(email: str) -> str:
@@ -283,11 +283,11 @@ def test_logout_is_a_post_that_ends_the_session(client):
     client.force_login(user)
 
     refused = client.get(reverse("logout"))
-    response = client.post(reverse("logout"))
+    response = client.post(reverse("logout"), follow=True)
 
     assert refused.status_code == 405
-    assert response.status_code == 302
-    assert _logged_in_user_id(client) is None
+    assert landed_on(response) == reverse("login")
+    assert is_guest(client)
 
 
 # ---------------------------------------------------------------- passwords
@@ -341,28 +341,31 @@ def test_password_change_needs_the_old_password(client):
 
 
 def test_home_sends_a_brand_member_to_the_brand_dashboard(client):
-    client.force_login(MembershipFactory(role="viewer").user)
+    client.force_login(MembershipFactory(role="viewer", brand__name="Aurora Skin").user)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("brands:dashboard")
+    assert landed_on(response) == reverse("brands:dashboard")
+    assert "<h1>Aurora Skin</h1>" in response.content.decode()
+    assert "Your role: Viewer." in response.content.decode()
 
 
 def test_home_sends_a_creator_to_the_creator_dashboard(client):
-    client.force_login(CreatorFactory().user)
+    client.force_login(CreatorFactory(display_name="Lin Cooks").user)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response["Location"] == reverse("creators:dashboard")
+    assert landed_on(response) == reverse("creators:dashboard")
+    assert "Hello, Lin Cooks" in response.content.decode()
 
 
 def test_home_sends_staff_to_the_admin(client):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response["Location"] == reverse("admin:index")
+    assert landed_on(response) == reverse("admin:index")
+    assert "Site administration" in response.content.decode()
 
 
 def test_home_shows_guests_what_starmap_is(client):
