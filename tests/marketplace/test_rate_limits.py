@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.core import mail
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
 from marketplace.models import User
@@ -123,6 +123,10 @@ DOORS = [
         good_status=302,
     ),
 ]
+
+
+# The routes of the doors above.
+DOOR_ROUTES = {"login", "admin:login", "password_reset", "signup_brand", "signup_creator"}
 
 
 def _set_rate(settings, name: str, rate: str) -> None:
@@ -250,3 +254,47 @@ def test_a_malformed_authorization_header_counts_as_a_failed_lookup(settings):
     assert statuses == [401, 401]
     assert refused.status_code == 429
     assert refused.json()["code"] == "throttled"
+
+
+# ------------------------------------------------------------------ no door left out
+
+# Routes a guest can POST to that are not doors: what they do cannot get into an account, send mail
+# or create one. Every other route a guest can POST to must be a door in DOORS.
+NOT_DOORS = {
+    "home": "the landing page; a POST renders it and changes nothing",
+    "signup": "the page that chooses brand or creator sign-up; it creates nothing",
+    "set_language": "stores the language choice in a cookie",
+    "admin:logout": "ends a session, and a guest has none",
+    "password_reset_confirm": "sets a password only through the signed, expiring link of a reset mail (which is "
+    "limited at password_reset); a guessed link only gets 'This link no longer works'",
+}
+
+
+def _routes(resolver=None, namespace: str = ""):
+    """(name, URL) of every named route, path parameters filled with placeholders."""
+    from django.urls import URLResolver, get_resolver
+    from django.urls.converters import IntConverter
+
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+        elif pattern.name:
+            converters = getattr(pattern.pattern, "converters", {})
+            kwargs = {key: 1 if isinstance(conv, IntConverter) else "x" for key, conv in converters.items()}
+            try:
+                yield f"{namespace}{pattern.name}", reverse(f"{namespace}{pattern.name}", kwargs=kwargs)
+            except NoReverseMatch:  # a regex route that takes no placeholder: the admin's app lists only
+                assert pattern.name == "app_list", pattern.name
+
+
+def test_every_route_a_guest_can_post_to_is_a_door_in_the_table_or_harmless(client):
+    logins = (reverse("login"), reverse("admin:login"))
+
+    open_to_guests = set()
+    for name, url in _routes():
+        response = client.post(url)
+        sent_to_log_in = response.status_code == 302 and response["Location"].startswith(logins)
+        if response.status_code not in (401, 403, 404, 405) and not sent_to_log_in:
+            open_to_guests.add(name)
+
+    assert open_to_guests == set(DOOR_ROUTES) | set(NOT_DOORS)
