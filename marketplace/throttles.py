@@ -44,6 +44,8 @@ def client_ip(request) -> str:
         address = ipaddress.ip_address(ident)
     except ValueError:
         return ident
+    if address.version == 6 and address.ipv4_mapped:  # an IPv4 client of a dual-stack listener
+        return str(address.ipv4_mapped)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)

@@ -128,6 +128,17 @@ def test_ipv6_clients_are_counted_by_their_64_block(client, user, limit):
     assert other_block.status_code == 302
 
 
+def test_ipv4_clients_of_a_dual_stack_server_are_counted_one_by_one(client, user, limit):
+    for i in range(limit):
+        _fail(client, f"guess{i}@example.test", REMOTE_ADDR="::ffff:203.0.113.7")
+
+    same_client = _login(client, EMAIL, REMOTE_ADDR="203.0.113.7")
+    other_client = _login(client, EMAIL, REMOTE_ADDR="::ffff:203.0.113.8")
+
+    assert same_client.status_code == 429
+    assert other_client.status_code == 302
+
+
 def test_a_forged_x_forwarded_for_does_not_escape_the_limit_without_proxies(client, user, limit):
     for i in range(limit):
         _fail(client, f"guess{i}@example.test", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}")
