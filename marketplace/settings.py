@@ -357,6 +357,7 @@ for _name, _rate in [("THROTTLE_LOGIN", THROTTLE_LOGIN)] + [
         parse_rate(_rate)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{_name} {exc}") from None
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
