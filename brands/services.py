@@ -126,7 +126,7 @@ def brand_member_add(
     has a creator profile or is staff.
     """
     _owner_membership(brand=brand, actor=actor)
-    email = User.objects.normalize_email(email).strip().lower()
+    email = User.objects.normalize_email(email)
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and (
         user.is_staff or BrandMembership.objects.filter(user=user).exists() or _has_creator_profile(user)

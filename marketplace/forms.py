@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
@@ -46,8 +47,28 @@ class _PasswordPairMixin:
                 self.add_error("password1", exc)
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address in the one spelling accounts are stored in (User.objects.normalize_email), normalised
+    before it is validated, so a CJK keyboard's fullwidth letters are an address and not an error."""
+
+    def to_python(self, value):
+        return User.objects.normalize_email(super().to_python(value))
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = EmailAddressField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+def _new_account_email(email: str) -> str:
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(_("An account with this e-mail address already exists."))
+    return email
+
+
 class BrandSignupForm(_PasswordPairMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
     brand_name = forms.CharField(label=_("Brand name"), max_length=160)
     password1 = forms.CharField(
@@ -58,10 +79,7 @@ class BrandSignupForm(_PasswordPairMixin, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        return _new_account_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -70,7 +88,7 @@ class BrandSignupForm(_PasswordPairMixin, forms.Form):
 
 
 class CreatorSignupForm(_PasswordPairMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     display_name = forms.CharField(label=_("Display name"), max_length=120)
     handle = forms.SlugField(
         label=_("Handle"),
@@ -85,10 +103,7 @@ class CreatorSignupForm(_PasswordPairMixin, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        return _new_account_email(self.cleaned_data["email"])
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].strip().lower()

@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from marketplace import devservers
@@ -10,6 +12,16 @@ devservers.ensure_started()
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    """Each test counts failed logins and throttled requests from zero: its cache keys (in the same
+    Redis) get a prefix of their own, so a lockout in one test, or left over from an earlier run,
+    never reaches another."""
+    default = settings.CACHES["default"]
+    prefix = f"{default.get('KEY_PREFIX', '')}:test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {**settings.CACHES, "default": {**default, "KEY_PREFIX": prefix}}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.factories import (
     RatePriceFactory,
     UserFactory,
 )
+from tests.pages import landed_on, log_in_through
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +107,13 @@ def test_brand_members_have_no_creator_dashboard_or_editor(client):
     assert client.post(EDIT, {"section": "basics", "display_name": "x", "platform": "douyin"}).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client):
-    response = client.get(EDIT)
+def test_anonymous_visitors_are_sent_to_log_in_and_brought_back_to_the_editor(client):
+    creator = CreatorFactory()
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    _login_page, back = log_in_through(client, EDIT, creator.user.email)
+
+    assert landed_on(back) == EDIT
+    assert "<h1>Your profile</h1>" in back.content.decode()
 
 
 # ------------------------------------------------------------ profile editor
