@@ -75,12 +75,13 @@ def _reliability(snap, row: int) -> dict:
     from matching.snapshot import METRIC_NAMES
 
     m = {name: float(snap.metrics[i, row]) for i, name in enumerate(METRIC_NAMES)}
-    orders = int(m["completed_orders"])
-    if orders == 0:
+    deals = round(m["deals"])
+    if deals == 0 and round(m["ratings"]) == 0:
         return {"code": "no_history"}
-    reason = {"code": "reliability", "orders": orders}
-    if np.isfinite(m["fulfilment_rate"]):
-        reason["fulfilment"] = round(m["fulfilment_rate"] * 100)
-    if np.isfinite(m["avg_rating"]):
-        reason["rating"] = round(m["avg_rating"], 1)
-    return reason
+    return {
+        "code": "reliability",
+        "orders": deals,
+        "fulfilment": round(m["on_time"] * 100),
+        "ratings": round(m["ratings"]),
+        "rating": round(m["rating"], 1),
+    }

@@ -136,9 +136,13 @@ def active_model() -> tuple[str, object] | None:
     return record.version, _models[record.version]
 
 
-def candidate_features(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> np.ndarray:
+def candidate_features(
+    snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps, *, metrics=None
+) -> np.ndarray:
+    """The re-ranker's features of ``rows`` (``metrics``: the snapshot's, or training's as of a past date)."""
     price = snap.price[scoring.FORMATS.index(query.format), rows].astype(np.float64)
-    return learn.features(comps, hand_scores, snap.metrics[:, rows], price / max(query.budget, 1))
+    metrics = snap.metrics[:, rows] if metrics is None else metrics
+    return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
 def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str]:
