@@ -120,6 +120,30 @@ def propensity_weights(
     return np.minimum(w, MAX_PROPENSITY_WEIGHT)
 
 
+@dataclass
+class Reranker:
+    """The hand score plus the outcome model's opinion: final = hand + WEIGHT × (hand's within-order
+    spread ÷ the model's) × model. The model only learns who did better than whom among offered
+    creators; content and audience, which past offers barely vary, stay the hand score's to judge."""
+
+    model: HistGradientBoostingRegressor
+    scale: float  # hand spread ÷ model spread, within orders, on the training offers
+
+    WEIGHT = 0.5
+
+    def adjustment(self, x: np.ndarray) -> np.ndarray:
+        return np.float32(self.WEIGHT * self.scale) * np.asarray(self.model.predict(x), dtype=np.float32)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return x[:, FEATURE_NAMES.index("hand_score")].astype(np.float32) + self.adjustment(x)
+
+
+def reranker(model, x: np.ndarray, order_ids: np.ndarray) -> Reranker:
+    hand = within_order(x[:, FEATURE_NAMES.index("hand_score")].astype(np.float64), order_ids)
+    pred = within_order(np.asarray(model.predict(x), dtype=np.float64), order_ids)
+    return Reranker(model=model, scale=float(hand.std() / max(pred.std(), 1e-9)))
+
+
 def predict(model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(x), dtype=np.float32)
 

@@ -388,11 +388,18 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
     regions_csr = _cap_rows(regions_csr)
     regions_csc = regions_csr.tocsc()
     dense_cols, dense = _dense_regions(regions_csc)
+    labels_csc = weighted.tocsc().astype(np.float32)
+    labels_csc.sort_indices()
+    # The unit-length twin is scaled entry by entry from the same CSC, so the two share one sparsity
+    # pattern and the ranker reads both at one posting position (cosine and coverage).
+    unit = labels_csc.copy()
+    scale = np.divide(1.0, label_norm, out=np.zeros_like(label_norm), where=label_norm > 0)
+    unit.data = (labels_csc.data * scale[labels_csc.indices]).astype(np.float32)
     return {
         "labels_csr": labels_csr,
         # The ranker multiplies raw weights by the order's IDF-weighted query, so store IDF once in the matrix.
-        "labels_csc": weighted.tocsc().astype(np.float32),
-        "labels_unit_csc": _unit_rows(weighted, label_norm).tocsc(),
+        "labels_csc": labels_csc,
+        "labels_unit_csc": unit,
         "label_norm": label_norm,
         "interests_csc": interests.tocsc().astype(np.float32),
         "interests_unit_csc": _unit_rows(interests, interest_norm).tocsc(),
@@ -474,7 +481,8 @@ def _derive(
     history = history_view(reference, _track_stats(c, frames.events), col("completion_rate"))
     performance = np.stack(
         [
-            _pct(np.log1p(views), reference["log_views"]),
+            0.5 * _pct(np.log1p(views), reference["log_views"])
+            + 0.5 * _pct(col("engagement_rate"), reference["engagement_rate"]),
             0.6 * _pct(col("engagement_rate"), reference["engagement_rate"])
             + 0.4 * _pct(col("hit_video_share"), reference["hit_video_share"]),
             history["conversion_performance"],

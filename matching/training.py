@@ -225,7 +225,8 @@ def fit(train_groups: list[Group], *, seed: int = 0):
     others_weight = np.concatenate([np.full(len(g.x_others), g.others_weight) for g in train_groups])
     weights = learn.propensity_weights(x, x_others, others_weight, order_ids)
     target = learn.within_order(grades, order_ids)
-    return learn.train(x, target, weights=weights, seed=seed), len(target)
+    model = learn.train(x, target, weights=weights, seed=seed)
+    return learn.reranker(model, x, order_ids), len(target)
 
 
 def method_scores(model, group: Group) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
