@@ -138,6 +138,37 @@ class Reranker:
         return x[:, FEATURE_NAMES.index("hand_score")].astype(np.float32) + self.adjustment(x)
 
 
+# What a move by the learned model is put down to: groups of features, each named in the brand's terms.
+CAUSES = {
+    "track_record": ("reliability", "exploration", "on_time", "rating", "views_lift", "acceptance", "conversion",
+                     "deals", "ratings", "conversion_deals"),
+    "reach": ("performance", "log_followers", "log_views", "engagement_rate", "completion_rate", "hit_video_share",
+              "follower_growth_30d"),
+    "price": ("value", "price_to_budget"),
+    "audience": ("audience",),
+    "content": ("content",),
+}  # fmt: skip
+
+
+def causes(reranker: Reranker, x: np.ndarray, up: np.ndarray, *, reference: np.ndarray | None = None) -> list[str]:
+    """Per row, the feature group that pushed its adjustment most in the direction it moved (``up``: True
+    where the row rose): the adjustment with that group set to its median over ``reference`` (default: the
+    rows), subtracted from the real one."""
+    if not len(x):
+        return []
+    reference = x if reference is None else reference
+    base = reranker.adjustment(x)
+    effects = []
+    for names in CAUSES.values():
+        cols = [FEATURE_NAMES.index(n) for n in names]
+        neutral = x.copy()
+        neutral[:, cols] = np.median(reference[:, cols], axis=0)
+        effects.append(base - reranker.adjustment(neutral))
+    effects = np.column_stack(effects) * np.where(np.asarray(up), 1, -1)[:, None]
+    groups = list(CAUSES)
+    return [groups[i] for i in np.argmax(effects, axis=1)]
+
+
 def reranker(model, x: np.ndarray, order_ids: np.ndarray) -> Reranker:
     hand = within_order(x[:, FEATURE_NAMES.index("hand_score")].astype(np.float64), order_ids)
     pred = within_order(np.asarray(model.predict(x), dtype=np.float64), order_ids)

@@ -173,7 +173,23 @@ class Snapshot:
 
 
 # The track record, shrunk per statistic (marketplace.track_record), and the counts behind it.
-HISTORY_METRICS = ("on_time", "rating", "views_lift", "acceptance", "conversion", "deals", "ratings")
+HISTORY_METRICS = (
+    "on_time",
+    "rating",
+    "views_lift",
+    "acceptance",
+    "conversion",
+    "deals",
+    "ratings",
+    "conversion_deals",
+)
+# Per goal, the metrics its performance component is made of and their shares: each metric's standing
+# is its percentile among all creators (the conversion record's: its place in the fitted prior).
+PERFORMANCE_PARTS = {
+    "awareness": (("median_views", 0.5), ("engagement_rate", 0.5)),
+    "seeding": (("engagement_rate", 0.6), ("hit_video_share", 0.4)),
+    "conversion": (("completion_rate", 0.5), ("conversion", 0.5)),
+}
 METRIC_NAMES = (
     "log_followers",
     "log_views",
@@ -479,15 +495,14 @@ def _derive(
     price = np.stack([c[f"price_{f}"].fillna(0).to_numpy(np.int64) for f in FORMATS])
 
     history = history_view(reference, _track_stats(c, frames.events), col("completion_rate"))
-    performance = np.stack(
-        [
-            0.5 * _pct(np.log1p(views), reference["log_views"])
-            + 0.5 * _pct(col("engagement_rate"), reference["engagement_rate"]),
-            0.6 * _pct(col("engagement_rate"), reference["engagement_rate"])
-            + 0.4 * _pct(col("hit_video_share"), reference["hit_video_share"]),
-            history["conversion_performance"],
-        ]
-    ).astype(np.float32)
+    standing = {
+        "median_views": _pct(np.log1p(views), reference["log_views"]),
+        **{m: _pct(col(m), reference[m]) for m in ("engagement_rate", "hit_video_share", "completion_rate")},
+        "conversion": history["conversion_standing"],
+    }
+    performance = np.stack([sum(share * standing[m] for m, share in PERFORMANCE_PARTS[goal]) for goal in GOALS]).astype(
+        np.float32
+    )
     value = np.stack([_value_for_money(price[i], views, primary, reference["cpm"][f]) for i, f in enumerate(FORMATS)])
     reliability, exploration = history["reliability"], history["exploration"]
     static = np.empty((len(GOALS) * len(FORMATS), n), dtype=np.float32)
@@ -591,21 +606,26 @@ def history_view(reference: dict, stats: dict[str, np.ndarray], completion, prio
     est = track_record.estimate(stats, prior)
     deals = np.maximum(est.on_time_n, est.ratings)
     exploration = (1 - np.minimum(deals, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
-    conversion_z = (est.conversion - prior.conv_mean) / max(prior.conv_sd, 1e-9)
-    # Completion rate is the creator's own metric; past conversions count as much once known, and an
-    # unknown conversion record sits at the prior (a neutral 0.5).
-    conversion = 0.5 * _pct(np.asarray(completion, dtype=np.float64), reference["completion_rate"]) + 0.5 * ndtr(
-        conversion_z
-    )
+    # The conversion record's standing is its place in the prior: an unknown record sits at 0.5.
+    standing = conversion_standing(est.conversion, prior)
+    completion = _pct(np.asarray(completion, dtype=np.float64), reference["completion_rate"])
+    parts = dict(PERFORMANCE_PARTS["conversion"])
+    conversion = parts["completion_rate"] * completion + parts["conversion"] * standing
     metrics = np.stack(
-        [est.on_time, est.rating, est.views, est.accept, est.conversion, est.on_time_n, est.ratings]
+        [est.on_time, est.rating, est.views, est.accept, est.conversion, est.on_time_n, est.ratings, est.conv_n]
     ).astype(np.float32)
     return {
         "reliability": est.reliability,
         "exploration": exploration,
+        "conversion_standing": standing,
         "conversion_performance": conversion.astype(np.float32),
         "metrics": metrics,
     }
+
+
+def conversion_standing(conversion, prior: track_record.Prior) -> np.ndarray:
+    """Where a (shrunk) conversion rate stands in the population prior, in [0, 1]."""
+    return ndtr((np.asarray(conversion, dtype=np.float64) - prior.conv_mean) / max(prior.conv_sd, 1e-9))
 
 
 # ------------------------------------------------------------ save / load

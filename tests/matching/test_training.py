@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from marketplace.history import generate_history, refresh_creator_history
 from marketplace.models import Collaboration
-from matching import engine, services, training
+from matching import engine, selectors, services, training
 from matching.models import MatcherModel
 from tests.factories import BrandFactory, OrderFactory
 from tests.matching.conftest import make_creators
@@ -95,6 +95,17 @@ def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(history):
     assert run.model_version == record.version
     scores = list(run.results.order_by("rank").values_list("score", flat=True))
     assert scores == sorted(scores, reverse=True)
+    # Where the model re-ordered the hand score, the brand is told in one line, first.
+    moved = [r for r in run.results.order_by("rank") if r.reasons[0]["code"] == "model_moved"]
+    assert moved
+    hand_ranks = {r.creator_id: i for i, r in enumerate(run.results.order_by("-hand_score", "creator_id"), start=1)}
+    for result in moved:
+        reason = result.reasons[0]
+        # Ranked by the hand score among all the model re-ordered, some of whom fell out of the stored list.
+        assert reason["from"] >= hand_ranks[result.creator_id] and reason["from"] != result.rank
+        assert reason["direction"] == ("up" if result.rank < reason["from"] else "down")
+        text = selectors.reason_text(reason, {}, "CNY")
+        assert text.startswith(f"Moved {reason['direction']} by the learned model (hand score rank {reason['from']}): ")
 
 
 def test_a_model_that_loses_is_saved_but_not_used(history, monkeypatch):
