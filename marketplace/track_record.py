@@ -59,6 +59,7 @@ DEFAULT_PRIOR = {
     "conv_mean": 0.005,
     "conv_strength": 3.0,
     "conv_sd": 0.004,
+    "evidence_sd": 1.0,
 }
 MIN_CREATORS_TO_FIT = 30
 STRENGTH_GRID = np.geomspace(0.5, 500, 61)
@@ -81,6 +82,9 @@ class Prior:
     conv_mean: float
     conv_strength: float
     conv_sd: float
+    # Spread of the combined evidence among creators with any history: reliability divides by it, so
+    # the component spans [0, 1] like the percentile-based ones instead of huddling around 0.5.
+    evidence_sd: float
 
     def as_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
@@ -200,7 +204,14 @@ def fit_prior(stats_: dict[str, np.ndarray], *, deals: dict[str, np.ndarray] | N
         spread = stats_ if deals is None else deals
         mean, strength, sd = _fit_normal(stats_[n], stats_[s], spread[n], spread[s], spread[sq], key)
         values[f"{key}_mean"], values[f"{key}_strength"], values[f"{key}_sd"] = mean, strength, sd
-    return Prior(**values)
+    values["evidence_sd"] = 1.0
+    prior = Prior(**values)
+    known = (stats_["on_time_n"] + stats_["ratings"] + stats_["views_n"] + stats_["answered"]) > 0
+    if known.sum() >= MIN_CREATORS_TO_FIT:
+        spread = float(np.std(_evidence(stats_, prior)[known]))
+        if spread > 1e-6:
+            prior = Prior(**{**prior.as_dict(), "evidence_sd": spread})
+    return prior
 
 
 def _fit_beta(successes: np.ndarray, trials: np.ndarray, key: str) -> tuple[float, float]:
@@ -264,14 +275,7 @@ def estimate(stats_: dict[str, np.ndarray], prior: Prior) -> Estimates:
     rating = _normal_mean(stats_["rating_sum"], stats_["ratings"], p.rating_mean, p.rating_strength)
     views = _normal_mean(stats_["views_log_sum"], stats_["views_n"], p.views_mean, p.views_strength)
     conversion = _normal_mean(stats_["conv_sum"], stats_["conv_n"], p.conv_mean, p.conv_strength)
-    z = {
-        "on_time": (on_time - p.on_time_mean) / _beta_sd(p.on_time_mean, p.on_time_strength),
-        "accept": (accept - p.accept_mean) / _beta_sd(p.accept_mean, p.accept_strength),
-        "rating": (rating - p.rating_mean) / max(p.rating_sd, 1e-6),
-        "views": (views - p.views_mean) / max(p.views_sd, 1e-6),
-    }
-    evidence = sum(w * z[k] for k, w in RELIABILITY_WEIGHTS.items())
-    reliability = special.ndtr(evidence)
+    reliability = special.ndtr(_evidence(stats_, p, (on_time, accept, rating, views)) / p.evidence_sd)
     return Estimates(
         on_time=on_time,
         on_time_n=stats_["on_time_n"].copy(),
@@ -286,6 +290,25 @@ def estimate(stats_: dict[str, np.ndarray], prior: Prior) -> Estimates:
         completed=stats_["completed"].copy(),
         reliability=reliability.astype(np.float32),
     )
+
+
+def _evidence(stats_, p: Prior, shrunk=None) -> np.ndarray:
+    """The reliability weights' sum of each statistic's standardised shrunk estimate (0: no evidence)."""
+    if shrunk is None:
+        shrunk = (
+            _beta_mean(stats_["on_time"], stats_["on_time_n"], p.on_time_mean, p.on_time_strength),
+            _beta_mean(stats_["accepted"], stats_["answered"], p.accept_mean, p.accept_strength),
+            _normal_mean(stats_["rating_sum"], stats_["ratings"], p.rating_mean, p.rating_strength),
+            _normal_mean(stats_["views_log_sum"], stats_["views_n"], p.views_mean, p.views_strength),
+        )
+    on_time, accept, rating, views = shrunk
+    z = {
+        "on_time": (on_time - p.on_time_mean) / _beta_sd(p.on_time_mean, p.on_time_strength),
+        "accept": (accept - p.accept_mean) / _beta_sd(p.accept_mean, p.accept_strength),
+        "rating": (rating - p.rating_mean) / max(p.rating_sd, 1e-6),
+        "views": (views - p.views_mean) / max(p.views_sd, 1e-6),
+    }
+    return sum(w * z[k] for k, w in RELIABILITY_WEIGHTS.items())
 
 
 def _beta_mean(successes, trials, mean: float, strength: float) -> np.ndarray:
