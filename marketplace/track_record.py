@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 # Sufficient statistics per creator, in this order.
 STATS = (
@@ -219,6 +219,8 @@ def _fit_beta(successes: np.ndarray, trials: np.ndarray, key: str) -> tuple[floa
     has = trials > 0
     if has.sum() < MIN_CREATORS_TO_FIT:
         return DEFAULT_PRIOR[f"{key}_mean"], DEFAULT_PRIOR[f"{key}_strength"]
+    from scipy import stats  # only when fitting: workers that rank never import scipy.stats
+
     k, n = np.round(successes[has]), np.round(trials[has])
     mean = float(np.clip(k.sum() / n.sum(), 0.02, 0.98))
     if (n > 1).sum() < MIN_CREATORS_TO_FIT:
