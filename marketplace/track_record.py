@@ -325,6 +325,14 @@ def _normal_mean(total, n, mean: float, strength: float) -> np.ndarray:
     return (np.asarray(total, dtype=np.float64) + mean * strength) / (np.asarray(n) + strength)
 
 
+def shrink_means(n: np.ndarray, total: np.ndarray, squares: np.ndarray, *, key: str = "rating") -> np.ndarray:
+    """Per-group means shrunk toward their common mean by their own counts (normal–normal, the prior
+    fitted from these groups; ``key`` names the defaults used when there are too few groups)."""
+    n, total, squares = (np.asarray(a, dtype=np.float64) for a in (n, total, squares))
+    mean, strength, _sd = _fit_normal(n, total, n, total, squares, key)
+    return _normal_mean(total, n, mean, strength)
+
+
 def one(prior: Prior, **counts: float) -> Estimates:
     """Estimates for one creator from keyword sufficient statistics (the profile pages)."""
     stats_ = empty(1)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from creators.models import Creator
+from marketplace import track_record
 from marketplace.core import format_money
 from marketplace.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot
@@ -296,9 +297,13 @@ def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]
             views=history["views"].to_numpy(float),
             expected_views=snap.median_views[np.maximum(snap.rows_of(history["creator_id"].to_numpy()), 0)],
         )
-        per_creator = history.assign(grade=grades / 4).groupby("creator_id")["grade"].mean()
-        rows = snap.rows_of(per_creator.index.to_numpy())
-        past = {int(r): float(v) for r, v in zip(rows, per_creator.to_numpy(), strict=True) if r >= 0}
+        # Each creator's mean past grade in the category, shrunk by their own count (one perfect order
+        # is weaker evidence than ten good ones), as everywhere history is read.
+        per_creator = history.assign(grade=grades / 4, sq=(grades / 4) ** 2).groupby("creator_id")
+        n, total, squares = per_creator["grade"].count(), per_creator["grade"].sum(), per_creator["sq"].sum()
+        shrunk = track_record.shrink_means(n.to_numpy(), total.to_numpy(), squares.to_numpy(), key="views")
+        rows = snap.rows_of(n.index.to_numpy())
+        past = {int(r): float(v) for r, v in zip(rows, shrunk, strict=True) if r >= 0}
     rows, scores, prior_part, past_part = search.by_product(snap, interest_prior, past, top)
     ids = snap.creator_ids[rows]
     creators = _creators_by_id(ids.tolist())

@@ -97,3 +97,16 @@ def test_an_imported_aggregate_counts_as_its_orders_and_one_without_a_count_only
     assert (stats["on_time_n"][0], stats["on_time"][0]) == (10, 5)
     assert (stats["on_time_n"][1], stats["on_time"][1]) == (1, 0.5)
     assert (stats["on_time_n"][2], stats["on_time"][2]) == (4, 4)  # history replaces a count-less rate
+
+
+def test_group_means_are_shrunk_by_their_own_counts():
+    rng = np.random.default_rng(1)
+    n = np.r_[1, 10, rng.integers(1, 8, 200)].astype(float)
+    means = np.r_[1.0, 0.9, rng.uniform(0.2, 0.8, 200)]
+    total = n * means
+    squares = n * means**2 + (n - 1) * 0.05  # some spread inside each group
+
+    shrunk = track_record.shrink_means(n, total, squares)
+
+    assert shrunk[1] > shrunk[0]  # ten orders at 0.9 outweigh one perfect order
+    assert shrunk[0] < 1.0
