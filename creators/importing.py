@@ -46,7 +46,9 @@ COLUMNS = (
     "hit_video_share",
     "follower_growth_30d",
     "fulfilment_rate",
+    "fulfilment_orders",
     "avg_rating",
+    "rating_count",
     "labels",
     "audience_age",
     "audience_gender",
@@ -61,6 +63,9 @@ HANDLE_MAX_LENGTH = Creator._meta.get_field("handle").max_length
 DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length
 MAX_BIGINT = 2**63 - 1
 MAX_CONCURRENT = 32767
+MAX_ORDER_COUNT = 1_000_000
+# Imported track-record rates and the number of orders behind each (marketplace.track_record).
+TRACK_RECORD_COUNTS = {"fulfilment_rate": "fulfilment_orders", "avg_rating": "rating_count"}
 PROGRESS_EVERY = 2000
 UNIQUE_VIOLATION = "23505"
 _HANDLE_RE = re.compile(r"[-a-zA-Z0-9_]+\Z")
@@ -231,7 +236,9 @@ class _RowParser:
             "hit_video_share": self.fraction,
             "follower_growth_30d": self.finite,
             "fulfilment_rate": self.fraction,
+            "fulfilment_orders": self.order_count,
             "avg_rating": self.rating,
+            "rating_count": self.order_count,
             "labels": self.labels,
             "audience_age": lambda raw: self.audience(raw, "audience_age", AGE_BUCKETS, str.lower),
             "audience_gender": lambda raw: self.audience(raw, "audience_gender", GENDERS, str.lower),
@@ -332,6 +339,8 @@ class _RowParser:
                     rates.append((fmt, self.price(raw)))
                 except ValueError as exc:
                     ok = self.error(row, name, str(exc))
+        for rate, count in TRACK_RECORD_COUNTS.items():
+            ok = self.track_record_pair(row, kwargs, rate, count) and ok
         handle = kwargs.get("handle")
         if handle is not None:
             first = self.handle_rows.setdefault(handle, row)
@@ -395,6 +404,18 @@ class _RowParser:
         if value > MAX_BIGINT:
             raise ValueError(_("That number is too large."))
         return value
+
+    def order_count(self, raw: str) -> int:
+        value = self.count(raw)
+        if not 1 <= value <= MAX_ORDER_COUNT:
+            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_ORDER_COUNT})
+        return value
+
+    def track_record_pair(self, row: int, kwargs: dict, rate: str, count: str) -> bool:
+        """A count says how many orders its rate stands for: it needs the rate beside it."""
+        if count in kwargs and rate not in kwargs:
+            return self.error(row, count, _("Give %(rate)s too: a count needs the rate it counts.") % {"rate": rate})
+        return True
 
     def capacity(self, raw: str) -> int:
         value = self.count(raw)

@@ -36,6 +36,7 @@ from creators.models import Creator
 from marketplace import charts
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import DomainError, format_money
+from marketplace.selectors.track_record import creator_track_record
 
 LABEL_SEARCH_LIMIT = 20
 
@@ -260,6 +261,8 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "is_own_profile": creator.user_id == request.user.pk,
         "indices": selectors.creator_indices(creator, user=request.user),
         "percentile_note": selectors.PERCENTILE_NOTE,
+        # Few orders say little: the page shows the count and what the matcher counts the rate as.
+        "record": creator_track_record(creator),
     }
     return render(request, "creators/creator_detail.html", context)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from marketplace.services.collaborations import (
     collaboration_transition,
     role_in,
 )
+from marketplace.services.track_record import track_record_refresh
 from payouts import services as money
 from payouts.services.idempotency import brand_scope, idempotent
 
@@ -363,22 +364,10 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
 
 
 def creator_record_refresh(*, creator_id: int) -> None:
-    """Fulfilment rate (on time / accepted), average rating and completed orders from all deals.
-
-    Updating the creator bumps ``updated_at``, so the matcher patches its reliability in.
-    """
-    done = (S.COMPLETED, S.SETTLED, S.RESOLVED)
-    stats = Collaboration.objects.filter(creator_id=creator_id, accepted=True).aggregate(
-        accepted=Count("id"),
-        on_time=Count("id", filter=Q(completed_on_time=True)),
-        completed=Count("id", filter=Q(status__in=done) | Q(completed_at__isnull=False)),
-        rating=Avg("brand_rating"),
-    )
-    creator = Creator.objects.select_for_update().get(pk=creator_id)
-    creator.fulfilment_rate = stats["on_time"] / stats["accepted"] if stats["accepted"] else None
-    creator.avg_rating = stats["rating"]
-    creator.completed_orders = stats["completed"]
-    creator.save(update_fields=["fulfilment_rate", "avg_rating", "completed_orders", "updated_at"])
+    """Fulfilment rate, average rating, their counts and completed orders, from all deals and any
+    imported aggregate (marketplace.services.track_record). Bumps ``updated_at``, so the matcher
+    patches the creator's reliability in."""
+    track_record_refresh(creator_ids=[creator_id])
 
 
 # ------------------------------------------------------------------ timers

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -477,3 +478,19 @@ def test_money_filter_shows_minor_units_with_their_currency():
     rendered = template.render(Context({"amount": 123456, "currency": "CNY", "missing": None}))
 
     assert rendered == "CNY 1,234.56|—"
+
+
+def test_profile_shows_each_rate_with_its_count_and_what_the_matcher_counts_it_as(client):
+    once = CreatorFactory(fulfilment_rate=1.0, fulfilment_orders=1, avg_rating=5.0, rating_count=1)
+    often = CreatorFactory(fulfilment_rate=0.95, fulfilment_orders=20, avg_rating=4.8, rating_count=20)
+    client.force_login(MembershipFactory().user)
+
+    pages = {c: client.get(reverse("creators:detail", args=[c.handle])).content.decode() for c in (once, often)}
+
+    assert "on time in 1 order" in pages[once] and "from 1 rating" in pages[once]
+    assert "on time in 20 orders" in pages[often] and "from 20 ratings" in pages[often]
+    counted = {c: re.findall(r"counted as ([\d.]+) ?%? for matching", page) for c, page in pages.items()}
+    # One perfect order says less than twenty good ones: the shrunk figures rank them the other way round.
+    assert float(counted[often][0]) > float(counted[once][0])  # on time
+    assert float(counted[often][1]) > float(counted[once][1])  # rating
+    assert float(counted[once][1]) < 5.0
