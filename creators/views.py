@@ -85,6 +85,8 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
         "audience": bound.get("audience") or AudienceForms(creator=creator),
         "rate_card_form": bound.get("rate_card") or RateCardForm(lines=rate_card),
         "next_month": services.first_of_next_month(services.platform_today()),
+        "price_min": services.RATE_CARD_MIN_PRICE,
+        "price_max": services.RATE_CARD_MAX_PRICE,
         "blackout_form": bound.get("blackout_add") or BlackoutForm(),
         "blackouts": list(selectors.upcoming_blackouts(creator)),
         "regions": regions(),
@@ -176,7 +178,7 @@ def _save_rate_card(request: HttpRequest, creator: Creator):
     except ValidationError as exc:
         _show_service_errors(form, exc)
         return form
-    later = sorted({row.effective_from for row in rows if row.effective_from > today})
+    later = sorted({row.effective_from for row in rows if row is not None and row.effective_from > today})
     if later:
         messages.success(
             request,

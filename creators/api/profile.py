@@ -65,7 +65,9 @@ def _profile_creator(pk: int) -> Creator:
 
 
 class PriceSerializer(serializers.Serializer):
-    price_minor = serializers.IntegerField(source="amount")
+    price_minor = serializers.IntegerField(
+        source="amount", allow_null=True, help_text="Null on a pending change: the format stops being offered then."
+    )
     currency = serializers.CharField()
     effective_from = serializers.DateField()
 
