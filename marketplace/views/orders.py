@@ -63,14 +63,24 @@ def order_detail(request, pk: int):
     return render(request, "marketplace/order_detail.html", context)
 
 
-def _form_page(request, form: OrderForm, order: Order | None):
+def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: str = "", status: int = 200):
     context = {
         "form": form,
         "order": order,
         "currency": order.currency if order else settings.CURRENCY,
         "cancellation_schedule": _cancellation_rows(order),
+        "error_heading": error_heading,
     }
-    return render(request, "marketplace/order_form.html", context)
+    return render(request, "marketplace/order_form.html", context, status=status)
+
+
+def _publish_problems_page(request, order: Order, problems: ValidationError):
+    """A draft that cannot be published yet: its brief in the form, each problem beside its field."""
+    form = OrderForm(OrderForm.data_for(order), initial=OrderForm.initial_for(order))
+    form.is_valid()
+    add_service_errors(form, problems)
+    heading = _("The order is not published yet. Fix what is marked below, then save and publish:")
+    return _form_page(request, form, order, error_heading=heading, status=400)
 
 
 def _cancellation_rows(order: Order | None) -> list[tuple[str, str]]:
@@ -115,15 +125,22 @@ def order_update_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             order_update(order_id=order.pk, actor=request.user, brief=form.to_brief())
+            if request.POST.get("then_publish"):
+                order_publish(order_id=order.pk, actor=request.user)
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            if not request.POST.get("then_publish"):
+                add_service_errors(form, exc)
+            else:  # the draft is saved; what stops publishing is shown beside the fields
+                messages.success(request, _("Draft saved."))
+                return _publish_problems_page(request, order, exc)
         except DomainError as exc:
             messages.error(request, exc.detail)
             return redirect("orders:detail", pk=order.pk)
         else:
-            messages.success(request, _("Draft saved."))
+            published = request.POST.get("then_publish")
+            messages.success(request, _("The order is published.") if published else _("Draft saved."))
             return redirect("orders:detail", pk=order.pk)
     return _form_page(request, form, order)
 
@@ -135,6 +152,8 @@ def _run_transition(request, pk: int, service, done_message: str):
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
     except ValidationError as exc:
+        if order.is_editable and hasattr(exc, "error_dict"):
+            return _publish_problems_page(request, order, exc)
         for problem in exc.messages:
             messages.error(request, problem)
     except DomainError as exc:

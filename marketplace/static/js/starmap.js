@@ -82,6 +82,17 @@
     window.__starmapLeaving = true;
   });
 
+  // The page's banners (<ul data-page-messages>) tell what the last full page load did. Once the user
+  // acts again through htmx (a POST), the answer brings its own messages, so the old ones go: a
+  // "saved" banner must not stay above a later error. Polling (GET) leaves them alone.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    if (!config || String(config.verb).toLowerCase() === "get") {
+      return;
+    }
+    document.querySelectorAll("[data-page-messages]").forEach(function (list) { list.remove(); });
+  });
+
   window.addEventListener("beforeunload", function (event) {
     if (!window.__starmapLeaving && dirtyForms(null).length) {
       event.preventDefault();
