@@ -75,7 +75,7 @@
         (button ? button.parentNode : form).insertBefore(alert, button);
       }
       var names = others.map(function (other) { return other.dataset.unsavedWarning; }).join(", ");
-      alert.textContent = texts.dataset.text.replace("%(sections)s", names);
+      alert.textContent = texts.dataset.text.replace("{sections}", names);
       alert.dataset.shown = "1";
       return;
     }
