@@ -120,3 +120,54 @@ def test_the_accept_screen_shows_gross_fee_and_net_and_the_earnings_show_it_on_i
     expect(page.locator("#escrow-deals")).to_contain_text(TITLE)
     expect(page.locator("main")).not_to_contain_text("Order escrow")
     shoot(page, artifacts, "earnings-on-its-way")
+
+
+def test_errors_are_beside_their_fields_on_the_brands_pages(people, browsers):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.models import Label
+    from tests.deals.test_pages_brand import stored_ranking
+
+    category = ProductCategory.objects.get(path="Consumer Packaged Goods > Skin Care")
+    draft = OrderFactory(
+        brand_id=people.brand_id,
+        title="Autumn launch",
+        product_category=category,
+        mode=Order.Mode.RECRUITMENT,
+        price_per_creator=people.price,
+        apply_by=timezone.now() - timedelta(days=2),
+        script_by=timezone.now() - timedelta(days=1),
+        publish_from=days_from_today(3),
+        publish_until=days_from_today(20),
+    )
+    draft.target_label_links.create(label=Label.objects.order_by("pk").first(), weight=1)
+    published = OrderFactory(
+        brand_id=people.brand_id, title=TITLE, product_category=category, status=Order.Status.PUBLISHED
+    )
+    from creators.models import Creator
+
+    stored_ranking(published, list(Creator.objects.order_by("pk")[:3]))
+    base, artifacts = browsers.base_url, browsers.artifacts
+    page = browsers.open("owner")
+    login(page, base, people.owner_email, next_path=f"/orders/{draft.pk}/")
+
+    # Publishing a draft with past deadlines: the brief comes back with each problem beside its field.
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#error-summary")).to_contain_text("The order is not published yet.")
+    expect(page.locator("#id_apply_by_field .field-errors")).to_have_text("This deadline has passed.")
+    expect(page.locator("#id_script_by_field .field-errors")).to_have_text("This deadline has passed.")
+    expect(page.locator("ul.messages")).to_have_count(0)
+    page.locator('#error-summary a[href="#id_script_by_field"]').click()
+    shoot(page, artifacts, "brand-publish-problems")
+
+    # A ranking filter's error is its own line under its box.
+    page.goto(f"{base}/orders/{published.pk}/")
+    page.locator('input[name="min_followers"]').fill("lots")
+    page.locator('input[name="min_followers"]').dispatch_event("change")
+    error = page.locator("#filter-min_followers-error")
+    expect(error).to_be_visible()
+    box = page.locator('input[name="min_followers"]').bounding_box()
+    assert error.bounding_box()["y"] >= box["y"] + box["height"], "the error overlaps its box"
+    shoot(page, artifacts, "brand-ranking-filter-error")
