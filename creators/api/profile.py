@@ -253,7 +253,11 @@ class CreatorProfileApi(APIView):
 
 class RateCardPriceInSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ContentFormat.choices)
-    price_minor = MinorAmountField()
+    price_minor = MinorAmountField(
+        allow_null=True,
+        help_text="The price in minor units (100 to 1,000,000,000), or null to stop offering the format "
+        "from the first of next month.",
+    )
 
 
 class RateCardInSerializer(serializers.Serializer):
@@ -281,7 +285,7 @@ class CreatorRateCardApi(APIView):
         summary="Set prices on your rate card",
         description="With no price in force for a format, the price applies from this month; otherwise from "
         "the first of next month (quotes already made keep their price). Sending the price in force "
-        "withdraws a pending change.",
+        "withdraws a pending change; null stops offering the format from the first of next month.",
         request=RateCardInSerializer,
         responses={200: RateCardSerializer, **ERRORS},
     )
