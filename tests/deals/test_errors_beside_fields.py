@@ -79,7 +79,38 @@ def test_the_publish_problems_page_keeps_the_saved_brief_and_can_save_and_publis
 
     order.refresh_from_db()
     assert order.status == Order.Status.PUBLISHED
-    assert "The order is published." in texts_of_class(response.content.decode(), "messages")[0]
+    assert "Draft saved and the order published." in texts_of_class(response.content.decode(), "messages")[0]
+
+
+def test_save_and_publish_saves_the_draft_and_shows_what_still_stops_publishing(world, client):
+    order = _draft_with_past_deadlines(world["brand"])
+    client.force_login(world["owner"])
+    data = client.post(reverse("orders:publish", args=[order.pk])).context["form"].data.copy()
+    data["title"] = "Renamed launch"
+    data["then_publish"] = "1"
+
+    response = client.post(reverse("orders:update", args=[order.pk]), data)
+
+    order.refresh_from_db()
+    assert (order.title, order.status) == ("Renamed launch", Order.Status.DRAFT)  # saved, not published
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert text_of(html, "error-summary").startswith("Your changes are saved, but the order is not published yet.")
+    assert_beside(html, "id_script_by", PAST)
+
+
+def test_save_and_publish_with_a_bad_brief_saves_nothing(world, client):
+    order = _draft_with_past_deadlines(world["brand"])
+    client.force_login(world["owner"])
+    data = client.post(reverse("orders:publish", args=[order.pk])).context["form"].data.copy()
+    data["title"], data["price_per_creator"], data["then_publish"] = "Renamed launch", "12,50", "1"
+
+    response = client.post(reverse("orders:update", args=[order.pk]), data)
+
+    order.refresh_from_db()
+    assert order.title != "Renamed launch"
+    assert_beside(response.content.decode(), "id_price_per_creator", "Enter an amount like 1200 or 1200.50.")
+    assert "Draft saved" not in response.content.decode()
 
 
 # ------------------------------------------------------------------- videos
