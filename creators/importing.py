@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from creators.bulk import CreatorRecord, write_creators
 from creators.models import Creator, Platform
+from creators.services import check_rate_card_price
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core import DomainError, parse_money, request_id_var
 from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
@@ -458,6 +459,10 @@ class _RowParser:
         amount = parse_money(raw)
         if amount <= 0:
             raise ValueError(_("A price must be more than zero; leave the cell empty for no price."))
+        try:
+            check_rate_card_price(amount)  # the editor's bounds, so an import cannot set what a creator cannot
+        except ValidationError as exc:
+            raise ValueError(exc.message_dict["amount"][0]) from None
         return amount
 
     def labels(self, raw: str) -> list[tuple[int, float]]:

@@ -119,12 +119,13 @@ class RatePrice(models.Model):
     """One rate-card price for one format, in force from the first day of ``effective_from``'s month.
 
     Rows are never edited: a price change adds a row effective from the next month (Xingtu's
-    rule), so quotes in flight keep the price they were made at.
+    rule), so quotes in flight keep the price they were made at. A row without an amount means the
+    creator stops offering the format from that month.
     """
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="rate_prices")
     format = models.CharField(_("format"), max_length=16, choices=ContentFormat.choices)
-    amount = models.BigIntegerField(_("price (minor units)"))
+    amount = models.BigIntegerField(_("price (minor units)"), null=True, blank=True)
     currency = models.CharField(max_length=3)
     effective_from = models.DateField(_("effective from"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -143,12 +143,13 @@ def test_profile_edit_basics_round_trip(client, creator):
     assert "Profile saved." in page
 
 
-def test_profile_edit_shows_a_service_error_next_to_the_field_and_saves_nothing(client, creator):
+def test_profile_edit_shows_an_unknown_country_next_to_the_field_and_saves_nothing(client, creator):
     response = client.post(EDIT, {"section": "basics", "display_name": "Mia", "platform": "douyin", "country": "XX"})
 
+    message = "No country is called “XX”. Type part of its name and pick it from the list."
     assert response.status_code == 200
-    assert response.context["basics_form"].errors["country"] == ["Unknown country code XX."]
-    assert "Unknown country code XX." in response.content.decode()
+    assert response.context["basics_form"].errors["country"] == [message]
+    assert message in response.content.decode()
     creator.refresh_from_db()
     assert creator.country == ""
 
@@ -256,7 +257,7 @@ def test_audience_round_trip_in_percent(client, creator):
     assert creator.audience_gender == {"female": 0.6, "male": 0.395, "other": 0.005}
     assert creator.audience_region == {"CN-GD": 0.7, "US": 0.3}
     page = client.get(EDIT).content.decode()
-    assert 'value="CN-GD"' in page
+    assert 'value="Guangdong (CN-GD)"' in page
     assert 'name="region-0-share"' in page and 'value="70"' in page
 
 
@@ -280,7 +281,7 @@ def test_audience_region_errors_are_shown_on_their_row(client, creator):
     response = client.post(EDIT, data)
 
     rows = response.context["audience"].region.forms
-    assert rows[0].errors["code"] == ["Unknown region code ZZ."]
+    assert rows[0].errors["code"] == ["No region is called “ZZ”. Type part of its name and pick it from the list."]
     assert rows[1].errors["share"] == ["Enter this region's share."]
     creator.refresh_from_db()
     assert creator.audience_region == {}

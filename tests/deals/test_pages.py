@@ -259,7 +259,7 @@ def test_a_video_that_is_not_a_video_is_refused_next_to_the_field(world, client)
     response = client.post(act_url(c, "submit_video"), {"video": fake})
 
     assert response.status_code == 400
-    assert "This file type is not accepted" in response.content.decode()
+    assert "The file could not be read as a video" in response.content.decode()
     c.refresh_from_db()
     assert c.status == S.SCRIPT_APPROVED
     assert not Deliverable.objects.filter(collaboration=c, kind="video").exists()

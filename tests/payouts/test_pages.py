@@ -326,6 +326,18 @@ def test_csv_export_lists_the_statement_oldest_first_with_running_balance(owner_
     assert body[0][4].startswith("sbx_in_")  # the provider's reference
 
 
+@pytest.mark.parametrize("title", [" =HYPERLINK(evil)", "＝HYPERLINK(evil)", "\u00a0@SUM(A1)", "－1+cmd"])
+def test_csv_export_defuses_formulas_behind_blanks_and_in_fullwidth_forms(owner_client, owner, title):
+    order = OrderFactory(brand=owner.brand, currency="CNY", title=title)
+    fund(owner.brand, 100_000)
+    services.hold(order_id=order.pk, amount=30_025, idempotency_key=new_key())
+
+    rows = _csv(owner_client.get(reverse(CSV_EXPORT)))
+
+    assert rows[2][5] == "'" + title
+    assert rows[2][6] == "-300.25"  # amounts stay numbers
+
+
 def test_csv_export_of_another_brand_has_only_the_header(client, owner):
     fund(owner.brand, 1_000)
     other = MembershipFactory(role="viewer")
