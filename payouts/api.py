@@ -74,9 +74,10 @@ class MinorUnitsOrZeroField(MinorUnitsField):
 
 
 def caller_key(request) -> str:
-    """The request's Idempotency-Key (400 naming the header when missing or malformed), namespaced.
+    """The request's Idempotency-Key (400 naming the header when missing or malformed), as a client key.
 
-    The prefix keeps a client's keys apart from the keys the services derive for their own steps.
+    The prefix keeps keys sent through the API apart from the keys of the web forms; the keys the services
+    derive for their own steps live in another namespace altogether (payouts.services.idempotency).
     """
     return f"api:{idempotency_key(request)}"
 

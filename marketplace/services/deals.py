@@ -30,7 +30,7 @@ from marketplace.services.collaborations import (
     role_in,
 )
 from payouts import services as money
-from payouts.services.idempotency import brand_scope, idempotent
+from payouts.services.idempotency import brand_scope, idempotent, system_key
 
 log = logging.getLogger(__name__)
 S = Collaboration.Status
@@ -82,13 +82,11 @@ def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: 
         key=idempotency_key,
         operation="offer_send",
         params={"order_id": order_id, "creator_id": creator_id},
-        perform=lambda: _offer_send(
-            order_id=order_id, creator_id=creator_id, actor=actor, key=idempotency_key, now=now or timezone.now()
-        ),
+        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
     )
 
 
-def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: datetime) -> Collaboration:
+def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.PUBLISHED:
         raise Conflict(_("Publish the order before sending offers."), field="order")
@@ -114,7 +112,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: d
         order_id=order.pk,
         collaboration_id=collaboration.pk,
         amount=price,
-        idempotency_key=f"offer-{key}-hold",
+        idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
     _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})

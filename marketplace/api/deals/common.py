@@ -12,7 +12,7 @@ from marketplace.models import Collaboration
 from marketplace.roles import role_of
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import ACTIONS
-from payouts.services.idempotency import brand_scope, creator_scope
+from payouts.services.idempotency import brand_scope, creator_scope, staff_scope
 
 MAX_ID = 2**63 - 1
 S = Collaboration.Status
@@ -60,7 +60,7 @@ def _caller_scope(request, c: Collaboration, side: str) -> str:
         return brand_scope(c.order.brand_id)
     if side == "creator":
         return creator_scope(c.creator_id)
-    return f"staff:{request.user.pk}"
+    return staff_scope(request.user.pk)
 
 
 def _own_creator(request) -> Creator:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -23,6 +21,7 @@ from marketplace.services.deals import offer_send
 from marketplace.views.access import brand_member_required
 from marketplace.views.deals.common import paginate
 from matching.views import ranking_context
+from payouts.services import IdempotencyConflict
 
 BOARD_PAGE = 60
 APPLICANTS_PAGE = 20
@@ -55,10 +54,11 @@ def offers_send(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     form = SendOffersForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("__all__", []) or [_("The form was incomplete; reload the page.")]:
+        refusals = [*form.non_field_errors(), *form.errors.get("idempotency_key", [])]
+        for error in refusals or [_("The form was incomplete; reload the page.")]:
             messages.error(request, error)
     else:
-        _send_all(request, order, form.cleaned_data["creators"], form.cleaned_data["idempotency_key"])
+        _send_all(request, order, form.cleaned_data["creators"], form.key)
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
         context = {**ranking_context(request, order), **board_context(request, order)}
@@ -100,17 +100,20 @@ def offer_create(request, handle: str):
         (order.pk, f"{order.title} · {format_money(price, order.currency) if price else _('no price for its format')}")
         for order, price in options
     ]
-    form = OfferForm(request.POST or None, choices=choices, initial={"idempotency_key": uuid.uuid4().hex})
+    form = OfferForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             c = offer_send(
                 order_id=form.cleaned_data["order"],
                 creator_id=creator.pk,
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=form.key,
             )
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
+        except IdempotencyConflict:
+            form.renew_key()
+            form.add_error(None, _("This form was already sent with other values. Check the page, then send it again."))
         except DomainError as exc:
             form.add_error(exc.field if exc.field == "order" else None, exc.detail)
         else:
