@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
 from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.api.fields import RequestSerializer
 from marketplace.core import DomainError
 from marketplace.roles import role_of
 from payouts import selectors, services
@@ -212,7 +213,7 @@ class PayoutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AmountSerializer(serializers.Serializer):
+class AmountSerializer(RequestSerializer):
     amount_minor = MinorUnitsField()
 
 
