@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
-from marketplace.core import NotAllowed, NotFound, audit, update_fields
+from marketplace.core import MAX_AMOUNT, NotAllowed, NotFound, audit, update_fields
 from marketplace.models import ContentFormat, Label, User
 
 MAX_LABELS = 10
@@ -184,6 +184,8 @@ def rate_card_set_price(
         raise ValidationError({"format": _("Unknown format %(format)s.") % {"format": format}})
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError({"amount": _("The price must be more than zero.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError({"amount": _("That amount is too large.")})
     today = today or platform_today()
     locked = _lock(creator)
     rows = list(RatePrice.objects.filter(creator=locked, format=format).order_by("-effective_from"))

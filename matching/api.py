@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 
 from creators.models import Creator
 from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
-from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
+from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
-from marketplace.core import Conflict, NotAllowed
+from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.models import Order, ProductCategory
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
@@ -109,9 +109,9 @@ class MatchPageSerializer(serializers.Serializer):
 
 
 class MatchFilterSerializer(serializers.Serializer):
-    min_followers = serializers.IntegerField(min_value=0, max_value=MAX_MINOR, required=False)
-    max_followers = serializers.IntegerField(min_value=0, max_value=MAX_MINOR, required=False)
-    max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_MINOR, required=False)
+    min_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    max_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
     region = serializers.CharField(
         max_length=8, required=False, help_text="Region code; keeps creators with at least 20 % audience there."
     )

@@ -17,7 +17,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerial
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_MINOR = 10**12  # ten billion in two-decimal currencies: more than any single payment here
+from marketplace.core import MAX_AMOUNT
 
 
 # The base of every request body (and of the objects nested in one): a field it does not take is a 400
@@ -67,7 +67,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class MinorAmountField(StrictIntegerField):
-    """Money in integer minor units of the currency (12000 = 120.00): above zero, at most 10**12."""
+    """Money in integer minor units of the currency (12000 = 120.00): a JSON integer above zero (or from
+    zero, with ``allow_zero``, for one side of a split), at most marketplace.core.MAX_AMOUNT.
+
+    Booleans, strings ("1,00", "100") and floats (1.5, 1e3) are refused with a field error: a client that
+    sends major units or text finds out at once instead of paying 100×.
+    """
 
     default_error_messages = {
         "invalid": _("Send the amount as a JSON integer of minor units, e.g. 120000 for 1,200.00."),
@@ -75,10 +80,12 @@ class MinorAmountField(StrictIntegerField):
         "max_value": _("That amount is too large."),
     }
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_MINOR)
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        kwargs.setdefault("min_value", 0 if allow_zero else 1)
+        kwargs.setdefault("max_value", MAX_AMOUNT)
         super().__init__(**kwargs)
+        if allow_zero:
+            self.error_messages["min_value"] = _("The amount must be zero or more.")
 
 
 class StrictFloatField(serializers.FloatField):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
@@ -161,6 +161,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
         raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+    check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
     if not isinstance(quote, int) or not low <= quote <= high:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 
 from brands.selectors import membership_for_user
+from marketplace.api.common import MoneyThrottle
 
 
 def brand_member_required(view=None, *, editor: bool = False, owner: bool = False):
@@ -43,3 +51,53 @@ def staff_required(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapped)
+
+
+class _MoneyScope:
+    throttle_scope = "money"
+
+
+def money_throttled(view=None, *, when: Callable[..., bool] | None = None):
+    """A web form that moves money counts against the API's per-user "money" rate (MoneyThrottle,
+    THROTTLE_MONEY), in the same bucket: a client gets one rate whichever door it uses.
+
+    Only POSTs count, and with ``when(request, *args, **kwargs)`` only those it says move money (the
+    collaboration page posts messages through the same view). Beyond the rate: 429 with Retry-After and a
+    message saying how long to wait; an htmx request reloads the page so the message shows.
+    """
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST" and (when is None or when(request, *args, **kwargs)):
+                throttle = MoneyThrottle()
+                if not throttle.allow_request(request, _MoneyScope):
+                    return too_many_money_requests(request, throttle.wait())
+            return view_func(request, *args, **kwargs)
+
+        wrapped.throttle_scope = _MoneyScope.throttle_scope
+        return wrapped
+
+    return decorator(view) if view is not None else decorator
+
+
+def too_many_money_requests(request, wait: float | None) -> HttpResponse:
+    seconds = max(1, math.ceil(wait or 1))
+    message = ngettext(
+        "Too many money requests in a short time. Try again in %(n)d second.",
+        "Too many money requests in a short time. Try again in %(n)d seconds.",
+        seconds,
+    ) % {"n": seconds}
+    if request.htmx:
+        messages.error(request, message)
+        response = HttpResponse(status=429)
+        response["HX-Refresh"] = "true"
+    else:
+        back = request.headers.get("Referer", "")
+        safe = url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        context = {"message": message, "back": back if safe else "/"}
+        response = render(request, "marketplace/too_many_requests.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

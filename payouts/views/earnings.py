@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import format_money
+from marketplace.views.access import money_throttled
 from payouts import selectors, services
 from payouts.forms import PayoutRequestForm
 from payouts.views.common import call_service, paginate, redirect_after, render_page, with_orders
@@ -54,6 +55,7 @@ def _payout_form(data, earnings: selectors.CreatorEarnings) -> PayoutRequestForm
 
 @login_required
 @require_POST
+@money_throttled
 def payout_request(request: HttpRequest) -> HttpResponse:
     creator = creator_for_user(request.user)
     earnings = selectors.earnings_for_creator(creator_id=creator.pk, currency=settings.CURRENCY)

@@ -18,7 +18,8 @@ MAX_ID = 2**63 - 1
 S = Collaboration.Status
 # Steps people take through the API (timers take expire and auto_accept; resolve is /disputes/{id}/decide/).
 API_ACTIONS = [name for name in ACTIONS if name not in ("expire", "auto_accept")]
-MONEY_STEPS = {"accept", "decline", "withdraw", "select", "confirm_live", "cancel"}
+# The steps that move money need an Idempotency-Key and count against the money throttle.
+MONEY_STEPS = {name for name in API_ACTIONS if ACTIONS[name].money}
 
 
 class JsonPost:

@@ -9,15 +9,11 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from marketplace.api.deals.common import API_ACTIONS, MAX_ID
-from marketplace.api.fields import RequestSerializer
+from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import allowed_actions
-from payouts.api import (
-    MinorUnitsField,
-    MinorUnitsOrZeroField,
-)
 
 # ------------------------------------------------------------------ serializers
 
@@ -256,7 +252,7 @@ class OfferRequestSerializer(RequestSerializer):
 
 
 class ApplicationRequestSerializer(RequestSerializer):
-    quote_minor = MinorUnitsField(help_text="Within ±20 % of the order's listed price.")
+    quote_minor = MinorAmountField(help_text="Within ±20 % of the order's listed price.")
     pitch = serializers.CharField(max_length=2000)
 
 
@@ -308,8 +304,10 @@ class RatingRequestSerializer(RequestSerializer):
 
 class DecisionRequestSerializer(RequestSerializer):
     decision = serializers.ChoiceField(choices=Dispute.Decision.choices)
-    creator_amount_minor = MinorUnitsOrZeroField(required=False, help_text="For a split.")
-    brand_amount_minor = MinorUnitsOrZeroField(required=False, help_text="For a split; the two add up to escrow.")
+    creator_amount_minor = MinorAmountField(allow_zero=True, required=False, help_text="For a split.")
+    brand_amount_minor = MinorAmountField(
+        allow_zero=True, required=False, help_text="For a split; the two add up to escrow."
+    )
     reason = serializers.CharField(max_length=4000, help_text="Both sides read it.")
 
     def validate(self, data):

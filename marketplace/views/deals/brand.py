@@ -18,7 +18,7 @@ from marketplace.models import Order
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.services.deals import offer_send
-from marketplace.views.access import brand_member_required
+from marketplace.views.access import brand_member_required, money_throttled
 from marketplace.views.deals.common import paginate
 from matching.views import ranking_context
 from payouts.services import IdempotencyConflict
@@ -48,6 +48,7 @@ def board_context(request, order: Order, *, can_edit: bool = True) -> dict:
 
 @brand_member_required(editor=True)
 @require_POST
+@money_throttled
 def offers_send(request, pk: int):
     """Offer every ticked creator a place; each offer holds its money. One key per form drawn, so a
     double submit replays instead of offering twice."""
@@ -90,6 +91,7 @@ def _send_all(request, order: Order, creator_ids: list[int], key: str) -> None:
 
 @brand_member_required(editor=True)
 @require_http_methods(["GET", "POST"])
+@money_throttled
 def offer_create(request, handle: str):
     """An offer from a creator's profile: choose one of the brand's published orders."""
     creator = Creator.objects.filter(handle=handle, is_active=True).first()
