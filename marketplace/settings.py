@@ -248,6 +248,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", "10/minute"),
         "money": env("THROTTLE_MONEY", "60/minute"),
+        "rerank": env("THROTTLE_RERANK", "30/hour"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     # JSON is the only renderer, and ?format= is an order filter (content format), not a renderer choice.

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
 from creators import forms as creator_forms
@@ -33,6 +34,15 @@ from tests.deals.conftest import PRICE, deal_in, key, make_creator
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory
 
 TOO_LARGE = "That amount is too large."
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are compared in English, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
+
+
 MOST, ONE_MORE = minor_to_decimal_str(MAX_AMOUNT), minor_to_decimal_str(MAX_AMOUNT + 1)
 S = Collaboration.Status
 
