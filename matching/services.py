@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -37,11 +37,35 @@ OCCUPYING_STATES = (
 # ---------------------------------------------------------------- request
 
 
+# A run queued or running this long without a result is taken for lost (its worker died mid-run, or the
+# broker was down all along): the next request fails it and queues a new one instead of waiting forever.
+RUN_STALE_AFTER = timedelta(minutes=30)
+ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
+
+
 @transaction.atomic
 def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
-    """Queue a ranking of ``order``; the outbox sends it to a worker after commit."""
+    """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
+    queued or running for the order, return that run: ten clicks on "rank again" make one run.
+
+    Locks the order row, so concurrent requests for one order meet there and queue one run between them.
+    The returned run's ``queued_now`` says whether this call queued it.
+    """
+    Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first()
+    now = timezone.now()
+    active = RankingRun.objects.filter(order=order, status__in=ACTIVE_RUN).order_by("-created_at", "-id").first()
+    if active is not None and (active.started_at or active.created_at) > now - RUN_STALE_AFTER:
+        active.queued_now = False
+        return active
+    if active is not None:
+        RankingRun.objects.filter(pk=active.pk, status=active.status).update(
+            status=RankingRun.Status.FAILED,
+            error=f"no result after {RUN_STALE_AFTER}; a new run was queued",
+            finished_at=now,
+        )
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
+    run.queued_now = True
     return run
 
 

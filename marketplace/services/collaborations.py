@@ -22,6 +22,7 @@ from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowe
 from marketplace.models import Collaboration, CollaborationEvent, Dispute, Order, User
 from marketplace.services import notifications
 from payouts import services as money
+from payouts.services.idempotency import system_key
 
 S = Collaboration.Status
 BRAND, CREATOR, ADMIN, SYSTEM = "brand", "creator", "admin", "system"
@@ -385,8 +386,9 @@ def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
 
 
 def _key(ctx: Context, step: str) -> str:
-    """Deterministic idempotency key: the same transition can never move money twice."""
-    return f"collab-{ctx.collaboration.pk}-{ctx.action}-{step}"
+    """Deterministic idempotency key: the same transition can never move money twice. A system key, so
+    nothing a client sends can occupy it (payouts.services.idempotency)."""
+    return system_key("collab", ctx.collaboration.pk, ctx.action, step)
 
 
 def _hold_of(c: Collaboration):

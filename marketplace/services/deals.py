@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
@@ -31,7 +31,7 @@ from marketplace.services.collaborations import (
 )
 from marketplace.services.track_record import track_record_refresh
 from payouts import services as money
-from payouts.services.idempotency import brand_scope, idempotent
+from payouts.services.idempotency import brand_scope, idempotent, system_key
 
 log = logging.getLogger(__name__)
 S = Collaboration.Status
@@ -83,13 +83,11 @@ def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: 
         key=idempotency_key,
         operation="offer_send",
         params={"order_id": order_id, "creator_id": creator_id},
-        perform=lambda: _offer_send(
-            order_id=order_id, creator_id=creator_id, actor=actor, key=idempotency_key, now=now or timezone.now()
-        ),
+        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
     )
 
 
-def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: datetime) -> Collaboration:
+def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.PUBLISHED:
         raise Conflict(_("Publish the order before sending offers."), field="order")
@@ -115,7 +113,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: d
         order_id=order.pk,
         collaboration_id=collaboration.pk,
         amount=price,
-        idempotency_key=f"offer-{key}-hold",
+        idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
     _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})
@@ -164,6 +162,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
         raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+    check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
     if not isinstance(quote, int) or not low <= quote <= high:

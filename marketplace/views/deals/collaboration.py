@@ -28,6 +28,7 @@ from marketplace.services.collaborations import (
     collaboration_transition,
     missed_deadline,
 )
+from marketplace.views.access import money_throttled
 from marketplace.views.deals.common import paginate
 from marketplace.views.deals.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
@@ -152,6 +153,7 @@ def _extra_forms(c: Collaboration, side: str) -> list[str]:
 
 @login_required
 @require_POST
+@money_throttled(when=lambda request, pk, action: action in ACTIONS and bool(ACTIONS[action].money))
 def collaboration_act(request, pk: int, action: str):
     """Take one step (or write a message, or rate) and come back to where the form was."""
     if action not in PAGE_ACTIONS:
