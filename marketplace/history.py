@@ -24,12 +24,12 @@ from datetime import timedelta
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from brands.models import Brand
 from creators.models import Creator
+from marketplace import flows
 from marketplace.audience import AGE_BUCKETS, GENDERS
 from marketplace.models import Collaboration, Label, Order, OrderTargetLabel, ProductCategory
 from matching import scoring
@@ -176,17 +176,8 @@ def _past_offers(rng, snap, order, craft, when) -> int:
 
 def refresh_creator_history() -> None:
     """Recompute fulfilment rate, average rating and completed orders from collaborations."""
-    stats = (
-        Collaboration.objects.filter(accepted=True)
-        .values("creator_id")
-        .annotate(
-            accepted_n=Count("id"),
-            on_time=Count("id", filter=Q(completed_on_time=True)),
-            completed=Count("id", filter=Q(completed_at__isnull=False)),
-            rating=Avg("brand_rating"),
-        )
-    )
-    rows = [(s["creator_id"], s["on_time"] / s["accepted_n"], s["rating"], s["completed"]) for s in stats]
+    stats = Collaboration.objects.values("creator_id").annotate(**flows.CREATOR_RECORD).filter(accepted_n__gt=0)
+    rows = [(s["creator_id"], flows.fulfilment_rate(s), s["rating"], s["completed_n"]) for s in stats]
     if not rows:
         return
     with connection.cursor() as cur:

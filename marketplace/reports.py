@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from marketplace import flows
 from marketplace.models import Collaboration, Order, ResultSnapshot
 
 # --------------------------------------------------------------- formulas
@@ -41,14 +42,6 @@ def as_minor(ratio: float | None) -> int | None:
 
 
 # ---------------------------------------------------------------- reports
-
-COUNTED = (
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.COMPLETED,
-    Collaboration.Status.SETTLED,
-    Collaboration.Status.DISPUTED,
-    Collaboration.Status.RESOLVED,
-)
 
 
 @dataclass
@@ -133,7 +126,7 @@ def order_report(order: Order) -> OrderReport:
     A fixed number of queries whatever the number of collaborations (results prefetched).
     """
     collaborations = list(
-        order.collaborations.filter(status__in=COUNTED)
+        order.collaborations.filter(status__in=flows.REPORTABLE)
         .select_related("creator")
         .prefetch_related(Prefetch("results", queryset=ResultSnapshot.objects.order_by("day")))
         .order_by("creator__display_name", "id")

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed, audit
 from marketplace.models import Collaboration, Order, ResultSnapshot
-from marketplace.reports import COUNTED
 from marketplace.services.results import COUNT_FIELDS, check_counts, result_record
 
 REQUIRED = ("collaboration", "day", "views")
@@ -84,7 +84,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
         return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
-    if statuses[int(ref)] not in COUNTED:
+    if statuses[int(ref)] not in flows.REPORTABLE:
         return "collaboration", "its post is not published yet"
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
         return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"

@@ -17,23 +17,20 @@ from django.utils.translation import gettext_lazy as _
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
+from marketplace import flows
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order, User
 from payouts.models import Account, LedgerEntry, LedgerTransaction
 
 S = Collaboration.Status
 
 # The order page's board: (key, title, states), left to right as a deal moves.
-BOARD_COLUMNS: list[tuple[str, object, tuple[str, ...]]] = [
-    ("offers", _("Offers & applications"), (S.OFFERED, S.APPLIED)),
-    (
-        "in_progress",
-        _("In progress"),
-        (S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED),
-    ),
-    ("published", _("Published"), (S.PUBLISHED,)),
-    ("done", _("Done"), (S.COMPLETED, S.SETTLED)),
-    ("disputes", _("Disputes"), (S.DISPUTED, S.RESOLVED)),
-    ("closed", _("Closed / cancelled"), (S.CLOSED, S.CANCELLED)),
+BOARD_COLUMNS: list[tuple[str, object, frozenset[str]]] = [
+    ("offers", _("Offers & applications"), flows.AWAITING_ANSWER),
+    ("in_progress", _("In progress"), flows.IN_DELIVERY),
+    ("published", _("Published"), frozenset({S.PUBLISHED})),
+    ("done", _("Done"), flows.WORK_ACCEPTED),
+    ("disputes", _("Disputes"), flows.IN_DISPUTE),
+    ("closed", _("Closed / cancelled"), flows.LET_GO),
 ]
 COLUMN_OF = {status: key for key, _title, states in BOARD_COLUMNS for status in states}
 
@@ -243,12 +240,6 @@ def applicant_rows(*, order: Order, collaborations) -> list[dict]:
         }
         for c in collaborations
     ]
-
-
-def occupied_slots(order: Order) -> int:
-    from marketplace.services.collaborations import OCCUPYING
-
-    return order.collaborations.filter(status__in=OCCUPYING).count()
 
 
 # --------------------------------------------------------------- creator inbox

@@ -12,17 +12,18 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
+from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
-    ACTIVE,
+    ACTIONS,
     AUTO_ACCEPT_AFTER,
     CREATOR,
     OFFER_TTL,
@@ -335,9 +336,6 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
     return event
 
 
-RATEABLE = (S.COMPLETED, S.SETTLED)
-
-
 @transaction.atomic
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
@@ -345,7 +343,7 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
     role = role_in(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
-    if c.status not in RATEABLE:
+    if c.status not in flows.WORK_ACCEPTED:
         raise InvalidTransition(_("Rate once the work is completed."), field="status")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Give 1 to 5 stars."), field="rating")
@@ -367,17 +365,11 @@ def creator_record_refresh(*, creator_id: int) -> None:
 
     Updating the creator bumps ``updated_at``, so the matcher patches its reliability in.
     """
-    done = (S.COMPLETED, S.SETTLED, S.RESOLVED)
-    stats = Collaboration.objects.filter(creator_id=creator_id, accepted=True).aggregate(
-        accepted=Count("id"),
-        on_time=Count("id", filter=Q(completed_on_time=True)),
-        completed=Count("id", filter=Q(status__in=done) | Q(completed_at__isnull=False)),
-        rating=Avg("brand_rating"),
-    )
+    record = Collaboration.objects.filter(creator_id=creator_id).aggregate(**flows.CREATOR_RECORD)
     creator = Creator.objects.select_for_update().get(pk=creator_id)
-    creator.fulfilment_rate = stats["on_time"] / stats["accepted"] if stats["accepted"] else None
-    creator.avg_rating = stats["rating"]
-    creator.completed_orders = stats["completed"]
+    creator.fulfilment_rate = flows.fulfilment_rate(record)
+    creator.avg_rating = record["rating"]
+    creator.completed_orders = record["completed_n"]
     creator.save(update_fields=["fulfilment_rate", "avg_rating", "completed_orders", "updated_at"])
 
 
@@ -394,8 +386,10 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"expired": 0, "auto_accepted": 0}
     due = {
-        "expire": Collaboration.objects.filter(status__in=[S.OFFERED, S.APPLIED], expires_at__lte=now),
-        "auto_accept": Collaboration.objects.filter(status=S.PUBLISHED, published_at__lte=now - AUTO_ACCEPT_AFTER),
+        "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
+        "auto_accept": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
     }
     for action, qs in due.items():
         for pk in qs.values_list("pk", flat=True)[:1000]:
@@ -414,7 +408,7 @@ def _flag_missed_deadlines(now: datetime) -> int:
 
     flagged = 0
     candidates = (
-        Collaboration.objects.filter(status__in=ACTIVE)
+        Collaboration.objects.filter(status__in=flows.IN_DELIVERY)
         .exclude(events__action="deadline")
         .filter(Q(order__script_by__lt=now, status=S.ACCEPTED) | Q(order__publish_until__lt=now.date()))
         .select_related("order", "creator")

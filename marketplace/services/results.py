@@ -7,9 +7,9 @@ import math
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace import flows
 from marketplace.core import DomainError, InvalidTransition, NotAllowed, audit
 from marketplace.models import Collaboration, ResultSnapshot, User
-from marketplace.reports import COUNTED
 
 COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
 MAX_COUNT = 10**13
@@ -47,7 +47,7 @@ def result_record(
     c = Collaboration.objects.select_for_update().select_related("creator").get(pk=collaboration_id)
     if actor is not None and not actor.is_staff and c.creator.user_id != actor.pk:
         raise NotAllowed(_("Only the creator of this collaboration records its results."))
-    if c.status not in COUNTED:
+    if c.status not in flows.REPORTABLE:
         raise InvalidTransition(_("Results can be recorded once the post is published."), field="status")
     if day not in ResultSnapshot.Day.values:
         raise DomainError(_("Choose day 1, 3, 7, 14 or 30."), field="day")
