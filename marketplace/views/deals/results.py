@@ -67,7 +67,7 @@ def collaboration_results(request, pk: int):
             if exc.field not in form.fields:  # e.g. not published (any more): say so on the page
                 messages.error(request, exc.detail)
                 return _after(request, c, side)
-            form.add_error(exc.field, exc.detail)
+            form.add_error(None if form[exc.field].is_hidden else exc.field, exc.detail)  # the day is hidden
         else:
             messages.success(request, _("Day %(day)s saved.") % {"day": form.for_day})
             return _after(request, c, side)
