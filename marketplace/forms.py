@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import minor_to_decimal_str, parse_money
@@ -76,6 +77,7 @@ class CreatorSignupForm(_PasswordPairMixin, forms.Form):
         label=_("Handle"),
         max_length=64,
         help_text=_("Letters, digits, hyphens and underscores; it appears in your profile address."),
+        validators=[validate_handle_not_reserved],
     )
     password1 = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
