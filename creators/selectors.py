@@ -148,7 +148,7 @@ def creator_dashboard(creator: Creator) -> CreatorDashboard:
     has_audience = bool(creator.audience_age or creator.audience_gender or creator.audience_region)
     counts = Collaboration.objects.filter(creator=creator).aggregate(
         active=flows.CAPACITY_USED,
-        offers=Count("pk", filter=Q(status=Collaboration.Status.OFFERED)),
+        offers=Count("pk", filter=Q(status__in=flows.AWAITING_CREATOR)),
     )
     checklist = [
         ChecklistItem(

@@ -213,7 +213,7 @@ def order_board(*, order: Order, cards) -> list[dict]:
 def applications_for_order(*, order: Order) -> QuerySet[Collaboration]:
     """Open applications to a recruitment order, best stored match first."""
     return (
-        Collaboration.objects.filter(order=order, status=S.APPLIED)
+        Collaboration.objects.filter(order=order, status__in=flows.AWAITING_BRAND)
         .select_related("creator")
         .order_by(F("match_score").desc(nulls_last=True), "offered_at", "id")
     )
@@ -249,7 +249,7 @@ INBOX_GROUPS = [(key, title, states) for key, title, states in BOARD_COLUMNS if 
 
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
     return (
-        Collaboration.objects.filter(creator=creator, status=S.OFFERED)
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_CREATOR)
         .select_related("order__brand")
         .order_by("expires_at", "id")
     )
@@ -257,7 +257,7 @@ def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
 
 def inbox_applications(*, creator: Creator) -> QuerySet[Collaboration]:
     return (
-        Collaboration.objects.filter(creator=creator, status=S.APPLIED)
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_BRAND)
         .select_related("order__brand")
         .order_by("-offered_at", "-id")
     )
