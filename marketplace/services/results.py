@@ -102,7 +102,7 @@ def _day_problem(c: Collaboration, day, now: datetime) -> Problem | None:
         return Problem(
             day,
             "day",
-            _("Day %(day)s after publishing is not reached yet: its counts can be entered from %(when)s.")
+            _("Day %(day)s after publishing is not reached yet: its counts can be entered from %(when)s on.")
             % {"day": day, "when": when},
         )
     return None
