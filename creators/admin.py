@@ -115,7 +115,7 @@ class RatePriceAdmin(LargeTableAdmin):
 
     @admin.display(description=_("price"), ordering="amount")
     def price(self, obj: RatePrice) -> str:
-        return format_money(obj.amount, obj.currency)
+        return format_money(obj.amount, obj.currency) if obj.amount is not None else _("not offered")
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A price in force is what quotes were made at; a change is a new row for a later month.

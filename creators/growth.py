@@ -123,7 +123,7 @@ def creator_growth(creator: Creator) -> Growth:
     now = timezone.now()
     months = last_months(timezone.localdate(now), MONTHS)
     counts = Collaboration.objects.filter(creator=creator).aggregate(
-        **flows.CREATOR_RECORD, n_five_star=Count("pk", filter=Q(brand_rating=5))
+        **flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5))
     )
     by_month, income_12m = _income(creator, since=now - timedelta(days=365))
     figures = Figures(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,7 +67,8 @@ class RateCardLine:
 
 
 def current_rate_card(creator: Creator, on: date | None = None) -> list[RateCardLine]:
-    """Per format, the price in force on ``on`` (default: today) and the change waiting to start.
+    """Per format, the price in force on ``on`` (default: today; None when not offered) and the change
+    waiting to start (a pending row without an amount: the format stops being offered then).
 
     Reads ``creator.rate_prices.all()``, so a prefetch is used when present; one query otherwise.
     """
@@ -78,9 +80,25 @@ def current_rate_card(creator: Creator, on: date | None = None) -> list[RateCard
     for value, label in ContentFormat.choices:
         rows = by_format.get(value, [])
         in_force = next((r for r in reversed(rows) if r.effective_from <= on), None)
+        if in_force is not None and in_force.amount is None:
+            in_force = None  # the creator stopped offering this format
         pending = next((r for r in rows if r.effective_from > on), None)
         lines.append(RateCardLine(format=value, label=str(label), in_force=in_force, pending=pending))
     return lines
+
+
+TYPICAL_PRICE_SAMPLE = 5_000
+
+
+def typical_price(format: str) -> int | None:
+    """The median of the latest prices set for ``format`` on the platform (its newest rows, up to
+    TYPICAL_PRICE_SAMPLE of them; one bounded query), None while nobody prices the format."""
+    amounts = list(
+        RatePrice.objects.filter(format=format, amount__isnull=False)
+        .order_by("-id")
+        .values_list("amount", flat=True)[:TYPICAL_PRICE_SAMPLE]
+    )
+    return int(statistics.median(amounts)) if amounts else None
 
 
 # ------------------------------------------------------------------- labels

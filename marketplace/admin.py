@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.core import audit, format_money
+from marketplace.forms import EmailAddressField
 from marketplace.models import (
     AuditLog,
     Collaboration,
@@ -121,8 +122,8 @@ def run_verification_action(modeladmin: admin.ModelAdmin, request: HttpRequest, 
 
 
 def _clean_email(form: forms.ModelForm) -> str:
-    # The manager stores addresses lower-cased; the admin must not create a second spelling.
-    email = form.cleaned_data["email"].strip().lower()
+    # One spelling per address (normalize_email); the admin must not create a second one.
+    email = User.objects.normalize_email(form.cleaned_data["email"])
     others = User.objects.exclude(pk=form.instance.pk) if form.instance.pk else User.objects.all()
     if others.filter(email__iexact=email).exists():
         raise forms.ValidationError(_("A user with that e-mail address already exists."))
@@ -133,6 +134,7 @@ class UserCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
+        field_classes = {"email": EmailAddressField}
 
     clean_email = _clean_email
 
@@ -141,6 +143,7 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        field_classes = {"email": EmailAddressField}
 
     clean_email = _clean_email
 

@@ -16,7 +16,7 @@ Two groups look alike and are not the same rule:
 
 from __future__ import annotations
 
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from marketplace.models.orders import Collaboration, Order
 
@@ -54,19 +54,13 @@ ACCEPTED_DEAL = Q(accepted=True)
 # A completed order: a deal the creator took on whose work the brand accepted (by hand, automatically
 # after seven days, or as imported history says). A dispute decided before acceptance is not one.
 COMPLETED_ORDER = ACCEPTED_DEAL & Q(completed_at__isnull=False)
-# The creator's record, over any set of collaborations (one creator's, or grouped by creator).
-CREATOR_RECORD = {
+# Accepted deals and completed orders over any set of collaborations (one creator's, or grouped by
+# creator): the growth page counts them live, marketplace.services.track_record into the creator record.
+DEAL_COUNTS = {
     "accepted_n": Count("pk", filter=ACCEPTED_DEAL),
-    "on_time_n": Count("pk", filter=ACCEPTED_DEAL & Q(completed_on_time=True)),
     "completed_n": Count("pk", filter=COMPLETED_ORDER),
-    "rating": Avg("brand_rating", filter=ACCEPTED_DEAL),
 }
 CAPACITY_USED = Count("pk", filter=Q(status__in=OCCUPIES_CAPACITY))
-
-
-def fulfilment_rate(record: dict) -> float | None:
-    """Orders delivered on time over orders taken on; None before the first accepted deal."""
-    return record["on_time_n"] / record["accepted_n"] if record["accepted_n"] else None
 
 
 def capacity_used(creator_id: int) -> int:

@@ -95,6 +95,9 @@ class MatchSerializer(serializers.Serializer):
     price_minor = serializers.IntegerField(help_text="The creator's rate-card price for the order's format.")
     currency = serializers.CharField()
     expected_views = serializers.IntegerField()
+    match_score = serializers.IntegerField(
+        help_text="0–100: the score on the hand score's scale (the learned model's adjustment included)."
+    )
     score = serializers.FloatField()
     hand_score = serializers.FloatField()
     components = MatchComponentsSerializer
@@ -155,6 +158,7 @@ def _match_row(result, names: dict, currency: str) -> dict:
         "price_minor": result.price,
         "currency": currency,
         "expected_views": result.expected_views,
+        "match_score": selectors.match_score(result.score),
         "score": _number(result.score),
         "hand_score": _number(result.hand_score),
         "components": {c: _number(getattr(result, c)) for c in scoring.COMPONENTS},

@@ -119,17 +119,41 @@ def active_model() -> tuple[str, object] | None:
     return record.version, _models[record.version]
 
 
-def candidate_features(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> np.ndarray:
+def candidate_features(
+    snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps, *, metrics=None
+) -> np.ndarray:
+    """The re-ranker's features of ``rows`` (``metrics``: the snapshot's, or training's as of a past date)."""
     price = snap.price[scoring.FORMATS.index(query.format), rows].astype(np.float64)
-    return learn.features(comps, hand_scores, snap.metrics[:, rows], price / max(query.budget, 1))
+    metrics = snap.metrics[:, rows] if metrics is None else metrics
+    return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
-def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str]:
+def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str, object]:
+    """(final scores, the version that ranked, the features the learned model saw — None for the hand score)."""
     active = active_model()
     if active is None or len(rows) == 0:
-        return hand_scores, HAND_VERSION
+        return hand_scores, HAND_VERSION, None
     version, model = active
-    return learn.predict(model, candidate_features(snap, query, rows, hand_scores, comps)), version
+    x = candidate_features(snap, query, rows, hand_scores, comps)
+    return learn.predict(model, x), version, (model, x)
+
+
+def model_moves(ids, hand_scores, top, seen) -> list:
+    """Per stored row, None or (its rank by the hand score, its rank, what the learned model's move is put down to)."""
+    if seen is None:
+        return [None] * len(top)
+    hand_rank = np.empty(len(ids), dtype=np.int64)
+    hand_rank[np.lexsort((ids, -hand_scores))] = np.arange(1, len(ids) + 1)
+    model, x = seen
+    moved = [(rank, int(i)) for rank, i in enumerate(top, start=1) if hand_rank[i] != rank]
+    if not moved:
+        return [None] * len(top)
+    rows = [i for _, i in moved]
+    up = np.array([rank < hand_rank[i] for rank, i in moved], dtype=bool)
+    because = dict(zip(rows, learn.causes(model, x[rows], up, reference=x), strict=True))
+    return [
+        (int(hand_rank[i]), rank, because[int(i)]) if int(i) in because else None for rank, i in enumerate(top, start=1)
+    ]
 
 
 # --------------------------------------------------------------- compute
@@ -178,9 +202,10 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     ids, scores, comps = ids[order], scores[order], {c: v[order] for c, v in comps.items()}
     rows = snap.rows_of(ids)
     query = order_query(run.order, snap)
-    final, model_version = rerank(snap, query, rows, scores, comps)
+    final, model_version, seen = rerank(snap, query, rows, scores, comps)
     top = np.lexsort((ids, -final))[:TOP_K]
-    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()})
+    moves = model_moves(ids, scores, top, seen)
+    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()}, moves=moves)
     fmt = scoring.FORMATS.index(query.format)
     RankingResult.objects.bulk_create(
         [

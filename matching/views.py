@@ -29,7 +29,16 @@ def ranking_context(request, order) -> dict:
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     names = selectors.reason_names(page.object_list)
     rows = [
-        {"result": r, "reasons": [selectors.reason_text(x, names, order.currency) for x in r.reasons]}
+        {
+            "result": r,
+            "match_score": selectors.match_score(r.score),
+            "moved": [selectors.reason_text(x, names, order.currency) for x in r.reasons if x["code"] == "model_moved"],
+            "reasons": [
+                (x.get("points"), selectors.reason_text(x, names, order.currency))
+                for x in r.reasons
+                if x["code"] != "model_moved"
+            ],
+        }
         for r in page.object_list
     ]
     return {

@@ -65,7 +65,9 @@ def _profile_creator(pk: int) -> Creator:
 
 
 class PriceSerializer(serializers.Serializer):
-    price_minor = serializers.IntegerField(source="amount")
+    price_minor = serializers.IntegerField(
+        source="amount", allow_null=True, help_text="Null on a pending change: the format stops being offered then."
+    )
     currency = serializers.CharField()
     effective_from = serializers.DateField()
 
@@ -251,7 +253,11 @@ class CreatorProfileApi(APIView):
 
 class RateCardPriceInSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ContentFormat.choices)
-    price_minor = MinorAmountField()
+    price_minor = MinorAmountField(
+        allow_null=True,
+        help_text="The price in minor units (100 to 1,000,000,000), or null to stop offering the format "
+        "from the first of next month.",
+    )
 
 
 class RateCardInSerializer(serializers.Serializer):
@@ -279,7 +285,7 @@ class CreatorRateCardApi(APIView):
         summary="Set prices on your rate card",
         description="With no price in force for a format, the price applies from this month; otherwise from "
         "the first of next month (quotes already made keep their price). Sending the price in force "
-        "withdraws a pending change.",
+        "withdraws a pending change; null stops offering the format from the first of next month.",
         request=RateCardInSerializer,
         responses={200: RateCardSerializer, **ERRORS},
     )

@@ -42,8 +42,15 @@ DAYS = [day for day, _label in ResultSnapshot.Day.choices]
 REACHED_BY_DAY = {1: 0.38, 3: 0.62, 7: 0.82, 14: 0.93, 30: 1.0}  # illustrative share of the day-30 views
 SPLIT = {"likes": 0.82, "comments": 0.11, "shares": 0.07}  # illustrative
 CLICK_RATE, CONVERSION_RATE = 0.012, 0.06  # illustrative: clicks per view, conversions per click
-# The smallest file the video check accepts as MP4 (an ftyp box); the demo has no real footage.
-DEMO_VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
+# The smallest file the video check accepts as MP4 (whole ftyp, moov and mdat boxes); the demo has no
+# real footage.
+DEMO_VIDEO = (
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+    + b"\x00\x00\x00\x10moov"
+    + b"\x00" * 8
+    + b"\x00\x00\x00\x48mdat"
+    + b"\x00" * 64
+)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from marketplace.services.collaborations import (
     collaboration_transition,
     role_in,
 )
+from marketplace.services.track_record import track_record_refresh
 from payouts import services as money
 from payouts.services.idempotency import brand_scope, idempotent
 
@@ -234,8 +235,37 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+# ISO base media files (.mp4, .mov) are a chain of boxes: a 4-byte big-endian size (1: a 64-bit size
+# follows the type; 0: to the end of the file) and a 4-character type. A playable file starts with ftyp,
+# holds a moov box (what a player needs to read the video) and its boxes end exactly at the end of the file.
+_BOX_TYPE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_@\xa9")
+
+
+def iso_media_is_readable(upload) -> bool:
+    """Whether an .mp4/.mov upload's box structure is whole: ftyp first, a moov box, no box past the end."""
+    size, offset, types = upload.size, 0, []
+    while offset < size:
+        upload.seek(offset)
+        header = upload.read(16)
+        if len(header) < 8 or not set(header[4:8]) <= _BOX_TYPE:
+            return False
+        length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        if length == 1:
+            length = int.from_bytes(header[8:16], "big") if len(header) == 16 else 0
+        elif length == 0:
+            length = size - offset
+        if length < 8 or offset + length > size:
+            return False
+        types.append(kind)
+        offset += length
+    upload.seek(0)
+    return bool(types) and types[0] == b"ftyp" and b"moov" in types
+
+
 def _checked_file(upload, *, kind: str) -> tuple[str, str]:
-    """(extension, content type) of an upload that passes the size and magic-byte checks."""
+    """(extension, content type) of an upload that passes the size, magic-byte and (for .mp4 / .mov)
+    structure checks. A file named or sent as a video that is not a readable one is called damaged,
+    not of the wrong type."""
     limit_mb = settings.UPLOAD_VIDEO_MAX_MB if kind == Deliverable.Kind.VIDEO else settings.UPLOAD_EVIDENCE_MAX_MB
     field = "video" if kind == Deliverable.Kind.VIDEO else "evidence"
     if upload is None or upload.size == 0:
@@ -246,6 +276,16 @@ def _checked_file(upload, *, kind: str) -> tuple[str, str]:
     ext = sniff(upload.read(16))
     upload.seek(0)
     allowed = VIDEO_TYPES if kind == Deliverable.Kind.VIDEO else EVIDENCE_TYPES
+    named = (upload.name or "").rsplit(".", 1)[-1].lower()
+    claims_video = named in VIDEO_TYPES or (getattr(upload, "content_type", "") or "").startswith("video/")
+    if (ext is None and claims_video) or (ext in ("mp4", "mov") and not iso_media_is_readable(upload)):
+        raise DomainError(
+            _(
+                "The file could not be read as a video: it looks damaged or incomplete. "
+                "Export or download it again and upload the new file."
+            ),
+            field=field,
+        )
     if ext not in allowed:
         raise DomainError(
             _("This file type is not accepted; use %(types)s.") % {"types": ", ".join(sorted(allowed))}, field=field
@@ -361,16 +401,10 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
 
 
 def creator_record_refresh(*, creator_id: int) -> None:
-    """Fulfilment rate (on time / accepted), average rating and completed orders from all deals.
-
-    Updating the creator bumps ``updated_at``, so the matcher patches its reliability in.
-    """
-    record = Collaboration.objects.filter(creator_id=creator_id).aggregate(**flows.CREATOR_RECORD)
-    creator = Creator.objects.select_for_update().get(pk=creator_id)
-    creator.fulfilment_rate = flows.fulfilment_rate(record)
-    creator.avg_rating = record["rating"]
-    creator.completed_orders = record["completed_n"]
-    creator.save(update_fields=["fulfilment_rate", "avg_rating", "completed_orders", "updated_at"])
+    """Fulfilment rate, average rating, their counts and completed orders, from all deals and any
+    imported aggregate (marketplace.services.track_record). Bumps ``updated_at``, so the matcher
+    patches the creator's reliability in."""
+    track_record_refresh(creator_ids=[creator_id])
 
 
 # ------------------------------------------------------------------ timers

@@ -263,9 +263,10 @@ def test_settings(base_dir) -> dict:
         "PAYMENT_PROVIDER": "sandbox",
         "PLATFORM_FEE_BPS": 1000,
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tenants"}},
+        "THROTTLE_LOGIN": "100000/minute",
         "REST_FRAMEWORK": {
             **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {"login": "100000/minute", "money": "100000/minute"},
+            "DEFAULT_THROTTLE_RATES": dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute"),
         },
     }
 

@@ -27,7 +27,12 @@ def key() -> str:
 
 
 def mp4_upload(name: str = "cut.mp4", size: int = 2048) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\x00\x00\x00\x18ftypisom" + b"\x00" * (size - 12), content_type="video/mp4")
+    """An MP4 whose boxes are whole (ftyp, moov, mdat to the end), ``size`` bytes long."""
+    ftyp = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 12
+    moov = b"\x00\x00\x00\x10moov" + b"\x00" * 8
+    mdat = (size - len(ftyp) - len(moov)).to_bytes(4, "big") + b"mdat"
+    body = ftyp + moov + mdat
+    return SimpleUploadedFile(name, body + b"\x00" * (size - len(body)), content_type="video/mp4")
 
 
 @pytest.fixture

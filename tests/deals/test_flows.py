@@ -211,7 +211,9 @@ def _state_groups_outside_flows() -> list[str]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, (ast.Set, ast.Tuple, ast.List)):
                 states = [s for s in map(_status_of, node.elts) if s]
-                if len(states) >= 2:
+                # Strings only count when the whole literal is statuses ("accepted" is also a field name).
+                named = sum(isinstance(e, ast.Attribute) for e in node.elts if _status_of(e))
+                if len(states) >= 2 and (named >= 2 or len(states) == len(node.elts)):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {states}")
     return found
 

@@ -57,6 +57,26 @@ def test_history_file_imports_orders_collaborations_and_refreshes_creator_stats(
 
 
 @pytest.mark.parametrize(
+    ("imported", "expected"),
+    [
+        # 20 earlier orders at 90 % on time plus one imported deal on time: 19 of 21.
+        ({"imported_fulfilment_rate": 0.9, "imported_fulfilment_orders": 20}, (pytest.approx(19 / 21), 21)),
+        # A rate without its count is replaced by the history it may already include.
+        ({"imported_fulfilment_rate": 0.5, "imported_fulfilment_orders": None}, (1.0, 1)),
+    ],
+)
+def test_imported_aggregates_and_imported_history_combine_as_documented(taxonomy, tmp_path, imported, expected):
+    CreatorFactory(handle="ana", **imported)
+    CreatorFactory(handle="bo")
+
+    call_command("import_history", write(tmp_path, GOOD))
+
+    ana = Collaboration.objects.get(creator__handle="ana").creator
+    ana.refresh_from_db()
+    assert (ana.fulfilment_rate, ana.fulfilment_orders) == expected
+
+
+@pytest.mark.parametrize(
     ("bad_row", "column", "reason"),
     [
         (GOOD[1].replace(",bo,", ",nobody,"), "creator", "no creator with handle"),

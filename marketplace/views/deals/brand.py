@@ -55,21 +55,35 @@ def offers_send(request, pk: int):
     double submit replays instead of offering twice."""
     order = order_get_for_user(user=request.user, pk=pk)
     form = SendOffersForm(request.POST)
+    refused: dict[int, str] = {}
     if not form.is_valid():
         for error in form.errors.get("__all__", []) or [_("The form was incomplete; reload the page.")]:
             messages.error(request, error)
     else:
-        _send_all(request, order, form.cleaned_data["creators"], form.cleaned_data["idempotency_key"])
+        refused = _send_all(request, order, form.cleaned_data["creators"], form.cleaned_data["idempotency_key"])
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
+        # A refused offer is said on its creator's row, or above the list when the row is not on this page.
         context = {**ranking_context(request, order), **board_context(request, order)}
+        for row in context["rows"]:
+            row["offer_error"] = refused.pop(row["result"].creator_id, "")
+        _refusals_as_messages(request, refused)
         return render(request, "deals/_offers_sent.html", context)
+    _refusals_as_messages(request, refused)
     return redirect(reverse("orders:detail", args=[order.pk]) + "#collaboration-board")
 
 
-def _send_all(request, order: Order, creator_ids: list[int], key: str) -> None:
+def _refusals_as_messages(request, refused: dict[int, str]) -> None:
+    names = dict(Creator.objects.filter(pk__in=list(refused)).values_list("pk", "display_name"))
+    for creator_id, problem in refused.items():
+        name = names.get(creator_id, f"#{creator_id}")
+        messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": problem})
+
+
+def _send_all(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
+    """Send each offer; returns creator id → why it was refused."""
     names = dict(Creator.objects.filter(pk__in=creator_ids).values_list("pk", "display_name"))
-    sent, repeated = [], []
+    sent, repeated, refused = [], [], {}
     for creator_id in creator_ids:
         started = timezone.now()
         name = names.get(creator_id, f"#{creator_id}")
@@ -80,13 +94,14 @@ def _send_all(request, order: Order, creator_ids: list[int], key: str) -> None:
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
         except DomainError as exc:
-            messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": exc.detail})
+            refused[creator_id] = exc.detail
             continue
         (sent if c.created_at >= started else repeated).append(name)
     if sent:
         messages.success(request, _("Offer sent to %(names)s; the money is held.") % {"names": ", ".join(sent)})
     if repeated:
         messages.info(request, _("Already sent with this form: %(names)s.") % {"names": ", ".join(repeated)})
+    return refused
 
 
 @brand_member_required(editor=True)

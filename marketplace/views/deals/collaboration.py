@@ -31,7 +31,7 @@ from marketplace.services.collaborations import (
 )
 from marketplace.views.deals.common import paginate
 from marketplace.views.deals.results import results_context
-from payouts.selectors import hold_for_collaboration
+from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
 TIMELINE_PAGE = 50
 # Steps a person takes on this page; timers' steps (expire, auto_accept) and the admin's decision
@@ -120,13 +120,17 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         )
     share = cancellation_share(c, now=now) if "cancel" in names else 0
     disputes = reads.disputes_of(c)
+    hold = latest_hold_for_collaboration(collaboration_id=c.pk)
+    take = collaboration_take(hold=hold, amount=c.agreed_price, currency=c.currency)
     return {
         "collaboration": c,
         "order": c.order,
         "side": side,
         "timeline": paginate(request, reads.timeline(c), per_page=TIMELINE_PAGE, last_first=True),
         "money": reads.money_movements(c),
-        "hold": hold_for_collaboration(collaboration_id=c.pk),
+        "take": take,
+        "accept_take": take if "accept" in names else None,
+        "hold": hold if hold and hold.status in LIVE_HOLD else None,
         "disputes": disputes,
         "action_forms": forms,
         "can_resolve": side == "admin" and "resolve" in names,

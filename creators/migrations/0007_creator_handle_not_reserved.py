@@ -7,7 +7,7 @@ import creators.handles
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("creators", "0004_directory_indexes"),
+        ("creators", "0006_rate_price_can_stop_offering"),
     ]
 
     operations = [
