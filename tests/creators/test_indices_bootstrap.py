@@ -10,7 +10,8 @@ from django.urls import reverse
 from creators import tasks
 from creators.indices_sync import indices_missing
 from creators.models import Creator
-from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
+from marketplace.models import User
+from marketplace.run import DEMO_LOGINS
 from tests.factories import CreatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def _media(settings, tmp_path):
 def test_after_bootstrap_the_directory_sorts_and_filters_by_an_index_and_the_profile_shows_numbers(client):
     err = StringIO()
     call_command("bootstrap", demo_creators=120, stdout=StringIO(), stderr=err)
-    assert client.login(email=OWNER, password=DEMO_PASSWORD)
+    client.force_login(User.objects.get(email=OWNER))
 
     by_seeding = client.get(reverse("creators:directory"), {"sort": "index_seeding", "min_index_seeding": "50"})
     listed = by_seeding.context["page"].creators
