@@ -9,11 +9,11 @@ from datetime import date, timedelta
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
 from django.utils import timezone
 
 from brands.models import BrandBlock
-from marketplace.models import Collaboration, Order
+from marketplace import flows
+from marketplace.models import Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
@@ -22,16 +22,6 @@ from matching.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 TOP_K = 200
-# States in which a collaboration occupies one of the creator's concurrent slots.
-OCCUPYING_STATES = (
-    Collaboration.Status.ACCEPTED,
-    Collaboration.Status.SCRIPT_SUBMITTED,
-    Collaboration.Status.SCRIPT_APPROVED,
-    Collaboration.Status.VIDEO_SUBMITTED,
-    Collaboration.Status.VIDEO_APPROVED,
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.DISPUTED,
-)
 
 
 # ---------------------------------------------------------------- request
@@ -89,15 +79,8 @@ def ranking_fail(*, run_id: int, error: str) -> None:
 
 def excluded_creators(order: Order) -> dict[str, list[int]]:
     """Creator ids excluded for reasons that change too often to live in the snapshot."""
-    at_capacity = (
-        Collaboration.objects.filter(status__in=OCCUPYING_STATES)
-        .values("creator_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=F("creator__max_concurrent"))
-        .values_list("creator_id", flat=True)
-    )
     return {
-        "no_capacity": list(at_capacity),
+        "no_capacity": list(flows.creators_at_capacity()),
         "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
         "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
     }

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
+from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
-    ACTIVE,
+    ACTIONS,
     AUTO_ACCEPT_AFTER,
     CREATOR,
     OFFER_TTL,
@@ -374,9 +375,6 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
     return event
 
 
-RATEABLE = (S.COMPLETED, S.SETTLED)
-
-
 @transaction.atomic
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
@@ -384,7 +382,7 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
     role = role_in(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
-    if c.status not in RATEABLE:
+    if c.status not in flows.WORK_ACCEPTED:
         raise InvalidTransition(_("Rate once the work is completed."), field="status")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Give 1 to 5 stars."), field="rating")
@@ -421,8 +419,10 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"expired": 0, "auto_accepted": 0}
     due = {
-        "expire": Collaboration.objects.filter(status__in=[S.OFFERED, S.APPLIED], expires_at__lte=now),
-        "auto_accept": Collaboration.objects.filter(status=S.PUBLISHED, published_at__lte=now - AUTO_ACCEPT_AFTER),
+        "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
+        "auto_accept": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
     }
     for action, qs in due.items():
         for pk in qs.values_list("pk", flat=True)[:1000]:
@@ -441,7 +441,7 @@ def _flag_missed_deadlines(now: datetime) -> int:
 
     flagged = 0
     candidates = (
-        Collaboration.objects.filter(status__in=ACTIVE)
+        Collaboration.objects.filter(status__in=flows.IN_DELIVERY)
         .exclude(events__action="deadline")
         .filter(Q(order__script_by__lt=now, status=S.ACCEPTED) | Q(order__publish_until__lt=now.date()))
         .select_related("order", "creator")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creators.models import Creator
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.forms_deals import OfferForm, SendOffersForm
 from marketplace.models import Order
@@ -42,7 +43,7 @@ def board_context(request, order: Order, *, can_edit: bool = True) -> dict:
         )
         context["applicants_page"] = applications
         context["applicants"] = reads.applicant_rows(order=order, collaborations=applications.object_list)
-        context["slots_taken"] = reads.occupied_slots(order)
+        context["slots_taken"] = flows.slots_filled(order)
     return context
 
 

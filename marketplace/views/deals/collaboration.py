@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
 from marketplace.forms_deals import CommentForm, action_form
 from marketplace.models import Collaboration
@@ -146,7 +147,7 @@ def _extra_forms(c: Collaboration, side: str) -> list[str]:
     """The message box for the parties and admins; the rating form once done, once per side."""
     extra = ["comment"] if side in ("brand", "creator", "admin") else []
     rating = {"brand": c.brand_rating, "creator": c.creator_rating}
-    if side in rating and rating[side] is None and c.status in deals.RATEABLE:
+    if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED:
         extra.append("rate")
     return extra
 
