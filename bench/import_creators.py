@@ -85,7 +85,7 @@ def _run(rows: int, seed: int) -> None:
 
 
 def _make_labels() -> list[str]:
-    from marketplace.models import Interest, Label
+    from marketplace.core.models import Interest, Label
 
     interests = Interest.objects.bulk_create(Interest(iab_id=f"B{i}", name=f"Bench interest {i}") for i in range(30))
     Label.objects.bulk_create(
@@ -103,7 +103,7 @@ def _make_labels() -> list[str]:
 
 def _write_csv(path: Path, *, rows: int, label_ids: list[str], rng: random.Random) -> None:
     from creators.importing import COLUMNS, PRICE_COLUMNS
-    from marketplace.audience import AGE_BUCKETS, GENDERS
+    from marketplace.core.audience import AGE_BUCKETS, GENDERS
 
     regions = ["CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "US", "JP", "KR", "SG"]
     with path.open("w", encoding="utf-8", newline="") as fh:

@@ -231,7 +231,7 @@ def directory_pages(n: int) -> None:
 
     from creators import directory
     from creators.models import CreatorLabel
-    from marketplace.models import User
+    from marketplace.core.models import User
 
     staff = User(is_staff=True)  # never saved: the directory only asks for the role
     interests = list(

@@ -369,7 +369,7 @@ def run_world(name: str, args) -> dict:
     django.setup()
     from django.core.management import call_command
 
-    from marketplace.models import Label
+    from marketplace.core.models import Label
 
     call_command("migrate", verbosity=0)
     call_command("load_taxonomy", verbosity=0)
@@ -442,7 +442,7 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
 def _order(brand, b: Brief):
     from django.conf import settings
 
-    from marketplace.models import Label, Order, OrderTargetLabel, ProductCategory
+    from marketplace.core.models import Label, Order, OrderTargetLabel, ProductCategory
 
     order = Order.objects.create(
         brand=brand,

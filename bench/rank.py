@@ -495,7 +495,7 @@ class Bench:
         from django.conf import settings
 
         from brands.models import Brand
-        from marketplace.models import Order, OrderTargetLabel, ProductCategory
+        from marketplace.core.models import Order, OrderTargetLabel, ProductCategory
         from matching import services
         from matching.models import RankingRun
 

@@ -3,8 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandBlock, BrandMembership
-from marketplace.admin import run_verification_action
-from marketplace.models import VerificationStatus
+from marketplace.core.admin import run_verification_action
+from marketplace.core.models import VerificationStatus
 
 
 class BrandMembershipInline(admin.TabularInline):

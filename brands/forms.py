@@ -7,8 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandMembership
-from marketplace.audience import regions
-from marketplace.models import ProductCategory
+from marketplace.core.audience import regions
+from marketplace.core.models import ProductCategory
 
 
 def _brand_label(name: str):

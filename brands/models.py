@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import ProductCategory, VerificationStatus
+from marketplace.core.models import ProductCategory, VerificationStatus
 
 
 class Brand(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from brands.models import Brand, BrandMembership
 from marketplace.core import Conflict, NotAllowed, NotFound, audit, send_mail_each, update_fields
-from marketplace.models import ProductCategory, User
+from marketplace.core.models import ProductCategory, User
 
 SLUG_MAX = 70
 

@@ -22,8 +22,8 @@ from brands.services import (
     brand_update,
 )
 from marketplace.core import DomainError
+from marketplace.core.models import Order
 from marketplace.forms import add_service_errors
-from marketplace.models import Order
 from marketplace.selectors.orders import order_list_for_brand, order_status_counts
 from marketplace.views.access import brand_member_required
 

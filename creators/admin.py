@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
-from marketplace.admin import LargeTableAdmin, run_verification_action
 from marketplace.core import format_money
-from marketplace.models import VerificationStatus
+from marketplace.core.admin import LargeTableAdmin, run_verification_action
+from marketplace.core.models import VerificationStatus
 
 
 class CreatorLabelInline(admin.TabularInline):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from creators.models import Creator, CreatorLabel
 from marketplace.core import DomainError
-from marketplace.roles import role_of
+from marketplace.core.roles import role_of
 
 SORTS = {
     "index_reach": gettext_lazy("Reach index"),

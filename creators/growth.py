@@ -33,7 +33,7 @@ from creators.models import Creator
 from marketplace import flows
 from marketplace.charts import last_months
 from marketplace.core import format_money
-from marketplace.models import Collaboration
+from marketplace.core.models import Collaboration
 from payouts.models import Hold
 
 MONTHS = 12

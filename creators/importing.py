@@ -27,9 +27,9 @@ from creators.bulk import CreatorRecord, write_creators
 from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
 from creators.services import check_rate_card_price
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core import DomainError, parse_money, request_id_var
-from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
+from marketplace.core.models import AuditLog, ContentFormat, Label, VerificationStatus
 
 REQUIRED_COLUMNS = ("handle", "display_name")
 PRICE_COLUMNS = {f"price_{value}": value for value in ContentFormat.values}

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
-from marketplace.models import ContentFormat, Label, VerificationStatus
+from marketplace.core.models import ContentFormat, Label, VerificationStatus
 
 
 class Platform(models.TextChoices):
@@ -21,7 +21,7 @@ class Creator(models.Model):
     """A creator's profile: what they make, who watches, how they perform and what they charge.
 
     ``user`` is empty for profiles imported in bulk that nobody has claimed yet. Audience
-    distributions are dicts of shares that each sum to 1 (marketplace.audience validates them).
+    distributions are dicts of shares that each sum to 1 (marketplace.core.audience validates them).
     """
 
     user = models.OneToOneField(

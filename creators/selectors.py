@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
 from marketplace import flows
-from marketplace.models import Collaboration, ContentFormat, Label
-from marketplace.roles import role_of
+from marketplace.core.models import Collaboration, ContentFormat, Label
+from marketplace.core.roles import role_of
 
 
 def creator_for_user(user) -> Creator:

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core import NotAllowed, NotFound, audit, update_fields
-from marketplace.models import ContentFormat, Label, User
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
+from marketplace.core.models import ContentFormat, Label, User
 
 MAX_LABELS = 10
 

@@ -33,8 +33,8 @@ from creators.forms import (
 )
 from creators.models import Creator
 from marketplace import charts
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import DomainError, form_add_errors, format_money
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.selectors.track_record import creator_track_record
 
 LABEL_SEARCH_LIMIT = 20

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from marketplace.roles import role_of
+from marketplace.core.roles import role_of
 
 
 def navigation(request) -> dict:

@@ -13,9 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import form_add_errors, minor_to_decimal_str, parse_money, send_mail_each
-from marketplace.models import ContentFormat, Label, Order, ProductCategory, User
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core.forms import EmailAddressField
+from marketplace.core.models import ContentFormat, Label, Order, ProductCategory, User
 from marketplace.services.accounts import time_zone_names
 from marketplace.services.orders import OrderBrief, order_brief_problems
 
@@ -44,14 +45,6 @@ class _PasswordPairMixin:
                 validate_password(password2, user)
             except ValidationError as exc:
                 self.add_error("password1", exc)
-
-
-class EmailAddressField(forms.EmailField):
-    """An e-mail address in the one spelling accounts are stored in (User.objects.normalize_email), normalised
-    before it is validated, so a CJK keyboard's fullwidth letters are an address and not an error."""
-
-    def to_python(self, value):
-        return User.objects.normalize_email(super().to_python(value))
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

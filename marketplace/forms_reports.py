@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import ResultSnapshot
+from marketplace.core.models import ResultSnapshot
 from marketplace.services.results import LABELS, MAX_COUNT
 
 MAX_UPLOAD_MB = 5

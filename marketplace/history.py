@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.models import Brand
-from marketplace.audience import AGE_BUCKETS, GENDERS
-from marketplace.models import Collaboration, Label, Order, OrderTargetLabel, ProductCategory
+from marketplace.core.audience import AGE_BUCKETS, GENDERS
+from marketplace.core.models import Collaboration, Label, Order, OrderTargetLabel, ProductCategory
 from matching import scoring
 from matching.snapshot import METRIC_NAMES, Snapshot
 

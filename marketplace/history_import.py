@@ -19,10 +19,10 @@ from django.utils.text import slugify
 
 from brands.models import Brand
 from creators.models import Creator
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import parse_money
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
 from marketplace.history import refresh_creator_history
-from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
 
 REQUIRED = (
     "order_ref",

@@ -14,9 +14,9 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from marketplace import flows
-from marketplace.models import Collaboration, Order, ResultSnapshot
+from marketplace.core.models import Collaboration, Order, ResultSnapshot
+from marketplace.core.templatetags.numbers import grouped, percent
 from marketplace.services.results import LABELS
-from marketplace.templatetags.numbers import grouped, percent
 
 # --------------------------------------------------------------- formulas
 
@@ -259,6 +259,6 @@ def _audience_reached(measured: list[CollaborationReport]) -> tuple[list, list]:
         for bucket, share in (r.collaboration.creator.audience_age or {}).items():
             ages[bucket] = ages.get(bucket, 0.0) + views * float(share)
     top_regions = sorted(regions.items(), key=lambda item: -item[1])[:10]
-    from marketplace.audience import AGE_BUCKETS
+    from marketplace.core.audience import AGE_BUCKETS
 
     return top_regions, [(b, ages.get(b, 0.0)) for b in AGE_BUCKETS]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from brands.models import BrandMembership
 from marketplace import flows
 from marketplace.core import NotAllowed, audit
-from marketplace.models import Collaboration, Order, ResultSnapshot
+from marketplace.core.models import Collaboration, Order, ResultSnapshot
 from marketplace.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
 
 REQUIRED = ("collaboration", "day", "views")

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import devservers
-from marketplace.rates import parse_rate
+from marketplace.core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -89,15 +89,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
-    "marketplace",
+    "marketplace.core",
     "brands",
     "creators",
-    "matching",
     "payouts",
+    "orders",
+    "matching",
+    "insights",
+    "marketplace.dev",
 ]
 
 MIDDLEWARE = [
-    "marketplace.middleware.RequestIdMiddleware",
+    "marketplace.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,8 +112,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "marketplace.middleware.TimezoneMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/throttles.py).
+    "marketplace.core.middleware.TimezoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/core/throttles.py).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -188,7 +191,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 AUTH_USER_MODEL = "marketplace.User"
 # One backend: the e-mail/password backend, which is also django-axes' (it refuses a locked-out attempt
 # before the password is checked), so axes sees every authenticate() and login() needs no backend name.
-AUTHENTICATION_BACKENDS = ["marketplace.roles.CallerBackend"]
+AUTHENTICATION_BACKENDS = ["marketplace.core.roles.CallerBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -244,20 +247,20 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "marketplace.api.auth.TokenAuthentication",
+        "marketplace.core.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",  # the browser, with CSRF
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "marketplace.api.common.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "marketplace.core.api.common.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["marketplace.api.common.FilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["marketplace.core.api.common.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
-    "EXCEPTION_HANDLER": "marketplace.core.api_exception_handler",
+    "EXCEPTION_HANDLER": "marketplace.core.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "money": env("THROTTLE_MONEY", "60/minute"),
-        # The doors django-axes does not see (marketplace/throttles.py, docs/security.md).
+        # The doors django-axes does not see (marketplace/core/throttles.py, docs/security.md).
         "token": env("THROTTLE_TOKEN", "20/15m"),
         "password_reset": env("THROTTLE_PASSWORD_RESET", "10/hour"),
         "password_reset_address": env("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
@@ -278,8 +281,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CollaborationStatusEnum": "marketplace.models.Collaboration.Status",
-        "DisputeStatusEnum": "marketplace.models.Dispute.Status",
+        "CollaborationStatusEnum": "marketplace.core.models.Collaboration.Status",
+        "DisputeStatusEnum": "marketplace.core.models.Dispute.Status",
         "GrowthStageEnum": "creators.indices_sync.STAGE_NAMES",
     },
 }
@@ -332,20 +335,20 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Client IP for every rate limit (marketplace/throttles.py): REMOTE_ADDR, or with N proxies in
+# Client IP for every rate limit (marketplace/core/throttles.py): REMOTE_ADDR, or with N proxies in
 # front, the N-th X-Forwarded-For address from the right (the one the outermost trusted proxy saw).
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 
 # Failed logins, counted by django-axes in Redis, per account (the NFKC, case-folded e-mail) and per
 # client IP: THROTTLE_LOGIN failures lock either out until that long after the last counted failure.
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", "10/15m")
-AXES_HANDLER = "marketplace.throttles.LoginAttempts"
+AXES_HANDLER = "marketplace.core.throttles.LoginAttempts"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_CALLABLE = "marketplace.throttles.login_identity"
-AXES_CLIENT_IP_CALLABLE = "marketplace.throttles.client_ip"
-AXES_FAILURE_LIMIT = "marketplace.throttles.login_failure_limit"
-AXES_COOLOFF_TIME = "marketplace.throttles.login_cooloff"
-AXES_LOCKOUT_CALLABLE = "marketplace.throttles.login_locked_out"
+AXES_USERNAME_CALLABLE = "marketplace.core.throttles.login_identity"
+AXES_CLIENT_IP_CALLABLE = "marketplace.core.throttles.client_ip"
+AXES_FAILURE_LIMIT = "marketplace.core.throttles.login_failure_limit"
+AXES_COOLOFF_TIME = "marketplace.core.throttles.login_cooloff"
+AXES_LOCKOUT_CALLABLE = "marketplace.core.throttles.login_locked_out"
 # Attempts while locked out are refused without being counted, so Retry-After is when the lock ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False  # the handler clears the account's count, never the IP's

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from marketplace.outbox import outbox_relay
+from marketplace.core.outbox import outbox_relay
 
 
 @shared_task(name="marketplace.tasks.outbox_relay_task", ignore_result=True)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from matching.models import MatcherModel, RankingResult, RankingRun
 
 

@@ -22,13 +22,13 @@ from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
-from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
-from marketplace.audience import regions
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
-from marketplace.models import Order, ProductCategory
-from marketplace.roles import role_of
+from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
+from marketplace.core.api.fields import StrictCharField, query_data, validated
+from marketplace.core.audience import regions
+from marketplace.core.models import Order, ProductCategory
+from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
 
 MAX_TOP = 100

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.models import Collaboration, Interest, Label
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core.models import Collaboration, Interest, Label
 from matching.scoring import FORMATS
 from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from creators.models import Creator
 from marketplace import track_record
 from marketplace.core import format_money
-from marketplace.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
+from marketplace.core.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
 

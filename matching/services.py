@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from brands.models import BrandBlock
 from marketplace import flows
-from marketplace.models import Order
-from marketplace.outbox import outbox_put
+from marketplace.core.models import Order
+from marketplace.core.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
 from matching.snapshot import Snapshot

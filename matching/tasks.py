@@ -2,7 +2,7 @@
 
 from celery import chord, shared_task
 
-from marketplace.outbox import outbox_acknowledge
+from marketplace.core.outbox import outbox_acknowledge
 from matching import engine, services
 from matching.models import RankingRun
 

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace import track_record
-from marketplace.models import Collaboration, Order
+from marketplace.core.models import Collaboration, Order
 from matching import baselines, features, learn, scoring
 from matching.models import MatcherModel
 from matching.services import candidate_features, order_query

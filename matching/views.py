@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from creators.models import Creator
-from marketplace.audience import regions
 from marketplace.core import parse_money
+from marketplace.core.audience import regions
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.views.access import brand_member_required, throttled
 from matching import selectors, services

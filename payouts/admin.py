@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from payouts.models import Account, Hold, IdempotencyKey, LedgerEntry, LedgerTransaction, Payout, TopUp
 
 

@@ -21,10 +21,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
-from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.core import DomainError
-from marketplace.roles import role_of
+from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer
+from marketplace.core.roles import role_of
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from payouts.services.idempotency import IdempotencyConflict, brand_scope, creator_scope

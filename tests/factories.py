@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.models import Collaboration, Interest, Label, Order, ProductCategory, User
+from marketplace.core.models import Collaboration, Interest, Label, Order, ProductCategory, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -22,10 +22,10 @@ from creators.api.profile import CreatorPublicSerializer
 from creators.forms import COUNTRY_CODE
 from creators.indices_sync import STAGE_NAMES
 from creators.models import Creator, Platform
-from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
-from marketplace.api.fields import query_data, validated
 from marketplace.core import NotAllowed
-from marketplace.models import Interest
+from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
+from marketplace.core.api.fields import query_data, validated
+from marketplace.core.models import Interest
 
 READ_ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 INDEX_HELP = (

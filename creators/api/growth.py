@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 
 from creators import growth
 from creators.indices_sync import STAGE_NAMES
-from marketplace.api.common import ERROR_BODY
 from marketplace.core import NotAllowed
-from marketplace.roles import role_of
+from marketplace.core.api.common import ERROR_BODY
+from marketplace.core.roles import role_of
 
 
 class StageMarkSerializer(serializers.Serializer):

@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from creators import selectors, services
 from creators.models import Creator, CreatorLabel, Platform
-from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
-from marketplace.api.fields import (
+from marketplace.core import NotAllowed
+from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
+from marketplace.core.api.fields import (
     CatalogueRefField,
     MinorAmountField,
     RequestSerializer,
@@ -32,9 +33,8 @@ from marketplace.api.fields import (
     service_errors,
     validated,
 )
-from marketplace.core import NotAllowed
-from marketplace.models import ContentFormat, Label
-from marketplace.roles import role_of
+from marketplace.core.models import ContentFormat, Label
+from marketplace.core.roles import role_of
 
 BASIC_FIELDS = ("display_name", "bio", "platform", "country", "content_sample", "max_concurrent")
 # Service error keys → the API's field names.

@@ -7,8 +7,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.common import ERROR_BODY
-from marketplace.roles import role_of
+from marketplace.core.api.common import ERROR_BODY
+from marketplace.core.roles import role_of
 
 MeSerializer = inline_serializer(
     name="Me",

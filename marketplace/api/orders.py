@@ -25,8 +25,9 @@ from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
-from marketplace.api.fields import (
+from marketplace.core import NotAllowed
+from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
+from marketplace.core.api.fields import (
     REGION_CODE,
     CatalogueRefField,
     MinorAmountField,
@@ -40,9 +41,8 @@ from marketplace.api.fields import (
     service_errors,
     validated,
 )
-from marketplace.audience import AGE_BUCKETS, GENDERS
-from marketplace.core import NotAllowed
-from marketplace.models import ContentFormat, Label, Order, ProductCategory
+from marketplace.core.audience import AGE_BUCKETS, GENDERS
+from marketplace.core.models import ContentFormat, Label, Order, ProductCategory
 from marketplace.selectors.orders import order_get_for_member, order_list_for_brand, order_target_labels
 from marketplace.services.orders import OrderBrief, order_close, order_create, order_publish, order_update
 

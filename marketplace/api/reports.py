@@ -14,12 +14,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.common import ERROR_BODY
 from marketplace.api.deals.common import JsonPost, _party
-from marketplace.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.api.orders import order_for
-from marketplace.audience import regions
-from marketplace.models import ResultSnapshot
+from marketplace.core.api.common import ERROR_BODY
+from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
+from marketplace.core.audience import regions
+from marketplace.core.models import ResultSnapshot
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, collaboration_report, order_report
 from marketplace.selectors import deals as reads
 from marketplace.services.results import MAX_COUNT, result_record

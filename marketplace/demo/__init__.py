@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from marketplace.core.models import User
 from marketplace.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
 from marketplace.demo.campaigns import ensure_campaigns
 from marketplace.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.demo.creators import generate_creators, write_demo_creators
 from marketplace.demo.orders import ensure_orders
-from marketplace.models import User
 
 MARKER_EMAIL = "owner@aurora.demo"  # its presence means "the demo is loaded" (--if-empty)
 

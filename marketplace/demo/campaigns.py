@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from creators.models import Creator
 from marketplace import flows
+from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot, User
 from marketplace.demo.accounts import DemoAccounts, profile_creator
 from marketplace.demo.catalogue import Catalogue, stream
 from marketplace.demo.creators import CreatorBatch
-from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot, User
 from marketplace.services import deals
 from marketplace.services.collaborations import collaboration_transition
 from marketplace.services.results import result_record

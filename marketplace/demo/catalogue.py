@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from marketplace.models import Label
+from marketplace.core.models import Label
 
 DISTRIBUTIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "distributions.json"
 # One random stream per step, so a new step (history is 4) leaves the others' output unchanged.

@@ -17,9 +17,9 @@ from django.db.models import Max
 
 from creators.bulk import CreatorRecord, write_creators
 from creators.models import Creator
-from marketplace.audience import AGE_BUCKETS
+from marketplace.core.audience import AGE_BUCKETS
+from marketplace.core.models import ContentFormat
 from marketplace.demo.catalogue import STREAM_CREATORS, Catalogue, stream
-from marketplace.models import ContentFormat
 
 BATCH = 10_000  # creators generated and written per COPY round; bounds memory for any N
 

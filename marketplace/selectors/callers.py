@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from brands.models import Brand, BrandMembership
-from marketplace.models import ApiToken, Notification, User
+from marketplace.core.models import ApiToken, Notification, User
 
 # Each joined model with its alias; a seat's columns are all NULL when the user has none.
 _TOKEN, _USER, _SEAT, _BRAND = "t", "u", "m", "b"

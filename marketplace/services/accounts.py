@@ -13,7 +13,7 @@ from brands.models import BrandMembership
 from brands.services import brand_create
 from creators.models import Creator
 from marketplace.core import audit, update_fields
-from marketplace.models import User
+from marketplace.core.models import User
 
 
 @cache
@@ -63,8 +63,8 @@ def user_password_changed(*, user: User) -> int:
     manage.py changepassword: ``User.save`` calls this): every API token made under the old password
     is revoked, and the failed logins counted against the account are forgotten, so its owner can log
     in at once. Returns how many tokens were revoked."""
-    from marketplace.services.tokens import api_tokens_revoke_all
-    from marketplace.throttles import login_failures_clear
+    from marketplace.core.throttles import login_failures_clear
+    from marketplace.core.tokens import api_tokens_revoke_all
 
     login_failures_clear(user.email)
     return api_tokens_revoke_all(user=user, actor=None, reason="password_changed")

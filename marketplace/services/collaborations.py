@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from brands.models import BrandMembership
 from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
-from marketplace.models import Collaboration, CollaborationEvent, Dispute, Order, User
+from marketplace.core.models import Collaboration, CollaborationEvent, Dispute, Order, User
 from marketplace.services import notifications
 from payouts import services as money
 from payouts.services.idempotency import system_key

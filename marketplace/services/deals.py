@@ -20,7 +20,7 @@ from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
 from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
-from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
+from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
     ACTIONS,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from brands.models import BrandMembership
 from marketplace.core import send_mail_each
-from marketplace.models import Collaboration, Notification, User
+from marketplace.core.models import Collaboration, Notification, User
 
 # What the other side reads after each action ("<who> <did what> on <order>").
 DID = {

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from marketplace import flows
 from marketplace.core import DomainError, InvalidTransition, NotAllowed, audit
-from marketplace.models import Collaboration, ResultSnapshot, User
-from marketplace.templatetags.numbers import grouped
+from marketplace.core.models import Collaboration, ResultSnapshot, User
+from marketplace.core.templatetags.numbers import grouped
 
 COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
 MAX_COUNT = 10**13

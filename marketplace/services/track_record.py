@@ -16,7 +16,7 @@ from psycopg2.extras import execute_values
 
 from creators.models import Creator
 from marketplace import flows, track_record
-from marketplace.models import Collaboration
+from marketplace.core.models import Collaboration
 
 IMPORTED = ("imported_fulfilment_rate", "imported_fulfilment_orders", "imported_avg_rating", "imported_rating_count")
 

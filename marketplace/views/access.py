@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from brands.selectors import membership_for_user
-from marketplace.api.common import MoneyThrottle
+from marketplace.core.api.common import MoneyThrottle
 
 
 def brand_member_required(view=None, *, editor: bool = False, owner: bool = False):

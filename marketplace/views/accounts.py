@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from marketplace.core.roles import role_of
+from marketplace.core.throttles import SignupThrottle, minutes, refuse, show_only
 from marketplace.forms import AccountSettingsForm, BrandSignupForm, CreatorSignupForm, add_service_errors
-from marketplace.roles import role_of
 from marketplace.services.accounts import brand_signup, creator_signup, user_update_settings
-from marketplace.throttles import SignupThrottle, minutes, refuse, show_only
 
 BRAND_TEMPLATE = "marketplace/account_signup_brand.html"
 CREATOR_TEMPLATE = "marketplace/account_signup_creator.html"

@@ -1,6 +1,6 @@
 """The web login and the password reset request.
 
-Failed logins are limited by django-axes (marketplace/throttles.py): the login view is Django's, and a
+Failed logins are limited by django-axes (marketplace/core/throttles.py): the login view is Django's, and a
 locked-out attempt becomes a 429 page with Retry-After in axes' middleware. Reset requests are limited
 per client IP and per address asked for.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.utils.translation import ngettext
 
-from marketplace.forms import PasswordResetForm
-from marketplace.throttles import (
+from marketplace.core.throttles import (
     PasswordResetAddressThrottle,
     PasswordResetThrottle,
     first_refusal,
@@ -19,6 +18,7 @@ from marketplace.throttles import (
     refuse,
     show_only,
 )
+from marketplace.forms import PasswordResetForm
 
 
 class LoginView(auth_views.LoginView):

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 
 from marketplace import charts
 from marketplace.core import format_money
+from marketplace.core.templatetags.numbers import grouped
 from marketplace.selectors.overview import Overview, platform_overview
-from marketplace.templatetags.numbers import grouped
 from marketplace.views.access import staff_required
 
 

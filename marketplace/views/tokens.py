@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.core import DomainError
-from marketplace.models import ApiToken
-from marketplace.services.tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
+from marketplace.core.models import ApiToken
+from marketplace.core.tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from rest_framework.test import APIClient
 
-from marketplace.services.tokens import api_token_create
+from marketplace.core.tokens import api_token_create
 
 
 def api_for(user) -> APIClient:

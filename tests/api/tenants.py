@@ -30,7 +30,7 @@ from rest_framework.test import APIClient
 from brands.models import Brand, BrandMembership
 from creators import services as creator_services
 from creators.models import BlackoutPeriod, Creator
-from marketplace.models import (
+from marketplace.core.models import (
     ApiToken,
     Collaboration,
     Deliverable,
@@ -40,8 +40,8 @@ from marketplace.models import (
     OrderTargetLabel,
     User,
 )
+from marketplace.core.tokens import api_token_create
 from marketplace.services import deals
-from marketplace.services.tokens import api_token_create
 from matching import engine
 from payouts import services as money
 from payouts.models import Payout, TopUp

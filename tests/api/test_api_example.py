@@ -11,8 +11,8 @@ from django.conf import settings as django_settings
 
 from brands.models import BrandMembership
 from creators.models import CreatorLabel
-from marketplace.models import Collaboration, Order
-from marketplace.services.tokens import api_token_create
+from marketplace.core.models import Collaboration, Order
+from marketplace.core.tokens import api_token_create
 from matching import engine, services
 from matching.models import RankingRun
 from payouts import services as money

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from marketplace.models import ApiToken
-from marketplace.services.tokens import api_token_create, api_token_revoke
+from marketplace.core.models import ApiToken
+from marketplace.core.tokens import api_token_create, api_token_revoke
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 
-from marketplace.api.fields import NON_BLANK
+from marketplace.core.api.fields import NON_BLANK
 
 EVERY_CHARACTER = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
 

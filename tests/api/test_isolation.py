@@ -31,7 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
-from marketplace.models import Collaboration, Dispute, Notification, Order
+from marketplace.core.models import Collaboration, Dispute, Notification, Order
 from marketplace.views.deals.collaboration import PAGE_ACTIONS
 from matching.models import RankingResult
 from payouts.models import Account, LedgerEntry, Payout

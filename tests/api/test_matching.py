@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.models import Collaboration, Label, OrderTargetLabel, ProductInterestPrior
+from marketplace.core.models import Collaboration, Label, OrderTargetLabel, ProductInterestPrior
 from matching import engine, services
 from matching.models import RankingRun
 from matching.scoring import COMPONENTS

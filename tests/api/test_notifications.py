@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from marketplace.models import Collaboration, Notification
+from marketplace.core.models import Collaboration, Notification
 from tests.api.test_deals import api_for, make_world, step, url
 from tests.deals.conftest import deal_in, key
 

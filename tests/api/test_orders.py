@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.models import AuditLog, Order, OrderTargetLabel
+from marketplace.core.models import AuditLog, Order, OrderTargetLabel
 from matching.models import RankingRun
 from tests.api.clients import api_for
 from tests.factories import (

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.models import Collaboration, ResultSnapshot
+from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.services.results import result_record
 from marketplace.views.reports import report_csv
 from tests.api.clients import api_for

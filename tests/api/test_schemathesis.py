@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from creators.models import BlackoutPeriod, Creator
-from marketplace.models import Collaboration, Deliverable, Dispute, Order
+from marketplace.core.models import Collaboration, Deliverable, Dispute, Order
 from tests.api.tenants import committed_world
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
@@ -86,7 +86,7 @@ SHAPE_MESSAGES = (
     "Enter a valid",
     "does not match the required pattern",
     "String value too large",
-    # marketplace.api.fields and the views' own parameter checks
+    # marketplace.core.api.fields and the views' own parameter checks
     "Send a JSON integer",
     "Send the amount as a JSON integer",
     "The amount must be more than zero",
@@ -100,7 +100,7 @@ SHAPE_MESSAGES = (
     "Send an Idempotency-Key header",
     "Give a value, or leave the parameter out",
     "creator ids separated by commas",
-    "Unknown field",  # marketplace.api.fields.RequestSerializer: the schema says additionalProperties: false
+    "Unknown field",  # marketplace.core.api.fields.RequestSerializer: the schema says additionalProperties: false
 )
 
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from marketplace.api.orders import SUMMARY_COLUMNS, OrderSummarySerializer, order_summaries
-from marketplace.models import Order
-from marketplace.services.tokens import api_token_create
+from marketplace.core.models import Order
+from marketplace.core.tokens import api_token_create
 from matching.api import CreatorBasicsSerializer, creator_basics
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, ProductCategoryFactory
 

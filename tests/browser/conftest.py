@@ -17,7 +17,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from marketplace import outbox
+from marketplace.core import outbox
 from matching import engine
 from tests.browser.data import PASSWORD, TOPUP, make_admin, make_brand_owner, make_star_creator
 from tests.matching.conftest import make_creators

@@ -10,8 +10,8 @@ from pathlib import Path
 from brands.models import BrandMembership
 from creators import services as profiles
 from creators.models import Creator
-from marketplace.admin import set_verification
-from marketplace.models import Label, User
+from marketplace.core.admin import set_verification
+from marketplace.core.models import Label, User
 from marketplace.services.accounts import brand_signup, creator_signup
 from payouts import services as money
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from brands.models import BrandMembership
 from marketplace.core import format_money
-from marketplace.models import Order, ProductCategory
+from marketplace.core.models import Order, ProductCategory
 from marketplace.services import deals
 from payouts.services.ledger import fee_split
 from tests.browser.conftest import days_from_today
@@ -127,7 +127,7 @@ def test_errors_are_beside_their_fields_on_the_brands_pages(people, browsers):
 
     from django.utils import timezone
 
-    from marketplace.models import Label
+    from marketplace.core.models import Label
     from tests.deals.test_pages_brand import stored_ranking
 
     category = ProductCategory.objects.get(path="Consumer Packaged Goods > Skin Care")

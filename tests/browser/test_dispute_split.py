@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from brands.models import BrandMembership
 from marketplace.core import format_money
-from marketplace.models import Collaboration, Dispute, Order, ProductCategory
+from marketplace.core.models import Collaboration, Dispute, Order, ProductCategory
 from marketplace.services import deals
 from tests.browser.conftest import days_from_today
 from tests.browser.data import TOPUP, png_file

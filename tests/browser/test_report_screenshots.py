@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from brands.models import BrandMembership
 from creators.models import Creator
-from marketplace.models import Collaboration, User
+from marketplace.core.models import Collaboration, User
 from marketplace.services.results import result_record
 from tests.browser.pages import expect_message, login, screenshot
 from tests.deals.conftest import deal_in, make_creator

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from creators.importing import CreatorImportFailed, creators_import
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from tests.factories import CreatorFactory, LabelFactory
 
 

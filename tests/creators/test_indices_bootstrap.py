@@ -10,7 +10,7 @@ from django.urls import reverse
 from creators import tasks
 from creators.indices_sync import indices_missing
 from creators.models import Creator
-from marketplace.models import User
+from marketplace.core.models import User
 from marketplace.run import DEMO_LOGINS
 from tests.factories import CreatorFactory
 

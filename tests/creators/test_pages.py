@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from creators import services
 from creators.models import BlackoutPeriod, CreatorLabel, RatePrice
-from marketplace.audience import AGE_BUCKETS
+from marketplace.core.audience import AGE_BUCKETS
 from tests.factories import (
     CollaborationFactory,
     CreatorFactory,

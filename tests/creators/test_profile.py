@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from creators import selectors, services
 from creators.models import BlackoutPeriod, Creator, CreatorLabel
 from marketplace.core import NotAllowed, NotFound
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from tests.factories import CreatorFactory, CreatorLabelFactory, LabelFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 from creators import selectors, services
 from creators.models import RatePrice
 from marketplace.core import NotAllowed
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from tests.factories import CreatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from marketplace.models import Collaboration, Order
+from marketplace.core.models import Collaboration, Order
 from marketplace.services import deals
 from marketplace.services.collaborations import collaboration_transition
 from payouts import services as money

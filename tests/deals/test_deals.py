@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marketplace.core import Conflict, DomainError, NotAllowed
-from marketplace.models import Collaboration, Deliverable, Notification
+from marketplace.core.models import Collaboration, Deliverable, Notification
 from marketplace.services import deals
 from tests.deals.conftest import PRICE, act, deal_in, key, make_creator, mp4_upload
 

@@ -18,8 +18,8 @@ from creators.growth import creator_growth
 from creators.selectors import creator_dashboard
 from marketplace import flows
 from marketplace.core import Conflict
+from marketplace.core.models import Collaboration, Order
 from marketplace.history import refresh_creator_history
-from marketplace.models import Collaboration, Order
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import ACTIONS

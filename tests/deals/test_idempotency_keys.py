@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
-from marketplace.api.common import IDEMPOTENCY_KEY
-from marketplace.models import Collaboration, Order
+from marketplace.core.api.common import IDEMPOTENCY_KEY
+from marketplace.core.models import Collaboration, Order
 from marketplace.services import deals
 from marketplace.services.collaborations import ACTIONS, BRAND
 from payouts import selectors

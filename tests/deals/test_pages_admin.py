@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from marketplace.context_processors import navigation
 from marketplace.core import format_money
-from marketplace.models import Collaboration, Dispute, Notification
+from marketplace.core.models import Collaboration, Dispute, Notification
 from marketplace.services import deals
 from payouts.models import LedgerTransaction
 from tests.deals.conftest import PRICE, deal_in

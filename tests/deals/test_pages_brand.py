@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from brands.models import BrandMembership
 from creators.models import RatePrice
-from marketplace.models import Collaboration, Order
+from marketplace.core.models import Collaboration, Order
 from matching.models import RankingResult, RankingRun
 from payouts.models import Hold
 from tests.deals.conftest import PRICE, TOPUP, deal_in, make_creator

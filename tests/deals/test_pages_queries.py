@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.models import Collaboration, Notification, Order
+from marketplace.core.models import Collaboration, Notification, Order
 from marketplace.services import deals
 from payouts import services as money
 from tests.deals.conftest import TOPUP, deal_in, key, make_creator

@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from brands.models import BrandMembership
 from marketplace.core import DomainError
-from marketplace.models import Collaboration, Order
+from marketplace.core.models import Collaboration, Order
 from marketplace.services import deals
 from payouts import services as money
 from payouts.models import LedgerEntry

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.core import DomainError
-from marketplace.models import Collaboration, ResultSnapshot
+from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.results_import import ImportFailed, parse, results_import
 from marketplace.services.results import result_record
 from tests.api.clients import api_for

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from marketplace.core import DomainError, InvalidTransition, NotAllowed
-from marketplace.models import Collaboration, ResultSnapshot
+from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.reports import collaboration_report, cost_per_conversion, cpe, cpm, engagement_rate, order_report
 from marketplace.results_import import ImportFailed, parse, results_import
 from marketplace.services.results import result_record

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from marketplace.models import Collaboration, CollaborationEvent, Notification
+from marketplace.core.models import Collaboration, CollaborationEvent, Notification
 from marketplace.services.deals import timers_run
 from tests.deals.conftest import TOPUP, act, balance, deal_in
 

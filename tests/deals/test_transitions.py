@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core import DomainError
-from marketplace.models import Collaboration
+from marketplace.core.models import Collaboration
 from marketplace.services.collaborations import ACTIONS, ADMIN, BRAND, COLLABORATION_FLOW, CREATOR, SYSTEM
 from payouts.models import LedgerEntry
 from tests.deals.conftest import act, deal_in, make_creator

@@ -13,7 +13,7 @@ from django.urls import reverse
 from brands.models import Brand, BrandMembership
 from brands.services import brand_member_add
 from creators.models import Creator
-from marketplace.models import AuditLog, User
+from marketplace.core.models import AuditLog, User
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
 from tests.pages import is_guest, landed_on
 

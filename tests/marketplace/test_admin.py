@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from brands.models import Brand, BrandBlock
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core import audit
-from marketplace.models import (
+from marketplace.core.models import (
     AuditLog,
     Collaboration,
     Order,

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
-from marketplace.models import ApiToken, User
-from marketplace.roles import role_of
+from marketplace.core.models import ApiToken, User
+from marketplace.core.roles import role_of
+from marketplace.core.tokens import api_token_create
 from marketplace.selectors.callers import token_with_caller, user_with_seat
-from marketplace.services.tokens import api_token_create
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, ProductCategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from brands.models import Brand
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.audience import validate_audience
+from marketplace.core.audience import validate_audience
+from marketplace.core.models import AuditLog, Collaboration, Order, User
+from marketplace.core.roles import role_of
 from marketplace.demo import Catalogue, generate_creators
-from marketplace.models import AuditLog, Collaboration, Order, User
-from marketplace.roles import role_of
 from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
 from payouts import selectors as money_selectors
 from payouts.models import LedgerTransaction, TopUp
@@ -221,8 +221,8 @@ def test_same_seed_gives_the_same_creators(taxonomy):
 
 
 def test_distributions_file_is_consistent_with_the_catalogue(taxonomy):
-    from marketplace.audience import regions
-    from marketplace.models import Label, ProductCategory
+    from marketplace.core.audience import regions
+    from marketplace.core.models import Label, ProductCategory
 
     tables = Catalogue.load().tables
 
@@ -243,7 +243,7 @@ def test_distributions_file_is_consistent_with_the_catalogue(taxonomy):
 
 
 def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, settings, tmp_path):
-    from marketplace.models import Collaboration
+    from marketplace.core.models import Collaboration
     from matching.models import MatcherModel
 
     settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"

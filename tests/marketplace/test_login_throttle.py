@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from marketplace.rates import parse_rate
+from marketplace.core.rates import parse_rate
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

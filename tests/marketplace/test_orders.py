@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from marketplace.core import Conflict, InvalidTransition, NotAllowed
-from marketplace.models import AuditLog, Order, OrderEvent, OrderTargetLabel, OutboxMessage
+from marketplace.core.models import AuditLog, Order, OrderEvent, OrderTargetLabel, OutboxMessage
 from marketplace.services.orders import (
     ORDER_FLOW,
     OrderBrief,

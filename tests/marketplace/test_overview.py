@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from creators.models import Creator
 from marketplace.charts import last_months
-from marketplace.models import Collaboration, Dispute, Order
+from marketplace.core.models import Collaboration, Dispute, Order
 from marketplace.selectors.overview import platform_overview
 from payouts.models import Account
 from payouts.services import ledger

@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIClient
 
-from marketplace.models import User
-from marketplace.services.tokens import api_token_create
+from marketplace.core.models import User
+from marketplace.core.tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

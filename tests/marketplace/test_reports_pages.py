@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from brands.models import BrandMembership
 from marketplace import charts
-from marketplace.models import AuditLog, Collaboration, ResultSnapshot
+from marketplace.core.models import AuditLog, Collaboration, ResultSnapshot
 from marketplace.reports import as_minor
 from marketplace.services.results import result_record
 from tests.deals import conftest as deals

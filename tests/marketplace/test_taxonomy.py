@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from marketplace.models import Interest, Label, ProductCategory, ProductInterestPrior
-from marketplace.taxonomy import (
+from marketplace.core.models import Interest, Label, ProductCategory, ProductInterestPrior
+from marketplace.core.taxonomy import (
     CONTENT_FILE,
     CROSSWALK_FILE,
     DATA_DIR,

@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from marketplace.models import ApiToken, AuditLog
-from marketplace.services.tokens import api_token_create
+from marketplace.core.models import ApiToken, AuditLog
+from marketplace.core.tokens import api_token_create
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ import pytest
 from django.conf import settings
 
 from creators.bulk import CreatorRecord, write_creators
-from marketplace.audience import AGE_BUCKETS
-from marketplace.models import Label
+from marketplace.core.audience import AGE_BUCKETS
+from marketplace.core.models import Label
 from matching import engine
 from matching.scoring import FORMATS
 

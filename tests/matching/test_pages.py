@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.models import Label, OrderTargetLabel
+from marketplace.core.models import Label, OrderTargetLabel
 from matching import services
 from tests.factories import MembershipFactory, OrderFactory
 from tests.matching.conftest import make_creators

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from marketplace.celery import app as celery_app
-from marketplace.models import OutboxMessage
+from marketplace.core.models import OutboxMessage
 from matching import services
 from matching.models import RankingRun
 from tests.api.clients import api_for

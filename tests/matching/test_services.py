@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from brands.models import BrandBlock
-from marketplace.models import Label, OrderTargetLabel, OutboxMessage
+from marketplace.core.models import Label, OrderTargetLabel, OutboxMessage
 from matching import engine, services
 from matching.models import RankingRun
 from tests.factories import CollaborationFactory, CreatorFactory, OrderFactory

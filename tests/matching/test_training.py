@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from marketplace.core.models import Collaboration
 from marketplace.history import generate_history, refresh_creator_history
-from marketplace.models import Collaboration
 from matching import engine, selectors, services, training
 from matching.models import MatcherModel
 from tests.factories import BrandFactory, OrderFactory

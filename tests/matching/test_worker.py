@@ -13,8 +13,8 @@ from celery import Celery
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from marketplace import outbox
-from marketplace.models import Label, OrderTargetLabel, OutboxMessage
+from marketplace.core import outbox
+from marketplace.core.models import Label, OrderTargetLabel, OutboxMessage
 from matching import services
 from matching.models import RankingRun
 from tests.factories import OrderFactory

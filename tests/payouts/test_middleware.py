@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from marketplace.core import request_id_var
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from tests.factories import MembershipFactory
 from tests.payouts.conftest import new_key
 

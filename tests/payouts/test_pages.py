@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.core import minor_to_decimal_str
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerTransaction, Payout, TopUp
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, UserFactory

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from marketplace.core import Conflict, DomainError, InsufficientFunds, InvalidTransition
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from payouts import selectors, services
 from payouts.models import Account, Hold, IdempotencyKey, LedgerTransaction, Payout, TopUp
 from payouts.services import IdempotencyConflict

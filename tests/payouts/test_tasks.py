@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace.core import InvalidTransition
-from marketplace.models import AuditLog
+from marketplace.core.models import AuditLog
 from payouts import selectors, services
 from payouts.models import LedgerTransaction, Payout
 from payouts.tasks import payout_send_task, payout_sweep_task

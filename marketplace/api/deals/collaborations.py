@@ -9,7 +9,6 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.common import IDEMPOTENCY_HEADER, IdFilter
 from marketplace.api.deals.common import (
     MONEY_STEPS,
     JsonPost,
@@ -36,7 +35,8 @@ from marketplace.api.deals.serializers import (
     StepReasonSerializer,
     VideoRequestSerializer,
 )
-from marketplace.models import Collaboration, Dispute
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, IdFilter
+from marketplace.core.models import Collaboration, Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import ACTIONS, collaboration_transition

@@ -7,9 +7,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser, MultiPartParser
 
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY
-from marketplace.models import Collaboration
-from marketplace.roles import role_of
+from marketplace.core.api.common import ERROR_BODY
+from marketplace.core.models import Collaboration
+from marketplace.core.roles import role_of
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import ACTIONS
 from payouts.services.idempotency import brand_scope, creator_scope, staff_scope

@@ -8,10 +8,10 @@ from rest_framework import generics
 from rest_framework.permissions import IsAdminUser
 from rest_framework.views import APIView
 
-from marketplace.api.common import IDEMPOTENCY_HEADER, Pagination
 from marketplace.api.deals.common import _errors, _valid
 from marketplace.api.deals.serializers import DecisionRequestSerializer, DisputeQueueSerializer, DisputeSerializer
-from marketplace.models import Dispute
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, Pagination
+from marketplace.core.models import Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import collaboration_transition
 from payouts.api import (

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.deals.common import JsonPost, _errors, _valid
 from marketplace.api.deals.serializers import NotificationSerializer, ReadRequestSerializer
-from marketplace.models import Notification
+from marketplace.core.models import Notification
 from marketplace.selectors import deals as reads
 from marketplace.services.notifications import notifications_mark_read
 

@@ -9,7 +9,6 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.common import IDEMPOTENCY_HEADER
 from marketplace.api.deals.common import JsonPost, S, _errors, _fresh, _own_creator, _valid
 from marketplace.api.deals.serializers import (
     ApplicationRequestSerializer,
@@ -17,7 +16,8 @@ from marketplace.api.deals.serializers import (
     OfferRequestSerializer,
     RecommendedOrderSerializer,
 )
-from marketplace.models import Collaboration, Order
+from marketplace.core.api.common import IDEMPOTENCY_HEADER
+from marketplace.core.models import Collaboration, Order
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.services import deals

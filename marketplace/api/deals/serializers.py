@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from marketplace.api.deals.common import API_ACTIONS, MAX_ID
-from marketplace.api.fields import MinorAmountField, RequestSerializer
-from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer
+from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import allowed_actions

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from creators.models import Creator
 from marketplace import flows
 from marketplace.core import DomainError, NotAllowed, format_money
+from marketplace.core.models import Order
 from marketplace.forms_deals import OfferForm, SendOffersForm
-from marketplace.models import Order
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.services.deals import offer_send

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
+from marketplace.core.models import Collaboration
 from marketplace.forms_deals import CommentForm, action_form
-from marketplace.models import Collaboration
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import (

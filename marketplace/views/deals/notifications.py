@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from marketplace.models import Notification
+from marketplace.core.models import Notification
 from marketplace.selectors import deals as reads
 from marketplace.services.notifications import notifications_mark_read
 from marketplace.views.deals.common import paginate

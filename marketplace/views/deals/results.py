@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
+from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.forms_reports import ResultForm
-from marketplace.models import Collaboration, ResultSnapshot
 from marketplace.reports import collaboration_report
 from marketplace.selectors import deals as reads
 from marketplace.services.results import result_record

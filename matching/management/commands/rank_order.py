@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.models import Order
+from marketplace.core.models import Order
 from matching import selectors, services
 from matching.models import RankingRun
 

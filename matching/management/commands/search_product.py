@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from marketplace.models import ProductCategory
+from marketplace.core.models import ProductCategory
 from matching import selectors
 from matching.management.commands._output import print_results
 

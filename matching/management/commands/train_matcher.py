@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from marketplace.models import Order
+from marketplace.core.models import Order
 from matching import engine, training
 
 

@@ -1,0 +1,311 @@
+"""Django admin for the platform tables: users, the IAB catalogue, orders and the audit log.
+
+Tables that grow to millions of rows (users, creators, collaborations, the audit log) use
+``LargeTableAdmin``: no second COUNT(*) for "N total", foreign keys to them as raw ids (never a
+<select> of every row), related rows joined for the list, and a search of digits finds by id.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.core import audit, format_money
+from marketplace.core.forms import EmailAddressField
+from marketplace.core.models import (
+    AuditLog,
+    Collaboration,
+    Interest,
+    Label,
+    Order,
+    OrderEvent,
+    OrderTargetLabel,
+    OutboxMessage,
+    ProductCategory,
+    ProductInterestPrior,
+    User,
+    VerificationStatus,
+)
+
+# Postgres bigint holds 18 digits safely; a longer all-digit search is text, not an id.
+_MAX_ID_DIGITS = 18
+# One admin action writes at most this many rows with their audit entries in one transaction.
+MAX_ACTION_ROWS = 1000
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """Base for tables with millions of rows."""
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_search_results(self, request, queryset, search_term):
+        # The primary key is indexed; the text fields are not, so an id search must not scan them.
+        term = search_term.strip()
+        if term.isdigit() and len(term) <= _MAX_ID_DIGITS:
+            return queryset.filter(pk=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Tables the services own (append-only logs, the deal, the money, ranking runs): staff may look, nobody
+    may add, change or delete through the admin. A row made here would skip the service that checks it,
+    moves its money and audits it (a collaboration made in the admin had no hold, and accepting it failed)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def set_verification(*, actor: User, model: type[Model], pks: list[int], to: str) -> int:
+    """Move the brands or creators ``pks`` to verification status ``to``; one audit row per change.
+
+    Rows are locked first and those already in ``to`` skipped, so two staff members acting at once
+    write one audit row per real change. Returns how many rows changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(model.objects.filter(pk__in=pks).exclude(verification=to).select_for_update().only("verification"))
+        values = {"verification": to, "verified_at": now if to == VerificationStatus.VERIFIED else None}
+        if any(f.name == "updated_at" for f in model._meta.fields):
+            # The matcher refreshes its snapshot from rows whose updated_at moved; eligibility did.
+            values["updated_at"] = now
+        model.objects.filter(pk__in=[row.pk for row in rows]).update(**values)
+        for row in rows:
+            audit(actor=actor, action=f"{model._meta.model_name}.verification", obj=row, old=row.verification, new=to)
+    return len(rows)
+
+
+def run_verification_action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, to: str) -> None:
+    """The body of the "mark verified / rejected" actions of the brand and creator admins."""
+    pks = list(queryset.exclude(verification=to).values_list("pk", flat=True)[: MAX_ACTION_ROWS + 1])
+    if len(pks) > MAX_ACTION_ROWS:
+        modeladmin.message_user(
+            request, _("Select at most %(max)d rows at a time.") % {"max": MAX_ACTION_ROWS}, messages.ERROR
+        )
+        return
+    changed = set_verification(actor=request.user, model=queryset.model, pks=pks, to=to)
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d row updated.", "%(count)d rows updated.", changed) % {"count": changed},
+        messages.SUCCESS,
+    )
+
+
+# -------------------------------------------------------------------- users
+
+
+def _clean_email(form: forms.ModelForm) -> str:
+    # One spelling per address (normalize_email); the admin must not create a second one.
+    email = User.objects.normalize_email(form.cleaned_data["email"])
+    others = User.objects.exclude(pk=form.instance.pk) if form.instance.pk else User.objects.all()
+    if others.filter(email__iexact=email).exists():
+        raise forms.ValidationError(_("A user with that e-mail address already exists."))
+    return email
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+        field_classes = {"email": EmailAddressField}
+
+    clean_email = _clean_email
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+        field_classes = {"email": EmailAddressField}
+
+    clean_email = _clean_email
+
+
+@admin.register(User)
+class UserAdmin(LargeTableAdmin, DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "time_zone")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("email", "full_name", "is_staff", "is_superuser", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@admin.register(Interest)
+class InterestAdmin(admin.ModelAdmin):
+    list_display = ("name", "iab_id")
+    search_fields = ("name", "iab_id")
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("path", "iab_id", "tier", "interest")
+    list_filter = ("tier", "interest")
+    search_fields = ("name", "path", "iab_id")
+    autocomplete_fields = ("interest", "parent")
+    list_select_related = ("interest",)
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    list_display = ("path", "iab_id", "tier")
+    list_filter = ("tier",)
+    search_fields = ("name", "path", "iab_id")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(ProductInterestPrior)
+class ProductInterestPriorAdmin(admin.ModelAdmin):
+    list_display = ("product_category", "interest", "weight")
+    list_filter = ("interest",)
+    search_fields = ("product_category__path", "interest__name")
+    autocomplete_fields = ("product_category", "interest")
+    list_select_related = ("product_category", "interest")
+    ordering = ("product_category__path", "-weight")
+
+
+# ------------------------------------------------------------------- orders
+
+
+class OrderStatusFilter(admin.SimpleListFilter):
+    """Filter events by the status they moved to, from the fixed list (no DISTINCT over the table)."""
+
+    title = _("new status")
+    parameter_name = "new_status"
+
+    def lookups(self, request, model_admin):
+        return Order.Status.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(new_status=self.value()) if self.value() else queryset
+
+
+class OrderTargetLabelInline(ReadOnlyInline):
+    model = OrderTargetLabel
+    fields = ("label", "weight")
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ("created_at", "old_status", "new_status", "actor")
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Orders change through marketplace.services.orders (a brief is editable only as a draft)."""
+
+    list_display = ("title", "brand", "status", "mode", "goal", "format", "budget", "creators_wanted", "created_at")
+    list_filter = ("status", "mode", "goal", "format", "created_at")
+    search_fields = ("title", "product_name", "brand__name")
+    autocomplete_fields = ("brand", "product_category")
+    raw_id_fields = ("created_by",)
+    readonly_fields = ("status", "published_at", "closed_at", "created_at", "updated_at")
+    list_select_related = ("brand",)
+    inlines = (OrderTargetLabelInline, OrderEventInline)
+    ordering = ("-id",)
+
+    @admin.display(description=_("budget per creator"))
+    def budget(self, obj: Order) -> str:
+        return format_money(obj.per_creator_budget() or None, obj.currency)
+
+
+@admin.register(OrderTargetLabel)
+class OrderTargetLabelAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    list_display = ("order", "label", "weight")
+    search_fields = ("order__title", "label__path")
+    raw_id_fields = ("order",)
+    autocomplete_fields = ("label",)
+    list_select_related = ("order", "label")
+    ordering = ("-id",)
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    list_display = ("created_at", "order", "old_status", "new_status", "actor")
+    list_filter = (OrderStatusFilter,)
+    search_fields = ("order__title",)
+    list_select_related = ("order", "actor")
+    ordering = ("-id",)
+
+
+@admin.register(Collaboration)
+class CollaborationAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Collaborations start and move only through marketplace.services (offers hold money, steps move it)."""
+
+    list_display = ("id", "order", "creator", "status", "origin", "price", "offered_at", "completed_at")
+    list_filter = ("status", "origin", "accepted", "completed_on_time")
+    search_fields = ("order__title", "creator__handle")
+    raw_id_fields = ("order", "creator")
+    readonly_fields = ("status", "created_at", "updated_at")
+    list_select_related = ("order", "creator")
+    ordering = ("-id",)
+
+    @admin.display(description=_("agreed price"), ordering="agreed_price")
+    def price(self, obj: Collaboration) -> str:
+        return format_money(obj.agreed_price, obj.currency)
+
+
+# -------------------------------------------------------------------- audit
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    # Digits searched here are far more often an object id than an audit row id: no id shortcut.
+    show_full_result_count = False
+    list_per_page = 50
+    list_display = ("created_at", "action", "object_type", "object_id", "actor", "request_id")
+    search_fields = ("action", "object_type", "=object_id", "=request_id", "actor__email")
+    list_select_related = ("actor",)
+    ordering = ("-id",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Messages are written by services and sent by the relay; here staff see what is stuck."""
+
+    list_display = ("id", "topic", "created_at", "dispatched_at", "acknowledged_at", "attempts", "last_error")
+    list_filter = (("acknowledged_at", admin.EmptyFieldListFilter), ("dispatched_at", admin.EmptyFieldListFilter))
+    search_fields = ("topic",)
+    ordering = ("-id",)

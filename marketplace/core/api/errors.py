@@ -1,0 +1,41 @@
+"""The API's one error body: ``{code, detail, errors: {field: [...]}}`` for every error."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from marketplace.core.errors import DomainError
+
+
+def api_exception_handler(exc, context):
+    """DRF exception handler: every error body is ``{code, detail, errors: {field: [...]}}``."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.http import Http404
+    from rest_framework import exceptions, status
+    from rest_framework.response import Response
+    from rest_framework.views import exception_handler
+
+    # Selectors raise Django's Http404 / PermissionDenied; give them DRF's codes and messages.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args[:1])
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"code": "invalid", "detail": _("Some fields are not valid."), "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        data = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = {"code": "invalid", "detail": _("Some fields are not valid."), "errors": data}
+    else:
+        detail = exc.detail if isinstance(getattr(exc, "detail", None), str) else str(exc)
+        response.data = {"code": getattr(exc, "default_code", "error"), "detail": detail, "errors": {}}
+    return response

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """The kernel. Its models keep the ``marketplace`` label they were deployed with (the user model is
+    ``marketplace.User``, the tables ``marketplace_*``, the migrations ``marketplace.000N``)."""
+
+    name = "marketplace.core"
+    label = "marketplace"
+    verbose_name = _("Marketplace")

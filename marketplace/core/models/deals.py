@@ -1,0 +1,125 @@
+"""Everything that happens on a collaboration: its event log, deliverables, disputes and notifications."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.models.orders import Collaboration
+
+
+class CollaborationEvent(models.Model):
+    """Append-only: one row per action on a collaboration (status change or comment)."""
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    old_status = models.CharField(max_length=20)
+    new_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["collaboration", "created_at"], name="collab_event_time")]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration_id} {self.action}: {self.old_status} → {self.new_status}"
+
+
+def deliverable_path(instance: "Deliverable", filename: str) -> str:
+    """Server-generated name: the uploader's file name is never used on disk."""
+    return f"deliverables/{instance.collaboration_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Deliverable(models.Model):
+    """A script (text), a video or an evidence file, stored outside static and served to the parties only."""
+
+    class Kind(models.TextChoices):
+        SCRIPT = "script", _("Script")
+        VIDEO = "video", _("Video")
+        EVIDENCE = "evidence", _("Evidence")
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="deliverables")
+    dispute = models.ForeignKey("Dispute", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    round = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField(blank=True)
+    file = models.FileField(upload_to=deliverable_path, blank=True, max_length=300)
+    extension = models.CharField(max_length=8, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=80, blank=True)
+    size = models.BigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.round} of {self.collaboration_id}"
+
+
+class Dispute(models.Model):
+    """Either side's complaint about a collaboration; an admin decides how the escrow is paid out."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Decision(models.TextChoices):
+        RELEASE = "release", _("Release to the creator")
+        REFUND = "refund", _("Refund the brand")
+        SPLIT = "split", _("Split")
+
+    collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason"))
+    previous_status = models.CharField(max_length=20)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, editable=False)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    creator_amount = models.BigIntegerField(null=True, blank=True)
+    brand_amount = models.BigIntegerField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collaboration"], condition=models.Q(status="open"), name="one_open_dispute_per_collaboration"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk} on {self.collaboration_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app message to one user; e-mailed too. Unread until ``read_at``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    collaboration = models.ForeignKey(
+        Collaboration, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_time"),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.text}"

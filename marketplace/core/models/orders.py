@@ -1,0 +1,272 @@
+"""The order domain: a brand's brief and the brand–creator pairs working on it."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core import ChecksInOneQuery
+from marketplace.core.models.catalogue import ContentFormat, Label, ProductCategory
+
+
+def default_cancellation_schedule() -> dict:
+    """Share of the agreed price paid to the creator when the brand cancels, in basis points.
+
+    Stored on each order so later changes to the platform default never change a signed deal.
+    """
+    return {"before_script": 0, "after_script": 1000, "after_video": 5000, "after_two_video_rounds": 10000}
+
+
+class Order(ChecksInOneQuery, models.Model):
+    class Goal(models.TextChoices):
+        AWARENESS = "awareness", _("Awareness (views)")
+        SEEDING = "seeding", _("Seeding (engagement, purchase intent)")
+        CONVERSION = "conversion", _("Conversion (clicks, sales)")
+
+    class Mode(models.TextChoices):
+        DIRECT = "direct", _("Direct offers")
+        RECRUITMENT = "recruitment", _("Open recruitment")
+        CONTEST = "contest", _("Submission contest")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CLOSED = "closed", _("Closed")
+
+    class UsageChannel(models.TextChoices):
+        CREATOR_ACCOUNT = "creator_account", _("Creator's own account")
+        BRAND_ACCOUNTS = "brand_accounts", _("Brand's social accounts")
+        BRAND_WEBSITE = "brand_website", _("Brand website and e-commerce")
+        PAID_ADS = "paid_ads", _("Paid advertising")
+        OFFLINE = "offline", _("Offline and retail")
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="orders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("brief"), blank=True)
+    product_name = models.CharField(_("product"), max_length=200)
+    product_category = models.ForeignKey(
+        ProductCategory, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product category")
+    )
+    goal = models.CharField(_("goal"), max_length=16, choices=Goal.choices, default=Goal.AWARENESS)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.DIRECT)
+    format = models.CharField(_("format"), max_length=16, choices=ContentFormat.choices)
+    target_labels = models.ManyToManyField(
+        Label, through="OrderTargetLabel", related_name="orders", verbose_name=_("target labels")
+    )
+    target_age = ArrayField(models.CharField(max_length=8), default=list, blank=True, verbose_name=_("target ages"))
+    target_gender = ArrayField(
+        models.CharField(max_length=8), default=list, blank=True, verbose_name=_("target genders")
+    )
+    target_regions = ArrayField(
+        models.CharField(max_length=8), default=list, blank=True, verbose_name=_("target regions")
+    )
+    min_region_share = models.FloatField(
+        _("minimum audience share in target regions"),
+        default=0.0,
+        help_text=_("Creators whose audience in the target regions is below this share are not eligible."),
+    )
+    currency = models.CharField(max_length=3)
+    price_per_creator = models.BigIntegerField(_("price per creator (minor units)"), null=True, blank=True)
+    total_budget = models.BigIntegerField(_("total budget (minor units)"), null=True, blank=True)
+    price_tolerance_bps = models.PositiveIntegerField(
+        _("price tolerance (basis points)"),
+        default=1000,
+        help_text=_("Creators priced up to this much above the per-creator budget stay eligible."),
+    )
+    creators_wanted = models.PositiveIntegerField(_("creators wanted"), default=1)
+    apply_by = models.DateTimeField(_("apply by"), null=True, blank=True)
+    script_by = models.DateTimeField(_("script by"), null=True, blank=True)
+    publish_from = models.DateField(_("publish window opens"), null=True, blank=True)
+    publish_until = models.DateField(_("publish window closes"), null=True, blank=True)
+    usage_channels = ArrayField(
+        models.CharField(max_length=20, choices=UsageChannel.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("usage channels"),
+    )
+    usage_days = models.PositiveIntegerField(_("usage rights (days)"), default=90)
+    paid_ads_authorised = models.BooleanField(_("paid-ad authorisation"), default=False)
+    script_rejection_limit = models.PositiveSmallIntegerField(_("script rejections allowed"), default=3)
+    video_revision_limit = models.PositiveSmallIntegerField(_("video revision rounds"), default=2)
+    cancellation_schedule = models.JSONField(_("cancellation schedule"), default=default_cancellation_schedule)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price_per_creator__isnull=False) | models.Q(total_budget__isnull=False),
+                name="order_has_price_or_budget",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_per_creator__isnull=True) | models.Q(price_per_creator__gt=0),
+                name="order_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total_budget__isnull=True) | models.Q(total_budget__gt=0),
+                name="order_budget_positive",
+            ),
+            models.CheckConstraint(condition=models.Q(creators_wanted__gte=1), name="order_wants_a_creator"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def per_creator_budget(self) -> int:
+        """The most the brand pays one creator, in minor units."""
+        if self.price_per_creator:
+            return self.price_per_creator
+        return (self.total_budget or 0) // max(self.creators_wanted, 1)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class OrderTargetLabel(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="target_label_links")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="+")
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "label"], name="order_label_unique"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0, weight__lte=1), name="order_label_weight_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.label_id}"
+
+
+class OrderEvent(models.Model):
+    """Append-only record of an order's status changes."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    old_status = models.CharField(max_length=16)
+    new_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.old_status} → {self.new_status}"
+
+
+class Collaboration(models.Model):
+    """One brand–creator pair on an order.
+
+    Its workflow (the state machine of SPEC §3), money and timers live in services; the outcome
+    fields are what the matcher learns from, whether the deal ran here or was imported.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        APPLIED = "applied", _("Applied")
+        ACCEPTED = "accepted", _("Accepted")
+        SCRIPT_SUBMITTED = "script_submitted", _("Script submitted")
+        SCRIPT_APPROVED = "script_approved", _("Script approved")
+        VIDEO_SUBMITTED = "video_submitted", _("Video submitted")
+        VIDEO_APPROVED = "video_approved", _("Video approved")
+        PUBLISHED = "published", _("Published")
+        COMPLETED = "completed", _("Completed")
+        SETTLED = "settled", _("Settled")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        DISPUTED = "disputed", _("Disputed")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Origin(models.TextChoices):
+        OFFER = "offer", _("Direct offer")
+        APPLICATION = "application", _("Application")
+        IMPORT = "import", _("Imported history")
+        DEMO = "demo", _("Demo history")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="collaborations")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.PROTECT, related_name="collaborations")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OFFERED, editable=False)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.OFFER)
+    currency = models.CharField(max_length=3)
+    agreed_price = models.BigIntegerField(_("agreed price (minor units)"))
+    pitch = models.TextField(_("pitch"), blank=True)
+    offered_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
+    responded_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    post_url = models.URLField(_("published post"), max_length=500, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    script_rejections = models.PositiveSmallIntegerField(default=0)
+    video_revisions = models.PositiveSmallIntegerField(default=0)
+    # What the matcher expected when the offer was made (kept as it was, whatever models come later).
+    expected_views = models.BigIntegerField(null=True, blank=True)
+    expected_engagements = models.BigIntegerField(null=True, blank=True)
+    match_score = models.FloatField(null=True, blank=True)
+    match_model_version = models.CharField(max_length=64, blank=True)
+    # Outcomes: null means "not known yet".
+    accepted = models.BooleanField(null=True, blank=True)
+    completed_on_time = models.BooleanField(null=True, blank=True)
+    brand_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # the brand rates the creator
+    brand_comment = models.TextField(blank=True)
+    creator_rating = models.PositiveSmallIntegerField(null=True, blank=True)  # the creator rates the brand
+    creator_comment = models.TextField(blank=True)
+    views = models.BigIntegerField(null=True, blank=True)
+    engagements = models.BigIntegerField(null=True, blank=True)
+    conversions = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-offered_at", "-id"]
+        verbose_name = _("collaboration")
+        verbose_name_plural = _("collaborations")
+        indexes = [
+            models.Index(fields=["creator", "status"], name="collab_creator_status"),
+            models.Index(fields=["order", "status"], name="collab_order_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "creator"], name="collab_one_per_order_creator"),
+            models.CheckConstraint(condition=models.Q(agreed_price__gt=0), name="collab_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(brand_rating__isnull=True) | models.Q(brand_rating__gte=1, brand_rating__lte=5),
+                name="collab_rating_1_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(creator_rating__isnull=True)
+                | models.Q(creator_rating__gte=1, creator_rating__lte=5),
+                name="collab_creator_rating_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} × {self.creator_id} ({self.status})"
+
+    # The state groups, for templates (marketplace.flows defines them; imported here lazily, it imports us).
+    @property
+    def awaiting_answer(self) -> bool:
+        from marketplace.flows import AWAITING_ANSWER
+
+        return self.status in AWAITING_ANSWER
+
+    @property
+    def awaiting_creator(self) -> bool:
+        from marketplace.flows import AWAITING_CREATOR
+
+        return self.status in AWAITING_CREATOR
+
+    @property
+    def awaiting_brand(self) -> bool:
+        from marketplace.flows import AWAITING_BRAND
+
+        return self.status in AWAITING_BRAND

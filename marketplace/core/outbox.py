@@ -1,0 +1,71 @@
+"""Transactional outbox: start Celery work only after the change that needs it has committed.
+
+``outbox_put`` writes a row in the caller's transaction and, after commit, tries to send it at
+once. If the broker is down the row simply stays pending; ``outbox_relay`` (Celery beat, every
+few seconds) re-sends every message not acknowledged by its task within ``RESEND_AFTER``.
+Tasks call ``outbox_acknowledge`` first and must be idempotent: a message may arrive twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from marketplace.core.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# topic → Celery task name. The payload is passed as keyword arguments plus ``outbox_id``.
+TOPICS = {
+    "matching.rank": "matching.tasks.ranking_run_task",
+}
+RESEND_AFTER = timedelta(seconds=30)
+
+
+def outbox_put(*, topic: str, payload: dict) -> OutboxMessage:
+    if topic not in TOPICS:
+        raise ValueError(f"unknown outbox topic {topic!r}")
+    message = OutboxMessage.objects.create(topic=topic, payload=payload)
+    transaction.on_commit(lambda: _send(message.pk))
+    return message
+
+
+def _send(message_id: int) -> bool:
+    """Hand one message to the broker; on failure record it and leave it for the relay."""
+    from marketplace.celery import app
+
+    message = OutboxMessage.objects.filter(pk=message_id, acknowledged_at__isnull=True).first()
+    if message is None:
+        return False
+    try:
+        app.send_task(TOPICS[message.topic], kwargs={**message.payload, "outbox_id": message.pk}, retry=False)
+    except Exception as exc:  # any broker error: the relay retries later
+        log.warning("outbox %s not sent: %s", message_id, exc)
+        OutboxMessage.objects.filter(pk=message_id).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(dispatched_at=timezone.now(), attempts=F("attempts") + 1)
+    return True
+
+
+def outbox_relay(*, limit: int = 200) -> int:
+    """Send pending messages: never dispatched, or dispatched but unacknowledged for RESEND_AFTER."""
+    cutoff = timezone.now() - RESEND_AFTER
+    with transaction.atomic():
+        ids = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(acknowledged_at__isnull=True)
+            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=cutoff))
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        # Sent while the rows stay locked, so two relays never send the same message at once.
+        return sum(1 for message_id in ids if _send(message_id))
+
+
+def outbox_acknowledge(message_id: int | None) -> None:
+    if message_id:
+        OutboxMessage.objects.filter(pk=message_id, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
