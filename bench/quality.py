@@ -442,7 +442,8 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
 def _order(brand, b: Brief):
     from django.conf import settings
 
-    from marketplace.core.models import Label, Order, OrderTargetLabel, ProductCategory
+    from marketplace.core.models import Label, ProductCategory
+    from orders.models import Order, OrderTargetLabel
 
     order = Order.objects.create(
         brand=brand,

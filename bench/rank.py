@@ -495,9 +495,10 @@ class Bench:
         from django.conf import settings
 
         from brands.models import Brand
-        from marketplace.core.models import Order, OrderTargetLabel, ProductCategory
+        from marketplace.core.models import ProductCategory
         from matching import services
         from matching.models import RankingRun
+        from orders.models import Order, OrderTargetLabel
 
         log = (self.root.parent / f"worker-{self.n}.log").open("w")
         worker = subprocess.Popen(

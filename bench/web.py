@@ -175,11 +175,12 @@ class Fixture:
 def _prepare() -> Fixture:
     """The demo brand owner with ≥ 20 orders, an API token, and one published order ranked in-process."""
     from brands.models import BrandMembership
-    from marketplace.core.models import Order, User
+    from marketplace.core.models import User
     from marketplace.core.tokens import api_token_create
     from marketplace.services.orders import OrderBrief, order_create
     from matching import services as matching
     from matching.models import RankingRun
+    from orders.models import Order
 
     user = User.objects.get(email=OWNER)
     membership = BrandMembership.objects.select_related("brand").get(user=user)

@@ -22,10 +22,10 @@ from brands.services import (
     brand_update,
 )
 from marketplace.core import DomainError
-from marketplace.core.models import Order
 from marketplace.forms import add_service_errors
 from marketplace.selectors.orders import order_list_for_brand, order_status_counts
 from marketplace.views.access import brand_member_required
+from orders.models import Order
 
 RECENT_ORDERS = 5
 # What the dashboard's table shows of them (title, status, price per creator, date).

@@ -6,7 +6,7 @@ on today's figures, so the page and its "what is missing" panel always agree; th
 the stage and notifies the creator when it changes.
 
 - Completed orders: the larger of the creator record (``completed_orders``, set by history imports
-  and refreshed when a brand rates) and a live count of completed orders (marketplace.flows, the
+  and refreshed when a brand rates) and a live count of completed orders (orders.flows, the
   same rule as the record), so a finished but not yet rated order counts at once.
 - Rating: the creator record's average brand rating (refreshed at every rating).
 - Income: the creator's share of resolved escrows settled to their available balance
@@ -30,10 +30,10 @@ from django.utils.translation import ngettext
 from creators.indices import STAGES, growth_stage
 from creators.indices_sync import STAGE_NAMES
 from creators.models import Creator
-from marketplace import flows
 from marketplace.charts import last_months
 from marketplace.core import format_money
-from marketplace.core.models import Collaboration
+from orders import flows
+from orders.models import Collaboration
 from payouts.models import Hold
 
 MONTHS = 12

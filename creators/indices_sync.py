@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy
 
 from creators import indices
 from creators.models import Creator, CreatorLabel, MetricSnapshot, RatePrice
-from marketplace.core.models import Collaboration, Label, ResultSnapshot
+from marketplace.core.models import Label
+from orders.models import Collaboration, ResultSnapshot
 from payouts.models import Hold
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
-from marketplace import flows
-from marketplace.core.models import Collaboration, ContentFormat, Label
+from marketplace.core.models import ContentFormat, Label
 from marketplace.core.roles import role_of
+from orders import flows
+from orders.models import Collaboration
 
 
 def creator_for_user(user) -> Creator:

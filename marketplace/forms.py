@@ -16,9 +16,10 @@ from creators.models import Creator
 from marketplace.core import form_add_errors, minor_to_decimal_str, parse_money, send_mail_each
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.forms import EmailAddressField
-from marketplace.core.models import ContentFormat, Label, Order, ProductCategory, User
+from marketplace.core.models import ContentFormat, Label, ProductCategory, User
 from marketplace.services.accounts import time_zone_names
 from marketplace.services.orders import OrderBrief, order_brief_problems
+from orders.models import Order
 
 GENDER_LABELS = {"female": _("Female"), "male": _("Male"), "other": _("Other")}
 

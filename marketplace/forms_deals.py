@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
-from marketplace.core.models import Dispute
 from marketplace.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
+from orders.models import Dispute
 from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50

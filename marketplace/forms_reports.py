@@ -11,8 +11,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core.models import ResultSnapshot
 from marketplace.services.results import LABELS, MAX_COUNT
+from orders.models import ResultSnapshot
 
 MAX_UPLOAD_MB = 5
 

@@ -28,9 +28,10 @@ from django.utils import timezone
 
 from brands.models import Brand
 from marketplace.core.audience import AGE_BUCKETS, GENDERS
-from marketplace.core.models import Collaboration, Label, Order, OrderTargetLabel, ProductCategory
+from marketplace.core.models import Label, ProductCategory
 from matching import scoring
 from matching.snapshot import METRIC_NAMES, Snapshot
+from orders.models import Collaboration, Order, OrderTargetLabel
 
 OFFERS_PER_ORDER = 12
 EXPLORATION_OFFERS = 3

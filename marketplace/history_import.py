@@ -21,8 +21,9 @@ from brands.models import Brand
 from creators.models import Creator
 from marketplace.core import parse_money
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
+from marketplace.core.models import ContentFormat, Label, ProductCategory
 from marketplace.history import refresh_creator_history
+from orders.models import Collaboration, Order, OrderTargetLabel
 
 REQUIRED = (
     "order_ref",

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from marketplace import flows
-from marketplace.core.models import Collaboration, Order, ResultSnapshot
 from marketplace.core.templatetags.numbers import grouped, percent
 from marketplace.services.results import LABELS
+from orders import flows
+from orders.models import Collaboration, Order, ResultSnapshot
 
 # --------------------------------------------------------------- formulas
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
-from marketplace import flows
 from marketplace.core import NotAllowed, audit
-from marketplace.core.models import Collaboration, Order, ResultSnapshot
 from marketplace.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
+from orders import flows
+from orders.models import Collaboration, Order, ResultSnapshot
 
 REQUIRED = ("collaboration", "day", "views")
 OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")

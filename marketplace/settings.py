@@ -281,8 +281,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "CollaborationStatusEnum": "marketplace.core.models.Collaboration.Status",
-        "DisputeStatusEnum": "marketplace.core.models.Dispute.Status",
+        "CollaborationStatusEnum": "orders.models.Collaboration.Status",
+        "DisputeStatusEnum": "orders.models.Dispute.Status",
         "GrowthStageEnum": "creators.indices_sync.STAGE_NAMES",
     },
 }

@@ -27,9 +27,10 @@ from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
 from marketplace.core.audience import regions
-from marketplace.core.models import Order, ProductCategory
+from marketplace.core.models import ProductCategory
 from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
+from orders.models import Order
 
 MAX_TOP = 100
 MAX_SEEDS = 20

@@ -14,9 +14,10 @@ from django.db.models import Q
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core.models import Collaboration, Interest, Label
+from marketplace.core.models import Interest, Label
 from matching.scoring import FORMATS
 from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
+from orders.models import Collaboration
 
 
 def catalogue() -> Catalogue:

@@ -12,7 +12,7 @@ class RankingRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    order = models.ForeignKey("marketplace.Order", on_delete=models.CASCADE, related_name="ranking_runs")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="ranking_runs")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=16, default="publish")
     requested_by = models.ForeignKey(

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from creators.models import Creator
 from marketplace import track_record
 from marketplace.core import format_money
-from marketplace.core.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
+from marketplace.core.models import Interest, Label, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
+from orders.models import Order
 
 # ------------------------------------------------------------------ runs
 
@@ -359,8 +360,8 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     from django.utils import timezone
 
     from brands.models import BrandBlock
-    from marketplace import flows
     from matching.services import order_query
+    from orders import flows
 
     if not flows.has_free_capacity(creator):
         return []  # no free capacity: not eligible for any order now

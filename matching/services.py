@@ -12,12 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.models import BrandBlock
-from marketplace import flows
-from marketplace.core.models import Order
 from marketplace.core.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
 from matching.snapshot import Snapshot
+from orders import flows
+from orders.models import Order
 
 log = logging.getLogger(__name__)
 

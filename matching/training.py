@@ -23,11 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace import track_record
-from marketplace.core.models import Collaboration, Order
 from matching import baselines, features, learn, scoring
 from matching.models import MatcherModel
 from matching.services import candidate_features, order_query
 from matching.snapshot import HISTORY_METRICS, METRIC_NAMES, Snapshot, history_view
+from orders.models import Collaboration, Order
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ class Account(models.Model):
         "creators.Creator", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
     )
     order = models.ForeignKey(
-        "marketplace.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
     )
     currency = models.CharField(max_length=3)
     balance = models.BigIntegerField(default=0, editable=False)
@@ -146,9 +146,9 @@ class Hold(models.Model):
     RESOLVED = (Status.PAID, Status.REFUNDED, Status.SPLIT, Status.CANCELLED)
 
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="holds")
-    order = models.ForeignKey("marketplace.Order", on_delete=models.PROTECT, related_name="holds")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="holds")
     collaboration = models.ForeignKey(
-        "marketplace.Collaboration", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+        "orders.Collaboration", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
     )
     creator = models.ForeignKey(
         "creators.Creator", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
@@ -280,10 +280,10 @@ class LedgerTransaction(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     memo = models.CharField(max_length=255, blank=True)
     order = models.ForeignKey(
-        "marketplace.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_transactions"
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_transactions"
     )
     collaboration = models.ForeignKey(
-        "marketplace.Collaboration",
+        "orders.Collaboration",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

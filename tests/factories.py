@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.core.models import Collaboration, Interest, Label, Order, ProductCategory, User
+from marketplace.core.models import Interest, Label, ProductCategory, User
+from orders.models import Collaboration, Order
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -2,10 +2,10 @@
 
 from django import template
 
-from marketplace import flows
 from marketplace.core import format_money
 from marketplace.reports import as_minor
 from marketplace.selectors.deals import BOARD_COLUMNS
+from orders import flows
 
 register = template.Library()
 

@@ -42,9 +42,10 @@ from marketplace.core.api.fields import (
     validated,
 )
 from marketplace.core.audience import AGE_BUCKETS, GENDERS
-from marketplace.core.models import ContentFormat, Label, Order, ProductCategory
+from marketplace.core.models import ContentFormat, Label, ProductCategory
 from marketplace.selectors.orders import order_get_for_member, order_list_for_brand, order_target_labels
 from marketplace.services.orders import OrderBrief, order_close, order_create, order_publish, order_update
+from orders.models import Order
 
 DESCRIPTION_MAX = 20_000
 MAX_TARGET_LABELS = 30

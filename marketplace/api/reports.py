@@ -19,10 +19,10 @@ from marketplace.api.orders import order_for
 from marketplace.core.api.common import ERROR_BODY
 from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.core.audience import regions
-from marketplace.core.models import ResultSnapshot
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, collaboration_report, order_report
 from marketplace.selectors import deals as reads
 from marketplace.services.results import MAX_COUNT, result_record
+from orders.models import ResultSnapshot
 
 DAYS = ResultSnapshot.Day.values
 

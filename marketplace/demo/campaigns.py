@@ -26,14 +26,15 @@ from django.db import connection
 from django.utils import timezone
 
 from creators.models import Creator
-from marketplace import flows
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot, User
+from marketplace.core.models import User
 from marketplace.demo.accounts import DemoAccounts, profile_creator
 from marketplace.demo.catalogue import Catalogue, stream
 from marketplace.demo.creators import CreatorBatch
 from marketplace.services import deals
 from marketplace.services.collaborations import collaboration_transition
 from marketplace.services.results import result_record
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
 from payouts.selectors import wallet_for_brand
 
 STREAM_CAMPAIGNS = 5  # marketplace.demo.catalogue's streams 1–4 are taken

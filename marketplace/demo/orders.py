@@ -10,11 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from brands.models import Brand
-from marketplace.core.models import ContentFormat, Label, Order, ProductCategory, ProductInterestPrior, User
+from marketplace.core.models import ContentFormat, Label, ProductCategory, ProductInterestPrior, User
 from marketplace.demo.accounts import DemoAccounts
 from marketplace.demo.catalogue import STREAM_ORDERS, Catalogue, stream
 from marketplace.demo.creators import CNY_PER_UNIT
 from marketplace.services.orders import OrderBrief, order_create, order_publish
+from orders.models import Order
 
 # ----------------------------------------------------------------------- orders
 

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace import flows
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order, User
+from marketplace.core.models import Notification, User
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Order
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction
 from payouts.selectors import LIVE_HOLD
 

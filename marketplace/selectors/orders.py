@@ -6,7 +6,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from brands.selectors import membership_for_user
-from marketplace.core.models import Order, OrderEvent, OrderTargetLabel
+from orders.models import Order, OrderEvent, OrderTargetLabel
 
 
 def order_list_for_brand(*, brand_id: int, status: str | None = None) -> QuerySet[Order]:

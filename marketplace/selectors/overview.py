@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from creators.models import Creator
 from marketplace.charts import last_months
-from marketplace.core.models import Collaboration, Dispute, Order
+from orders.models import Collaboration, Dispute, Order
 from payouts.models import Account, LedgerEntry
 
 MONTHS = 12

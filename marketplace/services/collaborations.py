@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
-from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
-from marketplace.core.models import Collaboration, CollaborationEvent, Dispute, Order, User
+from marketplace.core.models import User
 from marketplace.services import notifications
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from payouts import services as money
 from payouts.services.idempotency import system_key
 

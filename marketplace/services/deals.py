@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Order, User
+from marketplace.core.models import User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
     ACTIONS,
@@ -31,6 +30,8 @@ from marketplace.services.collaborations import (
     role_in,
 )
 from marketplace.services.track_record import track_record_refresh
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
 from payouts import services as money
 from payouts.services.idempotency import brand_scope, idempotent, system_key
 

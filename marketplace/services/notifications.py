@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 
 from brands.models import BrandMembership
 from marketplace.core import send_mail_each
-from marketplace.core.models import Collaboration, Notification, User
+from marketplace.core.models import Notification, User
+from orders.models import Collaboration
 
 # What the other side reads after each action ("<who> <did what> on <order>").
 DID = {

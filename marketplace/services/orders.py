@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from brands.models import Brand, BrandMembership
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed, audit, check_transition, update_fields
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core.models import Label, Order, OrderEvent, OrderTargetLabel, ProductCategory, User
+from marketplace.core.models import Label, ProductCategory, User
+from orders.models import Order, OrderEvent, OrderTargetLabel
 
 ORDER_FLOW: dict[str, frozenset[str]] = {
     Order.Status.DRAFT: frozenset({Order.Status.PUBLISHED, Order.Status.CLOSED}),

@@ -11,10 +11,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketplace import flows
 from marketplace.core import DomainError, InvalidTransition, NotAllowed, audit
-from marketplace.core.models import Collaboration, ResultSnapshot, User
+from marketplace.core.models import User
 from marketplace.core.templatetags.numbers import grouped
+from orders import flows
+from orders.models import Collaboration, ResultSnapshot
 
 COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
 MAX_COUNT = 10**13

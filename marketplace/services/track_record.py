@@ -15,8 +15,9 @@ from django.db.models import Count, Q, Sum
 from psycopg2.extras import execute_values
 
 from creators.models import Creator
-from marketplace import flows, track_record
-from marketplace.core.models import Collaboration
+from marketplace import track_record
+from orders import flows
+from orders.models import Collaboration
 
 IMPORTED = ("imported_fulfilment_rate", "imported_fulfilment_orders", "imported_avg_rating", "imported_rating_count")
 

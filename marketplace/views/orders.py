@@ -14,14 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.audience import regions
 from marketplace.core.catalogue import label_search, product_category_search
-from marketplace.core.models import Label, Order, ProductCategory
-from marketplace.core.models.orders import default_cancellation_schedule
+from marketplace.core.models import Label, ProductCategory
 from marketplace.forms import GENDER_LABELS, OrderForm, add_service_errors
 from marketplace.selectors.orders import order_events, order_get_for_user, order_list_for_brand, order_target_labels
 from marketplace.services.orders import order_close, order_create, order_publish, order_update
 from marketplace.views.access import brand_member_required
 from marketplace.views.deals import board_context
 from matching.views import ranking_context
+from orders.models import Order
+from orders.models.orders import default_cancellation_schedule
 
 PAGE_SIZE = 20
 

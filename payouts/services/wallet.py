@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core import Conflict, DomainError, audit, check_amount, check_transition, update_fields
-from marketplace.core.models import Collaboration, Order
+from orders.models import Collaboration, Order
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
 from payouts.services.common import actor_or_none, get_or_404

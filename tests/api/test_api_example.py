@@ -11,10 +11,10 @@ from django.conf import settings as django_settings
 
 from brands.models import BrandMembership
 from creators.models import CreatorLabel
-from marketplace.core.models import Collaboration, Order
 from marketplace.core.tokens import api_token_create
 from matching import engine, services
 from matching.models import RankingRun
+from orders.models import Collaboration, Order
 from payouts import services as money
 from payouts.models import Hold
 from tests.factories import MembershipFactory

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order
+from marketplace.core.models import Notification
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Order
 from payouts import services as money
 from payouts.models import Account, Hold, IdempotencyKey, LedgerTransaction
 from tests.api.clients import api_for
@@ -381,8 +382,8 @@ def test_only_creators_apply_and_only_to_open_recruitment_orders(world):
 
 def test_recommended_orders_for_a_creator_with_reasons(taxonomy, settings, tmp_path):
     from creators.models import Creator
-    from marketplace.core.models import OrderTargetLabel
     from matching import engine
+    from orders.models import OrderTargetLabel
     from tests.matching.conftest import make_creators
 
     settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Hold
 from tests.api.clients import api_for
 from tests.factories import (

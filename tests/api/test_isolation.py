@@ -31,9 +31,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
-from marketplace.core.models import Collaboration, Dispute, Notification, Order
+from marketplace.core.models import Notification
 from marketplace.views.deals.collaboration import PAGE_ACTIONS
 from matching.models import RankingResult
+from orders.models import Collaboration, Dispute, Order
 from payouts.models import Account, LedgerEntry, Payout
 from tests.api.tenants import ACTORS, PRICE, SIDES, World, committed_world, evidence_upload, fresh_video
 

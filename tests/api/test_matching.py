@@ -4,10 +4,11 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.core.models import Collaboration, Label, OrderTargetLabel, ProductInterestPrior
+from marketplace.core.models import Label, ProductInterestPrior
 from matching import engine, services
 from matching.models import RankingRun
 from matching.scoring import COMPONENTS
+from orders.models import Collaboration, OrderTargetLabel
 from tests.api.clients import api_for
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, ProductCategoryFactory, UserFactory
 from tests.matching.conftest import make_creators

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from marketplace.core.api.common import MoneyThrottle
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from tests.api.test_deals import PRICE, api_for, make_world, url
 from tests.deals.conftest import deal_in, key

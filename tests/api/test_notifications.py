@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from marketplace.core.models import Collaboration, Notification
+from marketplace.core.models import Notification
+from orders.models import Collaboration
 from tests.api.test_deals import api_for, make_world, step, url
 from tests.deals.conftest import deal_in, key
 

@@ -9,8 +9,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.core.models import AuditLog, Order, OrderTargetLabel
+from marketplace.core.models import AuditLog
 from matching.models import RankingRun
+from orders.models import Order, OrderTargetLabel
 from tests.api.clients import api_for
 from tests.factories import (
     CreatorFactory,

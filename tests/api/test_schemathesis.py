@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from creators.models import BlackoutPeriod, Creator
-from marketplace.core.models import Collaboration, Deliverable, Dispute, Order
+from orders.models import Collaboration, Deliverable, Dispute, Order
 from tests.api.tenants import committed_world
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"

@@ -14,9 +14,9 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from marketplace.api.orders import SUMMARY_COLUMNS, OrderSummarySerializer, order_summaries
-from marketplace.core.models import Order
 from marketplace.core.tokens import api_token_create
 from matching.api import CreatorBasicsSerializer, creator_basics
+from orders.models import Order
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, ProductCategoryFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
 from marketplace.core.api.fields import RequestSerializer
-from marketplace.core.models import Collaboration, Dispute, Order
+from orders.models import Collaboration, Dispute, Order
 from payouts.models import Payout, TopUp
 from tests.api.clients import api_for
 from tests.api.test_deals import PRICE, make_world, url

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from creators.indices_sync import indices_recompute
 from creators.models import Creator
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Hold
 from tests.browser.pages import go_to, login, screenshot
 from tests.factories import CollaborationFactory, OrderFactory

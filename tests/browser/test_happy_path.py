@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from marketplace.core import format_money
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Account
 from tests.browser.conftest import days_from_today
 from tests.browser.data import SKIN_CARE, TOPUP, mp4_file

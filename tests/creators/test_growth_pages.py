@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Hold
 from tests.factories import (
     CollaborationFactory,

@@ -21,11 +21,11 @@ from drf_spectacular.generators import SchemaGenerator
 from creators import forms as creator_forms
 from creators import services as creator_services
 from marketplace.core import MAX_AMOUNT, DomainError, minor_to_decimal_str, parse_money
-from marketplace.core.models import Collaboration
 from marketplace.forms import MoneyField, OrderForm
 from marketplace.forms_deals import ApplyForm, DecisionForm
 from marketplace.services import deals
 from matching.views import _filters
+from orders.models import Collaboration
 from payouts import services as money
 from payouts.forms import PayoutRequestForm, TopUpForm
 from payouts.models import Account, TopUp

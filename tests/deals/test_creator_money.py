@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from marketplace.core import format_money
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import Account
 from payouts.services.ledger import fee_split
 from tests.deals.conftest import PATHS, PRICE, deal_in

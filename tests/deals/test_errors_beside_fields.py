@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from marketplace.core.models import Collaboration, Order
+from orders.models import Collaboration, Order
 from tests.deals.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 from tests.factories import LabelFactory, MembershipFactory, OrderFactory
 from tests.html import text_of, texts_of_class

@@ -1,4 +1,4 @@
-"""The state groups of marketplace.flows: the matcher, the accept path, the order's slots, the pages and
+"""The state groups of orders.flows: the matcher, the accept path, the order's slots, the pages and
 the creator's record all read the same rule, so they cannot disagree."""
 
 import ast
@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from creators.growth import creator_growth
 from creators.selectors import creator_dashboard
-from marketplace import flows
 from marketplace.core import Conflict
-from marketplace.core.models import Collaboration, Order
 from marketplace.history import refresh_creator_history
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import ACTIONS
 from matching.services import excluded_creators
+from orders import flows
+from orders.models import Collaboration, Order
 from tests.deals.conftest import act, deal_in, key, make_creator
 from tests.factories import CollaborationFactory, OrderFactory
 

@@ -3,7 +3,7 @@
 import pytest
 from django.db.models import Sum
 
-from marketplace.core.models import Collaboration
+from orders.models import Collaboration
 from payouts.models import LedgerEntry
 from payouts.services import fee_split
 from tests.deals.conftest import PRICE, TOPUP, act, balance, deal_in

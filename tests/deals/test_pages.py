@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from marketplace.core import format_money
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Dispute
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 from payouts.models import LedgerTransaction
 from tests.deals.conftest import PRICE, deal_in, make_creator, mp4_upload
 from tests.factories import MembershipFactory

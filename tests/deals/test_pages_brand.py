@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from brands.models import BrandMembership
 from creators.models import RatePrice
-from marketplace.core.models import Collaboration, Order
 from matching.models import RankingResult, RankingRun
+from orders.models import Collaboration, Order
 from payouts.models import Hold
 from tests.deals.conftest import PRICE, TOPUP, deal_in, make_creator
 from tests.factories import MembershipFactory, OrderFactory

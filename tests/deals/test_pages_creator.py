@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from marketplace.core import format_money
-from marketplace.core.models import Collaboration, Order
+from orders.models import Collaboration, Order
 from tests.deals.conftest import PRICE, deal_in, make_creator
 from tests.factories import MembershipFactory, OrderFactory
 
@@ -202,8 +202,8 @@ def test_a_direct_order_takes_no_applications(world, client):
 
 def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, client, settings, tmp_path):
     from creators.models import Creator
-    from marketplace.core.models import OrderTargetLabel
     from matching import engine
+    from orders.models import OrderTargetLabel
     from tests.factories import UserFactory
     from tests.matching.conftest import make_creators
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.core import DomainError
-from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.results_import import ImportFailed, parse, results_import
 from marketplace.services.results import result_record
+from orders.models import Collaboration, ResultSnapshot
 from tests.api.clients import api_for
 from tests.deals.conftest import deal_in, make_creator
 

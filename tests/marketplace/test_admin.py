@@ -19,16 +19,8 @@ from django.urls import path, reverse
 from brands.models import Brand, BrandBlock
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core import audit
-from marketplace.core.models import (
-    AuditLog,
-    Collaboration,
-    Order,
-    OrderEvent,
-    OrderTargetLabel,
-    OutboxMessage,
-    ProductInterestPrior,
-    User,
-)
+from marketplace.core.models import AuditLog, OutboxMessage, ProductInterestPrior, User
+from orders.models import Collaboration, Order, OrderEvent, OrderTargetLabel
 from tests import factories
 from tests.factories import (
     BrandFactory,
@@ -87,12 +79,12 @@ MAKERS = {
     "marketplace.productinterestprior": lambda: ProductInterestPrior.objects.create(
         product_category=ProductCategoryFactory(), interest=InterestFactory(), weight=0.5
     ),
-    "marketplace.order": OrderFactory,
-    "marketplace.ordertargetlabel": lambda: OrderTargetLabel.objects.create(order=OrderFactory(), label=LabelFactory()),
-    "marketplace.orderevent": lambda: OrderEvent.objects.create(
+    "orders.order": OrderFactory,
+    "orders.ordertargetlabel": lambda: OrderTargetLabel.objects.create(order=OrderFactory(), label=LabelFactory()),
+    "orders.orderevent": lambda: OrderEvent.objects.create(
         order=OrderFactory(), old_status="draft", new_status="published", actor=UserFactory()
     ),
-    "marketplace.collaboration": CollaborationFactory,
+    "orders.collaboration": CollaborationFactory,
     "marketplace.auditlog": lambda: audit(actor=UserFactory(), action="order_publish", obj=OrderFactory(), amount=100),
     "brands.brand": BrandFactory,
     "brands.brandmembership": MembershipFactory,
@@ -119,14 +111,14 @@ REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lo
 # step and its audit row): the admin shows them and never adds, changes or deletes them, not even through an
 # inline or a cascade. An order or a collaboration made here would have no hold, no event and no audit row.
 SERVICE_OWNED = {
-    "marketplace.order",
-    "marketplace.ordertargetlabel",
-    "marketplace.orderevent",
-    "marketplace.collaboration",
-    "marketplace.collaborationevent",
-    "marketplace.deliverable",
-    "marketplace.dispute",
-    "marketplace.resultsnapshot",
+    "orders.order",
+    "orders.ordertargetlabel",
+    "orders.orderevent",
+    "orders.collaboration",
+    "orders.collaborationevent",
+    "orders.deliverable",
+    "orders.dispute",
+    "orders.resultsnapshot",
     "marketplace.auditlog",
     "marketplace.outboxmessage",
     "payouts.account",

@@ -4,7 +4,7 @@ from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
-from marketplace.core.models import Order
+from orders.models import Order
 from tests.factories import BrandFactory, OrderFactory, ProductCategoryFactory
 
 

@@ -11,10 +11,11 @@ from django.urls import reverse
 from brands.models import Brand
 from creators.models import Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import validate_audience
-from marketplace.core.models import AuditLog, Collaboration, Order, User
+from marketplace.core.models import AuditLog, User
 from marketplace.core.roles import role_of
 from marketplace.demo import Catalogue, generate_creators
 from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
+from orders.models import Collaboration, Order
 from payouts import selectors as money_selectors
 from payouts.models import LedgerTransaction, TopUp
 
@@ -243,8 +244,8 @@ def test_distributions_file_is_consistent_with_the_catalogue(taxonomy):
 
 
 def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, settings, tmp_path):
-    from marketplace.core.models import Collaboration
     from matching.models import MatcherModel
+    from orders.models import Collaboration
 
     settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
     settings.VAR_DIR = tmp_path

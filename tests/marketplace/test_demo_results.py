@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.core.models import Collaboration, CollaborationEvent, ResultSnapshot, User
+from marketplace.core.models import User
 from marketplace.demo.campaigns import CAMPAIGNS
+from orders.models import Collaboration, CollaborationEvent, ResultSnapshot
 from payouts.models import Hold
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from marketplace.core import Conflict, InvalidTransition, NotAllowed
-from marketplace.core.models import AuditLog, Order, OrderEvent, OrderTargetLabel, OutboxMessage
+from marketplace.core.models import AuditLog, OutboxMessage
 from marketplace.services.orders import (
     ORDER_FLOW,
     OrderBrief,
@@ -20,6 +20,7 @@ from marketplace.services.orders import (
     order_update,
 )
 from matching.models import RankingRun
+from orders.models import Order, OrderEvent, OrderTargetLabel
 from tests.factories import LabelFactory, MembershipFactory, OrderFactory, ProductCategoryFactory
 from tests.pages import landed_on, log_in_through
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from creators.models import Creator
 from marketplace.charts import last_months
-from marketplace.core.models import Collaboration, Dispute, Order
 from marketplace.selectors.overview import platform_overview
+from orders.models import Collaboration, Dispute, Order
 from payouts.models import Account
 from payouts.services import ledger
 from tests.factories import CollaborationFactory, CreatorFactory, MembershipFactory, OrderFactory, UserFactory

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from marketplace.core.models import Collaboration, Order
+from orders.models import Collaboration, Order
 from tests.factories import CreatorFactory
 
 pytestmark = pytest.mark.django_db

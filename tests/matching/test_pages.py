@@ -3,8 +3,9 @@ from django.urls import reverse
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.core.models import Label, OrderTargetLabel
+from marketplace.core.models import Label
 from matching import services
+from orders.models import OrderTargetLabel
 from tests.factories import MembershipFactory, OrderFactory
 from tests.matching.conftest import make_creators
 

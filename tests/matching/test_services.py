@@ -4,9 +4,10 @@ import pytest
 from django.db import connection
 
 from brands.models import BrandBlock
-from marketplace.core.models import Label, OrderTargetLabel, OutboxMessage
+from marketplace.core.models import Label, OutboxMessage
 from matching import engine, services
 from matching.models import RankingRun
+from orders.models import OrderTargetLabel
 from tests.factories import CollaborationFactory, CreatorFactory, OrderFactory
 from tests.matching.conftest import make_creators
 

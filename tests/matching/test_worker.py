@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from marketplace.core import outbox
-from marketplace.core.models import Label, OrderTargetLabel, OutboxMessage
+from marketplace.core.models import Label, OutboxMessage
 from matching import services
 from matching.models import RankingRun
+from orders.models import OrderTargetLabel
 from tests.factories import OrderFactory
 from tests.matching.conftest import make_creators
 

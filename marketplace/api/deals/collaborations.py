@@ -36,10 +36,10 @@ from marketplace.api.deals.serializers import (
     VideoRequestSerializer,
 )
 from marketplace.core.api.common import IDEMPOTENCY_HEADER, IdFilter
-from marketplace.core.models import Collaboration, Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import ACTIONS, collaboration_transition
+from orders.models import Collaboration, Dispute
 from payouts.api import (
     FieldNames,
     MoneyPost,

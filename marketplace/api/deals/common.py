@@ -8,10 +8,10 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 
 from creators.models import Creator
 from marketplace.core.api.common import ERROR_BODY
-from marketplace.core.models import Collaboration
 from marketplace.core.roles import role_of
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import ACTIONS
+from orders.models import Collaboration
 from payouts.services.idempotency import brand_scope, creator_scope, staff_scope
 
 MAX_ID = 2**63 - 1

@@ -11,9 +11,9 @@ from rest_framework.views import APIView
 from marketplace.api.deals.common import _errors, _valid
 from marketplace.api.deals.serializers import DecisionRequestSerializer, DisputeQueueSerializer, DisputeSerializer
 from marketplace.core.api.common import IDEMPOTENCY_HEADER, Pagination
-from marketplace.core.models import Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import collaboration_transition
+from orders.models import Dispute
 from payouts.api import (
     FieldNames,
     MoneyPost,

@@ -17,10 +17,10 @@ from marketplace.api.deals.serializers import (
     RecommendedOrderSerializer,
 )
 from marketplace.core.api.common import IDEMPOTENCY_HEADER
-from marketplace.core.models import Collaboration, Order
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.services import deals
+from orders.models import Collaboration, Order
 from payouts.api import (
     FieldNames,
     MoneyPost,

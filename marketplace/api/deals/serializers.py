@@ -10,10 +10,11 @@ from rest_framework import serializers
 
 from marketplace.api.deals.common import API_ACTIONS, MAX_ID
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer
-from marketplace.core.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
+from marketplace.core.models import Notification
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import allowed_actions
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 
 # ------------------------------------------------------------------ serializers
 

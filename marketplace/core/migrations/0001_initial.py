@@ -6,8 +6,13 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import marketplace.core.models.orders
 import marketplace.core.models.users
+
+
+def default_cancellation_schedule() -> dict:
+    """A frozen copy of the default this migration was written with (orders.models.orders keeps the live
+    one): the kernel's migrations import no app."""
+    return {"before_script": 0, "after_script": 1000, "after_video": 5000, "after_two_video_rounds": 10000}
 
 
 class Migration(migrations.Migration):
@@ -254,7 +259,7 @@ class Migration(migrations.Migration):
                 (
                     "cancellation_schedule",
                     models.JSONField(
-                        default=marketplace.core.models.orders.default_cancellation_schedule,
+                        default=default_cancellation_schedule,
                         verbose_name="cancellation schedule",
                     ),
                 ),

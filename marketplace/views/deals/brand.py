@@ -12,9 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creators.models import Creator
-from marketplace import flows
 from marketplace.core import DomainError, NotAllowed, format_money
-from marketplace.core.models import Order
 from marketplace.forms_deals import OfferForm, SendOffersForm
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
@@ -22,6 +20,8 @@ from marketplace.services.deals import offer_send
 from marketplace.views.access import brand_member_required, money_throttled
 from marketplace.views.deals.common import paginate
 from matching.views import ranking_context
+from orders import flows
+from orders.models import Order
 from payouts.services import IdempotencyConflict
 
 BOARD_PAGE = 60

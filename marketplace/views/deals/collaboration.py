@@ -16,9 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
-from marketplace.core.models import Collaboration
 from marketplace.forms_deals import CommentForm, action_form
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
@@ -32,6 +30,8 @@ from marketplace.services.collaborations import (
 from marketplace.views.access import money_throttled
 from marketplace.views.deals.common import paginate
 from marketplace.views.deals.results import results_context
+from orders import flows
+from orders.models import Collaboration
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
 TIMELINE_PAGE = 50

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import DomainError, NotAllowed
-from marketplace.core.models import Order
 from marketplace.forms_deals import ApplyForm
 from marketplace.selectors import deals as reads
 from marketplace.services.deals import application_submit
 from marketplace.views.deals.common import paginate
+from orders.models import Order
 
 LIST_PAGE = 10
 

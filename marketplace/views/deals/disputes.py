@@ -13,12 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import DomainError, NotAllowed
-from marketplace.core.models import Dispute
 from marketplace.forms_deals import DecisionForm
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import collaboration_transition
 from marketplace.views.access import money_throttled, staff_required
 from marketplace.views.deals.common import paginate
+from orders.models import Dispute
 from payouts.selectors import hold_for_collaboration
 
 QUEUE_PAGE = 25

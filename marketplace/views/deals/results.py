@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
-from marketplace.core.models import Collaboration, ResultSnapshot
 from marketplace.forms_reports import ResultForm
 from marketplace.reports import collaboration_report
 from marketplace.selectors import deals as reads
 from marketplace.services.results import result_record
 from marketplace.views.reports import figure_rows
+from orders import flows
+from orders.models import Collaboration, ResultSnapshot
 
 DAYS = [day for day, _label in ResultSnapshot.Day.choices]
 

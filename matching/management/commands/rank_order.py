@@ -3,9 +3,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.core.models import Order
 from matching import selectors, services
 from matching.models import RankingRun
+from orders.models import Order
 
 
 class Command(BaseCommand):

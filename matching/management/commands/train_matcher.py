@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from marketplace.core.models import Order
 from matching import engine, training
+from orders.models import Order
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
-from marketplace.core.models.orders import Collaboration, Order
+from orders.models.orders import Collaboration, Order
 
 S = Collaboration.Status
 

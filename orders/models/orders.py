@@ -97,6 +97,7 @@ class Order(ChecksInOneQuery, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
+        db_table = "marketplace_order"  # deployed under the marketplace app; the table kept its name
         ordering = ["-created_at", "-id"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -137,6 +138,7 @@ class OrderTargetLabel(models.Model):
     weight = models.FloatField(default=1.0)
 
     class Meta:
+        db_table = "marketplace_ordertargetlabel"  # deployed under the marketplace app; the table kept its name
         constraints = [
             models.UniqueConstraint(fields=["order", "label"], name="order_label_unique"),
             models.CheckConstraint(condition=models.Q(weight__gt=0, weight__lte=1), name="order_label_weight_0_1"),
@@ -156,6 +158,7 @@ class OrderEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "marketplace_orderevent"  # deployed under the marketplace app; the table kept its name
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -228,6 +231,7 @@ class Collaboration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "marketplace_collaboration"  # deployed under the marketplace app; the table kept its name
         ordering = ["-offered_at", "-id"]
         verbose_name = _("collaboration")
         verbose_name_plural = _("collaborations")
@@ -252,21 +256,21 @@ class Collaboration(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id} × {self.creator_id} ({self.status})"
 
-    # The state groups, for templates (marketplace.flows defines them; imported here lazily, it imports us).
+    # The state groups, for templates (orders.flows defines them; imported here lazily, it imports us).
     @property
     def awaiting_answer(self) -> bool:
-        from marketplace.flows import AWAITING_ANSWER
+        from orders.flows import AWAITING_ANSWER
 
         return self.status in AWAITING_ANSWER
 
     @property
     def awaiting_creator(self) -> bool:
-        from marketplace.flows import AWAITING_CREATOR
+        from orders.flows import AWAITING_CREATOR
 
         return self.status in AWAITING_CREATOR
 
     @property
     def awaiting_brand(self) -> bool:
-        from marketplace.flows import AWAITING_BRAND
+        from orders.flows import AWAITING_BRAND
 
         return self.status in AWAITING_BRAND

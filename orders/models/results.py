@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core.models.orders import Collaboration
+from orders.models.orders import Collaboration
 
 
 class ResultSnapshot(models.Model):
@@ -40,6 +40,7 @@ class ResultSnapshot(models.Model):
     recorded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "marketplace_resultsnapshot"  # deployed under the marketplace app; the table kept its name
         ordering = ["collaboration", "day"]
         constraints = [
             models.UniqueConstraint(fields=["collaboration", "day"], name="result_one_per_day"),

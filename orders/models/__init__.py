@@ -1,0 +1,17 @@
+"""The deal's tables. They were deployed as the ``marketplace`` app's and keep their table names
+(``db_table``); migration orders.0001 took them over without touching the database."""
+
+from orders.models.deals import CollaborationEvent, Deliverable, Dispute
+from orders.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
+from orders.models.results import ResultSnapshot
+
+__all__ = [
+    "Collaboration",
+    "CollaborationEvent",
+    "Deliverable",
+    "Dispute",
+    "Order",
+    "OrderEvent",
+    "OrderTargetLabel",
+    "ResultSnapshot",
+]
