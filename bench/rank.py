@@ -221,7 +221,7 @@ class Bench:
         """What the track record and the learned re-ranker cost: estimating every creator's record from
         deal events (a tenth of the creators with 1–5 deals) at a full build, the snapshot rows it adds,
         and re-ranking one order's 500 candidates with a trained model, causes of each move included."""
-        from marketplace import track_record
+        from creators import track_record
         from matching import learn, synthetic
         from matching.snapshot import HISTORY_METRICS, history_view
 

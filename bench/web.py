@@ -177,10 +177,10 @@ def _prepare() -> Fixture:
     from brands.models import BrandMembership
     from marketplace.core.models import User
     from marketplace.core.tokens import api_token_create
-    from marketplace.services.orders import OrderBrief, order_create
     from matching import services as matching
     from matching.models import RankingRun
     from orders.models import Order
+    from orders.services.orders import OrderBrief, order_create
 
     user = User.objects.get(email=OWNER)
     membership = BrandMembership.objects.select_related("brand").get(user=user)

@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from brands.selectors import member_list
-from marketplace.api.orders import CatalogueNodeSerializer, brand_membership
 from marketplace.core.api.common import ERROR_BODY, Pagination
 from marketplace.core.models import VerificationStatus
+from orders.api.orders import CatalogueNodeSerializer, brand_membership
 
 ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 

@@ -23,9 +23,9 @@ from brands.services import (
 )
 from marketplace.core import DomainError
 from marketplace.forms import add_service_errors
-from marketplace.selectors.orders import order_list_for_brand, order_status_counts
 from marketplace.views.access import brand_member_required
 from orders.models import Order
+from orders.selectors.orders import order_list_for_brand, order_status_counts
 
 RECENT_ORDERS = 5
 # What the dashboard's table shows of them (title, status, price per creator, date).

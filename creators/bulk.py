@@ -161,7 +161,7 @@ def _write_chunk(chunk: list[CreatorRecord]) -> list[int]:
                     r.avg_rating,
                     r.completed_orders,
                     # Shown counts: an imported rate without its count stands for one order
-                    # (marketplace.track_record.add_imported).
+                    # (creators.track_record.add_imported).
                     _shown_count(r.fulfilment_rate, r.fulfilment_orders),
                     _shown_count(r.avg_rating, r.rating_count),
                     r.fulfilment_rate,

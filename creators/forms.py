@@ -18,12 +18,11 @@ from creators.models import Creator, CreatorLabel, Platform
 from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
+from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core.models import Interest, Label
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
-GENDER_LABELS = {"female": gettext_lazy("Female"), "male": gettext_lazy("Male"), "other": gettext_lazy("Other")}
 
 
 class MoneyField(forms.CharField):

@@ -66,7 +66,7 @@ DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length
 MAX_BIGINT = 2**63 - 1
 MAX_CONCURRENT = 32767
 MAX_ORDER_COUNT = 1_000_000
-# Imported track-record rates and the number of orders behind each (marketplace.track_record).
+# Imported track-record rates and the number of orders behind each (creators.track_record).
 TRACK_RECORD_COUNTS = {"fulfilment_rate": "fulfilment_orders", "avg_rating": "rating_count"}
 PROGRESS_EVERY = 2000
 UNIQUE_VIOLATION = "23505"

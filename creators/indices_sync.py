@@ -208,7 +208,7 @@ def _snapshot_metrics() -> None:
 
 
 def _notify_stage_changes(creator_ids: list[int], stages: dict) -> None:
-    from marketplace.services.notifications import notify
+    from orders.services.notifications import notify
 
     names = dict(STAGE_NAMES)
     for creator in Creator.objects.filter(pk__in=creator_ids, user__isnull=False).select_related("user"):

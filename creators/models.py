@@ -54,7 +54,7 @@ class Creator(models.Model):
     hit_video_share = models.FloatField(_("hit-video share"), default=0.0)
     follower_growth_30d = models.FloatField(_("follower growth, 30 days"), default=0.0)
     # The track record as shown: imported aggregates combined with the deals on record, with the
-    # number of orders behind each rate (marketplace.services.track_record keeps them up to date).
+    # number of orders behind each rate (orders.services.track_record keeps them up to date).
     fulfilment_rate = models.FloatField(_("fulfilment rate"), null=True, blank=True)
     fulfilment_orders = models.PositiveIntegerField(_("orders behind the fulfilment rate"), default=0)
     avg_rating = models.FloatField(_("average brand rating"), null=True, blank=True)

@@ -21,7 +21,6 @@ from creators import directory as directory_reads
 from creators import growth as growth_reads
 from creators import selectors, services
 from creators.forms import (
-    GENDER_LABELS,
     AudienceForms,
     BasicsForm,
     BlackoutForm,
@@ -32,10 +31,10 @@ from creators.forms import (
     search_rows,
 )
 from creators.models import Creator
+from creators.track_record.selectors import creator_track_record
 from marketplace import charts
 from marketplace.core import DomainError, form_add_errors, format_money
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.selectors.track_record import creator_track_record
+from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
 
 LABEL_SEARCH_LIMIT = 20
 

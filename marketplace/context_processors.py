@@ -12,7 +12,7 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     context = {"viewer_role": role_of(user) if user is not None else None}
     if user is not None and user.is_authenticated:
-        from marketplace.selectors.deals import unread_count
+        from orders.selectors.deals import unread_count
 
         counted = getattr(user, "unread_notifications", None)  # loaded with the session user
         context["unread_notifications"] = (

@@ -14,9 +14,9 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from marketplace.core.templatetags.numbers import grouped, percent
-from marketplace.services.results import LABELS
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
+from orders.services.results import LABELS
 
 # --------------------------------------------------------------- formulas
 
@@ -73,7 +73,7 @@ class Figures:
 # ---------------------------------------------------------------- unusual figures
 
 # Figures that are possible but unusual are flagged for the brand and staff, never refused (posts do go
-# viral); what cannot be true is refused when entered (marketplace.services.results.results_check).
+# viral); what cannot be true is refused when entered (orders.services.results.results_check).
 FAR_ABOVE_USUAL = 3  # engagement rate above 3 × the creator's usual rate
 VIEWS_FAR_ABOVE_MEDIAN = 20  # views above 20 × the creator's median views (30 days)
 PLAUSIBLE_ENGAGEMENT = 0.5  # engagements / views, when the creator's usual rate is unknown

@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from marketplace import health
-from marketplace.views import accounts, deals, login, orders, overview, reports, tokens
+from marketplace.views import accounts, login, overview, reports, tokens
+from orders import views as deals
+from orders.views import orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),

@@ -22,7 +22,6 @@ from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
 from creators.models import Creator
-from marketplace.api.orders import order_for
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
@@ -30,6 +29,7 @@ from marketplace.core.audience import regions
 from marketplace.core.models import ProductCategory
 from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
+from orders.api.orders import order_for
 from orders.models import Order
 
 MAX_TOP = 100

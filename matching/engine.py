@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from marketplace.selectors.track_record import PRIOR_CACHE_KEY
+from creators.track_record.selectors import PRIOR_CACHE_KEY
 from matching import features, scoring, snapshot
 from matching.snapshot import Snapshot
 

@@ -127,7 +127,7 @@ OUTCOME_AFTER = "30 days"
 def deal_events(*, where: str = "", params: list | None = None) -> pd.DataFrame:
     """Every answered offer as a dated event (snapshot.EVENT_COLUMNS): when it was answered, when it
     finished, and its outcome. The track record of any moment is computed from these
-    (marketplace.track_record.stats_from_events), so ranking now and training on the past read the
+    (creators.track_record.stats_from_events), so ranking now and training on the past read the
     history the same way. ``where`` is a WHERE clause on the creators table ``c``, as in fetch_frames."""
     c, col = Creator._meta.db_table, Collaboration._meta.db_table
     scope = f"d.creator_id IN (SELECT id FROM {c} c {where})" if where else "TRUE"
@@ -175,7 +175,7 @@ def product_history(product_category_ids: list[int]) -> pd.DataFrame:
 
 def imported_aggregates(snap) -> dict[str, np.ndarray]:
     """The imported track-record aggregates of the snapshot's creators, aligned with its rows
-    (the keyword arguments of marketplace.track_record.add_imported)."""
+    (the keyword arguments of creators.track_record.add_imported)."""
     out = {
         "fulfilment": np.full(snap.n, np.nan),
         "fulfilment_orders": np.full(snap.n, np.nan),

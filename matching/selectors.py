@@ -7,8 +7,8 @@ from django.db.models import Prefetch, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from creators import track_record
 from creators.models import Creator
-from marketplace import track_record
 from marketplace.core import format_money
 from marketplace.core.models import Interest, Label, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot

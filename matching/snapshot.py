@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import ndtr
 
-from marketplace import track_record
+from creators import track_record
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
 
 QUANTILES = 1001
@@ -40,7 +40,7 @@ CREATOR_COLUMNS = (
     "hit_video_share",
     "follower_growth_30d",
     # An aggregate imported with the creator (history from elsewhere) and the number of orders behind
-    # it (NaN: not given); marketplace.track_record.add_imported combines it with the deals on record.
+    # it (NaN: not given); creators.track_record.add_imported combines it with the deals on record.
     "imported_fulfilment_rate",
     "imported_fulfilment_orders",
     "imported_avg_rating",
@@ -172,7 +172,7 @@ class Snapshot:
         return total
 
 
-# The track record, shrunk per statistic (marketplace.track_record), and the counts behind it.
+# The track record, shrunk per statistic (creators.track_record), and the counts behind it.
 HISTORY_METRICS = (
     "on_time",
     "rating",

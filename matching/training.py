@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from marketplace import track_record
+from creators import track_record
 from matching import baselines, features, learn, scoring
 from matching.models import MatcherModel
 from matching.services import candidate_features, order_query

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from creators.models import Creator
 from marketplace.core import parse_money
 from marketplace.core.audience import regions
-from marketplace.selectors.orders import order_get_for_user
 from marketplace.views.access import brand_member_required, throttled
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.models import RankingRun
+from orders.selectors.orders import order_get_for_user
 
 PAGE_SIZE = 25
 

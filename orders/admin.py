@@ -37,7 +37,7 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin, LargeTableAdmin):
-    """Orders change through marketplace.services.orders (a brief is editable only as a draft)."""
+    """Orders change through orders.services.orders (a brief is editable only as a draft)."""
 
     list_display = ("title", "brand", "status", "mode", "goal", "format", "budget", "creators_wanted", "created_at")
     list_filter = ("status", "mode", "goal", "format", "created_at")

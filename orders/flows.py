@@ -55,7 +55,7 @@ ACCEPTED_DEAL = Q(accepted=True)
 # after seven days, or as imported history says). A dispute decided before acceptance is not one.
 COMPLETED_ORDER = ACCEPTED_DEAL & Q(completed_at__isnull=False)
 # Accepted deals and completed orders over any set of collaborations (one creator's, or grouped by
-# creator): the growth page counts them live, marketplace.services.track_record into the creator record.
+# creator): the growth page counts them live, orders.services.track_record into the creator record.
 DEAL_COUNTS = {
     "accepted_n": Count("pk", filter=ACCEPTED_DEAL),
     "completed_n": Count("pk", filter=COMPLETED_ORDER),

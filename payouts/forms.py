@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import DomainError, format_money
-from marketplace.forms import MoneyField
+from marketplace.core.forms import MoneyField
 
 
 class AmountField(MoneyField):

@@ -4,8 +4,8 @@ from django import template
 
 from marketplace.core import format_money
 from marketplace.reports import as_minor
-from marketplace.selectors.deals import BOARD_COLUMNS
 from orders import flows
+from orders.selectors.deals import BOARD_COLUMNS
 
 register = template.Library()
 
@@ -23,5 +23,5 @@ def cost(ratio: float | None, currency: str) -> str:
 
 @register.filter
 def has_results(board: list[dict] | None) -> bool:
-    """Whether the order's board (marketplace.selectors.deals.order_board) has anything published."""
+    """Whether the order's board (orders.selectors.deals.order_board) has anything published."""
     return any(column["key"] in RESULT_COLUMNS and column["total"] for column in board or ())

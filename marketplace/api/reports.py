@@ -14,15 +14,15 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.api.deals.common import JsonPost, _party
-from marketplace.api.orders import order_for
 from marketplace.core.api.common import ERROR_BODY
 from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.core.audience import regions
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, collaboration_report, order_report
-from marketplace.selectors import deals as reads
-from marketplace.services.results import MAX_COUNT, result_record
+from orders.api.common import JsonPost, _party
+from orders.api.orders import order_for
 from orders.models import ResultSnapshot
+from orders.selectors import deals as reads
+from orders.services.results import MAX_COUNT, result_record
 
 DAYS = ResultSnapshot.Day.values
 

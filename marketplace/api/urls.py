@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from brands import api as brands_api
 from creators import api as creators_api
-from marketplace.api import deals as deals_api
 from marketplace.api import me as platform_api
-from marketplace.api import orders as orders_api
 from marketplace.api import reports as reports_api
 from matching import api as matching_api
+from orders import api as deals_api
+from orders.api import orders as orders_api
 from payouts import api as money_api
 
 app_name = "api"
@@ -38,7 +38,7 @@ v1 = [
     path("brand/", brands_api.BrandDetailApi.as_view(), name="brand-detail"),
     path("brand/members/", brands_api.BrandMemberListApi.as_view(), name="brand-member-list"),
     # --- end orders, matching, search, creators, brands
-    # --- deals, money, notifications (views in marketplace/api/deals/ and payouts/api.py)
+    # --- deals, money, notifications (views in orders/api/ and payouts/api.py)
     path("orders/<int:pk>/offers/", deals_api.OfferCreateApi.as_view(), name="offer-create"),
     path("orders/<int:pk>/collaborations/", deals_api.OrderCollaborationListApi.as_view(), name="order-collaborations"),
     path("orders/<int:pk>/applications/", deals_api.ApplicationCreateApi.as_view(), name="application-create"),

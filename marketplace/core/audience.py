@@ -9,9 +9,11 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 AGE_BUCKETS = ("18-23", "24-30", "31-40", "41-50", "50+")
 GENDERS = ("female", "male", "other")
+GENDER_LABELS = {"female": gettext_lazy("Female"), "male": gettext_lazy("Male"), "other": gettext_lazy("Other")}
 SUM_TOLERANCE = 0.01
 REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.tsv"
 

@@ -1,8 +1,11 @@
 """Form fields every app's forms share."""
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import User
+from marketplace.core.money import parse_money
 
 
 class EmailAddressField(forms.EmailField):
@@ -11,3 +14,39 @@ class EmailAddressField(forms.EmailField):
 
     def to_python(self, value):
         return User.objects.normalize_email(super().to_python(value))
+
+
+class MoneyField(forms.CharField):
+    """Money typed as decimal text ("1200" or "1200.50") → integer minor units; no float anywhere."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            amount = parse_money(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if amount <= 0:
+            raise ValidationError(_("Enter an amount above zero."))
+        return amount
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)

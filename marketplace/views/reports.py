@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_POST
 from marketplace import charts
 from marketplace.core import CsvWriter, DomainError, NotAllowed, format_money, minor_to_decimal_str
 from marketplace.core.audience import regions
-from marketplace.forms_reports import ResultsUploadForm
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, order_report
-from marketplace.results_import import ImportFailed, parse, results_upload
-from marketplace.selectors.orders import order_get_for_user
 from marketplace.views.access import brand_member_required
+from orders.forms.results import ResultsUploadForm
 from orders.models import Order
+from orders.results_import import ImportFailed, parse, results_upload
+from orders.selectors.orders import order_get_for_user
 
 FIGURES = (
     ("views", gettext_lazy("Views"), "count"),

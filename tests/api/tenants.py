@@ -32,9 +32,9 @@ from creators import services as creator_services
 from creators.models import BlackoutPeriod, Creator
 from marketplace.core.models import ApiToken, Notification, User
 from marketplace.core.tokens import api_token_create
-from marketplace.services import deals
 from matching import engine
 from orders.models import Collaboration, Deliverable, Dispute, Order, OrderTargetLabel
+from orders.services import deals
 from payouts import services as money
 from payouts.models import Payout, TopUp
 from tests.deals.conftest import PATHS, PUBLISHED_AGO, act, make_creator, mp4_upload

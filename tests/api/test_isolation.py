@@ -32,9 +32,9 @@ from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from marketplace.core.models import Notification
-from marketplace.views.deals.collaboration import PAGE_ACTIONS
 from matching.models import RankingResult
 from orders.models import Collaboration, Dispute, Order
+from orders.views.collaboration import PAGE_ACTIONS
 from payouts.models import Account, LedgerEntry, Payout
 from tests.api.tenants import ACTORS, PRICE, SIDES, World, committed_world, evidence_upload, fresh_video
 
@@ -308,7 +308,7 @@ API: dict[str, list[Target]] = {
     "api:collaboration-message": [step("message", ("creator", "owner", "admin"), S.ACCEPTED, {"text": "Hello."})],
     "api:collaboration-rating": [step("rating", ("owner", "creator"), S.SETTLED, {"rating": 5})],
     "api:collaboration-result-create": [
-        # The creator records their post's results; staff may correct them (marketplace.services.results).
+        # The creator records their post's results; staff may correct them (orders.services.results).
         step("results", ("creator", "admin"), S.PUBLISHED, {"day": 1, "views": 1000, "likes": 20})
     ],
     "api:collaboration-report": [Target(deal(S.PUBLISHED), {"GET": PARTIES}, PARTIES)],

@@ -6,9 +6,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.services.results import result_record
 from marketplace.views.reports import report_csv
 from orders.models import Collaboration, ResultSnapshot
+from orders.services.results import result_record
 from tests.api.clients import api_for
 from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, UserFactory

@@ -13,9 +13,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.api.orders import SUMMARY_COLUMNS, OrderSummarySerializer, order_summaries
 from marketplace.core.tokens import api_token_create
 from matching.api import CreatorBasicsSerializer, creator_basics
+from orders.api.orders import SUMMARY_COLUMNS, OrderSummarySerializer, order_summaries
 from orders.models import Order
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, ProductCategoryFactory
 

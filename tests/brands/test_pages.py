@@ -10,8 +10,8 @@ from django.urls import reverse
 from brands.models import Brand, BrandMembership
 from marketplace.core import Conflict
 from marketplace.core.models import AuditLog, User
-from marketplace.services.orders import order_close, order_publish
 from orders.models import Order
+from orders.services.orders import order_close, order_publish
 from tests.factories import CreatorFactory, LabelFactory, MembershipFactory, OrderFactory, UserFactory
 from tests.pages import landed_on
 

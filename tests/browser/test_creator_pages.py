@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from brands.models import BrandMembership
 from marketplace.core import format_money
 from marketplace.core.models import ProductCategory
-from marketplace.services import deals
 from orders.models import Order
+from orders.services import deals
 from payouts.services.ledger import fee_split
 from tests.browser.conftest import days_from_today
 from tests.browser.pages import expect_message, login, screenshot

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from brands.models import BrandMembership
 from marketplace.core import format_money
 from marketplace.core.models import ProductCategory
-from marketplace.services import deals
 from orders.models import Collaboration, Dispute, Order
+from orders.services import deals
 from tests.browser.conftest import days_from_today
 from tests.browser.data import TOPUP, png_file
 from tests.browser.pages import expect_message, go_to, login, screenshot, status_badge

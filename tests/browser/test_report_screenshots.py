@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from brands.models import BrandMembership
 from creators.models import Creator
 from marketplace.core.models import User
-from marketplace.services.results import result_record
 from orders.models import Collaboration
+from orders.services.results import result_record
 from tests.browser.pages import expect_message, login, screenshot
 from tests.deals.conftest import deal_in, make_creator
 from tests.factories import OrderFactory

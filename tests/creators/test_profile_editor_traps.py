@@ -11,7 +11,7 @@ from creators import selectors, services
 from creators.forms import RATE_CARD_OUTLIER_FACTOR, RATE_CARD_TYPICAL_FACTOR
 from creators.models import RatePrice
 from marketplace.core import format_money
-from marketplace.services.deals import current_price
+from orders.services.deals import current_price
 from tests.factories import CreatorFactory, RatePriceFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from marketplace.services import deals
-from marketplace.services.collaborations import collaboration_transition
 from orders.models import Collaboration, Order
+from orders.services import deals
+from orders.services.collaborations import collaboration_transition
 from payouts import services as money
 from payouts.models import Account
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, RatePriceFactory, UserFactory

@@ -21,11 +21,12 @@ from drf_spectacular.generators import SchemaGenerator
 from creators import forms as creator_forms
 from creators import services as creator_services
 from marketplace.core import MAX_AMOUNT, DomainError, minor_to_decimal_str, parse_money
-from marketplace.forms import MoneyField, OrderForm
-from marketplace.forms_deals import ApplyForm, DecisionForm
-from marketplace.services import deals
+from marketplace.core.forms import MoneyField
 from matching.views import _filters
+from orders.forms.deals import ApplyForm, DecisionForm
+from orders.forms.orders import OrderForm
 from orders.models import Collaboration
+from orders.services import deals
 from payouts import services as money
 from payouts.forms import PayoutRequestForm, TopUpForm
 from payouts.models import Account, TopUp
@@ -58,7 +59,7 @@ def test_the_limit_is_ten_to_the_twelve_minor_units():
 
 
 def _form_money_fields():
-    """Every money field a web form declares (marketplace.forms.MoneyField and creators' own)."""
+    """Every money field a web form declares (marketplace.core.forms.MoneyField and creators' own)."""
     from django import forms
 
     from marketplace.urls import urlpatterns  # noqa: F401 - imports every view and so every form
@@ -212,7 +213,7 @@ def test_a_rate_card_price_above_the_limit_is_refused_by_the_service():
 
 
 def test_an_order_priced_above_the_limit_is_refused_by_the_service():
-    from marketplace.services.orders import order_brief_problems
+    from orders.services.orders import order_brief_problems
 
     order = OrderFactory.build(price_per_creator=MAX_AMOUNT + 1, total_budget=MAX_AMOUNT + 1)
 

@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marketplace.core import Conflict, DomainError, NotAllowed
 from marketplace.core.models import Notification
-from marketplace.services import deals
 from orders.models import Collaboration, Deliverable
+from orders.services import deals
 from tests.deals.conftest import PRICE, act, deal_in, key, make_creator, mp4_upload
 
 S = Collaboration.Status

@@ -17,13 +17,13 @@ from hypothesis import strategies as st
 from creators.growth import creator_growth
 from creators.selectors import creator_dashboard
 from marketplace.core import Conflict
-from marketplace.history import refresh_creator_history
-from marketplace.selectors import deals as reads
-from marketplace.services import deals
-from marketplace.services.collaborations import ACTIONS
 from matching.services import excluded_creators
 from orders import flows
 from orders.models import Collaboration, Order
+from orders.selectors import deals as reads
+from orders.services import deals
+from orders.services.collaborations import ACTIONS
+from orders.services.track_record import refresh_creator_history
 from tests.deals.conftest import act, deal_in, key, make_creator
 from tests.factories import CollaborationFactory, OrderFactory
 
@@ -187,7 +187,7 @@ def test_completed_orders_are_counted_the_same_way_everywhere(world):
 
 # ------------------------------------------------------- one home per group
 
-APP_DIRS = ("marketplace", "brands", "creators", "matching", "payouts", "bench")
+APP_DIRS = ("marketplace", "brands", "creators", "payouts", "orders", "matching", "insights", "bench")
 STATUS_NAMES = set(S.names)
 STATUS_VALUES = set(S.values)
 
@@ -206,7 +206,7 @@ def _status_of(node) -> str | None:
 def _state_groups_outside_flows() -> list[str]:
     found = []
     for path in sorted(p for d in APP_DIRS for p in (ROOT / d).rglob("*.py")):
-        if "migrations" in path.parts or path == ROOT / "marketplace" / "flows.py":
+        if "migrations" in path.parts or path == ROOT / "orders" / "flows.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, (ast.Set, ast.Tuple, ast.List)):

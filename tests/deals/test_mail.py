@@ -13,8 +13,8 @@ from django.urls import reverse
 from brands.models import BrandMembership
 from brands.services import send_member_invite
 from marketplace.core import MAIL_SUBJECT_MAX, one_line, send_mail_each
-from marketplace.services import deals
 from orders.models import Collaboration
+from orders.services import deals
 from tests.deals.conftest import deal_in
 from tests.factories import MembershipFactory, UserFactory
 

@@ -168,7 +168,7 @@ def test_a_decision_needs_a_written_reason(world):
 
 def test_an_offer_without_enough_money_is_refused_and_leaves_nothing(world):
     from marketplace.core import InsufficientFunds
-    from marketplace.services import deals
+    from orders.services import deals
     from tests.deals.conftest import key, make_creator
 
     world["order"].price_per_creator = TOPUP * 2

@@ -486,8 +486,8 @@ def test_a_script_has_no_file_to_download(world, client):
 
 
 def test_a_long_timeline_opens_on_its_latest_page(world, client, monkeypatch):
-    from marketplace.services import deals
-    from marketplace.views.deals import collaboration
+    from orders.services import deals
+    from orders.views import collaboration
 
     monkeypatch.setattr(collaboration, "TIMELINE_PAGE", 5)
     c = deal_in(world, S.ACCEPTED)

@@ -10,8 +10,8 @@ from django.utils import timezone
 from marketplace.context_processors import navigation
 from marketplace.core import format_money
 from marketplace.core.models import Notification
-from marketplace.services import deals
 from orders.models import Collaboration, Dispute
+from orders.services import deals
 from payouts.models import LedgerTransaction
 from tests.deals.conftest import PRICE, deal_in
 from tests.factories import UserFactory

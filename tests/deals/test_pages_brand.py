@@ -279,7 +279,7 @@ def test_a_draft_order_has_no_board(world, client):
 
 
 def test_the_board_paginates(world, client, monkeypatch):
-    from marketplace.views.deals import brand
+    from orders.views import brand
 
     monkeypatch.setattr(brand, "BOARD_PAGE", 2)
     for _ in range(3):

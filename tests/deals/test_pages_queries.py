@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.core.models import Notification
-from marketplace.services import deals
 from orders.models import Collaboration, Order
+from orders.services import deals
 from payouts import services as money
 from tests.deals.conftest import TOPUP, deal_in, key, make_creator
 from tests.factories import OrderFactory

@@ -8,8 +8,8 @@ from django.db.models import Sum
 
 from brands.models import BrandMembership
 from marketplace.core import DomainError
-from marketplace.services import deals
 from orders.models import Collaboration, Order
+from orders.services import deals
 from payouts import services as money
 from payouts.models import LedgerEntry
 from tests.deals.conftest import PRICE, act, balance, deal_in, key, make_creator

@@ -1,4 +1,4 @@
-"""Self-reported results are checked by one function (marketplace.services.results.results_check) on every
+"""Self-reported results are checked by one function (orders.services.results.results_check) on every
 channel — the service, the collaboration page, the API and the CSV import — and unusual figures are
 flagged for the brand and staff on the report and the collaboration page."""
 
@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.core import DomainError
-from marketplace.results_import import ImportFailed, parse, results_import
-from marketplace.services.results import result_record
 from orders.models import Collaboration, ResultSnapshot
+from orders.results_import import ImportFailed, parse, results_import
+from orders.services.results import result_record
 from tests.api.clients import api_for
 from tests.deals.conftest import deal_in, make_creator
 

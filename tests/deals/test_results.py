@@ -6,9 +6,9 @@ import pytest
 
 from marketplace.core import DomainError, InvalidTransition, NotAllowed
 from marketplace.reports import collaboration_report, cost_per_conversion, cpe, cpm, engagement_rate, order_report
-from marketplace.results_import import ImportFailed, parse, results_import
-from marketplace.services.results import result_record
 from orders.models import Collaboration, ResultSnapshot
+from orders.results_import import ImportFailed, parse, results_import
+from orders.services.results import result_record
 from tests.deals.conftest import PRICE, deal_in
 
 S = Collaboration.Status

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from marketplace.core.models import Notification
-from marketplace.services.deals import timers_run
 from orders.models import Collaboration, CollaborationEvent
+from orders.services.deals import timers_run
 from tests.deals.conftest import TOPUP, act, balance, deal_in
 
 S = Collaboration.Status

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core import DomainError
-from marketplace.services.collaborations import ACTIONS, ADMIN, BRAND, COLLABORATION_FLOW, CREATOR, SYSTEM
 from orders.models import Collaboration
+from orders.services.collaborations import ACTIONS, ADMIN, BRAND, COLLABORATION_FLOW, CREATOR, SYSTEM
 from payouts.models import LedgerEntry
 from tests.deals.conftest import act, deal_in, make_creator
 

@@ -13,7 +13,7 @@ from creators.models import Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import validate_audience
 from marketplace.core.models import AuditLog, User
 from marketplace.core.roles import role_of
-from marketplace.demo import Catalogue, generate_creators
+from marketplace.dev.demo import Catalogue, generate_creators
 from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
 from orders.models import Collaboration, Order
 from payouts import selectors as money_selectors
@@ -186,7 +186,7 @@ def test_run_without_if_empty_adds_creators_only(demo):
 
 
 def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
-    from marketplace.demo.accounts import DEMO_TOPUP
+    from marketplace.dev.demo.accounts import DEMO_TOPUP
 
     _load(creators=5)  # a second run replays the top-ups
 
@@ -196,7 +196,7 @@ def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
     assert TopUp.objects.filter(status="succeeded").count() == Brand.objects.count() == 8
     assert LedgerTransaction.objects.filter(kind="topup").count() == 8
     for brand in Brand.objects.all():
-        # The demo campaigns (marketplace.demo.campaigns) spent some of the demo brands' money.
+        # The demo campaigns (marketplace.dev.demo.campaigns) spent some of the demo brands' money.
         spent = sum(Collaboration.objects.filter(order__brand=brand).values_list("agreed_price", flat=True))
         assert money_selectors.wallet_for_brand(brand_id=brand.pk).available == DEMO_TOPUP - spent
     assert DEMO_TOPUP == 20_000_000

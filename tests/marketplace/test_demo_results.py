@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.core.models import User
-from marketplace.demo.campaigns import CAMPAIGNS
+from marketplace.dev.demo.campaigns import CAMPAIGNS
 from orders.models import Collaboration, CollaborationEvent, ResultSnapshot
 from payouts.models import Hold
 

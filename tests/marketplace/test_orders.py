@@ -10,7 +10,9 @@ from django.utils.html import escape
 
 from marketplace.core import Conflict, InvalidTransition, NotAllowed
 from marketplace.core.models import AuditLog, OutboxMessage
-from marketplace.services.orders import (
+from matching.models import RankingRun
+from orders.models import Order, OrderEvent, OrderTargetLabel
+from orders.services.orders import (
     ORDER_FLOW,
     OrderBrief,
     order_close,
@@ -19,8 +21,6 @@ from marketplace.services.orders import (
     order_transition,
     order_update,
 )
-from matching.models import RankingRun
-from orders.models import Order, OrderEvent, OrderTargetLabel
 from tests.factories import LabelFactory, MembershipFactory, OrderFactory, ProductCategoryFactory
 from tests.pages import landed_on, log_in_through
 

@@ -12,8 +12,8 @@ from brands.models import BrandMembership
 from marketplace import charts
 from marketplace.core.models import AuditLog
 from marketplace.reports import as_minor
-from marketplace.services.results import result_record
 from orders.models import Collaboration, ResultSnapshot
+from orders.services.results import result_record
 from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, OrderFactory
 

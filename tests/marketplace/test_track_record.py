@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from marketplace import track_record
+from creators import track_record
 
 PRIOR = track_record.Prior.from_dict(
     {

@@ -113,7 +113,7 @@ def test_missing_header_column_is_reported(creators, tmp_path):
 
 
 def test_history_round_trips_through_the_documented_columns():
-    from marketplace.history_import import OPTIONAL, REQUIRED
+    from orders.history_import import OPTIONAL, REQUIRED
 
     documented = (Path(__file__).resolve().parents[2] / "docs" / "import-history.md").read_text(encoding="utf-8")
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
-from marketplace.history import generate_history, refresh_creator_history
+from marketplace.dev.demo.history import generate_history
 from matching import engine, selectors, services, training
 from matching.models import MatcherModel
 from orders.models import Collaboration
+from orders.services.track_record import refresh_creator_history
 from tests.factories import BrandFactory, OrderFactory
 from tests.matching.conftest import make_creators
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.history_import import MAX_ERRORS, ImportFailed, history_import, lookups, parse
+from orders.history_import import MAX_ERRORS, ImportFailed, history_import, lookups, parse
 
 
 class Command(BaseCommand):

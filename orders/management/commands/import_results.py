@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core import DomainError
-from marketplace.results_import import ImportFailed, parse, results_import
+from orders.results_import import ImportFailed, parse, results_import
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from marketplace.demo import demo_exists, load_demo
+from marketplace.dev.demo import demo_exists, load_demo
 from marketplace.run import DEMO_PASSWORD
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         with (
-            _quiet("marketplace.services.orders", unless=verbosity > 1),
+            _quiet("orders.services.orders", unless=verbosity > 1),
             tqdm(
                 total=creators, unit="creators", file=sys.stderr, disable=no_progress or verbosity == 0, smoothing=0.1
             ) as bar,

@@ -1,0 +1,241 @@
+"""Demo campaigns: collaborations on the demo brands' published orders with results, so a brand opens a
+campaign report with figures and charts straight away.
+
+Each collaboration goes through the real services, with the brand's sandbox money: offer (hold) →
+accept (escrow) → script → approve → video → approve → publish → accept the work → confirm live
+(settle). The campaign is placed in the past, so the order's schedule is moved back first — the one
+write here outside the services, like the history's past orders — and each step is taken at its
+date there (``now=``), its events dated to match. Result snapshots for the days since publishing
+(1, 3, 7, 14, 30, as time allows) are drawn around each creator's median views.
+
+The creators are made for the campaign (accounts that cannot log in), plus creator@starmap.demo on
+the serum order with a post published a few days ago, so that login has results to enter.
+
+Illustrative (hand-set, not derived from data): the share of a post's 30-day views reached by each
+day, the noise around the median views, clicks and conversion rates, the like/comment/share split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from creators.models import Creator
+from marketplace.core.models import User
+from marketplace.dev.demo.accounts import DemoAccounts, profile_creator
+from marketplace.dev.demo.catalogue import Catalogue, stream
+from marketplace.dev.demo.creators import CreatorBatch
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
+from orders.services import deals
+from orders.services.collaborations import collaboration_transition
+from orders.services.results import result_record
+from payouts.selectors import wallet_for_brand
+
+STREAM_CAMPAIGNS = 5  # marketplace.dev.demo.catalogue's streams 1–4 are taken
+S = Collaboration.Status
+DAYS = [day for day, _label in ResultSnapshot.Day.choices]
+REACHED_BY_DAY = {1: 0.38, 3: 0.62, 7: 0.82, 14: 0.93, 30: 1.0}  # illustrative share of the day-30 views
+SPLIT = {"likes": 0.82, "comments": 0.11, "shares": 0.07}  # illustrative
+CLICK_RATE, CONVERSION_RATE = 0.012, 0.06  # illustrative: clicks per view, conversions per click
+# The smallest file the video check accepts as MP4 (whole ftyp, moov and mdat boxes); the demo has no
+# real footage.
+DEMO_VIDEO = (
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+    + b"\x00\x00\x00\x10moov"
+    + b"\x00" * 8
+    + b"\x00\x00\x00\x48mdat"
+    + b"\x00" * 64
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    followers: int
+    published_days_ago: int
+    status: str  # published, completed or settled
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    order_title: str
+    niche: str
+    main_label: str  # IAB id of the campaign creators' weight-1 label
+    placements: tuple[Placement, ...]
+    login_creator: Placement | None = None
+
+
+CAMPAIGNS = (
+    CampaignSpec(
+        order_title="Hydra serum: the autumn skin routine",
+        niche="beauty",
+        main_label="559",
+        placements=(
+            Placement(180_000, 36, S.SETTLED),
+            Placement(420_000, 33, S.SETTLED),
+            Placement(95_000, 17, S.COMPLETED),
+            Placement(650_000, 9, S.COMPLETED),
+        ),
+        login_creator=Placement(268_000, 4, S.PUBLISHED),
+    ),
+    CampaignSpec(
+        order_title="Trailhead 2 tent: your first camping weekend",
+        niche="outdoor_sports",
+        main_label="677",
+        placements=(
+            Placement(240_000, 31, S.SETTLED),
+            Placement(130_000, 15, S.COMPLETED),
+            Placement(510_000, 5, S.PUBLISHED),
+        ),
+    ),
+)
+# The campaign's schedule, before the earliest post: offers go out this many days before publishing.
+LEAD_DAYS = 8
+
+
+def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int, now: datetime | None = None) -> int:
+    """Run each demo campaign whose order has no collaborations yet; returns the collaborations created."""
+    now = now or timezone.now()
+    rng = stream(seed, STREAM_CAMPAIGNS)
+    with connection.cursor() as cursor:
+        # Ledger legs are checked at COMMIT (load_demo made constraints immediate for its bulk load).
+        cursor.execute("SET CONSTRAINTS payouts_ledgerentry_balanced, payouts_ledgertransaction_balanced DEFERRED")
+    created = 0
+    for number, spec in enumerate(CAMPAIGNS):
+        order = Order.objects.filter(title=spec.order_title, status=Order.Status.PUBLISHED).first()
+        if order is None or order.collaborations.exists():
+            continue
+        owner = accounts.owners.get(order.brand.name)
+        if owner is None:
+            continue
+        creators = _campaign_creators(spec, number, catalogue, rng, admin=accounts.admin)
+        placements = list(spec.placements)
+        if spec.login_creator is not None and accounts.creator is not None:
+            creators.append(accounts.creator)
+            placements.append(spec.login_creator)
+        _move_schedule_back(order, now=now, days=max(p.published_days_ago for p in placements) + LEAD_DAYS + 4)
+        for creator, placement in zip(creators, placements, strict=True):
+            c = _collaborate(order, creator, owner, placement, now=now)
+            if c is not None:
+                _record_results(c, creator, placement, rng)
+                created += 1
+    return created
+
+
+def _campaign_creators(spec: CampaignSpec, number: int, catalogue: Catalogue, rng, *, admin: User) -> list[Creator]:
+    creators = []
+    for i, placement in enumerate(spec.placements):
+        batch = CreatorBatch(catalogue=catalogue, rng=rng, first_number=0, size=1)
+        record = batch.sample(platform="douyin", niche=spec.niche, followers=placement.followers).record(0)
+        handle = f"{record.handle.rsplit('-', 1)[0]}-c{number}{i}"
+        email = f"{handle}@creators.demo"
+        existing = Creator.objects.filter(user__email=email).first()
+        creators.append(
+            existing
+            or profile_creator(
+                record,
+                catalogue=catalogue,
+                email=email,
+                password=None,
+                handle=handle,
+                main_label=spec.main_label,
+                admin=admin,
+            )
+        )
+    return creators
+
+
+def _move_schedule_back(order: Order, *, now: datetime, days: int) -> None:
+    """Place the order's brief in the past: published ``days`` ago, its publish window open since then."""
+    start = now - timedelta(days=days)
+    Order.objects.filter(pk=order.pk).update(
+        published_at=start,
+        apply_by=None if order.apply_by is None else start + timedelta(days=1),
+        script_by=start + timedelta(days=2),
+        publish_from=(start + timedelta(days=3)).date(),
+        publish_until=(now + timedelta(days=10)).date(),
+    )
+    order.refresh_from_db()
+
+
+def _collaborate(order: Order, creator: Creator, owner: User, placement: Placement, *, now: datetime):
+    """One collaboration taken to ``placement.status`` through the services, at dates in the past."""
+    published = now - timedelta(days=placement.published_days_ago)
+    offered = published - timedelta(days=LEAD_DAYS)
+    price = deals.current_price(creator, order.format)
+    if price is None or wallet_for_brand(brand_id=order.brand_id).available < price:
+        return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
+    c = deals.offer_send(
+        order_id=order.pk,
+        creator_id=creator.pk,
+        actor=owner,
+        idempotency_key=f"demo-campaign-{order.pk}-{creator.pk}",
+        now=offered,
+    )
+    user = creator.user
+    steps = [
+        ("accept", user, offered + timedelta(hours=5)),
+        ("submit_script", user, offered + timedelta(days=1)),
+        ("approve_script", owner, offered + timedelta(days=2)),
+        ("submit_video", user, offered + timedelta(days=5)),
+        ("approve_video", owner, offered + timedelta(days=6)),
+        ("publish", user, published),
+    ]
+    if placement.status in flows.WORK_ACCEPTED:
+        steps.append(("accept_work", owner, published + timedelta(days=2)))
+    if placement.status == S.SETTLED:
+        steps.append(("confirm_live", owner, published + timedelta(days=8)))
+    CollaborationEvent.objects.filter(collaboration=c, action="offer").update(created_at=offered)
+    for action, actor, when in steps:
+        _step(c, action, actor, when)
+    return Collaboration.objects.select_related("creator").get(pk=c.pk)
+
+
+def _step(c: Collaboration, action: str, actor: User, when: datetime) -> None:
+    if action == "submit_script":
+        deals.script_submit(collaboration_id=c.pk, actor=actor, text=SCRIPT)
+        Deliverable.objects.filter(collaboration=c, kind=Deliverable.Kind.SCRIPT).update(created_at=when)
+    elif action == "submit_video":
+        upload = SimpleUploadedFile("demo.mp4", DEMO_VIDEO, content_type="video/mp4")
+        deals.video_submit(collaboration_id=c.pk, actor=actor, upload=upload)
+        Deliverable.objects.filter(collaboration=c, kind=Deliverable.Kind.VIDEO).update(created_at=when)
+    else:
+        payload = {"post_url": f"https://www.douyin.com/video/demo-{c.pk}"} if action == "publish" else {}
+        collaboration_transition(collaboration_id=c.pk, action=action, actor=actor, payload=payload, now=when)
+    CollaborationEvent.objects.filter(collaboration=c, action=action).update(created_at=when)
+
+
+SCRIPT = (
+    "Hook (0–3 s): the problem in one line.\n"
+    "Demo (4–40 s): the product in use, one honest detail.\n"
+    "Call to action (41–60 s): where to buy, with the campaign's tag."
+)
+
+
+def _record_results(c: Collaboration, creator: Creator, placement: Placement, rng: np.random.Generator) -> None:
+    """Snapshots for the days since publishing: views around the median, engagement around the creator's rate."""
+    final_views = creator.median_views_30d * float(rng.lognormal(0.0, 0.45))
+    engagement = creator.engagement_rate * float(rng.lognormal(0.0, 0.2))
+    clicks = CLICK_RATE * float(rng.lognormal(0.0, 0.3))
+    conversions = CONVERSION_RATE * float(rng.lognormal(0.0, 0.3))
+    completion = min(max(creator.completion_rate * float(rng.lognormal(0.0, 0.1)), 0.05), 0.95)
+    for day in DAYS:
+        if day > placement.published_days_ago:
+            break
+        views = int(final_views * REACHED_BY_DAY[day])
+        engaged = views * engagement
+        values = {name: int(engaged * share) for name, share in SPLIT.items()}
+        values.update(
+            views=views,
+            clicks=int(views * clicks),
+            conversions=int(views * clicks * conversions),
+            completion_rate=round(completion * (1.04 - 0.04 * REACHED_BY_DAY[day]), 4),
+        )
+        result_record(
+            collaboration_id=c.pk, actor=creator.user, day=day, values=values, source=ResultSnapshot.Source.DEMO
+        )

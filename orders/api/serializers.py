@@ -1,0 +1,328 @@
+"""Request and response bodies of the deal operations."""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field, inline_serializer
+from rest_framework import serializers
+
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer
+from marketplace.core.models import Notification
+from orders.api.common import API_ACTIONS, MAX_ID
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
+from orders.selectors import deals as reads
+from orders.services import deals
+from orders.services.collaborations import allowed_actions
+
+# ------------------------------------------------------------------ serializers
+
+
+class CollaborationSerializer(serializers.ModelSerializer):
+    order_title = serializers.CharField(source="order.title")
+    brand = serializers.IntegerField(source="order.brand_id")
+    brand_name = serializers.CharField(source="order.brand.name")
+    creator_handle = serializers.CharField(source="creator.handle")
+    creator_name = serializers.CharField(source="creator.display_name")
+    agreed_price_minor = serializers.IntegerField(source="agreed_price")
+    post_url = serializers.SerializerMethodField(help_text="The published post; null until the creator publishes.")
+
+    class Meta:
+        model = Collaboration
+        fields = [
+            "id",
+            "order",
+            "order_title",
+            "brand",
+            "brand_name",
+            "creator",
+            "creator_handle",
+            "creator_name",
+            "status",
+            "origin",
+            "currency",
+            "agreed_price_minor",
+            "pitch",
+            "offered_at",
+            "expires_at",
+            "accepted_at",
+            "published_at",
+            "post_url",
+            "completed_at",
+            "settled_at",
+            "closed_at",
+            "script_rejections",
+            "video_revisions",
+            "brand_rating",
+            "creator_rating",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_post_url(self, c: Collaboration) -> str | None:
+        return c.post_url or None
+
+
+def _side_of(c: Collaboration, actor) -> str:
+    if actor is None:
+        return "system"
+    if actor.pk == c.creator.user_id:
+        return "creator"
+    return "admin" if actor.is_staff else "brand"
+
+
+class CollaborationEventSerializer(serializers.ModelSerializer):
+    by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CollaborationEvent
+        fields = ["id", "action", "old_status", "new_status", "by", "comment", "data", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["brand", "creator", "admin", "system"]))
+    def get_by(self, event: CollaborationEvent) -> str:
+        return _side_of(event.collaboration, event.actor)
+
+
+class DeliverableSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Deliverable
+        fields = ["id", "kind", "round", "text", "original_name", "content_type", "size", "created_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="Null for a text-only deliverable."))
+    def get_download_url(self, item: Deliverable) -> str | None:
+        if not item.file:
+            return None
+        path = reverse("api:deliverable-download", args=[item.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+DISPUTE_FIELDS = [
+    "id",
+    "collaboration",
+    "status",
+    "reason",
+    "previous_status",
+    "opened_at",
+    "decision",
+    "creator_amount_minor",
+    "brand_amount_minor",
+    "decision_reason",
+    "decided_at",
+]
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    creator_amount_minor = serializers.IntegerField(source="creator_amount", allow_null=True)
+    brand_amount_minor = serializers.IntegerField(source="brand_amount", allow_null=True)
+    evidence = DeliverableSerializer(many=True)
+
+    class Meta:
+        model = Dispute
+        fields = [*DISPUTE_FIELDS, "evidence"]
+        read_only_fields = fields
+
+
+class DisputeQueueSerializer(serializers.ModelSerializer):
+    creator_amount_minor = serializers.IntegerField(source="creator_amount", allow_null=True)
+    brand_amount_minor = serializers.IntegerField(source="brand_amount", allow_null=True)
+    order_title = serializers.CharField(source="collaboration.order.title")
+    brand_name = serializers.CharField(source="collaboration.order.brand.name")
+    creator_name = serializers.CharField(source="collaboration.creator.display_name")
+    escrow_minor = serializers.IntegerField(source="collaboration.agreed_price")
+    currency = serializers.CharField(source="collaboration.currency")
+    evidence_count = serializers.IntegerField()
+
+    class Meta:
+        model = Dispute
+        fields = [*DISPUTE_FIELDS, "order_title", "brand_name", "creator_name", "escrow_minor", "currency"]
+        fields += ["evidence_count"]
+        read_only_fields = fields
+
+
+class CollaborationDetailSerializer(CollaborationSerializer):
+    """One collaboration as the caller sees it: what they may do now, the timeline, the files, disputes."""
+
+    side = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+    deliverables = serializers.SerializerMethodField()
+    disputes = serializers.SerializerMethodField()
+
+    class Meta(CollaborationSerializer.Meta):
+        fields = [*CollaborationSerializer.Meta.fields, "side", "allowed_actions", "events", "deliverables"]
+        fields += ["disputes"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["brand", "viewer", "creator", "admin"]))
+    def get_side(self, c: Collaboration) -> str:
+        return self.context["side"]
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=API_ACTIONS),
+            help_text="Steps the caller may take now. submit_script is POST script/, submit_video video/, "
+            "open_dispute dispute/, resolve /disputes/{id}/decide/; the others POST {action}/.",
+        )
+    )
+    def get_allowed_actions(self, c: Collaboration) -> list[str]:
+        if self.context["side"] == "viewer":
+            return []
+        return [a for a in allowed_actions(c, self.context["request"].user) if a in API_ACTIONS]
+
+    @extend_schema_field(CollaborationEventSerializer(many=True))
+    def get_events(self, c: Collaboration) -> list:
+        events = list(c.events.select_related("actor"))
+        for event in events:
+            event.collaboration = c
+        return CollaborationEventSerializer(events, many=True).data
+
+    @extend_schema_field(DeliverableSerializer(many=True))
+    def get_deliverables(self, c: Collaboration) -> list:
+        return DeliverableSerializer(c.deliverables.all(), many=True, context=self.context).data
+
+    @extend_schema_field(DisputeSerializer(many=True))
+    def get_disputes(self, c: Collaboration) -> list:
+        return DisputeSerializer(reads.disputes_of(c), many=True, context=self.context).data
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    page_url = serializers.CharField(source="url", help_text="The dashboard page it is about.")
+    unread = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "collaboration", "page_url", "created_at", "read_at", "unread"]
+        read_only_fields = fields
+
+    def get_unread(self, n: Notification) -> bool:
+        return n.read_at is None
+
+
+class RecommendedOrderSerializer(serializers.Serializer):
+    order = inline_serializer(
+        name="RecommendedOrderBrief",
+        fields={
+            "id": serializers.IntegerField(),
+            "title": serializers.CharField(),
+            "brand_name": serializers.CharField(source="brand.name"),
+            "product_name": serializers.CharField(),
+            "format": serializers.CharField(),
+            "currency": serializers.CharField(),
+            "price_minor": serializers.IntegerField(source="per_creator_budget"),
+            "creators_wanted": serializers.IntegerField(),
+            "apply_by": serializers.DateTimeField(allow_null=True),
+            "publish_from": serializers.DateField(allow_null=True),
+            "publish_until": serializers.DateField(allow_null=True),
+        },
+    )
+    score = serializers.FloatField()
+    components = serializers.DictField(child=serializers.FloatField())
+    reasons = serializers.ListField(child=serializers.CharField(), source="reason_texts")
+
+
+# ------------------------------------------------------------------ request bodies
+
+
+class FlatListField(serializers.ListField):
+    """A list whose item errors come back as one flat list of messages, the shape of every error body."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                [
+                    _("Item %(n)s: %(problem)s") % {"n": index, "problem": problem}
+                    for index, problems in exc.detail.items()
+                    for problem in problems
+                ]
+            ) from None
+
+
+class OfferRequestSerializer(RequestSerializer):
+    creator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The creator's id.")
+
+
+class ApplicationRequestSerializer(RequestSerializer):
+    quote_minor = MinorAmountField(help_text="Within ±20 % of the order's listed price.")
+    pitch = serializers.CharField(max_length=2000)
+
+
+class StepCommentSerializer(RequestSerializer):
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class StepReasonSerializer(RequestSerializer):
+    comment = serializers.CharField(max_length=4000, help_text="Why (the other side reads it).")
+
+
+class ScriptRequestSerializer(RequestSerializer):
+    text = serializers.CharField(max_length=deals.SCRIPT_MAX_CHARS)
+
+
+class VideoRequestSerializer(RequestSerializer):
+    file = serializers.FileField(help_text="MP4, MOV or WebM (checked by its content, not its name).")
+
+
+# A post's address as the schema states it and the server checks it, on top of Django's URLValidator:
+# http(s), a host name of at most three labels with a top-level domain (so under its 253 characters),
+# an optional path. RFC 3986 alone ("format: uri") would allow "payouts:wallet", which is no post.
+POST_URL_PATTERN = r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,2}[A-Za-z]{2,63}([/?#]\S*)?$"
+
+
+class PublishRequestSerializer(RequestSerializer):
+    post_url = serializers.URLField(
+        max_length=500,
+        validators=[RegexValidator(POST_URL_PATTERN, message=_("Give the post's http(s) address."))],
+        help_text="The published post's address, such as https://www.douyin.com/video/7301234567890123456.",
+    )
+
+
+class DisputeRequestSerializer(RequestSerializer):
+    reason = serializers.CharField(max_length=4000)
+    evidence = FlatListField(
+        child=serializers.FileField(), required=False, max_length=10, help_text="Screenshots, PDF or video."
+    )
+
+
+class MessageRequestSerializer(RequestSerializer):
+    text = serializers.CharField(max_length=4000)
+
+
+class RatingRequestSerializer(RequestSerializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DecisionRequestSerializer(RequestSerializer):
+    decision = serializers.ChoiceField(choices=Dispute.Decision.choices)
+    creator_amount_minor = MinorAmountField(allow_zero=True, required=False, help_text="For a split.")
+    brand_amount_minor = MinorAmountField(
+        allow_zero=True, required=False, help_text="For a split; the two add up to escrow."
+    )
+    reason = serializers.CharField(max_length=4000, help_text="Both sides read it.")
+
+    def validate(self, data):
+        if data["decision"] == Dispute.Decision.SPLIT:
+            missing = [n for n in ("creator_amount_minor", "brand_amount_minor") if n not in data]
+            if missing:
+                raise serializers.ValidationError({n: [_("Give the amount for a split.")] for n in missing})
+        return data
+
+
+class ReadRequestSerializer(RequestSerializer):
+    ids = FlatListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=1000,
+        help_text="Leave out to mark all read.",
+    )

@@ -1,0 +1,243 @@
+"""Forms of the deal pages: they parse and check input; orders.services.deals does the writes.
+
+Field names match the ``field`` the services put on their DomainErrors (script, video, post_url,
+comment, evidence, rating, text, quote, pitch, decision, creator_amount, brand_amount), so a
+refused request shows its message next to the field it is about.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core import format_money, minor_to_decimal_str, parse_money
+from orders.models import Dispute
+from orders.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
+from payouts.forms import IdempotentForm
+
+MAX_OFFERS_AT_ONCE = 50
+MAX_EVIDENCE_FILES = 10
+TEXTAREA = {"rows": 3}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (evidence); cleans to a list, empty when none were chosen."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise forms.ValidationError(_("Attach at most %(n)s files.") % {"n": MAX_EVIDENCE_FILES})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def money_field(label, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+
+
+def _clean_money(value: str) -> int:
+    try:
+        return parse_money(value)
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from None
+
+
+# ------------------------------------------------------------------- brand side
+
+
+class SendOffersForm(IdempotentForm):
+    """The ranked list's checkboxes (``creator``, repeated) and the key made when the form was drawn."""
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = self.data.getlist("creator") if hasattr(self.data, "getlist") else []
+        if not raw:
+            raise forms.ValidationError(_("Tick at least one creator."))
+        if len(raw) > MAX_OFFERS_AT_ONCE or not all(str(v).isdigit() for v in raw):
+            raise forms.ValidationError(_("Choose up to %(n)s creators from the list.") % {"n": MAX_OFFERS_AT_ONCE})
+        cleaned["creators"] = list(dict.fromkeys(int(v) for v in raw))
+        return cleaned
+
+
+class OfferForm(IdempotentForm):
+    """One offer from a creator's profile: which of the brand's published orders."""
+
+    order = forms.TypedChoiceField(label=_("Order"), coerce=int)
+
+    def __init__(self, *args, choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].choices = [("", _("Choose an order")), *choices]
+
+
+# ----------------------------------------------------------------- creator side
+
+
+class ApplyForm(forms.Form):
+    quote = money_field(_("Your quote"))
+    pitch = forms.CharField(
+        label=_("Pitch"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text=_("Why you fit this brief, in a few lines."),
+    )
+
+    def __init__(self, *args, listed: int | None = None, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if listed:
+            self.initial.setdefault("quote", minor_to_decimal_str(listed))
+            band = listed * APPLICATION_BAND_BPS // 10_000
+            low, high = listed - band, listed + band
+            self.fields["quote"].help_text = _("Listed at %(listed)s; quote between %(low)s and %(high)s.") % {
+                "listed": format_money(listed, currency),
+                "low": format_money(low, currency),
+                "high": format_money(high, currency),
+            }
+
+    def clean_quote(self) -> int:
+        return _clean_money(self.cleaned_data["quote"])
+
+
+# ------------------------------------------------------------- collaboration page
+
+
+class CommentForm(forms.Form):
+    """An optional note with a step (approve, accept, cancel...)."""
+
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=4000, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+
+
+class RequiredCommentForm(forms.Form):
+    """Steps that must say why (reject a script, ask for a revision)."""
+
+    comment = forms.CharField(label=_("What should change?"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class ScriptForm(forms.Form):
+    script = forms.CharField(label=_("Script"), max_length=SCRIPT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class VideoForm(forms.Form):
+    video = forms.FileField(label=_("Video file"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["video"].help_text = _("MP4, MOV or WebM, up to %(mb)s MB.") % {"mb": settings.UPLOAD_VIDEO_MAX_MB}
+        self.fields["video"].widget.attrs["accept"] = "video/mp4,video/quicktime,video/webm"
+
+
+class PublishForm(forms.Form):
+    post_url = forms.URLField(label=_("Web address of the published post"), max_length=500, assume_scheme="https")
+
+
+class DisputeForm(forms.Form):
+    comment = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
+    evidence = MultipleFileField(label=_("Evidence files"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].help_text = _(
+            "Up to %(n)s files: screenshots (PNG, JPEG, GIF, WebP), PDF or video; %(mb)s MB each."
+        ) % {"n": MAX_EVIDENCE_FILES, "mb": settings.UPLOAD_EVIDENCE_MAX_MB}
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Message"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+
+
+# ------------------------------------------------------------------------ admin
+
+
+class DecisionForm(forms.Form):
+    """An admin's decision on a dispute; a split's two amounts must add up to the escrow."""
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=Dispute.Decision.choices, widget=forms.RadioSelect)
+    creator_amount = money_field(_("To the creator"), required=False)
+    brand_amount = money_field(_("Back to the brand"), required=False)
+    comment = forms.CharField(
+        label=_("Written reason"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Both sides read this."),
+    )
+
+    def __init__(self, *args, escrow: int, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.escrow, self.currency = escrow, currency
+        note = _("For a split; the two parts must add up to %(amount)s.") % {"amount": format_money(escrow, currency)}
+        self.fields["creator_amount"].help_text = note
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") != Dispute.Decision.SPLIT:
+            return cleaned
+        amounts = {}
+        for name in ("creator_amount", "brand_amount"):
+            raw = (cleaned.get(name) or "").strip()
+            if not raw:
+                self.add_error(name, _("Give the amount for a split."))
+                continue
+            try:
+                amounts[name] = parse_money(raw)
+            except ValueError as exc:
+                self.add_error(name, str(exc))
+        if len(amounts) == 2 and sum(amounts.values()) != self.escrow:
+            self.add_error(
+                "brand_amount",
+                _("The two parts add up to %(sum)s, not the %(escrow)s in escrow.")
+                % {
+                    "sum": format_money(sum(amounts.values()), self.currency),
+                    "escrow": format_money(self.escrow, self.currency),
+                },
+            )
+        cleaned.update(amounts)
+        return cleaned
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        payload = {"decision": data["decision"]}
+        if data["decision"] == Dispute.Decision.SPLIT:
+            payload.update(creator_amount=data["creator_amount"], brand_amount=data["brand_amount"])
+        return payload
+
+
+# Which form each step of the collaboration page takes; every other step takes CommentForm.
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "submit_script": ScriptForm,
+    "submit_video": VideoForm,
+    "publish": PublishForm,
+    "reject_script": RequiredCommentForm,
+    "request_revision": RequiredCommentForm,
+    "open_dispute": DisputeForm,
+    "report_down": DisputeForm,
+    "comment": MessageForm,
+    "rate": RatingForm,
+}
+
+
+def action_form(action: str, data=None, files=None) -> forms.Form:
+    form_class = ACTION_FORMS.get(action, CommentForm)
+    return form_class(data, files, auto_id=f"id_{action}_%s")

@@ -1,0 +1,159 @@
+"""Import campaign results from CSV (``manage.py import_results`` and the order page's upload).
+
+Every row is checked first; one bad row means nothing is written, and each problem is reported as
+"row N, column C: reason". Format: docs/import-results.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brands.models import BrandMembership
+from marketplace.core import NotAllowed, audit
+from orders import flows
+from orders.models import Collaboration, Order, ResultSnapshot
+from orders.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
+
+REQUIRED = ("collaboration", "day", "views")
+OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
+MAX_ERRORS = 50
+MAX_ROWS = 100_000
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[str], total: int):
+        self.errors, self.total = errors, total
+        super().__init__(f"{total} error(s)")
+
+
+def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, int, dict]]:
+    """Validated (collaboration id, day, values) rows, or ImportFailed listing every problem.
+
+    With ``order_id`` every row must belong to that order (the order page's upload).
+    """
+    reader = csv.DictReader(handle)
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        problems = ([f"row 1 (header): missing column(s) {', '.join(missing)}"] if missing else []) + (
+            [f"row 1 (header): unknown column(s) {', '.join(unknown)}"] if unknown else []
+        )
+        raise ImportFailed(problems, len(problems))
+    rows = []
+    for number, data in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            raise ImportFailed([f"more than {MAX_ROWS:,} rows; split the file"], 1)
+        rows.append((number, {k.strip(): (v or "").strip() for k, v in data.items() if k}))
+    if not rows:
+        raise ImportFailed(["the file has a header but no rows"], 1)
+    ids = {int(d["collaboration"]) for _, d in rows if _whole(d.get("collaboration", ""))}
+    collaborations = Collaboration.objects.only("pk", "order_id", "status", "published_at").in_bulk(ids)
+    known = {pk: c.order_id for pk, c in collaborations.items()}
+    statuses = {pk: c.status for pk, c in collaborations.items()}
+    errors: list[tuple[int, str]] = []
+    entries: dict[int, dict[int, dict]] = {}
+    numbers: dict[tuple[int, int], int] = {}
+    seen: set = set()
+    for number, d in rows:
+        problem = _row_problem(d, known, statuses, order_id, seen)
+        if problem:
+            errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
+            continue
+        values = {k: int(d[k]) if d.get(k) else 0 for k in COUNT_FIELDS}
+        if d.get("completion_rate"):
+            values["completion_rate"] = float(d["completion_rate"])
+        ref, day = int(d["collaboration"]), int(d["day"])
+        entries.setdefault(ref, {})[day] = values
+        numbers[ref, day] = number
+    errors.extend(_check_with_the_other_days(collaborations, entries, numbers))
+    if errors:
+        messages = [text for _number, text in sorted(errors)]
+        raise ImportFailed(messages[:MAX_ERRORS], len(messages))
+    return sorted(
+        ((ref, day, values) for ref, days in entries.items() for day, values in days.items()),
+        key=lambda row: numbers[row[0], row[1]],
+    )
+
+
+def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dict) -> list[tuple[int, str]]:
+    """Each collaboration's rows through results_check, against the days already recorded (one query)."""
+    recorded: dict[int, list[ResultSnapshot]] = {}
+    for snapshot in ResultSnapshot.objects.filter(collaboration_id__in=list(entries)):
+        recorded.setdefault(snapshot.collaboration_id, []).append(snapshot)
+    now, errors = timezone.now(), []
+    for ref, days in entries.items():
+        others = [s for s in recorded.get(ref, []) if s.day not in days]
+        clean, problems = results_check(collaborations[ref], days, recorded=recorded_counts(others), now=now)
+        days.update(clean)
+        for p in problems:
+            number = numbers[ref, p.day]
+            errors.append((number, f"row {number}, column {p.field}: {p.message}"))
+    return errors
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only, at most 18 (str.isdigit alone lets "²" through, which int() refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
+    ref = d.get("collaboration", "")
+    if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
+        return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
+    if statuses[int(ref)] not in flows.REPORTABLE:
+        return "collaboration", "its post is not published yet"
+    if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
+        return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
+    if (int(ref), int(d["day"])) in seen:
+        return "day", "the same collaboration and day appear twice"
+    seen.add((int(ref), int(d["day"])))
+    for name in COUNT_FIELDS:
+        value = d.get(name, "")
+        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= 13):
+            return name, f"{value!r} is not a whole number from 0 up"
+    rate = d.get("completion_rate", "")
+    if rate:
+        try:
+            ok = 0 <= float(rate) <= 1 and rate.lower() not in ("nan", "inf", "-inf", "infinity")
+        except ValueError:
+            ok = False
+        if not ok:
+            return "completion_rate", f"{rate!r} is not a fraction from 0 to 1"
+    return None
+
+
+@transaction.atomic
+def results_import(*, rows: list[tuple[int, int, dict]], actor=None) -> int:
+    """Write validated rows in one transaction (any failure rolls all of them back).
+
+    Each collaboration's days are written together, so they are checked against each other as parse
+    checked them, whatever their order in the file.
+    """
+    entries: dict[int, dict[int, dict]] = {}
+    for collaboration_id, day, values in rows:
+        entries.setdefault(collaboration_id, {})[day] = values
+    for collaboration_id, days in entries.items():
+        results_record(
+            collaboration_id=collaboration_id, actor=actor, entries=days, source=ResultSnapshot.Source.IMPORT
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def results_upload(*, order_id: int, actor, rows: list[tuple[int, int, dict]]) -> int:
+    """The campaign report's upload: an owner or manager of the order's brand imports rows checked by
+    ``parse(order_id=...)``. The rows are written as the system's (creators own their counts); the
+    upload itself is audited with who sent it. Raises NotAllowed for anyone else."""
+    order = Order.objects.get(pk=order_id)
+    membership = BrandMembership.objects.filter(user=actor, brand_id=order.brand_id).first()
+    if membership is None or not membership.can_edit_orders:
+        raise NotAllowed(_("Only owners and managers of this brand import results."))
+    count = results_import(rows=rows)
+    audit(actor=actor, action="order.results_imported", obj=order, rows=count)
+    return count

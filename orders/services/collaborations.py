@@ -1,0 +1,439 @@
+"""The collaboration state machine of SPEC §3: one table, one transition function.
+
+``ACTIONS`` says, for every action, the states it starts from, the state it leads to, who may take
+it and which money step it moves. ``collaboration_transition`` is the only code that changes a
+collaboration's status: it locks the row, checks actor, state, deadline and limits, moves the money
+through the payouts services in the same transaction, writes the event and audit rows and queues
+the notifications. Timers (offer expiry, auto-acceptance) call it with ``actor=None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brands.models import BrandMembership
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
+from marketplace.core.models import User
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Dispute, Order
+from orders.services import notifications
+from payouts import services as money
+from payouts.services.idempotency import system_key
+
+S = Collaboration.Status
+BRAND, CREATOR, ADMIN, SYSTEM = "brand", "creator", "admin", "system"
+
+OFFER_TTL = timedelta(hours=72)
+AUTO_ACCEPT_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: frozenset[str]
+    target: str
+    actors: frozenset[str]
+    money: str = ""  # escrow, release_hold, hold_escrow, cancel, settle, decide
+    needs_comment: bool = False
+
+
+def _step(sources, target, actors, **kw) -> Step:
+    return Step(frozenset(sources), target, frozenset(actors), **kw)
+
+
+ACTIONS: dict[str, Step] = {
+    # Direct offers (指派): money was held when the offer was sent.
+    "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow"),
+    "decline": _step({S.OFFERED}, S.CLOSED, {CREATOR}, money="release_hold"),
+    "withdraw": _step({S.OFFERED}, S.CLOSED, {BRAND}, money="release_hold"),
+    "expire": _step(flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold"),
+    # Recruitment (招募): money is held when the brand selects an applicant.
+    "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow"),
+    "reject_application": _step({S.APPLIED}, S.CLOSED, {BRAND}),
+    "withdraw_application": _step({S.APPLIED}, S.CLOSED, {CREATOR}),
+    # Delivery.
+    "submit_script": _step({S.ACCEPTED}, S.SCRIPT_SUBMITTED, {CREATOR}),
+    "approve_script": _step({S.SCRIPT_SUBMITTED}, S.SCRIPT_APPROVED, {BRAND}),
+    "reject_script": _step({S.SCRIPT_SUBMITTED}, S.ACCEPTED, {BRAND}, needs_comment=True),
+    "submit_video": _step({S.SCRIPT_APPROVED}, S.VIDEO_SUBMITTED, {CREATOR}),
+    "approve_video": _step({S.VIDEO_SUBMITTED}, S.VIDEO_APPROVED, {BRAND}),
+    "request_revision": _step({S.VIDEO_SUBMITTED}, S.SCRIPT_APPROVED, {BRAND}, needs_comment=True),
+    "publish": _step({S.VIDEO_APPROVED}, S.PUBLISHED, {CREATOR}),
+    "accept_work": _step({S.PUBLISHED}, S.COMPLETED, {BRAND}),
+    "auto_accept": _step({S.PUBLISHED}, S.COMPLETED, {SYSTEM}),
+    # Settlement after the stays-live check; a failed check opens a dispute.
+    "confirm_live": _step({S.COMPLETED}, S.SETTLED, {BRAND, CREATOR}, money="settle"),
+    "report_down": _step({S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
+    # Brand cancellation pays the stage fee stored on the order and refunds the rest.
+    "cancel": _step(flows.IN_DELIVERY, S.CANCELLED, {BRAND}, money="cancel"),
+    # Disputes freeze the money and pause the timers until an admin decides.
+    "open_dispute": _step(flows.IN_DELIVERY | {S.PUBLISHED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
+    "resolve": _step({S.DISPUTED}, S.RESOLVED, {ADMIN}, money="decide"),
+}
+
+# The same rules as {from: {to, ...}}, the shape marketplace.core.check_transition reads.
+COLLABORATION_FLOW: dict[str, set[str]] = {}
+for _action, _s in ACTIONS.items():
+    for _source in _s.sources:
+        COLLABORATION_FLOW.setdefault(_source, set()).add(_s.target)
+# The third script rejection sends the script to admin review (a dispute).
+COLLABORATION_FLOW[S.SCRIPT_SUBMITTED].add(S.DISPUTED)
+
+
+@dataclass
+class Context:
+    """What one transition is doing; handlers add changes, money steps and notices to it."""
+
+    collaboration: Collaboration
+    action: str
+    step: Step
+    actor: User | None
+    role: str
+    now: datetime
+    comment: str = ""
+    payload: dict = field(default_factory=dict)
+    target: str = ""
+    changes: dict = field(default_factory=dict)
+    event_data: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ roles
+
+
+def role_in(collaboration: Collaboration, actor: User | None) -> str | None:
+    """The actor's side in this collaboration, or None when they have none (viewers have none)."""
+    if actor is None:
+        return SYSTEM
+    if actor.is_staff:
+        return ADMIN
+    if collaboration.creator.user_id == actor.pk:
+        return CREATOR
+    membership = BrandMembership.objects.filter(user=actor, brand_id=collaboration.order.brand_id).first()
+    if membership is not None and membership.can_edit_orders:
+        return BRAND
+    return None
+
+
+def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[str]:
+    """Actions this actor may try now (the page shows these and only these)."""
+    role = role_in(collaboration, actor)
+    return [
+        name
+        for name, step in ACTIONS.items()
+        if collaboration.status in step.sources and role in step.actors and _guard_ok(collaboration, name)
+    ]
+
+
+def _guard_ok(collaboration: Collaboration, action: str) -> bool:
+    if action == "request_revision":
+        return collaboration.video_revisions < collaboration.order.video_revision_limit
+    return True
+
+
+# ------------------------------------------------------------- transition
+
+
+@transaction.atomic
+def collaboration_transition(
+    *,
+    collaboration_id: int,
+    action: str,
+    actor: User | None,
+    comment: str = "",
+    payload: dict | None = None,
+    now: datetime | None = None,
+) -> Collaboration:
+    """Take ``action`` on a collaboration, or raise without any effect.
+
+    Raises NotAllowed (the actor has no such right), InvalidTransition (not from this state),
+    DomainError subclasses for deadlines, limits, slots and money (InsufficientFunds). Locks the
+    collaboration and, for steps that take a slot, the order.
+    """
+    step = ACTIONS.get(action)
+    if step is None:
+        raise DomainError(_("Unknown action %(action)s.") % {"action": action}, field="action")
+    c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
+    role = role_in(c, actor)
+    if role not in step.actors:
+        raise NotAllowed(_("You cannot %(action)s this collaboration.") % {"action": action.replace("_", " ")})
+    if c.status not in step.sources:
+        raise InvalidTransition(
+            _("Cannot %(action)s a collaboration that is %(status)s.")
+            % {"action": action.replace("_", " "), "status": c.get_status_display().lower()},
+            field="status",
+        )
+    comment = (comment or "").strip()
+    if step.needs_comment and not comment:
+        raise DomainError(_("Please say why."), field="comment")
+    ctx = Context(c, action, step, actor, role, now or timezone.now(), comment, payload or {}, step.target)
+    HANDLERS.get(action, _noop)(ctx)
+    check_transition(COLLABORATION_FLOW, current=c.status, to=ctx.target)
+    _move_money(ctx)
+    old = c.status
+    ctx.changes["status"] = ctx.target
+    for name, value in ctx.changes.items():
+        setattr(c, name, value)
+    c.save(update_fields=[*ctx.changes, "updated_at"])
+    CollaborationEvent.objects.create(
+        collaboration=c,
+        action=action,
+        old_status=old,
+        new_status=ctx.target,
+        actor=actor,
+        comment=comment,
+        data=ctx.event_data,
+    )
+    audit(actor=actor, action=f"collaboration.{action}", obj=c, old=old, new=ctx.target, **ctx.event_data)
+    notifications.collaboration_changed(c, action=action, actor_role=role, comment=comment)
+    return c
+
+
+def _noop(ctx: Context) -> None:
+    return None
+
+
+# --------------------------------------------------------------- handlers
+
+
+def _take_slot(ctx: Context) -> None:
+    """Lock the order, then check its slots and the creator's capacity (race-safe under the lock)."""
+    order = Order.objects.select_for_update().get(pk=ctx.collaboration.order_id)
+    if order.status != Order.Status.PUBLISHED:
+        raise Conflict(_("The order is no longer open."), field="order")
+    if flows.slots_filled(order) >= order.creators_wanted:
+        raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")
+    if not flows.has_free_capacity(ctx.collaboration.creator):
+        raise Conflict(_("The creator has no free capacity."), field="creator")
+    ctx.changes.update(accepted_at=ctx.now, responded_at=ctx.now, accepted=True)
+
+
+def _on_accept(ctx: Context) -> None:
+    if ctx.collaboration.expires_at and ctx.now > ctx.collaboration.expires_at:
+        raise InvalidTransition(_("This offer has expired."), field="status")
+    _take_slot(ctx)
+
+
+def _on_close(ctx: Context) -> None:
+    ctx.changes.update(closed_at=ctx.now, responded_at=ctx.collaboration.responded_at or ctx.now)
+    if ctx.action in ("decline", "expire", "withdraw", "reject_application", "withdraw_application"):
+        ctx.changes["accepted"] = False
+
+
+def _on_expire(ctx: Context) -> None:
+    if ctx.collaboration.expires_at is None or ctx.now < ctx.collaboration.expires_at:
+        raise InvalidTransition(_("This offer has not expired yet."), field="status")
+    _on_close(ctx)
+
+
+def _on_reject_script(ctx: Context) -> None:
+    c = ctx.collaboration
+    rejections = c.script_rejections + 1
+    ctx.changes["script_rejections"] = rejections
+    if rejections >= c.order.script_rejection_limit:
+        # The limit is reached: an admin reviews the script instead of another round.
+        ctx.target = S.DISPUTED
+        Dispute.objects.create(
+            collaboration=c,
+            opened_by=ctx.actor,
+            previous_status=c.status,
+            reason=_("Script rejected %(n)s times; admin review.") % {"n": rejections} + "\n" + ctx.comment,
+        )
+        ctx.event_data["admin_review"] = True
+
+
+def _on_request_revision(ctx: Context) -> None:
+    c = ctx.collaboration
+    if c.video_revisions >= c.order.video_revision_limit:
+        raise Conflict(
+            _("The %(n)s revision rounds of this order are used up: approve the video or open a dispute.")
+            % {"n": c.order.video_revision_limit},
+            field="status",
+        )
+    ctx.changes["video_revisions"] = c.video_revisions + 1
+
+
+def _on_publish(ctx: Context) -> None:
+    c = ctx.collaboration
+    url = (ctx.payload.get("post_url") or "").strip()
+    if not url.startswith(("https://", "http://")):
+        raise DomainError(_("Give the web address of the published post."), field="post_url")
+    if c.order.publish_from and ctx.now.date() < c.order.publish_from:
+        raise Conflict(_("The publish window opens on %(day)s.") % {"day": c.order.publish_from}, field="post_url")
+    on_time = c.order.publish_until is None or ctx.now.date() <= c.order.publish_until
+    ctx.changes.update(post_url=url[:500], published_at=ctx.now, completed_on_time=on_time)
+
+
+def _on_complete(ctx: Context) -> None:
+    if ctx.action == "auto_accept" and ctx.now < ctx.collaboration.published_at + AUTO_ACCEPT_AFTER:
+        raise InvalidTransition(_("Automatic acceptance is not due yet."), field="status")
+    ctx.changes["completed_at"] = ctx.now
+
+
+def _on_dispute(ctx: Context) -> None:
+    c = ctx.collaboration
+    Dispute.objects.create(collaboration=c, opened_by=ctx.actor, previous_status=c.status, reason=ctx.comment)
+
+
+def _on_settle(ctx: Context) -> None:
+    ctx.changes["settled_at"] = ctx.now
+
+
+def _on_cancel(ctx: Context) -> None:
+    ctx.changes["closed_at"] = ctx.now
+    ctx.event_data["share_bps"] = cancellation_share(ctx.collaboration, now=ctx.now)
+
+
+def _on_resolve(ctx: Context) -> None:
+    c = ctx.collaboration
+    decision = ctx.payload.get("decision")
+    if decision not in Dispute.Decision.values:
+        raise DomainError(_("Choose release, refund or split."), field="decision")
+    creator_amount = {"release": c.agreed_price, "refund": 0}.get(decision, ctx.payload.get("creator_amount"))
+    brand_amount = c.agreed_price - creator_amount if decision != "split" else ctx.payload.get("brand_amount")
+    if decision == "split":
+        if (
+            not isinstance(creator_amount, int)
+            or not isinstance(brand_amount, int)
+            or min(creator_amount, brand_amount) < 0
+        ):
+            raise DomainError(_("Give both amounts as whole minor units, zero or more."), field="creator_amount")
+        if creator_amount + brand_amount != c.agreed_price:
+            raise DomainError(
+                _("The two parts must add up to the amount in escrow (%(amount)s).") % {"amount": c.agreed_price},
+                field="brand_amount",
+            )
+    dispute = Dispute.objects.select_for_update().get(collaboration=c, status=Dispute.Status.OPEN)
+    dispute.status, dispute.decision, dispute.decision_reason = Dispute.Status.RESOLVED, decision, ctx.comment
+    dispute.creator_amount, dispute.brand_amount = creator_amount, brand_amount
+    dispute.decided_by, dispute.decided_at = ctx.actor, ctx.now
+    dispute.save()
+    ctx.payload["creator_amount"] = creator_amount
+    ctx.event_data.update(decision=decision, creator_amount=creator_amount, brand_amount=brand_amount)
+    ctx.changes["closed_at"] = ctx.now
+
+
+def _on_resolve_checked(ctx: Context) -> None:
+    if not ctx.comment:
+        raise DomainError(_("A written reason is required."), field="comment")
+    _on_resolve(ctx)
+
+
+HANDLERS: dict[str, Callable[[Context], None]] = {
+    "accept": _on_accept,
+    "select": _take_slot,
+    "decline": _on_close,
+    "withdraw": _on_close,
+    "expire": _on_expire,
+    "reject_application": _on_close,
+    "withdraw_application": _on_close,
+    "reject_script": _on_reject_script,
+    "request_revision": _on_request_revision,
+    "publish": _on_publish,
+    "accept_work": _on_complete,
+    "auto_accept": _on_complete,
+    "confirm_live": _on_settle,
+    "report_down": _on_dispute,
+    "open_dispute": _on_dispute,
+    "cancel": _on_cancel,
+    "resolve": _on_resolve_checked,
+}
+
+
+def cancellation_share(collaboration: Collaboration, *, now: datetime) -> int:
+    """Basis points of the price the creator keeps when the brand cancels now.
+
+    From the order's stored schedule by the stage reached; zero when the creator missed a
+    deadline (no script by the script deadline, or not published by the end of the window).
+    """
+    c, order = collaboration, collaboration.order
+    if missed_deadline(c, now=now):
+        return 0
+    schedule = order.cancellation_schedule
+    if c.video_revisions >= 2:
+        key = "after_two_video_rounds"
+    elif c.video_revisions >= 1 or c.status in flows.VIDEO_HANDED_IN:
+        key = "after_video"
+    elif c.status in flows.SCRIPT_HANDED_IN:
+        key = "after_script"
+    else:
+        key = "before_script"
+    return int(schedule.get(key, 0))
+
+
+def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
+    """Which deadline the creator has missed ("script" / "publish"), or ""."""
+    c, order = collaboration, collaboration.order
+    if c.status == S.ACCEPTED and order.script_by and now > order.script_by:
+        return "script"
+    if c.status in flows.IN_DELIVERY and order.publish_until and now.date() > order.publish_until:
+        return "publish"
+    return ""
+
+
+# ------------------------------------------------------------------ money
+
+
+def _key(ctx: Context, step: str) -> str:
+    """Deterministic idempotency key: the same transition can never move money twice. A system key, so
+    nothing a client sends can occupy it (payouts.services.idempotency)."""
+    return system_key("collab", ctx.collaboration.pk, ctx.action, step)
+
+
+def _hold_of(c: Collaboration):
+    from payouts.models import Hold
+
+    return Hold.objects.filter(collaboration=c).order_by("-id").first()
+
+
+def _move_money(ctx: Context) -> None:
+    kind, c, actor = ctx.step.money, ctx.collaboration, ctx.actor
+    if ctx.target == S.DISPUTED or not kind:
+        return  # a dispute freezes the money where it is
+    hold = _hold_of(c)
+    if kind == "hold_escrow":
+        hold = money.hold(
+            order_id=c.order_id,
+            collaboration_id=c.pk,
+            amount=c.agreed_price,
+            idempotency_key=_key(ctx, "hold"),
+            actor=actor,
+        )
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+    elif kind == "escrow":
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+    elif kind == "release_hold":
+        if hold is not None:  # applications have no hold
+            money.release_hold(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)
+    elif kind == "settle":
+        money.release(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)
+        money.settle(hold_id=hold.pk, idempotency_key=_key(ctx, "settle"), actor=actor)
+    elif kind == "cancel":
+        hold = money.cancellation_fee(
+            hold_id=hold.pk, share_bps=ctx.event_data["share_bps"], idempotency_key=_key(ctx, "fee"), actor=actor
+        )
+        _settle_share(ctx, hold)
+    elif kind == "decide":
+        decision = ctx.payload["decision"]
+        if decision == "release":
+            hold = money.release(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)
+        elif decision == "refund":
+            hold = money.refund(hold_id=hold.pk, idempotency_key=_key(ctx, "refund"), actor=actor)
+        else:
+            hold = money.split(
+                hold_id=hold.pk,
+                creator_amount=ctx.payload["creator_amount"],
+                idempotency_key=_key(ctx, "split"),
+                actor=actor,
+            )
+        _settle_share(ctx, hold)
+
+
+def _settle_share(ctx: Context, hold) -> None:
+    """A cancellation fee or a dispute decision is final: the creator's share is spendable at once."""
+    if hold.creator_share:
+        money.settle(hold_id=hold.pk, idempotency_key=_key(ctx, "settle"), actor=ctx.actor)

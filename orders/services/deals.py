@@ -1,0 +1,461 @@
+"""Starting and running deals: offers, applications, deliverables, messages, disputes, ratings, timers.
+
+Status changes all go through orders.services.collaborations.collaboration_transition; the
+functions here create collaborations, attach what a step needs (a script, a video, evidence) and
+then call it, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brands.models import BrandBlock, BrandMembership
+from creators.models import Creator, RatePrice
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
+from marketplace.core.models import User
+from orders import flows
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
+from orders.services import notifications
+from orders.services.collaborations import (
+    ACTIONS,
+    AUTO_ACCEPT_AFTER,
+    CREATOR,
+    OFFER_TTL,
+    collaboration_transition,
+    role_in,
+)
+from orders.services.track_record import track_record_refresh
+from payouts import services as money
+from payouts.services.idempotency import brand_scope, idempotent, system_key
+
+log = logging.getLogger(__name__)
+S = Collaboration.Status
+APPLICATION_BAND_BPS = 2000  # a quote may be up to 20 % below or above the listed price
+SCRIPT_MAX_CHARS = 20_000
+
+
+# ----------------------------------------------------------------- offers
+
+
+def current_price(creator: Creator, fmt: str, *, on=None) -> int | None:
+    """The creator's rate-card price for a format in force on a day (today by default)."""
+    on = on or timezone.localdate()
+    return (
+        RatePrice.objects.filter(creator=creator, format=fmt, effective_from__lte=on)
+        .order_by("-effective_from")
+        .values_list("amount", flat=True)
+        .first()
+    )
+
+
+def _require_editor(actor: User, brand_id: int) -> None:
+    membership = BrandMembership.objects.filter(user=actor, brand_id=brand_id).first()
+    if membership is None or not membership.can_edit_orders:
+        raise NotAllowed(_("Only owners and managers of this brand can send offers."))
+
+
+def _check_creator_for(order: Order, creator: Creator) -> None:
+    if not creator.is_active or creator.verification != "verified":
+        raise Conflict(_("This creator is not active and verified."), field="creator")
+    if BrandBlock.objects.filter(brand_id=order.brand_id, creator=creator).exists():
+        raise Conflict(_("This creator is blocked by the brand."), field="creator")
+    if Collaboration.objects.filter(order=order, creator=creator).exists():
+        raise Conflict(_("This creator is already on the order."), field="creator")
+
+
+def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: str, now: datetime | None = None):
+    """Offer the creator a place at their rate-card price and hold that money (brand available → held).
+
+    Idempotent per brand and key. Raises InsufficientFunds when the wallet is short, Conflict when
+    the creator cannot take it (blocked, not verified, already on the order, no price).
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        raise DomainError(_("No such order."), field="order")
+    _require_editor(actor, order.brand_id)
+    return idempotent(
+        scope=brand_scope(order.brand_id),
+        key=idempotency_key,
+        operation="offer_send",
+        params={"order_id": order_id, "creator_id": creator_id},
+        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
+    )
+
+
+def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != Order.Status.PUBLISHED:
+        raise Conflict(_("Publish the order before sending offers."), field="order")
+    creator = Creator.objects.filter(pk=creator_id).first()
+    if creator is None:
+        raise DomainError(_("No such creator."), field="creator")
+    _check_creator_for(order, creator)
+    price = current_price(creator, order.format)
+    if price is None:
+        raise Conflict(_("The creator has no rate-card price for this format."), field="creator")
+    collaboration = Collaboration.objects.create(
+        order=order,
+        creator=creator,
+        status=S.OFFERED,
+        origin=Collaboration.Origin.OFFER,
+        currency=order.currency,
+        agreed_price=price,
+        offered_at=now,
+        expires_at=now + OFFER_TTL,
+        **_expected(order, creator),
+    )
+    money.hold(
+        order_id=order.pk,
+        collaboration_id=collaboration.pk,
+        amount=price,
+        idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
+        actor=actor,
+    )
+    _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})
+    notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
+    return collaboration
+
+
+def _expected(order: Order, creator: Creator) -> dict:
+    """What the matcher expected of this creator on this order, frozen at offer time."""
+    from matching.models import RankingResult
+
+    result = (
+        RankingResult.objects.filter(run__order=order, creator=creator, run__status="done")
+        .select_related("run")
+        .order_by("-run__created_at")
+        .first()
+    )
+    views = result.expected_views if result else creator.median_views_30d
+    return {
+        "expected_views": views,
+        "expected_engagements": int(views * creator.engagement_rate),
+        "match_score": result.score if result else None,
+        "match_model_version": result.run.model_version if result else "",
+    }
+
+
+def _record(c: Collaboration, action: str, actor, *, old: str, new: str, comment: str = "", data=None) -> None:
+    CollaborationEvent.objects.create(
+        collaboration=c, action=action, old_status=old, new_status=new, actor=actor, comment=comment, data=data or {}
+    )
+    audit(actor=actor, action=f"collaboration.{action}", obj=c, old=old, new=new, **(data or {}))
+
+
+# ----------------------------------------------------------- applications
+
+
+@transaction.atomic
+def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, now: datetime | None = None):
+    """A creator applies to an open recruitment order with a quote within ±20 % of the listed price."""
+    now = now or timezone.now()
+    creator = Creator.objects.filter(user=actor).first()
+    if creator is None:
+        raise NotAllowed(_("Only creators can apply."))
+    order = Order.objects.filter(pk=order_id, status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT).first()
+    if order is None:
+        raise DomainError(_("This order is not open for applications."), field="order")
+    if order.apply_by and now > order.apply_by:
+        raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+    check_amount(quote, field="quote")
+    listed = order.per_creator_budget()
+    low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
+    if not isinstance(quote, int) or not low <= quote <= high:
+        raise DomainError(
+            _("Quote between %(low)s and %(high)s (±20 %% of the listed price).")
+            % {"low": _major(low), "high": _major(high)},
+            field="quote",
+        )
+    pitch = (pitch or "").strip()
+    if not pitch or len(pitch) > 2000 or "\x00" in pitch:
+        raise DomainError(_("Write a short pitch (up to 2,000 characters)."), field="pitch")
+    _check_creator_for(order, creator)
+    expires = max(order.apply_by or now, now) + OFFER_TTL
+    try:
+        with transaction.atomic():
+            c = Collaboration.objects.create(
+                order=order,
+                creator=creator,
+                status=S.APPLIED,
+                origin=Collaboration.Origin.APPLICATION,
+                currency=order.currency,
+                agreed_price=quote,
+                pitch=pitch,
+                offered_at=now,
+                expires_at=expires,
+                **_expected(order, creator),
+            )
+    except IntegrityError:
+        raise Conflict(_("You already applied to this order."), field="order") from None
+    _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote})
+    notifications.collaboration_changed(c, action="apply", actor_role=CREATOR)
+    return c
+
+
+def _major(minor: int) -> str:
+    return f"{minor // 100}.{minor % 100:02d}"
+
+
+# ------------------------------------------------------------ deliverables
+
+VIDEO_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
+EVIDENCE_TYPES = {
+    **VIDEO_TYPES,
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "pdf": "application/pdf",
+}
+
+
+def sniff(head: bytes) -> str | None:
+    """The file type from its first bytes (never from its name or the browser's claim)."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "mov" if head[8:12] == b"qt  " else "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+# ISO base media files (.mp4, .mov) are a chain of boxes: a 4-byte big-endian size (1: a 64-bit size
+# follows the type; 0: to the end of the file) and a 4-character type. A playable file starts with ftyp,
+# holds a moov box (what a player needs to read the video) and its boxes end exactly at the end of the file.
+_BOX_TYPE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_@\xa9")
+
+
+def iso_media_is_readable(upload) -> bool:
+    """Whether an .mp4/.mov upload's box structure is whole: ftyp first, a moov box, no box past the end."""
+    size, offset, types = upload.size, 0, []
+    while offset < size:
+        upload.seek(offset)
+        header = upload.read(16)
+        if len(header) < 8 or not set(header[4:8]) <= _BOX_TYPE:
+            return False
+        length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        if length == 1:
+            length = int.from_bytes(header[8:16], "big") if len(header) == 16 else 0
+        elif length == 0:
+            length = size - offset
+        if length < 8 or offset + length > size:
+            return False
+        types.append(kind)
+        offset += length
+    upload.seek(0)
+    return bool(types) and types[0] == b"ftyp" and b"moov" in types
+
+
+def _checked_file(upload, *, kind: str) -> tuple[str, str]:
+    """(extension, content type) of an upload that passes the size, magic-byte and (for .mp4 / .mov)
+    structure checks. A file named or sent as a video that is not a readable one is called damaged,
+    not of the wrong type."""
+    limit_mb = settings.UPLOAD_VIDEO_MAX_MB if kind == Deliverable.Kind.VIDEO else settings.UPLOAD_EVIDENCE_MAX_MB
+    field = "video" if kind == Deliverable.Kind.VIDEO else "evidence"
+    if upload is None or upload.size == 0:
+        raise DomainError(_("Choose a file."), field=field)
+    if upload.size > limit_mb * 1024 * 1024:
+        raise DomainError(_("The file is larger than %(mb)s MB.") % {"mb": limit_mb}, field=field)
+    upload.seek(0)
+    ext = sniff(upload.read(16))
+    upload.seek(0)
+    allowed = VIDEO_TYPES if kind == Deliverable.Kind.VIDEO else EVIDENCE_TYPES
+    named = (upload.name or "").rsplit(".", 1)[-1].lower()
+    claims_video = named in VIDEO_TYPES or (getattr(upload, "content_type", "") or "").startswith("video/")
+    if (ext is None and claims_video) or (ext in ("mp4", "mov") and not iso_media_is_readable(upload)):
+        raise DomainError(
+            _(
+                "The file could not be read as a video: it looks damaged or incomplete. "
+                "Export or download it again and upload the new file."
+            ),
+            field=field,
+        )
+    if ext not in allowed:
+        raise DomainError(
+            _("This file type is not accepted; use %(types)s.") % {"types": ", ".join(sorted(allowed))}, field=field
+        )
+    return ext, allowed[ext]
+
+
+def _store(c: Collaboration, *, kind: str, actor, upload=None, text: str = "", dispute=None) -> Deliverable:
+    previous = c.deliverables.filter(kind=kind).count()
+    item = Deliverable(collaboration=c, dispute=dispute, kind=kind, round=previous + 1, text=text, uploaded_by=actor)
+    if upload is not None:
+        ext, content_type = _checked_file(upload, kind=kind)
+        item.extension, item.content_type = f".{ext}", content_type
+        item.original_name, item.size = (upload.name or "")[:200], upload.size
+        item.file.save("upload", upload, save=False)  # the name comes from deliverable_path
+    item.save()
+    return item
+
+
+@transaction.atomic
+def script_submit(*, collaboration_id: int, actor: User, text: str) -> Collaboration:
+    text = (text or "").strip()
+    if not text or len(text) > SCRIPT_MAX_CHARS or "\x00" in text:
+        raise DomainError(
+            _("Write the script (up to %(n)s characters).") % {"n": f"{SCRIPT_MAX_CHARS:,}"}, field="script"
+        )
+    c = collaboration_transition(collaboration_id=collaboration_id, action="submit_script", actor=actor)
+    _store(c, kind=Deliverable.Kind.SCRIPT, actor=actor, text=text)
+    return c
+
+
+@transaction.atomic
+def video_submit(*, collaboration_id: int, actor: User, upload) -> Collaboration:
+    c = collaboration_transition(collaboration_id=collaboration_id, action="submit_video", actor=actor)
+    _store(c, kind=Deliverable.Kind.VIDEO, actor=actor, upload=upload)
+    return c
+
+
+@transaction.atomic
+def dispute_open(*, collaboration_id: int, actor: User, reason: str, evidence=(), action: str = "open_dispute"):
+    """Either side opens a dispute (or reports the post down) with a reason and evidence files."""
+    c = collaboration_transition(collaboration_id=collaboration_id, action=action, actor=actor, comment=reason)
+    dispute = c.disputes.get(status="open")
+    for upload in evidence:
+        _store(c, kind=Deliverable.Kind.EVIDENCE, actor=actor, upload=upload, dispute=dispute)
+    return c
+
+
+def deliverable_for_party(*, deliverable_id: int, user: User) -> Deliverable:
+    """A deliverable the user may download: a party to its collaboration, or staff. 404 otherwise."""
+    from django.http import Http404
+
+    item = (
+        Deliverable.objects.select_related("collaboration__order", "collaboration__creator")
+        .filter(pk=deliverable_id)
+        .first()
+    )
+    if (
+        item is None
+        or not item.file
+        or (role_in(item.collaboration, user) is None and not _is_brand_viewer(item.collaboration, user))
+    ):
+        raise Http404
+    return item
+
+
+def _is_brand_viewer(c: Collaboration, user: User) -> bool:
+    return BrandMembership.objects.filter(user=user, brand_id=c.order.brand_id).exists()
+
+
+# ------------------------------------------------------- messages, ratings
+
+
+@transaction.atomic
+def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> CollaborationEvent:
+    """A message on the collaboration's timeline; either party or an admin."""
+    c = Collaboration.objects.select_related("order", "creator").get(pk=collaboration_id)
+    role = role_in(c, actor)
+    if role in (None, "system"):
+        raise NotAllowed(_("Only the brand, the creator or an admin can write here."))
+    text = (text or "").strip()
+    if not text or len(text) > 4000 or "\x00" in text:
+        raise DomainError(_("Write a message (up to 4,000 characters)."), field="text")
+    event = CollaborationEvent.objects.create(
+        collaboration=c, action="comment", old_status=c.status, new_status=c.status, actor=actor, comment=text
+    )
+    notifications.collaboration_changed(c, action="comment", actor_role=role, comment=text[:200])
+    return event
+
+
+@transaction.atomic
+def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
+    """After completion each side rates the other once (1–5); the creator's record is recomputed."""
+    c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
+    role = role_in(c, actor)
+    if role not in ("brand", "creator"):
+        raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
+    if c.status not in flows.WORK_ACCEPTED:
+        raise InvalidTransition(_("Rate once the work is completed."), field="status")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError(_("Give 1 to 5 stars."), field="rating")
+    field = "brand_rating" if role == "brand" else "creator_rating"
+    if getattr(c, field) is not None:
+        raise Conflict(_("You already rated this collaboration."), field="rating")
+    setattr(c, field, rating)
+    setattr(c, "brand_comment" if role == "brand" else "creator_comment", (comment or "").strip()[:2000])
+    c.save(update_fields=[field, "brand_comment" if role == "brand" else "creator_comment", "updated_at"])
+    _record(c, "rate", actor, old=c.status, new=c.status, comment=comment, data={"by": role, "rating": rating})
+    notifications.collaboration_changed(c, action="rate", actor_role=role)
+    if role == "brand":
+        creator_record_refresh(creator_id=c.creator_id)
+    return c
+
+
+def creator_record_refresh(*, creator_id: int) -> None:
+    """Fulfilment rate, average rating, their counts and completed orders, from all deals and any
+    imported aggregate (orders.services.track_record). Bumps ``updated_at``, so the matcher
+    patches the creator's reliability in."""
+    track_record_refresh(creator_ids=[creator_id])
+
+
+# ------------------------------------------------------------------ timers
+
+
+def timers_run(*, now: datetime | None = None) -> dict[str, int]:
+    """Expire offers and applications, auto-accept published work, flag missed deadlines.
+
+    Each due collaboration goes through the same transition as a person's click, in its own
+    transaction; one that another run already moved is skipped, so running twice has one effect.
+    Disputed collaborations are never due: their timers are paused.
+    """
+    now = now or timezone.now()
+    done = {"expired": 0, "auto_accepted": 0}
+    due = {
+        "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
+        "auto_accept": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
+    }
+    for action, qs in due.items():
+        for pk in qs.values_list("pk", flat=True)[:1000]:
+            try:
+                collaboration_transition(collaboration_id=pk, action=action, actor=None, now=now)
+            except (InvalidTransition, NotAllowed):
+                continue  # moved by someone else in the meantime
+            done["expired" if action == "expire" else "auto_accepted"] += 1
+    done["deadlines"] = _flag_missed_deadlines(now)
+    return done
+
+
+def _flag_missed_deadlines(now: datetime) -> int:
+    """Tell the brand once per collaboration that a deadline passed (it may now cancel for free)."""
+    from orders.services.collaborations import missed_deadline
+
+    flagged = 0
+    candidates = (
+        Collaboration.objects.filter(status__in=flows.IN_DELIVERY)
+        .exclude(events__action="deadline")
+        .filter(Q(order__script_by__lt=now, status=S.ACCEPTED) | Q(order__publish_until__lt=now.date()))
+        .select_related("order", "creator")
+    )
+    for c in candidates[:1000]:
+        which = missed_deadline(c, now=now)
+        if not which:
+            continue
+        with transaction.atomic():
+            locked = Collaboration.objects.select_for_update().get(pk=c.pk)
+            if locked.events.filter(action="deadline").exists():
+                continue
+            _record(locked, "deadline", None, old=locked.status, new=locked.status, data={"missed": which})
+            notifications.collaboration_changed(c, action="deadline", actor_role="system")
+        flagged += 1
+    return flagged

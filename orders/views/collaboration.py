@@ -1,0 +1,244 @@
+"""The collaboration page: header, brief, timeline, deliverables, money, dispute, and the actions allowed now.
+
+Every action is a plain POST form that redirects; with htmx the same POST answers with the part of
+the page it came from (the whole collaboration, an inbox row, or the order's board).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace.core import DomainError, NotAllowed
+from marketplace.views.access import money_throttled
+from orders import flows
+from orders.forms.deals import CommentForm, action_form
+from orders.models import Collaboration
+from orders.selectors import deals as reads
+from orders.services import deals
+from orders.services.collaborations import (
+    ACTIONS,
+    allowed_actions,
+    cancellation_share,
+    collaboration_transition,
+    missed_deadline,
+)
+from orders.views.common import paginate
+from orders.views.results import results_context
+from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
+
+TIMELINE_PAGE = 50
+# Steps a person takes on this page; timers' steps (expire, auto_accept) and the admin's decision
+# (on the dispute page) are not among them.
+PAGE_ACTIONS = (set(ACTIONS) - {"expire", "auto_accept", "resolve"}) | {"comment", "rate"}
+
+BUTTONS = {
+    "accept": gettext_lazy("Accept the offer"),
+    "decline": gettext_lazy("Decline"),
+    "withdraw": gettext_lazy("Withdraw the offer"),
+    "select": gettext_lazy("Select"),
+    "reject_application": gettext_lazy("Do not select"),
+    "withdraw_application": gettext_lazy("Withdraw my application"),
+    "submit_script": gettext_lazy("Submit the script"),
+    "approve_script": gettext_lazy("Approve the script"),
+    "reject_script": gettext_lazy("Send the script back"),
+    "submit_video": gettext_lazy("Upload the video"),
+    "approve_video": gettext_lazy("Approve the video"),
+    "request_revision": gettext_lazy("Ask for a revision"),
+    "publish": gettext_lazy("Save the published link"),
+    "accept_work": gettext_lazy("Accept the work"),
+    "confirm_live": gettext_lazy("Confirm the post is still live"),
+    "report_down": gettext_lazy("Report the post is down"),
+    "cancel": gettext_lazy("Cancel the collaboration"),
+    "open_dispute": gettext_lazy("Open a dispute"),
+    "comment": gettext_lazy("Send"),
+    "rate": gettext_lazy("Rate"),
+}
+TITLES = {"comment": gettext_lazy("Write a message"), "rate": gettext_lazy("Rate the other side")}
+DONE = {
+    "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
+    "decline": gettext_lazy("You declined the offer."),
+    "withdraw": gettext_lazy("The offer is withdrawn and the money released."),
+    "select": gettext_lazy("Applicant selected; the money is held in escrow."),
+    "reject_application": gettext_lazy("The application is closed."),
+    "withdraw_application": gettext_lazy("Your application is withdrawn."),
+    "submit_script": gettext_lazy("Script submitted."),
+    "approve_script": gettext_lazy("Script approved."),
+    "reject_script": gettext_lazy("The script went back to the creator."),
+    "submit_video": gettext_lazy("Video uploaded."),
+    "approve_video": gettext_lazy("Video approved."),
+    "request_revision": gettext_lazy("Revision requested."),
+    "publish": gettext_lazy("Published link saved."),
+    "accept_work": gettext_lazy("Work accepted."),
+    "confirm_live": gettext_lazy("Confirmed live: the payment is settled."),
+    "report_down": gettext_lazy("Reported: a dispute is open and an admin will review it."),
+    "cancel": gettext_lazy("The collaboration is cancelled."),
+    "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
+    "comment": gettext_lazy("Message sent."),
+    "rate": gettext_lazy("Thank you for rating."),
+}
+# Destructive steps get a secondary-looking button.
+OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate"}
+SECONDARY = {"decline", "withdraw", "reject_application", "withdraw_application", "cancel", "report_down"}
+
+
+@login_required
+@require_GET
+def collaboration_detail(request, pk: int):
+    c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
+    return render(request, "deals/collaboration_detail.html", collaboration_context(request, c, side))
+
+
+def collaboration_context(request, c: Collaboration, side: str, bound: dict | None = None, results_form=None) -> dict:
+    """Everything the page shows; ``bound`` (``results_form``) carries a submitted form back with its errors."""
+    bound = bound or {}
+    now = timezone.now()
+    names = [] if side == "viewer" else allowed_actions(c, request.user)
+    names += _extra_forms(c, side)
+    forms = []
+    for name in names:
+        if name not in PAGE_ACTIONS:
+            continue
+        form = bound.get(name) or action_form(name)
+        forms.append(
+            {
+                "action": name,
+                "form": form,
+                "button": BUTTONS.get(name, name),
+                "title": TITLES.get(name) or BUTTONS.get(name, name),
+                "secondary": name in SECONDARY,
+                # A bare button when the step needs no words; the rest are small forms.
+                "simple": type(form) is CommentForm and name != "cancel" and not form.errors,
+                "open": name in OPEN_FORMS or bool(form.errors),
+            }
+        )
+    share = cancellation_share(c, now=now) if "cancel" in names else 0
+    disputes = reads.disputes_of(c)
+    hold = latest_hold_for_collaboration(collaboration_id=c.pk)
+    take = collaboration_take(hold=hold, amount=c.agreed_price, currency=c.currency)
+    return {
+        "collaboration": c,
+        "order": c.order,
+        "side": side,
+        "timeline": paginate(request, reads.timeline(c), per_page=TIMELINE_PAGE, last_first=True),
+        "money": reads.money_movements(c),
+        "take": take,
+        "accept_take": take if "accept" in names else None,
+        "hold": hold if hold and hold.status in LIVE_HOLD else None,
+        "disputes": disputes,
+        "action_forms": forms,
+        "can_resolve": side == "admin" and "resolve" in names,
+        "cancel_fee": c.agreed_price * share // 10_000,
+        "cancel_share": share / 100,
+        "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
+        "open_dispute": next((d for d in disputes if d.status == "open"), None),
+        **results_context(c, side, bound=results_form),
+    }
+
+
+def _extra_forms(c: Collaboration, side: str) -> list[str]:
+    """The message box for the parties and admins; the rating form once done, once per side."""
+    extra = ["comment"] if side in ("brand", "creator", "admin") else []
+    rating = {"brand": c.brand_rating, "creator": c.creator_rating}
+    if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED:
+        extra.append("rate")
+    return extra
+
+
+@login_required
+@require_POST
+@money_throttled(when=lambda request, pk, action: action in ACTIONS and bool(ACTIONS[action].money))
+def collaboration_act(request, pk: int, action: str):
+    """Take one step (or write a message, or rate) and come back to where the form was."""
+    if action not in PAGE_ACTIONS:
+        raise Http404
+    c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
+    if side == "viewer":
+        raise PermissionDenied
+    form = action_form(action, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _perform(action, c, request.user, form.cleaned_data)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.detail) from exc
+        except DomainError as exc:
+            if exc.field not in form.fields:
+                messages.error(request, exc.detail)
+                return respond(request, c.pk)
+            form.add_error(exc.field, exc.detail)
+        else:
+            messages.success(request, DONE[action])
+            return respond(request, c.pk)
+    return _invalid(request, c, side, action, form)
+
+
+def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
+    if action == "submit_script":
+        deals.script_submit(collaboration_id=c.pk, actor=actor, text=data["script"])
+    elif action == "submit_video":
+        deals.video_submit(collaboration_id=c.pk, actor=actor, upload=data["video"])
+    elif action in ("open_dispute", "report_down"):
+        deals.dispute_open(
+            collaboration_id=c.pk, actor=actor, reason=data["comment"], evidence=data["evidence"], action=action
+        )
+    elif action == "comment":
+        deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
+    elif action == "rate":
+        deals.collaboration_rate(collaboration_id=c.pk, actor=actor, rating=data["rating"], comment=data["comment"])
+    else:
+        payload = {"post_url": data["post_url"]} if action == "publish" else {}
+        collaboration_transition(
+            collaboration_id=c.pk, action=action, actor=actor, comment=data.get("comment", ""), payload=payload
+        )
+
+
+def _invalid(request, c: Collaboration, side: str, action: str, form):
+    """The page again with the submitted form and its errors next to the fields (400 without htmx)."""
+    context = collaboration_context(request, c, side, bound={action: form})
+    if request.htmx:
+        return render(request, "deals/_collaboration.html", context)
+    return render(request, "deals/collaboration_detail.html", context, status=400)
+
+
+def respond(request, pk: int):
+    """After a step: redirect (plain POST) or the fragment the htmx form targets (``origin``)."""
+    origin = request.POST.get("origin", "")
+    c = Collaboration.objects.select_related("order__brand", "order__product_category", "creator__user").get(pk=pk)
+    if not request.htmx:
+        if origin == "inbox":
+            return redirect("deals:inbox")
+        if origin == "board":
+            return redirect(reverse("orders:detail", args=[c.order_id]) + "#collaboration-board")
+        return redirect("deals:collaboration", pk=pk)
+    if origin == "inbox":
+        return render(request, "deals/_inbox_card.html", {"c": c, "now": timezone.now()})
+    if origin == "board":
+        from orders.views.brand import board_context
+
+        context = {"order": c.order, **board_context(request, c.order)}
+        return render(request, "deals/_order_board.html", context)
+    side = reads.viewer_side(c, request.user)
+    return render(request, "deals/_collaboration.html", collaboration_context(request, c, side))
+
+
+@login_required
+@require_GET
+def deliverable_download(request, pk: int):
+    """A script, video or evidence file, to the parties and staff only, always as a download."""
+    item = deals.deliverable_for_party(deliverable_id=pk, user=request.user)
+    name = f"{item.kind}-{item.collaboration_id}-{item.round}{item.extension}"
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=item.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,94 @@
+"""Creator side: the inbox (offers, applications, collaborations by state, recommended orders) and applying."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from creators.selectors import creator_for_user
+from marketplace.core import DomainError, NotAllowed
+from orders.forms.deals import ApplyForm
+from orders.models import Order
+from orders.selectors import deals as reads
+from orders.services.deals import application_submit
+from orders.views.common import paginate
+
+LIST_PAGE = 10
+
+
+@login_required
+@require_GET
+def inbox(request):
+    creator = creator_for_user(request.user)
+    return render(request, "deals/collaboration_inbox.html", inbox_context(request, creator))
+
+
+def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
+    groups = {key: title for key, title, _states in reads.INBOX_GROUPS}
+    group = request.GET.get("group") if request.GET.get("group") in groups else "in_progress"
+    counts = reads.inbox_group_counts(creator=creator)
+    recommended = paginate(
+        request, reads.recommended_with_reasons(creator=creator), param="recommended_page", per_page=LIST_PAGE
+    )
+    placed = False
+    for item in recommended.object_list:
+        order = item["order"]
+        if bound and bound[0].pk == order.pk:
+            item["form"], placed = bound[1], True
+        else:
+            item["form"] = ApplyForm(
+                listed=order.per_creator_budget(), currency=order.currency, auto_id=f"id_apply{order.pk}_%s"
+            )
+    return {
+        # A refused application to an order not on this page of recommendations is shown on its own.
+        "bound_apply": {"order": bound[0], "form": bound[1]} if bound and not placed else None,
+        "creator": creator,
+        "now": timezone.now(),
+        "offers": paginate(request, reads.inbox_offers(creator=creator), param="offers_page", per_page=LIST_PAGE),
+        "applications": paginate(
+            request, reads.inbox_applications(creator=creator), param="applications_page", per_page=LIST_PAGE
+        ),
+        "groups": [(key, title, counts.get(key, 0)) for key, title in groups.items()],
+        "group": group,
+        "collaborations": paginate(request, reads.inbox_collaborations(creator=creator, group=group), per_page=20),
+        "recommended": recommended,
+    }
+
+
+@login_required
+@require_POST
+def apply(request, order_pk: int):
+    """Apply to an open recruitment order with a quote (±20 % of the listed price) and a pitch."""
+    creator = creator_for_user(request.user)
+    order = Order.objects.filter(pk=order_pk, status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT).first()
+    if order is None:
+        raise Http404
+    form = ApplyForm(
+        request.POST, listed=order.per_creator_budget(), currency=order.currency, auto_id=f"id_apply{order.pk}_%s"
+    )
+    if form.is_valid():
+        try:
+            c = application_submit(
+                order_id=order.pk,
+                actor=request.user,
+                quote=form.cleaned_data["quote"],
+                pitch=form.cleaned_data["pitch"],
+            )
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.detail) from exc
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            messages.success(request, _("You applied to “%(order)s”.") % {"order": order.title})
+            if request.htmx:
+                return render(request, "deals/_apply_form.html", {"order": order, "applied": c})
+            return redirect("deals:inbox")
+    if request.htmx:
+        return render(request, "deals/_apply_form.html", {"order": order, "form": form})
+    return render(request, "deals/collaboration_inbox.html", inbox_context(request, creator, (order, form)), status=400)
