@@ -12,7 +12,7 @@ def membership_for_user(user) -> BrandMembership | None:
     if user is None or not user.is_authenticated:
         return None
     seat = BrandMembership.user.field.remote_field  # the user's side of the one-to-one
-    if seat.is_cached(user):  # loaded with the user (marketplace.selectors.callers)
+    if seat.is_cached(user):  # loaded with the user (brands.callers)
         return seat.get_cached_value(user)
     membership = BrandMembership.objects.select_related("brand").filter(user=user).first()
     if membership is not None:

@@ -14,8 +14,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from brands.access import OWNER, brand_seat
 from brands.models import Brand, BrandMembership
-from marketplace.core import Conflict, NotAllowed, NotFound, audit, send_mail_each, update_fields
+from marketplace.core import Conflict, NotFound, audit, send_mail_each, update_fields
 from marketplace.core.models import ProductCategory, User
 
 SLUG_MAX = 70
@@ -58,10 +59,7 @@ def brand_create(*, name: str, owner: User) -> Brand:
 
 
 def _owner_membership(*, brand: Brand, actor: User) -> BrandMembership:
-    membership = BrandMembership.objects.filter(brand=brand, user=actor).first()
-    if membership is None or not membership.can_manage_members:
-        raise NotAllowed(_("Only an owner of this brand can do that."))
-    return membership
+    return brand_seat(actor, need=OWNER, brand_id=brand.pk)
 
 
 @transaction.atomic

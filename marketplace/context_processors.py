@@ -6,7 +6,7 @@ from marketplace.core.roles import role_of
 def navigation(request) -> dict:
     """The viewer's role and unread notification count, for the navigation in the base layout.
 
-    A session user arrives with the count (``marketplace.selectors.callers``); otherwise it is one
+    A session user arrives with the count (``brands.callers``); otherwise it is one
     query, run only when a page draws the badge (htmx partials do not).
     """
     user = getattr(request, "user", None)

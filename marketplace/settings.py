@@ -192,6 +192,8 @@ AUTH_USER_MODEL = "marketplace.User"
 # One backend: the e-mail/password backend, which is also django-axes' (it refuses a locked-out attempt
 # before the password is checked), so axes sees every authenticate() and login() needs no backend name.
 AUTHENTICATION_BACKENDS = ["marketplace.core.roles.CallerBackend"]
+# Loads a session's or a token's user with their brand seat in one query (marketplace.core.roles.caller_loader).
+CALLER_LOADER = "brands.callers"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from brands.access import EDITOR, seat_allows
 from brands.selectors import membership_for_user
 from creators.models import Creator
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
@@ -214,7 +215,7 @@ class RerankThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         membership = membership_for_user(request.user)
-        if membership is None or not membership.can_edit_orders:
+        if not seat_allows(membership, EDITOR):
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"brand-{membership.brand_id}"}
 

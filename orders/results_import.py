@@ -11,10 +11,9 @@ from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from brands.models import BrandMembership
-from marketplace.core import NotAllowed, audit
+from brands.access import EDITOR, brand_seat
+from marketplace.core import audit
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
 from orders.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
@@ -151,9 +150,7 @@ def results_upload(*, order_id: int, actor, rows: list[tuple[int, int, dict]]) -
     ``parse(order_id=...)``. The rows are written as the system's (creators own their counts); the
     upload itself is audited with who sent it. Raises NotAllowed for anyone else."""
     order = Order.objects.get(pk=order_id)
-    membership = BrandMembership.objects.filter(user=actor, brand_id=order.brand_id).first()
-    if membership is None or not membership.can_edit_orders:
-        raise NotAllowed(_("Only owners and managers of this brand import results."))
+    brand_seat(actor, need=EDITOR, brand_id=order.brand_id)
     count = results_import(rows=rows)
     audit(actor=actor, action="order.results_imported", obj=order, rows=count)
     return count

@@ -20,7 +20,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brands.selectors import membership_for_user
+from brands.access import EDITOR, MEMBER, brand_seat
 from marketplace.core import DomainError
 from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer
@@ -83,12 +83,7 @@ class FieldNames:
 
 
 def brand_member(request, *, editor: bool = False):
-    membership = membership_for_user(request.user)
-    if membership is None:
-        raise PermissionDenied(_("Only members of a brand have a wallet."))
-    if editor and not membership.can_edit_orders:
-        raise PermissionDenied(_("Only owners and managers of the brand can do this."))
-    return membership
+    return brand_seat(request.user, need=EDITOR if editor else MEMBER)
 
 
 def own_creator(request):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import models
+from django.db import connections, models
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +75,23 @@ class ChecksInOneQuery:
                     errors = failure.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+
+# ------------------------------------------------------- hand-built instances
+
+
+def model_columns(model, alias: str) -> list[str]:
+    """The model's concrete columns, qualified by ``alias``, in ``concrete_fields`` order (for ``row_instance``)."""
+    return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
+
+
+def row_instance(model, db: str, values: tuple):
+    """A model row as the ORM builds it (``from_db``, each field's own converter)."""
+    fields = model._meta.concrete_fields
+    connection = connections[db]
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    return model.from_db(db, [field.attname for field in fields], converted)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from types import ModuleType
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
 
@@ -54,9 +58,17 @@ def _resolve(user) -> Role:
     return Role("creator")
 
 
+@cache
+def caller_loader() -> ModuleType:
+    """The module that loads a caller with their brand seat in one query (``user_with_seat(user_id)``,
+    ``token_with_caller(digest)``). Brand seats are the brands app's, which the kernel does not import:
+    the wiring names the loader in ``settings.CALLER_LOADER`` (brands.callers)."""
+    return import_module(settings.CALLER_LOADER)
+
+
 class CallerBackend(AxesStandaloneBackend, ModelBackend):
     """Django's model backend (e-mail and password) behind django-axes' lockout check, whose session user
-    arrives with the brand seat loaded (``marketplace.selectors.callers``), so a page's role checks need
+    arrives with the brand seat loaded (``caller_loader``), so a page's role checks need
     no query of their own.
 
     It is the only backend, so axes sees every ``authenticate()`` (the login page, the Django admin's,
@@ -69,7 +81,5 @@ class CallerBackend(AxesStandaloneBackend, ModelBackend):
         return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id):
-        from marketplace.selectors.callers import user_with_seat
-
-        user = user_with_seat(user_id)
+        user = caller_loader().user_with_seat(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

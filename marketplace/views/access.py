@@ -15,7 +15,8 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
-from brands.selectors import membership_for_user
+from brands.access import EDITOR, MEMBER, OWNER, brand_seat
+from marketplace.core import NotAllowed
 from marketplace.core.api.common import MoneyThrottle
 
 
@@ -29,11 +30,10 @@ def brand_member_required(view=None, *, editor: bool = False, owner: bool = Fals
     def decorator(view_func):
         @wraps(view_func)
         def wrapped(request, *args, **kwargs):
-            membership = membership_for_user(request.user)
-            if membership is None:
-                raise PermissionDenied
-            if (editor and not membership.can_edit_orders) or (owner and not membership.can_manage_members):
-                raise PermissionDenied
+            try:
+                membership = brand_seat(request.user, need=OWNER if owner else EDITOR if editor else MEMBER)
+            except NotAllowed as exc:
+                raise PermissionDenied(exc.detail) from None
             request.membership = membership
             return view_func(request, *args, **kwargs)
 

@@ -23,8 +23,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brands.access import EDITOR, MEMBER, brand_seat, refusal, seat_allows
 from brands.models import BrandMembership
-from brands.selectors import membership_for_user
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
 from marketplace.core.api.fields import (
@@ -59,12 +59,7 @@ BRIEF_FIELDS = tuple(f.name for f in dataclasses.fields(OrderBrief))
 
 def brand_membership(request, *, editor: bool = False) -> BrandMembership:
     """The caller's seat in their brand; 403 for non-members (and for viewers when ``editor``)."""
-    membership = membership_for_user(request.user)
-    if membership is None:
-        raise NotAllowed(_("Only members of a brand can use this operation."))
-    if editor and not membership.can_edit_orders:
-        raise NotAllowed(_("Only owners and managers of this brand can change its orders."))
-    return membership
+    return brand_seat(request.user, need=EDITOR if editor else MEMBER)
 
 
 def order_for(request, pk: int, *, editor: bool = False) -> Order:
@@ -74,8 +69,8 @@ def order_for(request, pk: int, *, editor: bool = False) -> Order:
     if order is None:
         brand_membership(request)  # a caller with no brand is refused for that, not told "not found"
         raise exceptions.NotFound(_("No such order."))
-    if editor and not BrandMembership(role=order.member_role).can_edit_orders:
-        raise NotAllowed(_("Only owners and managers of this brand can change its orders."))
+    if editor and not seat_allows(BrandMembership(role=order.member_role), EDITOR):
+        raise NotAllowed(refusal(EDITOR))
     return order
 
 

@@ -15,10 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
 from marketplace.core.models import Notification, User
 from orders import flows
+from orders.access import collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Order
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction
 from payouts.selectors import LIVE_HOLD
@@ -80,23 +80,10 @@ def collaboration_for_viewer(*, user: User, pk: int) -> tuple[Collaboration, str
     Http404 for everyone else, and for a missing id alike.
     """
     c = _collaborations().filter(pk=pk).first()
-    side = viewer_side(c, user) if c is not None else None
+    side = collaboration_side(c, user) if c is not None else None
     if side is None:
         raise Http404
     return c, side
-
-
-def viewer_side(c: Collaboration, user: User) -> str | None:
-    if user is None or not user.is_authenticated:
-        return None
-    if user.is_staff:
-        return "admin"
-    if c.creator.user_id == user.pk:
-        return "creator"
-    membership = BrandMembership.objects.filter(user=user, brand_id=c.order.brand_id).first()
-    if membership is None:
-        return None
-    return "brand" if membership.can_edit_orders else "viewer"
 
 
 @dataclass

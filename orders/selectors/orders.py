@@ -44,7 +44,7 @@ def order_get_for_user(*, user, pk: int) -> Order:
 def order_get_for_member(*, user, pk: int) -> Order | None:
     """The order ``pk`` if ``user`` is a member of its brand, with ``member_role`` (their role); else None.
 
-    A user has at most one brand seat, usually loaded with the user (``marketplace.selectors.callers``),
+    A user has at most one brand seat, usually loaded with the user (``brands.callers``),
     so this is one query for the order, and none for a caller without a seat.
     """
     seat = membership_for_user(user)

@@ -17,17 +17,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brands.models import BrandMembership
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.core.models import User
 from orders import flows
+from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
 from payouts import services as money
 from payouts.services.idempotency import system_key
 
 S = Collaboration.Status
-BRAND, CREATOR, ADMIN, SYSTEM = "brand", "creator", "admin", "system"
 
 OFFER_TTL = timedelta(hours=72)
 AUTO_ACCEPT_AFTER = timedelta(days=7)
@@ -105,23 +104,9 @@ class Context:
 # ------------------------------------------------------------------ roles
 
 
-def role_in(collaboration: Collaboration, actor: User | None) -> str | None:
-    """The actor's side in this collaboration, or None when they have none (viewers have none)."""
-    if actor is None:
-        return SYSTEM
-    if actor.is_staff:
-        return ADMIN
-    if collaboration.creator.user_id == actor.pk:
-        return CREATOR
-    membership = BrandMembership.objects.filter(user=actor, brand_id=collaboration.order.brand_id).first()
-    if membership is not None and membership.can_edit_orders:
-        return BRAND
-    return None
-
-
 def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[str]:
     """Actions this actor may try now (the page shows these and only these)."""
-    role = role_in(collaboration, actor)
+    role = acting_side(collaboration, actor)
     return [
         name
         for name, step in ACTIONS.items()
@@ -158,7 +143,7 @@ def collaboration_transition(
     if step is None:
         raise DomainError(_("Unknown action %(action)s.") % {"action": action}, field="action")
     c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
-    role = role_in(c, actor)
+    role = acting_side(c, actor)
     if role not in step.actors:
         raise NotAllowed(_("You cannot %(action)s this collaboration.") % {"action": action.replace("_", " ")})
     if c.status not in step.sources:

@@ -16,11 +16,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brands.models import BrandBlock, BrandMembership
+from brands.access import EDITOR, brand_seat
+from brands.models import BrandBlock
 from creators.models import Creator, RatePrice
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.core.models import User
 from orders import flows
+from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
 from orders.services import notifications
 from orders.services.collaborations import (
@@ -29,7 +31,6 @@ from orders.services.collaborations import (
     CREATOR,
     OFFER_TTL,
     collaboration_transition,
-    role_in,
 )
 from orders.services.track_record import track_record_refresh
 from payouts import services as money
@@ -56,9 +57,7 @@ def current_price(creator: Creator, fmt: str, *, on=None) -> int | None:
 
 
 def _require_editor(actor: User, brand_id: int) -> None:
-    membership = BrandMembership.objects.filter(user=actor, brand_id=brand_id).first()
-    if membership is None or not membership.can_edit_orders:
-        raise NotAllowed(_("Only owners and managers of this brand can send offers."))
+    brand_seat(actor, need=EDITOR, brand_id=brand_id)
 
 
 def _check_creator_for(order: Order, creator: Creator) -> None:
@@ -343,17 +342,9 @@ def deliverable_for_party(*, deliverable_id: int, user: User) -> Deliverable:
         .filter(pk=deliverable_id)
         .first()
     )
-    if (
-        item is None
-        or not item.file
-        or (role_in(item.collaboration, user) is None and not _is_brand_viewer(item.collaboration, user))
-    ):
+    if item is None or not item.file or collaboration_side(item.collaboration, user) is None:
         raise Http404
     return item
-
-
-def _is_brand_viewer(c: Collaboration, user: User) -> bool:
-    return BrandMembership.objects.filter(user=user, brand_id=c.order.brand_id).exists()
 
 
 # ------------------------------------------------------- messages, ratings
@@ -363,7 +354,7 @@ def _is_brand_viewer(c: Collaboration, user: User) -> bool:
 def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> CollaborationEvent:
     """A message on the collaboration's timeline; either party or an admin."""
     c = Collaboration.objects.select_related("order", "creator").get(pk=collaboration_id)
-    role = role_in(c, actor)
+    role = acting_side(c, actor)
     if role in (None, "system"):
         raise NotAllowed(_("Only the brand, the creator or an admin can write here."))
     text = (text or "").strip()
@@ -380,7 +371,7 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
     c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
-    role = role_in(c, actor)
+    role = acting_side(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
     if c.status not in flows.WORK_ACCEPTED:

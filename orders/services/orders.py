@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brands.models import Brand, BrandMembership
-from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed, audit, check_transition, update_fields
+from brands.access import EDITOR, brand_seat
+from brands.models import Brand
+from marketplace.core import MAX_AMOUNT, Conflict, audit, check_transition, update_fields
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.models import Label, ProductCategory, User
 from orders.models import Order, OrderEvent, OrderTargetLabel
@@ -135,9 +136,7 @@ def _require_editor(*, brand_id: int, actor: User | None) -> None:
     """Owners and managers of the order's brand edit it; ``actor=None`` is the system (timers)."""
     if actor is None:
         return
-    membership = BrandMembership.objects.filter(user=actor, brand_id=brand_id).first()
-    if membership is None or not membership.can_edit_orders:
-        raise NotAllowed(_("Only owners and managers of this brand can change its orders."))
+    brand_seat(actor, need=EDITOR, brand_id=brand_id)
 
 
 def _set_target_labels(order: Order, target_labels: dict[int, float], *, new: bool = False) -> None:

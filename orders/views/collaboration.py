@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from marketplace.core import DomainError, NotAllowed
 from marketplace.views.access import money_throttled
 from orders import flows
+from orders.access import collaboration_side
 from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
 from orders.selectors import deals as reads
@@ -224,7 +225,7 @@ def respond(request, pk: int):
 
         context = {"order": c.order, **board_context(request, c.order)}
         return render(request, "deals/_order_board.html", context)
-    side = reads.viewer_side(c, request.user)
+    side = collaboration_side(c, request.user)
     return render(request, "deals/_collaboration.html", collaboration_context(request, c, side))
 
 

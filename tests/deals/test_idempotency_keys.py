@@ -21,9 +21,10 @@ from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
 from marketplace.core.api.common import IDEMPOTENCY_KEY
+from orders.access import BRAND
 from orders.models import Collaboration, Order
 from orders.services import deals
-from orders.services.collaborations import ACTIONS, BRAND
+from orders.services.collaborations import ACTIONS
 from payouts import selectors
 from payouts import services as money
 from payouts.forms import IdempotentForm

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.core import DomainError
+from orders.access import ADMIN, BRAND, CREATOR, SYSTEM
 from orders.models import Collaboration
-from orders.services.collaborations import ACTIONS, ADMIN, BRAND, COLLABORATION_FLOW, CREATOR, SYSTEM
+from orders.services.collaborations import ACTIONS, COLLABORATION_FLOW
 from payouts.models import LedgerEntry
 from tests.deals.conftest import act, deal_in, make_creator
 

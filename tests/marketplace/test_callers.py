@@ -7,12 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from brands.callers import token_with_caller, user_with_seat
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
 from marketplace.core.models import ApiToken, User
 from marketplace.core.roles import role_of
 from marketplace.core.tokens import api_token_create
-from marketplace.selectors.callers import token_with_caller, user_with_seat
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, ProductCategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from marketplace.core.models import ApiToken
+from marketplace.core.roles import caller_loader
 from marketplace.core.throttles import TokenFailureThrottle
-from marketplace.selectors.callers import token_with_caller
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -46,7 +46,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode()
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
-        row = token_with_caller(ApiToken.digest_of(token))
+        row = caller_loader().token_with_caller(ApiToken.digest_of(token))
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
         return row

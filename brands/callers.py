@@ -6,6 +6,9 @@ from the models' own column lists instead of being compiled by the ORM on each c
 it. The result is what that ``select_related`` gives: the user with ``user.brand_membership`` (and
 its ``brand``) cached — ``None`` cached when there is no seat — so ``membership_for_user`` and role
 checks need no query of their own. tests/marketplace/test_callers.py holds the two equal.
+
+The kernel reads callers through this module without importing it: settings.CALLER_LOADER names it
+(marketplace.core.roles.caller_loader).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 from brands.models import Brand, BrandMembership
+from marketplace.core.fastpaths import model_columns, row_instance
 from marketplace.core.models import ApiToken, Notification, User
 
 # Each joined model with its alias; a seat's columns are all NULL when the user has none.
@@ -27,15 +31,11 @@ _USER_SEAT = (
 )
 
 
-def _columns(model, alias: str) -> list[str]:
-    return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
-
-
 @cache
 def _sql(kind: str) -> str:
-    columns = [*_columns(User, _USER), *_columns(BrandMembership, _SEAT), *_columns(Brand, _BRAND)]
+    columns = [*model_columns(User, _USER), *model_columns(BrandMembership, _SEAT), *model_columns(Brand, _BRAND)]
     if kind == "token":
-        columns = [*_columns(ApiToken, _TOKEN), *columns]
+        columns = [*model_columns(ApiToken, _TOKEN), *columns]
         source = f'"{ApiToken._meta.db_table}" {_TOKEN} {_TOKEN_USER}{_USER_SEAT}'
         where = f"{_TOKEN}.digest = %s AND {_TOKEN}.revoked_at IS NULL"
     else:  # a page: its navigation shows the unread count (a partial index makes it cheap)
@@ -45,26 +45,14 @@ def _sql(kind: str) -> str:
     return f"SELECT {', '.join(columns)} FROM {source} WHERE {where}"  # noqa: S608 - names from the models; values are parameters
 
 
-def _instance(model, db: str, values: tuple):
-    """A model row as the ORM builds it (``from_db``, each field's own converter)."""
-    fields = model._meta.concrete_fields
-    connection = connections[db]
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(db, [field.attname for field in fields], converted)
-
-
 def _user_with_seat(db: str, row: tuple) -> User:
     sizes = [len(model._meta.concrete_fields) for model in (User, BrandMembership, Brand)]
-    user = _instance(User, db, row[: sizes[0]])
+    user = row_instance(User, db, row[: sizes[0]])
     seat_values = row[sizes[0] : sizes[0] + sizes[1]]
     seat = None
     if seat_values[0] is not None:
-        seat = _instance(BrandMembership, db, seat_values)
-        BrandMembership.brand.field.set_cached_value(seat, _instance(Brand, db, row[sizes[0] + sizes[1] :]))
+        seat = row_instance(BrandMembership, db, seat_values)
+        BrandMembership.brand.field.set_cached_value(seat, row_instance(Brand, db, row[sizes[0] + sizes[1] :]))
         BrandMembership.user.field.set_cached_value(seat, user)
     BrandMembership.user.field.remote_field.set_cached_value(user, seat)
     return user
@@ -83,7 +71,7 @@ def token_with_caller(digest: str) -> ApiToken | None:
     if row is None:
         return None
     size = len(ApiToken._meta.concrete_fields)
-    token = _instance(ApiToken, db, row[:size])
+    token = row_instance(ApiToken, db, row[:size])
     ApiToken.user.field.set_cached_value(token, _user_with_seat(db, row[size:]))
     return token
 
