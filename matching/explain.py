@@ -105,6 +105,20 @@ def _metric(snap, name: str, row: int) -> float:
     return float(snap.metrics[METRIC_NAMES.index(name), row])
 
 
+def share_below(value: float, table: np.ndarray) -> float:
+    """The share of creators strictly below ``value`` in a quantile table: what "more than X % of
+    creators" may claim (the score's standing puts ties in the middle, which a sentence must not)."""
+    if len(table) == 0:
+        return 0.0
+    return float(np.searchsorted(table, value, side="left")) / len(table)
+
+
+def more_than(share: float) -> int:
+    """The whole percent a reason may say a creator is above: rounded down, and never all of them (the
+    creator is one of the creators)."""
+    return min(99, int(share * 100))
+
+
 def _performance(snap, goal: str, row: int, weight: float) -> list[dict]:
     """One reason per metric the goal's performance is made of, each with that metric's own value and
     its own percentile among all creators (snapshot.PERFORMANCE_PARTS)."""
@@ -113,17 +127,19 @@ def _performance(snap, goal: str, row: int, weight: float) -> list[dict]:
         if metric == "median_views":
             value = int(snap.median_views[row])
             standing = float(_pct(np.array([np.log1p(value)]), snap.reference["log_views"])[0])
+            below = share_below(np.log1p(value), snap.reference["log_views"])
             reason = {"code": "views", "views": value}
         elif metric == "conversion":
             rate = _metric(snap, "conversion", row)
-            standing = float(conversion_standing(rate, track_prior(snap.reference)))
+            standing = below = float(conversion_standing(rate, track_prior(snap.reference)))
             deals = round(_metric(snap, "conversion_deals", row))
             reason = {"code": "conversion", "rate": round(rate * 100, 2), "deals": deals}
         else:
             value = _metric(snap, metric, row)
             standing = float(_pct(np.array([value]), snap.reference[metric])[0])
+            below = share_below(value, snap.reference[metric])
             reason = {"code": metric, "rate": round(value * 100, 1)}
-        reason["percentile"] = round(standing * 100)
+        reason["percentile"] = more_than(below)
         reason["points"] = _points(weight * share * standing)
         reasons.append(reason)
     return reasons

@@ -155,6 +155,12 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "new_creator":
         return _("New creator: small exploration boost so newcomers get seen")
     if code == "model_moved":
+        if reason.get("because") is None:
+            return (
+                _("Moved up by the learned model (hand score rank %(rank)s)")
+                if reason["direction"] == "up"
+                else _("Moved down by the learned model (hand score rank %(rank)s)")
+            ) % {"rank": reason["from"]}
         because = MOVED_BECAUSE.get(reason["direction"], {}).get(reason["because"], reason["because"])
         text = (
             _("Moved up by the learned model (hand score rank %(rank)s): %(because)s")
