@@ -9,6 +9,10 @@ it into their 403 page.
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
@@ -56,3 +60,25 @@ def brand_seat(user, *, need: str = MEMBER, brand_id: int | None = None) -> Bran
     if not seat_allows(seat, need):
         raise NotAllowed(refusal(need))
     return seat
+
+
+def brand_member_required(view=None, *, editor: bool = False, owner: bool = False):
+    """Let in members of a brand (403 for anyone else) and put their seat on ``request.membership``.
+
+    ``editor`` also requires an owner or manager (who may change orders); ``owner`` an owner.
+    Guests are sent to the login page.
+    """
+
+    def decorator(view_func):
+        @wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            try:
+                membership = brand_seat(request.user, need=OWNER if owner else EDITOR if editor else MEMBER)
+            except NotAllowed as exc:
+                raise PermissionDenied(exc.detail) from None
+            request.membership = membership
+            return view_func(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator(view) if view is not None else decorator

@@ -7,11 +7,12 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from brands.access import brand_seat
 from brands.models import BrandMembership
 from brands.selectors import member_list
 from marketplace.core.api.common import ERROR_BODY, Pagination
+from marketplace.core.api.fields import CatalogueNodeSerializer
 from marketplace.core.models import VerificationStatus
-from orders.api.orders import CatalogueNodeSerializer, brand_membership
 
 ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 
@@ -53,7 +54,7 @@ class BrandDetailApi(APIView):
         responses={200: BrandWithRoleSerializer, **ERRORS},
     )
     def get(self, request):
-        membership = brand_membership(request)
+        membership = brand_seat(request.user)
         return Response(
             BrandWithRoleSerializer(
                 {
@@ -74,7 +75,7 @@ class BrandMemberListApi(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return BrandMembership.objects.none()
-        return member_list(brand_id=brand_membership(self.request).brand_id)
+        return member_list(brand_id=brand_seat(self.request.user).brand_id)
 
     @extend_schema(
         operation_id="brand_members_list",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from brands.access import brand_member_required
 from brands.forms import BrandProfileForm, MemberAddForm, MemberRoleForm
 from brands.models import BrandMembership
 from brands.selectors import member_get, member_list
@@ -23,7 +24,6 @@ from brands.services import (
 )
 from marketplace.core import DomainError
 from marketplace.forms import add_service_errors
-from marketplace.views.access import brand_member_required
 from orders.models import Order
 from orders.selectors.orders import order_list_for_brand, order_status_counts
 

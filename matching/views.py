@@ -13,10 +13,11 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import parse_money
+from marketplace.core.access import throttled
 from marketplace.core.audience import regions
-from marketplace.views.access import brand_member_required, throttled
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.models import RankingRun

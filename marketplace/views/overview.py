@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET
 
 from marketplace import charts
 from marketplace.core import format_money
+from marketplace.core.access import staff_required
 from marketplace.core.templatetags.numbers import grouped
 from marketplace.selectors.overview import Overview, platform_overview
-from marketplace.views.access import staff_required
 
 
 @staff_required

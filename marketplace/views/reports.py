@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from brands.access import brand_member_required
 from marketplace import charts
 from marketplace.core import CsvWriter, DomainError, NotAllowed, format_money, minor_to_decimal_str
 from marketplace.core.audience import regions
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, order_report
-from marketplace.views.access import brand_member_required
 from orders.forms.results import ResultsUploadForm
 from orders.models import Order
 from orders.results_import import ImportFailed, parse, results_upload

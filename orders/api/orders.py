@@ -29,6 +29,7 @@ from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
 from marketplace.core.api.fields import (
     REGION_CODE,
+    CatalogueNodeSerializer,
     CatalogueRefField,
     MinorAmountField,
     RequestSerializer,
@@ -145,12 +146,6 @@ class OrderWriteSerializer(RequestSerializer):
         if len(chosen) != len(value):
             raise serializers.ValidationError(_("Each label can be chosen only once."))
         return chosen
-
-
-class CatalogueNodeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    iab_id = serializers.CharField()
-    name = serializers.CharField()
 
 
 class OrderSummarySerializer(serializers.Serializer):

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
-from marketplace.views.access import brand_member_required, money_throttled
+from marketplace.core.access import money_throttled
 from matching.views import ranking_context
 from orders import flows
 from orders.forms.deals import OfferForm, SendOffersForm

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import DomainError, NotAllowed
-from marketplace.views.access import money_throttled
+from marketplace.core.access import money_throttled
 from orders import flows
 from orders.access import collaboration_side
 from orders.forms.deals import CommentForm, action_form

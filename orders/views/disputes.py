@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import DomainError, NotAllowed
-from marketplace.views.access import money_throttled, staff_required
+from marketplace.core.access import money_throttled, staff_required
 from orders.forms.deals import DecisionForm
 from orders.models import Dispute
 from orders.selectors import deals as reads

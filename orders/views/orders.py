@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from brands.access import brand_member_required
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.audience import GENDER_LABELS, regions
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.forms import add_service_errors
-from marketplace.views.access import brand_member_required
 from matching.views import ranking_context
 from orders.forms.orders import OrderForm
 from orders.models import Order

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core import Conflict, DomainError, audit, check_amount, check_transition, update_fields
-from orders.models import Collaboration, Order
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
 from payouts.services.common import actor_or_none, get_or_404
@@ -147,9 +146,10 @@ def hold(
     Raises InsufficientFunds when the brand's available balance is short.
     """
     check_amount(amount)
-    order = get_or_404(Order, order_id)
+    # The deal's rows are read through the hold's own foreign keys: payouts imports no deal code.
+    order = get_or_404(Hold.order.field.related_model, order_id)
     if collaboration_id is not None:
-        collaboration = get_or_404(Collaboration, collaboration_id)
+        collaboration = get_or_404(Hold.collaboration.field.related_model, collaboration_id)
         if collaboration.order_id != order.pk or creator_id not in (None, collaboration.creator_id):
             raise DomainError(_("The collaboration does not belong to this order."), field="collaboration_id")
         creator_id = collaboration.creator_id
@@ -164,7 +164,7 @@ def hold(
     )
 
 
-def _hold(*, order: Order, amount: int, collaboration_id: int | None, creator_id: int | None, actor) -> Hold:
+def _hold(*, order, amount: int, collaboration_id: int | None, creator_id: int | None, actor) -> Hold:
     if collaboration_id and Hold.objects.filter(collaboration_id=collaboration_id, status__in=LIVE_HOLD).exists():
         raise Conflict(_("Money is already held for this collaboration."), field="collaboration_id")
     record = Hold(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import format_money
-from marketplace.views.access import money_throttled
+from marketplace.core.access import money_throttled
 from payouts import selectors, services
 from payouts.creator_terms import movement_text
 from payouts.forms import PayoutRequestForm

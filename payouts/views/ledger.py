@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import format_money
-from marketplace.views.access import money_throttled, staff_required
+from marketplace.core.access import money_throttled, staff_required
 from payouts import selectors, services
 from payouts.forms import IdempotentForm, ReasonForm, ReferenceForm
 from payouts.models import Payout, TopUp

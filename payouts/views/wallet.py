@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from brands.access import brand_member_required
 from marketplace.core import CsvWriter, format_money, minor_to_decimal_str
-from marketplace.views.access import brand_member_required, money_throttled
+from marketplace.core.access import money_throttled
 from payouts import selectors, services
 from payouts.forms import TopUpForm
 from payouts.models import Account, LedgerEntry, TopUp

@@ -252,3 +252,9 @@ def query_data(request, serializer_class: type[serializers.Serializer]) -> dict:
     if repeated:
         raise serializers.ValidationError(repeated)
     return {name: params[name] for name in names if name in params}
+
+
+class CatalogueNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    iab_id = serializers.CharField()
+    name = serializers.CharField()

@@ -15,31 +15,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
-from brands.access import EDITOR, MEMBER, OWNER, brand_seat
-from marketplace.core import NotAllowed
 from marketplace.core.api.common import MoneyThrottle
-
-
-def brand_member_required(view=None, *, editor: bool = False, owner: bool = False):
-    """Let in members of a brand (403 for anyone else) and put their seat on ``request.membership``.
-
-    ``editor`` also requires an owner or manager (who may change orders); ``owner`` an owner.
-    Guests are sent to the login page.
-    """
-
-    def decorator(view_func):
-        @wraps(view_func)
-        def wrapped(request, *args, **kwargs):
-            try:
-                membership = brand_seat(request.user, need=OWNER if owner else EDITOR if editor else MEMBER)
-            except NotAllowed as exc:
-                raise PermissionDenied(exc.detail) from None
-            request.membership = membership
-            return view_func(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator(view) if view is not None else decorator
 
 
 def staff_required(view):
