@@ -18,6 +18,7 @@ from creators.services import MAX_LABELS
 from marketplace.audience import AGE_BUCKETS, GENDERS, SUM_TOLERANCE, regions
 from marketplace.core import minor_to_decimal_str, parse_money
 from marketplace.models import Interest, Label
+from marketplace.params import MAX_ID, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
@@ -132,7 +133,7 @@ class LabelsForm(forms.Form):
             self.initial["label"] = [link.label_id for link in links]
             weights = {link.label_id: link.weight for link in links}
         else:
-            ids = [int(v) for v in dict.fromkeys(data.getlist("row") + data.getlist("label")) if str(v).isdigit()]
+            ids = _row_ids(data)
             found = labels_by_id(ids)
             self.row_labels = [found[i] for i in ids if i in found]
             weights = {}
@@ -170,6 +171,21 @@ class LabelsForm(forms.Form):
             {"label": label, "checked": str(label.pk) in chosen, "weight": self[f"weight_{label.pk}"]}
             for label in self.row_labels
         ]
+
+
+def _row_ids(data) -> list[int]:
+    """The label ids of the posted rows, ticked or not (none when any is not an id: the rows are redrawn empty,
+    and a ticked one is then refused as not a choice)."""
+    try:
+        return IdListField().clean(data.getlist("row") + data.getlist("label"))
+    except ValidationError:
+        return []
+
+
+class LabelSearchForm(SearchForm):
+    """The label picker's search: the words, and the labels already ticked on the page (left out of the results)."""
+
+    label = IdListField()
 
 
 def search_rows(labels: list[Label]) -> list[dict]:
@@ -329,6 +345,10 @@ class RateCardForm(forms.Form):
 
 
 # ---------------------------------------------------------------- blackouts
+
+
+class BlackoutRemoveForm(forms.Form):
+    blackout_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class BlackoutForm(forms.Form):

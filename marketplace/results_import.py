@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from brands.models import BrandMembership
 from marketplace.core import DomainError, NotAllowed, audit
 from marketplace.models import Collaboration, Order, ResultSnapshot
+from marketplace.params import whole_number
 from marketplace.reports import COUNTED
 from marketplace.services.results import COUNT_FIELDS, check_counts, result_record
 
@@ -75,9 +76,11 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
     return parsed
 
 
-def _whole(text: str) -> bool:
-    """ASCII digits only, at most 18 (str.isdigit alone lets "²" through, which int() refuses)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
+def _whole(text: str, digits: int = 18) -> bool:
+    """A whole number of at most ``digits`` digits (ASCII digits only, as params.whole_number reads them)."""
+    most = 10**digits - 1
+    value = whole_number(text, most=most)
+    return value is not None and value <= most
 
 
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
@@ -93,7 +96,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
-        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= 13):
+        if (value or name == "views") and not _whole(value, 13):
             return name, f"{value!r} is not a whole number from 0 up"
     rate = d.get("completion_rate", "")
     if rate:

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from marketplace.admin import ModelAdmin, TabularInline
 from matching.models import MatcherModel, RankingResult, RankingRun
 
 
-class RankingResultInline(admin.TabularInline):
+class RankingResultInline(TabularInline):
     model = RankingResult
     fields = (
         "rank",
@@ -30,7 +31,7 @@ class RankingResultInline(admin.TabularInline):
 
 
 @admin.register(RankingRun)
-class RankingRunAdmin(admin.ModelAdmin):
+class RankingRunAdmin(ModelAdmin):
     list_display = ("id", "order", "status", "trigger", "model_version", "eligible_count", "duration_ms", "created_at")
     list_filter = ("status", "trigger", "model_version")
     search_fields = ("=id", "=order__id", "order__title")
@@ -48,7 +49,7 @@ class RankingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(RankingResult)
-class RankingResultAdmin(admin.ModelAdmin):
+class RankingResultAdmin(ModelAdmin):
     list_display = ("run", "rank", "creator", "score", "content", "audience", "performance", "value", "reliability")
     search_fields = ("=run__id", "creator__handle")
     list_select_related = ("run", "creator")
@@ -64,7 +65,7 @@ class RankingResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(MatcherModel)
-class MatcherModelAdmin(admin.ModelAdmin):
+class MatcherModelAdmin(ModelAdmin):
     list_display = ("version", "created_at", "trained_on", "beats_hand", "is_active")
     list_filter = ("beats_hand", "is_active")
     readonly_fields = ("version", "path", "created_at", "trained_on", "metrics", "beats_hand")

@@ -14,17 +14,17 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
+from marketplace.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.core import Conflict, NotAllowed
 from marketplace.models import Order, ProductCategory
+from marketplace.params import whole_number
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
 
@@ -303,10 +303,10 @@ class LookalikeQuerySerializer(TopSerializer):
     )
 
     def validate_creators(self, value: str) -> list[int]:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        if not parts or len(parts) > MAX_SEEDS or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
+        ids = [whole_number(p.strip(), most=10**9 - 1) for p in value.split(",") if p.strip()]
+        if not ids or len(ids) > MAX_SEEDS or any(i is None or i >= 10**9 for i in ids):
             raise serializers.ValidationError(_seed_list_error())
-        return list(dict.fromkeys(int(p) for p in parts))
+        return list(dict.fromkeys(ids))
 
 
 class SearchResultSerializer(serializers.Serializer):

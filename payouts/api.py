@@ -17,12 +17,11 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser, MoneyThrottle, idempotency_key
 from marketplace.core import DomainError
 from marketplace.roles import role_of
 from payouts import selectors, services

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from creators.models import Creator
+from marketplace.params import MAX_ID, whole_number
 from matching import selectors
 from matching.management.commands._output import print_results
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, creators, top, json, **options):
         ids = []
         for ref in creators:
-            found = Creator.objects.filter(pk=int(ref)) if ref.isdigit() else Creator.objects.filter(handle=ref)
+            pk = whole_number(ref, most=MAX_ID)
+            found = Creator.objects.filter(pk=pk) if pk is not None else Creator.objects.filter(handle=ref)
             creator = found.only("id").first()
             if creator is None:
                 raise CommandError(f"no creator {ref!r}")
