@@ -299,6 +299,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from Redis (written through to PostgreSQL): one query fewer on every signed-in page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "marketplace.views.errors.csrf_failure"  # JSON under /api/, as every error there
 X_FRAME_OPTIONS = "DENY"
 # In every environment, so development sees what production blocks. Pages load scripts and styles
 # from this origin only: no inline <script>/<style>, no style="" or on*= attributes, no eval (htmx is

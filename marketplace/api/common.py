@@ -6,10 +6,13 @@ Errors always have the body ``{code, detail, errors: {field: [...]}}`` (marketpl
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 
 import django_filters
 from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -49,10 +52,18 @@ ERROR_BODY = inline_serializer(
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, held to what params.json_problem allows (no nesting past 32 levels, no lone
-    surrogates); every API view parses JSON with this one."""
+    """DRF's JSON parser, held to Django's request size limit and to what params.json_problem allows (no
+    nesting past 32 levels, no lone surrogates); every API view parses JSON with this one."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        # DRF reads the stream itself, past the DATA_UPLOAD_MAX_MEMORY_SIZE that Django puts on request.body
+        # and on form fields: a JSON body is held to the same limit (and answered as Django answers it).
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None:
+            raw = stream.read(limit + 1) if stream is not None else b""
+            if len(raw) > limit:
+                raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+            stream = io.BytesIO(raw)
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
