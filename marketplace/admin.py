@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -40,6 +41,7 @@ from marketplace.params import MAX_ID, json_problem
 
 # A search that is an object id (a whole number a bigint holds) finds by id; anything else is text.
 _SEARCH_ID = forms.IntegerField(min_value=1, max_value=MAX_ID)
+_FILTER_TEXT = forms.CharField(required=False, strip=False)
 # One admin action writes at most this many rows with their audit entries in one transaction.
 MAX_ACTION_ROWS = 1000
 
@@ -99,7 +101,16 @@ class InputSafeAdmin(admin.options.BaseModelAdmin):
 
 
 class ModelAdmin(InputSafeAdmin, admin.ModelAdmin):
-    pass
+    def get_changelist_instance(self, request):
+        # The list's filters and search box pass their values to the query as they come, and PostgreSQL text
+        # cannot hold a NUL byte (a 500): such a value is a bad lookup, which Django answers with the whole list.
+        try:
+            for _name, values in request.GET.lists():
+                for value in values:
+                    _FILTER_TEXT.clean(value)
+        except ValidationError as exc:
+            raise IncorrectLookupParameters(exc) from None
+        return super().get_changelist_instance(request)
 
 
 class TabularInline(InputSafeAdmin, admin.TabularInline):

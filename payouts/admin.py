@@ -2,10 +2,11 @@
 
 from django.contrib import admin
 
+from marketplace.admin import ModelAdmin, TabularInline
 from payouts.models import Account, Hold, IdempotencyKey, LedgerEntry, LedgerTransaction, Payout, TopUp
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -24,7 +25,7 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["brand__name", "creator__handle", "order__title"]
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(TabularInline):
     model = LedgerEntry
     fields = ["account", "amount", "currency"]
     readonly_fields = fields

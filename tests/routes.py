@@ -181,6 +181,7 @@ class Reads:
     headers: set[str] = field(default_factory=set)  # htmx headers it asked about (HX-Request, HX-Target, ...)
     htmx_keys: set[str] = field(default_factory=set)  # parameters it reads when asked by htmx
     answer: tuple = (0, ())  # status and templates of the response, to tell callers that are answered alike
+    drawn: bool = False  # the view got as far as its answer: a page, or a form's or serializer's field errors
 
     @property
     def htmx(self) -> bool:

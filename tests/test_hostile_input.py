@@ -11,20 +11,24 @@ hostile value goes to every parameter read, in the query string and in the form 
 *i* gives parameter *j* value *i + j* (a Latin square, as many requests as values), with ``HX-Request``
 on every other request when the view looks at it (on all of them again when htmx changes what it reads).
 A value that a parameter never got read with, because the view refused another parameter first, is
-sent again with the others at their good values until the view reads it. API operations also get whole
-hostile JSON bodies. The Django admin's changelists read their search, ordering, page and filter
-parameters without QueryDict look-ups, so they are named here and count as read when the page is drawn.
+sent again with the others at their good values (half of them at a time, down to one, while they still
+refuse one another) until the view reads it and gets as far as drawing its answer (a page, or a form's
+or serializer's field errors). API operations also get whole hostile JSON bodies. The Django admin's
+changelists read their ordering, error flag and filter parameters without QueryDict look-ups, so each
+filter's parameters get every value on their own, with the others absent.
 
-A role or method answered exactly like one already swept (same status and templates, same parameters
-read) takes the same path through the view and is not swept again; a role turned away before the view
-reads anything gets one request. Each request runs in a savepoint that is rolled back, so every request
-sees the same world. The three families print their number of requests and seconds.
+A caller answered exactly like one already swept by the same code (another role, another method, the
+same Django admin view of another model with the same search and filters: same status and templates,
+same parameters read) takes the same path through the view and is not swept again; a role turned away
+before the view reads anything gets one request. Each request runs in a savepoint that is rolled back,
+so every request sees the same world. The three families print their number of requests and seconds.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import inspect
 import json
 import logging
 import time
@@ -116,6 +120,18 @@ DESIGNED = {"readyz": {503}}
 ACTOR = {"anonymous": "anon", "owner": "owner", "creator": "creator", "staff": "admin"}
 
 
+ERROR_PAGES = {"400.html", "403.html", "404.html", "500.html"}
+
+
+def _field_errors(content: bytes) -> bool:
+    """An API error body that names fields: a serializer checked every field it was given."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("errors"), dict) and bool(body["errors"])
+
+
 def _encode_form(values: dict[str, str]) -> str:
     return "&".join(f"{quote(k, safe='')}={v}" for k, v in values.items())
 
@@ -140,26 +156,27 @@ def methods_of(route: Route) -> list[str]:
     return ["GET", "POST"]
 
 
-def admin_changelist_params(route: Route, w: World) -> set[str]:
-    """What a changelist reads without QueryDict look-ups: search, order, page, popup and its filters."""
+def same_code(route: Route, units: list) -> tuple:
+    """What decides how a view handles its parameters: its function (Django's admin runs the same method for
+    every model), and for a changelist also its search and filters."""
+    view = inspect.unwrap(route.view)
+    code = getattr(route.view, "view_class", None) or getattr(view, "__func__", view)
+    admin = route.model_admin
+    if admin is None or not route.name.endswith("_changelist"):
+        return (code,)
+    return (code, type(admin).get_search_results, tuple(admin.search_fields), tuple(units))
+
+
+def admin_changelist_units(route: Route, w: World) -> list[tuple[str, ...]]:
+    """What a changelist reads without QueryDict look-ups (so no sweep can tell whether it read them): the
+    ordering, the error flag, and each filter's parameters (one filter's together). Filters refuse one
+    another's bad values before the search runs, so each is sent on its own."""
     if route.model_admin is None or not route.name.endswith("_changelist"):
-        return set()
-    names = {
-        changelist.ALL_VAR,
-        changelist.ORDER_VAR,
-        changelist.PAGE_VAR,
-        changelist.SEARCH_VAR,
-        changelist.ERROR_FLAG,
-        changelist.IS_POPUP_VAR,
-        changelist.TO_FIELD_VAR,
-        changelist.IS_FACETS_VAR,
-    }
+        return []
     request = RequestFactory().get("/")
     request.user = w.admin
-    cl = route.model_admin.get_changelist_instance(request)
-    for spec in cl.filter_specs:
-        names.update(spec.expected_parameters())
-    return names
+    specs = route.model_admin.get_changelist_instance(request).filter_specs
+    return [(changelist.ORDER_VAR,), (changelist.ERROR_FLAG,)] + [tuple(s.expected_parameters()) for s in specs]
 
 
 @dataclass
@@ -168,6 +185,7 @@ class Sweep:
     monkeypatch: pytest.MonkeyPatch
     requests: int = 0
     failures: dict = field(default_factory=dict)
+    answered: set = field(default_factory=set)
 
     def call(self, role, *, method, route, url, query: dict, body, json_body: bool, htmx: bool, what: str) -> Reads:
         """Send one request (rolled back afterwards); a 5xx or an exception is a failure. Returns what it read."""
@@ -192,6 +210,7 @@ class Sweep:
             content = b"".join(response.streaming_content) if response.streaming else response.content
             templates = tuple(t.name for t in getattr(response, "templates", []) or [])
             READS[-1].answer = (response.status_code, templates)
+            READS[-1].drawn = response.status_code < 400 or bool(set(templates) - ERROR_PAGES) or _field_errors(content)
             if response.status_code >= 500 and response.status_code not in DESIGNED.get(route.name, ()):
                 self._fail(route, f"{method} as {role} {what}: {response.status_code} {content[:200]!r}")
         except Exception as exc:  # every server error is a finding, reported with its request
@@ -207,17 +226,14 @@ class Sweep:
         reads_sent = set()
         for sample in samples_for(route) or []:
             url = route.url(sample.kwargs(w))
-            # A caller answered like one already swept, by another role or method (same status and templates,
-            # same parameters read), takes the same path through the view: it is not swept again.
-            answered: set = set()
             for method in methods_of(route):
                 # Samples that differ only in their bodies ask the same with GET.
                 request = (url, method, repr(sample.query(w)), repr(sample.body(w)) if method != "GET" else "")
                 if request not in reads_sent:
                     reads_sent.add(request)
-                    self._method(w, route, url, method, sample, answered)
+                    self._method(w, route, url, method, sample)
 
-    def _method(self, w: World, route: Route, url: str, method: str, sample: Sample, answered: set) -> None:
+    def _method(self, w: World, route: Route, url: str, method: str, sample: Sample) -> None:
         json_body = route.is_api and method != "GET"
         query, body = _good_form(sample.query(w)), sample.body(w)
         body = {k: json.dumps(v) for k, v in body.items()} if json_body else _good_form(body)
@@ -228,30 +244,36 @@ class Sweep:
                 reads[role] = send(role, query=query, body=body, htmx=False, what="with the sample")
                 if reads[role].htmx:
                     reads[role].htmx_keys = send(role, query=query, body=body, htmx=True, what="and htmx").keys
-            # The Django admin's changelist reads its parameters without QueryDict look-ups: say which.
-            unrecorded = admin_changelist_params(route, w)
+            units = admin_changelist_units(route, w) if method == "GET" else []
+            alone = {name for unit in units for name in unit}
             sent = set(query) | (set(body) if method != "GET" else set())
-            keys = sorted(set().union(*(r.keys | r.htmx_keys for r in reads.values())) | sent | unrecorded)
+            keys = sorted((set().union(*(r.keys | r.htmx_keys for r in reads.values())) | sent) - alone)
             # With htmx on every other request; or every request twice when htmx changes what the view reads.
             twice = any(r.htmx and r.htmx_keys != r.keys for r in reads.values())
             alternate = any(r.htmx for r in reads.values()) and not twice
             values = {key: values_for(key, json_body=json_body) for key in keys}
             rounds = max((len(v) for v in values.values()), default=1)
+            code = same_code(route, units)
             for role in ROLES:
-                alike = (reads[role].answer, frozenset(reads[role].keys), frozenset(reads[role].htmx_keys))
-                if alike in answered:
+                # A caller answered like one already swept by the same code (another role, another method, the
+                # same Django admin view of another model), with the same status and templates after reading the
+                # same parameters, takes the same path through it: it is not swept again.
+                alike = (code, reads[role].answer, frozenset(reads[role].keys), frozenset(reads[role].htmx_keys))
+                if alike in self.answered:
                     continue
-                answered.add(alike)
+                self.answered.add(alike)
                 # A role turned away before the view read anything gets one request; every other role all values.
                 read = reads[role].keys | reads[role].htmx_keys
                 turned_away = reads[role].answer[0] in REFUSALS and not read
-                if not turned_away:
-                    read |= unrecorded
                 for htmx in (False, True) if twice else (None,):
                     seen = (reads[role].htmx_keys if htmx else reads[role].keys) if twice else read
-                    hostile = Hostile(send, role, query, body, keys, values, json_body, htmx, alternate, unrecorded)
+                    hostile = Hostile(send, role, query, body, keys, values, json_body, htmx, alternate)
                     hostile.square(rounds=1 if turned_away else rounds, seen=seen)
                     hostile.unmask()
+                for unit in [] if turned_away else units:
+                    for value in values_for(unit[0], json_body=False):
+                        given = {**query, **dict.fromkeys(unit, value.form)}
+                        send(role, query=given, body={}, htmx=False, what=f"with {', '.join(unit)}={value.name}")
                 if json_body:
                     for name, raw in JSON_BODIES.items():
                         send(role, query={}, body=raw, htmx=False, what=f"with a {name}")
@@ -270,7 +292,6 @@ class Hostile:
     json_body: bool
     htmx: bool | None  # None: on every other request (when the view looks at it at all)
     alternate: bool
-    unrecorded: set[str]  # read without QueryDict look-ups: counted as read when the page was drawn (2xx)
     pending: set = field(default_factory=set)  # (parameter, value) pairs the view has not read yet
 
     def square(self, *, rounds: int, seen: set[str]) -> None:
@@ -284,24 +305,32 @@ class Hostile:
             self._send(given, htmx=self.htmx if self.htmx is not None else self.alternate and shift % 2 == 1)
 
     def unmask(self) -> None:
-        """Each pending value again, to the parameters still waiting for it, the others at their good values."""
-        progress = True
-        while self.pending and progress:
-            progress = False
-            for name in sorted({name for _k, name in self.pending}):
-                waiting = [k for k, n in sorted(self.pending) if n == name]
-                given = {k: next(v for v in self.values[k] if v.name == name) for k in waiting}
-                progress |= self._send(given, htmx=bool(self.htmx))
+        """Each pending value again, to the parameters still waiting for it, the others at their good values;
+        when those refuse one another too, half of them at a time, down to one."""
+        for name in sorted({name for _k, name in self.pending}):
+            self._unmask([k for k, n in sorted(self.pending) if n == name], name)
 
-    def _send(self, given: dict[str, Value], *, htmx: bool) -> bool:
+    def _unmask(self, keys: list[str], name: str) -> None:
+        self._send({k: next(v for v in self.values[k] if v.name == name) for k in keys}, htmx=bool(self.htmx))
+        waiting = [k for k in keys if (k, name) in self.pending]
+        if len(waiting) < len(keys):
+            if waiting:
+                self._unmask(waiting, name)
+        elif len(keys) > 1:
+            half = len(keys) // 2
+            self._unmask(keys[:half], name)
+            self._unmask(keys[half:], name)
+
+    def _send(self, given: dict[str, Value], *, htmx: bool) -> None:
         query = {**self.query, **{k: v.form for k, v in given.items() if v.form is not None}}
         body = {**self.body, **{k: (v.json if self.json_body else v.form) for k, v in given.items()}}
         what = "with " + ", ".join(f"{k}={v.name}" for k, v in given.items()) + (" and htmx" if htmx else "")
         answer = self.send(self.role, query=query, body=body, htmx=htmx, what=what)
-        read = answer.keys | (self.unrecorded if 200 <= answer.answer[0] < 300 else set())
+        # A parameter was tried when the view read it and got as far as drawing its answer (a page, or a form or
+        # serializer's field errors); a refusal before that may have come from another parameter.
+        read = answer.keys if answer.drawn else set()
         covered = {(k, v.name) for k, v in given.items() if k in read} & self.pending
         self.pending -= covered
-        return bool(covered)
 
 
 # ------------------------------------------------------------------ the world and the tests
