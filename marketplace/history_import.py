@@ -324,7 +324,8 @@ def lookups() -> dict:
 
 def _creators_by_handle(handles: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    ordered = sorted(h for h in handles if h)
+    # A handle with a NUL byte is no creator's (PostgreSQL text cannot even be asked for it): its row says so.
+    ordered = sorted(h for h in handles if h and "\x00" not in h)
     for start in range(0, len(ordered), 10_000):
         found.update(Creator.objects.filter(handle__in=ordered[start : start + 10_000]).values_list("handle", "id"))
     return found

@@ -8,7 +8,9 @@ they refuse a NUL byte in text, "²" (a digit to ``str.isdigit``, not to ``int``
 
 from __future__ import annotations
 
+import argparse
 import re
+from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,48 @@ def whole_number(text: str, *, most: int) -> int | None:
     if len(digits) > len(str(most)):
         return most + 1
     return min(int(digits), most + 1)
+
+
+def number_argument(*, least: int, most: int) -> Callable[[str], int]:
+    """A command-line argument that is a whole number from ``least`` to ``most`` (read by whole_number): "-1",
+    "²", 5,000 digits or a count no run could finish are refused by the parser, with a message naming the
+    argument, before the command does anything."""
+
+    def read(text: str) -> int:
+        number = whole_number(text, most=most)
+        if number is None or not least <= number <= most:
+            raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number from {least} to {most}")
+        return number
+
+    read.__name__ = "whole number"
+    return read
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """A lone surrogate (U+D800 to U+DFFF) is no character: it cannot be stored, encoded or sent back. It comes
+    from "\\ud800" in JSON text, and from a command-line argument holding bytes that are not UTF-8."""
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def text_argument(*, max_length: int = SEARCH_MAX_LENGTH) -> Callable[[str], str]:
+    """A command-line argument that is text (a handle, a name, a version): at most ``max_length`` characters,
+    no NUL, no byte that is not UTF-8; refused by the parser with a message naming the argument."""
+    field = forms.CharField(max_length=max_length)
+
+    def read(text: str) -> str:
+        if has_lone_surrogate(text):
+            raise argparse.ArgumentTypeError("holds bytes that are not UTF-8 text")
+        try:
+            return field.clean(text)
+        except forms.ValidationError as exc:
+            raise argparse.ArgumentTypeError(" ".join(exc.messages)) from None
+
+    read.__name__ = "text"
+    return read
+
+
+# Seeds of numpy's and Python's generators: what numpy's legacy seeding takes, so one seed serves both.
+SEED = number_argument(least=0, most=2**32 - 1)
 
 
 class IdListField(forms.Field):
@@ -84,7 +128,7 @@ def json_problem(data) -> str | None:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if any("\ud800" <= char <= "\udfff" for char in item):
+            if has_lone_surrogate(item):
                 return str(_("Text holds a lone surrogate (\\ud800 to \\udfff), which is not a character."))
         elif isinstance(item, dict | list):
             if depth > MAX_JSON_DEPTH:

@@ -1,12 +1,14 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from marketplace.management.commands.load_demo import DEMO_CREATORS
+
 
 class Command(BaseCommand):
     help = "Migrate, load the taxonomy and (once) the demo data, in one process: what `make run` does first."
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo-creators", type=int, default=2000)
+        parser.add_argument("--demo-creators", type=DEMO_CREATORS, default=2000)
         parser.add_argument("--no-demo", action="store_true")
 
     def handle(self, *args, demo_creators: int, no_demo: bool, verbosity: int, **options):
