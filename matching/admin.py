@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from marketplace.admin import ModelAdmin, TabularInline
+from marketplace.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 from matching.models import MatcherModel, RankingResult, RankingRun
 
 
-class RankingResultInline(TabularInline):
+class RankingResultInline(ReadOnlyInline):
     model = RankingResult
     fields = (
         "rank",
@@ -21,9 +21,6 @@ class RankingResultInline(TabularInline):
     )
     readonly_fields = fields
     raw_id_fields = ("creator",)
-    extra = 0
-    max_num = 0
-    can_delete = False
     ordering = ("rank",)
 
     def get_queryset(self, request):
@@ -31,7 +28,7 @@ class RankingResultInline(TabularInline):
 
 
 @admin.register(RankingRun)
-class RankingRunAdmin(ModelAdmin):
+class RankingRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "order", "status", "trigger", "model_version", "eligible_count", "duration_ms", "created_at")
     list_filter = ("status", "trigger", "model_version")
     search_fields = ("=id", "=order__id", "order__title")
@@ -41,27 +38,15 @@ class RankingRunAdmin(ModelAdmin):
     show_full_result_count = False
     inlines = [RankingResultInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RankingResult)
-class RankingResultAdmin(ModelAdmin):
+class RankingResultAdmin(ReadOnlyAdmin):
     list_display = ("run", "rank", "creator", "score", "content", "audience", "performance", "value", "reliability")
     search_fields = ("=run__id", "creator__handle")
     list_select_related = ("run", "creator")
     raw_id_fields = ("run", "creator")
     readonly_fields = [f.name for f in RankingResult._meta.fields]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MatcherModel)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
-from marketplace.api.fields import MAX_MINOR
 from marketplace.audience import regions
 from marketplace.core import parse_money
+
+# A follower count no account reaches: the bound of the follower filters, on the page and the API.
+MAX_FOLLOWERS = 10**12
 
 
 class GroupedWholeNumberField(forms.IntegerField):
@@ -17,8 +19,8 @@ class GroupedWholeNumberField(forms.IntegerField):
 
 
 class RankingFilterForm(forms.Form):
-    min_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_MINOR)
-    max_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_MINOR)
+    min_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_FOLLOWERS)
+    max_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_FOLLOWERS)
     max_price = forms.CharField(required=False)
     region = forms.CharField(required=False)
 

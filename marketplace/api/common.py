@@ -22,6 +22,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import ScopedRateThrottle
 
 from marketplace.params import MAX_ID, MAX_JSON_DEPTH, json_problem, whole_number
+from marketplace.rates import parse_rate
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
@@ -181,6 +182,9 @@ class MoneyThrottle(ScopedRateThrottle):
         from django.conf import settings
 
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+    def parse_rate(self, rate):
+        return (None, None) if rate is None else parse_rate(rate)  # every THROTTLE_* reads alike: 60/15m too
 
 
 def idempotency_key(request) -> str:
