@@ -5,6 +5,7 @@ the cases found by hand, each asserting what the caller now sees.
 """
 
 import base64
+import uuid
 
 import pytest
 from django.contrib.messages import get_messages
@@ -167,7 +168,7 @@ def test_offers_to_creators_that_are_not_ids_are_refused_with_a_message(client, 
     client.force_login(owner)
 
     response = client.post(
-        reverse("deals:offers_send", args=[order.pk]), {"creator": [value], "idempotency_key": "k" * 16}
+        reverse("deals:offers_send", args=[order.pk]), {"creator": [value], "idempotency_key": str(uuid.uuid4())}
     )
 
     assert response.status_code == 302

@@ -397,3 +397,35 @@ def test_no_hostile_value_in_any_parameter_is_a_server_error(world, family, monk
         for name, found in sweep.failures.items()
     ]
     assert not report, "\n".join(report)
+
+
+def test_every_api_operation_refuses_a_body_over_the_size_limit_with_the_json_error(world, settings):
+    """A JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE is never read, on any API operation, by anyone: the answer
+    is the API's JSON error body, 400 request_too_large, or a refusal that came before the body was read."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    callers = Callers(world, {role: ACTOR[role] for role in ROLES})
+    body = json.dumps({"title": "x" * 2_000, "comment": "x" * 2_000})
+    failures, sent = [], 0
+    for route in [r for r in all_routes() if r.is_api]:
+        for sample in samples_for(route) or []:
+            url = route.url(sample.kwargs(world))
+            for method in [m for m in methods_of(route) if m != "GET"]:
+                for role in ROLES:
+                    with transaction.atomic():
+                        response = callers.send(role, method, url, "", body, content_type="application/json", api=True)
+                        transaction.set_rollback(True)
+                    sent += 1
+                    try:
+                        error = json.loads(response.content)
+                    except ValueError:
+                        error = None
+                    what = f"{method} {url} as {role}: {response.status_code}"
+                    if response.status_code < 400:
+                        failures.append(f"{what}: the body over the limit was taken")
+                    elif not isinstance(error, dict) or set(error) != {"code", "detail", "errors"}:
+                        failures.append(f"{what}: not the API's error body: {response.content[:120]!r}")
+                    elif response.status_code == 400 and error["code"] != "request_too_large":
+                        failures.append(f"{what}: the body was read ({error['code']})")
+
+    assert sent > 100, "the API routes were not found"
+    assert not failures, "\n".join(failures)
