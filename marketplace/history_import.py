@@ -23,6 +23,7 @@ from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import parse_money
 from marketplace.history import refresh_creator_history
 from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
+from marketplace.params import whole_number
 
 REQUIRED = (
     "order_ref",
@@ -109,10 +110,11 @@ class _Row:
         value = self.text(column)
         if not value:
             return None
-        if not value.isdigit() or not low <= int(value) <= high:
+        number = whole_number(value, most=high)
+        if number is None or not low <= number <= high:
             self.fail(column, f"{value!r} is not a whole number between {low} and {high}")
             return None
-        return int(value)
+        return number
 
     def money(self, column: str, *, required: bool) -> int | None:
         value = self.text(column, required=required)
@@ -323,7 +325,8 @@ def lookups() -> dict:
 
 def _creators_by_handle(handles: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    ordered = sorted(h for h in handles if h)
+    # A handle with a NUL byte is no creator's (PostgreSQL text cannot even be asked for it): its row says so.
+    ordered = sorted(h for h in handles if h and "\x00" not in h)
     for start in range(0, len(ordered), 10_000):
         found.update(Creator.objects.filter(handle__in=ordered[start : start + 10_000]).values_list("handle", "id"))
     return found

@@ -19,13 +19,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
+from marketplace.api.common import (
+    ERROR_BODY,
+    IF_MATCH_HEADER,
+    FilterBackend,
+    JSONParser,
+    Pagination,
+    check_if_match,
+    etag_for,
+)
 from marketplace.api.fields import (
     REGION_CODE,
     CatalogueRefField,
