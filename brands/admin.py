@@ -3,11 +3,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandBlock, BrandMembership
-from marketplace.core.admin import run_verification_action
+from marketplace.core.admin import ModelAdmin, TabularInline, run_verification_action
 from marketplace.core.models import VerificationStatus
 
 
-class BrandMembershipInline(admin.TabularInline):
+class BrandMembershipInline(TabularInline):
     model = BrandMembership
     extra = 0
     fields = ("user", "role", "created_at")
@@ -26,7 +26,7 @@ def mark_rejected(modeladmin, request, queryset) -> None:
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(ModelAdmin):
     list_display = ("name", "slug", "industry", "country", "verification", "verified_at", "created_at")
     list_filter = ("verification", "created_at")
     search_fields = ("name", "slug", "website")
@@ -41,7 +41,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(BrandMembership)
-class BrandMembershipAdmin(admin.ModelAdmin):
+class BrandMembershipAdmin(ModelAdmin):
     list_display = ("user", "brand", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "brand__name")
@@ -53,7 +53,7 @@ class BrandMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(BrandBlock)
-class BrandBlockAdmin(admin.ModelAdmin):
+class BrandBlockAdmin(ModelAdmin):
     list_display = ("brand", "creator", "reason", "created_at")
     search_fields = ("brand__name", "creator__handle")
     autocomplete_fields = ("brand",)

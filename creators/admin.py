@@ -5,17 +5,17 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core import format_money
-from marketplace.core.admin import LargeTableAdmin, run_verification_action
+from marketplace.core.admin import LargeTableAdmin, TabularInline, run_verification_action
 from marketplace.core.models import VerificationStatus
 
 
-class CreatorLabelInline(admin.TabularInline):
+class CreatorLabelInline(TabularInline):
     model = CreatorLabel
     extra = 0
     raw_id_fields = ("label",)
 
 
-class RatePriceInline(admin.TabularInline):
+class RatePriceInline(TabularInline):
     """Rate-card rows are never edited: a new price is a new row from the first of a month."""
 
     model = RatePrice
@@ -28,7 +28,7 @@ class RatePriceInline(admin.TabularInline):
         return False
 
 
-class BlackoutPeriodInline(admin.TabularInline):
+class BlackoutPeriodInline(TabularInline):
     model = BlackoutPeriod
     extra = 0
 

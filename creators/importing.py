@@ -30,6 +30,7 @@ from creators.services import check_rate_card_price
 from marketplace.core import DomainError, parse_money, request_id_var
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core.models import AuditLog, ContentFormat, Label, VerificationStatus
+from marketplace.core.params import whole_number
 
 REQUIRED_COLUMNS = ("handle", "display_name")
 PRICE_COLUMNS = {f"price_{value}": value for value in ContentFormat.values}
@@ -404,9 +405,9 @@ class _RowParser:
         return "\n".join(title for part in raw.split("|") if (title := part.strip()))
 
     def count(self, raw: str) -> int:
-        if not (raw.isascii() and raw.isdigit()):
+        value = whole_number(raw, most=MAX_BIGINT)
+        if value is None:
             raise ValueError(_("Enter a whole number like 12000, without separators."))
-        value = int(raw)
         if value > MAX_BIGINT:
             raise ValueError(_("That number is too large."))
         return value

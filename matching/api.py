@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -24,12 +23,14 @@ from brands.access import EDITOR, seat_allows
 from brands.selectors import membership_for_user
 from creators.models import Creator
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
-from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
+from marketplace.core.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
 from marketplace.core.audience import regions
 from marketplace.core.models import ProductCategory
+from marketplace.core.params import whole_number
 from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
+from matching.forms import MAX_FOLLOWERS
 from orders.api.orders import order_for
 from orders.models import Order
 
@@ -117,8 +118,8 @@ class MatchPageSerializer(serializers.Serializer):
 
 
 class MatchFilterSerializer(serializers.Serializer):
-    min_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
-    max_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    min_followers = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
+    max_followers = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
     max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
     region = serializers.CharField(
         max_length=8, required=False, help_text="Region code; keeps creators with at least 20 % audience there."
@@ -332,10 +333,10 @@ class LookalikeQuerySerializer(TopSerializer):
     )
 
     def validate_creators(self, value: str) -> list[int]:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        if not parts or len(parts) > MAX_SEEDS or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
+        ids = [whole_number(p.strip(), most=10**9 - 1) for p in value.split(",") if p.strip()]
+        if not ids or len(ids) > MAX_SEEDS or any(i is None or i >= 10**9 for i in ids):
             raise serializers.ValidationError(_seed_list_error())
-        return list(dict.fromkeys(int(p) for p in parts))
+        return list(dict.fromkeys(ids))
 
 
 class SearchResultSerializer(serializers.Serializer):

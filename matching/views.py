@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
 from creators.models import Creator
-from marketplace.core import parse_money
 from marketplace.core.access import throttled
 from marketplace.core.audience import regions
 from matching import selectors, services
 from matching.api import RerankThrottle
+from matching.forms import RankingFilterForm, WhyNotForm
 from matching.models import RankingRun
 from orders.selectors.orders import order_get_for_user
 
@@ -29,7 +29,7 @@ PAGE_SIZE = 25
 def ranking_context(request, order) -> dict:
     """Everything the ranking partial needs; shared by the order page and the partial's own view."""
     run = selectors.latest_run(order)
-    filters, errors = _filters(request.GET)
+    filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     names = selectors.reason_names(page.object_list)
@@ -59,25 +59,6 @@ def ranking_context(request, order) -> dict:
         # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.
         "offer_key": uuid.uuid4().hex,
     }
-
-
-def _filters(params) -> tuple[dict, dict]:
-    filters, errors = {}, {}
-    for name in ("min_followers", "max_followers"):
-        value = (params.get(name) or "").strip().replace(",", "")
-        if value:
-            if value.isdigit():
-                filters[name] = int(value)
-            else:
-                errors[name] = _("Enter a whole number.")
-    if price := (params.get("max_price") or "").strip():
-        try:
-            filters["max_price"] = parse_money(price)
-        except ValueError as exc:
-            errors["max_price"] = str(exc)
-    if (region := params.get("region")) and region in regions():
-        filters["region"] = region
-    return filters, errors
 
 
 @brand_member_required
@@ -114,16 +95,18 @@ def order_rerank(request, pk: int):
 @require_GET
 def order_why_not(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
-    handle = (request.GET.get("creator") or "").strip().lstrip("@")
+    form = WhyNotForm(request.GET)
+    handle = form.cleaned_data["creator"] if form.is_valid() else ""
     creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
     reasons = selectors.why_not(order, creator) if creator else None
     context = {
         "order": order,
         "handle": handle,
+        "error": next(iter(form.errors.get("creator", [])), ""),
         "creator": creator,
         "reasons": [selectors.ELIGIBILITY_TEXT[r] for r in reasons] if reasons else [],
         "eligible": reasons == [],
         "ranked": creator is not None and selectors.rank_of(order, creator),
     }
     template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if form.errors else 200)

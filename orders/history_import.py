@@ -22,6 +22,7 @@ from creators.models import Creator
 from marketplace.core import parse_money
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.models import ContentFormat, Label, ProductCategory
+from marketplace.core.params import whole_number
 from orders.models import Collaboration, Order, OrderTargetLabel
 from orders.services.track_record import refresh_creator_history
 
@@ -110,10 +111,11 @@ class _Row:
         value = self.text(column)
         if not value:
             return None
-        if not value.isdigit() or not low <= int(value) <= high:
+        number = whole_number(value, most=high)
+        if number is None or not low <= number <= high:
             self.fail(column, f"{value!r} is not a whole number between {low} and {high}")
             return None
-        return int(value)
+        return number
 
     def money(self, column: str, *, required: bool) -> int | None:
         value = self.text(column, required=required)
@@ -324,7 +326,8 @@ def lookups() -> dict:
 
 def _creators_by_handle(handles: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    ordered = sorted(h for h in handles if h)
+    # A handle with a NUL byte is no creator's (PostgreSQL text cannot even be asked for it): its row says so.
+    ordered = sorted(h for h in handles if h and "\x00" not in h)
     for start in range(0, len(ordered), 10_000):
         found.update(Creator.objects.filter(handle__in=ordered[start : start + 10_000]).values_list("handle", "id"))
     return found

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from brands.access import EDITOR, brand_seat
 from marketplace.core import audit
+from marketplace.core.params import whole_number
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
 from orders.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
@@ -96,9 +97,11 @@ def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dic
     return errors
 
 
-def _whole(text: str) -> bool:
-    """ASCII digits only, at most 18 (str.isdigit alone lets "²" through, which int() refuses)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
+def _whole(text: str, digits: int = 18) -> bool:
+    """A whole number of at most ``digits`` digits (ASCII digits only, as params.whole_number reads them)."""
+    most = 10**digits - 1
+    value = whole_number(text, most=most)
+    return value is not None and value <= most
 
 
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
@@ -114,7 +117,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
-        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= 13):
+        if (value or name == "views") and not _whole(value, 13):
             return name, f"{value!r} is not a whole number from 0 up"
     rate = d.get("completion_rate", "")
     if rate:

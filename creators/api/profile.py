@@ -13,14 +13,13 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators import selectors, services
 from creators.models import Creator, CreatorLabel, Platform
 from marketplace.core import NotAllowed
-from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
+from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, JSONParser, check_if_match, etag_for
 from marketplace.core.api.fields import (
     CatalogueRefField,
     MinorAmountField,

@@ -19,14 +19,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.access import EDITOR, MEMBER, brand_seat, refusal, seat_allows
 from brands.models import BrandMembership
 from marketplace.core import NotAllowed
-from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
+from marketplace.core.api.common import (
+    ERROR_BODY,
+    IF_MATCH_HEADER,
+    FilterBackend,
+    JSONParser,
+    Pagination,
+    check_if_match,
+    etag_for,
+)
 from marketplace.core.api.fields import (
     REGION_CODE,
     CatalogueNodeSerializer,

@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer
 from marketplace.core.models import Notification
-from orders.api.common import API_ACTIONS, MAX_ID
+from marketplace.core.params import MAX_ID
+from orders.api.common import API_ACTIONS
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 from orders.selectors import deals as reads
 from orders.services import deals

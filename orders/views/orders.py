@@ -16,6 +16,7 @@ from marketplace.core import DomainError, NotAllowed
 from marketplace.core.audience import GENDER_LABELS, regions
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
+from marketplace.core.params import SearchForm
 from marketplace.forms import add_service_errors
 from matching.views import ranking_context
 from orders.forms.orders import OrderForm
@@ -182,8 +183,10 @@ def order_close_view(request, pk: int):
 @brand_member_required
 @require_GET
 def label_search_view(request):
-    labels = label_search(query=request.GET.get("q", ""))
-    return render(request, "marketplace/_label_results.html", {"labels": labels, "query": request.GET.get("q", "")})
+    query = SearchForm(request.GET).query()
+    labels = label_search(query=query) if query is not None else []
+    context = {"labels": labels, "query": query or ""}
+    return render(request, "marketplace/_label_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required
@@ -198,9 +201,10 @@ def label_pick(request, label_id: int):
 @brand_member_required
 @require_GET
 def category_search_view(request):
-    categories = product_category_search(query=request.GET.get("q", ""))
-    context = {"categories": categories, "query": request.GET.get("q", "")}
-    return render(request, "marketplace/_category_results.html", context)
+    query = SearchForm(request.GET).query()
+    categories = product_category_search(query=query) if query is not None else []
+    context = {"categories": categories, "query": query or ""}
+    return render(request, "marketplace/_category_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required

@@ -22,7 +22,7 @@ from creators import forms as creator_forms
 from creators import services as creator_services
 from marketplace.core import MAX_AMOUNT, DomainError, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField
-from matching.views import _filters
+from matching.forms import RankingFilterForm
 from orders.forms.deals import ApplyForm, DecisionForm
 from orders.forms.orders import OrderForm
 from orders.models import Collaboration
@@ -100,7 +100,7 @@ def test_the_rate_card_quote_and_split_amounts_refuse_more_than_the_limit():
         escrow=PRICE,
         currency="CNY",
     )
-    filters, errors = _filters({"max_price": ONE_MORE})
+    filters, errors = RankingFilterForm({"max_price": ONE_MORE}).filters_and_errors()
 
     with pytest.raises(ValidationError, match=TOO_LARGE):
         rate.clean(ONE_MORE)

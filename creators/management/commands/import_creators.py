@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from creators.importing import CreatorImportFailed, creators_import, creators_validate
+from marketplace.core.params import number_argument
 
 ERRORS_SHOWN = 50
 
@@ -46,7 +47,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
         parser.add_argument("--dry-run", action="store_true", help="validate every row, write nothing")
         parser.add_argument(
-            "--max-errors", type=int, default=ERRORS_SHOWN, help=f"errors to print (default {ERRORS_SHOWN})"
+            "--max-errors",
+            type=number_argument(least=1, most=100_000),
+            default=ERRORS_SHOWN,
+            help=f"errors to print (default {ERRORS_SHOWN})",
         )
 
     def handle(self, *args, file: str, no_progress: bool, dry_run: bool, max_errors: int, **options) -> None:

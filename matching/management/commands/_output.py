@@ -2,6 +2,11 @@
 
 import json
 
+from marketplace.core.params import number_argument
+
+# --top of the search commands: how many creators to print.
+SEARCH_TOP = number_argument(least=1, most=1000)
+
 
 def print_results(command, results: list[dict], *, as_json: bool, extra: tuple[str, ...] = ()) -> None:
     rows = [

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from marketplace.core.params import MAX_ID, number_argument
 from matching import selectors, services
 from matching.models import RankingRun
 from orders.models import Order
@@ -12,16 +13,16 @@ class Command(BaseCommand):
     help = "Rank one order now, in this process, and print the ranked creators with their components."
 
     def add_arguments(self, parser):
-        parser.add_argument("order_id", type=int)
-        parser.add_argument("--top", type=int, default=20, help="how many creators to print (max 200)")
+        parser.add_argument("order_id", type=number_argument(least=1, most=MAX_ID))
+        parser.add_argument(
+            "--top", type=number_argument(least=1, most=services.TOP_K), default=20, help="how many creators to print"
+        )
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def handle(self, *args, order_id, top, json: bool, **options):
         order = Order.objects.filter(pk=order_id).first()
         if order is None:
             raise CommandError(f"order {order_id} does not exist")
-        if not 1 <= top <= services.TOP_K:
-            raise CommandError(f"--top must be between 1 and {services.TOP_K}")
         run = services.ranking_request(order=order, trigger="command")
         if services.ranking_execute(run_id=run.pk) is None:
             # A worker was ranking this order already (one run at a time per order): wait for that run.

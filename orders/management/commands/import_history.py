@@ -13,12 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, file: Path, **options):
-        if not file.is_file():
-            raise CommandError(f"{file}: no such file")
         started = time.perf_counter()
         try:
             with file.open(encoding="utf-8-sig", newline="") as handle:
                 orders = parse(handle, **lookups())
+        except OSError as exc:  # missing, a folder, a name too long for the file system...
+            raise CommandError(f"{file}: cannot read it ({exc.strerror})") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         except ImportFailed as failed:
