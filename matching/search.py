@@ -34,7 +34,7 @@ class TextIndex:
             max_features=200_000,
             sublinear_tf=True,
             dtype=np.float32,
-            token_pattern=r"(?u)\b\w[\w-]+\b",  # noqa: S106 - a regex, not a password  # noqa: S106 - a regex, not a password
+            token_pattern=r"(?u)\b\w[\w-]+\b",  # noqa: S106 - a regex, not a password
         )
         try:
             matrix = vectorizer.fit_transform(documents) if documents else sp.csr_matrix((0, 0), dtype=np.float32)
@@ -56,18 +56,42 @@ class TextIndex:
         rows = top_k(scores, k, self.creator_ids)
         return rows, scores[rows]
 
-    def matched_terms(self, text: str, row: int, limit: int = 5) -> list[str]:
-        """The query terms that this row's document contains, strongest first (for the explanation)."""
-        q = self.vectorizer.transform([text]).tocsr()
-        names = self.vectorizer.get_feature_names_out()
-        hits = []
-        for col, weight in zip(q.indices, q.data, strict=True):
+    def explain(self, text: str, rows: np.ndarray, limit: int = 5) -> list[list[str]]:
+        """Per row, the query terms its document contains, strongest first (query weight × document weight).
+
+        One pass for all rows: the query's few columns are cut out of the index once, and their
+        names come from the query's own tokens, so the cost does not grow with the vocabulary.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0 or self.matrix_csc.shape[1] == 0:
+            return [[] for _ in rows]
+        cols, weights, names = self._query_terms(text)
+        if len(cols) == 0:
+            return [[] for _ in rows]
+        # Columns in descending name order, so a stable sort by strength breaks ties as (strength, name) would.
+        by_name = np.argsort(names)[::-1]
+        cols, weights, names = cols[by_name], weights[by_name], names[by_name]
+        strength = np.zeros((len(rows), len(cols)), dtype=np.float32)
+        for j, (col, weight) in enumerate(zip(cols, weights, strict=True)):
+            # The column's postings are sorted rows: look the result rows up in them.
             start, end = self.matrix_csc.indptr[col], self.matrix_csc.indptr[col + 1]
-            rows = self.matrix_csc.indices[start:end]
-            pos = np.searchsorted(rows, row)
-            if pos < len(rows) and rows[pos] == row:
-                hits.append((float(self.matrix_csc.data[start + pos] * weight), str(names[col])))
-        return [term for _, term in sorted(hits, reverse=True)[:limit]]
+            posting = self.matrix_csc.indices[start:end]
+            if len(posting) == 0:
+                continue
+            pos = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+            hit = posting[pos] == rows
+            strength[hit, j] = self.matrix_csc.data[start + pos[hit]] * weight
+        best = np.argsort(-strength, axis=1, kind="stable")[:, :limit]
+        found = np.take_along_axis(strength, best, axis=1) > 0
+        return [names[b[f]].tolist() for b, f in zip(best, found, strict=True)]
+
+    def _query_terms(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The query's index columns, their TF-IDF weights and their names."""
+        q = self.vectorizer.transform([text]).tocsr()
+        vocabulary = self.vectorizer.vocabulary_
+        names_of = {vocabulary[t]: t for t in self.vectorizer.build_analyzer()(text) if t in vocabulary}
+        names = np.array([names_of[c] for c in q.indices], dtype=object)
+        return q.indices, q.data.astype(np.float32), names
 
 
 def by_product(

@@ -180,9 +180,10 @@ def search_by_content(text: str, *, top: int = 20) -> list[dict]:
     rows, scores = index.query(text, top)
     ids = index.creator_ids[rows]
     creators = _creators_by_id(ids.tolist())
+    matched = index.explain(text, rows)
     return [
-        {"creator": creators[int(i)], "score": float(s), "matched": index.matched_terms(text, int(r))}
-        for r, i, s in zip(rows, ids, scores, strict=True)
+        {"creator": creators[int(i)], "score": float(s), "matched": terms}
+        for i, s, terms in zip(ids, scores, matched, strict=True)
         if int(i) in creators
     ]
 
