@@ -18,31 +18,26 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
 from brands.models import Brand
-from creators.models import Creator
+from creators.handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import parse_money
 from marketplace.history import refresh_creator_history
 from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
 
-REQUIRED = (
-    "order_ref",
+REQUIRED = ("order_ref", "goal", "format", "creator", "accepted")
+OPTIONAL = (
     "brand",
     "order_title",
     "product_category",
-    "goal",
-    "format",
     "published_at",
-    "creator",
-    "agreed_price",
-    "offered_at",
-    "accepted",
-)
-OPTIONAL = (
     "target_labels",
     "target_age",
     "target_gender",
     "target_regions",
     "price_per_creator",
+    "creator_platform",
+    "agreed_price",
+    "offered_at",
     "completed_on_time",
     "rating",
     "views",
@@ -62,6 +57,9 @@ ORDER_FIELDS = (
     "target_regions",
     "price_per_creator",
 )
+# Orders whose brand the file does not name all belong to this one brand (docs/import-history.md).
+UNKNOWN_BRAND = "Brand unknown (imported history)"
+UNKNOWN_BRAND_SLUG = "brand-unknown-imported-history"
 MAX_ERRORS = 50
 TRUE, FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f"}
 
@@ -79,6 +77,7 @@ class ParsedOrder:
     values: dict
     raw: dict
     collaborations: list[dict] = field(default_factory=list)
+    defaulted: set[str] = field(default_factory=set)  # the columns filled by a default (_fill_defaults)
 
 
 class _Row:
@@ -138,7 +137,7 @@ class _Row:
         return value in TRUE
 
     def moment(self, column: str) -> datetime | None:
-        value = self.text(column, required=True)
+        value = self.text(column)
         if not value:
             return None
         parsed = parse_datetime(value)
@@ -176,7 +175,7 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
     if errors:
         raise ImportFailed(errors, len(errors))
     data_rows = list(reader)
-    creators = _creators_by_handle({(r.get("creator") or "").strip() for r in data_rows})
+    creators = HandleLookup({(r.get("creator") or "").strip() for r in data_rows})
     orders: dict[str, ParsedOrder] = {}
     seen_pairs: set[tuple[str, int]] = set()
     rows = 0
@@ -198,13 +197,81 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
         parsed.collaborations.append(collaboration)
     if rows == 0:
         errors.append("the file has a header but no rows")
+    if not errors:
+        _fill_defaults(list(orders.values()), errors)
     if errors:
         raise ImportFailed(errors[:MAX_ERRORS], len(errors))
     return list(orders.values())
 
 
+def _fill_defaults(orders: list[ParsedOrder], errors: list[str]) -> None:
+    """What the file left out, as docs/import-history.md says: dates from each other (else today),
+    agreed prices from the order's budget (else the creator's rate card), the brand's industry as the
+    category, the order_ref as the title."""
+    now = timezone.now()
+    prices = _rate_cards(orders)
+    industries = dict(Brand.objects.filter(industry__isnull=False).values_list("name", "industry_id"))
+    for parsed in orders:
+        v = parsed.values
+        offers = [c["offered_at"] for c in parsed.collaborations if c["offered_at"] is not None]
+        missing = {name for name in ("published_at", "title", "brand", "product_category_id") if not v[name]}
+        missing |= {
+            name for name in ("offered_at", "agreed_price") if any(c[name] is None for c in parsed.collaborations)
+        }
+        parsed.defaulted = missing
+        v["published_at"] = v["published_at"] or (min(offers) if offers else now)
+        v["title"] = v["title"] or parsed.ref
+        v["brand"] = v["brand"] or UNKNOWN_BRAND
+        if v["product_category_id"] is None:
+            v["product_category_id"] = industries.get(v["brand"])
+        for c in parsed.collaborations:
+            row = c.pop("row")
+            c["offered_at"] = c["offered_at"] or v["published_at"]
+            if c["agreed_price"] is None:
+                c["agreed_price"] = v["price_per_creator"] or prices.get((c["creator_id"], v["format"]))
+            if c["agreed_price"] is None:
+                errors.append(
+                    f"row {row}, column agreed_price: is required when the order has no price_per_creator "
+                    f"and the creator no rate-card price for {v['format']}"
+                )
+
+
+DEFAULT_NOTES = {
+    "brand": f"without a brand: filed under {UNKNOWN_BRAND!r}",
+    "title": "without a title: titled by their order_ref",
+    "product_category_id": "without a product category: the brand's industry, else unknown",
+    "published_at": "without published_at: their earliest offer, else today",
+    "offered_at": "with offers without offered_at: dated when the order was published",
+    "agreed_price": "with offers without agreed_price: the order's price_per_creator, else the rate card",
+}
+
+
+def defaults_report(orders: list[ParsedOrder]) -> list[str]:
+    """One line per default the import applied: how many orders it touched and what it filled in."""
+    lines = []
+    for name, note in DEFAULT_NOTES.items():
+        count = sum(1 for o in orders if name in o.defaulted)
+        if count:
+            lines.append(f"{count} order(s) {note}")
+    return lines
+
+
+def _rate_cards(orders: list[ParsedOrder]) -> dict[tuple[int, str], int]:
+    """(creator id, format) → the price in force today, for the creators of these orders."""
+    from creators.models import RatePrice
+
+    ids = {c["creator_id"] for o in orders for c in o.collaborations if c["agreed_price"] is None}
+    rows = (
+        RatePrice.objects.filter(creator_id__in=ids, effective_from__lte=timezone.now().date())
+        .order_by("creator_id", "format", "-effective_from")
+        .distinct("creator_id", "format")
+        .values_list("creator_id", "format", "amount")
+    )
+    return {(creator, fmt): amount for creator, fmt, amount in rows}
+
+
 def _order_values(row: _Row, labels, categories) -> dict:
-    category = row.text("product_category", required=True)
+    category = row.text("product_category")
     if category and category not in categories:
         row.fail("product_category", f"{category!r} is not an IAB Ad Product 2.0 unique id")
     target_labels = []
@@ -219,8 +286,8 @@ def _order_values(row: _Row, labels, categories) -> dict:
         else:
             target_labels.append((labels[iab_id], w))
     return {
-        "brand": row.text("brand", required=True, max_length=160),
-        "title": row.text("order_title", required=True),
+        "brand": row.text("brand", max_length=160),
+        "title": row.text("order_title"),
         "product_category_id": categories.get(category),
         "goal": row.choice("goal", Order.Goal.values),
         "format": row.choice("format", ContentFormat.values),
@@ -233,18 +300,26 @@ def _order_values(row: _Row, labels, categories) -> dict:
     }
 
 
-def _collaboration_values(row: _Row, creators) -> dict:
+def _collaboration_values(row: _Row, creators: HandleLookup) -> dict:
     handle = row.text("creator", required=True)
-    if handle and handle not in creators:
-        row.fail("creator", f"no creator with handle {handle!r}")
+    platform = row.text("creator_platform")
+    creator_id = None
+    if handle:
+        try:
+            creator_id = creators.resolve(handle, platform)
+        except AmbiguousHandle as exc:
+            row.fail("creator", f"{exc}; add a creator_platform column")
+        except UnknownHandle as exc:
+            row.fail("creator", str(exc))
     accepted = row.boolean("accepted", required=True)
     on_time = row.boolean("completed_on_time", required=False)
     rating = row.integer("rating", low=1, high=5)
     if not accepted and (on_time is not None or rating is not None):
         row.fail("accepted", "is no, but the row has a completion or rating")
     return {
-        "creator_id": creators.get(handle),
-        "agreed_price": row.money("agreed_price", required=True),
+        "row": row.number,
+        "creator_id": creator_id,
+        "agreed_price": row.money("agreed_price", required=False),
         "offered_at": row.moment("offered_at"),
         "accepted": accepted,
         "completed_on_time": on_time,
@@ -306,7 +381,7 @@ def history_import(*, orders: list[ParsedOrder]) -> tuple[int, int]:
 
 
 def _brand(name: str) -> Brand:
-    slug = slugify(name)[:70] or "brand"
+    slug = UNKNOWN_BRAND_SLUG if name == UNKNOWN_BRAND else (slugify(name)[:70] or "brand")
     existing = Brand.objects.filter(slug=slug).first() or Brand.objects.filter(name=name).first()
     if existing:
         return existing
@@ -318,11 +393,3 @@ def lookups() -> dict:
         "labels": dict(Label.objects.values_list("iab_id", "id")),
         "categories": dict(ProductCategory.objects.values_list("iab_id", "id")),
     }
-
-
-def _creators_by_handle(handles: set[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    ordered = sorted(h for h in handles if h)
-    for start in range(0, len(ordered), 10_000):
-        found.update(Creator.objects.filter(handle__in=ordered[start : start + 10_000]).values_list("handle", "id"))
-    return found

@@ -23,21 +23,25 @@ def reasons_for(snap, query: OrderQuery, rows: np.ndarray, components: dict[str,
         reasons: list[dict] = []
         reasons.extend(_content(snap, row, target_cols, target_interests))
         reasons.extend(_audience(snap, query, row))
+        unknown = _unknown_metrics(snap, GOALS[g], row)
         views = int(snap.median_views[row])
-        reasons.append(
-            {
-                "code": "performance",
-                "goal": GOALS[g],
-                "views": views,
-                "percentile": round(float(components["performance"][i]) * 100),
-            }
-        )
         price = int(snap.price[f, row])
-        if price > 0:
-            cpm = price / max(views, 1) * 1000
+        if "views" not in unknown:
             reasons.append(
-                {"code": "value", "cpm": round(cpm), "cheaper_than": round(float(components["value"][i]) * 100)}
+                {
+                    "code": "performance",
+                    "goal": GOALS[g],
+                    "views": views,
+                    "percentile": round(float(components["performance"][i]) * 100),
+                }
             )
+            if price > 0:
+                cpm = price / max(views, 1) * 1000
+                reasons.append(
+                    {"code": "value", "cpm": round(cpm), "cheaper_than": round(float(components["value"][i]) * 100)}
+                )
+        if unknown:
+            reasons.append({"code": "unknown_metrics", "metrics": unknown})
         reasons.append(_reliability(snap, row))
         if components["exploration"][i] > 0:
             reasons.append({"code": "new_creator"})
@@ -69,6 +73,26 @@ def _audience(snap, query: OrderQuery, row: int) -> list[dict]:
         share = sum(float(snap.gender[GENDERS.index(x), row]) for x in query.genders)
         reasons.append({"code": "genders", "share": round(share * 100), "genders": list(query.genders)})
     return reasons
+
+
+# The metrics each goal's performance part reads; views also set the value-for-money part.
+GOAL_METRICS = {
+    "awareness": ("views",),
+    "seeding": ("views", "engagement_rate", "hit_video_share"),
+    "conversion": ("views", "completion_rate"),
+}
+_METRIC_ROWS = {"views": "log_views"}
+
+
+def _unknown_metrics(snap, goal: str, row: int) -> list[str]:
+    """The metrics this order reads that the creator has no figure for (ranked as typical instead)."""
+    from matching.snapshot import METRIC_NAMES
+
+    return [
+        name
+        for name in GOAL_METRICS[goal]
+        if not np.isfinite(snap.metrics[METRIC_NAMES.index(_METRIC_ROWS.get(name, name)), row])
+    ]
 
 
 def _reliability(snap, row: int) -> dict:

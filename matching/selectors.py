@@ -115,6 +115,9 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
             "views": f"{reason['views']:,}",
             "pct": reason["percentile"],
         }
+    if code == "unknown_metrics":
+        names = ", ".join(str(UNKNOWN_METRIC_NAMES.get(m, m)) for m in reason["metrics"])
+        return _("Unknown, counted as typical: %(metrics)s") % {"metrics": names}
     if code == "value":
         return _("Expected CPM %(cpm)s, cheaper than %(pct)s %% of peers") % {
             "cpm": format_money(reason["cpm"], currency),
@@ -136,9 +139,18 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     return str(code)
 
 
+UNKNOWN_METRIC_NAMES = {
+    "views": gettext_lazy("median views"),
+    "engagement_rate": gettext_lazy("engagement rate"),
+    "hit_video_share": gettext_lazy("hit-video share"),
+    "completion_rate": gettext_lazy("completion rate"),
+}
+
 ELIGIBILITY_TEXT = {
     "inactive": gettext_lazy("not active or not verified"),
-    "no_capacity": gettext_lazy("no free capacity: ongoing collaborations are at the creator's maximum"),
+    "no_capacity": gettext_lazy(
+        "no free capacity: ongoing collaborations, here and elsewhere, are at the creator's maximum"
+    ),
     "blackout": gettext_lazy("unavailable (blackout dates) during the order's window"),
     "no_price": gettext_lazy("no rate-card price for the order's format"),
     "over_budget": gettext_lazy("rate-card price above the per-creator budget plus tolerance"),
@@ -276,7 +288,7 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     from matching.services import OCCUPYING_STATES, order_query
 
     busy = creator.collaborations.filter(status__in=OCCUPYING_STATES).count()
-    if busy >= creator.max_concurrent:
+    if creator.is_full(busy):
         return []  # no free capacity: not eligible for any order now
     blocked_by = set(BrandBlock.objects.filter(creator=creator).values_list("brand_id", flat=True))
     orders = list(

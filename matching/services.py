@@ -13,11 +13,12 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from brands.models import BrandBlock
+from creators.models import Creator
 from marketplace.models import Collaboration, Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
-from matching.snapshot import Snapshot
+from matching.snapshot import METRIC_NAMES, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +65,24 @@ def ranking_fail(*, run_id: int, error: str) -> None:
 
 
 def excluded_creators(order: Order) -> dict[str, list[int]]:
-    """Creator ids excluded for reasons that change too often to live in the snapshot."""
-    at_capacity = (
+    """Creator ids excluded for reasons that change too often to live in the snapshot.
+
+    Full (Creator.is_full): collaborations in an occupying state plus the work running elsewhere
+    reach the maximum. Two small queries: creators busy here, and creators full from work elsewhere
+    alone (few have any; neither query reads every creator).
+    """
+    busy_here = (
         Collaboration.objects.filter(status__in=OCCUPYING_STATES)
         .values("creator_id")
         .annotate(n=Count("id"))
-        .filter(n__gte=F("creator__max_concurrent"))
+        .filter(n__gte=F("creator__max_concurrent") - F("creator__external_load"))
         .values_list("creator_id", flat=True)
     )
+    full_elsewhere = Creator.objects.filter(external_load__gt=0, external_load__gte=F("max_concurrent")).values_list(
+        "id", flat=True
+    )
     return {
-        "no_capacity": list(at_capacity),
+        "no_capacity": sorted({*busy_here, *full_elsewhere}),
         "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
         "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
     }
@@ -208,7 +217,7 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
                 score=float(final[i]),
                 hand_score=float(scores[i]),
                 price=int(snap.price[fmt, rows[i]]),
-                expected_views=int(snap.median_views[rows[i]]),
+                expected_views=expected_views(snap, int(rows[i])),
                 reasons=reasons[rank - 1],
                 **{c: float(comps[c][i]) for c in scoring.COMPONENTS},
             )
@@ -225,6 +234,12 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     run.duration_ms = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
     run.save()
     return run
+
+
+def expected_views(snap: Snapshot, row: int) -> int | None:
+    """The creator's median views, or None when unknown (never 0 for "no figure")."""
+    known = np.isfinite(snap.metrics[METRIC_NAMES.index("log_views"), row])
+    return int(snap.median_views[row]) if known else None
 
 
 def ranking_execute(*, run_id: int) -> RankingRun | None:

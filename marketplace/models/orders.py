@@ -45,8 +45,13 @@ class Order(ChecksInOneQuery, models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("brief"), blank=True)
     product_name = models.CharField(_("product"), max_length=200)
+    # Empty only on imported history that did not name one (docs/import-history.md); forms require it.
     product_category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product category")
+        ProductCategory,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("product category"),
     )
     goal = models.CharField(_("goal"), max_length=16, choices=Goal.choices, default=Goal.AWARENESS)
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.DIRECT)

@@ -213,7 +213,7 @@ def _take_slot(ctx: Context) -> None:
         raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")
     creator = ctx.collaboration.creator
     busy = Collaboration.objects.filter(creator=creator, status__in=OCCUPYING).count()
-    if busy >= creator.max_concurrent:
+    if creator.is_full(busy):
         raise Conflict(_("The creator has no free capacity."), field="creator")
     ctx.changes.update(accepted_at=ctx.now, responded_at=ctx.now, accepted=True)
 

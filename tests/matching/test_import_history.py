@@ -99,3 +99,103 @@ def test_history_round_trips_through_the_documented_columns():
     for column in REQUIRED + OPTIONAL:
         assert f"`{column}`" in documented
     assert set(csv.reader(io.StringIO(HEADER)).__next__()) <= set(REQUIRED + OPTIONAL)
+
+
+# ----------------------------------------------------- what real exports lack
+
+MINIMAL = "order_ref,goal,format,creator,accepted"
+
+
+def write_csv(tmp_path, header: str, rows: list[str]):
+    path = tmp_path / "history.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_brand_category_dates_and_price_may_be_left_out_with_documented_defaults(creators, tmp_path):
+    from creators.models import RatePrice
+    from marketplace.history_import import UNKNOWN_BRAND
+
+    ana, bo = creators
+    RatePrice.objects.create(
+        creator=ana, format="image_post", amount=90_000, currency="CNY", effective_from="2025-01-01"
+    )
+    RatePrice.objects.create(
+        creator=bo, format="image_post", amount=70_000, currency="CNY", effective_from="2025-01-01"
+    )
+    path = write_csv(
+        tmp_path,
+        MINIMAL + ",offered_at",
+        ["X1,awareness,image_post,ana,yes,2025-04-02", "X1,awareness,image_post,bo,no,2025-04-01"],
+    )
+
+    call_command("import_history", path, stdout=io.StringIO())
+
+    order = Order.objects.get()
+    assert order.brand.name == UNKNOWN_BRAND
+    assert order.product_category is None
+    assert order.published_at.date().isoformat() == "2025-04-01"  # the earliest offer
+    assert order.price_per_creator == 90_000  # the highest agreed price
+    ana_c, bo_c = Collaboration.objects.get(creator=ana), Collaboration.objects.get(creator=bo)
+    assert (ana_c.agreed_price, bo_c.agreed_price) == (90_000, 70_000)  # each creator's rate card
+    assert ana_c.offered_at.date().isoformat() == "2025-04-02"
+
+
+def test_without_any_date_the_history_is_dated_the_import_day(creators, tmp_path):
+    from django.utils import timezone
+
+    path = write_csv(tmp_path, MINIMAL + ",brand,price_per_creator", ["Y1,seeding,short_21_60,ana,yes,Glow,500"])
+
+    call_command("import_history", path, stdout=io.StringIO())
+
+    c = Collaboration.objects.get()
+    assert c.offered_at.date() == c.order.published_at.date() == timezone.now().date()
+    assert (c.agreed_price, c.order.brand.name) == (50_000, "Glow")
+
+
+def test_the_brands_industry_is_the_category_when_none_is_given(creators, tmp_path):
+    from brands.models import Brand
+    from marketplace.models import ProductCategory
+
+    beer = ProductCategory.objects.get(iab_id="1004")
+    Brand.objects.create(name="Hop House", slug="hop-house", industry=beer)
+    path = write_csv(tmp_path, MINIMAL + ",brand,agreed_price", ["Z1,seeding,short_21_60,ana,yes,Hop House,300"])
+
+    call_command("import_history", path, stdout=io.StringIO())
+
+    assert Order.objects.get().product_category == beer
+
+
+def test_a_price_that_cannot_be_known_is_reported(creators, tmp_path):
+    path = write_csv(tmp_path, MINIMAL, ["P1,seeding,short_21_60,ana,yes"])
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_history", path)
+
+    assert "row 2, column agreed_price: is required when the order has no price_per_creator" in str(exc.value)
+
+
+def test_creators_are_found_by_their_platform_handle_too(creators, tmp_path):
+    CreatorFactory(handle="zoe-travels", platform="instagram", platform_handle="zoe.travels")
+    path = write_csv(tmp_path, MINIMAL + ",price_per_creator", ["Q1,awareness,image_post,@Zoe.Travels,yes,100"])
+
+    call_command("import_history", path, stdout=io.StringIO())
+
+    assert Collaboration.objects.get().creator.handle == "zoe-travels"
+
+
+def test_a_platform_handle_on_two_platforms_needs_the_platform(creators, tmp_path):
+    CreatorFactory(handle="z1", platform="instagram", platform_handle="zoe.travels")
+    CreatorFactory(handle="z2", platform="tiktok", platform_handle="zoe.travels")
+    ambiguous = write_csv(tmp_path, MINIMAL + ",price_per_creator", ["Q1,awareness,image_post,zoe.travels,yes,100"])
+
+    with pytest.raises(CommandError, match="on instagram and tiktok; add a creator_platform column"):
+        call_command("import_history", ambiguous)
+
+    path = write_csv(
+        tmp_path,
+        MINIMAL + ",price_per_creator,creator_platform",
+        ["Q1,awareness,image_post,zoe.travels,yes,100,tiktok"],
+    )
+    call_command("import_history", path, stdout=io.StringIO())
+    assert Collaboration.objects.get().creator.handle == "z2"

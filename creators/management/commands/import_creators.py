@@ -46,10 +46,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="do not show progress bars")
         parser.add_argument("--dry-run", action="store_true", help="validate every row, write nothing")
         parser.add_argument(
+            "--verified",
+            action="store_true",
+            help="import rows without a verification cell as verified (default: unverified, which is not ranked)",
+        )
+        parser.add_argument(
             "--max-errors", type=int, default=ERRORS_SHOWN, help=f"errors to print (default {ERRORS_SHOWN})"
         )
 
-    def handle(self, *args, file: str, no_progress: bool, dry_run: bool, max_errors: int, **options) -> None:
+    def handle(
+        self, *args, file: str, no_progress: bool, dry_run: bool, verified: bool, max_errors: int, **options
+    ) -> None:
         path = Path(file)
         try:
             data = path.read_bytes()
@@ -57,11 +64,13 @@ class Command(BaseCommand):
             raise CommandError(_("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from exc
         bars = _Bars(enabled=not no_progress, stderr=sys.stderr)
         started = time.perf_counter()
+        meaning: list[str] = []
         try:
             if dry_run:
-                rows = len(creators_validate(data=data, progress=bars))
+                rows = len(creators_validate(data=data, verified=verified, progress=bars))
             else:
-                rows = creators_import(data=data, source=path.name, progress=bars).rows
+                result = creators_import(data=data, source=path.name, verified=verified, progress=bars)
+                rows, meaning = result.rows, result.summary
         except CreatorImportFailed as exc:
             raise CommandError(exc.report(limit=max_errors)) from exc
         finally:
@@ -74,3 +83,5 @@ class Command(BaseCommand):
                 % {"rows": rows, "seconds": seconds, "rate": f"{rows / max(seconds, 1e-9):,.0f}"}
             )
         )
+        for line in meaning:
+            self.stdout.write(line)

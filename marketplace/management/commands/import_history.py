@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.history_import import MAX_ERRORS, ImportFailed, history_import, lookups, parse
+from marketplace.history_import import MAX_ERRORS, ImportFailed, defaults_report, history_import, lookups, parse
 
 
 class Command(BaseCommand):
@@ -31,3 +31,5 @@ class Command(BaseCommand):
             f"imported {n_collaborations} collaborations on {n_orders} past orders "
             f"in {time.perf_counter() - started:.1f} s"
         )
+        for line in defaults_report(orders):
+            self.stdout.write(line)
