@@ -331,8 +331,17 @@ class ProductSearchPageSerializer(serializers.Serializer):
     results = ProductResultSerializer(many=True)
 
 
+class LookalikeResultSerializer(SearchResultSerializer):
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(), help_text="Words of the seeds' posts that weigh most in this creator's posts."
+    )
+    booked_by_same_brands = serializers.IntegerField(
+        help_text="How many of the brands that booked the seeds booked this creator."
+    )
+
+
 class LookalikeSearchPageSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
+    results = LookalikeResultSerializer(many=True)
 
 
 def _creator_row(result: dict, *extra: str) -> dict:
@@ -390,4 +399,4 @@ class SearchLookalikeApi(APIView):
                 {"creators": [_("Unknown creators: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         found = _visible(selectors.search_lookalike(query["creators"], top=query["top"]), staff=staff)
-        return Response({"results": [_creator_row(r) for r in found]})
+        return Response({"results": [_creator_row(r, "shared_terms", "booked_by_same_brands") for r in found]})

@@ -241,16 +241,36 @@ def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]
 
 
 def search_lookalike(creator_ids: list[int], *, top: int = 20) -> list[dict]:
+    """Creators like the seeds (docs/matching.md, 4): what they post, their profile, and who else the
+    seeds' brands booked. Each result says which of the seeds' words its posts share and how many of
+    the seeds' brands booked it."""
+    from marketplace.history_import import UNKNOWN_BRAND_SLUG
+
     snap = engine.current()
     rows = snap.rows_of(creator_ids)
     rows = rows[rows >= 0]
     if len(rows) == 0:
         return []
-    found, scores = search.lookalike(snap, rows, top)
-    ids = snap.creator_ids[found]
+    booked_ids, booked_scores, booked_brands = features.booked_together(
+        creator_ids, ignore_brand_slugs=(UNKNOWN_BRAND_SLUG,)
+    )
+    booked_rows = snap.rows_of(booked_ids)
+    known = booked_rows >= 0
+    found = search.lookalike(
+        snap, rows, top, posts=engine.post_index(), booked=(booked_rows[known], booked_scores[known])
+    )
+    ids = snap.creator_ids[found.rows]
+    brands = dict(zip(booked_ids.tolist(), booked_brands.tolist(), strict=True))
     creators = _creators_by_id(ids.tolist())
     return [
-        {"creator": creators[int(i)], "score": float(s)} for i, s in zip(ids, scores, strict=True) if int(i) in creators
+        {
+            "creator": creators[int(i)],
+            "score": float(s),
+            "shared_terms": terms,
+            "booked_by_same_brands": brands.get(int(i), 0),
+        }
+        for i, s, terms in zip(ids, found.scores, found.shared_terms, strict=True)
+        if int(i) in creators
     ]
 
 

@@ -263,9 +263,11 @@ def test_lookalike_search_leaves_out_the_seeds(world):
         reverse("api:search-lookalike"), {"creators": ",".join(map(str, seeds)), "top": 10}
     )
 
-    ids = [r["creator"]["id"] for r in response.json()["results"]]
+    results = response.json()["results"]
+    ids = [r["creator"]["id"] for r in results]
     assert response.status_code == 200
     assert len(ids) == 10 and not set(ids) & set(seeds)
+    assert all(set(r) == {"creator", "score", "shared_terms", "booked_by_same_brands"} for r in results)
 
 
 @pytest.mark.parametrize(
