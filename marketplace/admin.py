@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,8 +50,13 @@ class LargeTableAdmin(admin.ModelAdmin):
         # The primary key is indexed; the text fields are not, so an id search must not scan them.
         term = search_term.strip()
         if term.isdigit() and len(term) <= _MAX_ID_DIGITS:
-            return queryset.filter(pk=int(term)), False
+            return queryset.filter(self.digits_match(term)), False
         return super().get_search_results(request, queryset, search_term)
+
+    def digits_match(self, term: str) -> Q:
+        """What a search term of digits finds: the id, and in subclasses indexed names that may be
+        digits too (a handle "2024" is a handle, not only an id)."""
+        return Q(pk=int(term))
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -272,6 +277,9 @@ class CollaborationAdmin(LargeTableAdmin):
     readonly_fields = ("status", "created_at", "updated_at")
     list_select_related = ("order", "creator")
     ordering = ("-id",)
+
+    def digits_match(self, term: str) -> Q:
+        return super().digits_match(term) | Q(creator__handle=term)
 
     @admin.display(description=_("agreed price"), ordering="agreed_price")
     def price(self, obj: Collaboration) -> str:
