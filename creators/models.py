@@ -83,6 +83,10 @@ class Creator(models.Model):
         ordering = ["-followers", "id"]
         verbose_name = _("creator")
         verbose_name_plural = _("creators")
+        # Every ranking asks which creators are full from work elsewhere; few have any.
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(external_load__gt=0), name="creator_with_external_load")
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(followers__gte=0), name="creator_followers_nonneg"),
             models.CheckConstraint(
