@@ -29,6 +29,7 @@ from creators.models import Creator, Platform
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core import DomainError, parse_money, request_id_var
 from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
+from marketplace.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 
 REQUIRED_COLUMNS = ("display_name",)
 NAME_COLUMNS = ("handle", "platform_handle")  # a file needs one of them, a row at least one
@@ -62,8 +63,6 @@ COLUMNS = (
 )
 # Columns whose name in the file differs from the creator's field.
 FIELD_OF_COLUMN = {"current_load": "external_load"}
-# A label weight below this rounds to 0.000 and means "drop the label" (docs/import-creators.md).
-LABEL_WEIGHT_DROPPED_BELOW = 0.0005
 MAX_KEPT_ERRORS = 1000
 HANDLE_MAX_LENGTH = Creator._meta.get_field("handle").max_length
 DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length

@@ -23,6 +23,7 @@ from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import parse_money
 from marketplace.history import refresh_creator_history
 from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
+from marketplace.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 
 REQUIRED = ("order_ref", "goal", "format", "creator", "accepted")
 OPTIONAL = (
@@ -281,9 +282,9 @@ def _order_values(row: _Row, labels, categories) -> dict:
             w = float(weight) if weight else 1.0
         except ValueError:
             w = -1
-        if iab_id not in labels or not 0 < w <= 1:
-            row.fail("target_labels", f"{part.strip()!r} is not <IAB 3.1 id>[:weight in (0, 1]]")
-        else:
+        if iab_id not in labels or not 0 <= w <= 1:
+            row.fail("target_labels", f"{part.strip()!r} is not <IAB 3.1 id>[:weight from 0 to 1]")
+        elif w >= LABEL_WEIGHT_DROPPED_BELOW:  # a weight that rounds to 0 drops the label
             target_labels.append((labels[iab_id], w))
     return {
         "brand": row.text("brand", max_length=160),

@@ -199,3 +199,13 @@ def test_a_platform_handle_on_two_platforms_needs_the_platform(creators, tmp_pat
     )
     call_command("import_history", path, stdout=io.StringIO())
     assert Collaboration.objects.get().creator.handle == "z2"
+
+
+def test_a_target_label_weight_that_rounds_to_zero_drops_the_label(creators, tmp_path):
+    path = write_csv(
+        tmp_path, MINIMAL + ",price_per_creator,target_labels", ["T1,seeding,short_21_60,ana,yes,100,483:0.000;210:0.5"]
+    )
+
+    call_command("import_history", path, stdout=io.StringIO())
+
+    assert list(Order.objects.get().target_label_links.values_list("label__iab_id", "weight")) == [("210", 0.5)]
