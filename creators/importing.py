@@ -383,6 +383,7 @@ class _RowParser:
         # The hot loop of a large import: keep it to dict and list operations.
         kwargs: dict[str, object] = {}
         ok = True
+        failed: list[str] = []  # columns whose cell was refused (their errors are already recorded)
         for index, name, parse, required in fields:
             raw = values[index].strip()
             if raw:
@@ -390,7 +391,7 @@ class _RowParser:
                     kwargs[name] = parse(raw)
                 except ValueError as exc:
                     ok = self.error(row, name, str(exc))
-                    kwargs.setdefault("_failed", set()).add(name)
+                    failed.append(name)
             elif required:
                 ok = self.error(row, name, _("This field is required."))
         rates = []
@@ -401,7 +402,6 @@ class _RowParser:
                     rates.append((fmt, self.price(raw)))
                 except ValueError as exc:
                     ok = self.error(row, name, str(exc))
-        failed = kwargs.pop("_failed", ())
         for column, name in FIELD_OF_COLUMN.items():
             if column in kwargs:
                 kwargs[name] = kwargs.pop(column)
@@ -414,7 +414,7 @@ class _RowParser:
                 ok = self.error(row, "handle", _("Duplicate handle; row %(row)s has it too.") % {"row": first})
         if "platform_handle" in kwargs:
             ok = self.platform_handle(row, kwargs) and ok
-        elif handle is None and not failed:
+        elif handle is None and "handle" not in failed:
             ok = self.error(row, "handle", _("Give a handle, a platform_handle or both."))
         # An empty handle is derived from the platform handle once every row is known (derive_missing_handles).
         return CreatorRecord(**{"handle": "", **kwargs}, rates=rates) if ok else None

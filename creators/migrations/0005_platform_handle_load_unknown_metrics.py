@@ -6,74 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('creators', '0004_directory_indexes'),
-        ('marketplace', '0006_order_category_unknown_on_imported_history'),
+        ("creators", "0004_directory_indexes"),
+        ("marketplace", "0006_order_category_unknown_on_imported_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='creator',
-            name='external_load',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Work in progress outside Starmap; it takes slots of the maximum like collaborations here.', verbose_name='collaborations running elsewhere'),
+            model_name="creator",
+            name="external_load",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Work in progress outside Starmap; it takes slots of the maximum like collaborations here.",
+                verbose_name="collaborations running elsewhere",
+            ),
         ),
         migrations.AddField(
-            model_name='creator',
-            name='platform_handle',
-            field=models.CharField(blank=True, default='', max_length=64, verbose_name='handle on the platform'),
+            model_name="creator",
+            name="platform_handle",
+            field=models.CharField(blank=True, default="", max_length=64, verbose_name="handle on the platform"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='completion_rate',
-            field=models.FloatField(blank=True, null=True, verbose_name='completion rate'),
+            model_name="creator",
+            name="completion_rate",
+            field=models.FloatField(blank=True, null=True, verbose_name="completion rate"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='engagement_rate',
-            field=models.FloatField(blank=True, null=True, verbose_name='engagement rate'),
+            model_name="creator",
+            name="engagement_rate",
+            field=models.FloatField(blank=True, null=True, verbose_name="engagement rate"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='follower_growth_30d',
-            field=models.FloatField(blank=True, null=True, verbose_name='follower growth, 30 days'),
+            model_name="creator",
+            name="follower_growth_30d",
+            field=models.FloatField(blank=True, null=True, verbose_name="follower growth, 30 days"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='hit_video_share',
-            field=models.FloatField(blank=True, null=True, verbose_name='hit-video share'),
+            model_name="creator",
+            name="hit_video_share",
+            field=models.FloatField(blank=True, null=True, verbose_name="hit-video share"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='median_views_30d',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='median views per video, 30 days'),
+            model_name="creator",
+            name="median_views_30d",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="median views per video, 30 days"),
         ),
         migrations.AlterField(
-            model_name='creator',
-            name='median_views_90d',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='median views per video, 90 days'),
+            model_name="creator",
+            name="median_views_90d",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="median views per video, 90 days"),
         ),
         migrations.AlterField(
-            model_name='metricsnapshot',
-            name='engagement_rate',
+            model_name="metricsnapshot",
+            name="engagement_rate",
             field=models.FloatField(null=True),
         ),
         migrations.AlterField(
-            model_name='metricsnapshot',
-            name='median_views_30d',
+            model_name="metricsnapshot",
+            name="median_views_30d",
             field=models.BigIntegerField(null=True),
         ),
         migrations.AddIndex(
-            model_name='creator',
-            index=models.Index(condition=models.Q(('external_load__gt', 0)), fields=['id'], name='creator_with_external_load'),
+            model_name="creator",
+            index=models.Index(
+                condition=models.Q(("external_load__gt", 0)), fields=["id"], name="creator_with_external_load"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creator',
-            constraint=models.UniqueConstraint(condition=models.Q(('platform_handle', ''), _negated=True), fields=('platform', 'platform_handle'), name='creator_platform_handle_unique'),
+            model_name="creator",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("platform_handle", ""), _negated=True),
+                fields=("platform", "platform_handle"),
+                name="creator_platform_handle_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creator',
-            constraint=models.CheckConstraint(condition=models.Q(('platform_handle', django.db.models.functions.text.Lower('platform_handle'))), name='creator_platform_handle_lower'),
+            model_name="creator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("platform_handle", django.db.models.functions.text.Lower("platform_handle"))),
+                name="creator_platform_handle_lower",
+            ),
         ),
     ]
