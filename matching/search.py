@@ -192,7 +192,6 @@ LOOKALIKE_WEIGHTS = {"profile": 1.0, "posts": 1.0, "booked": 1.0}
 class Lookalike:
     rows: np.ndarray
     scores: np.ndarray
-    parts: dict[str, np.ndarray]  # each signal's raw value for the result rows (0 where it is missing)
     shared_terms: list[list[str]]  # the words of the seeds' posts that weigh most in each result's posts
 
 
@@ -233,12 +232,7 @@ def lookalike(
     terms = [[] for _ in rows]
     if centroid is not None:
         terms = posts.shared_terms(centroid, _rows_in(posts.creator_ids, snap.creator_ids[rows]))
-    return Lookalike(
-        rows=rows,
-        scores=score[rows],
-        parts={name: values[rows].astype(np.float32) for name, values in raw.items()},
-        shared_terms=terms,
-    )
+    return Lookalike(rows=rows, scores=score[rows], shared_terms=terms)
 
 
 def _profile_similarity(snap, seed_rows: np.ndarray, vectors) -> np.ndarray:
