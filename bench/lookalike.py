@@ -18,8 +18,9 @@ label, views unknown) and imported with `--verified`; bookings are imported with
 `matching.selectors.search_lookalike`, the code behind the command, the API and the page.
 
 Who-booked-whom may only come from other brands: the brands are split into ``--folds`` folds, and
-the cases of one fold are ranked with the bookings of the other folds imported as history (the
-held-out half is then ranked the same way, with this half's bookings as its history). Prints
+the cases of one fold are ranked with the bookings of the other folds imported as history; with
+``--extra-history OTHER_DIR`` another half's bookings are added to every fold's history (the held-out
+half ranked with the development half's bookings beside its own other folds). Prints
 recall@50, recall@500 and MRR (reciprocal rank, 0 beyond 500) for the system with and without
 history and for the baselines, per fold and with a 95 % bootstrap interval over brands.
 """
@@ -67,6 +68,12 @@ def main() -> None:
     parser.add_argument("--creators", type=Path, help="the pool's influencer list")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0, help="seed of the brand folds and the bootstrap")
+    parser.add_argument(
+        "--extra-history",
+        type=Path,
+        help="another half's folder whose partner_groups.csv is added to every fold's history "
+        "(e.g. the development half when ranking the held-out half)",
+    )
     args = parser.parse_args()
     creators_file = args.creators or args.data.parent / "kim-instagram-influencers" / "influencers.txt"
     for path in (args.data / "partner_groups.csv", args.data / "posts.csv.gz", creators_file):
@@ -166,6 +173,9 @@ def _run(args, creators_file: Path, tmp: Path) -> None:
     from creators.models import Creator
 
     groups, posts, pool = _read(args, creators_file)
+    extra = pd.read_csv(args.extra_history / "partner_groups.csv", dtype=str) if args.extra_history else groups.iloc[:0]
+    if set(extra.get("partner_account", [])) & set(groups["partner_account"]):
+        raise SystemExit("--extra-history shares brands with --data: a brand would see its own bookings")
     say(f"{len(groups)} cases in {groups['partner_account'].nunique()} brands; pool of {len(pool):,} creators")
     with step("migrate and load the taxonomy"):
         call_command("migrate", verbosity=0)
@@ -200,7 +210,7 @@ def _run(args, creators_file: Path, tmp: Path) -> None:
         snap_methods = _rank_all(groups, ranks, cases)
     for fold in range(args.folds):
         with step(f"fold {fold + 1}/{args.folds}: history of the other folds"):
-            _history(groups[groups["fold"] != fold], tmp)
+            _history(pd.concat([groups[groups["fold"] != fold], extra]), tmp)
             _rank_fold(groups[groups["fold"] == fold], ranks)
     _report(ranks, cases, groups, fold_of, args, snap_methods)
 

@@ -94,7 +94,9 @@ class MatchSerializer(serializers.Serializer):
     creator = CreatorBasicsSerializer()
     price_minor = serializers.IntegerField(help_text="The creator's rate-card price for the order's format.")
     currency = serializers.CharField()
-    expected_views = serializers.IntegerField()
+    expected_views = serializers.IntegerField(
+        allow_null=True, help_text="The creator's median views; null when unknown (not zero)."
+    )
     score = serializers.FloatField()
     hand_score = serializers.FloatField()
     components = MatchComponentsSerializer

@@ -209,6 +209,19 @@ def test_why_not_needs_a_known_active_handle(ranked):
     assert unknown.status_code == inactive.status_code == 404
 
 
+def test_a_creator_without_known_views_is_matched_with_expected_views_null(world):
+    order, member = world
+    Creator.objects.update(median_views_30d=None)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+
+    response = api_for(member.user).get(reverse("api:order-matches", args=[order.pk]))
+
+    results = response.json()["results"]
+    assert response.status_code == 200 and results
+    assert all(r["expected_views"] is None for r in results)
+
+
 # ------------------------------------------------------------------ search
 
 
