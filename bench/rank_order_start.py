@@ -133,6 +133,10 @@ def _run(args, tmp: Path) -> None:
         emit(f"{name}_cpu", n, float(np.median([c for _, c in samples])), "s")
     emit("rank_order_orders_file_wall", args.orders, float(np.median([w for w, _ in batch])), "s")
     emit("rank_order_orders_file_per_order", args.orders, float(np.median([w for w, _ in batch])) / args.orders, "s")
+    emit("rank_order_orders_file_cpu", args.orders, float(np.median([c for _, c in batch])), "s")
+    emit(
+        "rank_order_orders_file_cpu_per_order", args.orders, float(np.median([c for _, c in batch])) / args.orders, "s"
+    )
     emit("rank_order_in_warm_process", n, float(np.median(in_process[1:] or in_process)), "s")
     # Inside the command: the first order of a process also loads the snapshot and the kernels.
     emit("ranking_in_one_process_per_order_ms", n, float(np.median(single_ms)), "ms")
