@@ -204,6 +204,7 @@ class Bench:
         rank_p50 = self.rank_latency(snap, main_orders)
         self.guard("stages", self.stages, snap, main_orders)
         self.guard("batch", self.batch, snap, orders[: self.args.batch])
+        self.guard("history", self.history_cost, snap)
         self.guard("floor", self.floor, snap, main_orders, rank_p50)
         if n <= self.args.skip_sql_above:
             self.guard("sql_peer", self.sql_peer, snap, main_orders, rank_p50)
@@ -215,6 +216,36 @@ class Bench:
         gc.collect()
         shutil.rmtree(self.root, ignore_errors=True)
         self.emit("loadavg_1m_end", loadavg(), "")
+
+    def history_cost(self, snap) -> None:
+        """What the track record and the learned re-ranker cost: estimating every creator's record from
+        deal events (a tenth of the creators with 1–5 deals) at a full build, the snapshot rows it adds,
+        and re-ranking one order's 500 candidates with a trained model, causes of each move included."""
+        from marketplace import track_record
+        from matching import learn, synthetic
+        from matching.snapshot import HISTORY_METRICS, history_view
+
+        rng = np.random.default_rng(self.args.seed)
+        events = synthetic.events(rng, snap.creator_ids)
+        started = time.perf_counter()
+        stats = track_record.stats_from_events(events, snap.creator_ids)
+        prior = track_record.fit_prior(stats)
+        history_view(snap.reference, stats, snap.metrics[3], prior)
+        self.emit("track_record_build_s", time.perf_counter() - started, "s")
+        self.emit("track_record_events", len(events), "rows")
+        self.emit("track_record_snapshot_mib", len(HISTORY_METRICS) * self.n * 4 / 2**20, "MiB")
+        x = rng.random((5_000, len(learn.FEATURE_NAMES))).astype(np.float32)
+        order_ids = np.repeat(np.arange(500), 10)
+        model = learn.train(x, learn.within_order(rng.random(5_000) * 4, order_ids), seed=0)
+        reranker = learn.reranker(model, x, order_ids)
+        pool = x[:500]
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            final = reranker.predict(pool)
+            learn.causes(reranker, pool[:200], final[:200] > 0, reference=pool)
+            timings.append((time.perf_counter() - started) * 1000)
+        self.emit("rerank_500_ms", percentile(timings, 50), "ms")
 
     def guard(self, label: str, fn, *args) -> None:
         """Run one measurement; a failure is reported (stderr + an "error" figure) and the rest go on."""
@@ -668,10 +699,11 @@ def _records(frames, labels, chunk: int = 20_000):
                 "completion_rate",
                 "hit_video_share",
                 "follower_growth_30d",
-                "completed_orders",
             )
         }
-        fulfilment, rating = opt(part["fulfilment_rate"].tolist()), opt(part["avg_rating"].tolist())
+        fulfilment, rating = opt(part["imported_fulfilment_rate"].tolist()), opt(part["imported_avg_rating"].tolist())
+        fulfilment_n = [int(x) for x in part["imported_fulfilment_orders"].tolist()]
+        rating_n = [int(x) for x in part["imported_rating_count"].tolist()]
         for i in range(hi - lo):
             row = lo + i
             a, b = lab_start[row], lab_end[row]
@@ -691,8 +723,9 @@ def _records(frames, labels, chunk: int = 20_000):
                 hit_video_share=cols["hit_video_share"][i],
                 follower_growth_30d=cols["follower_growth_30d"][i],
                 fulfilment_rate=fulfilment[i],
+                fulfilment_orders=fulfilment_n[i] if fulfilment[i] is not None else None,
                 avg_rating=rating[i],
-                completed_orders=int(cols["completed_orders"][i]),
+                rating_count=rating_n[i] if rating[i] is not None else None,
                 labels=list(zip(lab_ids[a:b].tolist(), lab_w[a:b].tolist(), strict=True)),
                 rates=[(f, p) for f, p in zip(FORMATS, prices[i], strict=True) if p > 0],
             )
@@ -939,6 +972,12 @@ def sql_query(snap, q: OrderQuery) -> str:
     qnorm = float(np.sqrt(np.dot(qv, qv)))
     qinorm = float(np.sqrt(np.dot(qi, qi)))
     label_terms = _array_terms("label_w", "labels", zip(cat.label_ids[cols], qv, strict=True))
+    # Coverage: the IDF-weighted mean of the creator's own weights on the order's labels (label_w holds weight × IDF).
+    cover_terms = _array_terms(
+        "label_w",
+        "labels",
+        zip(cat.label_ids[cols], qv / snap.label_idf[cols] / max(float(qv.sum()), 1e-12), strict=True),
+    )
     interest_terms = _array_terms("interest_w", "interests", zip(cat.interest_ids[icols], qi, strict=True))
     region = "LEAST({}, 1.0)".format(
         _array_terms("region_share", "regions", ((cat.region_codes[c], 1.0) for c in q.regions), quote=True)
@@ -966,7 +1005,10 @@ def sql_query(snap, q: OrderQuery) -> str:
         SELECT id, score FROM (
             SELECT c.id,
                    c.static_{q.goal}_{q.format}
-                   + {w["content"]!r}::float8 * GREATEST(s.label_sim, {scoring.INTEREST_BACKOFF!r} * s.interest_sim)
+                   + {w["content"]!r}::float8 * CASE WHEN s.coverage > 0
+                       THEN {scoring.LABEL_FLOOR!r} + {scoring.LABEL_SPAN!r}
+                            * LEAST({scoring.COVER_SHARE!r} * s.coverage + {scoring.FOCUS_SHARE!r} * s.label_sim, 1.0)
+                       ELSE {scoring.INTEREST_BACKOFF!r} * s.interest_sim END
                    + {w["audience"]!r}::float8 * {audience} AS score
             FROM bench_creator c
             CROSS JOIN LATERAL (SELECT
@@ -974,7 +1016,8 @@ def sql_query(snap, q: OrderQuery) -> str:
                      THEN LEAST(({label_terms}) / (c.label_norm * {qnorm!r}::float8), 1.0) ELSE 0.0 END AS label_sim,
                 CASE WHEN c.interest_norm > 0 AND {qinorm!r} > 0
                      THEN LEAST(({interest_terms}) / (c.interest_norm * {qinorm!r}::float8), 1.0) ELSE 0.0 END
-                     AS interest_sim) s
+                     AS interest_sim,
+                ({cover_terms}) AS coverage) s
             WHERE {" AND ".join(where)}
         ) ranked
         ORDER BY score DESC, id

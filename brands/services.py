@@ -6,7 +6,6 @@ from urllib.parse import urljoin
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from brands.models import Brand, BrandMembership
-from marketplace.core import Conflict, NotAllowed, NotFound, audit, update_fields
+from marketplace.core import Conflict, NotAllowed, NotFound, audit, send_mail_each, update_fields
 from marketplace.models import ProductCategory, User
 
 SLUG_MAX = 70
@@ -104,9 +103,9 @@ def send_member_invite(*, user_id: int, brand_name: str, base_url: str) -> None:
         },
     )
     context = {"user": user, "brand_name": brand_name, "set_password_url": urljoin(base_url, path)}
-    subject = "".join(render_to_string("registration/member_invite_subject.txt", context).splitlines())
+    subject = render_to_string("registration/member_invite_subject.txt", context)
     body = render_to_string("registration/member_invite_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_mail_each(subject=subject, body=body, recipients=[user.email])
 
 
 def _invite_on_commit(*, user: User, brand: Brand, base_url: str) -> None:
@@ -126,7 +125,7 @@ def brand_member_add(
     has a creator profile or is staff.
     """
     _owner_membership(brand=brand, actor=actor)
-    email = User.objects.normalize_email(email).strip().lower()
+    email = User.objects.normalize_email(email)
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and (
         user.is_staff or BrandMembership.objects.filter(user=user).exists() or _has_creator_profile(user)

@@ -72,6 +72,11 @@ class CreatorAdmin(LargeTableAdmin):
         # Platform first, as the unique index on platform handles has it.
         return super().digits_match(term) | Q(handle=term) | Q(platform__in=Platform.values, platform_handle=term)
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A creator leaves by being deactivated (is_active). Deleting the row would take with it the ranking
+        # results that explain past rankings and offers (a creator with deals cannot be deleted at all).
+        return False
+
     fieldsets = (
         (
             None,
@@ -136,7 +141,7 @@ class RatePriceAdmin(CreatorRowsAdmin):
 
     @admin.display(description=_("price"), ordering="amount")
     def price(self, obj: RatePrice) -> str:
-        return format_money(obj.amount, obj.currency)
+        return format_money(obj.amount, obj.currency) if obj.amount is not None else _("not offered")
 
     def has_change_permission(self, request, obj=None) -> bool:
         # A price in force is what quotes were made at; a change is a new row for a later month.

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from creators.handles import is_reserved
 from creators.models import Creator, CreatorLabel, RatePrice
 
 CHUNK = 20_000
@@ -48,8 +49,11 @@ class CreatorRecord:
     completion_rate: float | None = None
     hit_video_share: float | None = None
     follower_growth_30d: float | None = None
+    # A track record from before this platform, with the number of orders behind each rate (None: not given).
     fulfilment_rate: float | None = None
+    fulfilment_orders: int | None = None
     avg_rating: float | None = None
+    rating_count: int | None = None
     completed_orders: int = 0
     labels: Sequence[tuple[int, float]] = ()
     rates: Sequence[tuple[str, int]] = ()
@@ -82,6 +86,12 @@ _CREATOR_COLUMNS = (
     "fulfilment_rate",
     "avg_rating",
     "completed_orders",
+    "fulfilment_orders",
+    "rating_count",
+    "imported_fulfilment_rate",
+    "imported_fulfilment_orders",
+    "imported_avg_rating",
+    "imported_rating_count",
     "authenticity_flags",
     "growth_stage",
     "created_at",
@@ -110,6 +120,8 @@ def write_creators(
     ids: list[int] = []
     chunk: list[CreatorRecord] = []
     for record in records:
+        if is_reserved(record.handle):  # importing refuses these row by row; this guards every other writer
+            raise ValueError(f"{record.handle!r} is a reserved handle (creators.handles)")
         chunk.append(record)
         if len(chunk) >= CHUNK:
             ids.extend(_write_chunk(chunk))
@@ -164,6 +176,14 @@ def _write_chunk(chunk: list[CreatorRecord]) -> list[int]:
                     r.fulfilment_rate,
                     r.avg_rating,
                     r.completed_orders,
+                    # Shown counts: an imported rate without its count stands for one order
+                    # (marketplace.track_record.add_imported).
+                    _shown_count(r.fulfilment_rate, r.fulfilment_orders),
+                    _shown_count(r.avg_rating, r.rating_count),
+                    r.fulfilment_rate,
+                    r.fulfilment_orders,
+                    r.avg_rating,
+                    r.rating_count,
                     "[]",
                     Creator._meta.get_field("growth_stage").default,
                     now,
@@ -183,6 +203,12 @@ def _write_chunk(chunk: list[CreatorRecord]) -> list[int]:
             rates,
         )
     return ids
+
+
+def _shown_count(rate: float | None, count: int | None) -> int:
+    if rate is None:
+        return 0
+    return 1 if count is None else count
 
 
 def _copy(cur, table: str, columns: Sequence[str], buffer: io.StringIO, text_columns: Sequence[str] = ()) -> None:

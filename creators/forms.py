@@ -3,20 +3,22 @@ brand creator directory's filters."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creators.directory import DEFAULT_SORT, INDEX_FIELDS, SORTS, DirectoryQuery
 from creators.models import Creator, CreatorLabel, Platform
-from creators.selectors import RateCardLine, labels_by_id
-from creators.services import MAX_LABELS
-from marketplace.audience import AGE_BUCKETS, GENDERS, SUM_TOLERANCE, regions
-from marketplace.core import minor_to_decimal_str, parse_money
+from creators.selectors import RateCardLine, labels_by_id, typical_price
+from creators.services import MAX_LABELS, check_rate_card_price
+from marketplace.audience import AGE_BUCKETS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
+from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.models import Interest, Label
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
@@ -86,9 +88,9 @@ class BasicsForm(forms.Form):
     country = forms.CharField(
         label=gettext_lazy("Country"),
         required=False,
-        max_length=8,
-        help_text=gettext_lazy("Two-letter code, for example CN or US."),
-        widget=forms.TextInput(attrs={"list": "country-codes", "autocomplete": "off"}),
+        max_length=80,
+        help_text=gettext_lazy("Type part of the name and pick it from the list (or a code such as CN)."),
+        widget=forms.TextInput(attrs={"list": "country-options", "autocomplete": "off"}),
     )
     content_sample = forms.CharField(
         label=gettext_lazy("Recent content"),
@@ -100,7 +102,18 @@ class BasicsForm(forms.Form):
 
     @classmethod
     def initial_for(cls, creator: Creator) -> dict:
-        return {name: getattr(creator, name) for name in cls.base_fields}
+        initial = {name: getattr(creator, name) for name in cls.base_fields}
+        initial["country"] = region_label(creator.country) if creator.country else ""
+        return initial
+
+    def clean_country(self) -> str:
+        typed = self.cleaned_data["country"].strip()
+        code = region_lookup(typed) if typed else ""
+        if code is None or "-" in (code or ""):
+            raise ValidationError(
+                _("No country is called “%(text)s”. Type part of its name and pick it from the list.") % {"text": typed}
+            )
+        return code
 
 
 class CapacityForm(forms.Form):
@@ -216,24 +229,36 @@ class ShareForm(forms.Form):
 
 
 class RegionShareForm(forms.Form):
+    """One region row. The region is typed or picked by name ("Guangdong", or the list's
+    "Guangdong (CN-GD)") or by code; it is cleaned to the code."""
+
     code = forms.CharField(
-        label=gettext_lazy("Region code"),
+        label=gettext_lazy("Region"),
         required=False,
-        max_length=8,
-        widget=forms.TextInput(attrs={"list": "region-codes", "autocomplete": "off", "size": 8}),
+        max_length=80,
+        widget=forms.TextInput(
+            attrs={"list": "region-options", "autocomplete": "off", "placeholder": gettext_lazy("Type a name")}
+        ),
     )
     share = _percent_field(gettext_lazy("Share (%)"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.initial.get("code"):
+            self.initial["code"] = region_label(self.initial["code"])
+
     def clean(self):
         cleaned = super().clean()
-        code = (cleaned.get("code") or "").strip().upper()
+        typed = (cleaned.get("code") or "").strip()
+        code = region_lookup(typed) if typed else ""
         share = cleaned.get("share")
-        cleaned["code"] = code
-        if code and code not in regions():
-            self.add_error("code", _("Unknown region code %(code)s.") % {"code": code})
-        if code and share is None and "share" not in self.errors:
+        cleaned["code"] = code or ""
+        if typed and code is None:
+            message = _("No region is called “%(text)s”. Type part of its name and pick it from the list.")
+            self.add_error("code", message % {"text": typed})
+        if typed and share is None and "share" not in self.errors:
             self.add_error("share", _("Enter this region's share."))
-        if share is not None and not code:
+        if share is not None and not typed:
             self.add_error("code", _("Enter the region this share belongs to."))
         return cleaned
 
@@ -248,7 +273,7 @@ class BaseRegionFormSet(forms.BaseFormSet):
             if not code:
                 continue
             if code in shares:
-                form.add_error("code", _("%(code)s is listed twice.") % {"code": code})
+                form.add_error("code", _("%(region)s is listed twice.") % {"region": region_label(code)})
                 return
             shares[code] = form.cleaned_data["share"]
         if shares:
@@ -309,22 +334,84 @@ class AudienceForms:
 # ---------------------------------------------------------------- rate card
 
 
-class RateCardForm(forms.Form):
-    """One price per content format. A blank field leaves that format's price as it is."""
+# A new price this many times above (or below) the creator's own prices, or RATE_CARD_TYPICAL_FACTOR
+# times the format's typical price when they have none, is shown back for a second look before it is saved.
+RATE_CARD_OUTLIER_FACTOR = 5
+RATE_CARD_TYPICAL_FACTOR = 10
 
-    def __init__(self, data=None, *, lines: list[RateCardLine], **kwargs):
+
+class RateCardForm(forms.Form):
+    """One price per content format. A blank field leaves that format's price as it is; "Stop offering"
+    withdraws a format. A price far from the creator's own (or the format's typical) price is refused
+    once with a warning beside it, and saved when the same amount is sent again (``confirm_<format>``)."""
+
+    def __init__(self, data=None, *, lines: list[RateCardLine], typical=typical_price, **kwargs):
         super().__init__(data, **kwargs)
         self.lines = lines
+        self.typical = typical
+        self.confirm: dict[str, int] = {}  # format → the amount the warning beside it asks to confirm
         for line in lines:
             latest = line.pending or line.in_force
             self.fields[f"price_{line.format}"] = MoneyField(
-                label=line.label, initial=minor_to_decimal_str(latest.amount) if latest else ""
+                label=line.label,
+                initial=minor_to_decimal_str(latest.amount) if latest and latest.amount is not None else "",
             )
+            if _offered(line):
+                self.fields[f"stop_{line.format}"] = forms.BooleanField(
+                    label=_("Stop offering %(format)s") % {"format": line.label}, required=False
+                )
 
-    def changed_prices(self) -> dict[str, int]:
-        """Formats whose typed price differs from the latest price set (pending or in force)."""
-        prices = {}
+    def clean(self):
+        cleaned = super().clean()
         for line in self.lines:
+            name = f"price_{line.format}"
+            amount = cleaned.get(name)
+            if amount is None or name in self.errors:
+                continue
+            if cleaned.get(f"stop_{line.format}"):
+                self.add_error(name, _("Leave the price empty to stop offering this format, or untick “Stop”."))
+                continue
+            try:
+                check_rate_card_price(amount)
+            except ValidationError as exc:
+                self.add_error(name, exc.message_dict["amount"])
+                continue
+            if amount in _latest_amounts(line):
+                continue
+            warning = self._outlier(line, amount)
+            if warning and self.data.get(f"confirm_{line.format}") != str(amount):
+                self.confirm[line.format] = amount
+                self.add_error(name, warning)
+        return cleaned
+
+    def _outlier(self, line: RateCardLine, amount: int) -> str:
+        own = [a for other in self.lines for a in _latest_amounts(other)]
+        figures = {"price": format_money(amount, settings.CURRENCY)}
+        if own:
+            reference = int(statistics.median(own))
+            figures["reference"] = format_money(reference, settings.CURRENCY)
+            if amount >= reference * RATE_CARD_OUTLIER_FACTOR:
+                return _("%(price)s is far above your other prices (around %(reference)s).") % figures + _confirm_hint()
+            if amount * RATE_CARD_OUTLIER_FACTOR <= reference:
+                return _("%(price)s is far below your other prices (around %(reference)s).") % figures + _confirm_hint()
+            return ""
+        typical = self.typical(line.format)
+        if typical and amount >= typical * RATE_CARD_TYPICAL_FACTOR:
+            figures["reference"] = format_money(typical, settings.CURRENCY)
+            return (
+                _("%(price)s is far above what creators typically ask for this format (around %(reference)s).")
+                % figures
+                + _confirm_hint()
+            )
+        return ""
+
+    def changed_prices(self) -> dict[str, int | None]:
+        """Formats whose typed price differs from the latest price set (pending or in force); None to stop."""
+        prices: dict[str, int | None] = {}
+        for line in self.lines:
+            if self.cleaned_data.get(f"stop_{line.format}"):
+                prices[line.format] = None
+                continue
             amount = self.cleaned_data.get(f"price_{line.format}")
             latest = line.pending or line.in_force
             if amount is not None and (latest is None or latest.amount != amount):
@@ -332,7 +419,29 @@ class RateCardForm(forms.Form):
         return prices
 
     def rows(self) -> list[dict]:
-        return [{"line": line, "field": self[f"price_{line.format}"]} for line in self.lines]
+        return [
+            {
+                "line": line,
+                "field": self[f"price_{line.format}"],
+                "stop": self[f"stop_{line.format}"] if f"stop_{line.format}" in self.fields else None,
+                "confirm": self.confirm.get(line.format, ""),
+            }
+            for line in self.lines
+        ]
+
+
+def _confirm_hint() -> str:
+    return " " + _("Check it, then press “Save rate card” again to keep it.")
+
+
+def _offered(line: RateCardLine) -> bool:
+    """The format has a price in force or one coming: something to stop."""
+    return line.in_force is not None or (line.pending is not None and line.pending.amount is not None)
+
+
+def _latest_amounts(line: RateCardLine) -> list[int]:
+    """The creator's own prices for a format: in force and pending."""
+    return [row.amount for row in (line.in_force, line.pending) if row is not None and row.amount is not None]
 
 
 # ---------------------------------------------------------------- blackouts

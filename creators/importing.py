@@ -24,8 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from creators.bulk import CreatorRecord, write_creators
-from creators.handles import derive_handles, normalise_platform_handle
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
+from creators.platform_handles import derive_handles, normalise_platform_handle
+from creators.services import check_rate_card_price
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core import DomainError, parse_money, request_id_var
 from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
@@ -50,7 +52,9 @@ COLUMNS = (
     "hit_video_share",
     "follower_growth_30d",
     "fulfilment_rate",
+    "fulfilment_orders",
     "avg_rating",
+    "rating_count",
     "labels",
     "audience_age",
     "audience_gender",
@@ -68,6 +72,9 @@ HANDLE_MAX_LENGTH = Creator._meta.get_field("handle").max_length
 DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length
 MAX_BIGINT = 2**63 - 1
 MAX_CONCURRENT = 32767
+MAX_ORDER_COUNT = 1_000_000
+# Imported track-record rates and the number of orders behind each (marketplace.track_record).
+TRACK_RECORD_COUNTS = {"fulfilment_rate": "fulfilment_orders", "avg_rating": "rating_count"}
 PROGRESS_EVERY = 2000
 UNIQUE_VIOLATION = "23505"
 _HANDLE_RE = re.compile(r"[-a-zA-Z0-9_]+\Z")
@@ -296,7 +303,9 @@ class _RowParser:
             "hit_video_share": self.fraction,
             "follower_growth_30d": self.finite,
             "fulfilment_rate": self.fraction,
+            "fulfilment_orders": self.order_count,
             "avg_rating": self.rating,
+            "rating_count": self.order_count,
             "labels": self.labels,
             "audience_age": lambda raw: self.audience(raw, "audience_age", AGE_BUCKETS, str.lower),
             "audience_gender": lambda raw: self.audience(raw, "audience_gender", GENDERS, str.lower),
@@ -407,6 +416,8 @@ class _RowParser:
                 kwargs[name] = kwargs.pop(column)
         if "verification" not in kwargs and self.default_verification:
             kwargs["verification"] = self.default_verification
+        for rate, count in TRACK_RECORD_COUNTS.items():
+            ok = self.track_record_pair(row, kwargs, rate, count) and ok
         handle = kwargs.get("handle")
         if handle is not None:
             first = self.handle_rows.setdefault(handle, row)
@@ -483,6 +494,10 @@ class _RowParser:
             raise ValueError(_("Use only letters, digits, hyphens and underscores."))
         if len(raw) > HANDLE_MAX_LENGTH:
             raise ValueError(_("At most %(max)s characters.") % {"max": HANDLE_MAX_LENGTH})
+        try:
+            validate_handle_not_reserved(raw)
+        except ValidationError as exc:
+            raise ValueError(exc.messages[0]) from None
         return raw
 
     def display_name(self, raw: str) -> str:
@@ -530,6 +545,18 @@ class _RowParser:
             raise ValueError(_("Enter a whole number from 0 to %(max)s.") % {"max": MAX_CONCURRENT})
         return value
 
+    def order_count(self, raw: str) -> int:
+        value = self.count(raw)
+        if not 1 <= value <= MAX_ORDER_COUNT:
+            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_ORDER_COUNT})
+        return value
+
+    def track_record_pair(self, row: int, kwargs: dict, rate: str, count: str) -> bool:
+        """A count says how many orders its rate stands for: it needs the rate beside it."""
+        if count in kwargs and rate not in kwargs:
+            return self.error(row, count, _("Give %(rate)s too: a count needs the rate it counts.") % {"rate": rate})
+        return True
+
     def capacity(self, raw: str) -> int:
         value = self.count(raw)
         if not 1 <= value <= MAX_CONCURRENT:
@@ -571,6 +598,10 @@ class _RowParser:
         amount = parse_money(raw)
         if amount <= 0:
             raise ValueError(_("A price must be more than zero; leave the cell empty for no price."))
+        try:
+            check_rate_card_price(amount)  # the editor's bounds, so an import cannot set what a creator cannot
+        except ValidationError as exc:
+            raise ValueError(exc.message_dict["amount"][0]) from None
         return amount
 
     def labels(self, raw: str) -> list[tuple[int, float]]:

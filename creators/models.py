@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from creators.handles import validate_handle_not_reserved
 from marketplace.models import ContentFormat, Label, VerificationStatus
 
 
@@ -27,7 +28,7 @@ class Creator(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="creator"
     )
-    handle = models.SlugField(_("handle"), max_length=64, unique=True)
+    handle = models.SlugField(_("handle"), max_length=64, unique=True, validators=[validate_handle_not_reserved])
     display_name = models.CharField(_("display name"), max_length=120)
     bio = models.TextField(_("bio"), blank=True)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.DOUYIN)
@@ -62,9 +63,19 @@ class Creator(models.Model):
     completion_rate = models.FloatField(_("completion rate"), null=True, blank=True)
     hit_video_share = models.FloatField(_("hit-video share"), null=True, blank=True)
     follower_growth_30d = models.FloatField(_("follower growth, 30 days"), null=True, blank=True)
+    # The track record as shown: imported aggregates combined with the deals on record, with the
+    # number of orders behind each rate (marketplace.services.track_record keeps them up to date).
     fulfilment_rate = models.FloatField(_("fulfilment rate"), null=True, blank=True)
+    fulfilment_orders = models.PositiveIntegerField(_("orders behind the fulfilment rate"), default=0)
     avg_rating = models.FloatField(_("average brand rating"), null=True, blank=True)
+    rating_count = models.PositiveIntegerField(_("ratings behind the average rating"), default=0)
     completed_orders = models.PositiveIntegerField(_("completed orders"), default=0)
+    # History from before this platform, as imported (docs/import-creators.md); the count is empty
+    # when the file gave none.
+    imported_fulfilment_rate = models.FloatField(null=True, blank=True)
+    imported_fulfilment_orders = models.PositiveIntegerField(null=True, blank=True)
+    imported_avg_rating = models.FloatField(null=True, blank=True)
+    imported_rating_count = models.PositiveIntegerField(null=True, blank=True)
     labels = models.ManyToManyField(Label, through="CreatorLabel", related_name="creators")
     # Value indices (0–100, percentile within the creator's main interest) and the authenticity
     # signal, recomputed nightly by creators.indices; formulas in docs/indices.md.
@@ -135,12 +146,13 @@ class RatePrice(models.Model):
     """One rate-card price for one format, in force from the first day of ``effective_from``'s month.
 
     Rows are never edited: a price change adds a row effective from the next month (Xingtu's
-    rule), so quotes in flight keep the price they were made at.
+    rule), so quotes in flight keep the price they were made at. A row without an amount means the
+    creator stops offering the format from that month.
     """
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="rate_prices")
     format = models.CharField(_("format"), max_length=16, choices=ContentFormat.choices)
-    amount = models.BigIntegerField(_("price (minor units)"))
+    amount = models.BigIntegerField(_("price (minor units)"), null=True, blank=True)
     currency = models.CharField(max_length=3)
     effective_from = models.DateField(_("effective from"))
     created_at = models.DateTimeField(auto_now_add=True)

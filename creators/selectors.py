@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,19 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
+from marketplace import flows
 from marketplace.models import Collaboration, ContentFormat, Label
 from marketplace.roles import role_of
-
-# Collaborations that take up one of the creator's concurrent slots.
-ACTIVE_STATUSES = (
-    Collaboration.Status.ACCEPTED,
-    Collaboration.Status.SCRIPT_SUBMITTED,
-    Collaboration.Status.SCRIPT_APPROVED,
-    Collaboration.Status.VIDEO_SUBMITTED,
-    Collaboration.Status.VIDEO_APPROVED,
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.DISPUTED,
-)
 
 
 def creator_for_user(user) -> Creator:
@@ -76,7 +67,8 @@ class RateCardLine:
 
 
 def current_rate_card(creator: Creator, on: date | None = None) -> list[RateCardLine]:
-    """Per format, the price in force on ``on`` (default: today) and the change waiting to start.
+    """Per format, the price in force on ``on`` (default: today; None when not offered) and the change
+    waiting to start (a pending row without an amount: the format stops being offered then).
 
     Reads ``creator.rate_prices.all()``, so a prefetch is used when present; one query otherwise.
     """
@@ -88,9 +80,25 @@ def current_rate_card(creator: Creator, on: date | None = None) -> list[RateCard
     for value, label in ContentFormat.choices:
         rows = by_format.get(value, [])
         in_force = next((r for r in reversed(rows) if r.effective_from <= on), None)
+        if in_force is not None and in_force.amount is None:
+            in_force = None  # the creator stopped offering this format
         pending = next((r for r in rows if r.effective_from > on), None)
         lines.append(RateCardLine(format=value, label=str(label), in_force=in_force, pending=pending))
     return lines
+
+
+TYPICAL_PRICE_SAMPLE = 5_000
+
+
+def typical_price(format: str) -> int | None:
+    """The median of the latest prices set for ``format`` on the platform (its newest rows, up to
+    TYPICAL_PRICE_SAMPLE of them; one bounded query), None while nobody prices the format."""
+    amounts = list(
+        RatePrice.objects.filter(format=format, amount__isnull=False)
+        .order_by("-id")
+        .values_list("amount", flat=True)[:TYPICAL_PRICE_SAMPLE]
+    )
+    return int(statistics.median(amounts)) if amounts else None
 
 
 # ------------------------------------------------------------------- labels
@@ -157,8 +165,8 @@ def creator_dashboard(creator: Creator) -> CreatorDashboard:
     has_prices = creator.rate_prices.exists()
     has_audience = bool(creator.audience_age or creator.audience_gender or creator.audience_region)
     counts = Collaboration.objects.filter(creator=creator).aggregate(
-        active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-        offers=Count("pk", filter=Q(status=Collaboration.Status.OFFERED)),
+        active=flows.CAPACITY_USED,
+        offers=Count("pk", filter=Q(status__in=flows.AWAITING_CREATOR)),
     )
     checklist = [
         ChecklistItem(

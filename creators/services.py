@@ -179,43 +179,84 @@ def _validate_labels(labels: Sequence[tuple[int, float]]) -> None:
 # ---------------------------------------------------------------- rate card
 
 
+# The bounds of one rate-card price (CNY 1.00 to CNY 10,000,000.00). The platform's limit for any amount
+# (marketplace.core.MAX_AMOUNT) is far higher; a price is a single deal's.
+RATE_CARD_MIN_PRICE = 100
+RATE_CARD_MAX_PRICE = 1_000_000_000
+
+
+def check_rate_card_price(amount: int) -> None:
+    """Raise ValidationError (field ``amount``) unless ``amount`` is a whole price within the bounds."""
+    from marketplace.core import format_money
+
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError({"amount": _("The price must be more than zero.")})
+    if not RATE_CARD_MIN_PRICE <= amount <= RATE_CARD_MAX_PRICE:
+        raise ValidationError(
+            {
+                "amount": _("A price must be between %(low)s and %(high)s.")
+                % {
+                    "low": format_money(RATE_CARD_MIN_PRICE, settings.CURRENCY),
+                    "high": format_money(RATE_CARD_MAX_PRICE, settings.CURRENCY),
+                }
+            }
+        )
+
+
 @transaction.atomic
 def rate_card_set_price(
-    *, creator: Creator, actor: User | None, format: str, amount: int, today: date | None = None
-) -> RatePrice:
-    """Set the creator's price for one format, following Xingtu's next-month rule.
+    *, creator: Creator, actor: User | None, format: str, amount: int | None, today: date | None = None
+) -> RatePrice | None:
+    """Set the creator's price for one format, following Xingtu's next-month rule; ``None`` stops offering it.
 
-    With no price in force today, the price takes effect from the first of this month. Otherwise
-    it takes effect from the first of next month; a pending row for that month is replaced, and
-    asking for the price already in force withdraws the pending change. Rows already in force are
-    never touched, so quotes in flight keep their price. Returns the row that carries ``amount``.
-    See docs/rate-card.md.
+    With no price in force today (never priced, or no longer offered), the price takes effect from
+    the first of this month, or from the first of next month when the format already changed this
+    month. Otherwise it takes effect from the first of next month; a pending row for that month is
+    replaced, and asking for the price already in force withdraws the pending change. Stopping
+    follows the same rule: brands can still send offers at the price in force until next month.
+    Rows already in force are never touched, so quotes in flight keep their price. Returns the row
+    that carries ``amount`` (None when nothing is priced or pending). See docs/rate-card.md.
     """
     _check_actor(creator, actor)
     if format not in ContentFormat.values:
         raise ValidationError({"format": _("Unknown format %(format)s.") % {"format": format}})
-    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError({"amount": _("The price must be more than zero.")})
+    if amount is not None:
+        check_rate_card_price(amount)
     today = today or platform_today()
     locked = _lock(creator)
     rows = list(RatePrice.objects.filter(creator=locked, format=format).order_by("-effective_from"))
     in_force = next((r for r in rows if r.effective_from <= today), None)
     pending = next((r for r in reversed(rows) if r.effective_from > today), None)
-    if in_force is None:
-        return _add_price(locked, actor, format, amount, first_of_month(today), replaces=None)
+    offered = in_force is not None and in_force.amount is not None
     if pending is not None and pending.amount == amount:
         return pending
-    if amount == in_force.amount:
+    if not offered and amount is None:
         if pending is not None:
-            pending.delete()
-            _touch(locked)
-            audit(actor=actor, action="rate_card.withdraw_change", obj=locked, format=format, amount=pending.amount)
+            _withdraw_pending(locked, actor, pending)
+        return None
+    if (in_force.amount if in_force else None) == amount:
+        if pending is not None:
+            _withdraw_pending(locked, actor, pending)
         return in_force
+    if not offered and (in_force is None or in_force.effective_from < first_of_month(today)):
+        return _add_price(locked, actor, format, amount, first_of_month(today), replaces=pending)
     return _add_price(locked, actor, format, amount, first_of_next_month(today), replaces=pending)
 
 
+def _withdraw_pending(creator: Creator, actor: User | None, pending: RatePrice) -> None:
+    pending.delete()
+    _touch(creator)
+    audit(actor=actor, action="rate_card.withdraw_change", obj=creator, format=pending.format, amount=pending.amount)
+
+
 def _add_price(
-    creator: Creator, actor: User | None, format: str, amount: int, effective_from: date, *, replaces: RatePrice | None
+    creator: Creator,
+    actor: User | None,
+    format: str,
+    amount: int | None,
+    effective_from: date,
+    *,
+    replaces: RatePrice | None,
 ) -> RatePrice:
     # A pending row is not in force yet, so no quote can rest on it: replacing it is safe.
     if replaces is not None:
@@ -228,7 +269,7 @@ def _add_price(
     _touch(creator)
     audit(
         actor=actor,
-        action="rate_card.set_price",
+        action="rate_card.set_price" if amount is not None else "rate_card.stop_offering",
         obj=creator,
         format=format,
         amount=amount,
@@ -241,9 +282,10 @@ def _add_price(
 
 @transaction.atomic
 def rate_card_set_prices(
-    *, creator: Creator, actor: User | None, prices: Mapping[str, int], today: date | None = None
-) -> list[RatePrice]:
-    """Set several formats at once, all or nothing (the rate-card form saves every format together)."""
+    *, creator: Creator, actor: User | None, prices: Mapping[str, int | None], today: date | None = None
+) -> list[RatePrice | None]:
+    """Set several formats at once, all or nothing (the rate-card form saves every format together);
+    a format mapped to None stops being offered."""
     return [
         rate_card_set_price(creator=creator, actor=actor, format=fmt, amount=amount, today=today)
         for fmt, amount in prices.items()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,7 +34,8 @@ from creators.forms import (
 from creators.models import Creator
 from marketplace import charts
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import DomainError, format_money
+from marketplace.core import DomainError, form_add_errors, format_money
+from marketplace.selectors.track_record import creator_track_record
 
 LABEL_SEARCH_LIMIT = 20
 
@@ -86,20 +86,13 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
         "audience": bound.get("audience") or AudienceForms(creator=creator),
         "rate_card_form": bound.get("rate_card") or RateCardForm(lines=rate_card),
         "next_month": services.first_of_next_month(services.platform_today()),
+        "price_min": services.RATE_CARD_MIN_PRICE,
+        "price_max": services.RATE_CARD_MAX_PRICE,
         "blackout_form": bound.get("blackout_add") or BlackoutForm(),
         "blackouts": list(selectors.upcoming_blackouts(creator)),
         "regions": regions(),
         "currency": settings.CURRENCY,
     }
-
-
-def _show_service_errors(form: django_forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the matching form field, or at the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _save_basics(request: HttpRequest, creator: Creator):
@@ -111,7 +104,7 @@ def _save_basics(request: HttpRequest, creator: Creator):
             creator=creator, actor=request.user, max_concurrent=creator.max_concurrent, **form.cleaned_data
         )
     except ValidationError as exc:
-        _show_service_errors(form, exc)
+        form_add_errors(form, exc)
         return form
     messages.success(request, _("Profile saved."))
     return None
@@ -134,7 +127,7 @@ def _save_capacity(request: HttpRequest, creator: Creator):
             external_load=form.cleaned_data["external_load"],
         )
     except ValidationError as exc:
-        _show_service_errors(form, exc)
+        form_add_errors(form, exc)
         return form
     messages.success(request, _("Capacity saved."))
     return None
@@ -147,7 +140,7 @@ def _save_labels(request: HttpRequest, creator: Creator):
     try:
         services.creator_set_labels(creator=creator, actor=request.user, labels=form.cleaned_data["pairs"])
     except ValidationError as exc:
-        _show_service_errors(form, exc)
+        form_add_errors(form, exc)
         return form
     messages.success(request, _("Content labels saved."))
     return None
@@ -176,9 +169,9 @@ def _save_rate_card(request: HttpRequest, creator: Creator):
             creator=creator, actor=request.user, prices=form.changed_prices(), today=today
         )
     except ValidationError as exc:
-        _show_service_errors(form, exc)
+        form_add_errors(form, exc)
         return form
-    later = sorted({row.effective_from for row in rows if row.effective_from > today})
+    later = sorted({row.effective_from for row in rows if row is not None and row.effective_from > today})
     if later:
         messages.success(
             request,
@@ -197,7 +190,7 @@ def _add_blackout(request: HttpRequest, creator: Creator):
     try:
         services.blackout_add(creator=creator, actor=request.user, **form.cleaned_data)
     except ValidationError as exc:
-        _show_service_errors(form, exc)
+        form_add_errors(form, exc)
         return form
     messages.success(request, _("Blackout dates added."))
     return None
@@ -262,6 +255,8 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "is_own_profile": creator.user_id == request.user.pk,
         "indices": selectors.creator_indices(creator, user=request.user),
         "percentile_note": selectors.PERCENTILE_NOTE,
+        # Few orders say little: the page shows the count and what the matcher counts the rate as.
+        "record": creator_track_record(creator),
     }
     return render(request, "creators/creator_detail.html", context)
 

@@ -23,6 +23,28 @@ def regions() -> dict[str, str]:
         return {row["code"]: row["name"] for row in csv.DictReader(fh, delimiter="\t")}
 
 
+def region_label(code: str) -> str:
+    """ "Guangdong (CN-GD)": how a region is shown in pickers; the bare code when it is unknown."""
+    name = regions().get(code)
+    return f"{name} ({code})" if name else code
+
+
+@cache
+def _regions_by_name() -> dict[str, str]:
+    return {name.casefold(): code for code, name in regions().items()}
+
+
+def region_lookup(text: str) -> str | None:
+    """The region code that ``text`` names: a code ("cn-gd"), a name ("Guangdong") or a picker label
+    ("Guangdong (CN-GD)"), case-insensitive; None when it names no known region."""
+    text = " ".join(text.split())
+    if text.endswith(")") and "(" in text:
+        text = text[text.rindex("(") + 1 : -1].strip()
+    if text.upper() in regions():
+        return text.upper()
+    return _regions_by_name().get(text.casefold())
+
+
 def validate_distribution(shares: object, *, kind: str, allowed: tuple[str, ...] | dict | None = None) -> dict:
     """Return ``shares`` as ``{key: float}`` or raise ValidationError naming the problem.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -71,6 +72,10 @@ def format_money(amount: int | None, currency: str) -> str:
     return f"{sign}{currency} {whole:,}.{cents:02d}"
 
 
+# The one limit on an amount of money, for every channel: web forms, the API, imports and the services.
+# 10^12 minor units is ten billion in two-decimal currencies, more than any single payment here.
+MAX_AMOUNT = 10**12
+
 _MONEY_TEXT = re.compile(r"(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?", re.ASCII)
 
 
@@ -90,9 +95,19 @@ def parse_money(text: str) -> int:
     if len(frac) > 2:
         raise ValueError(_("Use at most two decimal places."))
     minor = int(match["whole"] or "0") * 100 + int(frac.ljust(2, "0"))
-    if minor > 10**15:
+    if minor > MAX_AMOUNT:
         raise ValueError(_("That amount is too large."))
     return minor
+
+
+def check_amount(amount: int, *, field: str = "amount", allow_zero: bool = False) -> None:
+    """An amount a service is asked to take: whole minor units, above zero (or zero), at most MAX_AMOUNT."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise DomainError(_("The amount must be a whole number of minor units."), field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise DomainError(_("The amount must be greater than zero."), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("That amount is too large."), field=field)
 
 
 def minor_to_decimal_str(amount: int) -> str:
@@ -192,6 +207,91 @@ class ChecksInOneQuery:
             raise ValidationError(errors)
 
 
+# --------------------------------------------------------------------- mail
+
+MAIL_SUBJECT_MAX = 120
+# Code point categories that break a mail header or a line: controls (\r, \n, NEL …) and the Unicode
+# line and paragraph separators (U+2028, U+2029).
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+
+
+def one_line(text: str, *, limit: int = MAIL_SUBJECT_MAX) -> str:
+    """``text`` as one line for a mail header: line breaks and controls become spaces, runs of
+    spaces one, and text over ``limit`` characters is cut at a word with "…"."""
+    flat = "".join(" " if unicodedata.category(ch) in _LINE_BREAKING else ch for ch in str(text))
+    flat = " ".join(flat.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip() + "…"
+
+
+def send_mail_each(
+    *, subject: str, body: str, recipients: Iterable[str], html: str | None = None, from_email: str | None = None
+) -> int:
+    """Send one message per recipient (every mail Starmap sends goes through here); returns how many went.
+
+    The subject is made one line (``one_line``), so text a user typed never turns into a header
+    error. A recipient whose message fails is logged and skipped: the others still get theirs.
+    """
+    from django.core.mail import EmailMultiAlternatives
+
+    subject = one_line(subject)
+    sent = 0
+    for address in dict.fromkeys(recipients):
+        message = EmailMultiAlternatives(subject, body, from_email, [address])
+        if html is not None:
+            message.attach_alternative(html, "text/html")
+        try:
+            sent += message.send()
+        except Exception:
+            logger.exception("e-mail %r to %s not sent", subject, address)
+    return sent
+
+
+# ---------------------------------------------------------------------- CSV
+
+# defusedcsv quotes a cell whose FIRST character starts a formula. Spreadsheets also run one that
+# starts with blanks or in fullwidth forms (" =1+1", "＝1+1", which NFKC folds to "="), and OWASP
+# adds a leading tab or carriage return; those cells get the same leading apostrophe here.
+_FORMULA_START = frozenset("=+-@|%")
+_PLAIN_NUMBER = re.compile(r"-?[0-9,.]+")
+_BLANK = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def _defused(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        return value
+    folded = unicodedata.normalize("NFKC", value)
+    start = next((i for i, ch in enumerate(folded) if unicodedata.category(ch) not in _BLANK), len(folded))
+    rest = folded[start:]
+    if value[0] in "\t\r" or (
+        rest[:1] in _FORMULA_START and value[0] not in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(rest)
+    ):
+        return "'" + value
+    return value  # a first character that starts a formula is defusedcsv's to quote
+
+
+class CsvWriter:
+    """The one way Starmap writes a CSV people open in a spreadsheet (exports, statements, reports):
+    defusedcsv's writer, with cells that a spreadsheet would run as a formula quoted with a leading
+    apostrophe. Plain numbers such as "-12.50" stay numbers."""
+
+    def __init__(self, stream, **fmtparams):
+        from defusedcsv import csv as defusedcsv
+
+        self._writer = defusedcsv.writer(stream, **fmtparams)
+
+    def writerow(self, row: Iterable[Any]):
+        return self._writer.writerow([_defused(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 # -------------------------------------------------------------------- audit
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -209,6 +309,29 @@ def audit(*, actor, action: str, obj: models.Model, **data: Any):
         data=data,
         request_id=request_id_var.get(),
     )
+
+
+# ------------------------------------------------------------- form errors
+
+
+def form_add_errors(form, exc: Exception) -> None:
+    """Show a service's refusal on an HTML form: each message beside the field it names (a
+    ValidationError's fields, a DomainError's ``field``), the rest above the form; a message the
+    field already shows is not repeated."""
+    from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+    if isinstance(exc, DomainError):
+        by_field = {exc.field or NON_FIELD_ERRORS: [exc.detail]}
+    elif isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        by_field = exc.message_dict
+    else:
+        by_field = {NON_FIELD_ERRORS: list(getattr(exc, "messages", [str(exc)]))}
+    for name, messages in by_field.items():
+        target = name if name in form.fields else None
+        shown = set(form.errors.get(target or NON_FIELD_ERRORS, []))
+        new = [message for message in messages if message not in shown]
+        if new:
+            form.add_error(target, new)
 
 
 # ---------------------------------------------------------------- API errors

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import minor_to_decimal_str, parse_money
+from marketplace.core import form_add_errors, minor_to_decimal_str, parse_money, send_mail_each
 from marketplace.models import ContentFormat, Label, Order, ProductCategory, User
 from marketplace.services.accounts import time_zone_names
 from marketplace.services.orders import OrderBrief, order_brief_problems
@@ -20,11 +24,7 @@ GENDER_LABELS = {"female": _("Female"), "male": _("Male"), "other": _("Other")}
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: on the field it names, else above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
+    form_add_errors(form, exc)
 
 
 # ----------------------------------------------------------------- accounts
@@ -46,8 +46,43 @@ class _PasswordPairMixin:
                 self.add_error("password1", exc)
 
 
+class EmailAddressField(forms.EmailField):
+    """An e-mail address in the one spelling accounts are stored in (User.objects.normalize_email), normalised
+    before it is validated, so a CJK keyboard's fullwidth letters are an address and not an error."""
+
+    def to_python(self, value):
+        return User.objects.normalize_email(super().to_python(value))
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form: the address in its stored spelling, mailed through send_mail_each like every
+    other mail Starmap sends."""
+
+    email = EmailAddressField(
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
+        html = render_to_string(html_email_template_name, context) if html_email_template_name else None
+        send_mail_each(
+            subject=render_to_string(subject_template_name, context),
+            body=render_to_string(email_template_name, context),
+            recipients=[to_email],
+            html=html,
+            from_email=from_email,
+        )
+
+
+def _new_account_email(email: str) -> str:
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(_("An account with this e-mail address already exists."))
+    return email
+
+
 class BrandSignupForm(_PasswordPairMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
     brand_name = forms.CharField(label=_("Brand name"), max_length=160)
     password1 = forms.CharField(
@@ -58,10 +93,7 @@ class BrandSignupForm(_PasswordPairMixin, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        return _new_account_email(self.cleaned_data["email"])
 
     def clean(self):
         cleaned = super().clean()
@@ -70,12 +102,13 @@ class BrandSignupForm(_PasswordPairMixin, forms.Form):
 
 
 class CreatorSignupForm(_PasswordPairMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = EmailAddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     display_name = forms.CharField(label=_("Display name"), max_length=120)
     handle = forms.SlugField(
         label=_("Handle"),
         max_length=64,
         help_text=_("Letters, digits, hyphens and underscores; it appears in your profile address."),
+        validators=[validate_handle_not_reserved],
     )
     password1 = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -85,10 +118,7 @@ class CreatorSignupForm(_PasswordPairMixin, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(_("An account with this e-mail address already exists."))
-        return email
+        return _new_account_email(self.cleaned_data["email"])
 
     def clean_handle(self) -> str:
         handle = self.cleaned_data["handle"].strip().lower()
@@ -255,6 +285,29 @@ class OrderForm(forms.Form):
             target_labels=[(link.label, link.weight) for link in order.target_label_links.select_related("label")],
         )
         return initial
+
+    @classmethod
+    def data_for(cls, order: Order) -> QueryDict:
+        """The order as this form posts it: a bound form of a saved draft, to show its problems beside
+        the fields (publishing checks the brief as saved)."""
+        form = cls(initial=cls.initial_for(order))
+        data = QueryDict(mutable=True)
+        for name in form.fields:
+            if name == "target_labels":
+                continue
+            value, widget = form[name].value(), form.fields[name].widget
+            if isinstance(value, list | tuple):
+                data.setlist(name, [str(v) for v in value])
+            elif isinstance(widget, forms.widgets.ChoiceWidget):
+                data[name] = "" if value is None else str(value)
+            elif isinstance(value, bool):
+                data.setlist(name, ["on"] if value else [])
+            else:
+                data[name] = "" if value is None else str(widget.format_value(value) or "")
+        for label, weight in form.initial["target_labels"]:
+            data.appendlist("target_label", str(label.pk))
+            data.appendlist("target_label_weight", str(weight))
+        return data
 
     # The picker posts ids and weights side by side, one pair per chosen label.
     def _raw_label_pairs(self) -> list[tuple[str, str]]:

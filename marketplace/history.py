@@ -14,7 +14,7 @@ Used by ``load_demo`` (so the demo's matcher has something to learn) and by the 
   on time ~ Bernoulli(σ(0.8 + 1.5·q)); rating = clip(round(3.6 + 0.8·q + 0.8·(content − 0.5) + ε), 1, 5);
   views = median views × exp(0.5·q + 0.8·(content − 0.5) + ε); conversions = views × rate × e^(0.3·q).
 * Afterwards each creator's fulfilment rate, average rating and completed orders are recomputed
-  from these outcomes, as the platform would.
+  from these outcomes, as the platform would (marketplace.services.track_record).
 """
 
 from __future__ import annotations
@@ -23,13 +23,10 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Avg, Count, Q
+from django.db import transaction
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from brands.models import Brand
-from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS
 from marketplace.models import Collaboration, Label, Order, OrderTargetLabel, ProductCategory
 from matching import scoring
@@ -175,27 +172,7 @@ def _past_offers(rng, snap, order, craft, when) -> int:
 
 
 def refresh_creator_history() -> None:
-    """Recompute fulfilment rate, average rating and completed orders from collaborations."""
-    stats = (
-        Collaboration.objects.filter(accepted=True)
-        .values("creator_id")
-        .annotate(
-            accepted_n=Count("id"),
-            on_time=Count("id", filter=Q(completed_on_time=True)),
-            completed=Count("id", filter=Q(completed_at__isnull=False)),
-            rating=Avg("brand_rating"),
-        )
-    )
-    rows = [(s["creator_id"], s["on_time"] / s["accepted_n"], s["rating"], s["completed"]) for s in stats]
-    if not rows:
-        return
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS history_stats")  # a second run inside one transaction
-        cur.execute(
-            "CREATE TEMP TABLE history_stats (id bigint, fulfilment float8, rating float8, n int) ON COMMIT DROP"
-        )
-        execute_values(cur.cursor, "INSERT INTO history_stats VALUES %s", rows, page_size=5000)
-        cur.execute(
-            f"UPDATE {Creator._meta.db_table} c SET fulfilment_rate = s.fulfilment, avg_rating = s.rating, "  # noqa: S608
-            "completed_orders = s.n, updated_at = now() FROM history_stats s WHERE c.id = s.id"
-        )
+    """Recompute every creator's shown track record from the deals on record and imported aggregates."""
+    from marketplace.services.track_record import track_record_refresh
+
+    track_record_refresh()

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
 from brands.models import Brand
-from creators.handles import AmbiguousHandle, HandleLookup, UnknownHandle
+from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import parse_money
 from marketplace.history import refresh_creator_history
@@ -315,8 +315,11 @@ def _collaboration_values(row: _Row, creators: HandleLookup) -> dict:
     accepted = row.boolean("accepted", required=True)
     on_time = row.boolean("completed_on_time", required=False)
     rating = row.integer("rating", low=1, high=5)
+    results = {name: row.integer(name) for name in ("views", "engagements", "conversions")}
     if not accepted and (on_time is not None or rating is not None):
         row.fail("accepted", "is no, but the row has a completion or rating")
+    elif not accepted and any(value is not None for value in results.values()):
+        row.fail("accepted", "is no, but the row has results (views, engagements or conversions)")
     return {
         "row": row.number,
         "creator_id": creator_id,
@@ -325,9 +328,7 @@ def _collaboration_values(row: _Row, creators: HandleLookup) -> dict:
         "accepted": accepted,
         "completed_on_time": on_time,
         "brand_rating": rating,
-        "views": row.integer("views"),
-        "engagements": row.integer("engagements"),
-        "conversions": row.integer("conversions"),
+        **results,
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
 
@@ -53,9 +54,19 @@ def _resolve(user) -> Role:
     return Role("creator")
 
 
-class CallerBackend(ModelBackend):
-    """Django's model backend (e-mail and password) whose session user arrives with the brand seat loaded
-    (``marketplace.selectors.callers``), so a page's role checks need no query of their own."""
+class CallerBackend(AxesStandaloneBackend, ModelBackend):
+    """Django's model backend (e-mail and password) behind django-axes' lockout check, whose session user
+    arrives with the brand seat loaded (``marketplace.selectors.callers``), so a page's role checks need
+    no query of their own.
+
+    It is the only backend, so axes sees every ``authenticate()`` (the login page, the Django admin's,
+    any other caller, which must pass the request) and ``login()`` needs no backend name.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # Raises PermissionDenied for a locked-out account or client, before the password is checked.
+        AxesStandaloneBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id):
         from marketplace.selectors.callers import user_with_seat

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import devservers
+from marketplace.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,10 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - development only
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be false when DJANGO_ENV=production: debug pages show settings, SQL and stack traces to anyone"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production")
@@ -83,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "marketplace",
     "brands",
     "creators",
@@ -104,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.middleware.TimezoneMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/throttles.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -178,6 +186,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # ------------------------------------------------------------------- auth
 
 AUTH_USER_MODEL = "marketplace.User"
+# One backend: the e-mail/password backend, which is also django-axes' (it refuses a locked-out attempt
+# before the password is checked), so axes sees every authenticate() and login() needs no backend name.
 AUTHENTICATION_BACKENDS = ["marketplace.roles.CallerBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -246,8 +256,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
     "EXCEPTION_HANDLER": "marketplace.core.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "login": env("THROTTLE_LOGIN", "10/minute"),
         "money": env("THROTTLE_MONEY", "60/minute"),
+        # The doors django-axes does not see (marketplace/throttles.py, docs/security.md).
+        "token": env("THROTTLE_TOKEN", "20/15m"),
+        "password_reset": env("THROTTLE_PASSWORD_RESET", "10/hour"),
+        "password_reset_address": env("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
+        "signup": env("THROTTLE_SIGNUP", "10/hour"),
+        "rerank": env("THROTTLE_RERANK", "30/hour"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     # JSON is the only renderer, and ?format= is an order filter (content format), not a renderer choice.
@@ -317,9 +332,33 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# Client IP for the login rate limit (marketplace/views/login.py): REMOTE_ADDR, or with N proxies in
+# Client IP for every rate limit (marketplace/throttles.py): REMOTE_ADDR, or with N proxies in
 # front, the N-th X-Forwarded-For address from the right (the one the outermost trusted proxy saw).
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
+
+# Failed logins, counted by django-axes in Redis, per account (the NFKC, case-folded e-mail) and per
+# client IP: THROTTLE_LOGIN failures lock either out until that long after the last counted failure.
+THROTTLE_LOGIN = env("THROTTLE_LOGIN", "10/15m")
+AXES_HANDLER = "marketplace.throttles.LoginAttempts"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "marketplace.throttles.login_identity"
+AXES_CLIENT_IP_CALLABLE = "marketplace.throttles.client_ip"
+AXES_FAILURE_LIMIT = "marketplace.throttles.login_failure_limit"
+AXES_COOLOFF_TIME = "marketplace.throttles.login_cooloff"
+AXES_LOCKOUT_CALLABLE = "marketplace.throttles.login_locked_out"
+# Attempts while locked out are refused without being counted, so Retry-After is when the lock ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False  # the handler clears the account's count, never the IP's
+AXES_ENABLE_ADMIN = False  # the cache handler keeps no rows to show
+AXES_VERBOSE = False
+for _name, _rate in [("THROTTLE_LOGIN", THROTTLE_LOGIN)] + [
+    (f"THROTTLE_{scope.upper()}", rate) for scope, rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items()
+]:
+    try:
+        parse_rate(_rate)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{_name} {exc}") from None
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -13,11 +13,12 @@ account_patterns = [
     path("settings/", accounts.account_settings, name="account_settings"),
     path("tokens/", tokens.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
+    path("tokens/revoke-all/", tokens.tokens_revoke_all, name="api_tokens_revoke_all"),
     path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", login.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",

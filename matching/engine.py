@@ -9,8 +9,10 @@ import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
+from marketplace.selectors.track_record import PRIOR_CACHE_KEY
 from matching import features, scoring, snapshot
 from matching.snapshot import Snapshot
 
@@ -38,6 +40,8 @@ def rebuild() -> Snapshot:
     snap = snapshot.build(frames, features.catalogue(), version=new_version(), watermark=watermark)
     snapshot.save(snap, root())
     snapshot.prune(root())
+    # The profile pages shrink a creator's record toward the same prior the ranker uses.
+    cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
     scoring.warm(snap)
     with _lock:
         _cache["current"] = snap
@@ -54,6 +58,7 @@ def current(*, refresh: bool = True) -> Snapshot:
             snap = snapshot.load(root(), disk) if disk else None
             if snap is not None:
                 scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
+                cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
                 _cache["current"] = snap
     if snap is None:
         return rebuild()

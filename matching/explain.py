@@ -1,110 +1,171 @@
 """One-line reasons for each ranked creator, as structured data (code + numbers).
 
 Reasons are stored as ``{"code": ..., ...}`` dicts and rendered (translated) by the templates and
-the API, so a stored ranking can be shown in any language. Pure numpy: no ORM.
+the API, so a stored ranking can be shown in any language. Every reason names the metric its
+numbers come from, carries ``points`` — how much it added to the 0–100 match score (its component's
+weight × its share of the component × 100; a creator's points add up to the score) — and the list
+is ordered by them, largest first. When the learned model moved the creator, a ``model_moved``
+reason comes first and says in which direction and because of what. Pure numpy: no ORM.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery, region_share
+from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, WEIGHTS, OrderQuery, region_share
+from matching.snapshot import (
+    METRIC_NAMES,
+    PERFORMANCE_PARTS,
+    UNKNOWN_PERCENTILE,
+    _pct,
+    conversion_standing,
+    track_prior,
+)
 
 
-def reasons_for(snap, query: OrderQuery, rows: np.ndarray, components: dict[str, np.ndarray]) -> list[list[dict]]:
-    """A short list of reasons per row, strongest evidence first."""
+def reasons_for(
+    snap, query: OrderQuery, rows: np.ndarray, components: dict[str, np.ndarray], *, moves: list | None = None
+) -> list[list[dict]]:
+    """Reasons per row, the one that added most to the score first (``moves``: per row, None or the
+    learned model's (hand rank, rank, because))."""
     target_cols = {c for c, _ in query.labels}
     target_interests = {int(snap.label_interest[c]) for c in target_cols}
-    out = []
     f = FORMATS.index(query.format)
-    g = GOALS.index(query.goal)
+    w = WEIGHTS[query.goal]
+    out = []
     for i, row in enumerate(rows):
         row = int(row)
         reasons: list[dict] = []
-        reasons.extend(_content(snap, row, target_cols, target_interests))
-        reasons.extend(_audience(snap, query, row))
-        unknown = _unknown_metrics(snap, GOALS[g], row)
-        views = int(snap.median_views[row])
+        reasons.append(_content(snap, row, target_cols, target_interests, w["content"] * components["content"][i]))
+        reasons.extend(_audience(snap, query, row, w["audience"]))
+        reasons.extend(_performance(snap, query.goal, row, w["performance"]))
         price = int(snap.price[f, row])
-        if "views" not in unknown:
+        if price > 0 and _views_known(snap, row):  # unknown views: no CPM to state (valued as typical)
+            views = int(snap.median_views[row])
             reasons.append(
                 {
-                    "code": "performance",
-                    "goal": GOALS[g],
-                    "views": views,
-                    "percentile": round(float(components["performance"][i]) * 100),
+                    "code": "value",
+                    "cpm": round(price / max(views, 1) * 1000),
+                    "cheaper_than": round(float(components["value"][i]) * 100),
+                    "points": _points(w["value"] * components["value"][i]),
                 }
             )
-            if price > 0:
-                cpm = price / max(views, 1) * 1000
-                reasons.append(
-                    {"code": "value", "cpm": round(cpm), "cheaper_than": round(float(components["value"][i]) * 100)}
-                )
-        if unknown:
-            reasons.append({"code": "unknown_metrics", "metrics": unknown})
-        reasons.append(_reliability(snap, row))
+        reasons.append(_reliability(snap, row, w["reliability"] * components["reliability"][i]))
         if components["exploration"][i] > 0:
-            reasons.append({"code": "new_creator"})
+            reasons.append(
+                {"code": "new_creator", "points": _points(EXPLORATION_WEIGHT * components["exploration"][i])}
+            )
+        reasons.sort(key=lambda r: -r["points"])
+        if moves is not None and moves[i] is not None:
+            hand_rank, rank, because = moves[i]
+            direction = "up" if rank < hand_rank else "down"
+            reasons.insert(0, {"code": "model_moved", "direction": direction, "from": hand_rank, "because": because})
         out.append(reasons)
     return out
 
 
-def _content(snap, row: int, target_cols: set[int], target_interests: set[int]) -> list[dict]:
+def _points(value) -> float:
+    return round(float(value) * 100, 1)
+
+
+def _content(snap, row: int, target_cols: set[int], target_interests: set[int], contribution) -> dict:
     start, end = snap.labels_csr.indptr[row], snap.labels_csr.indptr[row + 1]
     cols = snap.labels_csr.indices[start:end]
     exact = [int(snap.catalogue.label_ids[c]) for c in cols if c in target_cols]
     if exact:
-        return [{"code": "labels", "label_ids": exact}]
+        return {"code": "labels", "label_ids": exact, "points": _points(contribution)}
     shared = sorted({int(snap.label_interest[c]) for c in cols} & target_interests)
     if shared:
-        return [{"code": "interest", "interest_ids": [int(snap.catalogue.interest_ids[i]) for i in shared]}]
-    return [{"code": "no_content_match"}]
+        ids = [int(snap.catalogue.interest_ids[i]) for i in shared]
+        return {"code": "interest", "interest_ids": ids, "points": _points(contribution)}
+    return {"code": "no_content_match", "points": 0.0}
 
 
-def _audience(snap, query: OrderQuery, row: int) -> list[dict]:
+def _audience(snap, query: OrderQuery, row: int, weight: float) -> list[dict]:
+    dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
+    if not dims:
+        return []
+    each = weight / dims
     reasons = []
     if query.regions:
         share = float(region_share(snap, query, row, row + 1)[0])
-        reasons.append({"code": "regions", "share": round(share * 100)})
+        reasons.append({"code": "regions", "share": round(share * 100), "points": _points(each * share)})
     if query.ages:
         share = sum(float(snap.age[AGE_BUCKETS.index(a), row]) for a in query.ages)
-        reasons.append({"code": "ages", "share": round(share * 100), "buckets": list(query.ages)})
+        reasons.append(
+            {"code": "ages", "share": round(share * 100), "buckets": list(query.ages), "points": _points(each * share)}
+        )
     if query.genders:
         share = sum(float(snap.gender[GENDERS.index(x), row]) for x in query.genders)
-        reasons.append({"code": "genders", "share": round(share * 100), "genders": list(query.genders)})
+        reasons.append(
+            {
+                "code": "genders",
+                "share": round(share * 100),
+                "genders": list(query.genders),
+                "points": _points(each * share),
+            }
+        )
     return reasons
 
 
-# The metrics each goal's performance part reads; views also set the value-for-money part.
-GOAL_METRICS = {
-    "awareness": ("views",),
-    "seeding": ("views", "engagement_rate", "hit_video_share"),
-    "conversion": ("views", "completion_rate"),
-}
-_METRIC_ROWS = {"views": "log_views"}
+def _metric(snap, name: str, row: int) -> float:
+    return float(snap.metrics[METRIC_NAMES.index(name), row])
 
 
-def _unknown_metrics(snap, goal: str, row: int) -> list[str]:
-    """The metrics this order reads that the creator has no figure for (ranked as typical instead)."""
-    from matching.snapshot import METRIC_NAMES
-
-    return [
-        name
-        for name in GOAL_METRICS[goal]
-        if not np.isfinite(snap.metrics[METRIC_NAMES.index(_METRIC_ROWS.get(name, name)), row])
-    ]
+def _views_known(snap, row: int) -> bool:
+    return bool(np.isfinite(_metric(snap, "log_views", row)))
 
 
-def _reliability(snap, row: int) -> dict:
-    from matching.snapshot import METRIC_NAMES
+# Metrics a creator may have no figure for (image posts have no views); named as in the reasons.
+UNKNOWN_METRICS = ("views", "engagement_rate", "hit_video_share", "completion_rate")
 
-    m = {name: float(snap.metrics[i, row]) for i, name in enumerate(METRIC_NAMES)}
-    orders = int(m["completed_orders"])
-    if orders == 0:
-        return {"code": "no_history"}
-    reason = {"code": "reliability", "orders": orders}
-    if np.isfinite(m["fulfilment_rate"]):
-        reason["fulfilment"] = round(m["fulfilment_rate"] * 100)
-    if np.isfinite(m["avg_rating"]):
-        reason["rating"] = round(m["avg_rating"], 1)
+
+def _performance(snap, goal: str, row: int, weight: float) -> list[dict]:
+    """One reason per metric the goal's performance is made of, each with that metric's own value and
+    its own percentile among all creators (snapshot.PERFORMANCE_PARTS)."""
+    reasons, unknown, unknown_points = [], [], 0.0
+    for metric, share in PERFORMANCE_PARTS[goal]:
+        name = "views" if metric == "median_views" else metric
+        known = _views_known(snap, row) if name == "views" else bool(np.isfinite(_metric(snap, name, row)))
+        if name in UNKNOWN_METRICS and not known:
+            # Unknown is not zero: the creator is counted as typical (the middle) for this metric.
+            unknown.append(name)
+            unknown_points += weight * share * UNKNOWN_PERCENTILE
+            continue
+        if metric == "median_views":
+            value = int(snap.median_views[row])
+            standing = float(_pct(np.array([np.log1p(value)]), snap.reference["log_views"])[0])
+            reason = {"code": "views", "views": value}
+        elif metric == "conversion":
+            rate = _metric(snap, "conversion", row)
+            standing = float(conversion_standing(rate, track_prior(snap.reference)))
+            deals = round(_metric(snap, "conversion_deals", row))
+            reason = {"code": "conversion", "rate": round(rate * 100, 2), "deals": deals}
+        else:
+            value = _metric(snap, metric, row)
+            standing = float(_pct(np.array([value]), snap.reference[metric])[0])
+            reason = {"code": metric, "rate": round(value * 100, 1)}
+        reason["percentile"] = round(standing * 100)
+        reason["points"] = _points(weight * share * standing)
+        reasons.append(reason)
+    if unknown:
+        reasons.append({"code": "unknown_metrics", "metrics": unknown, "points": _points(unknown_points)})
+    return reasons
+
+
+def _reliability(snap, row: int, contribution) -> dict:
+    """The track record: raw counts and rates, and what the matcher counts them as (shrunk)."""
+    prior = track_prior(snap.reference)
+    deals, ratings = round(_metric(snap, "deals", row)), round(_metric(snap, "ratings", row))
+    points = _points(contribution)
+    if deals == 0 and ratings == 0:
+        return {"code": "no_history", "points": points}
+    on_time, rating = _metric(snap, "on_time", row), _metric(snap, "rating", row)
+    reason = {"code": "reliability", "orders": deals, "ratings": ratings, "points": points}
+    if deals:
+        raw = on_time * (deals + prior.on_time_strength) - prior.on_time_mean * prior.on_time_strength
+        reason.update(on_time=round(raw), on_time_counted=round(on_time * 100))
+    if ratings:
+        raw = (rating * (ratings + prior.rating_strength) - prior.rating_mean * prior.rating_strength) / ratings
+        reason.update(rating=round(raw, 1), rating_counted=round(rating, 1))
     return reason

@@ -10,13 +10,13 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.models import Collaboration, Interest, Label
 from matching.scoring import FORMATS
-from matching.snapshot import CREATOR_COLUMNS, Catalogue, Frames
+from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
 
 
 def catalogue() -> Catalogue:
@@ -49,17 +49,13 @@ def _creator_sql(where: str) -> str:
             ORDER BY creator_id, format, effective_from DESC
         ), prices AS (
             SELECT creator_id, {prices} FROM current_prices GROUP BY creator_id
-        ), conversions AS (
-            SELECT creator_id, sum(conversions)::float8 / nullif(sum(views), 0) AS conversion_rate
-            FROM {Collaboration._meta.db_table}
-            WHERE views > 0 AND conversions IS NOT NULL GROUP BY creator_id
         )
         SELECT c.id, (c.is_active AND c.verification = 'verified') AS active, c.followers, c.median_views_30d,
                c.median_views_90d, c.engagement_rate, c.completion_rate, c.hit_video_share, c.follower_growth_30d,
-               c.fulfilment_rate, c.avg_rating, c.completed_orders, v.conversion_rate, {ages}, {genders}, {price_cols}
+               c.imported_fulfilment_rate, c.imported_fulfilment_orders::float8, c.imported_avg_rating,
+               c.imported_rating_count::float8, {ages}, {genders}, {price_cols}
         FROM {c} c
         LEFT JOIN prices p ON p.creator_id = c.id
-        LEFT JOIN conversions v ON v.creator_id = c.id
         {where}
         ORDER BY c.id
     """
@@ -119,7 +115,38 @@ def _fetch_frames(*, since, creator_ids, today) -> tuple[Frames, str]:
     )
     blackouts["starts_on"] = pd.to_datetime(blackouts["starts_on"]).map(lambda d: d.toordinal()).astype(np.int64)
     blackouts["ends_on"] = pd.to_datetime(blackouts["ends_on"]).map(lambda d: d.toordinal()).astype(np.int64)
-    return Frames(creators=creators, labels=labels, regions=regions_frame, blackouts=blackouts), mark
+    events = deal_events(where=where, params=params)
+    return Frames(creators=creators, labels=labels, regions=regions_frame, blackouts=blackouts, events=events), mark
+
+
+# A finished deal imported without a completion time is taken as known this long after the offer.
+OUTCOME_AFTER = "30 days"
+
+
+def deal_events(*, where: str = "", params: list | None = None) -> pd.DataFrame:
+    """Every answered offer as a dated event (snapshot.EVENT_COLUMNS): when it was answered, when it
+    finished, and its outcome. The track record of any moment is computed from these
+    (marketplace.track_record.stats_from_events), so ranking now and training on the past read the
+    history the same way. ``where`` is a WHERE clause on the creators table ``c``, as in fetch_frames."""
+    c, col = Creator._meta.db_table, Collaboration._meta.db_table
+    scope = f"d.creator_id IN (SELECT id FROM {c} c {where})" if where else "TRUE"
+    frame = _copy_frame(
+        f"""SELECT d.creator_id, d.order_id,
+                   extract(epoch FROM coalesce(d.responded_at, d.offered_at))::float8 AS answered_at,
+                   extract(epoch FROM CASE WHEN d.accepted THEN coalesce(d.completed_at,
+                       CASE WHEN d.completed_on_time IS NOT NULL OR d.brand_rating IS NOT NULL OR d.views IS NOT NULL
+                            THEN d.offered_at + interval '{OUTCOME_AFTER}' END) END)::float8 AS finished_at,
+                   d.accepted::int::float8 AS accepted, d.completed_on_time::int::float8 AS on_time,
+                   d.brand_rating::float8 AS rating, d.views::float8 AS views,
+                   coalesce(d.expected_views, cr.median_views_30d)::float8 AS expected_views,
+                   d.conversions::float8 AS conversions
+            FROM {col} d JOIN {c} cr ON cr.id = d.creator_id
+            WHERE d.accepted IS NOT NULL AND {scope}
+            ORDER BY d.creator_id, d.id""",
+        params or [],
+        {"creator_id": np.int64, "order_id": np.int64},
+    )
+    return frame[list(EVENT_COLUMNS)].astype({c: np.float64 for c in EVENT_COLUMNS if not c.endswith("_id")})
 
 
 def search_documents() -> tuple[np.ndarray, list[str]]:
@@ -192,3 +219,25 @@ def product_history(product_category_ids: list[int]) -> pd.DataFrame:
         "creator_id", "accepted", "completed_on_time", "brand_rating", "views"
     )
     return pd.DataFrame(list(rows), columns=["creator_id", "accepted", "completed_on_time", "rating", "views"])
+
+
+def imported_aggregates(snap) -> dict[str, np.ndarray]:
+    """The imported track-record aggregates of the snapshot's creators, aligned with its rows
+    (the keyword arguments of marketplace.track_record.add_imported)."""
+    out = {
+        "fulfilment": np.full(snap.n, np.nan),
+        "fulfilment_orders": np.full(snap.n, np.nan),
+        "rating": np.full(snap.n, np.nan),
+        "rating_count": np.full(snap.n, np.nan),
+    }
+    rows = Creator.objects.filter(
+        Q(imported_fulfilment_rate__isnull=False) | Q(imported_avg_rating__isnull=False)
+    ).values_list(
+        "id", "imported_fulfilment_rate", "imported_fulfilment_orders", "imported_avg_rating", "imported_rating_count"
+    )
+    for pk, *values in rows:
+        row = int(snap.rows_of([pk])[0])
+        if row >= 0:
+            for key, value in zip(out, values, strict=True):
+                out[key][row] = np.nan if value is None else value
+    return out

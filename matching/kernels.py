@@ -18,6 +18,8 @@ import numba
 import numpy as np
 from numba import njit
 
+from matching.scoring import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
+
 if not numba.config.CACHE_DIR:
     _var = os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
     numba.config.CACHE_DIR = str(Path(_var) / "numba")
@@ -34,7 +36,7 @@ def rank_block(
     age, age_idx, gender, gender_idx,
     has_regions, dense, dense_idx, reg_indices, reg_data, reg_start, reg_end, check_share, min_share,
     followers, min_followers, max_followers,
-    lab_indices, lab_data, lab_start, lab_end, lab_mult,
+    lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
     int_indices, int_data, int_start, int_end, int_mult, w_content,
     excluded,
 ):  # fmt: skip
@@ -51,6 +53,7 @@ def rank_block(
     score = np.empty(size, np.float32)
     interest_part = np.zeros(size, np.float32)
     label_part = np.zeros(size, np.float64)
+    cover_part = np.zeros(size, np.float64)
     has_label = np.zeros(size, np.bool_)
     touched = np.zeros(size, np.bool_)
     reg_at = _cursors(reg_indices, reg_start, reg_end, lo)
@@ -79,8 +82,8 @@ def rank_block(
             check_share, region, min_share,
         )  # fmt: skip
         _add_content(
-            a, b, score, w_content, interest_part, label_part, has_label, touched,
-            lab_indices, lab_data, lab_end, lab_mult, lab_at, lab_from,
+            a, b, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+            lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
             int_indices, int_data, int_end, int_mult, int_at, int_from,
         )  # fmt: skip
         if filter_followers:
@@ -207,30 +210,33 @@ def _drop(score, i, price, cap, check_share, share, min_share):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _combine(interest, label, has):
-    """content_fit: the interest back-off, replaced by the exact-label cosine wherever that is higher (≤ 1)."""
+def _combine(interest, label, cover, has):
+    """content_fit: with an exact target label, LABEL_FLOOR + LABEL_SPAN × min(1, COVER_SHARE × coverage +
+    FOCUS_SHARE × cosine); without one, the interest back-off (at most INTEREST_BACKOFF < LABEL_FLOOR)."""
     if not has:
         return interest
-    sim = np.float32(label)
-    best = interest if interest >= sim else sim
+    s = np.float32(COVER_SHARE) * np.float32(cover) + np.float32(FOCUS_SHARE) * np.float32(label)
     one = np.float32(1)
-    return best if best <= one else one
+    if s > one:
+        s = one
+    return np.float32(LABEL_FLOOR) + np.float32(LABEL_SPAN) * s
 
 
 @njit(cache=True, nogil=True)
 def _add_content(
-    a, b, score, w_content, interest_part, label_part, has_label, touched,
-    lab_indices, lab_data, lab_end, lab_mult, lab_at, lab_from,
+    a, b, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+    lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
     int_indices, int_data, int_end, int_mult, int_at, int_from,
 ):  # fmt: skip
     """score += w_content × content for the rows in [a, b) with a posting; scratch reset afterwards."""
     for c in range(len(lab_at)):
         p = lab_at[c]
         lab_from[c] = p
-        m, end = lab_mult[c], lab_end[c]
+        m, cm, end = lab_mult[c], lab_cover_mult[c], lab_end[c]
         while p < end and lab_indices[p] < b:
             i = lab_indices[p] - a
             label_part[i] += np.float64(lab_data[p] * m)
+            cover_part[i] += np.float64(lab_cover[p] * cm)
             has_label[i] = True
             touched[i] = True
             p += 1
@@ -241,8 +247,9 @@ def _add_content(
         p, m, end = int_at[0], int_mult[0], int_end[0]
         while p < end and int_indices[p] < b:
             i = int_indices[p] - a
-            score[i] += _combine(int_data[p] * m, label_part[i], has_label[i]) * w_content
+            score[i] += _combine(int_data[p] * m, label_part[i], cover_part[i], has_label[i]) * w_content
             label_part[i] = 0
+            cover_part[i] = 0
             has_label[i] = False
             touched[i] = False
             p += 1
@@ -259,28 +266,35 @@ def _add_content(
                 p += 1
             int_at[c] = p
         _apply_content(
-            a, score, w_content, interest_part, label_part, has_label, touched, int_indices, int_from, int_at
-        )
-    _apply_content(a, score, w_content, interest_part, label_part, has_label, touched, lab_indices, lab_from, lab_at)
+            a, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+            int_indices, int_from, int_at,
+        )  # fmt: skip
+    _apply_content(
+        a, score, w_content, interest_part, label_part, cover_part, has_label, touched, lab_indices, lab_from, lab_at
+    )
 
 
 @njit(cache=True, nogil=True)
-def _apply_content(a, score, w_content, interest_part, label_part, has_label, touched, indices, start, stop):
+def _apply_content(
+    a, score, w_content, interest_part, label_part, cover_part, has_label, touched, indices, start, stop
+):  # fmt: skip
     for c in range(len(start)):
         for p in range(start[c], stop[c]):
             i = indices[p] - a
             if touched[i]:
-                score[i] += _combine(interest_part[i], label_part[i], has_label[i]) * w_content
+                score[i] += _combine(interest_part[i], label_part[i], cover_part[i], has_label[i]) * w_content
                 interest_part[i] = 0
                 label_part[i] = 0
+                cover_part[i] = 0
                 has_label[i] = False
                 touched[i] = False
 
 
 @njit(cache=True, nogil=True)
 def content_rows(
-    rows, lab_indices, lab_data, lab_start, lab_end, lab_mult, int_indices, int_data, int_start, int_end, int_mult
-):
+    rows, lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
+    int_indices, int_data, int_start, int_end, int_mult,
+):  # fmt: skip
     """content_fit of scattered rows, by binary search in each posting list (for the k winners)."""
     out = np.empty(len(rows), np.float32)
     for r in range(len(rows)):
@@ -291,13 +305,15 @@ def content_rows(
             if p >= 0:
                 interest += int_data[p] * int_mult[c]
         label = 0.0
+        cover = 0.0
         has = False
         for c in range(len(lab_start)):
             p = _find(lab_indices, lab_start[c], lab_end[c], row)
             if p >= 0:
                 label += np.float64(lab_data[p] * lab_mult[c])
+                cover += np.float64(lab_cover[p] * lab_cover_mult[c])
                 has = True
-        out[r] = _combine(interest, label, has)
+        out[r] = _combine(interest, label, cover, has)
     return out
 
 

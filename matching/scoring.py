@@ -27,13 +27,21 @@ GENDERS = ("female", "male", "other")
 
 # Per goal: what the brand pays for decides what counts most. Rows sum to 1.
 WEIGHTS: dict[str, dict[str, float]] = {
-    "awareness": {"content": 0.30, "audience": 0.20, "performance": 0.25, "value": 0.15, "reliability": 0.10},
-    "seeding": {"content": 0.30, "audience": 0.20, "performance": 0.20, "value": 0.15, "reliability": 0.15},
-    "conversion": {"content": 0.25, "audience": 0.20, "performance": 0.25, "value": 0.15, "reliability": 0.15},
+    "awareness": {"content": 0.35, "audience": 0.25, "performance": 0.10, "value": 0.10, "reliability": 0.20},
+    "seeding": {"content": 0.35, "audience": 0.25, "performance": 0.10, "value": 0.10, "reliability": 0.20},
+    "conversion": {"content": 0.30, "audience": 0.25, "performance": 0.15, "value": 0.10, "reliability": 0.20},
 }
-EXPLORATION_WEIGHT = 0.05
-# A creator with no exact target label but the right interest keeps this share of the interest similarity.
-INTEREST_BACKOFF = 0.5
+EXPLORATION_WEIGHT = 0.02
+# Content fit. A creator with an exact target label scores LABEL_FLOOR + LABEL_SPAN × (COVER_SHARE ×
+# coverage + FOCUS_SHARE × cosine): coverage is the (IDF-weighted) mean of the creator's own weights on
+# the order's labels — how strongly they make that content — and the cosine how focused they are on it.
+# A creator with only the right interest keeps INTEREST_BACKOFF of the interest cosine, always below
+# LABEL_FLOOR: an exact label dominates, the interest only orders creators who match no label.
+LABEL_FLOOR = 0.4
+LABEL_SPAN = 1 - LABEL_FLOOR
+COVER_SHARE = 0.7
+FOCUS_SHARE = 0.3
+INTEREST_BACKOFF = 0.15
 
 # Eligibility reason codes, in the order they are checked.
 REASONS = {
@@ -103,12 +111,27 @@ def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> 
     for col in np.flatnonzero(qi):
         rows, vals = _postings(snap.interests_unit_csc, col, lo, hi)
         out[rows - lo] += vals * (qi[col] * scale)
-    # ... then the exact-label similarity wherever it is higher.
-    rows, sims = _label_similarity(snap, cols, q, lo, hi)
+    # ... then every row with an exact label takes the label fit instead.
+    rows, sims, cover = _label_similarity(snap, cols, q, lo, hi)
     if len(rows):
-        local = rows - lo
-        out[local] = np.minimum(np.maximum(out[local], sims), 1.0)
+        out[rows - lo] = label_content(sims, cover)
     return out
+
+
+def label_content(cosine: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+    """Content fit of rows with an exact target label (float32, as kernels._combine computes it)."""
+    s = np.float32(COVER_SHARE) * coverage + np.float32(FOCUS_SHARE) * cosine
+    s = np.minimum(s, np.float32(1))
+    return np.float32(LABEL_FLOOR) + np.float32(LABEL_SPAN) * s
+
+
+def _cover_multipliers(snap, cols: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per order label, what turns the IDF-weighted label matrix's entry into its share of the coverage:
+    Σ_l q_l × w_creator(l) / Σ_l q_l, with q_l = order weight × IDF and the entry w_creator(l) × IDF."""
+    total = float(q.sum())
+    return np.array(
+        [np.float32(x / float(snap.label_idf[c]) / total) for c, x in zip(cols, q, strict=True)], dtype=np.float32
+    )
 
 
 def _query_vectors(snap, query: OrderQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -121,18 +144,24 @@ def _query_vectors(snap, query: OrderQuery) -> tuple[np.ndarray, np.ndarray, np.
     return cols, q, qi
 
 
-def _label_similarity(snap, cols, q, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows (sorted, unique) with any target label, and their exact-label cosine."""
+def _label_similarity(snap, cols, q, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows (sorted, unique) with any target label, their exact-label cosine and their coverage."""
     parts = [_postings(snap.labels_unit_csc, col, lo, hi) for col in cols]
+    raw = [_postings(snap.labels_csc, col, lo, hi)[1] for col in cols]
     rows = np.concatenate([r for r, _ in parts]) if parts else np.empty(0, dtype=np.int64)
     if not len(rows):
-        return rows, np.empty(0, dtype=np.float32)
+        return rows, np.empty(0, dtype=np.float32), np.empty(0, dtype=np.float32)
     scale = 1.0 / float(np.linalg.norm(q))
     vals = np.concatenate([v * np.float32(w * scale) for (_, v), w in zip(parts, q, strict=True)])
+    cover = np.concatenate([v * m for v, m in zip(raw, _cover_multipliers(snap, cols, q), strict=True)])
     if len(parts) == 1:
-        return rows, vals
+        return rows, vals, cover
     unique, inverse = np.unique(rows, return_inverse=True)
-    return unique, np.bincount(inverse, weights=vals).astype(np.float32)
+    return (
+        unique,
+        np.bincount(inverse, weights=vals).astype(np.float32),
+        np.bincount(inverse, weights=cover).astype(np.float32),
+    )
 
 
 def _postings(csc, col: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -488,7 +517,7 @@ def _content_plan(snap, query: OrderQuery) -> tuple:
     labels, interests = snap.labels_unit_csc, snap.interests_unit_csc
     if not query.labels:
         cols = icols = np.empty(0, dtype=np.int64)
-        mult = imult = np.empty(0, dtype=np.float32)
+        mult = imult = cover_mult = np.empty(0, dtype=np.float32)
     else:
         cols, q, qi = _query_vectors(snap, query)
         scale = np.float32(INTEREST_BACKOFF / float(np.linalg.norm(qi)))
@@ -496,12 +525,17 @@ def _content_plan(snap, query: OrderQuery) -> tuple:
         imult = np.array([qi[c] * scale for c in icols], dtype=np.float32)
         label_scale = 1.0 / float(np.linalg.norm(q))
         mult = np.array([np.float32(x * label_scale) for x in q], dtype=np.float32)
+        cover_mult = _cover_multipliers(snap, cols, q)
+    # The IDF-weighted matrix and its unit-length twin share one sparsity pattern (snapshot._sparse_views),
+    # so one posting position reads both.
     return (
         labels.indices,
         labels.data,
         labels.indptr[cols].astype(np.int64),
         labels.indptr[cols + 1].astype(np.int64),
         mult,
+        snap.labels_csc.data,
+        cover_mult,
         interests.indices,
         interests.data,
         interests.indptr[icols].astype(np.int64),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from creators.models import Creator
+from marketplace import track_record
 from marketplace.core import format_money
 from marketplace.models import Interest, Label, Order, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot
@@ -65,6 +66,7 @@ def ranking_payload(run: RankingRun, *, top: int) -> dict:
                 "rank": r.rank,
                 "creator": r.creator_id,
                 "handle": r.creator.handle,
+                "match_score": match_score(r.score),
                 "score": round(r.score, 4),
                 "hand_score": round(r.hand_score, 4),
                 "price": r.price,
@@ -93,8 +95,31 @@ def reason_names(results) -> dict:
     return names
 
 
+MOVED_BECAUSE = {
+    "up": {
+        "track_record": gettext_lazy("reliable track record"),
+        "reach": gettext_lazy("strong reach and engagement"),
+        "price": gettext_lazy("good price for the budget"),
+        "audience": gettext_lazy("audience fit"),
+        "content": gettext_lazy("content fit"),
+    },
+    "down": {
+        "track_record": gettext_lazy("weaker track record"),
+        "reach": gettext_lazy("weaker reach and engagement"),
+        "price": gettext_lazy("high price for the budget"),
+        "audience": gettext_lazy("weaker audience fit"),
+        "content": gettext_lazy("weaker content fit"),
+    },
+}
+
+
+def match_score(score: float) -> int:
+    """The 0–100 match score a brand sees: the (re-ranked) score on the hand score's scale."""
+    return max(0, min(100, round(float(score) * 100)))
+
+
 def reason_text(reason: dict, names: dict, currency: str) -> str:
-    """One stored reason in the viewer's language."""
+    """One stored reason in the viewer's language; every number names the metric it comes from."""
     code = reason.get("code")
     if code == "labels":
         labels = ", ".join(names["labels"].get(i, "?") for i in reason["label_ids"])
@@ -110,8 +135,10 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
         return _("%(share)s %% of the audience in your age groups") % {"share": reason["share"]}
     if code == "genders":
         return _("%(share)s %% of the audience in your gender target") % {"share": reason["share"]}
-    if code == "performance":
-        return _("Median %(views)s views per video (better than %(pct)s %% of creators for this goal)") % {
+    if code in _METRIC_TEXT or code == "conversion":
+        return _metric_text(code, reason)
+    if code == "performance":  # stored before reasons named their metric
+        return _("Median %(views)s views per video; performance for this goal %(pct)s / 100") % {
             "views": f"{reason['views']:,}",
             "pct": reason["percentile"],
         }
@@ -124,6 +151,47 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
             "pct": reason["cheaper_than"],
         }
     if code == "reliability":
+        return _reliability_text(reason)
+    if code == "no_history":
+        return _("No order history yet (neutral reliability)")
+    if code == "new_creator":
+        return _("New creator: small exploration boost so newcomers get seen")
+    if code == "model_moved":
+        because = MOVED_BECAUSE.get(reason["direction"], {}).get(reason["because"], reason["because"])
+        text = (
+            _("Moved up by the learned model (hand score rank %(rank)s): %(because)s")
+            if reason["direction"] == "up"
+            else _("Moved down by the learned model (hand score rank %(rank)s): %(because)s")
+        )
+        return text % {"rank": reason["from"], "because": because}
+    return str(code)
+
+
+_METRIC_TEXT = {
+    "views": gettext_lazy("Median %(value)s views per video, more than %(pct)s %% of creators"),
+    "engagement_rate": gettext_lazy("Engagement rate %(value)s %%, higher than %(pct)s %% of creators"),
+    "hit_video_share": gettext_lazy("Hit videos: %(value)s %% of recent posts, more than %(pct)s %% of creators"),
+    "completion_rate": gettext_lazy("Completion rate %(value)s %%, higher than %(pct)s %% of creators"),
+}
+
+
+def _metric_text(code: str, reason: dict) -> str:
+    if code == "conversion":
+        if not reason.get("deals"):
+            return _("No conversion history yet (counted as the platform's average)")
+        return ngettext(
+            "Past conversion rate %(value)s %% over %(n)s deal (adjusted for few deals), better than %(pct)s %% of "
+            "creators",
+            "Past conversion rate %(value)s %% over %(n)s deals (adjusted for few deals), better than %(pct)s %% of "
+            "creators",
+            reason["deals"],
+        ) % {"value": reason["rate"], "n": reason["deals"], "pct": reason["percentile"]}
+    value = f"{reason['views']:,}" if code == "views" else reason["rate"]
+    return _METRIC_TEXT[code] % {"value": value, "pct": reason["percentile"]}
+
+
+def _reliability_text(reason: dict) -> str:
+    if "on_time_counted" not in reason and "rating_counted" not in reason:  # stored before shrinkage was shown
         parts = [
             ngettext("%(n)s completed order", "%(n)s completed orders", reason["orders"]) % {"n": reason["orders"]}
         ]
@@ -132,11 +200,26 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
         if "rating" in reason:
             parts.append(_("rated %(r)s") % {"r": reason["rating"]})
         return ", ".join(parts)
-    if code == "no_history":
-        return _("No order history yet (neutral reliability)")
-    if code == "new_creator":
-        return _("New creator: small exploration boost so newcomers get seen")
-    return str(code)
+    parts = []
+    if "on_time_counted" in reason:
+        parts.append(
+            ngettext(
+                "On time in %(k)s of %(n)s order (counted as %(p)s %%)",
+                "On time in %(k)s of %(n)s orders (counted as %(p)s %%)",
+                reason["orders"],
+            )
+            % {"k": reason["on_time"], "n": reason["orders"], "p": reason["on_time_counted"]}
+        )
+    if "rating_counted" in reason:
+        parts.append(
+            ngettext(
+                "rated %(r)s from %(m)s rating (counted as %(c)s)",
+                "rated %(r)s from %(m)s ratings (counted as %(c)s)",
+                reason["ratings"],
+            )
+            % {"r": reason["rating"], "m": reason["ratings"], "c": reason["rating_counted"]}
+        )
+    return "; ".join(parts)
 
 
 UNKNOWN_METRIC_NAMES = {
@@ -227,9 +310,13 @@ def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]
             views=history["views"].to_numpy(float),
             expected_views=snap.median_views[np.maximum(snap.rows_of(history["creator_id"].to_numpy()), 0)],
         )
-        per_creator = history.assign(grade=grades / 4).groupby("creator_id")["grade"].mean()
-        rows = snap.rows_of(per_creator.index.to_numpy())
-        past = {int(r): float(v) for r, v in zip(rows, per_creator.to_numpy(), strict=True) if r >= 0}
+        # Each creator's mean past grade in the category, shrunk by their own count (one perfect order
+        # is weaker evidence than ten good ones), as everywhere history is read.
+        per_creator = history.assign(grade=grades / 4, sq=(grades / 4) ** 2).groupby("creator_id")
+        n, total, squares = per_creator["grade"].count(), per_creator["grade"].sum(), per_creator["sq"].sum()
+        shrunk = track_record.shrink_means(n.to_numpy(), total.to_numpy(), squares.to_numpy(), key="views")
+        rows = snap.rows_of(n.index.to_numpy())
+        past = {int(r): float(v) for r, v in zip(rows, shrunk, strict=True) if r >= 0}
     rows, scores, prior_part, past_part = search.by_product(snap, interest_prior, past, top)
     ids = snap.creator_ids[rows]
     creators = _creators_by_id(ids.tolist())
@@ -305,10 +392,10 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     from django.utils import timezone
 
     from brands.models import BrandBlock
-    from matching.services import OCCUPYING_STATES, order_query
+    from marketplace import flows
+    from matching.services import order_query
 
-    busy = creator.collaborations.filter(status__in=OCCUPYING_STATES).count()
-    if creator.is_full(busy):
+    if not flows.has_free_capacity(creator):
         return []  # no free capacity: not eligible for any order now
     blocked_by = set(BrandBlock.objects.filter(creator=creator).values_list("brand_id", flat=True))
     orders = list(

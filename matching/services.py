@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
 from django.utils import timezone
 
 from brands.models import BrandBlock
-from creators.models import Creator
-from marketplace.models import Collaboration, Order
+from marketplace import flows
+from marketplace.models import Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
@@ -23,26 +22,40 @@ from matching.snapshot import METRIC_NAMES, Snapshot
 log = logging.getLogger(__name__)
 
 TOP_K = 200
-# States in which a collaboration occupies one of the creator's concurrent slots.
-OCCUPYING_STATES = (
-    Collaboration.Status.ACCEPTED,
-    Collaboration.Status.SCRIPT_SUBMITTED,
-    Collaboration.Status.SCRIPT_APPROVED,
-    Collaboration.Status.VIDEO_SUBMITTED,
-    Collaboration.Status.VIDEO_APPROVED,
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.DISPUTED,
-)
 
 
 # ---------------------------------------------------------------- request
 
 
+# A run queued or running this long without a result is taken for lost (its worker died mid-run, or the
+# broker was down all along): the next request fails it and queues a new one instead of waiting forever.
+RUN_STALE_AFTER = timedelta(minutes=30)
+ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
+
+
 @transaction.atomic
 def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
-    """Queue a ranking of ``order``; the outbox sends it to a worker after commit."""
+    """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
+    queued or running for the order, return that run: ten clicks on "rank again" make one run.
+
+    Locks the order row, so concurrent requests for one order meet there and queue one run between them.
+    The returned run's ``queued_now`` says whether this call queued it.
+    """
+    Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first()
+    now = timezone.now()
+    active = RankingRun.objects.filter(order=order, status__in=ACTIVE_RUN).order_by("-created_at", "-id").first()
+    if active is not None and (active.started_at or active.created_at) > now - RUN_STALE_AFTER:
+        active.queued_now = False
+        return active
+    if active is not None:
+        RankingRun.objects.filter(pk=active.pk, status=active.status).update(
+            status=RankingRun.Status.FAILED,
+            error=f"no result after {RUN_STALE_AFTER}; a new run was queued",
+            finished_at=now,
+        )
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
+    run.queued_now = True
     return run
 
 
@@ -65,24 +78,9 @@ def ranking_fail(*, run_id: int, error: str) -> None:
 
 
 def excluded_creators(order: Order) -> dict[str, list[int]]:
-    """Creator ids excluded for reasons that change too often to live in the snapshot.
-
-    Full (Creator.is_full): collaborations in an occupying state plus the work running elsewhere
-    reach the maximum. Two small queries: creators busy here, and creators full from work elsewhere
-    alone (few have any; neither query reads every creator).
-    """
-    busy_here = (
-        Collaboration.objects.filter(status__in=OCCUPYING_STATES)
-        .values("creator_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=F("creator__max_concurrent") - F("creator__external_load"))
-        .values_list("creator_id", flat=True)
-    )
-    full_elsewhere = Creator.objects.filter(external_load__gt=0, external_load__gte=F("max_concurrent")).values_list(
-        "id", flat=True
-    )
+    """Creator ids excluded for reasons that change too often to live in the snapshot."""
     return {
-        "no_capacity": sorted({*busy_here, *full_elsewhere}),
+        "no_capacity": list(flows.creators_at_capacity()),
         "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
         "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
     }
@@ -145,17 +143,41 @@ def active_model() -> tuple[str, object] | None:
     return record.version, _models[record.version]
 
 
-def candidate_features(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> np.ndarray:
+def candidate_features(
+    snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps, *, metrics=None
+) -> np.ndarray:
+    """The re-ranker's features of ``rows`` (``metrics``: the snapshot's, or training's as of a past date)."""
     price = snap.price[scoring.FORMATS.index(query.format), rows].astype(np.float64)
-    return learn.features(comps, hand_scores, snap.metrics[:, rows], price / max(query.budget, 1))
+    metrics = snap.metrics[:, rows] if metrics is None else metrics
+    return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
-def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str]:
+def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str, object]:
+    """(final scores, the version that ranked, the features the learned model saw — None for the hand score)."""
     active = active_model()
     if active is None or len(rows) == 0:
-        return hand_scores, HAND_VERSION
+        return hand_scores, HAND_VERSION, None
     version, model = active
-    return learn.predict(model, candidate_features(snap, query, rows, hand_scores, comps)), version
+    x = candidate_features(snap, query, rows, hand_scores, comps)
+    return learn.predict(model, x), version, (model, x)
+
+
+def model_moves(ids, hand_scores, top, seen) -> list:
+    """Per stored row, None or (its rank by the hand score, its rank, what the learned model's move is put down to)."""
+    if seen is None:
+        return [None] * len(top)
+    hand_rank = np.empty(len(ids), dtype=np.int64)
+    hand_rank[np.lexsort((ids, -hand_scores))] = np.arange(1, len(ids) + 1)
+    model, x = seen
+    moved = [(rank, int(i)) for rank, i in enumerate(top, start=1) if hand_rank[i] != rank]
+    if not moved:
+        return [None] * len(top)
+    rows = [i for _, i in moved]
+    up = np.array([rank < hand_rank[i] for rank, i in moved], dtype=bool)
+    because = dict(zip(rows, learn.causes(model, x[rows], up, reference=x), strict=True))
+    return [
+        (int(hand_rank[i]), rank, because[int(i)]) if int(i) in because else None for rank, i in enumerate(top, start=1)
+    ]
 
 
 # --------------------------------------------------------------- compute
@@ -204,9 +226,10 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     ids, scores, comps = ids[order], scores[order], {c: v[order] for c, v in comps.items()}
     rows = snap.rows_of(ids)
     query = order_query(run.order, snap)
-    final, model_version = rerank(snap, query, rows, scores, comps)
+    final, model_version, seen = rerank(snap, query, rows, scores, comps)
     top = np.lexsort((ids, -final))[:TOP_K]
-    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()})
+    moves = model_moves(ids, scores, top, seen)
+    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()}, moves=moves)
     fmt = scoring.FORMATS.index(query.format)
     RankingResult.objects.bulk_create(
         [

@@ -20,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.special import ndtr
 
+from marketplace import track_record
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
 
 QUANTILES = 1001
-RELIABILITY_PRIOR = 0.5
-RELIABILITY_PSEUDO_COUNT = 3.0
-EXPLORATION_ORDERS = 5  # creators with fewer completed orders than this get a shrinking boost
+EXPLORATION_ORDERS = 5  # creators with fewer deals on record than this get a shrinking boost
 
 # Raw per-creator columns, as matching.features selects them.
 CREATOR_COLUMNS = (
@@ -39,10 +39,12 @@ CREATOR_COLUMNS = (
     "completion_rate",
     "hit_video_share",
     "follower_growth_30d",
-    "fulfilment_rate",
-    "avg_rating",
-    "completed_orders",
-    "conversion_rate",
+    # An aggregate imported with the creator (history from elsewhere) and the number of orders behind
+    # it (NaN: not given); marketplace.track_record.add_imported combines it with the deals on record.
+    "imported_fulfilment_rate",
+    "imported_fulfilment_orders",
+    "imported_avg_rating",
+    "imported_rating_count",
     *(f"age_{b}" for b in AGE_BUCKETS),
     *(f"gender_{g}" for g in GENDERS),
     *(f"price_{f}" for f in FORMATS),
@@ -76,6 +78,27 @@ class Frames:
     labels: pd.DataFrame  # creator_id, label_id, weight
     regions: pd.DataFrame  # creator_id, code, share
     blackouts: pd.DataFrame  # creator_id, starts_on, ends_on (date ordinals)
+    # Past deals of these creators (EVENT_COLUMNS): their track record is estimated from them.
+    events: pd.DataFrame = field(default_factory=lambda: empty_events())
+
+
+# One row per offer with an answer; times are POSIX seconds (NaN: unknown), outcomes NaN when unknown.
+EVENT_COLUMNS = (
+    "creator_id",
+    "order_id",
+    "answered_at",
+    "finished_at",
+    "accepted",
+    "on_time",
+    "rating",
+    "views",
+    "expected_views",
+    "conversions",
+)
+
+
+def empty_events() -> pd.DataFrame:
+    return pd.DataFrame({c: np.empty(0, dtype=np.int64 if c.endswith("_id") else np.float64) for c in EVENT_COLUMNS})
 
 
 @dataclass
@@ -149,6 +172,24 @@ class Snapshot:
         return total
 
 
+# The track record, shrunk per statistic (marketplace.track_record), and the counts behind it.
+HISTORY_METRICS = (
+    "on_time",
+    "rating",
+    "views_lift",
+    "acceptance",
+    "conversion",
+    "deals",
+    "ratings",
+    "conversion_deals",
+)
+# Per goal, the metrics its performance component is made of and their shares: each metric's standing
+# is its percentile among all creators (the conversion record's: its place in the fitted prior).
+PERFORMANCE_PARTS = {
+    "awareness": (("median_views", 0.5), ("engagement_rate", 0.5)),
+    "seeding": (("engagement_rate", 0.6), ("hit_video_share", 0.4)),
+    "conversion": (("completion_rate", 0.5), ("conversion", 0.5)),
+}
 METRIC_NAMES = (
     "log_followers",
     "log_views",
@@ -156,10 +197,7 @@ METRIC_NAMES = (
     "completion_rate",
     "hit_video_share",
     "follower_growth_30d",
-    "fulfilment_rate",
-    "avg_rating",
-    "completed_orders",
-    "conversion_rate",
+    *HISTORY_METRICS,
 )
 
 
@@ -172,6 +210,8 @@ def build(frames: Frames, catalogue: Catalogue, *, version: str, watermark: str)
     labels_csr = _label_matrix(frames.labels, c["id"].to_numpy(np.int64), catalogue)
     primary = _primary_interest(labels_csr, catalogue)
     reference = _reference_tables(c, labels_csr, primary, catalogue)
+    deals = track_record.stats_from_events(frames.events, c["id"].to_numpy(np.int64))
+    reference["track_prior"] = _prior_array(track_record.fit_prior(_track_stats(c, frames.events), deals=deals))
     parts = _derive(c, frames, catalogue, reference, idf=None, labels_csr=labels_csr, primary=primary)
     return Snapshot(
         version=version, built_at=time.time(), watermark=watermark, catalogue=catalogue, reference=reference, **parts
@@ -320,7 +360,6 @@ def _reference_tables(c: pd.DataFrame, labels_csr: sp.csr_matrix, primary: np.nd
         "engagement_rate": _quantiles(c["engagement_rate"].to_numpy(np.float64)),
         "hit_video_share": _quantiles(c["hit_video_share"].to_numpy(np.float64)),
         "completion_rate": _quantiles(c["completion_rate"].to_numpy(np.float64)),
-        "conversion_rate": _quantiles(c["conversion_rate"].to_numpy(np.float64)),
         "cpm": {},
     }
     # Value for money compares expected CPM with peers in the same interest, per format.
@@ -369,11 +408,18 @@ def _sparse_views(labels_csr, regions_csr, idf, catalogue) -> dict:
     regions_csr = _cap_rows(regions_csr)
     regions_csc = regions_csr.tocsc()
     dense_cols, dense = _dense_regions(regions_csc)
+    labels_csc = weighted.tocsc().astype(np.float32)
+    labels_csc.sort_indices()
+    # The unit-length twin is scaled entry by entry from the same CSC, so the two share one sparsity
+    # pattern and the ranker reads both at one posting position (cosine and coverage).
+    unit = labels_csc.copy()
+    scale = np.divide(1.0, label_norm, out=np.zeros_like(label_norm), where=label_norm > 0)
+    unit.data = (labels_csc.data * scale[labels_csc.indices]).astype(np.float32)
     return {
         "labels_csr": labels_csr,
         # The ranker multiplies raw weights by the order's IDF-weighted query, so store IDF once in the matrix.
-        "labels_csc": weighted.tocsc().astype(np.float32),
-        "labels_unit_csc": _unit_rows(weighted, label_norm).tocsc(),
+        "labels_csc": labels_csc,
+        "labels_unit_csc": unit,
         "label_norm": label_norm,
         "interests_csc": interests.tocsc().astype(np.float32),
         "interests_unit_csc": _unit_rows(interests, interest_norm).tocsc(),
@@ -452,38 +498,38 @@ def _derive(
     views = col("median_views_30d")
     price = np.stack([c[f"price_{f}"].fillna(0).to_numpy(np.int64) for f in FORMATS])
 
-    performance = np.stack(
-        [
-            _pct(np.log1p(views), reference["log_views"]),
-            0.6 * _pct(col("engagement_rate"), reference["engagement_rate"])
-            + 0.4 * _pct(col("hit_video_share"), reference["hit_video_share"]),
-            _conversion_performance(col("completion_rate"), col("conversion_rate"), reference),
-        ]
-    ).astype(np.float32)
+    history = history_view(reference, _track_stats(c, frames.events), col("completion_rate"))
+    standing = {
+        "median_views": _pct(np.log1p(views), reference["log_views"]),
+        **{m: _pct(col(m), reference[m]) for m in ("engagement_rate", "hit_video_share", "completion_rate")},
+        "conversion": history["conversion_standing"],
+    }
+    performance = np.stack([sum(share * standing[m] for m, share in PERFORMANCE_PARTS[goal]) for goal in GOALS]).astype(
+        np.float32
+    )
     value = np.stack([_value_for_money(price[i], views, primary, reference["cpm"][f]) for i, f in enumerate(FORMATS)])
-    completed = col("completed_orders")
-    reliability = _reliability(col("fulfilment_rate"), col("avg_rating"), completed)
-    exploration = (1 - np.minimum(completed, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
+    reliability, exploration = history["reliability"], history["exploration"]
     static = np.empty((len(GOALS) * len(FORMATS), n), dtype=np.float32)
     for g, goal in enumerate(GOALS):
         w = WEIGHTS[goal]
         base = w["performance"] * performance[g] + w["reliability"] * reliability + EXPLORATION_WEIGHT * exploration
         for f in range(len(FORMATS)):
             static[g * len(FORMATS) + f] = base + w["value"] * value[f]
-    metrics = np.stack(
+    metrics = np.concatenate(
         [
-            np.log1p(col("followers")),
-            np.log1p(views),
-            col("engagement_rate"),
-            col("completion_rate"),
-            col("hit_video_share"),
-            col("follower_growth_30d"),
-            col("fulfilment_rate"),
-            col("avg_rating"),
-            completed,
-            col("conversion_rate"),
+            np.stack(
+                [
+                    np.log1p(col("followers")),
+                    np.log1p(views),
+                    col("engagement_rate"),
+                    col("completion_rate"),
+                    col("hit_video_share"),
+                    col("follower_growth_30d"),
+                ]
+            ).astype(np.float32),
+            history["metrics"],
         ]
-    ).astype(np.float32)
+    )
     parts = {
         "creator_ids": ids,
         "active": col("active", bool),
@@ -514,13 +560,6 @@ def _cap_columns(shares: np.ndarray) -> np.ndarray:
     return (shares / np.maximum(totals, 1.0)).astype(np.float32)
 
 
-def _conversion_performance(completion, conversion, reference) -> np.ndarray:
-    comp = _pct(completion, reference["completion_rate"])  # unknown completion: the middle
-    has_history = np.isfinite(conversion)
-    conv = _pct(np.nan_to_num(conversion), reference["conversion_rate"])
-    return np.where(has_history, 0.5 * comp + 0.5 * conv, comp).astype(np.float32)
-
-
 def _value_for_money(price, views, primary, tables) -> np.ndarray:
     """1 − percentile of expected CPM among peers in the same interest (cheaper reach → higher).
 
@@ -537,18 +576,64 @@ def _value_for_money(price, views, primary, tables) -> np.ndarray:
     return out
 
 
-def _reliability(fulfilment, rating, completed) -> np.ndarray:
-    """Observed reliability shrunk toward a neutral prior by the number of completed orders."""
-    rating_part = (rating - 1) / 4
-    observed = np.where(
-        np.isfinite(fulfilment) & np.isfinite(rating),
-        0.6 * fulfilment + 0.4 * rating_part,
-        np.where(np.isfinite(fulfilment), fulfilment, np.where(np.isfinite(rating), rating_part, RELIABILITY_PRIOR)),
+def _track_stats(c: pd.DataFrame, events: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Sufficient statistics of each creator's track record: their deals plus any imported aggregate."""
+    stats = track_record.stats_from_events(events, c["id"].to_numpy(np.int64))
+    track_record.add_imported(
+        stats,
+        fulfilment=c["imported_fulfilment_rate"].to_numpy(np.float64, na_value=np.nan),
+        fulfilment_orders=c["imported_fulfilment_orders"].to_numpy(np.float64, na_value=np.nan),
+        rating=c["imported_avg_rating"].to_numpy(np.float64, na_value=np.nan),
+        rating_count=c["imported_rating_count"].to_numpy(np.float64, na_value=np.nan),
     )
-    k = np.nan_to_num(completed)
-    return ((k * observed + RELIABILITY_PSEUDO_COUNT * RELIABILITY_PRIOR) / (k + RELIABILITY_PSEUDO_COUNT)).astype(
-        np.float32
-    )
+    return stats
+
+
+def _prior_array(prior: track_record.Prior) -> np.ndarray:
+    values = prior.as_dict()
+    return np.array([values[k] for k in track_record.DEFAULT_PRIOR], dtype=np.float64)
+
+
+def track_prior(reference: dict) -> track_record.Prior:
+    """The population prior the snapshot's track records were shrunk toward."""
+    stored = reference.get("track_prior")
+    if stored is None:
+        return track_record.Prior.from_dict(track_record.DEFAULT_PRIOR)
+    return track_record.Prior.from_dict(dict(zip(track_record.DEFAULT_PRIOR, np.asarray(stored).tolist(), strict=True)))
+
+
+def history_view(reference: dict, stats: dict[str, np.ndarray], completion, prior=None) -> dict[str, np.ndarray]:
+    """Everything the ranker derives from a track record: reliability, the new-creator boost, the
+    conversion goal's performance and the history rows of METRIC_NAMES.
+
+    The snapshot calls it with every creator's record as of now; training calls it with the
+    records as of each past order's offer date (and the prior fitted before the holdout), so the
+    hand score and the re-ranker's features of a past order see only what was known then.
+    """
+    prior = track_prior(reference) if prior is None else prior
+    est = track_record.estimate(stats, prior)
+    deals = np.maximum(est.on_time_n, est.ratings)
+    exploration = (1 - np.minimum(deals, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
+    # The conversion record's standing is its place in the prior: an unknown record sits at 0.5.
+    standing = conversion_standing(est.conversion, prior)
+    completion = _pct(np.asarray(completion, dtype=np.float64), reference["completion_rate"])
+    parts = dict(PERFORMANCE_PARTS["conversion"])
+    conversion = parts["completion_rate"] * completion + parts["conversion"] * standing
+    metrics = np.stack(
+        [est.on_time, est.rating, est.views, est.accept, est.conversion, est.on_time_n, est.ratings, est.conv_n]
+    ).astype(np.float32)
+    return {
+        "reliability": est.reliability,
+        "exploration": exploration,
+        "conversion_standing": standing,
+        "conversion_performance": conversion.astype(np.float32),
+        "metrics": metrics,
+    }
+
+
+def conversion_standing(conversion, prior: track_record.Prior) -> np.ndarray:
+    """Where a (shrunk) conversion rate stands in the population prior, in [0, 1]."""
+    return ndtr((np.asarray(conversion, dtype=np.float64) - prior.conv_mean) / max(prior.conv_sd, 1e-9))
 
 
 # ------------------------------------------------------------ save / load

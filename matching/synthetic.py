@@ -37,10 +37,11 @@ def frames(n: int, seed: int = 7, first_id: int = 1) -> Frames:
         "completion_rate": rng.beta(4, 6, n),
         "hit_video_share": rng.beta(1.5, 12, n),
         "follower_growth_30d": rng.normal(0.02, 0.04, n),
-        "fulfilment_rate": np.where(rng.random(n) < 0.3, rng.beta(8, 2, n), np.nan),
-        "avg_rating": np.where(rng.random(n) < 0.3, rng.uniform(3, 5, n), np.nan),
-        "completed_orders": np.where(rng.random(n) < 0.3, rng.integers(1, 30, n), 0),
-        "conversion_rate": np.where(rng.random(n) < 0.2, rng.beta(1, 60, n), np.nan),
+        # A track record imported from elsewhere for some creators (the rest come from ``events``).
+        "imported_fulfilment_rate": np.where(rng.random(n) < 0.2, rng.beta(8, 2, n), np.nan),
+        "imported_fulfilment_orders": rng.integers(1, 30, n).astype(np.float64),
+        "imported_avg_rating": np.where(rng.random(n) < 0.2, rng.uniform(3, 5, n), np.nan),
+        "imported_rating_count": rng.integers(1, 30, n).astype(np.float64),
     }
     age = rng.dirichlet(np.ones(len(AGE_BUCKETS)) * 2, n)
     gender = rng.dirichlet(np.array([3.0, 3.0, 0.3]), n)
@@ -85,4 +86,29 @@ def frames(n: int, seed: int = 7, first_id: int = 1) -> Frames:
     blackouts = pd.DataFrame(
         {"creator_id": rng.choice(ids, m), "starts_on": start, "ends_on": start + rng.integers(1, 14, m)}
     )
-    return Frames(creators=creators, labels=labels, regions=regions, blackouts=blackouts)
+    return Frames(creators=creators, labels=labels, regions=regions, blackouts=blackouts, events=events(rng, ids))
+
+
+def events(rng, ids: np.ndarray) -> pd.DataFrame:
+    """Past deals of about a tenth of the creators (1–5 each), with outcomes."""
+    with_history = ids[rng.random(len(ids)) < 0.1]
+    creator = np.repeat(with_history, rng.integers(1, 6, len(with_history)))
+    m = len(creator)
+    answered = 1.7e9 + rng.uniform(0, 3e7, m)
+    accepted = (rng.random(m) < 0.7).astype(np.float64)
+    done = accepted == 1
+    views = np.where(done, rng.lognormal(8, 1.2, m), np.nan)
+    return pd.DataFrame(
+        {
+            "creator_id": creator,
+            "order_id": rng.integers(1, 1 + max(1, m // 10), m),
+            "answered_at": answered,
+            "finished_at": np.where(done, answered + 2.6e6, np.nan),
+            "accepted": accepted,
+            "on_time": np.where(done, (rng.random(m) < 0.85).astype(np.float64), np.nan),
+            "rating": np.where(done, rng.integers(3, 6, m).astype(np.float64), np.nan),
+            "views": views,
+            "expected_views": views * rng.lognormal(0, 0.3, m),
+            "conversions": np.where(done, np.floor(np.nan_to_num(views) * rng.beta(1, 80, m)), np.nan),
+        }
+    )

@@ -1,8 +1,14 @@
-"""Train and evaluate the re-ranker on past collaborations, split by time.
+"""Train and evaluate the re-ranker on past collaborations, split by time, with point-in-time features.
 
-Each past order becomes one query: its pool is the creators it made offers to (graded by their
-outcome, matching.learn.relevance) plus a seeded sample of other eligible creators, which count as
-not relevant (sampled negatives). The oldest orders train, the newest ``holdout`` share evaluate.
+Each past order becomes one query whose candidates are the creators it offered, graded by their
+outcome (matching.learn.relevance). Every feature that comes from history — reliability, the
+new-creator boost, the conversion goal's performance, the shrunk track record — is computed as of
+the order's offer date from deals answered or finished strictly before it, never from the order
+itself or anything later; the population prior the track records are shrunk toward is fitted on
+the history before the first held-out order. The oldest orders train, the newest ``HOLDOUT`` share
+evaluate. A seeded sample of eligible creators the order did not offer is kept beside each query:
+the propensity model learns from it, and the evaluation reports a second pool where those count as
+not relevant (what most logs-based evaluations do; it rewards imitating the brands' choices).
 """
 
 from __future__ import annotations
@@ -16,28 +22,34 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace import track_record
 from marketplace.models import Collaboration, Order
-from matching import learn, scoring
+from matching import baselines, features, learn, scoring
 from matching.models import MatcherModel
 from matching.services import candidate_features, order_query
-from matching.snapshot import Snapshot
+from matching.snapshot import HISTORY_METRICS, METRIC_NAMES, Snapshot, history_view
 
 log = logging.getLogger(__name__)
 
 NEGATIVES_PER_ORDER = 200
 HOLDOUT = 0.25
-METHODS = ("learned", "hand", "content", "popularity")
+METHODS = ("learned", "hand", "content", "heuristic", "tag_overlap", "popularity")
+RELEVANT_GRADE = 2.0
+HISTORY_ROWS = [METRIC_NAMES.index(name) for name in HISTORY_METRICS]
 
 
 @dataclass
 class Group:
+    """One past order: its offered creators (graded) and a sample of eligible creators it did not offer."""
+
     order_id: int
-    when: object
-    x: np.ndarray
+    when: float  # offer time, POSIX seconds
+    x: np.ndarray  # features of the offered creators
     grades: np.ndarray
-    hand: np.ndarray
-    content: np.ndarray
-    followers: np.ndarray
+    scores: dict[str, np.ndarray]  # method → scores of the offered creators
+    x_others: np.ndarray  # features of the sampled creators not offered
+    others_scores: dict[str, np.ndarray]
+    others_weight: float  # how many eligible non-offered creators each sampled one stands for
 
 
 @dataclass
@@ -45,89 +57,157 @@ class Report:
     train_orders: int
     holdout_orders: int
     train_rows: int
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, dict] = field(default_factory=dict)
+    gain: dict = field(default_factory=dict)  # learned − hand, per held-out order: mean and interval
 
     @property
     def learned_beats_hand(self) -> bool:
-        return self.metrics["learned"]["ndcg10"] > self.metrics["hand"]["ndcg10"]
+        """Better on average AND the 95 % interval of the paired difference lies above zero."""
+        return bool(self.gain) and self.gain["mean"] > 0 and self.gain["low"] > 0
 
 
-def history_groups(snap: Snapshot, *, seed: int = 0, progress=None) -> list[Group]:
-    orders = (
-        Order.objects.filter(collaborations__accepted__isnull=False)
-        .distinct()
-        .prefetch_related("target_label_links")
-        .order_by("published_at", "created_at", "id")
+@dataclass
+class History:
+    groups: list[Group]
+    skipped: dict[str, int]
+    prior: track_record.Prior
+
+
+def history_groups(snap: Snapshot, *, seed: int = 0, holdout: float = HOLDOUT, progress=None) -> History:
+    """Every past order with answered offers as a Group, oldest first, with point-in-time features."""
+    events = features.deal_events()
+    imported = features.imported_aggregates(snap)
+    offers = _offers_by_order()
+    orders = list(
+        Order.objects.filter(pk__in=list(offers)).prefetch_related("target_label_links").order_by("published_at", "id")
     )
-    outcomes: dict[int, list] = {}
-    for row in Collaboration.objects.filter(accepted__isnull=False).values_list(
-        "order_id", "creator_id", "accepted", "completed_on_time", "brand_rating", "views"
-    ):
-        outcomes.setdefault(row[0], []).append(row[1:])
+    when = {o.pk: _offer_time(o, offers[o.pk]) for o in orders}
+    orders.sort(key=lambda o: (when[o.pk], o.pk))
+    prior = _prior_before_holdout(snap, events, imported, [when[o.pk] for o in orders], holdout)
     rng = np.random.default_rng(seed)
-    groups = []
+    groups, skipped = [], {}
     for order in orders:
-        group = _group(snap, order, outcomes.get(order.pk, []), rng)
+        group, reason = _group(snap, order, offers[order.pk], when[order.pk], events, imported, prior, rng)
         if group is not None:
             groups.append(group)
+        else:
+            skipped[reason] = skipped.get(reason, 0) + 1
         if progress:
             progress(1)
-    return groups
+    return History(groups, skipped, prior)
 
 
-def _group(snap: Snapshot, order: Order, outcomes: list, rng) -> Group | None:
-    ids = np.array([o[0] for o in outcomes], dtype=np.int64)
+def _offers_by_order() -> dict[int, list[tuple]]:
+    """order id → [(creator id, accepted, on time, rating, views, offered at)] for answered offers."""
+    out: dict[int, list[tuple]] = {}
+    for row in Collaboration.objects.filter(accepted__isnull=False).values_list(
+        "order_id", "creator_id", "accepted", "completed_on_time", "brand_rating", "views", "offered_at"
+    ):
+        out.setdefault(row[0], []).append(row[1:])
+    return out
+
+
+def _offer_time(order: Order, offers: list[tuple]) -> float:
+    """The order's offer date: its first offer (or its publication when offers carry no time)."""
+    times = [o[5] for o in offers if o[5] is not None]
+    moment = min(times) if times else (order.published_at or order.created_at)
+    return moment.timestamp()
+
+
+def _prior_before_holdout(snap, events, imported, times: list[float], holdout: float) -> track_record.Prior:
+    """The population prior, fitted on the history known when the first held-out order made its offers."""
+    cut = times[round(len(times) * (1 - holdout))] if times and round(len(times) * (1 - holdout)) < len(times) else None
+    ids = snap.creator_ids
+    deals = track_record.stats_from_events(events, ids, as_of=cut)
+    combined = {k: v.copy() for k, v in deals.items()}
+    track_record.add_imported(combined, **_imported_for(imported, np.arange(snap.n)))
+    return track_record.fit_prior(combined, deals=deals)
+
+
+def _imported_for(imported: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[rows] for k, v in imported.items()}
+
+
+def history_as_of(snap, rows, events, imported, prior, *, when: float, order_id: int | None) -> dict:
+    """history_view of ``rows`` from the deals known strictly before ``when`` (excluding ``order_id``'s)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    order = np.argsort(snap.creator_ids[rows], kind="stable")
+    stats = track_record.stats_from_events(events, snap.creator_ids[rows][order], as_of=when, exclude_order=order_id)
+    track_record.add_imported(stats, **_imported_for(imported, rows[order]))
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    stats = {k: v[back] for k, v in stats.items()}
+    completion = snap.metrics[METRIC_NAMES.index("completion_rate"), rows]
+    return history_view(snap.reference, stats, completion, prior)
+
+
+def _group(snap, order, offers, when, events, imported, prior, rng) -> tuple[Group | None, str]:
+    ids = np.array([o[0] for o in offers], dtype=np.int64)
     offered = snap.rows_of(ids)
     known = offered >= 0
     if not known.any():
-        return None
+        return None, "no offered creator is in the snapshot"
     query = order_query(order, snap, excluded={})
     block = scoring.score_block(snap, query, 0, snap.n)
     pool_mask = block.mask.copy()
     pool_mask[offered[known]] = False
     others = np.flatnonzero(pool_mask)
-    negatives = rng.choice(others, size=min(NEGATIVES_PER_ORDER, len(others)), replace=False)
-    o = [outcomes[i] for i in np.flatnonzero(known)]
-    grades = np.concatenate(
-        [
-            learn.relevance(
-                accepted=[x[1] for x in o],
-                completed_on_time=[bool(x[2]) for x in o],
-                rating=[np.nan if x[3] is None else x[3] for x in o],
-                views=[np.nan if x[4] is None else x[4] for x in o],
-                expected_views=snap.median_views[offered[known]],
-            ),
-            np.zeros(len(negatives), dtype=np.float32),
-        ]
+    sample = rng.choice(others, size=min(NEGATIVES_PER_ORDER, len(others)), replace=False)
+    o = [offers[i] for i in np.flatnonzero(known)]
+    rows = offered[known]
+    grades = learn.relevance(
+        accepted=[x[1] for x in o],
+        completed_on_time=[bool(x[2]) for x in o],
+        rating=[np.nan if x[3] is None else x[3] for x in o],
+        views=[np.nan if x[4] is None else x[4] for x in o],
+        expected_views=snap.median_views[rows],
     )
-    # Shuffle the pool: a method that ties (content fit is often 0) must not win by keeping the
-    # offered creators first in the order they were listed.
-    shuffle = rng.permutation(len(grades))
-    rows = np.concatenate([offered[known], negatives])[shuffle]
-    grades = grades[shuffle]
-    # Offered creators may be ineligible today (price changed, now busy): score them anyway.
+    x, scores = _features(snap, query, block, rows, events, imported, prior, when, order.pk)
+    x_others, others_scores = _features(snap, query, block, sample, events, imported, prior, when, order.pk)
+    return (
+        Group(
+            order_id=order.pk,
+            when=when,
+            x=x,
+            grades=grades,
+            scores=scores,
+            x_others=x_others,
+            others_scores=others_scores,
+            others_weight=len(others) / max(len(sample), 1),
+        ),
+        "",
+    )
+
+
+def _features(snap, query, block, rows, events, imported, prior, when, order_id) -> tuple[np.ndarray, dict]:
+    """Features and method scores of ``rows`` for one past order, eligible or not, as of ``when``."""
+    history = history_as_of(snap, rows, events, imported, prior, when=when, order_id=order_id)
+    comps = point_in_time_components(snap, query, block, rows, history)
+    hand = hand_score(query, comps)
+    metrics = snap.metrics[:, rows].copy()
+    metrics[HISTORY_ROWS] = history["metrics"]
+    x = candidate_features(snap, query, rows, hand, comps, metrics=metrics)
+    scores = {"hand": hand, "content": comps["content"], **baselines.scores(snap, query, rows)}
+    return x, scores
+
+
+def point_in_time_components(snap, query, block, rows, history) -> dict[str, np.ndarray]:
     comps = scoring.static_components(snap, query, rows)
     comps["content"] = block.content[rows]
     comps["audience"] = block.audience_for(rows)
-    hand = _hand_scores(snap, query, rows, comps)
-    x = candidate_features(snap, query, rows, hand, comps)
-    return Group(
-        order.pk,
-        order.published_at or order.created_at,
-        x,
-        grades,
-        hand,
-        comps["content"],
-        snap.followers[rows].astype(np.float32),
-    )
+    comps["reliability"] = history["reliability"]
+    comps["exploration"] = history["exploration"]
+    if query.goal == "conversion":
+        comps["performance"] = history["conversion_performance"]
+    return comps
 
 
-def _hand_scores(snap, query, rows, comps) -> np.ndarray:
-    """The hand-weighted score of rows, eligible or not (offered creators may be ineligible today)."""
-    g, f = scoring.GOALS.index(query.goal), scoring.FORMATS.index(query.format)
+def hand_score(query, comps: dict[str, np.ndarray]) -> np.ndarray:
+    """The hand-weighted score from components (the same sum the ranker computes)."""
     w = scoring.WEIGHTS[query.goal]
-    static = snap.static[g * len(scoring.FORMATS) + f, rows]
-    return (static + w["content"] * comps["content"] + w["audience"] * comps["audience"]).astype(np.float32)
+    total = sum(np.float32(w[c]) * comps[c] for c in w)
+    return (total + np.float32(scoring.EXPLORATION_WEIGHT) * comps["exploration"]).astype(np.float32)
 
 
 def split(groups: list[Group], holdout: float = HOLDOUT) -> tuple[list[Group], list[Group]]:
@@ -137,30 +217,60 @@ def split(groups: list[Group], holdout: float = HOLDOUT) -> tuple[list[Group], l
 
 
 def fit(train_groups: list[Group], *, seed: int = 0):
+    """The re-ranker from within-order comparisons, weighted by inverse propensity (matching.learn)."""
     x = np.vstack([g.x for g in train_groups])
-    y = np.concatenate([g.grades for g in train_groups])
-    return learn.train(x, y, seed=seed), len(y)
+    grades = np.concatenate([g.grades for g in train_groups])
+    order_ids = np.concatenate([np.full(len(g.grades), g.order_id) for g in train_groups])
+    x_others = np.vstack([g.x_others for g in train_groups])
+    others_weight = np.concatenate([np.full(len(g.x_others), g.others_weight) for g in train_groups])
+    weights = learn.propensity_weights(x, x_others, others_weight, order_ids)
+    target = learn.within_order(grades, order_ids)
+    model = learn.train(x, target, weights=weights, seed=seed)
+    return learn.reranker(model, x, order_ids), len(target)
 
 
-def evaluate_methods(model, holdout: list[Group]) -> dict[str, dict[str, float]]:
-    scorers = {
-        "learned": (lambda g: learn.predict(model, g.x)) if model is not None else None,
-        "hand": lambda g: g.hand,
-        "content": lambda g: g.content,
-        "popularity": lambda g: g.followers,
-    }
-    out = {}
-    for name in METHODS:
-        scorer = scorers[name]
-        if scorer is None:
-            continue
-        result = learn.evaluate([(scorer(g), g.grades) for g in holdout])
-        out[name] = {
-            "ndcg10": round(result.ndcg10, 4),
-            "recall50": round(result.recall50, 4),
-            "queries": result.queries,
+def method_scores(model, group: Group) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each method's scores of the offered creators and of the sampled others."""
+    offered, others = dict(group.scores), dict(group.others_scores)
+    if model is not None:
+        offered["learned"] = learn.predict(model, group.x)
+        others["learned"] = learn.predict(model, group.x_others) if len(group.x_others) else np.empty(0)
+    return offered, others
+
+
+def evaluate_methods(model, holdout: list[Group], *, seed: int = 0) -> tuple[dict[str, dict], dict]:
+    """Per method: NDCG@10 among the creators each held-out order offered (outcomes known; what the gate
+    reads), and NDCG@10 / recall@50 over offered + sampled others (counted as not relevant), each
+    with a 95 % bootstrap interval over orders. Also the paired learned − hand difference."""
+    scored = [g for g in holdout if (g.grades > 0).any()]
+    per: dict[str, dict[str, list]] = {}
+    for g in scored:
+        offered, others = method_scores(model, g)
+        # Shuffled once per order: a method that ties (tag overlap is often 0) must not win by
+        # keeping the offered creators first in the order they were listed.
+        shuffle = np.random.default_rng([seed, g.order_id]).permutation(len(g.grades) + len(g.x_others))
+        pool_grades = np.concatenate([g.grades, np.zeros(len(g.x_others), dtype=np.float32)])[shuffle]
+        for name in METHODS:
+            if name not in offered:
+                continue
+            pool = np.concatenate([offered[name], others[name]]).astype(np.float64)[shuffle]
+            row = per.setdefault(name, {"offered": [], "pool": [], "recall": []})
+            row["offered"].append(learn.ndcg_at_k(offered[name], g.grades, 10))
+            row["pool"].append(learn.ndcg_at_k(pool, pool_grades, 10))
+            row["recall"].append(learn.recall_at_k(pool, pool_grades >= RELEVANT_GRADE, 50))
+    metrics = {
+        name: {
+            "ndcg10": learn.interval(v["offered"], seed=seed).as_dict(),
+            "pool_ndcg10": learn.interval(v["pool"], seed=seed).as_dict(),
+            "pool_recall50": learn.interval(v["recall"], seed=seed).as_dict(),
+            "queries": len(v["offered"]),
         }
-    return out
+        for name, v in per.items()
+    }
+    gain = {}
+    if "learned" in per:
+        gain = learn.interval(np.subtract(per["learned"]["offered"], per["hand"]["offered"]), seed=seed).as_dict()
+    return metrics, gain
 
 
 def models_dir() -> Path:
@@ -170,15 +280,19 @@ def models_dir() -> Path:
 
 
 def train_and_register(snap: Snapshot, *, seed: int = 0, progress=None) -> tuple[MatcherModel, Report]:
-    """Train on the older orders, evaluate on the newer, save the model and activate it only if it wins."""
+    """Train on the older orders, evaluate on the newer, save the model and activate it only if it
+    beats the hand score and the bootstrap interval of the difference says so."""
     import joblib
 
-    groups = history_groups(snap, seed=seed, progress=progress)
-    train_groups, holdout = split(groups)
+    history = history_groups(snap, seed=seed, progress=progress)
+    train_groups, holdout = split(history.groups)
     if len(train_groups) < 5 or not holdout:
-        raise ValueError(f"not enough history to train: {len(groups)} orders with known outcomes (need at least 7)")
+        raise ValueError(
+            f"not enough history to train: {len(history.groups)} orders with known outcomes (need at least 7)"
+        )
     model, rows = fit(train_groups, seed=seed)
-    report = Report(len(train_groups), len(holdout), rows, evaluate_methods(model, holdout))
+    metrics, gain = evaluate_methods(model, holdout, seed=seed)
+    report = Report(len(train_groups), len(holdout), rows, history.skipped, metrics, gain)
     version = "gbr-" + timezone.now().strftime("%Y%m%dT%H%M%SZ")
     path = models_dir() / f"{version}.joblib"
     joblib.dump(model, path)
@@ -190,6 +304,7 @@ def train_and_register(snap: Snapshot, *, seed: int = 0, progress=None) -> tuple
             beats_hand=report.learned_beats_hand,
             metrics={
                 "holdout": report.metrics,
+                "gain_over_hand": report.gain,
                 "train_orders": report.train_orders,
                 "holdout_orders": report.holdout_orders,
                 "seed": seed,

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction, Payout, TopUp
+from payouts.services.ledger import fee_split
 
 LIVE_HOLD = (Hold.Status.HELD, Hold.Status.ESCROWED)
 IN_FLIGHT = (Payout.Status.REQUESTED, Payout.Status.SENDING, Payout.Status.AWAITING_CONFIRMATION)
@@ -95,6 +96,70 @@ def earnings_for_creator(*, creator_id: int, currency: str | None = None) -> Cre
     )
 
 
+@dataclass(frozen=True)
+class CreatorTake:
+    """What a deal's money means for the creator: the gross, the platform fee and what they keep."""
+
+    gross: int
+    fee: int
+    net: int
+    fee_bps: int
+    currency: str
+    final: bool = False  # the escrow has resolved: these are the amounts the ledger posted
+
+    @property
+    def fee_percent(self) -> str:
+        return f"{self.fee_bps / 100:g}"
+
+
+def creator_take(*, amount: int, currency: str, fee_bps: int | None = None) -> CreatorTake:
+    """``amount`` split by the ledger's own ``fee_split`` at ``fee_bps`` (today's platform fee when None),
+    so a screen shows to the minor unit what the release will post."""
+    bps = settings.PLATFORM_FEE_BPS if fee_bps is None else fee_bps
+    net, fee = fee_split(amount, bps)
+    return CreatorTake(gross=amount, fee=fee, net=net, fee_bps=bps, currency=currency)
+
+
+def hold_take(hold: Hold) -> CreatorTake:
+    """A hold's take at its own fee rate; once resolved, what was actually paid (after a split or a cancellation)."""
+    if hold.creator_gross is not None:
+        return CreatorTake(
+            gross=hold.creator_gross,
+            fee=hold.fee,
+            net=hold.creator_share,
+            fee_bps=hold.fee_bps,
+            currency=hold.currency,
+            final=True,
+        )
+    return creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps)
+
+
+def latest_hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
+    """The collaboration's most recent hold in any state (live, or resolved with what was paid)."""
+    return Hold.objects.filter(collaboration_id=collaboration_id).order_by("-id").first()
+
+
+def collaboration_take(*, hold: Hold | None, amount: int, currency: str) -> CreatorTake:
+    """The take of a collaboration's latest hold, or of ``amount`` at today's fee when none is made yet."""
+    return hold_take(hold) if hold else creator_take(amount=amount, currency=currency)
+
+
+def creator_escrow(*, creator_id: int, currency: str | None = None) -> list[Hold]:
+    """The creator's deals whose money is in escrow (accepted, not yet paid), oldest first, each with ``take``.
+
+    At most one live hold per collaboration and a creator's collaborations in progress are bounded by
+    their capacity, so this list is short.
+    """
+    holds = list(
+        Hold.objects.filter(creator_id=creator_id, currency=currency or settings.CURRENCY, status=Hold.Status.ESCROWED)
+        .select_related("order")
+        .order_by("created_at", "id")
+    )
+    for hold in holds:
+        hold.take = hold_take(hold)
+    return holds
+
+
 def account_statement(*, account: Account | None) -> QuerySet[LedgerEntry]:
     """The account's entries, newest first, each with ``running_balance`` (the balance after it)."""
     if account is None:
@@ -115,9 +180,11 @@ def brand_statement(*, brand_id: int, currency: str | None = None) -> QuerySet[L
 
 
 def creator_statement(*, creator_id: int, kind: str = Account.Kind.CREATOR_AVAILABLE, currency: str | None = None):
+    """The creator's available balance, entry by entry, each with its transaction, order and hold (for the
+    creator-terms line of payouts.creator_terms)."""
     currency = currency or settings.CURRENCY
     account = Account.objects.filter(kind=kind, creator_id=creator_id, currency=currency).first()
-    return account_statement(account=account)
+    return account_statement(account=account).select_related("transaction__order", "transaction__hold")
 
 
 def payouts_for_creator(*, creator_id: int) -> QuerySet[Payout]:

@@ -20,6 +20,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SOURCES = ("marketplace/settings.py", "marketplace/devservers.py", "marketplace/run.py")
 ENV_HELPERS = {"env", "env_bool", "env_int", "env_list"}
 ENV_EXAMPLE = BASE_DIR / ".env.example"
+README = BASE_DIR / "README.md"
 _NO_DEFAULT = object()
 _COMPUTED = object()
 
@@ -128,6 +129,19 @@ def test_every_env_example_variable_has_a_comment_line_above():
     assert undocumented == []
 
 
+def _readme_table() -> dict[str, str]:
+    """NAME -> default of every row of the README's configuration table ((empty) stands for "")."""
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| `([^`]*)` \|", README.read_text(), re.MULTILINE)
+    return {name: "" if default == "(empty)" else default for name, default in rows}
+
+
+def test_the_readme_lists_every_variable_with_the_default_env_example_shows():
+    documented, table = _documented(), _readme_table()
+
+    assert {name: table.get(name) for name in documented if table.get(name) != documented[name]} == {}
+    assert sorted(set(table) - set(documented)) == []
+
+
 # ------------------------------------------------------------------ behaviour
 
 
@@ -229,6 +243,22 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
     assert _refusal(env) == (
         "django.core.exceptions.ImproperlyConfigured: ALLOWED_HOSTS must be set when DJANGO_ENV=production"
+    )
+
+
+@pytest.mark.parametrize("debug", ["true", "1", "on"])
+def test_production_refuses_debug(debug):
+    assert _refusal(_production(DEBUG=debug)) == (
+        "django.core.exceptions.ImproperlyConfigured: DEBUG must be false when DJANGO_ENV=production: "
+        "debug pages show settings, SQL and stack traces to anyone"
+    )
+
+
+@pytest.mark.parametrize("name", ["THROTTLE_LOGIN", "THROTTLE_TOKEN", "THROTTLE_SIGNUP", "THROTTLE_MONEY"])
+def test_a_malformed_rate_limit_is_refused_naming_the_variable(name):
+    assert _refusal({name: "ten a minute"}) == (
+        f"django.core.exceptions.ImproperlyConfigured: {name} must be a rate such as 10/minute or 10/15m, "
+        "not 'ten a minute'"
     )
 
 

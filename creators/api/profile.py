@@ -23,6 +23,7 @@ from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, 
 from marketplace.api.fields import (
     CatalogueRefField,
     MinorAmountField,
+    RequestSerializer,
     StrictCharField,
     StrictFloatField,
     StrictIntegerField,
@@ -65,7 +66,9 @@ def _profile_creator(pk: int) -> Creator:
 
 
 class PriceSerializer(serializers.Serializer):
-    price_minor = serializers.IntegerField(source="amount")
+    price_minor = serializers.IntegerField(
+        source="amount", allow_null=True, help_text="Null on a pending change: the format stops being offered then."
+    )
     currency = serializers.CharField()
     effective_from = serializers.DateField()
 
@@ -148,12 +151,12 @@ class CreatorProfileSerializer(CreatorPublicSerializer):
         return BlackoutSerializer(selectors.upcoming_blackouts(creator), many=True).data
 
 
-class LabelInSerializer(serializers.Serializer):
+class LabelInSerializer(RequestSerializer):
     label = CatalogueRefField()
     weight = StrictFloatField(min_value=0.01, max_value=1, required=False)
 
 
-class AudienceInSerializer(serializers.Serializer):
+class AudienceInSerializer(RequestSerializer):
     """Shares from 0 to 1 that sum to 1 per distribution; an empty object means "unknown"."""
 
     age = serializers.DictField(child=StrictFloatField(min_value=0, max_value=1), required=False)
@@ -161,9 +164,9 @@ class AudienceInSerializer(serializers.Serializer):
     region = serializers.DictField(child=StrictFloatField(min_value=0, max_value=1), required=False)
 
 
-class CreatorProfileWriteSerializer(serializers.Serializer):
+class CreatorProfileWriteSerializer(RequestSerializer):
     """The parts of the profile a creator edits. Handle, status, verification and metrics are not
-    fields here: sending them changes nothing."""
+    fields here: sending them gets a 400 naming them."""
 
     display_name = StrictCharField(max_length=120)
     bio = StrictCharField(max_length=2000, allow_blank=True)
@@ -255,12 +258,16 @@ class CreatorProfileApi(APIView):
 # --------------------------------------------------------------- rate card
 
 
-class RateCardPriceInSerializer(serializers.Serializer):
+class RateCardPriceInSerializer(RequestSerializer):
     format = serializers.ChoiceField(choices=ContentFormat.choices)
-    price_minor = MinorAmountField()
+    price_minor = MinorAmountField(
+        allow_null=True,
+        help_text="The price in minor units (100 to 1,000,000,000), or null to stop offering the format "
+        "from the first of next month.",
+    )
 
 
-class RateCardInSerializer(serializers.Serializer):
+class RateCardInSerializer(RequestSerializer):
     prices = serializers.ListField(
         child=RateCardPriceInSerializer(), min_length=1, max_length=len(ContentFormat.choices)
     )
@@ -285,7 +292,7 @@ class CreatorRateCardApi(APIView):
         summary="Set prices on your rate card",
         description="With no price in force for a format, the price applies from this month; otherwise from "
         "the first of next month (quotes already made keep their price). Sending the price in force "
-        "withdraws a pending change.",
+        "withdraws a pending change; null stops offering the format from the first of next month.",
         request=RateCardInSerializer,
         responses={200: RateCardSerializer, **ERRORS},
     )
@@ -303,7 +310,7 @@ class CreatorRateCardApi(APIView):
 # --------------------------------------------------------------- blackouts
 
 
-class BlackoutInSerializer(serializers.Serializer):
+class BlackoutInSerializer(RequestSerializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     note = StrictCharField(max_length=200, allow_blank=True, required=False, default="")

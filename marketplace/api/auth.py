@@ -11,6 +11,7 @@ from rest_framework import authentication, exceptions
 
 from marketplace.models import ApiToken
 from marketplace.selectors.callers import token_with_caller
+from marketplace.throttles import TokenFailureThrottle
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -22,6 +23,23 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower().decode(errors="replace") not in self.keywords:
             return None
+        # Failed lookups are limited per client IP; past the limit even a good token waits (429).
+        throttle = TokenFailureThrottle()
+        if throttle.exceeded(request):
+            raise exceptions.Throttled(
+                wait=throttle.wait(), detail=_("Too many requests with a token that is not valid from your address.")
+            )
+        try:
+            row = self._active_token(header)
+        except exceptions.AuthenticationFailed:
+            throttle.allow_request(request)
+            raise
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        return row.user, row
+
+    def _active_token(self, header: list[bytes]) -> ApiToken:
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Give exactly one token after “Token”."))
         try:
@@ -31,10 +49,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         row = token_with_caller(ApiToken.digest_of(token))
         if row is None or not row.user.is_active:
             raise exceptions.AuthenticationFailed(_("The token is not valid or was revoked."))
-        now = timezone.now()
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        return row.user, row
+        return row
 
     def authenticate_header(self, request) -> str:
         return "Token"

@@ -17,6 +17,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import ScopedRateThrottle
 
+from marketplace.rates import parse_rate
+
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -139,6 +141,9 @@ class MoneyThrottle(ScopedRateThrottle):
         from django.conf import settings
 
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+    def parse_rate(self, rate):
+        return (None, None) if rate is None else parse_rate(rate)  # every THROTTLE_* reads alike: 60/15m too
 
 
 def idempotency_key(request) -> str:

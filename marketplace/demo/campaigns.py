@@ -26,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from creators.models import Creator
+from marketplace import flows
 from marketplace.demo.accounts import DemoAccounts, profile_creator
 from marketplace.demo.catalogue import Catalogue, stream
 from marketplace.demo.creators import CreatorBatch
@@ -41,8 +42,15 @@ DAYS = [day for day, _label in ResultSnapshot.Day.choices]
 REACHED_BY_DAY = {1: 0.38, 3: 0.62, 7: 0.82, 14: 0.93, 30: 1.0}  # illustrative share of the day-30 views
 SPLIT = {"likes": 0.82, "comments": 0.11, "shares": 0.07}  # illustrative
 CLICK_RATE, CONVERSION_RATE = 0.012, 0.06  # illustrative: clicks per view, conversions per click
-# The smallest file the video check accepts as MP4 (an ftyp box); the demo has no real footage.
-DEMO_VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
+# The smallest file the video check accepts as MP4 (whole ftyp, moov and mdat boxes); the demo has no
+# real footage.
+DEMO_VIDEO = (
+    b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+    + b"\x00\x00\x00\x10moov"
+    + b"\x00" * 8
+    + b"\x00\x00\x00\x48mdat"
+    + b"\x00" * 64
+)
 
 
 @dataclass(frozen=True)
@@ -177,7 +185,7 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
         ("approve_video", owner, offered + timedelta(days=6)),
         ("publish", user, published),
     ]
-    if placement.status in (S.COMPLETED, S.SETTLED):
+    if placement.status in flows.WORK_ACCEPTED:
         steps.append(("accept_work", owner, published + timedelta(days=2)))
     if placement.status == S.SETTLED:
         steps.append(("confirm_live", owner, published + timedelta(days=8)))

@@ -1,16 +1,33 @@
+import unicodedata
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def normalize_email(email: str | None) -> str:
+    """The one spelling of an address that is stored, looked up and rate limited: NFKC (a CJK keyboard's
+    fullwidth ａ is a), without surrounding spaces, lower case (a phone's capital first letter is not a
+    different account)."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return normalize_email(email)
+
+    def get_by_natural_key(self, username: str):
+        # Every authenticate() path (the login page, the admin's, any backend call) looks up through here.
+        return self.get(email=normalize_email(username))
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -51,6 +68,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        # set_password() on an existing account: every way a password changes passes here (the change
+        # and reset pages, the admin's password form, manage.py changepassword), so this is the one
+        # place that revokes the tokens made under the old one.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from marketplace.services.accounts import user_password_changed
+
+            user_password_changed(user=self)
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -10,30 +10,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
+from marketplace import flows
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order, User
-from payouts.models import Account, LedgerEntry, LedgerTransaction
+from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction
+from payouts.selectors import LIVE_HOLD
 
 S = Collaboration.Status
 
 # The order page's board: (key, title, states), left to right as a deal moves.
-BOARD_COLUMNS: list[tuple[str, object, tuple[str, ...]]] = [
-    ("offers", _("Offers & applications"), (S.OFFERED, S.APPLIED)),
-    (
-        "in_progress",
-        _("In progress"),
-        (S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED),
-    ),
-    ("published", _("Published"), (S.PUBLISHED,)),
-    ("done", _("Done"), (S.COMPLETED, S.SETTLED)),
-    ("disputes", _("Disputes"), (S.DISPUTED, S.RESOLVED)),
-    ("closed", _("Closed / cancelled"), (S.CLOSED, S.CANCELLED)),
+BOARD_COLUMNS: list[tuple[str, object, frozenset[str]]] = [
+    ("offers", _("Offers & applications"), flows.AWAITING_ANSWER),
+    ("in_progress", _("In progress"), flows.IN_DELIVERY),
+    ("published", _("Published"), frozenset({S.PUBLISHED})),
+    ("done", _("Done"), flows.WORK_ACCEPTED),
+    ("disputes", _("Disputes"), flows.IN_DISPUTE),
+    ("closed", _("Closed / cancelled"), flows.LET_GO),
 ]
 COLUMN_OF = {status: key for key, _title, states in BOARD_COLUMNS for status in states}
 
@@ -156,24 +154,41 @@ class MoneyMovement:
     tx: LedgerTransaction
     amount: int
     legs: list[tuple[str, int]] = field(default_factory=list)
+    # The same movement in the creator's own terms (payouts.creator_terms), with no other party's accounts.
+    creator_text: str = ""
+    creator_amount: int = 0
+
+
+CREATOR_ACCOUNTS = (Account.Kind.CREATOR_PENDING, Account.Kind.CREATOR_AVAILABLE)
 
 
 def money_movements(c: Collaboration) -> list[MoneyMovement]:
     """The ledger transactions of this collaboration with their legs (2 queries; a handful of rows)."""
+    from payouts.creator_terms import movement_text
+
     kinds = dict(Account.Kind.choices)
     txs = (
         LedgerTransaction.objects.filter(collaboration=c)
+        .select_related("order", "hold")
         .prefetch_related(Prefetch("entries", queryset=LedgerEntry.objects.select_related("account")))
         .order_by("created_at", "id")
     )
-    return [
-        MoneyMovement(
-            tx=tx,
-            amount=sum(e.amount for e in tx.entries.all() if e.amount > 0),
-            legs=[(str(kinds.get(e.account.kind, e.account.kind)), e.amount) for e in tx.entries.all()],
+    movements = []
+    for tx in txs:
+        entries = tx.entries.all()
+        amount = sum(e.amount for e in entries if e.amount > 0)
+        # What reached the creator's own balances; for the brand's steps (hold, escrow), the amount moved.
+        to_creator = sum(e.amount for e in entries if e.amount > 0 and e.account.kind in CREATOR_ACCOUNTS)
+        movements.append(
+            MoneyMovement(
+                tx=tx,
+                amount=amount,
+                legs=[(str(kinds.get(e.account.kind, e.account.kind)), e.amount) for e in entries],
+                creator_text=movement_text(tx, to_creator or amount, currency=c.currency),
+                creator_amount=to_creator or amount,
+            )
         )
-        for tx in txs
-    ]
+    return movements
 
 
 def disputes_of(c: Collaboration) -> list[Dispute]:
@@ -216,7 +231,7 @@ def order_board(*, order: Order, cards) -> list[dict]:
 def applications_for_order(*, order: Order) -> QuerySet[Collaboration]:
     """Open applications to a recruitment order, best stored match first."""
     return (
-        Collaboration.objects.filter(order=order, status=S.APPLIED)
+        Collaboration.objects.filter(order=order, status__in=flows.AWAITING_BRAND)
         .select_related("creator")
         .order_by(F("match_score").desc(nulls_last=True), "offered_at", "id")
     )
@@ -245,20 +260,20 @@ def applicant_rows(*, order: Order, collaborations) -> list[dict]:
     ]
 
 
-def occupied_slots(order: Order) -> int:
-    from marketplace.services.collaborations import OCCUPYING
-
-    return order.collaborations.filter(status__in=OCCUPYING).count()
-
-
 # --------------------------------------------------------------- creator inbox
 
 INBOX_GROUPS = [(key, title, states) for key, title, states in BOARD_COLUMNS if key != "offers"]
 
 
+def _with_hold_fee(collaborations: QuerySet[Collaboration]) -> QuerySet[Collaboration]:
+    """Each with ``hold_fee_bps``: the platform fee fixed on its live hold (None before there is one)."""
+    live = Hold.objects.filter(collaboration=OuterRef("pk"), status__in=LIVE_HOLD).values("fee_bps")[:1]
+    return collaborations.annotate(hold_fee_bps=Subquery(live))
+
+
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
-    return (
-        Collaboration.objects.filter(creator=creator, status=S.OFFERED)
+    return _with_hold_fee(
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_CREATOR)
         .select_related("order__brand")
         .order_by("expires_at", "id")
     )
@@ -266,7 +281,7 @@ def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
 
 def inbox_applications(*, creator: Creator) -> QuerySet[Collaboration]:
     return (
-        Collaboration.objects.filter(creator=creator, status=S.APPLIED)
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_BRAND)
         .select_related("order__brand")
         .order_by("-offered_at", "-id")
     )

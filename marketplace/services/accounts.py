@@ -24,7 +24,7 @@ def time_zone_names() -> tuple[str, ...]:
 
 def _user_create(*, email: str, password: str, full_name: str = "") -> User:
     """A new user with ``password`` (already checked by the password validators)."""
-    email = User.objects.normalize_email(email).strip().lower()
+    email = User.objects.normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this e-mail address already exists.")})
     user = User(email=email, full_name=full_name.strip())
@@ -55,6 +55,19 @@ def creator_signup(*, email: str, password: str, display_name: str, handle: str)
     creator.save()
     audit(actor=user, action="account.signed_up", obj=user, kind="creator", handle=handle)
     return creator
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> int:
+    """What follows a new password, however it was set (the change page, a reset link, the admin,
+    manage.py changepassword: ``User.save`` calls this): every API token made under the old password
+    is revoked, and the failed logins counted against the account are forgotten, so its owner can log
+    in at once. Returns how many tokens were revoked."""
+    from marketplace.services.tokens import api_tokens_revoke_all
+    from marketplace.throttles import login_failures_clear
+
+    login_failures_clear(user.email)
+    return api_tokens_revoke_all(user=user, actor=None, reason="password_changed")
 
 
 @transaction.atomic

@@ -12,25 +12,27 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit
+from marketplace import flows
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
-    ACTIVE,
+    ACTIONS,
     AUTO_ACCEPT_AFTER,
     CREATOR,
     OFFER_TTL,
     collaboration_transition,
     role_in,
 )
+from marketplace.services.track_record import track_record_refresh
 from payouts import services as money
-from payouts.services.idempotency import brand_scope, idempotent
+from payouts.services.idempotency import brand_scope, idempotent, system_key
 
 log = logging.getLogger(__name__)
 S = Collaboration.Status
@@ -82,13 +84,11 @@ def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: 
         key=idempotency_key,
         operation="offer_send",
         params={"order_id": order_id, "creator_id": creator_id},
-        perform=lambda: _offer_send(
-            order_id=order_id, creator_id=creator_id, actor=actor, key=idempotency_key, now=now or timezone.now()
-        ),
+        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
     )
 
 
-def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: datetime) -> Collaboration:
+def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.PUBLISHED:
         raise Conflict(_("Publish the order before sending offers."), field="order")
@@ -114,7 +114,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: d
         order_id=order.pk,
         collaboration_id=collaboration.pk,
         amount=price,
-        idempotency_key=f"offer-{key}-hold",
+        idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
     _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})
@@ -164,6 +164,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
         raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+    check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
     if not isinstance(quote, int) or not low <= quote <= high:
@@ -234,8 +235,37 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+# ISO base media files (.mp4, .mov) are a chain of boxes: a 4-byte big-endian size (1: a 64-bit size
+# follows the type; 0: to the end of the file) and a 4-character type. A playable file starts with ftyp,
+# holds a moov box (what a player needs to read the video) and its boxes end exactly at the end of the file.
+_BOX_TYPE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_@\xa9")
+
+
+def iso_media_is_readable(upload) -> bool:
+    """Whether an .mp4/.mov upload's box structure is whole: ftyp first, a moov box, no box past the end."""
+    size, offset, types = upload.size, 0, []
+    while offset < size:
+        upload.seek(offset)
+        header = upload.read(16)
+        if len(header) < 8 or not set(header[4:8]) <= _BOX_TYPE:
+            return False
+        length, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        if length == 1:
+            length = int.from_bytes(header[8:16], "big") if len(header) == 16 else 0
+        elif length == 0:
+            length = size - offset
+        if length < 8 or offset + length > size:
+            return False
+        types.append(kind)
+        offset += length
+    upload.seek(0)
+    return bool(types) and types[0] == b"ftyp" and b"moov" in types
+
+
 def _checked_file(upload, *, kind: str) -> tuple[str, str]:
-    """(extension, content type) of an upload that passes the size and magic-byte checks."""
+    """(extension, content type) of an upload that passes the size, magic-byte and (for .mp4 / .mov)
+    structure checks. A file named or sent as a video that is not a readable one is called damaged,
+    not of the wrong type."""
     limit_mb = settings.UPLOAD_VIDEO_MAX_MB if kind == Deliverable.Kind.VIDEO else settings.UPLOAD_EVIDENCE_MAX_MB
     field = "video" if kind == Deliverable.Kind.VIDEO else "evidence"
     if upload is None or upload.size == 0:
@@ -246,6 +276,16 @@ def _checked_file(upload, *, kind: str) -> tuple[str, str]:
     ext = sniff(upload.read(16))
     upload.seek(0)
     allowed = VIDEO_TYPES if kind == Deliverable.Kind.VIDEO else EVIDENCE_TYPES
+    named = (upload.name or "").rsplit(".", 1)[-1].lower()
+    claims_video = named in VIDEO_TYPES or (getattr(upload, "content_type", "") or "").startswith("video/")
+    if (ext is None and claims_video) or (ext in ("mp4", "mov") and not iso_media_is_readable(upload)):
+        raise DomainError(
+            _(
+                "The file could not be read as a video: it looks damaged or incomplete. "
+                "Export or download it again and upload the new file."
+            ),
+            field=field,
+        )
     if ext not in allowed:
         raise DomainError(
             _("This file type is not accepted; use %(types)s.") % {"types": ", ".join(sorted(allowed))}, field=field
@@ -336,9 +376,6 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
     return event
 
 
-RATEABLE = (S.COMPLETED, S.SETTLED)
-
-
 @transaction.atomic
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
@@ -346,7 +383,7 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
     role = role_in(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
-    if c.status not in RATEABLE:
+    if c.status not in flows.WORK_ACCEPTED:
         raise InvalidTransition(_("Rate once the work is completed."), field="status")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Give 1 to 5 stars."), field="rating")
@@ -364,22 +401,10 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
 
 
 def creator_record_refresh(*, creator_id: int) -> None:
-    """Fulfilment rate (on time / accepted), average rating and completed orders from all deals.
-
-    Updating the creator bumps ``updated_at``, so the matcher patches its reliability in.
-    """
-    done = (S.COMPLETED, S.SETTLED, S.RESOLVED)
-    stats = Collaboration.objects.filter(creator_id=creator_id, accepted=True).aggregate(
-        accepted=Count("id"),
-        on_time=Count("id", filter=Q(completed_on_time=True)),
-        completed=Count("id", filter=Q(status__in=done) | Q(completed_at__isnull=False)),
-        rating=Avg("brand_rating"),
-    )
-    creator = Creator.objects.select_for_update().get(pk=creator_id)
-    creator.fulfilment_rate = stats["on_time"] / stats["accepted"] if stats["accepted"] else None
-    creator.avg_rating = stats["rating"]
-    creator.completed_orders = stats["completed"]
-    creator.save(update_fields=["fulfilment_rate", "avg_rating", "completed_orders", "updated_at"])
+    """Fulfilment rate, average rating, their counts and completed orders, from all deals and any
+    imported aggregate (marketplace.services.track_record). Bumps ``updated_at``, so the matcher
+    patches the creator's reliability in."""
+    track_record_refresh(creator_ids=[creator_id])
 
 
 # ------------------------------------------------------------------ timers
@@ -395,8 +420,10 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"expired": 0, "auto_accepted": 0}
     due = {
-        "expire": Collaboration.objects.filter(status__in=[S.OFFERED, S.APPLIED], expires_at__lte=now),
-        "auto_accept": Collaboration.objects.filter(status=S.PUBLISHED, published_at__lte=now - AUTO_ACCEPT_AFTER),
+        "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
+        "auto_accept": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
     }
     for action, qs in due.items():
         for pk in qs.values_list("pk", flat=True)[:1000]:
@@ -415,7 +442,7 @@ def _flag_missed_deadlines(now: datetime) -> int:
 
     flagged = 0
     candidates = (
-        Collaboration.objects.filter(status__in=ACTIVE)
+        Collaboration.objects.filter(status__in=flows.IN_DELIVERY)
         .exclude(events__action="deadline")
         .filter(Q(order__script_by__lt=now, status=S.ACCEPTED) | Q(order__publish_until__lt=now.date()))
         .select_related("order", "creator")

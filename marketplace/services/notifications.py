@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from brands.models import BrandMembership
+from marketplace.core import send_mail_each
 from marketplace.models import Collaboration, Notification, User
-
-log = logging.getLogger(__name__)
 
 # What the other side reads after each action ("<who> <did what> on <order>").
 DID = {
@@ -106,13 +102,15 @@ def notify(users: list[User], *, kind: str, text: str, collaboration: Collaborat
 
 
 def _mail(emails: list[str], text: str, url: str) -> None:
-    # Losing an e-mail is harmless (the in-app notification stays), so send after commit, best effort.
-    try:
-        body = f"{text}\n\n{url}" if url else text
-        for email in emails:
-            send_mail(_("Starmap: %(text)s") % {"text": text[:80]}, body, settings.DEFAULT_FROM_EMAIL, [email])
-    except Exception:
-        log.exception("notification e-mail not sent")
+    # Losing an e-mail is harmless (the in-app notification stays), so send after commit, best effort:
+    # send_mail_each logs a failed recipient and goes on with the others.
+    body = f"{text}\n\n{url}" if url else text
+    send_mail_each(
+        subject=_("Starmap: %(text)s") % {"text": text},
+        body=body,
+        recipients=emails,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -37,3 +37,16 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     row.save(update_fields=["revoked_at"])
     audit(actor=user, action="api_token.revoke", obj=row, prefix=row.prefix)
     return row
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, actor: User | None, reason: str) -> int:
+    """Revoke every active token of ``user`` in one UPDATE; returns how many were active.
+
+    ``reason`` is "revoke_all" (the tokens page) or "password_changed" (``user_password_changed``);
+    ``actor`` is None when the system does it. One audit row, when there was anything to revoke.
+    """
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if count:
+        audit(actor=actor, action="api_token.revoke_all", obj=user, count=count, reason=reason)
+    return count

@@ -6,15 +6,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from marketplace.forms import AccountSettingsForm, BrandSignupForm, CreatorSignupForm, add_service_errors
 from marketplace.roles import role_of
 from marketplace.services.accounts import brand_signup, creator_signup, user_update_settings
+from marketplace.throttles import SignupThrottle, minutes, refuse, show_only
 
-AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+BRAND_TEMPLATE = "marketplace/account_signup_brand.html"
+CREATOR_TEMPLATE = "marketplace/account_signup_creator.html"
 
 
 def home(request):
@@ -35,11 +39,29 @@ def signup(request):
     return render(request, "marketplace/account_signup.html")
 
 
+def _signup_refused(request, form, template: str) -> HttpResponse | None:
+    """Count a sign-up attempt from this client IP; the page with the reason, as a 429, beyond the rate."""
+    throttle = SignupThrottle()
+    if throttle.allow_request(request):
+        return None
+    wait = throttle.wait()
+    m = minutes(wait)
+    message = ngettext(
+        "Too many sign-ups from your network. Try again in %(minutes)d minute.",
+        "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
+        m,
+    )
+    show_only(form, message % {"minutes": m})
+    return refuse(render(request, template, {"form": form}), wait)
+
+
 @require_http_methods(["GET", "POST"])
 def signup_brand(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = BrandSignupForm(request.POST or None)
+    if request.method == "POST" and (refused := _signup_refused(request, form, BRAND_TEMPLATE)):
+        return refused
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -52,12 +74,12 @@ def signup_brand(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, membership.user, backend=AUTH_BACKEND)
+            login(request, membership.user)
             messages.success(
                 request, _("Welcome to Starmap! Your brand %(name)s is ready.") % {"name": membership.brand}
             )
             return redirect("home")
-    return render(request, "marketplace/account_signup_brand.html", {"form": form})
+    return render(request, BRAND_TEMPLATE, {"form": form})
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,6 +87,8 @@ def signup_creator(request):
     if request.user.is_authenticated:
         return redirect("home")
     form = CreatorSignupForm(request.POST or None)
+    if request.method == "POST" and (refused := _signup_refused(request, form, CREATOR_TEMPLATE)):
+        return refused
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -77,10 +101,10 @@ def signup_creator(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            login(request, creator.user, backend=AUTH_BACKEND)
+            login(request, creator.user)
             messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
             return redirect("home")
-    return render(request, "marketplace/account_signup_creator.html", {"form": form})
+    return render(request, CREATOR_TEMPLATE, {"form": form})
 
 
 @login_required

@@ -63,14 +63,27 @@ def order_detail(request, pk: int):
     return render(request, "marketplace/order_detail.html", context)
 
 
-def _form_page(request, form: OrderForm, order: Order | None):
+def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: str = "", status: int = 200):
     context = {
         "form": form,
         "order": order,
         "currency": order.currency if order else settings.CURRENCY,
         "cancellation_schedule": _cancellation_rows(order),
+        "error_heading": error_heading,
     }
-    return render(request, "marketplace/order_form.html", context)
+    return render(request, "marketplace/order_form.html", context, status=status)
+
+
+def _publish_problems_page(request, order: Order, problems: ValidationError, *, saved: bool = False):
+    """A draft that cannot be published yet: its brief in the form, each problem beside its field."""
+    form = OrderForm(OrderForm.data_for(order), initial=OrderForm.initial_for(order))
+    form.is_valid()
+    add_service_errors(form, problems)
+    if saved:
+        heading = _("Your changes are saved, but the order is not published yet. Fix what is marked below:")
+    else:
+        heading = _("The order is not published yet. Fix what is marked below, then save and publish:")
+    return _form_page(request, form, order, error_heading=heading, status=400)
 
 
 def _cancellation_rows(order: Order | None) -> list[tuple[str, str]]:
@@ -123,18 +136,23 @@ def order_update_view(request, pk: int):
             messages.error(request, exc.detail)
             return redirect("orders:detail", pk=order.pk)
         else:
+            if request.POST.get("then_publish"):
+                done = _("Draft saved and the order published.")
+                return _run_transition(request, order.pk, order_publish, done, after_save=True)
             messages.success(request, _("Draft saved."))
             return redirect("orders:detail", pk=order.pk)
     return _form_page(request, form, order)
 
 
-def _run_transition(request, pk: int, service, done_message: str):
+def _run_transition(request, pk: int, service, done_message: str, *, after_save: bool = False):
     order = order_get_for_user(user=request.user, pk=pk)
     try:
         service(order_id=order.pk, actor=request.user)
     except NotAllowed as exc:
         raise PermissionDenied(exc.detail) from exc
     except ValidationError as exc:
+        if order.is_editable and hasattr(exc, "error_dict"):
+            return _publish_problems_page(request, order, exc, saved=after_save)
         for problem in exc.messages:
             messages.error(request, problem)
     except DomainError as exc:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace import charts
 from marketplace.audience import regions
-from marketplace.core import DomainError, NotAllowed, format_money, minor_to_decimal_str
+from marketplace.core import CsvWriter, DomainError, NotAllowed, format_money, minor_to_decimal_str
 from marketplace.forms_reports import ResultsUploadForm
 from marketplace.models import Order
 from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, order_report
@@ -146,15 +146,15 @@ CSV_HEADER = [
 
 def report_csv(report: OrderReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in report.rows:
         c = row.collaboration
         writer.writerow(
             [
                 c.pk,
-                _cell(c.creator.display_name),
-                _cell(c.creator.handle),
+                c.creator.display_name,
+                c.creator.handle,
                 c.status,
                 c.currency,
                 _money(row.cost),
@@ -184,11 +184,6 @@ def _figure_cells(actual: Figures, expected: Figures) -> list:
         _money(expected.cpe),
         _money(actual.cost_per_conversion),
     ]
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _count(value: int | None) -> str:

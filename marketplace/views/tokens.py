@@ -1,4 +1,4 @@
-"""API tokens page: create (shown once), list, revoke."""
+"""API tokens page: create (shown once), list, revoke one or all."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.core import DomainError
 from marketplace.models import ApiToken
-from marketplace.services.tokens import api_token_create, api_token_revoke
+from marketplace.services.tokens import api_token_create, api_token_revoke, api_tokens_revoke_all
 
 
 @login_required
@@ -23,7 +24,9 @@ def token_list(request):
         except DomainError as exc:
             error = exc.detail
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")[:50]
-    response = render(request, "marketplace/api_tokens.html", {"tokens": tokens, "created": created, "error": error})
+    active = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True).exists()
+    context = {"tokens": tokens, "created": created, "error": error, "any_active": active}
+    response = render(request, "marketplace/api_tokens.html", context)
     response["Cache-Control"] = "no-store"  # the new token is on this page exactly once
     return response
 
@@ -36,4 +39,23 @@ def token_revoke(request, pk: int):
         messages.success(request, _("Token revoked; scripts using it now get 401."))
     except DomainError as exc:
         messages.error(request, exc.detail)
+    return redirect("api_tokens")
+
+
+@login_required
+@require_POST
+def tokens_revoke_all(request):
+    count = api_tokens_revoke_all(user=request.user, actor=request.user, reason="revoke_all")
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d token revoked; scripts using it now get 401.",
+                "%(count)d tokens revoked; scripts using them now get 401.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.info(request, _("You have no active tokens."))
     return redirect("api_tokens")

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import format_money
+from marketplace.views.access import money_throttled
 from payouts import selectors, services
+from payouts.creator_terms import movement_text
 from payouts.forms import PayoutRequestForm
-from payouts.views.common import call_service, paginate, redirect_after, render_page, with_orders
+from payouts.views.common import call_service, paginate, redirect_after, render_page
 
 EARNINGS_PARTIALS = {"statement": "payouts/_statement.html", "payouts": "payouts/_payout_history.html"}
 
@@ -33,13 +35,19 @@ def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None
     statement = selectors.creator_statement(creator_id=creator.pk, currency=settings.CURRENCY)
     payouts = selectors.payouts_for_creator(creator_id=creator.pk)
     path = reverse("payouts:earnings")
+    page = paginate(request, statement, path=path)
+    for entry in page.object_list:
+        entry.creator_text = movement_text(entry.transaction, entry.amount, currency=entry.currency)
+    escrow = selectors.creator_escrow(creator_id=creator.pk, currency=earnings.currency)
     context = {
         "creator": creator,
         "earnings": earnings,
         "currency": earnings.currency,
+        "escrow": escrow,
+        "escrow_net": sum(hold.take.net for hold in escrow),
         "minimum": settings.PAYOUT_MINIMUM,
         "form": form,
-        "page": paginate(request, with_orders(statement), path=path),
+        "page": page,
         "payouts_page": paginate(request, payouts, path=path, param="payouts_page"),
         "link_orders": False,
     }
@@ -54,6 +62,7 @@ def _payout_form(data, earnings: selectors.CreatorEarnings) -> PayoutRequestForm
 
 @login_required
 @require_POST
+@money_throttled
 def payout_request(request: HttpRequest) -> HttpResponse:
     creator = creator_for_user(request.user)
     earnings = selectors.earnings_for_creator(creator_id=creator.pk, currency=settings.CURRENCY)

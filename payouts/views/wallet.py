@@ -5,7 +5,6 @@ Members read it; owners and managers top up (through the configured payment prov
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -17,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from marketplace.core import format_money, minor_to_decimal_str
-from marketplace.views.access import brand_member_required
+from marketplace.core import CsvWriter, format_money, minor_to_decimal_str
+from marketplace.views.access import brand_member_required, money_throttled
 from payouts import selectors, services
 from payouts.forms import TopUpForm
 from payouts.models import Account, LedgerEntry, TopUp
@@ -65,6 +64,7 @@ def _wallet_page(request: HttpRequest, form: TopUpForm, *, status: int = 200) ->
 
 @brand_member_required(editor=True)
 @require_POST
+@money_throttled
 def wallet_topup(request: HttpRequest) -> HttpResponse:
     form = TopUpForm(request.POST, currency=settings.CURRENCY)
     if form.is_valid():
@@ -115,7 +115,7 @@ def wallet_statement_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The brand's available-balance statement, oldest first, amounts as major units with two decimals."""
     brand_id = request.membership.brand_id
     entries = with_orders(selectors.brand_statement(brand_id=brand_id, currency=settings.CURRENCY)).order_by("id")
-    writer = csv.writer(_Echo())
+    writer = CsvWriter(_Echo())
     lines = (writer.writerow(row) for row in _csv_rows(entries.iterator(chunk_size=2000)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"wallet-{brand_id}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -131,15 +131,10 @@ def _csv_rows(entries: Iterable[LedgerEntry]) -> Iterator[list[str]]:
             timezone.localtime(tx.created_at).isoformat(timespec="seconds"),
             str(tx.pk),
             tx.kind,
-            _csv_text(tx.get_kind_display()),
-            _csv_text(tx.memo),
-            _csv_text(tx.order.title if tx.order else ""),
+            tx.get_kind_display(),
+            tx.memo,
+            tx.order.title if tx.order else "",
             minor_to_decimal_str(entry.amount),
             entry.currency,
             minor_to_decimal_str(entry.running_balance),
         ]
-
-
-def _csv_text(value: str) -> str:
-    """Free text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -100,7 +100,7 @@ def test_patch_changes_only_the_sections_sent(creator, api):
     assert creator.audience_gender == {"female": 0.6, "male": 0.38, "other": 0.02}
 
 
-def test_patch_ignores_fields_the_creator_does_not_own(creator, api):
+def test_patch_refuses_fields_the_creator_does_not_own_and_changes_nothing(creator, api):
     other = UserFactory()
 
     response = api.patch(
@@ -121,8 +121,19 @@ def test_patch_ignores_fields_the_creator_does_not_own(creator, api):
     )
 
     fresh = Creator.objects.get(pk=creator.pk)
-    assert response.status_code == 200
-    assert fresh.bio == "Still me"
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {
+        "handle",
+        "is_active",
+        "verification",
+        "followers",
+        "completed_orders",
+        "avg_rating",
+        "user",
+        "is_staff",
+        "id",
+    }
+    assert fresh.bio == creator.bio
     assert (fresh.handle, fresh.is_active, fresh.followers, fresh.completed_orders, fresh.avg_rating) == (
         creator.handle,
         True,
@@ -225,7 +236,7 @@ def test_a_first_price_applies_now_and_a_change_waits_for_next_month(creator, ap
     assert RatePrice.objects.filter(creator=creator).count() == 2
 
 
-@pytest.mark.parametrize("amount", [0, -1, 1.5, "100", True, 10**15, None, "NaN"], ids=repr)
+@pytest.mark.parametrize("amount", [0, -1, 1.5, "100", True, 10**15, 99, 1_000_000_001, "NaN"], ids=repr)
 def test_bad_prices_are_400_and_store_nothing(creator, api, amount):
     response = api.post(
         reverse("api:creator-rate-card"),
@@ -236,6 +247,22 @@ def test_bad_prices_are_400_and_store_nothing(creator, api, amount):
     assert response.status_code == 400
     assert "prices" in response.json()["errors"]
     assert not RatePrice.objects.filter(creator=creator).exists()
+
+
+def test_null_stops_offering_a_format_from_next_month(creator, api):
+    url = reverse("api:creator-rate-card")
+    api.post(url, {"prices": [{"format": "image_post", "price_minor": 200_000}]}, format="json")
+
+    response = api.post(url, {"prices": [{"format": "image_post", "price_minor": None}]}, format="json")
+
+    assert response.status_code == 200
+    line = next(x for x in response.json()["rate_card"] if x["format"] == "image_post")
+    assert line["in_force"]["price_minor"] == 200_000  # offers this month keep the price
+    assert line["pending"] == {
+        "price_minor": None,
+        "currency": settings.CURRENCY,
+        "effective_from": first_of_next_month(platform_today()).isoformat(),
+    }
 
 
 @pytest.mark.parametrize(

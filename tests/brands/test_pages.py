@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -13,6 +12,7 @@ from marketplace.core import Conflict
 from marketplace.models import AuditLog, Order, User
 from marketplace.services.orders import order_close, order_publish
 from tests.factories import CreatorFactory, LabelFactory, MembershipFactory, OrderFactory, UserFactory
+from tests.pages import landed_on
 
 pytestmark = pytest.mark.django_db
 
@@ -169,10 +169,12 @@ def test_owner_adds_a_new_person_who_gets_a_link_to_set_a_password(
     link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
     form_page = invited.get(link, follow=True)
     invited.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    logged_in = invited.post(reverse("login"), {"username": "new@example.test", "password": NEW_PASSWORD})
+    dashboard = invited.post(reverse("login"), {"username": "new@example.test", "password": NEW_PASSWORD}, follow=True)
 
-    assert logged_in.status_code == 302
-    assert int(invited.session[SESSION_KEY]) == user.pk
+    body = dashboard.content.decode()
+    assert landed_on(dashboard) == reverse("brands:dashboard")
+    assert "<h1>Aurora Skin</h1>" in body
+    assert "Your role: Manager." in body
 
 
 def test_adding_someone_who_has_no_brand_yet_keeps_their_password_and_sends_no_mail(

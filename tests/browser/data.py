@@ -69,12 +69,13 @@ def make_star_creator(*, email: str, password: str, admin: User) -> tuple[Creato
 
 
 def mp4_file(directory: Path) -> Path:
-    """A small MP4: an ``ftyp`` box (the magic bytes the upload check reads) and an ``mdat`` box."""
+    """A small MP4 whose boxes are whole: ``ftyp`` (the magic bytes the upload check reads), ``moov``, ``mdat``."""
     ftyp = struct.pack(">I4s4sI", 24, b"ftyp", b"isom", 0x200) + b"isomiso2"
+    moov = struct.pack(">I4s", 16, b"moov") + bytes(8)
     payload = bytes(2048)
     mdat = struct.pack(">I4s", 8 + len(payload), b"mdat") + payload
     path = directory / "cut.mp4"
-    path.write_bytes(ftyp + mdat)
+    path.write_bytes(ftyp + moov + mdat)
     return path
 
 

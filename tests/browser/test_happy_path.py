@@ -164,10 +164,13 @@ def test_brand_publishes_offers_and_pays_a_creator_through_the_pages(people, ran
     creator.get_by_role("button", name="Confirm the post is still live").click()
     expect_message(creator, "Confirmed live: the payment is settled.")
     expect(status_badge(creator)).to_have_text("Settled")
-    settlement = creator.locator("#money tbody tr").filter(has_text="Settlement")
-    expect(settlement).to_contain_text(f"Creator available {cny(fee_free_share)}")
-    release = creator.locator("#money tbody tr").filter(has_text="Release to creator")
-    expect(release).to_contain_text(f"Platform fees {cny(price - fee_free_share)}")
+    # The creator reads their money in their own terms: which deal, the fee and the net, no ledger accounts.
+    fee = cny(price - fee_free_share)
+    settlement = creator.locator("#money tbody tr").filter(has_text="Now available to pay out.")
+    expect(settlement).to_contain_text(f"platform fee (10 %) {fee}, net {cny(fee_free_share)}")
+    release = creator.locator("#money tbody tr").filter(has_text="released:").first
+    expect(release).to_contain_text(f"{cny(price)}, platform fee (10 %) {fee}")
+    expect(creator.locator("#money")).not_to_contain_text("Creator available")
     screenshot(creator, artifacts, "3-collaboration")
 
     # The creator's earnings show the price less the 10 % fee; the brand's wallet shows it gone.

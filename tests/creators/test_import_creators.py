@@ -44,7 +44,20 @@ def good_row(n: int, **overrides: str) -> dict[str, str]:
     return row
 
 
-HEADER = list(good_row(0))
+def test_rates_come_with_the_number_of_orders_behind_them(tmp_path, labels):
+    data = csv_bytes([good_row(1, fulfilment_orders="40", rating_count="12"), good_row(2)])
+
+    run_import(tmp_path, data)
+
+    counted, uncounted = Creator.objects.get(handle="glow-1"), Creator.objects.get(handle="glow-2")
+    assert (counted.fulfilment_rate, counted.fulfilment_orders) == (pytest.approx(0.95), 40)
+    assert (counted.avg_rating, counted.rating_count) == (pytest.approx(4.5), 12)
+    assert (counted.imported_fulfilment_orders, counted.imported_rating_count) == (40, 12)
+    # A rate without its count stands for one order until history replaces it.
+    assert (uncounted.fulfilment_orders, uncounted.imported_fulfilment_orders) == (1, None)
+
+
+HEADER = [*good_row(0), "fulfilment_orders", "rating_count"]
 
 
 def csv_bytes(rows: list[dict[str, str]], header: list[str] = HEADER) -> bytes:
@@ -155,6 +168,8 @@ def test_successful_import_writes_one_audit_row(tmp_path, labels):
         ({"platform": "myspace"}, "platform", "Unknown value 'myspace'"),
         ({"country": "Narnia"}, "country", "Unknown region code"),
         ({"max_concurrent": "0"}, "max_concurrent", "from 1 to"),
+        ({"fulfilment_rate": "", "fulfilment_orders": "12"}, "fulfilment_orders", "a count needs the rate"),
+        ({"rating_count": "0"}, "rating_count", "from 1 to"),
         ({"is_active": "maybe"}, "is_active", "true or false"),
     ],
 )

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -18,6 +19,7 @@ from tests.factories import (
     RatePriceFactory,
     UserFactory,
 )
+from tests.pages import landed_on, log_in_through
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +108,13 @@ def test_brand_members_have_no_creator_dashboard_or_editor(client):
     assert client.post(EDIT, {"section": "basics", "display_name": "x", "platform": "douyin"}).status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_log_in(client):
-    response = client.get(EDIT)
+def test_anonymous_visitors_are_sent_to_log_in_and_brought_back_to_the_editor(client):
+    creator = CreatorFactory()
 
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    _login_page, back = log_in_through(client, EDIT, creator.user.email)
+
+    assert landed_on(back) == EDIT
+    assert "<h1>Your profile</h1>" in back.content.decode()
 
 
 # ------------------------------------------------------------ profile editor
@@ -139,12 +143,13 @@ def test_profile_edit_basics_round_trip(client, creator):
     assert "Profile saved." in page
 
 
-def test_profile_edit_shows_a_service_error_next_to_the_field_and_saves_nothing(client, creator):
+def test_profile_edit_shows_an_unknown_country_next_to_the_field_and_saves_nothing(client, creator):
     response = client.post(EDIT, {"section": "basics", "display_name": "Mia", "platform": "douyin", "country": "XX"})
 
+    message = "No country is called “XX”. Type part of its name and pick it from the list."
     assert response.status_code == 200
-    assert response.context["basics_form"].errors["country"] == ["Unknown country code XX."]
-    assert "Unknown country code XX." in response.content.decode()
+    assert response.context["basics_form"].errors["country"] == [message]
+    assert message in response.content.decode()
     creator.refresh_from_db()
     assert creator.country == ""
 
@@ -261,7 +266,7 @@ def test_audience_round_trip_in_percent(client, creator):
     assert creator.audience_gender == {"female": 0.6, "male": 0.395, "other": 0.005}
     assert creator.audience_region == {"CN-GD": 0.7, "US": 0.3}
     page = client.get(EDIT).content.decode()
-    assert 'value="CN-GD"' in page
+    assert 'value="Guangdong (CN-GD)"' in page
     assert 'name="region-0-share"' in page and 'value="70"' in page
 
 
@@ -285,7 +290,7 @@ def test_audience_region_errors_are_shown_on_their_row(client, creator):
     response = client.post(EDIT, data)
 
     rows = response.context["audience"].region.forms
-    assert rows[0].errors["code"] == ["Unknown region code ZZ."]
+    assert rows[0].errors["code"] == ["No region is called “ZZ”. Type part of its name and pick it from the list."]
     assert rows[1].errors["share"] == ["Enter this region's share."]
     creator.refresh_from_db()
     assert creator.audience_region == {}
@@ -483,3 +488,19 @@ def test_money_filter_shows_minor_units_with_their_currency():
     rendered = template.render(Context({"amount": 123456, "currency": "CNY", "missing": None}))
 
     assert rendered == "CNY 1,234.56|—"
+
+
+def test_profile_shows_each_rate_with_its_count_and_what_the_matcher_counts_it_as(client):
+    once = CreatorFactory(fulfilment_rate=1.0, fulfilment_orders=1, avg_rating=5.0, rating_count=1)
+    often = CreatorFactory(fulfilment_rate=0.95, fulfilment_orders=20, avg_rating=4.8, rating_count=20)
+    client.force_login(MembershipFactory().user)
+
+    pages = {c: client.get(reverse("creators:detail", args=[c.handle])).content.decode() for c in (once, often)}
+
+    assert "on time in 1 order" in pages[once] and "from 1 rating" in pages[once]
+    assert "on time in 20 orders" in pages[often] and "from 20 ratings" in pages[often]
+    counted = {c: re.findall(r"counted as ([\d.]+) ?%? for matching", page) for c, page in pages.items()}
+    # One perfect order says less than twenty good ones: the shrunk figures rank them the other way round.
+    assert float(counted[often][0]) > float(counted[once][0])  # on time
+    assert float(counted[often][1]) > float(counted[once][1])  # rating
+    assert float(counted[once][1]) < 5.0

@@ -17,6 +17,7 @@ from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, Rat
 
 S = Collaboration.Status
 PRICE = 500_000  # CNY 5,000.00
+PUBLISHED_AGO = timedelta(days=30)
 TOPUP = 10_000_000  # CNY 100,000.00
 _keys = itertools.count()
 
@@ -26,7 +27,12 @@ def key() -> str:
 
 
 def mp4_upload(name: str = "cut.mp4", size: int = 2048) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"\x00\x00\x00\x18ftypisom" + b"\x00" * (size - 12), content_type="video/mp4")
+    """An MP4 whose boxes are whole (ftyp, moov, mdat to the end), ``size`` bytes long."""
+    ftyp = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 12
+    moov = b"\x00\x00\x00\x10moov" + b"\x00" * 8
+    mdat = (size - len(ftyp) - len(moov)).to_bytes(4, "big") + b"mdat"
+    body = ftyp + moov + mdat
+    return SimpleUploadedFile(name, body + b"\x00" * (size - len(body)), content_type="video/mp4")
 
 
 @pytest.fixture
@@ -138,6 +144,8 @@ def deal_in(world, state: str, creator=None):
     actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
     for action, who in PATHS[state]:
         c = act(c, action, actors[who])
+    if c.published_at is not None:  # published a month ago, so every results day is reached
+        Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)
     c.refresh_from_db()
     assert c.status == state
     return c

@@ -13,6 +13,7 @@ from marketplace.models import Collaboration, CollaborationEvent, Deliverable, D
 from payouts.models import LedgerTransaction
 from tests.deals.conftest import PRICE, deal_in, make_creator, mp4_upload
 from tests.factories import MembershipFactory
+from tests.pages import landed_on, log_in_through
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -62,12 +63,13 @@ def test_another_brand_or_creator_gets_a_404(world, client, who):
     assert client.post(act_url(c, "comment"), {"text": "hi"}).status_code == 404
 
 
-def test_guests_are_sent_to_log_in(world, client):
+def test_guests_are_sent_to_log_in_and_brought_back_to_the_deal(world, client):
     c = deal_in(world, S.ACCEPTED)
 
-    response = client.get(page(c))
+    _login_page, back = log_in_through(client, page(c), c.creator.user.email)
 
-    assert response.status_code == 302 and reverse("login") in response["Location"]
+    assert landed_on(back) == page(c)
+    assert c.order.title in back.content.decode()
 
 
 # ---------------------------------------------------------- only allowed actions
@@ -136,9 +138,10 @@ def test_accepting_by_plain_post_redirects_to_the_page(world, client):
     c = deal_in(world, S.OFFERED)
     client.force_login(c.creator.user)
 
-    response = client.post(act_url(c, "accept"))
+    response = client.post(act_url(c, "accept"), follow=True)
 
-    assert response.status_code == 302 and response["Location"] == page(c)
+    assert landed_on(response) == page(c)
+    assert f'<span class="badge badge-{S.ACCEPTED}">{S.ACCEPTED.label}</span>' in response.content.decode()
     c.refresh_from_db()
     assert c.status == S.ACCEPTED
 
@@ -256,7 +259,7 @@ def test_a_video_that_is_not_a_video_is_refused_next_to_the_field(world, client)
     response = client.post(act_url(c, "submit_video"), {"video": fake})
 
     assert response.status_code == 400
-    assert "This file type is not accepted" in response.content.decode()
+    assert "The file could not be read as a video" in response.content.decode()
     c.refresh_from_db()
     assert c.status == S.SCRIPT_APPROVED
     assert not Deliverable.objects.filter(collaboration=c, kind="video").exists()

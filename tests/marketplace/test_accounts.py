@@ -1,21 +1,27 @@
 """Accounts: sign-up flows, login and logout, passwords, home routing by role, settings."""
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
-from django.contrib.auth import SESSION_KEY
+from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core import mail
 from django.urls import reverse
 
 from brands.models import Brand, BrandMembership
+from brands.services import brand_member_add
 from creators.models import Creator
 from marketplace.models import AuditLog, User
-from marketplace.roles import role_of
 from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
+from tests.pages import is_guest, landed_on
 
 pytestmark = pytest.mark.django_db
 
 GOOD_PASSWORD = "violet-harbour-72"
+LOGIN_CALLS = {"login", "force_login"}
+BACKENDS = set(settings.AUTHENTICATION_BACKENDS)
 
 
 def _brand_signup_data(**overrides):
@@ -40,18 +46,34 @@ def _creator_signup_data(**overrides):
     return {**data, **overrides}
 
 
-def _logged_in_user_id(client):
-    return client.session.get(SESSION_KEY)
+def _admin_user_data(email: str) -> dict:
+    return {"email": email, "usable_password": "true", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+
+
+def _literal(node: ast.expr) -> str:
+    """A string constant's value; any other expression as source text (a name is never a backend path)."""
+    return node.value if isinstance(node, ast.Constant) else ast.unparse(node)
+
+
+def _assert_signed_in_dashboard(response, dashboard: str, welcome: str, heading: str, short_name: str) -> None:
+    """The page the user lands on is their signed-in dashboard: its heading, their name in the navigation,
+    the welcome message and a log-out button, with no log-in link left."""
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == dashboard
+    assert heading in body
+    assert welcome in body
+    assert f'title="Account settings">{short_name}</a>' in body
+    assert "Log out" in body
+    assert f'href="{reverse("login")}"' not in body
 
 
 # ------------------------------------------------------------------ sign-up
 
 
 def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
-    response = client.post(reverse("signup_brand"), _brand_signup_data())
+    response = client.post(reverse("signup_brand"), _brand_signup_data(), follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
     user = User.objects.get(email="maya@example.test")
     assert user.check_password(GOOD_PASSWORD)
     assert user.full_name == "Maya Chen"
@@ -59,9 +81,9 @@ def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
     assert membership.role == BrandMembership.Role.OWNER
     assert membership.brand.name == "Aurora Skin"
     assert membership.brand.slug == "aurora-skin"
-    assert role_of(user).brand_role == "owner"
-    assert int(_logged_in_user_id(client)) == user.pk
     assert AuditLog.objects.filter(action="brand.created", object_id=str(membership.brand.pk)).exists()
+    welcome = "Welcome to Starmap! Your brand Aurora Skin is ready."
+    _assert_signed_in_dashboard(response, reverse("brands:dashboard"), welcome, "<h1>Aurora Skin</h1>", "Maya")
 
 
 def test_brand_signup_gives_a_second_brand_with_the_same_name_its_own_slug(client):
@@ -87,7 +109,7 @@ def test_brand_signup_with_mismatched_passwords_creates_nothing(client):
     assert "password2" in response.context["form"].errors
     assert not User.objects.exists()
     assert not Brand.objects.exists()
-    assert _logged_in_user_id(client) is None
+    assert is_guest(client)
 
 
 def test_brand_signup_with_a_weak_password_shows_the_validator_message(client):
@@ -107,17 +129,39 @@ def test_brand_signup_with_a_taken_email_in_another_case_is_refused(client):
     assert not Brand.objects.exists()
 
 
-def test_creator_signup_creates_user_and_linked_creator_profile(client):
-    response = client.post(reverse("signup_creator"), _creator_signup_data())
+def test_creator_signup_creates_user_and_linked_creator_profile_and_logs_in(client):
+    response = client.post(reverse("signup_creator"), _creator_signup_data(), follow=True)
 
-    assert response.status_code == 302
     creator = Creator.objects.select_related("user").get(handle="lin-cooks")
     assert creator.display_name == "Lin Cooks"
     assert creator.user.email == "lin@example.test"
     assert creator.user.check_password(GOOD_PASSWORD)
     assert not BrandMembership.objects.filter(user=creator.user).exists()
-    assert role_of(creator.user).is_creator
-    assert int(_logged_in_user_id(client)) == creator.user.pk
+    _assert_signed_in_dashboard(
+        response,
+        reverse("creators:dashboard"),
+        "Welcome to Starmap! Complete your profile so brands can find you.",
+        "Hello, Lin Cooks",
+        "Lin",
+    )
+
+
+def test_every_login_call_names_a_configured_backend_or_none():
+    """login() with a backend that is not in AUTHENTICATION_BACKENDS "works" and the next request is anonymous."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for p in root.rglob("*.py") if not {".venv", "var", "node_modules"} & set(p.relative_to(root).parts)]
+
+    named = [
+        (f"{path.relative_to(root)}:{node.lineno}", _literal(keyword.value))
+        for path in sources
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in LOGIN_CALLS
+        for keyword in node.keywords
+        if keyword.arg == "backend"
+    ]
+
+    assert len(sources) > 100
+    assert [(where, value) for where, value in named if value not in BACKENDS] == []
 
 
 def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothing(client):
@@ -136,13 +180,16 @@ def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothin
 
 
 def test_login_with_email_and_password_logs_in_and_goes_home(client):
-    user = UserFactory(email="ana@example.test")
+    MembershipFactory(user=UserFactory(email="ana@example.test", full_name="Ana Li"), brand__name="Aurora Skin")
 
-    response = client.post(reverse("login"), {"username": "ana@example.test", "password": "pw-for-tests-only"})
+    response = client.post(
+        reverse("login"), {"username": "ana@example.test", "password": "pw-for-tests-only"}, follow=True
+    )
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    assert int(_logged_in_user_id(client)) == user.pk
+    body = response.content.decode()
+    assert [url for url, _status in response.redirect_chain] == [reverse("home"), reverse("brands:dashboard")]
+    assert "<h1>Aurora Skin</h1>" in body
+    assert 'title="Account settings">Ana</a>' in body
 
 
 def test_login_with_a_wrong_password_stays_logged_out(client):
@@ -151,8 +198,84 @@ def test_login_with_a_wrong_password_stays_logged_out(client):
     response = client.post(reverse("login"), {"username": "ana@example.test", "password": "wrong"})
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert _logged_in_user_id(client) is None
+    assert "Please enter a correct e-mail address and password" in response.content.decode()
+    assert is_guest(client)
+
+
+def _fullwidth_local_part(email: str) -> str:
+    local, domain = email.split("@")
+    return "".join(chr(ord(c) + 0xFEE0) for c in local) + "@" + domain
+
+
+# How phones and people type an address: capitalised, shouting, fullwidth (CJK keyboards), padded.
+SPELLINGS = {
+    "capitalised": str.capitalize,
+    "upper": str.upper,
+    "fullwidth": _fullwidth_local_part,
+    "padded": lambda email: f"  {email} ",
+}
+spellings = pytest.mark.parametrize("spell", SPELLINGS.values(), ids=SPELLINGS.keys())
+
+
+def _log_in_on_the_login_page(client, username):
+    MembershipFactory(user=UserFactory(email="ana@example.test", full_name="Ana Li"), brand__name="Aurora Skin")
+    response = client.post(reverse("login"), {"username": username, "password": "pw-for-tests-only"}, follow=True)
+    return response, "<h1>Aurora Skin</h1>"
+
+
+def _log_in_on_the_admin_login(client, username):
+    UserFactory(email="ana@example.test", full_name="Ana Li", is_staff=True, is_superuser=True)
+    data = {"username": username, "password": "pw-for-tests-only", "next": reverse("admin:index")}
+    return client.post(reverse("admin:login"), data, follow=True), "Site administration"
+
+
+@pytest.mark.parametrize("log_in", [_log_in_on_the_login_page, _log_in_on_the_admin_login], ids=["page", "admin"])
+@spellings
+def test_every_login_finds_the_account_whatever_the_case_or_width_of_the_email(client, log_in, spell):
+    response, heading = log_in(client, spell("ana@example.test"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert heading in body
+    assert "Ana" in body
+    assert "Please enter a correct" not in body
+
+
+@spellings
+def test_authenticate_itself_normalises_the_email(rf, spell):
+    user = UserFactory(email="ana@example.test")
+
+    found = authenticate(rf.post(reverse("login")), username=spell("ana@example.test"), password="pw-for-tests-only")
+
+    assert found == user
+
+
+@spellings
+def test_every_way_to_create_an_account_stores_one_spelling_of_the_email(client, spell):
+    owner = MembershipFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    client.post(reverse("admin:marketplace_user_add"), _admin_user_data(spell("ana@example.test")))
+    by_manager = User.objects.create_user(spell("bo@example.test"))
+    invited = brand_member_add(
+        brand=owner.brand, actor=owner.user, email=spell("cy@example.test"), role="viewer", base_url="http://x.test"
+    )
+
+    assert User.objects.filter(email="ana@example.test").exists()
+    assert (by_manager.email, invited.user.email) == ("bo@example.test", "cy@example.test")
+
+
+@pytest.mark.parametrize("signup", ["signup_brand", "signup_creator"])
+@spellings
+def test_signup_refuses_another_spelling_of_a_taken_email(client, signup, spell):
+    UserFactory(email="ana@example.test")
+    email = spell("ana@example.test")
+    data = _brand_signup_data(email=email) if signup == "signup_brand" else _creator_signup_data(email=email)
+
+    response = client.post(reverse(signup), data)
+
+    assert response.context["form"].errors["email"] == ["An account with this e-mail address already exists."]
+    assert User.objects.count() == 1
 
 
 def test_logout_is_a_post_that_ends_the_session(client):
@@ -160,11 +283,11 @@ def test_logout_is_a_post_that_ends_the_session(client):
     client.force_login(user)
 
     refused = client.get(reverse("logout"))
-    response = client.post(reverse("logout"))
+    response = client.post(reverse("logout"), follow=True)
 
     assert refused.status_code == 405
-    assert response.status_code == 302
-    assert _logged_in_user_id(client) is None
+    assert landed_on(response) == reverse("login")
+    assert is_guest(client)
 
 
 # ---------------------------------------------------------------- passwords
@@ -218,28 +341,31 @@ def test_password_change_needs_the_old_password(client):
 
 
 def test_home_sends_a_brand_member_to_the_brand_dashboard(client):
-    client.force_login(MembershipFactory(role="viewer").user)
+    client.force_login(MembershipFactory(role="viewer", brand__name="Aurora Skin").user)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("brands:dashboard")
+    assert landed_on(response) == reverse("brands:dashboard")
+    assert "<h1>Aurora Skin</h1>" in response.content.decode()
+    assert "Your role: Viewer." in response.content.decode()
 
 
 def test_home_sends_a_creator_to_the_creator_dashboard(client):
-    client.force_login(CreatorFactory().user)
+    client.force_login(CreatorFactory(display_name="Lin Cooks").user)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response["Location"] == reverse("creators:dashboard")
+    assert landed_on(response) == reverse("creators:dashboard")
+    assert "Hello, Lin Cooks" in response.content.decode()
 
 
 def test_home_sends_staff_to_the_admin(client):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
-    assert response["Location"] == reverse("admin:index")
+    assert landed_on(response) == reverse("admin:index")
+    assert "Site administration" in response.content.decode()
 
 
 def test_home_shows_guests_what_starmap_is(client):

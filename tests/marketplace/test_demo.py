@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Count
+from django.urls import reverse
 
 from brands.models import Brand
 from creators.models import Creator, CreatorLabel, RatePrice
@@ -52,10 +53,26 @@ def _counts() -> dict[str, int]:
     }
 
 
+# Where each demo login lands after the login page, and what that page shows.
+DEMO_LANDINGS = {
+    "owner@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
+    "manager@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
+    "viewer@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
+    "owner@northwind.demo": ("brands:dashboard", "<h1>Northwind Outdoor</h1>"),
+    "creator@starmap.demo": ("creators:dashboard", "Hello, "),
+    "admin@starmap.demo": ("admin:index", "Site administration"),
+}
+
+
 def test_every_demo_login_can_log_in(demo, client):
+    landed = {}
     for _who, email in DEMO_LOGINS:
-        assert client.login(email=email, password=DEMO_PASSWORD), email
-        client.logout()
+        page = client.post(reverse("login"), {"username": email, "password": DEMO_PASSWORD}, follow=True)
+        url, text = DEMO_LANDINGS[email]
+        landed[email] = (page.redirect_chain[-1][0] == reverse(url), text in page.content.decode())
+        client.post(reverse("logout"))
+
+    assert landed == {email: (True, True) for _who, email in DEMO_LOGINS}
 
 
 def test_demo_logins_have_their_roles(demo):

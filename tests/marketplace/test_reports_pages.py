@@ -389,14 +389,15 @@ def test_the_csv_export_has_a_row_per_creator_and_a_totals_row(world, client):
     )
 
 
-def test_the_csv_export_defuses_spreadsheet_formulas(world, client):
-    c = published(world, display_name="=HYPERLINK(1)")
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", " =HYPERLINK(1)", "＝HYPERLINK(1)", "\t@SUM(1)", "\u3000+1+1"])
+def test_the_csv_export_defuses_spreadsheet_formulas(world, client, name):
+    c = published(world, display_name=name)
     result_record(collaboration_id=c.pk, actor=c.creator.user, day=1, values=counts(10))
     client.force_login(world["owner"])
 
     body = client.get(reverse("orders:report_csv", args=[world["order"].pk])).content.decode()
 
-    assert "'=HYPERLINK(1)" in body
+    assert next(csv.DictReader(io.StringIO(body)))["creator"] == "'" + name
 
 
 def test_the_csv_export_is_for_the_orders_brand_only(world, client):

@@ -57,6 +57,26 @@ def test_history_file_imports_orders_collaborations_and_refreshes_creator_stats(
 
 
 @pytest.mark.parametrize(
+    ("imported", "expected"),
+    [
+        # 20 earlier orders at 90 % on time plus one imported deal on time: 19 of 21.
+        ({"imported_fulfilment_rate": 0.9, "imported_fulfilment_orders": 20}, (pytest.approx(19 / 21), 21)),
+        # A rate without its count is replaced by the history it may already include.
+        ({"imported_fulfilment_rate": 0.5, "imported_fulfilment_orders": None}, (1.0, 1)),
+    ],
+)
+def test_imported_aggregates_and_imported_history_combine_as_documented(taxonomy, tmp_path, imported, expected):
+    CreatorFactory(handle="ana", **imported)
+    CreatorFactory(handle="bo")
+
+    call_command("import_history", write(tmp_path, GOOD))
+
+    ana = Collaboration.objects.get(creator__handle="ana").creator
+    ana.refresh_from_db()
+    assert (ana.fulfilment_rate, ana.fulfilment_orders) == expected
+
+
+@pytest.mark.parametrize(
     ("bad_row", "column", "reason"),
     [
         (GOOD[1].replace(",bo,", ",nobody,"), "creator", "no creator with handle"),
@@ -64,6 +84,7 @@ def test_history_file_imports_orders_collaborations_and_refreshes_creator_stats(
         (GOOD[1].replace("2000,2025", "20.005,2025"), "agreed_price", "two decimal"),
         (GOOD[1].replace("seeding", "fame"), "goal", "not one of"),
         (GOOD[1].replace(",no,,,,", ",maybe,,,,"), "accepted", "not yes or no"),
+        (GOOD[1].replace(",no,,,,", ",no,,,5000,"), "accepted", "is no, but the row has results"),
         (GOOD[1].replace("Spring serum", "Other title"), "order_title", "differs from row 2"),
         (GOOD[1].replace("2025-03-01", "2999-01-01"), "published_at", "future"),
         (GOOD[1].replace("483:1.0", "999999:1.0"), "target_labels", "IAB 3.1 id"),

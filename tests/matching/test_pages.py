@@ -35,6 +35,13 @@ def test_order_page_shows_ranked_creators_with_component_bars_and_reasons(ranked
     assert html.count("<meter") >= 5 * 25
     assert "eligible of" in html
     assert 'hx-trigger="every 2s"' not in html  # done: no more polling
+    # A 0–100 match score a person understands, and reasons with what each added, largest first.
+    assert f"{round(first.score * 100)} / 100" in html
+    assert "hand score" not in html and "/ 4" not in html
+    row = response.context["rows"][0]
+    points = [p for p, _ in row["reasons"] if p]
+    assert points == sorted(points, reverse=True)
+    assert f"+{round(points[0])}</small>" in html
 
 
 def test_a_queued_run_polls_until_it_is_done(ranked, client):

@@ -55,7 +55,11 @@ def test_execute_stores_an_explained_ranking(world):
         for value in (r.content, r.audience, r.performance, r.value, r.reliability, r.exploration):
             assert 0 <= value <= 1
     top = results[0]
-    assert top.reasons[0] == {"code": "labels", "label_ids": [label.pk]}
+    assert top.reasons[0] == {
+        "code": "labels",
+        "label_ids": [label.pk],
+        "points": pytest.approx(top.content * 35, abs=0.06),
+    }
     assert run.model_version == services.HAND_VERSION
     assert run.snapshot_version
 

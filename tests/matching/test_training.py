@@ -1,9 +1,12 @@
+import re
+
+import numpy as np
 import pytest
 from django.core.management import call_command
 
-from marketplace.history import generate_history
+from marketplace.history import generate_history, refresh_creator_history
 from marketplace.models import Collaboration
-from matching import engine, services, training
+from matching import engine, selectors, services, training
 from matching.models import MatcherModel
 from tests.factories import BrandFactory, OrderFactory
 from tests.matching.conftest import make_creators
@@ -30,10 +33,55 @@ def test_generated_history_has_graded_outcomes(history):
 def test_trained_model_beats_the_hand_score_on_a_planted_signal_and_becomes_active(history):
     record, report = training.train_and_register(history, seed=0)
 
-    assert report.metrics["learned"]["ndcg10"] > report.metrics["hand"]["ndcg10"]
-    assert report.metrics["hand"]["ndcg10"] > report.metrics["popularity"]["ndcg10"]
+    learned, hand = report.metrics["learned"]["ndcg10"], report.metrics["hand"]["ndcg10"]
+    assert learned["mean"] > hand["mean"]
+    assert report.gain["low"] > 0  # the paired bootstrap interval of learned − hand lies above zero
     assert record.beats_hand and record.is_active
     assert MatcherModel.objects.filter(is_active=True).count() == 1
+
+
+def test_a_model_that_wins_on_average_but_not_beyond_the_interval_is_not_used(history, monkeypatch):
+    real = training.evaluate_methods
+
+    def uncertain(model, holdout, seed=0):
+        metrics, _gain = real(model, holdout, seed=seed)
+        return metrics, {"mean": 0.01, "low": -0.02, "high": 0.04}
+
+    monkeypatch.setattr(training, "evaluate_methods", uncertain)
+
+    record, _ = training.train_and_register(history, seed=0)
+
+    assert not record.beats_hand and not record.is_active
+    assert services.active_model() is None
+
+
+def _groups(snap):
+    found = training.history_groups(snap, seed=3)
+    return {g.order_id: g for g in getattr(found, "groups", found)}
+
+
+def test_features_of_a_held_out_order_do_not_move_when_its_own_outcomes_change(history):
+    before = _groups(history)
+    _, holdout = training.split(list(before.values()))
+    target = holdout[0]
+    later = [g.order_id for g in holdout[1:]]
+
+    # Every outcome of the held-out order is turned around; the creators' records are recomputed.
+    for c in Collaboration.objects.filter(order_id=target.order_id):
+        done = not c.accepted
+        c.accepted = done
+        c.completed_on_time = True if done else None
+        c.brand_rating = 5 if done else None
+        c.views = 10**7 if done else None
+        c.save()
+    refresh_creator_history()
+    engine.reset()
+    after = _groups(engine.rebuild())
+
+    assert np.array_equal(after[target.order_id].x, target.x)
+    assert np.array_equal(after[target.order_id].scores["hand"], target.scores["hand"])
+    # The change is real: orders offered later see it in their creators' track records.
+    assert any(not np.array_equal(after[o].x, before[o].x) for o in later)
 
 
 def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(history):
@@ -47,6 +95,17 @@ def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(history):
     assert run.model_version == record.version
     scores = list(run.results.order_by("rank").values_list("score", flat=True))
     assert scores == sorted(scores, reverse=True)
+    # Where the model re-ordered the hand score, the brand is told in one line, first.
+    moved = [r for r in run.results.order_by("rank") if r.reasons[0]["code"] == "model_moved"]
+    assert moved
+    hand_ranks = {r.creator_id: i for i, r in enumerate(run.results.order_by("-hand_score", "creator_id"), start=1)}
+    for result in moved:
+        reason = result.reasons[0]
+        # Ranked by the hand score among all the model re-ordered, some of whom fell out of the stored list.
+        assert reason["from"] >= hand_ranks[result.creator_id] and reason["from"] != result.rank
+        assert reason["direction"] == ("up" if result.rank < reason["from"] else "down")
+        text = selectors.reason_text(reason, {}, "CNY")
+        assert text.startswith(f"Moved {reason['direction']} by the learned model (hand score rank {reason['from']}): ")
 
 
 def test_a_model_that_loses_is_saved_but_not_used(history, monkeypatch):
@@ -58,12 +117,15 @@ def test_a_model_that_loses_is_saved_but_not_used(history, monkeypatch):
     assert services.active_model() is None
 
 
-def test_evaluate_matcher_prints_all_four_methods(history, capsys):
+def test_evaluate_matcher_prints_every_method_with_intervals_and_what_it_scored(history, capsys):
     call_command("train_matcher", "--no-progress")
 
     call_command("evaluate_matcher")
 
     out = capsys.readouterr().out
-    for method in ("learned", "hand", "content", "popularity"):
-        assert method in out
+    for method in ("learned", "hand", "content", "heuristic", "tag_overlap", "popularity"):
+        assert re.search(rf"^{method} +0\.\d{{4}} \[0\.\d{{3}}, [01]\.\d{{3}}\]", out, re.MULTILINE), method
     assert "NDCG@10" in out and "recall@50" in out
+    holdout = len(training.split(training.history_groups(engine.current()).groups)[1])
+    assert re.search(rf"the {holdout} newest past orders; scored \d+ \(\d+ skipped: ", out)
+    assert "learned − hand" in out

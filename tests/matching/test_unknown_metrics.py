@@ -32,8 +32,9 @@ def rank(order):
 def test_unknown_views_rank_as_typical_while_zero_views_rank_last(world):
     order, ids = world
     unknown, zero = ids[0], ids[4]  # same interest (make_creators cycles four interests)
-    Creator.objects.filter(pk=unknown).update(median_views_30d=None, median_views_90d=None)
-    Creator.objects.filter(pk=zero).update(median_views_30d=0)
+    # Awareness reads views and engagement (snapshot.PERFORMANCE_PARTS): both unknown against both zero.
+    Creator.objects.filter(pk=unknown).update(median_views_30d=None, median_views_90d=None, engagement_rate=None)
+    Creator.objects.filter(pk=zero).update(median_views_30d=0, engagement_rate=0)
 
     _, results = rank(order)
 

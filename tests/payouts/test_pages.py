@@ -15,6 +15,7 @@ from marketplace.models import AuditLog
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerTransaction, Payout, TopUp
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, UserFactory
+from tests.pages import landed_on, log_in_through
 from tests.payouts.conftest import escrowed_hold, fund, new_key
 
 pytestmark = pytest.mark.django_db
@@ -175,10 +176,11 @@ def test_wallet_refuses_people_without_a_brand(client, who):
     assert TopUp.objects.count() == 0
 
 
-def test_a_guest_is_sent_to_log_in(client):
-    response = client.get(reverse(WALLET))
+def test_a_guest_is_sent_to_log_in_and_brought_back_to_the_wallet(client, owner):
+    _login_page, back = log_in_through(client, reverse(WALLET), owner.user.email)
 
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert landed_on(back) == reverse(WALLET)
+    assert "<h1>Wallet</h1>" in back.content.decode()
 
 
 # ---------------------------------------------------------------------- top-ups
@@ -242,8 +244,10 @@ def test_a_bad_amount_through_htmx_swaps_in_the_form_with_its_error(owner_client
 
 def test_topup_through_htmx_redirects_the_client_to_the_wallet(owner_client, owner):
     response = owner_client.post(reverse(TOPUP), {"amount": "10", "idempotency_key": new_key()}, HTTP_HX_REQUEST="true")
+    wallet = owner_client.get(response["HX-Redirect"])  # what htmx opens next
 
     assert response["HX-Redirect"] == reverse(WALLET)
+    assert '<div class="number" id="wallet-available">CNY 10.00</div>' in wallet.content.decode()
     assert _available(owner.brand_id) == 1_000
 
 
@@ -320,6 +324,18 @@ def test_csv_export_lists_the_statement_oldest_first_with_running_balance(owner_
     ]
     assert body[2][5] == "'=HYPERLINK(evil)"  # a spreadsheet must not run an order title as a formula
     assert body[0][4].startswith("sbx_in_")  # the provider's reference
+
+
+@pytest.mark.parametrize("title", [" =HYPERLINK(evil)", "＝HYPERLINK(evil)", "\u00a0@SUM(A1)", "－1+cmd"])
+def test_csv_export_defuses_formulas_behind_blanks_and_in_fullwidth_forms(owner_client, owner, title):
+    order = OrderFactory(brand=owner.brand, currency="CNY", title=title)
+    fund(owner.brand, 100_000)
+    services.hold(order_id=order.pk, amount=30_025, idempotency_key=new_key())
+
+    rows = _csv(owner_client.get(reverse(CSV_EXPORT)))
+
+    assert rows[2][5] == "'" + title
+    assert rows[2][6] == "-300.25"  # amounts stay numbers
 
 
 def test_csv_export_of_another_brand_has_only_the_header(client, owner):

@@ -36,4 +36,67 @@
       target.remove();
     }
   });
+
+  // <form data-unsaved-warning="SECTION NAME">: a page with several forms, each saving only its own
+  // section (the creator profile editor). Once a field of one is edited, submitting ANOTHER form (or
+  // leaving the page) would lose that edit: the first press shows which sections are unsaved, right
+  // above the pressed button, and does not submit; a second press goes ahead. The text comes from
+  // #unsaved-alert-text (translated by the server).
+  function dirtyForms(except) {
+    return Array.prototype.filter.call(document.querySelectorAll("form[data-unsaved-warning]"), function (form) {
+      return form !== except && form.dataset.dirty === "1";
+    });
+  }
+
+  function markDirty(event) {
+    var form = event.target instanceof Element ? event.target.closest("form[data-unsaved-warning]") : null;
+    if (form && event.target.name !== "q") {
+      form.dataset.dirty = "1";
+    }
+  }
+  document.addEventListener("input", markDirty);
+  document.addEventListener("change", markDirty);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var texts = document.getElementById("unsaved-alert-text");
+    if (!(form instanceof HTMLFormElement) || !texts || form.hasAttribute("hx-get") || form.hasAttribute("hx-post")) {
+      return;
+    }
+    var others = dirtyForms(form);
+    var button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+    var alert = form.querySelector(".unsaved-alert");
+    if (others.length && !(alert && alert.dataset.shown === "1")) {
+      event.preventDefault();
+      if (!alert) {
+        alert = document.createElement("p");
+        alert.className = "unsaved-alert";
+        alert.setAttribute("role", "alert");
+        (button ? button.parentNode : form).insertBefore(alert, button);
+      }
+      var names = others.map(function (other) { return other.dataset.unsavedWarning; }).join(", ");
+      alert.textContent = texts.dataset.text.replace("{sections}", names);
+      alert.dataset.shown = "1";
+      return;
+    }
+    window.__starmapLeaving = true;
+  });
+
+  // The page's banners (<ul data-page-messages>) tell what the last full page load did. Once the user
+  // acts again through htmx (a POST), the answer brings its own messages, so the old ones go: a
+  // "saved" banner must not stay above a later error. Polling (GET) leaves them alone.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    if (!config || String(config.verb).toLowerCase() === "get") {
+      return;
+    }
+    document.querySelectorAll("[data-page-messages]").forEach(function (list) { list.remove(); });
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!window.__starmapLeaving && dirtyForms(null).length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 })();

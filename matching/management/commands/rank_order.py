@@ -6,12 +6,14 @@ that ranks many orders gives them all in one file and pays that once (docs/match
 
 import json
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.models import Order
 from matching import selectors, services
+from matching.models import RankingRun
 
 
 class Command(BaseCommand):
@@ -35,8 +37,13 @@ class Command(BaseCommand):
         orders = [self._one(order_id)] if order_id is not None else self._from_file(orders_file)
         for order in orders:
             run = services.ranking_request(order=order, trigger="command")
-            services.ranking_execute(run_id=run.pk)
+            if services.ranking_execute(run_id=run.pk) is None:
+                # A worker was ranking this order already (one run at a time per order): wait for that run.
+                self.stderr.write(f"run {run.pk} of order {order.pk} is running on a worker; waiting for it")
+                _wait_for(run)
             run.refresh_from_db()
+            if run.status != RankingRun.Status.DONE:
+                raise CommandError(f"run {run.pk} of order {order.pk} ended {run.status}: {run.error}")
             payload = selectors.ranking_payload(run, top=top)
             if json:
                 # One order: indented as before; several: JSON Lines, one order per line.
@@ -89,3 +96,12 @@ def _line_number(error: str) -> int:
 
 def _dumps(payload, indent: int | None) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=indent)
+
+
+def _wait_for(run: RankingRun) -> None:
+    deadline = time.monotonic() + services.RUN_STALE_AFTER.total_seconds()
+    while time.monotonic() < deadline:
+        run.refresh_from_db(fields=["status"])
+        if run.status not in services.ACTIVE_RUN:
+            return
+        time.sleep(1)

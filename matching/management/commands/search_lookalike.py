@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from creators.handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from creators.models import Creator
+from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from matching import selectors
 from matching.management.commands._output import print_results
 

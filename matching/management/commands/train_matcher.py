@@ -26,10 +26,14 @@ class Command(BaseCommand):
             f"model {record.version}: trained on {report.train_rows} rows from "
             f"{report.train_orders} orders; holdout {report.holdout_orders} orders"
         )
-        self.stdout.write(json.dumps(report.metrics, indent=2))
+        self.stdout.write(json.dumps({"holdout": report.metrics, "gain_over_hand": report.gain}, indent=2))
+        gain = report.gain
+        interval = (
+            f"learned − hand NDCG@10 {gain['mean']:+.4f}, 95 % interval [{gain['low']:+.4f}, {gain['high']:+.4f}]"
+        )
         verdict = (
-            "beats the hand-weighted score: ACTIVE"
+            f"beats the hand-weighted score ({interval}): ACTIVE"
             if record.is_active
-            else ("does not beat the hand-weighted score: saved, NOT used")
+            else f"does not beat the hand-weighted score with an interval above zero ({interval}): saved, NOT used"
         )
         self.stdout.write(f"{record.version} {verdict}")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("creators", "0004_directory_indexes"),
+        ("creators", "0007_creator_handle_not_reserved"),
         ("marketplace", "0006_order_category_unknown_on_imported_history"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,562 @@
+"""Match quality on synthetic worlds the matcher was not built on (a benchmark, not a test).
+
+    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--creators 3000]
+        [--history-orders 500] [--test-orders 60] [--seed 11] [--json]
+
+Each world tells a different generative story (docs/matching-quality.md). For each world the
+benchmark writes creators and past collaborations as CSV in the documented import formats
+(docs/import-creators.md, docs/import-history.md), imports them with the project's own commands
+into a scratch database (``starmap_bench_quality`` on the server DATABASE_URL names, or the
+embedded one), runs ``train_matcher``, creates new orders, ranks every one through the path
+``manage.py rank_order`` takes (ranking_request → ranking_execute), and compares the top of each
+list with the world's graded relevance, which only the benchmark knows. No matcher code reads
+anything but the imported files: it cannot know which world it is in.
+
+Methods: popularity (followers), tag overlap, the heuristic of issue #11 (matching.baselines), the
+hand score (the ranker with no learned model), the learned model as trained (forced on), and the
+system as it runs (with the gate that may keep the model off). NDCG@10 (sklearn.metrics.ndcg_score,
+over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
+each with a 95 % bootstrap interval (scipy.stats.bootstrap).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import connect, drop_database, recreate_database, say, with_db  # noqa: E402
+
+BENCH_DB = "starmap_bench_quality"
+WORLDS = ("craft", "audience", "budget")
+METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
+AGES = ("18-23", "24-30", "31-40", "41-50", "50+")
+REGIONS = ("CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "CN-SC", "US", "JP", "KR", "GB")
+FORMATS = ("short_1_20", "short_21_60", "video_60_plus")
+GOALS = ("awareness", "seeding", "conversion")
+OFFERS = 10
+EXPLORATION_OFFERS = 2
+RELEVANT_GRADE = 2
+# Share of an order's eligible creators at each grade, best first: 3, 2, 1.
+GRADE_SHARES = (0.01, 0.02, 0.04)
+
+
+# ====================================================================== worlds
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def z(x):
+    x = np.asarray(x, dtype=np.float64)
+    return (x - x.mean()) / max(x.std(), 1e-9)
+
+
+@dataclass
+class Match:
+    """How one order meets every creator: the terms a world's story is written in."""
+
+    overlap: np.ndarray  # Σ of the creator's label weights on the order's labels
+    interest: np.ndarray  # 1 when the creator's home interest is the order's
+    audience: np.ndarray  # mean share of the audience inside the targeted ages and regions
+    price_ratio: np.ndarray  # price ÷ budget for the order's format (inf: no price)
+
+
+class World:
+    """The shared population; subclasses say what makes a creator right for an order."""
+
+    name = ""
+    story = ""
+
+    def __init__(self, creators, rng):
+        self.c = creators
+        self.rng = rng
+
+    def fit(self, m: Match) -> np.ndarray:
+        """The creator-order fit that past outcomes (rating, views) respond to."""
+        return m.overlap + 0.3 * m.interest + m.audience
+
+    def utility(self, m: Match) -> np.ndarray:
+        raise NotImplementedError
+
+    def accept_logit(self, m: Match) -> np.ndarray:
+        return 1.0 + 2.0 * (1 / np.maximum(m.price_ratio, 1e-6) - 1)
+
+    def outcomes(self, m: Match, rows: np.ndarray):
+        c, rng, n = self.c, self.rng, len(rows)
+        q = c["quality"][rows]
+        fit = self.fit(m)[rows]
+        accepted = rng.random(n) < sigmoid(self.accept_logit(m)[rows])
+        on_time = rng.random(n) < sigmoid(1.2 + 1.2 * q)
+        rating = np.clip(np.round(3.8 + 0.6 * q + 0.4 * (fit - 1) + rng.normal(0, 0.5, n)), 1, 5)
+        views = c["views"][rows] * np.exp(0.4 * q + 0.4 * (fit - 1) + rng.normal(0, 0.4, n))
+        conversions = views * rng.beta(1.2, 120, n) * np.exp(0.3 * q)
+        return accepted, on_time, rating, views, conversions
+
+
+class Craft(World):
+    name = "craft"
+    story = (
+        "A latent craft that shows only through past outcomes (on time, rating, views against the "
+        "creator's own reach) matters as much as the labels; audience matters a little, popularity not at all."
+    )
+
+    def utility(self, m):
+        return 2.5 * m.overlap + 0.4 * m.interest + 0.8 * m.audience + 1.0 * self.c["quality"]
+
+
+class Audience(World):
+    name = "audience"
+    story = (
+        "Who watches dominates: the audience share inside the order's ages and regions, then engagement; "
+        "labels count less and craft a little. Past views respond strongly to audience fit."
+    )
+
+    def fit(self, m):
+        return 0.5 * m.overlap + 2.0 * m.audience
+
+    def utility(self, m):
+        return (
+            1.2 * m.overlap
+            + 0.3 * m.interest
+            + 3.0 * m.audience
+            + 0.5 * z(self.c["engagement"])
+            + 0.3 * self.c["quality"]
+        )
+
+
+class Budget(World):
+    name = "budget"
+    story = (
+        "Money and time: creators differ in how often they say yes (a latent availability seen only in past "
+        "acceptances), prices near the budget get refused, and a cheaper creator leaves budget for others; "
+        "relevance is the chance of a yes times the value of the work."
+    )
+
+    def accept_logit(self, m):
+        return 0.3 + 1.5 * self.c["availability"] + 3.0 * (1 / np.maximum(m.price_ratio, 1e-6) - 1)
+
+    def utility(self, m):
+        value = 1.5 * m.overlap + 0.3 * m.interest + 0.8 * m.audience + 0.5 * self.c["quality"] + 1.5
+        return sigmoid(self.accept_logit(m)) * value - 0.8 * np.minimum(m.price_ratio, 2)
+
+
+WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget)}
+
+
+# ================================================================ population
+
+
+def taxonomy(labels) -> dict[int, list[str]]:
+    """interest id → IAB ids of its labels below tier 1 (interests with at least 6)."""
+    by_interest: dict[int, list[str]] = {}
+    for iab_id, interest_id, tier in labels:
+        if tier >= 2:
+            by_interest.setdefault(interest_id, []).append(iab_id)
+    return {k: sorted(v) for k, v in sorted(by_interest.items()) if len(v) >= 6}
+
+
+def population(n: int, by_interest: dict[int, list[str]], rng) -> dict:
+    interests = list(by_interest)
+    popularity = rng.dirichlet(np.ones(len(interests)) * 0.7)
+    home = rng.choice(len(interests), n, p=popularity)
+    labels = []
+    for i in range(n):
+        pool = by_interest[interests[home[i]]]
+        niche = rng.choice(len(pool), size=min(len(pool), int(rng.integers(1, 5))), replace=False)
+        weights = {
+            pool[j]: float(rng.uniform(0.5, 1.0) if k == 0 else rng.uniform(0.1, 0.7)) for k, j in enumerate(niche)
+        }
+        if rng.random() < 0.3:
+            other = by_interest[interests[int(rng.integers(len(interests)))]]
+            weights.setdefault(other[int(rng.integers(len(other)))], float(rng.uniform(0.1, 0.5)))
+        labels.append(weights)
+    followers = np.exp(rng.normal(10.5, 1.5, n)).astype(np.int64) + 200
+    age = np.array([rng.dirichlet(np.roll([6, 3, 1.5, 0.7, 0.3], int(rng.integers(5)))) for _ in range(n)])
+    regions = []
+    for _ in range(n):
+        k = int(rng.integers(1, 4))
+        codes = rng.choice(REGIONS, size=k, replace=False, p=_region_weights())
+        regions.append(dict(zip(codes, rng.dirichlet(np.ones(k) * 1.5), strict=True)))
+    base = np.maximum(followers / 12 * rng.lognormal(0, 0.4, n), 300)
+    return {
+        "handle": [f"w{i:06d}" for i in range(n)],
+        "home": np.array([interests[h] for h in home]),
+        "labels": labels,
+        "followers": followers,
+        "views": (followers * rng.lognormal(-1.5, 0.6, n)).astype(np.int64) + 10,
+        "engagement": np.clip(rng.beta(2, 40, n), 0, 1),
+        "completion": rng.beta(4, 6, n),
+        "hit": rng.beta(1.5, 12, n),
+        "growth": rng.normal(0.02, 0.04, n),
+        "female": rng.beta(2, 2, n),
+        "age": age,
+        "regions": regions,
+        "price": {
+            f: np.round(base * (0.7 + 0.3 * i) * rng.lognormal(0, 0.15, n)).astype(np.int64)
+            for i, f in enumerate(FORMATS)
+        },
+        "quality": rng.normal(0, 1, n),
+        "availability": rng.normal(0, 1, n),
+    }
+
+
+def _region_weights():
+    w = np.array([5, 2, 2, 2, 1.5, 1.5, 1.5, 1, 1, 1], dtype=float)
+    return w / w.sum()
+
+
+def creators_csv(c: dict, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["handle", "display_name", "followers", "median_views_30d", "median_views_90d", "engagement_rate",
+             "completion_rate", "hit_video_share", "follower_growth_30d", "labels", "audience_age",
+             "audience_gender", "audience_region", *(f"price_{f}" for f in FORMATS), "verification"]
+        )  # fmt: skip
+        for i, handle_ in enumerate(c["handle"]):
+            out.writerow(
+                [
+                    handle_,
+                    f"Creator {i}",
+                    int(c["followers"][i]),
+                    int(c["views"][i]),
+                    int(c["views"][i]),
+                    f"{c['engagement'][i]:.4f}",
+                    f"{c['completion'][i]:.4f}",
+                    f"{c['hit'][i]:.4f}",
+                    f"{c['growth'][i]:.4f}",
+                    ";".join(f"{k}:{v:.3f}" for k, v in c["labels"][i].items()),
+                    _shares(dict(zip(AGES, c["age"][i], strict=True))),
+                    _shares({"female": c["female"][i], "male": 1 - c["female"][i]}),
+                    _shares(c["regions"][i]),
+                    *(f"{c['price'][f][i]}.00" for f in FORMATS),
+                    "verified",
+                ]
+            )
+
+
+def _shares(values: dict) -> str:
+    """Shares rounded to 3 decimals that still sum to 1 (the last one takes the rounding)."""
+    keys = list(values)
+    rounded = [round(float(values[k]), 3) for k in keys[:-1]]
+    last = round(1 - sum(rounded), 3)
+    return ";".join(f"{k}:{v:.3f}" for k, v in zip(keys, [*rounded, max(last, 0)], strict=True))
+
+
+# ==================================================================== orders
+
+
+@dataclass
+class Brief:
+    ref: str
+    interest: int
+    labels: list[str]
+    ages: list[str]
+    regions: list[str]
+    goal: str
+    format: str
+    budget: int  # major units
+
+
+def brief(c: dict, by_interest, rng, ref: str) -> Brief:
+    interest = int(c["home"][int(rng.integers(len(c["home"])))])
+    pool = by_interest[interest]
+    labels = list(rng.choice(pool, size=int(rng.integers(1, 4)), replace=False))
+    fmt = str(rng.choice(FORMATS, p=[0.35, 0.45, 0.2]))
+    prices = c["price"][fmt][c["home"] == interest]
+    budget = int(np.quantile(prices, rng.uniform(0.5, 0.9)))
+    regions = list(rng.choice(REGIONS[:6], size=int(rng.integers(1, 3)), replace=False)) if rng.random() < 0.7 else []
+    return Brief(
+        ref=ref,
+        interest=interest,
+        labels=labels,
+        ages=list(rng.choice(AGES[:4], size=int(rng.integers(1, 3)), replace=False)),
+        regions=regions,
+        goal=str(rng.choice(GOALS)),
+        format=fmt,
+        budget=max(budget, 300),
+    )
+
+
+def match(c: dict, b: Brief) -> Match:
+    n = len(c["handle"])
+    overlap = np.array([sum(c["labels"][i].get(x, 0.0) for x in b.labels) for i in range(n)])
+    ages = c["age"][:, [AGES.index(a) for a in b.ages]].sum(axis=1) if b.ages else None
+    regions = np.array([sum(c["regions"][i].get(r, 0.0) for r in b.regions) for i in range(n)]) if b.regions else None
+    parts = [p for p in (ages, regions) if p is not None]
+    audience = np.mean(parts, axis=0) if parts else np.full(n, 0.5)
+    return Match(
+        overlap=overlap,
+        interest=(c["home"] == b.interest).astype(float),
+        audience=audience,
+        price_ratio=c["price"][b.format] / b.budget,
+    )
+
+
+TOLERANCE = 1.1  # the ranker's default price tolerance
+
+
+def history_csv(world: World, c: dict, by_interest, orders: int, rng, path: Path) -> int:
+    """Past orders: brands offer mostly to popular creators with some fit, a few at random."""
+    now = time.time()
+    rows = 0
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["order_ref", "brand", "order_title", "product_category", "goal", "format", "published_at",
+             "target_labels", "target_age", "target_regions", "price_per_creator", "creator", "agreed_price",
+             "offered_at", "accepted", "completed_on_time", "rating", "views", "conversions"]
+        )  # fmt: skip
+        for k in range(orders):
+            b = brief(c, by_interest, rng, f"P{k}")
+            m = match(c, b)
+            eligible = np.flatnonzero(m.price_ratio <= TOLERANCE)
+            if len(eligible) < OFFERS:
+                continue
+            logit = 1.5 * z(np.log(c["followers"][eligible])) + 2.0 * m.overlap[eligible] + 0.5 * m.interest[eligible]
+            p = np.exp(logit - logit.max())
+            picked = rng.choice(eligible, size=OFFERS - EXPLORATION_OFFERS, replace=False, p=p / p.sum())
+            rest = np.setdiff1d(eligible, picked)
+            picked = np.concatenate([picked, rng.choice(rest, size=EXPLORATION_OFFERS, replace=False)])
+            accepted, on_time, rating, views, conversions = world.outcomes(m, picked)
+            when = time.strftime("%Y-%m-%d", time.gmtime(now - rng.uniform(20, 540) * 86400))
+            for j, row in enumerate(picked):
+                done = bool(accepted[j])
+                out.writerow(
+                    [b.ref, f"Brand {k % 40}", f"Past order {k}", "1004", b.goal, b.format, when,
+                     ";".join(b.labels), ";".join(b.ages), ";".join(b.regions), f"{b.budget}.00", c["handle"][row],
+                     f"{c['price'][b.format][row]}.00", when, "yes" if done else "no",
+                     ("yes" if on_time[j] else "no") if done else "", int(rating[j]) if done else "",
+                     int(views[j]) if done else "", int(conversions[j]) if done else ""]
+                )  # fmt: skip
+                rows += 1
+    return rows
+
+
+def grades(utility: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """Graded relevance over the eligible creators: the best 1 % get 3, the next 2 % 2, the next 4 % 1."""
+    out = np.zeros(len(utility))
+    order = eligible[np.argsort(-utility[eligible], kind="stable")]
+    start = 0
+    for grade, share in zip((3, 2, 1), GRADE_SHARES, strict=True):
+        size = max(1, round(share * len(eligible)))
+        out[order[start : start + size]] = grade
+        start += size
+    return out
+
+
+# ==================================================================== child
+
+
+def run_world(name: str, args) -> dict:
+    """In a process whose DATABASE_URL is the scratch database: build, import, train, rank, score."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from marketplace.models import Label
+
+    call_command("migrate", verbosity=0)
+    call_command("load_taxonomy", verbosity=0)
+    rng = np.random.default_rng([args.seed, WORLDS.index(name)])
+    by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier"))
+    creators = population(args.creators, by_interest, rng)
+    world = WORLD_TYPES[name](creators, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        creators_file, history_file = Path(tmp) / "creators.csv", Path(tmp) / "history.csv"
+        creators_csv(creators, creators_file)
+        deals = history_csv(world, creators, by_interest, args.history_orders, rng, history_file)
+        say(f"{name}: {args.creators} creators, {deals} past offers written as CSV")
+        call_command("import_creators", str(creators_file), "--no-progress", verbosity=0)
+        call_command("import_history", str(history_file), verbosity=0)
+    call_command("rebuild_snapshot", verbosity=0)
+    trained = _train()
+    tests = [brief(creators, by_interest, rng, f"T{k}") for k in range(args.test_orders)]
+    return {"world": name, "story": world.story, "deals": deals, "trained": trained, **_score(world, creators, tests)}
+
+
+def _train() -> dict:
+    from matching import engine, training
+
+    record, report = training.train_and_register(engine.current())
+    return {"version": record.version, "active": record.is_active, "gain": report.gain}
+
+
+def _score(world: World, c: dict, tests: list[Brief]) -> dict:
+    from brands.models import Brand
+    from creators.models import Creator
+    from matching import baselines, engine, learn, scoring
+    from matching.models import MatcherModel
+    from matching.services import order_query
+
+    snap = engine.current()
+    handle_row = {h: i for i, h in enumerate(c["handle"])}
+    ids = dict(Creator.objects.values_list("handle", "id"))
+    world_row = np.full(snap.n, -1)
+    for handle_, pk in ids.items():
+        world_row[snap.rows_of([pk])[0]] = handle_row[handle_]
+    brand = Brand.objects.create(name="Bench brand", slug="bench-brand")
+    record = MatcherModel.objects.order_by("-created_at").first()
+    per = {m: {"ndcg": [], "recall": []} for m in METHODS}
+    for b in tests:
+        order = _order(brand, b)
+        query = order_query(order, snap, excluded={})
+        eligible = scoring.score_block(snap, query, 0, snap.n).rows
+        g = grades(world.utility(match(c, b))[world_row[eligible]], np.arange(len(eligible)))
+        lists = {name: eligible[np.argsort(-s, kind="stable")] for name, s in
+                 baselines.scores(snap, query, eligible).items()}  # fmt: skip
+        lists["hand"] = _ranked(order, snap, model=None)
+        lists["learned"] = _ranked(order, snap, model=record)
+        lists["system"] = _ranked(order, snap, model=record if record.is_active else None)
+        position = {row: i for i, row in enumerate(eligible)}
+        for name, ranked in lists.items():
+            score = np.zeros(len(eligible))
+            for rank, row in enumerate(ranked[:200]):
+                score[position[int(row)]] = 200 - rank
+            per[name]["ndcg"].append(learn.ndcg_at_k(score, g, 10))
+            per[name]["recall"].append(learn.recall_at_k(score, g >= RELEVANT_GRADE, 50))
+    return {
+        "orders": len(tests),
+        "metrics": {
+            name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
+            for name, v in per.items()
+        },
+    }
+
+
+def _order(brand, b: Brief):
+    from django.conf import settings
+
+    from marketplace.models import Label, Order, OrderTargetLabel, ProductCategory
+
+    order = Order.objects.create(
+        brand=brand,
+        title=f"Test order {b.ref}",
+        product_name="Product",
+        product_category=ProductCategory.objects.get(iab_id="1004"),
+        goal=b.goal,
+        format=b.format,
+        target_age=b.ages,
+        target_regions=b.regions,
+        currency=settings.CURRENCY,
+        price_per_creator=b.budget * 100,
+        creators_wanted=5,
+    )
+    labels = dict(Label.objects.filter(iab_id__in=b.labels).values_list("iab_id", "id"))
+    OrderTargetLabel.objects.bulk_create(
+        [OrderTargetLabel(order=order, label_id=labels[x], weight=1.0) for x in b.labels]
+    )
+    return order
+
+
+def _ranked(order, snap, *, model) -> np.ndarray:
+    """The order's ranked rows through rank_order's path, with ``model`` active (None: the hand score)."""
+    from matching import services
+    from matching.models import MatcherModel
+
+    saved = list(MatcherModel.objects.values_list("pk", "is_active", "beats_hand"))
+    MatcherModel.objects.update(is_active=False)
+    if model is not None:
+        MatcherModel.objects.filter(pk=model.pk).update(is_active=True, beats_hand=True)
+    try:
+        run = services.ranking_request(order=order, trigger="command")
+        services.ranking_execute(run_id=run.pk)
+        ids = list(run.results.order_by("rank").values_list("creator_id", flat=True))
+    finally:
+        for pk, active, beats in saved:
+            MatcherModel.objects.filter(pk=pk).update(is_active=active, beats_hand=beats)
+    return snap.rows_of(ids)
+
+
+# ==================================================================== parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worlds", default=",".join(WORLDS))
+    parser.add_argument("--creators", type=int, default=3000)
+    parser.add_argument("--history-orders", type=int, default=500)
+    parser.add_argument("--test-orders", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--json", action="store_true", help="print one JSON object per world instead of tables")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_world(args.child, args)), flush=True)
+        return
+    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    results = []
+    for name in args.worlds.split(","):
+        if name not in WORLD_TYPES:
+            parser.error(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
+        results.append(_child(name, base_url, sys.argv[1:]))
+        print(json.dumps(results[-1]) if args.json else table(results[-1]), flush=True)
+
+
+def _child(name: str, base_url: str, argv: list[str]) -> dict:
+    admin = connect(base_url, "postgres")
+    recreate_database(admin, BENCH_DB)
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory() as var:
+            env = {
+                **os.environ,
+                "DATABASE_URL": with_db(base_url, BENCH_DB),
+                "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+                "VAR_DIR": var,
+                "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR") or str(ROOT / "var" / "numba"),
+            }
+            done = subprocess.run(
+                [sys.executable, __file__, *argv, "--child", name], env=env, capture_output=True, text=True, check=False
+            )
+        if done.returncode:
+            raise SystemExit(f"world {name} failed:\n{done.stderr[-4000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        return result
+    finally:
+        drop_database(admin, BENCH_DB)
+        admin.close()
+
+
+def table(result: dict) -> str:
+    lines = [
+        f"world {result['world']}: {result['story']}",
+        f"  {result['deals']} past offers imported; {result['orders']} new orders; "
+        f"model {result['trained']['version']} {'ACTIVE' if result['trained']['active'] else 'not used'} "
+        f"(holdout learned − hand NDCG@10 "
+        f"{_interval(result['trained']['gain'])}); {result['seconds']} s",
+        f"  {'method':<12}{'NDCG@10':>26}{'recall@50':>26}",
+    ]
+    for name, m in result["metrics"].items():
+        lines.append(f"  {name:<12}{_interval(m['ndcg10']):>26}{_interval(m['recall50']):>26}")
+    return "\n".join(lines)
+
+
+def _interval(m: dict) -> str:
+    return f"{m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}]" if m else "-"
+
+
+def _embedded_url() -> str:
+    from marketplace import devservers
+
+    return devservers.embedded_database_url()
+
+
+if __name__ == "__main__":
+    main()

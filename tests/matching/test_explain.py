@@ -1,0 +1,102 @@
+"""Every reason names the metric its number comes from, and the number is the snapshot's (issue #10 item 17)."""
+
+import numpy as np
+import pytest
+
+from matching import explain, scoring, selectors, snapshot, synthetic
+from matching.scoring import OrderQuery
+from matching.snapshot import METRIC_NAMES, PERFORMANCE_PARTS, _pct, conversion_standing, track_prior
+
+NAMES = {"labels": {}, "interests": {}}
+METRIC_WORDS = {
+    "views": "views per video",
+    "engagement_rate": "Engagement rate",
+    "hit_video_share": "Hit videos",
+    "completion_rate": "Completion rate",
+    "conversion": "conversion",
+}
+
+
+@pytest.fixture(scope="module")
+def snap():
+    return snapshot.build(synthetic.frames(20_000, seed=5), synthetic.catalogue(), version="e", watermark="")
+
+
+def _ranked(snap, goal):
+    regions = tuple(int(c) for c in snap.catalogue.region_columns(["CN"]))
+    q = OrderQuery(
+        goal=goal, format="short_21_60", budget=3_000_000, tolerance_bps=1000, labels=((4, 1.0), (41, 0.6)),
+        ages=("18-23",), genders=("female",), regions=regions,
+    )  # fmt: skip
+    ranking = scoring.rank(snap, q, 200)
+    return q, ranking, explain.reasons_for(snap, q, ranking.rows, ranking.components)
+
+
+def metric(snap, name, row):
+    return float(snap.metrics[METRIC_NAMES.index(name), row])
+
+
+@pytest.mark.parametrize("goal", scoring.GOALS)
+def test_each_reason_number_is_the_snapshots_number_for_the_metric_it_names(snap, goal):
+    q, ranking, reasons = _ranked(snap, goal)
+    prior = track_prior(snap.reference)
+    with_history = 0
+
+    for i, row in enumerate(ranking.rows):
+        by_code = {r["code"]: r for r in reasons[i]}
+        # The performance reasons are exactly the goal's own metrics, each with its own percentile.
+        performance = [r for r in reasons[i] if r["code"] in METRIC_WORDS]
+        assert sorted(r["code"] for r in performance) == sorted(
+            "views" if m == "median_views" else m for m, _ in PERFORMANCE_PARTS[goal]
+        )
+        for r in performance:
+            if r["code"] == "views":
+                assert r["views"] == snap.median_views[row]
+                standing = _pct(np.log1p([r["views"]]), snap.reference["log_views"])[0]
+            elif r["code"] == "conversion":
+                assert r["rate"] == round(metric(snap, "conversion", row) * 100, 2)
+                assert r["deals"] == round(metric(snap, "conversion_deals", row))
+                standing = conversion_standing(metric(snap, "conversion", row), prior)
+            else:
+                assert r["rate"] == round(metric(snap, r["code"], row) * 100, 1)
+                standing = _pct(np.array([metric(snap, r["code"], row)]), snap.reference[r["code"]])[0]
+            assert r["percentile"] == round(float(standing) * 100)
+        w = scoring.WEIGHTS[goal]
+        assert sum(r["points"] for r in performance) == pytest.approx(
+            w["performance"] * ranking.components["performance"][i] * 100, abs=0.1 * len(performance)
+        )
+        price, views = snap.price[1, row], snap.median_views[row]
+        assert by_code["value"]["cpm"] == round(price / max(views, 1) * 1000)
+        assert by_code["value"]["cheaper_than"] == round(float(ranking.components["value"][i]) * 100)
+        assert by_code["regions"]["share"] == round(float(scoring.region_share(snap, q, row, row + 1)[0]) * 100)
+        assert by_code["ages"]["share"] == round(float(snap.age[0, row]) * 100)
+        if "reliability" in by_code:
+            with_history += 1
+            r = by_code["reliability"]
+            assert r["orders"] == round(metric(snap, "deals", row))
+            if r["orders"]:
+                assert r["on_time_counted"] == round(metric(snap, "on_time", row) * 100)
+                assert 0 <= r["on_time"] <= r["orders"]
+        # Ordered by what each added, and together they are the match score.
+        points = [r["points"] for r in reasons[i]]
+        assert points == sorted(points, reverse=True)
+        assert sum(points) == pytest.approx(float(ranking.scores[i]) * 100, abs=0.06 * len(points))
+    assert with_history > 0
+
+
+@pytest.mark.parametrize("goal", scoring.GOALS)
+def test_each_reason_text_names_its_metric(snap, goal):
+    _, _, reasons = _ranked(snap, goal)
+
+    for row in reasons[:50]:
+        for r in row:
+            text = selectors.reason_text(r, NAMES, "CNY")
+            if r["code"] in METRIC_WORDS and (r["code"] != "conversion" or r["deals"]):
+                assert METRIC_WORDS[r["code"]] in text, text
+                assert f"{r['percentile']} %" in text, text
+
+
+def test_the_misleading_old_performance_reason_is_not_made_any_more(snap):
+    for goal in scoring.GOALS:
+        _, _, reasons = _ranked(snap, goal)
+        assert not any(r["code"] == "performance" for row in reasons for r in row)
