@@ -27,7 +27,7 @@ from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
-from marketplace.models import Order, ProductCategory
+from marketplace.models import ProductCategory
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
 
@@ -235,8 +235,8 @@ class OrderRerankApi(APIView):
     )
     def post(self, request, pk: int):
         order = order_for(request, pk, editor=True)
-        if order.status != Order.Status.PUBLISHED:
-            raise Conflict(_("Only a published order can be ranked."))
+        if refusal := services.ranking_refusal(order):
+            raise Conflict(refusal)
         run = services.ranking_request(order=order, actor=request.user, trigger="manual")
         return Response(RankingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

@@ -10,6 +10,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock
 from marketplace import flows
@@ -34,6 +35,14 @@ ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
 
 
 @transaction.atomic
+def ranking_refusal(order: Order) -> str | None:
+    """Why a person may not have ``order`` ranked now (None: they may). Every door that ranks at a
+    person's request — the page's button, the API, ``rank_order`` — asks before it writes anything."""
+    if order.status != Order.Status.PUBLISHED:
+        return _("Only a published order can be ranked.")
+    return None
+
+
 def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
     """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
     queued or running for the order, return that run: ten clicks on "rank again" make one run.

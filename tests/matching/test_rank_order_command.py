@@ -71,3 +71,21 @@ def test_an_order_id_and_an_orders_file_are_exclusive(orders, tmp_path):
 
     with pytest.raises(CommandError, match="either ORDER_ID or --orders-file"):
         call_command("rank_order", str(orders[1].pk), "--orders-file", str(path), stdout=StringIO())
+
+
+@pytest.mark.parametrize("status", ["draft", "closed"])
+@pytest.mark.parametrize("via_file", [False, True])
+def test_an_order_that_is_not_published_is_refused_before_anything_is_written(orders, tmp_path, status, via_file):
+    from marketplace.models import OutboxMessage
+
+    unpublished = OrderFactory(price_per_creator=10**9, status=status)
+    path = tmp_path / "orders.txt"
+    path.write_text(f"{orders[0].pk}\n{unpublished.pk}\n")
+    args = ["--orders-file", str(path)] if via_file else [str(unpublished.pk)]
+
+    with pytest.raises(CommandError) as exc:
+        call_command("rank_order", *args, stdout=StringIO())
+
+    assert f"order {unpublished.pk} is {status}: only a published order can be ranked" in str(exc.value)
+    assert not RankingRun.objects.exists()
+    assert not OutboxMessage.objects.filter(topic="matching.rank").exists()

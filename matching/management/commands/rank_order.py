@@ -35,6 +35,14 @@ class Command(BaseCommand):
         if not 1 <= top <= services.TOP_K:
             raise CommandError(f"--top must be between 1 and {services.TOP_K}")
         orders = [self._one(order_id)] if order_id is not None else self._from_file(orders_file)
+        # Refused before anything is written: no ranking run is left behind for an order that cannot be ranked.
+        refused = [
+            f"order {order.pk} is {order.status}: {refusal[0].lower()}{refusal[1:]}"
+            for order in orders
+            if (refusal := services.ranking_refusal(order))
+        ]
+        if refused:
+            raise CommandError("nothing was ranked.\n" + "\n".join(refused))
         for order in orders:
             run = services.ranking_request(order=order, trigger="command")
             if services.ranking_execute(run_id=run.pk) is None:
