@@ -28,8 +28,9 @@ from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
 from creators.platform_handles import derive_handles, normalise_platform_handle
 from creators.services import check_rate_card_price
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
-from marketplace.core import DomainError, parse_money, request_id_var
+from marketplace.audience import AGE_BUCKETS, GENDERS, code_hint, regions, validate_distribution
+from marketplace.core import DomainError, parse_money, parse_whole_number, request_id_var
+from marketplace.import_cli import ERRORS_SHOWN, errors_report
 from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
 from marketplace.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 
@@ -118,14 +119,8 @@ class CreatorImportFailed(DomainError):
         )
         super().__init__(message % {"count": self.error_count})
 
-    def report(self, *, limit: int = 50) -> str:
-        lines = [self.detail, *(str(error) for error in self.errors[:limit])]
-        if self.error_count > limit:
-            rest = self.error_count - limit
-            lines.append(
-                ngettext("… and %(count)s more error.", "… and %(count)s more errors.", rest) % {"count": rest}
-            )
-        return "\n".join(lines)
+    def report(self, *, limit: int = ERRORS_SHOWN) -> str:
+        return errors_report(self.detail, [str(error) for error in self.errors], self.error_count, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -514,42 +509,29 @@ class _RowParser:
     def choice(self, value: str, allowed: frozenset[str]) -> str:
         if value not in allowed:
             raise ValueError(
-                _("Unknown value %(value)r; use one of %(allowed)s.")
-                % {
-                    "value": value,
-                    "allowed": ", ".join(sorted(allowed)),
-                }
+                _("Unknown value %(value)r; %(hint)s") % {"value": value, "hint": code_hint(value, sorted(allowed))}
             )
         return value
 
     def country(self, raw: str) -> str:
         code = raw.upper()
         if code not in self.regions:
-            raise ValueError(_("Unknown region code %(code)r (see data/regions.tsv).") % {"code": raw})
+            raise ValueError(
+                _("Unknown region code %(code)r; %(hint)s") % {"code": raw, "hint": code_hint(raw, self.regions)}
+            )
         return code
 
     def content_sample(self, raw: str) -> str:
         return "\n".join(title for part in raw.split("|") if (title := part.strip()))
 
     def count(self, raw: str) -> int:
-        if not (raw.isascii() and raw.isdigit()):
-            raise ValueError(_("Enter a whole number like 12000, without separators."))
-        value = int(raw)
-        if value > MAX_BIGINT:
-            raise ValueError(_("That number is too large."))
-        return value
+        return parse_whole_number(raw)
 
     def load(self, raw: str) -> int:
-        value = self.count(raw)
-        if value > MAX_CONCURRENT:
-            raise ValueError(_("Enter a whole number from 0 to %(max)s.") % {"max": MAX_CONCURRENT})
-        return value
+        return parse_whole_number(raw, high=MAX_CONCURRENT)
 
     def order_count(self, raw: str) -> int:
-        value = self.count(raw)
-        if not 1 <= value <= MAX_ORDER_COUNT:
-            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_ORDER_COUNT})
-        return value
+        return parse_whole_number(raw, low=1, high=MAX_ORDER_COUNT)
 
     def track_record_pair(self, row: int, kwargs: dict, rate: str, count: str) -> bool:
         """A count says how many orders its rate stands for: it needs the rate beside it."""
@@ -558,10 +540,7 @@ class _RowParser:
         return True
 
     def capacity(self, raw: str) -> int:
-        value = self.count(raw)
-        if not 1 <= value <= MAX_CONCURRENT:
-            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_CONCURRENT})
-        return value
+        return parse_whole_number(raw, low=1, high=MAX_CONCURRENT)
 
     def finite(self, raw: str) -> float:
         try:

@@ -2,11 +2,16 @@
 
 Every row is validated first; any error aborts the whole import with "row N, column C: reason"
 messages and nothing is written. The format is documented in docs/import-history.md.
+
+Re-importing is safe: an order is known by its brand and ``order_ref`` (Order.import_ref), a row by
+those and its creator. A row already on record is left as it is and counted; new rows of an order
+already on record are added to it.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import IO
@@ -19,8 +24,8 @@ from django.utils.text import slugify
 
 from brands.models import Brand
 from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import parse_money
+from marketplace.audience import AGE_BUCKETS, GENDERS, code_hint, regions
+from marketplace.core import parse_money, parse_whole_number
 from marketplace.history import refresh_creator_history
 from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
 from marketplace.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
@@ -61,14 +66,23 @@ ORDER_FIELDS = (
 # Orders whose brand the file does not name all belong to this one brand (docs/import-history.md).
 UNKNOWN_BRAND = "Brand unknown (imported history)"
 UNKNOWN_BRAND_SLUG = "brand-unknown-imported-history"
-MAX_ERRORS = 50
+MAX_KEPT_ERRORS = 1000  # errors kept for printing; every error is counted
+PROGRESS_EVERY = 500
 TRUE, FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f"}
 
 
 class ImportFailed(Exception):
     def __init__(self, errors: list[str], total: int):
-        self.errors, self.total = errors, total
+        self.errors, self.total = errors[:MAX_KEPT_ERRORS], total
         super().__init__(f"{total} error(s)")
+
+
+@dataclass(frozen=True)
+class HistoryImportResult:
+    orders: int  # orders the file's new rows went to
+    new_orders: int  # of which created by this import
+    collaborations: int  # rows written
+    already: int  # rows already on record (same brand, order_ref and creator), left as they are
 
 
 @dataclass
@@ -101,7 +115,7 @@ class _Row:
     def choice(self, column: str, choices) -> str | None:
         value = self.text(column, required=True)
         if value and value not in choices:
-            self.fail(column, f"{value!r} is not one of {', '.join(choices)}")
+            self.fail(column, f"unknown value {value!r}; {code_hint(value, choices)}")
             return None
         return value or None
 
@@ -109,10 +123,26 @@ class _Row:
         value = self.text(column)
         if not value:
             return None
-        if not value.isdigit() or not low <= int(value) <= high:
-            self.fail(column, f"{value!r} is not a whole number between {low} and {high}")
+        try:
+            return parse_whole_number(value, low=low, high=high)
+        except ValueError as exc:
+            self.fail(column, str(exc))
             return None
-        return int(value)
+
+    def stars(self, column: str) -> int | None:
+        """A rating: whole stars 1–5, as brands rate on Starmap; "4.0" is 4, "4.5" is refused (not guessed)."""
+        value = self.text(column)
+        if not value:
+            return None
+        whole, _, zeros = value.partition(".")
+        if whole.isascii() and whole.isdigit() and set(zeros) <= {"0"} and 1 <= int(whole) <= 5:
+            return int(whole)
+        self.fail(
+            column,
+            f"{value!r} is not a whole number of stars from 1 to 5 (ratings are whole stars, as brands rate on "
+            "Starmap): round half stars before importing",
+        )
+        return None
 
     def money(self, column: str, *, required: bool) -> int | None:
         value = self.text(column, required=required)
@@ -156,14 +186,22 @@ class _Row:
 
     def codes(self, column: str, allowed) -> list[str]:
         values = [v.strip() for v in self.text(column, max_length=2000).split(";") if v.strip()]
-        unknown = [v for v in values if v not in allowed]
-        if unknown:
-            self.fail(column, f"unknown value(s) {', '.join(unknown)}")
+        for value in values:
+            if value not in allowed:
+                self.fail(column, f"unknown value {value!r}; {code_hint(value, allowed)}")
         return [v for v in values if v in allowed]
 
 
-def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]):
-    """Validate the whole file; return parsed orders or raise ImportFailed with every error."""
+def parse(
+    handle: IO[str],
+    *,
+    labels: dict[str, int],
+    categories: dict[str, int],
+    progress: Callable[[str, int, int], None] | None = None,
+):
+    """Validate the whole file; return parsed orders or raise ImportFailed with every error.
+
+    ``progress(stage, advance, total)`` is told about the rows checked ("validate")."""
     reader = csv.DictReader(handle)
     header = reader.fieldnames or []
     errors: list[str] = []
@@ -182,6 +220,8 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
     rows = 0
     for number, data in enumerate(data_rows, start=2):
         rows += 1
+        if progress is not None and (rows % PROGRESS_EVERY == 0 or rows == len(data_rows)):
+            progress("validate", rows - PROGRESS_EVERY * ((rows - 1) // PROGRESS_EVERY), len(data_rows))
         row = _Row(number, data, errors)
         ref = row.text("order_ref", required=True)
         order_values = _order_values(row, labels, categories)
@@ -191,6 +231,7 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
             row.fail(differing, f"differs from row {orders[ref].row}, which has the same order_ref {ref!r}")
         parsed = orders.setdefault(ref, ParsedOrder(ref, number, order_values, raw))
         collaboration = _collaboration_values(row, creators)
+        _offer_after_publishing(row, parsed.values["published_at"], collaboration["offered_at"])
         key = (ref, collaboration.get("creator_id"))
         if collaboration.get("creator_id") and key in seen_pairs:
             row.fail("creator", "appears twice on the same order")
@@ -201,8 +242,21 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
     if not errors:
         _fill_defaults(list(orders.values()), errors)
     if errors:
-        raise ImportFailed(errors[:MAX_ERRORS], len(errors))
+        raise ImportFailed(errors, len(errors))
     return list(orders.values())
+
+
+def _offer_after_publishing(row: _Row, published: datetime | None, offered: datetime | None) -> None:
+    """An offer is sent after its order is published: one dated an earlier day is a mistake in the file."""
+    if published is None or offered is None:
+        return
+    published_day, offered_day = timezone.localdate(published), timezone.localdate(offered)
+    if offered_day < published_day:
+        row.fail(
+            "offered_at",
+            f"{offered_day} is before the order's published_at ({published_day}); "
+            "an offer is sent after its order is published",
+        )
 
 
 def _fill_defaults(orders: list[ParsedOrder], errors: list[str]) -> None:
@@ -314,7 +368,7 @@ def _collaboration_values(row: _Row, creators: HandleLookup) -> dict:
             row.fail("creator", str(exc))
     accepted = row.boolean("accepted", required=True)
     on_time = row.boolean("completed_on_time", required=False)
-    rating = row.integer("rating", low=1, high=5)
+    rating = row.stars("rating")
     results = {name: row.integer(name) for name in ("views", "engagements", "conversions")}
     if not accepted and (on_time is not None or rating is not None):
         row.fail("accepted", "is no, but the row has a completion or rating")
@@ -333,37 +387,29 @@ def _collaboration_values(row: _Row, creators: HandleLookup) -> dict:
 
 
 @transaction.atomic
-def history_import(*, orders: list[ParsedOrder]) -> tuple[int, int]:
-    """Write validated orders and their collaborations; returns (orders, collaborations)."""
-    brands = {}
-    collaborations = 0
+def history_import(
+    *, orders: list[ParsedOrder], progress: Callable[[str, int, int], None] | None = None
+) -> HistoryImportResult:
+    """Write validated orders and their collaborations, leaving rows already on record as they are."""
+    brands: dict[str, Brand] = {}
+    on_record = _on_record(orders)
+    touched = new_orders = collaborations = already = 0
     for parsed in orders:
         v = parsed.values
-        brand = brands.get(v["brand"]) or _brand(v["brand"])
-        brands[v["brand"]] = brand
-        order = Order.objects.create(
-            brand=brand,
-            title=v["title"],
-            product_name=v["title"],
-            product_category_id=v["product_category_id"],
-            goal=v["goal"],
-            format=v["format"],
-            target_age=v["target_age"],
-            target_gender=v["target_gender"],
-            target_regions=v["target_regions"],
-            currency=settings.CURRENCY,
-            price_per_creator=v["price_per_creator"] or max(c["agreed_price"] for c in parsed.collaborations),
-            creators_wanted=max(1, sum(1 for c in parsed.collaborations if c["accepted"])),
-        )
-        Order.objects.filter(pk=order.pk).update(
-            status=Order.Status.CLOSED,
-            published_at=v["published_at"],
-            created_at=v["published_at"],
-            closed_at=v["published_at"] + timedelta(days=45),
-        )
-        OrderTargetLabel.objects.bulk_create(
-            [OrderTargetLabel(order=order, label_id=label, weight=w) for label, w in v["target_labels"]]
-        )
+        if progress is not None:
+            progress("write", 1, len(orders))
+        existing = on_record.get((v["brand"], parsed.ref))
+        fresh = [c for c in parsed.collaborations if not existing or c["creator_id"] not in existing[1]]
+        already += len(parsed.collaborations) - len(fresh)
+        if not fresh:
+            continue
+        touched += 1
+        order = existing[0] if existing else None
+        if order is None:
+            brand = brands.get(v["brand"]) or _brand(v["brand"])
+            brands[v["brand"]] = brand
+            order = _create_order(brand, parsed)
+            new_orders += 1
         Collaboration.objects.bulk_create(
             [
                 Collaboration(
@@ -374,20 +420,79 @@ def history_import(*, orders: list[ParsedOrder]) -> tuple[int, int]:
                     completed_at=c["offered_at"] + timedelta(days=30) if c["completed_on_time"] is not None else None,
                     **c,
                 )
-                for c in parsed.collaborations
+                for c in fresh
             ]
         )
-        collaborations += len(parsed.collaborations)
-    refresh_creator_history()
-    return len(orders), collaborations
+        collaborations += len(fresh)
+    if collaborations:
+        refresh_creator_history()
+    return HistoryImportResult(touched, new_orders, collaborations, already)
+
+
+def already_imported(orders: list[ParsedOrder]) -> int:
+    """How many of the file's rows are on record already (for --dry-run; reads, writes nothing)."""
+    on_record = _on_record(orders)
+    return sum(
+        1
+        for parsed in orders
+        if (existing := on_record.get((parsed.values["brand"], parsed.ref)))
+        for c in parsed.collaborations
+        if c["creator_id"] in existing[1]
+    )
+
+
+def _on_record(orders: list[ParsedOrder]) -> dict[tuple[str, str], tuple[Order, set[int]]]:
+    """(brand name as in the file, order_ref) → the order imported before and its creators' ids."""
+    out = {}
+    for name in {parsed.values["brand"] for parsed in orders}:
+        brand = _existing_brand(name)
+        if brand is None:
+            continue
+        refs = [parsed.ref for parsed in orders if parsed.values["brand"] == name]
+        for order in Order.objects.filter(brand=brand, import_ref__in=refs):
+            out[(name, order.import_ref)] = (order, set(order.collaborations.values_list("creator_id", flat=True)))
+    return out
+
+
+def _create_order(brand: Brand, parsed: ParsedOrder) -> Order:
+    v = parsed.values
+    order = Order.objects.create(
+        brand=brand,
+        import_ref=parsed.ref,
+        title=v["title"],
+        product_name=v["title"],
+        product_category_id=v["product_category_id"],
+        goal=v["goal"],
+        format=v["format"],
+        target_age=v["target_age"],
+        target_gender=v["target_gender"],
+        target_regions=v["target_regions"],
+        currency=settings.CURRENCY,
+        price_per_creator=v["price_per_creator"] or max(c["agreed_price"] for c in parsed.collaborations),
+        creators_wanted=max(1, sum(1 for c in parsed.collaborations if c["accepted"])),
+    )
+    Order.objects.filter(pk=order.pk).update(
+        status=Order.Status.CLOSED,
+        published_at=v["published_at"],
+        created_at=v["published_at"],
+        closed_at=v["published_at"] + timedelta(days=45),
+    )
+    OrderTargetLabel.objects.bulk_create(
+        [OrderTargetLabel(order=order, label_id=label, weight=w) for label, w in v["target_labels"]]
+    )
+    return order
+
+
+def _brand_slug(name: str) -> str:
+    return UNKNOWN_BRAND_SLUG if name == UNKNOWN_BRAND else (slugify(name)[:70] or "brand")
+
+
+def _existing_brand(name: str) -> Brand | None:
+    return Brand.objects.filter(slug=_brand_slug(name)).first() or Brand.objects.filter(name=name).first()
 
 
 def _brand(name: str) -> Brand:
-    slug = UNKNOWN_BRAND_SLUG if name == UNKNOWN_BRAND else (slugify(name)[:70] or "brand")
-    existing = Brand.objects.filter(slug=slug).first() or Brand.objects.filter(name=name).first()
-    if existing:
-        return existing
-    return Brand.objects.create(name=name, slug=slug)
+    return _existing_brand(name) or Brand.objects.create(name=name, slug=_brand_slug(name))
 
 
 def lookups() -> dict:

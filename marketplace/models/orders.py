@@ -100,6 +100,9 @@ class Order(ChecksInOneQuery, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The brand's own id of an order brought in by import_history (its order_ref); with the brand, the
+    # natural key that makes re-importing a file add nothing twice. Empty for orders made here.
+    import_ref = models.CharField(max_length=200, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -107,6 +110,9 @@ class Order(ChecksInOneQuery, models.Model):
         verbose_name_plural = _("orders")
         indexes = [models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "import_ref"], condition=~models.Q(import_ref=""), name="order_import_ref_per_brand"
+            ),
             models.CheckConstraint(
                 condition=models.Q(price_per_creator__isnull=False) | models.Q(total_budget__isnull=False),
                 name="order_has_price_or_budget",

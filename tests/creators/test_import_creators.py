@@ -147,8 +147,8 @@ def test_successful_import_writes_one_audit_row(tmp_path, labels):
 @pytest.mark.parametrize(
     ("overrides", "column", "reason"),
     [
-        ({"followers": "12k"}, "followers", "Enter a whole number"),
-        ({"followers": "-5"}, "followers", "Enter a whole number"),
+        ({"followers": "12k"}, "followers", "'12k' is not a whole number"),
+        ({"followers": "-5"}, "followers", "'-5' is not a whole number"),
         ({"engagement_rate": "5"}, "engagement_rate", "between 0 and 1"),
         ({"engagement_rate": "nan"}, "engagement_rate", "finite"),
         ({"avg_rating": "0.5"}, "avg_rating", "between 1 and 5"),

@@ -82,7 +82,7 @@ def test_imported_aggregates_and_imported_history_combine_as_documented(taxonomy
         (GOOD[1].replace(",bo,", ",nobody,"), "creator", "no creator with handle"),
         (GOOD[1].replace("2000,2025", "12,50,2025"), "offered_at", "not a date"),
         (GOOD[1].replace("2000,2025", "20.005,2025"), "agreed_price", "two decimal"),
-        (GOOD[1].replace("seeding", "fame"), "goal", "not one of"),
+        (GOOD[1].replace("seeding", "fame"), "goal", "unknown value 'fame'; use one of awareness, seeding, conversion"),
         (GOOD[1].replace(",no,,,,", ",maybe,,,,"), "accepted", "not yes or no"),
         (GOOD[1].replace(",no,,,,", ",no,,,5000,"), "accepted", "is no, but the row has results"),
         (GOOD[1].replace("Spring serum", "Other title"), "order_title", "differs from row 2"),
@@ -230,3 +230,92 @@ def test_a_target_label_weight_that_rounds_to_zero_drops_the_label(creators, tmp
     call_command("import_history", path, stdout=io.StringIO())
 
     assert list(Order.objects.get().target_label_links.values_list("label__iab_id", "weight")) == [("210", 0.5)]
+
+
+def test_importing_the_same_file_again_adds_nothing_and_says_so(creators, tmp_path):
+    path = write(tmp_path, GOOD)
+    call_command("import_history", path, "--no-progress", stdout=io.StringIO())
+    before = list(Collaboration.objects.order_by("pk").values_list("pk", "order_id", "creator_id", "views"))
+
+    out = io.StringIO()
+    call_command("import_history", path, "--no-progress", stdout=out)
+
+    assert list(Collaboration.objects.order_by("pk").values_list("pk", "order_id", "creator_id", "views")) == before
+    assert Order.objects.count() == 1
+    assert "2 row(s) were already imported (same brand, order_ref and creator) and were left as they are" in (
+        out.getvalue()
+    )
+
+
+def test_a_grown_file_adds_only_its_new_rows_to_the_orders_already_there(creators, tmp_path):
+    CreatorFactory(handle="cy")
+    call_command("import_history", write(tmp_path, GOOD[:1]), "--no-progress", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command(
+        "import_history", write(tmp_path, [*GOOD, GOOD[1].replace(",bo,", ",cy,")]), "--no-progress", stdout=out
+    )
+
+    assert Order.objects.count() == 1
+    assert sorted(Order.objects.get().collaborations.values_list("creator__handle", flat=True)) == ["ana", "bo", "cy"]
+    assert "imported 2 collaborations on 1 past orders (0 new)" in out.getvalue()
+    assert "1 row(s) were already imported" in out.getvalue()
+
+
+def test_the_same_order_ref_of_another_brand_is_another_order(creators, tmp_path):
+    call_command("import_history", write(tmp_path, GOOD), "--no-progress", stdout=io.StringIO())
+
+    call_command(
+        "import_history",
+        write(tmp_path, [row.replace("Glow Labs", "Other Co") for row in GOOD]),
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
+
+    assert Order.objects.count() == 2 and Collaboration.objects.count() == 4
+
+
+def test_a_dry_run_counts_the_rows_already_imported(creators, tmp_path):
+    path = write(tmp_path, GOOD)
+    call_command("import_history", path, "--no-progress", stdout=io.StringIO())
+
+    out = io.StringIO()
+    call_command("import_history", path, "--dry-run", "--no-progress", stdout=out)
+
+    assert "2 row(s) were already imported" in out.getvalue()
+    assert Collaboration.objects.count() == 2
+
+
+def test_an_offer_before_its_order_was_published_is_refused(creators, tmp_path):
+    path = write(tmp_path, [GOOD[0], GOOD[1].replace("2000,2025-03-02", "2000,2025-02-27")])
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_history", path, "--no-progress")
+
+    assert (
+        "row 3, column offered_at: 2025-02-27 is before the order's published_at (2025-03-01); "
+        "an offer is sent after its order is published"
+    ) in str(exc.value)
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(("cell", "stored"), [("4", 4), ("4.0", 4), ("5.00", 5)])
+def test_a_rating_is_a_whole_number_of_stars_written_either_way(creators, tmp_path, cell, stored):
+    call_command(
+        "import_history",
+        write(tmp_path, [GOOD[0].replace(",yes,yes,5,", f",yes,yes,{cell},"), GOOD[1]]),
+        "--no-progress",
+        stdout=io.StringIO(),
+    )
+
+    assert Collaboration.objects.get(creator__handle="ana").brand_rating == stored
+
+
+def test_a_half_star_rating_is_refused_with_what_to_do(creators, tmp_path):
+    path = write(tmp_path, [GOOD[0].replace(",yes,yes,5,", ",yes,yes,4.5,"), GOOD[1]])
+
+    with pytest.raises(CommandError) as exc:
+        call_command("import_history", path, "--no-progress")
+
+    assert "row 2, column rating: '4.5' is not a whole number of stars from 1 to 5" in str(exc.value)
+    assert "round half stars" in str(exc.value)
