@@ -34,7 +34,6 @@ RUN_STALE_AFTER = timedelta(minutes=30)
 ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
 
 
-@transaction.atomic
 def ranking_refusal(order: Order) -> str | None:
     """Why a person may not have ``order`` ranked now (None: they may). Every door that ranks at a
     person's request — the page's button, the API, ``rank_order`` — asks before it writes anything."""
@@ -43,6 +42,7 @@ def ranking_refusal(order: Order) -> str | None:
     return None
 
 
+@transaction.atomic
 def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
     """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
     queued or running for the order, return that run: ten clicks on "rank again" make one run.

@@ -89,3 +89,13 @@ def test_an_order_that_is_not_published_is_refused_before_anything_is_written(or
     assert f"order {unpublished.pk} is {status}: only a published order can be ranked" in str(exc.value)
     assert not RankingRun.objects.exists()
     assert not OutboxMessage.objects.filter(topic="matching.rank").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_ranks_outside_a_test_transaction_as_a_script_runs_it(orders):
+    # Tests run inside a transaction; a script does not, and ranking_request locks the order row.
+    out = StringIO()
+
+    call_command("rank_order", str(orders[0].pk), "--top", "3", "--json", stdout=out)
+
+    assert json.loads(out.getvalue())["status"] == "done"
