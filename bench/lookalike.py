@@ -224,7 +224,7 @@ def _history(groups: pd.DataFrame, tmp: Path) -> None:
     Order.objects.all().delete()
     if len(groups):
         _history_csv(tmp / "history.csv", groups)
-        call_command("import_history", str(tmp / "history.csv"), stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("import_history", str(tmp / "history.csv"), "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 def _seeds(members: pd.DataFrame, held_out: int) -> list[int]:

@@ -2,7 +2,7 @@
 same, and the same progress bars on standard error (docs/import-creators.md, docs/import-history.md).
 
 - ``--dry-run``: check every row as a real import would, write nothing, and report what would happen;
-- ``--no-progress``: no progress bars (for scripts and logs);
+- ``--no-progress``: no progress bars (for scripts and logs); ``--verbosity 0`` has none either;
 - ``--max-errors N``: a bad file reports every error it has, and the command prints the first N of
   them with a count of the rest (nothing is ever written from a file with errors).
 """

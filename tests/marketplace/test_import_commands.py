@@ -156,3 +156,12 @@ def test_an_unknown_region_code_suggests_the_closest_codes(command, world, tmp_p
 
     assert "'DEU'" in message
     assert "did you mean DE (Germany)" in message
+
+
+@pytest.mark.parametrize("command", IMPORTERS)
+def test_verbosity_zero_shows_no_progress_either(command, world, tmp_path):
+    rows, _ = IMPORTERS[command]
+
+    _, err = run(command, tmp_path, rows(2), "--dry-run", "--verbosity", "0")
+
+    assert err == ""

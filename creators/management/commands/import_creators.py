@@ -31,7 +31,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             raise CommandError(_("Cannot read %(file)s: %(reason)s") % {"file": file, "reason": exc.strerror}) from exc
-        bars = ProgressBars(enabled=not no_progress, stderr=self.stderr)
+        bars = ProgressBars(enabled=not no_progress and options["verbosity"] > 0, stderr=self.stderr)
         started = time.perf_counter()
         meaning: list[str] = []
         try:

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         started = time.perf_counter()
-        bars = ProgressBars(enabled=not no_progress, stderr=self.stderr)
+        bars = ProgressBars(enabled=not no_progress and options["verbosity"] > 0, stderr=self.stderr)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 orders = parse(handle, **lookups(), progress=bars)
