@@ -392,7 +392,7 @@ def history_import(
 ) -> HistoryImportResult:
     """Write validated orders and their collaborations, leaving rows already on record as they are."""
     brands: dict[str, Brand] = {}
-    on_record = _on_record(orders)
+    on_record = _on_record(orders, lock=True)
     touched = new_orders = collaborations = already = 0
     for parsed in orders:
         v = parsed.values
@@ -441,13 +441,18 @@ def already_imported(orders: list[ParsedOrder]) -> int:
     )
 
 
-def _on_record(orders: list[ParsedOrder]) -> dict[tuple[str, str], tuple[Order, set[int]]]:
-    """(brand name as in the file, order_ref) → the order imported before and its creators' ids."""
+def _on_record(orders: list[ParsedOrder], *, lock: bool = False) -> dict[tuple[str, str], tuple[Order, set[int]]]:
+    """(brand name as in the file, order_ref) → the order imported before and its creators' ids.
+
+    ``lock``: hold each brand's row until the import commits, so two imports of one file at once
+    write its rows once (the second waits, then finds them)."""
     out = {}
-    for name in {parsed.values["brand"] for parsed in orders}:
+    for name in sorted({parsed.values["brand"] for parsed in orders}):
         brand = _existing_brand(name)
         if brand is None:
             continue
+        if lock:
+            Brand.objects.select_for_update().filter(pk=brand.pk).values_list("pk", flat=True).first()
         refs = [parsed.ref for parsed in orders if parsed.values["brand"] == name]
         for order in Order.objects.filter(brand=brand, import_ref__in=refs):
             out[(name, order.import_ref)] = (order, set(order.collaborations.values_list("creator_id", flat=True)))

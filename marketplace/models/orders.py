@@ -101,18 +101,21 @@ class Order(ChecksInOneQuery, models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The brand's own id of an order brought in by import_history (its order_ref); with the brand, the
-    # natural key that makes re-importing a file add nothing twice. Empty for orders made here.
+    # natural key that makes re-importing a file add nothing twice (the import holds the brand's row
+    # while it checks and writes). Empty for orders made here.
     import_ref = models.CharField(max_length=200, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status")]
+        indexes = [
+            models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status"),
+            # import_history finds the orders it imported before by this natural key (not a unique
+            # constraint: full_clean would check it with one more query on every order saved here).
+            models.Index(fields=["brand", "import_ref"], condition=~models.Q(import_ref=""), name="order_import_ref"),
+        ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["brand", "import_ref"], condition=~models.Q(import_ref=""), name="order_import_ref_per_brand"
-            ),
             models.CheckConstraint(
                 condition=models.Q(price_per_creator__isnull=False) | models.Q(total_budget__isnull=False),
                 name="order_has_price_or_budget",
