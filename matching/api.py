@@ -26,7 +26,7 @@ from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
-from marketplace.models import Order, ProductCategory
+from marketplace.models import ProductCategory
 from marketplace.params import whole_number
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
@@ -98,7 +98,9 @@ class MatchSerializer(serializers.Serializer):
     creator = CreatorBasicsSerializer()
     price_minor = serializers.IntegerField(help_text="The creator's rate-card price for the order's format.")
     currency = serializers.CharField()
-    expected_views = serializers.IntegerField()
+    expected_views = serializers.IntegerField(
+        allow_null=True, help_text="The creator's median views; null when unknown (not zero)."
+    )
     match_score = serializers.IntegerField(
         help_text="0–100: the score on the hand score's scale (the learned model's adjustment included)."
     )
@@ -234,8 +236,8 @@ class OrderRerankApi(APIView):
     )
     def post(self, request, pk: int):
         order = order_for(request, pk, editor=True)
-        if order.status != Order.Status.PUBLISHED:
-            raise Conflict(_("Only a published order can be ranked."))
+        if refusal := services.ranking_refusal(order):
+            raise Conflict(refusal)
         run = services.ranking_request(order=order, actor=request.user, trigger="manual")
         return Response(RankingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -359,8 +361,17 @@ class ProductSearchPageSerializer(serializers.Serializer):
     results = ProductResultSerializer(many=True)
 
 
+class LookalikeResultSerializer(SearchResultSerializer):
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(), help_text="Words of the seeds' posts that weigh most in this creator's posts."
+    )
+    booked_by_same_brands = serializers.IntegerField(
+        help_text="How many of the brands that booked the seeds booked this creator."
+    )
+
+
 class LookalikeSearchPageSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
+    results = LookalikeResultSerializer(many=True)
 
 
 def _creator_row(result: dict, *extra: str) -> dict:
@@ -418,4 +429,4 @@ class SearchLookalikeApi(APIView):
                 {"creators": [_("Unknown creators: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         found = _visible(selectors.search_lookalike(query["creators"], top=query["top"]), staff=staff)
-        return Response({"results": [_creator_row(r) for r in found]})
+        return Response({"results": [_creator_row(r, "shared_terms", "booked_by_same_brands") for r in found]})
