@@ -45,6 +45,7 @@ LIST_FIELDS = (
     "handle",
     "display_name",
     "platform",
+    "platform_handle",
     "country",
     "verification",
     "followers",

@@ -123,6 +123,13 @@ class CapacityForm(forms.Form):
         max_value=50,
         help_text=gettext_lazy("You are not offered new work while this many collaborations are in progress."),
     )
+    external_load = forms.IntegerField(
+        label=gettext_lazy("Collaborations running elsewhere now"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        help_text=gettext_lazy("Work outside Starmap takes slots too; update it when that work ends."),
+    )
 
 
 # ------------------------------------------------------------------- labels

@@ -82,7 +82,8 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
     return {
         "creator": creator,
         "basics_form": bound.get("basics") or BasicsForm(initial=BasicsForm.initial_for(creator)),
-        "capacity_form": bound.get("capacity") or CapacityForm(initial={"max_concurrent": creator.max_concurrent}),
+        "capacity_form": bound.get("capacity")
+        or CapacityForm(initial={"max_concurrent": creator.max_concurrent, "external_load": creator.external_load}),
         "labels_form": bound.get("labels") or LabelsForm(links=links),
         "label_query": query,
         "label_search_errors": search.errors.get("q", []),
@@ -129,6 +130,7 @@ def _save_capacity(request: HttpRequest, creator: Creator):
             country=creator.country,
             content_sample=creator.content_sample,
             max_concurrent=form.cleaned_data["max_concurrent"],
+            external_load=form.cleaned_data["external_load"],
         )
     except ValidationError as exc:
         form_add_errors(form, exc)

@@ -32,7 +32,6 @@ from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
 from matching.forms import MAX_FOLLOWERS
 from orders.api.orders import order_for
-from orders.models import Order
 
 MAX_TOP = 100
 MAX_SEEDS = 20
@@ -100,7 +99,9 @@ class MatchSerializer(serializers.Serializer):
     creator = CreatorBasicsSerializer()
     price_minor = serializers.IntegerField(help_text="The creator's rate-card price for the order's format.")
     currency = serializers.CharField()
-    expected_views = serializers.IntegerField()
+    expected_views = serializers.IntegerField(
+        allow_null=True, help_text="The creator's median views; null when unknown (not zero)."
+    )
     match_score = serializers.IntegerField(
         help_text="0–100: the score on the hand score's scale (the learned model's adjustment included)."
     )
@@ -236,8 +237,8 @@ class OrderRerankApi(APIView):
     )
     def post(self, request, pk: int):
         order = order_for(request, pk, editor=True)
-        if order.status != Order.Status.PUBLISHED:
-            raise Conflict(_("Only a published order can be ranked."))
+        if refusal := services.ranking_refusal(order):
+            raise Conflict(refusal)
         run = services.ranking_request(order=order, actor=request.user, trigger="manual")
         return Response(RankingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -361,8 +362,17 @@ class ProductSearchPageSerializer(serializers.Serializer):
     results = ProductResultSerializer(many=True)
 
 
+class LookalikeResultSerializer(SearchResultSerializer):
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(), help_text="Words of the seeds' posts that weigh most in this creator's posts."
+    )
+    booked_by_same_brands = serializers.IntegerField(
+        help_text="How many of the brands that booked the seeds booked this creator."
+    )
+
+
 class LookalikeSearchPageSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
+    results = LookalikeResultSerializer(many=True)
 
 
 def _creator_row(result: dict, *extra: str) -> dict:
@@ -420,4 +430,4 @@ class SearchLookalikeApi(APIView):
                 {"creators": [_("Unknown creators: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         found = _visible(selectors.search_lookalike(query["creators"], top=query["top"]), staff=staff)
-        return Response({"results": [_creator_row(r) for r in found]})
+        return Response({"results": [_creator_row(r, "shared_terms", "booked_by_same_brands") for r in found]})

@@ -80,8 +80,8 @@ def _rerank_message(seconds: int) -> str:
 @throttled(RerankThrottle, scope="rerank", message=_rerank_message)
 def order_rerank(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
-    if order.status != order.Status.PUBLISHED:
-        messages.error(request, _("Only a published order can be ranked."))
+    if refusal := services.ranking_refusal(order):
+        messages.error(request, refusal)
     elif services.ranking_request(order=order, actor=request.user, trigger="manual").queued_now:
         messages.success(request, _("Ranking queued; the list updates when the worker is done."))
     else:

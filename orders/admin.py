@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import format_money
@@ -84,6 +85,9 @@ class CollaborationAdmin(ReadOnlyAdmin, LargeTableAdmin):
     readonly_fields = ("status", "created_at", "updated_at")
     list_select_related = ("order", "creator")
     ordering = ("-id",)
+
+    def digits_match(self, term: str) -> Q:
+        return super().digits_match(term) | Q(creator__handle=term)
 
     @admin.display(description=_("agreed price"), ordering="agreed_price")
     def price(self, obj: Collaboration) -> str:

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.access import EDITOR, brand_seat
-from marketplace.core import audit
+from marketplace.core import audit, parse_whole_number
 from marketplace.core.params import whole_number
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
-from orders.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
+from orders.services.results import COUNT_FIELDS, MAX_COUNT, recorded_counts, results_check, results_record
 
 REQUIRED = ("collaboration", "day", "views")
 OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
@@ -117,8 +117,11 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
-        if (value or name == "views") and not _whole(value, 13):
-            return name, f"{value!r} is not a whole number from 0 up"
+        if value or name == "views":
+            try:
+                parse_whole_number(value, high=MAX_COUNT)
+            except ValueError as exc:
+                return name, str(exc)
     rate = d.get("completion_rate", "")
     if rate:
         try:

@@ -19,12 +19,14 @@ from marketplace.core.errors import (
 from marketplace.core.fastpaths import ChecksInOneQuery
 from marketplace.core.mail import MAIL_SUBJECT_MAX, one_line, send_mail_each
 from marketplace.core.money import MAX_AMOUNT, check_amount, format_money, minor_to_decimal_str, parse_money
+from marketplace.core.params import MAX_WHOLE_NUMBER, echo, parse_whole_number
 from marketplace.core.transitions import check_transition, update_fields
 from marketplace.core.web import form_add_errors
 
 __all__ = [
     "MAIL_SUBJECT_MAX",
     "MAX_AMOUNT",
+    "MAX_WHOLE_NUMBER",
     "ChecksInOneQuery",
     "Conflict",
     "CsvWriter",
@@ -36,11 +38,13 @@ __all__ = [
     "audit",
     "check_amount",
     "check_transition",
+    "echo",
     "form_add_errors",
     "format_money",
     "minor_to_decimal_str",
     "one_line",
     "parse_money",
+    "parse_whole_number",
     "request_id_var",
     "send_mail_each",
     "update_fields",

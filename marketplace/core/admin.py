@@ -15,7 +15,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 from django.utils import timezone
@@ -34,10 +34,9 @@ from marketplace.core.models import (
     User,
     VerificationStatus,
 )
-from marketplace.core.params import MAX_ID, json_problem
+from marketplace.core.params import MAX_ID, json_problem, whole_number
 
 # A search that is an object id (a whole number a bigint holds) finds by id; anything else is text.
-_SEARCH_ID = forms.IntegerField(min_value=1, max_value=MAX_ID)
 _FILTER_TEXT = forms.CharField(required=False, strip=False)
 # One admin action writes at most this many rows with their audit entries in one transaction.
 MAX_ACTION_ROWS = 1000
@@ -122,10 +121,16 @@ class LargeTableAdmin(ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # The primary key is indexed; the text fields are not, so an id search must not scan them.
-        try:
-            return queryset.filter(pk=_SEARCH_ID.clean(search_term)), False
-        except forms.ValidationError:
-            return super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        number = whole_number(term, most=MAX_ID)  # ASCII digits only: "²" and a NUL are text, not ids
+        if number is not None and number <= MAX_ID:
+            return queryset.filter(self.digits_match(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def digits_match(self, term: str) -> Q:
+        """What a search term of digits finds: the id, and in subclasses indexed names that may be
+        digits too (a handle "2024" is a handle, not only an id)."""
+        return Q(pk=int(term))
 
 
 class ReadOnlyAdmin(ModelAdmin):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint: the largest object id there can be
@@ -136,3 +137,32 @@ def json_problem(data) -> str | None:
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return None
+
+
+MAX_WHOLE_NUMBER = 2**63 - 1  # the largest count a BigIntegerField holds
+
+
+def parse_whole_number(text: str, *, low: int = 0, high: int = MAX_WHOLE_NUMBER) -> int:
+    """A count written as ASCII digits → int, from ``low`` to ``high``; ValueError worded the same for
+    every importer and form that reads counts ("12k", "1,000", "-5", "1e3" and "²" are refused)."""
+    value = text.strip()
+    number = whole_number(value, most=high)
+    if number is None:
+        raise ValueError(
+            gettext("%(value)r is not a whole number: write digits only, without separators or units, like 12000.")
+            % {"value": echo(value)}
+        )
+    if not low <= number <= high:
+        if high >= MAX_WHOLE_NUMBER:
+            raise ValueError(gettext("%(value)s is too large for a whole number here.") % {"value": echo(value)})
+        raise ValueError(
+            gettext("%(value)s is out of range: enter a whole number from %(low)s to %(high)s.")
+            % {"value": echo(value), "low": low, "high": high}
+        )
+    return number
+
+
+def echo(value: str, most: int = 40) -> str:
+    """A value quoted back in an error message: cut to ``most`` characters with an ellipsis, so a
+    5,000-digit cell is named, not printed."""
+    return value if len(value) <= most else value[: most - 1] + "…"

@@ -159,7 +159,7 @@ class OrderSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     product_name = serializers.CharField()
-    product_category = CatalogueNodeSerializer()
+    product_category = CatalogueNodeSerializer(allow_null=True, help_text="null only on imported history without one.")
     goal = serializers.CharField()
     mode = serializers.CharField()
     format = serializers.CharField()
@@ -208,7 +208,9 @@ def order_summaries(rows) -> list[dict]:
             "id": row["id"],
             "title": row["title"],
             "product_name": row["product_name"],
-            "product_category": {
+            "product_category": None
+            if row["product_category_id"] is None
+            else {
                 "id": row["product_category_id"],
                 "iab_id": row["product_category__iab_id"],
                 "name": row["product_category__name"],

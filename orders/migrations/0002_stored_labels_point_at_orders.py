@@ -48,7 +48,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("marketplace", "0007_deal_models_moved_to_orders"),
+        ("marketplace", "0009_deal_models_moved_to_orders"),
         ("orders", "0001_initial"),
         ("payouts", "0003_deal_references_point_at_orders"),
     ]
