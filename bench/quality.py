@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import connect, drop_database, recreate_database, say, with_db  # noqa: E402
 
-BENCH_DB = "starmap_bench_quality"
+BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
 WORLDS = ("craft", "audience", "budget")
 METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
 AGES = ("18-23", "24-30", "31-40", "41-50", "50+")
@@ -510,13 +510,14 @@ def main() -> None:
 
 def _child(name: str, base_url: str, argv: list[str]) -> dict:
     admin = connect(base_url, "postgres")
-    recreate_database(admin, BENCH_DB)
+    db = f"{BENCH_DB}_{os.getpid()}_{name}"
+    recreate_database(admin, db)
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as var:
             env = {
                 **os.environ,
-                "DATABASE_URL": with_db(base_url, BENCH_DB),
+                "DATABASE_URL": with_db(base_url, db),
                 "DJANGO_SETTINGS_MODULE": "marketplace.settings",
                 "VAR_DIR": var,
                 "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR") or str(ROOT / "var" / "numba"),
@@ -530,7 +531,7 @@ def _child(name: str, base_url: str, argv: list[str]) -> dict:
         result["seconds"] = round(time.perf_counter() - started, 1)
         return result
     finally:
-        drop_database(admin, BENCH_DB)
+        drop_database(admin, db)
         admin.close()
 
 

@@ -34,12 +34,11 @@ def reasons_for(
         reasons.extend(_performance(snap, query.goal, row, w["performance"]))
         price = int(snap.price[f, row])
         if price > 0:
-            views = int(snap.median_views[row])
             reasons.append(
                 {
-                    "code": "value",
-                    "cpm": round(price / max(views, 1) * 1000),
-                    "cheaper_than": round(float(components["value"][i]) * 100),
+                    "code": "budget_left",
+                    "price": price,
+                    "left": round(float(components["value"][i]) * 100),
                     "points": _points(w["value"] * components["value"][i]),
                 }
             )

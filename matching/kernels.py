@@ -32,7 +32,7 @@ _F32_LOWEST = np.float32(np.finfo(np.float32).min)
 @njit(cache=True, nogil=True)
 def rank_block(
     lo, hi, k,
-    gate, cap, static, no_audience, half_audience, w_audience,
+    gate, cap, static, per_money, w_value, no_audience, half_audience, w_audience,
     age, age_idx, gender, gender_idx,
     has_regions, dense, dense_idx, reg_indices, reg_data, reg_start, reg_end, check_share, min_share,
     followers, min_followers, max_followers,
@@ -78,8 +78,8 @@ def rank_block(
         if not no_audience:
             _audience(audience[:n], region, has_regions, age, age_idx, gender, gender_idx, a, b)
         eligible += _score_pass(
-            score[:n], gate[a:b], cap, static[a:b], no_audience, half_audience, audience, w_audience,
-            check_share, region, min_share,
+            score[:n], gate[a:b], cap, static[a:b], per_money, w_value, no_audience, half_audience, audience,
+            w_audience, check_share, region, min_share,
         )  # fmt: skip
         _add_content(
             a, b, score, w_content, interest_part, label_part, cover_part, has_label, touched,
@@ -178,28 +178,40 @@ def _add_rows(out, rows, idx, start, a, b):
 
 @njit(cache=True, nogil=True)
 def _score_pass(
-    score, gate, cap, static, no_audience, half_audience, audience, w_audience, check_share, region, min_share
+    score, gate, cap, static, per_money, w_value, no_audience, half_audience, audience, w_audience, check_share,
+    region, min_share,
 ):  # fmt: skip
-    """score = the weighted audience plus the static part (score_block's float32 expression), -inf where the
-    price gate or the region share fails; returns how many passed. One loop per case, so each vectorises."""
+    """score = the weighted audience plus the static part plus the weighted value (score_block's float32
+    expression), -inf where the price gate or the region share fails; returns how many passed. One loop per
+    case, so each vectorises."""
     neg_inf = np.float32(-np.inf)
     passed = np.int64(0)
     if no_audience:
         for i in range(len(score)):
             e = gate[i] <= cap
             passed += e
-            score[i] = static[i] + half_audience if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (static[i] + half_audience) + v if e else neg_inf
     elif check_share:
         for i in range(len(score)):
             e = (gate[i] <= cap) & (region[i] >= min_share)
             passed += e
-            score[i] = audience[i] * w_audience + static[i] if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (audience[i] * w_audience + static[i]) + v if e else neg_inf
     else:
         for i in range(len(score)):
             e = gate[i] <= cap
             passed += e
-            score[i] = audience[i] * w_audience + static[i] if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (audience[i] * w_audience + static[i]) + v if e else neg_inf
     return passed
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _value(price, per_money):
+    """scoring.value_fit of one price: max(0, 1 − float32(price) × per_money), in float32."""
+    v = np.float32(1) - np.float32(price) * per_money
+    return v if v > np.float32(0) else np.float32(0)
 
 
 @njit(cache=True, nogil=True, inline="always")

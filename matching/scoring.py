@@ -92,7 +92,29 @@ def max_price(query: OrderQuery) -> int:
     return query.budget + query.budget * query.tolerance_bps // 10_000
 
 
+def per_money(query: OrderQuery) -> np.float32:
+    """1 ÷ the order's per-creator budget (0 without a budget): value = 1 − price × this."""
+    return np.float32(1 / query.budget) if query.budget > 0 else np.float32(0)
+
+
 # ------------------------------------------------------------ components
+
+
+def value_fit(price: np.ndarray, query: OrderQuery, out: np.ndarray | None = None) -> np.ndarray:
+    """Value for money: the share of the order's per-creator budget the creator's price leaves unspent,
+    in [0, 1] (0 at or above the budget, so within the tolerance too; 0 without a price).
+
+    An offer pays the creator's rate-card price out of the brand's budget, so what a price is worth is
+    decided by that budget: what it leaves pays for other creators or stays with the brand. What the
+    creator delivers for it (views, engagement) is judged by the performance component. The same float32
+    steps as kernels._value; ``price`` is a price-gate row (int64 max where unpriced or inactive → 0).
+    """
+    price = np.asarray(price)
+    value = np.empty(len(price), dtype=np.float32) if out is None else out
+    np.copyto(value, price, casting="unsafe")
+    value *= per_money(query)
+    np.subtract(np.float32(1), value, out=value)
+    return np.maximum(value, np.float32(0), out=value)
 
 
 def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
@@ -310,9 +332,10 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
     dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
     w_audience = np.float32(w["audience"] / dims) if dims else np.float32(0)
     w_content = np.float32(w["content"])
-    base = snap.static[g * len(FORMATS) + f]
+    base = snap.static[g]
     if not dims:  # no audience target: a neutral fit of 0.5 for everyone
         base = base + np.float32(w["audience"] * 0.5)
+    w_value = np.float32(w["value"])
     price = snap.price_gate[f]
     cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
     min_share = np.float32(query.min_region_share) - np.float32(1e-6)
@@ -336,6 +359,9 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
             sc += base[a:b]
         else:
             np.copyto(sc, base[a:b])
+        value_fit(price[a:b], query, out=t)
+        t *= w_value
+        sc += t
         np.multiply(content[i:j], w_content, out=t)
         sc += t
     if query.min_followers is not None:
@@ -486,7 +512,9 @@ def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
     return (
         np.ascontiguousarray(snap.price_gate[f]),
         _clamp(cap),
-        np.ascontiguousarray(snap.static[g * len(FORMATS) + f]),
+        np.ascontiguousarray(snap.static[g]),
+        per_money(query),
+        np.float32(w["value"]),
         not dims,
         np.float32(w["audience"] * 0.5),
         np.float32(w["audience"] / dims) if dims else np.float32(0),
@@ -623,11 +651,12 @@ def _blocks(lo: int, hi: int, threads: int) -> list[tuple[int, int]]:
 
 
 def static_components(snap, query: OrderQuery, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The order-independent components for the given rows (gathered, not recomputed)."""
+    """The components that do not depend on the order's targets, for the given rows (gathered; value
+    from the price and the order's budget)."""
     g, f = GOALS.index(query.goal), FORMATS.index(query.format)
     return {
         "performance": snap.performance[g, rows],
-        "value": snap.value[f, rows],
+        "value": value_fit(snap.price_gate[f, rows], query),
         "reliability": snap.reliability[rows],
         "exploration": snap.exploration[rows],
     }

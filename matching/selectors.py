@@ -142,7 +142,15 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
             "views": f"{reason['views']:,}",
             "pct": reason["percentile"],
         }
-    if code == "value":
+    if code == "budget_left":
+        price = format_money(reason["price"], currency)
+        if not reason["left"]:
+            return _("Price %(price)s: all of your budget per creator") % {"price": price}
+        return _("Price %(price)s leaves %(left)s %% of your budget per creator") % {
+            "price": price,
+            "left": reason["left"],
+        }
+    if code == "value":  # stored before value was judged against the order's budget
         return _("Expected CPM %(cpm)s, cheaper than %(pct)s %% of peers") % {
             "cpm": format_money(reason["cpm"], currency),
             "pct": reason["cheaper_than"],

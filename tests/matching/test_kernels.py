@@ -133,9 +133,10 @@ def test_k_zero_still_counts_the_eligible(snap):
 
 
 def test_ties_are_broken_by_creator_id_across_blocks(snap):
-    # Every creator gets the same static part; an order with no content or audience target then
-    # scores all eligible creators equally, far more of them than k, in both blocks.
-    tied = dataclasses.replace(snap, static=np.full_like(snap.static, 0.25))
+    # Every creator gets the same static part and the same price; an order with no content or audience
+    # target then scores all eligible creators equally, far more of them than k, in both blocks.
+    gate = np.where(snap.price_gate < np.iinfo(np.int64).max, 1_000_000, snap.price_gate)
+    tied = dataclasses.replace(snap, static=np.full_like(snap.static, 0.25), price_gate=gate)
     query = base_query(tied, labels=(), ages=(), genders=(), regions=(), min_region_share=0.0)
 
     ranking = scoring.rank(tied, query, 300, threads=2)

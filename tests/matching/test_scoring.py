@@ -85,6 +85,43 @@ def test_threads_do_not_change_the_result():
     assert np.array_equal(scoring.rank(big, q, 200, threads=1).rows, scoring.rank(big, q, 200, threads=2).rows)
 
 
+def test_value_is_the_share_of_the_orders_budget_the_price_leaves(snap):
+    f = scoring.FORMATS.index("short_21_60")
+    small, big = query(snap, budget=3_000_000), query(snap, budget=6_000_000)
+
+    ranking = scoring.rank(snap, small, 200)
+
+    price = snap.price[f, ranking.rows].astype(np.float64)
+    assert np.allclose(ranking.components["value"], np.clip(1 - price / 3_000_000, 0, 1), atol=1e-6)
+    # The same creators for a brand with twice the budget per creator: each leaves more of it.
+    assert (scoring.static_components(snap, big, ranking.rows)["value"] > ranking.components["value"]).all()
+
+
+def test_a_price_within_the_tolerance_leaves_nothing_of_the_budget(snap):
+    f = scoring.FORMATS.index("short_21_60")
+    priced = snap.active & (snap.price[f] > 0)
+    # The cheapest reach of all (views per unit of price): cheap for its views, dear for this budget.
+    row = int(np.argmax(np.where(priced, snap.median_views / np.maximum(snap.price[f], 1), -1)))
+    price = int(snap.price[f, row])
+    q = query(snap, budget=price - 1, tolerance_bps=100, regions=())
+
+    assert scoring.why_not(snap, q, row) == []
+    assert scoring.static_components(snap, q, np.array([row]))["value"][0] == 0
+
+
+def test_a_price_filter_narrows_the_list_without_changing_any_score(snap):
+    q = query(snap, budget=3_000_000)
+    everyone = scoring.rank(snap, q, snap.n)
+
+    cheap = scoring.rank(snap, query(snap, budget=3_000_000, max_price=1_500_000), snap.n)
+
+    f = scoring.FORMATS.index("short_21_60")
+    assert (snap.price[f, cheap.rows] <= 1_500_000).all()
+    kept = np.isin(everyone.rows, cheap.rows)
+    assert np.array_equal(everyone.rows[kept], cheap.rows)
+    assert np.array_equal(everyone.scores[kept], cheap.scores)
+
+
 def test_over_budget_creator_is_excluded_with_reason(snap):
     q = query(snap, budget=1_000_000, tolerance_bps=0)
     f = scoring.FORMATS.index("short_21_60")
@@ -212,8 +249,9 @@ def reference_score(snap, q):
     audience = np.mean(parts, axis=0) if parts else np.full(snap.n, 0.5)
     w = scoring.WEIGHTS[q.goal]
     g, f = scoring.GOALS.index(q.goal), scoring.FORMATS.index(q.format)
-    score = snap.static[g * len(scoring.FORMATS) + f] + w["content"] * content + w["audience"] * audience
     price = snap.price[f]
+    value = np.clip(1 - price / q.budget, 0, 1)
+    score = snap.static[g] + w["value"] * value + w["content"] * content + w["audience"] * audience
     eligible = snap.active & (price > 0) & (price <= scoring.max_price(q))
     if q.regions and q.min_region_share:
         eligible &= region >= q.min_region_share - 1e-6
