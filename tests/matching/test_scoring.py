@@ -353,3 +353,16 @@ def test_the_one_creator_who_posts_on_the_brief_ranks_above_same_interest_creato
     position = {int(r): i for i, r in enumerate(ranking.rows)}
     # Nobody else is on the label: the interest still orders, the same-interest creators before the stranger.
     assert max(position[1], position[2], position[3]) < position[4]
+
+
+def test_a_snapshot_saved_in_an_older_layout_is_not_loaded_so_the_worker_rebuilds_it(snap, tmp_path):
+    import json
+
+    snapshot.save(snap, tmp_path)
+    assert snapshot.current_version(tmp_path) == snap.version
+    assert snapshot.load(tmp_path).static.shape == (len(scoring.GOALS), snap.n)
+    meta = tmp_path / snap.version / "meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": snapshot.FORMAT - 1}))
+
+    assert snapshot.current_version(tmp_path) is None
+    assert snapshot.load(tmp_path, snap.version) is None
