@@ -1,7 +1,8 @@
 """Match quality on synthetic worlds the matcher was not built on (a benchmark, not a test).
 
-    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--creators 3000]
-        [--history-orders 500] [--test-orders 60] [--seed 11] [--json]
+    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--seeds 11,12] [--creators 3000]
+        [--history-orders 500] [--test-orders 250] [--jobs 1] [--json]
+    .venv/bin/python bench/quality.py --quick     # a smoke run: tiny worlds, one seed, about a minute
 
 Each world tells a different generative story (docs/matching-quality.md). For each world the
 benchmark writes creators and past collaborations as CSV in the documented import formats
@@ -16,7 +17,10 @@ Methods: popularity (followers), tag overlap, the heuristic of issue #11 (matchi
 hand score (the ranker with no learned model), the learned model as trained (forced on), and the
 system as it runs (with the gate that may keep the model off). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
-each with a 95 % bootstrap interval (scipy.stats.bootstrap).
+each with a 95 % bootstrap interval (scipy.stats.bootstrap); the differences the issue's bar is about
+(hand − heuristic, learned − hand, ...) are paired per order and bootstrapped the same way. Each world
+is built once per seed (a new population, history and set of test orders); the closing summary pools
+every seed's orders per world and says in how many seeds each difference was positive.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,7 +367,7 @@ def grades(utility: np.ndarray, eligible: np.ndarray) -> np.ndarray:
 # ==================================================================== child
 
 
-def run_world(name: str, args) -> dict:
+def run_world(name: str, seed: int, args) -> dict:
     """In a process whose DATABASE_URL is the scratch database: build, import, train, rank, score."""
     import django
 
@@ -373,7 +378,7 @@ def run_world(name: str, args) -> dict:
 
     call_command("migrate", verbosity=0)
     call_command("load_taxonomy", verbosity=0)
-    rng = np.random.default_rng([args.seed, WORLDS.index(name)])
+    rng = np.random.default_rng([seed, WORLDS.index(name)])
     by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier"))
     creators = population(args.creators, by_interest, rng)
     world = WORLD_TYPES[name](creators, rng)
@@ -381,23 +386,37 @@ def run_world(name: str, args) -> dict:
         creators_file, history_file = Path(tmp) / "creators.csv", Path(tmp) / "history.csv"
         creators_csv(creators, creators_file)
         deals = history_csv(world, creators, by_interest, args.history_orders, rng, history_file)
-        say(f"{name}: {args.creators} creators, {deals} past offers written as CSV")
+        say(f"{name} (seed {seed}): {args.creators} creators, {deals} past offers written as CSV")
         call_command("import_creators", str(creators_file), "--no-progress", verbosity=0)
         call_command("import_history", str(history_file), verbosity=0)
     call_command("rebuild_snapshot", verbosity=0)
     trained = _train()
     tests = [brief(creators, by_interest, rng, f"T{k}") for k in range(args.test_orders)]
-    return {"world": name, "story": world.story, "deals": deals, "trained": trained, **_score(world, creators, tests)}
+    return {
+        "world": name,
+        "seed": seed,
+        "story": world.story,
+        "creators": args.creators,
+        "deals": deals,
+        "trained": trained,
+        **_score(world, creators, tests),
+    }
 
 
 def _train() -> dict:
     from matching import engine, training
 
     record, report = training.train_and_register(engine.current())
-    return {"version": record.version, "active": record.is_active, "gain": report.gain}
+    return {
+        "version": record.version,
+        "active": record.is_active,
+        "gain": report.gain,
+        "gate": getattr(report, "gate", {}),
+    }
 
 
 def _score(world: World, c: dict, tests: list[Brief]) -> dict:
+    """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals)."""
     from brands.models import Brand
     from creators.models import Creator
     from matching import baselines, engine, learn, scoring
@@ -422,7 +441,8 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
                  baselines.scores(snap, query, eligible).items()}  # fmt: skip
         lists["hand"] = _ranked(order, snap, model=None)
         lists["learned"] = _ranked(order, snap, model=record)
-        lists["system"] = _ranked(order, snap, model=record if record.is_active else None)
+        # The system as it runs is one of the two: the gate either switched the model on or left it off.
+        lists["system"] = lists["learned"] if record.is_active else lists["hand"]
         position = {row: i for i, row in enumerate(eligible)}
         for name, ranked in lists.items():
             score = np.zeros(len(eligible))
@@ -430,13 +450,7 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
                 score[position[int(row)]] = 200 - rank
             per[name]["ndcg"].append(learn.ndcg_at_k(score, g, 10))
             per[name]["recall"].append(learn.recall_at_k(score, g >= RELEVANT_GRADE, 50))
-    return {
-        "orders": len(tests),
-        "metrics": {
-            name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
-            for name, v in per.items()
-        },
-    }
+    return {"orders": len(tests), "per_order": per}
 
 
 def _order(brand, b: Brief):
@@ -485,32 +499,53 @@ def _ranked(order, snap, *, model) -> np.ndarray:
 
 # ==================================================================== parent
 
+# The paired differences the issue's bar is about: each is a per-order difference, bootstrapped over orders.
+DIFFERENCES = (("hand", "heuristic"), ("learned", "hand"), ("learned", "heuristic"), ("system", "hand"))
+QUICK = {"creators": 600, "history_orders": 80, "test_orders": 12, "seeds": "11"}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", default=",".join(WORLDS))
+    parser.add_argument("--seeds", default="11,12", help="comma-separated; each world is built once per seed")
     parser.add_argument("--creators", type=int, default=3000)
     parser.add_argument("--history-orders", type=int, default=500)
-    parser.add_argument("--test-orders", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--json", action="store_true", help="print one JSON object per world instead of tables")
+    parser.add_argument("--test-orders", type=int, default=250)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny worlds, one seed (no real figures)")
+    parser.add_argument("--jobs", type=int, default=1, help="worlds built and scored at the same time")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per world and seed, then a summary")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
     if args.child:
-        print(json.dumps(run_world(args.child, args)), flush=True)
+        print(json.dumps(run_world(args.child, args.child_seed, args)), flush=True)
         return
-    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
-    results = []
-    for name in args.worlds.split(","):
+    worlds = args.worlds.split(",")
+    for name in worlds:
         if name not in WORLD_TYPES:
             parser.error(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
-        results.append(_child(name, base_url, sys.argv[1:]))
-        print(json.dumps(results[-1]) if args.json else table(results[-1]), flush=True)
+    seeds = [int(x) for x in args.seeds.split(",")]
+    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    argv = [
+        f"--creators={args.creators}",
+        f"--history-orders={args.history_orders}",
+        f"--test-orders={args.test_orders}",
+    ]
+    runs = [(name, seed) for name in worlds for seed in seeds]
+    results = []
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        for result in pool.map(lambda run: _child(*run, base_url, argv), runs):
+            results.append(result)
+            print(json.dumps(_public(result)) if args.json else table(result), flush=True)
+    print(json.dumps({"summary": summary(results)}) if args.json else summary_table(results), flush=True)
 
 
-def _child(name: str, base_url: str, argv: list[str]) -> dict:
+def _child(name: str, seed: int, base_url: str, argv: list[str]) -> dict:
     admin = connect(base_url, "postgres")
-    db = f"{BENCH_DB}_{os.getpid()}_{name}"
+    db = f"{BENCH_DB}_{os.getpid()}_{name}_{seed}"
     recreate_database(admin, db)
     started = time.perf_counter()
     try:
@@ -523,34 +558,100 @@ def _child(name: str, base_url: str, argv: list[str]) -> dict:
                 "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR") or str(ROOT / "var" / "numba"),
             }
             done = subprocess.run(
-                [sys.executable, __file__, *argv, "--child", name], env=env, capture_output=True, text=True, check=False
+                [sys.executable, __file__, *argv, "--child", name, "--child-seed", str(seed)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
         if done.returncode:
-            raise SystemExit(f"world {name} failed:\n{done.stderr[-4000:]}")
+            raise SystemExit(f"world {name} (seed {seed}) failed:\n{done.stderr[-4000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["seconds"] = round(time.perf_counter() - started, 1)
+        result["metrics"] = metrics(result["per_order"])
         return result
     finally:
         drop_database(admin, db)
         admin.close()
 
 
+def metrics(per_order: dict) -> dict:
+    """Per method, mean NDCG@10 and recall@50 with 95 % bootstrap intervals over orders; per pair of
+    DIFFERENCES, the paired per-order difference of NDCG@10 with its interval."""
+    from matching import learn
+
+    out = {
+        name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
+        for name, v in per_order.items()
+    }
+    for a, b in DIFFERENCES:
+        difference = np.subtract(per_order[a]["ndcg"], per_order[b]["ndcg"])
+        out[f"{a} − {b}"] = {"ndcg10": learn.interval(difference).as_dict()}
+    return out
+
+
+def _public(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "per_order"}
+
+
+def summary(results: list[dict]) -> dict:
+    """Per world: the differences with every seed's orders pooled (and how many seeds each one won)."""
+    out = {}
+    for name in dict.fromkeys(r["world"] for r in results):
+        runs = [r for r in results if r["world"] == name]
+        pooled = {m: {k: [x for r in runs for x in r["per_order"][m][k]] for k in ("ndcg", "recall")} for m in METHODS}
+        out[name] = {
+            "seeds": [r["seed"] for r in runs],
+            "orders": sum(r["orders"] for r in runs),
+            "metrics": metrics(pooled),
+            "seeds_won": {
+                pair: sum(r["metrics"][pair]["ndcg10"]["mean"] > 0 for r in runs)
+                for pair in (f"{a} − {b}" for a, b in DIFFERENCES)
+            },
+        }
+    return out
+
+
 def table(result: dict) -> str:
+    trained = result["trained"]
     lines = [
-        f"world {result['world']}: {result['story']}",
-        f"  {result['deals']} past offers imported; {result['orders']} new orders; "
-        f"model {result['trained']['version']} {'ACTIVE' if result['trained']['active'] else 'not used'} "
-        f"(holdout learned − hand NDCG@10 "
-        f"{_interval(result['trained']['gain'])}); {result['seconds']} s",
-        f"  {'method':<12}{'NDCG@10':>26}{'recall@50':>26}",
+        f"world {result['world']}, seed {result['seed']}: {result['story']}",
+        f"  {result['creators']} creators, {result['deals']} past offers imported; {result['orders']} new orders; "
+        f"model {trained['version']} {'ACTIVE' if trained['active'] else 'not used'} "
+        f"({_gate(trained)}); {result['seconds']} s",
+        f"  {'method':<22}{'NDCG@10':>26}{'recall@50':>26}",
     ]
     for name, m in result["metrics"].items():
-        lines.append(f"  {name:<12}{_interval(m['ndcg10']):>26}{_interval(m['recall50']):>26}")
+        signed = " − " in name
+        lines.append(f"  {name:<22}{_interval(m['ndcg10'], signed):>26}{_interval(m.get('recall50', {})):>26}")
     return "\n".join(lines)
 
 
-def _interval(m: dict) -> str:
-    return f"{m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}]" if m else "-"
+def summary_table(results: list[dict]) -> str:
+    lines = ["", "NDCG@10, every seed's orders pooled; paired differences per order, 95 % bootstrap intervals"]
+    for name, s in summary(results).items():
+        seeds = ", ".join(str(x) for x in s["seeds"])
+        lines.append(f"world {name} (seeds {seeds}; {s['orders']} orders)")
+        for method, m in s["metrics"].items():
+            won = s["seeds_won"].get(method)
+            note = f"   ahead in {won} of {len(s['seeds'])} seeds" if won is not None else ""
+            lines.append(f"  {method:<22}{_interval(m['ndcg10'], ' − ' in method):>26}{note}")
+    return "\n".join(lines)
+
+
+def _gate(trained: dict) -> str:
+    gate = trained.get("gate") or {}
+    parts = [f"holdout learned − hand NDCG@10 among offered {_interval(trained['gain'], True)}"]
+    if gate.get("ips"):
+        parts.append(f"whole-list estimate {_interval(gate['ips'], True)}")
+    return "; ".join(parts)
+
+
+def _interval(m: dict, signed: bool = False) -> str:
+    if not m:
+        return "-"
+    f = "+.3f" if signed else ".3f"
+    return f"{m['mean']:{f}} [{m['low']:{f}}, {m['high']:{f}}]"
 
 
 def _embedded_url() -> str:
