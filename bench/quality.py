@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import connect, drop_database, recreate_database, say, with_db  # noqa: E402
 
 BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
-WORLDS = ("craft", "audience", "budget")
+WORLDS = ("craft", "audience", "budget", "neighbours")
 METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
 AGES = ("18-23", "24-30", "31-40", "41-50", "50+")
 REGIONS = ("CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "CN-SC", "US", "JP", "KR", "GB")
@@ -75,6 +75,7 @@ class Match:
     """How one order meets every creator: the terms a world's story is written in."""
 
     overlap: np.ndarray  # Σ of the creator's label weights on the order's labels
+    near: np.ndarray  # Σ of the creator's label weights on labels next to the order's, × NEIGHBOUR closeness
     interest: np.ndarray  # 1 when the creator's home interest is the order's
     audience: np.ndarray  # mean share of the audience inside the targeted ages and regions
     price_ratio: np.ndarray  # price ÷ budget for the order's format (inf: no price)
@@ -159,19 +160,59 @@ class Budget(World):
         return sigmoid(self.accept_logit(m)) * value - 0.8 * np.minimum(m.price_ratio, 2)
 
 
-WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget)}
+class Neighbours(World):
+    name = "neighbours"
+    story = (
+        "Brands judge by the neighbourhood in the taxonomy: a creator whose labels sit next to the brief's "
+        "(its parent or a child, less so a sibling) is nearly as right as one on the brief's own label; "
+        "the top-level interest alone counts for little. Audience and craft count as in craft."
+    )
+
+    def fit(self, m):
+        return m.overlap + m.near + 0.3 * m.interest + m.audience
+
+    def utility(self, m):
+        return 2.5 * (m.overlap + m.near) + 0.2 * m.interest + 0.8 * m.audience + 0.6 * self.c["quality"]
+
+
+WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget, Neighbours)}
+# How much a label at tree distance 1 (parent, child) and 2 (sibling, grandparent, grandchild) from one of
+# the order's labels counts in the neighbours world (the exact label counts 1).
+NEIGHBOUR = {1: 0.8, 2: 0.55}
 
 
 # ================================================================ population
 
 
 def taxonomy(labels) -> dict[int, list[str]]:
-    """interest id → IAB ids of its labels below tier 1 (interests with at least 6)."""
+    """interest id → IAB ids of its labels below tier 1 (interests with at least 6); PARENT is filled."""
     by_interest: dict[int, list[str]] = {}
-    for iab_id, interest_id, tier in labels:
+    for iab_id, interest_id, tier, parent in labels:
+        PARENT[iab_id] = parent
+        if parent is not None:
+            CHILDREN.setdefault(parent, []).append(iab_id)
         if tier >= 2:
             by_interest.setdefault(interest_id, []).append(iab_id)
     return {k: sorted(v) for k, v in sorted(by_interest.items()) if len(v) >= 6}
+
+
+PARENT: dict[str, str | None] = {}  # IAB id → its parent's (the taxonomy tree, as imported)
+CHILDREN: dict[str, list[str]] = {}
+
+
+def neighbours(labels: list[str]) -> dict[str, float]:
+    """Labels within tree distance 2 of any of ``labels`` (not the labels themselves) → NEIGHBOUR closeness."""
+    out: dict[str, float] = {}
+    for label in labels:
+        seen, frontier = {label}, [label]
+        for distance in (1, 2):
+            step = [x for node in frontier for x in (PARENT.get(node), *CHILDREN.get(node, ())) if x and x not in seen]
+            seen.update(step)
+            for node in step:
+                if node not in labels:
+                    out[node] = max(out.get(node, 0.0), NEIGHBOUR[distance])
+            frontier = step
+    return out
 
 
 def population(n: int, by_interest: dict[int, list[str]], rng) -> dict:
@@ -300,12 +341,15 @@ def brief(c: dict, by_interest, rng, ref: str) -> Brief:
 def match(c: dict, b: Brief) -> Match:
     n = len(c["handle"])
     overlap = np.array([sum(c["labels"][i].get(x, 0.0) for x in b.labels) for i in range(n)])
+    close = neighbours(b.labels)
+    near = np.array([sum(w * close.get(x, 0.0) for x, w in c["labels"][i].items()) for i in range(n)])
     ages = c["age"][:, [AGES.index(a) for a in b.ages]].sum(axis=1) if b.ages else None
     regions = np.array([sum(c["regions"][i].get(r, 0.0) for r in b.regions) for i in range(n)]) if b.regions else None
     parts = [p for p in (ages, regions) if p is not None]
     audience = np.mean(parts, axis=0) if parts else np.full(n, 0.5)
     return Match(
         overlap=overlap,
+        near=near,
         interest=(c["home"] == b.interest).astype(float),
         audience=audience,
         price_ratio=c["price"][b.format] / b.budget,
@@ -379,7 +423,7 @@ def run_world(name: str, seed: int, args) -> dict:
     call_command("migrate", verbosity=0)
     call_command("load_taxonomy", verbosity=0)
     rng = np.random.default_rng([seed, WORLDS.index(name)])
-    by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier"))
+    by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier", "parent__iab_id"))
     creators = population(args.creators, by_interest, rng)
     world = WORLD_TYPES[name](creators, rng)
     with tempfile.TemporaryDirectory() as tmp:

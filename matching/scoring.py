@@ -42,6 +42,12 @@ LABEL_SPAN = 1 - LABEL_FLOOR
 COVER_SHARE = 0.7
 FOCUS_SHARE = 0.3
 INTEREST_BACKOFF = 0.15
+# A creator with no exact label but a label next to one in the taxonomy tree (OrderQuery.near) gets
+# floor + span × min(1, their weight on it), by tree distance: 1 = the parent or a child of an order
+# label, 2 = a sibling, the grandparent or a grandchild. Each band lies below the one before and every
+# band above the interest back-off: exact > parent/child > sibling > same interest only.
+NEAR_CREDIT = {1: (0.26, 0.12), 2: (0.17, 0.08)}
+NEAR_DISTANCE = max(NEAR_CREDIT)
 
 # Eligibility reason codes, in the order they are checked.
 REASONS = {
@@ -65,6 +71,8 @@ class OrderQuery:
     budget: int  # per-creator budget, minor units
     tolerance_bps: int = 0
     labels: tuple[tuple[int, float], ...] = ()  # (label column, weight)
+    # Labels next to the order's in the taxonomy tree: (label column, tree distance, the order label's column).
+    near: tuple[tuple[int, int, int], ...] = ()
     ages: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     regions: tuple[int, ...] = ()  # region columns
@@ -118,7 +126,8 @@ def value_fit(price: np.ndarray, query: OrderQuery, out: np.ndarray | None = Non
 
 
 def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
-    """Cosine of IDF-weighted label vectors, backed off to the interest level, for rows [lo, hi).
+    """Cosine of IDF-weighted label vectors, backed off to labels next to the order's in the taxonomy
+    tree (NEAR_CREDIT) and to the interest level, for rows [lo, hi).
 
     Work is proportional to the postings of the order's labels and interests (the inverted
     index over unit-length rows), never to the number of rows.
@@ -133,6 +142,11 @@ def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> 
     for col in np.flatnonzero(qi):
         rows, vals = _postings(snap.interests_unit_csc, col, lo, hi)
         out[rows - lo] += vals * (qi[col] * scale)
+    # ... a label next to an order label counts more than the interest alone ...
+    for col, distance, _ in query.near:
+        rows, vals = _postings(snap.labels_csc, col, lo, hi)
+        at = rows - lo  # unique within one column
+        out[at] = np.maximum(out[at], near_content(vals, distance, near_multiplier(snap, col)))
     # ... then every row with an exact label takes the label fit instead.
     rows, sims, cover = _label_similarity(snap, cols, q, lo, hi)
     if len(rows):
@@ -145,6 +159,18 @@ def label_content(cosine: np.ndarray, coverage: np.ndarray) -> np.ndarray:
     s = np.float32(COVER_SHARE) * coverage + np.float32(FOCUS_SHARE) * cosine
     s = np.minimum(s, np.float32(1))
     return np.float32(LABEL_FLOOR) + np.float32(LABEL_SPAN) * s
+
+
+def near_multiplier(snap, col: int) -> np.float32:
+    """What turns the IDF-weighted label matrix's entry back into the creator's own weight on the label."""
+    return np.float32(1 / float(snap.label_idf[col]))
+
+
+def near_content(weighted: np.ndarray, distance: int, multiplier: np.float32) -> np.ndarray:
+    """Content fit from a label at ``distance`` from an order label (float32, as kernels._near computes it)."""
+    floor, span = NEAR_CREDIT[distance]
+    x = np.minimum(weighted * multiplier, np.float32(1))
+    return np.float32(floor) + np.float32(span) * x
 
 
 def _cover_multipliers(snap, cols: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -541,8 +567,13 @@ def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
 
 
 def _content_plan(snap, query: OrderQuery) -> tuple:
-    """content_fit's postings and multipliers: label columns (summed in float64), then interest columns."""
+    """content_fit's postings and multipliers: label columns (summed in float64), interest columns, then
+    the columns of labels next to the order's (read from the label postings: the IDF-weighted entries)."""
     labels, interests = snap.labels_unit_csc, snap.interests_unit_csc
+    near = np.array([c for c, _, _ in query.near], dtype=np.int64) if query.labels else np.empty(0, dtype=np.int64)
+    near_mult = np.array([near_multiplier(snap, c) for c in near], dtype=np.float32)
+    near_floor = np.array([NEAR_CREDIT[d][0] for _, d, _ in query.near][: len(near)], dtype=np.float32)
+    near_span = np.array([NEAR_CREDIT[d][1] for _, d, _ in query.near][: len(near)], dtype=np.float32)
     if not query.labels:
         cols = icols = np.empty(0, dtype=np.int64)
         mult = imult = cover_mult = np.empty(0, dtype=np.float32)
@@ -569,6 +600,11 @@ def _content_plan(snap, query: OrderQuery) -> tuple:
         interests.indptr[icols].astype(np.int64),
         interests.indptr[icols + 1].astype(np.int64),
         imult,
+        labels.indptr[near].astype(np.int64),
+        labels.indptr[near + 1].astype(np.int64),
+        near_mult,
+        near_floor,
+        near_span,
     )
 
 

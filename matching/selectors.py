@@ -84,7 +84,7 @@ def ranking_payload(run: RankingRun, *, top: int) -> dict:
 
 def reason_names(results) -> dict:
     """Names of the labels and interests the results' reasons mention, in one query."""
-    label_ids = {i for r in results for x in r.reasons for i in x.get("label_ids", [])}
+    label_ids = {i for r in results for x in r.reasons for key in ("label_ids", "target_ids") for i in x.get(key, [])}
     interest_ids = {i for r in results for x in r.reasons for i in x.get("interest_ids", [])}
     names: dict[str, dict] = {"labels": {}, "interests": {}}
     labels = Label.objects.filter(pk__in=label_ids).annotate(kind=Value("labels")).order_by()
@@ -124,6 +124,11 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "labels":
         labels = ", ".join(names["labels"].get(i, "?") for i in reason["label_ids"])
         return _("Makes content on your labels: %(labels)s") % {"labels": labels}
+    if code == "near_label":
+        return _("Posts on %(label)s, next to your %(target)s") % {
+            "label": names["labels"].get(reason["label_ids"][0], "?"),
+            "target": names["labels"].get(reason["target_ids"][0], "?"),
+        }
     if code == "interest":
         interests = ", ".join(names["interests"].get(i, "?") for i in reason["interest_ids"])
         return _("Same interest (%(interests)s), no exact label") % {"interests": interests}

@@ -97,7 +97,7 @@ def test_each_reason_text_names_its_metric(snap, goal):
 
 
 def test_the_price_reason_says_what_it_leaves_of_the_budget_and_old_stored_reasons_still_read(snap):
-    _, ranking, reasons = _ranked(snap, "awareness")
+    _, _ranking, reasons = _ranked(snap, "awareness")
     reason = next(r for r in reasons[0] if r["code"] == "budget_left")
 
     text = selectors.reason_text(reason, NAMES, "CNY")

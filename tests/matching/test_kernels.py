@@ -42,6 +42,7 @@ def base_query(snap, **overrides) -> OrderQuery:
         "budget": 3_000_000,
         "tolerance_bps": 1000,
         "labels": ((4, 1.0), (41, 0.6)),
+        "near": ((4 + synthetic.N_INTERESTS, 1, 4), (4 + 2 * synthetic.N_INTERESTS, 2, 4), (42, 1, 41)),
         "ages": ("24-30",),
         "genders": ("male",),
         "regions": tuple(int(c) for c in snap.catalogue.region_columns(["CN", "CN-GD"])),
@@ -63,6 +64,15 @@ def orders(draw, n_regions: int):
         tolerance_bps=draw(st.integers(0, 3000)),
         labels=tuple(
             draw(st.lists(st.tuples(st.integers(0, synthetic.N_LABELS - 1), st.floats(0.05, 1.0)), max_size=4))
+        ),
+        near=tuple(
+            draw(
+                st.lists(
+                    st.tuples(st.integers(0, synthetic.N_LABELS - 1), st.sampled_from([1, 2]), st.just(0)),
+                    max_size=6,
+                    unique_by=lambda x: x[0],
+                )
+            )
         ),
         ages=tuple(draw(st.lists(st.sampled_from(AGE_BUCKETS), max_size=3, unique=True))),
         genders=tuple(draw(st.lists(st.sampled_from(GENDERS), max_size=2, unique=True))),

@@ -178,6 +178,32 @@ def test_content_fit_prefers_exact_label_over_interest_backoff(snap):
     assert content[~has_label & ~same_interest].max() == 0
 
 
+def test_content_fit_grades_labels_next_to_the_orders_by_tree_distance(snap):
+    """exact label > parent/child (distance 1) > sibling (distance 2) > same interest only > nothing."""
+    step = synthetic.N_INTERESTS  # label columns 4, 4 + step, 4 + 2 × step, ... share one interest
+    parent, sibling = 4 + step, 4 + 2 * step
+    q = query(snap, labels=((4, 1.0),), near=((parent, 1, 4), (sibling, 2, 4)))
+    content = scoring.content_fit(snap, q)
+    column = {c: snap.labels_csc[:, c].toarray().ravel() > 0 for c in (4, parent, sibling)}
+    interest = snap.label_interest[4]
+    same_interest = snap.interests_csc[:, interest].toarray().ravel() > 0
+    exact = column[4]
+    near_1 = column[parent] & ~exact
+    near_2 = column[sibling] & ~exact & ~column[parent]
+    interest_only = same_interest & ~exact & ~column[parent] & ~column[sibling]
+    assert near_1.sum() > 10 and near_2.sum() > 10 and interest_only.sum() > 10
+
+    assert content[exact].min() > content[near_1].max()
+    assert content[near_1].min() > content[near_2].max()
+    assert content[near_2].min() > content[interest_only].max()
+    # The neighbour's credit grows with how much of the creator's content is on it.
+    weights = snap.labels_csc[:, parent].toarray().ravel()[near_1] / snap.label_idf[parent]
+    assert np.corrcoef(weights, content[near_1])[0, 1] > 0.9
+    # Without the tree neighbours the same creators only get the interest back-off.
+    plain = scoring.content_fit(snap, query(snap, labels=((4, 1.0),)))
+    assert plain[near_1].max() <= scoring.INTEREST_BACKOFF + 1e-6
+
+
 def test_rare_labels_count_more_than_common_ones(snap):
     df = snap.labels_csc.getnnz(axis=0)
     rare, common = int(np.argmin(np.where(df > 0, df, 10**9))), int(np.argmax(df))
@@ -236,7 +262,12 @@ def reference_score(snap, q):
     coverage = (labels[:, cols] / snap.label_idf[cols]) @ qv / qv.sum()
     exact = (labels[:, cols] > 0).any(axis=1)
     fit = np.minimum(scoring.COVER_SHARE * coverage + scoring.FOCUS_SHARE * label_sim, 1)
-    content = np.where(exact, scoring.LABEL_FLOOR + scoring.LABEL_SPAN * fit, scoring.INTEREST_BACKOFF * interest_sim)
+    backoff = scoring.INTEREST_BACKOFF * interest_sim
+    for col, distance, _ in q.near:
+        floor, span = scoring.NEAR_CREDIT[distance]
+        weight = labels[:, col] / snap.label_idf[col]
+        backoff = np.where(weight > 0, np.maximum(backoff, floor + span * np.minimum(weight, 1)), backoff)
+    content = np.where(exact, scoring.LABEL_FLOOR + scoring.LABEL_SPAN * fit, backoff)
     assert np.allclose(label_sim[exact] * norm[exact] * np.linalg.norm(qv), idf_weighted[exact])
     region = np.minimum(snap.regions_csr.toarray()[:, list(q.regions)].sum(axis=1), 1)
     parts = []
@@ -276,6 +307,7 @@ def test_chunked_scores_equal_the_plain_formulas(seed):
         budget=int(rng.integers(200_000, 5_000_000)),
         tolerance_bps=int(rng.integers(0, 2000)),
         labels=tuple((int(c), float(rng.uniform(0.2, 1))) for c in rng.choice(704, size=int(rng.integers(1, 4)))),
+        near=tuple((int(c), 1 + int(c) % 2, 0) for c in rng.choice(704, size=int(rng.integers(0, 6)), replace=False)),
         ages=tuple(rng.choice(scoring.AGE_BUCKETS, size=int(rng.integers(0, 3)), replace=False)),
         genders=("female",) if seed % 2 else (),
         regions=regions,
