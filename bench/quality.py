@@ -455,7 +455,7 @@ def _train() -> dict:
         "version": record.version,
         "active": record.is_active,
         "gain": report.gain,
-        "gate": getattr(report, "gate", {}),
+        "gate": report.gate,
     }
 
 
@@ -686,8 +686,7 @@ def summary_table(results: list[dict]) -> str:
 def _gate(trained: dict) -> str:
     gate = trained.get("gate") or {}
     parts = [f"holdout learned − hand NDCG@10 among offered {_interval(trained['gain'], True)}"]
-    if gate.get("ips"):
-        parts.append(f"whole-list estimate {_interval(gate['ips'], True)}")
+    parts += [f"{half} half {_interval(gate[half], True)}" for half in ("earlier", "later") if gate.get(half)]
     return "; ".join(parts)
 
 
