@@ -66,6 +66,12 @@ class CreatorAdmin(LargeTableAdmin):
     ordering = ("-id",)
     inlines = (CreatorLabelInline, RatePriceInline, BlackoutPeriodInline)
     actions = (mark_verified, mark_rejected)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A creator leaves by being deactivated (is_active). Deleting the row would take with it the ranking
+        # results that explain past rankings and offers (a creator with deals cannot be deleted at all).
+        return False
+
     fieldsets = (
         (
             None,

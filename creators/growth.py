@@ -6,8 +6,8 @@ on today's figures, so the page and its "what is missing" panel always agree; th
 the stage and notifies the creator when it changes.
 
 - Completed orders: the larger of the creator record (``completed_orders``, set by history imports
-  and refreshed when a brand rates) and a live count of completed collaborations, so a finished but
-  not yet rated order counts at once.
+  and refreshed when a brand rates) and a live count of completed orders (marketplace.flows, the
+  same rule as the record), so a finished but not yet rated order counts at once.
 - Rating: the creator record's average brand rating (refreshed at every rating).
 - Income: the creator's share of resolved escrows settled to their available balance
   (payouts.Hold.creator_share by Hold.settled_at), the same source as the nightly job. Months are
@@ -30,13 +30,13 @@ from django.utils.translation import ngettext
 from creators.indices import STAGES, growth_stage
 from creators.indices_sync import STAGE_NAMES
 from creators.models import Creator
+from marketplace import flows
 from marketplace.charts import last_months
 from marketplace.core import format_money
 from marketplace.models import Collaboration
 from payouts.models import Hold
 
 MONTHS = 12
-DONE = (Collaboration.Status.COMPLETED, Collaboration.Status.SETTLED, Collaboration.Status.RESOLVED)
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,12 @@ def creator_growth(creator: Creator) -> Growth:
     now = timezone.now()
     months = last_months(timezone.localdate(now), MONTHS)
     counts = Collaboration.objects.filter(creator=creator).aggregate(
-        n_accepted=Count("pk", filter=Q(accepted=True) | Q(accepted_at__isnull=False)),
-        n_completed=Count("pk", filter=Q(accepted=True) & (Q(status__in=DONE) | Q(completed_at__isnull=False))),
-        n_five_star=Count("pk", filter=Q(brand_rating=5)),
+        **flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5))
     )
     by_month, income_12m = _income(creator, since=now - timedelta(days=365))
     figures = Figures(
-        completed_orders=max(creator.completed_orders, counts["n_completed"]),
-        accepted_orders=counts["n_accepted"],
+        completed_orders=max(creator.completed_orders, counts["completed_n"]),
+        accepted_orders=counts["accepted_n"],
         five_star_ratings=counts["n_five_star"],
         rating=creator.avg_rating,
         income_12m=income_12m,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from creators.bulk import CreatorRecord, write_creators
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
 from creators.services import check_rate_card_price
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
@@ -365,6 +366,10 @@ class _RowParser:
             raise ValueError(_("Use only letters, digits, hyphens and underscores."))
         if len(raw) > HANDLE_MAX_LENGTH:
             raise ValueError(_("At most %(max)s characters.") % {"max": HANDLE_MAX_LENGTH})
+        try:
+            validate_handle_not_reserved(raw)
+        except ValidationError as exc:
+            raise ValueError(exc.messages[0]) from None
         return raw
 
     def display_name(self, raw: str) -> str:

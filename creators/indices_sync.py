@@ -3,6 +3,10 @@ statement (COPY into a temporary table, then UPDATE … FROM). No query per crea
 
 Also keeps one metric snapshot per creator a week (the follower-jump signal compares the two
 newest) and moves creators between growth stages, notifying those who moved.
+
+Besides the nightly run, the indices are computed whenever they are missing: by ``bootstrap`` and
+``load_demo`` (so ``make run`` starts with numbers), and by a worker that starts while some active
+creator has none (``creators.tasks``), one run at a time across workers.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from payouts.models import Hold
 log = logging.getLogger(__name__)
 MAIN_FORMAT = "short_21_60"  # value for money compares this format's price, the most common one
 ANALYZE_AFTER = 10_000  # snapshot rows inserted in one run from which the table's statistics are refreshed
+STEPS = ("metric snapshots", "read", "compute", "write")  # what on_step hears, in order
+LOCK = 0x5374_6172_4958  # pg advisory lock key of the job ("StarIX"): one run at a time
 
 
 def _frame(sql: str, params: list | None = None) -> pd.DataFrame:
@@ -99,21 +105,48 @@ def read_inputs(today=None) -> pd.DataFrame:
     return frame
 
 
-def indices_recompute(*, progress: Callable[[str], None] | None = None) -> dict:
-    """Recompute every creator's indices, anomaly score and growth stage; returns counts and timings."""
+def indices_missing() -> bool:
+    """Whether some active creator has no indices yet (a fresh install, or creators added since)."""
+    return Creator.objects.filter(is_active=True, indices_at__isnull=True).exists()
+
+
+def indices_recompute_if_missing(*, on_step: Callable[[str], None] | None = None) -> dict | None:
+    """indices_recompute when indices are missing and no other run holds the job's lock; else None."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s)", [LOCK])
+        if not cur.fetchone()[0]:
+            return None
+        try:
+            return indices_recompute(on_step=on_step) if indices_missing() else None
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(%s)", [LOCK])
+
+
+def indices_recompute(
+    *, progress: Callable[[str], None] | None = None, on_step: Callable[[str], None] | None = None
+) -> dict:
+    """Recompute every creator's indices, anomaly score and growth stage; returns counts and timings.
+
+    ``on_step`` is called with each of STEPS as it finishes (the commands' progress bar).
+    """
+    step = on_step or (lambda _name: None)
     started = time.perf_counter()
     _snapshot_metrics()
+    step(STEPS[0])
     frame = read_inputs()
     read_s = time.perf_counter() - started
+    step(STEPS[1])
     if progress:
         progress(f"read {len(frame)} creators in {read_s:.1f} s")
     result = indices.compute(frame)
     result["stage"] = indices.growth_stages(frame, settings.GROWTH_STAGE_THRESHOLDS).to_numpy()
     moved = frame.loc[frame["growth_stage"].to_numpy() != result["stage"].to_numpy(), "id"].tolist()
     compute_s = time.perf_counter() - started - read_s
+    step(STEPS[2])
     with transaction.atomic():
         _write(result)
         _notify_stage_changes(moved, dict(zip(result["id"], result["stage"], strict=True)))
+    step(STEPS[3])
     total = time.perf_counter() - started
     log.info("indices for %d creators in %.1f s (%d changed stage)", len(frame), total, len(moved))
     return {

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from creators.handles import validate_handle_not_reserved
 from marketplace.models import ContentFormat, Label, VerificationStatus
 
 
@@ -26,7 +27,7 @@ class Creator(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="creator"
     )
-    handle = models.SlugField(_("handle"), max_length=64, unique=True)
+    handle = models.SlugField(_("handle"), max_length=64, unique=True, validators=[validate_handle_not_reserved])
     display_name = models.CharField(_("display name"), max_length=120)
     bio = models.TextField(_("bio"), blank=True)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.DOUYIN)

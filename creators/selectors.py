@@ -15,19 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
+from marketplace import flows
 from marketplace.models import Collaboration, ContentFormat, Label
 from marketplace.roles import role_of
-
-# Collaborations that take up one of the creator's concurrent slots.
-ACTIVE_STATUSES = (
-    Collaboration.Status.ACCEPTED,
-    Collaboration.Status.SCRIPT_SUBMITTED,
-    Collaboration.Status.SCRIPT_APPROVED,
-    Collaboration.Status.VIDEO_SUBMITTED,
-    Collaboration.Status.VIDEO_APPROVED,
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.DISPUTED,
-)
 
 
 def creator_for_user(user) -> Creator:
@@ -175,8 +165,8 @@ def creator_dashboard(creator: Creator) -> CreatorDashboard:
     has_prices = creator.rate_prices.exists()
     has_audience = bool(creator.audience_age or creator.audience_gender or creator.audience_region)
     counts = Collaboration.objects.filter(creator=creator).aggregate(
-        active=Count("pk", filter=Q(status__in=ACTIVE_STATUSES)),
-        offers=Count("pk", filter=Q(status=Collaboration.Status.OFFERED)),
+        active=flows.CAPACITY_USED,
+        offers=Count("pk", filter=Q(status__in=flows.AWAITING_CREATOR)),
     )
     checklist = [
         ChecklistItem(

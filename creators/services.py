@@ -168,7 +168,7 @@ def _validate_labels(labels: Sequence[tuple[int, float]]) -> None:
 
 
 # The bounds of one rate-card price (CNY 1.00 to CNY 10,000,000.00). The platform's limit for any amount
-# (payouts.services.ledger.MAX_AMOUNT) is far higher; a price is a single deal's.
+# (marketplace.core.MAX_AMOUNT) is far higher; a price is a single deal's.
 RATE_CARD_MIN_PRICE = 100
 RATE_CARD_MAX_PRICE = 1_000_000_000
 

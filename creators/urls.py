@@ -4,8 +4,8 @@ from creators import views
 
 app_name = "creators"
 
-# Fixed paths come before the handle pattern, so "profile", "labels", "growth" and "browse" cannot be
-# used as handles.
+# Fixed paths come before the handle pattern; creators.handles reserves every word of these paths (and
+# of every other route), so no creator can take a handle that a page here would shadow.
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile_edit"),

@@ -56,7 +56,9 @@ class LargeTableAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only tables: staff may look, nobody may add, change or delete through the admin."""
+    """Tables the services own (append-only logs, the deal, the money, ranking runs): staff may look, nobody
+    may add, change or delete through the admin. A row made here would skip the service that checks it,
+    moves its money and audits it (a collaboration made in the admin had no hold, and accepting it failed)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -218,10 +220,10 @@ class OrderStatusFilter(admin.SimpleListFilter):
         return queryset.filter(new_status=self.value()) if self.value() else queryset
 
 
-class OrderTargetLabelInline(admin.TabularInline):
+class OrderTargetLabelInline(ReadOnlyInline):
     model = OrderTargetLabel
-    extra = 0
-    autocomplete_fields = ("label",)
+    fields = ("label", "weight")
+    readonly_fields = fields
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -231,7 +233,9 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(LargeTableAdmin):
+class OrderAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Orders change through marketplace.services.orders (a brief is editable only as a draft)."""
+
     list_display = ("title", "brand", "status", "mode", "goal", "format", "budget", "creators_wanted", "created_at")
     list_filter = ("status", "mode", "goal", "format", "created_at")
     search_fields = ("title", "product_name", "brand__name")
@@ -248,7 +252,7 @@ class OrderAdmin(LargeTableAdmin):
 
 
 @admin.register(OrderTargetLabel)
-class OrderTargetLabelAdmin(LargeTableAdmin):
+class OrderTargetLabelAdmin(ReadOnlyAdmin, LargeTableAdmin):
     list_display = ("order", "label", "weight")
     search_fields = ("order__title", "label__path")
     raw_id_fields = ("order",)
@@ -267,7 +271,9 @@ class OrderEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
 
 
 @admin.register(Collaboration)
-class CollaborationAdmin(LargeTableAdmin):
+class CollaborationAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Collaborations start and move only through marketplace.services (offers hold money, steps move it)."""
+
     list_display = ("id", "order", "creator", "status", "origin", "price", "offered_at", "completed_at")
     list_filter = ("status", "origin", "accepted", "completed_on_time")
     search_fields = ("order__title", "creator__handle")
@@ -279,12 +285,6 @@ class CollaborationAdmin(LargeTableAdmin):
     @admin.display(description=_("agreed price"), ordering="agreed_price")
     def price(self, obj: Collaboration) -> str:
         return format_money(obj.agreed_price, obj.currency)
-
-    def get_readonly_fields(self, request, obj=None):
-        # Once a pair exists its price is what money was held at; changes go through the services.
-        if obj is None:
-            return self.readonly_fields
-        return (*self.readonly_fields, "order", "creator", "currency", "agreed_price", "offered_at")
 
 
 # -------------------------------------------------------------------- audit

@@ -72,6 +72,10 @@ def format_money(amount: int | None, currency: str) -> str:
     return f"{sign}{currency} {whole:,}.{cents:02d}"
 
 
+# The one limit on an amount of money, for every channel: web forms, the API, imports and the services.
+# 10^12 minor units is ten billion in two-decimal currencies, more than any single payment here.
+MAX_AMOUNT = 10**12
+
 _MONEY_TEXT = re.compile(r"(?P<whole>[0-9]*)(?:\.(?P<frac>[0-9]*))?", re.ASCII)
 
 
@@ -91,9 +95,19 @@ def parse_money(text: str) -> int:
     if len(frac) > 2:
         raise ValueError(_("Use at most two decimal places."))
     minor = int(match["whole"] or "0") * 100 + int(frac.ljust(2, "0"))
-    if minor > 10**15:
+    if minor > MAX_AMOUNT:
         raise ValueError(_("That amount is too large."))
     return minor
+
+
+def check_amount(amount: int, *, field: str = "amount", allow_zero: bool = False) -> None:
+    """An amount a service is asked to take: whole minor units, above zero (or zero), at most MAX_AMOUNT."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise DomainError(_("The amount must be a whole number of minor units."), field=field)
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise DomainError(_("The amount must be greater than zero."), field=field)
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("That amount is too large."), field=field)
 
 
 def minor_to_decimal_str(amount: int) -> str:

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import form_add_errors, minor_to_decimal_str, parse_money, send_mail_each
@@ -107,6 +108,7 @@ class CreatorSignupForm(_PasswordPairMixin, forms.Form):
         label=_("Handle"),
         max_length=64,
         help_text=_("Letters, digits, hyphens and underscores; it appears in your profile address."),
+        validators=[validate_handle_not_reserved],
     )
     password1 = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

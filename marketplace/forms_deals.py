@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.models import Dispute
 from marketplace.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
+from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50
 MAX_EVIDENCE_FILES = 10
@@ -54,10 +55,8 @@ def _clean_money(value: str) -> int:
 # ------------------------------------------------------------------- brand side
 
 
-class SendOffersForm(forms.Form):
+class SendOffersForm(IdempotentForm):
     """The ranked list's checkboxes (``creator``, repeated) and the key made when the form was drawn."""
-
-    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()
@@ -70,11 +69,10 @@ class SendOffersForm(forms.Form):
         return cleaned
 
 
-class OfferForm(forms.Form):
+class OfferForm(IdempotentForm):
     """One offer from a creator's profile: which of the brand's published orders."""
 
     order = forms.TypedChoiceField(label=_("Order"), coerce=int)
-    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,22 +12,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import ResultSnapshot
-from marketplace.services.results import MAX_COUNT
+from marketplace.services.results import LABELS, MAX_COUNT
 
 MAX_UPLOAD_MB = 5
-COUNT_LABELS = {
-    "views": _("Views"),
-    "likes": _("Likes"),
-    "comments": _("Comments"),
-    "shares": _("Shares"),
-    "clicks": _("Clicks"),
-    "conversions": _("Conversions"),
-}
 
 
 def _count_field(name: str) -> forms.IntegerField:
     return forms.IntegerField(
-        label=COUNT_LABELS[name],
+        label=LABELS[name],
         min_value=0,
         max_value=MAX_COUNT,
         required=name == "views",
@@ -69,7 +61,7 @@ class ResultForm(forms.Form):
         """An unbound form showing what was recorded for ``day`` (empty when nothing was)."""
         if snapshot is None:
             return cls(day=day)
-        initial = {name: getattr(snapshot, name) for name in COUNT_LABELS}
+        initial = {name: getattr(snapshot, name) for name in LABELS}
         if snapshot.completion_rate is not None:
             initial["completion_rate"] = (Decimal(str(snapshot.completion_rate)) * 100).quantize(Decimal("0.01"))
         form = cls(day=day, initial=initial)
@@ -79,7 +71,7 @@ class ResultForm(forms.Form):
     def values(self) -> dict:
         """The counts as result_record takes them (empty = 0; the completion rate as a fraction)."""
         data = self.cleaned_data
-        values = {name: data.get(name) or 0 for name in COUNT_LABELS}
+        values = {name: data.get(name) or 0 for name in LABELS}
         rate = data.get("completion_rate")
         values["completion_rate"] = None if rate is None else float(rate / 100)
         return values

@@ -240,8 +240,11 @@ def _collaboration_values(row: _Row, creators) -> dict:
     accepted = row.boolean("accepted", required=True)
     on_time = row.boolean("completed_on_time", required=False)
     rating = row.integer("rating", low=1, high=5)
+    results = {name: row.integer(name) for name in ("views", "engagements", "conversions")}
     if not accepted and (on_time is not None or rating is not None):
         row.fail("accepted", "is no, but the row has a completion or rating")
+    elif not accepted and any(value is not None for value in results.values()):
+        row.fail("accepted", "is no, but the row has results (views, engagements or conversions)")
     return {
         "creator_id": creators.get(handle),
         "agreed_price": row.money("agreed_price", required=True),
@@ -249,9 +252,7 @@ def _collaboration_values(row: _Row, creators) -> dict:
         "accepted": accepted,
         "completed_on_time": on_time,
         "brand_rating": rating,
-        "views": row.integer("views"),
-        "engagements": row.integer("engagements"),
-        "conversions": row.integer("conversions"),
+        **results,
     }
 
 

@@ -11,8 +11,12 @@ import math
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
+from marketplace import flows
 from marketplace.models import Collaboration, Order, ResultSnapshot
+from marketplace.services.results import LABELS
+from marketplace.templatetags.numbers import grouped, percent
 
 # --------------------------------------------------------------- formulas
 
@@ -42,14 +46,6 @@ def as_minor(ratio: float | None) -> int | None:
 
 # ---------------------------------------------------------------- reports
 
-COUNTED = (
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.COMPLETED,
-    Collaboration.Status.SETTLED,
-    Collaboration.Status.DISPUTED,
-    Collaboration.Status.RESOLVED,
-)
-
 
 @dataclass
 class Figures:
@@ -74,6 +70,84 @@ class Figures:
         )
 
 
+# ---------------------------------------------------------------- unusual figures
+
+# Figures that are possible but unusual are flagged for the brand and staff, never refused (posts do go
+# viral); what cannot be true is refused when entered (marketplace.services.results.results_check).
+FAR_ABOVE_USUAL = 3  # engagement rate above 3 × the creator's usual rate
+VIEWS_FAR_ABOVE_MEDIAN = 20  # views above 20 × the creator's median views (30 days)
+PLAUSIBLE_ENGAGEMENT = 0.5  # engagements / views, when the creator's usual rate is unknown
+PLAUSIBLE_COMPLETION = 0.8  # few short videos are watched to the end by more than 80 % of viewers
+MAY_FALL = ("likes", "comments", "conversions")  # can be taken back; views, shares and clicks cannot
+REPEATABLE = ("comments", "shares", "clicks")  # a viewer can do these more than once
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    day: int
+    text: str
+
+
+def result_flags(c: Collaboration, snapshots: list[ResultSnapshot]) -> list[Flag]:
+    """Unusual figures among a collaboration's result snapshots, each code once (its newest day)."""
+    flags: dict[str, Flag] = {}
+    for i, s in enumerate(snapshots):
+        for flag in [*_day_flags(c.creator, s), *_fall_flags(snapshots[:i], s)]:
+            flags[flag.code] = flag
+    return sorted(flags.values(), key=lambda f: (f.day, f.code))
+
+
+def _day_flags(creator, s: ResultSnapshot) -> list[Flag]:
+    flags = []
+    rate, usual = engagement_rate(s.engagements, s.views), creator.engagement_rate
+    limit = FAR_ABOVE_USUAL * usual if usual else PLAUSIBLE_ENGAGEMENT
+    if rate is not None and rate > limit:
+        text = (
+            _("Engagement rate %(rate)s on day %(day)s is far above the creator's usual %(usual)s.")
+            if usual
+            else _("Engagement rate %(rate)s on day %(day)s is above what is plausible (%(usual)s).")
+        )
+        args = {"rate": percent(rate), "day": s.day, "usual": percent(usual or limit)}
+        flags.append(Flag("engagement", s.day, text % args))
+    median = creator.median_views_30d
+    if median and s.views > VIEWS_FAR_ABOVE_MEDIAN * median:
+        text = _("Views %(n)s on day %(day)s are more than %(times)s times the creator's median views (%(median)s).")
+        args = {"n": grouped(s.views), "day": s.day, "times": VIEWS_FAR_ABOVE_MEDIAN, "median": grouped(median)}
+        flags.append(Flag("views", s.day, text % args))
+    if s.completion_rate is not None and s.completion_rate > PLAUSIBLE_COMPLETION:
+        text = _("Completion rate %(rate)s on day %(day)s is above what is plausible for a short video (%(max)s).")
+        args = {"rate": percent(s.completion_rate), "day": s.day, "max": percent(PLAUSIBLE_COMPLETION, 0)}
+        flags.append(Flag("completion", s.day, text % args))
+    for name in REPEATABLE:
+        if getattr(s, name) > s.views:
+            text = _("%(field)s (%(n)s) on day %(day)s are more than the views (%(views)s).")
+            args = {"field": LABELS[name], "n": grouped(getattr(s, name)), "day": s.day, "views": grouped(s.views)}
+            flags.append(Flag(f"{name}_over_views", s.day, text % args))
+    if s.clicks and s.conversions > s.clicks:
+        text = _("Conversions (%(n)s) on day %(day)s are more than the clicks (%(clicks)s).")
+        args = {"n": grouped(s.conversions), "day": s.day, "clicks": grouped(s.clicks)}
+        flags.append(Flag("conversions_over_clicks", s.day, text % args))
+    return flags
+
+
+def _fall_flags(earlier: list[ResultSnapshot], s: ResultSnapshot) -> list[Flag]:
+    flags = []
+    for name in MAY_FALL:
+        before = max(earlier, key=lambda e: getattr(e, name), default=None)
+        if before is not None and getattr(before, name) > getattr(s, name):
+            text = _("%(field)s fell from %(before)s on day %(earlier)s to %(n)s on day %(day)s.")
+            args = {
+                "field": LABELS[name],
+                "before": grouped(getattr(before, name)),
+                "earlier": before.day,
+                "n": grouped(getattr(s, name)),
+                "day": s.day,
+            }
+            flags.append(Flag(f"{name}_fell", s.day, text % args))
+    return flags
+
+
 @dataclass
 class CollaborationReport:
     collaboration: Collaboration
@@ -82,6 +156,7 @@ class CollaborationReport:
     actual: Figures
     latest: ResultSnapshot | None
     snapshots: list[ResultSnapshot] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
     @property
     def views_vs_expected(self) -> float | None:
@@ -102,7 +177,7 @@ def collaboration_report(c: Collaboration, snapshots: list[ResultSnapshot] | Non
         actual = Figures.of(cost, None, None, None)
     else:
         actual = Figures.of(cost, latest.views, latest.engagements, latest.conversions)
-    return CollaborationReport(c, cost, expected, actual, latest, snapshots)
+    return CollaborationReport(c, cost, expected, actual, latest, snapshots, result_flags(c, snapshots))
 
 
 @dataclass
@@ -115,6 +190,11 @@ class OrderReport:
     by_day: list[dict]
     audience_regions: list[tuple[str, float]]
     audience_ages: list[tuple[str, float]]
+
+    @property
+    def flagged(self) -> list[CollaborationReport]:
+        """The collaborations with unusual figures, for the brand and staff to check."""
+        return [r for r in self.rows if r.flags]
 
     @property
     def measured(self) -> int:
@@ -133,7 +213,7 @@ def order_report(order: Order) -> OrderReport:
     A fixed number of queries whatever the number of collaborations (results prefetched).
     """
     collaborations = list(
-        order.collaborations.filter(status__in=COUNTED)
+        order.collaborations.filter(status__in=flows.REPORTABLE)
         .select_related("creator")
         .prefetch_related(Prefetch("results", queryset=ResultSnapshot.objects.order_by("day")))
         .order_by("creator__display_name", "id")

@@ -10,13 +10,14 @@ import csv
 from typing import IO
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
-from marketplace.core import DomainError, NotAllowed, audit
+from marketplace import flows
+from marketplace.core import NotAllowed, audit
 from marketplace.models import Collaboration, Order, ResultSnapshot
-from marketplace.reports import COUNTED
-from marketplace.services.results import COUNT_FIELDS, check_counts, result_record
+from marketplace.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
 
 REQUIRED = ("collaboration", "day", "views")
 OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
@@ -52,27 +53,48 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
     if not rows:
         raise ImportFailed(["the file has a header but no rows"], 1)
     ids = {int(d["collaboration"]) for _, d in rows if _whole(d.get("collaboration", ""))}
-    known = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "order_id"))
-    statuses = dict(Collaboration.objects.filter(pk__in=ids).values_list("pk", "status"))
-    errors: list[str] = []
-    parsed, seen = [], set()
+    collaborations = Collaboration.objects.only("pk", "order_id", "status", "published_at").in_bulk(ids)
+    known = {pk: c.order_id for pk, c in collaborations.items()}
+    statuses = {pk: c.status for pk, c in collaborations.items()}
+    errors: list[tuple[int, str]] = []
+    entries: dict[int, dict[int, dict]] = {}
+    numbers: dict[tuple[int, int], int] = {}
+    seen: set = set()
     for number, d in rows:
         problem = _row_problem(d, known, statuses, order_id, seen)
         if problem:
-            errors.append(f"row {number}, column {problem[0]}: {problem[1]}")
+            errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
             continue
         values = {k: int(d[k]) if d.get(k) else 0 for k in COUNT_FIELDS}
         if d.get("completion_rate"):
             values["completion_rate"] = float(d["completion_rate"])
-        try:
-            values = check_counts(values)
-        except DomainError as exc:
-            errors.append(f"row {number}, column {exc.field}: {exc.detail}")
-            continue
-        parsed.append((int(d["collaboration"]), int(d["day"]), values))
+        ref, day = int(d["collaboration"]), int(d["day"])
+        entries.setdefault(ref, {})[day] = values
+        numbers[ref, day] = number
+    errors.extend(_check_with_the_other_days(collaborations, entries, numbers))
     if errors:
-        raise ImportFailed(errors[:MAX_ERRORS], len(errors))
-    return parsed
+        messages = [text for _number, text in sorted(errors)]
+        raise ImportFailed(messages[:MAX_ERRORS], len(messages))
+    return sorted(
+        ((ref, day, values) for ref, days in entries.items() for day, values in days.items()),
+        key=lambda row: numbers[row[0], row[1]],
+    )
+
+
+def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dict) -> list[tuple[int, str]]:
+    """Each collaboration's rows through results_check, against the days already recorded (one query)."""
+    recorded: dict[int, list[ResultSnapshot]] = {}
+    for snapshot in ResultSnapshot.objects.filter(collaboration_id__in=list(entries)):
+        recorded.setdefault(snapshot.collaboration_id, []).append(snapshot)
+    now, errors = timezone.now(), []
+    for ref, days in entries.items():
+        others = [s for s in recorded.get(ref, []) if s.day not in days]
+        clean, problems = results_check(collaborations[ref], days, recorded=recorded_counts(others), now=now)
+        days.update(clean)
+        for p in problems:
+            number = numbers[ref, p.day]
+            errors.append((number, f"row {number}, column {p.field}: {p.message}"))
+    return errors
 
 
 def _whole(text: str) -> bool:
@@ -84,7 +106,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
         return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
-    if statuses[int(ref)] not in COUNTED:
+    if statuses[int(ref)] not in flows.REPORTABLE:
         return "collaboration", "its post is not published yet"
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
         return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
@@ -108,10 +130,17 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
 
 @transaction.atomic
 def results_import(*, rows: list[tuple[int, int, dict]], actor=None) -> int:
-    """Write validated rows in one transaction (any failure rolls all of them back)."""
+    """Write validated rows in one transaction (any failure rolls all of them back).
+
+    Each collaboration's days are written together, so they are checked against each other as parse
+    checked them, whatever their order in the file.
+    """
+    entries: dict[int, dict[int, dict]] = {}
     for collaboration_id, day, values in rows:
-        result_record(
-            collaboration_id=collaboration_id, actor=actor, day=day, values=values, source=ResultSnapshot.Source.IMPORT
+        entries.setdefault(collaboration_id, {})[day] = values
+    for collaboration_id, days in entries.items():
+        results_record(
+            collaboration_id=collaboration_id, actor=actor, entries=days, source=ResultSnapshot.Source.IMPORT
         )
     return len(rows)
 

@@ -262,6 +262,7 @@ REST_FRAMEWORK = {
         "password_reset": env("THROTTLE_PASSWORD_RESET", "10/hour"),
         "password_reset_address": env("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
         "signup": env("THROTTLE_SIGNUP", "10/hour"),
+        "rerank": env("THROTTLE_RERANK", "30/hour"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
     # JSON is the only renderer, and ?format= is an order filter (content format), not a renderer choice.

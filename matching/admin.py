@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 from matching.models import MatcherModel, RankingResult, RankingRun
 
 
-class RankingResultInline(admin.TabularInline):
+class RankingResultInline(ReadOnlyInline):
     model = RankingResult
     fields = (
         "rank",
@@ -20,9 +21,6 @@ class RankingResultInline(admin.TabularInline):
     )
     readonly_fields = fields
     raw_id_fields = ("creator",)
-    extra = 0
-    max_num = 0
-    can_delete = False
     ordering = ("rank",)
 
     def get_queryset(self, request):
@@ -30,7 +28,7 @@ class RankingResultInline(admin.TabularInline):
 
 
 @admin.register(RankingRun)
-class RankingRunAdmin(admin.ModelAdmin):
+class RankingRunAdmin(ReadOnlyAdmin):
     list_display = ("id", "order", "status", "trigger", "model_version", "eligible_count", "duration_ms", "created_at")
     list_filter = ("status", "trigger", "model_version")
     search_fields = ("=id", "=order__id", "order__title")
@@ -40,27 +38,15 @@ class RankingRunAdmin(admin.ModelAdmin):
     show_full_result_count = False
     inlines = [RankingResultInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RankingResult)
-class RankingResultAdmin(admin.ModelAdmin):
+class RankingResultAdmin(ReadOnlyAdmin):
     list_display = ("run", "rank", "creator", "score", "content", "audience", "performance", "value", "reliability")
     search_fields = ("=run__id", "creator__handle")
     list_select_related = ("run", "creator")
     raw_id_fields = ("run", "creator")
     readonly_fields = [f.name for f in RankingResult._meta.fields]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MatcherModel)

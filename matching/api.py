@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -16,14 +17,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from brands.selectors import membership_for_user
 from creators.models import Creator
 from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
-from marketplace.api.fields import MAX_MINOR, StrictCharField, query_data, validated
+from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
-from marketplace.core import Conflict, NotAllowed
+from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.models import Order, ProductCategory
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
@@ -112,9 +115,9 @@ class MatchPageSerializer(serializers.Serializer):
 
 
 class MatchFilterSerializer(serializers.Serializer):
-    min_followers = serializers.IntegerField(min_value=0, max_value=MAX_MINOR, required=False)
-    max_followers = serializers.IntegerField(min_value=0, max_value=MAX_MINOR, required=False)
-    max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_MINOR, required=False)
+    min_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    max_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
     region = serializers.CharField(
         max_length=8, required=False, help_text="Region code; keeps creators with at least 20 % audience there."
     )
@@ -198,15 +201,35 @@ class OrderMatchesApi(APIView):
         return Response(body)
 
 
+class RerankThrottle(SimpleRateThrottle):
+    """ "Rank again" per brand (THROTTLE_RERANK): every editor of a brand, on the page or through the API,
+    counts against one rate. Others are refused before a ranking is asked for, so they are not counted."""
+
+    scope = "rerank"
+
+    def get_rate(self):
+        # Read on every request (DRF reads rates once at import): an operator's setting and a test's both apply.
+        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+
+    def get_cache_key(self, request, view):
+        membership = membership_for_user(request.user)
+        if membership is None or not membership.can_edit_orders:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"brand-{membership.brand_id}"}
+
+
 class OrderRerankApi(APIView):
     parser_classes = [JSONParser]
+    throttle_classes = [RerankThrottle]
 
     @extend_schema(
         operation_id="orders_matches_rerank",
         summary="Rank a published order again (owners and managers)",
-        description="Queues a new ranking run and returns it (202); poll the matches for its status.",
+        description="Queues a new ranking run and returns it (202), or, while a run of the order is queued or "
+        "running, returns that run; poll the matches for its status. At most THROTTLE_RERANK (default 30/hour) "
+        "per brand, with the page's button.",
         request=None,
-        responses={202: RankingRunSerializer, **READ_ERRORS, 404: ERROR_BODY, 409: ERROR_BODY},
+        responses={202: RankingRunSerializer, **READ_ERRORS, 404: ERROR_BODY, 409: ERROR_BODY, 429: ERROR_BODY},
     )
     def post(self, request, pk: int):
         order = order_for(request, pk, editor=True)

@@ -372,10 +372,10 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     from django.utils import timezone
 
     from brands.models import BrandBlock
-    from matching.services import OCCUPYING_STATES, order_query
+    from marketplace import flows
+    from matching.services import order_query
 
-    busy = creator.collaborations.filter(status__in=OCCUPYING_STATES).count()
-    if busy >= creator.max_concurrent:
+    if not flows.has_free_capacity(creator):
         return []  # no free capacity: not eligible for any order now
     blocked_by = set(BrandBlock.objects.filter(creator=creator).values_list("brand_id", flat=True))
     orders = list(

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F
 from django.utils import timezone
 
 from brands.models import BrandBlock
-from marketplace.models import Collaboration, Label, Order
+from marketplace import flows
+from marketplace.models import Label, Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
@@ -22,26 +22,40 @@ from matching.snapshot import Snapshot
 log = logging.getLogger(__name__)
 
 TOP_K = 200
-# States in which a collaboration occupies one of the creator's concurrent slots.
-OCCUPYING_STATES = (
-    Collaboration.Status.ACCEPTED,
-    Collaboration.Status.SCRIPT_SUBMITTED,
-    Collaboration.Status.SCRIPT_APPROVED,
-    Collaboration.Status.VIDEO_SUBMITTED,
-    Collaboration.Status.VIDEO_APPROVED,
-    Collaboration.Status.PUBLISHED,
-    Collaboration.Status.DISPUTED,
-)
 
 
 # ---------------------------------------------------------------- request
 
 
+# A run queued or running this long without a result is taken for lost (its worker died mid-run, or the
+# broker was down all along): the next request fails it and queues a new one instead of waiting forever.
+RUN_STALE_AFTER = timedelta(minutes=30)
+ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
+
+
 @transaction.atomic
 def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
-    """Queue a ranking of ``order``; the outbox sends it to a worker after commit."""
+    """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
+    queued or running for the order, return that run: ten clicks on "rank again" make one run.
+
+    Locks the order row, so concurrent requests for one order meet there and queue one run between them.
+    The returned run's ``queued_now`` says whether this call queued it.
+    """
+    Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first()
+    now = timezone.now()
+    active = RankingRun.objects.filter(order=order, status__in=ACTIVE_RUN).order_by("-created_at", "-id").first()
+    if active is not None and (active.started_at or active.created_at) > now - RUN_STALE_AFTER:
+        active.queued_now = False
+        return active
+    if active is not None:
+        RankingRun.objects.filter(pk=active.pk, status=active.status).update(
+            status=RankingRun.Status.FAILED,
+            error=f"no result after {RUN_STALE_AFTER}; a new run was queued",
+            finished_at=now,
+        )
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
+    run.queued_now = True
     return run
 
 
@@ -65,15 +79,8 @@ def ranking_fail(*, run_id: int, error: str) -> None:
 
 def excluded_creators(order: Order) -> dict[str, list[int]]:
     """Creator ids excluded for reasons that change too often to live in the snapshot."""
-    at_capacity = (
-        Collaboration.objects.filter(status__in=OCCUPYING_STATES)
-        .values("creator_id")
-        .annotate(n=Count("id"))
-        .filter(n__gte=F("creator__max_concurrent"))
-        .values_list("creator_id", flat=True)
-    )
     return {
-        "no_capacity": list(at_capacity),
+        "no_capacity": list(flows.creators_at_capacity()),
         "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
         "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
     }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,8 +17,9 @@ from creators.models import Creator
 from marketplace.audience import regions
 from marketplace.core import parse_money
 from marketplace.selectors.orders import order_get_for_user
-from marketplace.views.access import brand_member_required
+from marketplace.views.access import brand_member_required, throttled
 from matching import selectors, services
+from matching.api import RerankThrottle
 from matching.models import RankingRun
 
 PAGE_SIZE = 25
@@ -84,15 +88,22 @@ def order_ranking(request, pk: int):
     return render(request, template, context)
 
 
+def _rerank_message(seconds: int) -> str:
+    wait = timeuntil(timezone.now() + timedelta(seconds=max(seconds, 60)))
+    return _("Too many ranking requests for your brand. Try again in %(wait)s.") % {"wait": wait}
+
+
 @brand_member_required(editor=True)
 @require_POST
+@throttled(RerankThrottle, scope="rerank", message=_rerank_message)
 def order_rerank(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     if order.status != order.Status.PUBLISHED:
         messages.error(request, _("Only a published order can be ranked."))
-    else:
-        services.ranking_request(order=order, actor=request.user, trigger="manual")
+    elif services.ranking_request(order=order, actor=request.user, trigger="manual").queued_now:
         messages.success(request, _("Ranking queued; the list updates when the worker is done."))
+    else:
+        messages.info(request, _("This order is being ranked already; the list updates when that run is done."))
     if request.htmx:
         return render(request, "matching/_ranking.html", ranking_context(request, order))
     return redirect("matching:order_ranking", pk=order.pk)

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 from payouts.models import Account, Hold, IdempotencyKey, LedgerEntry, LedgerTransaction, Payout, TopUp
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account)
@@ -24,15 +14,11 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["brand__name", "creator__handle", "order__title"]
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fields = ["account", "amount", "currency"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    show_change_link = False  # entries have no admin of their own
 
 
 @admin.register(LedgerTransaction)

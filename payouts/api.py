@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
@@ -23,13 +22,13 @@ from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
 from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.core import DomainError
 from marketplace.roles import role_of
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from payouts.services.idempotency import IdempotencyConflict, brand_scope, creator_scope
 
-MAX_API_AMOUNT = 10**12
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Lists come in cursor pages: a bad page_size is a 400, a cursor that is not one of ours a 404.
 LIST_ERRORS = {400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY}
@@ -37,46 +36,11 @@ LIST_ERRORS = {400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BOD
 # ------------------------------------------------------------------ shared API pieces
 
 
-@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_API_AMOUNT})
-class MinorUnitsField(serializers.Field):
-    """A money amount in minor units: a JSON integer from 1 to 10**12.
-
-    Booleans, strings ("1,00", "100"), floats (1.5, 1e3) and NaN/Infinity written as strings are refused
-    with a field error: a client that sends major units or text finds out at once instead of paying 100×.
-    """
-
-    minimum = 1
-    default_error_messages = {
-        "invalid": gettext_lazy("Send a whole number of minor units as a JSON integer (120050 for 1,200.50)."),
-        "min_value": gettext_lazy("The amount must be greater than zero."),
-        "max_value": gettext_lazy("That amount is too large."),
-    }
-
-    def to_internal_value(self, data):
-        if type(data) is not int:  # bool is a subclass of int; exclude it by type
-            self.fail("invalid")
-        if data < self.minimum:
-            self.fail("min_value")
-        if data > MAX_API_AMOUNT:
-            self.fail("max_value")
-        return data
-
-    def to_representation(self, value):
-        return value
-
-
-@extend_schema_field({"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_API_AMOUNT})
-class MinorUnitsOrZeroField(MinorUnitsField):
-    """The same, where zero is a meaningful amount (one side of a split)."""
-
-    minimum = 0
-    default_error_messages = {"min_value": gettext_lazy("The amount must be zero or more.")}
-
-
 def caller_key(request) -> str:
-    """The request's Idempotency-Key (400 naming the header when missing or malformed), namespaced.
+    """The request's Idempotency-Key (400 naming the header when missing or malformed), as a client key.
 
-    The prefix keeps a client's keys apart from the keys the services derive for their own steps.
+    The prefix keeps keys sent through the API apart from the keys of the web forms; the keys the services
+    derive for their own steps live in another namespace altogether (payouts.services.idempotency).
     """
     return f"api:{idempotency_key(request)}"
 
@@ -211,8 +175,8 @@ class PayoutSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AmountSerializer(serializers.Serializer):
-    amount_minor = MinorUnitsField()
+class AmountSerializer(RequestSerializer):
+    amount_minor = MinorAmountField()
 
 
 # ------------------------------------------------------------------ statements

@@ -23,6 +23,7 @@ from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, 
 from marketplace.api.fields import (
     CatalogueRefField,
     MinorAmountField,
+    RequestSerializer,
     StrictCharField,
     StrictFloatField,
     StrictIntegerField,
@@ -147,12 +148,12 @@ class CreatorProfileSerializer(CreatorPublicSerializer):
         return BlackoutSerializer(selectors.upcoming_blackouts(creator), many=True).data
 
 
-class LabelInSerializer(serializers.Serializer):
+class LabelInSerializer(RequestSerializer):
     label = CatalogueRefField()
     weight = StrictFloatField(min_value=0.01, max_value=1, required=False)
 
 
-class AudienceInSerializer(serializers.Serializer):
+class AudienceInSerializer(RequestSerializer):
     """Shares from 0 to 1 that sum to 1 per distribution; an empty object means "unknown"."""
 
     age = serializers.DictField(child=StrictFloatField(min_value=0, max_value=1), required=False)
@@ -160,9 +161,9 @@ class AudienceInSerializer(serializers.Serializer):
     region = serializers.DictField(child=StrictFloatField(min_value=0, max_value=1), required=False)
 
 
-class CreatorProfileWriteSerializer(serializers.Serializer):
+class CreatorProfileWriteSerializer(RequestSerializer):
     """The parts of the profile a creator edits. Handle, status, verification and metrics are not
-    fields here: sending them changes nothing."""
+    fields here: sending them gets a 400 naming them."""
 
     display_name = StrictCharField(max_length=120)
     bio = StrictCharField(max_length=2000, allow_blank=True)
@@ -251,7 +252,7 @@ class CreatorProfileApi(APIView):
 # --------------------------------------------------------------- rate card
 
 
-class RateCardPriceInSerializer(serializers.Serializer):
+class RateCardPriceInSerializer(RequestSerializer):
     format = serializers.ChoiceField(choices=ContentFormat.choices)
     price_minor = MinorAmountField(
         allow_null=True,
@@ -260,7 +261,7 @@ class RateCardPriceInSerializer(serializers.Serializer):
     )
 
 
-class RateCardInSerializer(serializers.Serializer):
+class RateCardInSerializer(RequestSerializer):
     prices = serializers.ListField(
         child=RateCardPriceInSerializer(), min_length=1, max_length=len(ContentFormat.choices)
     )
@@ -303,7 +304,7 @@ class CreatorRateCardApi(APIView):
 # --------------------------------------------------------------- blackouts
 
 
-class BlackoutInSerializer(serializers.Serializer):
+class BlackoutInSerializer(RequestSerializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     note = StrictCharField(max_length=200, allow_blank=True, required=False, default="")

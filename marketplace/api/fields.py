@@ -8,15 +8,53 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-MAX_MINOR = 10**12  # ten billion in two-decimal currencies: more than any single payment here
+from marketplace.core import MAX_AMOUNT
+
+
+# The base of every request body (and of the objects nested in one): a field it does not take is a 400
+# naming that field, beside the other field errors. DRF reads the fields it knows and drops the rest, so
+# "currency": "USD" on a top-up was charged in the platform's currency and a misspelt creator_amount was
+# silently left out of a decision. The schema says the same (additionalProperties: false, StrictRequestSchema
+# below). No docstring on purpose: drf-spectacular would print it as the description of every request body.
+class RequestSerializer(serializers.Serializer):
+    unknown_message = _("Unknown field: this request does not take it.")
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {str(name): [self.unknown_message] for name in data if name not in known}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                exc.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictRequestSchema(OpenApiSerializerExtension):
+    """Request bodies of RequestSerializers are closed objects in the schema: ``additionalProperties: false``."""
+
+    target_class = RequestSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -29,7 +67,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class MinorAmountField(StrictIntegerField):
-    """Money in integer minor units of the currency (12000 = 120.00): above zero, at most 10**12."""
+    """Money in integer minor units of the currency (12000 = 120.00): a JSON integer above zero (or from
+    zero, with ``allow_zero``, for one side of a split), at most marketplace.core.MAX_AMOUNT.
+
+    Booleans, strings ("1,00", "100") and floats (1.5, 1e3) are refused with a field error: a client that
+    sends major units or text finds out at once instead of paying 100×.
+    """
 
     default_error_messages = {
         "invalid": _("Send the amount as a JSON integer of minor units, e.g. 120000 for 1,200.00."),
@@ -37,10 +80,12 @@ class MinorAmountField(StrictIntegerField):
         "max_value": _("That amount is too large."),
     }
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_MINOR)
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        kwargs.setdefault("min_value", 0 if allow_zero else 1)
+        kwargs.setdefault("max_value", MAX_AMOUNT)
         super().__init__(**kwargs)
+        if allow_zero:
+            self.error_messages["min_value"] = _("The amount must be zero or more.")
 
 
 class StrictFloatField(serializers.FloatField):

@@ -30,6 +30,7 @@ from marketplace.api.fields import (
     REGION_CODE,
     CatalogueRefField,
     MinorAmountField,
+    RequestSerializer,
     StrictBooleanField,
     StrictCharField,
     StrictFloatField,
@@ -80,14 +81,14 @@ def order_for(request, pk: int, *, editor: bool = False) -> Order:
 # ------------------------------------------------------------- serializers
 
 
-class TargetLabelInSerializer(serializers.Serializer):
+class TargetLabelInSerializer(RequestSerializer):
     label = CatalogueRefField()
     weight = StrictFloatField(min_value=0.01, max_value=1, required=False, default=1.0)
 
 
-class OrderWriteSerializer(serializers.Serializer):
+class OrderWriteSerializer(RequestSerializer):
     """The brief as a brand writes it. Status, brand, currency and dates set by the platform are not
-    fields here: a client sending them changes nothing."""
+    fields here: a client sending them gets a 400 naming them."""
 
     title = StrictCharField(max_length=200)
     description = StrictCharField(max_length=DESCRIPTION_MAX, allow_blank=True, required=False)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from marketplace.api.common import ERROR_BODY
 from marketplace.api.deals.common import JsonPost, _party
-from marketplace.api.fields import StrictFloatField, StrictIntegerField, validated
+from marketplace.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.models import ResultSnapshot
@@ -38,7 +38,7 @@ def _count(**kwargs) -> StrictIntegerField:
     return StrictIntegerField(min_value=0, max_value=MAX_COUNT, **kwargs)
 
 
-class ResultRequestSerializer(serializers.Serializer):
+class ResultRequestSerializer(RequestSerializer):
     """One day's counts: whole numbers as JSON integers (0 to 10^13); completion as a fraction 0–1."""
 
     day = StrictIntegerField(help_text="Days after publishing: 1, 3, 7, 14 or 30.")

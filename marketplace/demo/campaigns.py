@@ -26,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from creators.models import Creator
+from marketplace import flows
 from marketplace.demo.accounts import DemoAccounts, profile_creator
 from marketplace.demo.catalogue import Catalogue, stream
 from marketplace.demo.creators import CreatorBatch
@@ -184,7 +185,7 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
         ("approve_video", owner, offered + timedelta(days=6)),
         ("publish", user, published),
     ]
-    if placement.status in (S.COMPLETED, S.SETTLED):
+    if placement.status in flows.WORK_ACCEPTED:
         steps.append(("accept_work", owner, published + timedelta(days=2)))
     if placement.status == S.SETTLED:
         steps.append(("confirm_live", owner, published + timedelta(days=8)))

@@ -251,3 +251,22 @@ class Collaboration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} × {self.creator_id} ({self.status})"
+
+    # The state groups, for templates (marketplace.flows defines them; imported here lazily, it imports us).
+    @property
+    def awaiting_answer(self) -> bool:
+        from marketplace.flows import AWAITING_ANSWER
+
+        return self.status in AWAITING_ANSWER
+
+    @property
+    def awaiting_creator(self) -> bool:
+        from marketplace.flows import AWAITING_CREATOR
+
+        return self.status in AWAITING_CREATOR
+
+    @property
+    def awaiting_brand(self) -> bool:
+        from marketplace.flows import AWAITING_BRAND
+
+        return self.status in AWAITING_BRAND

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brands.models import BrandMembership
 from creators.models import Creator, RatePrice
+from marketplace import flows
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification, Order, User
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction
 from payouts.selectors import LIVE_HOLD
@@ -24,17 +25,13 @@ from payouts.selectors import LIVE_HOLD
 S = Collaboration.Status
 
 # The order page's board: (key, title, states), left to right as a deal moves.
-BOARD_COLUMNS: list[tuple[str, object, tuple[str, ...]]] = [
-    ("offers", _("Offers & applications"), (S.OFFERED, S.APPLIED)),
-    (
-        "in_progress",
-        _("In progress"),
-        (S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED),
-    ),
-    ("published", _("Published"), (S.PUBLISHED,)),
-    ("done", _("Done"), (S.COMPLETED, S.SETTLED)),
-    ("disputes", _("Disputes"), (S.DISPUTED, S.RESOLVED)),
-    ("closed", _("Closed / cancelled"), (S.CLOSED, S.CANCELLED)),
+BOARD_COLUMNS: list[tuple[str, object, frozenset[str]]] = [
+    ("offers", _("Offers & applications"), flows.AWAITING_ANSWER),
+    ("in_progress", _("In progress"), flows.IN_DELIVERY),
+    ("published", _("Published"), frozenset({S.PUBLISHED})),
+    ("done", _("Done"), flows.WORK_ACCEPTED),
+    ("disputes", _("Disputes"), flows.IN_DISPUTE),
+    ("closed", _("Closed / cancelled"), flows.LET_GO),
 ]
 COLUMN_OF = {status: key for key, _title, states in BOARD_COLUMNS for status in states}
 
@@ -234,7 +231,7 @@ def order_board(*, order: Order, cards) -> list[dict]:
 def applications_for_order(*, order: Order) -> QuerySet[Collaboration]:
     """Open applications to a recruitment order, best stored match first."""
     return (
-        Collaboration.objects.filter(order=order, status=S.APPLIED)
+        Collaboration.objects.filter(order=order, status__in=flows.AWAITING_BRAND)
         .select_related("creator")
         .order_by(F("match_score").desc(nulls_last=True), "offered_at", "id")
     )
@@ -263,12 +260,6 @@ def applicant_rows(*, order: Order, collaborations) -> list[dict]:
     ]
 
 
-def occupied_slots(order: Order) -> int:
-    from marketplace.services.collaborations import OCCUPYING
-
-    return order.collaborations.filter(status__in=OCCUPYING).count()
-
-
 # --------------------------------------------------------------- creator inbox
 
 INBOX_GROUPS = [(key, title, states) for key, title, states in BOARD_COLUMNS if key != "offers"]
@@ -282,7 +273,7 @@ def _with_hold_fee(collaborations: QuerySet[Collaboration]) -> QuerySet[Collabor
 
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
     return _with_hold_fee(
-        Collaboration.objects.filter(creator=creator, status=S.OFFERED)
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_CREATOR)
         .select_related("order__brand")
         .order_by("expires_at", "id")
     )
@@ -290,7 +281,7 @@ def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
 
 def inbox_applications(*, creator: Creator) -> QuerySet[Collaboration]:
     return (
-        Collaboration.objects.filter(creator=creator, status=S.APPLIED)
+        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_BRAND)
         .select_related("order__brand")
         .order_by("-offered_at", "-id")
     )

@@ -18,19 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
+from marketplace import flows
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.models import Collaboration, CollaborationEvent, Dispute, Order, User
 from marketplace.services import notifications
 from payouts import services as money
+from payouts.services.idempotency import system_key
 
 S = Collaboration.Status
 BRAND, CREATOR, ADMIN, SYSTEM = "brand", "creator", "admin", "system"
 
 OFFER_TTL = timedelta(hours=72)
 AUTO_ACCEPT_AFTER = timedelta(days=7)
-ACTIVE = frozenset({S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
-# States in which a creator holds one of the order's slots (and of their own capacity).
-OCCUPYING = ACTIVE | {S.PUBLISHED, S.COMPLETED, S.DISPUTED}
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ ACTIONS: dict[str, Step] = {
     "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow"),
     "decline": _step({S.OFFERED}, S.CLOSED, {CREATOR}, money="release_hold"),
     "withdraw": _step({S.OFFERED}, S.CLOSED, {BRAND}, money="release_hold"),
-    "expire": _step({S.OFFERED, S.APPLIED}, S.CLOSED, {SYSTEM}, money="release_hold"),
+    "expire": _step(flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold"),
     # Recruitment (招募): money is held when the brand selects an applicant.
     "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow"),
     "reject_application": _step({S.APPLIED}, S.CLOSED, {BRAND}),
@@ -70,9 +69,9 @@ ACTIONS: dict[str, Step] = {
     "confirm_live": _step({S.COMPLETED}, S.SETTLED, {BRAND, CREATOR}, money="settle"),
     "report_down": _step({S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
     # Brand cancellation pays the stage fee stored on the order and refunds the rest.
-    "cancel": _step(ACTIVE, S.CANCELLED, {BRAND}, money="cancel"),
+    "cancel": _step(flows.IN_DELIVERY, S.CANCELLED, {BRAND}, money="cancel"),
     # Disputes freeze the money and pause the timers until an admin decides.
-    "open_dispute": _step(ACTIVE | {S.PUBLISHED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
+    "open_dispute": _step(flows.IN_DELIVERY | {S.PUBLISHED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
     "resolve": _step({S.DISPUTED}, S.RESOLVED, {ADMIN}, money="decide"),
 }
 
@@ -200,20 +199,14 @@ def _noop(ctx: Context) -> None:
 # --------------------------------------------------------------- handlers
 
 
-def _occupied_slots(order: Order) -> int:
-    return order.collaborations.filter(status__in=OCCUPYING).count()
-
-
 def _take_slot(ctx: Context) -> None:
     """Lock the order, then check its slots and the creator's capacity (race-safe under the lock)."""
     order = Order.objects.select_for_update().get(pk=ctx.collaboration.order_id)
     if order.status != Order.Status.PUBLISHED:
         raise Conflict(_("The order is no longer open."), field="order")
-    if _occupied_slots(order) >= order.creators_wanted:
+    if flows.slots_filled(order) >= order.creators_wanted:
         raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")
-    creator = ctx.collaboration.creator
-    busy = Collaboration.objects.filter(creator=creator, status__in=OCCUPYING).count()
-    if busy >= creator.max_concurrent:
+    if not flows.has_free_capacity(ctx.collaboration.creator):
         raise Conflict(_("The creator has no free capacity."), field="creator")
     ctx.changes.update(accepted_at=ctx.now, responded_at=ctx.now, accepted=True)
 
@@ -362,9 +355,9 @@ def cancellation_share(collaboration: Collaboration, *, now: datetime) -> int:
     schedule = order.cancellation_schedule
     if c.video_revisions >= 2:
         key = "after_two_video_rounds"
-    elif c.video_revisions >= 1 or c.status in (S.VIDEO_SUBMITTED, S.VIDEO_APPROVED):
+    elif c.video_revisions >= 1 or c.status in flows.VIDEO_HANDED_IN:
         key = "after_video"
-    elif c.status in (S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED):
+    elif c.status in flows.SCRIPT_HANDED_IN:
         key = "after_script"
     else:
         key = "before_script"
@@ -376,7 +369,7 @@ def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
     c, order = collaboration, collaboration.order
     if c.status == S.ACCEPTED and order.script_by and now > order.script_by:
         return "script"
-    if c.status in ACTIVE and order.publish_until and now.date() > order.publish_until:
+    if c.status in flows.IN_DELIVERY and order.publish_until and now.date() > order.publish_until:
         return "publish"
     return ""
 
@@ -385,8 +378,9 @@ def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
 
 
 def _key(ctx: Context, step: str) -> str:
-    """Deterministic idempotency key: the same transition can never move money twice."""
-    return f"collab-{ctx.collaboration.pk}-{ctx.action}-{step}"
+    """Deterministic idempotency key: the same transition can never move money twice. A system key, so
+    nothing a client sends can occupy it (payouts.services.idempotency)."""
+    return system_key("collab", ctx.collaboration.pk, ctx.action, step)
 
 
 def _hold_of(c: Collaboration):

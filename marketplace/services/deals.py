@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock, BrandMembership
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit
+from marketplace import flows
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Order, User
 from marketplace.services import notifications
 from marketplace.services.collaborations import (
-    ACTIVE,
+    ACTIONS,
     AUTO_ACCEPT_AFTER,
     CREATOR,
     OFFER_TTL,
@@ -31,7 +32,7 @@ from marketplace.services.collaborations import (
 )
 from marketplace.services.track_record import track_record_refresh
 from payouts import services as money
-from payouts.services.idempotency import brand_scope, idempotent
+from payouts.services.idempotency import brand_scope, idempotent, system_key
 
 log = logging.getLogger(__name__)
 S = Collaboration.Status
@@ -83,13 +84,11 @@ def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: 
         key=idempotency_key,
         operation="offer_send",
         params={"order_id": order_id, "creator_id": creator_id},
-        perform=lambda: _offer_send(
-            order_id=order_id, creator_id=creator_id, actor=actor, key=idempotency_key, now=now or timezone.now()
-        ),
+        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
     )
 
 
-def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: datetime) -> Collaboration:
+def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != Order.Status.PUBLISHED:
         raise Conflict(_("Publish the order before sending offers."), field="order")
@@ -115,7 +114,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, key: str, now: d
         order_id=order.pk,
         collaboration_id=collaboration.pk,
         amount=price,
-        idempotency_key=f"offer-{key}-hold",
+        idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
     _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})
@@ -164,6 +163,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
         raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+    check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
     if not isinstance(quote, int) or not low <= quote <= high:
@@ -375,9 +375,6 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
     return event
 
 
-RATEABLE = (S.COMPLETED, S.SETTLED)
-
-
 @transaction.atomic
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
@@ -385,7 +382,7 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
     role = role_in(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
-    if c.status not in RATEABLE:
+    if c.status not in flows.WORK_ACCEPTED:
         raise InvalidTransition(_("Rate once the work is completed."), field="status")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Give 1 to 5 stars."), field="rating")
@@ -422,8 +419,10 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"expired": 0, "auto_accepted": 0}
     due = {
-        "expire": Collaboration.objects.filter(status__in=[S.OFFERED, S.APPLIED], expires_at__lte=now),
-        "auto_accept": Collaboration.objects.filter(status=S.PUBLISHED, published_at__lte=now - AUTO_ACCEPT_AFTER),
+        "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
+        "auto_accept": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
     }
     for action, qs in due.items():
         for pk in qs.values_list("pk", flat=True)[:1000]:
@@ -442,7 +441,7 @@ def _flag_missed_deadlines(now: datetime) -> int:
 
     flagged = 0
     candidates = (
-        Collaboration.objects.filter(status__in=ACTIVE)
+        Collaboration.objects.filter(status__in=flows.IN_DELIVERY)
         .exclude(events__action="deadline")
         .filter(Q(order__script_by__lt=now, status=S.ACCEPTED) | Q(order__publish_until__lt=now.date()))
         .select_related("order", "creator")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from brands.models import Brand, BrandMembership
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import Conflict, NotAllowed, audit, check_transition, update_fields
+from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed, audit, check_transition, update_fields
 from marketplace.models import Label, Order, OrderEvent, OrderTargetLabel, ProductCategory, User
 
 ORDER_FLOW: dict[str, frozenset[str]] = {
@@ -87,6 +87,9 @@ def order_brief_problems(brief, *, label_count: int, complete: bool, now: dateti
     if publish_from and publish_until and publish_from > publish_until:
         add("publish_until", _("The publish window must not close before it opens."))
     price, budget = brief.price_per_creator, brief.total_budget
+    for name, amount in (("price_per_creator", price), ("total_budget", budget)):
+        if amount and amount > MAX_AMOUNT:
+            add(name, _("That amount is too large."))
     if price and budget and price * brief.creators_wanted > budget:
         add("total_budget", _("The total budget does not cover the price per creator for every creator wanted."))
     if complete:

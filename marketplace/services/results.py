@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from marketplace import flows
 from marketplace.core import DomainError, InvalidTransition, NotAllowed, audit
 from marketplace.models import Collaboration, ResultSnapshot, User
-from marketplace.reports import COUNTED
+from marketplace.templatetags.numbers import grouped
 
 COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
 MAX_COUNT = 10**13
+# Totals that can only grow from one day to the next: a view, a share or a click cannot be taken back.
+# Likes, comments and conversions can (an unlike, a deleted comment, a refunded order): a fall in
+# those is flagged on the report (marketplace.reports.result_flags), not refused.
+NEVER_DECREASE = ("views", "shares", "clicks")
+# A like needs a view and an account likes a post once. Comments, shares and clicks can repeat per
+# viewer, so more of them than views is flagged, not refused.
+AT_MOST_VIEWS = ("likes",)
+LABELS = {
+    "views": gettext_lazy("Views"),
+    "likes": gettext_lazy("Likes"),
+    "comments": gettext_lazy("Comments"),
+    "shares": gettext_lazy("Shares"),
+    "clicks": gettext_lazy("Clicks"),
+    "conversions": gettext_lazy("Conversions"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one day's counts: the field (page field, API field, CSV column) and why."""
+
+    day: int
+    field: str
+    message: str
 
 
 def check_counts(values: dict) -> dict:
@@ -29,35 +58,127 @@ def check_counts(values: dict) -> dict:
     ):
         raise DomainError(_("Give the completion rate as a fraction from 0 to 1."), field="completion_rate")
     clean["completion_rate"] = None if rate is None else float(rate)
-    for part in ("likes", "comments", "shares", "clicks"):
-        if clean[part] > clean["views"] * 1000 + 1000:
-            raise DomainError(_("That is far more than the views allow."), field=part)
+    for part in AT_MOST_VIEWS:
+        if clean[part] > clean["views"]:
+            raise DomainError(
+                _("%(field)s (%(n)s) cannot be more than views (%(views)s).")
+                % {"field": LABELS[part], "n": grouped(clean[part]), "views": grouped(clean["views"])},
+                field=part,
+            )
     return clean
 
 
-@transaction.atomic
-def result_record(
-    *, collaboration_id: int, actor: User | None, day: int, values: dict, source: str = ResultSnapshot.Source.CREATOR
-) -> ResultSnapshot:
-    """Record (or correct) the counts of one post on one day after publishing.
+def results_check(
+    c: Collaboration, entries: dict[int, dict], *, recorded: dict[int, dict], now: datetime
+) -> tuple[dict[int, dict], list[Problem]]:
+    """The one check of reported results, for the page, the API and the CSV import alike.
 
-    The creator of the collaboration, staff, or the system (imports) may record; only once published.
-    The collaboration's own outcome fields follow the newest day, for the matcher to learn from.
+    ``entries`` are the days being written ({day: values}); ``recorded`` what the other days hold now.
+    Returns the cleaned entries and every problem: a day that does not exist or is not reached yet,
+    a count that is not a whole number, likes above views, or a total lower than an earlier day's
+    (or higher than a later day's) — each checked against the days as they will be after the write.
+    """
+    clean, problems = {}, []
+    for day, values in sorted(entries.items()):
+        problem = _day_problem(c, day, now)
+        if problem is None:
+            try:
+                clean[day] = check_counts(values)
+            except DomainError as exc:
+                problem = Problem(day, exc.field, str(exc.detail))
+        if problem is not None:
+            problems.append(problem)
+    series = {**recorded, **clean}
+    for day, values in clean.items():
+        problems.extend(_order_problems(day, values, series))
+    return clean, problems
+
+
+def _day_problem(c: Collaboration, day, now: datetime) -> Problem | None:
+    if day not in ResultSnapshot.Day.values:
+        return Problem(day, "day", str(_("Choose day 1, 3, 7, 14 or 30.")))
+    if c.published_at is not None and now < c.published_at + timedelta(days=day):
+        when = formats.date_format(timezone.localtime(c.published_at + timedelta(days=day)), "SHORT_DATETIME_FORMAT")
+        return Problem(
+            day,
+            "day",
+            _("Day %(day)s after publishing is not reached yet: its counts can be entered from %(when)s on.")
+            % {"day": day, "when": when},
+        )
+    return None
+
+
+def _order_problems(day: int, values: dict, series: dict[int, dict]) -> list[Problem]:
+    problems = []
+    for name in NEVER_DECREASE:
+        earlier = [(d, v[name]) for d, v in series.items() if d < day and v[name] > values[name]]
+        later = [(d, v[name]) for d, v in series.items() if d > day and v[name] < values[name]]
+        if earlier:
+            other, n = max(earlier, key=lambda pair: pair[1])
+            text = _("%(field)s cannot go down from one day to the next: day %(other)s has %(n)s, more than %(this)s.")
+        elif later:
+            other, n = min(later, key=lambda pair: pair[1])
+            text = _("%(field)s cannot go down from one day to the next: day %(other)s has %(n)s, fewer than %(this)s.")
+        else:
+            continue
+        args = {"field": LABELS[name], "other": other, "n": grouped(n), "this": grouped(values[name])}
+        problems.append(Problem(day, name, text % args))
+    return problems
+
+
+def recorded_counts(snapshots) -> dict[int, dict]:
+    """{day: counts} of result snapshots, as results_check compares them."""
+    return {s.day: {name: getattr(s, name) for name in COUNT_FIELDS} for s in snapshots}
+
+
+def result_record(
+    *,
+    collaboration_id: int,
+    actor: User | None,
+    day: int,
+    values: dict,
+    source: str = ResultSnapshot.Source.CREATOR,
+    now: datetime | None = None,
+) -> ResultSnapshot:
+    """Record (or correct) the counts of one post on one day after publishing (see results_record)."""
+    return results_record(
+        collaboration_id=collaboration_id, actor=actor, entries={day: values}, source=source, now=now
+    )[day]
+
+
+@transaction.atomic
+def results_record(
+    *,
+    collaboration_id: int,
+    actor: User | None,
+    entries: dict[int, dict],
+    source: str = ResultSnapshot.Source.CREATOR,
+    now: datetime | None = None,
+) -> dict[int, ResultSnapshot]:
+    """Record (or correct) the counts of one post on several days at once, checked together.
+
+    The creator of the collaboration, staff, or the system (imports) may record; only once published,
+    and only days already reached. Raises DomainError naming the field of the first problem
+    (results_check); nothing is written then. The collaboration's own outcome fields follow the
+    newest day, for the matcher to learn from.
     """
     c = Collaboration.objects.select_for_update().select_related("creator").get(pk=collaboration_id)
     if actor is not None and not actor.is_staff and c.creator.user_id != actor.pk:
         raise NotAllowed(_("Only the creator of this collaboration records its results."))
-    if c.status not in COUNTED:
+    if c.status not in flows.REPORTABLE:
         raise InvalidTransition(_("Results can be recorded once the post is published."), field="status")
-    if day not in ResultSnapshot.Day.values:
-        raise DomainError(_("Choose day 1, 3, 7, 14 or 30."), field="day")
-    clean = check_counts(values)
-    snapshot, _created = ResultSnapshot.objects.update_or_create(
-        collaboration=c, day=day, defaults={**clean, "source": source, "recorded_by": actor}
-    )
+    recorded = recorded_counts(c.results.exclude(day__in=list(entries)))
+    clean, problems = results_check(c, entries, recorded=recorded, now=now or timezone.now())
+    if problems:
+        raise DomainError(problems[0].message, field=problems[0].field)
+    written = {}
+    for day, counts in clean.items():
+        written[day], _created = ResultSnapshot.objects.update_or_create(
+            collaboration=c, day=day, defaults={**counts, "source": source, "recorded_by": actor}
+        )
+        audit(actor=actor, action="collaboration.result", obj=c, day=day, source=source, **counts)
     latest = c.results.order_by("-day").first()
     Collaboration.objects.filter(pk=c.pk).update(
         views=latest.views, engagements=latest.engagements, conversions=latest.conversions
     )
-    audit(actor=actor, action="collaboration.result", obj=c, day=day, source=source, **clean)
-    return snapshot
+    return written

@@ -15,11 +15,9 @@ from django.db.models import Count, Q, Sum
 from psycopg2.extras import execute_values
 
 from creators.models import Creator
-from marketplace import track_record
+from marketplace import flows, track_record
 from marketplace.models import Collaboration
 
-S = Collaboration.Status
-DONE = (S.COMPLETED, S.SETTLED, S.RESOLVED)
 IMPORTED = ("imported_fulfilment_rate", "imported_fulfilment_orders", "imported_avg_rating", "imported_rating_count")
 
 
@@ -28,7 +26,7 @@ def track_record_refresh(*, creator_ids: list[int] | None = None) -> int:
     """Recompute the shown track record of ``creator_ids`` (None: every creator with a deal or an
     imported aggregate); returns how many creators were updated. Bumps ``updated_at``, so the
     matcher's snapshot patches the creators in."""
-    deals = Collaboration.objects.filter(accepted=True)
+    deals = Collaboration.objects.filter(flows.ACCEPTED_DEAL)
     creators = Creator.objects.all()
     if creator_ids is not None:
         deals = deals.filter(creator_id__in=creator_ids)
@@ -46,7 +44,7 @@ def track_record_refresh(*, creator_ids: list[int] | None = None) -> int:
             on_time=Count("id", filter=Q(completed_on_time=True)),
             ratings=Count("brand_rating"),
             rating_sum=Sum("brand_rating"),
-            completed=Count("id", filter=Q(status__in=DONE) | Q(completed_at__isnull=False)),
+            completed=flows.DEAL_COUNTS["completed_n"],
         )
     }
     rows = list(creators.values_list("id", *IMPORTED))

@@ -12,3 +12,9 @@ def percent(share: float | None, digits: int = 1) -> str:
     if share in (None, ""):
         return "—"
     return f"{number_format(float(share) * 100, decimal_pos=int(digits))} %"
+
+
+@register.filter
+def grouped(n: int) -> str:
+    """A whole number with its thousands grouped the viewer's way ("18,851")."""
+    return number_format(n, force_grouping=True)

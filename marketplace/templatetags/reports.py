@@ -2,13 +2,15 @@
 
 from django import template
 
+from marketplace import flows
 from marketplace.core import format_money
 from marketplace.reports import as_minor
+from marketplace.selectors.deals import BOARD_COLUMNS
 
 register = template.Library()
 
-# The order board's columns that hold collaborations whose post went out (marketplace.reports.COUNTED).
-RESULT_COLUMNS = ("published", "done", "disputes")
+# The order board's columns that hold collaborations with results to report.
+RESULT_COLUMNS = frozenset(key for key, _title, states in BOARD_COLUMNS if states <= flows.REPORTABLE)
 
 
 @register.filter

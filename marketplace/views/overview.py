@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from marketplace import charts
 from marketplace.core import format_money
 from marketplace.selectors.overview import Overview, platform_overview
+from marketplace.templatetags.numbers import grouped
 from marketplace.views.access import staff_required
 
 
@@ -30,7 +31,7 @@ def overview_charts(data: Overview) -> list[dict]:
         return format_money(round(minor), currency)
 
     def count(value: float) -> str:
-        return number_format(round(value), force_grouping=True)
+        return grouped(round(value))
 
     def chart(title: str, series: list[charts.Series], value_format, axis_format=charts.compact):
         return charts.grouped_bar_chart(

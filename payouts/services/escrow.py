@@ -11,11 +11,11 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core import DomainError, InvalidTransition, check_transition, update_fields
+from marketplace.core import DomainError, InvalidTransition, check_amount, check_transition, update_fields
 from payouts.models import Account, Hold, LedgerTransaction
 from payouts.services.common import get_or_404
 from payouts.services.idempotency import brand_scope, creator_scope, idempotent
-from payouts.services.ledger import BPS, account_for, check_amount, fee_split, post
+from payouts.services.ledger import BPS, account_for, fee_split, post
 from payouts.services.wallet import HOLD_FLOW
 
 SETTLEABLE = (Hold.Status.PAID, Hold.Status.SPLIT, Hold.Status.CANCELLED)

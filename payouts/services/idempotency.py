@@ -4,6 +4,14 @@ The key row is inserted first, under the UNIQUE (scope, key) constraint. A concu
 with the same key waits on that index until the first commits, then finds the row and replays
 its result; if the first rolled back, the waiting request runs instead. A request that fails
 (InsufficientFunds, InvalidTransition, ...) leaves no key behind, so it may be retried.
+
+Two kinds of key, in two namespaces that never meet. A key a client sent (a form's hidden key, the
+API's Idempotency-Key header) is a plain ``str`` and is stored under the owner's scope ("brand:12").
+A key the services derive for a step of their own (``collab-7-accept-escrow``) is made by
+``system_key`` and stored under that scope's system namespace ("system/brand:12"). Nothing a client
+sends is ever a ``SystemKey``, so no client input, through any door, can occupy a system step's key
+and make that step fail with ``idempotency_conflict``; and a door that forgets to say which kind it
+holds is a client door, the safe default.
 """
 
 from __future__ import annotations
@@ -32,12 +40,36 @@ class IdempotencyConflict(DomainError):
     status = 422
 
 
+class SystemKey(str):
+    """A key the services derive for one of their own steps; only ``system_key`` makes one."""
+
+    __slots__ = ()
+
+
+def system_key(*parts: object) -> SystemKey:
+    """The key of a step the services take on their own, e.g. ``system_key("collab", 7, "accept", "escrow")``."""
+    return SystemKey("-".join(str(part) for part in parts))
+
+
+SYSTEM_NAMESPACE = "system/"
+
+
+def stored_scope(scope: str, key: str) -> str:
+    """Where a key lives: a system key in the scope's system namespace, a client key in the scope itself."""
+    return f"{SYSTEM_NAMESPACE}{scope}" if isinstance(key, SystemKey) else scope
+
+
 def brand_scope(brand_id: int) -> str:
     return f"brand:{brand_id}"
 
 
 def creator_scope(creator_id: int) -> str:
     return f"creator:{creator_id}"
+
+
+def staff_scope(user_id: int) -> str:
+    """An admin's own keys (a dispute decision through the API)."""
+    return f"staff:{user_id}"
 
 
 def fingerprint(operation: str, params: dict[str, Any]) -> str:
@@ -68,10 +100,12 @@ def response_for(obj: models.Model) -> dict[str, Any]:
 def idempotent(*, scope: str, key: str, operation: str, params: dict[str, Any], perform: Callable[[], T]) -> T:
     """Run ``perform`` once for (scope, key); a replay with the same params returns the first result.
 
+    ``key`` is a client's (plain ``str``) or the services' own (``system_key``); see the module docstring.
     Raises IdempotencyConflict when the key was used with another operation or other params.
     """
     check_key(key)
     digest = fingerprint(operation, params)
+    scope, key = stored_scope(scope, key), str(key)
     try:
         with transaction.atomic():
             row = IdempotencyKey.objects.create(scope=scope, key=key, operation=operation, fingerprint=digest)

@@ -16,11 +16,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from marketplace.core import DomainError, InsufficientFunds, audit, format_money
+from marketplace.core import InsufficientFunds, audit, format_money
 from payouts.models import Account, LedgerEntry, LedgerTransaction
 
-# The largest amount one request may move: 10^15 minor units, the bound parse_money accepts.
-MAX_AMOUNT = 10**15
 BPS = 10_000
 
 
@@ -37,15 +35,6 @@ def fee_split(amount: int, bps: int) -> tuple[int, int]:
         raise ValueError("bps must be between 0 and 10000")
     fee = amount * bps // BPS
     return amount - fee, fee
-
-
-def check_amount(amount: int, *, field: str = "amount", allow_zero: bool = False) -> None:
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise DomainError(_("The amount must be a whole number of minor units."), field=field)
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(_("The amount must be greater than zero."), field=field)
-    if amount > MAX_AMOUNT:
-        raise DomainError(_("That amount is too large."), field=field)
 
 
 _OWNER_FIELD = {

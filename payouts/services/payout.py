@@ -17,12 +17,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core import DomainError, InvalidTransition, audit, check_transition, format_money, update_fields
+from marketplace.core import (
+    DomainError,
+    InvalidTransition,
+    audit,
+    check_amount,
+    check_transition,
+    format_money,
+    update_fields,
+)
 from payouts.models import Account, LedgerTransaction, Payout
 from payouts.providers import ProviderError, get_provider
 from payouts.services.common import actor_or_none, get_or_404
 from payouts.services.idempotency import creator_scope, idempotent
-from payouts.services.ledger import account_for, check_amount, post
+from payouts.services.ledger import account_for, post
 
 S = Payout.Status
 PAYOUT_FLOW = {

@@ -9,13 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core import Conflict, DomainError, audit, check_transition, update_fields
+from marketplace.core import Conflict, DomainError, audit, check_amount, check_transition, update_fields
 from marketplace.models import Collaboration, Order
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
 from payouts.services.common import actor_or_none, get_or_404
-from payouts.services.idempotency import brand_scope, idempotent
-from payouts.services.ledger import account_for, check_amount, post
+from payouts.services.idempotency import brand_scope, idempotent, stored_scope
+from payouts.services.ledger import account_for, post
 
 TOPUP_FLOW = {TopUp.Status.PENDING: {TopUp.Status.SUCCEEDED, TopUp.Status.FAILED}}
 
@@ -30,8 +30,8 @@ K = Account.Kind
 
 
 def provider_key(operation: str, scope: str, key: str) -> str:
-    """The key the provider sees: stable for one client request, distinct across scopes."""
-    return f"{operation}-{hashlib.sha256(f'{scope}/{key}'.encode()).hexdigest()[:32]}"
+    """The key the provider sees: stable for one request, distinct across scopes and key namespaces."""
+    return f"{operation}-{hashlib.sha256(f'{stored_scope(scope, key)}/{key}'.encode()).hexdigest()[:32]}"
 
 
 # ------------------------------------------------------------------- top-ups

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import format_money
+from marketplace.views.access import money_throttled
 from payouts import selectors, services
 from payouts.creator_terms import movement_text
 from payouts.forms import PayoutRequestForm
@@ -61,6 +62,7 @@ def _payout_form(data, earnings: selectors.CreatorEarnings) -> PayoutRequestForm
 
 @login_required
 @require_POST
+@money_throttled
 def payout_request(request: HttpRequest) -> HttpResponse:
     creator = creator_for_user(request.user)
     earnings = selectors.earnings_for_creator(creator_id=creator.pk, currency=settings.CURRENCY)

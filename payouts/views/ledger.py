@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import format_money
-from marketplace.views.access import staff_required
+from marketplace.views.access import money_throttled, staff_required
 from payouts import selectors, services
 from payouts.forms import IdempotentForm, ReasonForm, ReferenceForm
 from payouts.models import Payout, TopUp
@@ -144,6 +144,7 @@ def _payout_row_partial(pk: int):
 
 @staff_required
 @require_POST
+@money_throttled
 def admin_topup_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReferenceForm(request.POST, prefix=f"confirm-topup-{pk}")
     return _admin_action(
@@ -162,6 +163,7 @@ def admin_topup_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@money_throttled
 def admin_topup_fail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, prefix=f"fail-topup-{pk}")
     return _admin_action(
@@ -175,6 +177,7 @@ def admin_topup_fail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@money_throttled
 def admin_payout_sent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReferenceForm(request.POST, prefix=f"sent-payout-{pk}")
     return _admin_action(
@@ -193,6 +196,7 @@ def admin_payout_sent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
+@money_throttled
 def admin_payout_failed(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, prefix=f"fail-payout-{pk}")
     return _admin_action(

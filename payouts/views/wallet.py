@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import CsvWriter, format_money, minor_to_decimal_str
-from marketplace.views.access import brand_member_required
+from marketplace.views.access import brand_member_required, money_throttled
 from payouts import selectors, services
 from payouts.forms import TopUpForm
 from payouts.models import Account, LedgerEntry, TopUp
@@ -64,6 +64,7 @@ def _wallet_page(request: HttpRequest, form: TopUpForm, *, status: int = 200) ->
 
 @brand_member_required(editor=True)
 @require_POST
+@money_throttled
 def wallet_topup(request: HttpRequest) -> HttpResponse:
     form = TopUpForm(request.POST, currency=settings.CURRENCY)
     if form.is_valid():

@@ -45,7 +45,7 @@ from marketplace.services.tokens import api_token_create
 from matching import engine
 from payouts import services as money
 from payouts.models import Payout, TopUp
-from tests.deals.conftest import PATHS, act, make_creator, mp4_upload
+from tests.deals.conftest import PATHS, PUBLISHED_AGO, act, make_creator, mp4_upload
 from tests.factories import (
     LabelFactory,
     MembershipFactory,
@@ -234,6 +234,8 @@ def _deal(side: Side, state: str, admin: User) -> Collaboration:
             )
         else:
             c = act(c, action, actors[who])
+    if c.published_at is not None:  # published a month ago, so every results day is reached
+        Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)
     c.refresh_from_db()
     assert c.status == state, (state, c.status)
     return c

@@ -100,7 +100,7 @@ def test_patch_changes_only_the_sections_sent(creator, api):
     assert creator.audience_gender == {"female": 0.6, "male": 0.38, "other": 0.02}
 
 
-def test_patch_ignores_fields_the_creator_does_not_own(creator, api):
+def test_patch_refuses_fields_the_creator_does_not_own_and_changes_nothing(creator, api):
     other = UserFactory()
 
     response = api.patch(
@@ -121,8 +121,19 @@ def test_patch_ignores_fields_the_creator_does_not_own(creator, api):
     )
 
     fresh = Creator.objects.get(pk=creator.pk)
-    assert response.status_code == 200
-    assert fresh.bio == "Still me"
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {
+        "handle",
+        "is_active",
+        "verification",
+        "followers",
+        "completed_orders",
+        "avg_rating",
+        "user",
+        "is_staff",
+        "id",
+    }
+    assert fresh.bio == creator.bio
     assert (fresh.handle, fresh.is_active, fresh.followers, fresh.completed_orders, fresh.avg_rating) == (
         creator.handle,
         True,

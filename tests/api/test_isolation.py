@@ -17,7 +17,6 @@ real and the refusals are about who asks. List endpoints must return exactly the
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,11 +45,11 @@ MISSING_SLUG = "no-such-creator-here"
 # Not domain data: sessions change with every login, and a token's last use is stamped on use.
 SKIP_TABLES = {"django_session"}
 VOLATILE_COLUMNS = {("marketplace_apitoken", "last_used_at")}
-_keys = itertools.count()
 
 
 def idem() -> str:
-    return f"isolation-{next(_keys):06d}"
+    """A fresh key, as a form draws one (a UUID) and as the API takes one."""
+    return str(uuid.uuid4())
 
 
 # ------------------------------------------------------------------ what "no change" means

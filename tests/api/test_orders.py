@@ -110,7 +110,7 @@ def test_unknown_labels_and_categories_are_field_errors(api):
     assert not Order.objects.exists()
 
 
-def test_fields_the_client_does_not_own_are_ignored_on_create(api, manager):
+def test_fields_the_client_does_not_own_are_refused_on_create(api, manager):
     other = MembershipFactory()
     data = brief(
         status="published",
@@ -126,12 +126,19 @@ def test_fields_the_client_does_not_own_are_ignored_on_create(api, manager):
 
     response = api.post(reverse("api:order-list"), data, format="json")
 
-    order = Order.objects.get()
-    assert response.status_code == 201
-    assert order.status == "draft" and order.published_at is None
-    assert order.brand == manager.brand and order.created_by == manager.user
-    assert order.currency == settings.CURRENCY
-    assert order.cancellation_schedule["before_script"] == 0
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {
+        "status",
+        "brand",
+        "currency",
+        "created_by",
+        "published_at",
+        "cancellation_schedule",
+        "is_staff",
+        "fee_minor",
+        "platform_fee_bps",
+    }
+    assert not Order.objects.exists()
     assert not manager.user.is_staff
 
 
@@ -243,7 +250,7 @@ def test_patch_changes_only_the_fields_sent(api):
     assert order.target_label_links.count() == 1
 
 
-def test_patch_ignores_status_brand_and_money_it_does_not_own(api, manager):
+def test_patch_refuses_status_brand_and_money_it_does_not_own(api, manager):
     order_id = create(api)["id"]
     other = MembershipFactory()
 
@@ -254,7 +261,8 @@ def test_patch_ignores_status_brand_and_money_it_does_not_own(api, manager):
     )
 
     order = Order.objects.get(pk=order_id)
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"status", "brand", "currency", "closed_at"}
     assert (order.status, order.brand_id, order.currency, order.closed_at) == (
         "draft",
         manager.brand_id,

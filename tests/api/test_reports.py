@@ -111,7 +111,7 @@ def test_more_likes_than_the_views_allow_is_a_field_error_from_the_service(publi
     )
 
     assert response.status_code == 400 and response.json()["errors"] == {
-        "likes": ["That is far more than the views allow."]
+        "likes": ["Likes (5,000) cannot be more than views (1)."]
     }
 
 

@@ -100,6 +100,7 @@ SHAPE_MESSAGES = (
     "Send an Idempotency-Key header",
     "Give a value, or leave the parameter out",
     "creator ids separated by commas",
+    "Unknown field",  # marketplace.api.fields.RequestSerializer: the schema says additionalProperties: false
 )
 
 

@@ -70,6 +70,11 @@ def test_brand_sees_the_campaign_report_and_the_creator_enters_results(people, b
     creator.locator("#result-day-3 summary").click()
     creator.locator("#id_day3_views").fill("88000")
     creator.locator("#id_day3_likes").fill("4100")
+    # Every running total is entered: a blank count is 0, and shares or clicks cannot fall below day 1's.
+    creator.locator("#id_day3_comments").fill("450")
+    creator.locator("#id_day3_shares").fill("230")
+    creator.locator("#id_day3_clicks").fill("1100")
+    creator.locator("#id_day3_conversions").fill("44")
     creator.locator("#id_day3_completion_rate").fill("39.5")
     creator.get_by_role("button", name="Save day 3").click()
     expect_message(creator, "Day 3 saved.")

@@ -44,13 +44,25 @@ def _field_container(html: str, field_id: str) -> str:
 # ------------------------------------------------------------------ bounds
 
 
-@pytest.mark.parametrize("typed", ["99999999999", "10000000.01", "0.99"])
-def test_a_price_outside_the_bounds_is_refused_beside_its_field(client, creator, typed):
+BOUNDS = "A price must be between CNY 1.00 and CNY 10,000,000.00."
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        # Past the platform's one limit for any amount (marketplace.core.MAX_AMOUNT) the form refuses it first.
+        ("99999999999", "That amount is too large."),
+        ("99999999", BOUNDS),
+        ("10000000.01", BOUNDS),
+        ("0.99", BOUNDS),
+    ],
+)
+def test_a_price_outside_the_bounds_is_refused_beside_its_field(client, creator, typed, message):
     response = client.post(EDIT, _rate_post(short_21_60=typed))
 
     assert response.status_code == 200
     cell = _field_container(response.content.decode(), "id_price_short_21_60")
-    assert cell.count("A price must be between CNY 1.00 and CNY 10,000,000.00.") == 1
+    assert cell.count(message) == 1
     assert not RatePrice.objects.filter(creator=creator).exists()
 
 

@@ -17,6 +17,7 @@ from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, Rat
 
 S = Collaboration.Status
 PRICE = 500_000  # CNY 5,000.00
+PUBLISHED_AGO = timedelta(days=30)
 TOPUP = 10_000_000  # CNY 100,000.00
 _keys = itertools.count()
 
@@ -143,6 +144,8 @@ def deal_in(world, state: str, creator=None):
     actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
     for action, who in PATHS[state]:
         c = act(c, action, actors[who])
+    if c.published_at is not None:  # published a month ago, so every results day is reached
+        Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)
     c.refresh_from_db()
     assert c.status == state
     return c

@@ -190,7 +190,7 @@ CASES = {
     "rate card price": (
         _creator_client,
         lambda w: reverse("creators:profile_edit"),
-        lambda w: {"section": "rate_card", "price_image_post": "99999999999"},
+        lambda w: {"section": "rate_card", "price_image_post": "99999999"},
         "id_price_image_post",
         "A price must be between CNY 1.00 and CNY 10,000,000.00.",
     ),
@@ -274,7 +274,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_refused_offer_is_said_on_its_creators_row_not_in_a_banner(world, client):
-    from tests.deals.test_pages_brand import send_url, stored_ranking
+    from tests.deals.test_pages_brand import form_key, send_url, stored_ranking
 
     fine, unpriced = make_creator(), make_creator()
     unpriced.rate_prices.all().delete()
@@ -282,7 +282,7 @@ def test_a_refused_offer_is_said_on_its_creators_row_not_in_a_banner(world, clie
     client.force_login(world["owner"])
 
     response = client.post(
-        send_url(world["order"]), {"creator": [fine.pk, unpriced.pk], "idempotency_key": "form-9"}, **HX
+        send_url(world["order"]), {"creator": [fine.pk, unpriced.pk], "idempotency_key": form_key()}, **HX
     )
 
     html = response.content.decode()

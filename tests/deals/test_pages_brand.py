@@ -1,6 +1,7 @@
 """Brand pages: sending offers from the ranked list and from a profile, the order's board, applicants."""
 
 import re
+import uuid
 
 import pytest
 from django.urls import reverse
@@ -47,6 +48,11 @@ def stored_ranking(order, creators) -> RankingRun:
     return run
 
 
+def form_key() -> str:
+    """A key as a form draws one (forms take no other)."""
+    return str(uuid.uuid4())
+
+
 def order_page(order) -> str:
     return reverse("orders:detail", args=[order.pk])
 
@@ -87,7 +93,7 @@ def test_sending_offers_holds_money_for_each_ticked_creator(world, client):
     client.force_login(world["owner"])
 
     response = client.post(
-        send_url(world["order"]), {"creator": [c.pk for c in creators], "idempotency_key": "form-1"}, follow=True
+        send_url(world["order"]), {"creator": [c.pk for c in creators], "idempotency_key": form_key()}, follow=True
     )
 
     assert response.redirect_chain[-1][0].startswith(order_page(world["order"]))
@@ -100,7 +106,7 @@ def test_sending_offers_holds_money_for_each_ticked_creator(world, client):
 def test_a_replayed_send_offers_form_makes_one_offer_per_creator(world, client):
     creator = make_creator()
     client.force_login(world["owner"])
-    form = {"creator": [creator.pk], "idempotency_key": "form-2"}
+    form = {"creator": [creator.pk], "idempotency_key": form_key()}
 
     client.post(send_url(world["order"]), form)
     again = client.post(send_url(world["order"]), form, follow=True)
@@ -118,7 +124,7 @@ def test_each_refused_offer_is_reported_and_the_others_still_go(world, client):
 
     response = client.post(
         send_url(world["order"]),
-        {"creator": [fine.pk, on_order.pk, too_dear.pk], "idempotency_key": "form-3"},
+        {"creator": [fine.pk, on_order.pk, too_dear.pk], "idempotency_key": form_key()},
         follow=True,
     )
 
@@ -132,7 +138,7 @@ def test_each_refused_offer_is_reported_and_the_others_still_go(world, client):
 def test_sending_without_ticking_anyone_says_so(world, client):
     client.force_login(world["owner"])
 
-    response = client.post(send_url(world["order"]), {"idempotency_key": "form-4"}, follow=True)
+    response = client.post(send_url(world["order"]), {"idempotency_key": form_key()}, follow=True)
 
     assert "Tick at least one creator." in response.content.decode()
     assert not Collaboration.objects.filter(order=world["order"]).exists()
@@ -143,7 +149,7 @@ def test_sending_offers_with_htmx_answers_with_the_list_and_the_board(world, cli
     stored_ranking(world["order"], [creator])
     client.force_login(world["owner"])
 
-    response = client.post(send_url(world["order"]), {"creator": [creator.pk], "idempotency_key": "form-5"}, **HX)
+    response = client.post(send_url(world["order"]), {"creator": [creator.pk], "idempotency_key": form_key()}, **HX)
 
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -155,7 +161,7 @@ def test_sending_offers_with_htmx_answers_with_the_list_and_the_board(world, cli
 def test_a_viewer_cannot_send_offers(world, client):
     client.force_login(world["viewer"])
 
-    response = client.post(send_url(world["order"]), {"creator": [make_creator().pk], "idempotency_key": "k"})
+    response = client.post(send_url(world["order"]), {"creator": [make_creator().pk], "idempotency_key": form_key()})
 
     assert response.status_code == 403
     assert not Collaboration.objects.exists()
@@ -164,7 +170,7 @@ def test_a_viewer_cannot_send_offers(world, client):
 def test_another_brand_cannot_send_offers_on_the_order(world, client):
     client.force_login(MembershipFactory(role=BrandMembership.Role.OWNER).user)
 
-    response = client.post(send_url(world["order"]), {"creator": [make_creator().pk], "idempotency_key": "k"})
+    response = client.post(send_url(world["order"]), {"creator": [make_creator().pk], "idempotency_key": form_key()})
 
     assert response.status_code == 404
     assert not Collaboration.objects.exists()
@@ -188,7 +194,8 @@ def test_a_viewer_has_no_offer_button_and_cannot_offer(world, client):
 
     html = client.get(reverse("creators:detail", args=[creator.handle])).content.decode()
     response = client.post(
-        reverse("deals:offer_create", args=[creator.handle]), {"order": world["order"].pk, "idempotency_key": "k"}
+        reverse("deals:offer_create", args=[creator.handle]),
+        {"order": world["order"].pk, "idempotency_key": form_key()},
     )
 
     assert reverse("deals:offer_create", args=[creator.handle]) not in html
@@ -203,7 +210,7 @@ def test_an_offer_from_a_profile_picks_one_of_the_brands_published_orders(world,
     url = reverse("deals:offer_create", args=[creator.handle])
 
     form_page = client.get(url)
-    response = client.post(url, {"order": world["order"].pk, "idempotency_key": "profile-1"})
+    response = client.post(url, {"order": world["order"].pk, "idempotency_key": form_key()})
 
     html = form_page.content.decode()
     assert world["order"].title in html
@@ -219,7 +226,7 @@ def test_an_offer_on_another_brands_order_is_refused_next_to_the_field(world, cl
     client.force_login(world["owner"])
 
     response = client.post(
-        reverse("deals:offer_create", args=[creator.handle]), {"order": foreign.pk, "idempotency_key": "profile-2"}
+        reverse("deals:offer_create", args=[creator.handle]), {"order": foreign.pk, "idempotency_key": form_key()}
     )
 
     assert response.status_code == 400

@@ -6,12 +6,15 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from brands.models import BrandMembership
 from marketplace.core import DomainError
 from marketplace.models import Collaboration, Order
 from marketplace.services import deals
 from payouts import services as money
 from payouts.models import LedgerEntry
 from tests.deals.conftest import PRICE, act, balance, deal_in, key, make_creator
+from tests.deals.test_flows import another_order
+from tests.factories import MembershipFactory
 
 S = Collaboration.Status
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -104,3 +107,25 @@ def test_approve_racing_a_dispute_exactly_one_wins(world, state, approve, disput
         if c.status == S.DISPUTED:
             assert balance("order_escrow", order=world["order"]) > 0  # frozen, not paid
     assert LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
+
+
+def test_offers_from_different_brands_accepted_at_once_never_exceed_the_creators_capacity(world):
+    creator = make_creator(max_concurrent=1)
+    offers = []
+    # Different brands, so no wallet lock lines the accepts up: only the transition's row lock on the
+    # collaboration and its creator (FOR UPDATE over the join) keeps the creator's last place single.
+    for _ in range(10):
+        owner = MembershipFactory(role=BrandMembership.Role.OWNER)
+        money.topup(brand_id=owner.brand_id, amount=PRICE, idempotency_key=key(), actor=owner.user)
+        order = another_order({**world, "brand": owner.brand})
+        offers.append(
+            deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=owner.user, idempotency_key=key())
+        )
+
+    results = race([lambda c=c: act(c, "accept", creator.user) for c in offers])
+
+    wins = [r for r in results if isinstance(r, Collaboration)]
+    losses = [r for r in results if isinstance(r, DomainError)]
+    assert len(wins) == 1 and len(losses) == 9
+    assert all(r.detail == "The creator has no free capacity." for r in losses)
+    assert Collaboration.objects.filter(creator=creator, status=S.ACCEPTED).count() == 1

@@ -84,6 +84,7 @@ def test_imported_aggregates_and_imported_history_combine_as_documented(taxonomy
         (GOOD[1].replace("2000,2025", "20.005,2025"), "agreed_price", "two decimal"),
         (GOOD[1].replace("seeding", "fame"), "goal", "not one of"),
         (GOOD[1].replace(",no,,,,", ",maybe,,,,"), "accepted", "not yes or no"),
+        (GOOD[1].replace(",no,,,,", ",no,,,5000,"), "accepted", "is no, but the row has results"),
         (GOOD[1].replace("Spring serum", "Other title"), "order_title", "differs from row 2"),
         (GOOD[1].replace("2025-03-01", "2999-01-01"), "published_at", "future"),
         (GOOD[1].replace("483:1.0", "999999:1.0"), "target_labels", "IAB 3.1 id"),

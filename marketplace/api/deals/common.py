@@ -12,13 +12,14 @@ from marketplace.models import Collaboration
 from marketplace.roles import role_of
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import ACTIONS
-from payouts.services.idempotency import brand_scope, creator_scope
+from payouts.services.idempotency import brand_scope, creator_scope, staff_scope
 
 MAX_ID = 2**63 - 1
 S = Collaboration.Status
 # Steps people take through the API (timers take expire and auto_accept; resolve is /disputes/{id}/decide/).
 API_ACTIONS = [name for name in ACTIONS if name not in ("expire", "auto_accept")]
-MONEY_STEPS = {"accept", "decline", "withdraw", "select", "confirm_live", "cancel"}
+# The steps that move money need an Idempotency-Key and count against the money throttle.
+MONEY_STEPS = {name for name in API_ACTIONS if ACTIONS[name].money}
 
 
 class JsonPost:
@@ -60,7 +61,7 @@ def _caller_scope(request, c: Collaboration, side: str) -> str:
         return brand_scope(c.order.brand_id)
     if side == "creator":
         return creator_scope(c.creator_id)
-    return f"staff:{request.user.pk}"
+    return staff_scope(request.user.pk)
 
 
 def _own_creator(request) -> Creator:

@@ -20,7 +20,7 @@ from payouts.api import (
     caller_key,
     replayable,
 )
-from payouts.services.idempotency import idempotent
+from payouts.services.idempotency import idempotent, staff_scope
 
 # ------------------------------------------------------------------ admin: disputes
 
@@ -60,7 +60,7 @@ class DisputeDecideApi(MoneyPost, APIView):
         payload = {"decision": data["decision"]}
         if data["decision"] == Dispute.Decision.SPLIT:
             payload.update(creator_amount=data["creator_amount_minor"], brand_amount=data["brand_amount_minor"])
-        scope = f"staff:{request.user.pk}"
+        scope = staff_scope(request.user.pk)
         with FieldNames(creator_amount="creator_amount_minor", brand_amount="brand_amount_minor", comment="reason"):
             return replayable(
                 scope=scope,

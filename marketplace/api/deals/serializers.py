@@ -9,14 +9,11 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from marketplace.api.deals.common import API_ACTIONS, MAX_ID
+from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import allowed_actions
-from payouts.api import (
-    MinorUnitsField,
-    MinorUnitsOrZeroField,
-)
 
 # ------------------------------------------------------------------ serializers
 
@@ -250,28 +247,28 @@ class FlatListField(serializers.ListField):
             ) from None
 
 
-class OfferRequestSerializer(serializers.Serializer):
+class OfferRequestSerializer(RequestSerializer):
     creator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The creator's id.")
 
 
-class ApplicationRequestSerializer(serializers.Serializer):
-    quote_minor = MinorUnitsField(help_text="Within ±20 % of the order's listed price.")
+class ApplicationRequestSerializer(RequestSerializer):
+    quote_minor = MinorAmountField(help_text="Within ±20 % of the order's listed price.")
     pitch = serializers.CharField(max_length=2000)
 
 
-class StepCommentSerializer(serializers.Serializer):
+class StepCommentSerializer(RequestSerializer):
     comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class StepReasonSerializer(serializers.Serializer):
+class StepReasonSerializer(RequestSerializer):
     comment = serializers.CharField(max_length=4000, help_text="Why (the other side reads it).")
 
 
-class ScriptRequestSerializer(serializers.Serializer):
+class ScriptRequestSerializer(RequestSerializer):
     text = serializers.CharField(max_length=deals.SCRIPT_MAX_CHARS)
 
 
-class VideoRequestSerializer(serializers.Serializer):
+class VideoRequestSerializer(RequestSerializer):
     file = serializers.FileField(help_text="MP4, MOV or WebM (checked by its content, not its name).")
 
 
@@ -281,7 +278,7 @@ class VideoRequestSerializer(serializers.Serializer):
 POST_URL_PATTERN = r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,2}[A-Za-z]{2,63}([/?#]\S*)?$"
 
 
-class PublishRequestSerializer(serializers.Serializer):
+class PublishRequestSerializer(RequestSerializer):
     post_url = serializers.URLField(
         max_length=500,
         validators=[RegexValidator(POST_URL_PATTERN, message=_("Give the post's http(s) address."))],
@@ -289,26 +286,28 @@ class PublishRequestSerializer(serializers.Serializer):
     )
 
 
-class DisputeRequestSerializer(serializers.Serializer):
+class DisputeRequestSerializer(RequestSerializer):
     reason = serializers.CharField(max_length=4000)
     evidence = FlatListField(
         child=serializers.FileField(), required=False, max_length=10, help_text="Screenshots, PDF or video."
     )
 
 
-class MessageRequestSerializer(serializers.Serializer):
+class MessageRequestSerializer(RequestSerializer):
     text = serializers.CharField(max_length=4000)
 
 
-class RatingRequestSerializer(serializers.Serializer):
+class RatingRequestSerializer(RequestSerializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class DecisionRequestSerializer(serializers.Serializer):
+class DecisionRequestSerializer(RequestSerializer):
     decision = serializers.ChoiceField(choices=Dispute.Decision.choices)
-    creator_amount_minor = MinorUnitsOrZeroField(required=False, help_text="For a split.")
-    brand_amount_minor = MinorUnitsOrZeroField(required=False, help_text="For a split; the two add up to escrow.")
+    creator_amount_minor = MinorAmountField(allow_zero=True, required=False, help_text="For a split.")
+    brand_amount_minor = MinorAmountField(
+        allow_zero=True, required=False, help_text="For a split; the two add up to escrow."
+    )
     reason = serializers.CharField(max_length=4000, help_text="Both sides read it.")
 
     def validate(self, data):
@@ -319,7 +318,7 @@ class DecisionRequestSerializer(serializers.Serializer):
         return data
 
 
-class ReadRequestSerializer(serializers.Serializer):
+class ReadRequestSerializer(RequestSerializer):
     ids = FlatListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,

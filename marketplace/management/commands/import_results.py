@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from marketplace.core import DomainError
 from marketplace.results_import import ImportFailed, parse, results_import
 
 
@@ -25,4 +26,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{file}: {failed.total} error(s); nothing was imported.\n" + "\n".join(failed.errors) + more
             ) from failed
-        self.stdout.write(f"imported {results_import(rows=rows)} result rows")
+        try:
+            count = results_import(rows=rows)
+        except DomainError as exc:  # the data changed between the check and the write: nothing was written
+            raise CommandError(f"{file}: column {exc.field}: {exc.detail}; nothing was imported.") from exc
+        self.stdout.write(f"imported {count} result rows")

@@ -4,7 +4,9 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
+from io import StringIO
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -58,6 +60,9 @@ class Command(BaseCommand):
             except LookupError as exc:
                 raise CommandError(str(exc)) from exc
         model = _train_matcher() if result.history else "no history to train on"
+        call_command(
+            "recompute_indices", no_progress=no_progress, verbosity=verbosity, stdout=StringIO(), stderr=self.stderr
+        )
         if verbosity:
             elapsed = time.monotonic() - started
             self.stdout.write(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,15 +12,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from creators.models import Creator
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.forms_deals import OfferForm, SendOffersForm
 from marketplace.models import Order
 from marketplace.selectors import deals as reads
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.services.deals import offer_send
-from marketplace.views.access import brand_member_required
+from marketplace.views.access import brand_member_required, money_throttled
 from marketplace.views.deals.common import paginate
 from matching.views import ranking_context
+from payouts.services import IdempotencyConflict
 
 BOARD_PAGE = 60
 APPLICANTS_PAGE = 20
@@ -43,12 +43,13 @@ def board_context(request, order: Order, *, can_edit: bool = True) -> dict:
         )
         context["applicants_page"] = applications
         context["applicants"] = reads.applicant_rows(order=order, collaborations=applications.object_list)
-        context["slots_taken"] = reads.occupied_slots(order)
+        context["slots_taken"] = flows.slots_filled(order)
     return context
 
 
 @brand_member_required(editor=True)
 @require_POST
+@money_throttled
 def offers_send(request, pk: int):
     """Offer every ticked creator a place; each offer holds its money. One key per form drawn, so a
     double submit replays instead of offering twice."""
@@ -56,10 +57,11 @@ def offers_send(request, pk: int):
     form = SendOffersForm(request.POST)
     refused: dict[int, str] = {}
     if not form.is_valid():
-        for error in form.errors.get("__all__", []) or [_("The form was incomplete; reload the page.")]:
+        refusals = [*form.non_field_errors(), *form.errors.get("idempotency_key", [])]
+        for error in refusals or [_("The form was incomplete; reload the page.")]:
             messages.error(request, error)
     else:
-        refused = _send_all(request, order, form.cleaned_data["creators"], form.cleaned_data["idempotency_key"])
+        refused = _send_all(request, order, form.cleaned_data["creators"], form.key)
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
         # A refused offer is said on its creator's row, or above the list when the row is not on this page.
@@ -105,6 +107,7 @@ def _send_all(request, order: Order, creator_ids: list[int], key: str) -> dict[i
 
 @brand_member_required(editor=True)
 @require_http_methods(["GET", "POST"])
+@money_throttled
 def offer_create(request, handle: str):
     """An offer from a creator's profile: choose one of the brand's published orders."""
     creator = Creator.objects.filter(handle=handle, is_active=True).first()
@@ -115,17 +118,20 @@ def offer_create(request, handle: str):
         (order.pk, f"{order.title} · {format_money(price, order.currency) if price else _('no price for its format')}")
         for order, price in options
     ]
-    form = OfferForm(request.POST or None, choices=choices, initial={"idempotency_key": uuid.uuid4().hex})
+    form = OfferForm(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             c = offer_send(
                 order_id=form.cleaned_data["order"],
                 creator_id=creator.pk,
                 actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
+                idempotency_key=form.key,
             )
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
+        except IdempotencyConflict:
+            form.renew_key()
+            form.add_error(None, _("This form was already sent with other values. Check the page, then send it again."))
         except DomainError as exc:
             form.add_error(exc.field if exc.field == "order" else None, exc.detail)
         else:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
 from marketplace.forms_deals import CommentForm, action_form
 from marketplace.models import Collaboration
@@ -28,6 +29,7 @@ from marketplace.services.collaborations import (
     collaboration_transition,
     missed_deadline,
 )
+from marketplace.views.access import money_throttled
 from marketplace.views.deals.common import paginate
 from marketplace.views.deals.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
@@ -145,13 +147,14 @@ def _extra_forms(c: Collaboration, side: str) -> list[str]:
     """The message box for the parties and admins; the rating form once done, once per side."""
     extra = ["comment"] if side in ("brand", "creator", "admin") else []
     rating = {"brand": c.brand_rating, "creator": c.creator_rating}
-    if side in rating and rating[side] is None and c.status in deals.RATEABLE:
+    if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED:
         extra.append("rate")
     return extra
 
 
 @login_required
 @require_POST
+@money_throttled(when=lambda request, pk, action: action in ACTIONS and bool(ACTIONS[action].money))
 def collaboration_act(request, pk: int, action: str):
     """Take one step (or write a message, or rate) and come back to where the form was."""
     if action not in PAGE_ACTIONS:

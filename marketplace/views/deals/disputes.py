@@ -17,7 +17,7 @@ from marketplace.forms_deals import DecisionForm
 from marketplace.models import Dispute
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import collaboration_transition
-from marketplace.views.access import staff_required
+from marketplace.views.access import money_throttled, staff_required
 from marketplace.views.deals.common import paginate
 from payouts.selectors import hold_for_collaboration
 
@@ -58,6 +58,7 @@ def dispute_context(request, dispute: Dispute, form: DecisionForm | None = None)
 
 @staff_required
 @require_POST
+@money_throttled
 def dispute_decide(request, pk: int):
     """Resolve through the collaboration's one transition: it posts to the ledger, notifies, audits."""
     dispute = reads.dispute_for_staff(user=request.user, pk=pk)

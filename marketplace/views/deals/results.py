@@ -16,10 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace import flows
 from marketplace.core import DomainError, NotAllowed
 from marketplace.forms_reports import ResultForm
 from marketplace.models import Collaboration, ResultSnapshot
-from marketplace.reports import COUNTED, collaboration_report
+from marketplace.reports import collaboration_report
 from marketplace.selectors import deals as reads
 from marketplace.services.results import result_record
 from marketplace.views.reports import figure_rows
@@ -29,7 +30,7 @@ DAYS = [day for day, _label in ResultSnapshot.Day.choices]
 
 def results_context(c: Collaboration, side: str, *, bound: ResultForm | None = None) -> dict:
     """The report (once published) and, for the creator, one form per day (1 query: the snapshots)."""
-    if c.status not in COUNTED:
+    if c.status not in flows.REPORTABLE:
         return {"results_report": None}
     report = collaboration_report(c)
     context = {
@@ -66,7 +67,7 @@ def collaboration_results(request, pk: int):
             if exc.field not in form.fields:  # e.g. not published (any more): say so on the page
                 messages.error(request, exc.detail)
                 return _after(request, c, side)
-            form.add_error(exc.field, exc.detail)
+            form.add_error(None if form[exc.field].is_hidden else exc.field, exc.detail)  # the day is hidden
         else:
             messages.success(request, _("Day %(day)s saved.") % {"day": form.for_day})
             return _after(request, c, side)
@@ -78,7 +79,7 @@ def _after(request, c: Collaboration, side: str):
     url = reverse("deals:collaboration", args=[c.pk])
     if not request.htmx:
         return redirect(url + "#results")
-    if c.status not in COUNTED:
+    if c.status not in flows.REPORTABLE:
         return HttpResponse(status=204, headers={"HX-Redirect": url})
     return _section(request, c, side)
 

@@ -1,0 +1,88 @@
+"""Every group of collaboration states, and every count over them, defined once.
+
+A rule that asks "is this deal still …?" imports its group (or its count) from here: the state
+machine, the matcher's hard filter, the order's places, the pages, the reports and the creator's
+record all read the same sets, so they cannot disagree. docs/deals.md says why each group is what it is.
+
+Two groups look alike and are not the same rule:
+
+- ``OCCUPIES_CAPACITY``: work the creator must still do or answer for, counted against the creator's
+  ``max_concurrent``. A COMPLETED deal is not in it: the brand has accepted the work and what is left
+  (the stays-live check before settlement) asks nothing of the creator.
+- ``FILLS_ORDER_SLOT``: the creator was hired on the order and not let go, counted against the order's
+  ``creators_wanted``. Finished deals (completed, settled, resolved) keep their place: a brand that
+  asked for three creators hires three, however far their deals have gone.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q, QuerySet
+
+from marketplace.models.orders import Collaboration, Order
+
+S = Collaboration.Status
+
+# ------------------------------------------------------------------ state groups
+
+# An offer waits for the creator's answer, an application for the brand's; either lapses after 72 hours.
+AWAITING_CREATOR = frozenset({S.OFFERED})
+AWAITING_BRAND = frozenset({S.APPLIED})
+AWAITING_ANSWER = AWAITING_CREATOR | AWAITING_BRAND
+# Taken on and being produced (script and video): the brand may still cancel, at the stage's fee.
+IN_DELIVERY = frozenset({S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
+# The cancellation fee's stages within delivery: a script, then a video, handed in.
+SCRIPT_HANDED_IN = frozenset({S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED})
+VIDEO_HANDED_IN = frozenset({S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
+# Work the creator must still do or answer for: delivery, a post the brand has not accepted yet, a dispute.
+OCCUPIES_CAPACITY = IN_DELIVERY | {S.PUBLISHED, S.DISPUTED}
+# The brand accepted the work; either side may rate it.
+WORK_ACCEPTED = frozenset({S.COMPLETED, S.SETTLED})
+# A dispute, open or decided.
+IN_DISPUTE = frozenset({S.DISPUTED, S.RESOLVED})
+# Hired on the order and not let go: holds one of the order's places for good.
+FILLS_ORDER_SLOT = OCCUPIES_CAPACITY | WORK_ACCEPTED | IN_DISPUTE
+# Ended without the creator being (or staying) hired: declined, withdrawn, expired, rejected or cancelled.
+LET_GO = frozenset({S.CLOSED, S.CANCELLED})
+# Past publishing (or in dispute, which may be about the post): the creator may report results, and the
+# deal is counted in the brand's campaign report.
+REPORTABLE = frozenset({S.PUBLISHED}) | WORK_ACCEPTED | IN_DISPUTE
+
+# ------------------------------------------------------------------ counts
+
+# A deal the creator took on: accepted or selected here, or marked accepted in imported history.
+ACCEPTED_DEAL = Q(accepted=True)
+# A completed order: a deal the creator took on whose work the brand accepted (by hand, automatically
+# after seven days, or as imported history says). A dispute decided before acceptance is not one.
+COMPLETED_ORDER = ACCEPTED_DEAL & Q(completed_at__isnull=False)
+# Accepted deals and completed orders over any set of collaborations (one creator's, or grouped by
+# creator): the growth page counts them live, marketplace.services.track_record into the creator record.
+DEAL_COUNTS = {
+    "accepted_n": Count("pk", filter=ACCEPTED_DEAL),
+    "completed_n": Count("pk", filter=COMPLETED_ORDER),
+}
+CAPACITY_USED = Count("pk", filter=Q(status__in=OCCUPIES_CAPACITY))
+
+
+def capacity_used(creator_id: int) -> int:
+    """How many of the creator's concurrent places their deals take now."""
+    return Collaboration.objects.filter(creator_id=creator_id, status__in=OCCUPIES_CAPACITY).count()
+
+
+def has_free_capacity(creator) -> bool:
+    return capacity_used(creator.pk) < creator.max_concurrent
+
+
+def creators_at_capacity() -> QuerySet:
+    """Ids of every creator whose deals take all their concurrent places (one grouped query)."""
+    return (
+        Collaboration.objects.filter(status__in=OCCUPIES_CAPACITY)
+        .values("creator_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=F("creator__max_concurrent"))
+        .values_list("creator_id", flat=True)
+    )
+
+
+def slots_filled(order: Order) -> int:
+    """How many of the order's ``creators_wanted`` places are taken."""
+    return order.collaborations.filter(status__in=FILLS_ORDER_SLOT).count()
