@@ -122,6 +122,7 @@ SUMMARY_ROWS = (
 
 
 def main() -> None:
+    global QUEUE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--creators", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 2_000_000])
     parser.add_argument("--orders", type=int, default=15)
@@ -147,7 +148,7 @@ def main() -> None:
     # The worker subprocesses inherit these: our database, our Redis db, our queue.
     os.environ["DATABASE_URL"] = with_db(base_url, schema_db)
     os.environ["REDIS_URL"] = with_db(redis_url, str(REDIS_DB))
-    os.environ["CELERY_QUEUE"] = QUEUE
+    os.environ["CELERY_QUEUE"] = QUEUE = f"{args.db_prefix}_queue"  # parallel runs never share a queue
     os.environ["MATCHING_SNAPSHOT_DIR"] = str(work / "snapshots")
     os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
     figures: list[dict] = []
@@ -758,6 +759,11 @@ def make_orders(snap, count: int, seed: int) -> list[OrderQuery]:
         same = used_labels[(snap.label_interest[used_labels] == snap.label_interest[first]) & (used_labels != first)]
         extra = rng.choice(same, size=min(int(rng.integers(0, 3)), len(same)), replace=False)
         labels = ((first, 1.0), *((int(c), round(float(rng.uniform(0.4, 1.0)), 1)) for c in extra))
+        # Labels next to the order's in the taxonomy tree (the synthetic catalogue has no tree: a few other
+        # labels of the same interest stand in for the parent, children and siblings services.order_query adds).
+        rest = np.setdiff1d(same, extra)
+        near_cols = rng.choice(rest, size=min(6, len(rest)), replace=False)
+        near = tuple((int(c), 1 + i % 2, first) for i, c in enumerate(near_cols))
         start = int(rng.integers(0, len(AGE_BUCKETS) - 1))
         ages = AGE_BUCKETS[start : start + int(rng.integers(1, 3))]
         gender = rng.random()
@@ -775,6 +781,7 @@ def make_orders(snap, count: int, seed: int) -> list[OrderQuery]:
                 budget=budget,
                 tolerance_bps=1000,
                 labels=labels,
+                near=near,
                 ages=ages,
                 genders=genders,
                 regions=regions,

@@ -264,6 +264,43 @@ def why_not(order: Order, creator: Creator) -> list[str]:
     return scoring.why_not(mini, query, row, extra_reasons=extra)
 
 
+def standing(order: Order, creator: Creator) -> dict | None:
+    """Where an eligible creator stands for ``order`` now, wherever that is (also far below the stored top
+    of the list): their rank among every eligible creator by the hand score, their 0–100 match score and
+    its reasons, computed on request on the worker's snapshot. None when the creator is not in it yet.
+
+    Below the stored list the learned model re-orders nobody, so the hand score is what decides there.
+    """
+    from matching.services import order_query
+
+    snap = engine.current()
+    row = int(snap.rows_of([creator.pk])[0])
+    if row < 0:
+        return None
+    query = order_query(order, snap)
+    block = scoring.score_block(snap, query, 0, snap.n)
+    at = np.searchsorted(block.rows, row)
+    if at >= len(block.rows) or block.rows[at] != row:
+        return None
+    score = block.scores[at]
+    ids = snap.creator_ids[block.rows]
+    ahead = int(np.count_nonzero(block.scores > score)) + int(
+        np.count_nonzero((block.scores == score) & (ids < creator.pk))
+    )
+    rows = np.array([row], dtype=np.int64)
+    components = scoring.static_components(snap, query, rows)
+    components["content"] = block.content[rows]
+    components["audience"] = block.audience_for(rows)
+    stored = explain.reasons_for(snap, query, rows, components)[0]
+    names = reason_names([RankingResult(reasons=stored)])
+    return {
+        "rank": ahead + 1,
+        "eligible": len(block.rows),
+        "match_score": match_score(score),
+        "reasons": [reason_text(x, names, order.currency) for x in stored],
+    }
+
+
 # ---------------------------------------------------------------- search
 
 

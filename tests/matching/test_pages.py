@@ -99,6 +99,28 @@ def test_why_not_for_an_eligible_creator_says_it_passes(ranked, client):
     assert "Ranked #1" in response.content.decode()
 
 
+def test_why_not_for_an_eligible_creator_below_the_stored_list_shows_their_rank_now_and_reasons(taxonomy, client):
+    make_creators(260)
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+    run.refresh_from_db()
+    listed = set(run.results.values_list("creator_id", flat=True))
+    creator = Creator.objects.exclude(pk__in=listed).order_by("id").first()
+    client.force_login(member.user)
+
+    response = client.get(reverse("matching:order_why_not", args=[order.pk]), {"creator": creator.handle})
+
+    html = response.content.decode()
+    assert "passes every filter" in html
+    assert f"of {run.eligible_count} eligible creators now, match score" in html
+    rank = int(html.split("Below the stored list: #")[1].split(" ")[0])
+    assert rank > services.TOP_K
+    assert "views per video" in html and "of your budget per creator" in html
+
+
 def test_another_brand_gets_404_and_a_viewer_cannot_rerank(ranked, client):
     order, _, _ = ranked
     outsider = MembershipFactory()
