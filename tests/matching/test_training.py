@@ -24,14 +24,26 @@ def history(taxonomy):
     return engine.current()
 
 
+@pytest.fixture
+def planted(taxonomy):
+    """A longer history for the tests that need the planted signal found beyond the interval: with 90
+    orders the learned model's lead over the hand score (which credits taxonomy neighbours since issue
+    #11) is too small to clear the gate on every seed; with 150 it is +0.024 [+0.011, +0.039]."""
+    make_creators(600, seed=4, interests=3)
+    BrandFactory.create_batch(3)
+    generate_history(engine.current(), orders=150, seed=5)
+    engine.reset()
+    return engine.current()
+
+
 def test_generated_history_has_graded_outcomes(history):
     assert Collaboration.objects.filter(accepted=True, completed_on_time=True).exists()
     assert Collaboration.objects.filter(accepted=False).exists()
     assert Collaboration.objects.filter(brand_rating__isnull=False).values("brand_rating").distinct().count() >= 3
 
 
-def test_trained_model_beats_the_hand_score_on_a_planted_signal_and_becomes_active(history):
-    record, report = training.train_and_register(history, seed=0)
+def test_trained_model_beats_the_hand_score_on_a_planted_signal_and_becomes_active(planted):
+    record, report = training.train_and_register(planted, seed=0)
 
     learned, hand = report.metrics["learned"]["ndcg10"], report.metrics["hand"]["ndcg10"]
     assert learned["mean"] > hand["mean"]
@@ -112,8 +124,8 @@ def test_features_of_a_held_out_order_do_not_move_when_its_own_outcomes_change(h
     assert any(not np.array_equal(after[o].x, before[o].x) for o in later)
 
 
-def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(history):
-    record, _ = training.train_and_register(history, seed=0)
+def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
+    record, _ = training.train_and_register(planted, seed=0)
     order = OrderFactory(price_per_creator=10**9, status="published")
 
     run = services.ranking_request(order=order)
