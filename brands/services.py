@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from brands.access import OWNER, brand_seat
 from brands.models import Brand, BrandMembership
 from marketplace.core import Conflict, NotFound, audit, send_mail_each, update_fields
+from marketplace.core.accounts import user_create
 from marketplace.core.models import ProductCategory, User
 
 SLUG_MAX = 70
@@ -199,3 +200,12 @@ def brand_member_resend_invite(*, brand: Brand, actor: User, membership_id: int,
     _invite_on_commit(user=membership.user, brand=brand, base_url=base_url)
     audit(actor=actor, action="brand.member_invited", obj=brand, email=membership.user.email)
     return membership
+
+
+@transaction.atomic
+def brand_signup(*, email: str, password: str, full_name: str, brand_name: str) -> BrandMembership:
+    """Create the user, their brand (with a unique slug) and their owner seat in it."""
+    user = user_create(email=email, password=password, full_name=full_name)
+    brand_create(name=brand_name, owner=user)
+    audit(actor=user, action="account.signed_up", obj=user, kind="brand")
+    return BrandMembership.objects.select_related("brand", "user").get(user=user)

@@ -23,7 +23,7 @@ from brands.services import (
     brand_update,
 )
 from marketplace.core import DomainError
-from marketplace.forms import add_service_errors
+from marketplace.core.web import form_add_errors
 from orders.models import Order
 from orders.selectors.orders import order_list_for_brand, order_status_counts
 
@@ -76,7 +76,7 @@ def brand_profile_edit(request):
         try:
             brand_update(brand=brand, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("The brand profile is saved."))
             return redirect("brands:members")
@@ -119,7 +119,7 @@ def member_add(request):
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:

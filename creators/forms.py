@@ -330,7 +330,7 @@ class AudienceForms:
             "region": self.region.shares,
         }
 
-    def add_service_errors(self, error: ValidationError) -> None:
+    def form_add_errors(self, error: ValidationError) -> None:
         """Show the service's per-distribution errors on the matching part of the section."""
         targets = {"audience_age": self.age, "audience_gender": self.gender}
         for field, messages in error.message_dict.items():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core import NotAllowed, NotFound, audit, update_fields
+from marketplace.core.accounts import user_create
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
 from marketplace.core.models import ContentFormat, Label, User
 
@@ -346,3 +347,17 @@ def blackout_remove(*, creator: Creator, actor: User | None, blackout_id: int) -
     )
     period.delete()
     _touch(locked)
+
+
+@transaction.atomic
+def creator_signup(*, email: str, password: str, display_name: str, handle: str) -> Creator:
+    """Create the user and the creator profile linked to it."""
+    handle = handle.strip().lower()
+    if Creator.objects.filter(handle__iexact=handle).exists():
+        raise ValidationError({"handle": _("This handle is taken.")})
+    user = user_create(email=email, password=password, full_name=display_name)
+    creator = Creator(user=user, handle=handle, display_name=display_name.strip())
+    creator.full_clean()
+    creator.save()
+    audit(actor=user, action="account.signed_up", obj=user, kind="creator", handle=handle)
+    return creator

@@ -159,7 +159,7 @@ def _save_audience(request: HttpRequest, creator: Creator):
     try:
         services.creator_set_audience(creator=creator, actor=request.user, **audience.shares())
     except ValidationError as exc:
-        audience.add_service_errors(exc)
+        audience.form_add_errors(exc)
         return audience
     messages.success(request, _("Audience saved."))
     return None

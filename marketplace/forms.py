@@ -11,16 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
-from marketplace.core import form_add_errors, send_mail_each
+from marketplace.core import send_mail_each
+from marketplace.core.accounts import time_zone_names
 from marketplace.core.forms import EmailAddressField
 from marketplace.core.models import User
-from marketplace.services.accounts import time_zone_names
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else above the form."""
-    form_add_errors(form, exc)
-
 
 # ----------------------------------------------------------------- accounts
 

@@ -26,6 +26,14 @@ TOPICS = {
 RESEND_AFTER = timedelta(seconds=30)
 
 
+def broker():
+    """The Celery app messages go through: the project's (marketplace.celery makes it the current app when
+    Django starts). Looked up, not imported: the kernel imports nothing above it."""
+    from celery import current_app
+
+    return current_app
+
+
 def outbox_put(*, topic: str, payload: dict) -> OutboxMessage:
     if topic not in TOPICS:
         raise ValueError(f"unknown outbox topic {topic!r}")
@@ -36,8 +44,7 @@ def outbox_put(*, topic: str, payload: dict) -> OutboxMessage:
 
 def _send(message_id: int) -> bool:
     """Hand one message to the broker; on failure record it and leave it for the relay."""
-    from marketplace.celery import app
-
+    app = broker()
     message = OutboxMessage.objects.filter(pk=message_id, acknowledged_at__isnull=True).first()
     if message is None:
         return False

@@ -12,10 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
+from brands.services import brand_signup
+from creators.services import creator_signup
+from marketplace.core.accounts import user_update_settings
 from marketplace.core.roles import role_of
 from marketplace.core.throttles import SignupThrottle, minutes, refuse, show_only
-from marketplace.forms import AccountSettingsForm, BrandSignupForm, CreatorSignupForm, add_service_errors
-from marketplace.services.accounts import brand_signup, creator_signup, user_update_settings
+from marketplace.core.web import form_add_errors
+from marketplace.forms import AccountSettingsForm, BrandSignupForm, CreatorSignupForm
 
 BRAND_TEMPLATE = "marketplace/account_signup_brand.html"
 CREATOR_TEMPLATE = "marketplace/account_signup_creator.html"
@@ -72,7 +75,7 @@ def signup_brand(request):
                 brand_name=data["brand_name"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             login(request, membership.user)
             messages.success(
@@ -99,7 +102,7 @@ def signup_creator(request):
                 handle=data["handle"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             login(request, creator.user)
             messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
@@ -118,7 +121,7 @@ def account_settings(request):
                 user=request.user, full_name=form.cleaned_data["full_name"], time_zone=form.cleaned_data["time_zone"]
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Your settings are saved."))
             return redirect("account_settings")

@@ -17,7 +17,7 @@ from marketplace.core.audience import GENDER_LABELS, regions
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
-from marketplace.forms import add_service_errors
+from marketplace.core.web import form_add_errors
 from matching.views import ranking_context
 from orders.forms.orders import OrderForm
 from orders.models import Order
@@ -81,7 +81,7 @@ def _publish_problems_page(request, order: Order, problems: ValidationError, *, 
     """A draft that cannot be published yet: its brief in the form, each problem beside its field."""
     form = OrderForm(OrderForm.data_for(order), initial=OrderForm.initial_for(order))
     form.is_valid()
-    add_service_errors(form, problems)
+    form_add_errors(form, problems)
     if saved:
         heading = _("Your changes are saved, but the order is not published yet. Fix what is marked below:")
     else:
@@ -113,7 +113,7 @@ def order_create_view(request):
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         else:
             messages.success(request, _("Draft saved. Publish it when the brief is complete."))
             return redirect("orders:detail", pk=order.pk)
@@ -134,7 +134,7 @@ def order_update_view(request, pk: int):
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_errors(form, exc)
         except DomainError as exc:
             messages.error(request, exc.detail)
             return redirect("orders:detail", pk=order.pk)

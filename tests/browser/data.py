@@ -8,11 +8,12 @@ import zlib
 from pathlib import Path
 
 from brands.models import BrandMembership
+from brands.services import brand_signup
 from creators import services as profiles
 from creators.models import Creator
+from creators.services import creator_signup
 from marketplace.core.admin import set_verification
 from marketplace.core.models import Label, User
-from marketplace.services.accounts import brand_signup, creator_signup
 from payouts import services as money
 
 PASSWORD = "walk-the-happy-path-42"

@@ -82,7 +82,7 @@ def broker(tmp_path, monkeypatch):
     app.conf.broker_connection_retry = False
     app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     app.conf.task_default_queue = "starmap"
-    monkeypatch.setattr("marketplace.celery.app", app)
+    monkeypatch.setattr("marketplace.core.outbox.broker", lambda: app)
     yield redis
     redis.stop()
     real_app.set_current()

@@ -76,7 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         password_changed = self._password is not None and self.pk is not None
         super().save(*args, **kwargs)
         if password_changed:
-            from marketplace.services.accounts import user_password_changed
+            from marketplace.core.accounts import user_password_changed
 
             user_password_changed(user=self)
 

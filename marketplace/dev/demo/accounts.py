@@ -10,13 +10,18 @@ from django.db import connection, transaction
 from brands.models import Brand, BrandMembership
 from brands.services import brand_create, brand_member_add, brand_update
 from creators.models import Creator
-from creators.services import creator_set_audience, creator_set_labels, creator_update_profile, rate_card_set_prices
+from creators.services import (
+    creator_set_audience,
+    creator_set_labels,
+    creator_signup,
+    creator_update_profile,
+    rate_card_set_prices,
+)
 from marketplace.core.admin import set_verification
 from marketplace.core.models import ProductCategory, User
 from marketplace.dev.demo.catalogue import STREAM_LOGIN_CREATOR, Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
 from marketplace.run import DEMO_PASSWORD
-from marketplace.services.accounts import creator_signup
 from payouts import services as money
 from payouts.models import TopUp
 

@@ -9,9 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from brands.models import BrandMembership
-from brands.services import brand_create
-from creators.models import Creator
 from marketplace.core import audit, update_fields
 from marketplace.core.models import User
 
@@ -22,7 +19,7 @@ def time_zone_names() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
-def _user_create(*, email: str, password: str, full_name: str = "") -> User:
+def user_create(*, email: str, password: str, full_name: str = "") -> User:
     """A new user with ``password`` (already checked by the password validators)."""
     email = User.objects.normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
@@ -32,29 +29,6 @@ def _user_create(*, email: str, password: str, full_name: str = "") -> User:
     user.full_clean()
     user.save()
     return user
-
-
-@transaction.atomic
-def brand_signup(*, email: str, password: str, full_name: str, brand_name: str) -> BrandMembership:
-    """Create the user, their brand (with a unique slug) and their owner seat in it."""
-    user = _user_create(email=email, password=password, full_name=full_name)
-    brand_create(name=brand_name, owner=user)
-    audit(actor=user, action="account.signed_up", obj=user, kind="brand")
-    return BrandMembership.objects.select_related("brand", "user").get(user=user)
-
-
-@transaction.atomic
-def creator_signup(*, email: str, password: str, display_name: str, handle: str) -> Creator:
-    """Create the user and the creator profile linked to it."""
-    handle = handle.strip().lower()
-    if Creator.objects.filter(handle__iexact=handle).exists():
-        raise ValidationError({"handle": _("This handle is taken.")})
-    user = _user_create(email=email, password=password, full_name=display_name)
-    creator = Creator(user=user, handle=handle, display_name=display_name.strip())
-    creator.full_clean()
-    creator.save()
-    audit(actor=user, action="account.signed_up", obj=user, kind="creator", handle=handle)
-    return creator
 
 
 @transaction.atomic
