@@ -30,8 +30,8 @@ from django.utils.translation import ngettext
 from creators.indices import STAGES, growth_stage
 from creators.indices_sync import STAGE_NAMES
 from creators.models import Creator
-from marketplace.charts import last_months
 from marketplace.core import format_money
+from marketplace.core.charts import last_months
 from orders import flows
 from orders.models import Collaboration
 from payouts.models import Hold

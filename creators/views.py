@@ -34,8 +34,7 @@ from creators.forms import (
 )
 from creators.models import Creator
 from creators.track_record.selectors import creator_track_record
-from marketplace import charts
-from marketplace.core import DomainError, form_add_errors, format_money
+from marketplace.core import DomainError, charts, form_add_errors, format_money
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
 from marketplace.core.params import SearchForm
 

@@ -3,8 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from insights.views import overview, reports
 from marketplace import health
-from marketplace.views import accounts, login, overview, reports, tokens
+from marketplace.views import accounts, login, tokens
 from orders import views as deals
 from orders.views import orders
 
@@ -37,7 +38,7 @@ order_patterns = [
     path("<int:pk>/edit/", orders.order_update_view, name="update"),
     path("<int:pk>/publish/", orders.order_publish_view, name="publish"),
     path("<int:pk>/close/", orders.order_close_view, name="close"),
-    # Campaign report (marketplace/views/reports.py)
+    # Campaign report (insights/views/reports.py)
     path("<int:pk>/report/", reports.order_report_view, name="report"),
     path("<int:pk>/report/csv/", reports.order_report_csv, name="report_csv"),
     path("<int:pk>/report/upload/", reports.order_results_upload, name="report_upload"),

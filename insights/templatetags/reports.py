@@ -3,8 +3,8 @@
 from django import template
 
 from marketplace.core import format_money
-from marketplace.reports import as_minor
 from orders import flows
+from orders.reports import as_minor
 from orders.selectors.deals import BOARD_COLUMNS
 
 register = template.Library()

@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from brands import api as brands_api
 from creators import api as creators_api
+from insights import api as reports_api
 from marketplace.api import me as platform_api
-from marketplace.api import reports as reports_api
 from matching import api as matching_api
 from orders import api as deals_api
 from orders.api import orders as orders_api
@@ -117,7 +117,7 @@ v1 = [
     path("notifications/", deals_api.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", deals_api.NotificationReadApi.as_view(), name="notification-read"),
     # --- end deals, money, notifications
-    # --- campaign results and reports (views in marketplace/api/reports.py)
+    # --- campaign results and reports (views in insights/api.py)
     path(
         "collaborations/<int:pk>/results/",
         reports_api.CollaborationResultCreateApi.as_view(),

@@ -21,7 +21,7 @@ COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
 MAX_COUNT = 10**13
 # Totals that can only grow from one day to the next: a view, a share or a click cannot be taken back.
 # Likes, comments and conversions can (an unlike, a deleted comment, a refunded order): a fall in
-# those is flagged on the report (marketplace.reports.result_flags), not refused.
+# those is flagged on the report (orders.reports.result_flags), not refused.
 NEVER_DECREASE = ("views", "shares", "clicks")
 # A like needs a view and an account likes a post once. Comments, shares and clicks can repeat per
 # viewer, so more of them than views is flagged, not refused.

@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.core import DomainError, NotAllowed
-from marketplace.reports import collaboration_report
-from marketplace.views.reports import figure_rows
 from orders import flows
 from orders.forms.results import ResultForm
 from orders.models import Collaboration, ResultSnapshot
+from orders.reports import collaboration_report, figure_rows
 from orders.selectors import deals as reads
 from orders.services.results import result_record
 

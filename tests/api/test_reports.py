@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
-from marketplace.views.reports import report_csv
+from insights.views.reports import report_csv
 from orders.models import Collaboration, ResultSnapshot
 from orders.services.results import result_record
 from tests.api.clients import api_for
@@ -209,7 +209,7 @@ def test_the_order_report_matches_the_page_and_the_csv(world, published):
         "views": 150_000,
     }
     assert [a["key"] for a in data["audience_ages"]] == ["18-23", "24-30", "31-40", "41-50", "50+"]
-    from marketplace.reports import order_report
+    from orders.reports import order_report
 
     total_row = report_csv(order_report(world["order"])).splitlines()[-1].split(",")
     assert total_row[12] == "33.33" and total_row[14] == "0.67"

@@ -391,7 +391,7 @@ def test_the_dashboard_and_the_navigation_link_to_the_growth_page(client):
 
 
 def test_months_are_calendar_months_oldest_first():
-    from marketplace.charts import last_months
+    from marketplace.core.charts import last_months
 
     assert last_months(date(2026, 2, 17), 4) == [
         date(2025, 11, 1),

@@ -5,8 +5,8 @@ import io
 import pytest
 
 from marketplace.core import DomainError, InvalidTransition, NotAllowed
-from marketplace.reports import collaboration_report, cost_per_conversion, cpe, cpm, engagement_rate, order_report
 from orders.models import Collaboration, ResultSnapshot
+from orders.reports import collaboration_report, cost_per_conversion, cpe, cpm, engagement_rate, order_report
 from orders.results_import import ImportFailed, parse, results_import
 from orders.services.results import result_record
 from tests.deals.conftest import PRICE, deal_in

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from creators.models import Creator
-from marketplace.charts import last_months
-from marketplace.selectors.overview import platform_overview
+from insights.selectors import platform_overview
+from marketplace.core.charts import last_months
 from orders.models import Collaboration, Dispute, Order
 from payouts.models import Account
 from payouts.services import ledger

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from brands.models import BrandMembership
-from marketplace import charts
+from marketplace.core import charts
 from marketplace.core.models import AuditLog
-from marketplace.reports import as_minor
 from orders.models import Collaboration, ResultSnapshot
+from orders.reports import as_minor
 from orders.services.results import result_record
 from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, OrderFactory

@@ -1,7 +1,7 @@
 """The campaign report of an order (brand members): totals, per-creator table, charts, CSV, results upload.
 
-The figures come from marketplace.reports (the formulas live there); this module only arranges them
-for the page, the CSV and the charts (marketplace.charts, drawn as inline SVG without scripts).
+The figures come from orders.reports (the formulas live there); this module only arranges them
+for the page, the CSV and the charts (marketplace.core.charts, drawn as inline SVG without scripts).
 """
 
 from __future__ import annotations
@@ -14,37 +14,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
-from marketplace import charts
-from marketplace.core import CsvWriter, DomainError, NotAllowed, format_money, minor_to_decimal_str
+from marketplace.core import CsvWriter, DomainError, NotAllowed, charts, format_money, minor_to_decimal_str
 from marketplace.core.audience import regions
-from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, order_report
 from orders.forms.results import ResultsUploadForm
 from orders.models import Order
+from orders.reports import CollaborationReport, Figures, OrderReport, as_minor, figure_rows, order_report
 from orders.results_import import ImportFailed, parse, results_upload
 from orders.selectors.orders import order_get_for_user
-
-FIGURES = (
-    ("views", gettext_lazy("Views"), "count"),
-    ("engagements", gettext_lazy("Engagements (likes + comments + shares)"), "count"),
-    ("conversions", gettext_lazy("Conversions"), "count"),
-    ("cpm", gettext_lazy("CPM (cost per 1,000 views)"), "money"),
-    ("cpe", gettext_lazy("CPE (cost per engagement)"), "money"),
-    ("engagement_rate", gettext_lazy("Engagement rate"), "rate"),
-    ("cost_per_conversion", gettext_lazy("Cost per conversion"), "money"),
-)
-
-
-def figure_rows(expected: Figures, actual: Figures) -> list[dict]:
-    """Expected vs actual, one row per metric, with how to show it (count, money ratio or rate)."""
-    return [
-        {"name": n, "label": label, "kind": kind, "expected": getattr(expected, n), "actual": getattr(actual, n)}
-        for n, label, kind in FIGURES
-    ]
-
 
 # ------------------------------------------------------------------ pages
 

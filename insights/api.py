@@ -1,6 +1,6 @@
 """Campaign results in the API: record one day's counts (the creator), read a collaboration's or an order's report.
 
-The figures are marketplace.reports' — the same the pages show: counts as integers, cost ratios
+The figures are orders.reports' — the same the pages show: counts as integers, cost ratios
 (CPM, CPE, cost per conversion) rounded half up to whole minor units (``*_minor``), the engagement
 rate as a fraction, null while a divisor is zero.
 """
@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 from marketplace.core.api.common import ERROR_BODY
 from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.core.audience import regions
-from marketplace.reports import CollaborationReport, Figures, OrderReport, as_minor, collaboration_report, order_report
 from orders.api.common import JsonPost, _party
 from orders.api.orders import order_for
 from orders.models import ResultSnapshot
+from orders.reports import CollaborationReport, Figures, OrderReport, as_minor, collaboration_report, order_report
 from orders.selectors import deals as reads
 from orders.services.results import MAX_COUNT, result_record
 

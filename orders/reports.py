@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.core.templatetags.numbers import grouped, percent
 from orders import flows
@@ -262,3 +263,24 @@ def _audience_reached(measured: list[CollaborationReport]) -> tuple[list, list]:
     from marketplace.core.audience import AGE_BUCKETS
 
     return top_regions, [(b, ages.get(b, 0.0)) for b in AGE_BUCKETS]
+
+
+# ------------------------------------------------------- expected vs actual rows
+
+FIGURES = (
+    ("views", gettext_lazy("Views"), "count"),
+    ("engagements", gettext_lazy("Engagements (likes + comments + shares)"), "count"),
+    ("conversions", gettext_lazy("Conversions"), "count"),
+    ("cpm", gettext_lazy("CPM (cost per 1,000 views)"), "money"),
+    ("cpe", gettext_lazy("CPE (cost per engagement)"), "money"),
+    ("engagement_rate", gettext_lazy("Engagement rate"), "rate"),
+    ("cost_per_conversion", gettext_lazy("Cost per conversion"), "money"),
+)
+
+
+def figure_rows(expected: Figures, actual: Figures) -> list[dict]:
+    """Expected vs actual, one row per metric, with how to show it (count, money ratio or rate)."""
+    return [
+        {"name": n, "label": label, "kind": kind, "expected": getattr(expected, n), "actual": getattr(actual, n)}
+        for n, label, kind in FIGURES
+    ]

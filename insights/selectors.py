@@ -26,7 +26,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from creators.models import Creator
-from marketplace.charts import last_months
+from marketplace.core.charts import last_months
 from orders.models import Collaboration, Dispute, Order
 from payouts.models import Account, LedgerEntry
 

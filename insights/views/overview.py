@@ -1,4 +1,4 @@
-"""The staff overview: platform totals by month (marketplace.selectors.overview), as a table and charts."""
+"""The staff overview: platform totals by month (insights.selectors), as a table and charts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from marketplace import charts
-from marketplace.core import format_money
+from insights.selectors import Overview, platform_overview
+from marketplace.core import charts, format_money
 from marketplace.core.access import staff_required
 from marketplace.core.templatetags.numbers import grouped
-from marketplace.selectors.overview import Overview, platform_overview
 
 
 @staff_required

@@ -1,1 +1,0 @@
-"""Every non-trivial read of the platform package, scoped to the viewer."""

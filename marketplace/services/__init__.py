@@ -1,1 +1,0 @@
-"""Every write of the platform package: accounts and orders. One module per domain."""
