@@ -4,8 +4,9 @@ from brands import views
 
 app_name = "brands"
 
+# The dashboard ("" -> brands:dashboard) is the deal's page: marketplace/urls.py adds it to this namespace.
+
 urlpatterns = [
-    path("", views.brand_dashboard, name="dashboard"),
     path("profile/", views.brand_profile_edit, name="profile_edit"),
     path("members/", views.members, name="members"),
     path("members/add/", views.member_add, name="member_add"),

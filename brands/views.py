@@ -24,47 +24,6 @@ from brands.services import (
 )
 from marketplace.core import DomainError
 from marketplace.core.web import form_add_errors
-from orders.models import Order
-from orders.selectors.orders import order_list_for_brand, order_status_counts
-
-RECENT_ORDERS = 5
-# What the dashboard's table shows of them (title, status, price per creator, date).
-RECENT_ORDER_COLUMNS = (
-    "title",
-    "status",
-    "price_per_creator",
-    "total_budget",
-    "creators_wanted",
-    "currency",
-    "created_at",
-)
-
-
-@brand_member_required
-@require_GET
-def brand_dashboard(request):
-    brand_id = request.membership.brand_id
-    counts = order_status_counts(brand_id=brand_id)
-    total = sum(counts.values())
-    status_rows = [
-        {
-            "value": value,
-            "label": label,
-            "count": counts[value],
-            "percent": round(100 * counts[value] / total) if total else 0,
-        }
-        for value, label in Order.Status.choices
-    ]
-    context = {
-        "membership": request.membership,
-        "brand": request.membership.brand,
-        "status_rows": status_rows,
-        "total_orders": total,
-        "recent_orders": list(
-            order_list_for_brand(brand_id=brand_id).select_related(None).only(*RECENT_ORDER_COLUMNS)[:RECENT_ORDERS]
-        ),
-    }
-    return render(request, "brands/brand_dashboard.html", context)
 
 
 @brand_member_required(owner=True)

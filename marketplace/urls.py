@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from brands import urls as brands_urls
 from insights.views import overview, reports
 from marketplace import health
 from marketplace.views import accounts, login, tokens
 from orders import views as deals
-from orders.views import orders
+from orders.views import dashboard, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -65,6 +66,9 @@ deal_patterns = [
     path("disputes/<int:pk>/decide/", deals.dispute_decide, name="dispute_decide"),
 ]
 
+# The brand's pages are the brands app's, plus its home, which shows the deal's data (orders.views.dashboard).
+brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("admin/", admin.site.urls),
@@ -72,7 +76,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orders/", include((order_patterns, "orders"))),
     path("deals/", include((deal_patterns, "deals"))),
-    path("brand/", include("brands.urls")),
+    path("brand/", include((brand_patterns, "brands"))),
     path("creator/", include("creators.urls")),
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
