@@ -18,7 +18,7 @@ from marketplace.core.templatetags.numbers import grouped
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     data = platform_overview()
-    return render(request, "marketplace/platform_overview.html", {"overview": data, "charts": overview_charts(data)})
+    return render(request, "insights/platform_overview.html", {"overview": data, "charts": overview_charts(data)})
 
 
 def overview_charts(data: Overview) -> list[dict]:

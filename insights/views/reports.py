@@ -48,7 +48,7 @@ def _report_context(request, order: Order, *, upload_form=None, upload_errors=No
 @require_GET
 def order_report_view(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
-    return render(request, "marketplace/order_report.html", _report_context(request, order))
+    return render(request, "insights/order_report.html", _report_context(request, order))
 
 
 @brand_member_required
@@ -83,7 +83,7 @@ def order_results_upload(request, pk: int):
             messages.success(request, _("Imported %(n)s result rows.") % {"n": count})
             return redirect("orders:report", pk=order.pk)
     context = _report_context(request, order, upload_form=form, upload_errors=errors, upload_total=total)
-    return render(request, "marketplace/order_report.html", context, status=400)
+    return render(request, "insights/order_report.html", context, status=400)
 
 
 def _parse_upload(upload, *, order_id: int) -> list:

@@ -70,7 +70,7 @@ def offers_send(request, pk: int):
         for row in context["rows"]:
             row["offer_error"] = refused.pop(row["result"].creator_id, "")
         _refusals_as_messages(request, refused)
-        return render(request, "deals/_offers_sent.html", context)
+        return render(request, "orders/_offers_sent.html", context)
     _refusals_as_messages(request, refused)
     return redirect(reverse("orders:detail", args=[order.pk]) + "#collaboration-board")
 
@@ -140,5 +140,5 @@ def offer_create(request, handle: str):
             return redirect("deals:collaboration", pk=c.pk)
     context = {"creator": creator, "form": form, "has_orders": bool(options)}
     status = 400 if request.method == "POST" and not request.htmx else 200
-    template = "deals/_offer_form.html" if request.htmx else "deals/offer_create.html"
+    template = "orders/_offer_form.html" if request.htmx else "orders/offer_create.html"
     return render(request, template, context, status=status)

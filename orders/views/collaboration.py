@@ -94,7 +94,7 @@ SECONDARY = {"decline", "withdraw", "reject_application", "withdraw_application"
 @require_GET
 def collaboration_detail(request, pk: int):
     c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
-    return render(request, "deals/collaboration_detail.html", collaboration_context(request, c, side))
+    return render(request, "orders/collaboration_detail.html", collaboration_context(request, c, side))
 
 
 def collaboration_context(request, c: Collaboration, side: str, bound: dict | None = None, results_form=None) -> dict:
@@ -204,8 +204,8 @@ def _invalid(request, c: Collaboration, side: str, action: str, form):
     """The page again with the submitted form and its errors next to the fields (400 without htmx)."""
     context = collaboration_context(request, c, side, bound={action: form})
     if request.htmx:
-        return render(request, "deals/_collaboration.html", context)
-    return render(request, "deals/collaboration_detail.html", context, status=400)
+        return render(request, "orders/_collaboration.html", context)
+    return render(request, "orders/collaboration_detail.html", context, status=400)
 
 
 # Where an htmx form may ask to be answered (``origin``), and the one side each of those parts belongs to.
@@ -231,13 +231,13 @@ def respond(request, pk: int):
             return redirect(reverse("orders:detail", args=[c.order_id]) + "#collaboration-board")
         return redirect("deals:collaboration", pk=pk)
     if origin == "inbox":
-        return render(request, "deals/_inbox_card.html", {"c": c, "now": timezone.now()})
+        return render(request, "orders/_inbox_card.html", {"c": c, "now": timezone.now()})
     if origin == "board":
         from orders.views.brand import board_context
 
         context = {"order": c.order, **board_context(request, c.order)}
-        return render(request, "deals/_order_board.html", context)
-    return render(request, "deals/_collaboration.html", collaboration_context(request, c, side))
+        return render(request, "orders/_order_board.html", context)
+    return render(request, "orders/_collaboration.html", collaboration_context(request, c, side))
 
 
 @login_required

@@ -26,7 +26,7 @@ LIST_PAGE = 10
 @require_GET
 def inbox(request):
     creator = creator_for_user(request.user)
-    return render(request, "deals/collaboration_inbox.html", inbox_context(request, creator))
+    return render(request, "orders/collaboration_inbox.html", inbox_context(request, creator))
 
 
 def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
@@ -87,8 +87,8 @@ def apply(request, order_pk: int):
         else:
             messages.success(request, _("You applied to “%(order)s”.") % {"order": order.title})
             if request.htmx:
-                return render(request, "deals/_apply_form.html", {"order": order, "applied": c})
+                return render(request, "orders/_apply_form.html", {"order": order, "applied": c})
             return redirect("deals:inbox")
     if request.htmx:
-        return render(request, "deals/_apply_form.html", {"order": order, "form": form})
-    return render(request, "deals/collaboration_inbox.html", inbox_context(request, creator, (order, form)), status=400)
+        return render(request, "orders/_apply_form.html", {"order": order, "form": form})
+    return render(request, "orders/collaboration_inbox.html", inbox_context(request, creator, (order, form)), status=400)

@@ -28,14 +28,14 @@ QUEUE_PAGE = 25
 @require_GET
 def dispute_list(request):
     context = {"page": paginate(request, reads.open_disputes(), per_page=QUEUE_PAGE), "now": timezone.now()}
-    return render(request, "deals/dispute_list.html", context)
+    return render(request, "orders/dispute_list.html", context)
 
 
 @staff_required
 @require_GET
 def dispute_detail(request, pk: int):
     dispute = reads.dispute_for_staff(user=request.user, pk=pk)
-    return render(request, "deals/dispute_detail.html", dispute_context(request, dispute))
+    return render(request, "orders/dispute_detail.html", dispute_context(request, dispute))
 
 
 def dispute_context(request, dispute: Dispute, form: DecisionForm | None = None) -> dict:
@@ -90,5 +90,5 @@ def dispute_decide(request, pk: int):
     dispute.refresh_from_db()
     context = dispute_context(request, dispute, form if dispute.status == Dispute.Status.OPEN else None)
     if request.htmx:
-        return render(request, "deals/_decision_form.html", context)
-    return render(request, "deals/dispute_detail.html", context, status=400)
+        return render(request, "orders/_decision_form.html", context)
+    return render(request, "orders/dispute_detail.html", context, status=400)

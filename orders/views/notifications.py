@@ -22,7 +22,7 @@ PAGE_SIZE = 25
 @require_GET
 def notification_list(request):
     page = paginate(request, reads.notifications_for_user(user=request.user), per_page=PAGE_SIZE)
-    return render(request, "deals/notification_list.html", {"page": page})
+    return render(request, "orders/notification_list.html", {"page": page})
 
 
 @login_required

@@ -38,7 +38,7 @@ def order_list(request):
     orders = order_list_for_brand(brand_id=request.membership.brand_id, status=status or None)
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": Order.Status.choices}
-    return render(request, "marketplace/order_list.html", context)
+    return render(request, "orders/order_list.html", context)
 
 
 @brand_member_required
@@ -63,7 +63,7 @@ def order_detail(request, pk: int):
     if order.status != Order.Status.DRAFT:
         context["ranking"] = ranking_context(request, order)
         context.update(board_context(request, order, can_edit=request.membership.can_edit_orders))
-    return render(request, "marketplace/order_detail.html", context)
+    return render(request, "orders/order_detail.html", context)
 
 
 def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: str = "", status: int = 200):
@@ -74,7 +74,7 @@ def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: 
         "cancellation_schedule": _cancellation_rows(order),
         "error_heading": error_heading,
     }
-    return render(request, "marketplace/order_form.html", context, status=status)
+    return render(request, "orders/order_form.html", context, status=status)
 
 
 def _publish_problems_page(request, order: Order, problems: ValidationError, *, saved: bool = False):
@@ -186,7 +186,7 @@ def label_search_view(request):
     query = SearchForm(request.GET).query()
     labels = label_search(query=query) if query is not None else []
     context = {"labels": labels, "query": query or ""}
-    return render(request, "marketplace/_label_results.html", context, status=200 if query is not None else 400)
+    return render(request, "orders/_label_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required
@@ -195,7 +195,7 @@ def label_pick(request, label_id: int):
     label = Label.objects.filter(pk=label_id).first()
     if label is None:
         raise Http404
-    return render(request, "marketplace/_label_row.html", {"label": label, "weight": 1})
+    return render(request, "orders/_label_row.html", {"label": label, "weight": 1})
 
 
 @brand_member_required
@@ -204,7 +204,7 @@ def category_search_view(request):
     query = SearchForm(request.GET).query()
     categories = product_category_search(query=query) if query is not None else []
     context = {"categories": categories, "query": query or ""}
-    return render(request, "marketplace/_category_results.html", context, status=200 if query is not None else 400)
+    return render(request, "orders/_category_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required
@@ -213,4 +213,4 @@ def category_pick(request, category_id: int):
     category = ProductCategory.objects.filter(pk=category_id).first()
     if category is None:
         raise Http404
-    return render(request, "marketplace/_category_choice.html", {"category": category})
+    return render(request, "orders/_category_choice.html", {"category": category})

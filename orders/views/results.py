@@ -89,8 +89,8 @@ def _section(request, c: Collaboration, side: str, *, bound: ResultForm | None =
     c = reads.collaboration_for_viewer(user=request.user, pk=c.pk)[0]  # the status may have moved meanwhile
     if request.htmx:
         context = {"collaboration": c, "side": side, "results_only": True, **results_context(c, side, bound=bound)}
-        return render(request, "deals/_results.html", context, status=status)
+        return render(request, "orders/_results.html", context, status=status)
     from orders.views.collaboration import collaboration_context
 
     context = collaboration_context(request, c, side, results_form=bound)
-    return render(request, "deals/collaboration_detail.html", context, status=status)
+    return render(request, "orders/collaboration_detail.html", context, status=status)
