@@ -23,10 +23,10 @@ from django.db import transaction
 
 from orders.models import Collaboration
 from tests.creators.test_import_creators import good_row
-from tests.deals.conftest import deal_in, world  # noqa: F401 (world: the fixture the results importer's deal needs)
 from tests.factories import CreatorFactory, OrderFactory
 from tests.matching.test_import_history import GOOD as HISTORY_ROWS
 from tests.matching.test_import_history import HEADER as HISTORY_HEADER
+from tests.orders.conftest import deal_in, world  # noqa: F401 (world: the fixture the results importer's deal needs)
 
 pytestmark = pytest.mark.django_db
 

@@ -91,4 +91,5 @@ def apply(request, order_pk: int):
             return redirect("deals:inbox")
     if request.htmx:
         return render(request, "orders/_apply_form.html", {"order": order, "form": form})
-    return render(request, "orders/collaboration_inbox.html", inbox_context(request, creator, (order, form)), status=400)
+    context = inbox_context(request, creator, (order, form))
+    return render(request, "orders/collaboration_inbox.html", context, status=400)

@@ -37,7 +37,6 @@ from orders.models import Collaboration, Deliverable, Dispute, Order, OrderTarge
 from orders.services import deals
 from payouts import services as money
 from payouts.models import Payout, TopUp
-from tests.deals.conftest import PATHS, PUBLISHED_AGO, act, make_creator, mp4_upload
 from tests.factories import (
     LabelFactory,
     MembershipFactory,
@@ -46,6 +45,7 @@ from tests.factories import (
     RankingRunFactory,
     UserFactory,
 )
+from tests.orders.conftest import PATHS, PUBLISHED_AGO, act, make_creator, mp4_upload
 
 S = Collaboration.Status
 PRICE = 500_000

@@ -14,8 +14,8 @@ from orders.models import Collaboration, CollaborationEvent, Deliverable, Disput
 from payouts import services as money
 from payouts.models import Account, Hold, IdempotencyKey, LedgerTransaction
 from tests.api.clients import api_for
-from tests.deals.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
+from tests.orders.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 
 pytestmark = pytest.mark.django_db
 S = Collaboration.Status

@@ -7,7 +7,7 @@ from marketplace.core.api.common import MoneyThrottle
 from orders.models import Collaboration
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from tests.api.test_deals import PRICE, api_for, make_world, url
-from tests.deals.conftest import deal_in, key
+from tests.orders.conftest import deal_in, key
 
 pytestmark = pytest.mark.django_db
 S = Collaboration.Status

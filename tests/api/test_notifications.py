@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from marketplace.core.models import Notification
 from orders.models import Collaboration
 from tests.api.test_deals import api_for, make_world, step, url
-from tests.deals.conftest import deal_in, key
+from tests.orders.conftest import deal_in, key
 
 pytestmark = pytest.mark.django_db
 S = Collaboration.Status

@@ -32,7 +32,7 @@ from marketplace.core import format_money
 from orders.models import Collaboration
 from orders.services import deals
 from tests.api.tenants import ACTORS, PRICE, SIDES, World, committed_world, new_key
-from tests.deals.conftest import make_creator
+from tests.orders.conftest import make_creator
 from tests.routes import READS, Callers, Reads, all_routes, recording, samples_for
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from insights.views.reports import report_csv
 from orders.models import Collaboration, ResultSnapshot
 from orders.services.results import result_record
 from tests.api.clients import api_for
-from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, UserFactory
+from tests.orders import conftest as deals
 
 S = Collaboration.Status
 world = deals.world  # a funded brand (owner, viewer), an admin and a published order

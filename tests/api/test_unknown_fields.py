@@ -15,7 +15,7 @@ from payouts.models import Payout, TopUp
 from tests.api.clients import api_for
 from tests.api.test_deals import PRICE, make_world, url
 from tests.api.test_orders import brief
-from tests.deals.conftest import deal_in, key
+from tests.orders.conftest import deal_in, key
 
 pytestmark = pytest.mark.django_db
 S = Collaboration.Status

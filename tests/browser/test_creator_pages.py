@@ -129,7 +129,7 @@ def test_errors_are_beside_their_fields_on_the_brands_pages(people, browsers):
     from django.utils import timezone
 
     from marketplace.core.models import Label
-    from tests.deals.test_pages_brand import stored_ranking
+    from tests.orders.test_pages_brand import stored_ranking
 
     category = ProductCategory.objects.get(path="Consumer Packaged Goods > Skin Care")
     draft = OrderFactory(

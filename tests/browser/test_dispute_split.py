@@ -17,8 +17,8 @@ from orders.services import deals
 from tests.browser.conftest import days_from_today
 from tests.browser.data import TOPUP, png_file
 from tests.browser.pages import expect_message, go_to, login, screenshot, status_badge
-from tests.deals.conftest import act
 from tests.factories import OrderFactory
+from tests.orders.conftest import act
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from marketplace.core.models import User
 from orders.models import Collaboration
 from orders.services.results import result_record
 from tests.browser.pages import expect_message, login, screenshot
-from tests.deals.conftest import deal_in, make_creator
 from tests.factories import OrderFactory
+from tests.orders.conftest import deal_in, make_creator
 
 pytestmark = pytest.mark.browser
 S = Collaboration.Status

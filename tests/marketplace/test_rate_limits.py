@@ -147,7 +147,7 @@ def _text(response) -> str:
 def test_the_table_names_every_rate_setting(settings):
     scopes = {f"THROTTLE_{scope.upper()}" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
 
-    # Money and re-ranking are throttled per user and brand, not doors to an account: tests/deals/test_amount_limit.py
+    # Money and re-ranking are throttled per user and brand, not doors to an account: tests/orders/test_amount_limit.py
     # and tests/matching/test_rerun.py hold them.
     not_doors = {"THROTTLE_PASSWORD_RESET_ADDRESS", "THROTTLE_MONEY", "THROTTLE_RERANK"}
     covered = {door.setting for door in DOORS} | not_doors

@@ -14,8 +14,8 @@ from marketplace.core.models import AuditLog
 from orders.models import Collaboration, ResultSnapshot
 from orders.reports import as_minor
 from orders.services.results import result_record
-from tests.deals import conftest as deals
 from tests.factories import MembershipFactory, OrderFactory
+from tests.orders import conftest as deals
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}

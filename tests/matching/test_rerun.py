@@ -16,8 +16,8 @@ from marketplace.core.models import OutboxMessage
 from matching import services
 from matching.models import RankingRun
 from tests.api.clients import api_for
-from tests.deals.test_races import race
 from tests.factories import MembershipFactory, OrderFactory
+from tests.orders.test_races import race
 
 R = RankingRun.Status
 

@@ -9,7 +9,7 @@ from orders.models import Collaboration, ResultSnapshot
 from orders.reports import collaboration_report, cost_per_conversion, cpe, cpm, engagement_rate, order_report
 from orders.results_import import ImportFailed, parse, results_import
 from orders.services.results import result_record
-from tests.deals.conftest import PRICE, deal_in
+from tests.orders.conftest import PRICE, deal_in
 
 S = Collaboration.Status
 

@@ -11,8 +11,8 @@ from brands.models import BrandMembership
 from marketplace.core import format_money
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 from payouts.models import LedgerTransaction
-from tests.deals.conftest import PRICE, deal_in, make_creator, mp4_upload
 from tests.factories import MembershipFactory
+from tests.orders.conftest import PRICE, deal_in, make_creator, mp4_upload
 from tests.pages import landed_on, log_in_through
 
 S = Collaboration.Status

@@ -31,8 +31,8 @@ from payouts import services as money
 from payouts.forms import PayoutRequestForm, TopUpForm
 from payouts.models import Account, TopUp
 from tests.api.clients import api_for
-from tests.deals.conftest import PRICE, deal_in, key, make_creator
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory
+from tests.orders.conftest import PRICE, deal_in, key, make_creator
 
 TOO_LARGE = "That amount is too large."
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 from brands.models import BrandMembership
 from marketplace.core import format_money
 from orders.models import Collaboration, Order
-from tests.deals.conftest import PRICE, deal_in, make_creator
 from tests.factories import MembershipFactory, OrderFactory
+from tests.orders.conftest import PRICE, deal_in, make_creator
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}

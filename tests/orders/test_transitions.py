@@ -11,7 +11,7 @@ from orders.access import ADMIN, BRAND, CREATOR, SYSTEM
 from orders.models import Collaboration
 from orders.services.collaborations import ACTIONS, COLLABORATION_FLOW
 from payouts.models import LedgerEntry
-from tests.deals.conftest import act, deal_in, make_creator
+from tests.orders.conftest import act, deal_in, make_creator
 
 S = Collaboration.Status
 ROLES = ("owner", "viewer", "creator", "other_creator", "admin", "system")

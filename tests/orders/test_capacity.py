@@ -7,8 +7,8 @@ from marketplace.core import Conflict
 from matching import engine, selectors, services
 from orders.models import Order
 from orders.services import deals
-from tests.deals.conftest import S, act, deal_in, key, make_creator
 from tests.factories import OrderFactory
+from tests.orders.conftest import S, act, deal_in, key, make_creator
 
 
 @pytest.fixture(autouse=True)

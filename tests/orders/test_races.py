@@ -12,9 +12,9 @@ from orders.models import Collaboration, Order
 from orders.services import deals
 from payouts import services as money
 from payouts.models import LedgerEntry
-from tests.deals.conftest import PRICE, act, balance, deal_in, key, make_creator
-from tests.deals.test_flows import another_order
 from tests.factories import MembershipFactory
+from tests.orders.conftest import PRICE, act, balance, deal_in, key, make_creator
+from tests.orders.test_flows import another_order
 
 S = Collaboration.Status
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from marketplace.core.models import Notification
 from orders.models import Collaboration, CollaborationEvent
 from orders.services.deals import timers_run
-from tests.deals.conftest import TOPUP, act, balance, deal_in
+from tests.orders.conftest import TOPUP, act, balance, deal_in
 
 S = Collaboration.Status
 

@@ -24,8 +24,8 @@ from orders.selectors import deals as reads
 from orders.services import deals
 from orders.services.collaborations import ACTIONS
 from orders.services.track_record import refresh_creator_history
-from tests.deals.conftest import act, deal_in, key, make_creator
 from tests.factories import CollaborationFactory, OrderFactory
+from tests.orders.conftest import act, deal_in, key, make_creator
 
 S = Collaboration.Status
 ROOT = Path(__file__).resolve().parents[2]

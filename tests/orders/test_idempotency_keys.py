@@ -38,7 +38,7 @@ from payouts.services.idempotency import (
     system_key,
 )
 from tests.api.clients import api_for
-from tests.deals.conftest import PRICE, act, deal_in, make_creator
+from tests.orders.conftest import PRICE, act, deal_in, make_creator
 from tests.payouts.conftest import check_deferred_constraints
 
 S = Collaboration.Status

@@ -7,7 +7,7 @@ from marketplace.core import Conflict, DomainError, NotAllowed
 from marketplace.core.models import Notification
 from orders.models import Collaboration, Deliverable
 from orders.services import deals
-from tests.deals.conftest import PRICE, act, deal_in, key, make_creator, mp4_upload
+from tests.orders.conftest import PRICE, act, deal_in, key, make_creator, mp4_upload
 
 S = Collaboration.Status
 
@@ -66,7 +66,7 @@ def test_applications_quote_within_twenty_percent_of_the_listed_price(world, quo
 
 
 def test_selecting_an_applicant_holds_and_escrows_their_quote(world):
-    from tests.deals.conftest import balance
+    from tests.orders.conftest import balance
 
     c = deal_in(world, S.APPLIED)
 

@@ -15,7 +15,7 @@ from orders.models import Collaboration, ResultSnapshot
 from orders.results_import import ImportFailed, parse, results_import
 from orders.services.results import result_record
 from tests.api.clients import api_for
-from tests.deals.conftest import deal_in, make_creator
+from tests.orders.conftest import deal_in, make_creator
 
 S = Collaboration.Status
 

@@ -13,8 +13,8 @@ from marketplace.core.models import Notification
 from orders.models import Collaboration, Dispute
 from orders.services import deals
 from payouts.models import LedgerTransaction
-from tests.deals.conftest import PRICE, deal_in
 from tests.factories import UserFactory
+from tests.orders.conftest import PRICE, deal_in
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}

@@ -11,8 +11,8 @@ from creators.models import RatePrice
 from matching.models import RankingResult, RankingRun
 from orders.models import Collaboration, Order
 from payouts.models import Hold
-from tests.deals.conftest import PRICE, TOPUP, deal_in, make_creator
 from tests.factories import MembershipFactory, OrderFactory
+from tests.orders.conftest import PRICE, TOPUP, deal_in, make_creator
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}

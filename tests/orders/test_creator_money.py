@@ -10,7 +10,7 @@ from marketplace.core import format_money
 from orders.models import Collaboration
 from payouts.models import Account
 from payouts.services.ledger import fee_split
-from tests.deals.conftest import PATHS, PRICE, deal_in
+from tests.orders.conftest import PATHS, PRICE, deal_in
 
 S = Collaboration.Status
 NET, FEE = fee_split(PRICE, 1000)  # the world's platform fee is 10 %

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from orders.models import Collaboration, Order
-from tests.deals.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 from tests.factories import LabelFactory, MembershipFactory, OrderFactory
 from tests.html import text_of, texts_of_class
+from tests.orders.conftest import PRICE, deal_in, key, make_creator, mp4_upload
 
 S = Collaboration.Status
 PAST = "This deadline has passed."
@@ -274,7 +274,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_a_refused_offer_is_said_on_its_creators_row_not_in_a_banner(world, client):
-    from tests.deals.test_pages_brand import form_key, send_url, stored_ranking
+    from tests.orders.test_pages_brand import form_key, send_url, stored_ranking
 
     fine, unpriced = make_creator(), make_creator()
     unpriced.rate_prices.all().delete()
@@ -294,7 +294,7 @@ def test_a_refused_offer_is_said_on_its_creators_row_not_in_a_banner(world, clie
 
 
 def test_a_ranking_filter_error_is_its_own_line_tied_to_its_box(world, client):
-    from tests.deals.test_pages_brand import stored_ranking
+    from tests.orders.test_pages_brand import stored_ranking
 
     stored_ranking(world["order"], [make_creator()])
     client.force_login(world["owner"])

@@ -10,8 +10,8 @@ from marketplace.core.models import Notification
 from orders.models import Collaboration, Order
 from orders.services import deals
 from payouts import services as money
-from tests.deals.conftest import TOPUP, deal_in, key, make_creator
 from tests.factories import OrderFactory
+from tests.orders.conftest import TOPUP, deal_in, key, make_creator
 
 S = Collaboration.Status
 SIZES = [3, 15]

@@ -15,8 +15,8 @@ from brands.services import send_member_invite
 from marketplace.core import MAIL_SUBJECT_MAX, one_line, send_mail_each
 from orders.models import Collaboration
 from orders.services import deals
-from tests.deals.conftest import deal_in
 from tests.factories import MembershipFactory, UserFactory
+from tests.orders.conftest import deal_in
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = "word " * 400
@@ -103,7 +103,7 @@ class FailsForOne(LocmemBackend):
 
 
 def test_one_failing_recipient_is_logged_and_the_others_still_get_their_mail(settings, caplog):
-    settings.EMAIL_BACKEND = "tests.deals.test_mail.FailsForOne"
+    settings.EMAIL_BACKEND = "tests.orders.test_mail.FailsForOne"
     recipients = ["first@example.test", "refused@example.test", "last@example.test"]
 
     with caplog.at_level(logging.ERROR, logger="marketplace.core"):
@@ -117,7 +117,7 @@ def test_one_failing_recipient_is_logged_and_the_others_still_get_their_mail(set
 def test_a_notification_to_a_refused_address_still_reaches_the_other_side(
     world, settings, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.deals.test_mail.FailsForOne"
+    settings.EMAIL_BACKEND = "tests.orders.test_mail.FailsForOne"
     c = deal_in(world, S.ACCEPTED)
     MembershipFactory(brand=world["brand"], role=BrandMembership.Role.MANAGER, user__email="refused@example.test")
     mail.outbox.clear()

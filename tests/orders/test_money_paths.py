@@ -6,7 +6,7 @@ from django.db.models import Sum
 from orders.models import Collaboration
 from payouts.models import LedgerEntry
 from payouts.services import fee_split
-from tests.deals.conftest import PRICE, TOPUP, act, balance, deal_in
+from tests.orders.conftest import PRICE, TOPUP, act, balance, deal_in
 
 S = Collaboration.Status
 
@@ -169,7 +169,7 @@ def test_a_decision_needs_a_written_reason(world):
 def test_an_offer_without_enough_money_is_refused_and_leaves_nothing(world):
     from marketplace.core import InsufficientFunds
     from orders.services import deals
-    from tests.deals.conftest import key, make_creator
+    from tests.orders.conftest import key, make_creator
 
     world["order"].price_per_creator = TOPUP * 2
     world["order"].save()
