@@ -1,4 +1,4 @@
-"""Benchmark the nightly value-index job (creators.indices_sync.indices_recompute) at 100k and 1M creators.
+"""Benchmark the nightly value-index job (insights.indices_sync.indices_recompute) at 100k and 1M creators.
 
     .venv/bin/python bench/indices.py [--creators 100000 1000000] [--seed 7] [--db starmap_bench_indices]
 
@@ -21,7 +21,7 @@ first, as autovacuum would have visited the table between two nights):
 Each run reports its total and its parts: the weekly metric snapshot (``snapshot``), the read (COPY
 out + pandas), the compute and the write-back (the rest: the temporary table, the UPDATE of every
 creator, the stage-change notifications and the commit). The empty snapshot table is analysed before
-the first run, the hostile case for the snapshot insert (see creators.indices_sync._snapshot_metrics).
+the first run, the hostile case for the snapshot insert (see insights.indices_sync._snapshot_metrics).
 Then, on the indexed table, one page of the brand creator directory (creators.directory) for a few
 filter and sort combinations, and 40 pages followed by their cursors. There
 are no collaborations in the bench database, so the delivered-results and income joins are empty.
@@ -100,7 +100,7 @@ def run(n: int, seed: int) -> None:
     say(f"===== N = {n:,} (load average {loadavg():.2f}) =====")
     emit("loadavg_1m", n, loadavg(), "")
     load_creators(n, seed)
-    from creators import indices_sync
+    from insights import indices_sync
 
     snapshot_s: list[float] = []
     take_snapshots = indices_sync._snapshot_metrics
@@ -132,7 +132,7 @@ def run(n: int, seed: int) -> None:
 
 
 def recompute(n: int, label: str, snapshot_s: list[float]) -> None:
-    from creators import indices_sync
+    from insights import indices_sync
 
     reset_peak_rss()
     base = rss_mib()

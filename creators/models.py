@@ -78,7 +78,7 @@ class Creator(models.Model):
     imported_rating_count = models.PositiveIntegerField(null=True, blank=True)
     labels = models.ManyToManyField(Label, through="CreatorLabel", related_name="creators")
     # Value indices (0–100, percentile within the creator's main interest) and the authenticity
-    # signal, recomputed nightly by creators.indices; formulas in docs/indices.md.
+    # signal, recomputed nightly by insights.indices; formulas in docs/indices.md.
     index_reach = models.FloatField(_("reach index"), null=True, blank=True)
     index_seeding = models.FloatField(_("seeding index"), null=True, blank=True)
     index_value = models.FloatField(_("value-for-money index"), null=True, blank=True)
@@ -205,3 +205,12 @@ class MetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creator_id} {self.taken_on}: {self.followers}"
+
+
+# The growth stages' names (Creator.growth_stage; insights.indices computes the stage).
+STAGE_NAMES = (
+    ("departure", _("Departure (起步)")),
+    ("exploration", _("Exploration (探索)")),
+    ("harvest", _("Harvest (收获)")),
+    ("on_the_road", _("On the road (在路上)")),
+)

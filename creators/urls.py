@@ -4,13 +4,14 @@ from creators import views
 
 app_name = "creators"
 
+# The growth page ("growth/" -> creators:growth) reads the deal and the ledger: marketplace/urls.py adds it.
+
 # Fixed paths come before the handle pattern; creators.handles reserves every word of these paths (and
 # of every other route), so no creator can take a handle that a page here would shadow.
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile_edit, name="profile_edit"),
     path("labels/search/", views.label_search, name="label_search"),
-    path("growth/", views.growth, name="growth"),
     path("browse/", views.directory, name="directory"),
     path("<slug:handle>/", views.detail, name="detail"),
 ]

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from creators import directory as directory_reads
-from creators import growth as growth_reads
 from creators import selectors, services
 from creators.forms import (
     AudienceForms,
@@ -34,7 +33,7 @@ from creators.forms import (
 )
 from creators.models import Creator
 from creators.track_record.selectors import creator_track_record
-from marketplace.core import DomainError, charts, form_add_errors, format_money
+from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
 from marketplace.core.params import SearchForm
 
@@ -273,38 +272,6 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
 
 
 # ------------------------------------------------------------ growth path
-
-
-@login_required
-@require_GET
-def growth(request: HttpRequest) -> HttpResponse:
-    """The creator's own growth path: stage, next steps, income by month, what the next stage needs."""
-    creator = selectors.creator_for_user(request.user)
-    data = growth_reads.creator_growth(creator)
-    context = {
-        "creator": creator,
-        "growth": data,
-        "income_chart": _income_chart(data),
-        "requirements": growth_reads.stage_requirements(),
-        # The same four indices brands see on the creator page (a creator never sees an anomaly score).
-        "indices": selectors.creator_indices(creator, user=request.user),
-    }
-    return render(request, "creators/creator_growth.html", context)
-
-
-def _income_chart(data: growth_reads.Growth) -> charts.GroupedBarChart:
-    return charts.grouped_bar_chart(
-        _("Settled income by month (%(currency)s)") % {"currency": data.currency},
-        [growth_reads.month_label(m.month) for m in data.income],
-        [charts.Series(_("Income"), "income", [m.amount for m in data.income])],
-        category_header=_("Month"),
-        horizontal=False,
-        axis_format=lambda minor: charts.compact(minor / 100),
-        value_format=lambda minor: format_money(round(minor), data.currency),
-    )
-
-
-# ---------------------------------------------------------- brand directory
 
 
 @login_required

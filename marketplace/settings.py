@@ -285,7 +285,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CollaborationStatusEnum": "orders.models.Collaboration.Status",
         "DisputeStatusEnum": "orders.models.Dispute.Status",
-        "GrowthStageEnum": "creators.indices_sync.STAGE_NAMES",
+        "GrowthStageEnum": "creators.models.STAGE_NAMES",
     },
 }
 

@@ -4,7 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from brands import urls as brands_urls
-from insights.views import overview, reports
+from creators import urls as creators_urls
+from insights.views import growth, overview, reports
 from marketplace import health
 from marketplace.views import accounts, login, tokens
 from orders import views as deals
@@ -67,6 +68,8 @@ deal_patterns = [
 ]
 
 # The brand's pages are the brands app's, plus its home, which shows the deal's data (orders.views.dashboard).
+# The growth page comes first: it must precede the creators app's "<slug:handle>/".
+creator_patterns = [path("growth/", growth.growth, name="growth"), *creators_urls.urlpatterns]
 brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [
@@ -77,7 +80,7 @@ urlpatterns = [
     path("orders/", include((order_patterns, "orders"))),
     path("deals/", include((deal_patterns, "deals"))),
     path("brand/", include((brand_patterns, "brands"))),
-    path("creator/", include("creators.urls")),
+    path("creator/", include((creator_patterns, "creators"))),
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),

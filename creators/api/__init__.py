@@ -1,7 +1,6 @@
 """The creators app's API views, one module per area; marketplace/api/urls.py routes them from here."""
 
 from creators.api.browse import CreatorDetailApi, CreatorListApi
-from creators.api.growth import CreatorGrowthApi
 from creators.api.profile import (
     CreatorBlackoutDetailApi,
     CreatorBlackoutListApi,
@@ -13,7 +12,6 @@ __all__ = [
     "CreatorBlackoutDetailApi",
     "CreatorBlackoutListApi",
     "CreatorDetailApi",
-    "CreatorGrowthApi",
     "CreatorListApi",
     "CreatorProfileApi",
     "CreatorRateCardApi",

@@ -20,8 +20,7 @@ from rest_framework.views import APIView
 from creators import directory, selectors
 from creators.api.profile import CreatorPublicSerializer
 from creators.forms import COUNTRY_CODE
-from creators.indices_sync import STAGE_NAMES
-from creators.models import Creator, Platform
+from creators.models import STAGE_NAMES, Creator, Platform
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.core.api.fields import query_data, validated

@@ -7,7 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from brands import api as brands_api
 from creators import api as creators_api
-from insights import api as reports_api
+from insights.api import growth as growth_api
+from insights.api import reports as reports_api
 from marketplace.api import me as platform_api
 from matching import api as matching_api
 from orders import api as deals_api
@@ -117,7 +118,7 @@ v1 = [
     path("notifications/", deals_api.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", deals_api.NotificationReadApi.as_view(), name="notification-read"),
     # --- end deals, money, notifications
-    # --- campaign results and reports (views in insights/api.py)
+    # --- campaign results and reports (views in insights/api/reports.py)
     path(
         "collaborations/<int:pk>/results/",
         reports_api.CollaborationResultCreateApi.as_view(),
@@ -128,7 +129,7 @@ v1 = [
     # --- end campaign results and reports
     # --- value indices, growth path, creator directory (views in creators/api/browse.py and growth.py)
     path("creators/", creators_api.CreatorListApi.as_view(), name="creator-list"),
-    path("creator/growth/", creators_api.CreatorGrowthApi.as_view(), name="creator-growth"),
+    path("creator/growth/", growth_api.CreatorGrowthApi.as_view(), name="creator-growth"),
     # --- end value indices, growth path, creator directory
 ]
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from creators.indices_sync import indices_recompute
 from creators.models import Creator
+from insights.indices_sync import indices_recompute
 from orders.models import Collaboration
 from payouts.models import Hold
 from tests.browser.pages import go_to, login, screenshot

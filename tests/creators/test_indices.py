@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from django.conf import settings
 
-from creators import indices
-from creators.indices_sync import indices_recompute
 from creators.models import Creator, MetricSnapshot
+from insights import indices
+from insights.indices_sync import indices_recompute
 from tests.factories import CreatorFactory, CreatorLabelFactory, InterestFactory, LabelFactory, RatePriceFactory
 
 

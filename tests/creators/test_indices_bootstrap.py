@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from creators import tasks
-from creators.indices_sync import indices_missing
 from creators.models import Creator
+from insights import tasks
+from insights.indices_sync import indices_missing
 from marketplace.core.models import User
 from marketplace.run import DEMO_LOGINS
 from tests.factories import CreatorFactory

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from creators.growth import creator_growth
 from creators.selectors import creator_dashboard
+from insights.growth import creator_growth
 from marketplace.core import Conflict
 from matching.services import excluded_creators
 from orders import flows

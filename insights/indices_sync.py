@@ -23,10 +23,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from creators import indices
-from creators.models import Creator, CreatorLabel, MetricSnapshot, RatePrice
+from creators.models import STAGE_NAMES, Creator, CreatorLabel, MetricSnapshot, RatePrice
+from insights import indices
 from marketplace.core.models import Label
 from orders.models import Collaboration, ResultSnapshot
 from payouts.models import Hold
@@ -48,7 +47,7 @@ def _frame(sql: str, params: list | None = None) -> pd.DataFrame:
 
 
 def read_inputs(today=None) -> pd.DataFrame:
-    """One row per creator with every input of creators.indices.compute and the growth stage."""
+    """One row per creator with every input of insights.indices.compute and the growth stage."""
     today = today or timezone.localdate()
     c, cl, lab = Creator._meta.db_table, CreatorLabel._meta.db_table, Label._meta.db_table
     rp, co, rs, ms = (
@@ -218,11 +217,3 @@ def _notify_stage_changes(creator_ids: list[int], stages: dict) -> None:
             kind="growth_stage",
             text=_("Your growth stage is now: %(stage)s.") % {"stage": names.get(stage, stage)},
         )
-
-
-STAGE_NAMES = (
-    ("departure", gettext_lazy("Departure (起步)")),
-    ("exploration", gettext_lazy("Exploration (探索)")),
-    ("harvest", gettext_lazy("Harvest (收获)")),
-    ("on_the_road", gettext_lazy("On the road (在路上)")),
-)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
-from creators.indices_sync import indices_recompute, indices_recompute_if_missing
+from insights.indices_sync import indices_recompute, indices_recompute_if_missing
 
 
 @shared_task(name="creators.tasks.indices_recompute_task", ignore_result=True)

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from creators.indices_sync import STEPS, indices_recompute, indices_recompute_if_missing
+from insights.indices_sync import STEPS, indices_recompute, indices_recompute_if_missing
 
 
 class Command(BaseCommand):

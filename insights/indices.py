@@ -2,7 +2,7 @@
 
 Every index is a percentile (0–100) within the creator's main interest, of a raw score defined in
 docs/indices.md. ``compute`` takes one frame with a row per creator and returns the indices; the
-database job (creators.indices_sync) feeds it and writes the result back.
+database job (insights.indices_sync) feeds it and writes the result back.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reads for the creator growth page (and its API): the stage on today's figures, the checklist of next
 steps, income by month and what is missing for the next stage.
 
-The stage follows the nightly job's rule (creators.indices.growth_stage with GROWTH_STAGE_THRESHOLDS)
+The stage follows the nightly job's rule (insights.indices.growth_stage with GROWTH_STAGE_THRESHOLDS)
 on today's figures, so the page and its "what is missing" panel always agree; the nightly job records
 the stage and notifies the creator when it changes.
 
@@ -27,9 +27,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from creators.indices import STAGES, growth_stage
-from creators.indices_sync import STAGE_NAMES
-from creators.models import Creator
+from creators.models import STAGE_NAMES, Creator
+from insights.indices import STAGES, growth_stage
 from marketplace.core import format_money
 from marketplace.core.charts import last_months
 from orders import flows

@@ -1,4 +1,4 @@
-"""The creator's growth path through the API: the same figures as the growth page (creators.growth)."""
+"""The creator's growth path through the API: the same figures as the growth page (insights.growth)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from creators import growth
-from creators.indices_sync import STAGE_NAMES
+from creators.models import STAGE_NAMES
+from insights import growth
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY
 from marketplace.core.roles import role_of

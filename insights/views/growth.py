@@ -1,0 +1,49 @@
+"""The creator's growth path page: stage, next steps, income by month, the value indices.
+
+Its URL is the creators app's (``creators:growth``); the wiring (marketplace/urls.py) adds it to that
+namespace, because the page reads the deal's and the ledger's rows, which creators may not import.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from creators import selectors
+from insights import growth as growth_reads
+from marketplace.core import charts, format_money
+
+
+@login_required
+@require_GET
+def growth(request: HttpRequest) -> HttpResponse:
+    """The creator's own growth path: stage, next steps, income by month, what the next stage needs."""
+    creator = selectors.creator_for_user(request.user)
+    data = growth_reads.creator_growth(creator)
+    context = {
+        "creator": creator,
+        "growth": data,
+        "income_chart": _income_chart(data),
+        "requirements": growth_reads.stage_requirements(),
+        # The same four indices brands see on the creator page (a creator never sees an anomaly score).
+        "indices": selectors.creator_indices(creator, user=request.user),
+    }
+    return render(request, "creators/creator_growth.html", context)
+
+
+def _income_chart(data: growth_reads.Growth) -> charts.GroupedBarChart:
+    return charts.grouped_bar_chart(
+        _("Settled income by month (%(currency)s)") % {"currency": data.currency},
+        [growth_reads.month_label(m.month) for m in data.income],
+        [charts.Series(_("Income"), "income", [m.amount for m in data.income])],
+        category_header=_("Month"),
+        horizontal=False,
+        axis_format=lambda minor: charts.compact(minor / 100),
+        value_format=lambda minor: format_money(round(minor), data.currency),
+    )
+
+
+# ---------------------------------------------------------- brand directory
