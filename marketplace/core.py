@@ -228,6 +228,18 @@ def one_line(text: str, *, limit: int = MAIL_SUBJECT_MAX) -> str:
     return cut.rstrip() + "…"
 
 
+ECHO_MAX = 40
+
+
+def echoed(value: Any, *, limit: int = ECHO_MAX) -> str:
+    """A bad value quoted back in an importer's message, cut to ``limit`` characters: a 5,000-digit cell
+    must not fill the error page (or the log) with itself. Quoted like repr, on one line."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit]) + f"… ({len(text):,} characters)"
+
+
 def send_mail_each(
     *, subject: str, body: str, recipients: Iterable[str], html: str | None = None, from_email: str | None = None
 ) -> int:

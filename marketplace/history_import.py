@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from brands.models import Brand
 from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
-from marketplace.core import parse_money
+from marketplace.core import echoed, parse_money
 from marketplace.history import refresh_creator_history
 from marketplace.models import Collaboration, ContentFormat, Label, Order, OrderTargetLabel, ProductCategory
 
@@ -101,7 +101,7 @@ class _Row:
     def choice(self, column: str, choices) -> str | None:
         value = self.text(column, required=True)
         if value and value not in choices:
-            self.fail(column, f"{value!r} is not one of {', '.join(choices)}")
+            self.fail(column, f"{echoed(value)} is not one of {', '.join(choices)}")
             return None
         return value or None
 
@@ -110,7 +110,7 @@ class _Row:
         if not value:
             return None
         if not value.isdigit() or not low <= int(value) <= high:
-            self.fail(column, f"{value!r} is not a whole number between {low} and {high}")
+            self.fail(column, f"{echoed(value)} is not a whole number between {low} and {high}")
             return None
         return int(value)
 
@@ -121,7 +121,7 @@ class _Row:
         try:
             amount = parse_money(value)
         except ValueError as exc:
-            self.fail(column, f"{value!r}: {exc}")
+            self.fail(column, f"{echoed(value)}: {exc}")
             return None
         if amount <= 0:
             self.fail(column, "must be more than zero")
@@ -133,7 +133,7 @@ class _Row:
         if not value:
             return None
         if value not in TRUE | FALSE:
-            self.fail(column, f"{value!r} is not yes or no")
+            self.fail(column, f"{echoed(value)} is not yes or no")
             return None
         return value in TRUE
 
@@ -145,7 +145,7 @@ class _Row:
         if parsed is None and (day := parse_date(value)) is not None:
             parsed = datetime.combine(day, time(12))
         if parsed is None:
-            self.fail(column, f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601)")
+            self.fail(column, f"{echoed(value)} is not a date (YYYY-MM-DD) or date-time (ISO 8601)")
             return None
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
@@ -188,7 +188,7 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
         raw = {c: (data.get(c) or "").strip() for c in ORDER_FIELDS}
         if ref in orders and orders[ref].raw != raw:
             differing = next(c for c in ORDER_FIELDS if orders[ref].raw[c] != raw[c])
-            row.fail(differing, f"differs from row {orders[ref].row}, which has the same order_ref {ref!r}")
+            row.fail(differing, f"differs from row {orders[ref].row}, which has the same order_ref {echoed(ref)}")
         parsed = orders.setdefault(ref, ParsedOrder(ref, number, order_values, raw))
         collaboration = _collaboration_values(row, creators)
         key = (ref, collaboration.get("creator_id"))
@@ -206,7 +206,7 @@ def parse(handle: IO[str], *, labels: dict[str, int], categories: dict[str, int]
 def _order_values(row: _Row, labels, categories) -> dict:
     category = row.text("product_category", required=True)
     if category and category not in categories:
-        row.fail("product_category", f"{category!r} is not an IAB Ad Product 2.0 unique id")
+        row.fail("product_category", f"{echoed(category)} is not an IAB Ad Product 2.0 unique id")
     target_labels = []
     for part in [p for p in row.text("target_labels", max_length=2000).split(";") if p.strip()]:
         iab_id, _, weight = part.strip().partition(":")
@@ -215,7 +215,7 @@ def _order_values(row: _Row, labels, categories) -> dict:
         except ValueError:
             w = -1
         if iab_id not in labels or not 0 < w <= 1:
-            row.fail("target_labels", f"{part.strip()!r} is not <IAB 3.1 id>[:weight in (0, 1]]")
+            row.fail("target_labels", f"{echoed(part.strip())} is not <IAB 3.1 id>[:weight in (0, 1]]")
         else:
             target_labels.append((labels[iab_id], w))
     return {
@@ -236,7 +236,7 @@ def _order_values(row: _Row, labels, categories) -> dict:
 def _collaboration_values(row: _Row, creators) -> dict:
     handle = row.text("creator", required=True)
     if handle and handle not in creators:
-        row.fail("creator", f"no creator with handle {handle!r}")
+        row.fail("creator", f"no creator with handle {echoed(handle)}")
     accepted = row.boolean("accepted", required=True)
     on_time = row.boolean("completed_on_time", required=False)
     rating = row.integer("rating", low=1, high=5)

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
 from marketplace import flows
-from marketplace.core import NotAllowed, audit
+from marketplace.core import NotAllowed, audit, echoed
 from marketplace.models import Collaboration, Order, ResultSnapshot
-from marketplace.services.results import COUNT_FIELDS, recorded_counts, results_check, results_record
+from marketplace.services.results import COUNT_FIELDS, MAX_COUNT, recorded_counts, results_check, results_record
 
 REQUIRED = ("collaboration", "day", "views")
 OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
@@ -65,7 +65,7 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
         if problem:
             errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
             continue
-        values = {k: int(d[k]) if d.get(k) else 0 for k in COUNT_FIELDS}
+        values = {k: int(d[k]) if d.get(k) else None for k in COUNT_FIELDS}  # empty: keeps what the day holds
         if d.get("completion_rate"):
             values["completion_rate"] = float(d["completion_rate"])
         ref, day = int(d["collaboration"]), int(d["day"])
@@ -88,13 +88,16 @@ def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dic
         recorded.setdefault(snapshot.collaboration_id, []).append(snapshot)
     now, errors = timezone.now(), []
     for ref, days in entries.items():
-        others = [s for s in recorded.get(ref, []) if s.day not in days]
-        clean, problems = results_check(collaborations[ref], days, recorded=recorded_counts(others), now=now)
+        stored = recorded_counts(recorded.get(ref, []))
+        clean, problems = results_check(collaborations[ref], days, recorded=stored, now=now)
         days.update(clean)
         for p in problems:
             number = numbers[ref, p.day]
             errors.append((number, f"row {number}, column {p.field}: {p.message}"))
     return errors
+
+
+_COUNT_DIGITS = len(str(MAX_COUNT))  # longer is over the bound; results_check says which
 
 
 def _whole(text: str) -> bool:
@@ -105,18 +108,18 @@ def _whole(text: str) -> bool:
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
-        return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
+        return "collaboration", f"{echoed(ref)} is not a collaboration" + (" of this order" if order_id else "")
     if statuses[int(ref)] not in flows.REPORTABLE:
         return "collaboration", "its post is not published yet"
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
-        return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
+        return "day", f"{echoed(d.get('day'))} is not one of 1, 3, 7, 14, 30"
     if (int(ref), int(d["day"])) in seen:
         return "day", "the same collaboration and day appear twice"
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
-        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= 13):
-            return name, f"{value!r} is not a whole number from 0 up"
+        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= _COUNT_DIGITS):
+            return name, f"{echoed(value)} is not a whole number from 0 up"
     rate = d.get("completion_rate", "")
     if rate:
         try:
@@ -124,7 +127,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
         except ValueError:
             ok = False
         if not ok:
-            return "completion_rate", f"{rate!r} is not a fraction from 0 to 1"
+            return "completion_rate", f"{echoed(rate)} is not a fraction from 0 to 1"
     return None
 
 
