@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandBlock, BrandMembership
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, run_verification_action
+from marketplace.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline, run_verification_action
 from marketplace.models import VerificationStatus
 
 
@@ -26,7 +26,7 @@ def mark_rejected(modeladmin, request, queryset) -> None:
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(ModelAdmin):
     list_display = ("name", "slug", "industry", "country", "verification", "verified_at", "created_at")
     list_filter = ("verification", "created_at")
     search_fields = ("name", "slug", "website")
@@ -59,7 +59,7 @@ class BrandMembershipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BrandBlock)
-class BrandBlockAdmin(admin.ModelAdmin):
+class BrandBlockAdmin(ModelAdmin):
     list_display = ("brand", "creator", "reason", "created_at")
     search_fields = ("brand__name", "creator__handle")
     autocomplete_fields = ("brand",)

@@ -1,9 +1,10 @@
 """Creators can number in the millions: every link to them is a raw id, lists never count twice."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from creators.models import BlackoutPeriod, Creator, CreatorLabel, Platform, RatePrice
 from marketplace.admin import LargeTableAdmin, ReadOnlyAdmin, ReadOnlyInline, run_verification_action
 from marketplace.core import format_money
 from marketplace.models import VerificationStatus
@@ -57,7 +58,7 @@ class CreatorAdmin(LargeTableAdmin):
     )
     list_filter = ("verification", "platform", "is_active")
     # Plain columns only: a join to users in the search would scan both tables for every term.
-    search_fields = ("handle", "display_name")
+    search_fields = ("handle", "platform_handle", "display_name")
     raw_id_fields = ("user",)
     readonly_fields = ("verified_at", "created_at", "updated_at")
     list_select_related = ("user",)
@@ -65,6 +66,10 @@ class CreatorAdmin(LargeTableAdmin):
     ordering = ("-id",)
     inlines = (CreatorLabelInline, RatePriceInline, BlackoutPeriodInline)
     actions = (mark_verified, mark_rejected)
+
+    def digits_match(self, term: str) -> Q:
+        # Platform first, as the unique index on platform handles has it.
+        return super().digits_match(term) | Q(handle=term) | Q(platform__in=Platform.values, platform_handle=term)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A creator leaves by being deactivated (is_active). Deleting the row would take with it the ranking
@@ -74,9 +79,17 @@ class CreatorAdmin(LargeTableAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("user", "handle", "display_name", "platform", "country", "bio", "content_sample")},
+            {
+                "fields": (
+                    *("user", "handle", "display_name", "platform", "platform_handle"),
+                    *("country", "bio", "content_sample"),
+                )
+            },
         ),
-        (_("Status"), {"fields": ("is_active", "verification", "verified_at", "max_concurrent")}),
+        (
+            _("Status"),
+            {"fields": ("is_active", "verification", "verified_at", "max_concurrent", "external_load")},
+        ),
         (_("Audience"), {"fields": ("audience_age", "audience_gender", "audience_region")}),
         (
             _("Metrics"),
@@ -99,8 +112,15 @@ class CreatorAdmin(LargeTableAdmin):
     )
 
 
+class CreatorRowsAdmin(LargeTableAdmin):
+    """Tables of a creator's rows, searched by the creator's handle."""
+
+    def digits_match(self, term: str) -> Q:
+        return super().digits_match(term) | Q(creator__handle=term)
+
+
 @admin.register(CreatorLabel)
-class CreatorLabelAdmin(ReadOnlyAdmin, LargeTableAdmin):
+class CreatorLabelAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "label", "weight")
     search_fields = ("creator__handle", "label__path")
     raw_id_fields = ("creator", "label")
@@ -109,7 +129,7 @@ class CreatorLabelAdmin(ReadOnlyAdmin, LargeTableAdmin):
 
 
 @admin.register(RatePrice)
-class RatePriceAdmin(ReadOnlyAdmin, LargeTableAdmin):
+class RatePriceAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "format", "price", "effective_from", "created_at")
     list_filter = ("format", "effective_from")
     search_fields = ("creator__handle",)
@@ -124,7 +144,7 @@ class RatePriceAdmin(ReadOnlyAdmin, LargeTableAdmin):
 
 
 @admin.register(BlackoutPeriod)
-class BlackoutPeriodAdmin(ReadOnlyAdmin, LargeTableAdmin):
+class BlackoutPeriodAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "starts_on", "ends_on", "note")
     list_filter = ("starts_on",)
     search_fields = ("creator__handle", "note")

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from creators.handles import is_reserved
 from creators.models import Creator, CreatorLabel, RatePrice
-from marketplace.core import echoed
+from marketplace.core import echo
 
 CHUNK = 20_000
 
@@ -32,21 +32,24 @@ class CreatorRecord:
     display_name: str
     bio: str = ""
     platform: str = "douyin"
+    platform_handle: str = ""
     country: str = ""
     content_sample: str = ""
     is_active: bool = True
     verification: str = "unverified"
     max_concurrent: int = 3
+    external_load: int = 0
     audience_age: dict = field(default_factory=dict)
     audience_gender: dict = field(default_factory=dict)
     audience_region: dict = field(default_factory=dict)
     followers: int = 0
-    median_views_30d: int = 0
-    median_views_90d: int = 0
-    engagement_rate: float = 0.0
-    completion_rate: float = 0.0
-    hit_video_share: float = 0.0
-    follower_growth_30d: float = 0.0
+    # None is "unknown", which the matcher treats differently from 0.
+    median_views_30d: int | None = None
+    median_views_90d: int | None = None
+    engagement_rate: float | None = None
+    completion_rate: float | None = None
+    hit_video_share: float | None = None
+    follower_growth_30d: float | None = None
     # A track record from before this platform, with the number of orders behind each rate (None: not given).
     fulfilment_rate: float | None = None
     fulfilment_orders: int | None = None
@@ -63,12 +66,14 @@ _CREATOR_COLUMNS = (
     "display_name",
     "bio",
     "platform",
+    "platform_handle",
     "country",
     "content_sample",
     "is_active",
     "verification",
     "verified_at",
     "max_concurrent",
+    "external_load",
     "audience_age",
     "audience_gender",
     "audience_region",
@@ -94,7 +99,16 @@ _CREATOR_COLUMNS = (
     "updated_at",
 )
 
-_TEXT_COLUMNS = ("handle", "display_name", "bio", "platform", "country", "content_sample", "verification")
+_TEXT_COLUMNS = (
+    "handle",
+    "display_name",
+    "bio",
+    "platform",
+    "platform_handle",
+    "country",
+    "content_sample",
+    "verification",
+)
 
 
 def write_creators(
@@ -108,7 +122,7 @@ def write_creators(
     chunk: list[CreatorRecord] = []
     for record in records:
         if is_reserved(record.handle):  # importing refuses these row by row; this guards every other writer
-            raise ValueError(f"{echoed(record.handle)} is a reserved handle (creators.handles)")
+            raise ValueError(f"{echo(record.handle)!r} is a reserved handle (creators.handles)")
         chunk.append(record)
         if len(chunk) >= CHUNK:
             ids.extend(_write_chunk(chunk))
@@ -142,12 +156,14 @@ def _write_chunk(chunk: list[CreatorRecord]) -> list[int]:
                     r.display_name,
                     r.bio,
                     r.platform,
+                    r.platform_handle,
                     r.country,
                     r.content_sample,
                     r.is_active,
                     r.verification,
                     now if r.verification == "verified" else None,
                     r.max_concurrent,
+                    r.external_load,
                     json.dumps(r.audience_age),
                     json.dumps(r.audience_gender),
                     json.dumps(r.audience_region),

@@ -13,10 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from creators.models import Creator, CreatorLabel
 from marketplace.core import DomainError
+from marketplace.params import MAX_ID
 from marketplace.roles import role_of
 
 SORTS = {
@@ -37,12 +38,14 @@ DEFAULT_SORT = "index_reach"
 INDEX_FIELDS = ("index_reach", "index_seeding", "index_value", "index_growth")
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 200  # the cursors encode_cursor makes are under 100 characters
 # Below every real index (0–100), so unknown indices sort last; migration 0004 indexes the same expression.
 NO_INDEX = -1.0
 LIST_FIELDS = (
     "handle",
     "display_name",
     "platform",
+    "platform_handle",
     "country",
     "verification",
     "followers",
@@ -56,6 +59,12 @@ LIST_FIELDS = (
 
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
+
+
+# The parts of a cursor: the sort key (followers, or an index where NO_INDEX stands for none) and the id.
+FOLLOWERS_KEY = forms.IntegerField(min_value=0, max_value=MAX_ID)
+INDEX_KEY = forms.FloatField(min_value=NO_INDEX, max_value=100)
+CURSOR_ID = forms.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 @dataclass(frozen=True)
@@ -158,14 +167,21 @@ def encode_cursor(creator: Creator, *, sort: str) -> str:
 
 
 def decode_cursor(cursor: str, *, sort: str) -> tuple[float | int, int]:
+    """The sort key and id a page starts after; InvalidCursor for anything encode_cursor did not make.
+
+    The parts are read through form fields: a key or id of hundreds of digits (past a float, past a
+    bigint) or nested a thousand deep was an OverflowError or RecursionError, a 500.
+    """
+    invalid = InvalidCursor(_("This page link is not valid; start from the first page."), field="cursor")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         made_for, key, last_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
-        raise InvalidCursor(_("This page link is not valid; start from the first page."), field="cursor") from None
-    # Followers are whole numbers: a float there would make PostgreSQL compare as numeric, off the index.
-    key_types = (int,) if sort == "followers" else (int, float)
-    numbers_ok = type(key) in key_types and type(last_id) is int and math.isfinite(key)
-    if made_for != sort or not numbers_ok:
-        raise InvalidCursor(_("This page link is not valid; start from the first page."), field="cursor")
-    return (key if sort == "followers" else float(key)), last_id
+        if made_for != sort:
+            raise invalid
+        # Followers are whole numbers: a float there would make PostgreSQL compare as numeric, off the index.
+        key_field = FOLLOWERS_KEY if sort == "followers" else INDEX_KEY
+        return key_field.clean(str(key)), CURSOR_ID.clean(str(last_id))
+    except (ValueError, TypeError, binascii.Error, RecursionError, ValidationError):
+        raise invalid from None

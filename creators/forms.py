@@ -20,6 +20,7 @@ from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.audience import AGE_BUCKETS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.models import Interest, Label
+from marketplace.params import MAX_ID, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
@@ -123,6 +124,13 @@ class CapacityForm(forms.Form):
         max_value=50,
         help_text=gettext_lazy("You are not offered new work while this many collaborations are in progress."),
     )
+    external_load = forms.IntegerField(
+        label=gettext_lazy("Collaborations running elsewhere now"),
+        required=False,
+        min_value=0,
+        max_value=50,
+        help_text=gettext_lazy("Work outside Starmap takes slots too; update it when that work ends."),
+    )
 
 
 # ------------------------------------------------------------------- labels
@@ -145,7 +153,7 @@ class LabelsForm(forms.Form):
             self.initial["label"] = [link.label_id for link in links]
             weights = {link.label_id: link.weight for link in links}
         else:
-            ids = [int(v) for v in dict.fromkeys(data.getlist("row") + data.getlist("label")) if str(v).isdigit()]
+            ids = _row_ids(data)
             found = labels_by_id(ids)
             self.row_labels = [found[i] for i in ids if i in found]
             weights = {}
@@ -183,6 +191,21 @@ class LabelsForm(forms.Form):
             {"label": label, "checked": str(label.pk) in chosen, "weight": self[f"weight_{label.pk}"]}
             for label in self.row_labels
         ]
+
+
+def _row_ids(data) -> list[int]:
+    """The label ids of the posted rows, ticked or not (none when any is not an id: the rows are redrawn empty,
+    and a ticked one is then refused as not a choice)."""
+    try:
+        return IdListField().clean(data.getlist("row") + data.getlist("label"))
+    except ValidationError:
+        return []
+
+
+class LabelSearchForm(SearchForm):
+    """The label picker's search: the words, and the labels already ticked on the page (left out of the results)."""
+
+    label = IdListField()
 
 
 def search_rows(labels: list[Label]) -> list[dict]:
@@ -438,6 +461,10 @@ def _latest_amounts(line: RateCardLine) -> list[int]:
 
 
 # ---------------------------------------------------------------- blackouts
+
+
+class BlackoutRemoveForm(forms.Form):
+    blackout_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class BlackoutForm(forms.Form):

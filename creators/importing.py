@@ -26,17 +26,22 @@ from django.utils.translation import ngettext
 from creators.bulk import CreatorRecord, write_creators
 from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
+from creators.platform_handles import derive_handles, normalise_platform_handle
 from creators.services import check_rate_card_price
-from marketplace.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
-from marketplace.core import DomainError, parse_money, request_id_var
+from marketplace.audience import AGE_BUCKETS, GENDERS, code_hint, regions, validate_distribution
+from marketplace.core import DomainError, parse_money, parse_whole_number, request_id_var
+from marketplace.import_cli import ERRORS_SHOWN, errors_report
 from marketplace.models import AuditLog, ContentFormat, Label, VerificationStatus
+from marketplace.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 
-REQUIRED_COLUMNS = ("handle", "display_name")
+REQUIRED_COLUMNS = ("display_name",)
+NAME_COLUMNS = ("handle", "platform_handle")  # a file needs one of them, a row at least one
 PRICE_COLUMNS = {f"price_{value}": value for value in ContentFormat.values}
 COLUMNS = (
     "handle",
     "display_name",
     "platform",
+    "platform_handle",
     "country",
     "bio",
     "content_sample",
@@ -57,9 +62,12 @@ COLUMNS = (
     "audience_region",
     *PRICE_COLUMNS,
     "max_concurrent",
+    "current_load",
     "verification",
     "is_active",
 )
+# Columns whose name in the file differs from the creator's field.
+FIELD_OF_COLUMN = {"current_load": "external_load"}
 MAX_KEPT_ERRORS = 1000
 HANDLE_MAX_LENGTH = Creator._meta.get_field("handle").max_length
 DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length
@@ -111,32 +119,73 @@ class CreatorImportFailed(DomainError):
         )
         super().__init__(message % {"count": self.error_count})
 
-    def report(self, *, limit: int = 50) -> str:
-        lines = [self.detail, *(str(error) for error in self.errors[:limit])]
-        if self.error_count > limit:
-            rest = self.error_count - limit
-            lines.append(
-                ngettext("… and %(count)s more error.", "… and %(count)s more errors.", rest) % {"count": rest}
-            )
-        return "\n".join(lines)
+    def report(self, *, limit: int = ERRORS_SHOWN) -> str:
+        return errors_report(self.detail, [str(error) for error in self.errors], self.error_count, limit=limit)
 
 
 @dataclass(frozen=True)
 class ImportResult:
     rows: int
     ids: list[int]
+    summary: list[str]  # what the import means for ranking, one sentence each (see import_summary)
+
+
+def import_summary(records: list[CreatorRecord], derived: list[tuple[str, str]]) -> list[str]:
+    """What the imported rows mean: who is ranked, who is not and why, which handles were made up."""
+    lines = []
+    inactive = sum(1 for r in records if not r.is_active)
+    by_status: dict[str, int] = {}
+    for r in records:
+        if r.is_active:
+            by_status[r.verification] = by_status.get(r.verification, 0) + 1
+    for status in VerificationStatus.values:
+        count = by_status.get(status, 0)
+        if not count:
+            continue
+        if status == VerificationStatus.VERIFIED:
+            text = ngettext(
+                "%(count)s creator imported as verified: ranked from the next ranking.",
+                "%(count)s creators imported as verified: ranked from the next ranking.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "%(count)s creator imported as %(status)s: they are not ranked until verified (--verified).",
+                "%(count)s creators imported as %(status)s: they are not ranked until verified (--verified).",
+                count,
+            )
+        lines.append(text % {"count": f"{count:,}", "status": status})
+    if inactive:
+        text = ngettext(
+            "%(count)s creator imported as inactive: not ranked while inactive.",
+            "%(count)s creators imported as inactive: not ranked while inactive.",
+            inactive,
+        )
+        lines.append(text % {"count": f"{inactive:,}"})
+    if derived:
+        text = ngettext(
+            "%(count)s handle was derived from a platform handle (first: %(example)s).",
+            "%(count)s handles were derived from platform handles (first: %(example)s).",
+            len(derived),
+        )
+        lines.append(text % {"count": f"{len(derived):,}", "example": "{} → {}".format(*derived[0])})
+    return lines
 
 
 # ------------------------------------------------------------------ service
 
 
-def creators_import(*, data: bytes, source: str = "", progress: Progress | None = None) -> ImportResult:
+def creators_import(
+    *, data: bytes, source: str = "", verified: bool = False, progress: Progress | None = None
+) -> ImportResult:
     """Validate the whole CSV in ``data``, then COPY every row in one transaction.
 
-    Raises CreatorImportFailed (nothing written) when any row, the header or the encoding is bad,
-    or when another writer took one of the handles between validation and writing.
+    ``verified`` makes rows without a ``verification`` cell verified (default: unverified, which
+    the matcher does not rank). Raises CreatorImportFailed (nothing written) when any row, the
+    header or the encoding is bad, or when another writer took one of the handles between
+    validation and writing.
     """
-    records = creators_validate(data=data, progress=progress)
+    records, derived = _validate(data=data, verified=verified, progress=progress)
     total = len(records)
     if progress:
         progress("write", 0, total)
@@ -161,20 +210,28 @@ def creators_import(*, data: bytes, source: str = "", progress: Progress | None 
         raise CreatorImportFailed(
             [RowError(None, None, _("A creator with one of these handles was added while the file was checked."))]
         ) from None
-    return ImportResult(rows=len(ids), ids=ids)
+    return ImportResult(rows=len(ids), ids=ids, summary=import_summary(records, derived))
 
 
-def creators_validate(*, data: bytes, progress: Progress | None = None) -> list[CreatorRecord]:
+def creators_validate(*, data: bytes, verified: bool = False, progress: Progress | None = None) -> list[CreatorRecord]:
     """Parse and check every row of ``data``; return the records or raise CreatorImportFailed."""
+    return _validate(data=data, verified=verified, progress=progress)[0]
+
+
+def _validate(
+    *, data: bytes, verified: bool, progress: Progress | None
+) -> tuple[list[CreatorRecord], list[tuple[str, str]]]:
+    """The records, and the (platform handle, Starmap handle) pairs of rows whose handle was derived."""
     text = _decode(data)
-    parser = _RowParser()
+    parser = _RowParser(default_verification=VerificationStatus.VERIFIED if verified else None)
     with _gc_paused():
         records = parser.parse(text, progress=progress)
     if not parser.error_count:
         parser.check_existing_handles()
+        parser.check_existing_platform_handles()
     if parser.error_count:
         raise CreatorImportFailed(parser.errors, error_count=parser.error_count)
-    return records
+    return records, parser.derive_missing_handles(records)
 
 
 @contextmanager
@@ -214,10 +271,12 @@ def _decode(data: bytes) -> str:
 class _RowParser:
     """Turns rows into CreatorRecords; collects every error instead of stopping at the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, default_verification: str | None = None) -> None:
         self.errors: list[RowError] = []
         self.error_count = 0
+        self.default_verification = default_verification
         self.handle_rows: dict[str, int] = {}
+        self.platform_handle_rows: dict[tuple[str, str], int] = {}
         self.label_ids = dict(Label.objects.values_list("iab_id", "pk"))
         self.regions = regions()
         self.platforms = frozenset(Platform.values)
@@ -227,6 +286,7 @@ class _RowParser:
             "handle": self.handle,
             "display_name": self.display_name,
             "platform": self.platform,
+            "platform_handle": str,  # checked in record(), against the row's platform
             "country": self.country,
             "bio": str,
             "content_sample": self.content_sample,
@@ -246,6 +306,7 @@ class _RowParser:
             "audience_gender": lambda raw: self.audience(raw, "audience_gender", GENDERS, str.lower),
             "audience_region": lambda raw: self.audience(raw, "audience_region", self.regions, str.upper),
             "max_concurrent": self.capacity,
+            "current_load": self.load,
             "verification": self.verification,
             "is_active": self.boolean,
         }
@@ -302,6 +363,8 @@ class _RowParser:
         for name in REQUIRED_COLUMNS:
             if name not in names:
                 self.error(1, name, _("This required column is missing."))
+        if not any(name in names for name in NAME_COLUMNS):
+            self.error(1, "handle", _("Give a handle column, a platform_handle column or both."))
         seen: set[str] = set()
         fields, prices = [], []
         for index, name in enumerate(names):
@@ -324,6 +387,7 @@ class _RowParser:
         # The hot loop of a large import: keep it to dict and list operations.
         kwargs: dict[str, object] = {}
         ok = True
+        failed: list[str] = []  # columns whose cell was refused (their errors are already recorded)
         for index, name, parse, required in fields:
             raw = values[index].strip()
             if raw:
@@ -331,6 +395,7 @@ class _RowParser:
                     kwargs[name] = parse(raw)
                 except ValueError as exc:
                     ok = self.error(row, name, str(exc))
+                    failed.append(name)
             elif required:
                 ok = self.error(row, name, _("This field is required."))
         rates = []
@@ -341,6 +406,11 @@ class _RowParser:
                     rates.append((fmt, self.price(raw)))
                 except ValueError as exc:
                     ok = self.error(row, name, str(exc))
+        for column, name in FIELD_OF_COLUMN.items():
+            if column in kwargs:
+                kwargs[name] = kwargs.pop(column)
+        if "verification" not in kwargs and self.default_verification:
+            kwargs["verification"] = self.default_verification
         for rate, count in TRACK_RECORD_COUNTS.items():
             ok = self.track_record_pair(row, kwargs, rate, count) and ok
         handle = kwargs.get("handle")
@@ -348,7 +418,26 @@ class _RowParser:
             first = self.handle_rows.setdefault(handle, row)
             if first != row:
                 ok = self.error(row, "handle", _("Duplicate handle; row %(row)s has it too.") % {"row": first})
-        return CreatorRecord(**kwargs, rates=rates) if ok else None
+        if "platform_handle" in kwargs:
+            ok = self.platform_handle(row, kwargs) and ok
+        elif handle is None and "handle" not in failed:
+            ok = self.error(row, "handle", _("Give a handle, a platform_handle or both."))
+        # An empty handle is derived from the platform handle once every row is known (derive_missing_handles).
+        return CreatorRecord(**{"handle": "", **kwargs}, rates=rates) if ok else None
+
+    def platform_handle(self, row: int, kwargs: dict) -> bool:
+        """Normalise the row's platform handle by its platform's rules; one per platform in the file."""
+        platform = kwargs.get("platform", CreatorRecord.platform)
+        try:
+            name = normalise_platform_handle(platform, kwargs["platform_handle"])
+        except ValueError as exc:
+            return self.error(row, "platform_handle", str(exc))
+        kwargs["platform_handle"] = name
+        first = self.platform_handle_rows.setdefault((platform, name), row)
+        if first != row:
+            message = _("Duplicate %(platform)s handle; row %(row)s has it too.")
+            return self.error(row, "platform_handle", message % {"platform": Platform(platform).label, "row": first})
+        return True
 
     def check_existing_handles(self) -> None:
         # One array parameter instead of an IN list: 100,000 handles cost one round trip, not 100,000 placeholders.
@@ -358,6 +447,40 @@ class _RowParser:
             taken = [handle for (handle,) in cur.fetchall()]
         for handle in sorted(taken, key=self.handle_rows.__getitem__):
             self.error(self.handle_rows[handle], "handle", _("A creator with this handle already exists."))
+
+    def check_existing_platform_handles(self) -> None:
+        if not self.platform_handle_rows:
+            return
+        names = sorted({name for _, name in self.platform_handle_rows})
+        taken = set(
+            Creator.objects.filter(platform_handle__in=names)
+            .values_list("platform", "platform_handle")
+            .iterator(chunk_size=10_000)
+        )
+        for key in sorted(taken & set(self.platform_handle_rows), key=self.platform_handle_rows.__getitem__):
+            message = _("A creator with this %(platform)s handle already exists.")
+            self.error(
+                self.platform_handle_rows[key], "platform_handle", message % {"platform": Platform(key[0]).label}
+            )
+
+    def derive_missing_handles(self, records: list[CreatorRecord]) -> list[tuple[str, str]]:
+        """Give rows without a Starmap handle a free one made from their platform handle;
+        returns (platform handle, derived handle) pairs."""
+        missing = [r for r in records if not r.handle]
+        if not missing:
+            return []
+        given = {handle.lower() for handle in self.handle_rows}
+
+        def taken(candidates: list[str]) -> set[str]:
+            sql = f"SELECT lower(handle) FROM {Creator._meta.db_table} WHERE lower(handle) = ANY(%s)"  # noqa: S608
+            with connection.cursor() as cur:
+                cur.execute(sql, [candidates])
+                return {handle for (handle,) in cur.fetchall()} | (given & set(candidates))
+
+        derived = derive_handles([r.platform_handle for r in missing], taken=taken)
+        for record, handle in zip(missing, derived, strict=True):
+            record.handle = handle
+        return [(r.platform_handle, r.handle) for r in missing]
 
     # ------------------------------------------------------------ one cell each
 
@@ -386,36 +509,29 @@ class _RowParser:
     def choice(self, value: str, allowed: frozenset[str]) -> str:
         if value not in allowed:
             raise ValueError(
-                _("Unknown value %(value)r; use one of %(allowed)s.")
-                % {
-                    "value": value,
-                    "allowed": ", ".join(sorted(allowed)),
-                }
+                _("Unknown value %(value)r; %(hint)s") % {"value": value, "hint": code_hint(value, sorted(allowed))}
             )
         return value
 
     def country(self, raw: str) -> str:
         code = raw.upper()
         if code not in self.regions:
-            raise ValueError(_("Unknown region code %(code)r (see data/regions.tsv).") % {"code": raw})
+            raise ValueError(
+                _("Unknown region code %(code)r; %(hint)s") % {"code": raw, "hint": code_hint(raw, self.regions)}
+            )
         return code
 
     def content_sample(self, raw: str) -> str:
         return "\n".join(title for part in raw.split("|") if (title := part.strip()))
 
     def count(self, raw: str) -> int:
-        if not (raw.isascii() and raw.isdigit()):
-            raise ValueError(_("Enter a whole number like 12000, without separators."))
-        value = int(raw)
-        if value > MAX_BIGINT:
-            raise ValueError(_("That number is too large."))
-        return value
+        return parse_whole_number(raw)
+
+    def load(self, raw: str) -> int:
+        return parse_whole_number(raw, high=MAX_CONCURRENT)
 
     def order_count(self, raw: str) -> int:
-        value = self.count(raw)
-        if not 1 <= value <= MAX_ORDER_COUNT:
-            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_ORDER_COUNT})
-        return value
+        return parse_whole_number(raw, low=1, high=MAX_ORDER_COUNT)
 
     def track_record_pair(self, row: int, kwargs: dict, rate: str, count: str) -> bool:
         """A count says how many orders its rate stands for: it needs the rate beside it."""
@@ -424,10 +540,7 @@ class _RowParser:
         return True
 
     def capacity(self, raw: str) -> int:
-        value = self.count(raw)
-        if not 1 <= value <= MAX_CONCURRENT:
-            raise ValueError(_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_CONCURRENT})
-        return value
+        return parse_whole_number(raw, low=1, high=MAX_CONCURRENT)
 
     def finite(self, raw: str) -> float:
         try:
@@ -483,12 +596,14 @@ class _RowParser:
             if label_id is None:
                 raise ValueError(_("Unknown IAB 3.1 label id %(id)r.") % {"id": iab_id})
             weight = self.finite(weight_text) if sep else 1.0
-            if not 0.0 < weight <= 1.0:
-                raise ValueError(_("Label %(id)s: the weight must be above 0 and at most 1.") % {"id": iab_id})
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError(
+                    _("Label %(id)s: the weight must be from 0 to at most 1 (0 drops the label).") % {"id": iab_id}
+                )
             if label_id in labels:
                 raise ValueError(_("Label %(id)s appears twice.") % {"id": iab_id})
             labels[label_id] = weight
-        return list(labels.items())
+        return [(label, weight) for label, weight in labels.items() if weight >= LABEL_WEIGHT_DROPPED_BELOW]
 
     def audience(self, raw: str, column: str, allowed, normalise: Callable[[str], str]) -> dict:
         shares: dict[str, str] = {}

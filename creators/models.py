@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
@@ -31,6 +32,9 @@ class Creator(models.Model):
     display_name = models.CharField(_("display name"), max_length=120)
     bio = models.TextField(_("bio"), blank=True)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, default=Platform.DOUYIN)
+    # The account name on ``platform`` (creators.handles has each platform's rules), stored in lower
+    # case: platforms compare names without case. ``handle`` above is Starmap's own URL slug.
+    platform_handle = models.CharField(_("handle on the platform"), max_length=64, blank=True, default="")
     country = models.CharField(_("country"), max_length=8, blank=True)
     content_sample = models.TextField(
         _("recent content"), blank=True, help_text=_("Recent video titles and hashtags, one per line.")
@@ -41,18 +45,24 @@ class Creator(models.Model):
     )
     verified_at = models.DateTimeField(null=True, blank=True)
     max_concurrent = models.PositiveSmallIntegerField(_("maximum concurrent collaborations"), default=3)
+    external_load = models.PositiveSmallIntegerField(
+        _("collaborations running elsewhere"),
+        default=0,
+        help_text=_("Work in progress outside Starmap; it takes slots of the maximum like collaborations here."),
+    )
     # Audience
     audience_age = models.JSONField(_("audience by age"), default=dict, blank=True)
     audience_gender = models.JSONField(_("audience by gender"), default=dict, blank=True)
     audience_region = models.JSONField(_("audience by region"), default=dict, blank=True)
-    # Metrics (refreshed from the platform or entered; rates are fractions in [0, 1])
+    # Metrics (refreshed from the platform or entered; rates are fractions in [0, 1]). Empty means
+    # unknown, never zero: image-only creators have no views, and the matcher treats unknown as unknown.
     followers = models.BigIntegerField(_("followers"), default=0)
-    median_views_30d = models.BigIntegerField(_("median views per video, 30 days"), default=0)
-    median_views_90d = models.BigIntegerField(_("median views per video, 90 days"), default=0)
-    engagement_rate = models.FloatField(_("engagement rate"), default=0.0)
-    completion_rate = models.FloatField(_("completion rate"), default=0.0)
-    hit_video_share = models.FloatField(_("hit-video share"), default=0.0)
-    follower_growth_30d = models.FloatField(_("follower growth, 30 days"), default=0.0)
+    median_views_30d = models.BigIntegerField(_("median views per video, 30 days"), null=True, blank=True)
+    median_views_90d = models.BigIntegerField(_("median views per video, 90 days"), null=True, blank=True)
+    engagement_rate = models.FloatField(_("engagement rate"), null=True, blank=True)
+    completion_rate = models.FloatField(_("completion rate"), null=True, blank=True)
+    hit_video_share = models.FloatField(_("hit-video share"), null=True, blank=True)
+    follower_growth_30d = models.FloatField(_("follower growth, 30 days"), null=True, blank=True)
     # The track record as shown: imported aggregates combined with the deals on record, with the
     # number of orders behind each rate (marketplace.services.track_record keeps them up to date).
     fulfilment_rate = models.FloatField(_("fulfilment rate"), null=True, blank=True)
@@ -84,6 +94,10 @@ class Creator(models.Model):
         ordering = ["-followers", "id"]
         verbose_name = _("creator")
         verbose_name_plural = _("creators")
+        # Every ranking asks which creators are full from work elsewhere; few have any.
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(external_load__gt=0), name="creator_with_external_load")
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(followers__gte=0), name="creator_followers_nonneg"),
             models.CheckConstraint(
@@ -93,10 +107,22 @@ class Creator(models.Model):
                 condition=models.Q(completion_rate__gte=0, completion_rate__lte=1), name="creator_completion_0_1"
             ),
             models.CheckConstraint(condition=models.Q(max_concurrent__gte=1), name="creator_capacity_positive"),
+            models.UniqueConstraint(
+                fields=["platform", "platform_handle"],
+                condition=~models.Q(platform_handle=""),
+                name="creator_platform_handle_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(platform_handle=Lower("platform_handle")), name="creator_platform_handle_lower"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.display_name} (@{self.handle})"
+
+    def is_full(self, busy: int) -> bool:
+        """Whether ``busy`` collaborations on Starmap plus the work running elsewhere fill every slot."""
+        return busy + self.external_load >= self.max_concurrent
 
 
 class CreatorLabel(models.Model):
@@ -170,8 +196,8 @@ class MetricSnapshot(models.Model):
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="metric_snapshots")
     taken_on = models.DateField()
     followers = models.BigIntegerField()
-    median_views_30d = models.BigIntegerField()
-    engagement_rate = models.FloatField()
+    median_views_30d = models.BigIntegerField(null=True)
+    engagement_rate = models.FloatField(null=True)
 
     class Meta:
         ordering = ["creator", "-taken_on"]

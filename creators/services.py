@@ -23,6 +23,7 @@ from marketplace.core import NotAllowed, NotFound, audit, update_fields
 from marketplace.models import ContentFormat, Label, User
 
 MAX_LABELS = 10
+MAX_EXTERNAL_LOAD = 50  # the same bound as the capacity itself (forms and API)
 
 
 def platform_today() -> date:
@@ -68,8 +69,12 @@ def creator_update_profile(
     country: str,
     content_sample: str,
     max_concurrent: int,
+    external_load: int | None = None,
 ) -> Creator:
-    """Change the creator's own description and capacity; returns the saved creator."""
+    """Change the creator's own description and capacity; returns the saved creator.
+
+    ``external_load`` (collaborations running elsewhere) stays as it is when None.
+    """
     _check_actor(creator, actor)
     locked = _lock(creator)
     country = country.strip().upper()
@@ -77,6 +82,12 @@ def creator_update_profile(
         raise ValidationError({"country": _("Unknown country code %(code)s.") % {"code": country}})
     if not isinstance(max_concurrent, int) or max_concurrent < 1:
         raise ValidationError({"max_concurrent": _("Take at least one collaboration at a time.")})
+    if external_load is None:
+        external_load = locked.external_load
+    if not isinstance(external_load, int) or not 0 <= external_load <= MAX_EXTERNAL_LOAD:
+        raise ValidationError(
+            {"external_load": _("Enter a whole number from 0 to %(max)s.") % {"max": MAX_EXTERNAL_LOAD}}
+        )
     values = {
         "display_name": display_name.strip(),
         "bio": bio.strip(),
@@ -84,6 +95,7 @@ def creator_update_profile(
         "country": country,
         "content_sample": content_sample.strip(),
         "max_concurrent": max_concurrent,
+        "external_load": external_load,
     }
     changed = {name: value for name, value in values.items() if getattr(locked, name) != value}
     for name, value in values.items():

@@ -25,8 +25,10 @@ from creators.forms import (
     AudienceForms,
     BasicsForm,
     BlackoutForm,
+    BlackoutRemoveForm,
     CapacityForm,
     DirectoryFilterForm,
+    LabelSearchForm,
     LabelsForm,
     RateCardForm,
     search_rows,
@@ -35,6 +37,7 @@ from creators.models import Creator
 from marketplace import charts
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import DomainError, form_add_errors, format_money
+from marketplace.params import SearchForm
 from marketplace.selectors.track_record import creator_track_record
 
 LABEL_SEARCH_LIMIT = 20
@@ -66,20 +69,25 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         if invalid is None:
             return redirect(reverse("creators:profile_edit") + "#" + anchor)
         bound[section] = invalid
-    return render(request, "creators/creator_edit.html", _edit_context(request, creator, bound))
+    context = _edit_context(request, creator, bound)
+    status = 400 if context["label_search_errors"] else 200
+    return render(request, "creators/creator_edit.html", context, status=status)
 
 
 def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
     links = selectors.creator_label_links(creator)
-    query = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    query = search.query() or ""
     results = selectors.label_search(query, LABEL_SEARCH_LIMIT, exclude=[link.label_id for link in links])
     rate_card = selectors.current_rate_card(creator)
     return {
         "creator": creator,
         "basics_form": bound.get("basics") or BasicsForm(initial=BasicsForm.initial_for(creator)),
-        "capacity_form": bound.get("capacity") or CapacityForm(initial={"max_concurrent": creator.max_concurrent}),
+        "capacity_form": bound.get("capacity")
+        or CapacityForm(initial={"max_concurrent": creator.max_concurrent, "external_load": creator.external_load}),
         "labels_form": bound.get("labels") or LabelsForm(links=links),
         "label_query": query,
+        "label_search_errors": search.errors.get("q", []),
         "label_results": search_rows(results),
         "max_labels": services.MAX_LABELS,
         "audience": bound.get("audience") or AudienceForms(creator=creator),
@@ -123,6 +131,7 @@ def _save_capacity(request: HttpRequest, creator: Creator):
             country=creator.country,
             content_sample=creator.content_sample,
             max_concurrent=form.cleaned_data["max_concurrent"],
+            external_load=form.cleaned_data["external_load"],
         )
     except ValidationError as exc:
         form_add_errors(form, exc)
@@ -195,10 +204,12 @@ def _add_blackout(request: HttpRequest, creator: Creator):
 
 
 def _remove_blackout(request: HttpRequest, creator: Creator):
+    form = BlackoutRemoveForm(request.POST)
     try:
-        blackout_id = int(request.POST.get("blackout_id", ""))
-        services.blackout_remove(creator=creator, actor=request.user, blackout_id=blackout_id)
-    except (ValueError, DomainError):
+        if not form.is_valid():
+            raise DomainError(_("Those blackout dates were not found."))
+        services.blackout_remove(creator=creator, actor=request.user, blackout_id=form.cleaned_data["blackout_id"])
+    except DomainError:
         messages.error(request, _("Those blackout dates were not found."))
     else:
         messages.success(request, _("Blackout dates removed."))
@@ -222,13 +233,17 @@ SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
 def label_search(request: HttpRequest) -> HttpResponse:
     """Label picker results as unticked rows (htmx); without htmx, the editor page shows them."""
     creator = selectors.creator_for_user(request.user)
-    query = request.GET.get("q", "").strip()
+    search = LabelSearchForm(request.GET)
+    valid = search.is_valid()
     if not request.htmx:
+        query = search.cleaned_data.get("q", "") if valid else request.GET.get("q", "")
         return redirect(reverse("creators:profile_edit") + "?" + urlencode({"q": query}) + "#labels")
-    exclude = [int(v) for v in request.GET.getlist("label") if v.isdigit()]
-    exclude += list(creator.label_links.values_list("label_id", flat=True))
-    results = selectors.label_search(query, LABEL_SEARCH_LIMIT, exclude=exclude)
-    context = {"label_results": search_rows(results), "label_query": query}
+    if not valid:
+        context = {"label_results": [], "label_search_errors": search.errors.get("q", []) or search.errors.get("label")}
+        return render(request, "creators/_label_results.html", context, status=400)
+    exclude = search.cleaned_data["label"] + list(creator.label_links.values_list("label_id", flat=True))
+    results = selectors.label_search(search.cleaned_data["q"], LABEL_SEARCH_LIMIT, exclude=exclude)
+    context = {"label_results": search_rows(results), "label_query": search.cleaned_data["q"]}
     return render(request, "creators/_label_results.html", context)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Model, Q, QuerySet
+from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,14 +38,86 @@ from marketplace.models import (
     User,
     VerificationStatus,
 )
+from marketplace.params import MAX_ID, json_problem, whole_number
 
-# Postgres bigint holds 18 digits safely; a longer all-digit search is text, not an id.
-_MAX_ID_DIGITS = 18
+# A search that is an object id (a whole number a bigint holds) finds by id; anything else is text.
+_FILTER_TEXT = forms.CharField(required=False, strip=False)
 # One admin action writes at most this many rows with their audit entries in one transaction.
 MAX_ACTION_ROWS = 1000
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+class JSONFormField(forms.JSONField):
+    """Django's JSON form field, refusing what it let through: numbers past int's 4,300 digits (ValueError)
+    and nesting past Python's recursion (RecursionError) were 500s; it also takes params.json_problem's rules."""
+
+    def to_python(self, value):
+        try:
+            converted = super().to_python(value)
+        except (ValueError, RecursionError):
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+        if json_problem(converted):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+        return converted
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except (ValueError, RecursionError):
+            return InvalidJSONInput(data)
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete, drawing a submitted form again only with ids its column can hold (Django
+    looked every submitted value up: "²" or a NUL byte in a refused form was a 500 on the way back)."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(remote.field_name)
+
+        def holds(item) -> bool:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                return False
+            return "\x00" not in str(item)
+
+        return super().optgroups(name, [item for item in value if holds(item)], attr)
+
+
+class InputSafeAdmin(admin.options.BaseModelAdmin):
+    """Every admin and inline of the project starts from this: its forms refuse bad input with a message."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):
+            kwargs.setdefault("form_class", JSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ModelAdmin(InputSafeAdmin, admin.ModelAdmin):
+    def get_changelist_instance(self, request):
+        # The list's filters and search box pass their values to the query as they come, and PostgreSQL text
+        # cannot hold a NUL byte (a 500): such a value is a bad lookup, which Django answers with the whole list.
+        try:
+            for _name, values in request.GET.lists():
+                for value in values:
+                    _FILTER_TEXT.clean(value)
+        except ValidationError as exc:
+            raise IncorrectLookupParameters(exc) from None
+        return super().get_changelist_instance(request)
+
+
+class TabularInline(InputSafeAdmin, admin.TabularInline):
+    pass
+
+
+class LargeTableAdmin(ModelAdmin):
     """Base for tables with millions of rows."""
 
     show_full_result_count = False
@@ -50,12 +126,18 @@ class LargeTableAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         # The primary key is indexed; the text fields are not, so an id search must not scan them.
         term = search_term.strip()
-        if term.isdigit() and len(term) <= _MAX_ID_DIGITS:
-            return queryset.filter(pk=int(term)), False
+        number = whole_number(term, most=MAX_ID)  # ASCII digits only: "²" and a NUL are text, not ids
+        if number is not None and number <= MAX_ID:
+            return queryset.filter(self.digits_match(term)), False
         return super().get_search_results(request, queryset, search_term)
 
+    def digits_match(self, term: str) -> Q:
+        """What a search term of digits finds: the id, and in subclasses indexed names that may be
+        digits too (a handle "2024" is a handle, not only an id)."""
+        return Q(pk=int(term))
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+
+class ReadOnlyAdmin(ModelAdmin):
     """Tables the services own (append-only logs, the deal, the money, ranking runs): staff may look, nobody
     may add, change or delete through the admin. A row made here would skip the service that checks it,
     moves its money and audits it (a collaboration made in the admin had no hold, and accepting it failed)."""
@@ -70,7 +152,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -183,13 +265,13 @@ class UserAdmin(LargeTableAdmin, DjangoUserAdmin):
 
 
 @admin.register(Interest)
-class InterestAdmin(admin.ModelAdmin):
+class InterestAdmin(ModelAdmin):
     list_display = ("name", "iab_id")
     search_fields = ("name", "iab_id")
 
 
 @admin.register(Label)
-class LabelAdmin(admin.ModelAdmin):
+class LabelAdmin(ModelAdmin):
     list_display = ("path", "iab_id", "tier", "interest")
     list_filter = ("tier", "interest")
     search_fields = ("name", "path", "iab_id")
@@ -198,7 +280,7 @@ class LabelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductCategory)
-class ProductCategoryAdmin(admin.ModelAdmin):
+class ProductCategoryAdmin(ModelAdmin):
     list_display = ("path", "iab_id", "tier")
     list_filter = ("tier",)
     search_fields = ("name", "path", "iab_id")
@@ -210,7 +292,7 @@ class ProductCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductInterestPrior)
-class ProductInterestPriorAdmin(admin.ModelAdmin):
+class ProductInterestPriorAdmin(ModelAdmin):
     list_display = ("product_category", "interest", "weight")
     list_filter = ("interest",)
     search_fields = ("product_category__path", "interest__name")
@@ -296,6 +378,9 @@ class CollaborationAdmin(ReadOnlyAdmin, LargeTableAdmin):
     readonly_fields = ("status", "created_at", "updated_at")
     list_select_related = ("order", "creator")
     ordering = ("-id",)
+
+    def digits_match(self, term: str) -> Q:
+        return super().digits_match(term) | Q(creator__handle=term)
 
     @admin.display(description=_("agreed price"), ordering="agreed_price")
     def price(self, obj: Collaboration) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 from functools import cache
 from pathlib import Path
@@ -45,6 +46,29 @@ def region_lookup(text: str) -> str | None:
     return _regions_by_name().get(text.casefold())
 
 
+LISTED_CHOICES = 12  # up to this many valid values, an error lists them all; beyond, it suggests the closest
+
+
+def code_hint(value: str, allowed) -> str:
+    """What to write instead of an unknown code, for an error message: every valid value when there are
+    few ("use one of 18-23, 24-30, …"), else the closest codes by spelling and by name ("did you mean DE
+    (Germany)?"). ``allowed``: a collection of codes, or a dict of code → name (regions())."""
+    codes = list(allowed)
+    if len(codes) <= LISTED_CHOICES:
+        return _("use one of %(allowed)s.") % {"allowed": ", ".join(codes)}
+    names = allowed if isinstance(allowed, dict) else {}
+    wanted = value.strip().upper()
+    close = difflib.get_close_matches(wanted, codes, n=3, cutoff=0.5)
+    by_name = [code for code, name in names.items() if name.upper() == wanted or name.upper().startswith(wanted)]
+    by_name += difflib.get_close_matches(wanted, [n.upper() for n in names.values()], n=2, cutoff=0.75)
+    upper_to_code = {name.upper(): code for code, name in names.items()}
+    suggestions = list(dict.fromkeys([upper_to_code.get(c, c) for c in by_name] + close))[:3]
+    if not suggestions:
+        return _("see data/regions.tsv for the valid codes.")
+    shown = ", ".join(f"{code} ({names[code]})" if code in names else code for code in suggestions)
+    return _("did you mean %(codes)s?") % {"codes": shown}
+
+
 def validate_distribution(shares: object, *, kind: str, allowed: tuple[str, ...] | dict | None = None) -> dict:
     """Return ``shares`` as ``{key: float}`` or raise ValidationError naming the problem.
 
@@ -60,7 +84,10 @@ def validate_distribution(shares: object, *, kind: str, allowed: tuple[str, ...]
     clean: dict[str, float] = {}
     for key, value in shares.items():
         if allowed is not None and key not in allowed:
-            raise ValidationError(_("%(kind)s audience: unknown bucket %(key)r.") % {"kind": kind, "key": key})
+            raise ValidationError(
+                _("%(kind)s audience: unknown bucket %(key)r; %(hint)s")
+                % {"kind": kind, "key": key, "hint": code_hint(str(key), allowed)}
+            )
         try:
             share = float(value)
         except (TypeError, ValueError):

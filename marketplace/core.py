@@ -100,6 +100,37 @@ def parse_money(text: str) -> int:
     return minor
 
 
+MAX_WHOLE_NUMBER = 2**63 - 1  # the largest count a BigIntegerField holds
+
+
+def parse_whole_number(text: str, *, low: int = 0, high: int = MAX_WHOLE_NUMBER) -> int:
+    """A count written as ASCII digits → int, from ``low`` to ``high``; ValueError worded the same for
+    every importer and form that reads counts ("12k", "1,000", "-5", "1e3" and "²" are refused)."""
+    from marketplace.params import whole_number  # the one reader of digits; params imports forms, core does not
+
+    value = text.strip()
+    number = whole_number(value, most=high)
+    if number is None:
+        raise ValueError(
+            _("%(value)r is not a whole number: write digits only, without separators or units, like 12000.")
+            % {"value": echo(value)}
+        )
+    if not low <= number <= high:
+        if high >= MAX_WHOLE_NUMBER:
+            raise ValueError(_("%(value)s is too large for a whole number here.") % {"value": echo(value)})
+        raise ValueError(
+            _("%(value)s is out of range: enter a whole number from %(low)s to %(high)s.")
+            % {"value": echo(value), "low": low, "high": high}
+        )
+    return number
+
+
+def echo(value: str, most: int = 40) -> str:
+    """A value quoted back in an error message: cut to ``most`` characters with an ellipsis, so a
+    5,000-digit cell is named, not printed."""
+    return value if len(value) <= most else value[: most - 1] + "…"
+
+
 def check_amount(amount: int, *, field: str = "amount", allow_zero: bool = False) -> None:
     """An amount a service is asked to take: whole minor units, above zero (or zero), at most MAX_AMOUNT."""
     if not isinstance(amount, int) or isinstance(amount, bool):
@@ -233,18 +264,6 @@ def site_url(path: str) -> str:
     from django.conf import settings
 
     return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
-
-
-ECHO_MAX = 40
-
-
-def echoed(value: Any, *, limit: int = ECHO_MAX) -> str:
-    """A bad value quoted back in an importer's message, cut to ``limit`` characters: a 5,000-digit cell
-    must not fill the error page (or the log) with itself. Quoted like repr, on one line."""
-    text = str(value)
-    if len(text) <= limit:
-        return repr(text)
-    return repr(text[:limit]) + f"… ({len(text):,} characters)"
 
 
 def send_mail_each(

@@ -16,7 +16,7 @@ Two groups look alike and are not the same rule:
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q
 
 from marketplace.models.orders import Collaboration, Order
 
@@ -69,18 +69,29 @@ def capacity_used(creator_id: int) -> int:
 
 
 def has_free_capacity(creator) -> bool:
-    return capacity_used(creator.pk) < creator.max_concurrent
+    """Whether the creator's deals here plus their work running elsewhere leave a place (Creator.is_full)."""
+    return not creator.is_full(capacity_used(creator.pk))
 
 
-def creators_at_capacity() -> QuerySet:
-    """Ids of every creator whose deals take all their concurrent places (one grouped query)."""
-    return (
+def creators_at_capacity() -> list[int]:
+    """Ids of every creator whose deals here plus work running elsewhere take all their places.
+
+    Two small queries: creators busy here, and creators full from work elsewhere alone (few have any;
+    a partial index serves it, so neither query reads every creator).
+    """
+    from creators.models import Creator
+
+    busy_here = (
         Collaboration.objects.filter(status__in=OCCUPIES_CAPACITY)
         .values("creator_id")
         .annotate(n=Count("pk"))
-        .filter(n__gte=F("creator__max_concurrent"))
+        .filter(n__gte=F("creator__max_concurrent") - F("creator__external_load"))
         .values_list("creator_id", flat=True)
     )
+    full_elsewhere = Creator.objects.filter(external_load__gt=0, external_load__gte=F("max_concurrent")).values_list(
+        "pk", flat=True
+    )
+    return sorted({*busy_here, *full_elsewhere})
 
 
 def slots_filled(order: Order) -> int:

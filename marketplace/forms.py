@@ -18,6 +18,7 @@ from creators.models import Creator
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core import form_add_errors, minor_to_decimal_str, parse_money, send_mail_each, site_url
 from marketplace.models import ContentFormat, Label, Order, ProductCategory, User
+from marketplace.params import MAX_ID
 from marketplace.services.accounts import time_zone_names
 from marketplace.services.orders import OrderBrief, order_brief_problems
 
@@ -324,8 +325,8 @@ class OrderForm(forms.Form):
         chosen: dict[int, float] = {}
         for raw_id, raw_weight in self._raw_label_pairs():
             try:
-                label_id, weight = int(raw_id), float(raw_weight or 1)
-            except ValueError:
+                label_id, weight = _LABEL_ID.clean(raw_id), _LABEL_WEIGHT.clean(raw_weight or "1")
+            except ValidationError:
                 raise ValidationError(_("Give each label a weight between 0.01 and 1.")) from None
             if not 0 < weight <= 1:
                 raise ValidationError(_("Give each label a weight between 0.01 and 1."))
@@ -386,8 +387,8 @@ class OrderForm(forms.Form):
                 pairs = []
                 for raw_id, raw_weight in self._raw_label_pairs():
                     try:
-                        pairs.append((int(raw_id), float(raw_weight or 1)))
-                    except ValueError:
+                        pairs.append((_LABEL_ID.clean(raw_id), _LABEL_WEIGHT.clean(raw_weight or "1")))
+                    except ValidationError:
                         continue
                 labels = Label.objects.in_bulk([label_id for label_id, _w in pairs])
                 self._picked_labels = [(labels[i], w) for i, w in pairs if i in labels]
@@ -400,9 +401,16 @@ class OrderForm(forms.Form):
         if isinstance(value, ProductCategory):
             return value
         try:
-            return ProductCategory.objects.filter(pk=int(value)).first() if value else None
-        except (TypeError, ValueError):
+            return ProductCategory.objects.filter(pk=_CATEGORY_ID.clean(value)).first() if value else None
+        except ValidationError:
             return None
+
+
+# The label picker's rows (``target_label`` ids beside ``target_label_weight``s) and the chosen category,
+# read through form fields as every parameter is.
+_LABEL_ID = forms.IntegerField(min_value=1, max_value=MAX_ID)
+_LABEL_WEIGHT = forms.FloatField()
+_CATEGORY_ID = forms.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class _BriefView:

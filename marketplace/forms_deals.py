@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.models import Dispute
+from marketplace.params import IdListField
 from marketplace.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
@@ -63,9 +64,12 @@ class SendOffersForm(IdempotentForm):
         raw = self.data.getlist("creator") if hasattr(self.data, "getlist") else []
         if not raw:
             raise forms.ValidationError(_("Tick at least one creator."))
-        if len(raw) > MAX_OFFERS_AT_ONCE or not all(str(v).isdigit() for v in raw):
-            raise forms.ValidationError(_("Choose up to %(n)s creators from the list.") % {"n": MAX_OFFERS_AT_ONCE})
-        cleaned["creators"] = list(dict.fromkeys(int(v) for v in raw))
+        try:
+            cleaned["creators"] = IdListField(max_items=MAX_OFFERS_AT_ONCE).clean(raw)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                _("Choose up to %(n)s creators from the list.") % {"n": MAX_OFFERS_AT_ONCE}
+            ) from None
         return cleaned
 
 

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandMembership
 from marketplace import flows
-from marketplace.core import NotAllowed, audit, echoed
+from marketplace.core import NotAllowed, audit, echo, parse_whole_number
 from marketplace.models import Collaboration, Order, ResultSnapshot
+from marketplace.params import whole_number
 from marketplace.services.results import COUNT_FIELDS, MAX_COUNT, recorded_counts, results_check, results_record
 
 REQUIRED = ("collaboration", "day", "views")
@@ -97,29 +98,31 @@ def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dic
     return errors
 
 
-_COUNT_DIGITS = len(str(MAX_COUNT))  # longer is over the bound; results_check says which
-
-
-def _whole(text: str) -> bool:
-    """ASCII digits only, at most 18 (str.isdigit alone lets "²" through, which int() refuses)."""
-    return text.isascii() and text.isdigit() and len(text) <= 18
+def _whole(text: str, digits: int = 18) -> bool:
+    """A whole number of at most ``digits`` digits (ASCII digits only, as params.whole_number reads them)."""
+    most = 10**digits - 1
+    value = whole_number(text, most=most)
+    return value is not None and value <= most
 
 
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
-        return "collaboration", f"{echoed(ref)} is not a collaboration" + (" of this order" if order_id else "")
+        return "collaboration", f"{echo(ref)!r} is not a collaboration" + (" of this order" if order_id else "")
     if statuses[int(ref)] not in flows.REPORTABLE:
         return "collaboration", "its post is not published yet"
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
-        return "day", f"{echoed(d.get('day'))} is not one of 1, 3, 7, 14, 30"
+        return "day", f"{echo(str(d.get('day')))!r} is not one of 1, 3, 7, 14, 30"
     if (int(ref), int(d["day"])) in seen:
         return "day", "the same collaboration and day appear twice"
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
-        if (value or name == "views") and not (value.isascii() and value.isdigit() and len(value) <= _COUNT_DIGITS):
-            return name, f"{echoed(value)} is not a whole number from 0 up"
+        if value or name == "views":
+            try:
+                parse_whole_number(value, high=MAX_COUNT)
+            except ValueError as exc:
+                return name, str(exc)
     rate = d.get("completion_rate", "")
     if rate:
         try:
@@ -127,7 +130,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
         except ValueError:
             ok = False
         if not ok:
-            return "completion_rate", f"{echoed(rate)} is not a fraction from 0 to 1"
+            return "completion_rate", f"{echo(rate)!r} is not a fraction from 0 to 1"
     return None
 
 

@@ -262,7 +262,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["marketplace.api.common.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.common.JSONParser", "rest_framework.parsers.MultiPartParser"],
     "EXCEPTION_HANDLER": "marketplace.core.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "money": env("THROTTLE_MONEY", "60/minute"),
@@ -323,6 +323,7 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from Redis (written through to PostgreSQL): one query fewer on every signed-in page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_FAILURE_VIEW = "marketplace.views.errors.csrf_failure"  # JSON under /api/, as every error there
 X_FRAME_OPTIONS = "DENY"
 # In every environment, so development sees what production blocks. Pages load scripts and styles
 # from this origin only: no inline <script>/<style>, no style="" or on*= attributes, no eval (htmx is

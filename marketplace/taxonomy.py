@@ -27,6 +27,9 @@ AD_PRODUCT_FILE = "ad_product_taxonomy_2.0.tsv"
 PRODUCT_MAP_FILE = "map_ad_product_2.0_to_content_1.0.tsv"
 CROSSWALK_FILE = "crosswalk_content_1.0_to_3.1.tsv"
 PATH_SEP = " > "
+# A label weight below this rounds to 0.000: in an import it means "without this label", as exports
+# that list every label with its score write it (docs/import-creators.md, docs/import-history.md).
+LABEL_WEIGHT_DROPPED_BELOW = 0.0005
 # Content 1.0 tier-1 codes that describe brand safety, not a subject: Uncategorized,
 # Non-Standard Content and Illegal Content. Products IAB maps there get no interest prior.
 NO_PRIOR_CONTENT_1_0 = frozenset({"IAB24", "IAB25", "IAB26"})

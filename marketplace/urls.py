@@ -84,5 +84,7 @@ if settings.BENCH_FLOOR:
 
     urlpatterns.append(path("bench/floor/", bench.floor, name="bench_floor"))
 
+handler400 = "marketplace.views.errors.bad_request"
+handler403 = "marketplace.views.errors.permission_denied"
 handler404 = "marketplace.views.errors.not_found"
 handler500 = "marketplace.views.errors.server_error"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline
 from matching.models import MatcherModel, RankingResult, RankingRun
 
 
@@ -50,7 +50,7 @@ class RankingResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MatcherModel)
-class MatcherModelAdmin(admin.ModelAdmin):
+class MatcherModelAdmin(ModelAdmin):
     list_display = ("version", "created_at", "trained_on", "beats_hand", "is_active")
     list_filter = ("beats_hand", "is_active")
     readonly_fields = ("version", "path", "created_at", "trained_on", "metrics", "beats_hand")

@@ -15,21 +15,22 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY, Pagination, page_size_parameter
+from marketplace.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.api.fields import StrictCharField, query_data, validated
 from marketplace.api.orders import order_for
 from marketplace.audience import regions
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
-from marketplace.models import Order, ProductCategory
+from marketplace.models import ProductCategory
+from marketplace.params import whole_number
 from marketplace.roles import role_of
 from matching import scoring, selectors, services
+from matching.forms import MAX_FOLLOWERS
 
 MAX_TOP = 100
 MAX_SEEDS = 20
@@ -97,7 +98,9 @@ class MatchSerializer(serializers.Serializer):
     creator = CreatorBasicsSerializer()
     price_minor = serializers.IntegerField(help_text="The creator's rate-card price for the order's format.")
     currency = serializers.CharField()
-    expected_views = serializers.IntegerField()
+    expected_views = serializers.IntegerField(
+        allow_null=True, help_text="The creator's median views; null when unknown (not zero)."
+    )
     match_score = serializers.IntegerField(
         help_text="0–100: the score on the hand score's scale (the learned model's adjustment included)."
     )
@@ -115,8 +118,8 @@ class MatchPageSerializer(serializers.Serializer):
 
 
 class MatchFilterSerializer(serializers.Serializer):
-    min_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
-    max_followers = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    min_followers = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
+    max_followers = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
     max_price_minor = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, required=False)
     region = serializers.CharField(
         max_length=8, required=False, help_text="Region code; keeps creators with at least 20 % audience there."
@@ -233,8 +236,8 @@ class OrderRerankApi(APIView):
     )
     def post(self, request, pk: int):
         order = order_for(request, pk, editor=True)
-        if order.status != Order.Status.PUBLISHED:
-            raise Conflict(_("Only a published order can be ranked."))
+        if refusal := services.ranking_refusal(order):
+            raise Conflict(refusal)
         run = services.ranking_request(order=order, actor=request.user, trigger="manual")
         return Response(RankingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -330,10 +333,10 @@ class LookalikeQuerySerializer(TopSerializer):
     )
 
     def validate_creators(self, value: str) -> list[int]:
-        parts = [p.strip() for p in value.split(",") if p.strip()]
-        if not parts or len(parts) > MAX_SEEDS or not all(p.isascii() and p.isdigit() and len(p) < 10 for p in parts):
+        ids = [whole_number(p.strip(), most=10**9 - 1) for p in value.split(",") if p.strip()]
+        if not ids or len(ids) > MAX_SEEDS or any(i is None or i >= 10**9 for i in ids):
             raise serializers.ValidationError(_seed_list_error())
-        return list(dict.fromkeys(int(p) for p in parts))
+        return list(dict.fromkeys(ids))
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -358,8 +361,17 @@ class ProductSearchPageSerializer(serializers.Serializer):
     results = ProductResultSerializer(many=True)
 
 
+class LookalikeResultSerializer(SearchResultSerializer):
+    shared_terms = serializers.ListField(
+        child=serializers.CharField(), help_text="Words of the seeds' posts that weigh most in this creator's posts."
+    )
+    booked_by_same_brands = serializers.IntegerField(
+        help_text="How many of the brands that booked the seeds booked this creator."
+    )
+
+
 class LookalikeSearchPageSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
+    results = LookalikeResultSerializer(many=True)
 
 
 def _creator_row(result: dict, *extra: str) -> dict:
@@ -417,4 +429,4 @@ class SearchLookalikeApi(APIView):
                 {"creators": [_("Unknown creators: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]}
             )
         found = _visible(selectors.search_lookalike(query["creators"], top=query["top"]), staff=staff)
-        return Response({"results": [_creator_row(r) for r in found]})
+        return Response({"results": [_creator_row(r, "shared_terms", "booked_by_same_brands") for r in found]})

@@ -80,17 +80,25 @@ def refresh_incremental(snap: Snapshot) -> Snapshot:
 
 def text_index():
     """The TF-IDF search index, rebuilt when creators changed since it was built (cached per process)."""
+    return _cached_index("text", features.search_documents)
+
+
+def post_index():
+    """TF-IDF over what creators wrote themselves (bio, posts), for "creators like these"; cached like text_index."""
+    return _cached_index("posts", features.post_documents)
+
+
+def _cached_index(name: str, documents):
     from matching.search import TextIndex
 
     mark = features.watermark()
     with _lock:
-        cached = _cache.get("text")
+        cached = _cache.get(name)
         if cached is not None and cached[0] == mark:
             return cached[1]
-    ids, documents = features.search_documents()
-    index = TextIndex.build(ids, documents)
+    index = TextIndex.build(*documents())
     with _lock:
-        _cache["text"] = (mark, index)
+        _cache[name] = (mark, index)
     return index
 
 

@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, WEIGHTS, OrderQuery, region_share
-from matching.snapshot import METRIC_NAMES, PERFORMANCE_PARTS, _pct, conversion_standing, track_prior
+from matching.snapshot import (
+    METRIC_NAMES,
+    PERFORMANCE_PARTS,
+    UNKNOWN_PERCENTILE,
+    _pct,
+    conversion_standing,
+    track_prior,
+)
 
 
 def reasons_for(
@@ -33,7 +40,7 @@ def reasons_for(
         reasons.extend(_audience(snap, query, row, w["audience"]))
         reasons.extend(_performance(snap, query.goal, row, w["performance"]))
         price = int(snap.price[f, row])
-        if price > 0:
+        if price > 0 and _views_known(snap, row):  # unknown views: no CPM to state (valued as typical)
             views = int(snap.median_views[row])
             reasons.append(
                 {
@@ -105,27 +112,60 @@ def _metric(snap, name: str, row: int) -> float:
     return float(snap.metrics[METRIC_NAMES.index(name), row])
 
 
+def share_below(value: float, table: np.ndarray) -> float:
+    """The share of creators strictly below ``value`` in a quantile table: what "more than X % of
+    creators" may claim (the score's standing puts ties in the middle, which a sentence must not)."""
+    if len(table) == 0:
+        return 0.0
+    return float(np.searchsorted(table, value, side="left")) / len(table)
+
+
+def more_than(share: float) -> int:
+    """The whole percent a reason may say a creator is above: rounded down, and never all of them (the
+    creator is one of the creators)."""
+    return min(99, int(share * 100))
+
+
+def _views_known(snap, row: int) -> bool:
+    return bool(np.isfinite(_metric(snap, "log_views", row)))
+
+
+# Metrics a creator may have no figure for (image posts have no views); named as in the reasons.
+UNKNOWN_METRICS = ("views", "engagement_rate", "hit_video_share", "completion_rate")
+
+
 def _performance(snap, goal: str, row: int, weight: float) -> list[dict]:
     """One reason per metric the goal's performance is made of, each with that metric's own value and
     its own percentile among all creators (snapshot.PERFORMANCE_PARTS)."""
-    reasons = []
+    reasons, unknown, unknown_points = [], [], 0.0
     for metric, share in PERFORMANCE_PARTS[goal]:
+        name = "views" if metric == "median_views" else metric
+        known = _views_known(snap, row) if name == "views" else bool(np.isfinite(_metric(snap, name, row)))
+        if name in UNKNOWN_METRICS and not known:
+            # Unknown is not zero: the creator is counted as typical (the middle) for this metric.
+            unknown.append(name)
+            unknown_points += weight * share * UNKNOWN_PERCENTILE
+            continue
         if metric == "median_views":
             value = int(snap.median_views[row])
             standing = float(_pct(np.array([np.log1p(value)]), snap.reference["log_views"])[0])
+            below = share_below(np.log1p(value), snap.reference["log_views"])
             reason = {"code": "views", "views": value}
         elif metric == "conversion":
             rate = _metric(snap, "conversion", row)
-            standing = float(conversion_standing(rate, track_prior(snap.reference)))
+            standing = below = float(conversion_standing(rate, track_prior(snap.reference)))
             deals = round(_metric(snap, "conversion_deals", row))
             reason = {"code": "conversion", "rate": round(rate * 100, 2), "deals": deals}
         else:
             value = _metric(snap, metric, row)
             standing = float(_pct(np.array([value]), snap.reference[metric])[0])
+            below = share_below(value, snap.reference[metric])
             reason = {"code": metric, "rate": round(value * 100, 1)}
-        reason["percentile"] = round(standing * 100)
+        reason["percentile"] = more_than(below)
         reason["points"] = _points(weight * share * standing)
         reasons.append(reason)
+    if unknown:
+        reasons.append({"code": "unknown_metrics", "metrics": unknown, "points": _points(unknown_points)})
     return reasons
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.audience import AGE_BUCKETS, GENDERS, regions
@@ -162,6 +162,55 @@ def search_documents() -> tuple[np.ndarray, list[str]]:
         {"id": np.int64, "document": str},
     )
     return frame["id"].to_numpy(np.int64), frame["document"].fillna("").tolist()
+
+
+def post_documents() -> tuple[np.ndarray, list[str]]:
+    """Per creator (by id): what they wrote themselves — bio and recent posts (captions, hashtags,
+    titles) — for "creators like these". Labels and names stay out: a creator with no posts would
+    otherwise match every seed of their category on the label words alone."""
+    frame = _copy_frame(
+        f"SELECT c.id, c.bio || ' ' || c.content_sample AS document FROM {Creator._meta.db_table} c ORDER BY c.id",
+        [],
+        {"id": np.int64, "document": str},
+    )
+    return frame["id"].to_numpy(np.int64), frame["document"].fillna("").tolist()
+
+
+def booked_together(
+    seed_ids: list[int], *, ignore_brand_slugs: tuple[str, ...] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Creators booked by the brands that booked the seeds, and how strongly (item-to-item cosine).
+
+    Each creator is the set of brands that booked them (an accepted collaboration). A candidate's
+    score is the sum over seeds of |brands(candidate) ∩ brands(seed)| / sqrt(|brands(candidate)| ×
+    |brands(seed)|): a brand that books everyone counts for little relative to the creator's other
+    bookings. Three queries, bounded by the seeds' brands. Returns (creator ids, scores, how many of
+    the seeds' brands booked each), seeds included.
+    """
+    bookings = Collaboration.objects.filter(accepted=True).exclude(order__brand__slug__in=ignore_brand_slugs)
+    booked = bookings.values_list("creator_id", "order__brand_id").order_by().distinct()
+    seed_pairs = list(booked.filter(creator_id__in=seed_ids))
+    brands = sorted({b for _, b in seed_pairs})
+    if not brands:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64), np.empty(0, dtype=np.int64)
+    pairs = pd.DataFrame(list(booked.filter(order__brand_id__in=brands)), columns=["creator", "brand"])
+    per_creator = (
+        bookings.filter(creator_id__in=pairs["creator"].unique().tolist())
+        .values("creator_id")
+        .annotate(n=Count("order__brand_id", distinct=True))
+        .order_by()
+        .values_list("creator_id", "n")
+    )
+    counts = pd.DataFrame(list(per_creator), columns=["creator", "n"]).set_index("creator")["n"]
+    seeds = pd.DataFrame(seed_pairs, columns=["seed", "brand"])
+    shared = pairs.merge(seeds, on="brand")  # one row per (candidate, seed, shared brand)
+    shared = shared.groupby(["creator", "seed"]).size().rename("k").reset_index()
+    shared["score"] = shared["k"] / np.sqrt(
+        shared["creator"].map(counts).to_numpy(np.float64) * shared["seed"].map(counts).to_numpy(np.float64)
+    )
+    total = shared.groupby("creator")["score"].sum()
+    brands_of = pairs.groupby("creator")["brand"].nunique().reindex(total.index)
+    return total.index.to_numpy(np.int64), total.to_numpy(np.float64), brands_of.to_numpy(np.int64)
 
 
 def product_history(product_category_ids: list[int]) -> pd.DataFrame:

@@ -142,7 +142,8 @@ class Reranker:
         return x[:, FEATURE_NAMES.index("hand_score")].astype(np.float32) + self.adjustment(x)
 
 
-# What a move by the learned model is put down to: groups of features, each named in the brand's terms.
+# What a move by the learned model is put down to: groups of features, each named in the brand's terms; the
+# first feature of each group is its headline component (higher is better), which causes() checks the claim against.
 CAUSES = {
     "track_record": ("reliability", "exploration", "on_time", "rating", "views_lift", "acceptance", "conversion",
                      "deals", "ratings", "conversion_deals"),
@@ -154,10 +155,17 @@ CAUSES = {
 }  # fmt: skip
 
 
-def causes(reranker: Reranker, x: np.ndarray, up: np.ndarray, *, reference: np.ndarray | None = None) -> list[str]:
+def causes(
+    reranker: Reranker, x: np.ndarray, up: np.ndarray, *, reference: np.ndarray | None = None
+) -> list[str | None]:
     """Per row, the feature group that pushed its adjustment most in the direction it moved (``up``: True
     where the row rose): the adjustment with that group set to its median over ``reference`` (default: the
-    rows), subtracted from the real one."""
+    rows), subtracted from the real one.
+
+    A group is named only where what its name says is true of the row: a rise is put down to a group
+    whose headline component (the first of its features, higher is better) is at or above the median,
+    a fall to one at or below it — a tree model may lift a creator for weak reach, and "strong reach"
+    would then be false. None where no group is both true and pushing the right way."""
     if not len(x):
         return []
     reference = x if reference is None else reference
@@ -169,9 +177,14 @@ def causes(reranker: Reranker, x: np.ndarray, up: np.ndarray, *, reference: np.n
         neutral[:, cols] = np.median(reference[:, cols], axis=0)
         variants.append(neutral)
     adjusted = reranker.adjustment(np.vstack(variants)).reshape(len(variants), len(x))
-    effects = (adjusted[0] - adjusted[1:]).T * np.where(np.asarray(up), 1, -1)[:, None]
+    sign = np.where(np.asarray(up), 1, -1)[:, None]
+    effects = (adjusted[0] - adjusted[1:]).T * sign
+    headline = [FEATURE_NAMES.index(names[0]) for names in CAUSES.values()]
+    side = (x[:, headline] - np.median(reference[:, headline], axis=0)) * sign
+    effects = np.where((side >= 0) & (effects > 0), effects, -np.inf)
     groups = list(CAUSES)
-    return [groups[i] for i in np.argmax(effects, axis=1)]
+    best = np.argmax(effects, axis=1)
+    return [groups[b] if np.isfinite(effects[i, b]) else None for i, b in enumerate(best)]
 
 
 def reranker(model, x: np.ndarray, order_ids: np.ndarray) -> Reranker:

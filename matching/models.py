@@ -52,7 +52,7 @@ class RankingResult(models.Model):
     reliability = models.FloatField()
     exploration = models.FloatField()
     price = models.BigIntegerField()
-    expected_views = models.BigIntegerField()
+    expected_views = models.BigIntegerField(null=True, blank=True)  # unknown when the creator's views are
     reasons = models.JSONField(default=list)
 
     class Meta:

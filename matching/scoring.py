@@ -46,7 +46,7 @@ INTEREST_BACKOFF = 0.15
 # Eligibility reason codes, in the order they are checked.
 REASONS = {
     "inactive": "not active or not verified",
-    "no_capacity": "no free capacity (ongoing collaborations at the creator's maximum)",
+    "no_capacity": "no free capacity (ongoing collaborations, here and elsewhere, at the creator's maximum)",
     "blackout": "unavailable (blackout dates) during the order's window",
     "no_price": "no rate-card price for the order's format",
     "over_budget": "rate-card price above the per-creator budget plus tolerance",

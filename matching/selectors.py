@@ -142,6 +142,9 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
             "views": f"{reason['views']:,}",
             "pct": reason["percentile"],
         }
+    if code == "unknown_metrics":
+        names = ", ".join(str(UNKNOWN_METRIC_NAMES.get(m, m)) for m in reason["metrics"])
+        return _("Unknown, counted as typical: %(metrics)s") % {"metrics": names}
     if code == "value":
         return _("Expected CPM %(cpm)s, cheaper than %(pct)s %% of peers") % {
             "cpm": format_money(reason["cpm"], currency),
@@ -154,6 +157,12 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "new_creator":
         return _("New creator: small exploration boost so newcomers get seen")
     if code == "model_moved":
+        if reason.get("because") is None:
+            return (
+                _("Moved up by the learned model (hand score rank %(rank)s)")
+                if reason["direction"] == "up"
+                else _("Moved down by the learned model (hand score rank %(rank)s)")
+            ) % {"rank": reason["from"]}
         because = MOVED_BECAUSE.get(reason["direction"], {}).get(reason["because"], reason["because"])
         text = (
             _("Moved up by the learned model (hand score rank %(rank)s): %(because)s")
@@ -219,9 +228,18 @@ def _reliability_text(reason: dict) -> str:
     return "; ".join(parts)
 
 
+UNKNOWN_METRIC_NAMES = {
+    "views": gettext_lazy("median views"),
+    "engagement_rate": gettext_lazy("engagement rate"),
+    "hit_video_share": gettext_lazy("hit-video share"),
+    "completion_rate": gettext_lazy("completion rate"),
+}
+
 ELIGIBILITY_TEXT = {
     "inactive": gettext_lazy("not active or not verified"),
-    "no_capacity": gettext_lazy("no free capacity: ongoing collaborations are at the creator's maximum"),
+    "no_capacity": gettext_lazy(
+        "no free capacity: ongoing collaborations, here and elsewhere, are at the creator's maximum"
+    ),
     "blackout": gettext_lazy("unavailable (blackout dates) during the order's window"),
     "no_price": gettext_lazy("no rate-card price for the order's format"),
     "over_budget": gettext_lazy("rate-card price above the per-creator budget plus tolerance"),
@@ -263,9 +281,10 @@ def search_by_content(text: str, *, top: int = 20) -> list[dict]:
     rows, scores = index.query(text, top)
     ids = index.creator_ids[rows]
     creators = _creators_by_id(ids.tolist())
+    matched = index.explain(text, rows)
     return [
-        {"creator": creators[int(i)], "score": float(s), "matched": index.matched_terms(text, int(r))}
-        for r, i, s in zip(rows, ids, scores, strict=True)
+        {"creator": creators[int(i)], "score": float(s), "matched": terms}
+        for i, s, terms in zip(ids, scores, matched, strict=True)
         if int(i) in creators
     ]
 
@@ -315,16 +334,36 @@ def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]
 
 
 def search_lookalike(creator_ids: list[int], *, top: int = 20) -> list[dict]:
+    """Creators like the seeds (docs/matching.md, 4): what they post, their profile, and who else the
+    seeds' brands booked. Each result says which of the seeds' words its posts share and how many of
+    the seeds' brands booked it."""
+    from marketplace.history_import import UNKNOWN_BRAND_SLUG
+
     snap = engine.current()
     rows = snap.rows_of(creator_ids)
     rows = rows[rows >= 0]
     if len(rows) == 0:
         return []
-    found, scores = search.lookalike(snap, rows, top)
-    ids = snap.creator_ids[found]
+    booked_ids, booked_scores, booked_brands = features.booked_together(
+        creator_ids, ignore_brand_slugs=(UNKNOWN_BRAND_SLUG,)
+    )
+    booked_rows = snap.rows_of(booked_ids)
+    known = booked_rows >= 0
+    found = search.lookalike(
+        snap, rows, top, posts=engine.post_index(), booked=(booked_rows[known], booked_scores[known])
+    )
+    ids = snap.creator_ids[found.rows]
+    brands = dict(zip(booked_ids.tolist(), booked_brands.tolist(), strict=True))
     creators = _creators_by_id(ids.tolist())
     return [
-        {"creator": creators[int(i)], "score": float(s)} for i, s in zip(ids, scores, strict=True) if int(i) in creators
+        {
+            "creator": creators[int(i)],
+            "score": float(s),
+            "shared_terms": terms,
+            "booked_by_same_brands": brands.get(int(i), 0),
+        }
+        for i, s, terms in zip(ids, found.scores, found.shared_terms, strict=True)
+        if int(i) in creators
     ]
 
 

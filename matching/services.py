@@ -10,6 +10,7 @@ import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock
 from marketplace import flows
@@ -17,7 +18,7 @@ from marketplace.models import Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
-from matching.snapshot import Snapshot
+from matching.snapshot import METRIC_NAMES, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,14 @@ TOP_K = 200
 # broker was down all along): the next request fails it and queues a new one instead of waiting forever.
 RUN_STALE_AFTER = timedelta(minutes=30)
 ACTIVE_RUN = (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)
+
+
+def ranking_refusal(order: Order) -> str | None:
+    """Why a person may not have ``order`` ranked now (None: they may). Every door that ranks at a
+    person's request — the page's button, the API, ``rank_order`` — asks before it writes anything."""
+    if order.status != Order.Status.PUBLISHED:
+        return _("Only a published order can be ranked.")
+    return None
 
 
 @transaction.atomic
@@ -240,7 +249,7 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
                 score=float(final[i]),
                 hand_score=float(scores[i]),
                 price=int(snap.price[fmt, rows[i]]),
-                expected_views=int(snap.median_views[rows[i]]),
+                expected_views=expected_views(snap, int(rows[i])),
                 reasons=reasons[rank - 1],
                 **{c: float(comps[c][i]) for c in scoring.COMPONENTS},
             )
@@ -257,6 +266,12 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     run.duration_ms = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
     run.save()
     return run
+
+
+def expected_views(snap: Snapshot, row: int) -> int | None:
+    """The creator's median views, or None when unknown (never 0 for "no figure")."""
+    known = np.isfinite(snap.metrics[METRIC_NAMES.index("log_views"), row])
+    return int(snap.median_views[row]) if known else None
 
 
 def ranking_execute(*, run_id: int) -> RankingRun | None:

@@ -302,13 +302,17 @@ def _merge_blackouts(snap: Snapshot, fresh: pd.DataFrame, changed_ids: np.ndarra
 # ----------------------------------------------------------------- derive
 
 
+UNKNOWN_PERCENTILE = 0.5  # an unknown metric ranks a creator as the middle of those who have it
+
+
 def _pct(values: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Percentile in [0, 1] of each value against a quantile table (ties → middle)."""
+    """Percentile in [0, 1] of each value against a quantile table (ties → middle; unknown → middle)."""
     if len(table) == 0:
-        return np.full(len(values), 0.5, dtype=np.float32)
+        return np.full(len(values), UNKNOWN_PERCENTILE, dtype=np.float32)
     lo = np.searchsorted(table, values, side="left")
     hi = np.searchsorted(table, values, side="right")
-    return (((lo + hi) / 2) / len(table)).astype(np.float32)
+    pct = ((lo + hi) / 2) / len(table)
+    return np.where(np.isfinite(values), pct, UNKNOWN_PERCENTILE).astype(np.float32)
 
 
 def _quantiles(values: np.ndarray, points: int = QUANTILES) -> np.ndarray:
@@ -557,9 +561,13 @@ def _cap_columns(shares: np.ndarray) -> np.ndarray:
 
 
 def _value_for_money(price, views, primary, tables) -> np.ndarray:
-    """1 − percentile of expected CPM among peers in the same interest (cheaper reach → higher)."""
-    out = np.zeros(len(price), dtype=np.float32)
-    cpm = np.where(price > 0, price / np.maximum(np.nan_to_num(views), 1) * 1000, np.nan)
+    """1 − percentile of expected CPM among peers in the same interest (cheaper reach → higher).
+
+    Unknown views give an unknown CPM: a priced creator then sits in the middle, not at the bottom.
+    """
+    out = np.where((price > 0) & ~np.isfinite(views), UNKNOWN_PERCENTILE, 0).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        cpm = np.where(price > 0, price / np.maximum(views, 1) * 1000, np.nan)
     priced = np.isfinite(cpm)
     for interest in np.unique(primary[priced]):
         sel = priced & (primary == interest)

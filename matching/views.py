@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from creators.models import Creator
 from marketplace.audience import regions
-from marketplace.core import parse_money
 from marketplace.selectors.orders import order_get_for_user
 from marketplace.views.access import brand_member_required, throttled
 from matching import selectors, services
 from matching.api import RerankThrottle
+from matching.forms import RankingFilterForm, WhyNotForm
 from matching.models import RankingRun
 
 PAGE_SIZE = 25
@@ -28,7 +28,7 @@ PAGE_SIZE = 25
 def ranking_context(request, order) -> dict:
     """Everything the ranking partial needs; shared by the order page and the partial's own view."""
     run = selectors.latest_run(order)
-    filters, errors = _filters(request.GET)
+    filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     names = selectors.reason_names(page.object_list)
@@ -60,25 +60,6 @@ def ranking_context(request, order) -> dict:
     }
 
 
-def _filters(params) -> tuple[dict, dict]:
-    filters, errors = {}, {}
-    for name in ("min_followers", "max_followers"):
-        value = (params.get(name) or "").strip().replace(",", "")
-        if value:
-            if value.isdigit():
-                filters[name] = int(value)
-            else:
-                errors[name] = _("Enter a whole number.")
-    if price := (params.get("max_price") or "").strip():
-        try:
-            filters["max_price"] = parse_money(price)
-        except ValueError as exc:
-            errors["max_price"] = str(exc)
-    if (region := params.get("region")) and region in regions():
-        filters["region"] = region
-    return filters, errors
-
-
 @brand_member_required
 @require_GET
 def order_ranking(request, pk: int):
@@ -98,8 +79,8 @@ def _rerank_message(seconds: int) -> str:
 @throttled(RerankThrottle, scope="rerank", message=_rerank_message)
 def order_rerank(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
-    if order.status != order.Status.PUBLISHED:
-        messages.error(request, _("Only a published order can be ranked."))
+    if refusal := services.ranking_refusal(order):
+        messages.error(request, refusal)
     elif services.ranking_request(order=order, actor=request.user, trigger="manual").queued_now:
         messages.success(request, _("Ranking queued; the list updates when the worker is done."))
     else:
@@ -113,16 +94,18 @@ def order_rerank(request, pk: int):
 @require_GET
 def order_why_not(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
-    handle = (request.GET.get("creator") or "").strip().lstrip("@")
+    form = WhyNotForm(request.GET)
+    handle = form.cleaned_data["creator"] if form.is_valid() else ""
     creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
     reasons = selectors.why_not(order, creator) if creator else None
     context = {
         "order": order,
         "handle": handle,
+        "error": next(iter(form.errors.get("creator", [])), ""),
         "creator": creator,
         "reasons": [selectors.ELIGIBILITY_TEXT[r] for r in reasons] if reasons else [],
         "eligible": reasons == [],
         "ranked": creator is not None and selectors.rank_of(order, creator),
     }
     template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
-    return render(request, template, context)
+    return render(request, template, context, status=400 if form.errors else 200)

@@ -16,12 +16,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, MoneyThrottle, idempotency_key
+from marketplace.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser, MoneyThrottle, idempotency_key
 from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.core import DomainError
 from marketplace.roles import role_of

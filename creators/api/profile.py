@@ -13,13 +13,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators import selectors, services
 from creators.models import Creator, CreatorLabel, Platform
-from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, check_if_match, etag_for
+from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, JSONParser, check_if_match, etag_for
 from marketplace.api.fields import (
     CatalogueRefField,
     MinorAmountField,
@@ -36,7 +35,7 @@ from marketplace.core import NotAllowed
 from marketplace.models import ContentFormat, Label
 from marketplace.roles import role_of
 
-BASIC_FIELDS = ("display_name", "bio", "platform", "country", "content_sample", "max_concurrent")
+BASIC_FIELDS = ("display_name", "bio", "platform", "country", "content_sample", "max_concurrent", "external_load")
 # Service error keys → the API's field names.
 RENAMES = {
     "audience_age": "audience",
@@ -100,15 +99,17 @@ class CreatorPublicSerializer(serializers.Serializer):
     display_name = serializers.CharField()
     bio = serializers.CharField()
     platform = serializers.ChoiceField(choices=Platform.choices)
+    platform_handle = serializers.CharField(help_text="The account name on the platform; empty when unknown.")
     country = serializers.CharField()
     is_active = serializers.BooleanField()
     verification = serializers.CharField()
     followers = serializers.IntegerField()
-    median_views_30d = serializers.IntegerField()
-    median_views_90d = serializers.IntegerField()
-    engagement_rate = serializers.FloatField()
-    completion_rate = serializers.FloatField()
-    follower_growth_30d = serializers.FloatField()
+    # Metrics: null is "unknown", which is not zero (an image-only creator has no views).
+    median_views_30d = serializers.IntegerField(allow_null=True)
+    median_views_90d = serializers.IntegerField(allow_null=True)
+    engagement_rate = serializers.FloatField(allow_null=True)
+    completion_rate = serializers.FloatField(allow_null=True)
+    follower_growth_30d = serializers.FloatField(allow_null=True)
     fulfilment_rate = serializers.FloatField(allow_null=True)
     avg_rating = serializers.FloatField(allow_null=True)
     completed_orders = serializers.IntegerField()
@@ -139,7 +140,8 @@ class CreatorProfileSerializer(CreatorPublicSerializer):
 
     content_sample = serializers.CharField()
     max_concurrent = serializers.IntegerField()
-    hit_video_share = serializers.FloatField()
+    external_load = serializers.IntegerField(help_text="Collaborations running elsewhere; they take slots too.")
+    hit_video_share = serializers.FloatField(allow_null=True)
     blackouts = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
 
@@ -171,6 +173,9 @@ class CreatorProfileWriteSerializer(RequestSerializer):
     country = StrictCharField(max_length=8, allow_blank=True, help_text="ISO 3166-1 code, e.g. CN.")
     content_sample = StrictCharField(max_length=5000, allow_blank=True)
     max_concurrent = StrictIntegerField(min_value=1, max_value=50)
+    external_load = StrictIntegerField(
+        min_value=0, max_value=50, help_text="Collaborations running elsewhere now; they take slots too."
+    )
     audience = AudienceInSerializer()
     # A ListField, not many=True: drf-spectacular puts a ListField's length limits into the schema.
     labels = serializers.ListField(child=LabelInSerializer(), max_length=services.MAX_LABELS)

@@ -6,17 +6,22 @@ Errors always have the body ``{code, detail, errors: {field: [...]}}`` (marketpl
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 
 import django_filters
 from django import forms
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, parsers, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.throttling import ScopedRateThrottle
 
+from marketplace.params import MAX_ID, MAX_JSON_DEPTH, json_problem, whole_number
 from marketplace.rates import parse_rate
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -47,6 +52,30 @@ ERROR_BODY = inline_serializer(
 )
 
 
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, held to Django's request size limit and to what params.json_problem allows (no
+    nesting past 32 levels, no lone surrogates); every API view parses JSON with this one."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        # DRF reads the stream itself, past the DATA_UPLOAD_MAX_MEMORY_SIZE that Django puts on request.body
+        # and on form fields: a JSON body is held to the same limit (and answered as Django answers it).
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None:
+            raw = stream.read(limit + 1) if stream is not None else b""
+            if len(raw) > limit:
+                raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+            stream = io.BytesIO(raw)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data, problem = None, _("Nested more than %(n)s levels deep.") % {"n": MAX_JSON_DEPTH}
+        else:
+            problem = json_problem(data)
+        if problem:
+            raise exceptions.ParseError(_("JSON parse error - %(problem)s") % {"problem": problem})
+        return data
+
+
 class Pagination(CursorPagination):
     """Cursor pagination, newest first: stable under inserts, no page counting on big tables."""
 
@@ -60,13 +89,28 @@ class Pagination(CursorPagination):
         values = request.query_params.getlist(self.page_size_query_param)
         if not values:
             return self.page_size
-        # Read as text first: int() of thousands of digits raises (Python's digit limit), which was a 500.
-        digits = values[0].lstrip("0") if len(values) == 1 and values[0].isascii() and values[0].isdigit() else ""
-        if not digits:
+        size = whole_number(values[0], most=self.max_page_size) if len(values) == 1 else None
+        if not size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("Give one whole number from 1 to %(n)s.") % {"n": self.max_page_size}]}
             )
-        return self.max_page_size if len(digits) > 6 else min(int(digits), self.max_page_size)
+        return min(size, self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's cursor, whose position must also be a value of the ordering's field: DRF passed any text to
+        the filter (``p=abc`` or ``p=1e999`` on an id was a 500); it is the 404 of any other invalid cursor."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                field.to_python(cursor.position)
+            except DjangoValidationError:
+                raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor
 
     def get_schema_operation_parameters(self, view):
         """The schema says what ``get_page_size`` accepts: a whole number of at least 1 (more than the most
@@ -112,9 +156,6 @@ class FilterBackend(DjangoFilterBackend):
         if empty:
             raise exceptions.ValidationError({key: [_("Give a value, or leave the parameter out.")] for key in empty})
         return super().filter_queryset(request, queryset, view)
-
-
-MAX_ID = 2**63 - 1
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})

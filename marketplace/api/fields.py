@@ -92,9 +92,15 @@ class StrictFloatField(serializers.FloatField):
     default_error_messages = {"invalid": _("Send a finite JSON number.")}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        try:
+            value = float(data)
+        except OverflowError:  # a whole number beyond any float (JSON numbers have no size limit)
+            self.fail("invalid")
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
 
 
 class StrictBooleanField(serializers.BooleanField):

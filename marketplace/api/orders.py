@@ -19,13 +19,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
 from brands.selectors import membership_for_user
-from marketplace.api.common import ERROR_BODY, IF_MATCH_HEADER, FilterBackend, Pagination, check_if_match, etag_for
+from marketplace.api.common import (
+    ERROR_BODY,
+    IF_MATCH_HEADER,
+    FilterBackend,
+    JSONParser,
+    Pagination,
+    check_if_match,
+    etag_for,
+)
 from marketplace.api.fields import (
     REGION_CODE,
     CatalogueRefField,
@@ -161,7 +168,7 @@ class OrderSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     product_name = serializers.CharField()
-    product_category = CatalogueNodeSerializer()
+    product_category = CatalogueNodeSerializer(allow_null=True, help_text="null only on imported history without one.")
     goal = serializers.CharField()
     mode = serializers.CharField()
     format = serializers.CharField()
@@ -210,7 +217,9 @@ def order_summaries(rows) -> list[dict]:
             "id": row["id"],
             "title": row["title"],
             "product_name": row["product_name"],
-            "product_category": {
+            "product_category": None
+            if row["product_category_id"] is None
+            else {
                 "id": row["product_category_id"],
                 "iab_id": row["product_category__iab_id"],
                 "name": row["product_category__name"],

@@ -45,8 +45,13 @@ class Order(ChecksInOneQuery, models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("brief"), blank=True)
     product_name = models.CharField(_("product"), max_length=200)
+    # Empty only on imported history that did not name one (docs/import-history.md); forms require it.
     product_category = models.ForeignKey(
-        ProductCategory, on_delete=models.PROTECT, related_name="orders", verbose_name=_("product category")
+        ProductCategory,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("product category"),
     )
     goal = models.CharField(_("goal"), max_length=16, choices=Goal.choices, default=Goal.AWARENESS)
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.DIRECT)
@@ -95,12 +100,21 @@ class Order(ChecksInOneQuery, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The brand's own id of an order brought in by import_history (its order_ref); with the brand, the
+    # natural key that makes re-importing a file add nothing twice (the import holds the brand's row
+    # while it checks and writes). Empty for orders made here.
+    import_ref = models.CharField(max_length=200, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status")]
+        indexes = [
+            models.Index(fields=["brand", "status", "-created_at"], name="order_brand_status"),
+            # import_history finds the orders it imported before by this natural key (not a unique
+            # constraint: full_clean would check it with one more query on every order saved here).
+            models.Index(fields=["brand", "import_ref"], condition=~models.Q(import_ref=""), name="order_import_ref"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(price_per_creator__isnull=False) | models.Q(total_budget__isnull=False),

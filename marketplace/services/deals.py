@@ -133,9 +133,10 @@ def _expected(order: Order, creator: Creator) -> dict:
         .first()
     )
     views = result.expected_views if result else creator.median_views_30d
+    known = views is not None and creator.engagement_rate is not None
     return {
         "expected_views": views,
-        "expected_engagements": int(views * creator.engagement_rate),
+        "expected_engagements": int(views * creator.engagement_rate) if known else None,
         "match_score": result.score if result else None,
         "match_model_version": result.run.model_version if result else "",
     }

@@ -1,21 +1,52 @@
-"""Error pages: the API answers in JSON ({code, detail, errors}) even for URLs that match nothing."""
+"""Error pages. Under /api/ every error Django answers itself, before DRF sees the request, has the API's
+JSON error body ``{code, detail, errors}`` (a body over the size limit, a bad Host header, a failed CSRF
+check, a URL that matches nothing, a server error); elsewhere Django's own pages."""
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.views import csrf, defaults
 
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _json(code: str, detail: str, status: int) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail, "errors": {}}, status=status)
+
+
+def bad_request(request, exception=None):
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return _json("request_too_large", _("The request body is larger than the server accepts."), 400)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return _json("too_many_fields", _("The request has more fields or files than the server accepts."), 400)
+    if isinstance(exception, DisallowedHost):
+        return _json("disallowed_host", _("This server does not answer for that host name."), 400)
+    return _json("bad_request", _("The request could not be read."), 400)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return _json("permission_denied", _("You do not have permission to perform this action."), 403)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request, reason=""):
+    if _is_api(request):
+        return _json("csrf_failed", _("CSRF check failed: %(reason)s") % {"reason": reason}, 403)
+    return csrf.csrf_failure(request, reason)
+
+
 def not_found(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"code": "not_found", "detail": _("Not found."), "errors": {}}, status=404)
+        return _json("not_found", _("Not found."), 404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"code": "server_error", "detail": _("Server error."), "errors": {}}, status=500)
+        return _json("server_error", _("Server error."), 500)
     return defaults.server_error(request)

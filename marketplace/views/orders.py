@@ -16,6 +16,7 @@ from marketplace.core import DomainError, NotAllowed
 from marketplace.forms import GENDER_LABELS, OrderForm, add_service_errors
 from marketplace.models import Label, Order, ProductCategory
 from marketplace.models.orders import default_cancellation_schedule
+from marketplace.params import SearchForm
 from marketplace.selectors.catalogue import label_search, product_category_search
 from marketplace.selectors.orders import order_events, order_get_for_user, order_list_for_brand, order_target_labels
 from marketplace.services.orders import order_close, order_create, order_publish, order_update
@@ -180,8 +181,10 @@ def order_close_view(request, pk: int):
 @brand_member_required
 @require_GET
 def label_search_view(request):
-    labels = label_search(query=request.GET.get("q", ""))
-    return render(request, "marketplace/_label_results.html", {"labels": labels, "query": request.GET.get("q", "")})
+    query = SearchForm(request.GET).query()
+    labels = label_search(query=query) if query is not None else []
+    context = {"labels": labels, "query": query or ""}
+    return render(request, "marketplace/_label_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required
@@ -196,9 +199,10 @@ def label_pick(request, label_id: int):
 @brand_member_required
 @require_GET
 def category_search_view(request):
-    categories = product_category_search(query=request.GET.get("q", ""))
-    context = {"categories": categories, "query": request.GET.get("q", "")}
-    return render(request, "marketplace/_category_results.html", context)
+    query = SearchForm(request.GET).query()
+    categories = product_category_search(query=query) if query is not None else []
+    context = {"categories": categories, "query": query or ""}
+    return render(request, "marketplace/_category_results.html", context, status=200 if query is not None else 400)
 
 
 @brand_member_required

@@ -76,12 +76,25 @@ def test_a_logged_in_browser_session_reads_the_api(client):
 
 def test_healthz_and_readyz(client, settings, tmp_path):
     settings.MATCHING_SNAPSHOT_DIR = tmp_path / "none"
+    client.force_login(UserFactory(is_staff=True))
 
     assert client.get("/healthz").json() == {"status": "ok"}
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"]["database"]["ok"] and not_ready.json()["checks"]["redis"]["ok"]
     assert not not_ready.json()["checks"]["snapshot"]["ok"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "a brand owner"])
+def test_readyz_tells_everyone_but_staff_only_the_status(client, settings, tmp_path, who):
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "none"
+    if who != "anonymous":
+        client.force_login(MembershipFactory().user)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "not ready"}  # no latencies, no error text naming servers or paths
 
 
 def test_readyz_is_ready_with_a_snapshot(client, settings, tmp_path, taxonomy):

@@ -209,6 +209,19 @@ def test_why_not_needs_a_known_active_handle(ranked):
     assert unknown.status_code == inactive.status_code == 404
 
 
+def test_a_creator_without_known_views_is_matched_with_expected_views_null(world):
+    order, member = world
+    Creator.objects.update(median_views_30d=None)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+
+    response = api_for(member.user).get(reverse("api:order-matches", args=[order.pk]))
+
+    results = response.json()["results"]
+    assert response.status_code == 200 and results
+    assert all(r["expected_views"] is None for r in results)
+
+
 # ------------------------------------------------------------------ search
 
 
@@ -263,9 +276,11 @@ def test_lookalike_search_leaves_out_the_seeds(world):
         reverse("api:search-lookalike"), {"creators": ",".join(map(str, seeds)), "top": 10}
     )
 
-    ids = [r["creator"]["id"] for r in response.json()["results"]]
+    results = response.json()["results"]
+    ids = [r["creator"]["id"] for r in results]
     assert response.status_code == 200
     assert len(ids) == 10 and not set(ids) & set(seeds)
+    assert all(set(r) == {"creator", "score", "shared_terms", "booked_by_same_brands"} for r in results)
 
 
 @pytest.mark.parametrize(

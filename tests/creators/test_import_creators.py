@@ -147,8 +147,8 @@ def test_successful_import_writes_one_audit_row(tmp_path, labels):
 @pytest.mark.parametrize(
     ("overrides", "column", "reason"),
     [
-        ({"followers": "12k"}, "followers", "Enter a whole number"),
-        ({"followers": "-5"}, "followers", "Enter a whole number"),
+        ({"followers": "12k"}, "followers", "'12k' is not a whole number"),
+        ({"followers": "-5"}, "followers", "'-5' is not a whole number"),
         ({"engagement_rate": "5"}, "engagement_rate", "between 0 and 1"),
         ({"engagement_rate": "nan"}, "engagement_rate", "finite"),
         ({"avg_rating": "0.5"}, "avg_rating", "between 1 and 5"),
@@ -157,7 +157,7 @@ def test_successful_import_writes_one_audit_row(tmp_path, labels):
         ({"audience_region": "XX:1"}, "audience_region", "unknown bucket"),
         ({"audience_gender": "female=1"}, "audience_gender", "<bucket>:<share>"),
         ({"labels": "150:0.5;999999:0.5"}, "labels", "Unknown IAB 3.1 label id '999999'"),
-        ({"labels": "150:1.5"}, "labels", "above 0 and at most 1"),
+        ({"labels": "150:1.5"}, "labels", "from 0 to at most 1"),
         ({"labels": "150:0.5;150:0.2"}, "labels", "appears twice"),
         ({"handle": "glow-1"}, "handle", "Duplicate handle; row 2 has it too"),
         ({"handle": "bad handle!"}, "handle", "letters, digits"),
@@ -251,7 +251,10 @@ def test_rows_are_numbered_by_the_line_they_start_on(tmp_path, labels):
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        (["display_name", "followers"], "row 1, column handle: This required column is missing."),
+        (
+            ["display_name", "followers"],
+            "row 1, column handle: Give a handle column, a platform_handle column or both.",
+        ),
         (["handle", "display_name", "folowers"], "row 1, column folowers: Unknown column. Did you mean followers?"),
         (["handle", "display_name", "handle"], "row 1, column handle: This column appears twice."),
         (["handle", "display_name", ""], "row 1, column #3: This column has no name."),
@@ -357,3 +360,181 @@ def test_handle_taken_between_validation_and_writing_imports_nothing(labels):
 
     assert list(Creator.objects.values_list("handle", flat=True)) == ["glow-2"]
     assert not AuditLog.objects.filter(action="creator_import").exists()
+
+
+# ------------------------------------------------- platform handles and slugs
+
+
+def test_platform_handles_with_dots_import_under_a_free_derived_slug(tmp_path, labels):
+    CreatorFactory(handle="anna-bell")
+    data = (
+        b"platform,platform_handle,display_name\n"
+        b"instagram,@Anna.Bell,Anna\n"
+        b"tiktok,anna.bell,Anna on TikTok\n"
+        b"instagram,browse,Browse\n"
+    )
+
+    output = run_import(tmp_path, data)
+
+    assert "Imported 3 creators" in output
+    rows = Creator.objects.filter(platform_handle__gt="").order_by("id")
+    assert list(rows.values_list("platform", "platform_handle", "handle")) == [
+        ("instagram", "anna.bell", "anna-bell-2"),
+        ("tiktok", "anna.bell", "anna-bell-3"),
+        ("instagram", "browse", "browse-2"),
+    ]
+    assert "3 handles were derived from platform handles" in output
+
+
+def test_a_given_handle_is_kept_beside_the_platform_handle(tmp_path, labels):
+    data = b"handle,platform,platform_handle,display_name\nmy-slug,instagram,my.name,Me\n"
+
+    run_import(tmp_path, data)
+
+    assert Creator.objects.get(handle="my-slug").platform_handle == "my.name"
+
+
+@pytest.mark.parametrize(
+    ("platform", "name", "reason"),
+    [
+        ("instagram", "anna..bell", "Not a valid Instagram handle"),
+        ("instagram", ".anna", "Not a valid Instagram handle"),
+        ("instagram", "a" * 31, "1 to 30 characters"),
+        ("tiktok", "anna.", "Not a valid TikTok handle"),
+        ("twitch", "anna.bell", "Not a valid Twitch handle"),
+        ("instagram", "anna bell", "Not a valid Instagram handle"),
+    ],
+)
+def test_a_platform_handle_breaking_that_platforms_rules_is_refused(tmp_path, labels, platform, name, reason):
+    data = f"platform,platform_handle,display_name\n{platform},ok_name,Ok\n{platform},{name},Bad\n".encode()
+
+    message = import_error(tmp_path, data)
+
+    assert "row 3, column platform_handle: " in message and reason in message
+    assert snapshot() == (0, 0, 0, 0)
+
+
+def test_platform_handles_are_unique_per_platform_whatever_the_case(tmp_path, labels):
+    data = b"platform,platform_handle,display_name\ninstagram,Anna.Bell,A\ninstagram,anna.bell,B\ntiktok,anna.bell,C\n"
+
+    message = import_error(tmp_path, data)
+
+    assert "row 3, column platform_handle: Duplicate Instagram handle; row 2 has it too." in message
+    assert "1 error;" in message
+
+
+def test_a_platform_handle_taken_in_the_database_imports_nothing(tmp_path, labels):
+    CreatorFactory(handle="old", platform="instagram", platform_handle="taken.name")
+    CreatorFactory(handle="old-tiktok", platform="tiktok", platform_handle="free.name")
+    data = b"platform,platform_handle,display_name\ninstagram,free.name,A\ninstagram,TAKEN.name,D\n"
+
+    message = import_error(tmp_path, data)
+
+    assert "row 3, column platform_handle: A creator with this Instagram handle already exists." in message
+    assert "1 error;" in message
+
+
+def test_a_row_needs_a_handle_or_a_platform_handle(tmp_path, labels):
+    data = b"handle,platform_handle,display_name\n,,Nobody\n"
+
+    message = import_error(tmp_path, data)
+
+    assert "row 2, column handle: Give a handle, a platform_handle or both." in message
+
+
+# ------------------------------------------------------------ unknown metrics
+
+
+def test_empty_metric_cells_are_stored_as_unknown_not_zero(tmp_path, labels):
+    row = good_row(1, median_views_30d="", median_views_90d="", engagement_rate="", completion_rate="")
+    data = csv_bytes([row, good_row(2, hit_video_share="", follower_growth_30d="")])
+
+    run_import(tmp_path, data)
+
+    first, second = Creator.objects.get(handle="glow-1"), Creator.objects.get(handle="glow-2")
+    assert (first.median_views_30d, first.median_views_90d, first.engagement_rate, first.completion_rate) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (second.hit_video_share, second.follower_growth_30d) == (None, None)
+    assert second.median_views_30d == 40_000
+
+
+# ------------------------------------------------------------- label weights
+
+
+def test_a_label_weight_that_rounds_to_zero_drops_the_label(tmp_path, labels):
+    data = csv_bytes(
+        [good_row(1, labels="150:0.000;151:0.4"), good_row(2, labels="150:0.0004;179:0"), good_row(3, labels="150:0")]
+    )
+
+    run_import(tmp_path, data)
+
+    assert dict(Creator.objects.get(handle="glow-1").label_links.values_list("label__iab_id", "weight")) == {"151": 0.4}
+    assert not Creator.objects.get(handle="glow-2").label_links.exists()
+    assert not Creator.objects.get(handle="glow-3").label_links.exists()
+
+
+def test_a_negative_label_weight_is_still_refused(tmp_path, labels):
+    message = import_error(tmp_path, csv_bytes([good_row(1, labels="150:-0.1")]))
+
+    assert "row 2, column labels: " in message and "at most 1" in message
+
+
+# ---------------------------------------------------------------- current load
+
+
+def test_current_load_is_imported(tmp_path, labels):
+    data = csv_bytes(
+        [good_row(1) | {"current_load": "2"}, good_row(2) | {"current_load": ""}], [*HEADER, "current_load"]
+    )
+
+    run_import(tmp_path, data)
+
+    assert Creator.objects.get(handle="glow-1").external_load == 2
+    assert Creator.objects.get(handle="glow-2").external_load == 0
+
+
+def test_a_current_load_that_is_not_a_count_is_refused(tmp_path, labels):
+    data = csv_bytes([good_row(1) | {"current_load": "-1"}], [*HEADER, "current_load"])
+
+    assert "row 2, column current_load: " in import_error(tmp_path, data)
+
+
+# ------------------------------------------------------------- verification
+
+
+def test_an_import_says_that_unverified_creators_are_not_ranked(tmp_path, labels):
+    data = csv_bytes([good_row(1, verification=""), good_row(2, verification=""), good_row(3)])
+
+    output = run_import(tmp_path, data)
+
+    assert list(Creator.objects.order_by("handle").values_list("verification", flat=True)) == [
+        "unverified",
+        "unverified",
+        "verified",
+    ]
+    assert "2 creators imported as unverified: they are not ranked until verified (--verified)." in output
+    assert "1 creator imported as verified: ranked from the next ranking." in output
+
+
+def test_verified_flag_verifies_rows_that_do_not_say_otherwise(tmp_path, labels):
+    data = csv_bytes([good_row(1, verification=""), good_row(2, verification="pending")])
+
+    output = run_import(tmp_path, data, "--verified")
+
+    first, second = Creator.objects.get(handle="glow-1"), Creator.objects.get(handle="glow-2")
+    assert (first.verification, second.verification) == ("verified", "pending")
+    assert first.verified_at is not None
+    assert "1 creator imported as verified: ranked from the next ranking." in output
+    assert "1 creator imported as pending: they are not ranked until verified" in output
+
+
+def test_inactive_rows_are_named_in_the_summary(tmp_path, labels):
+    data = csv_bytes([good_row(1, is_active="false"), good_row(2)])
+
+    output = run_import(tmp_path, data)
+
+    assert "1 creator imported as inactive: not ranked while inactive." in output

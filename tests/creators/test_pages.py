@@ -162,6 +162,15 @@ def test_capacity_is_saved_on_its_own(client, creator):
     assert creator.display_name == "Mia"
 
 
+def test_work_running_elsewhere_is_saved_with_the_capacity_and_shown_again(client, creator):
+    client.post(EDIT, {"section": "capacity", "max_concurrent": "4", "external_load": "2"})
+
+    creator.refresh_from_db()
+    page = client.get(EDIT).content.decode()
+    assert (creator.max_concurrent, creator.external_load) == (4, 2)
+    assert 'name="external_load" value="2"' in page
+
+
 def test_labels_picked_from_search_are_saved_with_their_weights(client, creator):
     kept = CreatorLabelFactory(creator=creator, weight=1.0).label
     dropped = CreatorLabelFactory(creator=creator).label

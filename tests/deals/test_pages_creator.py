@@ -234,3 +234,58 @@ def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, clien
     assert "Serum for students" in html and "Makes content on your labels" in html
     assert reverse("deals:apply", args=[fits.pk]) in html
     assert 'value="10000000.00"' in html  # the quote starts at the listed price
+
+
+# ------------------------------------------------------- partials chosen by the request
+
+
+def _rival_on_the_board(world) -> Collaboration:
+    """Another creator's application on the brand's recruitment order: the brand's private board."""
+    rival = make_creator(display_name="Rival Rosalind", handle="rival-rosalind")
+    c = deal_in(world, S.APPLIED, creator=rival)
+    Collaboration.objects.filter(pk=c.pk).update(pitch="My secret pitch for the brand", agreed_price=PRICE + 4321)
+    return c
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("comment", {"text": "Hello brand"}),  # allowed: the creator writes on their own deal
+        ("accept", {}),  # refused: an application is not an offer
+        ("withdraw_application", {}),  # allowed, and the last step the creator takes
+    ],
+)
+def test_a_creator_posting_origin_board_gets_their_own_deal_not_the_brands_board(world, client, action, data):
+    _rival_on_the_board(world)
+    mine = deal_in(world, S.APPLIED)
+    client.force_login(mine.creator.user)
+
+    response = client.post(reverse("deals:act", args=[mine.pk, action]), {"origin": "board", **data}, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="collaboration-board"' not in html
+    assert "Rival Rosalind" not in html and "rival-rosalind" not in html
+    assert "My secret pitch for the brand" not in html and "5,043.21" not in html
+    assert 'id="collaboration"' in html  # the deal's own page part, which the creator may see
+
+
+def test_a_brand_member_posting_origin_inbox_gets_the_deal_not_a_creators_inbox_card(world, client):
+    c = deal_in(world, S.APPLIED)
+    client.force_login(world["owner"])
+
+    response = client.post(reverse("deals:act", args=[c.pk, "comment"]), {"origin": "inbox", "text": "Hi"}, **HX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="deal-{c.pk}"' not in html and 'id="collaboration"' in html
+
+
+def test_without_htmx_origin_board_sends_a_creator_back_to_their_deal(world, client):
+    mine = deal_in(world, S.APPLIED)
+    client.force_login(mine.creator.user)
+
+    response = client.post(reverse("deals:act", args=[mine.pk, "comment"]), {"origin": "board", "text": "Hi"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("deals:collaboration", args=[mine.pk])

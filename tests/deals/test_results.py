@@ -114,7 +114,9 @@ def test_a_results_file_with_one_bad_row_imports_nothing(world):
     with pytest.raises(ImportFailed) as failed:
         parse(io.StringIO(text))
 
-    assert failed.value.errors == ["row 3, column comments: 'x' is not a whole number from 0 up"]
+    assert failed.value.errors == [
+        "row 3, column comments: 'x' is not a whole number: write digits only, without separators or units, like 12000."
+    ]
     assert not ResultSnapshot.objects.exists()
 
 

@@ -619,6 +619,26 @@ def test_searching_digits_finds_the_creator_with_that_id(admin_client):
     assert other.pk != wanted.pk
 
 
+def test_searching_digits_also_finds_the_creator_whose_handle_is_those_digits(admin_client):
+    by_id = CreatorFactory()
+    by_handle = CreatorFactory(handle=str(by_id.pk))
+    on_instagram = CreatorFactory(platform="instagram", platform_handle=str(by_id.pk))
+    rows = {
+        RatePrice: RatePriceFactory(creator=by_handle),
+        CreatorLabel: CreatorLabelFactory(creator=by_handle),
+        BlackoutPeriod: BlackoutPeriod.objects.create(creator=by_handle, starts_on=date.today(), ends_on=date.today()),
+        Collaboration: CollaborationFactory(creator=by_handle),
+    }
+    CreatorFactory()
+
+    creators = admin_client.get(_url(Creator, "changelist"), {"q": str(by_id.pk)}).context["cl"].result_list
+
+    assert {c.pk for c in creators} == {by_id.pk, by_handle.pk, on_instagram.pk}
+    for model, row in rows.items():
+        found = admin_client.get(_url(model, "changelist"), {"q": str(by_id.pk)}).context["cl"].result_list
+        assert row in list(found), model.__name__
+
+
 def test_searching_text_finds_creators_by_handle(admin_client):
     CreatorFactory(handle="glow-with-mei")
     CreatorFactory(handle="tech-tom")

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from marketplace.rates import parse_rate
@@ -229,6 +230,26 @@ def test_a_password_reset_ends_the_accounts_lockout(client, user, limit):
 
     assert response.status_code == 302
     assert _signed_in(client)
+
+
+def test_an_attacker_who_locks_the_account_and_uses_up_its_reset_mails_cannot_keep_the_owner_out(client, user, limit):
+    for i in range(limit):
+        _fail(client, EMAIL, REMOTE_ADDR=f"198.51.100.{i}")
+    asked = [
+        client.post(reverse("password_reset"), {"email": EMAIL}, REMOTE_ADDR=f"192.0.2.{i}").status_code
+        for i in range(10)
+    ]
+    assert 429 in asked  # the address's mails are used up for the hour...
+    # ...but every one went to the owner, and the first link still works.
+    owner = Client()  # the owner, from their own network
+    link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
+    form = owner.get(link, follow=True).redirect_chain[-1][0]
+    owner.post(form, {"new_password1": "violet-harbour-72", "new_password2": "violet-harbour-72"})
+
+    response = owner.post(LOGIN, {"username": EMAIL, "password": "violet-harbour-72"}, REMOTE_ADDR="203.0.113.99")
+
+    assert response.status_code == 302
+    assert _signed_in(owner)
 
 
 def test_the_admin_login_is_locked_like_the_login_page(client, limit):

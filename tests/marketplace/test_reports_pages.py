@@ -423,7 +423,7 @@ def test_an_upload_with_a_bad_row_imports_nothing_and_lists_the_problem(world, c
     html = html_of(response)
     assert response.status_code == 400
     assert "Nothing was imported." in html
-    assert "row 3, column likes: &#x27;lots&#x27; is not a whole number from 0 up" in html
+    assert "row 3, column likes: &#x27;lots&#x27; is not a whole number: write digits only" in html
     assert "row 4, column day: &#x27;9&#x27; is not one of 1, 3, 7, 14, 30" in html
     assert not ResultSnapshot.objects.exists()
 

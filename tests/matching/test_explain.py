@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from matching import explain, scoring, selectors, snapshot, synthetic
+from matching import explain, learn, scoring, selectors, snapshot, synthetic
 from matching.scoring import OrderQuery
-from matching.snapshot import METRIC_NAMES, PERFORMANCE_PARTS, _pct, conversion_standing, track_prior
+from matching.snapshot import METRIC_NAMES, PERFORMANCE_PARTS, conversion_standing, track_prior
 
 NAMES = {"labels": {}, "interests": {}}
 METRIC_WORDS = {
@@ -50,17 +50,21 @@ def test_each_reason_number_is_the_snapshots_number_for_the_metric_it_names(snap
             "views" if m == "median_views" else m for m, _ in PERFORMANCE_PARTS[goal]
         )
         for r in performance:
+            # "More than X % of creators": the share strictly below, rounded down, never 100.
             if r["code"] == "views":
                 assert r["views"] == snap.median_views[row]
-                standing = _pct(np.log1p([r["views"]]), snap.reference["log_views"])[0]
+                table, value = snap.reference["log_views"], np.log1p(r["views"])
             elif r["code"] == "conversion":
                 assert r["rate"] == round(metric(snap, "conversion", row) * 100, 2)
                 assert r["deals"] == round(metric(snap, "conversion_deals", row))
-                standing = conversion_standing(metric(snap, "conversion", row), prior)
+                table = None
+                share = conversion_standing(metric(snap, "conversion", row), prior)
             else:
                 assert r["rate"] == round(metric(snap, r["code"], row) * 100, 1)
-                standing = _pct(np.array([metric(snap, r["code"], row)]), snap.reference[r["code"]])[0]
-            assert r["percentile"] == round(float(standing) * 100)
+                table, value = snap.reference[r["code"]], metric(snap, r["code"], row)
+            if table is not None:
+                share = np.count_nonzero(table < value) / len(table)
+            assert r["percentile"] == min(99, int(float(share) * 100))
         w = scoring.WEIGHTS[goal]
         assert sum(r["points"] for r in performance) == pytest.approx(
             w["performance"] * ranking.components["performance"][i] * 100, abs=0.1 * len(performance)
@@ -100,3 +104,49 @@ def test_the_misleading_old_performance_reason_is_not_made_any_more(snap):
     for goal in scoring.GOALS:
         _, _, reasons = _ranked(snap, goal)
         assert not any(r["code"] == "performance" for row in reasons for r in row)
+
+
+def test_more_than_is_the_share_strictly_below_and_never_everyone():
+    table = np.array([0.0, 0.0, 0.0, 0.5, 1.0])
+
+    assert explain.more_than(explain.share_below(0.0, table)) == 0  # tied at the bottom: above nobody
+    assert explain.more_than(explain.share_below(1.0, table)) == 80
+    assert explain.more_than(explain.share_below(2.0, table)) == 99  # above every other: not "100 %"
+    assert explain.more_than(explain.share_below(2.0, np.empty(0))) == 0
+
+
+class _LiftsTheWeak:
+    """A model that lifts creators for weak reach (trees can): its opinion falls as performance rises."""
+
+    def predict(self, x):
+        return -x[:, learn.FEATURE_NAMES.index("performance")]
+
+
+def test_a_move_is_put_down_only_to_what_is_true_of_the_creator():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.2, 0.8, size=(40, len(learn.FEATURE_NAMES))).astype(np.float32)
+    perf = learn.FEATURE_NAMES.index("performance")
+    x[0, perf], x[1, perf] = 0.01, 0.99  # weakest reach, moved up; strongest, moved down
+    reranker = learn.Reranker(model=_LiftsTheWeak(), scale=1.0)
+
+    weak_up, strong_down = learn.causes(reranker, x[:2], np.array([True, False]), reference=x)
+
+    # Only reach moved them, and "strong reach" / "weaker reach" would be false: no cause is named.
+    assert weak_up is None and strong_down is None
+    text = selectors.reason_text({"code": "model_moved", "direction": "up", "from": 7, "because": None}, {}, "CNY")
+    assert text == "Moved up by the learned model (hand score rank 7)"
+
+
+def test_a_true_cause_is_still_named():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.2, 0.8, size=(40, len(learn.FEATURE_NAMES))).astype(np.float32)
+    perf = learn.FEATURE_NAMES.index("performance")
+    x[0, perf] = 0.99
+
+    class LiftsTheStrong:
+        def predict(self, rows):
+            return rows[:, perf]
+
+    (cause,) = learn.causes(learn.Reranker(model=LiftsTheStrong(), scale=1.0), x[:1], np.array([True]), reference=x)
+
+    assert cause == "reach"

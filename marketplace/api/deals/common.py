@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 
 from creators.models import Creator
-from marketplace.api.common import ERROR_BODY
+from marketplace.api.common import ERROR_BODY, JSONParser
 from marketplace.models import Collaboration
 from marketplace.roles import role_of
 from marketplace.selectors import deals as reads
 from marketplace.services.collaborations import ACTIONS
 from payouts.services.idempotency import brand_scope, creator_scope, staff_scope
 
-MAX_ID = 2**63 - 1
 S = Collaboration.Status
 # Steps people take through the API (timers take expire and auto_accept; resolve is /disputes/{id}/decide/).
 API_ACTIONS = [name for name in ACTIONS if name not in ("expire", "auto_accept")]

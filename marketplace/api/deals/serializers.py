@@ -8,9 +8,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from marketplace.api.deals.common import API_ACTIONS, MAX_ID
+from marketplace.api.deals.common import API_ACTIONS
 from marketplace.api.fields import MinorAmountField, RequestSerializer
 from marketplace.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Notification
+from marketplace.params import MAX_ID
 from marketplace.selectors import deals as reads
 from marketplace.services import deals
 from marketplace.services.collaborations import allowed_actions

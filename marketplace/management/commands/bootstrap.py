@@ -1,6 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from marketplace.management.commands.load_demo import DEMO_CREATORS
+
 
 class Command(BaseCommand):
     help = (
@@ -9,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo-creators", type=int, default=2000)
+        parser.add_argument("--demo-creators", type=DEMO_CREATORS, default=2000)
         parser.add_argument("--no-demo", action="store_true")
 
     def handle(self, *args, demo_creators: int, no_demo: bool, verbosity: int, **options):

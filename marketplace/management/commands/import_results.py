@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core import DomainError
+from marketplace.params import MAX_ID, number_argument
 from marketplace.results_import import ImportFailed, parse, results_import
 
 
@@ -11,14 +12,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--order", type=int, help="require every row to belong to this order")
+        parser.add_argument(
+            "--order", type=number_argument(least=1, most=MAX_ID), help="require every row to belong to this order"
+        )
 
     def handle(self, *args, file: Path, order: int | None, **options):
-        if not file.is_file():
-            raise CommandError(f"{file}: no such file")
         try:
             with file.open(encoding="utf-8-sig", newline="") as handle:
                 rows = parse(handle, order_id=order)
+        except OSError as exc:  # missing, a folder, a name too long for the file system...
+            raise CommandError(f"{file}: cannot read it ({exc.strerror})") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
         except ImportFailed as failed:

@@ -11,19 +11,26 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from marketplace.demo import demo_exists, load_demo
+from marketplace.params import SEED, number_argument
 from marketplace.run import DEMO_PASSWORD
+
+# As many as a run on one machine can write (README: up to 2,000,000 creators).
+DEMO_CREATORS = number_argument(least=0, most=2_000_000)
+DEMO_HISTORY = number_argument(least=0, most=100_000)
 
 
 class Command(BaseCommand):
     help = "Load demo data: logins, brands, synthetic creators sampled from data/demo/ and orders."
 
     def add_arguments(self, parser):
-        parser.add_argument("--creators", type=int, default=2000, help="How many synthetic creators (default 2000).")
-        parser.add_argument("--seed", type=int, default=7, help="Random seed; the same seed gives the same data.")
+        parser.add_argument(
+            "--creators", type=DEMO_CREATORS, default=2000, help="How many synthetic creators (default 2000)."
+        )
+        parser.add_argument("--seed", type=SEED, default=7, help="Random seed; the same seed gives the same data.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the demo is already loaded.")
         parser.add_argument(
             "--history",
-            type=int,
+            type=DEMO_HISTORY,
             default=None,
             help="Past orders with outcomes to generate (default: scaled to --creators, 120 to 2,000).",
         )
@@ -40,10 +47,6 @@ class Command(BaseCommand):
         verbosity: int,
         **options,
     ):
-        if creators < 0:
-            raise CommandError("--creators must be zero or more.")
-        if history is not None and history < 0:
-            raise CommandError("--history must be zero or more.")
         if if_empty and demo_exists():
             if verbosity:
                 self.stdout.write("Demo data already loaded; nothing to do (--if-empty).")

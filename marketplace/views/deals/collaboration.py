@@ -207,10 +207,22 @@ def _invalid(request, c: Collaboration, side: str, action: str, form):
     return render(request, "deals/collaboration_detail.html", context, status=400)
 
 
+# Where an htmx form may ask to be answered (``origin``), and the one side each of those parts belongs to.
+# The order's board is the brand's (its editors post from it); an inbox card is the creator's. Anyone
+# else who names them (the other party, staff) gets the collaboration itself, which they may see.
+ORIGIN_SIDES = {"board": "brand", "inbox": "creator"}
+
+
 def respond(request, pk: int):
-    """After a step: redirect (plain POST) or the fragment the htmx form targets (``origin``)."""
-    origin = request.POST.get("origin", "")
+    """After a step: redirect (plain POST) or the fragment the htmx form targets (``origin``).
+
+    ``origin`` is what the client says; it chooses the answer only for the side that part belongs to.
+    """
     c = Collaboration.objects.select_related("order__brand", "order__product_category", "creator__user").get(pk=pk)
+    side = reads.viewer_side(c, request.user)
+    origin = request.POST.get("origin", "")
+    if ORIGIN_SIDES.get(origin) != side:
+        origin = ""
     if not request.htmx:
         if origin == "inbox":
             return redirect("deals:inbox")
@@ -224,7 +236,6 @@ def respond(request, pk: int):
 
         context = {"order": c.order, **board_context(request, c.order)}
         return render(request, "deals/_order_board.html", context)
-    side = reads.viewer_side(c, request.user)
     return render(request, "deals/_collaboration.html", collaboration_context(request, c, side))
 
 

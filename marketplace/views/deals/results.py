@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,10 +54,11 @@ def collaboration_results(request, pk: int):
     c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
     if side != "creator":
         raise PermissionDenied
-    day = request.POST.get("day", "")
-    if not day.isdigit() or int(day) not in DAYS:
+    try:
+        day = ResultForm.base_fields["day"].clean(request.POST.get("day", ""))
+    except ValidationError:
         return HttpResponseBadRequest(_("Choose day 1, 3, 7, 14 or 30."))
-    form = ResultForm(request.POST, day=int(day))
+    form = ResultForm(request.POST, day=day)
     if form.is_valid():
         try:
             result_record(collaboration_id=c.pk, actor=request.user, day=form.for_day, values=form.values())

@@ -2,6 +2,11 @@
 
 import json
 
+from marketplace.params import number_argument
+
+# --top of the search commands: how many creators to print.
+SEARCH_TOP = number_argument(least=1, most=1000)
+
 
 def print_results(command, results: list[dict], *, as_json: bool, extra: tuple[str, ...] = ()) -> None:
     rows = [
@@ -18,5 +23,5 @@ def print_results(command, results: list[dict], *, as_json: bool, extra: tuple[s
         command.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for i, row in enumerate(rows, start=1):
-        details = " ".join(f"{k}={row[k]}" for k in extra)
+        details = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v := row[k], list) else v}" for k in extra)
         command.stdout.write(f"{i:>3} {row['score']:.3f} @{row['handle']:<24} {row['followers']:>12,} {details}")

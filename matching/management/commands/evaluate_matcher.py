@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from marketplace.params import SEED, text_argument
 from matching import engine, training
 from matching.models import MatcherModel
 
@@ -13,8 +14,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--model", help="model version (default: the newest trained)")
-        parser.add_argument("--seed", type=int, default=0, help="seed for the sampled creators and the bootstrap")
+        parser.add_argument("--model", type=text_argument(), help="model version (default: the newest trained)")
+        parser.add_argument("--seed", type=SEED, default=0, help="seed for the sampled creators and the bootstrap")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, model, seed, json: bool, **options):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from marketplace.models import Order
+from marketplace.params import SEED
 from matching import engine, training
 
 
@@ -11,7 +12,7 @@ class Command(BaseCommand):
     help = "Train the learned re-ranker on past collaborations; activate it only if it beats the hand score."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--seed", type=SEED, default=0)
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, seed, no_progress, **options):

@@ -1,0 +1,54 @@
+"""The ranked list's filters, read from the order page's query string (all optional)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from marketplace.audience import regions
+from marketplace.core import parse_money
+
+# A follower count no account reaches: the bound of the follower filters, on the page and the API.
+MAX_FOLLOWERS = 10**12
+
+
+class GroupedWholeNumberField(forms.IntegerField):
+    """A whole number that may be typed with thousands commas (12,000)."""
+
+    def to_python(self, value):
+        return super().to_python(value.replace(",", "") if isinstance(value, str) else value)
+
+
+class RankingFilterForm(forms.Form):
+    min_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_FOLLOWERS)
+    max_followers = GroupedWholeNumberField(required=False, min_value=0, max_value=MAX_FOLLOWERS)
+    max_price = forms.CharField(required=False)
+    region = forms.CharField(required=False)
+
+    def clean_max_price(self) -> int | None:
+        text = self.cleaned_data["max_price"]
+        if not text:
+            return None
+        try:
+            return parse_money(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_region(self) -> str:
+        # An unknown region filters nothing (the select only offers known ones).
+        region = self.cleaned_data["region"]
+        return region if region in regions() else ""
+
+    def filters_and_errors(self) -> tuple[dict, dict]:
+        """The valid filters, and the first message per field that is not."""
+        self.is_valid()
+        filters = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return filters, {name: errors[0] for name, errors in self.errors.items()}
+
+
+class WhyNotForm(forms.Form):
+    """ "Why is this creator not in my list?": a handle, with or without the leading @."""
+
+    creator = forms.CharField(required=False, max_length=65)
+
+    def clean_creator(self) -> str:
+        return self.cleaned_data["creator"].lstrip("@")
