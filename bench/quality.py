@@ -1,7 +1,8 @@
 """Match quality on synthetic worlds the matcher was not built on (a benchmark, not a test).
 
-    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--creators 3000]
-        [--history-orders 500] [--test-orders 60] [--seed 11] [--json]
+    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--seeds 11,12] [--creators 3000]
+        [--history-orders 500] [--test-orders 250] [--jobs 1] [--json]
+    .venv/bin/python bench/quality.py --quick     # a smoke run: tiny worlds, one seed, about a minute
 
 Each world tells a different generative story (docs/matching-quality.md). For each world the
 benchmark writes creators and past collaborations as CSV in the documented import formats
@@ -16,7 +17,10 @@ Methods: popularity (followers), tag overlap, the heuristic of issue #11 (matchi
 hand score (the ranker with no learned model), the learned model as trained (forced on), and the
 system as it runs (with the gate that may keep the model off). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
-each with a 95 % bootstrap interval (scipy.stats.bootstrap).
+each with a 95 % bootstrap interval (scipy.stats.bootstrap); the differences the issue's bar is about
+(hand − heuristic, learned − hand, ...) are paired per order and bootstrapped the same way. Each world
+is built once per seed (a new population, history and set of test orders); the closing summary pools
+every seed's orders per world and says in how many seeds each difference was positive.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import connect, drop_database, recreate_database, say, with_db  # noqa: E402
 
-BENCH_DB = "starmap_bench_quality"
-WORLDS = ("craft", "audience", "budget")
+BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
+WORLDS = ("craft", "audience", "budget", "neighbours")
 METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
 AGES = ("18-23", "24-30", "31-40", "41-50", "50+")
 REGIONS = ("CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "CN-SC", "US", "JP", "KR", "GB")
@@ -70,6 +75,7 @@ class Match:
     """How one order meets every creator: the terms a world's story is written in."""
 
     overlap: np.ndarray  # Σ of the creator's label weights on the order's labels
+    near: np.ndarray  # Σ of the creator's label weights on labels next to the order's, × NEIGHBOUR closeness
     interest: np.ndarray  # 1 when the creator's home interest is the order's
     audience: np.ndarray  # mean share of the audience inside the targeted ages and regions
     price_ratio: np.ndarray  # price ÷ budget for the order's format (inf: no price)
@@ -154,19 +160,59 @@ class Budget(World):
         return sigmoid(self.accept_logit(m)) * value - 0.8 * np.minimum(m.price_ratio, 2)
 
 
-WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget)}
+class Neighbours(World):
+    name = "neighbours"
+    story = (
+        "Brands judge by the neighbourhood in the taxonomy: a creator whose labels sit next to the brief's "
+        "(its parent or a child, less so a sibling) is nearly as right as one on the brief's own label; "
+        "the top-level interest alone counts for little. Audience and craft count as in craft."
+    )
+
+    def fit(self, m):
+        return m.overlap + m.near + 0.3 * m.interest + m.audience
+
+    def utility(self, m):
+        return 2.5 * (m.overlap + m.near) + 0.2 * m.interest + 0.8 * m.audience + 0.6 * self.c["quality"]
+
+
+WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget, Neighbours)}
+# How much a label at tree distance 1 (parent, child) and 2 (sibling, grandparent, grandchild) from one of
+# the order's labels counts in the neighbours world (the exact label counts 1).
+NEIGHBOUR = {1: 0.8, 2: 0.55}
 
 
 # ================================================================ population
 
 
 def taxonomy(labels) -> dict[int, list[str]]:
-    """interest id → IAB ids of its labels below tier 1 (interests with at least 6)."""
+    """interest id → IAB ids of its labels below tier 1 (interests with at least 6); PARENT is filled."""
     by_interest: dict[int, list[str]] = {}
-    for iab_id, interest_id, tier in labels:
+    for iab_id, interest_id, tier, parent in labels:
+        PARENT[iab_id] = parent
+        if parent is not None:
+            CHILDREN.setdefault(parent, []).append(iab_id)
         if tier >= 2:
             by_interest.setdefault(interest_id, []).append(iab_id)
     return {k: sorted(v) for k, v in sorted(by_interest.items()) if len(v) >= 6}
+
+
+PARENT: dict[str, str | None] = {}  # IAB id → its parent's (the taxonomy tree, as imported)
+CHILDREN: dict[str, list[str]] = {}
+
+
+def neighbours(labels: list[str]) -> dict[str, float]:
+    """Labels within tree distance 2 of any of ``labels`` (not the labels themselves) → NEIGHBOUR closeness."""
+    out: dict[str, float] = {}
+    for label in labels:
+        seen, frontier = {label}, [label]
+        for distance in (1, 2):
+            step = [x for node in frontier for x in (PARENT.get(node), *CHILDREN.get(node, ())) if x and x not in seen]
+            seen.update(step)
+            for node in step:
+                if node not in labels:
+                    out[node] = max(out.get(node, 0.0), NEIGHBOUR[distance])
+            frontier = step
+    return out
 
 
 def population(n: int, by_interest: dict[int, list[str]], rng) -> dict:
@@ -295,12 +341,15 @@ def brief(c: dict, by_interest, rng, ref: str) -> Brief:
 def match(c: dict, b: Brief) -> Match:
     n = len(c["handle"])
     overlap = np.array([sum(c["labels"][i].get(x, 0.0) for x in b.labels) for i in range(n)])
+    close = neighbours(b.labels)
+    near = np.array([sum(w * close.get(x, 0.0) for x, w in c["labels"][i].items()) for i in range(n)])
     ages = c["age"][:, [AGES.index(a) for a in b.ages]].sum(axis=1) if b.ages else None
     regions = np.array([sum(c["regions"][i].get(r, 0.0) for r in b.regions) for i in range(n)]) if b.regions else None
     parts = [p for p in (ages, regions) if p is not None]
     audience = np.mean(parts, axis=0) if parts else np.full(n, 0.5)
     return Match(
         overlap=overlap,
+        near=near,
         interest=(c["home"] == b.interest).astype(float),
         audience=audience,
         price_ratio=c["price"][b.format] / b.budget,
@@ -362,7 +411,7 @@ def grades(utility: np.ndarray, eligible: np.ndarray) -> np.ndarray:
 # ==================================================================== child
 
 
-def run_world(name: str, args) -> dict:
+def run_world(name: str, seed: int, args) -> dict:
     """In a process whose DATABASE_URL is the scratch database: build, import, train, rank, score."""
     import django
 
@@ -373,31 +422,45 @@ def run_world(name: str, args) -> dict:
 
     call_command("migrate", verbosity=0)
     call_command("load_taxonomy", verbosity=0)
-    rng = np.random.default_rng([args.seed, WORLDS.index(name)])
-    by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier"))
+    rng = np.random.default_rng([seed, WORLDS.index(name)])
+    by_interest = taxonomy(Label.objects.values_list("iab_id", "interest_id", "tier", "parent__iab_id"))
     creators = population(args.creators, by_interest, rng)
     world = WORLD_TYPES[name](creators, rng)
     with tempfile.TemporaryDirectory() as tmp:
         creators_file, history_file = Path(tmp) / "creators.csv", Path(tmp) / "history.csv"
         creators_csv(creators, creators_file)
         deals = history_csv(world, creators, by_interest, args.history_orders, rng, history_file)
-        say(f"{name}: {args.creators} creators, {deals} past offers written as CSV")
+        say(f"{name} (seed {seed}): {args.creators} creators, {deals} past offers written as CSV")
         call_command("import_creators", str(creators_file), "--no-progress", verbosity=0)
         call_command("import_history", str(history_file), verbosity=0)
     call_command("rebuild_snapshot", verbosity=0)
     trained = _train()
     tests = [brief(creators, by_interest, rng, f"T{k}") for k in range(args.test_orders)]
-    return {"world": name, "story": world.story, "deals": deals, "trained": trained, **_score(world, creators, tests)}
+    return {
+        "world": name,
+        "seed": seed,
+        "story": world.story,
+        "creators": args.creators,
+        "deals": deals,
+        "trained": trained,
+        **_score(world, creators, tests),
+    }
 
 
 def _train() -> dict:
     from matching import engine, training
 
     record, report = training.train_and_register(engine.current())
-    return {"version": record.version, "active": record.is_active, "gain": report.gain}
+    return {
+        "version": record.version,
+        "active": record.is_active,
+        "gain": report.gain,
+        "gate": report.gate,
+    }
 
 
 def _score(world: World, c: dict, tests: list[Brief]) -> dict:
+    """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals)."""
     from brands.models import Brand
     from creators.models import Creator
     from matching import baselines, engine, learn, scoring
@@ -422,7 +485,8 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
                  baselines.scores(snap, query, eligible).items()}  # fmt: skip
         lists["hand"] = _ranked(order, snap, model=None)
         lists["learned"] = _ranked(order, snap, model=record)
-        lists["system"] = _ranked(order, snap, model=record if record.is_active else None)
+        # The system as it runs is one of the two: the gate either switched the model on or left it off.
+        lists["system"] = lists["learned"] if record.is_active else lists["hand"]
         position = {row: i for i, row in enumerate(eligible)}
         for name, ranked in lists.items():
             score = np.zeros(len(eligible))
@@ -430,13 +494,7 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
                 score[position[int(row)]] = 200 - rank
             per[name]["ndcg"].append(learn.ndcg_at_k(score, g, 10))
             per[name]["recall"].append(learn.recall_at_k(score, g >= RELEVANT_GRADE, 50))
-    return {
-        "orders": len(tests),
-        "metrics": {
-            name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
-            for name, v in per.items()
-        },
-    }
+    return {"orders": len(tests), "per_order": per}
 
 
 def _order(brand, b: Brief):
@@ -485,71 +543,158 @@ def _ranked(order, snap, *, model) -> np.ndarray:
 
 # ==================================================================== parent
 
+# The paired differences the issue's bar is about: each is a per-order difference, bootstrapped over orders.
+DIFFERENCES = (("hand", "heuristic"), ("learned", "hand"), ("learned", "heuristic"), ("system", "hand"))
+QUICK = {"creators": 600, "history_orders": 80, "test_orders": 12, "seeds": "11"}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", default=",".join(WORLDS))
+    parser.add_argument("--seeds", default="11,12", help="comma-separated; each world is built once per seed")
     parser.add_argument("--creators", type=int, default=3000)
     parser.add_argument("--history-orders", type=int, default=500)
-    parser.add_argument("--test-orders", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--json", action="store_true", help="print one JSON object per world instead of tables")
+    parser.add_argument("--test-orders", type=int, default=250)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny worlds, one seed (no real figures)")
+    parser.add_argument("--jobs", type=int, default=1, help="worlds built and scored at the same time")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per world and seed, then a summary")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
     if args.child:
-        print(json.dumps(run_world(args.child, args)), flush=True)
+        print(json.dumps(run_world(args.child, args.child_seed, args)), flush=True)
         return
-    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
-    results = []
-    for name in args.worlds.split(","):
+    worlds = args.worlds.split(",")
+    for name in worlds:
         if name not in WORLD_TYPES:
             parser.error(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
-        results.append(_child(name, base_url, sys.argv[1:]))
-        print(json.dumps(results[-1]) if args.json else table(results[-1]), flush=True)
+    seeds = [int(x) for x in args.seeds.split(",")]
+    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    argv = [
+        f"--creators={args.creators}",
+        f"--history-orders={args.history_orders}",
+        f"--test-orders={args.test_orders}",
+    ]
+    runs = [(name, seed) for name in worlds for seed in seeds]
+    results = []
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        for result in pool.map(lambda run: _child(*run, base_url, argv), runs):
+            results.append(result)
+            print(json.dumps(_public(result)) if args.json else table(result), flush=True)
+    print(json.dumps({"summary": summary(results)}) if args.json else summary_table(results), flush=True)
 
 
-def _child(name: str, base_url: str, argv: list[str]) -> dict:
+def _child(name: str, seed: int, base_url: str, argv: list[str]) -> dict:
     admin = connect(base_url, "postgres")
-    recreate_database(admin, BENCH_DB)
+    db = f"{BENCH_DB}_{os.getpid()}_{name}_{seed}"
+    recreate_database(admin, db)
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as var:
             env = {
                 **os.environ,
-                "DATABASE_URL": with_db(base_url, BENCH_DB),
+                "DATABASE_URL": with_db(base_url, db),
                 "DJANGO_SETTINGS_MODULE": "marketplace.settings",
                 "VAR_DIR": var,
                 "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR") or str(ROOT / "var" / "numba"),
             }
             done = subprocess.run(
-                [sys.executable, __file__, *argv, "--child", name], env=env, capture_output=True, text=True, check=False
+                [sys.executable, __file__, *argv, "--child", name, "--child-seed", str(seed)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
             )
         if done.returncode:
-            raise SystemExit(f"world {name} failed:\n{done.stderr[-4000:]}")
+            raise SystemExit(f"world {name} (seed {seed}) failed:\n{done.stderr[-4000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["seconds"] = round(time.perf_counter() - started, 1)
+        result["metrics"] = metrics(result["per_order"])
         return result
     finally:
-        drop_database(admin, BENCH_DB)
+        drop_database(admin, db)
         admin.close()
 
 
+def metrics(per_order: dict) -> dict:
+    """Per method, mean NDCG@10 and recall@50 with 95 % bootstrap intervals over orders; per pair of
+    DIFFERENCES, the paired per-order difference of NDCG@10 with its interval."""
+    from matching import learn
+
+    out = {
+        name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
+        for name, v in per_order.items()
+    }
+    for a, b in DIFFERENCES:
+        difference = np.subtract(per_order[a]["ndcg"], per_order[b]["ndcg"])
+        out[f"{a} − {b}"] = {"ndcg10": learn.interval(difference).as_dict()}
+    return out
+
+
+def _public(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "per_order"}
+
+
+def summary(results: list[dict]) -> dict:
+    """Per world: the differences with every seed's orders pooled (and how many seeds each one won)."""
+    out = {}
+    for name in dict.fromkeys(r["world"] for r in results):
+        runs = [r for r in results if r["world"] == name]
+        pooled = {m: {k: [x for r in runs for x in r["per_order"][m][k]] for k in ("ndcg", "recall")} for m in METHODS}
+        out[name] = {
+            "seeds": [r["seed"] for r in runs],
+            "orders": sum(r["orders"] for r in runs),
+            "metrics": metrics(pooled),
+            "seeds_won": {
+                pair: sum(r["metrics"][pair]["ndcg10"]["mean"] > 0 for r in runs)
+                for pair in (f"{a} − {b}" for a, b in DIFFERENCES)
+            },
+        }
+    return out
+
+
 def table(result: dict) -> str:
+    trained = result["trained"]
     lines = [
-        f"world {result['world']}: {result['story']}",
-        f"  {result['deals']} past offers imported; {result['orders']} new orders; "
-        f"model {result['trained']['version']} {'ACTIVE' if result['trained']['active'] else 'not used'} "
-        f"(holdout learned − hand NDCG@10 "
-        f"{_interval(result['trained']['gain'])}); {result['seconds']} s",
-        f"  {'method':<12}{'NDCG@10':>26}{'recall@50':>26}",
+        f"world {result['world']}, seed {result['seed']}: {result['story']}",
+        f"  {result['creators']} creators, {result['deals']} past offers imported; {result['orders']} new orders; "
+        f"model {trained['version']} {'ACTIVE' if trained['active'] else 'not used'} "
+        f"({_gate(trained)}); {result['seconds']} s",
+        f"  {'method':<22}{'NDCG@10':>26}{'recall@50':>26}",
     ]
     for name, m in result["metrics"].items():
-        lines.append(f"  {name:<12}{_interval(m['ndcg10']):>26}{_interval(m['recall50']):>26}")
+        signed = " − " in name
+        lines.append(f"  {name:<22}{_interval(m['ndcg10'], signed):>26}{_interval(m.get('recall50', {})):>26}")
     return "\n".join(lines)
 
 
-def _interval(m: dict) -> str:
-    return f"{m['mean']:.3f} [{m['low']:.3f}, {m['high']:.3f}]" if m else "-"
+def summary_table(results: list[dict]) -> str:
+    lines = ["", "NDCG@10, every seed's orders pooled; paired differences per order, 95 % bootstrap intervals"]
+    for name, s in summary(results).items():
+        seeds = ", ".join(str(x) for x in s["seeds"])
+        lines.append(f"world {name} (seeds {seeds}; {s['orders']} orders)")
+        for method, m in s["metrics"].items():
+            won = s["seeds_won"].get(method)
+            note = f"   ahead in {won} of {len(s['seeds'])} seeds" if won is not None else ""
+            lines.append(f"  {method:<22}{_interval(m['ndcg10'], ' − ' in method):>26}{note}")
+    return "\n".join(lines)
+
+
+def _gate(trained: dict) -> str:
+    gate = trained.get("gate") or {}
+    parts = [f"holdout learned − hand NDCG@10 among offered {_interval(trained['gain'], True)}"]
+    parts += [f"{half} half {_interval(gate[half], True)}" for half in ("earlier", "later") if gate.get(half)]
+    return "; ".join(parts)
+
+
+def _interval(m: dict, signed: bool = False) -> str:
+    if not m:
+        return "-"
+    f = "+.3f" if signed else ".3f"
+    return f"{m['mean']:{f}} [{m['low']:{f}}, {m['high']:{f}}]"
 
 
 def _embedded_url() -> str:

@@ -122,6 +122,7 @@ SUMMARY_ROWS = (
 
 
 def main() -> None:
+    global QUEUE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--creators", type=int, nargs="+", default=[10_000, 100_000, 1_000_000, 2_000_000])
     parser.add_argument("--orders", type=int, default=15)
@@ -147,7 +148,7 @@ def main() -> None:
     # The worker subprocesses inherit these: our database, our Redis db, our queue.
     os.environ["DATABASE_URL"] = with_db(base_url, schema_db)
     os.environ["REDIS_URL"] = with_db(redis_url, str(REDIS_DB))
-    os.environ["CELERY_QUEUE"] = QUEUE
+    os.environ["CELERY_QUEUE"] = QUEUE = f"{args.db_prefix}_queue"  # parallel runs never share a queue
     os.environ["MATCHING_SNAPSHOT_DIR"] = str(work / "snapshots")
     os.environ["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
     figures: list[dict] = []
@@ -758,6 +759,11 @@ def make_orders(snap, count: int, seed: int) -> list[OrderQuery]:
         same = used_labels[(snap.label_interest[used_labels] == snap.label_interest[first]) & (used_labels != first)]
         extra = rng.choice(same, size=min(int(rng.integers(0, 3)), len(same)), replace=False)
         labels = ((first, 1.0), *((int(c), round(float(rng.uniform(0.4, 1.0)), 1)) for c in extra))
+        # Labels next to the order's in the taxonomy tree (the synthetic catalogue has no tree: a few other
+        # labels of the same interest stand in for the parent, children and siblings services.order_query adds).
+        rest = np.setdiff1d(same, extra)
+        near_cols = rng.choice(rest, size=min(6, len(rest)), replace=False)
+        near = tuple((int(c), 1 + i % 2, first) for i, c in enumerate(near_cols))
         start = int(rng.integers(0, len(AGE_BUCKETS) - 1))
         ages = AGE_BUCKETS[start : start + int(rng.integers(1, 3))]
         gender = rng.random()
@@ -775,6 +781,7 @@ def make_orders(snap, count: int, seed: int) -> list[OrderQuery]:
                 budget=budget,
                 tolerance_bps=1000,
                 labels=labels,
+                near=near,
                 ages=ages,
                 genders=genders,
                 regions=regions,
@@ -802,9 +809,9 @@ def _query_vectors(snap, q: OrderQuery):
 def touched_arrays(snap, q: OrderQuery) -> list[np.ndarray]:
     """The snapshot bytes scoring.rank reads for this order, as views (no copies).
 
-    Dense, one full row each: the static score row for (goal, format), the price-gate row for the
-    format (price, activity and verification in one int64), the targeted age and gender rows, the
-    dense rows of targeted common regions. Sparse, the inverted index only: the CSC postings
+    Dense, one full row each: the static score row for the goal, the price-gate row for the format
+    (price, activity and verification in one int64; value is computed from it), the targeted age and
+    gender rows, the dense rows of targeted common regions. Sparse, the inverted index only: the CSC postings
     (indices + data) of the target labels and their interests (unit-length rows, so no norms are
     read) and of the targeted regions not stored densely. Then the blackout interval arrays and
     the order's excluded rows.
@@ -813,7 +820,7 @@ def touched_arrays(snap, q: OrderQuery) -> list[np.ndarray]:
     """
     g, f = GOALS.index(q.goal), FORMATS.index(q.format)
     gate = getattr(snap, "price_gate", None)
-    arrays = [snap.static[g * len(FORMATS) + f]] + ([gate[f]] if gate is not None else [snap.price[f], snap.active])
+    arrays = [snap.static[g]] + ([gate[f]] if gate is not None else [snap.price[f], snap.active])
     arrays += [snap.age[AGE_BUCKETS.index(a)] for a in q.ages]
     arrays += [snap.gender[GENDERS.index(x)] for x in q.genders]
 
@@ -872,7 +879,7 @@ def _load_sql_peer(conn, snap) -> None:
 
     labels int[] + label_w real[] (IDF-weighted weights, GIN index on labels), interests int[] +
     interest_w real[] (the interest back-off vector), regions text[] + region_share real[], the
-    static part of the score per (goal, format), prices per format, audience age/gender shares.
+    static part of the score per goal, prices per format, audience age/gender shares.
     Blackouts are their own table, as in the project schema.
     """
     import io
@@ -884,8 +891,7 @@ def _load_sql_peer(conn, snap) -> None:
     for i, f in enumerate(FORMATS):
         dense[f"price_{f}"] = snap.price[i]
     for g, goal in enumerate(GOALS):
-        for i, f in enumerate(FORMATS):
-            dense[f"static_{goal}_{f}"] = snap.static[g * len(FORMATS) + i]
+        dense[f"static_{goal}"] = snap.static[g]
     for i in range(len(AGE_BUCKETS)):
         dense[f"age_{i}"] = snap.age[i]
     for gender in GENDERS:
@@ -1004,7 +1010,8 @@ def sql_query(snap, q: OrderQuery) -> str:
     return f"""
         SELECT id, score FROM (
             SELECT c.id,
-                   c.static_{q.goal}_{q.format}
+                   c.static_{q.goal}
+                   + {w["value"]!r}::float8 * GREATEST(1.0 - c.price_{q.format}::float8 / {max(q.budget, 1)}, 0.0)
                    + {w["content"]!r}::float8 * CASE WHEN s.coverage > 0
                        THEN {scoring.LABEL_FLOOR!r} + {scoring.LABEL_SPAN!r}
                             * LEAST({scoring.COVER_SHARE!r} * s.coverage + {scoring.FOCUS_SHARE!r} * s.label_sim, 1.0)

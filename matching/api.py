@@ -255,7 +255,18 @@ class WhyNotSerializer(serializers.Serializer):
     creator = CreatorBasicsSerializer()
     eligible = serializers.BooleanField(help_text="True when the creator passes every eligibility filter.")
     reasons = WhyNotReasonSerializer(many=True)
-    rank = serializers.IntegerField(allow_null=True, help_text="Rank in the latest finished run, if ranked.")
+    rank = serializers.IntegerField(
+        allow_null=True,
+        help_text="Rank in the latest finished run; for an eligible creator below it, their rank among every "
+        "eligible creator now (by the hand score, computed on request).",
+    )
+    ranked_in_run = serializers.BooleanField(help_text="True when ``rank`` comes from the latest finished run.")
+    match_score = serializers.IntegerField(
+        allow_null=True, help_text="0–100 match score now, for an eligible creator below the stored list."
+    )
+    match_reasons = serializers.ListField(
+        child=serializers.CharField(), help_text="What made that match score, largest first (empty otherwise)."
+    )
 
 
 class OrderWhyNotApi(APIView):
@@ -273,12 +284,17 @@ class OrderWhyNotApi(APIView):
         if creator is None:
             raise exceptions.NotFound(_("No active creator has this handle."))
         codes = selectors.why_not(order, creator)
+        rank = selectors.rank_of(order, creator)
+        now = selectors.standing(order, creator) if not codes and rank is None else None
         return Response(
             {
                 "creator": CreatorBasicsSerializer(creator).data,
                 "eligible": not codes,
                 "reasons": [{"code": c, "text": str(selectors.ELIGIBILITY_TEXT.get(c, c))} for c in codes],
-                "rank": selectors.rank_of(order, creator),
+                "rank": rank if rank is not None else (now or {}).get("rank"),
+                "ranked_in_run": rank is not None,
+                "match_score": (now or {}).get("match_score"),
+                "match_reasons": (now or {}).get("reasons", []),
             }
         )
 

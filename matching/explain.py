@@ -12,7 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, WEIGHTS, OrderQuery, region_share
+from matching.scoring import (
+    AGE_BUCKETS,
+    EXPLORATION_WEIGHT,
+    FORMATS,
+    GENDERS,
+    NEAR_CREDIT,
+    WEIGHTS,
+    OrderQuery,
+    region_share,
+)
 from matching.snapshot import (
     METRIC_NAMES,
     PERFORMANCE_PARTS,
@@ -36,17 +45,17 @@ def reasons_for(
     for i, row in enumerate(rows):
         row = int(row)
         reasons: list[dict] = []
-        reasons.append(_content(snap, row, target_cols, target_interests, w["content"] * components["content"][i]))
+        contribution = w["content"] * components["content"][i]
+        reasons.append(_content(snap, query, row, target_cols, target_interests, contribution))
         reasons.extend(_audience(snap, query, row, w["audience"]))
         reasons.extend(_performance(snap, query.goal, row, w["performance"]))
         price = int(snap.price[f, row])
-        if price > 0 and _views_known(snap, row):  # unknown views: no CPM to state (valued as typical)
-            views = int(snap.median_views[row])
+        if price > 0:
             reasons.append(
                 {
-                    "code": "value",
-                    "cpm": round(price / max(views, 1) * 1000),
-                    "cheaper_than": round(float(components["value"][i]) * 100),
+                    "code": "budget_left",
+                    "price": price,
+                    "left": round(float(components["value"][i]) * 100),
                     "points": _points(w["value"] * components["value"][i]),
                 }
             )
@@ -68,17 +77,34 @@ def _points(value) -> float:
     return round(float(value) * 100, 1)
 
 
-def _content(snap, row: int, target_cols: set[int], target_interests: set[int], contribution) -> dict:
+def _content(snap, query: OrderQuery, row: int, target_cols: set[int], target_interests: set[int], contribution):
     start, end = snap.labels_csr.indptr[row], snap.labels_csr.indptr[row + 1]
     cols = snap.labels_csr.indices[start:end]
     exact = [int(snap.catalogue.label_ids[c]) for c in cols if c in target_cols]
     if exact:
         return {"code": "labels", "label_ids": exact, "points": _points(contribution)}
+    near = _nearest(snap, query, row, set(cols.tolist()))
+    if near is not None:
+        label, target = near
+        return {"code": "near_label", "label_ids": [label], "target_ids": [target], "points": _points(contribution)}
     shared = sorted({int(snap.label_interest[c]) for c in cols} & target_interests)
     if shared:
         ids = [int(snap.catalogue.interest_ids[i]) for i in shared]
         return {"code": "interest", "interest_ids": ids, "points": _points(contribution)}
     return {"code": "no_content_match", "points": 0.0}
+
+
+def _nearest(snap, query: OrderQuery, row: int, cols: set[int]) -> tuple[int, int] | None:
+    """(label id, order label id) of the creator's label next to an order label that gave the most content
+    credit (scoring.NEAR_CREDIT), or None."""
+    best, found = -1.0, None
+    for col, distance, target in query.near:
+        if col in cols:
+            floor, span = NEAR_CREDIT[distance]
+            credit = floor + span * min(float(snap.labels_csr[row, col]), 1.0)
+            if credit > best:
+                best, found = credit, (int(snap.catalogue.label_ids[col]), int(snap.catalogue.label_ids[target]))
+    return found
 
 
 def _audience(snap, query: OrderQuery, row: int, weight: float) -> list[dict]:

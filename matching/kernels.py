@@ -32,12 +32,13 @@ _F32_LOWEST = np.float32(np.finfo(np.float32).min)
 @njit(cache=True, nogil=True)
 def rank_block(
     lo, hi, k,
-    gate, cap, static, no_audience, half_audience, w_audience,
+    gate, cap, static, per_money, w_value, no_audience, half_audience, w_audience,
     age, age_idx, gender, gender_idx,
     has_regions, dense, dense_idx, reg_indices, reg_data, reg_start, reg_end, check_share, min_share,
     followers, min_followers, max_followers,
     lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
-    int_indices, int_data, int_start, int_end, int_mult, w_content,
+    int_indices, int_data, int_start, int_end, int_mult,
+    near_start, near_end, near_mult, near_floor, near_span, w_content,
     excluded,
 ):  # fmt: skip
     """Rows [lo, hi): (candidate rows, their scores, eligible count).
@@ -52,6 +53,7 @@ def rank_block(
     audience = np.empty(size, np.float32)
     score = np.empty(size, np.float32)
     interest_part = np.zeros(size, np.float32)
+    near_part = np.zeros(size, np.float32)
     label_part = np.zeros(size, np.float64)
     cover_part = np.zeros(size, np.float64)
     has_label = np.zeros(size, np.bool_)
@@ -59,8 +61,10 @@ def rank_block(
     reg_at = _cursors(reg_indices, reg_start, reg_end, lo)
     lab_at = _cursors(lab_indices, lab_start, lab_end, lo)
     int_at = _cursors(int_indices, int_start, int_end, lo)
+    near_at = _cursors(lab_indices, near_start, near_end, lo)
     lab_from = lab_at.copy()
     int_from = int_at.copy()
+    near_from = near_at.copy()
     ex_at = np.searchsorted(excluded, lo)
     heap = np.empty(max(k, 1), np.float32)
     filled = 0
@@ -78,13 +82,14 @@ def rank_block(
         if not no_audience:
             _audience(audience[:n], region, has_regions, age, age_idx, gender, gender_idx, a, b)
         eligible += _score_pass(
-            score[:n], gate[a:b], cap, static[a:b], no_audience, half_audience, audience, w_audience,
-            check_share, region, min_share,
+            score[:n], gate[a:b], cap, static[a:b], per_money, w_value, no_audience, half_audience, audience,
+            w_audience, check_share, region, min_share,
         )  # fmt: skip
         _add_content(
-            a, b, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+            a, b, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
             lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
             int_indices, int_data, int_end, int_mult, int_at, int_from,
+            near_end, near_mult, near_floor, near_span, near_at, near_from,
         )  # fmt: skip
         if filter_followers:
             for i in range(n):
@@ -178,28 +183,40 @@ def _add_rows(out, rows, idx, start, a, b):
 
 @njit(cache=True, nogil=True)
 def _score_pass(
-    score, gate, cap, static, no_audience, half_audience, audience, w_audience, check_share, region, min_share
+    score, gate, cap, static, per_money, w_value, no_audience, half_audience, audience, w_audience, check_share,
+    region, min_share,
 ):  # fmt: skip
-    """score = the weighted audience plus the static part (score_block's float32 expression), -inf where the
-    price gate or the region share fails; returns how many passed. One loop per case, so each vectorises."""
+    """score = the weighted audience plus the static part plus the weighted value (score_block's float32
+    expression), -inf where the price gate or the region share fails; returns how many passed. One loop per
+    case, so each vectorises."""
     neg_inf = np.float32(-np.inf)
     passed = np.int64(0)
     if no_audience:
         for i in range(len(score)):
             e = gate[i] <= cap
             passed += e
-            score[i] = static[i] + half_audience if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (static[i] + half_audience) + v if e else neg_inf
     elif check_share:
         for i in range(len(score)):
             e = (gate[i] <= cap) & (region[i] >= min_share)
             passed += e
-            score[i] = audience[i] * w_audience + static[i] if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (audience[i] * w_audience + static[i]) + v if e else neg_inf
     else:
         for i in range(len(score)):
             e = gate[i] <= cap
             passed += e
-            score[i] = audience[i] * w_audience + static[i] if e else neg_inf
+            v = _value(gate[i], per_money) * w_value
+            score[i] = (audience[i] * w_audience + static[i]) + v if e else neg_inf
     return passed
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _value(price, per_money):
+    """scoring.value_fit of one price: max(0, 1 − float32(price) × per_money), in float32."""
+    v = np.float32(1) - np.float32(price) * per_money
+    return v if v > np.float32(0) else np.float32(0)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -210,11 +227,22 @@ def _drop(score, i, price, cap, check_share, share, min_share):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _combine(interest, label, cover, has):
+def _near(weighted, mult, floor, span):
+    """scoring.near_content of one posting."""
+    x = weighted * mult
+    one = np.float32(1)
+    if x > one:
+        x = one
+    return floor + span * x
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _combine(interest, near, label, cover, has):
     """content_fit: with an exact target label, LABEL_FLOOR + LABEL_SPAN × min(1, COVER_SHARE × coverage +
-    FOCUS_SHARE × cosine); without one, the interest back-off (at most INTEREST_BACKOFF < LABEL_FLOOR)."""
+    FOCUS_SHARE × cosine); without one, the larger of the credit for a label next to the order's
+    (scoring.NEAR_CREDIT) and the interest back-off (at most INTEREST_BACKOFF < every near band)."""
     if not has:
-        return interest
+        return near if near > interest else interest
     s = np.float32(COVER_SHARE) * np.float32(cover) + np.float32(FOCUS_SHARE) * np.float32(label)
     one = np.float32(1)
     if s > one:
@@ -224,11 +252,24 @@ def _combine(interest, label, cover, has):
 
 @njit(cache=True, nogil=True)
 def _add_content(
-    a, b, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+    a, b, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
     lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
     int_indices, int_data, int_end, int_mult, int_at, int_from,
+    near_end, near_mult, near_floor, near_span, near_at, near_from,
 ):  # fmt: skip
     """score += w_content × content for the rows in [a, b) with a posting; scratch reset afterwards."""
+    for c in range(len(near_at)):
+        p = near_at[c]
+        near_from[c] = p
+        m, f, s, end = near_mult[c], near_floor[c], near_span[c], near_end[c]
+        while p < end and lab_indices[p] < b:
+            i = lab_indices[p] - a
+            v = _near(lab_cover[p], m, f, s)
+            if v > near_part[i]:
+                near_part[i] = v
+            touched[i] = True
+            p += 1
+        near_at[c] = p
     for c in range(len(lab_at)):
         p = lab_at[c]
         lab_from[c] = p
@@ -247,7 +288,8 @@ def _add_content(
         p, m, end = int_at[0], int_mult[0], int_end[0]
         while p < end and int_indices[p] < b:
             i = int_indices[p] - a
-            score[i] += _combine(int_data[p] * m, label_part[i], cover_part[i], has_label[i]) * w_content
+            score[i] += _combine(int_data[p] * m, near_part[i], label_part[i], cover_part[i], has_label[i]) * w_content
+            near_part[i] = 0
             label_part[i] = 0
             cover_part[i] = 0
             has_label[i] = False
@@ -266,24 +308,32 @@ def _add_content(
                 p += 1
             int_at[c] = p
         _apply_content(
-            a, score, w_content, interest_part, label_part, cover_part, has_label, touched,
+            a, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
             int_indices, int_from, int_at,
         )  # fmt: skip
     _apply_content(
-        a, score, w_content, interest_part, label_part, cover_part, has_label, touched, lab_indices, lab_from, lab_at
-    )
+        a, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
+        lab_indices, lab_from, lab_at,
+    )  # fmt: skip
+    _apply_content(
+        a, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
+        lab_indices, near_from, near_at,
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
 def _apply_content(
-    a, score, w_content, interest_part, label_part, cover_part, has_label, touched, indices, start, stop
+    a, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched, indices, start, stop
 ):  # fmt: skip
     for c in range(len(start)):
         for p in range(start[c], stop[c]):
             i = indices[p] - a
             if touched[i]:
-                score[i] += _combine(interest_part[i], label_part[i], cover_part[i], has_label[i]) * w_content
+                score[i] += (
+                    _combine(interest_part[i], near_part[i], label_part[i], cover_part[i], has_label[i]) * w_content
+                )
                 interest_part[i] = 0
+                near_part[i] = 0
                 label_part[i] = 0
                 cover_part[i] = 0
                 has_label[i] = False
@@ -294,6 +344,7 @@ def _apply_content(
 def content_rows(
     rows, lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
     int_indices, int_data, int_start, int_end, int_mult,
+    near_start, near_end, near_mult, near_floor, near_span,
 ):  # fmt: skip
     """content_fit of scattered rows, by binary search in each posting list (for the k winners)."""
     out = np.empty(len(rows), np.float32)
@@ -313,7 +364,14 @@ def content_rows(
                 label += np.float64(lab_data[p] * lab_mult[c])
                 cover += np.float64(lab_cover[p] * lab_cover_mult[c])
                 has = True
-        out[r] = _combine(interest, label, cover, has)
+        near = np.float32(0)
+        for c in range(len(near_start)):
+            p = _find(lab_indices, near_start[c], near_end[c], row)
+            if p >= 0:
+                v = _near(lab_cover[p], near_mult[c], near_floor[c], near_span[c])
+                if v > near:
+                    near = v
+        out[r] = _combine(interest, near, label, cover, has)
     return out
 
 

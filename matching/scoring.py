@@ -42,6 +42,12 @@ LABEL_SPAN = 1 - LABEL_FLOOR
 COVER_SHARE = 0.7
 FOCUS_SHARE = 0.3
 INTEREST_BACKOFF = 0.15
+# A creator with no exact label but a label next to one in the taxonomy tree (OrderQuery.near) gets
+# floor + span × min(1, their weight on it), by tree distance: 1 = the parent or a child of an order
+# label, 2 = a sibling, the grandparent or a grandchild. Each band lies below the one before and every
+# band above the interest back-off: exact > parent/child > sibling > same interest only.
+NEAR_CREDIT = {1: (0.26, 0.12), 2: (0.17, 0.08)}
+NEAR_DISTANCE = max(NEAR_CREDIT)
 
 # Eligibility reason codes, in the order they are checked.
 REASONS = {
@@ -65,6 +71,8 @@ class OrderQuery:
     budget: int  # per-creator budget, minor units
     tolerance_bps: int = 0
     labels: tuple[tuple[int, float], ...] = ()  # (label column, weight)
+    # Labels next to the order's in the taxonomy tree: (label column, tree distance, the order label's column).
+    near: tuple[tuple[int, int, int], ...] = ()
     ages: tuple[str, ...] = ()
     genders: tuple[str, ...] = ()
     regions: tuple[int, ...] = ()  # region columns
@@ -92,11 +100,34 @@ def max_price(query: OrderQuery) -> int:
     return query.budget + query.budget * query.tolerance_bps // 10_000
 
 
+def per_money(query: OrderQuery) -> np.float32:
+    """1 ÷ the order's per-creator budget (0 without a budget): value = 1 − price × this."""
+    return np.float32(1 / query.budget) if query.budget > 0 else np.float32(0)
+
+
 # ------------------------------------------------------------ components
 
 
+def value_fit(price: np.ndarray, query: OrderQuery, out: np.ndarray | None = None) -> np.ndarray:
+    """Value for money: the share of the order's per-creator budget the creator's price leaves unspent,
+    in [0, 1] (0 at or above the budget, so within the tolerance too; 0 without a price).
+
+    An offer pays the creator's rate-card price out of the brand's budget, so what a price is worth is
+    decided by that budget: what it leaves pays for other creators or stays with the brand. What the
+    creator delivers for it (views, engagement) is judged by the performance component. The same float32
+    steps as kernels._value; ``price`` is a price-gate row (int64 max where unpriced or inactive → 0).
+    """
+    price = np.asarray(price)
+    value = np.empty(len(price), dtype=np.float32) if out is None else out
+    np.copyto(value, price, casting="unsafe")
+    value *= per_money(query)
+    np.subtract(np.float32(1), value, out=value)
+    return np.maximum(value, np.float32(0), out=value)
+
+
 def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> np.ndarray:
-    """Cosine of IDF-weighted label vectors, backed off to the interest level, for rows [lo, hi).
+    """Cosine of IDF-weighted label vectors, backed off to labels next to the order's in the taxonomy
+    tree (NEAR_CREDIT) and to the interest level, for rows [lo, hi).
 
     Work is proportional to the postings of the order's labels and interests (the inverted
     index over unit-length rows), never to the number of rows.
@@ -111,6 +142,11 @@ def content_fit(snap, query: OrderQuery, lo: int = 0, hi: int | None = None) -> 
     for col in np.flatnonzero(qi):
         rows, vals = _postings(snap.interests_unit_csc, col, lo, hi)
         out[rows - lo] += vals * (qi[col] * scale)
+    # ... a label next to an order label counts more than the interest alone ...
+    for col, distance, _ in query.near:
+        rows, vals = _postings(snap.labels_csc, col, lo, hi)
+        at = rows - lo  # unique within one column
+        out[at] = np.maximum(out[at], near_content(vals, distance, near_multiplier(snap, col)))
     # ... then every row with an exact label takes the label fit instead.
     rows, sims, cover = _label_similarity(snap, cols, q, lo, hi)
     if len(rows):
@@ -123,6 +159,18 @@ def label_content(cosine: np.ndarray, coverage: np.ndarray) -> np.ndarray:
     s = np.float32(COVER_SHARE) * coverage + np.float32(FOCUS_SHARE) * cosine
     s = np.minimum(s, np.float32(1))
     return np.float32(LABEL_FLOOR) + np.float32(LABEL_SPAN) * s
+
+
+def near_multiplier(snap, col: int) -> np.float32:
+    """What turns the IDF-weighted label matrix's entry back into the creator's own weight on the label."""
+    return np.float32(1 / float(snap.label_idf[col]))
+
+
+def near_content(weighted: np.ndarray, distance: int, multiplier: np.float32) -> np.ndarray:
+    """Content fit from a label at ``distance`` from an order label (float32, as kernels._near computes it)."""
+    floor, span = NEAR_CREDIT[distance]
+    x = np.minimum(weighted * multiplier, np.float32(1))
+    return np.float32(floor) + np.float32(span) * x
 
 
 def _cover_multipliers(snap, cols: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -310,9 +358,10 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
     dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
     w_audience = np.float32(w["audience"] / dims) if dims else np.float32(0)
     w_content = np.float32(w["content"])
-    base = snap.static[g * len(FORMATS) + f]
+    base = snap.static[g]
     if not dims:  # no audience target: a neutral fit of 0.5 for everyone
         base = base + np.float32(w["audience"] * 0.5)
+    w_value = np.float32(w["value"])
     price = snap.price_gate[f]
     cap = max_price(query) if query.max_price is None else min(max_price(query), query.max_price)
     min_share = np.float32(query.min_region_share) - np.float32(1e-6)
@@ -336,6 +385,9 @@ def score_block(snap, query: OrderQuery, lo: int, hi: int) -> Block:
             sc += base[a:b]
         else:
             np.copyto(sc, base[a:b])
+        value_fit(price[a:b], query, out=t)
+        t *= w_value
+        sc += t
         np.multiply(content[i:j], w_content, out=t)
         sc += t
     if query.min_followers is not None:
@@ -486,7 +538,9 @@ def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
     return (
         np.ascontiguousarray(snap.price_gate[f]),
         _clamp(cap),
-        np.ascontiguousarray(snap.static[g * len(FORMATS) + f]),
+        np.ascontiguousarray(snap.static[g]),
+        per_money(query),
+        np.float32(w["value"]),
         not dims,
         np.float32(w["audience"] * 0.5),
         np.float32(w["audience"] / dims) if dims else np.float32(0),
@@ -513,8 +567,13 @@ def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
 
 
 def _content_plan(snap, query: OrderQuery) -> tuple:
-    """content_fit's postings and multipliers: label columns (summed in float64), then interest columns."""
+    """content_fit's postings and multipliers: label columns (summed in float64), interest columns, then
+    the columns of labels next to the order's (read from the label postings: the IDF-weighted entries)."""
     labels, interests = snap.labels_unit_csc, snap.interests_unit_csc
+    near = np.array([c for c, _, _ in query.near], dtype=np.int64) if query.labels else np.empty(0, dtype=np.int64)
+    near_mult = np.array([near_multiplier(snap, c) for c in near], dtype=np.float32)
+    near_floor = np.array([NEAR_CREDIT[d][0] for _, d, _ in query.near][: len(near)], dtype=np.float32)
+    near_span = np.array([NEAR_CREDIT[d][1] for _, d, _ in query.near][: len(near)], dtype=np.float32)
     if not query.labels:
         cols = icols = np.empty(0, dtype=np.int64)
         mult = imult = cover_mult = np.empty(0, dtype=np.float32)
@@ -541,6 +600,11 @@ def _content_plan(snap, query: OrderQuery) -> tuple:
         interests.indptr[icols].astype(np.int64),
         interests.indptr[icols + 1].astype(np.int64),
         imult,
+        labels.indptr[near].astype(np.int64),
+        labels.indptr[near + 1].astype(np.int64),
+        near_mult,
+        near_floor,
+        near_span,
     )
 
 
@@ -623,11 +687,12 @@ def _blocks(lo: int, hi: int, threads: int) -> list[tuple[int, int]]:
 
 
 def static_components(snap, query: OrderQuery, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """The order-independent components for the given rows (gathered, not recomputed)."""
+    """The components that do not depend on the order's targets, for the given rows (gathered; value
+    from the price and the order's budget)."""
     g, f = GOALS.index(query.goal), FORMATS.index(query.format)
     return {
         "performance": snap.performance[g, rows],
-        "value": snap.value[f, rows],
+        "value": value_fit(snap.price_gate[f, rows], query),
         "reliability": snap.reliability[rows],
         "exploration": snap.exploration[rows],
     }

@@ -84,7 +84,7 @@ def ranking_payload(run: RankingRun, *, top: int) -> dict:
 
 def reason_names(results) -> dict:
     """Names of the labels and interests the results' reasons mention, in one query."""
-    label_ids = {i for r in results for x in r.reasons for i in x.get("label_ids", [])}
+    label_ids = {i for r in results for x in r.reasons for key in ("label_ids", "target_ids") for i in x.get(key, [])}
     interest_ids = {i for r in results for x in r.reasons for i in x.get("interest_ids", [])}
     names: dict[str, dict] = {"labels": {}, "interests": {}}
     labels = Label.objects.filter(pk__in=label_ids).annotate(kind=Value("labels")).order_by()
@@ -124,6 +124,11 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "labels":
         labels = ", ".join(names["labels"].get(i, "?") for i in reason["label_ids"])
         return _("Makes content on your labels: %(labels)s") % {"labels": labels}
+    if code == "near_label":
+        return _("Posts on %(label)s, next to your %(target)s") % {
+            "label": names["labels"].get(reason["label_ids"][0], "?"),
+            "target": names["labels"].get(reason["target_ids"][0], "?"),
+        }
     if code == "interest":
         interests = ", ".join(names["interests"].get(i, "?") for i in reason["interest_ids"])
         return _("Same interest (%(interests)s), no exact label") % {"interests": interests}
@@ -145,7 +150,15 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "unknown_metrics":
         names = ", ".join(str(UNKNOWN_METRIC_NAMES.get(m, m)) for m in reason["metrics"])
         return _("Unknown, counted as typical: %(metrics)s") % {"metrics": names}
-    if code == "value":
+    if code == "budget_left":
+        price = format_money(reason["price"], currency)
+        if not reason["left"]:
+            return _("Price %(price)s: all of your budget per creator") % {"price": price}
+        return _("Price %(price)s leaves %(left)s %% of your budget per creator") % {
+            "price": price,
+            "left": reason["left"],
+        }
+    if code == "value":  # stored before value was judged against the order's budget
         return _("Expected CPM %(cpm)s, cheaper than %(pct)s %% of peers") % {
             "cpm": format_money(reason["cpm"], currency),
             "pct": reason["cheaper_than"],
@@ -267,6 +280,43 @@ def why_not(order: Order, creator: Creator) -> list[str]:
     query = order_query(order, mini, excluded={})
     row = int(mini.rows_of([creator.pk])[0])
     return scoring.why_not(mini, query, row, extra_reasons=extra)
+
+
+def standing(order: Order, creator: Creator) -> dict | None:
+    """Where an eligible creator stands for ``order`` now, wherever that is (also far below the stored top
+    of the list): their rank among every eligible creator by the hand score, their 0–100 match score and
+    its reasons, computed on request on the worker's snapshot. None when the creator is not in it yet.
+
+    Below the stored list the learned model re-orders nobody, so the hand score is what decides there.
+    """
+    from matching.services import order_query
+
+    snap = engine.current()
+    row = int(snap.rows_of([creator.pk])[0])
+    if row < 0:
+        return None
+    query = order_query(order, snap)
+    block = scoring.score_block(snap, query, 0, snap.n)
+    at = np.searchsorted(block.rows, row)
+    if at >= len(block.rows) or block.rows[at] != row:
+        return None
+    score = block.scores[at]
+    ids = snap.creator_ids[block.rows]
+    ahead = int(np.count_nonzero(block.scores > score)) + int(
+        np.count_nonzero((block.scores == score) & (ids < creator.pk))
+    )
+    rows = np.array([row], dtype=np.int64)
+    components = scoring.static_components(snap, query, rows)
+    components["content"] = block.content[rows]
+    components["audience"] = block.audience_for(rows)
+    stored = explain.reasons_for(snap, query, rows, components)[0]
+    names = reason_names([RankingResult(reasons=stored)])
+    return {
+        "rank": ahead + 1,
+        "eligible": len(block.rows),
+        "match_score": match_score(score),
+        "reasons": [reason_text(x, names, order.currency) for x in stored],
+    }
 
 
 # ---------------------------------------------------------------- search

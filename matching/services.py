@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock
 from marketplace import flows
-from marketplace.models import Order
+from marketplace.models import Label, Order
 from marketplace.outbox import outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
@@ -100,6 +100,9 @@ def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, ex
     links = [(link.label_id, link.weight) for link in order.target_label_links.all()]
     cols = snap.catalogue.label_columns(np.array([label for label, _ in links], dtype=np.int64))
     labels = tuple((int(c), float(w)) for c, (_, w) in zip(cols, links, strict=True) if c >= 0)
+    near = near_labels([label for (label, _), c in zip(links, cols, strict=True) if c >= 0])
+    near_cols = snap.catalogue.label_columns(np.array([x for x, _, _ in near], dtype=np.int64))
+    to_cols = snap.catalogue.label_columns(np.array([t for _, _, t in near], dtype=np.int64))
     regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
     excluded = excluded_creators(order) if excluded is None else excluded
     ids = np.array(sorted({i for group in excluded.values() for i in group}), dtype=np.int64)
@@ -111,6 +114,9 @@ def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, ex
         budget=order.per_creator_budget(),
         tolerance_bps=order.price_tolerance_bps,
         labels=labels,
+        near=tuple(
+            (int(c), d, int(t)) for c, (_, d, _), t in zip(near_cols, near, to_cols, strict=True) if c >= 0 and t >= 0
+        ),
         ages=tuple(a for a in order.target_age if a in scoring.AGE_BUCKETS),
         genders=tuple(g for g in order.target_gender if g in scoring.GENDERS),
         regions=regions,
@@ -121,6 +127,35 @@ def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, ex
         max_followers=filters.get("max_followers"),
         max_price=filters.get("max_price"),
     )
+
+
+def near_labels(label_ids: list[int]) -> list[tuple[int, int, int]]:
+    """Labels next to ``label_ids`` in the taxonomy tree, up to scoring.NEAR_DISTANCE steps away (parent
+    and children at 1; siblings, grandparent and grandchildren at 2), each once at its shortest distance:
+    (label id, distance, the order label it is next to). The labels themselves are left out."""
+    if not label_ids:
+        return []
+    parent = dict(Label.objects.values_list("id", "parent_id"))
+    children: dict[int, list[int]] = {}
+    for node, up in parent.items():
+        if up is not None:
+            children.setdefault(up, []).append(node)
+    targets = set(label_ids)
+    best: dict[int, tuple[int, int]] = {}
+    for target in sorted(targets):
+        seen, frontier = {target}, [target]
+        for distance in range(1, scoring.NEAR_DISTANCE + 1):
+            step = []
+            for node in frontier:
+                for other in (parent.get(node), *children.get(node, ())):
+                    if other is not None and other not in seen:
+                        seen.add(other)
+                        step.append(other)
+            for node in step:
+                if node not in targets and (node not in best or best[node][0] > distance):
+                    best[node] = (distance, target)
+            frontier = step
+    return sorted((node, d, t) for node, (d, t) in best.items())
 
 
 def _window(order: Order) -> tuple[int, int] | None:

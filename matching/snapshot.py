@@ -26,6 +26,8 @@ from marketplace import track_record
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
 
 QUANTILES = 1001
+# The layout of the saved arrays; a snapshot saved in another layout is not loaded but rebuilt.
+FORMAT = 2  # 2: the static part per goal, value computed per order (no CPM tables)
 EXPLORATION_ORDERS = 5  # creators with fewer deals on record than this get a shrinking boost
 
 # Raw per-creator columns, as matching.features selects them.
@@ -117,10 +119,9 @@ class Snapshot:
     price: np.ndarray  # int64 [5, N], 0 = no price for that format
     price_gate: np.ndarray  # int64 [5, N]: the price where the creator can be ranked at all, else int64 max
     performance: np.ndarray  # float32 [3, N], per goal
-    value: np.ndarray  # float32 [5, N], per format
     reliability: np.ndarray
     exploration: np.ndarray
-    static: np.ndarray  # float32 [15, N]: the weighted order-independent part, per (goal, format)
+    static: np.ndarray  # float32 [3, N]: the weighted part that does not depend on the order, per goal
     primary_interest: np.ndarray  # int64 column into catalogue.interest_ids, -1 when none
     labels_csr: sp.csr_matrix
     labels_csc: sp.csc_matrix  # IDF-weighted label weights
@@ -209,7 +210,7 @@ def build(frames: Frames, catalogue: Catalogue, *, version: str, watermark: str)
     c = frames.creators.sort_values("id").reset_index(drop=True)
     labels_csr = _label_matrix(frames.labels, c["id"].to_numpy(np.int64), catalogue)
     primary = _primary_interest(labels_csr, catalogue)
-    reference = _reference_tables(c, labels_csr, primary, catalogue)
+    reference = _reference_tables(c, labels_csr)
     deals = track_record.stats_from_events(frames.events, c["id"].to_numpy(np.int64))
     reference["track_prior"] = _prior_array(track_record.fit_prior(_track_stats(c, frames.events), deals=deals))
     parts = _derive(c, frames, catalogue, reference, idf=None, labels_csr=labels_csr, primary=primary)
@@ -265,7 +266,6 @@ _DENSE = (
     "price",
     "price_gate",
     "performance",
-    "value",
     "reliability",
     "exploration",
     "static",
@@ -349,30 +349,17 @@ def _interest_of_labels(catalogue: Catalogue) -> np.ndarray:
     return np.searchsorted(catalogue.interest_ids, catalogue.label_interest_ids)
 
 
-def _reference_tables(c: pd.DataFrame, labels_csr: sp.csr_matrix, primary: np.ndarray, catalogue: Catalogue) -> dict:
+def _reference_tables(c: pd.DataFrame, labels_csr: sp.csr_matrix) -> dict:
     df = labels_csr.getnnz(axis=0).astype(np.float64)
     n = max(len(c), 1)
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
-    views = np.maximum(c["median_views_30d"].to_numpy(np.float64), 1)
     tables: dict = {
         "idf": idf,
         "log_views": _quantiles(np.log1p(c["median_views_30d"].to_numpy(np.float64))),
         "engagement_rate": _quantiles(c["engagement_rate"].to_numpy(np.float64)),
         "hit_video_share": _quantiles(c["hit_video_share"].to_numpy(np.float64)),
         "completion_rate": _quantiles(c["completion_rate"].to_numpy(np.float64)),
-        "cpm": {},
     }
-    # Value for money compares expected CPM with peers in the same interest, per format.
-    for f in FORMATS:
-        price = c[f"price_{f}"].to_numpy(np.float64)
-        cpm = np.where(price > 0, price / views * 1000, np.nan)
-        per_interest = {}
-        for i in range(-1, len(catalogue.interest_ids)):
-            sel = (primary == i) & np.isfinite(cpm)
-            if sel.sum() >= 1:
-                per_interest[i] = _quantiles(cpm[sel], 101)
-        per_interest["all"] = _quantiles(cpm, 101)
-        tables["cpm"][f] = per_interest
     return tables
 
 
@@ -507,14 +494,13 @@ def _derive(
     performance = np.stack([sum(share * standing[m] for m, share in PERFORMANCE_PARTS[goal]) for goal in GOALS]).astype(
         np.float32
     )
-    value = np.stack([_value_for_money(price[i], views, primary, reference["cpm"][f]) for i, f in enumerate(FORMATS)])
     reliability, exploration = history["reliability"], history["exploration"]
-    static = np.empty((len(GOALS) * len(FORMATS), n), dtype=np.float32)
+    # Value depends on the order's budget (scoring.value_fit): the ranker adds it per order.
+    static = np.empty((len(GOALS), n), dtype=np.float32)
     for g, goal in enumerate(GOALS):
         w = WEIGHTS[goal]
-        base = w["performance"] * performance[g] + w["reliability"] * reliability + EXPLORATION_WEIGHT * exploration
-        for f in range(len(FORMATS)):
-            static[g * len(FORMATS) + f] = base + w["value"] * value[f]
+        static[g] = w["performance"] * performance[g] + w["reliability"] * reliability
+        static[g] += EXPLORATION_WEIGHT * exploration
     metrics = np.concatenate(
         [
             np.stack(
@@ -541,7 +527,6 @@ def _derive(
         "price": np.ascontiguousarray(price),
         "price_gate": np.where((price > 0) & col("active", bool), price, np.iinfo(np.int64).max),
         "performance": performance,
-        "value": value,
         "reliability": reliability,
         "exploration": exploration,
         "static": static,
@@ -558,22 +543,6 @@ def _cap_columns(shares: np.ndarray) -> np.ndarray:
     """[buckets, N] shares with each creator's total capped at 1 (so a targeted sum never exceeds 1)."""
     totals = shares.sum(axis=0)
     return (shares / np.maximum(totals, 1.0)).astype(np.float32)
-
-
-def _value_for_money(price, views, primary, tables) -> np.ndarray:
-    """1 − percentile of expected CPM among peers in the same interest (cheaper reach → higher).
-
-    Unknown views give an unknown CPM: a priced creator then sits in the middle, not at the bottom.
-    """
-    out = np.where((price > 0) & ~np.isfinite(views), UNKNOWN_PERCENTILE, 0).astype(np.float32)
-    with np.errstate(invalid="ignore"):
-        cpm = np.where(price > 0, price / np.maximum(views, 1) * 1000, np.nan)
-    priced = np.isfinite(cpm)
-    for interest in np.unique(primary[priced]):
-        sel = priced & (primary == interest)
-        table = tables.get(int(interest), tables.get("all"))
-        out[sel] = 1 - _pct(cpm[sel], table)
-    return out
 
 
 def _track_stats(c: pd.DataFrame, events: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -660,6 +629,7 @@ def save(snap: Snapshot, root: Path) -> Path:
         "built_at": snap.built_at,
         "watermark": snap.watermark,
         "region_codes": snap.catalogue.region_codes,
+        "format": FORMAT,
     }
     arrays = {
         "catalogue_label_ids": snap.catalogue.label_ids,
@@ -688,6 +658,8 @@ def load(root: Path, version: str | None = None) -> Snapshot | None:
         return None
     path = root / version
     meta = json.loads((path / "meta.json").read_text())
+    if meta.get("format") != FORMAT:
+        return None
     catalogue = Catalogue(
         label_ids=np.load(path / "catalogue_label_ids.npy"),
         label_interest_ids=np.load(path / "catalogue_label_interest_ids.npy"),
@@ -708,23 +680,12 @@ def load(root: Path, version: str | None = None) -> Snapshot | None:
 
 
 def _flatten_reference(reference: dict) -> dict[str, np.ndarray]:
-    """Reference tables as flat arrays ("cpm/<format>/<interest>") so no pickling is needed."""
-    flat = {k: v for k, v in reference.items() if k != "cpm"}
-    for fmt, tables in reference["cpm"].items():
-        for interest, table in tables.items():
-            flat[f"cpm/{fmt}/{interest}"] = table
-    return flat
+    """Reference tables as flat arrays, so no pickling is needed."""
+    return dict(reference)
 
 
 def _unflatten_reference(stored) -> dict:
-    reference: dict = {"cpm": {f: {} for f in FORMATS}}
-    for key in stored.files:
-        if key.startswith("cpm/"):
-            _, fmt, interest = key.split("/")
-            reference["cpm"][fmt][interest if interest == "all" else int(interest)] = stored[key]
-        else:
-            reference[key] = stored[key]
-    return reference
+    return {key: stored[key] for key in stored.files}
 
 
 def load_reference(root: Path, version: str | None = None) -> tuple[Catalogue, dict, np.ndarray] | None:
@@ -760,7 +721,9 @@ def current_version(root: Path) -> str | None:
     if not marker.exists():
         return None
     version = marker.read_text().strip()
-    return version if (root / version / "meta.json").exists() else None
+    meta = root / version / "meta.json"
+    # A snapshot saved in another layout (an older release) is not current: the worker rebuilds it.
+    return version if meta.exists() and json.loads(meta.read_text()).get("format") == FORMAT else None
 
 
 def prune(root: Path, keep: int = 2) -> None:

@@ -60,11 +60,22 @@ class Report:
     skipped: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
     gain: dict = field(default_factory=dict)  # learned − hand, per held-out order: mean and interval
+    # The same difference over the earlier and the later half of the held-out orders (by offer date).
+    halves: dict = field(default_factory=dict)
 
     @property
     def learned_beats_hand(self) -> bool:
-        """Better on average AND the 95 % interval of the paired difference lies above zero."""
-        return bool(self.gain) and self.gain["mean"] > 0 and self.gain["low"] > 0
+        """The gate: on the held-out orders, all later than every training order, the 95 % interval of the
+        paired learned − hand difference lies above zero, AND the model is ahead on average in the earlier
+        and in the later half of them alike (a win that holds only when pooled, or fades with time, is no win)."""
+        if not self.gain or not (self.gain["mean"] > 0 and self.gain["low"] > 0):
+            return False
+        return bool(self.halves) and all(h["mean"] > 0 for h in self.halves.values())
+
+    @property
+    def gate(self) -> dict:
+        """What the gate read, for the command's output and the model record."""
+        return {"overall": self.gain, **self.halves, "passed": self.learned_beats_hand}
 
 
 @dataclass
@@ -242,7 +253,14 @@ def evaluate_methods(model, holdout: list[Group], *, seed: int = 0) -> tuple[dic
     """Per method: NDCG@10 among the creators each held-out order offered (outcomes known; what the gate
     reads), and NDCG@10 / recall@50 over offered + sampled others (counted as not relevant), each
     with a 95 % bootstrap interval over orders. Also the paired learned − hand difference."""
-    scored = [g for g in holdout if (g.grades > 0).any()]
+    metrics, gain, _ = evaluate_over_time(model, holdout, seed=seed)
+    return metrics, gain
+
+
+def evaluate_over_time(model, holdout: list[Group], *, seed: int = 0) -> tuple[dict[str, dict], dict, dict]:
+    """evaluate_methods, plus the paired learned − hand difference over the earlier and the later half of
+    the held-out orders (oldest first), each with its interval."""
+    scored = sorted((g for g in holdout if (g.grades > 0).any()), key=lambda g: (g.when, g.order_id))
     per: dict[str, dict[str, list]] = {}
     for g in scored:
         offered, others = method_scores(model, g)
@@ -267,10 +285,16 @@ def evaluate_methods(model, holdout: list[Group], *, seed: int = 0) -> tuple[dic
         }
         for name, v in per.items()
     }
-    gain = {}
+    gain, halves = {}, {}
     if "learned" in per:
-        gain = learn.interval(np.subtract(per["learned"]["offered"], per["hand"]["offered"]), seed=seed).as_dict()
-    return metrics, gain
+        difference = np.subtract(per["learned"]["offered"], per["hand"]["offered"])
+        gain = learn.interval(difference, seed=seed).as_dict()
+        middle = len(difference) // 2
+        halves = {
+            "earlier": learn.interval(difference[:middle], seed=seed).as_dict(),
+            "later": learn.interval(difference[middle:], seed=seed).as_dict(),
+        }
+    return metrics, gain, halves
 
 
 def models_dir() -> Path:
@@ -291,8 +315,8 @@ def train_and_register(snap: Snapshot, *, seed: int = 0, progress=None) -> tuple
             f"not enough history to train: {len(history.groups)} orders with known outcomes (need at least 7)"
         )
     model, rows = fit(train_groups, seed=seed)
-    metrics, gain = evaluate_methods(model, holdout, seed=seed)
-    report = Report(len(train_groups), len(holdout), rows, history.skipped, metrics, gain)
+    metrics, gain, halves = evaluate_over_time(model, holdout, seed=seed)
+    report = Report(len(train_groups), len(holdout), rows, history.skipped, metrics, gain, halves)
     version = "gbr-" + timezone.now().strftime("%Y%m%dT%H%M%SZ")
     path = models_dir() / f"{version}.joblib"
     joblib.dump(model, path)
@@ -305,6 +329,7 @@ def train_and_register(snap: Snapshot, *, seed: int = 0, progress=None) -> tuple
             metrics={
                 "holdout": report.metrics,
                 "gain_over_hand": report.gain,
+                "gate": report.gate,
                 "train_orders": report.train_orders,
                 "holdout_orders": report.holdout_orders,
                 "seed": seed,

@@ -107,5 +107,7 @@ def order_why_not(request, pk: int):
         "eligible": reasons == [],
         "ranked": creator is not None and selectors.rank_of(order, creator),
     }
+    if context["eligible"] and not context["ranked"]:
+        context["standing"] = selectors.standing(order, creator)
     template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
     return render(request, template, context, status=400 if form.errors else 200)

@@ -173,8 +173,41 @@ def test_why_not_for_a_ranked_creator_says_eligible_with_the_rank(ranked):
         "eligible": True,
         "reasons": [],
         "rank": 1,
+        "ranked_in_run": True,
+        "match_score": None,
+        "match_reasons": [],
     }
     assert response.json()["creator"]["id"] == first.creator_id
+
+
+def test_why_not_for_an_eligible_creator_below_the_stored_list_gives_rank_score_and_reasons(taxonomy):
+    """260 creators, a stored list of 200: a creator the list left out is ranked on request."""
+    from matching import scoring
+    from matching.services import order_query
+
+    make_creators(260)
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+    snap = engine.current()
+    full = scoring.rank_reference(snap, order_query(order, snap), snap.n)
+    listed = set(run.results.values_list("creator_id", flat=True))
+    ids = snap.creator_ids[full.rows].tolist()
+    position, creator_id = next((i, c) for i, c in enumerate(ids) if c not in listed)
+    creator = Creator.objects.get(pk=creator_id)
+
+    response = api_for(member.user).get(reverse("api:order-why-not", args=[order.pk]), {"creator": creator.handle})
+
+    body = response.json()
+    assert response.status_code == 200 and body["eligible"] is True
+    assert body["rank"] == position + 1 > services.TOP_K and body["ranked_in_run"] is False
+    assert body["match_score"] == round(float(full.scores[position]) * 100)
+    # The same reasons the stored list gives, in words: content, price, track record, reach.
+    assert any("labels" in text for text in body["match_reasons"])
+    assert any("of your budget per creator" in text for text in body["match_reasons"])
+    assert any("views per video" in text for text in body["match_reasons"])
 
 
 def test_why_not_names_the_reasons_for_an_excluded_creator(ranked):

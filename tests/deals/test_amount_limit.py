@@ -25,7 +25,7 @@ from marketplace.forms import MoneyField, OrderForm
 from marketplace.forms_deals import ApplyForm, DecisionForm
 from marketplace.models import Collaboration
 from marketplace.services import deals
-from matching.views import _filters
+from matching.forms import RankingFilterForm
 from payouts import services as money
 from payouts.forms import PayoutRequestForm, TopUpForm
 from payouts.models import Account, TopUp
@@ -99,7 +99,7 @@ def test_the_rate_card_quote_and_split_amounts_refuse_more_than_the_limit():
         escrow=PRICE,
         currency="CNY",
     )
-    filters, errors = _filters({"max_price": ONE_MORE})
+    filters, errors = RankingFilterForm({"max_price": ONE_MORE}).filters_and_errors()
 
     with pytest.raises(ValidationError, match=TOO_LARGE):
         rate.clean(ONE_MORE)

@@ -69,9 +69,9 @@ def test_each_reason_number_is_the_snapshots_number_for_the_metric_it_names(snap
         assert sum(r["points"] for r in performance) == pytest.approx(
             w["performance"] * ranking.components["performance"][i] * 100, abs=0.1 * len(performance)
         )
-        price, views = snap.price[1, row], snap.median_views[row]
-        assert by_code["value"]["cpm"] == round(price / max(views, 1) * 1000)
-        assert by_code["value"]["cheaper_than"] == round(float(ranking.components["value"][i]) * 100)
+        price = int(snap.price[1, row])
+        assert by_code["budget_left"]["price"] == price
+        assert by_code["budget_left"]["left"] == round((1 - price / q.budget) * 100)
         assert by_code["regions"]["share"] == round(float(scoring.region_share(snap, q, row, row + 1)[0]) * 100)
         assert by_code["ages"]["share"] == round(float(snap.age[0, row]) * 100)
         if "reliability" in by_code:
@@ -98,6 +98,18 @@ def test_each_reason_text_names_its_metric(snap, goal):
             if r["code"] in METRIC_WORDS and (r["code"] != "conversion" or r["deals"]):
                 assert METRIC_WORDS[r["code"]] in text, text
                 assert f"{r['percentile']} %" in text, text
+
+
+def test_the_price_reason_says_what_it_leaves_of_the_budget_and_old_stored_reasons_still_read(snap):
+    _, _ranking, reasons = _ranked(snap, "awareness")
+    reason = next(r for r in reasons[0] if r["code"] == "budget_left")
+
+    text = selectors.reason_text(reason, NAMES, "CNY")
+
+    assert f"leaves {reason['left']} % of your budget per creator" in text
+    assert "all of your budget" in selectors.reason_text({**reason, "left": 0}, NAMES, "CNY")
+    old = {"code": "value", "cpm": 1234, "cheaper_than": 60, "points": 5.0}
+    assert "cheaper than 60 % of peers" in selectors.reason_text(old, NAMES, "CNY")
 
 
 def test_the_misleading_old_performance_reason_is_not_made_any_more(snap):

@@ -42,6 +42,7 @@ def base_query(snap, **overrides) -> OrderQuery:
         "budget": 3_000_000,
         "tolerance_bps": 1000,
         "labels": ((4, 1.0), (41, 0.6)),
+        "near": ((4 + synthetic.N_INTERESTS, 1, 4), (4 + 2 * synthetic.N_INTERESTS, 2, 4), (42, 1, 41)),
         "ages": ("24-30",),
         "genders": ("male",),
         "regions": tuple(int(c) for c in snap.catalogue.region_columns(["CN", "CN-GD"])),
@@ -63,6 +64,15 @@ def orders(draw, n_regions: int):
         tolerance_bps=draw(st.integers(0, 3000)),
         labels=tuple(
             draw(st.lists(st.tuples(st.integers(0, synthetic.N_LABELS - 1), st.floats(0.05, 1.0)), max_size=4))
+        ),
+        near=tuple(
+            draw(
+                st.lists(
+                    st.tuples(st.integers(0, synthetic.N_LABELS - 1), st.sampled_from([1, 2]), st.just(0)),
+                    max_size=6,
+                    unique_by=lambda x: x[0],
+                )
+            )
         ),
         ages=tuple(draw(st.lists(st.sampled_from(AGE_BUCKETS), max_size=3, unique=True))),
         genders=tuple(draw(st.lists(st.sampled_from(GENDERS), max_size=2, unique=True))),
@@ -133,9 +143,10 @@ def test_k_zero_still_counts_the_eligible(snap):
 
 
 def test_ties_are_broken_by_creator_id_across_blocks(snap):
-    # Every creator gets the same static part; an order with no content or audience target then
-    # scores all eligible creators equally, far more of them than k, in both blocks.
-    tied = dataclasses.replace(snap, static=np.full_like(snap.static, 0.25))
+    # Every creator gets the same static part and the same price; an order with no content or audience
+    # target then scores all eligible creators equally, far more of them than k, in both blocks.
+    gate = np.where(snap.price_gate < np.iinfo(np.int64).max, 1_000_000, snap.price_gate)
+    tied = dataclasses.replace(snap, static=np.full_like(snap.static, 0.25), price_gate=gate)
     query = base_query(tied, labels=(), ages=(), genders=(), regions=(), min_region_share=0.0)
 
     ranking = scoring.rank(tied, query, 300, threads=2)

@@ -99,6 +99,28 @@ def test_why_not_for_an_eligible_creator_says_it_passes(ranked, client):
     assert "Ranked #1" in response.content.decode()
 
 
+def test_why_not_for_an_eligible_creator_below_the_stored_list_shows_their_rank_now_and_reasons(taxonomy, client):
+    make_creators(260)
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+    run.refresh_from_db()
+    listed = set(run.results.values_list("creator_id", flat=True))
+    creator = Creator.objects.exclude(pk__in=listed).order_by("id").first()
+    client.force_login(member.user)
+
+    response = client.get(reverse("matching:order_why_not", args=[order.pk]), {"creator": creator.handle})
+
+    html = response.content.decode()
+    assert "passes every filter" in html
+    assert f"of {run.eligible_count} eligible creators now, match score" in html
+    rank = int(html.split("Below the stored list: #")[1].split(" ")[0])
+    assert rank > services.TOP_K
+    assert "views per video" in html and "of your budget per creator" in html
+
+
 def test_another_brand_gets_404_and_a_viewer_cannot_rerank(ranked, client):
     order, _, _ = ranked
     outsider = MembershipFactory()
@@ -165,3 +187,53 @@ def test_recommended_orders_list_open_recruitment_orders_the_creator_fits(taxono
     brand_side = run.results.get(creator=creator)  # the same score the brand sees
     assert first["score"] == pytest.approx(brand_side.hand_score, abs=1e-6)
     assert first["components"]["content"] == pytest.approx(brand_side.content, abs=1e-6)
+
+
+def _creator_on(handle: str, label_id: int) -> int:
+    from creators.bulk import CreatorRecord, write_creators
+    from marketplace.audience import AGE_BUCKETS
+    from matching.scoring import FORMATS
+
+    record = CreatorRecord(
+        handle=handle,
+        display_name=handle,
+        bio="",
+        verification="verified",
+        followers=50_000,
+        median_views_30d=10_000,
+        engagement_rate=0.04,
+        completion_rate=0.4,
+        hit_video_share=0.1,
+        audience_age=dict.fromkeys(AGE_BUCKETS, 0.2),
+        audience_gender={"female": 0.5, "male": 0.5},
+        audience_region={"CN": 1.0},
+        labels=[(label_id, 0.9)],
+        rates=[(f, 100_000) for f in FORMATS[:3]],
+    )
+    return write_creators([record])[0]
+
+
+def test_a_creator_on_a_label_next_to_the_orders_ranks_above_a_distant_one_and_the_reason_names_both(taxonomy, client):
+    """Tree distance: the order's label L (tier 2 with children); creators on L's child, L's sibling, and
+    a label of the same interest three steps away (a child of a sibling), all else equal."""
+    target = Label.objects.filter(tier=2, children__isnull=False).order_by("id").first()
+    child = target.children.order_by("id").first()
+    sibling = Label.objects.filter(parent=target.parent, children__isnull=False).exclude(pk=target.pk).first()
+    cousin = sibling.children.order_by("id").first()
+    make_creators(60)
+    on = {"onchild": child, "onsibling": sibling, "oncousin": cousin, "onlabel": target}
+    ids = {name: _creator_on(name, label.pk) for name, label in on.items()}
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published", format="short_21_60")
+    OrderTargetLabel.objects.create(order=order, label=target, weight=1.0)
+    run = services.ranking_request(order=order)
+    services.ranking_execute(run_id=run.pk)
+    client.force_login(member.user)
+
+    response = client.get(reverse("orders:detail", args=[order.pk]))
+
+    rank = dict(run.results.values_list("creator_id", "rank"))
+    assert rank[ids["onlabel"]] < rank[ids["onchild"]] < rank[ids["onsibling"]] < rank[ids["oncousin"]]
+    html = response.content.decode()
+    assert f"Posts on {child.name}, next to your {target.name}" in html
+    assert f"Posts on {sibling.name}, next to your {target.name}" in html

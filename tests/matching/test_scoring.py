@@ -85,6 +85,43 @@ def test_threads_do_not_change_the_result():
     assert np.array_equal(scoring.rank(big, q, 200, threads=1).rows, scoring.rank(big, q, 200, threads=2).rows)
 
 
+def test_value_is_the_share_of_the_orders_budget_the_price_leaves(snap):
+    f = scoring.FORMATS.index("short_21_60")
+    small, big = query(snap, budget=3_000_000), query(snap, budget=6_000_000)
+
+    ranking = scoring.rank(snap, small, 200)
+
+    price = snap.price[f, ranking.rows].astype(np.float64)
+    assert np.allclose(ranking.components["value"], np.clip(1 - price / 3_000_000, 0, 1), atol=1e-6)
+    # The same creators for a brand with twice the budget per creator: each leaves more of it.
+    assert (scoring.static_components(snap, big, ranking.rows)["value"] > ranking.components["value"]).all()
+
+
+def test_a_price_within_the_tolerance_leaves_nothing_of_the_budget(snap):
+    f = scoring.FORMATS.index("short_21_60")
+    priced = snap.active & (snap.price[f] > 0)
+    # The cheapest reach of all (views per unit of price): cheap for its views, dear for this budget.
+    row = int(np.argmax(np.where(priced, snap.median_views / np.maximum(snap.price[f], 1), -1)))
+    price = int(snap.price[f, row])
+    q = query(snap, budget=price - 1, tolerance_bps=100, regions=())
+
+    assert scoring.why_not(snap, q, row) == []
+    assert scoring.static_components(snap, q, np.array([row]))["value"][0] == 0
+
+
+def test_a_price_filter_narrows_the_list_without_changing_any_score(snap):
+    q = query(snap, budget=3_000_000)
+    everyone = scoring.rank(snap, q, snap.n)
+
+    cheap = scoring.rank(snap, query(snap, budget=3_000_000, max_price=1_500_000), snap.n)
+
+    f = scoring.FORMATS.index("short_21_60")
+    assert (snap.price[f, cheap.rows] <= 1_500_000).all()
+    kept = np.isin(everyone.rows, cheap.rows)
+    assert np.array_equal(everyone.rows[kept], cheap.rows)
+    assert np.array_equal(everyone.scores[kept], cheap.scores)
+
+
 def test_over_budget_creator_is_excluded_with_reason(snap):
     q = query(snap, budget=1_000_000, tolerance_bps=0)
     f = scoring.FORMATS.index("short_21_60")
@@ -139,6 +176,32 @@ def test_content_fit_prefers_exact_label_over_interest_backoff(snap):
     assert content[same_interest].min() > 0
     assert content[same_interest].max() <= scoring.INTEREST_BACKOFF + 1e-6
     assert content[~has_label & ~same_interest].max() == 0
+
+
+def test_content_fit_grades_labels_next_to_the_orders_by_tree_distance(snap):
+    """exact label > parent/child (distance 1) > sibling (distance 2) > same interest only > nothing."""
+    step = synthetic.N_INTERESTS  # label columns 4, 4 + step, 4 + 2 × step, ... share one interest
+    parent, sibling = 4 + step, 4 + 2 * step
+    q = query(snap, labels=((4, 1.0),), near=((parent, 1, 4), (sibling, 2, 4)))
+    content = scoring.content_fit(snap, q)
+    column = {c: snap.labels_csc[:, c].toarray().ravel() > 0 for c in (4, parent, sibling)}
+    interest = snap.label_interest[4]
+    same_interest = snap.interests_csc[:, interest].toarray().ravel() > 0
+    exact = column[4]
+    near_1 = column[parent] & ~exact
+    near_2 = column[sibling] & ~exact & ~column[parent]
+    interest_only = same_interest & ~exact & ~column[parent] & ~column[sibling]
+    assert near_1.sum() > 10 and near_2.sum() > 10 and interest_only.sum() > 10
+
+    assert content[exact].min() > content[near_1].max()
+    assert content[near_1].min() > content[near_2].max()
+    assert content[near_2].min() > content[interest_only].max()
+    # The neighbour's credit grows with how much of the creator's content is on it.
+    weights = snap.labels_csc[:, parent].toarray().ravel()[near_1] / snap.label_idf[parent]
+    assert np.corrcoef(weights, content[near_1])[0, 1] > 0.9
+    # Without the tree neighbours the same creators only get the interest back-off.
+    plain = scoring.content_fit(snap, query(snap, labels=((4, 1.0),)))
+    assert plain[near_1].max() <= scoring.INTEREST_BACKOFF + 1e-6
 
 
 def test_rare_labels_count_more_than_common_ones(snap):
@@ -199,7 +262,12 @@ def reference_score(snap, q):
     coverage = (labels[:, cols] / snap.label_idf[cols]) @ qv / qv.sum()
     exact = (labels[:, cols] > 0).any(axis=1)
     fit = np.minimum(scoring.COVER_SHARE * coverage + scoring.FOCUS_SHARE * label_sim, 1)
-    content = np.where(exact, scoring.LABEL_FLOOR + scoring.LABEL_SPAN * fit, scoring.INTEREST_BACKOFF * interest_sim)
+    backoff = scoring.INTEREST_BACKOFF * interest_sim
+    for col, distance, _ in q.near:
+        floor, span = scoring.NEAR_CREDIT[distance]
+        weight = labels[:, col] / snap.label_idf[col]
+        backoff = np.where(weight > 0, np.maximum(backoff, floor + span * np.minimum(weight, 1)), backoff)
+    content = np.where(exact, scoring.LABEL_FLOOR + scoring.LABEL_SPAN * fit, backoff)
     assert np.allclose(label_sim[exact] * norm[exact] * np.linalg.norm(qv), idf_weighted[exact])
     region = np.minimum(snap.regions_csr.toarray()[:, list(q.regions)].sum(axis=1), 1)
     parts = []
@@ -212,8 +280,9 @@ def reference_score(snap, q):
     audience = np.mean(parts, axis=0) if parts else np.full(snap.n, 0.5)
     w = scoring.WEIGHTS[q.goal]
     g, f = scoring.GOALS.index(q.goal), scoring.FORMATS.index(q.format)
-    score = snap.static[g * len(scoring.FORMATS) + f] + w["content"] * content + w["audience"] * audience
     price = snap.price[f]
+    value = np.clip(1 - price / q.budget, 0, 1)
+    score = snap.static[g] + w["value"] * value + w["content"] * content + w["audience"] * audience
     eligible = snap.active & (price > 0) & (price <= scoring.max_price(q))
     if q.regions and q.min_region_share:
         eligible &= region >= q.min_region_share - 1e-6
@@ -238,6 +307,7 @@ def test_chunked_scores_equal_the_plain_formulas(seed):
         budget=int(rng.integers(200_000, 5_000_000)),
         tolerance_bps=int(rng.integers(0, 2000)),
         labels=tuple((int(c), float(rng.uniform(0.2, 1))) for c in rng.choice(704, size=int(rng.integers(1, 4)))),
+        near=tuple((int(c), 1 + int(c) % 2, 0) for c in rng.choice(704, size=int(rng.integers(0, 6)), replace=False)),
         ages=tuple(rng.choice(scoring.AGE_BUCKETS, size=int(rng.integers(0, 3)), replace=False)),
         genders=("female",) if seed % 2 else (),
         regions=regions,
@@ -315,3 +385,16 @@ def test_the_one_creator_who_posts_on_the_brief_ranks_above_same_interest_creato
     position = {int(r): i for i, r in enumerate(ranking.rows)}
     # Nobody else is on the label: the interest still orders, the same-interest creators before the stranger.
     assert max(position[1], position[2], position[3]) < position[4]
+
+
+def test_a_snapshot_saved_in_an_older_layout_is_not_loaded_so_the_worker_rebuilds_it(snap, tmp_path):
+    import json
+
+    snapshot.save(snap, tmp_path)
+    assert snapshot.current_version(tmp_path) == snap.version
+    assert snapshot.load(tmp_path).static.shape == (len(scoring.GOALS), snap.n)
+    meta = tmp_path / snap.version / "meta.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": snapshot.FORMAT - 1}))
+
+    assert snapshot.current_version(tmp_path) is None
+    assert snapshot.load(tmp_path, snap.version) is None

@@ -27,14 +27,19 @@ class Command(BaseCommand):
             f"model {record.version}: trained on {report.train_rows} rows from "
             f"{report.train_orders} orders; holdout {report.holdout_orders} orders"
         )
-        self.stdout.write(json.dumps({"holdout": report.metrics, "gain_over_hand": report.gain}, indent=2))
+        self.stdout.write(json.dumps({"holdout": report.metrics, "gate": report.gate}, indent=2))
         gain = report.gain
         interval = (
             f"learned − hand NDCG@10 {gain['mean']:+.4f}, 95 % interval [{gain['low']:+.4f}, {gain['high']:+.4f}]"
         )
+        halves = "; ".join(
+            f"{name} half of the held-out orders {h['mean']:+.4f} [{h['low']:+.4f}, {h['high']:+.4f}]"
+            for name, h in report.halves.items()
+        )
         verdict = (
-            f"beats the hand-weighted score ({interval}): ACTIVE"
+            f"beats the hand-weighted score on orders later than its training ones ({interval}; {halves}): ACTIVE"
             if record.is_active
-            else f"does not beat the hand-weighted score with an interval above zero ({interval}): saved, NOT used"
+            else "does not beat the hand-weighted score with an interval above zero and in both halves of the "
+            f"held-out orders ({interval}; {halves}): saved, NOT used"
         )
         self.stdout.write(f"{record.version} {verdict}")
