@@ -450,7 +450,7 @@ def run_world(name: str, seed: int, args) -> dict:
 def _train() -> dict:
     from matching import engine, training
 
-    record, report = training.train_and_register(engine.current())
+    record, report = training.train_and_register(engine.current(), activate=True)  # measured, so switched on
     return {
         "version": record.version,
         "active": record.is_active,

@@ -43,13 +43,27 @@ def test_generated_history_has_graded_outcomes(history):
 
 
 def test_trained_model_beats_the_hand_score_on_a_planted_signal_and_becomes_active(planted):
-    record, report = training.train_and_register(planted, seed=0)
+    record, report = training.train_and_register(planted, seed=0, activate=True)
 
     learned, hand = report.metrics["learned"]["ndcg10"], report.metrics["hand"]["ndcg10"]
     assert learned["mean"] > hand["mean"]
     assert report.gain["low"] > 0  # the paired bootstrap interval of learned − hand lies above zero
     assert record.beats_hand and record.is_active
     assert MatcherModel.objects.filter(is_active=True).count() == 1
+
+
+def test_a_model_that_passes_the_gate_ranks_only_when_the_operator_activates_it(planted, capsys):
+    call_command("train_matcher", "--no-progress")
+
+    saved = MatcherModel.objects.get()
+    assert saved.beats_hand and not saved.is_active and services.active_model() is None
+    assert "saved, NOT used; `train_matcher --activate` ranks with it" in capsys.readouterr().out
+
+    call_command("train_matcher", "--no-progress", "--activate")
+
+    active = MatcherModel.objects.get(is_active=True)
+    assert active.pk != saved.pk and services.active_model() is not None
+    assert capsys.readouterr().out.rstrip().endswith(": ACTIVE")
 
 
 def test_a_model_that_wins_on_average_but_not_beyond_the_interval_is_not_used(history, monkeypatch):
@@ -61,7 +75,7 @@ def test_a_model_that_wins_on_average_but_not_beyond_the_interval_is_not_used(hi
 
     monkeypatch.setattr(training, "evaluate_over_time", uncertain)
 
-    record, _ = training.train_and_register(history, seed=0)
+    record, _ = training.train_and_register(history, seed=0, activate=True)
 
     assert not record.beats_hand and not record.is_active
     assert services.active_model() is None
@@ -82,7 +96,7 @@ def test_a_model_that_wins_pooled_but_loses_on_the_latest_held_out_orders_is_not
 
     monkeypatch.setattr(training, "evaluate_over_time", fading)
 
-    call_command("train_matcher", "--no-progress")
+    call_command("train_matcher", "--no-progress", "--activate")
 
     record = MatcherModel.objects.get()
     assert not record.beats_hand and not record.is_active
@@ -125,7 +139,7 @@ def test_features_of_a_held_out_order_do_not_move_when_its_own_outcomes_change(h
 
 
 def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
-    record, _ = training.train_and_register(planted, seed=0)
+    record, _ = training.train_and_register(planted, seed=0, activate=True)
     order = OrderFactory(price_per_creator=10**9, status="published")
 
     run = services.ranking_request(order=order)
@@ -153,7 +167,7 @@ def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
 def test_a_model_that_loses_is_saved_but_not_used(history, monkeypatch):
     monkeypatch.setattr(training.Report, "learned_beats_hand", property(lambda self: False))
 
-    record, _ = training.train_and_register(history, seed=0)
+    record, _ = training.train_and_register(history, seed=0, activate=True)
 
     assert not record.is_active
     assert services.active_model() is None
@@ -192,7 +206,7 @@ def test_where_the_learned_features_carry_no_signal_train_matcher_leaves_the_mod
     refresh_creator_history()
     engine.reset()
 
-    call_command("train_matcher", "--no-progress")
+    call_command("train_matcher", "--no-progress", "--activate")
 
     record = MatcherModel.objects.get()
     assert not record.is_active and services.active_model() is None

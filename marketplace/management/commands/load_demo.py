@@ -85,7 +85,11 @@ def _train_matcher() -> str:
         record, report = training.train_and_register(snap)
     except ValueError as exc:
         return f"not trained ({exc})"
-    verdict = "active" if record.is_active else "not used: the hand-weighted score ranks better"
+    verdict = (
+        "passes its gate, not used until `train_matcher --activate`"
+        if record.beats_hand
+        else "not used: the hand-weighted score ranks better"
+    )
     hand, learned = report.metrics["hand"]["ndcg10"]["mean"], report.metrics["learned"]["ndcg10"]["mean"]
     return f"{record.version} {verdict} (holdout NDCG@10 learned {learned:.3f} vs hand {hand:.3f})"
 
