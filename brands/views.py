@@ -116,7 +116,6 @@ def member_add(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 full_name=form.cleaned_data["full_name"],
-                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -202,7 +201,6 @@ def member_invite(request, membership_id: int):
             brand=request.membership.brand,
             actor=request.user,
             membership_id=membership_id,
-            base_url=request.build_absolute_uri("/"),
         )
     except DomainError as exc:
         messages.error(request, exc.detail)
