@@ -19,7 +19,7 @@ COPY . .
 
 # Static files are collected into the image with production storage (hashed names, compressed).
 # The values below exist only for this build step; settings refuse production without them.
-RUN DJANGO_ENV=production SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+RUN DJANGO_ENV=production SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost SITE_URL=http://localhost \
     DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput
 

@@ -3,16 +3,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandBlock, BrandMembership
-from marketplace.core.admin import ModelAdmin, TabularInline, run_verification_action
+from marketplace.core.admin import ModelAdmin, ReadOnlyAdmin, ReadOnlyInline, run_verification_action
 from marketplace.core.models import VerificationStatus
 
 
-class BrandMembershipInline(TabularInline):
+class BrandMembershipInline(ReadOnlyInline):
+    """Seats change through brands.services (the team page), which keeps every brand an owner."""
+
     model = BrandMembership
-    extra = 0
     fields = ("user", "role", "created_at")
-    readonly_fields = ("created_at",)
-    raw_id_fields = ("user",)
+    readonly_fields = fields
 
 
 @admin.action(description=_("Mark selected brands as verified"), permissions=["change"])
@@ -39,9 +39,15 @@ class BrandAdmin(ModelAdmin):
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a brand would take its seats (owned by the team services) with it.
+        return False
+
 
 @admin.register(BrandMembership)
-class BrandMembershipAdmin(ModelAdmin):
+class BrandMembershipAdmin(ReadOnlyAdmin):
+    """Read-only: the team page's services refuse to demote or remove a brand's last owner."""
+
     list_display = ("user", "brand", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "brand__name")

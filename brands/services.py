@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
@@ -16,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from brands.access import OWNER, brand_seat
 from brands.models import Brand, BrandMembership
-from marketplace.core import Conflict, NotFound, audit, send_mail_each, update_fields
+from marketplace.core import Conflict, NotFound, audit, send_mail_each, site_url, update_fields
 from marketplace.core.accounts import user_create
 from marketplace.core.models import ProductCategory, User
 
@@ -91,7 +89,7 @@ def brand_update(
     return brand
 
 
-def send_member_invite(*, user_id: int, brand_name: str, base_url: str) -> None:
+def send_member_invite(*, user_id: int, brand_name: str) -> None:
     """Mail a new member a one-time link to set their password (Django's password-reset token)."""
     user = User.objects.get(pk=user_id)
     path = reverse(
@@ -101,22 +99,20 @@ def send_member_invite(*, user_id: int, brand_name: str, base_url: str) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {"user": user, "brand_name": brand_name, "set_password_url": urljoin(base_url, path)}
+    context = {"user": user, "brand_name": brand_name, "set_password_url": site_url(path)}
     subject = render_to_string("registration/member_invite_subject.txt", context)
     body = render_to_string("registration/member_invite_email.txt", context)
     send_mail_each(subject=subject, body=body, recipients=[user.email])
 
 
-def _invite_on_commit(*, user: User, brand: Brand, base_url: str) -> None:
+def _invite_on_commit(*, user: User, brand: Brand) -> None:
     # Losing this mail is recoverable: the owner can send the invitation again from the members page.
     user_id, brand_name = user.pk, brand.name
-    transaction.on_commit(lambda: send_member_invite(user_id=user_id, brand_name=brand_name, base_url=base_url))
+    transaction.on_commit(lambda: send_member_invite(user_id=user_id, brand_name=brand_name))
 
 
 @transaction.atomic
-def brand_member_add(
-    *, brand: Brand, actor: User, email: str, role: str, base_url: str, full_name: str = ""
-) -> BrandMembership:
+def brand_member_add(*, brand: Brand, actor: User, email: str, role: str, full_name: str = "") -> BrandMembership:
     """Add the person with ``email`` to ``brand``; create their account when there is none.
 
     A new account gets an unusable password and, after commit, an invitation mail with a link to
@@ -139,7 +135,7 @@ def brand_member_add(
     membership.full_clean()
     membership.save()
     if not user.has_usable_password():
-        _invite_on_commit(user=user, brand=brand, base_url=base_url)
+        _invite_on_commit(user=user, brand=brand)
     audit(actor=actor, action="brand.member_added", obj=brand, email=email, role=role)
     return membership
 
@@ -191,13 +187,13 @@ def brand_member_remove(*, brand: Brand, actor: User, membership_id: int) -> Non
 
 
 @transaction.atomic
-def brand_member_resend_invite(*, brand: Brand, actor: User, membership_id: int, base_url: str) -> BrandMembership:
+def brand_member_resend_invite(*, brand: Brand, actor: User, membership_id: int) -> BrandMembership:
     """Send the set-password invitation again to a member who has never set a password."""
     _owner_membership(brand=brand, actor=actor)
     membership = _locked_membership(brand=brand, membership_id=membership_id)
     if membership.user.has_usable_password():
         raise Conflict(_("This member has already set a password."))
-    _invite_on_commit(user=membership.user, brand=brand, base_url=base_url)
+    _invite_on_commit(user=membership.user, brand=brand)
     audit(actor=actor, action="brand.member_invited", obj=brand, email=membership.user.email)
     return membership
 

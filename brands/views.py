@@ -75,7 +75,6 @@ def member_add(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 full_name=form.cleaned_data["full_name"],
-                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as exc:
             form_add_errors(form, exc)
@@ -161,7 +160,6 @@ def member_invite(request, membership_id: int):
             brand=request.membership.brand,
             actor=request.user,
             membership_id=membership_id,
-            base_url=request.build_absolute_uri("/"),
         )
     except DomainError as exc:
         messages.error(request, exc.detail)

@@ -6,32 +6,36 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, Platform, RatePrice
 from marketplace.core import format_money
-from marketplace.core.admin import LargeTableAdmin, TabularInline, run_verification_action
+from marketplace.core.admin import (
+    LargeTableAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    run_verification_action,
+)
 from marketplace.core.models import VerificationStatus
 
 
-class CreatorLabelInline(TabularInline):
+# Labels, rate cards and blackouts change through creators.services (the profile editor), which checks label
+# weights, price bounds and the creator's currency, and blackout dates; the admin shows them and never writes.
+class CreatorLabelInline(ReadOnlyInline):
     model = CreatorLabel
-    extra = 0
+    fields = ("label", "weight")
+    readonly_fields = fields
     raw_id_fields = ("label",)
 
 
-class RatePriceInline(TabularInline):
+class RatePriceInline(ReadOnlyInline):
     """Rate-card rows are never edited: a new price is a new row from the first of a month."""
 
     model = RatePrice
-    extra = 0
-    can_delete = False
     fields = ("format", "amount", "currency", "effective_from", "created_at")
-    readonly_fields = ("created_at",)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    readonly_fields = fields
 
 
-class BlackoutPeriodInline(TabularInline):
+class BlackoutPeriodInline(ReadOnlyInline):
     model = BlackoutPeriod
-    extra = 0
+    fields = ("starts_on", "ends_on", "note")
+    readonly_fields = fields
 
 
 @admin.action(description=_("Mark selected creators as verified"), permissions=["change"])
@@ -121,7 +125,7 @@ class CreatorRowsAdmin(LargeTableAdmin):
 
 
 @admin.register(CreatorLabel)
-class CreatorLabelAdmin(CreatorRowsAdmin):
+class CreatorLabelAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "label", "weight")
     search_fields = ("creator__handle", "label__path")
     raw_id_fields = ("creator", "label")
@@ -130,7 +134,7 @@ class CreatorLabelAdmin(CreatorRowsAdmin):
 
 
 @admin.register(RatePrice)
-class RatePriceAdmin(CreatorRowsAdmin):
+class RatePriceAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "format", "price", "effective_from", "created_at")
     list_filter = ("format", "effective_from")
     search_fields = ("creator__handle",)
@@ -143,13 +147,9 @@ class RatePriceAdmin(CreatorRowsAdmin):
     def price(self, obj: RatePrice) -> str:
         return format_money(obj.amount, obj.currency) if obj.amount is not None else _("not offered")
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        # A price in force is what quotes were made at; a change is a new row for a later month.
-        return False
-
 
 @admin.register(BlackoutPeriod)
-class BlackoutPeriodAdmin(CreatorRowsAdmin):
+class BlackoutPeriodAdmin(ReadOnlyAdmin, CreatorRowsAdmin):
     list_display = ("creator", "starts_on", "ends_on", "note")
     list_filter = ("starts_on",)
     search_fields = ("creator__handle", "note")

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from creators.handles import is_reserved
 from creators.models import Creator, CreatorLabel, RatePrice
+from marketplace.core import echo
 
 CHUNK = 20_000
 
@@ -121,7 +122,7 @@ def write_creators(
     chunk: list[CreatorRecord] = []
     for record in records:
         if is_reserved(record.handle):  # importing refuses these row by row; this guards every other writer
-            raise ValueError(f"{record.handle!r} is a reserved handle (creators.handles)")
+            raise ValueError(f"{echo(record.handle)!r} is a reserved handle (creators.handles)")
         chunk.append(record)
         if len(chunk) >= CHUNK:
             ids.extend(_write_chunk(chunk))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.password_validation import validate_password
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
 from creators.models import Creator
-from marketplace.core import send_mail_each
+from marketplace.core import send_mail_each, site_url
 from marketplace.core.accounts import time_zone_names
 from marketplace.core.forms import EmailAddressField
 from marketplace.core.models import User
@@ -46,6 +48,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
     ):
+        # The link goes to SITE_URL, never to the Host header the reset request named (host-header poisoning).
+        site = urlsplit(site_url("/"))
+        context = {**context, "protocol": site.scheme, "domain": site.netloc + site.path.rstrip("/")}
         html = render_to_string(html_email_template_name, context) if html_email_template_name else None
         send_mail_each(
             subject=render_to_string(subject_template_name, context),

@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings", "PYTHONUNBUFFERED": "1"}
+    # Mails sent while developing link to where this server answers (PORT=8011 make run), unless set.
+    local = args.host in ("127.0.0.1", "0.0.0.0")  # noqa: S104 (a name compared, nothing bound here)
+    env.setdefault("SITE_URL", f"http://{'localhost' if local else args.host}:{args.port}")
     procs = {
         name: subprocess.Popen(cmd, cwd=BASE_DIR, env=env, start_new_session=True)
         for name, cmd in commands(args.host, args.port).items()

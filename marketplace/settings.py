@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -67,6 +68,14 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured(
         "DEBUG must be false when DJANGO_ENV=production: debug pages show settings, SQL and stack traces to anyone"
     )
+# Where the site is reached, for the links in e-mails (marketplace.core.site_url): never the request's Host
+# header, which a caller chooses. Production refuses to start without it.
+SITE_URL = env("SITE_URL", "" if PRODUCTION else "http://localhost:8000").rstrip("/")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured("SITE_URL must be set when DJANGO_ENV=production: e-mails link to it")
+if SITE_URL and (urlsplit(SITE_URL).scheme not in ("http", "https") or not urlsplit(SITE_URL).netloc):
+    raise ImproperlyConfigured(f"SITE_URL must be an http(s) address such as https://starmap.example, not {SITE_URL!r}")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production")

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 
 from brands.models import Brand
 from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
-from marketplace.core import parse_money, parse_whole_number
+from marketplace.core import echo, parse_money, parse_whole_number
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, code_hint, regions
 from marketplace.core.models import ContentFormat, Label, ProductCategory
 from marketplace.core.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
@@ -116,7 +116,7 @@ class _Row:
     def choice(self, column: str, choices) -> str | None:
         value = self.text(column, required=True)
         if value and value not in choices:
-            self.fail(column, f"unknown value {value!r}; {code_hint(value, choices)}")
+            self.fail(column, f"unknown value {echo(value)!r}; {code_hint(value, choices)}")
             return None
         return value or None
 
@@ -140,7 +140,7 @@ class _Row:
             return int(whole)
         self.fail(
             column,
-            f"{value!r} is not a whole number of stars from 1 to 5 (ratings are whole stars, as brands rate on "
+            f"{echo(value)!r} is not a whole number of stars from 1 to 5 (ratings are whole stars, as brands rate on "
             "Starmap): round half stars before importing",
         )
         return None
@@ -152,7 +152,7 @@ class _Row:
         try:
             amount = parse_money(value)
         except ValueError as exc:
-            self.fail(column, f"{value!r}: {exc}")
+            self.fail(column, f"{echo(value)!r}: {exc}")
             return None
         if amount <= 0:
             self.fail(column, "must be more than zero")
@@ -164,7 +164,7 @@ class _Row:
         if not value:
             return None
         if value not in TRUE | FALSE:
-            self.fail(column, f"{value!r} is not yes or no")
+            self.fail(column, f"{echo(value)!r} is not yes or no")
             return None
         return value in TRUE
 
@@ -176,7 +176,7 @@ class _Row:
         if parsed is None and (day := parse_date(value)) is not None:
             parsed = datetime.combine(day, time(12))
         if parsed is None:
-            self.fail(column, f"{value!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601)")
+            self.fail(column, f"{echo(value)!r} is not a date (YYYY-MM-DD) or date-time (ISO 8601)")
             return None
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
@@ -189,7 +189,7 @@ class _Row:
         values = [v.strip() for v in self.text(column, max_length=2000).split(";") if v.strip()]
         for value in values:
             if value not in allowed:
-                self.fail(column, f"unknown value {value!r}; {code_hint(value, allowed)}")
+                self.fail(column, f"unknown value {echo(value)!r}; {code_hint(value, allowed)}")
         return [v for v in values if v in allowed]
 
 
@@ -229,7 +229,7 @@ def parse(
         raw = {c: (data.get(c) or "").strip() for c in ORDER_FIELDS}
         if ref in orders and orders[ref].raw != raw:
             differing = next(c for c in ORDER_FIELDS if orders[ref].raw[c] != raw[c])
-            row.fail(differing, f"differs from row {orders[ref].row}, which has the same order_ref {ref!r}")
+            row.fail(differing, f"differs from row {orders[ref].row}, which has the same order_ref {echo(ref)!r}")
         parsed = orders.setdefault(ref, ParsedOrder(ref, number, order_values, raw))
         collaboration = _collaboration_values(row, creators)
         _offer_after_publishing(row, parsed.values["published_at"], collaboration["offered_at"])
@@ -329,7 +329,7 @@ def _rate_cards(orders: list[ParsedOrder]) -> dict[tuple[int, str], int]:
 def _order_values(row: _Row, labels, categories) -> dict:
     category = row.text("product_category")
     if category and category not in categories:
-        row.fail("product_category", f"{category!r} is not an IAB Ad Product 2.0 unique id")
+        row.fail("product_category", f"{echo(category)!r} is not an IAB Ad Product 2.0 unique id")
     target_labels = []
     for part in [p for p in row.text("target_labels", max_length=2000).split(";") if p.strip()]:
         iab_id, _, weight = part.strip().partition(":")
@@ -338,7 +338,7 @@ def _order_values(row: _Row, labels, categories) -> dict:
         except ValueError:
             w = -1
         if iab_id not in labels or not 0 <= w <= 1:
-            row.fail("target_labels", f"{part.strip()!r} is not <IAB 3.1 id>[:weight from 0 to 1]")
+            row.fail("target_labels", f"{echo(part.strip())!r} is not <IAB 3.1 id>[:weight from 0 to 1]")
         elif w >= LABEL_WEIGHT_DROPPED_BELOW:  # a weight that rounds to 0 drops the label
             target_labels.append((labels[iab_id], w))
     return {

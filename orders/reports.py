@@ -80,7 +80,6 @@ VIEWS_FAR_ABOVE_MEDIAN = 20  # views above 20 × the creator's median views (30 
 PLAUSIBLE_ENGAGEMENT = 0.5  # engagements / views, when the creator's usual rate is unknown
 PLAUSIBLE_COMPLETION = 0.8  # few short videos are watched to the end by more than 80 % of viewers
 MAY_FALL = ("likes", "comments", "conversions")  # can be taken back; views, shares and clicks cannot
-REPEATABLE = ("comments", "shares", "clicks")  # a viewer can do these more than once
 
 
 @dataclass(frozen=True)
@@ -120,15 +119,6 @@ def _day_flags(creator, s: ResultSnapshot) -> list[Flag]:
         text = _("Completion rate %(rate)s on day %(day)s is above what is plausible for a short video (%(max)s).")
         args = {"rate": percent(s.completion_rate), "day": s.day, "max": percent(PLAUSIBLE_COMPLETION, 0)}
         flags.append(Flag("completion", s.day, text % args))
-    for name in REPEATABLE:
-        if getattr(s, name) > s.views:
-            text = _("%(field)s (%(n)s) on day %(day)s are more than the views (%(views)s).")
-            args = {"field": LABELS[name], "n": grouped(getattr(s, name)), "day": s.day, "views": grouped(s.views)}
-            flags.append(Flag(f"{name}_over_views", s.day, text % args))
-    if s.clicks and s.conversions > s.clicks:
-        text = _("Conversions (%(n)s) on day %(day)s are more than the clicks (%(clicks)s).")
-        args = {"n": grouped(s.conversions), "day": s.day, "clicks": grouped(s.clicks)}
-        flags.append(Flag("conversions_over_clicks", s.day, text % args))
     return flags
 
 

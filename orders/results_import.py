@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from brands.access import EDITOR, brand_seat
-from marketplace.core import audit, parse_whole_number
+from marketplace.core import audit, echo, parse_whole_number
 from marketplace.core.params import whole_number
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
@@ -65,7 +65,7 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
         if problem:
             errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
             continue
-        values = {k: int(d[k]) if d.get(k) else 0 for k in COUNT_FIELDS}
+        values = {k: int(d[k]) if d.get(k) else None for k in COUNT_FIELDS}  # empty: keeps what the day holds
         if d.get("completion_rate"):
             values["completion_rate"] = float(d["completion_rate"])
         ref, day = int(d["collaboration"]), int(d["day"])
@@ -88,8 +88,8 @@ def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dic
         recorded.setdefault(snapshot.collaboration_id, []).append(snapshot)
     now, errors = timezone.now(), []
     for ref, days in entries.items():
-        others = [s for s in recorded.get(ref, []) if s.day not in days]
-        clean, problems = results_check(collaborations[ref], days, recorded=recorded_counts(others), now=now)
+        stored = recorded_counts(recorded.get(ref, []))
+        clean, problems = results_check(collaborations[ref], days, recorded=stored, now=now)
         days.update(clean)
         for p in problems:
             number = numbers[ref, p.day]
@@ -107,11 +107,11 @@ def _whole(text: str, digits: int = 18) -> bool:
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
-        return "collaboration", f"{ref!r} is not a collaboration" + (" of this order" if order_id else "")
+        return "collaboration", f"{echo(ref)!r} is not a collaboration" + (" of this order" if order_id else "")
     if statuses[int(ref)] not in flows.REPORTABLE:
         return "collaboration", "its post is not published yet"
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
-        return "day", f"{d.get('day')!r} is not one of 1, 3, 7, 14, 30"
+        return "day", f"{echo(str(d.get('day')))!r} is not one of 1, 3, 7, 14, 30"
     if (int(ref), int(d["day"])) in seen:
         return "day", "the same collaboration and day appear twice"
     seen.add((int(ref), int(d["day"])))
@@ -129,7 +129,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
         except ValueError:
             ok = False
         if not ok:
-            return "completion_rate", f"{rate!r} is not a fraction from 0 to 1"
+            return "completion_rate", f"{echo(rate)!r} is not a fraction from 0 to 1"
     return None
 
 

@@ -112,8 +112,22 @@ class WalletSerializer(serializers.Serializer):
     in_escrow_minor = serializers.IntegerField(source="in_escrow", help_text="In escrow for accepted deals.")
 
 
+class EscrowDealSerializer(serializers.Serializer):
+    collaboration = serializers.IntegerField(source="collaboration_id")
+    order = serializers.IntegerField(source="order_id")
+    order_title = serializers.CharField(source="order.title")
+    gross_minor = serializers.IntegerField(source="take.gross", help_text="The deal's price.")
+    fee_minor = serializers.IntegerField(source="take.fee", help_text="The platform fee at today's rate.")
+    net_minor = serializers.IntegerField(source="take.net", help_text="What the creator receives.")
+
+
 class EarningsSerializer(serializers.Serializer):
     currency = serializers.CharField()
+    on_its_way_minor = serializers.IntegerField(
+        source="on_its_way",
+        help_text="In escrow for accepted deals, after the platform fee: paid when the brand accepts the work.",
+    )
+    on_its_way = EscrowDealSerializer(source="escrow", many=True, help_text="The deals that money is for.")
     pending_minor = serializers.IntegerField(source="pending", help_text="Earned, waiting for the stays-live check.")
     available_minor = serializers.IntegerField(source="available", help_text="Can be paid out.")
     in_flight_minor = serializers.IntegerField(source="in_flight", help_text="Requested payouts not sent yet.")
@@ -272,7 +286,7 @@ class WalletTopupApi(MoneyPost, APIView):
 
 class EarningsDetailApi(APIView):
     @extend_schema(
-        summary="The creator's earnings: pending, available, in flight, paid out",
+        summary="The creator's earnings: on its way (in escrow), pending, available, in flight, paid out",
         responses={200: EarningsSerializer, 401: ERROR_BODY, 403: ERROR_BODY},
     )
     def get(self, request):

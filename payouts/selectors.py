@@ -40,6 +40,10 @@ class CreatorEarnings:
     available: int
     in_flight: int
     paid_out: int
+    # The deals whose money is in escrow (creator_escrow), and what the creator receives of it after the fee:
+    # "on its way" on the earnings page and in the API alike.
+    escrow: tuple = ()
+    on_its_way: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,12 +91,15 @@ def earnings_for_creator(*, creator_id: int, currency: str | None = None) -> Cre
         in_flight=Sum("amount", filter=Q(status__in=IN_FLIGHT)),
         paid_out=Sum("amount", filter=Q(status=Payout.Status.SENT)),
     )
+    escrow = tuple(creator_escrow(creator_id=creator_id, currency=currency))
     return CreatorEarnings(
         currency=currency,
         pending=rows.get(Account.Kind.CREATOR_PENDING, 0),
         available=rows.get(Account.Kind.CREATOR_AVAILABLE, 0),
         in_flight=payouts["in_flight"] or 0,
         paid_out=payouts["paid_out"] or 0,
+        escrow=escrow,
+        on_its_way=sum(hold.take.net for hold in escrow),
     )
 
 

@@ -14,7 +14,12 @@ SERVICES = COMPOSE["services"]
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 LONG_RUNNING = ("web", "worker", "beat")
 # What an operator puts in .env: the two values compose refuses to start without.
-OPERATOR_ENV = {"SECRET_KEY": "k" * 50, "POSTGRES_PASSWORD": "pg-pass", "ALLOWED_HOSTS": "starmap.example.com"}
+OPERATOR_ENV = {
+    "SECRET_KEY": "k" * 50,
+    "POSTGRES_PASSWORD": "pg-pass",
+    "ALLOWED_HOSTS": "starmap.example.com",
+    "SITE_URL": "https://starmap.example.com",
+}
 SETTINGS_SOURCES = ("marketplace/settings.py", "marketplace/devservers.py", "marketplace/run.py")
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")

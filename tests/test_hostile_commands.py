@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,8 +49,14 @@ VALUES = {
 
 def project_commands() -> dict[str, str]:
     """Every management command of the project's own apps (not Django's or a library's): name -> app."""
-    base = Path(settings.BASE_DIR).resolve()
-    ours = {config.name for config in apps.get_app_configs() if base in Path(config.path).resolve().parents}
+    base, installed = Path(settings.BASE_DIR).resolve(), Path(sys.prefix).resolve()
+    # A virtualenv inside the checkout (make install's .venv) holds Django's and the libraries' apps: not ours.
+    ours = {
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(base)
+        and not Path(config.path).resolve().is_relative_to(installed)
+    }
     return {name: app for name, app in get_commands().items() if app in ours}
 
 

@@ -113,6 +113,7 @@ def _production_env(**extra: str) -> dict[str, str]:
         "DJANGO_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "starmap.example",
+        "SITE_URL": "https://starmap.example",
         **extra,
     }
 

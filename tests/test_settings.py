@@ -173,7 +173,13 @@ def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def _production(**extra: str) -> dict[str, str]:
-    return {"DJANGO_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "x.test", **extra}
+    return {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "x.test",
+        "SITE_URL": "https://x.test",
+        **extra,
+    }
 
 
 def test_without_database_url_the_embedded_postgres_is_used():
@@ -235,6 +241,20 @@ def test_production_refuses_to_start_without_secret_key():
 
 def test_production_refuses_an_empty_secret_key():
     assert "SECRET_KEY must be set" in _refusal(_production(SECRET_KEY=""))
+
+
+def test_production_refuses_to_start_without_site_url():
+    env = _production()
+    del env["SITE_URL"]
+
+    assert _refusal(env) == (
+        "django.core.exceptions.ImproperlyConfigured: SITE_URL must be set when DJANGO_ENV=production: "
+        "e-mails link to it"
+    )
+
+
+def test_a_site_url_that_is_not_an_http_address_is_refused():
+    assert "SITE_URL must be an http(s) address" in _refusal({"SITE_URL": "starmap.example"})
 
 
 def test_production_refuses_to_start_without_allowed_hosts():

@@ -39,18 +39,21 @@ def _count(**kwargs) -> StrictIntegerField:
 
 
 class ResultRequestSerializer(RequestSerializer):
-    """One day's counts: whole numbers as JSON integers (0 to 10^13); completion as a fraction 0–1."""
+    """One day's counts: whole numbers as JSON integers (0 to 10^11, MAX_COUNT); completion as a fraction 0–1.
+
+    A count left out keeps what the day holds (a correction of one count keeps the others), or is 0 on a
+    new day, where views must be given."""
 
     day = StrictIntegerField(help_text="Days after publishing: 1, 3, 7, 14 or 30.")
-    views = _count()
-    likes = _count(required=False, default=0)
-    comments = _count(required=False, default=0)
-    shares = _count(required=False, default=0)
+    views = _count(required=False)
+    likes = _count(required=False)
+    comments = _count(required=False)
+    shares = _count(required=False)
     completion_rate = StrictFloatField(
-        min_value=0, max_value=1, required=False, allow_null=True, default=None, help_text="A fraction from 0 to 1."
+        min_value=0, max_value=1, required=False, allow_null=True, help_text="A fraction from 0 to 1."
     )
-    clicks = _count(required=False, default=0)
-    conversions = _count(required=False, default=0)
+    clicks = _count(required=False)
+    conversions = _count(required=False)
 
     def validate_day(self, value: int) -> int:
         if value not in DAYS:
@@ -86,6 +89,12 @@ class FiguresSerializer(serializers.Serializer):
     cost_per_conversion_minor = serializers.IntegerField(allow_null=True)
 
 
+class FlagSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="engagement, views, completion, likes_fell, comments_fell, conversions_fell")
+    day = serializers.IntegerField(help_text="The newest day showing it")
+    text = serializers.CharField()
+
+
 class CollaborationReportSerializer(serializers.Serializer):
     collaboration = serializers.IntegerField()
     order = serializers.IntegerField()
@@ -99,6 +108,9 @@ class CollaborationReportSerializer(serializers.Serializer):
     actual = FiguresSerializer(help_text="From the latest result snapshot; nulls until one is recorded.")
     views_vs_expected = serializers.FloatField(allow_null=True, help_text="actual views / expected views")
     latest_day = serializers.IntegerField(allow_null=True)
+    flags = FlagSerializer(
+        many=True, help_text="Unusual figures: possible, saved, and to be checked with the creator (the report's)."
+    )
     snapshots = ResultSnapshotSerializer(many=True, required=False)
 
 
@@ -159,6 +171,7 @@ def collaboration_report_data(report: CollaborationReport, *, snapshots: bool = 
         "actual": figures_data(report.actual),
         "views_vs_expected": report.views_vs_expected,
         "latest_day": report.latest.day if report.latest else None,
+        "flags": [{"code": f.code, "day": f.day, "text": f.text} for f in report.flags],
     }
     if snapshots:
         data["snapshots"] = report.snapshots

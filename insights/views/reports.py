@@ -120,6 +120,7 @@ CSV_HEADER = [
     "expected_cpe",
     "cost_per_conversion",
     "views_vs_expected",
+    "unusual_figures",
 ]
 
 
@@ -139,12 +140,18 @@ def report_csv(report: OrderReport) -> str:
                 _money(row.cost),
                 *_figure_cells(row.actual, row.expected),
                 _ratio(row.views_vs_expected),
+                " ".join(f.text for f in row.flags),
             ]
         )
     totals, expected = report.totals, report.expected_totals
     vs = totals.views / expected.views if totals.views is not None and expected.views else None
     writer.writerow(
-        ["total", "", "", "", report.order.currency, _money(report.spend), *_figure_cells(totals, expected), _ratio(vs)]
+        [
+            *["total", "", "", "", report.order.currency, _money(report.spend)],
+            *_figure_cells(totals, expected),
+            _ratio(vs),
+            "",
+        ]
     )
     return out.getvalue()
 

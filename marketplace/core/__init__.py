@@ -17,7 +17,7 @@ from marketplace.core.errors import (
     NotFound,
 )
 from marketplace.core.fastpaths import ChecksInOneQuery
-from marketplace.core.mail import MAIL_SUBJECT_MAX, one_line, send_mail_each
+from marketplace.core.mail import MAIL_SUBJECT_MAX, one_line, send_mail_each, site_url
 from marketplace.core.money import MAX_AMOUNT, check_amount, format_money, minor_to_decimal_str, parse_money
 from marketplace.core.params import MAX_WHOLE_NUMBER, echo, parse_whole_number
 from marketplace.core.transitions import check_transition, update_fields
@@ -47,5 +47,6 @@ __all__ = [
     "parse_whole_number",
     "request_id_var",
     "send_mail_each",
+    "site_url",
     "update_fields",
 ]

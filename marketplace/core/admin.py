@@ -235,7 +235,13 @@ class UserAdmin(LargeTableAdmin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("full_name", "time_zone")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "description": _("Deactivate a user instead of deleting them: their deals and money stay theirs."),
+            },
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
@@ -244,6 +250,11 @@ class UserAdmin(LargeTableAdmin, DjangoUserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "full_name")
     ordering = ("email",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A user leaves by being deactivated (untick "active"): deleting the row would orphan their creator
+        # profile with its deals and money (Creator.user is SET_NULL) and drop their brand seats.
+        return False
 
 
 # ---------------------------------------------------------------- catalogue
@@ -270,6 +281,10 @@ class ProductCategoryAdmin(ModelAdmin):
     list_filter = ("tier",)
     search_fields = ("name", "path", "iab_id")
     autocomplete_fields = ("parent",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The catalogue is loaded by its import; deleting a category would blank the industry of its brands.
+        return False
 
 
 @admin.register(ProductInterestPrior)

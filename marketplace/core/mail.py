@@ -27,6 +27,13 @@ def one_line(text: str, *, limit: int = MAIL_SUBJECT_MAX) -> str:
     return cut.rstrip() + "…"
 
 
+def site_url(path: str) -> str:
+    """``path`` (from reverse) as an absolute link on settings.SITE_URL, for every mail Starmap sends."""
+    from django.conf import settings
+
+    return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
+
+
 def send_mail_each(
     *, subject: str, body: str, recipients: Iterable[str], html: str | None = None, from_email: str | None = None
 ) -> int:

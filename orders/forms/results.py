@@ -69,9 +69,10 @@ class ResultForm(forms.Form):
         return form
 
     def values(self) -> dict:
-        """The counts as result_record takes them (empty = 0; the completion rate as a fraction)."""
+        """The counts as result_record takes them (empty: keeps what the day holds, 0 on a new day; the
+        completion rate as a fraction)."""
         data = self.cleaned_data
-        values = {name: data.get(name) or 0 for name in LABELS}
+        values = {name: data.get(name) for name in LABELS}
         rate = data.get("completion_rate")
         values["completion_rate"] = None if rate is None else float(rate / 100)
         return values

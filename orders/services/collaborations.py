@@ -23,6 +23,7 @@ from orders import flows
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
+from orders.services.track_record import TRACK_RECORD_FIELDS, track_record_refresh
 from payouts import services as money
 from payouts.services.idempotency import system_key
 
@@ -174,6 +175,10 @@ def collaboration_transition(
         data=ctx.event_data,
     )
     audit(actor=actor, action=f"collaboration.{action}", obj=c, old=old, new=ctx.target, **ctx.event_data)
+    if TRACK_RECORD_FIELDS & set(ctx.changes):
+        # Completing, publishing on time, accepting: the creator's shown record (completed orders, fulfilment)
+        # follows at once, as it does after a rating, so the API and the ranking agree with the deal history.
+        track_record_refresh(creator_ids=[c.creator_id])
     notifications.collaboration_changed(c, action=action, actor_role=role, comment=comment)
     return c
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from brands.models import BrandMembership
-from marketplace.core import send_mail_each
+from marketplace.core import send_mail_each, site_url
 from marketplace.core.models import Notification, User
 from orders.models import Collaboration
 
@@ -105,7 +105,7 @@ def notify(users: list[User], *, kind: str, text: str, collaboration: Collaborat
 def _mail(emails: list[str], text: str, url: str) -> None:
     # Losing an e-mail is harmless (the in-app notification stays), so send after commit, best effort:
     # send_mail_each logs a failed recipient and goes on with the others.
-    body = f"{text}\n\n{url}" if url else text
+    body = f"{text}\n\n{site_url(url)}" if url else text
     send_mail_each(
         subject=_("Starmap: %(text)s") % {"text": text},
         body=body,

@@ -18,14 +18,17 @@ from orders import flows
 from orders.models import Collaboration, ResultSnapshot
 
 COUNT_FIELDS = ("views", "likes", "comments", "shares", "clicks", "conversions")
-MAX_COUNT = 10**13
+INTERACTIONS = ("likes", "comments", "shares")
+# The one bound of every count, on every channel (page, API, CSV import): 100 billion. No post anywhere has
+# come near it (the most-viewed videos have some 10^10 views), and it keeps the sums of a report in range.
+MAX_COUNT = 10**11
 # Totals that can only grow from one day to the next: a view, a share or a click cannot be taken back.
 # Likes, comments and conversions can (an unlike, a deleted comment, a refunded order): a fall in
 # those is flagged on the report (orders.reports.result_flags), not refused.
 NEVER_DECREASE = ("views", "shares", "clicks")
-# A like needs a view and an account likes a post once. Comments, shares and clicks can repeat per
-# viewer, so more of them than views is flagged, not refused.
-AT_MOST_VIEWS = ("likes",)
+# A count that needs another: each interaction and each click needs a view (platforms count one per viewer),
+# a conversion needs a click on the post's link (or, when no clicks are reported, a view). More is refused.
+AT_MOST = {"likes": "views", "comments": "views", "shares": "views", "clicks": "views", "conversions": "clicks"}
 LABELS = {
     "views": gettext_lazy("Views"),
     "likes": gettext_lazy("Likes"),
@@ -34,6 +37,7 @@ LABELS = {
     "clicks": gettext_lazy("Clicks"),
     "conversions": gettext_lazy("Conversions"),
 }
+WHOLE = {"views": gettext_lazy("views"), "clicks": gettext_lazy("clicks")}  # in "… cannot be more than views"
 
 
 @dataclass(frozen=True)
@@ -45,28 +49,51 @@ class Problem:
     message: str
 
 
-def check_counts(values: dict) -> dict:
-    """Whole numbers ≥ 0 for the counts, a fraction for completion; a DomainError naming the field otherwise."""
+def check_counts(values: dict, stored: dict | None = None) -> dict:
+    """Whole numbers from 0 to MAX_COUNT for the counts, a fraction for completion; a DomainError naming the
+    field otherwise. A count left out (absent or None) keeps ``stored``'s value — a correction of one count
+    keeps the others — or is 0 on a new day (views must be given then)."""
+    stored = stored or {}
     clean = {}
     for name in COUNT_FIELDS:
-        value = values.get(name, 0 if name != "views" else None)
+        value = values.get(name)
+        if value is None:
+            value = stored.get(name, 0 if name != "views" else None)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
-            raise DomainError(_("Give a whole number from 0 up."), field=name)
+            raise DomainError(
+                _("Give a whole number from 0 to %(max)s.") % {"max": grouped(MAX_COUNT)},
+                field=name,
+            )
         clean[name] = value
-    rate = values.get("completion_rate")
+    rate = values.get("completion_rate", stored.get("completion_rate"))
     if rate is not None and (
         isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or not 0 <= rate <= 1
     ):
         raise DomainError(_("Give the completion rate as a fraction from 0 to 1."), field="completion_rate")
     clean["completion_rate"] = None if rate is None else float(rate)
-    for part in AT_MOST_VIEWS:
-        if clean[part] > clean["views"]:
+    _check_parts(clean)
+    return clean
+
+
+def _check_parts(clean: dict) -> None:
+    for part, whole in AT_MOST.items():
+        if whole == "clicks" and not clean["clicks"]:
+            whole = "views"  # conversions counted without link clicks (a shop's own figures): at most the views
+        if clean[part] > clean[whole]:
             raise DomainError(
-                _("%(field)s (%(n)s) cannot be more than views (%(views)s).")
-                % {"field": LABELS[part], "n": grouped(clean[part]), "views": grouped(clean["views"])},
+                _("%(field)s (%(n)s) cannot be more than %(whole)s (%(m)s).")
+                % {"field": LABELS[part], "n": grouped(clean[part]), "whole": WHOLE[whole], "m": grouped(clean[whole])},
                 field=part,
             )
-    return clean
+    # Each interaction on its own is at most the views, and so is their sum: the engagement rate of accepted
+    # figures never passes 100 % (a viewer who likes, comments and shares a post is rare enough to refuse).
+    together = sum(clean[name] for name in INTERACTIONS)
+    if together > clean["views"]:
+        raise DomainError(
+            _("Likes, comments and shares together (%(n)s) cannot be more than views (%(views)s).")
+            % {"n": grouped(together), "views": grouped(clean["views"])},
+            field=INTERACTIONS[0],
+        )
 
 
 def results_check(
@@ -74,7 +101,8 @@ def results_check(
 ) -> tuple[dict[int, dict], list[Problem]]:
     """The one check of reported results, for the page, the API and the CSV import alike.
 
-    ``entries`` are the days being written ({day: values}); ``recorded`` what the other days hold now.
+    ``entries`` are the days being written ({day: values}); ``recorded`` what every day holds now (a count
+    an entry leaves out keeps its recorded value).
     Returns the cleaned entries and every problem: a day that does not exist or is not reached yet,
     a count that is not a whole number, likes above views, or a total lower than an earlier day's
     (or higher than a later day's) — each checked against the days as they will be after the write.
@@ -84,7 +112,7 @@ def results_check(
         problem = _day_problem(c, day, now)
         if problem is None:
             try:
-                clean[day] = check_counts(values)
+                clean[day] = check_counts(values, recorded.get(day))
             except DomainError as exc:
                 problem = Problem(day, exc.field, str(exc.detail))
         if problem is not None:
@@ -129,7 +157,8 @@ def _order_problems(day: int, values: dict, series: dict[int, dict]) -> list[Pro
 
 def recorded_counts(snapshots) -> dict[int, dict]:
     """{day: counts} of result snapshots, as results_check compares them."""
-    return {s.day: {name: getattr(s, name) for name in COUNT_FIELDS} for s in snapshots}
+    fields = (*COUNT_FIELDS, "completion_rate")
+    return {s.day: {name: getattr(s, name) for name in fields} for s in snapshots}
 
 
 def result_record(
@@ -168,7 +197,7 @@ def results_record(
         raise NotAllowed(_("Only the creator of this collaboration records its results."))
     if c.status not in flows.REPORTABLE:
         raise InvalidTransition(_("Results can be recorded once the post is published."), field="status")
-    recorded = recorded_counts(c.results.exclude(day__in=list(entries)))
+    recorded = recorded_counts(c.results.all())
     clean, problems = results_check(c, entries, recorded=recorded, now=now or timezone.now())
     if problems:
         raise DomainError(problems[0].message, field=problems[0].field)

@@ -19,6 +19,9 @@ from creators.models import Creator
 from orders import flows
 from orders.models import Collaboration
 
+# The collaboration fields the record is computed from (flows.ACCEPTED_DEAL, flows.COMPLETED_ORDER, the
+# on-time and rating counts below): a write to any of them refreshes the creator's record.
+TRACK_RECORD_FIELDS = frozenset({"accepted", "completed_at", "completed_on_time", "brand_rating"})
 IMPORTED = ("imported_fulfilment_rate", "imported_fulfilment_orders", "imported_avg_rating", "imported_rating_count")
 
 

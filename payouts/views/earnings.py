@@ -38,13 +38,12 @@ def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None
     page = paginate(request, statement, path=path)
     for entry in page.object_list:
         entry.creator_text = movement_text(entry.transaction, entry.amount, currency=entry.currency)
-    escrow = selectors.creator_escrow(creator_id=creator.pk, currency=earnings.currency)
     context = {
         "creator": creator,
         "earnings": earnings,
         "currency": earnings.currency,
-        "escrow": escrow,
-        "escrow_net": sum(hold.take.net for hold in escrow),
+        "escrow": earnings.escrow,
+        "escrow_net": earnings.on_its_way,
         "minimum": settings.PAYOUT_MINIMUM,
         "form": form,
         "page": page,

@@ -122,6 +122,8 @@ def test_a_deal_runs_end_to_end_over_the_api_and_the_creator_is_paid():
     assert settled.status_code == 200 and settled.json()["status"] == "settled"
     assert earnings == {
         "currency": "CNY",
+        "on_its_way_minor": 0,  # paid: no longer in escrow
+        "on_its_way": [],
         "pending_minor": 0,
         "available_minor": PRICE * 9 // 10,  # less the 10 % platform fee
         "in_flight_minor": 0,

@@ -60,7 +60,12 @@ def make_star_creator(*, email: str, password: str, admin: User) -> tuple[Creato
     set_verification(actor=admin, model=Creator, pks=[creator.pk], to="verified")
     # Platform metrics arrive from imports, not from a form; set them as an import would.
     Creator.objects.filter(pk=creator.pk).update(
-        followers=180_000, median_views_30d=60_000, median_views_90d=55_000, engagement_rate=0.06, completion_rate=0.45
+        followers=180_000,
+        median_views_30d=60_000,
+        median_views_90d=55_000,
+        engagement_rate=0.06,
+        completion_rate=0.45,
+        follower_growth_30d=0.04,  # unknown (None) growth has no growth index: the import gives one
     )
     creator.refresh_from_db()
     return creator, STAR_PRICE

@@ -257,9 +257,7 @@ def test_every_way_to_create_an_account_stores_one_spelling_of_the_email(client,
 
     client.post(reverse("admin:marketplace_user_add"), _admin_user_data(spell("ana@example.test")))
     by_manager = User.objects.create_user(spell("bo@example.test"))
-    invited = brand_member_add(
-        brand=owner.brand, actor=owner.user, email=spell("cy@example.test"), role="viewer", base_url="http://x.test"
-    )
+    invited = brand_member_add(brand=owner.brand, actor=owner.user, email=spell("cy@example.test"), role="viewer")
 
     assert User.objects.filter(email="ana@example.test").exists()
     assert (by_manager.email, invited.user.email) == ("bo@example.test", "cy@example.test")

@@ -87,3 +87,19 @@ def test_the_login_creator_has_a_published_post_to_enter_results_for(demo, clien
     assert response.status_code == 200
     assert len(response.context["result_forms"]) == 5
     assert response.context["results_report"].latest.day == 3
+
+
+def test_the_demo_creators_track_records_count_their_completed_campaigns_in_the_api(demo):
+    from brands.models import BrandMembership
+    from tests.api.clients import api_for
+
+    completed = Collaboration.objects.filter(order__title__in=[c.order_title for c in CAMPAIGNS], accepted=True)
+    completed = completed.exclude(completed_at=None).select_related("creator")
+
+    assert completed.exists()
+    for c in completed:
+        api = api_for(BrandMembership.objects.filter(brand=c.order.brand_id).first().user)
+        body = api.get(f"/api/v1/creators/{c.creator.handle}/").json()
+        expected = c.creator.collaborations.filter(accepted=True).exclude(completed_at=None).count()
+        assert body["completed_orders"] == expected, c.creator.handle
+        assert body["fulfilment_rate"] is not None, c.creator.handle

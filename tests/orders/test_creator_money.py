@@ -149,3 +149,20 @@ def test_the_brand_still_sees_the_ledger_legs_of_its_deal(world, client):
 
     assert "Order escrow" in page
     assert "You receive (net)" not in page
+
+
+@pytest.mark.parametrize(("status", "on_its_way"), [(S.ACCEPTED, NET), (S.SETTLED, 0)], ids=["escrowed", "paid"])
+def test_the_api_shows_the_money_on_its_way_as_the_earnings_page_does(world, client, status, on_its_way):
+    from tests.api.clients import api_for
+
+    c = deal_in(world, status)
+    client.force_login(c.creator.user)
+
+    html = client.get(reverse("payouts:earnings")).content.decode()
+    body = api_for(c.creator.user).get(reverse("api:earnings-detail")).json()
+
+    assert re.search(r'id="earnings-escrow">\s*' + re.escape(cny(on_its_way)), html)
+    assert body["on_its_way_minor"] == on_its_way
+    assert [(d["collaboration"], d["gross_minor"], d["fee_minor"], d["net_minor"]) for d in body["on_its_way"]] == (
+        [(c.pk, PRICE, FEE, NET)] if on_its_way else []
+    )

@@ -132,7 +132,7 @@ def test_a_notification_to_a_refused_address_still_reaches_the_other_side(
 def test_the_member_invitation_is_sent_whatever_the_brand_is_called(db, text):
     user = UserFactory(email="invited@example.test")
 
-    send_member_invite(user_id=user.pk, brand_name=text, base_url="http://testserver/")
+    send_member_invite(user_id=user.pk, brand_name=text)
 
     assert [m.to for m in mail.outbox] == [["invited@example.test"]]
     assert _is_one_line(mail.outbox[0].subject)
@@ -171,3 +171,68 @@ def test_no_code_but_the_mail_helper_sends_mail_itself():
                 offenders.append(f"{relative}:{node.lineno} uses .{node.attr}")
 
     assert offenders == []
+
+
+# ------------------------------------------------------------ absolute links
+
+SITE = "https://starmap.example"
+
+
+def _notification_mail(world, client, django_capture_on_commit_callbacks):
+    c = deal_in(world, S.ACCEPTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        deals.collaboration_comment(collaboration_id=c.pk, actor=c.creator.user, text="Draft attached.")
+    return reverse("deals:collaboration", args=[c.pk])
+
+
+def _invite_mail(world, client, django_capture_on_commit_callbacks):
+    client.force_login(world["owner"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("brands:member_add"), {"email": "new.member@example.test", "role": "viewer"})
+    return reverse("password_reset")
+
+
+def _reset_mail(world, client, django_capture_on_commit_callbacks):
+    UserFactory(email="forgot@example.test")
+    client.post(reverse("password_reset"), {"email": "forgot@example.test"}, HTTP_HOST="evil.example")
+    return reverse("password_reset")
+
+
+# Every mail Starmap sends, and the path its link must lead to (on SITE_URL, whatever host was asked).
+MAILS = {"notification": _notification_mail, "member invitation": _invite_mail, "password reset": _reset_mail}
+
+
+@pytest.mark.parametrize("send", MAILS.values(), ids=MAILS.keys())
+def test_every_mail_links_absolutely_to_the_site_url(world, client, settings, django_capture_on_commit_callbacks, send):
+    settings.SITE_URL = SITE
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    mail.outbox.clear()
+
+    path = send(world, client, django_capture_on_commit_callbacks)
+
+    assert mail.outbox, "no mail sent"
+    for message in mail.outbox:
+        links = [word for word in message.body.split() if "/" in word and not word.startswith("@")]
+        assert links, message.body
+        assert all(link.startswith(f"{SITE}/") for link in links), links
+        assert any(link.startswith(f"{SITE}{path}") for link in links), links
+
+
+def test_every_place_that_sends_mail_is_covered_above():
+    senders = set()
+    for source in ROOT.glob("*/**/*.py"):
+        if source.parts[len(ROOT.parts)] in {"tests", ".venv", "bench"}:
+            continue
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in {"send_mail_each", "send_mail", "send_mass_mail", "EmailMessage", "EmailMultiAlternatives"}:
+                    senders.add(str(source.relative_to(ROOT)))
+
+    # The helper itself, and the three mails above (the reset form calls the helper from its send_mail).
+    assert senders == {
+        "marketplace/core/mail.py",
+        "orders/services/notifications.py",
+        "brands/services.py",
+        "marketplace/forms.py",
+    }

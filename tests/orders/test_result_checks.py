@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketplace.core import DomainError
 from orders.models import Collaboration, ResultSnapshot
 from orders.results_import import ImportFailed, parse, results_import
-from orders.services.results import result_record
+from orders.services.results import MAX_COUNT, result_record
 from tests.api.clients import api_for
 from tests.orders.conftest import deal_in, make_creator
 
@@ -196,13 +196,83 @@ def test_a_file_whose_rows_contradict_each_other_names_every_row_and_imports_not
     assert not ResultSnapshot.objects.exists()
 
 
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize(
+    ("values", "refusal"),
+    [
+        (counts(100, clicks=101), Refusal("clicks", "Clicks (101) cannot be more than views (100).")),
+        (counts(100, comments=101), Refusal("comments", "Comments (101) cannot be more than views (100).")),
+        (counts(100, shares=101), Refusal("shares", "Shares (101) cannot be more than views (100).")),
+        (
+            counts(100, clicks=10, conversions=11),
+            Refusal("conversions", "Conversions (11) cannot be more than clicks (10)."),
+        ),
+        (
+            counts(18_851, likes=9_000, comments=9_000, shares=9_000),
+            Refusal("likes", "Likes, comments and shares together (27,000) cannot be more than views (18,851)."),
+        ),
+    ],
+    ids=["clicks", "comments", "shares", "conversions", "interactions-together"],
+)
+def test_a_count_above_what_it_needs_is_refused(world, client, channel, values, refusal):
+    c = published(world)
+
+    assert send(channel, c, 1, values, client) == refusal
+    assert not c.results.exists()
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_count_above_the_one_limit_is_refused(world, client, channel):
+    c = published(world)
+
+    refusal = send(channel, c, 1, counts(10**13), client)
+
+    assert refusal is not None and refusal.field == "views"
+    assert MAX_COUNT < 10**13
+    assert not c.results.exists()
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_correction_keeps_the_counts_it_leaves_out(world, client, channel):
+    c = published(world)
+    result_record(collaboration_id=c.pk, actor=c.creator.user, day=3, values=counts(1_000, likes=40, shares=7))
+
+    refusal = send(channel, c, 3, {"views": 1_200}, client)
+
+    assert refusal is None
+    assert list(c.results.values_list("views", "likes", "shares")) == [(1_200, 40, 7)]
+
+
+def test_no_accepted_figures_show_an_engagement_rate_above_100_percent(world, client):
+    c = published(world)
+    result_record(collaboration_id=c.pk, actor=c.creator.user, day=3, values=counts(1_000, likes=600, shares=400))
+    client.force_login(world["owner"])
+
+    api = api_for(world["owner"]).get(reverse("api:order-report", args=[world["order"].pk])).json()
+
+    assert api["actual"]["engagement_rate"] <= 1
+    assert all(row["actual"]["engagement_rate"] <= 1 for row in api["collaborations"])
+
+
+def test_an_importers_error_cuts_a_long_value(world):
+    c = published(world)
+    text = f"collaboration,day,views\n{c.pk},1,{'9' * 5000}\n"
+
+    with pytest.raises(ImportFailed) as failed:
+        parse(io.StringIO(text))
+
+    (message,) = failed.value.errors
+    assert message.startswith("row 2, column views: ")
+    assert len(message) < 200 and "…" in message
+
+
 # --------------------------------------------------------------- what is flagged
 
 
 def unusual(world):
-    """Possible but far from the creator's usual 5 % engagement: 1,300 engagements on 1,000 views."""
+    """Possible but far from the creator's usual 5 % engagement: 700 engagements on 1,000 views."""
     c = published(world, engagement_rate=0.05, median_views_30d=40_000, display_name="Viral Vole")
-    result_record(collaboration_id=c.pk, actor=c.creator.user, day=1, values=counts(1_000, likes=900, comments=400))
+    result_record(collaboration_id=c.pk, actor=c.creator.user, day=1, values=counts(1_000, likes=500, comments=200))
     return c
 
 
@@ -212,10 +282,9 @@ def test_unusual_figures_are_saved_and_flagged_on_the_brands_report(world, clien
 
     page = client.get(reverse("orders:report", args=[world["order"].pk])).content.decode()
 
-    assert c.results.get().likes == 900  # saved, not refused
+    assert c.results.get().likes == 500  # saved, not refused
     assert 'id="unusual-figures"' in page
-    assert "Engagement rate 130.0 % on day 1 is far above the creator&#x27;s usual 5.0 %." in page
-    assert "Comments (400) on day 1 are more than the views" not in page  # 400 < 1,000: not unusual
+    assert "Engagement rate 70.0 % on day 1 is far above the creator&#x27;s usual 5.0 %." in page
 
 
 @pytest.mark.parametrize(("who", "sees"), [("owner", True), ("viewer", True), ("admin", True), ("creator", False)])
@@ -241,3 +310,19 @@ def test_a_fall_in_likes_and_an_implausible_completion_rate_are_flagged(world, c
 
     assert "Likes fell from 80 on day 1 to 60 on day 3." in page
     assert "Completion rate 97.0 % on day 3 is above what is plausible for a short video (80 %)." in page
+
+
+def test_unusual_figures_are_flagged_in_both_api_reports_and_the_report_csv(world, client):
+    c = unusual(world)
+    api = api_for(world["owner"])
+    client.force_login(world["owner"])
+    text = "Engagement rate 70.0 % on day 1 is far above the creator's usual 5.0 %."
+
+    one = api.get(reverse("api:collaboration-report", args=[c.pk])).json()
+    order = api.get(reverse("api:order-report", args=[world["order"].pk])).json()
+    csv_text = client.get(reverse("orders:report_csv", args=[world["order"].pk])).content.decode()
+
+    assert one["flags"] == [{"code": "engagement", "day": 1, "text": text}]
+    assert [row["flags"] for row in order["collaborations"] if row["collaboration"] == c.pk] == [one["flags"]]
+    assert "unusual_figures" in csv_text.splitlines()[0]
+    assert text in csv_text

@@ -71,7 +71,6 @@ SPONSOR_BRAND_NAMES = {
 }
 ADMIN_EMAIL = "admin@starmap.demo"
 CREATOR_EMAIL = "creator@starmap.demo"
-BASE_URL = "http://127.0.0.1:8000/"
 DEMO_TOPUP = 20_000_000  # minor units: CNY 200,000.00 in each demo brand's wallet (illustrative)
 # One key per brand (keys are scoped to the brand), so running load_demo again replays the same top-up.
 DEMO_TOPUP_KEY = "demo-opening-balance"
@@ -134,7 +133,7 @@ def _ensure_brand(spec: BrandSpec) -> tuple[User, Brand]:
     for email, role, full_name in spec.members[1:]:
         if not User.objects.filter(email=email).exists():
             User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
-            brand_member_add(brand=brand, actor=owner, email=email, role=role, base_url=BASE_URL)
+            brand_member_add(brand=brand, actor=owner, email=email, role=role)
     return owner, brand
 
 
