@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,8 +17,6 @@ from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
 from marketplace.core.models import ContentFormat, Label
 from marketplace.core.roles import role_of
-from orders import flows
-from orders.models import Collaboration
 
 
 def creator_for_user(user) -> Creator:
@@ -160,15 +158,12 @@ class CreatorDashboard:
         return next((item for item in self.checklist if not item.done), None)
 
 
-def creator_dashboard(creator: Creator) -> CreatorDashboard:
-    """Profile completeness and collaboration counts for the creator's own dashboard (3 queries)."""
+def creator_dashboard(creator: Creator, *, active_collaborations: int, open_offers: int) -> CreatorDashboard:
+    """Profile completeness for the creator's own dashboard (2 queries), beside the deal counts the caller
+    passes in (orders.selectors.orders.creator_home counts them: creators does not read the deal)."""
     has_labels = creator.label_links.exists()
     has_prices = creator.rate_prices.exists()
     has_audience = bool(creator.audience_age or creator.audience_gender or creator.audience_region)
-    counts = Collaboration.objects.filter(creator=creator).aggregate(
-        active=flows.CAPACITY_USED,
-        offers=Count("pk", filter=Q(status__in=flows.AWAITING_CREATOR)),
-    )
     checklist = [
         ChecklistItem(
             "bio",
@@ -202,8 +197,8 @@ def creator_dashboard(creator: Creator) -> CreatorDashboard:
     return CreatorDashboard(
         creator=creator,
         checklist=checklist,
-        active_collaborations=counts["active"],
-        open_offers=counts["offers"],
+        active_collaborations=active_collaborations,
+        open_offers=open_offers,
     )
 
 

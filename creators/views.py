@@ -40,14 +40,6 @@ from marketplace.core.params import SearchForm
 LABEL_SEARCH_LIMIT = 20
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    creator = selectors.creator_for_user(request.user)
-    context = {"creator": creator, "dashboard": selectors.creator_dashboard(creator)}
-    return render(request, "creators/creator_dashboard.html", context)
-
-
 # ------------------------------------------------------------ profile editor
 
 

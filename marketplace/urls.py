@@ -69,7 +69,11 @@ deal_patterns = [
 
 # The brand's pages are the brands app's, plus its home, which shows the deal's data (orders.views.dashboard).
 # The growth page comes first: it must precede the creators app's "<slug:handle>/".
-creator_patterns = [path("growth/", growth.growth, name="growth"), *creators_urls.urlpatterns]
+creator_patterns = [
+    path("", dashboard.creator_dashboard, name="dashboard"),
+    path("growth/", growth.growth, name="growth"),
+    *creators_urls.urlpatterns,
+]
 brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [

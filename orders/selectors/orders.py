@@ -1,12 +1,15 @@
-"""Reads on orders, always scoped to the viewer's brand."""
+"""Reads on orders, always scoped to the viewer's brand; and the creator's dashboard counts."""
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from brands.selectors import membership_for_user
-from orders.models import Order, OrderEvent, OrderTargetLabel
+from creators.models import Creator
+from creators.selectors import CreatorDashboard, creator_dashboard
+from orders import flows
+from orders.models import Collaboration, Order, OrderEvent, OrderTargetLabel
 
 
 def order_list_for_brand(*, brand_id: int, status: str | None = None) -> QuerySet[Order]:
@@ -66,3 +69,13 @@ def order_target_labels(*, order_id: int) -> QuerySet[OrderTargetLabel]:
 
 def order_events(*, order_id: int) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order_id=order_id).select_related("actor").order_by("created_at", "id")
+
+
+def creator_home(creator: Creator) -> CreatorDashboard:
+    """The creator's dashboard: their profile checklist (creators.selectors) and their deal counts, work
+    that takes a place of their capacity and offers awaiting their answer (3 queries)."""
+    counts = Collaboration.objects.filter(creator=creator).aggregate(
+        active=flows.CAPACITY_USED,
+        offers=Count("pk", filter=Q(status__in=flows.AWAITING_CREATOR)),
+    )
+    return creator_dashboard(creator, active_collaborations=counts["active"], open_offers=counts["offers"])

@@ -1,17 +1,20 @@
-"""The brand's home page: its orders by status and the latest ones.
+"""The brand's and the creator's home pages: made of the deal's data, so they live here.
 
-Its URL is the brands app's (``brands:dashboard``, /brand/); the wiring (marketplace/urls.py) adds it to
-that namespace, because the page is made of the deal's data and brands may not import orders.
+Their URLs are the brands and creators apps' (``brands:dashboard`` /brand/, ``creators:dashboard``
+/creator/); the wiring (marketplace/urls.py) adds them to those namespaces, because brands and creators
+may not import orders.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from brands.access import brand_member_required
+from creators.selectors import creator_for_user
 from orders.models import Order
-from orders.selectors.orders import order_list_for_brand, order_status_counts
+from orders.selectors.orders import creator_home, order_list_for_brand, order_status_counts
 
 RECENT_ORDERS = 5
 # What the dashboard's table shows of them (title, status, price per creator, date).
@@ -51,3 +54,11 @@ def brand_dashboard(request):
         ),
     }
     return render(request, "brands/brand_dashboard.html", context)
+
+
+@login_required
+@require_GET
+def creator_dashboard(request):
+    creator = creator_for_user(request.user)
+    context = {"creator": creator, "dashboard": creator_home(creator)}
+    return render(request, "creators/creator_dashboard.html", context)

@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from creators.selectors import creator_dashboard
 from insights.growth import creator_growth
 from marketplace.core import Conflict
 from matching.services import excluded_creators
 from orders import flows
 from orders.models import Collaboration, Order
 from orders.selectors import deals as reads
+from orders.selectors.orders import creator_home
 from orders.services import deals
 from orders.services.collaborations import ACTIONS
 from orders.services.track_record import refresh_creator_history
@@ -115,7 +115,7 @@ def test_the_creator_dashboard_counts_what_occupies_capacity(world):
     for state in (S.ACCEPTED, S.PUBLISHED, S.DISPUTED, S.COMPLETED, S.SETTLED, S.OFFERED):
         CollaborationFactory(creator=creator, order=OrderFactory(brand=world["brand"]), status=state)
 
-    dashboard = creator_dashboard(creator)
+    dashboard = creator_home(creator)
 
     assert dashboard.active_collaborations == 3
 
