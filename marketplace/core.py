@@ -377,7 +377,7 @@ def form_add_errors(form, exc: Exception) -> None:
 
 def api_exception_handler(exc, context):
     """DRF exception handler: every error body is ``{code, detail, errors: {field: [...]}}``."""
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.http import Http404
     from rest_framework import exceptions, status
@@ -391,6 +391,11 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(*exc.args[:1])
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        from marketplace.views.errors import unreadable_request
+
+        code, detail = unreadable_request(exc)
+        return Response({"code": code, "detail": detail, "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(

@@ -16,16 +16,23 @@ def _json(code: str, detail: str, status: int) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail, "errors": {}}, status=status)
 
 
+def unreadable_request(exception) -> tuple[str, str]:
+    """The API's code and message for a request Django refused to read: here for the error pages, and for
+    DRF's exception handler, which meets the same refusals when a view reads the body (with DEBUG on, Django
+    would otherwise answer them with its debug page, not with the handler below)."""
+    if isinstance(exception, RequestDataTooBig):
+        return "request_too_large", _("The request body is larger than the server accepts.")
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return "too_many_fields", _("The request has more fields or files than the server accepts.")
+    if isinstance(exception, DisallowedHost):
+        return "disallowed_host", _("This server does not answer for that host name.")
+    return "bad_request", _("The request could not be read.")
+
+
 def bad_request(request, exception=None):
     if not _is_api(request):
         return defaults.bad_request(request, exception)
-    if isinstance(exception, RequestDataTooBig):
-        return _json("request_too_large", _("The request body is larger than the server accepts."), 400)
-    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
-        return _json("too_many_fields", _("The request has more fields or files than the server accepts."), 400)
-    if isinstance(exception, DisallowedHost):
-        return _json("disallowed_host", _("This server does not answer for that host name."), 400)
-    return _json("bad_request", _("The request could not be read."), 400)
+    return _json(*unreadable_request(exception), 400)
 
 
 def permission_denied(request, exception=None):
