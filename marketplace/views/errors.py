@@ -2,10 +2,11 @@
 JSON error body ``{code, detail, errors}`` (a body over the size limit, a bad Host header, a failed CSRF
 check, a URL that matches nothing, a server error); elsewhere Django's own pages."""
 
-from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import csrf, defaults
+
+from marketplace.core.api.errors import unreadable_request
 
 
 def _is_api(request) -> bool:
@@ -19,13 +20,7 @@ def _json(code: str, detail: str, status: int) -> JsonResponse:
 def bad_request(request, exception=None):
     if not _is_api(request):
         return defaults.bad_request(request, exception)
-    if isinstance(exception, RequestDataTooBig):
-        return _json("request_too_large", _("The request body is larger than the server accepts."), 400)
-    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
-        return _json("too_many_fields", _("The request has more fields or files than the server accepts."), 400)
-    if isinstance(exception, DisallowedHost):
-        return _json("disallowed_host", _("This server does not answer for that host name."), 400)
-    return _json("bad_request", _("The request could not be read."), 400)
+    return _json(*unreadable_request(exception), 400)
 
 
 def permission_denied(request, exception=None):

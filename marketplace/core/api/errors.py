@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.utils.translation import gettext as _
 
 from marketplace.core.errors import DomainError
+
+
+def unreadable_request(exception) -> tuple[str, str]:
+    """The API's code and message for a request Django refused to read: for the error pages of the wiring, and
+    for DRF's exception handler below, which meets the same refusals when a view reads the body (with DEBUG on,
+    Django would otherwise answer them with its debug page)."""
+    if isinstance(exception, RequestDataTooBig):
+        return "request_too_large", _("The request body is larger than the server accepts.")
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return "too_many_fields", _("The request has more fields or files than the server accepts.")
+    if isinstance(exception, DisallowedHost):
+        return "disallowed_host", _("This server does not answer for that host name.")
+    return "bad_request", _("The request could not be read.")
 
 
 def api_exception_handler(exc, context):
@@ -23,6 +37,9 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(*exc.args[:1])
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        code, detail = unreadable_request(exc)
+        return Response({"code": code, "detail": detail, "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(
