@@ -203,6 +203,9 @@ AUTH_USER_MODEL = "marketplace.User"
 AUTHENTICATION_BACKENDS = ["marketplace.core.roles.CallerBackend"]
 # Loads a session's or a token's user with their brand seat in one query (marketplace.core.roles.caller_loader).
 CALLER_LOADER = "brands.callers"
+# What the deal's pages and services read from the matcher, which orders may not import (the plug-in points of
+# marketplace/core/plugins.py): an offer's frozen expectation, applicants' component scores, recommended orders.
+ORDER_MATCHING = "matching.for_orders"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

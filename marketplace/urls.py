@@ -8,6 +8,7 @@ from creators import urls as creators_urls
 from insights.views import growth, overview, reports
 from marketplace import health
 from marketplace.views import accounts, login, tokens
+from matching import views as ranking
 from orders import views as deals
 from orders.views import dashboard, orders
 
@@ -57,7 +58,7 @@ deal_patterns = [
     path("files/<int:pk>/", deals.deliverable_download, name="download"),
     path("inbox/", deals.inbox, name="inbox"),
     path("apply/<int:order_pk>/", deals.apply, name="apply"),
-    path("orders/<int:pk>/offers/", deals.offers_send, name="offers_send"),
+    path("orders/<int:pk>/offers/", ranking.offers_send, name="offers_send"),  # from the ranked list (matching)
     path("offer/<slug:handle>/", deals.offer_create, name="offer_create"),
     path("notifications/", deals.notification_list, name="notifications"),
     path("notifications/read/", deals.notification_read_all, name="notifications_read"),

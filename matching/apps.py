@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = _("Matching")
+
+    def ready(self):
+        from marketplace.core.outbox import outbox_subscribe
+
+        # The order's first ranking starts from the deal's own event; reranks go straight to the ranking task.
+        outbox_subscribe("order.published", "matching.tasks.order_published_task")
+        outbox_subscribe("matching.rank", "matching.tasks.ranking_run_task")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from creators import track_record
 from creators.models import Creator
 from marketplace.core import format_money
-from marketplace.core.models import Interest, Label, ProductCategory, ProductInterestPrior
+from marketplace.core.models import Interest, Label, OutboxMessage, ProductCategory, ProductInterestPrior
 from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
 from orders.models import Order
@@ -20,6 +20,13 @@ from orders.models import Order
 
 def latest_run(order: Order) -> RankingRun | None:
     return order.ranking_runs.order_by("-created_at", "-id").first()
+
+
+def first_ranking_pending(order: Order) -> bool:
+    """The order's ``order.published`` message is not consumed yet: its first ranking is on its way."""
+    return OutboxMessage.objects.filter(
+        topic="order.published", payload__order_id=order.pk, acknowledged_at__isnull=True
+    ).exists()
 
 
 def results_for_run(run: RankingRun, *, filters: dict | None = None, limit: int = 50) -> list[RankingResult]:

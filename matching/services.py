@@ -8,13 +8,14 @@ from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock
 from marketplace.core.models import Label
-from marketplace.core.outbox import outbox_put
+from marketplace.core.outbox import outbox_claim, outbox_put
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun
 from matching.snapshot import METRIC_NAMES, Snapshot
@@ -67,6 +68,20 @@ def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> Ran
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
     run.queued_now = True
     return run
+
+
+def order_published(*, order_id: int, actor_id: int | None, outbox_id: int | None = None) -> RankingRun | None:
+    """Consume ``order.published`` (written by the deal's publish in its own transaction): queue the order's
+    first ranking. The message is acknowledged in the same transaction as the run it queues, so a repeated
+    delivery queues nothing; an order closed before the worker got to it is not ranked."""
+    with transaction.atomic():
+        if not outbox_claim(outbox_id):
+            return None
+        order = Order.objects.filter(pk=order_id, status=Order.Status.PUBLISHED).first()
+        if order is None:
+            return None
+        actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+        return ranking_request(order=order, actor=actor, trigger="publish")
 
 
 def ranking_claim(*, run_id: int) -> bool:

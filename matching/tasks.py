@@ -23,6 +23,12 @@ def ranking_run_task(run_id: int, outbox_id: int | None = None) -> None:
     chord(shards)(ranking_merge_task.s(run_id))
 
 
+@shared_task(name="matching.tasks.order_published_task", ignore_result=True)
+def order_published_task(order_id: int, actor_id: int | None = None, outbox_id: int | None = None) -> None:
+    """A published order (the ``order.published`` outbox message): queue its first ranking."""
+    services.order_published(order_id=order_id, actor_id=actor_id, outbox_id=outbox_id)
+
+
 @shared_task(name="matching.tasks.ranking_shard_task")
 def ranking_shard_task(run_id: int, shard: int, shards: int) -> dict:
     try:

@@ -1,4 +1,5 @@
-"""Ranked creators on the order page: status (polled), filters, component bars, reasons, "why not?"."""
+"""Ranked creators for an order (a section the order page loads, and a page of its own): status (polled),
+filters, component bars, reasons, "why not?", and offers sent to the ticked creators."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import uuid
 from datetime import timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
@@ -15,20 +18,27 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
 from creators.models import Creator
-from marketplace.core.access import throttled
+from marketplace.core import DomainError, NotAllowed
+from marketplace.core.access import money_throttled, throttled
 from marketplace.core.audience import regions
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
 from matching.models import RankingRun
+from orders.forms.deals import SendOffersForm
+from orders.models import Order
 from orders.selectors.orders import order_get_for_user
+from orders.services.deals import offer_send
+from orders.views.brand import board_context
 
 PAGE_SIZE = 25
 
 
 def ranking_context(request, order) -> dict:
-    """Everything the ranking partial needs; shared by the order page and the partial's own view."""
+    """Everything the ranking section needs: its own view, and the answer to offers sent from it."""
     run = selectors.latest_run(order)
+    # Published a moment ago: the matcher has not picked up the order.published message yet.
+    pending = run is None and selectors.first_ranking_pending(order)
     filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -53,7 +63,8 @@ def ranking_context(request, order) -> dict:
         "rows": rows,
         "filters": request.GET,
         "filter_errors": errors,
-        "polling": run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING),
+        "pending": pending,
+        "polling": pending or (run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)),
         "region_choices": sorted(regions().items(), key=lambda item: item[1]),
         "can_edit": request.membership.can_edit_orders,
         # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.
@@ -112,3 +123,64 @@ def order_why_not(request, pk: int):
         context["standing"] = selectors.standing(order, creator)
     template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
     return render(request, template, context, status=400 if form.errors else 200)
+
+
+# ------------------------------------------------------------ offers from the ranked list
+
+
+@brand_member_required(editor=True)
+@require_POST
+@money_throttled
+def offers_send(request, pk: int):
+    """Offer every ticked creator a place; each offer holds its money. One key per form drawn, so a
+    double submit replays instead of offering twice."""
+    order = order_get_for_user(user=request.user, pk=pk)
+    form = SendOffersForm(request.POST)
+    refused: dict[int, str] = {}
+    if not form.is_valid():
+        refusals = [*form.non_field_errors(), *form.errors.get("idempotency_key", [])]
+        for error in refusals or [_("The form was incomplete; reload the page.")]:
+            messages.error(request, error)
+    else:
+        refused = _send_all(request, order, form.cleaned_data["creators"], form.key)
+    if request.htmx:
+        # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
+        # A refused offer is said on its creator's row, or above the list when the row is not on this page.
+        context = {**ranking_context(request, order), **board_context(request, order)}
+        for row in context["rows"]:
+            row["offer_error"] = refused.pop(row["result"].creator_id, "")
+        _refusals_as_messages(request, refused)
+        return render(request, "matching/_offers_sent.html", context)
+    _refusals_as_messages(request, refused)
+    return redirect(reverse("orders:detail", args=[order.pk]) + "#collaboration-board")
+
+
+def _refusals_as_messages(request, refused: dict[int, str]) -> None:
+    names = dict(Creator.objects.filter(pk__in=list(refused)).values_list("pk", "display_name"))
+    for creator_id, problem in refused.items():
+        name = names.get(creator_id, f"#{creator_id}")
+        messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": problem})
+
+
+def _send_all(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
+    """Send each offer; returns creator id → why it was refused."""
+    names = dict(Creator.objects.filter(pk__in=creator_ids).values_list("pk", "display_name"))
+    sent, repeated, refused = [], [], {}
+    for creator_id in creator_ids:
+        started = timezone.now()
+        name = names.get(creator_id, f"#{creator_id}")
+        try:
+            c = offer_send(
+                order_id=order.pk, creator_id=creator_id, actor=request.user, idempotency_key=f"{key}:{creator_id}"
+            )
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.detail) from exc
+        except DomainError as exc:
+            refused[creator_id] = exc.detail
+            continue
+        (sent if c.created_at >= started else repeated).append(name)
+    if sent:
+        messages.success(request, _("Offer sent to %(names)s; the money is held.") % {"names": ", ".join(sent)})
+    if repeated:
+        messages.info(request, _("Already sent with this form: %(names)s.") % {"names": ", ".join(repeated)})
+    return refused

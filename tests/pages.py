@@ -7,6 +7,9 @@ request refuses, as sign-up's did).
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from django.urls import reverse
 
 PASSWORD = "pw-for-tests-only"  # every UserFactory user's
@@ -34,3 +37,20 @@ def is_guest(client) -> bool:
     """Whether the client's next request is a guest's: the account page sends it to log in."""
     page = client.get(reverse("account_settings"), follow=True)
     return landed_on(page).startswith(reverse("login"))
+
+
+_LOADED_SECTION = re.compile(r'<section\b[^>]*\bhx-get="([^"]+)"[^>]*\bhx-trigger="load"[^>]*>.*?</section>', re.S)
+
+
+def page_as_shown(client, url: str, data=None) -> str:
+    """The page as a browser shows it once htmx has run: each section that loads itself on load
+    (``hx-get`` + ``hx-trigger="load"``, as the order page loads the matcher's ranked list) is fetched the way
+    htmx fetches it and put in its place. Fails when such a section does not answer 200."""
+    html = client.get(url, data).content.decode()
+
+    def load(match: re.Match) -> str:
+        section = client.get(unescape(match.group(1)), headers={"HX-Request": "true"})
+        assert section.status_code == 200, (match.group(1), section.status_code)
+        return section.content.decode()
+
+    return _LOADED_SECTION.sub(load, html)

@@ -19,10 +19,10 @@ from marketplace.core.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-# topic → Celery task name. The payload is passed as keyword arguments plus ``outbox_id``.
-TOPICS = {
-    "matching.rank": "matching.tasks.ranking_run_task",
-}
+# topic → the Celery task (by name) that consumes it; the payload is passed as keyword arguments plus
+# ``outbox_id``. The kernel knows no topic: each consuming app subscribes in its AppConfig.ready(), so a
+# lower app announces an event ("order.published") without importing the app above that acts on it.
+TOPICS: dict[str, str] = {}
 RESEND_AFTER = timedelta(seconds=30)
 
 
@@ -32,6 +32,12 @@ def broker():
     from celery import current_app
 
     return current_app
+
+
+def outbox_subscribe(topic: str, task_name: str) -> None:
+    """Have ``task_name`` consume ``topic`` (one consumer per topic; subscribing again must name the same)."""
+    if TOPICS.setdefault(topic, task_name) != task_name:
+        raise ValueError(f"outbox topic {topic!r} is consumed by {TOPICS[topic]!r} already")
 
 
 def outbox_put(*, topic: str, payload: dict) -> OutboxMessage:
@@ -71,6 +77,17 @@ def outbox_relay(*, limit: int = 200) -> int:
         )
         # Sent while the rows stay locked, so two relays never send the same message at once.
         return sum(1 for message_id in ids if _send(message_id))
+
+
+def outbox_claim(message_id: int | None) -> bool:
+    """Acknowledge a message inside the consumer's transaction: True for the first delivery, False for a
+    repeat (the row stays locked until the transaction ends, so two deliveries at once cannot both win).
+    Without an id (a direct call, not a delivery) it is always True."""
+    if not message_id:
+        return True
+    return bool(
+        OutboxMessage.objects.filter(pk=message_id, acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    )
 
 
 def outbox_acknowledge(message_id: int | None) -> None:

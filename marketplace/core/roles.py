@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 from types import ModuleType
 
 from axes.backends import AxesStandaloneBackend
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist
+
+from marketplace.core.plugins import plugin
 
 
 @dataclass(frozen=True)
@@ -58,12 +57,11 @@ def _resolve(user) -> Role:
     return Role("creator")
 
 
-@cache
 def caller_loader() -> ModuleType:
     """The module that loads a caller with their brand seat in one query (``user_with_seat(user_id)``,
     ``token_with_caller(digest)``). Brand seats are the brands app's, which the kernel does not import:
     the wiring names the loader in ``settings.CALLER_LOADER`` (brands.callers)."""
-    return import_module(settings.CALLER_LOADER)
+    return plugin("CALLER_LOADER")
 
 
 class CallerBackend(AxesStandaloneBackend, ModelBackend):

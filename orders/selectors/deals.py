@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
 from django.http import Http404
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creators.models import Creator, RatePrice
 from marketplace.core.models import Notification, User
+from marketplace.core.plugins import plugin
 from orders import flows
 from orders.access import collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Order
@@ -229,14 +229,8 @@ def applicant_rows(*, order: Order, collaborations) -> list[dict]:
     """Applicants with their quote against the listed price and, when the applicant is in the order's
     latest finished ranking, that ranking's component scores (2 queries).
     """
-    from matching.models import RankingResult, RankingRun
-
     collaborations = list(collaborations)
-    run = order.ranking_runs.filter(status=RankingRun.Status.DONE).order_by("-created_at", "-id").first()
-    results = {}
-    if run is not None and collaborations:
-        creator_ids = [c.creator_id for c in collaborations]
-        results = {r.creator_id: r for r in RankingResult.objects.filter(run=run, creator_id__in=creator_ids)}
+    results = plugin("ORDER_MATCHING").ranking_results(order, [c.creator_id for c in collaborations])
     listed = order.per_creator_budget()
     return [
         {
@@ -292,14 +286,8 @@ def inbox_group_counts(*, creator: Creator) -> dict[str, int]:
 
 
 def recommended_with_reasons(*, creator: Creator) -> list[dict]:
-    """matching's recommended open orders for the creator, each with its reasons in words."""
-    from matching.selectors import reason_names, reason_text, recommended_orders
-
-    items = recommended_orders(creator)
-    names = reason_names([SimpleNamespace(reasons=item["reasons"]) for item in items])
-    for item in items:
-        item["reason_texts"] = [reason_text(r, names, item["order"].currency) for r in item["reasons"]]
-    return items
+    """The matcher's recommended open orders for the creator, each with its reasons in words."""
+    return plugin("ORDER_MATCHING").recommended_with_reasons(creator)
 
 
 # ------------------------------------------------------------ offers from a profile

@@ -21,6 +21,7 @@ from brands.models import BrandBlock
 from creators.models import Creator, RatePrice
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.core.models import User
+from marketplace.core.plugins import plugin
 from orders import flows
 from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
@@ -123,23 +124,8 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -
 
 
 def _expected(order: Order, creator: Creator) -> dict:
-    """What the matcher expected of this creator on this order, frozen at offer time."""
-    from matching.models import RankingResult
-
-    result = (
-        RankingResult.objects.filter(run__order=order, creator=creator, run__status="done")
-        .select_related("run")
-        .order_by("-run__created_at")
-        .first()
-    )
-    views = result.expected_views if result else creator.median_views_30d
-    known = views is not None and creator.engagement_rate is not None
-    return {
-        "expected_views": views,
-        "expected_engagements": int(views * creator.engagement_rate) if known else None,
-        "match_score": result.score if result else None,
-        "match_model_version": result.run.model_version if result else "",
-    }
+    """What the matcher expected of this creator on this order, frozen at offer time (matching answers)."""
+    return plugin("ORDER_MATCHING").expected_for(order, creator)
 
 
 def _record(c: Collaboration, action: str, actor, *, old: str, new: str, comment: str = "", data=None) -> None:

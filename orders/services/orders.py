@@ -20,6 +20,7 @@ from brands.models import Brand
 from marketplace.core import MAX_AMOUNT, Conflict, audit, check_transition, update_fields
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.models import Label, ProductCategory, User
+from marketplace.core.outbox import outbox_put
 from orders.models import Order, OrderEvent, OrderTargetLabel
 
 ORDER_FLOW: dict[str, frozenset[str]] = {
@@ -194,7 +195,7 @@ def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
 
     Publishing requires a complete brief (order_brief_problems) and raises ValidationError
     otherwise; a step the table does not allow raises InvalidTransition. Publishing also queues
-    the order's ranking (matching.services.ranking_request) in the same transaction.
+    the order's ranking: an ``order.published`` outbox message in the same transaction, which matching consumes.
     """
     order = Order.objects.select_for_update().get(pk=order_id)
     _require_editor(brand_id=order.brand_id, actor=actor)
@@ -213,11 +214,9 @@ def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
     audit(actor=actor, action=f"order.{to}", obj=order, old=old, new=to)
     update_fields(order, **changes)
     if to == Order.Status.PUBLISHED:
-        # The ranking run and its outbox message commit with the publish, so no published
-        # order is ever left unranked (the relay re-sends if the broker is down).
-        from matching.services import ranking_request
-
-        ranking_request(order=order, actor=actor, trigger="publish")
+        # The event commits with the publish, so no published order is ever left unranked (the relay re-sends
+        # it if the broker is down); the matcher, which this app does not import, queues the ranking from it.
+        outbox_put(topic="order.published", payload={"order_id": order.pk, "actor_id": actor.pk if actor else None})
     return order
 
 

@@ -1,6 +1,6 @@
 """Deal pages: offers, the creator inbox, the collaboration page, downloads, notifications, disputes."""
 
-from orders.views.brand import board_context, offer_create, offers_send
+from orders.views.brand import board_context, offer_create
 from orders.views.collaboration import collaboration_act, collaboration_detail, deliverable_download
 from orders.views.creator import apply, inbox
 from orders.views.disputes import dispute_decide, dispute_detail, dispute_list
@@ -22,5 +22,4 @@ __all__ = [
     "notification_open",
     "notification_read_all",
     "offer_create",
-    "offers_send",
 ]

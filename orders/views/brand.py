@@ -6,21 +6,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.core.access import money_throttled
-from matching.views import ranking_context
 from orders import flows
-from orders.forms.deals import OfferForm, SendOffersForm
+from orders.forms.deals import OfferForm
 from orders.models import Order
 from orders.selectors import deals as reads
-from orders.selectors.orders import order_get_for_user
 from orders.services.deals import offer_send
 from orders.views.common import paginate
 from payouts.services import IdempotencyConflict
@@ -46,64 +42,6 @@ def board_context(request, order: Order, *, can_edit: bool = True) -> dict:
         context["applicants"] = reads.applicant_rows(order=order, collaborations=applications.object_list)
         context["slots_taken"] = flows.slots_filled(order)
     return context
-
-
-@brand_member_required(editor=True)
-@require_POST
-@money_throttled
-def offers_send(request, pk: int):
-    """Offer every ticked creator a place; each offer holds its money. One key per form drawn, so a
-    double submit replays instead of offering twice."""
-    order = order_get_for_user(user=request.user, pk=pk)
-    form = SendOffersForm(request.POST)
-    refused: dict[int, str] = {}
-    if not form.is_valid():
-        refusals = [*form.non_field_errors(), *form.errors.get("idempotency_key", [])]
-        for error in refusals or [_("The form was incomplete; reload the page.")]:
-            messages.error(request, error)
-    else:
-        refused = _send_all(request, order, form.cleaned_data["creators"], form.key)
-    if request.htmx:
-        # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
-        # A refused offer is said on its creator's row, or above the list when the row is not on this page.
-        context = {**ranking_context(request, order), **board_context(request, order)}
-        for row in context["rows"]:
-            row["offer_error"] = refused.pop(row["result"].creator_id, "")
-        _refusals_as_messages(request, refused)
-        return render(request, "orders/_offers_sent.html", context)
-    _refusals_as_messages(request, refused)
-    return redirect(reverse("orders:detail", args=[order.pk]) + "#collaboration-board")
-
-
-def _refusals_as_messages(request, refused: dict[int, str]) -> None:
-    names = dict(Creator.objects.filter(pk__in=list(refused)).values_list("pk", "display_name"))
-    for creator_id, problem in refused.items():
-        name = names.get(creator_id, f"#{creator_id}")
-        messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": problem})
-
-
-def _send_all(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
-    """Send each offer; returns creator id → why it was refused."""
-    names = dict(Creator.objects.filter(pk__in=creator_ids).values_list("pk", "display_name"))
-    sent, repeated, refused = [], [], {}
-    for creator_id in creator_ids:
-        started = timezone.now()
-        name = names.get(creator_id, f"#{creator_id}")
-        try:
-            c = offer_send(
-                order_id=order.pk, creator_id=creator_id, actor=request.user, idempotency_key=f"{key}:{creator_id}"
-            )
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.detail) from exc
-        except DomainError as exc:
-            refused[creator_id] = exc.detail
-            continue
-        (sent if c.created_at >= started else repeated).append(name)
-    if sent:
-        messages.success(request, _("Offer sent to %(names)s; the money is held.") % {"names": ", ".join(sent)})
-    if repeated:
-        messages.info(request, _("Already sent with this form: %(names)s.") % {"names": ", ".join(repeated)})
-    return refused
 
 
 @brand_member_required(editor=True)

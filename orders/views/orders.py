@@ -18,7 +18,6 @@ from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
 from marketplace.core.web import form_add_errors
-from matching.views import ranking_context
 from orders.forms.orders import OrderForm
 from orders.models import Order
 from orders.models.orders import default_cancellation_schedule
@@ -61,7 +60,8 @@ def order_detail(request, pk: int):
         "can_edit": request.membership.can_edit_orders,
     }
     if order.status != Order.Status.DRAFT:
-        context["ranking"] = ranking_context(request, order)
+        # The ranked creators are the matcher's section: the page loads it from matching's own URL.
+        context["ranked"] = True
         context.update(board_context(request, order, can_edit=request.membership.can_edit_orders))
     return render(request, "orders/order_detail.html", context)
 

@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from marketplace.core import Conflict, InvalidTransition, NotAllowed
 from marketplace.core.models import AuditLog, OutboxMessage
+from matching import services as matching_services
 from matching.models import RankingRun
 from orders.models import Order, OrderEvent, OrderTargetLabel
 from orders.services.orders import (
@@ -329,10 +330,18 @@ def test_publish_a_draft_writes_event_audit_and_queues_its_ranking_in_the_same_t
         manager.user,
         {"old": "draft", "new": "published"},
     )
-    run = RankingRun.objects.get(order=order)
-    assert (run.status, run.trigger, run.requested_by) == ("queued", "publish", manager.user)
-    assert OutboxMessage.objects.get().payload == {"run_id": run.pk}
+    # The deal announces the publish; it does not import the matcher, which queues the ranking from the message.
+    message = OutboxMessage.objects.get()
+    assert (message.topic, message.payload) == ("order.published", {"order_id": order.pk, "actor_id": manager.user.pk})
+    assert not RankingRun.objects.exists()
     assert len(callbacks) == 1  # the broker send, only after commit
+
+    run = matching_services.order_published(order_id=order.pk, actor_id=manager.user.pk, outbox_id=message.pk)
+
+    assert (run.status, run.trigger, run.requested_by) == ("queued", "publish", manager.user)
+    assert OutboxMessage.objects.get(topic="matching.rank").payload == {"run_id": run.pk}
+    message.refresh_from_db()
+    assert message.acknowledged_at is not None
 
 
 def test_a_refused_publish_queues_no_ranking(manager):

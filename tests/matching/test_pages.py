@@ -8,6 +8,7 @@ from matching import services
 from orders.models import OrderTargetLabel
 from tests.factories import MembershipFactory, OrderFactory
 from tests.matching.conftest import make_creators
+from tests.pages import page_as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +28,9 @@ def ranked(taxonomy, client):
 def test_order_page_shows_ranked_creators_with_component_bars_and_reasons(ranked, client):
     order, run, _ = ranked
 
-    response = client.get(reverse("orders:detail", args=[order.pk]))
+    html = page_as_shown(client, reverse("orders:detail", args=[order.pk]))
 
-    html = response.content.decode()
     first = run.results.order_by("rank").first()
-    assert response.status_code == 200
     assert first.creator.handle in html
     assert html.count("<meter") >= 5 * 25
     assert "eligible of" in html
@@ -39,7 +38,7 @@ def test_order_page_shows_ranked_creators_with_component_bars_and_reasons(ranked
     # A 0–100 match score a person understands, and reasons with what each added, largest first.
     assert f"{round(first.score * 100)} / 100" in html
     assert "hand score" not in html and "/ 4" not in html
-    row = response.context["rows"][0]
+    row = client.get(reverse("matching:order_ranking", args=[order.pk])).context["rows"][0]
     points = [p for p, _ in row["reasons"] if p]
     assert points == sorted(points, reverse=True)
     assert f"+{round(points[0])}</small>" in html
@@ -231,10 +230,30 @@ def test_a_creator_on_a_label_next_to_the_orders_ranks_above_a_distant_one_and_t
     services.ranking_execute(run_id=run.pk)
     client.force_login(member.user)
 
-    response = client.get(reverse("orders:detail", args=[order.pk]))
+    html = page_as_shown(client, reverse("orders:detail", args=[order.pk]))
 
     rank = dict(run.results.values_list("creator_id", "rank"))
     assert rank[ids["onlabel"]] < rank[ids["onchild"]] < rank[ids["onsibling"]] < rank[ids["oncousin"]]
-    html = response.content.decode()
     assert f"Posts on {child.name}, next to your {target.name}" in html
     assert f"Posts on {sibling.name}, next to your {target.name}" in html
+
+
+def test_a_just_published_order_shows_its_ranking_on_its_way_and_keeps_asking(taxonomy, client):
+    """Publishing writes order.published; until the matcher consumes it, the section says the ranking is
+    queued and polls, instead of "no ranking yet" with nothing to wake it up. Without JavaScript a link leads to
+    the ranked list's own page."""
+    from orders.services.orders import order_publish
+
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9)
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    order_publish(order_id=order.pk, actor=member.user)
+    client.force_login(member.user)
+    ranking_url = reverse("matching:order_ranking", args=[order.pk])
+
+    plain = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    shown = page_as_shown(client, reverse("orders:detail", args=[order.pk]))
+
+    assert f'<a href="{ranking_url}">' in plain
+    assert "its ranking is queued" in shown and 'hx-trigger="every 2s"' in shown
+    assert "No ranking yet" not in shown

@@ -7,7 +7,7 @@ from brands.models import BrandBlock
 from marketplace.core.models import Label, OutboxMessage
 from matching import engine, services
 from matching.models import RankingRun
-from orders.models import OrderTargetLabel
+from orders.models import Order, OrderTargetLabel
 from tests.factories import CollaborationFactory, CreatorFactory, OrderFactory
 from tests.matching.conftest import make_creators
 
@@ -38,6 +38,31 @@ def test_request_writes_the_run_and_its_outbox_message_together(world):
     message = OutboxMessage.objects.get()
     assert message.topic == "matching.rank"
     assert message.payload == {"run_id": run.pk}
+
+
+def test_the_order_published_message_queues_one_ranking_however_often_it_arrives(world):
+    order, _, _ = world
+    OutboxMessage.objects.all().delete()
+    message = OutboxMessage.objects.create(topic="order.published", payload={"order_id": order.pk, "actor_id": None})
+
+    first = services.order_published(order_id=order.pk, actor_id=None, outbox_id=message.pk)
+    again = services.order_published(order_id=order.pk, actor_id=None, outbox_id=message.pk)
+
+    assert first.trigger == "publish" and again is None
+    assert RankingRun.objects.filter(order=order).count() == 1
+    assert OutboxMessage.objects.filter(topic="matching.rank").count() == 1
+
+
+def test_an_order_closed_before_its_published_message_is_consumed_is_not_ranked(world):
+    order, _, _ = world
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CLOSED)
+    message = OutboxMessage.objects.create(topic="order.published", payload={"order_id": order.pk, "actor_id": None})
+
+    assert services.order_published(order_id=order.pk, actor_id=None, outbox_id=message.pk) is None
+
+    assert not RankingRun.objects.filter(order=order).exists()
+    message.refresh_from_db()
+    assert message.acknowledged_at is not None
 
 
 def test_execute_stores_an_explained_ranking(world):

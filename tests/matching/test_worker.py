@@ -182,3 +182,23 @@ def test_a_message_delivered_twice_ranks_once(broker, worker):
     time.sleep(2)
     assert run.results.count() == 50
     assert RankingRun.objects.get(pk=run.pk).results.values("rank").distinct().count() == 50
+
+
+def test_a_published_order_is_ranked_by_the_worker_from_the_deal_s_message(broker, worker):
+    """orders does not import matching: the publish writes order.published, and the worker's matcher ranks."""
+    from orders.services.orders import order_publish
+    from tests.factories import MembershipFactory
+
+    call_command("load_taxonomy", verbosity=0)
+    make_creators(50)
+    owner = MembershipFactory(role="owner")
+    order = OrderFactory(brand=owner.brand, price_per_creator=10**9)
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    broker.start()
+
+    order_publish(order_id=order.pk, actor=owner.user)
+
+    assert wait_for(lambda: RankingRun.objects.filter(order=order, status="done").exists())
+    run = RankingRun.objects.get(order=order)
+    assert (run.trigger, run.requested_by, run.results.count()) == ("publish", owner.user, 50)
+    assert not OutboxMessage.objects.filter(acknowledged_at__isnull=True).exists()

@@ -13,6 +13,7 @@ from orders.models import Collaboration, Order
 from payouts.models import Hold
 from tests.factories import MembershipFactory, OrderFactory
 from tests.orders.conftest import PRICE, TOPUP, deal_in, make_creator
+from tests.pages import page_as_shown
 
 S = Collaboration.Status
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -69,8 +70,8 @@ def test_the_ranked_list_has_checkboxes_and_a_fresh_key_per_render(world, client
     stored_ranking(world["order"], creators)
     client.force_login(world["owner"])
 
-    first = client.get(order_page(world["order"])).content.decode()
-    second = client.get(order_page(world["order"])).content.decode()
+    first = page_as_shown(client, order_page(world["order"]))
+    second = page_as_shown(client, order_page(world["order"]))
 
     for creator in creators:
         assert f'name="creator" value="{creator.pk}"' in first
@@ -83,8 +84,9 @@ def test_a_viewer_sees_the_ranked_list_without_checkboxes(world, client):
     stored_ranking(world["order"], [make_creator()])
     client.force_login(world["viewer"])
 
-    html = client.get(order_page(world["order"])).content.decode()
+    html = page_as_shown(client, order_page(world["order"]))
 
+    assert world["order"].title in html and "Ranked creators" in html
     assert 'type="checkbox" name="creator"' not in html and "Send offers" not in html
 
 
