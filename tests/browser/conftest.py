@@ -189,7 +189,8 @@ def browsers(request, live_server, tmp_path, artifacts, monkeypatch):
 
 
 class InProcessRanker:
-    """Plays the Celery worker: ranks queued runs in this process, as ranking_run_task would.
+    """Plays the Celery worker: queues the ranking of each published order, as order_published_task would,
+    and ranks queued runs, as ranking_run_task would, in this process.
 
     ``hold()`` keeps queued runs waiting, so a test can see the page in its "queued" state before
     ``release()`` lets them run.
@@ -220,11 +221,16 @@ class InProcessRanker:
         self._thread.join(timeout=WAIT_MS / 1000)
 
     def _loop(self) -> None:
+        from marketplace.core.models import OutboxMessage
         from matching import services
         from matching.models import RankingRun
 
         try:
             while not self._stop.is_set():
+                # A publish's order.published message queues the run (order_published_task), held or not.
+                published = OutboxMessage.objects.filter(topic="order.published", acknowledged_at__isnull=True)
+                for message in list(published.order_by("id")):
+                    services.order_published(**message.payload, outbox_id=message.pk)
                 if self._open.is_set():
                     queued = RankingRun.objects.filter(status=RankingRun.Status.QUEUED).order_by("id")
                     for run_id in list(queued.values_list("id", flat=True)):
