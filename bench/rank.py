@@ -492,12 +492,14 @@ class Bench:
         self.emit("snapshot_load_s", report["load_s"], "s")
 
     def e2e(self, snap, orders: list[OrderQuery]) -> None:
-        """Order → ranking_request (outbox, on_commit send) → real Celery worker → RankingRun DONE."""
+        """Published order → order.published (outbox, on_commit send) → real Celery worker queues the run →
+        matching.rank → the worker ranks it → RankingRun DONE."""
         from django.conf import settings
+        from django.db import transaction
 
         from brands.models import Brand
         from marketplace.core.models import ProductCategory
-        from matching import services
+        from marketplace.core.outbox import outbox_put
         from matching.models import RankingRun
         from orders.models import Order, OrderTargetLabel
 
@@ -558,7 +560,10 @@ class Bench:
             times, worker_ms = [], []
             for i, order in enumerate(records):
                 started = time.perf_counter()
-                run = services.ranking_request(order=order, trigger="publish")
+                # What order_publish writes after its checks: the deal's event, which the worker turns into a run.
+                with transaction.atomic():
+                    outbox_put(topic="order.published", payload={"order_id": order.pk, "actor_id": None})
+                run = _wait_for_run(RankingRun, order.pk, timeout=300 if i == 0 else 60)
                 status = _wait_done(RankingRun, run.pk, timeout=300 if i == 0 else 60)
                 elapsed = (time.perf_counter() - started) * 1000
                 run.refresh_from_db()
@@ -617,6 +622,16 @@ def _timed(module, name: str, labels: tuple[str, ...] = ()):
         yield spent
     finally:
         setattr(module, name, original)
+
+
+def _wait_for_run(model, order_id: int, *, timeout: float):
+    """The run the worker queues for a published order."""
+    deadline = time.monotonic() + timeout
+    while (run := model.objects.filter(order_id=order_id).first()) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no ranking run for order {order_id} after {timeout:.0f} s")
+        time.sleep(0.005)
+    return run
 
 
 def _wait_done(model, pk: int, *, timeout: float) -> str:
