@@ -105,25 +105,21 @@ def row_instance(model, db: str, values: tuple):
 # ------------------------------------------------------- serializer output without the serializer
 
 
-def _moment(value) -> str | None:
+def _moment(value, zone) -> str | None:
     """DRF's DateTimeField output (ISO 8601 in the active time zone, "Z" for UTC), without its machinery."""
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _day(value) -> str | None:
+def _day(value, _zone) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _same(value):
-    return value
-
-
-def _converter(field: serializers.Field) -> Callable:
-    """How a plain value becomes what ``field.to_representation`` writes; TypeError for a field this
-    fast path does not copy (use the serializer there)."""
+def _converter(field: serializers.Field) -> Callable | None:
+    """How a plain value becomes what ``field.to_representation`` writes (None: as it is); TypeError for a
+    field this fast path does not copy (use the serializer there)."""
     if isinstance(field, serializers.DateTimeField):
         if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601 or hasattr(field, "timezone"):
             raise TypeError(f"{field.field_name}: only ISO 8601 in the active time zone has a fast path")
@@ -133,7 +129,7 @@ def _converter(field: serializers.Field) -> Callable:
             raise TypeError(f"{field.field_name}: only ISO 8601 dates have a fast path")
         return _day
     if type(field) in (serializers.IntegerField, serializers.CharField, serializers.BooleanField):
-        return _same  # the database already gives int, str and bool
+        return None  # the database already gives int, str and bool: the value as it is
     raise TypeError(f"{field.field_name}: no fast path for {type(field).__name__}")
 
 
@@ -183,27 +179,33 @@ class PlainRows:
             else:
                 yield column
 
-    def _row(self, plan: list[tuple], row: Mapping) -> dict:
+    def _row(self, plan: list[tuple], row: Mapping, zone) -> dict:
         out = {}
         for name, column, _get, convert in plan:
-            if isinstance(convert, list):
-                out[name] = None if row[column] is None else self._row(convert, row)
+            value = row[column]
+            if convert is None:
+                out[name] = value
+            elif isinstance(convert, list):
+                out[name] = None if value is None else self._row(convert, row, zone)
             else:
-                out[name] = convert(row[column])
+                out[name] = convert(value, zone)
         return out
 
-    def _object(self, plan: list[tuple], obj) -> dict:
+    def _object(self, plan: list[tuple], obj, zone) -> dict:
         out = {}
         for name, _column, get, convert in plan:
             value = get(obj)
-            if isinstance(convert, list):
-                out[name] = None if value is None else self._object(convert, value)
+            if convert is None:
+                out[name] = value
+            elif isinstance(convert, list):
+                out[name] = None if value is None else self._object(convert, value, zone)
             else:
-                out[name] = convert(value)
+                out[name] = convert(value, zone)
         return out
 
     def __call__(self, rows: Iterable[Mapping]) -> list[dict]:
-        return [self._row(self._plan, row) for row in rows]
+        zone = timezone.get_current_timezone()
+        return [self._row(self._plan, row, zone) for row in rows]
 
     def one(self, obj) -> dict:
-        return self._object(self._plan, obj)
+        return self._object(self._plan, obj, timezone.get_current_timezone())
