@@ -13,7 +13,7 @@ help:
 	@echo "make run    install, start embedded PostgreSQL + Redis, migrate, load demo data, serve on $(HOST):$(PORT)"
 	@echo "make test   run the whole test suite on the embedded servers (or DATABASE_URL / REDIS_URL)"
 	@echo "make stop   stop the embedded servers"
-	@echo "make lint   ruff check and format check"
+	@echo "make lint   ruff check and format check, and the import layers (lint-imports)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed
 
 services: install
-	$(PY) -m marketplace.devservers start
+	$(PY) -m marketplace.dev.devservers start
 
 migrate: services
 	$(PY) manage.py bootstrap --no-demo
@@ -33,18 +33,19 @@ demo: services
 	$(PY) manage.py bootstrap --demo-creators $(DEMO_CREATORS)
 
 run: demo
-	$(PY) -m marketplace.run --host $(HOST) --port $(PORT)
+	$(PY) -m marketplace.dev.run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 test: services
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 
 stop:
-	-test -x $(PY) && $(PY) -m marketplace.devservers stop
+	-test -x $(PY) && $(PY) -m marketplace.dev.devservers stop
 
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff format .

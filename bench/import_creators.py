@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from marketplace import devservers  # noqa: E402 - the path above makes the project importable
+from marketplace.dev import devservers  # noqa: E402 - the path above makes the project importable
 
 BENCH_DB = "starmap_bench_import"
 LABELS = 700

@@ -55,7 +55,7 @@ from bench._common import (  # noqa: E402 - the path above makes the project imp
     step,
     with_db,
 )
-from marketplace import devservers  # noqa: E402
+from marketplace.dev import devservers  # noqa: E402
 
 
 def main() -> None:

@@ -699,7 +699,7 @@ def _interval(m: dict, signed: bool = False) -> str:
 
 
 def _embedded_url() -> str:
-    from marketplace import devservers
+    from marketplace.dev import devservers
 
     return devservers.embedded_database_url()
 

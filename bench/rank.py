@@ -57,7 +57,7 @@ from bench._common import (  # noqa: E402 - the path above makes the project imp
     step,
     with_db,
 )
-from marketplace import devservers  # noqa: E402
+from marketplace.dev import devservers  # noqa: E402
 from matching import scoring, snapshot, synthetic  # noqa: E402
 from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, WEIGHTS, OrderQuery  # noqa: E402
 

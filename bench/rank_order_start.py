@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import connect, drop_database, emit, loadavg, recreate_database, say, step, with_db  # noqa: E402
-from marketplace import devservers  # noqa: E402
+from marketplace.dev import devservers  # noqa: E402
 
 BENCH_DB = "starmap_bench_command"
 

@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import connect, drop_database, loadavg, recreate_database, say, step, with_db  # noqa: E402
-from marketplace import devservers  # noqa: E402
+from marketplace.dev import devservers  # noqa: E402
 
 REDIS_DB = 10
 OWNER = "owner@aurora.demo"
@@ -345,7 +345,7 @@ def _cookies(headers) -> dict[str, str]:
 
 def _login(port: int) -> str:
     """The Cookie header of a session from a real login through the form (CSRF token and all)."""
-    from marketplace.run import DEMO_PASSWORD
+    from marketplace.dev.run import DEMO_PASSWORD
 
     status, headers, body = request(port, "GET", "/accounts/login/")
     csrf = _cookies(headers)["csrftoken"]

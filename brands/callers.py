@@ -5,7 +5,7 @@ from the models' own column lists instead of being compiled by the ORM on each c
 ``select_related("user__brand_membership__brand")`` took about 1.5 ms here against 0.8 ms for running
 it. The result is what that ``select_related`` gives: the user with ``user.brand_membership`` (and
 its ``brand``) cached — ``None`` cached when there is no seat — so ``membership_for_user`` and role
-checks need no query of their own. tests/marketplace/test_callers.py holds the two equal.
+checks need no query of their own. tests/brands/test_callers.py holds the two equal.
 
 The kernel reads callers through this module without importing it: settings.CALLER_LOADER names it
 (marketplace.core.roles.caller_loader).

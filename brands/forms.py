@@ -1,4 +1,4 @@
-"""Brand profile and member forms; the services in brands.services do the writes."""
+"""Brand sign-up, profile and member forms; the services in brands.services do the writes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandMembership
 from marketplace.core.audience import regions
-from marketplace.core.models import ProductCategory
+from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
+from marketplace.core.models import ProductCategory, User
 
 
 def _brand_label(name: str):
@@ -57,3 +58,23 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BrandMembership.Role.choices)
+
+
+class BrandSignupForm(PasswordPairMixin, forms.Form):
+    email = EmailAddressField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
+    brand_name = forms.CharField(label=_("Brand name"), max_length=160)
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean_email(self) -> str:
+        return new_account_email(self.cleaned_data["email"])
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", "")))
+        return cleaned

@@ -1,8 +1,9 @@
-"""Brand pages: dashboard, brand profile, members. Owners manage; managers and viewers read."""
+"""Brand pages: sign-up, dashboard, brand profile, members. Owners manage; managers and viewers read."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from brands.access import brand_member_required
-from brands.forms import BrandProfileForm, MemberAddForm, MemberRoleForm
+from brands.forms import BrandProfileForm, BrandSignupForm, MemberAddForm, MemberRoleForm
 from brands.models import BrandMembership
 from brands.selectors import member_get, member_list
 from brands.services import (
@@ -20,10 +21,42 @@ from brands.services import (
     brand_member_remove,
     brand_member_resend_invite,
     brand_member_set_role,
+    brand_signup,
     brand_update,
 )
 from marketplace.core import DomainError
+from marketplace.core.throttles import signup_refused
 from marketplace.core.web import form_add_errors
+
+SIGNUP_TEMPLATE = "brands/signup.html"
+
+
+@require_http_methods(["GET", "POST"])
+def signup_brand(request):
+    """A new account with its own brand, the account its owner; signed in on the brand's dashboard."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = BrandSignupForm(request.POST or None)
+    if request.method == "POST" and (refused := signup_refused(request, form, SIGNUP_TEMPLATE)):
+        return refused
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = brand_signup(
+                email=data["email"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                brand_name=data["brand_name"],
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            login(request, membership.user)
+            messages.success(
+                request, _("Welcome to Starmap! Your brand %(name)s is ready.") % {"name": membership.brand}
+            )
+            return redirect("home")
+    return render(request, SIGNUP_TEMPLATE, {"form": form})
 
 
 @brand_member_required(owner=True)

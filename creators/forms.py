@@ -1,5 +1,5 @@
-"""Forms for the creator's profile page (one per section, each parsed here and saved by a service) and the
-brand creator directory's filters."""
+"""Forms for the creator's sign-up, the creator's profile page (one per section, each parsed here and saved by
+a service) and the brand creator directory's filters."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creators.directory import DEFAULT_SORT, INDEX_FIELDS, SORTS, DirectoryQuery
+from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, CreatorLabel, Platform
 from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
-from marketplace.core.models import Interest, Label
+from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
+from marketplace.core.models import Interest, Label, User
 from marketplace.core.params import MAX_ID, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
@@ -546,3 +548,41 @@ class DirectoryFilterForm(forms.Form):
             ),
             sort=data.get("sort") or DEFAULT_SORT,
         )
+
+
+# ------------------------------------------------------------------ sign-up
+
+
+class CreatorSignupForm(PasswordPairMixin, forms.Form):
+    email = EmailAddressField(
+        label=gettext_lazy("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    display_name = forms.CharField(label=gettext_lazy("Display name"), max_length=120)
+    handle = forms.SlugField(
+        label=gettext_lazy("Handle"),
+        max_length=64,
+        help_text=gettext_lazy("Letters, digits, hyphens and underscores; it appears in your profile address."),
+        validators=[validate_handle_not_reserved],
+    )
+    password1 = forms.CharField(
+        label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        return new_account_email(self.cleaned_data["email"])
+
+    def clean_handle(self) -> str:
+        handle = self.cleaned_data["handle"].strip().lower()
+        if Creator.objects.filter(handle__iexact=handle).exists():
+            raise ValidationError(_("This handle is taken."))
+        return handle
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(User(email=cleaned.get("email", ""), full_name=cleaned.get("display_name", "")))
+        return cleaned

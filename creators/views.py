@@ -1,4 +1,4 @@
-"""Creator pages: the creator's dashboard, growth page and profile editor, the read-only profile brands see,
+"""Creator pages: sign-up, the creator's dashboard, growth page and profile editor, the read-only profile brands see,
 and the brand creator directory."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -25,6 +26,7 @@ from creators.forms import (
     BlackoutForm,
     BlackoutRemoveForm,
     CapacityForm,
+    CreatorSignupForm,
     DirectoryFilterForm,
     LabelSearchForm,
     LabelsForm,
@@ -36,8 +38,39 @@ from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
 from marketplace.core.params import SearchForm
+from marketplace.core.throttles import signup_refused
 
 LABEL_SEARCH_LIMIT = 20
+SIGNUP_TEMPLATE = "creators/signup.html"
+
+
+# ------------------------------------------------------------ sign-up
+
+
+@require_http_methods(["GET", "POST"])
+def signup_creator(request: HttpRequest) -> HttpResponse:
+    """A new account with its creator profile; signed in on the creator's dashboard."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = CreatorSignupForm(request.POST or None)
+    if request.method == "POST" and (refused := signup_refused(request, form, SIGNUP_TEMPLATE)):
+        return refused
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            creator = services.creator_signup(
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                handle=data["handle"],
+            )
+        except ValidationError as exc:
+            form_add_errors(form, exc)
+        else:
+            login(request, creator.user)
+            messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
+            return redirect("home")
+    return render(request, SIGNUP_TEMPLATE, {"form": form})
 
 
 # ------------------------------------------------------------ profile editor

@@ -1,7 +1,8 @@
 """Starmap settings: one module, every value from the environment.
 
 Every variable is listed in `.env.example` and the README with its default. Nothing set means
-development on the embedded PostgreSQL and Redis under ./var/ (see marketplace.devservers).
+development on the embedded PostgreSQL and Redis under ./var/ (see marketplace.dev.devservers, imported
+only then: a deployment that sets DATABASE_URL and REDIS_URL loads no development tool).
 DJANGO_ENV=production switches on the hardened settings and refuses to start without secrets.
 """
 
@@ -17,7 +18,6 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from marketplace import devservers
 from marketplace.core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,6 +25,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def embedded(name: str) -> str:
+    """The URL of an embedded development server (``database`` or ``redis``), for an unset *_URL."""
+    from marketplace.dev import devservers
+
+    return {"database": devservers.embedded_database_url, "redis": devservers.embedded_redis_url}[name]()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -149,7 +156,7 @@ TEMPLATES = [
 
 # ---------------------------------------------------------------- database
 
-DATABASE_URL = env("DATABASE_URL") or devservers.embedded_database_url()
+DATABASE_URL = env("DATABASE_URL") or embedded("database")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL: Starmap relies on its locks and triggers")
@@ -157,7 +164,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", "test_starmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL") or devservers.embedded_redis_url()
+REDIS_URL = env("REDIS_URL") or embedded("redis")
 
 CACHES = {
     "default": {

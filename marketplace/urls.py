@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from brands import urls as brands_urls
+from brands import views as brands_views
 from creators import urls as creators_urls
+from creators import views as creators_views
 from insights.views import growth, overview, reports
 from marketplace import health
 from marketplace.views import accounts, login, tokens
@@ -14,8 +16,8 @@ from orders.views import dashboard, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
-    path("signup/brand/", accounts.signup_brand, name="signup_brand"),
-    path("signup/creator/", accounts.signup_creator, name="signup_creator"),
+    path("signup/brand/", brands_views.signup_brand, name="signup_brand"),
+    path("signup/creator/", creators_views.signup_creator, name="signup_creator"),
     path("settings/", accounts.account_settings, name="account_settings"),
     path("tokens/", tokens.token_list, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from marketplace import devservers
+from marketplace.dev import devservers
 
 # Tests run against real PostgreSQL and Redis: the embedded pair under ./var/ unless
 # DATABASE_URL / REDIS_URL point elsewhere. pytest-django creates its own test database.

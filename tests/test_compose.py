@@ -20,7 +20,7 @@ OPERATOR_ENV = {
     "ALLOWED_HOSTS": "starmap.example.com",
     "SITE_URL": "https://starmap.example.com",
 }
-SETTINGS_SOURCES = ("marketplace/settings.py", "marketplace/devservers.py", "marketplace/run.py")
+SETTINGS_SOURCES = ("marketplace/settings.py", "marketplace/dev/devservers.py", "marketplace/dev/run.py")
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 

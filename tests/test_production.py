@@ -118,6 +118,26 @@ def _production_env(**extra: str) -> dict[str, str]:
     }
 
 
+def test_a_deployment_loads_no_development_tool():
+    """Production code never imports the demo generator, the embedded servers or the run script: a
+    process set up like the web and worker containers (URLs resolved, Celery tasks discovered, the
+    WSGI app built) holds only the dev app's config, which Django loads for its commands."""
+    code = (
+        "import sys, django; django.setup(); "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "import marketplace.wsgi; from marketplace.celery import app; app.loader.import_default_modules(); "
+        "print(sorted(m for m in sys.modules if m.startswith('marketplace.dev')))"
+    )
+    env = _production_env(DATABASE_URL="postgres://app@db.internal/starmap", REDIS_URL="redis://cache.internal:6379/0")
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['marketplace.dev', 'marketplace.dev.apps']"
+
+
 def test_production_refuses_the_benchmark_floor_view():
     result = subprocess.run(
         [sys.executable, "-c", "from django.conf import settings; settings.DEBUG"],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SOURCES = ("marketplace/settings.py", "marketplace/devservers.py", "marketplace/run.py")
+SOURCES = ("marketplace/settings.py", "marketplace/dev/devservers.py", "marketplace/dev/run.py")
 ENV_HELPERS = {"env", "env_bool", "env_int", "env_list"}
 ENV_EXAMPLE = BASE_DIR / ".env.example"
 README = BASE_DIR / "README.md"

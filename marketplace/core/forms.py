@@ -1,6 +1,7 @@
 """Form fields every app's forms share."""
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -50,3 +51,30 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+# ------------------------------------------------------------------ sign-up (brands.forms, creators.forms)
+
+
+def new_account_email(email: str) -> str:
+    """The address of an account about to be made: refused when an account already has it."""
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(_("An account with this e-mail address already exists."))
+    return email
+
+
+class PasswordPairMixin:
+    """Sign-up forms: two password fields (``password1``, ``password2``), checked against Django's
+    password validators for the account about to be made."""
+
+    def _check_passwords(self, user: User) -> None:
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords do not match."))
+            return
+        if password2:
+            try:
+                validate_password(password2, user)
+            except ValidationError as exc:
+                self.add_error("password1", exc)

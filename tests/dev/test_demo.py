@@ -14,7 +14,7 @@ from marketplace.core.audience import validate_audience
 from marketplace.core.models import AuditLog, User
 from marketplace.core.roles import role_of
 from marketplace.dev.demo import Catalogue, generate_creators
-from marketplace.run import DEMO_LOGINS, DEMO_PASSWORD
+from marketplace.dev.run import DEMO_LOGINS, DEMO_PASSWORD
 from orders.models import Collaboration, Order
 from payouts import selectors as money_selectors
 from payouts.models import LedgerTransaction, TopUp

@@ -1,6 +1,6 @@
 """Serve Starmap in the foreground: web (gunicorn), a Celery worker and Celery beat.
 
-    python -m marketplace.run --host 127.0.0.1 --port 8000
+    python -m marketplace.dev.run --host 127.0.0.1 --port 8000
 
 Ctrl-C (or SIGTERM) stops all three; if one of them dies, the others are stopped too so the
 failure is visible instead of a half-running stack. `make run` calls this after migrating.
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 DEMO_LOGINS = (
     ("brand owner", "owner@aurora.demo"),
