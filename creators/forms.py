@@ -15,39 +15,17 @@ from django.utils.translation import gettext_lazy
 
 from creators.directory import DEFAULT_SORT, INDEX_FIELDS, SORTS, DirectoryQuery
 from creators.handles import validate_handle_not_reserved
-from creators.models import Creator, CreatorLabel, Platform
+from creators.models import MAX_FOLLOWERS, Creator, CreatorLabel, Platform
 from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
-from marketplace.core import format_money, minor_to_decimal_str, parse_money
+from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
-from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
+from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
 from marketplace.core.models import Interest, Label, User
 from marketplace.core.params import MAX_ID, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
-
-
-class MoneyField(forms.CharField):
-    """A decimal amount typed as text, cleaned to integer minor units (None when left blank)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 20)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
-
-    def clean(self, value):
-        value = super().clean(value)  # the text, length-checked
-        if value in self.empty_values:
-            return None
-        try:
-            amount = parse_money(value.replace(",", ""))
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="invalid") from None
-        if amount <= 0:
-            raise ValidationError(_("The price must be more than zero."), code="min_value")
-        return amount
 
 
 def _percent_field(label) -> forms.DecimalField:
@@ -511,10 +489,10 @@ class DirectoryFilterForm(forms.Form):
         error_messages={"invalid": gettext_lazy("Enter a code such as CN or CN-GD.")},
     )
     followers_min = forms.IntegerField(
-        min_value=0, max_value=10**12, required=False, label=gettext_lazy("Followers from")
+        min_value=0, max_value=MAX_FOLLOWERS, required=False, label=gettext_lazy("Followers from")
     )
     followers_max = forms.IntegerField(
-        min_value=0, max_value=10**12, required=False, label=gettext_lazy("Followers to")
+        min_value=0, max_value=MAX_FOLLOWERS, required=False, label=gettext_lazy("Followers to")
     )
     min_index_reach = forms.FloatField(min_value=0, max_value=100, required=False, label=gettext_lazy("Reach at least"))
     min_index_seeding = forms.FloatField(

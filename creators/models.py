@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from creators.handles import validate_handle_not_reserved
 from marketplace.core.models import ContentFormat, Label, VerificationStatus
 
+# The largest follower count a filter or a search accepts (the field is a bigint; no account is near this).
+MAX_FOLLOWERS = 10**12
+
 
 class Platform(models.TextChoices):
     DOUYIN = "douyin", "Douyin"

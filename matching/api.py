@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from brands.access import EDITOR, seat_allows
 from brands.selectors import membership_for_user
-from creators.models import Creator
+from creators.models import MAX_FOLLOWERS, Creator
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.core.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
@@ -31,7 +31,6 @@ from marketplace.core.models import ProductCategory
 from marketplace.core.params import whole_number
 from marketplace.core.roles import role_of
 from matching import scoring, selectors, services
-from matching.forms import MAX_FOLLOWERS
 from orders.api.orders import order_for
 
 MAX_TOP = 100

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from creators.models import MAX_FOLLOWERS
 from marketplace.core import parse_money
 from marketplace.core.audience import regions
 
 # A follower count no account reaches: the bound of the follower filters, on the page and the API.
-MAX_FOLLOWERS = 10**12
 
 
 class GroupedWholeNumberField(forms.IntegerField):

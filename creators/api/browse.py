@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from creators import directory, selectors
 from creators.api.profile import CreatorPublicSerializer
 from creators.forms import COUNTRY_CODE
-from creators.models import STAGE_NAMES, Creator, Platform
+from creators.models import MAX_FOLLOWERS, STAGE_NAMES, Creator, Platform
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
 from marketplace.core.api.fields import query_data, validated
@@ -101,8 +101,8 @@ class DirectoryQuerySerializer(serializers.Serializer):
     country = serializers.RegexField(
         COUNTRY_CODE, max_length=8, required=False, help_text="CN also finds CN-GD, CN-SH, …; CN-GD only itself."
     )
-    followers_min = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
-    followers_max = serializers.IntegerField(min_value=0, max_value=10**12, required=False)
+    followers_min = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
+    followers_max = serializers.IntegerField(min_value=0, max_value=MAX_FOLLOWERS, required=False)
     min_index_reach = serializers.FloatField(min_value=0, max_value=100, required=False)
     min_index_seeding = serializers.FloatField(min_value=0, max_value=100, required=False)
     min_index_value = serializers.FloatField(min_value=0, max_value=100, required=False)

@@ -1,5 +1,7 @@
 """Form fields every app's forms share."""
 
+import re
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,25 +19,37 @@ class EmailAddressField(forms.EmailField):
         return User.objects.normalize_email(super().to_python(value))
 
 
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 class MoneyField(forms.CharField):
-    """Money typed as decimal text ("1200" or "1200.50") → integer minor units; no float anywhere."""
+    """Money typed as decimal text ("1200", "1,200.50") → integer minor units, None when left blank; no float
+    anywhere. The one money field of every web form (orders, rate cards, top-ups, payouts, quotes, splits): the
+    amount limit is ``parse_money``'s, and the messages are the API money field's."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "0.00"}))
         super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
 
     def clean(self, value):
-        text = super().clean(value)
-        if not text:
+        text = super().clean(value)  # the text, length-checked
+        if text in self.empty_values:
             return None
+        if "," in text:
+            # Thousands separators as people type them ("1,200.50"), but only in groups of three: "12,50" is
+            # a decimal comma, which must not become 1250.
+            if not _GROUPED.fullmatch(text.strip()):
+                text = "not an amount"  # parse_money's own message says what to type
+            text = text.replace(",", "")
         try:
             amount = parse_money(text)
         except ValueError as exc:
-            raise ValidationError(str(exc)) from None
+            raise ValidationError(str(exc), code="invalid") from None
         if amount <= 0:
-            raise ValidationError(_("Enter an amount above zero."))
+            raise ValidationError(_("The amount must be more than zero."), code="min_value")
         return amount
 
 

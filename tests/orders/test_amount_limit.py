@@ -59,7 +59,7 @@ def test_the_limit_is_ten_to_the_twelve_minor_units():
 
 
 def _form_money_fields():
-    """Every money field a web form declares (marketplace.core.forms.MoneyField and creators' own)."""
+    """Every money field a web form declares (marketplace.core.forms.MoneyField, the only one)."""
     from django import forms
 
     from marketplace.urls import urlpatterns  # noqa: F401 - imports every view and so every form
@@ -71,7 +71,7 @@ def _form_money_fields():
     found = []
     for form in subclasses(forms.BaseForm):
         for name, field in getattr(form, "base_fields", {}).items():
-            if isinstance(field, MoneyField | creator_forms.MoneyField):
+            if isinstance(field, MoneyField):
                 found.append(pytest.param(field, id=f"{form.__name__}.{name}"))
     return found
 
@@ -93,6 +93,7 @@ def test_the_web_money_fields_include_top_ups_payouts_and_orders():
 
 
 def test_the_rate_card_quote_and_split_amounts_refuse_more_than_the_limit():
+    assert creator_forms.MoneyField is MoneyField  # the rate card's prices: the one money field, no copy
     rate = creator_forms.MoneyField()
     quote = ApplyForm({"quote": ONE_MORE, "pitch": "Me."})
     split = DecisionForm(
@@ -407,3 +408,19 @@ def test_every_web_view_that_moves_money_is_throttled_and_no_other():
     }
 
     assert throttled == {name.split(" ")[0] for name in WEB_MONEY_POSTS}
+
+
+@pytest.mark.parametrize(
+    "typed,amount",
+    [("1,200", 120_000), ("1,200.50", 120_050), ("12,345,678.9", 1_234_567_890), ("1200", 120_000)],
+)
+def test_the_money_field_takes_thousands_separators(typed, amount):
+    assert MoneyField().clean(typed) == amount
+
+
+@pytest.mark.parametrize("typed", ["12,50", "1,2", "12,5000", "1,,200"])
+def test_a_decimal_comma_is_refused_not_read_as_thousands(typed):
+    """The rate card's field once stripped every comma, so "12,50" (12.50 typed with a decimal comma) became
+    1250.00; the one money field reads a comma only as a thousands separator."""
+    with pytest.raises(ValidationError, match=r"Enter an amount like 1200 or 1200\.50\."):
+        MoneyField().clean(typed)

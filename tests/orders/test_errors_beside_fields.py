@@ -220,7 +220,7 @@ CASES = {
         lambda w: reverse("payouts:wallet_topup"),
         lambda w: {"amount": "0", "idempotency_key": key()},
         "id_amount",
-        "Enter an amount above zero.",
+        "The amount must be more than zero.",
     ),
     "member e-mail": (
         _owner_client,
