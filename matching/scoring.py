@@ -502,19 +502,18 @@ def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None =
     kernels = _kernels()
     hi = snap.n if hi is None else hi
     k = max(int(k), 0)
-    content = _content_plan(snap, query)
-    plan = _plan(snap, query, content)
+    plan = rank_plan(snap, query)
     blocks = _blocks(lo, hi, threads)
     if len(blocks) == 1:
-        parts = [kernels.rank_block(*blocks[0], k, *plan)]
+        parts = [kernels.rank_block(*blocks[0], k, plan)]
     else:
-        parts = list(_POOL.map(lambda b: kernels.rank_block(*b, k, *plan), blocks))
+        parts = list(_POOL.map(lambda b: kernels.rank_block(*b, k, plan), blocks))
     rows = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
     best = np.lexsort((snap.creator_ids[rows], -scores))[:k]
     top = rows[best]
     components = static_components(snap, query, top)
-    components["content"] = kernels.content_rows(top, *content)
+    components["content"] = kernels.content_rows(top, plan.content)
     components["audience"] = audience_fit_rows(snap, query, top)
     return Ranking(
         rows=top,
@@ -525,9 +524,10 @@ def rank(snap, query: OrderQuery, k: int = 200, *, lo: int = 0, hi: int | None =
     )
 
 
-def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
-    """rank_block's arguments after (lo, hi, k): score_block's inputs as flat arrays and float32 scalars
-    (``content``: _content_plan's postings and multipliers)."""
+def rank_plan(snap, query: OrderQuery):
+    """The kernels' inputs for one order (a kernels.RankPlan, its content part a kernels.ContentPlan):
+    score_block's inputs as flat arrays and float32 scalars, each field set by name."""
+    kernels = _kernels()
     g, f = GOALS.index(query.goal), FORMATS.index(query.format)
     w = WEIGHTS[query.goal]
     dims = bool(query.ages) + bool(query.genders) + bool(query.regions)
@@ -535,38 +535,38 @@ def _plan(snap, query: OrderQuery, content: tuple) -> tuple:
     dense = snap.region_dense_index
     sparse = np.array([int(c) for c in query.regions if int(c) not in dense], dtype=np.int64)
     indptr = snap.regions_csc.indptr
-    return (
-        np.ascontiguousarray(snap.price_gate[f]),
-        _clamp(cap),
-        np.ascontiguousarray(snap.static[g]),
-        per_money(query),
-        np.float32(w["value"]),
-        not dims,
-        np.float32(w["audience"] * 0.5),
-        np.float32(w["audience"] / dims) if dims else np.float32(0),
-        snap.age,
-        np.array([AGE_BUCKETS.index(a) for a in query.ages], dtype=np.int64),
-        snap.gender,
-        np.array([GENDERS.index(x) for x in query.genders], dtype=np.int64),
-        bool(query.regions),
-        snap.regions_dense,
-        np.array([dense[int(c)] for c in query.regions if int(c) in dense], dtype=np.int64),
-        snap.regions_csc.indices,
-        snap.regions_csc.data,
-        indptr[sparse].astype(np.int64),
-        indptr[sparse + 1].astype(np.int64),
-        bool(query.regions) and bool(query.min_region_share > 0),
-        np.float32(query.min_region_share) - np.float32(1e-6),
-        snap.followers,
-        _clamp(_INT64.min if query.min_followers is None else query.min_followers),
-        _clamp(_INT64.max if query.max_followers is None else query.max_followers),
-        *content,
-        np.float32(w["content"]),
-        _excluded(snap, query),
+    return kernels.RankPlan(
+        gate=np.ascontiguousarray(snap.price_gate[f]),
+        cap=_clamp(cap),
+        static=np.ascontiguousarray(snap.static[g]),
+        per_money=per_money(query),
+        w_value=np.float32(w["value"]),
+        no_audience=not dims,
+        half_audience=np.float32(w["audience"] * 0.5),
+        w_audience=np.float32(w["audience"] / dims) if dims else np.float32(0),
+        age=snap.age,
+        age_idx=np.array([AGE_BUCKETS.index(a) for a in query.ages], dtype=np.int64),
+        gender=snap.gender,
+        gender_idx=np.array([GENDERS.index(x) for x in query.genders], dtype=np.int64),
+        has_regions=bool(query.regions),
+        dense=snap.regions_dense,
+        dense_idx=np.array([dense[int(c)] for c in query.regions if int(c) in dense], dtype=np.int64),
+        reg_indices=snap.regions_csc.indices,
+        reg_data=snap.regions_csc.data,
+        reg_start=indptr[sparse].astype(np.int64),
+        reg_end=indptr[sparse + 1].astype(np.int64),
+        check_share=bool(query.regions) and bool(query.min_region_share > 0),
+        min_share=np.float32(query.min_region_share) - np.float32(1e-6),
+        followers=snap.followers,
+        min_followers=_clamp(_INT64.min if query.min_followers is None else query.min_followers),
+        max_followers=_clamp(_INT64.max if query.max_followers is None else query.max_followers),
+        content=_content_plan(snap, query),
+        w_content=np.float32(w["content"]),
+        excluded=_excluded(snap, query),
     )
 
 
-def _content_plan(snap, query: OrderQuery) -> tuple:
+def _content_plan(snap, query: OrderQuery):
     """content_fit's postings and multipliers: label columns (summed in float64), interest columns, then
     the columns of labels next to the order's (read from the label postings: the IDF-weighted entries)."""
     labels, interests = snap.labels_unit_csc, snap.interests_unit_csc
@@ -587,24 +587,24 @@ def _content_plan(snap, query: OrderQuery) -> tuple:
         cover_mult = _cover_multipliers(snap, cols, q)
     # The IDF-weighted matrix and its unit-length twin share one sparsity pattern (snapshot._sparse_views),
     # so one posting position reads both.
-    return (
-        labels.indices,
-        labels.data,
-        labels.indptr[cols].astype(np.int64),
-        labels.indptr[cols + 1].astype(np.int64),
-        mult,
-        snap.labels_csc.data,
-        cover_mult,
-        interests.indices,
-        interests.data,
-        interests.indptr[icols].astype(np.int64),
-        interests.indptr[icols + 1].astype(np.int64),
-        imult,
-        labels.indptr[near].astype(np.int64),
-        labels.indptr[near + 1].astype(np.int64),
-        near_mult,
-        near_floor,
-        near_span,
+    return _kernels().ContentPlan(
+        lab_indices=labels.indices,
+        lab_data=labels.data,
+        lab_start=labels.indptr[cols].astype(np.int64),
+        lab_end=labels.indptr[cols + 1].astype(np.int64),
+        lab_mult=mult,
+        lab_cover=snap.labels_csc.data,
+        lab_cover_mult=cover_mult,
+        int_indices=interests.indices,
+        int_data=interests.data,
+        int_start=interests.indptr[icols].astype(np.int64),
+        int_end=interests.indptr[icols + 1].astype(np.int64),
+        int_mult=imult,
+        near_start=labels.indptr[near].astype(np.int64),
+        near_end=labels.indptr[near + 1].astype(np.int64),
+        near_mult=near_mult,
+        near_floor=near_floor,
+        near_span=near_span,
     )
 
 
