@@ -191,15 +191,26 @@ PERFORMANCE_PARTS = {
     "seeding": (("engagement_rate", 0.6), ("hit_video_share", 0.4)),
     "conversion": (("completion_rate", 0.5), ("conversion", 0.5)),
 }
-METRIC_NAMES = (
+# The creator's own metrics (``_derive`` computes each by name) ...
+BASE_METRICS = (
     "log_followers",
     "log_views",
     "engagement_rate",
     "completion_rate",
     "hit_video_share",
     "follower_growth_30d",
-    *HISTORY_METRICS,
 )
+# ... then the track record: the rows of Snapshot.metrics, and the re-ranker's metric features (matching.learn).
+METRIC_NAMES = (*BASE_METRICS, *HISTORY_METRICS)
+
+
+def metric_rows(values: dict[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """float32 [len(names), N]: the named metric arrays stacked in ``names``' order; every name given once."""
+    if set(values) != set(names):
+        raise ValueError(
+            f"metrics {sorted(set(names) - set(values))} missing, {sorted(set(values) - set(names))} unknown"
+        )
+    return np.stack([values[name] for name in names]).astype(np.float32)
 
 
 # ------------------------------------------------------------------ build
@@ -501,21 +512,12 @@ def _derive(
         w = WEIGHTS[goal]
         static[g] = w["performance"] * performance[g] + w["reliability"] * reliability
         static[g] += EXPLORATION_WEIGHT * exploration
-    metrics = np.concatenate(
-        [
-            np.stack(
-                [
-                    np.log1p(col("followers")),
-                    np.log1p(views),
-                    col("engagement_rate"),
-                    col("completion_rate"),
-                    col("hit_video_share"),
-                    col("follower_growth_30d"),
-                ]
-            ).astype(np.float32),
-            history["metrics"],
-        ]
-    )
+    own = {
+        "log_followers": np.log1p(col("followers")),
+        "log_views": np.log1p(views),
+        **{m: col(m) for m in ("engagement_rate", "completion_rate", "hit_video_share", "follower_growth_30d")},
+    }
+    metrics = np.concatenate([metric_rows(own, BASE_METRICS), history["metrics"]])
     parts = {
         "creator_ids": ids,
         "active": col("active", bool),
@@ -588,9 +590,17 @@ def history_view(reference: dict, stats: dict[str, np.ndarray], completion, prio
     completion = _pct(np.asarray(completion, dtype=np.float64), reference["completion_rate"])
     parts = dict(PERFORMANCE_PARTS["conversion"])
     conversion = parts["completion_rate"] * completion + parts["conversion"] * standing
-    metrics = np.stack(
-        [est.on_time, est.rating, est.views, est.accept, est.conversion, est.on_time_n, est.ratings, est.conv_n]
-    ).astype(np.float32)
+    record = {
+        "on_time": est.on_time,
+        "rating": est.rating,
+        "views_lift": est.views,
+        "acceptance": est.accept,
+        "conversion": est.conversion,
+        "deals": est.on_time_n,
+        "ratings": est.ratings,
+        "conversion_deals": est.conv_n,
+    }
+    metrics = metric_rows(record, HISTORY_METRICS)
     return {
         "reliability": est.reliability,
         "exploration": exploration,
