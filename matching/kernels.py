@@ -3,7 +3,7 @@
 Arrays in, arrays out. The kernels take their inputs as two named tuples, RankPlan and ContentPlan
 (numba's compiled mode takes NamedTuples, not dataclasses), read field by field by name: many inputs
 share a dtype, and a positional list of them would compile and run with two swapped. The one place that
-builds them is matching.scoring.plan, from the snapshot and the order; and
+builds them is matching.scoring.fused.rank_plan, from the snapshot and the order; and
 scoring.score_block (plain NumPy) stays the reference these kernels must match bit for bit: every
 score is the same float32 expression in the same order (no fastmath, so no reassociation or
 fused multiply-add), and the label similarity is summed in float64 like np.bincount.
@@ -22,7 +22,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from matching.scoring import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
+from matching.scoring.query import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
 
 if not numba.config.CACHE_DIR:
     _var = os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
@@ -38,7 +38,7 @@ class ContentPlan(NamedTuple):
 
     Each posting list is a column of a CSC matrix: rows ``indices[start[c]:end[c]]`` (sorted), values at
     the same positions. The label postings are read from the unit-length label matrix, whose sparsity
-    pattern the IDF-weighted one shares (snapshot._sparse_views), so ``lab_cover`` is read at the same
+    pattern the IDF-weighted one shares (snapshot.derive._sparse_views), so ``lab_cover`` is read at the same
     positions; the near-label columns are read from the same label postings.
     """
 

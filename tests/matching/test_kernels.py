@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import scoring, snapshot, synthetic
-from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery
+from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery, fused, reference
 
-N = 210_000  # above scoring._blocks' 200k, so threads=2 ranks two blocks on the pool
+N = 210_000  # above reference._blocks' 200k, so threads=2 ranks two blocks on the pool
 WINDOW_START = 740_000  # synthetic blackouts start in [WINDOW_START, WINDOW_START + 60)
 
 
@@ -107,7 +107,7 @@ def test_two_blocks_on_the_pool_equal_one_block_and_the_reference(snap):
 
     two = scoring.rank(snap, query, 200, threads=2)
 
-    assert len(scoring._blocks(0, snap.n, 2)) == 2
+    assert len(reference._blocks(0, snap.n, 2)) == 2
     assert_same(two, scoring.rank(snap, query, 200, threads=1))
     assert_same(two, scoring.rank_reference(snap, query, 200, threads=1))
     assert len(two.rows) == 200
@@ -277,7 +277,7 @@ def test_the_kernels_inputs_are_named_and_every_one_is_read():
     # One named field per input, each set by the builder (no positional list to get out of order).
     assert len(fields) == len(set(fields)) > 30
     assert all(value is not None for value in fields.values())
-    assert len(scoring._kernels().rank_block(0, snap.n, 10, plan)) == 3
+    assert len(fused._kernels().rank_block(0, snap.n, 10, plan)) == 3
 
 
 def test_swapping_two_same_typed_inputs_of_the_kernel_changes_its_ranking(monkeypatch):
@@ -300,11 +300,11 @@ def test_swapping_two_same_typed_inputs_of_the_kernel_changes_its_ranking(monkey
             if np.array_equal(fields[a], fields[b]):
                 continue  # the same value here: the other order tells them apart
             swapped = with_fields(real_plan(snap, query), {a: fields[b], b: fields[a]})
-            monkeypatch.setattr(scoring, "rank_plan", lambda *_, p=swapped: p)
+            monkeypatch.setattr(fused, "rank_plan", lambda *_, p=swapped: p)
             try:
                 assert_same(scoring.rank(snap, query, SMALL), reference)
             except AssertionError:
                 caught.add((a, b))
-            monkeypatch.setattr(scoring, "rank_plan", real_plan)
+            monkeypatch.setattr(fused, "rank_plan", real_plan)
     uncaught = [pair for pair in pairs if pair not in caught]
     assert not uncaught, f"swapping these inputs leaves the ranking unchanged: {uncaught}"
