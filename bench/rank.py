@@ -301,6 +301,7 @@ class Bench:
 
     def rebuild(self) -> None:
         from matching import engine, features
+        from matching.snapshot import builder
 
         reset_peak_rss()
         base = rss_mib()
@@ -309,7 +310,7 @@ class Bench:
         with (
             step(f"rebuild from PostgreSQL at {self.n:,}"),
             _timed(features, "_copy_frame", ("creators", "labels", "regions", "blackouts")) as copies,
-            _timed(snapshot, "_primary_interest") as primary,
+            _timed(builder, "_primary_interest") as primary,
         ):
             started = time.perf_counter()
             frames, mark = features.fetch_frames()
