@@ -301,6 +301,7 @@ class Bench:
 
     def rebuild(self) -> None:
         from matching import engine, features
+        from matching.snapshot import builder
 
         reset_peak_rss()
         base = rss_mib()
@@ -309,7 +310,7 @@ class Bench:
         with (
             step(f"rebuild from PostgreSQL at {self.n:,}"),
             _timed(features, "_copy_frame", ("creators", "labels", "regions", "blackouts")) as copies,
-            _timed(snapshot, "_primary_interest") as primary,
+            _timed(builder, "_primary_interest") as primary,
         ):
             started = time.perf_counter()
             frames, mark = features.fetch_frames()
@@ -383,22 +384,18 @@ class Bench:
             timings.setdefault(name, []).append((time.perf_counter() - started) * 1000)
             return result
 
-        def plan(q):
-            content = scoring._content_plan(snap, q)
-            return content, scoring._plan(snap, q, content)
-
         def gather(q, rows, scores, content):
             top = rows[np.lexsort((snap.creator_ids[rows], -scores))[:TOP_K]]
             return (
                 scoring.static_components(snap, q, top),
-                kernels.content_rows(top, *content),
+                kernels.content_rows(top, content),
                 scoring.audience_fit_rows(snap, q, top),
             )
 
         for q in orders:
-            content, args = clock("plan", lambda q=q: plan(q))
-            rows, scores, _ = clock("kernel", lambda a=args: kernels.rank_block(0, snap.n, TOP_K, *a))
-            clock("gather", lambda q=q, r=rows, s=scores, c=content: gather(q, r, s, c))
+            plan = clock("plan", lambda q=q: scoring.rank_plan(snap, q))
+            rows, scores, _ = clock("kernel", lambda p=plan: kernels.rank_block(0, snap.n, TOP_K, p))
+            clock("gather", lambda q=q, r=rows, s=scores, c=plan.content: gather(q, r, s, c))
         med = {name: float(np.median(values)) for name, values in timings.items()}
         self.emit("rank_stage_plan_ms", med["plan"], "ms")
         self.emit("rank_stage_kernel_ms", med["kernel"], "ms")

@@ -26,10 +26,10 @@ from matching.snapshot import (
     METRIC_NAMES,
     PERFORMANCE_PARTS,
     UNKNOWN_PERCENTILE,
-    _pct,
     conversion_standing,
     track_prior,
 )
+from matching.snapshot.derive import _pct
 
 
 def reasons_for(

@@ -1,6 +1,9 @@
 """The ranker's fused pass: eligibility, score and an exact top-k in one numba loop over a block of rows.
 
-Arrays in, arrays out; scoring.rank builds the arguments from the snapshot and the order, and
+Arrays in, arrays out. The kernels take their inputs as two named tuples, RankPlan and ContentPlan
+(numba's compiled mode takes NamedTuples, not dataclasses), read field by field by name: many inputs
+share a dtype, and a positional list of them would compile and run with two swapped. The one place that
+builds them is matching.scoring.fused.rank_plan, from the snapshot and the order; and
 scoring.score_block (plain NumPy) stays the reference these kernels must match bit for bit: every
 score is the same float32 expression in the same order (no fastmath, so no reassociation or
 fused multiply-add), and the label similarity is summed in float64 like np.bincount.
@@ -13,12 +16,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numba
 import numpy as np
 from numba import njit
 
-from matching.scoring import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
+from matching.scoring.query import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
 
 if not numba.config.CACHE_DIR:
     _var = os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
@@ -29,24 +33,75 @@ STEP = 4096
 _F32_LOWEST = np.float32(np.finfo(np.float32).min)
 
 
+class ContentPlan(NamedTuple):
+    """content_fit's inputs: postings of the order's label, interest and near-label columns, and multipliers.
+
+    Each posting list is a column of a CSC matrix: rows ``indices[start[c]:end[c]]`` (sorted), values at
+    the same positions. The label postings are read from the unit-length label matrix, whose sparsity
+    pattern the IDF-weighted one shares (snapshot.derive._sparse_views), so ``lab_cover`` is read at the same
+    positions; the near-label columns are read from the same label postings.
+    """
+
+    lab_indices: np.ndarray  # int32/int64: the label matrix's row of each posting
+    lab_data: np.ndarray  # float32: unit-length label weight of each posting (the cosine's side)
+    lab_start: np.ndarray  # int64 [order labels]: first posting of each order label's column
+    lab_end: np.ndarray  # int64 [order labels]: one past its last posting
+    lab_mult: np.ndarray  # float32 [order labels]: the order's normalised IDF-weighted weight
+    lab_cover: np.ndarray  # float32: IDF-weighted label weight of each posting (coverage, near credit)
+    lab_cover_mult: np.ndarray  # float32 [order labels]: what turns lab_cover into its share of the coverage
+    int_indices: np.ndarray  # int32/int64: the interest matrix's row of each posting
+    int_data: np.ndarray  # float32: unit-length interest weight of each posting
+    int_start: np.ndarray  # int64 [order interests]
+    int_end: np.ndarray  # int64 [order interests]
+    int_mult: np.ndarray  # float32 [order interests]: the back-off-scaled query weight
+    near_start: np.ndarray  # int64 [near labels]: first posting of each near label's column (in lab_indices)
+    near_end: np.ndarray  # int64 [near labels]
+    near_mult: np.ndarray  # float32 [near labels]: 1 / the label's IDF
+    near_floor: np.ndarray  # float32 [near labels]: NEAR_CREDIT floor of the label's tree distance
+    near_span: np.ndarray  # float32 [near labels]: NEAR_CREDIT span of the label's tree distance
+
+
+class RankPlan(NamedTuple):
+    """rank_block's inputs for one order: score_block's inputs as flat arrays and scalars."""
+
+    gate: np.ndarray  # int64 [N]: the order format's price, int64 max where the row cannot be ranked at all
+    cap: int  # the highest price still eligible (budget plus tolerance, or the brand's max price)
+    static: np.ndarray  # float32 [N]: the order goal's weighted static part
+    per_money: np.float32  # 1 / the per-creator budget (0 without one)
+    w_value: np.float32  # the goal's weight of value
+    no_audience: bool  # no audience target: everyone gets half_audience
+    half_audience: np.float32  # the goal's audience weight × 0.5 (the neutral fit)
+    w_audience: np.float32  # the goal's audience weight / the number of targeted dimensions
+    age: np.ndarray  # float32 [AGE_BUCKETS, N]
+    age_idx: np.ndarray  # int64: targeted rows of ``age``
+    gender: np.ndarray  # float32 [GENDERS, N]
+    gender_idx: np.ndarray  # int64: targeted rows of ``gender``
+    has_regions: bool  # the order targets regions
+    dense: np.ndarray  # float32 [dense regions, N]
+    dense_idx: np.ndarray  # int64: targeted rows of ``dense``
+    reg_indices: np.ndarray  # int32/int64: the region matrix's row of each posting
+    reg_data: np.ndarray  # float32: share of each posting
+    reg_start: np.ndarray  # int64 [targeted sparse regions]
+    reg_end: np.ndarray  # int64 [targeted sparse regions]
+    check_share: bool  # the order asks for a minimum share in its regions
+    min_share: np.float32  # that minimum, less a float32 tolerance
+    followers: np.ndarray  # int64 [N]
+    min_followers: int  # the brand's follower filter (int64 min / max: none)
+    max_followers: int
+    content: ContentPlan
+    w_content: np.float32  # the goal's weight of content
+    excluded: np.ndarray  # int64, sorted (repeats allowed): rows out for blackouts or the caller's list
+
+
 @njit(cache=True, nogil=True)
-def rank_block(
-    lo, hi, k,
-    gate, cap, static, per_money, w_value, no_audience, half_audience, w_audience,
-    age, age_idx, gender, gender_idx,
-    has_regions, dense, dense_idx, reg_indices, reg_data, reg_start, reg_end, check_share, min_share,
-    followers, min_followers, max_followers,
-    lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
-    int_indices, int_data, int_start, int_end, int_mult,
-    near_start, near_end, near_mult, near_floor, near_span, w_content,
-    excluded,
-):  # fmt: skip
-    """Rows [lo, hi): (candidate rows, their scores, eligible count).
+def rank_block(lo, hi, k, p):
+    """Rows [lo, hi) of a RankPlan ``p``: (candidate rows, their scores, eligible count).
 
     The candidates are every eligible row whose finite score is at least the block's k-th best
     (ties included), so the caller's sort by (score desc, creator id asc) over all blocks' candidates
     gives the exact top k.
     """
+    c = p.content
     n_all = max(hi - lo, 0)
     size = min(STEP, n_all)
     region = np.empty(size, np.float32)
@@ -58,13 +113,14 @@ def rank_block(
     cover_part = np.zeros(size, np.float64)
     has_label = np.zeros(size, np.bool_)
     touched = np.zeros(size, np.bool_)
-    reg_at = _cursors(reg_indices, reg_start, reg_end, lo)
-    lab_at = _cursors(lab_indices, lab_start, lab_end, lo)
-    int_at = _cursors(int_indices, int_start, int_end, lo)
-    near_at = _cursors(lab_indices, near_start, near_end, lo)
+    reg_at = _cursors(p.reg_indices, p.reg_start, p.reg_end, lo)
+    lab_at = _cursors(c.lab_indices, c.lab_start, c.lab_end, lo)
+    int_at = _cursors(c.int_indices, c.int_start, c.int_end, lo)
+    near_at = _cursors(c.lab_indices, c.near_start, c.near_end, lo)
     lab_from = lab_at.copy()
     int_from = int_at.copy()
     near_from = near_at.copy()
+    excluded = p.excluded
     ex_at = np.searchsorted(excluded, lo)
     heap = np.empty(max(k, 1), np.float32)
     filled = 0
@@ -73,23 +129,23 @@ def rank_block(
     cand_scores = np.empty(4 * max(k, 1) + 2 * size, np.float32)
     found = 0
     eligible = 0
+    gate, cap, check_share, min_share = p.gate, p.cap, p.check_share, p.min_share
+    followers, min_followers, max_followers = p.followers, p.min_followers, p.max_followers
     filter_followers = min_followers > -(2**63) or max_followers < 2**63 - 1
     for a in range(lo, hi, STEP):
         b = min(a + STEP, hi)
         n = b - a
-        if has_regions:
-            _region(region[:n], dense, dense_idx, reg_indices, reg_data, reg_end, reg_at, a, b)
-        if not no_audience:
-            _audience(audience[:n], region, has_regions, age, age_idx, gender, gender_idx, a, b)
+        if p.has_regions:
+            _region(region[:n], p.dense, p.dense_idx, p.reg_indices, p.reg_data, p.reg_end, reg_at, a, b)
+        if not p.no_audience:
+            _audience(audience[:n], region, p.has_regions, p.age, p.age_idx, p.gender, p.gender_idx, a, b)
         eligible += _score_pass(
-            score[:n], gate[a:b], cap, static[a:b], per_money, w_value, no_audience, half_audience, audience,
-            w_audience, check_share, region, min_share,
+            score[:n], gate[a:b], cap, p.static[a:b], p.per_money, p.w_value, p.no_audience, p.half_audience,
+            audience, p.w_audience, check_share, region, min_share,
         )  # fmt: skip
         _add_content(
-            a, b, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
-            lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
-            int_indices, int_data, int_end, int_mult, int_at, int_from,
-            near_end, near_mult, near_floor, near_span, near_at, near_from,
+            a, b, score, p.w_content, interest_part, near_part, label_part, cover_part, has_label, touched, c,
+            lab_at, lab_from, int_at, int_from, near_at, near_from,
         )  # fmt: skip
         if filter_followers:
             for i in range(n):
@@ -252,12 +308,15 @@ def _combine(interest, near, label, cover, has):
 
 @njit(cache=True, nogil=True)
 def _add_content(
-    a, b, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched,
-    lab_indices, lab_data, lab_end, lab_mult, lab_cover, lab_cover_mult, lab_at, lab_from,
-    int_indices, int_data, int_end, int_mult, int_at, int_from,
-    near_end, near_mult, near_floor, near_span, near_at, near_from,
+    a, b, score, w_content, interest_part, near_part, label_part, cover_part, has_label, touched, cp,
+    lab_at, lab_from, int_at, int_from, near_at, near_from,
 ):  # fmt: skip
-    """score += w_content × content for the rows in [a, b) with a posting; scratch reset afterwards."""
+    """score += w_content × content for the rows in [a, b) with a posting (ContentPlan ``cp``); scratch
+    reset afterwards."""
+    lab_indices, lab_data, lab_end, lab_mult = cp.lab_indices, cp.lab_data, cp.lab_end, cp.lab_mult
+    lab_cover, lab_cover_mult = cp.lab_cover, cp.lab_cover_mult
+    int_indices, int_data, int_end, int_mult = cp.int_indices, cp.int_data, cp.int_end, cp.int_mult
+    near_end, near_mult, near_floor, near_span = cp.near_end, cp.near_mult, cp.near_floor, cp.near_span
     for c in range(len(near_at)):
         p = near_at[c]
         near_from[c] = p
@@ -341,34 +400,31 @@ def _apply_content(
 
 
 @njit(cache=True, nogil=True)
-def content_rows(
-    rows, lab_indices, lab_data, lab_start, lab_end, lab_mult, lab_cover, lab_cover_mult,
-    int_indices, int_data, int_start, int_end, int_mult,
-    near_start, near_end, near_mult, near_floor, near_span,
-):  # fmt: skip
-    """content_fit of scattered rows, by binary search in each posting list (for the k winners)."""
+def content_rows(rows, cp):
+    """content_fit of scattered rows, by binary search in each posting list of ContentPlan ``cp`` (for the
+    k winners)."""
     out = np.empty(len(rows), np.float32)
     for r in range(len(rows)):
         row = rows[r]
         interest = np.float32(0)
-        for c in range(len(int_start)):
-            p = _find(int_indices, int_start[c], int_end[c], row)
+        for c in range(len(cp.int_start)):
+            p = _find(cp.int_indices, cp.int_start[c], cp.int_end[c], row)
             if p >= 0:
-                interest += int_data[p] * int_mult[c]
+                interest += cp.int_data[p] * cp.int_mult[c]
         label = 0.0
         cover = 0.0
         has = False
-        for c in range(len(lab_start)):
-            p = _find(lab_indices, lab_start[c], lab_end[c], row)
+        for c in range(len(cp.lab_start)):
+            p = _find(cp.lab_indices, cp.lab_start[c], cp.lab_end[c], row)
             if p >= 0:
-                label += np.float64(lab_data[p] * lab_mult[c])
-                cover += np.float64(lab_cover[p] * lab_cover_mult[c])
+                label += np.float64(cp.lab_data[p] * cp.lab_mult[c])
+                cover += np.float64(cp.lab_cover[p] * cp.lab_cover_mult[c])
                 has = True
         near = np.float32(0)
-        for c in range(len(near_start)):
-            p = _find(lab_indices, near_start[c], near_end[c], row)
+        for c in range(len(cp.near_start)):
+            p = _find(cp.lab_indices, cp.near_start[c], cp.near_end[c], row)
             if p >= 0:
-                v = _near(lab_cover[p], near_mult[c], near_floor[c], near_span[c])
+                v = _near(cp.lab_cover[p], cp.near_mult[c], cp.near_floor[c], cp.near_span[c])
                 if v > near:
                     near = v
         out[r] = _combine(interest, near, label, cover, has)

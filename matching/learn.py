@@ -25,9 +25,13 @@ from sklearn.metrics import ndcg_score
 from threadpoolctl import threadpool_limits
 
 from matching.scoring import COMPONENTS
-from matching.snapshot import METRIC_NAMES
+from matching.snapshot import BASE_METRICS, HISTORY_METRICS, METRIC_NAMES
 
 RERANK_POOL = 500
+# The one definition of the re-ranker's inputs, in column order: ``features`` builds the matrix from it by
+# name (training's and the ranker's alike, through matching.services.candidate_features), a trained
+# Reranker records it, and a model whose recorded list differs is refused (``check``) rather than fed
+# columns it never learned from.
 FEATURE_NAMES = (*COMPONENTS, "hand_score", *METRIC_NAMES, "price_to_budget")
 # +1: the prediction may only rise with the feature (everything else: unconstrained).
 INCREASING = {
@@ -60,13 +64,43 @@ def relevance(*, accepted, completed_on_time, rating, views, expected_views) -> 
 def features(
     components: dict[str, np.ndarray], hand_score: np.ndarray, metrics: np.ndarray, price_to_budget: np.ndarray
 ) -> np.ndarray:
-    """Feature matrix [rows, FEATURE_NAMES]. Missing metrics become -1, a value no real metric takes,
+    """Feature matrix [rows, FEATURE_NAMES], each column looked up by its name (``metrics``: the
+    snapshot's rows, in METRIC_NAMES order). Missing metrics become -1, a value no real metric takes,
     so trees can split "unknown" apart (and an all-missing column still trains)."""
-    cols = [np.asarray(components[c], dtype=np.float32) for c in COMPONENTS]
-    cols.append(np.asarray(hand_score, dtype=np.float32))
-    cols.extend(np.asarray(metrics, dtype=np.float32))
-    cols.append(np.asarray(price_to_budget, dtype=np.float32))
+    if len(metrics) != len(METRIC_NAMES):
+        raise ValueError(f"{len(metrics)} metric rows given, the snapshot defines {len(METRIC_NAMES)} (METRIC_NAMES)")
+    by_name = {
+        **{c: components[c] for c in COMPONENTS},
+        "hand_score": hand_score,
+        **dict(zip(METRIC_NAMES, metrics, strict=True)),
+        "price_to_budget": price_to_budget,
+    }
+    cols = [np.asarray(by_name[name], dtype=np.float32) for name in FEATURE_NAMES]
     return np.nan_to_num(np.column_stack(cols), nan=-1.0, posinf=-1.0, neginf=-1.0)
+
+
+class FeatureListChanged(ValueError):
+    """A saved model was trained on another feature list than the one the code now builds."""
+
+
+def check(model) -> None:
+    """Refuse a model trained on another feature list than FEATURE_NAMES (names and order)."""
+    names = getattr(model, "feature_names", None)
+    if names is None:
+        # Saved before models recorded their list (the list has not changed since): the width must agree.
+        width = getattr(getattr(model, "model", model), "n_features_in_", len(FEATURE_NAMES))
+        if width != len(FEATURE_NAMES):
+            raise FeatureListChanged(f"the model takes {width} features, the ranker builds {len(FEATURE_NAMES)}")
+        return
+    if tuple(names) != FEATURE_NAMES:
+        missing = [n for n in names if n not in FEATURE_NAMES]
+        added = [n for n in FEATURE_NAMES if n not in names]
+        raise FeatureListChanged(
+            "the model was trained on another feature list"
+            + (f"; no longer built: {', '.join(missing)}" if missing else "")
+            + (f"; new: {', '.join(added)}" if added else "")
+            + ("" if missing or added else "; same names in another order")
+        )
 
 
 def train(x: np.ndarray, y: np.ndarray, *, weights: np.ndarray | None = None, seed: int = 0):
@@ -128,10 +162,13 @@ class Reranker:
 
     model: HistGradientBoostingRegressor
     scale: float  # hand spread ÷ model spread, within orders, on the training offers
+    # FEATURE_NAMES as the model was trained (None: saved before models recorded it).
+    feature_names: tuple[str, ...] | None = None
 
     WEIGHT = 0.5
 
     def adjustment(self, x: np.ndarray) -> np.ndarray:
+        check(self)
         # One OpenMP thread: for a few hundred rows, waking the pool costs more than the trees (46 → 8 ms
         # for 500 rows on the 2-vCPU machine), and the ranker's own threads are busy anyway.
         with threadpool_limits(1, user_api="openmp"):
@@ -145,14 +182,12 @@ class Reranker:
 # What a move by the learned model is put down to: groups of features, each named in the brand's terms; the
 # first feature of each group is its headline component (higher is better), which causes() checks the claim against.
 CAUSES = {
-    "track_record": ("reliability", "exploration", "on_time", "rating", "views_lift", "acceptance", "conversion",
-                     "deals", "ratings", "conversion_deals"),
-    "reach": ("performance", "log_followers", "log_views", "engagement_rate", "completion_rate", "hit_video_share",
-              "follower_growth_30d"),
+    "track_record": ("reliability", "exploration", *HISTORY_METRICS),
+    "reach": ("performance", *BASE_METRICS),
     "price": ("value", "price_to_budget"),
     "audience": ("audience",),
     "content": ("content",),
-}  # fmt: skip
+}
 
 
 def causes(
@@ -166,6 +201,7 @@ def causes(
     whose headline component (the first of its features, higher is better) is at or above the median,
     a fall to one at or below it — a tree model may lift a creator for weak reach, and "strong reach"
     would then be false. None where no group is both true and pushing the right way."""
+    check(reranker)
     if not len(x):
         return []
     reference = x if reference is None else reference
@@ -190,10 +226,11 @@ def causes(
 def reranker(model, x: np.ndarray, order_ids: np.ndarray) -> Reranker:
     hand = within_order(x[:, FEATURE_NAMES.index("hand_score")].astype(np.float64), order_ids)
     pred = within_order(np.asarray(model.predict(x), dtype=np.float64), order_ids)
-    return Reranker(model=model, scale=float(hand.std() / max(pred.std(), 1e-9)))
+    return Reranker(model=model, scale=float(hand.std() / max(pred.std(), 1e-9)), feature_names=FEATURE_NAMES)
 
 
 def predict(model, x: np.ndarray) -> np.ndarray:
+    check(model)
     return np.asarray(model.predict(x), dtype=np.float32)
 
 

@@ -191,7 +191,9 @@ _models: dict[str, object] = {}
 
 
 def active_model() -> tuple[str, object] | None:
-    """The active learned model (loaded once per process), or None: then the hand score ranks."""
+    """The active learned model (loaded once per process), or None: then the hand score ranks. A model
+    trained on another feature list than the ranker now builds (learn.FEATURE_NAMES) is refused, with a
+    warning in the log: the hand score ranks until a model is trained on the current list."""
     record = MatcherModel.objects.filter(is_active=True, beats_hand=True).first()
     if record is None:
         return None
@@ -199,8 +201,15 @@ def active_model() -> tuple[str, object] | None:
         import joblib
 
         _models.clear()
-        _models[record.version] = joblib.load(record.path)
-    return record.version, _models[record.version]
+        model = joblib.load(record.path)
+        try:
+            learn.check(model)
+        except learn.FeatureListChanged as refused:
+            log.warning("matcher model %s not used, the hand score ranks: %s", record.version, refused)
+            model = None
+        _models[record.version] = model
+    model = _models[record.version]
+    return None if model is None else (record.version, model)
 
 
 def candidate_features(

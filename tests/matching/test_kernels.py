@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import scoring, snapshot, synthetic
-from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery
+from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS, GOALS, OrderQuery, fused, reference
 
-N = 210_000  # above scoring._blocks' 200k, so threads=2 ranks two blocks on the pool
+N = 210_000  # above reference._blocks' 200k, so threads=2 ranks two blocks on the pool
 WINDOW_START = 740_000  # synthetic blackouts start in [WINDOW_START, WINDOW_START + 60)
 
 
@@ -107,7 +107,7 @@ def test_two_blocks_on_the_pool_equal_one_block_and_the_reference(snap):
 
     two = scoring.rank(snap, query, 200, threads=2)
 
-    assert len(scoring._blocks(0, snap.n, 2)) == 2
+    assert len(reference._blocks(0, snap.n, 2)) == 2
     assert_same(two, scoring.rank(snap, query, 200, threads=1))
     assert_same(two, scoring.rank_reference(snap, query, 200, threads=1))
     assert len(two.rows) == 200
@@ -189,3 +189,122 @@ def test_warm_accepts_an_empty_and_a_full_snapshot(snap):
     scoring.warm(snap)
 
     assert scoring.rank(snap, base_query(snap), 5).rows.shape == (5,)
+
+
+# ---------------------------------------------------------------- the kernels' named inputs
+
+SMALL = 3_000
+
+
+@functools.cache
+def small_snapshot():
+    """A small snapshot where every input of the kernels matters: one region ("JP") kept by too few
+    creators to be stored densely, so sparse and dense regions are both read."""
+    frames = synthetic.frames(SMALL, seed=5)
+    jp = frames.regions["code"] == "JP"
+    frames.regions = frames.regions[~jp | (frames.regions["creator_id"] % 40 == 0)]
+    return snapshot.build(frames, synthetic.catalogue(), version="s", watermark="")
+
+
+def small_queries(snap) -> list[OrderQuery]:
+    """Orders that between them read every field of the plan and give every pair of same-typed fields two
+    different values (three flags cannot all differ in one order; the neutral audience weight is read
+    only without an audience target)."""
+    i = synthetic.N_INTERESTS
+    common = {
+        "goal": "conversion",
+        "format": "short_1_20",
+        "budget": 400_000,
+        "tolerance_bps": 1000,
+        "labels": ((4, 1.0), (50, 0.6)),  # two interests, two labels, two near labels: same-shaped multipliers
+        "near": ((4 + i, 1, 4), (50 + 2 * i, 2, 50)),
+        "ages": ("24-30", "31-40"),
+        "genders": ("female",),
+        "regions": tuple(int(c) for c in snap.catalogue.region_columns(["CN", "JP"])),
+        "window": (WINDOW_START + 10, WINDOW_START + 30),
+        "excluded_rows": np.array([5, 17, 17, 2_000]),
+        "min_followers": 1_000,
+        "max_followers": 5_000_000,
+        "max_price": 430_000,
+    }
+    untargeted = {"ages": (), "genders": (), "regions": ()}
+    return [
+        OrderQuery(**common, min_region_share=0.1),
+        OrderQuery(**common, min_region_share=0.0),
+        OrderQuery(**{**common, **untargeted}),
+    ]
+
+
+POSITIONS = ("_indices", "_idx", "_start", "_end")  # fields holding positions into other arrays
+
+
+def plan_fields(plan) -> dict[str, object]:
+    """Every leaf field of a RankPlan, the content plan's as ``content.<name>``."""
+    fields = {name: getattr(plan, name) for name in plan._fields if name != "content"}
+    fields.update({f"content.{name}": getattr(plan.content, name) for name in plan.content._fields})
+    return fields
+
+
+def with_fields(plan, values: dict[str, object]):
+    content = {name.removeprefix("content."): v for name, v in values.items() if name.startswith("content.")}
+    top = {name: v for name, v in values.items() if not name.startswith("content.")}
+    return plan._replace(content=plan.content._replace(**content), **top)
+
+
+def swappable_pairs(plan) -> list[tuple[str, str]]:
+    """Pairs of fields a builder could swap without numba noticing: the same numba type and shape.
+    Position fields are paired only start ↔ end of one posting list (a swap across lists would read
+    out of bounds: numba does not check)."""
+    import numba
+
+    fields = plan_fields(plan)
+    pairs = []
+    for a, b in itertools.combinations(fields, 2):
+        if numba.typeof(fields[a]) != numba.typeof(fields[b]) or np.shape(fields[a]) != np.shape(fields[b]):
+            continue
+        positions = a.endswith(POSITIONS) or b.endswith(POSITIONS) or "excluded" in (a, b)
+        if not positions or (a.endswith("_start") and b == a.removesuffix("_start") + "_end"):
+            pairs.append((a, b))
+    return pairs
+
+
+def test_the_kernels_inputs_are_named_and_every_one_is_read():
+    snap = small_snapshot()
+    plan = scoring.rank_plan(snap, small_queries(snap)[0])
+
+    fields = plan_fields(plan)
+
+    # One named field per input, each set by the builder (no positional list to get out of order).
+    assert len(fields) == len(set(fields)) > 30
+    assert all(value is not None for value in fields.values())
+    assert len(fused._kernels().rank_block(0, snap.n, 10, plan)) == 3
+
+
+def test_swapping_two_same_typed_inputs_of_the_kernel_changes_its_ranking(monkeypatch):
+    """Two inputs of one type, swapped where the plan is built, still compile and run: the equality with
+    the NumPy reference is what catches it. For every such pair, on orders where the pair's values differ,
+    the swapped ranking differs from the reference (so the tests above would fail)."""
+    snap = small_snapshot()
+    queries = small_queries(snap)
+    real_plan = scoring.rank_plan
+    pairs = swappable_pairs(real_plan(snap, queries[0]))
+    assert ("gate", "followers") in pairs and ("content.lab_data", "content.lab_cover") in pairs
+    assert ("per_money", "w_value") in pairs and ("content.near_floor", "content.near_span") in pairs
+    caught, uncaught = set(), []
+    for query in queries:
+        reference = scoring.rank_reference(snap, query, SMALL)
+        assert reference.eligible_count > 100
+        assert_same(scoring.rank(snap, query, SMALL), reference)
+        for a, b in pairs:
+            fields = plan_fields(real_plan(snap, query))
+            if np.array_equal(fields[a], fields[b]):
+                continue  # the same value here: the other order tells them apart
+            swapped = with_fields(real_plan(snap, query), {a: fields[b], b: fields[a]})
+            monkeypatch.setattr(fused, "rank_plan", lambda *_, p=swapped: p)
+            try:
+                assert_same(scoring.rank(snap, query, SMALL), reference)
+            except AssertionError:
+                caught.add((a, b))
+            monkeypatch.setattr(fused, "rank_plan", real_plan)
+    uncaught = [pair for pair in pairs if pair not in caught]
+    assert not uncaught, f"swapping these inputs leaves the ranking unchanged: {uncaught}"
