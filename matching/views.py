@@ -6,7 +6,6 @@ import uuid
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -17,6 +16,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core.access import throttled
 from marketplace.core.audience import regions
+from marketplace.core.web import paginate
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
@@ -31,7 +31,7 @@ def ranking_context(request, order) -> dict:
     run = selectors.latest_run(order)
     filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, results, per_page=PAGE_SIZE)
     names = selectors.reason_names(page.object_list)
     rows = [
         {

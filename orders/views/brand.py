@@ -15,6 +15,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.core.access import money_throttled
+from marketplace.core.web import paginate
 from matching.views import ranking_context
 from orders import flows
 from orders.forms.deals import OfferForm, SendOffersForm
@@ -22,7 +23,6 @@ from orders.models import Order
 from orders.selectors import deals as reads
 from orders.selectors.orders import order_get_for_user
 from orders.services.deals import offer_send
-from orders.views.common import paginate
 from payouts.services import IdempotencyConflict
 
 BOARD_PAGE = 60

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from marketplace.core.audience import GENDER_LABELS, regions
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
-from marketplace.core.web import form_add_errors
+from marketplace.core.web import form_add_errors, paginate
 from matching.views import ranking_context
 from orders.forms.orders import OrderForm
 from orders.models import Order
@@ -36,7 +35,7 @@ def order_list(request):
     if status not in Order.Status.values:
         status = ""
     orders = order_list_for_brand(brand_id=request.membership.brand_id, status=status or None)
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, orders, per_page=PAGE_SIZE)
     context = {"page": page, "status": status, "statuses": Order.Status.choices}
     return render(request, "orders/order_list.html", context)
 
