@@ -22,6 +22,7 @@ from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
 from matching.models import RankingRun
 from orders.selectors.orders import order_get_for_user
+from orders.services.orders import order_allowed_actions
 
 PAGE_SIZE = 25
 
@@ -56,6 +57,7 @@ def ranking_context(request, order) -> dict:
         "polling": run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING),
         "region_choices": sorted(regions().items(), key=lambda item: item[1]),
         "can_edit": request.membership.can_edit_orders,
+        "order_actions": order_allowed_actions(order, can_edit=request.membership.can_edit_orders),
         # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.
         "offer_key": uuid.uuid4().hex,
     }

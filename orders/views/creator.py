@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from creators.selectors import creator_for_user
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.web import paginate
+from orders import flows
 from orders.forms.deals import ApplyForm
 from orders.models import Order
 from orders.selectors import deals as reads
@@ -77,7 +78,7 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
 def apply(request, order_pk: int):
     """Apply to an open recruitment order with a quote (±20 % of the listed price) and a pitch."""
     creator = creator_for_user(request.user)
-    order = Order.objects.filter(pk=order_pk, status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT).first()
+    order = Order.objects.filter(pk=order_pk, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT).first()
     if order is None:
         raise Http404
     form = ApplyForm(

@@ -22,7 +22,7 @@ from orders.forms.orders import OrderForm
 from orders.models import Order
 from orders.models.orders import default_cancellation_schedule
 from orders.selectors.orders import order_events, order_get_for_user, order_list_for_brand, order_target_labels
-from orders.services.orders import order_close, order_create, order_publish, order_update
+from orders.services.orders import order_allowed_actions, order_close, order_create, order_publish, order_update
 from orders.views import board_context
 
 PAGE_SIZE = 20
@@ -58,6 +58,7 @@ def order_detail(request, pk: int):
         "channels": [str(Order.UsageChannel(c).label) for c in order.usage_channels if c in Order.UsageChannel.values],
         "cancellation_schedule": _cancellation_rows(order),
         "can_edit": request.membership.can_edit_orders,
+        "order_actions": order_allowed_actions(order, can_edit=request.membership.can_edit_orders),
     }
     if order.status != Order.Status.DRAFT:
         context["ranking"] = ranking_context(request, order)
@@ -72,6 +73,7 @@ def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: 
         "currency": order.currency if order else settings.CURRENCY,
         "cancellation_schedule": _cancellation_rows(order),
         "error_heading": error_heading,
+        "order_actions": order_allowed_actions(order, can_edit=True) if order else frozenset(),
     }
     return render(request, "orders/order_form.html", context, status=status)
 
