@@ -16,7 +16,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core.access import throttled
 from marketplace.core.audience import regions
-from marketplace.core.web import paginate
+from marketplace.core.web import paginate, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
@@ -68,8 +68,7 @@ def ranking_context(request, order) -> dict:
 def order_ranking(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     context = ranking_context(request, order)
-    template = "matching/_ranking.html" if request.htmx else "matching/ranking_detail.html"
-    return render(request, template, context)
+    return render_page(request, "matching/ranking_detail.html", context, fragment="matching/_ranking.html")
 
 
 def _rerank_message(seconds: int) -> str:
@@ -112,5 +111,5 @@ def order_why_not(request, pk: int):
     }
     if context["eligible"] and not context["ranked"]:
         context["standing"] = selectors.standing(order, creator)
-    template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
-    return render(request, template, context, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return render_page(request, "matching/why_not.html", context, fragment="matching/_why_not.html", status=status)

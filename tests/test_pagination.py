@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from marketplace.core import web
 from orders.models import Collaboration
@@ -231,3 +231,39 @@ def test_the_table_holds_every_paginated_list_and_one_paginator_pages_them():
     assert hand_made == []
     partials = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("_pagination.html"))
     assert partials == ["templates/marketplace/_pagination.html"]
+
+
+ACTORS = ("owner", "creator", "admin")
+
+
+def test_a_page_that_answers_htmx_with_a_fragment_says_it_varies_on_htmx(world, client):
+    """A GET drawn as a whole page, or as a fragment for htmx, must say ``Vary: HX-Request``: else the
+    browser's cache (the back button) can show the fragment where the page was. Every page of the URL
+    conf, as each actor, with its sample values."""
+    from tests.routes import all_routes, samples_for
+
+    checked, missing = 0, []
+    for route in all_routes():
+        if route.is_api or route.is_admin:
+            continue
+        for sample in samples_for(route) or []:
+            kwargs, query = sample.kwargs(world), sample.query(world)
+            try:
+                url = reverse(route.name, kwargs=kwargs)
+            except NoReverseMatch:  # an unnamed route (named by its pattern): none is an HTML page
+                assert "/" in route.name or not route.name, route.name
+                continue
+            for actor in ACTORS:
+                client.force_login(_user(world, actor))
+                page = client.get(url, query)
+                fragment = client.get(url, query, HTTP_HX_REQUEST="true")
+                if page.status_code != 200 or fragment.status_code != 200 or page.streaming or fragment.streaming:
+                    continue
+                if ("<html" in page.content.decode()) == ("<html" in fragment.content.decode()):
+                    continue
+                checked += 1
+                for response in (page, fragment):
+                    if "HX-Request" not in {v.strip() for v in response.get("Vary", "").split(",")}:
+                        missing.append((route.name, actor))
+    assert checked
+    assert sorted(set(missing)) == []

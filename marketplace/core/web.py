@@ -58,13 +58,18 @@ def paginate(
     return page
 
 
-def render_page(request, template: str, context: dict, *, partials: dict[str, str], status: int = 200):
-    """The full page, or only the list htmx asked for (``HX-Target`` names one of ``partials``).
+def render_page(
+    request, template: str, context: dict, *, partials: dict[str, str] | None = None, fragment: str = "", status=200
+):
+    """The full page, or the part htmx asked for: the list ``HX-Target`` names among ``partials``, else
+    ``fragment`` (the template of any htmx request), else the page.
 
     The answer varies on ``HX-Request`` and ``HX-Target``, so a browser's cache (the back button) never
     shows a fragment where the page was.
     """
-    target = request.htmx.target if request.htmx else None
-    response = render(request, partials.get(target, template), context, status=status)
+    chosen = template
+    if request.htmx:
+        chosen = (partials or {}).get(request.htmx.target) or fragment or template
+    response = render(request, chosen, context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -15,7 +15,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.core.access import money_throttled
-from marketplace.core.web import paginate
+from marketplace.core.web import paginate, render_page
 from matching.views import ranking_context
 from orders import flows
 from orders.forms.deals import OfferForm, SendOffersForm
@@ -140,5 +140,4 @@ def offer_create(request, handle: str):
             return redirect("deals:collaboration", pk=c.pk)
     context = {"creator": creator, "form": form, "has_orders": bool(options)}
     status = 400 if request.method == "POST" and not request.htmx else 200
-    template = "orders/_offer_form.html" if request.htmx else "orders/offer_create.html"
-    return render(request, template, context, status=status)
+    return render_page(request, "orders/offer_create.html", context, fragment="orders/_offer_form.html", status=status)
