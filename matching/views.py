@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
 from marketplace.core.audience import regions
+from marketplace.core.web import paginate, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
@@ -29,6 +29,7 @@ from orders.forms.deals import SendOffersForm
 from orders.models import Order
 from orders.selectors.orders import order_get_for_user
 from orders.services.deals import offer_send
+from orders.services.orders import order_allowed_actions
 from orders.views.brand import board_context
 
 PAGE_SIZE = 25
@@ -41,7 +42,7 @@ def ranking_context(request, order) -> dict:
     pending = run is None and selectors.first_ranking_pending(order)
     filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, results, per_page=PAGE_SIZE)
     names = selectors.reason_names(page.object_list)
     rows = [
         {
@@ -67,6 +68,7 @@ def ranking_context(request, order) -> dict:
         "polling": pending or (run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)),
         "region_choices": sorted(regions().items(), key=lambda item: item[1]),
         "can_edit": request.membership.can_edit_orders,
+        "order_actions": order_allowed_actions(order, can_edit=request.membership.can_edit_orders),
         # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.
         "offer_key": uuid.uuid4().hex,
     }
@@ -77,8 +79,7 @@ def ranking_context(request, order) -> dict:
 def order_ranking(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     context = ranking_context(request, order)
-    template = "matching/_ranking.html" if request.htmx else "matching/ranking_detail.html"
-    return render(request, template, context)
+    return render_page(request, "matching/ranking_detail.html", context, fragment="matching/_ranking.html")
 
 
 def _rerank_message(seconds: int) -> str:
@@ -121,8 +122,8 @@ def order_why_not(request, pk: int):
     }
     if context["eligible"] and not context["ranked"]:
         context["standing"] = selectors.standing(order, creator)
-    template = "matching/_why_not.html" if request.htmx else "matching/why_not.html"
-    return render(request, template, context, status=400 if form.errors else 200)
+    status = 400 if form.errors else 200
+    return render_page(request, "matching/why_not.html", context, fragment="matching/_why_not.html", status=status)
 
 
 # ------------------------------------------------------------ offers from the ranked list

@@ -47,6 +47,10 @@ LET_GO = frozenset({S.CLOSED, S.CANCELLED})
 # deal is counted in the brand's campaign report.
 REPORTABLE = frozenset({S.PUBLISHED}) | WORK_ACCEPTED | IN_DISPUTE
 
+# An order that takes offers and applications and can be ranked again: published (a draft is still being
+# written, a closed order hires nobody more).
+OPEN_FOR_DEALS = frozenset({Order.Status.PUBLISHED})
+
 # ------------------------------------------------------------------ counts
 
 # A deal the creator took on: accepted or selected here, or marked accepted in imported history.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
 from marketplace.core.errors import DomainError
 
 
@@ -23,3 +27,49 @@ def form_add_errors(form, exc: Exception) -> None:
         new = [message for message in messages if message not in shown]
         if new:
             form.add_error(target, new)
+
+
+def paginate(
+    request, items, *, param: str = "page", per_page: int = 20, last_first: bool = False, path: str = ""
+) -> Page:
+    """One page of ``items``, the page number read from ``?<param>=``; the one paginator of every HTML list.
+
+    A page number that is not a page (text, ``²``, NUL, negative, 5,000 digits) gives the first page, one
+    past the end the last: never an error. Several lists can share a page (the creator's inbox, the
+    wallet), so each names its own ``param``. ``last_first`` opens on the last page when none is asked
+    for (a timeline's latest entries). ``page.previous_url`` / ``page.next_url`` keep the other query
+    parameters; they are relative to the address the browser shows (right for a GET and for an htmx
+    fragment swapped into it) unless ``path`` names the page's own address, which a view that draws the
+    page in answer to a POST to another address must pass. ``templates/marketplace/_pagination.html``
+    draws them.
+    """
+    paginator = Paginator(items, per_page)
+    number = request.GET.get(param) or (paginator.num_pages if last_first else None)
+    page = paginator.get_page(number)
+    page.param = param
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = number
+        return f"{path}?{query.urlencode()}"
+
+    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = link(page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def render_page(
+    request, template: str, context: dict, *, partials: dict[str, str] | None = None, fragment: str = "", status=200
+):
+    """The full page, or the part htmx asked for: the list ``HX-Target`` names among ``partials``, else
+    ``fragment`` (the template of any htmx request), else the page.
+
+    The answer varies on ``HX-Request`` and ``HX-Target``, so a browser's cache (the back button) never
+    shows a fragment where the page was.
+    """
+    chosen = template
+    if request.htmx:
+        chosen = (partials or {}).get(request.htmx.target) or fragment or template
+    response = render(request, chosen, context, status=status)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response

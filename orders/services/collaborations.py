@@ -193,7 +193,7 @@ def _noop(ctx: Context) -> None:
 def _take_slot(ctx: Context) -> None:
     """Lock the order, then check its slots and the creator's capacity (race-safe under the lock)."""
     order = Order.objects.select_for_update().get(pk=ctx.collaboration.order_id)
-    if order.status != Order.Status.PUBLISHED:
+    if order.status not in flows.OPEN_FOR_DEALS:
         raise Conflict(_("The order is no longer open."), field="order")
     if flows.slots_filled(order) >= order.creators_wanted:
         raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")

@@ -91,7 +91,7 @@ def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: 
 
 def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
     order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != Order.Status.PUBLISHED:
+    if order.status not in flows.OPEN_FOR_DEALS:
         raise Conflict(_("Publish the order before sending offers."), field="order")
     creator = Creator.objects.filter(pk=creator_id).first()
     if creator is None:
@@ -145,7 +145,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     creator = Creator.objects.filter(user=actor).first()
     if creator is None:
         raise NotAllowed(_("Only creators can apply."))
-    order = Order.objects.filter(pk=order_id, status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT).first()
+    order = Order.objects.filter(pk=order_id, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT).first()
     if order is None:
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:

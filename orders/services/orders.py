@@ -21,12 +21,30 @@ from marketplace.core import MAX_AMOUNT, Conflict, audit, check_transition, upda
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.models import Label, ProductCategory, User
 from marketplace.core.outbox import outbox_put
+from orders import flows
 from orders.models import Order, OrderEvent, OrderTargetLabel
 
 ORDER_FLOW: dict[str, frozenset[str]] = {
     Order.Status.DRAFT: frozenset({Order.Status.PUBLISHED, Order.Status.CLOSED}),
     Order.Status.PUBLISHED: frozenset({Order.Status.CLOSED}),
 }
+
+
+# What a brand editor may do on an order in each status besides ORDER_FLOW's steps and editing a draft.
+ORDER_ACTIONS = {"send_offers": flows.OPEN_FOR_DEALS, "rank": flows.OPEN_FOR_DEALS}
+
+
+def order_allowed_actions(order: Order, *, can_edit: bool) -> frozenset[str]:
+    """What a member may do on ``order`` now (the pages show these buttons and only these): its steps in
+    ORDER_FLOW (``publish``, ``close``), ``edit`` while the brief is editable, and ORDER_ACTIONS; nothing for
+    a member who may not edit orders."""
+    if not can_edit:
+        return frozenset()
+    steps = {"publish": Order.Status.PUBLISHED, "close": Order.Status.CLOSED}
+    allowed = {name for name, to in steps.items() if to in ORDER_FLOW.get(order.status, ())}
+    if order.is_editable:
+        allowed.add("edit")
+    return frozenset(allowed | {name for name, states in ORDER_ACTIONS.items() if order.status in states})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -13,12 +13,12 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.core.access import money_throttled
+from marketplace.core.web import paginate, render_page
 from orders import flows
 from orders.forms.deals import OfferForm
 from orders.models import Order
 from orders.selectors import deals as reads
 from orders.services.deals import offer_send
-from orders.views.common import paginate
 from payouts.services import IdempotencyConflict
 
 BOARD_PAGE = 60
@@ -78,5 +78,4 @@ def offer_create(request, handle: str):
             return redirect("deals:collaboration", pk=c.pk)
     context = {"creator": creator, "form": form, "has_orders": bool(options)}
     status = 400 if request.method == "POST" and not request.htmx else 200
-    template = "orders/_offer_form.html" if request.htmx else "orders/offer_create.html"
-    return render(request, template, context, status=status)
+    return render_page(request, "orders/offer_create.html", context, fragment="orders/_offer_form.html", status=status)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled
+from marketplace.core.web import paginate
 from orders import flows
 from orders.access import collaboration_side
 from orders.forms.deals import CommentForm, action_form
@@ -31,7 +32,6 @@ from orders.services.collaborations import (
     collaboration_transition,
     missed_deadline,
 )
-from orders.views.common import paginate
 from orders.views.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
@@ -128,7 +128,14 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "collaboration": c,
         "order": c.order,
         "side": side,
-        "timeline": paginate(request, reads.timeline(c), per_page=TIMELINE_PAGE, last_first=True),
+        # Drawn after a refused action (a POST to another address) too: the links name this page.
+        "timeline": paginate(
+            request,
+            reads.timeline(c),
+            per_page=TIMELINE_PAGE,
+            last_first=True,
+            path=reverse("deals:collaboration", args=[c.pk]),
+        ),
         "money": reads.money_movements(c),
         "take": take,
         "accept_take": take if "accept" in names else None,

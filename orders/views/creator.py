@@ -7,17 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from creators.selectors import creator_for_user
 from marketplace.core import DomainError, NotAllowed
+from marketplace.core.web import paginate
+from orders import flows
 from orders.forms.deals import ApplyForm
 from orders.models import Order
 from orders.selectors import deals as reads
 from orders.services.deals import application_submit
-from orders.views.common import paginate
 
 LIST_PAGE = 10
 
@@ -33,8 +35,14 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
     groups = {key: title for key, title, _states in reads.INBOX_GROUPS}
     group = request.GET.get("group") if request.GET.get("group") in groups else "in_progress"
     counts = reads.inbox_group_counts(creator=creator)
+    # Drawn after a refused application (a POST to another address) too: the links name this page.
+    path = reverse("deals:inbox")
     recommended = paginate(
-        request, reads.recommended_with_reasons(creator=creator), param="recommended_page", per_page=LIST_PAGE
+        request,
+        reads.recommended_with_reasons(creator=creator),
+        param="recommended_page",
+        per_page=LIST_PAGE,
+        path=path,
     )
     placed = False
     for item in recommended.object_list:
@@ -50,13 +58,17 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
         "bound_apply": {"order": bound[0], "form": bound[1]} if bound and not placed else None,
         "creator": creator,
         "now": timezone.now(),
-        "offers": paginate(request, reads.inbox_offers(creator=creator), param="offers_page", per_page=LIST_PAGE),
+        "offers": paginate(
+            request, reads.inbox_offers(creator=creator), param="offers_page", per_page=LIST_PAGE, path=path
+        ),
         "applications": paginate(
-            request, reads.inbox_applications(creator=creator), param="applications_page", per_page=LIST_PAGE
+            request, reads.inbox_applications(creator=creator), param="applications_page", per_page=LIST_PAGE, path=path
         ),
         "groups": [(key, title, counts.get(key, 0)) for key, title in groups.items()],
         "group": group,
-        "collaborations": paginate(request, reads.inbox_collaborations(creator=creator, group=group), per_page=20),
+        "collaborations": paginate(
+            request, reads.inbox_collaborations(creator=creator, group=group), per_page=20, path=path
+        ),
         "recommended": recommended,
     }
 
@@ -66,7 +78,7 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
 def apply(request, order_pk: int):
     """Apply to an open recruitment order with a quote (±20 % of the listed price) and a pitch."""
     creator = creator_for_user(request.user)
-    order = Order.objects.filter(pk=order_pk, status=Order.Status.PUBLISHED, mode=Order.Mode.RECRUITMENT).first()
+    order = Order.objects.filter(pk=order_pk, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT).first()
     if order is None:
         raise Http404
     form = ApplyForm(

@@ -14,11 +14,11 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, staff_required
+from marketplace.core.web import paginate
 from orders.forms.deals import DecisionForm
 from orders.models import Dispute
 from orders.selectors import deals as reads
 from orders.services.collaborations import collaboration_transition
-from orders.views.common import paginate
 from payouts.selectors import hold_for_collaboration
 
 QUEUE_PAGE = 25
@@ -49,7 +49,10 @@ def dispute_context(request, dispute: Dispute, form: DecisionForm | None = None)
         "form": form,
         "escrow": c.agreed_price,
         "hold": hold_for_collaboration(collaboration_id=c.pk),
-        "timeline": paginate(request, reads.timeline(c), per_page=100),
+        # Drawn after a refused decision (a POST to another address) too: the links name this page.
+        "timeline": paginate(
+            request, reads.timeline(c), per_page=100, path=reverse("deals:dispute", args=[dispute.pk])
+        ),
         "money": reads.money_movements(c),
         "disputes": reads.disputes_of(c),
         "now": timezone.now(),

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core.models import Notification
+from marketplace.core.web import paginate
 from orders.selectors import deals as reads
 from orders.services.notifications import notifications_mark_read
-from orders.views.common import paginate
 
 PAGE_SIZE = 25
 

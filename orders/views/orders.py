@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,12 +16,12 @@ from marketplace.core.audience import GENDER_LABELS, regions
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
-from marketplace.core.web import form_add_errors
+from marketplace.core.web import form_add_errors, paginate
 from orders.forms.orders import OrderForm
 from orders.models import Order
 from orders.models.orders import default_cancellation_schedule
 from orders.selectors.orders import order_events, order_get_for_user, order_list_for_brand, order_target_labels
-from orders.services.orders import order_close, order_create, order_publish, order_update
+from orders.services.orders import order_allowed_actions, order_close, order_create, order_publish, order_update
 from orders.views import board_context
 
 PAGE_SIZE = 20
@@ -35,7 +34,7 @@ def order_list(request):
     if status not in Order.Status.values:
         status = ""
     orders = order_list_for_brand(brand_id=request.membership.brand_id, status=status or None)
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, orders, per_page=PAGE_SIZE)
     context = {"page": page, "status": status, "statuses": Order.Status.choices}
     return render(request, "orders/order_list.html", context)
 
@@ -58,6 +57,7 @@ def order_detail(request, pk: int):
         "channels": [str(Order.UsageChannel(c).label) for c in order.usage_channels if c in Order.UsageChannel.values],
         "cancellation_schedule": _cancellation_rows(order),
         "can_edit": request.membership.can_edit_orders,
+        "order_actions": order_allowed_actions(order, can_edit=request.membership.can_edit_orders),
     }
     if order.status != Order.Status.DRAFT:
         # The ranked creators are the matcher's section: the page loads it from matching's own URL.
@@ -73,6 +73,7 @@ def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: 
         "currency": order.currency if order else settings.CURRENCY,
         "cancellation_schedule": _cancellation_rows(order),
         "error_heading": error_heading,
+        "order_actions": order_allowed_actions(order, can_edit=True) if order else frozenset(),
     }
     return render(request, "orders/order_form.html", context, status=status)
 

@@ -1,15 +1,13 @@
-"""What the money pages share: pagination with kept query strings, htmx partials, service errors on forms."""
+"""What the money pages share: top-up references, redirects after an action, service errors on forms."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -24,31 +22,6 @@ PAGE_SIZE = 25
 def topup_reference(topup: TopUp) -> str:
     """What the brand quotes on a bank transfer for a pending top-up, and what the admin matches it by."""
     return f"TOPUP-{topup.pk}"
-
-
-def paginate(request: HttpRequest, items, *, path: str, param: str = "page") -> Page:
-    """One page of ``items`` from ``?<param>=``, with links to ``path`` that keep the other query parameters.
-
-    (``path`` is the page's own address: a form POSTed elsewhere may render the page with its errors.)
-    """
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
-
-    def link(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = number
-        return f"{path}?{query.urlencode()}"
-
-    page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = link(page.next_page_number()) if page.has_next() else ""
-    return page
-
-
-def render_page(request: HttpRequest, template: str, context: dict, *, partials: dict[str, str], status: int = 200):
-    """The full page, or only the list htmx asked for (``HX-Target`` names one of ``partials``)."""
-    target = request.htmx.target if request.htmx else None
-    response = render(request, partials.get(target, template), context, status=status)
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
 
 
 def redirect_after(request: HttpRequest, url_name: str) -> HttpResponse:

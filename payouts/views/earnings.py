@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from creators.selectors import creator_for_user
 from marketplace.core import format_money
 from marketplace.core.access import money_throttled
+from marketplace.core.web import paginate, render_page
 from payouts import selectors, services
 from payouts.creator_terms import movement_text
 from payouts.forms import PayoutRequestForm
-from payouts.views.common import call_service, paginate, redirect_after, render_page
+from payouts.views.common import PAGE_SIZE, call_service, redirect_after
 
 EARNINGS_PARTIALS = {"statement": "payouts/_statement.html", "payouts": "payouts/_payout_history.html"}
 
@@ -35,7 +36,7 @@ def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None
     statement = selectors.creator_statement(creator_id=creator.pk, currency=settings.CURRENCY)
     payouts = selectors.payouts_for_creator(creator_id=creator.pk)
     path = reverse("payouts:earnings")
-    page = paginate(request, statement, path=path)
+    page = paginate(request, statement, per_page=PAGE_SIZE, path=path)
     for entry in page.object_list:
         entry.creator_text = movement_text(entry.transaction, entry.amount, currency=entry.currency)
     context = {
@@ -47,7 +48,7 @@ def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None
         "minimum": settings.PAYOUT_MINIMUM,
         "form": form,
         "page": page,
-        "payouts_page": paginate(request, payouts, path=path, param="payouts_page"),
+        "payouts_page": paginate(request, payouts, per_page=PAGE_SIZE, path=path, param="payouts_page"),
         "link_orders": False,
     }
     return render_page(request, "payouts/earnings_detail.html", context, partials=EARNINGS_PARTIALS, status=status)

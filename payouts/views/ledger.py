@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import format_money
 from marketplace.core.access import money_throttled, staff_required
+from marketplace.core.web import paginate, render_page
 from payouts import selectors, services
 from payouts.forms import IdempotentForm, ReasonForm, ReferenceForm
 from payouts.models import Payout, TopUp
-from payouts.views.common import call_service, paginate, redirect_after, render_page, topup_reference
+from payouts.views.common import PAGE_SIZE, call_service, redirect_after, topup_reference
 
 RECENT_TRANSACTIONS = 30
 ADMIN_PAYOUT_STATUSES = (
@@ -44,8 +45,8 @@ def _overview_page(request: HttpRequest, *, bound: dict[str, IdempotentForm] | N
         Payout.objects.filter(status__in=ADMIN_PAYOUT_STATUSES).select_related("creator").order_by("-created_at", "-id")
     )
     path = reverse("payouts:ledger")
-    topups_page = paginate(request, topups, path=path, param="topups_page")
-    payouts_page = paginate(request, payouts, path=path, param="payouts_page")
+    topups_page = paginate(request, topups, per_page=PAGE_SIZE, path=path, param="topups_page")
+    payouts_page = paginate(request, payouts, per_page=PAGE_SIZE, path=path, param="payouts_page")
     topup_rows = [_topup_row(topup, bound) for topup in topups_page]
     payout_rows = [_payout_row(payout, bound) for payout in payouts_page]
     listed = {prefix for row in [*topup_rows, *payout_rows] for prefix in row["prefixes"]}

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from brands.access import brand_member_required
 from marketplace.core import CsvWriter, format_money, minor_to_decimal_str
 from marketplace.core.access import money_throttled
+from marketplace.core.web import paginate, render_page
 from payouts import selectors, services
 from payouts.forms import TopUpForm
 from payouts.models import Account, LedgerEntry, TopUp
-from payouts.views.common import call_service, paginate, redirect_after, render_page, topup_reference, with_orders
+from payouts.views.common import PAGE_SIZE, call_service, redirect_after, topup_reference, with_orders
 
 WALLET_PARTIALS = {"statement": "payouts/_statement.html", "escrow": "payouts/_escrow.html"}
 
@@ -45,15 +46,15 @@ def _wallet_page(request: HttpRequest, form: TopUpForm, *, status: int = 200) ->
     )
     statement = selectors.brand_statement(brand_id=brand_id, currency=currency)
     path = reverse("payouts:wallet")
-    pending_page = paginate(request, pending, path=path, param="pending_page")
+    pending_page = paginate(request, pending, per_page=PAGE_SIZE, path=path, param="pending_page")
     for topup in pending_page:
         topup.transfer_reference = topup_reference(topup)
     context = {
         "brand": membership.brand,
         "can_top_up": membership.can_edit_orders,
         "wallet": selectors.wallet_for_brand(brand_id=brand_id, currency=currency),
-        "page": paginate(request, with_orders(statement), path=path),
-        "escrow_page": paginate(request, escrow, path=path, param="escrow_page"),
+        "page": paginate(request, with_orders(statement), per_page=PAGE_SIZE, path=path),
+        "escrow_page": paginate(request, escrow, per_page=PAGE_SIZE, path=path, param="escrow_page"),
         "link_orders": True,
         "pending_page": pending_page,
         "currency": currency,
