@@ -52,8 +52,7 @@ LISTS = [
     List("orders:list", "page", "owner"),
     List("orders:detail", "board_page", "owner", args="open"),
     List("orders:detail", "applicants_page", "owner", args="recruiting"),
-    List("orders:detail", "page", "owner", args="open"),  # the ranking, drawn in the order page
-    List("matching:order_ranking", "page", "owner", args="open"),
+    List("matching:order_ranking", "page", "owner", args="open"),  # the ranking, which the order page loads
     List("deals:inbox", "offers_page", "creator"),
     List("deals:inbox", "applications_page", "creator"),
     List("deals:inbox", "page", "creator"),
