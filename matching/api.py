@@ -173,7 +173,9 @@ class OrderMatchesApi(APIView):
         operation_id="orders_matches",
         summary="The order's latest ranking and its ranked creators",
         description="Results of the latest run, best first, with the six score components and the reasons "
-        "(as text and as stored). Filters narrow the stored list; they do not start a new run.",
+        "(as text and as stored). Filters narrow the stored list; they do not start a new run. `run` is null "
+        "until the order has a ranking run: for a moment after publishing (the worker queues the run from the "
+        "publish), so poll until `run.status` is done or failed.",
         parameters=[MatchFilterSerializer, *PAGE_PARAMETERS],
         responses={200: MatchPageSerializer, **READ_ERRORS, 404: ERROR_BODY},
     )

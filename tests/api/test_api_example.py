@@ -18,7 +18,7 @@ from orders.models import Collaboration, Order
 from payouts import services as money
 from payouts.models import Hold
 from tests.factories import MembershipFactory
-from tests.matching.conftest import make_creators
+from tests.matching.conftest import make_creators, queue_published_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads what this test commits
 
@@ -46,6 +46,7 @@ def run_example_as_the_worker_ranks(args: list[str], env: dict, out: Path, timeo
             if time.monotonic() > deadline:
                 process.kill()
                 pytest.fail(f"the example did not finish in {timeout} s:\n{out.read_text()}")
+            queue_published_orders()
             for run_id in RankingRun.objects.filter(status=RankingRun.Status.QUEUED).values_list("pk", flat=True):
                 services.ranking_execute(run_id=run_id)
             time.sleep(0.2)

@@ -21,6 +21,7 @@ from tests.factories import (
     ProductCategoryFactory,
     UserFactory,
 )
+from tests.matching.conftest import queue_published_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -302,12 +303,13 @@ def test_publish_queues_a_ranking_and_close_ends_the_order(api):
     order_id = create(api)["id"]
 
     published = api.post(reverse("api:order-publish", args=[order_id]))
+    queued = queue_published_orders()  # the worker, from the publish's order.published message
     again = api.post(reverse("api:order-publish", args=[order_id]))
     closed = api.post(reverse("api:order-close", args=[order_id]))
     closed_again = api.post(reverse("api:order-close", args=[order_id]))
 
     assert published.status_code == 200 and published.json()["status"] == "published"
-    assert RankingRun.objects.filter(order_id=order_id, trigger="publish").count() == 1
+    assert queued == 1 and RankingRun.objects.filter(order_id=order_id, trigger="publish").count() == 1
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
     assert closed.status_code == 200 and closed.json()["closed_at"]
     assert closed_again.status_code == 409

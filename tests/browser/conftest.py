@@ -221,16 +221,13 @@ class InProcessRanker:
         self._thread.join(timeout=WAIT_MS / 1000)
 
     def _loop(self) -> None:
-        from marketplace.core.models import OutboxMessage
         from matching import services
         from matching.models import RankingRun
+        from tests.matching.conftest import queue_published_orders
 
         try:
             while not self._stop.is_set():
-                # A publish's order.published message queues the run (order_published_task), held or not.
-                published = OutboxMessage.objects.filter(topic="order.published", acknowledged_at__isnull=True)
-                for message in list(published.order_by("id")):
-                    services.order_published(**message.payload, outbox_id=message.pk)
+                queue_published_orders()  # a publish's message queues the run, held or not
                 if self._open.is_set():
                     queued = RankingRun.objects.filter(status=RankingRun.Status.QUEUED).order_by("id")
                     for run_id in list(queued.values_list("id", flat=True)):

@@ -55,3 +55,13 @@ def make_creators(n: int, *, seed: int = 1, interests: int = 4) -> list[int]:
 @pytest.fixture
 def currency():
     return settings.CURRENCY
+
+
+def queue_published_orders() -> int:
+    """Play the worker's order_published_task for every order.published message not consumed yet (tests run
+    no Celery worker unless they start one): each published order gets its queued ranking run."""
+    from marketplace.core.models import OutboxMessage
+    from matching import services
+
+    messages = OutboxMessage.objects.filter(topic="order.published", acknowledged_at__isnull=True).order_by("id")
+    return sum(services.order_published(**m.payload, outbox_id=m.pk) is not None for m in list(messages))
