@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marketplace.core.middleware.HtmxLoginRedirectMiddleware",
     "marketplace.core.middleware.TimezoneMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/core/throttles.py).
     "axes.middleware.AxesMiddleware",

@@ -100,7 +100,9 @@ def order_rerank(request, pk: int):
         messages.info(request, _("This order is being ranked already; the list updates when that run is done."))
     if request.htmx:
         return render(request, "matching/_ranking.html", ranking_context(request, order))
-    return redirect("matching:order_ranking", pk=order.pk)
+    # Back to the list as it was shown: its filters and page came along on the form's address.
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return redirect(reverse("matching:order_ranking", args=[order.pk]) + query)
 
 
 @brand_member_required

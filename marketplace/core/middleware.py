@@ -1,8 +1,12 @@
 import re
 import uuid
 import zoneinfo
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import request_id_var
 
@@ -47,3 +51,24 @@ class TimezoneMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+class HtmxLoginRedirectMiddleware:
+    """A part of a page asked for by htmx after the session has ended: send the whole page to the login
+    page (``HX-Redirect``), coming back to the page the person was on, instead of letting htmx swap the
+    login page into the part (with ``next`` pointing at a fragment)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if not htmx or response.status_code != 302:
+            return response
+        location = urlsplit(response["Location"])
+        login = resolve_url(settings.LOGIN_URL)
+        if location.path != login or location.netloc:
+            return response
+        back = htmx.current_url_abs_path or request.get_full_path()
+        return HttpResponseClientRedirect(f"{login}?{urlencode({'next': back})}")

@@ -257,3 +257,23 @@ def test_a_just_published_order_shows_its_ranking_on_its_way_and_keeps_asking(ta
     assert f'<a href="{ranking_url}">' in plain
     assert "its ranking is queued" in shown and 'hx-trigger="every 2s"' in shown
     assert "No ranking yet" not in shown
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_rank_again_keeps_the_lists_filters_and_page(ranked, client, htmx):
+    order, _, _ = ranked
+    shown = client.get(reverse("matching:order_ranking", args=[order.pk]), {"min_followers": "5000", "page": "2"})
+    rerank = reverse("matching:order_rerank", args=[order.pk])
+    assert f'hx-post="{rerank}?min_followers=5000&amp;page=2"' in shown.content.decode()
+
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(f"{rerank}?min_followers=5000&page=2", headers=headers, follow=not htmx)
+
+    html = response.content.decode()
+    assert f'hx-post="{rerank}?min_followers=5000&amp;page=2"' in html  # and again keeps them
+    # Still ranking: with JavaScript the part polls with the filters; without, a link reloads with them.
+    ranking = reverse("matching:order_ranking", args=[order.pk])
+    if htmx:
+        assert f'hx-get="{ranking}?min_followers=5000&amp;page=2"' in html
+    else:
+        assert f'<noscript><a href="{ranking}?min_followers=5000&amp;page=2">' in html
