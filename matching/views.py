@@ -154,8 +154,11 @@ def offers_send(request, pk: int):
             row["offer_error"] = refused.pop(row["result"].creator_id, "")
         _refusals_as_messages(request, refused)
         return render(request, "matching/_offers_sent.html", context)
+    # Sent: to the board, where the new offers are. Anything refused: to the top of the page, where the
+    # messages say what and why (the board's anchor scrolled them out of view).
+    anchor = "" if refused or not form.is_valid() else "#collaboration-board"
     _refusals_as_messages(request, refused)
-    return redirect(reverse("orders:detail", args=[order.pk]) + "#collaboration-board")
+    return redirect(reverse("orders:detail", args=[order.pk]) + anchor)
 
 
 def _refusals_as_messages(request, refused: dict[int, str]) -> None:
