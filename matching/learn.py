@@ -17,15 +17,20 @@ Whether the model is used at all is decided on a time-based holdout (matching.tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import ndcg_score
 from threadpoolctl import threadpool_limits
 
 from matching.scoring import COMPONENTS
 from matching.snapshot import BASE_METRICS, HISTORY_METRICS, METRIC_NAMES
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+# scikit-learn is imported where a model is fitted or scored, not here: importing it (and scipy.stats
+# with it) costs ~1.6 s, which every process that ranks without an active model — rank_order from a
+# script, the web pages, the worker — would otherwise pay at start.
 
 RERANK_POOL = 500
 # The one definition of the re-ranker's inputs, in column order: ``features`` builds the matrix from it by
@@ -106,6 +111,8 @@ def check(model) -> None:
 def train(x: np.ndarray, y: np.ndarray, *, weights: np.ndarray | None = None, seed: int = 0):
     """Small, strongly regularised, monotone trees on within-order targets: past outcomes are few and
     noisy, and a model that memorises the training orders ranks the next ones worse than the hand score."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     model = HistGradientBoostingRegressor(
         max_iter=150,
         learning_rate=0.05,
@@ -141,6 +148,8 @@ def propensity_weights(
     a, b = x_offered[:, cols], x_others[:, cols]
     if not len(b):
         return np.ones(len(a))
+    from sklearn.linear_model import LogisticRegression
+
     xs = np.vstack([a, b])
     mean, sd = xs.mean(axis=0), xs.std(axis=0) + 1e-9
     model = LogisticRegression(C=1.0, max_iter=500)
@@ -241,6 +250,8 @@ def ndcg_at_k(scores: np.ndarray, grades: np.ndarray, k: int = 10) -> float:
     """NDCG@k of one ranked list (higher score first) against graded relevance (sklearn's, ties averaged)."""
     if len(grades) < 2 or not (np.asarray(grades) > 0).any():
         return 0.0 if not (np.asarray(grades) > 0).any() else 1.0
+    from sklearn.metrics import ndcg_score
+
     return float(
         ndcg_score(np.asarray(grades, dtype=np.float64)[None, :], np.asarray(scores, dtype=np.float64)[None, :], k=k)
     )

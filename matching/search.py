@@ -6,12 +6,15 @@ Pure numpy / scipy / scikit-learn: documents and arrays in, (rows, scores) out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.scoring import top_k
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 @dataclass
@@ -24,6 +27,8 @@ class TextIndex:
 
     @classmethod
     def build(cls, creator_ids: np.ndarray, documents: list[str]) -> TextIndex:
+        from sklearn.feature_extraction.text import TfidfVectorizer  # only where an index is built (see learn)
+
         vectorizer = TfidfVectorizer(
             lowercase=True,
             strip_accents="unicode",

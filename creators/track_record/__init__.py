@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import special
 
 # Sufficient statistics per creator, in this order.
 STATS = (
@@ -277,6 +276,8 @@ def estimate(stats_: dict[str, np.ndarray], prior: Prior) -> Estimates:
     rating = _normal_mean(stats_["rating_sum"], stats_["ratings"], p.rating_mean, p.rating_strength)
     views = _normal_mean(stats_["views_log_sum"], stats_["views_n"], p.views_mean, p.views_strength)
     conversion = _normal_mean(stats_["conv_sum"], stats_["conv_n"], p.conv_mean, p.conv_strength)
+    from scipy import special  # here, not at import: scipy.special costs ~0.4 s of every process's start
+
     reliability = special.ndtr(_evidence(stats_, p, (on_time, accept, rating, views)) / p.evidence_sd)
     return Estimates(
         on_time=on_time,

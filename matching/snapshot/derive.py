@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.special import ndtr
 
 from creators import track_record
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
@@ -326,6 +325,8 @@ def history_view(reference: dict, stats: dict[str, np.ndarray], completion, prio
 
 def conversion_standing(conversion, prior: track_record.Prior) -> np.ndarray:
     """Where a (shrunk) conversion rate stands in the population prior, in [0, 1]."""
+    from scipy.special import ndtr  # here, not at import (creators.track_record.estimate says why)
+
     return ndtr((np.asarray(conversion, dtype=np.float64) - prior.conv_mean) / max(prior.conv_sd, 1e-9))
 
 

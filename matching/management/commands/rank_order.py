@@ -19,6 +19,9 @@ from orders.models import Order
 
 class Command(BaseCommand):
     help = "Rank orders now, in this process, and print the ranked creators with their components."
+    # The system checks import every URL's view and API module (~0.4 s); they guard the server and
+    # `manage.py check` in CI, not a command that scripts call once per order.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("order_id", type=number_argument(least=1, most=MAX_ID), nargs="?", help="the order to rank")
