@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -45,6 +46,16 @@ def percentile(values, q: float) -> float:
 
 
 # ------------------------------------------------------------------ databases
+
+
+def database_url() -> str:
+    """DATABASE_URL, or the embedded PostgreSQL's (started if it is not running)."""
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    from marketplace.dev import devservers
+
+    devservers.ensure_started()
+    return devservers.embedded_database_url()
 
 
 def with_db(url: str, name: str) -> str:

@@ -41,8 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import connect, drop_database, emit, recreate_database, say, step, with_db  # noqa: E402
-from marketplace.dev import devservers  # noqa: E402
+from bench._common import connect, database_url, drop_database, emit, recreate_database, say, step, with_db  # noqa: E402
 
 BENCH_DB = "starmap_bench_lookalike"
 TOP = 500
@@ -80,7 +79,7 @@ def main() -> None:
         if not path.is_file():
             parser.error(f"{path} does not exist")
 
-    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    base_url = database_url()
     admin = connect(base_url, "postgres")
     recreate_database(admin, BENCH_DB)
     os.environ["DATABASE_URL"] = with_db(base_url, BENCH_DB)
@@ -95,11 +94,6 @@ def main() -> None:
         connections.close_all()
         drop_database(admin, BENCH_DB)
         admin.close()
-
-
-def _embedded_url() -> str:
-    devservers.ensure_started()
-    return devservers.embedded_database_url()
 
 
 # ------------------------------------------------------------------ the data

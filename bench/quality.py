@@ -42,7 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import connect, drop_database, recreate_database, say, with_db  # noqa: E402
+from bench._common import connect, database_url, drop_database, recreate_database, say, with_db  # noqa: E402
 
 BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
 WORLDS = ("craft", "audience", "budget", "neighbours")
@@ -573,7 +573,7 @@ def main() -> None:
         if name not in WORLD_TYPES:
             parser.error(f"unknown world {name!r}; choose from {', '.join(WORLDS)}")
     seeds = [int(x) for x in args.seeds.split(",")]
-    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    base_url = database_url()
     argv = [
         f"--creators={args.creators}",
         f"--history-orders={args.history_orders}",
@@ -696,12 +696,6 @@ def _interval(m: dict, signed: bool = False) -> str:
         return "-"
     f = "+.3f" if signed else ".3f"
     return f"{m['mean']:{f}} [{m['low']:{f}}, {m['high']:{f}}]"
-
-
-def _embedded_url() -> str:
-    from marketplace.dev import devservers
-
-    return devservers.embedded_database_url()
 
 
 if __name__ == "__main__":

@@ -30,8 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import connect, drop_database, emit, loadavg, recreate_database, say, step, with_db  # noqa: E402
-from marketplace.dev import devservers  # noqa: E402
+from bench._common import connect, database_url, drop_database, emit, loadavg, recreate_database, say, step, with_db  # noqa: E402
 
 BENCH_DB = "starmap_bench_command"
 
@@ -43,7 +42,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL") or _embedded_url()
+    base_url = database_url()
     admin = connect(base_url, "postgres")
     recreate_database(admin, BENCH_DB)
     os.environ["DATABASE_URL"] = with_db(base_url, BENCH_DB)
@@ -58,11 +57,6 @@ def main() -> None:
         connections.close_all()
         drop_database(admin, BENCH_DB)
         admin.close()
-
-
-def _embedded_url() -> str:
-    devservers.ensure_started()
-    return devservers.embedded_database_url()
 
 
 def _child(argv: list[str]) -> tuple[float, float]:
