@@ -21,7 +21,7 @@ from orders.services.results import COUNT_FIELDS, MAX_COUNT, recorded_counts, re
 
 REQUIRED = ("collaboration", "day", "views")
 OPTIONAL = ("likes", "comments", "shares", "completion_rate", "clicks", "conversions")
-MAX_ERRORS = 50
+MAX_ERRORS = 50  # problems listed on the report page's upload (the command takes --max-errors)
 MAX_ROWS = 100_000
 
 
@@ -31,10 +31,11 @@ class ImportFailed(Exception):
         super().__init__(f"{total} error(s)")
 
 
-def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, int, dict]]:
+def parse(handle: IO[str], *, order_id: int | None = None, progress=None) -> list[tuple[int, int, dict]]:
     """Validated (collaboration id, day, values) rows, or ImportFailed listing every problem.
 
-    With ``order_id`` every row must belong to that order (the order page's upload).
+    With ``order_id`` every row must belong to that order (the order page's upload). ``progress``
+    (stage, advance, total), as the other importers take it, is told of each row checked.
     """
     reader = csv.DictReader(handle)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -61,6 +62,8 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
     numbers: dict[tuple[int, int], int] = {}
     seen: set = set()
     for number, d in rows:
+        if progress is not None:
+            progress("validate", 1, len(rows))
         problem = _row_problem(d, known, statuses, order_id, seen)
         if problem:
             errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
@@ -74,7 +77,7 @@ def parse(handle: IO[str], *, order_id: int | None = None) -> list[tuple[int, in
     errors.extend(_check_with_the_other_days(collaborations, entries, numbers))
     if errors:
         messages = [text for _number, text in sorted(errors)]
-        raise ImportFailed(messages[:MAX_ERRORS], len(messages))
+        raise ImportFailed(messages, len(messages))  # every one: each caller shows as many as it can
     return sorted(
         ((ref, day, values) for ref, days in entries.items() for day, values in days.items()),
         key=lambda row: numbers[row[0], row[1]],

@@ -22,7 +22,7 @@ from marketplace.core.audience import regions
 from orders.forms.results import ResultsUploadForm
 from orders.models import Order
 from orders.reports import CollaborationReport, Figures, OrderReport, as_minor, figure_rows, order_report
-from orders.results_import import ImportFailed, parse, results_upload
+from orders.results_import import MAX_ERRORS, ImportFailed, parse, results_upload
 from orders.selectors.orders import order_get_for_user
 
 # ------------------------------------------------------------------ pages
@@ -74,7 +74,7 @@ def order_results_upload(request, pk: int):
             rows = _parse_upload(form.cleaned_data["file"], order_id=order.pk)
             count = results_upload(order_id=order.pk, actor=request.user, rows=rows)
         except ImportFailed as failed:
-            errors, total = failed.errors, failed.total
+            errors, total = failed.errors[:MAX_ERRORS], failed.total
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
         except DomainError as exc:

@@ -1,5 +1,6 @@
-"""What every import command shares (import_creators, import_history): the same options, worded the
-same, and the same progress bars on standard error (docs/import-creators.md, docs/import-history.md).
+"""What every import command shares (import_creators, import_history, import_results): the same options,
+worded the same, and the same progress bars on standard error (docs/import-creators.md,
+docs/import-history.md, docs/import-results.md).
 
 - ``--dry-run``: check every row as a real import would, write nothing, and report what would happen;
 - ``--no-progress``: no progress bars (for scripts and logs); ``--verbosity 0`` has none either;
