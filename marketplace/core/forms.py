@@ -1,6 +1,7 @@
 """Form fields every app's forms share."""
 
 import re
+import unicodedata
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import User
-from marketplace.core.money import parse_money
+from marketplace.core.money import AMOUNT_ABOVE_ZERO, parse_money
 
 
 class EmailAddressField(forms.EmailField):
@@ -20,6 +21,7 @@ class EmailAddressField(forms.EmailField):
 
 
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+_AMOUNT_LIKE = re.compile(r"[0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+")
 
 
 class MoneyField(forms.CharField):
@@ -38,6 +40,11 @@ class MoneyField(forms.CharField):
         text = super().clean(value)  # the text, length-checked
         if text in self.empty_values:
             return None
+        # A CJK keyboard types fullwidth digits, commas and points ("１，２００．５０"): the same amount.
+        # Other scripts' digits stay refused (parse_money reads ASCII digits only).
+        text = unicodedata.normalize("NFKC", text).strip()
+        if text[:1] in ("-", "\u2212") and _AMOUNT_LIKE.fullmatch(text[1:]):
+            raise ValidationError(AMOUNT_ABOVE_ZERO, code="min_value")  # "-5" is an amount below zero
         if "," in text:
             # Thousands separators as people type them ("1,200.50"), but only in groups of three: "12,50" is
             # a decimal comma, which must not become 1250.
@@ -49,7 +56,7 @@ class MoneyField(forms.CharField):
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from None
         if amount <= 0:
-            raise ValidationError(_("The amount must be more than zero."), code="min_value")
+            raise ValidationError(AMOUNT_ABOVE_ZERO, code="min_value")
         return amount
 
 

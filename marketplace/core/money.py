@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.core.errors import DomainError
 
@@ -46,12 +47,16 @@ def parse_money(text: str) -> int:
     return minor
 
 
+# The one wording of "an amount must be above zero": services, web forms and the API say it alike.
+AMOUNT_ABOVE_ZERO = gettext_lazy("The amount must be more than zero.")
+
+
 def check_amount(amount: int, *, field: str = "amount", allow_zero: bool = False) -> None:
     """An amount a service is asked to take: whole minor units, above zero (or zero), at most MAX_AMOUNT."""
     if not isinstance(amount, int) or isinstance(amount, bool):
         raise DomainError(_("The amount must be a whole number of minor units."), field=field)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(_("The amount must be greater than zero."), field=field)
+        raise DomainError(str(AMOUNT_ABOVE_ZERO), field=field)
     if amount > MAX_AMOUNT:
         raise DomainError(_("That amount is too large."), field=field)
 

@@ -1,6 +1,8 @@
 import pytest
+from django.core.exceptions import ValidationError
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
+from marketplace.core.forms import MoneyField
 
 
 @pytest.mark.parametrize(
@@ -41,3 +43,27 @@ def test_format_money_shows_the_currency_and_two_decimals():
     assert format_money(-5, "USD") == "-USD 0.05"
     assert format_money(None, "CNY") == "—"
     assert minor_to_decimal_str(-150) == "-1.50"
+
+
+@pytest.mark.parametrize(
+    ("typed", "minor"),
+    [("１２００", 120_000), ("１，２００．５０", 120_050), ("1,200.50", 120_050), ("．５", 50)],
+)
+def test_the_money_field_reads_what_a_cjk_keyboard_types(typed, minor):
+    assert MoneyField().clean(typed) == minor
+
+
+@pytest.mark.parametrize("typed", ["-1", "-1,200.50", "\u22125", "－５"])
+def test_a_negative_amount_is_told_it_must_be_more_than_zero(typed):
+    with pytest.raises(ValidationError) as exc:
+        MoneyField().clean(typed)
+
+    assert exc.value.messages == ["The amount must be more than zero."]
+
+
+@pytest.mark.parametrize("typed", ["١٢", "12,50", "1e3", "-", "--5"])
+def test_the_money_field_still_refuses_what_is_not_an_amount(typed):
+    with pytest.raises(ValidationError) as exc:
+        MoneyField().clean(typed)
+
+    assert exc.value.messages != ["The amount must be more than zero."]

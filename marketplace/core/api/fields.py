@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.core import MAX_AMOUNT
+from marketplace.core.money import AMOUNT_ABOVE_ZERO
 
 
 # The base of every request body (and of the objects nested in one): a field it does not take is a 400
@@ -76,7 +77,7 @@ class MinorAmountField(StrictIntegerField):
 
     default_error_messages = {
         "invalid": _("Send the amount as a JSON integer of minor units, e.g. 120000 for 1,200.00."),
-        "min_value": _("The amount must be more than zero."),
+        "min_value": AMOUNT_ABOVE_ZERO,
         "max_value": _("That amount is too large."),
     }
 
