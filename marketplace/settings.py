@@ -264,6 +264,9 @@ UPLOAD_EVIDENCE_MAX_MB = env_int("UPLOAD_EVIDENCE_MAX_MB", 20)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files straight from the apps
 # Uploads live outside static and are served by views that check the parties.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# manage.py backup writes here; PostgreSQL's client tools from PG_BIN_DIR when set (marketplace.core.backup).
+BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
+PG_BIN_DIR = env("PG_BIN_DIR")
 
 # -------------------------------------------------------------------- API
 
