@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_prometheus",
     "marketplace.core",
     "brands",
     "creators",
@@ -116,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and …
     "marketplace.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -130,6 +132,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.core.middleware.HtmxLoginRedirectMiddleware",
     "marketplace.core.middleware.TimezoneMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # … last but axes: requests, latency, status
     # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/core/throttles.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,6 +164,8 @@ DATABASE_URL = env("DATABASE_URL") or embedded("database")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL: Starmap relies on its locks and triggers")
+# The same PostgreSQL backend, wrapped by django-prometheus to count queries and their time (/metrics).
+DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", "test_starmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -266,6 +271,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files strai
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # manage.py backup writes here; PostgreSQL's client tools from PG_BIN_DIR when set (marketplace.core.backup).
 BACKUP_DIR = Path(env("BACKUP_DIR", str(VAR_DIR / "backups")))
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404 (marketplace.core.metrics).
+METRICS_TOKEN = env("METRICS_TOKEN")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 PG_BIN_DIR = env("PG_BIN_DIR")
 
 # -------------------------------------------------------------------- API
@@ -322,6 +330,8 @@ if PAYMENT_PROVIDER not in ("sandbox", "manual"):
 PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
+# The ledger check's result feeds /metrics (starmap_ledger_differences); `manage.py ledger_verify` is the same check.
+CELERY_BEAT_SCHEDULE["ledger-check"] = {"task": "payouts.tasks.ledger_check_task", "schedule": 600.0}
 # Growth path (SPEC §6): the highest stage whose every threshold a creator meets. Income is the
 # creator's settled share over the last 12 months, in minor units; rating 0 means "not required".
 GROWTH_STAGE_THRESHOLDS = {

@@ -9,6 +9,7 @@ from creators import urls as creators_urls
 from creators import views as creators_views
 from insights.views import growth, overview, reports
 from marketplace import health
+from marketplace.core.metrics import metrics_view
 from marketplace.views import accounts, login, tokens
 from matching import views as ranking
 from orders import views as deals
@@ -94,6 +95,7 @@ urlpatterns = [
     path("api/", include("marketplace.api.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),  # a 404 without METRICS_TOKEN (marketplace.core.metrics)
 ]
 
 if settings.BENCH_FLOOR:

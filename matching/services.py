@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.models import BrandBlock
+from marketplace.core.metrics import RANKING_SECONDS
 from marketplace.core.models import Label
 from marketplace.core.outbox import outbox_claim, outbox_put
 from matching import engine, explain, learn, scoring
@@ -325,6 +326,9 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     run.finished_at = now
     run.duration_ms = int((now - run.started_at).total_seconds() * 1000) if run.started_at else None
     run.save()
+    if run.duration_ms is not None:
+        seconds = run.duration_ms / 1000
+        transaction.on_commit(lambda: RANKING_SECONDS.observe(seconds))
     return run
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -260,6 +261,17 @@ _OWNER = {
     Account.Kind.PLATFORM_FEES: None,
     Account.Kind.PROVIDER: None,
 }
+
+
+def ledger_check():
+    """The platform overview and the ledger's problems, read in one snapshot, so postings committed mid-check
+    cannot look like differences (`manage.py ledger_verify` and the periodic check behind /metrics)."""
+    connection = transaction.get_connection()
+    fresh = not connection.in_atomic_block
+    with transaction.atomic():
+        if fresh:
+            connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return platform_overview(), ledger_problems()
 
 
 def ledger_problems() -> list[str]:

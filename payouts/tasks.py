@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
+from marketplace.core.metrics import LEDGER_CHECK_KEY
 from payouts import selectors, services
 from payouts.providers import ProviderError
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -32,3 +38,13 @@ def payout_sweep_task() -> int:
     for payout_id in ids:
         payout_send_task.delay(payout_id)
     return len(ids)
+
+
+@shared_task
+def ledger_check_task() -> int:
+    """The ledger check of `manage.py ledger_verify`, kept for /metrics (starmap_ledger_differences); how many."""
+    _, problems = selectors.ledger_check()
+    for problem in problems:
+        log.error("ledger check: %s", problem)
+    cache.set(LEDGER_CHECK_KEY, {"differences": len(problems), "at": timezone.now().timestamp()}, timeout=None)
+    return len(problems)

@@ -1,7 +1,6 @@
 """Recompute the ledger and compare: `manage.py ledger_verify` exits 1 if anything disagrees."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from marketplace.core import format_money
 from payouts import selectors
@@ -15,14 +14,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        # One snapshot, so postings committed mid-check cannot look like differences.
-        connection = transaction.get_connection()
-        fresh = not connection.in_atomic_block
-        with transaction.atomic():
-            if fresh:
-                connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            overview = selectors.platform_overview()
-            problems = selectors.ledger_problems()
+        overview, problems = selectors.ledger_check()
         for currency in overview:
             self.stdout.write(f"{currency.currency}:")
             for kind in currency.kinds:
