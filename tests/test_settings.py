@@ -186,7 +186,7 @@ def test_without_database_url_the_embedded_postgres_is_used():
     db = _settings({}, "DATABASES")["DATABASES"]["default"]
 
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("127.0.0.1", 54329, "starmap", "postgres")
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "django_prometheus.db.backends.postgresql"  # PostgreSQL's, counted for /metrics
 
 
 def test_database_url_is_used_when_set():
