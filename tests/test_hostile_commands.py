@@ -78,6 +78,8 @@ SAMPLES: dict[str, list[str]] = {
     "search_lookalike": ["{creator}", "--top", "5"],
     "search_product": ["1004", "--top", "5"],
     "ledger_verify": [],
+    "backup": ["--output", "{dir}"],
+    "restore": ["{dir}"],  # not a backup folder: refused before anything is touched
 }
 
 # Arguments every Django command has (verbosity, settings, traceback...): Django's own, not the project's.
@@ -113,11 +115,12 @@ def run(name: str, argv: list[str], *, refusal_ok: bool = True) -> str | None:
 
 
 @pytest.fixture
-def sample_args(taxonomy, tmp_path):
+def sample_args(taxonomy, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a hostile relative path (backup --output 7) lands here, not in the checkout
     order, creator = OrderFactory(), CreatorFactory()
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    fill = {"{file}": str(empty), "{order}": str(order.pk), "{creator}": str(creator.pk)}
+    fill = {"{file}": str(empty), "{order}": str(order.pk), "{creator}": str(creator.pk), "{dir}": str(tmp_path)}
     return {name: [fill.get(arg, arg) for arg in argv] for name, argv in SAMPLES.items()}
 
 

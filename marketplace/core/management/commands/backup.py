@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, output: Path | None, **options):
         try:
             written = backup(output, say=self.stderr.write if options["verbosity"] else lambda line: None)
-        except (BackupError, OSError) as exc:
+        except (BackupError, OSError, ValueError) as exc:  # ValueError: a NUL byte in a path
             raise CommandError(f"nothing was backed up: {exc}") from exc
         self.stdout.write(
             f"backup written to {written.folder} ({written.database_bytes:,} bytes of database, "

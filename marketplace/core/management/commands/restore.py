@@ -27,7 +27,7 @@ class Command(BaseCommand):
                     f"{manifest['created_at']}; nothing was changed. Run again with --yes to go ahead."
                 )
             restore(folder, say=self.stderr.write if options["verbosity"] else lambda line: None)
-        except (BackupError, OSError) as exc:
+        except (BackupError, OSError, ValueError) as exc:  # ValueError: a NUL byte in a path
             raise CommandError(f"nothing was restored: {exc}") from exc
         self.stdout.write(f"restored the backup of {manifest['created_at']} ({manifest['media_files']:,} files)")
         self.stdout.write("run `manage.py migrate` if this code is newer than the backup; checking the ledger:")
