@@ -412,6 +412,14 @@ BENCH_FLOOR = env_bool("STARMAP_BENCH_FLOOR", False)
 if PRODUCTION and BENCH_FLOOR:
     raise ImproperlyConfigured("STARMAP_BENCH_FLOOR is for benchmarks and must not be set when DJANGO_ENV=production")
 
+# Optional error reporting (marketplace.core.error_reporting): unhandled errors of requests and tasks go to
+# Sentry, or a compatible server, when SENTRY_DSN is set; off by default.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from marketplace.core.error_reporting import init_sentry
+
+    init_sentry(SENTRY_DSN, environment="production" if PRODUCTION else "development")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
