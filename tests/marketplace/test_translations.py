@@ -50,3 +50,84 @@ def test_a_page_in_chinese_shows_the_translated_texts(client):
     assert '<html lang="zh-hans">' in page
     assert "登录" in page
     assert "Log in" not in page
+
+
+# ------------------------------------------------------------ taxonomy names
+
+
+def _in_chinese(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    return client
+
+
+def test_every_interest_label_and_product_category_has_a_chinese_name(taxonomy):
+    from django.db import models
+
+    from marketplace.core.models import Interest, Label, ProductCategory
+
+    for model, count in ((Interest, 37), (Label, 704), (ProductCategory, 583)):
+        missing = list(model.objects.filter(name_zh_hans="").values_list("name", flat=True))
+
+        assert model.objects.count() == count
+        assert not missing, f"{model.__name__}: {len(missing)} without a Chinese name, e.g. {missing[:3]}"
+        english_paths = model.objects.filter(name_zh_hans__in=["", *model.objects.values("name")]).exclude(name="SUV")
+        assert not english_paths.exists()
+    for model in (Label, ProductCategory):
+        assert not model.objects.filter(path_zh_hans=models.F("path")).exists()
+
+
+def test_an_order_page_in_chinese_names_its_category_and_labels_in_chinese(client, taxonomy):
+    from marketplace.core.models import Label, ProductCategory
+    from orders.models import OrderTargetLabel
+    from tests.factories import MembershipFactory, OrderFactory
+
+    member = MembershipFactory(role="manager")
+    category = ProductCategory.objects.get(path="Consumer Packaged Goods > Cosmetics")
+    order = OrderFactory(brand=member.brand, product_category=category)
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.get(path="Style & Fashion > Beauty > Skin Care"))
+    _in_chinese(client).force_login(member.user)
+
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    listing = client.get(reverse("orders:list")).content.decode()
+
+    assert "快消品 &gt; 化妆品" in page
+    assert "时尚穿搭 &gt; 美妆 &gt; 护肤" in page
+    assert "Skin Care" not in page and "Cosmetics" not in page
+    assert "化妆品" in listing
+
+
+def test_the_label_and_category_pickers_find_chinese_words(client, taxonomy):
+    from tests.factories import MembershipFactory
+
+    _in_chinese(client).force_login(MembershipFactory(role="manager").user)
+
+    labels = client.get(reverse("orders:label_search"), {"q": "护肤"}).content.decode()
+    categories = client.get(reverse("orders:category_search"), {"q": "化妆品"}).content.decode()
+
+    assert "时尚穿搭 &gt; 美妆 &gt; 护肤" in labels
+    assert "快消品 &gt; 化妆品" in categories
+
+
+def test_the_matchers_reasons_name_labels_and_interests_in_chinese(taxonomy):
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from marketplace.core.models import Interest, Label
+    from matching.selectors import reason_names, reason_text
+
+    skin_care = Label.objects.get(path="Style & Fashion > Beauty > Skin Care")
+    fashion = Interest.objects.get(name="Style & Fashion")
+    result = SimpleNamespace(
+        reasons=[
+            {"code": "labels", "label_ids": [skin_care.pk]},
+            {"code": "interest", "interest_ids": [fashion.pk]},
+        ]
+    )
+
+    with translation.override("zh-hans"):
+        names = reason_names([result])
+        texts = [reason_text(reason, names, "CNY") for reason in result.reasons]
+
+    assert "护肤" in texts[0]
+    assert "时尚穿搭" in texts[1]
