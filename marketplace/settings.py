@@ -246,6 +246,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_TZ = True
+# Taiwan, Hong Kong and Macao are listed once: "country" (TW, HK, MO) or "cn" (CN-TW, CN-HK, CN-MO);
+# imports accept the other form, and `manage.py normalise_regions` rewrites stored codes to this one.
+REGION_FORM_TW_HK_MO = env("REGION_FORM_TW_HK_MO", "country")
 
 # ---------------------------------------------------------- static / media
 
