@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from brands.access import EDITOR, brand_seat
 from brands.models import BrandBlock
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount, format_money
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
 from orders import flows
@@ -156,7 +156,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     if not isinstance(quote, int) or not low <= quote <= high:
         raise DomainError(
             _("Quote between %(low)s and %(high)s (±20 %% of the listed price).")
-            % {"low": _major(low), "high": _major(high)},
+            % {"low": format_money(low, order.currency), "high": format_money(high, order.currency)},
             field="quote",
         )
     pitch = (pitch or "").strip()
@@ -183,10 +183,6 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote})
     notifications.collaboration_changed(c, action="apply", actor_role=CREATOR)
     return c
-
-
-def _major(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"
 
 
 # ------------------------------------------------------------ deliverables

@@ -2,8 +2,10 @@
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.urls import reverse
 
@@ -131,3 +133,99 @@ def test_the_matchers_reasons_name_labels_and_interests_in_chinese(taxonomy):
 
     assert "护肤" in texts[0]
     assert "时尚穿搭" in texts[1]
+
+
+# ------------------------------------------------------------ money and platforms
+
+
+def test_money_is_written_in_the_languages_form():
+    from django.utils import translation
+
+    from marketplace.core import format_money
+
+    with translation.override("zh-hans"):
+        chinese = [format_money(110_000, "CNY"), format_money(-150, "CNY"), format_money(110_000, "USD")]
+    with translation.override("en"):
+        english = [format_money(110_000, "CNY"), format_money(-150, "CNY"), format_money(110_000, "USD")]
+
+    assert chinese == ["¥1,100.00", "-¥1.50", "US$1,100.00"]
+    assert english == ["CNY 1,100.00", "-CNY 1.50", "USD 1,100.00"]
+
+
+def test_a_page_in_chinese_shows_prices_with_the_yuan_sign(client, taxonomy):
+    from tests.factories import MembershipFactory, OrderFactory
+
+    member = MembershipFactory(role="manager")
+    OrderFactory(brand=member.brand, price_per_creator=110_000)
+    _in_chinese(client).force_login(member.user)
+
+    page = client.get(reverse("brands:dashboard")).content.decode()
+
+    assert "¥1,100.00" in page
+    assert "CNY 1,100.00" not in page
+
+
+def test_pages_in_chinese_name_the_platforms_as_their_users_do(client, taxonomy):
+    from tests.factories import CreatorFactory, MembershipFactory
+
+    creator = CreatorFactory(platform="douyin")
+    _in_chinese(client).force_login(MembershipFactory(role="manager").user)
+
+    directory = client.get(reverse("creators:directory")).content.decode()
+    profile = client.get(reverse("creators:detail", args=[creator.handle])).content.decode()
+
+    assert ">抖音<" in directory and ">小红书<" in directory and ">快手<" in directory
+    assert "Douyin" not in directory
+    assert "抖音" in profile and "Douyin" not in profile
+
+
+# ------------------------------------------------------------ dates and numbers
+
+DATE_FORMATS = (
+    "DATE_FORMAT",
+    "DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "MONTH_DAY_FORMAT",
+    "YEAR_MONTH_FORMAT",
+)
+ISO_TEMPLATE_FORMATS = {"Y-m", "Y-m-d", "Y-m-d H:i", "c"}
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+@pytest.mark.parametrize("name", DATE_FORMATS)
+def test_no_date_is_written_month_first(language, name):
+    from datetime import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override(language):
+        text = formats.date_format(datetime(2026, 11, 24, 14, 30), name)
+
+    assert "11/24" not in text and "24/11" not in text, text
+    assert "PM" not in text and "p.m." not in text, text
+
+
+def test_templates_write_dates_through_the_named_formats_only():
+    pattern = re.compile(r"""\|date:["']([^"']*)["']""")
+    found = {
+        f"{path.relative_to(settings.BASE_DIR)}: {fmt}"
+        for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
+        for fmt in pattern.findall(path.read_text())
+        if not fmt.endswith("_FORMAT") and fmt not in ISO_TEMPLATE_FORMATS
+    }
+
+    assert not found, found
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_big_numbers_are_grouped_by_thousands(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load humanize l10n %}{{ n|intcomma }} {{ n|localize }}")
+
+    with translation.override(language):
+        text = template.render(Context({"n": 12345678}))
+
+    assert text.split()[0] == "12,345,678"
