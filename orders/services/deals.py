@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from brands.access import EDITOR, brand_seat
@@ -149,7 +149,8 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     if order is None:
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
-        raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+        when = formats.date_format(timezone.localtime(order.apply_by), "SHORT_DATETIME_FORMAT")
+        raise Conflict(_("Applications closed on %(day)s.") % {"day": when}, field="order")
     check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
