@@ -229,3 +229,20 @@ def test_big_numbers_are_grouped_by_thousands(language):
         text = template.render(Context({"n": 12345678}))
 
     assert text.split()[0] == "12,345,678"
+
+
+def test_the_api_gives_catalogue_names_in_chinese_beside_the_english_ones(taxonomy):
+    from marketplace.core.models import Label, ProductCategory
+    from orders.models import OrderTargetLabel
+    from tests.api.clients import api_for
+    from tests.factories import MembershipFactory, OrderFactory
+
+    member = MembershipFactory(role="manager")
+    category = ProductCategory.objects.get(path="Consumer Packaged Goods > Cosmetics")
+    order = OrderFactory(brand=member.brand, product_category=category)
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.get(path="Style & Fashion > Beauty > Skin Care"))
+
+    body = api_for(member.user).get(reverse("api:order-detail", args=[order.pk])).json()
+
+    assert (body["product_category"]["name"], body["product_category"]["name_zh_hans"]) == ("Cosmetics", "化妆品")
+    assert body["target_labels"][0]["path_zh_hans"] == "时尚穿搭 > 美妆 > 护肤"
