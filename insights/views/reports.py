@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
-from marketplace.core import CsvWriter, DomainError, NotAllowed, charts, format_money, minor_to_decimal_str
+from marketplace.core import (
+    CsvWriter,
+    DomainError,
+    NotAllowed,
+    charts,
+    currency_label,
+    format_money,
+    minor_to_decimal_str,
+)
 from marketplace.core.audience import region_name
 from orders.forms.results import ResultsUploadForm
 from orders.models import Order
@@ -230,7 +238,7 @@ def report_charts(report: OrderReport) -> list[dict]:
 
 def _spend_chart(rows: list[CollaborationReport], names: list[str], currency: str) -> charts.GroupedBarChart:
     return charts.grouped_bar_chart(
-        _("Spend by creator (%(currency)s)") % {"currency": currency},
+        _("Spend by creator (%(currency)s)") % {"currency": currency_label(currency)},
         names,
         [charts.Series(_("Spend"), "spend", [r.cost for r in rows])],
         category_header=_("Creator"),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_symbol
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
@@ -34,6 +34,15 @@ def format_money(amount: int | None, currency: str) -> str:
     if language.startswith("en"):
         return format_currency(value, currency, format=ISO_CODE_PATTERN, locale="en", currency_digits=False)
     return format_currency(value, currency, locale=_babel_locale(language), currency_digits=False)
+
+
+def currency_label(currency: str) -> str:
+    """The currency as labels and headings name it in the active language: "CNY" in English, "¥" in
+    zh-Hans (the symbol format_money writes), e.g. "Amount (CNY)" / "金额（¥）"."""
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    if language.startswith("en"):
+        return currency
+    return get_currency_symbol(currency, locale=_babel_locale(language))
 
 
 # The one limit on an amount of money, for every channel: web forms, the API, imports and the services.

@@ -246,3 +246,16 @@ def test_the_api_gives_catalogue_names_in_chinese_beside_the_english_ones(taxono
 
     assert (body["product_category"]["name"], body["product_category"]["name_zh_hans"]) == ("Cosmetics", "化妆品")
     assert body["target_labels"][0]["path_zh_hans"] == "时尚穿搭 > 美妆 > 护肤"
+
+
+def test_labels_name_the_currency_as_the_language_writes_it(client, taxonomy):
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(role="manager")
+    client.force_login(member.user)
+    english = client.get(reverse("orders:create")).content.decode()
+
+    chinese = _in_chinese(client).get(reverse("orders:create")).content.decode()
+
+    assert "CNY" in english
+    assert "CNY" not in chinese and "¥" in chinese
