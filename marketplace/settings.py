@@ -243,8 +243,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Starmap <noreply@starmap.local>"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# ISO dates and 24-hour times in English, thousands separators in Chinese (marketplace/formats/).
-FORMAT_MODULE_PATH = ["marketplace.formats"]
+# ISO dates and 24-hour times in English, thousands separators in Chinese (marketplace/core/formats/).
+FORMAT_MODULE_PATH = ["marketplace.core.formats"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_TZ = True
