@@ -7,7 +7,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from brands.models import Brand, BrandMembership
-from marketplace.core.audience import regions
+from marketplace.core.audience import countries as countries_of_deployment
+from marketplace.core.audience import region_names
 from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
 from marketplace.core.models import ProductCategory, User
 
@@ -17,7 +18,7 @@ def _brand_label(name: str):
 
 
 def _country_choices() -> list[tuple[str, str]]:
-    countries = sorted((name, code) for code, name in regions().items() if "-" not in code)
+    countries = sorted((name, code) for code, name in region_names(countries_of_deployment()).items())
     return [("", _("Not set")), *((code, name) for name, code in countries)]
 
 

@@ -136,9 +136,9 @@ class LabelsForm(forms.Form):
             found = labels_by_id(ids)
             self.row_labels = [found[i] for i in ids if i in found]
             weights = {}
-        self.fields["label"].choices = [(label.pk, label.path) for label in self.row_labels]
+        self.fields["label"].choices = [(label.pk, label.display_path) for label in self.row_labels]
         for label in self.row_labels:
-            name = _("Weight for %(label)s") % {"label": label.path}
+            name = _("Weight for %(label)s") % {"label": label.display_path}
             self.fields[f"weight_{label.pk}"] = forms.FloatField(
                 label=name,
                 required=False,

@@ -29,7 +29,7 @@ from creators.models import Creator, Platform
 from creators.platform_handles import derive_handles, normalise_platform_handle
 from creators.services import check_rate_card_price
 from marketplace.core import DomainError, parse_money, parse_whole_number, request_id_var
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, code_hint, regions, validate_distribution
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, code_hint, regions, validate_distribution
 from marketplace.core.import_cli import ERRORS_SHOWN, errors_report
 from marketplace.core.models import AuditLog, ContentFormat, Label, VerificationStatus
 from marketplace.core.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
@@ -304,7 +304,7 @@ class _RowParser:
             "labels": self.labels,
             "audience_age": lambda raw: self.audience(raw, "audience_age", AGE_BUCKETS, str.lower),
             "audience_gender": lambda raw: self.audience(raw, "audience_gender", GENDERS, str.lower),
-            "audience_region": lambda raw: self.audience(raw, "audience_region", self.regions, str.upper),
+            "audience_region": lambda raw: self.audience(raw, "audience_region", self.regions, canonical_region),
             "max_concurrent": self.capacity,
             "current_load": self.load,
             "verification": self.verification,
@@ -514,7 +514,7 @@ class _RowParser:
         return value
 
     def country(self, raw: str) -> str:
-        code = raw.upper()
+        code = canonical_region(raw)
         if code not in self.regions:
             raise ValueError(
                 _("Unknown region code %(code)r; %(hint)s") % {"code": raw, "hint": code_hint(raw, self.regions)}

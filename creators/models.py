@@ -11,14 +11,15 @@ MAX_FOLLOWERS = 10**12
 
 
 class Platform(models.TextChoices):
-    DOUYIN = "douyin", "Douyin"
-    TIKTOK = "tiktok", "TikTok"
-    KUAISHOU = "kuaishou", "Kuaishou"
-    XIAOHONGSHU = "xiaohongshu", "Xiaohongshu"
-    BILIBILI = "bilibili", "Bilibili"
-    INSTAGRAM = "instagram", "Instagram"
-    YOUTUBE = "youtube", "YouTube"
-    TWITCH = "twitch", "Twitch"
+    # Each platform by the name its users know it by: 抖音, 快手, 小红书, 哔哩哔哩 in Chinese.
+    DOUYIN = "douyin", _("Douyin")
+    TIKTOK = "tiktok", _("TikTok")
+    KUAISHOU = "kuaishou", _("Kuaishou")
+    XIAOHONGSHU = "xiaohongshu", _("Xiaohongshu")
+    BILIBILI = "bilibili", _("Bilibili")
+    INSTAGRAM = "instagram", _("Instagram")
+    YOUTUBE = "youtube", _("YouTube")
+    TWITCH = "twitch", _("Twitch")
 
 
 class Creator(models.Model):

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
+from marketplace.core import catalogue
 from marketplace.core.models import ContentFormat, Label
 from marketplace.core.roles import role_of
 
@@ -104,14 +105,8 @@ def typical_price(format: str) -> int | None:
 
 
 def label_search(query: str, limit: int = 20, *, exclude: Iterable[int] = ()) -> list[Label]:
-    """Labels whose path contains every word of ``query`` (case-insensitive), broadest first."""
-    words = query.split()[:6]
-    if not words:
-        return []
-    condition = Q()
-    for word in words:
-        condition &= Q(path__icontains=word)
-    return list(Label.objects.filter(condition).exclude(pk__in=list(exclude)).order_by("tier", "path")[:limit])
+    """Labels whose path (English or Chinese) contains every word of ``query``, broadest first."""
+    return catalogue.label_search(query=query, limit=limit, exclude=exclude)
 
 
 def creator_label_links(creator: Creator) -> list[CreatorLabel]:

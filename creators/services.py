@@ -20,7 +20,15 @@ from django.utils.translation import gettext as _
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core import NotAllowed, NotFound, audit, update_fields
 from marketplace.core.accounts import user_create
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, validate_distribution
+from marketplace.core.audience import (
+    AGE_BUCKETS,
+    GENDERS,
+    canonical_region,
+    canonical_region_shares,
+    countries,
+    regions,
+    validate_distribution,
+)
 from marketplace.core.models import ContentFormat, Label, User
 
 MAX_LABELS = 10
@@ -78,8 +86,8 @@ def creator_update_profile(
     """
     _check_actor(creator, actor)
     locked = _lock(creator)
-    country = country.strip().upper()
-    if country and (country not in regions() or "-" in country):
+    country = canonical_region(country)
+    if country and country not in countries():
         raise ValidationError({"country": _("Unknown country code %(code)s.") % {"code": country}})
     if not isinstance(max_concurrent, int) or max_concurrent < 1:
         raise ValidationError({"max_concurrent": _("Take at least one collaboration at a time.")})
@@ -121,7 +129,7 @@ def creator_set_audience(
     checks = {
         "audience_age": (age, _("Age"), AGE_BUCKETS),
         "audience_gender": (gender, _("Gender"), GENDERS),
-        "audience_region": (region, _("Region"), regions()),
+        "audience_region": (canonical_region_shares(region), _("Region"), regions()),
     }
     clean: dict[str, dict] = {}
     errors: dict[str, list] = {}

@@ -36,7 +36,7 @@ from creators.forms import (
 from creators.models import Creator
 from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
-from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
+from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, countries, region_names
 from marketplace.core.params import SearchForm
 from marketplace.core.throttles import signup_refused
 
@@ -119,7 +119,8 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
         "price_max": services.RATE_CARD_MAX_PRICE,
         "blackout_form": bound.get("blackout_add") or BlackoutForm(),
         "blackouts": list(selectors.upcoming_blackouts(creator)),
-        "regions": regions(),
+        "regions": region_names(),
+        "countries": region_names(countries()),
         "currency": settings.CURRENCY,
     }
 
@@ -276,7 +277,7 @@ def label_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, handle: str) -> HttpResponse:
     creator = selectors.creator_detail_for_viewer(handle=handle, user=request.user)
-    region_names = regions()
+    names = region_names(creator.audience_region)
     context = {
         "creator": creator,
         "label_links": creator.label_links.all(),
@@ -284,7 +285,7 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "age_rows": [(bucket, creator.audience_age.get(bucket)) for bucket in AGE_BUCKETS if creator.audience_age],
         "gender_rows": [(GENDER_LABELS[g], creator.audience_gender.get(g)) for g in GENDERS if creator.audience_gender],
         "region_rows": [
-            (code, region_names.get(code, code), share)
+            (code, names[code], share)
             for code, share in sorted(creator.audience_region.items(), key=lambda item: -item[1])
         ],
         "is_own_profile": creator.user_id == request.user.pk,

@@ -248,9 +248,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Starmap <noreply@starmap.local>"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO dates and 24-hour times in English, thousands separators in Chinese (marketplace/core/formats/).
+FORMAT_MODULE_PATH = ["marketplace.core.formats"]
 USE_I18N = True
 TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_TZ = True
+# Taiwan, Hong Kong and Macao are listed once: "country" (TW, HK, MO) or "cn" (CN-TW, CN-HK, CN-MO);
+# imports accept the other form, and `manage.py normalise_regions` rewrites stored codes to this one.
+REGION_FORM_TW_HK_MO = env("REGION_FORM_TW_HK_MO", "country")
 
 # ---------------------------------------------------------- static / media
 

@@ -25,7 +25,7 @@ from creators.models import MAX_FOLLOWERS, Creator
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.core.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
-from marketplace.core.audience import regions
+from marketplace.core.audience import canonical_region, regions
 from marketplace.core.fastpaths import PlainRows
 from marketplace.core.models import ProductCategory
 from marketplace.core.params import whole_number
@@ -119,6 +119,7 @@ class MatchFilterSerializer(serializers.Serializer):
     )
 
     def validate_region(self, value: str) -> str:
+        value = canonical_region(value)
         if value not in regions():
             raise serializers.ValidationError(_("Unknown region code."))
         return value

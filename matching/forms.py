@@ -6,7 +6,7 @@ from django import forms
 
 from creators.models import MAX_FOLLOWERS
 from marketplace.core import parse_money
-from marketplace.core.audience import regions
+from marketplace.core.audience import canonical_region, regions
 
 # A follower count no account reaches: the bound of the follower filters, on the page and the API.
 
@@ -35,7 +35,7 @@ class RankingFilterForm(forms.Form):
 
     def clean_region(self) -> str:
         # An unknown region filters nothing (the select only offers known ones).
-        region = self.cleaned_data["region"]
+        region = canonical_region(self.cleaned_data["region"] or "")
         return region if region in regions() else ""
 
     def filters_and_errors(self) -> tuple[dict, dict]:

@@ -11,6 +11,7 @@ from creators import track_record
 from creators.models import Creator
 from marketplace.core import format_money
 from marketplace.core.models import Interest, Label, OutboxMessage, ProductCategory, ProductInterestPrior
+from marketplace.core.models.catalogue import name_in_language
 from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
 from orders.models import Order
@@ -97,9 +98,10 @@ def reason_names(results) -> dict:
     names: dict[str, dict] = {"labels": {}, "interests": {}}
     labels = Label.objects.filter(pk__in=label_ids).annotate(kind=Value("labels")).order_by()
     interests = Interest.objects.filter(pk__in=interest_ids).annotate(kind=Value("interests")).order_by()
-    rows = labels.values_list("kind", "id", "name").union(interests.values_list("kind", "id", "name"), all=True)
-    for kind, pk, name in rows:
-        names[kind][pk] = name
+    columns = ("kind", "id", "name", "name_zh_hans")
+    rows = labels.values_list(*columns).union(interests.values_list(*columns), all=True)
+    for kind, pk, name, name_zh_hans in rows:
+        names[kind][pk] = name_in_language(name, name_zh_hans)
     return names
 
 

@@ -19,7 +19,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
-from marketplace.core.audience import regions
+from marketplace.core.audience import region_names
 from marketplace.core.web import paginate, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
@@ -66,7 +66,7 @@ def ranking_context(request, order) -> dict:
         "filter_errors": errors,
         "pending": pending,
         "polling": pending or (run is not None and run.status in (RankingRun.Status.QUEUED, RankingRun.Status.RUNNING)),
-        "region_choices": sorted(regions().items(), key=lambda item: item[1]),
+        "region_choices": sorted(region_names().items(), key=lambda item: item[1]),
         "can_edit": request.membership.can_edit_orders,
         "order_actions": order_allowed_actions(order, can_edit=request.membership.can_edit_orders),
         # A fresh key per drawn list: sending the same ticked creators twice makes one offer each.

@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from brands.models import Brand
 from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from marketplace.core import echo, parse_money, parse_whole_number
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, code_hint, regions
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, code_hint, regions
 from marketplace.core.models import ContentFormat, Label, ProductCategory
 from marketplace.core.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 from orders.models import Collaboration, Order, OrderTargetLabel
@@ -185,8 +185,8 @@ class _Row:
             return None
         return parsed
 
-    def codes(self, column: str, allowed) -> list[str]:
-        values = [v.strip() for v in self.text(column, max_length=2000).split(";") if v.strip()]
+    def codes(self, column: str, allowed, normalise=str.strip) -> list[str]:
+        values = [normalise(v) for v in self.text(column, max_length=2000).split(";") if v.strip()]
         for value in values:
             if value not in allowed:
                 self.fail(column, f"unknown value {echo(value)!r}; {code_hint(value, allowed)}")
@@ -351,7 +351,7 @@ def _order_values(row: _Row, labels, categories) -> dict:
         "target_labels": target_labels,
         "target_age": row.codes("target_age", AGE_BUCKETS),
         "target_gender": row.codes("target_gender", GENDERS),
-        "target_regions": row.codes("target_regions", regions()),
+        "target_regions": row.codes("target_regions", regions(), normalise=canonical_region),
         "price_per_creator": row.money("price_per_creator", required=False),
     }
 

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core import DomainError, format_money
+from marketplace.core import DomainError, currency_label, format_money
 from marketplace.core.forms import MoneyField
 
 
@@ -63,7 +63,7 @@ class IdempotentForm(forms.Form):
 
 
 def amount_label(currency: str) -> str:
-    return _("Amount (%(currency)s)") % {"currency": currency}
+    return _("Amount (%(currency)s)") % {"currency": currency_label(currency)}
 
 
 class TopUpForm(IdempotentForm):

@@ -66,6 +66,7 @@ SAMPLES: dict[str, list[str]] = {
     "bootstrap": ["--no-demo", "--demo-creators", "2"],
     "load_demo": ["--creators", "2", "--history", "0", "--no-progress"],
     "load_taxonomy": [],
+    "normalise_regions": [],
     "import_creators": ["{file}", "--no-progress", "--dry-run"],
     "import_history": ["{file}"],
     "import_results": ["{file}"],

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from marketplace.core.api.common import ERROR_BODY
 from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
-from marketplace.core.audience import regions
+from marketplace.core.audience import region_names
 from orders.api.common import JsonPost, _party
 from orders.api.orders import order_for
 from orders.models import ResultSnapshot
@@ -179,7 +179,7 @@ def collaboration_report_data(report: CollaborationReport, *, snapshots: bool = 
 
 
 def order_report_data(report: OrderReport) -> dict:
-    names = regions()
+    names = region_names(code for code, _v in report.audience_regions)
     views, expected = report.totals.views, report.expected_totals.views
     return {
         "order": report.order.pk,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from creators import selectors
 from insights import growth as growth_reads
-from marketplace.core import charts, format_money
+from marketplace.core import charts, currency_label, format_money
 
 
 @login_required
@@ -36,7 +36,7 @@ def growth(request: HttpRequest) -> HttpResponse:
 
 def _income_chart(data: growth_reads.Growth) -> charts.GroupedBarChart:
     return charts.grouped_bar_chart(
-        _("Settled income by month (%(currency)s)") % {"currency": data.currency},
+        _("Settled income by month (%(currency)s)") % {"currency": currency_label(data.currency)},
         [growth_reads.month_label(m.month) for m in data.income],
         [charts.Series(_("Income"), "income", [m.amount for m in data.income])],
         category_header=_("Month"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from insights.selectors import Overview, platform_overview
-from marketplace.core import charts, format_money
+from marketplace.core import charts, currency_label, format_money
 from marketplace.core.access import staff_required
 from marketplace.core.templatetags.numbers import grouped
 
@@ -54,7 +54,7 @@ def overview_charts(data: Overview) -> list[dict]:
         {
             "key": "gmv",
             "chart": chart(
-                _("GMV: agreed prices of deals accepted (%(currency)s)") % {"currency": currency},
+                _("GMV: agreed prices of deals accepted (%(currency)s)") % {"currency": currency_label(currency)},
                 [charts.Series(_("GMV"), "gmv", [x.gmv for x in m])],
                 money,
                 lambda minor: charts.compact(minor / 100),
@@ -63,7 +63,7 @@ def overview_charts(data: Overview) -> list[dict]:
         {
             "key": "fees",
             "chart": chart(
-                _("Platform fees (%(currency)s)") % {"currency": currency},
+                _("Platform fees (%(currency)s)") % {"currency": currency_label(currency)},
                 [charts.Series(_("Fees"), "fees", [x.fees for x in m])],
                 money,
                 lambda minor: charts.compact(minor / 100),

@@ -17,8 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
-from marketplace.core import CsvWriter, DomainError, NotAllowed, charts, format_money, minor_to_decimal_str
-from marketplace.core.audience import regions
+from marketplace.core import (
+    CsvWriter,
+    DomainError,
+    NotAllowed,
+    charts,
+    currency_label,
+    format_money,
+    minor_to_decimal_str,
+)
+from marketplace.core.audience import region_name
 from orders.forms.results import ResultsUploadForm
 from orders.models import Order
 from orders.reports import CollaborationReport, Figures, OrderReport, as_minor, figure_rows, order_report
@@ -191,7 +199,6 @@ def report_charts(report: OrderReport) -> list[dict]:
     """The report's charts in page order: ``{"key", "template", "chart"}`` for the partials."""
     currency = report.order.currency
     names = [r.collaboration.creator.display_name for r in report.rows]
-    region_names = regions()
     days = [d["day"] for d in report.by_day]
     bars, lines = "marketplace/_chart_bars.html", "marketplace/_chart_lines.html"
     return [
@@ -208,7 +215,7 @@ def report_charts(report: OrderReport) -> list[dict]:
             "template": bars,
             "chart": charts.grouped_bar_chart(
                 _("Audience reached by region (views)"),
-                [region_names.get(code, code) for code, _v in report.audience_regions],
+                [region_name(code) for code, _v in report.audience_regions],
                 [charts.Series(_("Views reached"), "reach", [v for _c, v in report.audience_regions])],
                 category_header=_("Region"),
                 value_format=_whole,
@@ -231,7 +238,7 @@ def report_charts(report: OrderReport) -> list[dict]:
 
 def _spend_chart(rows: list[CollaborationReport], names: list[str], currency: str) -> charts.GroupedBarChart:
     return charts.grouped_bar_chart(
-        _("Spend by creator (%(currency)s)") % {"currency": currency},
+        _("Spend by creator (%(currency)s)") % {"currency": currency_label(currency)},
         names,
         [charts.Series(_("Spend"), "spend", [r.cost for r in rows])],
         category_header=_("Creator"),

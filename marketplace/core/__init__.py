@@ -18,7 +18,14 @@ from marketplace.core.errors import (
 )
 from marketplace.core.fastpaths import ChecksInOneQuery
 from marketplace.core.mail import MAIL_SUBJECT_MAX, one_line, send_mail_each, site_url
-from marketplace.core.money import MAX_AMOUNT, check_amount, format_money, minor_to_decimal_str, parse_money
+from marketplace.core.money import (
+    MAX_AMOUNT,
+    check_amount,
+    currency_label,
+    format_money,
+    minor_to_decimal_str,
+    parse_money,
+)
 from marketplace.core.params import MAX_WHOLE_NUMBER, echo, parse_whole_number
 from marketplace.core.transitions import check_transition, update_fields
 from marketplace.core.web import form_add_errors
@@ -38,6 +45,7 @@ __all__ = [
     "audit",
     "check_amount",
     "check_transition",
+    "currency_label",
     "echo",
     "form_add_errors",
     "format_money",

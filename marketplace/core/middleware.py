@@ -39,7 +39,8 @@ class RequestIdMiddleware:
 
 
 class TimezoneMiddleware:
-    """Show times in the viewer's own time zone (stored on the user); UTC for guests."""
+    """Show times in the viewer's own time zone (stored on the user); the deployment's (TIME_ZONE) for
+    guests."""
 
     def __init__(self, get_response):
         self.get_response = get_response

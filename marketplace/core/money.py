@@ -3,20 +3,47 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from functools import cache
 
+from babel import Locale
+from babel.numbers import format_currency, get_currency_symbol
+from django.conf import settings
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.core.errors import DomainError
 
+# English pages write the ISO code ("CNY 1,234.50"): "CN¥" or "¥" alone is ambiguous to readers of
+# English (yen, yuan); every other language writes the locale's own form (zh-Hans: "¥1,234.50").
+ISO_CODE_PATTERN = "¤¤ #,##0.00"
+
+
+@cache
+def _babel_locale(language: str) -> Locale:
+    return Locale.parse(to_locale(language))
+
 
 def format_money(amount: int | None, currency: str) -> str:
-    """Integer minor units → "CNY 1,234.50". All supported currencies have two decimals."""
+    """Integer minor units → the amount in the active language's form: "CNY 1,234.50" in English,
+    "¥1,234.50" in zh-Hans (Babel, from CLDR). All supported currencies have two decimals."""
     if amount is None:
         return "—"
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(int(amount)), 100)
-    return f"{sign}{currency} {whole:,}.{cents:02d}"
+    value = Decimal(int(amount)).scaleb(-2)
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    if language.startswith("en"):
+        return format_currency(value, currency, format=ISO_CODE_PATTERN, locale="en", currency_digits=False)
+    return format_currency(value, currency, locale=_babel_locale(language), currency_digits=False)
+
+
+def currency_label(currency: str) -> str:
+    """The currency as labels and headings name it in the active language: "CNY" in English, "¥" in
+    zh-Hans (the symbol format_money writes), e.g. "Amount (CNY)" / "金额（¥）"."""
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    if language.startswith("en"):
+        return currency
+    return get_currency_symbol(currency, locale=_babel_locale(language))
 
 
 # The one limit on an amount of money, for every channel: web forms, the API, imports and the services.

@@ -26,6 +26,10 @@ CONTENT_FILE = "content_taxonomy_3.1.tsv"
 AD_PRODUCT_FILE = "ad_product_taxonomy_2.0.tsv"
 PRODUCT_MAP_FILE = "map_ad_product_2.0_to_content_1.0.tsv"
 CROSSWALK_FILE = "crosswalk_content_1.0_to_3.1.tsv"
+# Our Simplified Chinese names for every node of both taxonomies (data/iab/README.md).
+NAMES_ZH_HANS_FILE = "names_zh_hans.tsv"
+CONTENT_TAXONOMY = "content_3.1"
+AD_PRODUCT_TAXONOMY = "ad_product_2.0"
 PATH_SEP = " > "
 # A label weight below this rounds to 0.000: in an import it means "without this label", as exports
 # that list every label with its score write it (docs/import-creators.md, docs/import-history.md).
@@ -160,6 +164,41 @@ def parse_crosswalk(path: Path) -> dict[str, CrosswalkRow]:
     return result
 
 
+def parse_names_zh_hans(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(taxonomy, iab_id) → (English name, Chinese name); one header line."""
+    result = {}
+    for row in _read_tsv(path, skip=1):
+        if len(row) != 4 or not all(row):
+            raise TaxonomyFileError(f"{path.name}: row {row!r} needs taxonomy, iab_id, name, name_zh_hans")
+        taxonomy, iab_id, name, name_zh = row
+        if (taxonomy, iab_id) in result:
+            raise TaxonomyFileError(f"{path.name}: {taxonomy} {iab_id} appears twice")
+        result[(taxonomy, iab_id)] = (name, name_zh)
+    return result
+
+
+def chinese_names(
+    nodes: Sequence[Node], *, taxonomy: str, names: dict[tuple[str, str], tuple[str, str]]
+) -> dict[str, dict[str, str]]:
+    """iab_id → {"name_zh_hans", "path_zh_hans"} for ``nodes`` (parents before children).
+
+    A translation is used only while its English name is still the node's name, so a renamed
+    node shows its new English name rather than the old translation; its path keeps the
+    ancestors' Chinese names.
+    """
+    result: dict[str, dict[str, str]] = {}
+    for node in nodes:
+        english, chinese = names.get((taxonomy, node.iab_id), ("", ""))
+        name = chinese if english == node.name else ""
+        parent_path = result[node.parent_iab_id]["path_zh_hans"] if node.parent_iab_id else ""
+        own = name or node.name
+        result[node.iab_id] = {
+            "name_zh_hans": name,
+            "path_zh_hans": f"{parent_path}{PATH_SEP}{own}" if parent_path else own,
+        }
+    return result
+
+
 def derive_priors(
     *, product_map: dict[str, str], crosswalk: dict[str, CrosswalkRow], content: Sequence[Node]
 ) -> dict[tuple[str, str], float]:
@@ -212,12 +251,24 @@ def load_taxonomy(*, data_dir: Path = DATA_DIR) -> LoadResult:
         crosswalk=parse_crosswalk(data_dir / CROSSWALK_FILE),
         content=content,
     )
+    names = parse_names_zh_hans(data_dir / NAMES_ZH_HANS_FILE)
+    content_zh = chinese_names(content, taxonomy=CONTENT_TAXONOMY, names=names)
+    products_zh = chinese_names(products, taxonomy=AD_PRODUCT_TAXONOMY, names=names)
     result = LoadResult()
-    result.interests = _sync(Interest, {n.iab_id: {"name": n.name} for n in content if n.tier == 1})
+    result.interests = _sync(
+        Interest,
+        {
+            n.iab_id: {"name": n.name, "name_zh_hans": content_zh[n.iab_id]["name_zh_hans"]}
+            for n in content
+            if n.tier == 1
+        },
+    )
     interest_pk = dict(Interest.objects.values_list("iab_id", "pk"))
     interest_of = _interest_of(content)
-    result.labels = _sync_tree(Label, content, extra=lambda n: {"interest_id": interest_pk[interest_of[n.iab_id]]})
-    result.product_categories = _sync_tree(ProductCategory, products)
+    result.labels = _sync_tree(
+        Label, content, extra=lambda n: {"interest_id": interest_pk[interest_of[n.iab_id]], **content_zh[n.iab_id]}
+    )
+    result.product_categories = _sync_tree(ProductCategory, products, extra=lambda n: products_zh[n.iab_id])
     product_pk = dict(ProductCategory.objects.values_list("iab_id", "pk"))
     result.priors = _sync_priors(
         {(product_pk[product], interest_pk[interest]): weight for (product, interest), weight in priors.items()}

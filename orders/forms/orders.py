@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import minor_to_decimal_str
-from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
+from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, region_names
 from marketplace.core.forms import DateInput, DateTimeLocalInput, MoneyField
 from marketplace.core.models import ContentFormat, Label, ProductCategory
 from marketplace.core.params import MAX_ID
@@ -22,7 +22,7 @@ def _order_label(name: str):
 
 
 def _region_choices() -> list[tuple[str, str]]:
-    return sorted(((code, f"{name} ({code})") for code, name in regions().items()), key=lambda c: c[1])
+    return sorted(((code, f"{name} ({code})") for code, name in region_names().items()), key=lambda c: c[1])
 
 
 class OrderForm(forms.Form):

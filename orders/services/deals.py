@@ -13,13 +13,13 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from brands.access import EDITOR, brand_seat
 from brands.models import BrandBlock
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount, format_money
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
 from orders import flows
@@ -149,14 +149,15 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     if order is None:
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
-        raise Conflict(_("Applications closed on %(day)s.") % {"day": order.apply_by.date().isoformat()}, field="order")
+        when = formats.date_format(timezone.localtime(order.apply_by), "SHORT_DATETIME_FORMAT")
+        raise Conflict(_("Applications closed on %(day)s.") % {"day": when}, field="order")
     check_amount(quote, field="quote")
     listed = order.per_creator_budget()
     low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
     if not isinstance(quote, int) or not low <= quote <= high:
         raise DomainError(
             _("Quote between %(low)s and %(high)s (±20 %% of the listed price).")
-            % {"low": _major(low), "high": _major(high)},
+            % {"low": format_money(low, order.currency), "high": format_money(high, order.currency)},
             field="quote",
         )
     pitch = (pitch or "").strip()
@@ -183,10 +184,6 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote})
     notifications.collaboration_changed(c, action="apply", actor_role=CREATOR)
     return c
-
-
-def _major(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"
 
 
 # ------------------------------------------------------------ deliverables

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from brands.access import EDITOR, brand_seat
 from brands.models import Brand
 from marketplace.core import MAX_AMOUNT, Conflict, audit, check_transition, update_fields
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, regions
 from marketplace.core.models import Label, ProductCategory, User
 from marketplace.core.outbox import outbox_put
 from orders import flows
@@ -76,6 +76,11 @@ class OrderBrief:
     paid_ads_authorised: bool = False
     script_rejection_limit: int = 3
     video_revision_limit: int = 2
+
+    def __post_init__(self) -> None:
+        # The other form of Taiwan, Hong Kong or Macao (TW / CN-TW) names this deployment's region.
+        regions = [canonical_region(c) if isinstance(c, str) else c for c in self.target_regions]
+        object.__setattr__(self, "target_regions", list(dict.fromkeys(regions)))
 
     def order_values(self) -> dict:
         """The brief as Order column values (labels live in their own table)."""

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from brands.access import brand_member_required
 from marketplace.core import DomainError, NotAllowed
-from marketplace.core.audience import GENDER_LABELS, regions
+from marketplace.core.audience import GENDER_LABELS, region_name
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
@@ -44,7 +44,6 @@ def order_list(request):
 def order_detail(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     status_labels = dict(Order.Status.choices)
-    region_names = regions()
     context = {
         "order": order,
         "target_labels": order_target_labels(order_id=order.pk),
@@ -53,7 +52,7 @@ def order_detail(request, pk: int):
             for event in order_events(order_id=order.pk)
         ],
         "genders": [str(GENDER_LABELS.get(g, g)) for g in order.target_gender],
-        "regions": [region_names.get(code, code) for code in order.target_regions],
+        "regions": [region_name(code) for code in order.target_regions],
         "channels": [str(Order.UsageChannel(c).label) for c in order.usage_channels if c in Order.UsageChannel.values],
         "cancellation_schedule": _cancellation_rows(order),
         "can_edit": request.membership.can_edit_orders,

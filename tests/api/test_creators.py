@@ -64,6 +64,8 @@ def test_a_creator_reads_their_whole_profile(creator, api):
             "iab_id": link.label.iab_id,
             "name": link.label.name,
             "path": link.label.path,
+            "name_zh_hans": link.label.name_zh_hans,
+            "path_zh_hans": link.label.path_zh_hans,
             "weight": 0.7,
         }
     ]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from brands.services import brand_member_add
 from marketplace.core.models import User
-from tests.factories import CreatorFactory, MembershipFactory, UserFactory
+from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, UserFactory
 from tests.pages import is_guest, landed_on
 from tests.signup import GOOD_PASSWORD, brand_signup_data, creator_signup_data
 
@@ -313,3 +313,21 @@ def test_language_switcher_shows_pages_in_simplified_chinese(client):
 
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in response.content.decode()
+
+
+def test_a_new_account_shows_times_in_the_deployments_time_zone(client, settings):
+    from datetime import UTC, datetime
+
+    from orders.models import Order
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    client.post(reverse("signup_brand"), brand_signup_data())
+    user = User.objects.get(email="maya@example.test")
+    order = OrderFactory(brand=user.brand_membership.brand)
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 1, 1, 20, 0, tzinfo=UTC))
+
+    page = client.get(reverse("brands:dashboard")).content.decode()
+
+    assert user.time_zone == "Asia/Shanghai"
+    assert "Times are shown in Asia/Shanghai" in page
+    assert "2026-01-02" in page  # 20:00 UTC is 04:00 the next day in Shanghai

@@ -289,3 +289,22 @@ def test_without_htmx_origin_board_sends_a_creator_back_to_their_deal(world, cli
 
     assert response.status_code == 302
     assert response["Location"] == reverse("deals:collaboration", args=[mine.pk])
+
+
+def test_refusals_write_money_and_dates_in_the_creators_language_and_time_zone(world, client):
+    from datetime import UTC, datetime
+
+    from orders.models import Order
+
+    creator = make_creator()
+    creator.user.time_zone = "Asia/Shanghai"
+    creator.user.save(update_fields=["time_zone"])
+    client.cookies["django_language"] = "zh-hans"
+    client.force_login(creator.user)
+
+    band = client.post(apply_url(world["order"]), {"quote": "9000", "pitch": "Hi"}).content.decode()
+    Order.objects.filter(pk=world["order"].pk).update(apply_by=datetime(2026, 1, 1, 20, 0, tzinfo=UTC))
+    closed = client.post(apply_url(world["order"]), {"quote": "5200", "pitch": "Hi"}).content.decode()
+
+    assert "¥" in band and "CNY" not in band
+    assert "2026年1月2日 04:00" in closed  # 20:00 UTC is the next morning in Shanghai

@@ -204,6 +204,8 @@ class WeightedLabelOutSerializer(serializers.Serializer):
     iab_id = serializers.CharField(source="label.iab_id")
     name = serializers.CharField(source="label.name")
     path = serializers.CharField(source="label.path")
+    name_zh_hans = serializers.CharField(source="label.name_zh_hans", help_text="The name in Simplified Chinese.")
+    path_zh_hans = serializers.CharField(source="label.path_zh_hans", help_text="The path in Simplified Chinese.")
     weight = serializers.FloatField()
 
 
@@ -265,3 +267,4 @@ class CatalogueNodeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     iab_id = serializers.CharField()
     name = serializers.CharField()
+    name_zh_hans = serializers.CharField(help_text="The name in Simplified Chinese.")

@@ -1,14 +1,43 @@
 """The catalogue every other table points at: the IAB content tree and product categories."""
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-class Interest(models.Model):
+def _in_chinese() -> bool:
+    return (get_language() or "").lower().startswith("zh")
+
+
+def name_in_language(name: str, name_zh_hans: str) -> str:
+    """A catalogue name in the active language: the Chinese one when there is one and zh is active."""
+    return (_in_chinese() and name_zh_hans) or name
+
+
+class TranslatedName:
+    """``display_name`` / ``display_path``: the node's name in the active language.
+
+    The Chinese names come from data/iab/names_zh_hans.tsv (loaded by ``load_taxonomy``); a node
+    without one shows its English name.
+    """
+
+    @property
+    def display_name(self) -> str:
+        return name_in_language(self.name, self.name_zh_hans)
+
+    @property
+    def display_path(self) -> str:
+        if not hasattr(self, "path"):
+            return self.display_name
+        return name_in_language(self.path, self.path_zh_hans)
+
+
+class Interest(TranslatedName, models.Model):
     """A tier-1 node of IAB Content Taxonomy 3.1 (e.g. "Food & Drink")."""
 
     iab_id = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=120, unique=True)
+    name_zh_hans = models.CharField(max_length=120, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -16,10 +45,10 @@ class Interest(models.Model):
         verbose_name_plural = _("interests")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
 
-class Label(models.Model):
+class Label(TranslatedName, models.Model):
     """Any node of IAB Content Taxonomy 3.1; tier-1 nodes are their interest's general label.
 
     ``path`` is the node's names from tier 1 down, joined with " > ", for search and display.
@@ -28,6 +57,8 @@ class Label(models.Model):
     iab_id = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=160)
     path = models.CharField(max_length=400)
+    name_zh_hans = models.CharField(max_length=160, blank=True, default="")
+    path_zh_hans = models.CharField(max_length=400, blank=True, default="")
     tier = models.PositiveSmallIntegerField()
     interest = models.ForeignKey(Interest, on_delete=models.PROTECT, related_name="labels")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
@@ -39,15 +70,17 @@ class Label(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(tier__gte=1, tier__lte=4), name="label_tier_1_to_4")]
 
     def __str__(self) -> str:
-        return self.path
+        return self.display_path
 
 
-class ProductCategory(models.Model):
+class ProductCategory(TranslatedName, models.Model):
     """A node of IAB Ad Product Taxonomy 2.0: what a brand sells."""
 
     iab_id = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=160)
     path = models.CharField(max_length=400)
+    name_zh_hans = models.CharField(max_length=160, blank=True, default="")
+    path_zh_hans = models.CharField(max_length=400, blank=True, default="")
     tier = models.PositiveSmallIntegerField()
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
 
@@ -57,7 +90,7 @@ class ProductCategory(models.Model):
         verbose_name_plural = _("product categories")
 
     def __str__(self) -> str:
-        return self.path
+        return self.display_path
 
 
 class ProductInterestPrior(models.Model):
@@ -80,7 +113,7 @@ class ProductInterestPrior(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_category.name} → {self.interest.name} ({self.weight:.2f})"
+        return f"{self.product_category.display_name} → {self.interest.display_name} ({self.weight:.2f})"
 
 
 class ContentFormat(models.TextChoices):

@@ -1,5 +1,6 @@
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -11,6 +12,11 @@ def normalize_email(email: str | None) -> str:
     fullwidth ａ is a), without surrounding spaces, lower case (a phone's capital first letter is not a
     different account)."""
     return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+def default_time_zone() -> str:
+    """A new account shows times in the deployment's zone (TIME_ZONE) until its owner picks another."""
+    return settings.TIME_ZONE
 
 
 class UserManager(BaseUserManager):
@@ -51,7 +57,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone)
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
