@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from brands import urls as brands_urls
@@ -77,6 +79,13 @@ creator_patterns = [
     path("growth/", growth.growth, name="growth"),
     *creators_urls.urlpatterns,
 ]
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon base.html links."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [
@@ -92,6 +101,7 @@ urlpatterns = [
     path("money/", include("payouts.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
     path("api/", include("marketplace.api.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
