@@ -110,3 +110,17 @@ def test_every_box_that_scrolls_sideways_can_be_reached_by_keyboard():
     }
 
     assert unreachable == {}
+
+
+@pytest.mark.django_db
+def test_the_favicon_browsers_ask_for_is_the_icon_every_page_links(client):
+    page = client.get(reverse("login")).content.decode()
+    linked = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == linked
+    icon = client.get(linked)
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
