@@ -125,6 +125,8 @@ def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None
     settle(page)
     if label == "desktop" and page.evaluate(NAV_WRAPS):
         walk.problems.append(f"{label} {path}: the main navigation wraps onto more than one line")
+    if template_text := [mark for mark in ("{#", "{%", "{{") if mark in page.locator("body").inner_text()]:
+        walk.problems.append(f"{label} {path} shows template code: {template_text}")
     if inline := page.evaluate(INLINE_STYLES):
         walk.problems.append(f"{label} {path} has inline styles, which the Content-Security-Policy refuses: {inline}")
     slug = name.replace(":", "-")

@@ -124,3 +124,13 @@ def test_the_favicon_browsers_ask_for_is_the_icon_every_page_links(client):
     icon = client.get(linked)
     assert icon.status_code == 200
     assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+
+
+def test_no_template_comment_runs_over_lines():
+    # {# ... #} ends on its line: one that runs over shows its words at the top of the page.
+    broken = {
+        name: [line.strip() for line in source.splitlines() if "{#" in line and "#}" not in line.split("{#", 1)[1]]
+        for name, source in all_templates().items()
+    }
+
+    assert {name: lines for name, lines in broken.items() if lines} == {}
