@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from brands import urls as brands_urls
 from brands import views as brands_views
@@ -81,6 +82,7 @@ creator_patterns = [
 ]
 
 
+@require_safe
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page links: send them to the icon base.html links."""
     return redirect(static("img/favicon.svg"), permanent=True)

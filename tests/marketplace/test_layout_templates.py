@@ -19,7 +19,7 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Tables that keep their columns on a phone, inside a box that scrolls on its own, and why.
 KEEP_COLUMNS = {
     "marketplace/_chart_table.html": "a chart's figures, folded in a <details>, in .overflow-auto",
-    "insights/platform_overview.html": "twelve months side by side are compared across: a spreadsheet, in .overflow-auto",
+    "insights/platform_overview.html": "twelve months compared side by side, in .overflow-auto",
 }
 CELL = re.compile(r"<td\b[^>]*>")
 TABLE = re.compile(r"<table\b.*?</table>", re.S)
