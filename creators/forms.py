@@ -239,6 +239,9 @@ class RegionShareForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Drawn in table cells under column headings: each box names itself to a screen reader.
+        for name in ("code", "share"):
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
         if self.initial.get("code"):
             self.initial["code"] = region_label(self.initial["code"])
 

@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from brands import urls as brands_urls
 from brands import views as brands_views
@@ -78,6 +81,14 @@ creator_patterns = [
     path("growth/", growth.growth, name="growth"),
     *creators_urls.urlpatterns,
 ]
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon base.html links."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [
@@ -93,6 +104,7 @@ urlpatterns = [
     path("money/", include("payouts.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
     path("api/", include("marketplace.api.urls")),
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),  # a 404 without METRICS_TOKEN (marketplace.core.metrics)

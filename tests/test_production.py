@@ -271,7 +271,12 @@ def test_htmx_is_told_not_to_eval_or_inject_styles(client, brand_owner):
 
     config = re.search(r"""<meta name="htmx-config" content='([^']*)'>""", page)
     assert config is not None
-    assert json.loads(config.group(1)) == {"allowEval": False, "includeIndicatorStyles": False}
+    # "style" is not settled: htmx would copy style attributes with setAttribute, which the policy refuses.
+    assert json.loads(config.group(1)) == {
+        "allowEval": False,
+        "includeIndicatorStyles": False,
+        "attributesToSettle": ["class", "width", "height"],
+    }
     assert page.index('name="htmx-config"') < page.index("htmx-2.min.js")
     assert "js/starmap.js" in page
 

@@ -36,7 +36,7 @@ def _rate_post(stop=(), confirm=None, **prices):
 
 def _field_container(html: str, field_id: str) -> str:
     """The words and markup of the table cell that holds the input ``field_id``."""
-    match = re.search(r'<td class="field-cell" id="' + field_id + r'_field">(.*?)</td>', html, re.S)
+    match = re.search(r'<td class="field-cell" id="' + field_id + r'_field"[^>]*>(.*?)</td>', html, re.S)
     assert match, field_id
     return match.group(1)
 

@@ -1,0 +1,256 @@
+"""Every page of every role, in a real browser at 1440×900 and 390×844: nothing scrolls sideways, the
+console stays free of errors (a Content-Security-Policy violation, a missing favicon, a script error), and
+axe-core finds no serious or critical accessibility violation. Screenshots go to test-artifacts/browser/
+(walk-<role>-<width>-<page>.png).
+
+The pages are not listed by hand: each role's walk starts from the links of its main navigation and
+follows, breadth first, from each page it finds the first link to every other page of the site (one per URL
+name). A page added to the navigation, or linked from a page reached from it, is walked without touching
+this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from brands.models import BrandMembership
+from creators.models import Creator
+from marketplace.core.models import ProductCategory, User
+from orders.models import Order
+from orders.services import deals
+from orders.services.notifications import notify
+from tests.browser.conftest import days_from_today
+from tests.browser.pages import login
+from tests.factories import OrderFactory
+from tests.orders.conftest import act
+from tests.orders.test_pages_brand import stored_ranking
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+SERIOUS = {"serious", "critical"}
+# Pages a walk does not open: Django's own admin (not our layout), downloads, the language switch, and
+# links that act (a GET that opens a notification marks it read and redirects).
+NOT_WALKED = {"admin", "i18n", "logout"}
+NOT_WALKED_NAMES = {"notification_open", "download", "report_csv", "wallet_statement_csv", "set_language"}
+MAX_PAGES = 30  # a bound on a walk, so a page with links to every row cannot make it run for minutes
+
+WIDER_THAN_THE_SCREEN = """() => Array.from(document.querySelectorAll("body *"))
+  .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
+    && !(el.parentElement && el.parentElement.closest(".overflow-auto")))
+  .slice(0, 6).map((el) => el.tagName + (el.id ? "#" + el.id : "") + "." + el.className
+    + " " + Math.round(el.getBoundingClientRect().right))"""
+
+LINKS = """(els) => els.map((a) => a.getAttribute("href"))"""
+# A Content-Security-Policy violation, said with where it came from (Chromium's own console line does not).
+CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP ${e.violatedDirective} blocked ${e.blockedURI || e.sample} (${e.sourceFile}:${e.lineNumber})`));"""
+# Styles only from the site's stylesheets: no <style> element (htmx's indicator rules would be one) and no
+# style attribute (Playwright's screenshot leaves empty ones on inputs: looked at before it).
+INLINE_STYLES = """() => Array.from(document.querySelectorAll("style, [style]:not([style=''])"))
+  .map((el) => el.outerHTML.slice(0, 160))"""
+
+
+@dataclass
+class Walk:
+    """What one role's walk found wrong, page by page."""
+
+    role: str
+    problems: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    axe_counts: dict[str, int] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)  # URL name: path
+
+
+def url_name(path: str) -> str | None:
+    """The URL name of a same-site path worth walking, or None."""
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    if set(match.namespaces) & NOT_WALKED or match.url_name in NOT_WALKED_NAMES or parts.path.startswith("/admin/"):
+        return None
+    return match.view_name
+
+
+def settle(page) -> None:
+    """The page and every htmx part it loads (hx-trigger="load") are in."""
+    page.wait_for_load_state("networkidle")
+
+
+def links_of(page, selector: str) -> list[str]:
+    return [href for href in page.locator(selector).evaluate_all(LINKS) if href]
+
+
+def pages_of(page, base: str, start: str) -> dict[str, str]:
+    """The role's main navigation, then, breadth first, from each page found the first link to each URL name
+    not seen yet (at most MAX_PAGES)."""
+    page.goto(base + start)
+    settle(page)
+    chosen: dict[str, str] = {}
+    for href in links_of(page, 'nav[aria-label="Main"] a[href]'):
+        name = url_name(href)
+        if name and name not in chosen:
+            chosen[name] = urlsplit(href).path
+    visited = 0
+    while visited < len(chosen) < MAX_PAGES:
+        page.goto(base + list(chosen.values())[visited])
+        settle(page)
+        visited += 1
+        for link in links_of(page, "main a[href]"):
+            name = url_name(link)
+            if name and name not in chosen and len(chosen) < MAX_PAGES:
+                chosen[name] = urlsplit(link).path
+    return chosen
+
+
+# More than one line: some item of the main navigation starts below where another ends.
+NAV_WRAPS = """() => { const boxes = Array.from(document.querySelectorAll('nav[aria-label="Main"] li'))
+  .filter((li) => li.offsetParent !== null).map((li) => li.getBoundingClientRect());
+  return Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom)); }"""
+
+
+def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None:
+    settle(page)
+    if label == "desktop" and page.evaluate(NAV_WRAPS):
+        walk.problems.append(f"{label} {path}: the main navigation wraps onto more than one line")
+    if template_text := [mark for mark in ("{#", "{%", "{{") if mark in page.locator("body").inner_text()]:
+        walk.problems.append(f"{label} {path} shows template code: {template_text}")
+    if inline := page.evaluate(INLINE_STYLES):
+        walk.problems.append(f"{label} {path} has inline styles, which the Content-Security-Policy refuses: {inline}")
+    slug = name.replace(":", "-")
+    page.screenshot(path=str(artifacts / f"walk-{walk.role}-{label}-{slug}.png"), full_page=True)
+    if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
+        walk.problems.append(f"{label} {path} scrolls sideways: {page.evaluate(WIDER_THAN_THE_SCREEN)}")
+    results = Axe().run(page).response
+    serious = [v for v in results["violations"] if v["impact"] in SERIOUS]
+    walk.axe_counts[label] = walk.axe_counts.get(label, 0) + len(serious)
+    for violation in serious:
+        targets = [node["target"] for node in violation["nodes"][:3]]
+        walk.problems.append(f"{label} {path} axe {violation['id']} ({violation['impact']}): {targets}")
+
+
+def walk_role(browsers, role: str, email: str, start: str = "/") -> tuple[Walk, object]:
+    """One browser session: log in, list the pages at desktop width, visit each at both sizes."""
+    walk = Walk(role)
+    page = browsers.open(role)
+    page.on("console", lambda msg: msg.type == "error" and walk.console.append(f"{page.url}: {msg.text}"))
+    page.on("pageerror", lambda exc: walk.console.append(f"{page.url}: {exc}"))
+    page.add_init_script(CSP_REPORTER)
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    login(page, browsers.base_url, email)
+    for stale in browsers.artifacts.glob(f"walk-{role}-*.png"):
+        stale.unlink()
+    pages = pages_of(page, browsers.base_url, start)
+    for label, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        for name, path in pages.items():
+            page.goto(browsers.base_url + path)
+            check(page, walk, browsers.artifacts, label, name, path)
+    print(f"{role}: {len(pages)} pages at {len(VIEWPORTS)} sizes, serious or critical axe violations {walk.axe_counts}")
+    walk.pages = pages
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    return walk, page
+
+
+def ranking_filtered_after_style_attributes_were_left(page, base: str, order_id: int) -> None:
+    """An htmx update of the ranked list after something set style through the CSSOM (which the policy allows:
+    a screenshot tool, a browser extension), leaving style attributes: htmx must not copy them onto the new
+    elements with setAttribute (its default "settles" style), which the policy refuses with a console error."""
+    page.goto(f"{base}/orders/{order_id}/")
+    settle(page)
+    page.evaluate("document.querySelectorAll('[id]').forEach((el) => { el.style.cssText = ''; })")
+    rows = page.locator("table.ranking tbody tr")
+    before = rows.count()
+
+    page.locator('input[name="min_followers"]').fill("50000")
+    page.locator('input[name="min_followers"]').dispatch_event("change")
+
+    expect(rows).not_to_have_count(before)
+    settle(page)
+
+
+def assert_clean(walk: Walk) -> None:
+    found = walk.problems + [f"console error: {line}" for line in walk.console]
+    assert found == [], "\n".join(found)
+
+
+def make_order(people, title: str, **fields) -> Order:
+    brief = {
+        "brand_id": people.brand_id,
+        "title": title,
+        "product_category": ProductCategory.objects.get(path="Consumer Packaged Goods > Skin Care"),
+        "status": Order.Status.PUBLISHED,
+        "price_per_creator": people.price,
+        "creators_wanted": 2,
+        "script_by": timezone.now() + timedelta(days=5),
+        "publish_from": days_from_today(0),
+        "publish_until": days_from_today(30),
+    }
+    return OrderFactory(**(brief | fields))
+
+
+def disputed_deal(people, owner) -> None:
+    """A second order whose deal went all the way to a published video, then into a dispute."""
+    order = make_order(people, "Night cream seeding")
+    c = deals.offer_send(order_id=order.pk, creator_id=people.creator_id, actor=owner, idempotency_key="walk-2")
+    creator_user = c.creator.user
+    for action, actor in [
+        ("accept", creator_user),
+        ("submit_script", creator_user),
+        ("approve_script", owner),
+        ("submit_video", creator_user),
+        ("approve_video", owner),
+        ("publish", creator_user),
+        ("open_dispute", creator_user),
+    ]:
+        c = act(c, action, actor)
+
+
+@pytest.fixture
+def deal(people):
+    """A published skin-care order of the brand, ranked, with an offer out to the creator; a disputed deal on
+    another order; unread notifications for everyone."""
+    owner = BrandMembership.objects.get(brand_id=people.brand_id).user
+    order = make_order(people, "Spring serum launch", publish_from=days_from_today(2))
+    run = stored_ranking(order, list(Creator.objects.order_by("pk")[:5]))
+    run.results.update(reasons=[{"code": "value", "cpm": 1234, "cheaper_than": 60, "points": 5.0}])  # a "Why" to show
+    c = deals.offer_send(order_id=order.pk, creator_id=people.creator_id, actor=owner, idempotency_key="walk-1")
+    disputed_deal(people, owner)
+    # Every role has unread notifications, so the walk sees the navigation with its badge.
+    admin = User.objects.get(email=people.admin_email)
+    notify([owner, admin], kind="note", text="Twelve unread notifications make a two-digit badge.", collaboration=c)
+    return c
+
+
+def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
+    walk, page = walk_role(browsers, "brand", people.owner_email)
+    ranking_filtered_after_style_attributes_were_left(page, browsers.base_url, deal.order_id)
+
+    assert {"orders:create", "orders:detail", "orders:report", "deals:collaboration"} <= set(walk.pages)
+    assert_clean(walk)
+
+
+def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
+    walk, _ = walk_role(browsers, "creator", people.creator_email)
+
+    assert {"deals:inbox", "deals:collaboration", "creators:growth", "payouts:earnings"} <= set(walk.pages)
+    assert_clean(walk)
+
+
+def test_staff_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
+    walk, _ = walk_role(browsers, "staff", people.admin_email, start="/staff/overview/")  # staff land in the admin
+
+    assert {"staff_overview", "payouts:ledger", "deals:disputes", "deals:dispute"} <= set(walk.pages)
+    assert_clean(walk)
