@@ -22,7 +22,7 @@ from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
 from marketplace.core.models import Interest, Label, User
-from marketplace.core.params import MAX_ID, IdListField, SearchForm
+from marketplace.core.params import MAX_ID, SEARCH_MAX_LENGTH, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
@@ -471,6 +471,12 @@ COUNTRY_CODE = r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"
 class DirectoryFilterForm(forms.Form):
     """The brand creator directory's filters and sort, read from the query string (all optional)."""
 
+    q = forms.CharField(
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("A name, a handle, or words from a bio, recent videos or labels, e.g. 美妆 or hiking."),
+    )
     interest = forms.ModelChoiceField(
         queryset=Interest.objects.order_by("name"),
         required=False,
@@ -525,6 +531,7 @@ class DirectoryFilterForm(forms.Form):
                 (field, data[f"min_{field}"]) for field in INDEX_FIELDS if data.get(f"min_{field}") is not None
             ),
             sort=data.get("sort") or DEFAULT_SORT,
+            text=data.get("q") or "",
         )
 
 
