@@ -38,6 +38,7 @@ from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
 from marketplace.core.params import SearchForm
+from marketplace.core.plugins import plugin
 from marketplace.core.throttles import signup_refused
 
 LABEL_SEARCH_LIMIT = 20
@@ -292,6 +293,7 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "percentile_note": selectors.PERCENTILE_NOTE,
         # Few orders say little: the page shows the count and what the matcher counts the rate as.
         "record": creator_track_record(creator),
+        "favourites": plugin("CREATOR_LISTS").favourites_of(request.user, [creator.pk]) if creator.is_active else None,
     }
     return render(request, "creators/creator_detail.html", context)
 
@@ -327,5 +329,9 @@ def directory(request: HttpRequest) -> HttpResponse:
         "next_url": next_url,
         "first_url": "?" + first.urlencode() if "cursor" in request.GET else "",
         "warning_score": selectors.AUTHENTICITY_WARNING,
+        # None for staff (no brand, so no lists): the rows then have no star and no "save" link.
+        "favourites": plugin("CREATOR_LISTS").favourites_of(
+            request.user, [c.pk for c in page.creators] if page else []
+        ),
     }
     return render(request, "creators/creator_list.html", context)
