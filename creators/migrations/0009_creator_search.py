@@ -10,25 +10,27 @@ tokens, every one required, Latin words as prefixes.
 
 from django.db import migrations
 
+# Limits that keep any text indexable (PostgreSQL refuses a lexeme over 2,046 bytes and a tsvector over 1 MB):
+# a word is cut to its first 64 characters (the query's words are cut the same way, and match as prefixes),
+# and only the first 20,000 characters of a creator's text are read (the profile form allows under 8,000).
 VECTOR = r"""
 CREATE FUNCTION starmap_search_vector(doc text) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $fn$
+  WITH input AS (
+    SELECT lower(regexp_replace(normalize(left(doc, 20000), NFKD), '[\u0300-\u036f]', '', 'g')) AS latin,
+           normalize(left(doc, 20000), NFKC) AS cjk
+  )
   SELECT array_to_tsvector(coalesce(array_agg(DISTINCT token), '{}'))
   FROM (
-    SELECT word[1] AS token
-      FROM regexp_matches(
-        lower(regexp_replace(normalize(doc, NFKD), '[\u0300-\u036f]', '', 'g')), '[a-z0-9]+', 'g'
-      ) AS word
+    SELECT left(word[1], 64) AS token
+      FROM input, regexp_matches(input.latin, '[a-z0-9]+', 'g') AS word
     UNION ALL
-    SELECT regexp_replace(run[1], '[._-]', '', 'g')
-      FROM regexp_matches(
-        lower(regexp_replace(normalize(doc, NFKD), '[\u0300-\u036f]', '', 'g')), '[a-z0-9]+(?:[._-][a-z0-9]+)+', 'g'
-      ) AS run
+    SELECT left(regexp_replace(run[1], '[._-]', '', 'g'), 64)
+      FROM input, regexp_matches(input.latin, '[a-z0-9]+(?:[._-][a-z0-9]+)+', 'g') AS run
     UNION ALL
     SELECT substr(run[1], i, width)
-      FROM regexp_matches(
-        normalize(doc, NFKC), '[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+', 'g'
-      ) AS run,
+      FROM input,
+        regexp_matches(input.cjk, '[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+', 'g') AS run,
         generate_series(1, char_length(run[1])) AS i,
         (VALUES (1), (2)) AS widths(width)
      WHERE i + width - 1 <= char_length(run[1])

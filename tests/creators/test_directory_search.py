@@ -125,3 +125,40 @@ def test_a_search_is_answered_from_the_gin_index(brand):
         plan = "\n".join(row[0] for row in cur.fetchall())
 
     assert "creator_search" in plan, plan
+
+
+# ------------------------------------------------------------------ the same search in the API
+
+
+@pytest.mark.parametrize(("q", "expected"), [("美妆", ["meimei"]), ("lis", ["lisa"]), ("小美 美妆", ["meimei"])])
+def test_the_api_directory_searches_the_same_way(q, expected):
+    from tests.api.clients import api_for
+
+    make("meimei", display_name="小美", bio="我是一个美妆博主", followers=10)
+    make("lisa", display_name="Lisa Chen", followers=20)
+    api = api_for(MembershipFactory(role="viewer").user)
+
+    body = api.get(reverse("api:creator-list"), {"q": q, "sort": "followers"}).json()
+
+    assert [row["handle"] for row in body["results"]] == expected
+
+
+@pytest.mark.parametrize("q", ["a\x00b", "x" * 201])
+def test_the_api_refuses_a_search_it_cannot_take_with_a_400(q):
+    from tests.api.clients import api_for
+
+    api = api_for(MembershipFactory(role="viewer").user)
+
+    response = api.get(reverse("api:creator-list"), {"q": q})
+
+    assert response.status_code == 400 and "q" in response.json()["errors"]
+
+
+def test_text_of_any_length_is_stored_and_found(brand):
+    # PostgreSQL refuses a word over 2,046 bytes in a tsvector: an import of such a bio was a 500.
+    make("long", bio="9" * 5000 + " 美妆 " + "美" * 30000, content_sample="x" * 5000)
+
+    by_word = brand.get(URL, {"q": "9" * 150})
+    by_chinese = brand.get(URL, {"q": "美妆"})
+
+    assert shown(by_word) == ["long"] and shown(by_chinese) == ["long"]
