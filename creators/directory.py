@@ -56,6 +56,7 @@ LIST_FIELDS = (
     *INDEX_FIELDS,
     "indices_at",
     "authenticity_score",
+    "audience_age",  # the card's mini-chart
 )
 
 

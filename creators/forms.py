@@ -21,7 +21,7 @@ from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
-from marketplace.core.models import Interest, Label, User
+from marketplace.core.models import ContentFormat, Interest, Label, User
 from marketplace.core.params import MAX_ID, SEARCH_MAX_LENGTH, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
@@ -511,6 +511,11 @@ class DirectoryFilterForm(forms.Form):
         min_value=0, max_value=100, required=False, label=gettext_lazy("Growth at least")
     )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, label=gettext_lazy("Sort by"))
+    price_format = forms.ChoiceField(
+        choices=[("", gettext_lazy("No price shown")), *ContentFormat.choices],
+        required=False,
+        label=gettext_lazy("Show the price for"),
+    )
 
     def clean(self):
         data = super().clean()

@@ -37,6 +37,7 @@ from creators.models import Creator
 from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, regions
+from marketplace.core.models import ContentFormat
 from marketplace.core.params import SearchForm
 from marketplace.core.plugins import plugin
 from marketplace.core.throttles import signup_refused
@@ -323,7 +324,14 @@ def directory(request: HttpRequest) -> HttpResponse:
             next_url = "?" + params.urlencode()
     first = request.GET.copy()
     first.pop("cursor", None)
+    price_format = form.cleaned_data.get("price_format", "") if form.is_bound and page is not None else ""
+    if price_format:
+        prices = selectors.prices_in_force([c.pk for c in page.creators], price_format)
+        for creator in page.creators:
+            creator.card_price = prices.get(creator.pk)
     context = {
+        "price_format": dict(ContentFormat.choices).get(price_format, ""),
+        "age_buckets": AGE_BUCKETS,
         "form": form,
         "page": page,
         "next_url": next_url,

@@ -64,6 +64,7 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rename_form": ListNameForm(initial={"name": creator_list.name}),
         "compare_max": lists.COMPARE_MAX,
         "warning_score": AUTHENTICITY_WARNING,
+        "age_buckets": AGE_BUCKETS,
     }
     return render(request, "matching/creatorlist_detail.html", context)
 

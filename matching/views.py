@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
 from creators.models import Creator
+from creators.selectors import AUTHENTICITY_WARNING
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
-from marketplace.core.audience import regions
+from marketplace.core.audience import AGE_BUCKETS, regions
 from marketplace.core.web import paginate, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
@@ -58,6 +59,8 @@ def ranking_context(request, order) -> dict:
         for r in page.object_list
     ]
     return {
+        "age_buckets": AGE_BUCKETS,
+        "warning_score": AUTHENTICITY_WARNING,
         "order": order,
         "run": run,
         "page": page,

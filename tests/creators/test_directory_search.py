@@ -162,3 +162,24 @@ def test_text_of_any_length_is_stored_and_found(brand):
     by_chinese = brand.get(URL, {"q": "美妆"})
 
     assert shown(by_word) == ["long"] and shown(by_chinese) == ["long"]
+
+
+# ------------------------------------------------------------------ the cards
+
+
+def test_directory_rows_are_cards_with_avatar_headline_mini_chart_and_chosen_price(brand):
+    from tests.factories import RatePriceFactory
+
+    lisa = make("lisa", display_name="Lisa Chen", median_views_30d=40_000, engagement_rate=0.05, followers=20)
+    make("meimei", display_name="小美", audience_age={}, followers=10)
+    RatePriceFactory(creator=lisa, format="image_post", amount=123_400)
+
+    page = brand.get(URL, {"price_format": "image_post", "sort": "followers"}).content.decode()
+    lisa_row, meimei_row = page.split('class="creator-card"')[1:3]
+
+    assert ">LC</span>" in lisa_row and ">小</span>" in meimei_row  # generated initials
+    assert "40,000 views · 5.0 %" in lisa_row
+    assert lisa_row.count("<rect ") == 5 and 'role="img" aria-label="Audience by age: 18-23 40 %' in lisa_row
+    assert "<svg" not in meimei_row.split("</tr>")[0]  # no audience known, no chart
+    assert "Price: Image post" in page and "1,234.00" in lisa_row
+    assert 'style="' not in page.split("<table", 1)[1]
