@@ -295,6 +295,9 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         # Few orders say little: the page shows the count and what the matcher counts the rate as.
         "record": creator_track_record(creator),
         "favourites": plugin("CREATOR_LISTS").favourites_of(request.user, [creator.pk]) if creator.is_active else None,
+        "past_collaborations": plugin("CREATOR_RECORD").past_collaborations(creator.pk),
+        "content_lines": [line.strip() for line in creator.content_sample.splitlines() if line.strip()][:10],
+        "age_buckets": AGE_BUCKETS,
     }
     return render(request, "creators/creator_detail.html", context)
 
