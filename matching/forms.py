@@ -9,6 +9,7 @@ from creators.models import MAX_FOLLOWERS
 from marketplace.core import parse_money
 from marketplace.core.audience import regions
 from marketplace.core.params import MAX_ID, IdListField
+from orders.forms.deals import SendOffersForm
 
 # A follower count no account reaches: the bound of the follower filters, on the page and the API.
 
@@ -76,3 +77,14 @@ class CreatorSelectionForm(forms.Form):
     """Creators ticked on the directory or a list (``creator=3&creator=5``)."""
 
     creator = IdListField(max_items=MAX_SELECTION, label=gettext_lazy("Creators"))
+
+
+class ListOffersForm(SendOffersForm):
+    """Offers from a saved list: the ticked creators (``creator``, repeated), one of the brand's published orders,
+    and the key made when the form was drawn (a double submit replays instead of offering twice)."""
+
+    order = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Order"))
+
+    def __init__(self, *args, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].choices = [("", gettext_lazy("Choose an order")), *((o.pk, o.title) for o in orders)]

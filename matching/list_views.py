@@ -15,11 +15,15 @@ from brands.access import brand_member_required
 from creators.directory import can_browse
 from creators.selectors import AUTHENTICITY_WARNING, current_rate_card, sees_authenticity
 from marketplace.core import form_add_errors
+from marketplace.core.access import money_throttled
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS
 from marketplace.core.models import ContentFormat
 from marketplace.core.web import paginate
 from matching import lists, selectors
-from matching.forms import CreatorPickForm, CreatorSelectionForm, ListNameForm
+from matching.forms import CreatorPickForm, CreatorSelectionForm, ListNameForm, ListOffersForm
+from matching.views import refusals_as_messages, send_offers_to
+from orders.flows import OPEN_FOR_DEALS
+from orders.selectors.orders import order_list_for_brand
 from orders.views.common import safe_next
 
 LIST_PAGE_SIZE = 50
@@ -65,6 +69,9 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "compare_max": lists.COMPARE_MAX,
         "warning_score": AUTHENTICITY_WARNING,
         "age_buckets": AGE_BUCKETS,
+        "offer_form": ListOffersForm(orders=offer_orders(_brand_id(request)))
+        if request.membership.can_edit_orders
+        else None,
     }
     return render(request, "matching/creatorlist_detail.html", context)
 
@@ -178,6 +185,34 @@ def favourite_toggle(request: HttpRequest) -> HttpResponse:
     text = _("%(name)s is in your favourites.") if starred else _("%(name)s is no longer in your favourites.")
     messages.success(request, text % {"name": creator.display_name})
     return redirect(back)
+
+
+def offer_orders(brand_id: int):
+    """The brand's orders that take offers now (the choices of a list's offer form)."""
+    return order_list_for_brand(brand_id=brand_id).filter(status__in=OPEN_FOR_DEALS).order_by("-created_at")
+
+
+@brand_member_required(editor=True)
+@require_POST
+@money_throttled
+def list_offers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Offers to the ticked creators of a saved list on one of the brand's published orders, each at the
+    creator's price and holding its money, as from the ranked list (matching.views.send_offers_to)."""
+    creator_list = lists.list_get_for_brand(brand_id=_brand_id(request), pk=pk)
+    form = ListOffersForm(request.POST, orders=offer_orders(_brand_id(request)))
+    if not form.is_valid():
+        for error in [*form.non_field_errors(), *form.errors.get("order", []), *form.errors.get("idempotency_key", [])]:
+            messages.error(request, error)
+        return redirect("matching:list_detail", pk=creator_list.pk)
+    on_list = set(creator_list.entries.values_list("creator_id", flat=True))
+    ids = [i for i in form.cleaned_data["creators"] if i in on_list]
+    if not ids:
+        messages.error(request, _("Tick at least one creator on this list."))
+        return redirect("matching:list_detail", pk=creator_list.pk)
+    order = offer_orders(_brand_id(request)).get(pk=form.cleaned_data["order"])
+    refused = send_offers_to(request, order, ids, form.key)
+    refusals_as_messages(request, refused)
+    return redirect(reverse("orders:detail", args=[order.pk]) + ("" if refused else "#collaboration-board"))
 
 
 # ------------------------------------------------------------------ comparison and likeness

@@ -21,6 +21,7 @@ urlpatterns += [
     path("lists/<int:pk>/add/", list_views.list_add, name="list_add"),
     path("lists/<int:pk>/remove/", list_views.list_remove, name="list_remove"),
     path("lists/<int:pk>/like/", list_views.list_lookalike, name="list_lookalike"),
+    path("lists/<int:pk>/offers/", list_views.list_offers, name="list_offers"),
     path("favourites/", list_views.favourite_toggle, name="favourite_toggle"),
     path("compare/", list_views.creator_compare, name="creator_compare"),
     path("like/", list_views.creator_lookalike, name="creator_lookalike"),

@@ -545,6 +545,19 @@ PAGES: dict[str, list[Target]] = {
             ok={"POST": (302,)},
         )
     ],
+    "matching:list_offers": [
+        Target(
+            saved_list,
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            lambda w, s: {
+                "order": w.sides[s].orders["open"].pk,
+                "creator": [w.sides[s].creator.pk],
+                "idempotency_key": idem(),
+            },
+            ok={"POST": (302,)},
+        )
+    ],
     "creators:detail": [
         Target(
             lambda w, s: {"handle": w.sides[s].creator.handle},

@@ -313,3 +313,83 @@ def test_the_directory_ticks_creators_for_compare_and_likeness(brand):
 
     assert f'name="creator" value="{lisa.pk}" form="selection"' in page
     assert f'formaction="{reverse("matching:creator_lookalike")}"' in page
+
+
+# ------------------------------------------------------------------ offers from a list
+
+
+@pytest.fixture
+def offer_world(db, settings):
+    from payouts import services as money
+    from tests.orders.conftest import TOPUP, key
+
+    settings.PLATFORM_FEE_BPS = 1000
+    seat = MembershipFactory(role="owner")
+    from tests.factories import OrderFactory
+
+    order = OrderFactory(brand=seat.brand, status="published", title="Autumn serum", price_per_creator=600_000)
+    money.topup(brand_id=seat.brand_id, amount=TOPUP, idempotency_key=key(), actor=seat.user)
+    return seat, order
+
+
+def test_offers_go_to_the_ticked_creators_of_a_list_and_the_order_page_shows_them(client, offer_world):
+    import uuid
+
+    from tests.orders.conftest import make_creator
+
+    seat, order = offer_world
+    lisa, ming, left_out = make_creator(handle="lisa"), make_creator(handle="ming"), make_creator(handle="left-out")
+    saved = make_list(seat, creators=[lisa, ming, left_out])
+    client.force_login(seat.user)
+    page = client.get(reverse("matching:list_detail", args=[saved.pk])).content.decode()
+
+    response = client.post(
+        reverse("matching:list_offers", args=[saved.pk]),
+        {"order": order.pk, "creator": [lisa.pk, ming.pk], "idempotency_key": str(uuid.uuid4())},
+        follow=True,
+    )
+
+    assert f'<option value="{order.pk}">Autumn serum</option>' in page
+    assert response.redirect_chain[-1][0] == reverse("orders:detail", args=[order.pk]) + "#collaboration-board"
+    assert "Offer sent to" in response.content.decode()
+    assert set(order.collaborations.values_list("creator__handle", flat=True)) == {"lisa", "ming"}
+
+
+def test_offers_only_reach_creators_on_the_list_and_the_brands_own_published_orders(client, offer_world):
+    import uuid
+
+    from tests.factories import OrderFactory
+    from tests.orders.conftest import make_creator
+
+    seat, order = offer_world
+    on_list, stranger = make_creator(handle="on-list"), make_creator(handle="stranger")
+    saved = make_list(seat, creators=[on_list])
+    theirs = OrderFactory(status="published")
+    client.force_login(seat.user)
+
+    other_order = client.post(
+        reverse("matching:list_offers", args=[saved.pk]),
+        {"order": theirs.pk, "creator": [on_list.pk], "idempotency_key": str(uuid.uuid4())},
+        follow=True,
+    )
+    not_on_list = client.post(
+        reverse("matching:list_offers", args=[saved.pk]),
+        {"order": order.pk, "creator": [stranger.pk], "idempotency_key": str(uuid.uuid4())},
+        follow=True,
+    )
+
+    assert "Select a valid choice" in other_order.content.decode() and not theirs.collaborations.exists()
+    assert "Tick at least one creator on this list." in not_on_list.content.decode()
+    assert not order.collaborations.exists()
+
+
+def test_viewers_cannot_send_offers_from_a_list(client):
+    viewer = MembershipFactory(role="viewer")
+    saved = make_list(viewer, creators=[make("lisa")])
+    client.force_login(viewer.user)
+
+    page = client.get(reverse("matching:list_detail", args=[saved.pk])).content.decode()
+    response = client.post(reverse("matching:list_offers", args=[saved.pk]), {"creator": [1]})
+
+    assert "Send offers to creators on this list" not in page
+    assert response.status_code == 403
