@@ -393,3 +393,18 @@ def test_viewers_cannot_send_offers_from_a_list(client):
 
     assert "Send offers to creators on this list" not in page
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("next_url", ["²", "1e999", "9" * 400, "https://evil.example/", "//evil.example/x"])
+def test_a_next_that_is_not_a_path_here_goes_to_the_default_page(brand, seat, next_url):
+    lisa = make("lisa")
+    saved = make_list(seat)
+
+    starred = brand.post(reverse("matching:favourite_toggle"), {"creator": lisa.pk, "next": next_url})
+    added = brand.post(reverse("matching:list_add", args=[saved.pk]), {"creator": lisa.pk, "next": next_url})
+    picked = brand.get(reverse("matching:list_pick"), {"creator": lisa.pk, "next": next_url})
+
+    assert starred.status_code == 302 and starred["Location"] == reverse("creators:directory")
+    assert added.status_code == 302 and added["Location"] == reverse("matching:list_detail", args=[saved.pk])
+    assert picked.status_code == 200
+    assert f'name="next" value="{reverse("creators:detail", args=["lisa"])}"' in picked.content.decode()
