@@ -16,14 +16,16 @@ import json
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, CharField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from creators.models import Creator, CreatorLabel
 from marketplace.core import DomainError
+from marketplace.core.models import Label
 from marketplace.core.params import MAX_ID
 from marketplace.core.roles import role_of
 
@@ -54,6 +56,7 @@ LIST_FIELDS = (
     *INDEX_FIELDS,
     "indices_at",
     "authenticity_score",
+    "audience_age",  # the card's mini-chart
 )
 
 
@@ -78,6 +81,7 @@ class DirectoryQuery:
     followers_max: int | None = None
     min_index: tuple[tuple[str, float], ...] = ()
     sort: str = DEFAULT_SORT
+    text: str = ""  # words of a name, handle, bio, recent content or label (see search_filter)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,45 @@ class RowLessThan(Func):
         return f"(({parts[0]}, {parts[1]}) < ({parts[2]}, {parts[3]}))", params
 
 
+# The columns a search reads, in the order of migration 0009's index ``creator_search``: the filter below must
+# write the same expression for PostgreSQL to answer it from that index.
+SEARCH_COLUMNS = ("display_name", "handle", "platform_handle", "bio", "content_sample")
+
+
+class SearchDocument(Func):
+    """``starmap_search_vector(col || ' ' || col ...)``: a creator's searchable text as tokens (migration 0009)."""
+
+    function = "starmap_search_vector"
+    arg_joiner = " || ' ' || "
+    output_field = SearchVectorField()
+
+    def __init__(self, *columns: str):
+        super().__init__(*(F(column) for column in columns))
+
+
+class SearchMatches(Func):
+    """``document @@ starmap_search_query(text)``: every token of the text is in the document."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        document, document_params = compiler.compile(self.source_expressions[0])
+        text, text_params = compiler.compile(self.source_expressions[1])
+        return f"({document} @@ starmap_search_query({text}))", [*document_params, *text_params]
+
+
+def search_filter(text: str) -> Q:
+    """Creators whose name, handles, bio or recent content hold every word of ``text``, or who carry a label
+    whose name does. Chinese is searched by characters and pairs of characters (docs/finding-creators.md)."""
+    words = Value(text, output_field=CharField())
+    labels = Label.objects.alias(found=SearchMatches(SearchDocument("name"), words)).filter(found=True)
+    labelled = CreatorLabel.objects.filter(label__in=labels).values("creator_id")
+    written = Creator.objects.alias(found=SearchMatches(SearchDocument(*SEARCH_COLUMNS), words)).filter(found=True)
+    # One set of ids, not an OR of two conditions: an OR would test every creator's text row by row, while
+    # each half of the union is an index lookup (the GIN index here, the label's foreign key there).
+    return Q(pk__in=written.values("pk").union(labelled))
+
+
 def can_browse(user) -> bool:
     role = role_of(user)
     return role is not None and (role.is_brand or role.is_staff)
@@ -115,6 +158,8 @@ def sort_key(sort: str):
 def directory_queryset(query: DirectoryQuery) -> QuerySet[Creator]:
     """Active creators matching every filter, best first by the chosen sort (id breaks ties)."""
     creators = Creator.objects.filter(is_active=True)
+    if query.text:
+        creators = creators.filter(search_filter(query.text))
     if query.interest:
         # Creators known for at least one label of the interest (any weight).
         in_interest = CreatorLabel.objects.filter(creator=OuterRef("pk"), label__interest_id=query.interest)

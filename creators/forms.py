@@ -21,8 +21,8 @@ from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
-from marketplace.core.models import Interest, Label, User
-from marketplace.core.params import MAX_ID, IdListField, SearchForm
+from marketplace.core.models import ContentFormat, Interest, Label, User
+from marketplace.core.params import MAX_ID, SEARCH_MAX_LENGTH, IdListField, SearchForm
 
 PERCENT_TOLERANCE = Decimal(str(SUM_TOLERANCE * 100))
 MIN_REGION_ROWS = 5
@@ -474,6 +474,12 @@ COUNTRY_CODE = r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$"
 class DirectoryFilterForm(forms.Form):
     """The brand creator directory's filters and sort, read from the query string (all optional)."""
 
+    q = forms.CharField(
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("A name, a handle, or words from a bio, recent videos or labels, e.g. 美妆 or hiking."),
+    )
     interest = forms.ModelChoiceField(
         queryset=Interest.objects.order_by("name"),
         required=False,
@@ -508,6 +514,11 @@ class DirectoryFilterForm(forms.Form):
         min_value=0, max_value=100, required=False, label=gettext_lazy("Growth at least")
     )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, label=gettext_lazy("Sort by"))
+    price_format = forms.ChoiceField(
+        choices=[("", gettext_lazy("No price shown")), *ContentFormat.choices],
+        required=False,
+        label=gettext_lazy("Show the price for"),
+    )
 
     def clean(self):
         data = super().clean()
@@ -528,6 +539,7 @@ class DirectoryFilterForm(forms.Form):
                 (field, data[f"min_{field}"]) for field in INDEX_FIELDS if data.get(f"min_{field}") is not None
             ),
             sort=data.get("sort") or DEFAULT_SORT,
+            text=data.get("q") or "",
         )
 
 

@@ -87,6 +87,18 @@ def current_rate_card(creator: Creator, on: date | None = None) -> list[RateCard
     return lines
 
 
+def prices_in_force(creator_ids, format: str, on: date | None = None) -> dict[int, RatePrice]:
+    """Per creator, the price for ``format`` in force on ``on`` (default today), in one query; a creator who
+    never priced the format or stopped offering it is absent."""
+    on = on or platform_today()
+    rows = (
+        RatePrice.objects.filter(creator_id__in=list(creator_ids), format=format, effective_from__lte=on)
+        .order_by("creator_id", "-effective_from")
+        .distinct("creator_id")
+    )
+    return {row.creator_id: row for row in rows if row.amount is not None}
+
+
 TYPICAL_PRICE_SAMPLE = 5_000
 
 

@@ -37,7 +37,9 @@ from creators.models import Creator
 from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, countries, region_names
+from marketplace.core.models import ContentFormat
 from marketplace.core.params import SearchForm
+from marketplace.core.plugins import plugin
 from marketplace.core.throttles import signup_refused
 
 LABEL_SEARCH_LIMIT = 20
@@ -293,6 +295,10 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "percentile_note": selectors.PERCENTILE_NOTE,
         # Few orders say little: the page shows the count and what the matcher counts the rate as.
         "record": creator_track_record(creator),
+        "favourites": plugin("CREATOR_LISTS").favourites_of(request.user, [creator.pk]) if creator.is_active else None,
+        "past_collaborations": plugin("CREATOR_RECORD").past_collaborations(creator.pk),
+        "content_lines": [line.strip() for line in creator.content_sample.splitlines() if line.strip()][:10],
+        "age_buckets": AGE_BUCKETS,
     }
     return render(request, "creators/creator_detail.html", context)
 
@@ -322,11 +328,22 @@ def directory(request: HttpRequest) -> HttpResponse:
             next_url = "?" + params.urlencode()
     first = request.GET.copy()
     first.pop("cursor", None)
+    price_format = form.cleaned_data.get("price_format", "") if form.is_bound and page is not None else ""
+    if price_format:
+        prices = selectors.prices_in_force([c.pk for c in page.creators], price_format)
+        for creator in page.creators:
+            creator.card_price = prices.get(creator.pk)
     context = {
+        "price_format": dict(ContentFormat.choices).get(price_format, ""),
+        "age_buckets": AGE_BUCKETS,
         "form": form,
         "page": page,
         "next_url": next_url,
         "first_url": "?" + first.urlencode() if "cursor" in request.GET else "",
         "warning_score": selectors.AUTHENTICITY_WARNING,
+        # None for staff (no brand, so no lists): the rows then have no star and no "save" link.
+        "favourites": plugin("CREATOR_LISTS").favourites_of(
+            request.user, [c.pk for c in page.creators] if page else []
+        ),
     }
     return render(request, "creators/creator_list.html", context)

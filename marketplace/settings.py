@@ -219,6 +219,10 @@ CALLER_LOADER = "brands.callers"
 # What the deal's pages and services read from the matcher, which orders may not import (the plug-in points of
 # marketplace/core/plugins.py): an offer's frozen expectation, applicants' component scores, recommended orders.
 ORDER_MATCHING = "matching.for_orders"
+# Which creators a brand has starred, for the directory and the creator page (creators may not import matching).
+CREATOR_LISTS = "matching.for_creators"
+# A creator's finished collaborations, ratings and reviews for the creator page (creators may not import orders).
+CREATOR_RECORD = "orders.for_creators"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

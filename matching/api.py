@@ -34,7 +34,6 @@ from matching import scoring, selectors, services
 from orders.api.orders import order_for
 
 MAX_TOP = 100
-MAX_SEEDS = 20
 READ_ERRORS = {400: ERROR_BODY, 401: ERROR_BODY, 403: ERROR_BODY}
 
 
@@ -329,12 +328,12 @@ class ProductQuerySerializer(TopSerializer):
         return category
 
 
-# 1 to MAX_SEEDS ids of up to 9 digits, separated by commas (empty parts and spaces around them are fine).
-SEED_LIST = rf"^[\s,]*[0-9]{{1,9}}(\s*,[\s,]*[0-9]{{1,9}}){{0,{MAX_SEEDS - 1}}}[\s,]*$"
+# 1 to selectors.MAX_SEEDS ids of up to 9 digits, separated by commas (empty parts and spaces around them are fine).
+SEED_LIST = rf"^[\s,]*[0-9]{{1,9}}(\s*,[\s,]*[0-9]{{1,9}}){{0,{selectors.MAX_SEEDS - 1}}}[\s,]*$"
 
 
 def _seed_list_error() -> str:
-    return _("Give between 1 and %(n)d creator ids separated by commas.") % {"n": MAX_SEEDS}
+    return _("Give between 1 and %(n)d creator ids separated by commas.") % {"n": selectors.MAX_SEEDS}
 
 
 class LookalikeQuerySerializer(TopSerializer):
@@ -346,7 +345,7 @@ class LookalikeQuerySerializer(TopSerializer):
 
     def validate_creators(self, value: str) -> list[int]:
         ids = [whole_number(p.strip(), most=10**9 - 1) for p in value.split(",") if p.strip()]
-        if not ids or len(ids) > MAX_SEEDS or any(i is None or i >= 10**9 for i in ids):
+        if not ids or len(ids) > selectors.MAX_SEEDS or any(i is None or i >= 10**9 for i in ids):
             raise serializers.ValidationError(_seed_list_error())
         return list(dict.fromkeys(ids))
 

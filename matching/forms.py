@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from creators.models import MAX_FOLLOWERS
 from marketplace.core import parse_money
 from marketplace.core.audience import canonical_region, regions
+from marketplace.core.params import MAX_ID, IdListField
+from orders.forms.deals import SendOffersForm
 
 # A follower count no account reaches: the bound of the follower filters, on the page and the API.
 
@@ -52,3 +55,36 @@ class WhyNotForm(forms.Form):
 
     def clean_creator(self) -> str:
         return self.cleaned_data["creator"].lstrip("@")
+
+
+# ------------------------------------------------------------------ saved lists, comparison, likeness
+
+
+class ListNameForm(forms.Form):
+    name = forms.CharField(max_length=80, label=gettext_lazy("List name"))
+
+
+class CreatorPickForm(forms.Form):
+    """One creator, by id (the buttons on the directory, the creator page and a list)."""
+
+    creator = forms.IntegerField(min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+
+
+MAX_SELECTION = 50  # creators ticked at once (a page of the directory is 25, a list shows 50 at a time)
+
+
+class CreatorSelectionForm(forms.Form):
+    """Creators ticked on the directory or a list (``creator=3&creator=5``)."""
+
+    creator = IdListField(max_items=MAX_SELECTION, label=gettext_lazy("Creators"))
+
+
+class ListOffersForm(SendOffersForm):
+    """Offers from a saved list: the ticked creators (``creator``, repeated), one of the brand's published orders,
+    and the key made when the form was drawn (a double submit replays instead of offering twice)."""
+
+    order = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Order"))
+
+    def __init__(self, *args, orders, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].choices = [("", gettext_lazy("Choose an order")), *((o.pk, o.title) for o in orders)]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,3 +85,54 @@ class MatcherModel(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class CreatorList(models.Model):
+    """A brand's saved list of creators (docs/finding-creators.md). Each brand has at most one list of
+    favourites, made the first time a creator is starred; it cannot be renamed or deleted."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="creator_lists")
+    name = models.CharField(_("name"), max_length=80)
+    is_favourites = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_favourites", "name", "id"]
+        verbose_name = _("saved list")
+        verbose_name_plural = _("saved lists")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "brand", name="creator_list_name_unique"),
+            models.UniqueConstraint(
+                fields=["brand"], condition=models.Q(is_favourites=True), name="creator_list_one_favourites"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.title)
+
+    @property
+    def title(self) -> str:
+        """The name shown: the favourites list has none of its own, it is "Favourites" in the reader's language."""
+        return _("Favourites") if self.is_favourites else self.name
+
+
+class CreatorListEntry(models.Model):
+    """A creator on a saved list, once."""
+
+    creator_list = models.ForeignKey(CreatorList, on_delete=models.CASCADE, related_name="entries")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["creator_list", "creator"], name="creator_list_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} on list {self.creator_list_id}"

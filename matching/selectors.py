@@ -393,6 +393,9 @@ def search_by_product(category: ProductCategory, *, top: int = 20) -> list[dict]
     ]
 
 
+MAX_SEEDS = 20  # seed creators of one likeness search (the API, the page)
+
+
 def search_lookalike(creator_ids: list[int], *, top: int = 20) -> list[dict]:
     """Creators like the seeds (docs/matching.md, 4): what they post, their profile, and who else the
     seeds' brands booked. Each result says which of the seeds' words its posts share and how many of

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
 from creators.models import Creator
+from creators.selectors import AUTHENTICITY_WARNING
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
-from marketplace.core.audience import region_names
+from marketplace.core.audience import AGE_BUCKETS, region_names
 from marketplace.core.web import paginate, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
@@ -58,6 +59,8 @@ def ranking_context(request, order) -> dict:
         for r in page.object_list
     ]
     return {
+        "age_buckets": AGE_BUCKETS,
+        "warning_score": AUTHENTICITY_WARNING,
         "order": order,
         "run": run,
         "page": page,
@@ -145,30 +148,30 @@ def offers_send(request, pk: int):
         for error in refusals or [_("The form was incomplete; reload the page.")]:
             messages.error(request, error)
     else:
-        refused = _send_all(request, order, form.cleaned_data["creators"], form.key)
+        refused = send_offers_to(request, order, form.cleaned_data["creators"], form.key)
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
         # A refused offer is said on its creator's row, or above the list when the row is not on this page.
         context = {**ranking_context(request, order), **board_context(request, order)}
         for row in context["rows"]:
             row["offer_error"] = refused.pop(row["result"].creator_id, "")
-        _refusals_as_messages(request, refused)
+        refusals_as_messages(request, refused)
         return render(request, "matching/_offers_sent.html", context)
     # Sent: to the board, where the new offers are. Anything refused: to the top of the page, where the
     # messages say what and why (the board's anchor scrolled them out of view).
     anchor = "" if refused or not form.is_valid() else "#collaboration-board"
-    _refusals_as_messages(request, refused)
+    refusals_as_messages(request, refused)
     return redirect(reverse("orders:detail", args=[order.pk]) + anchor)
 
 
-def _refusals_as_messages(request, refused: dict[int, str]) -> None:
+def refusals_as_messages(request, refused: dict[int, str]) -> None:
     names = dict(Creator.objects.filter(pk__in=list(refused)).values_list("pk", "display_name"))
     for creator_id, problem in refused.items():
         name = names.get(creator_id, f"#{creator_id}")
         messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": problem})
 
 
-def _send_all(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
+def send_offers_to(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
     """Send each offer; returns creator id → why it was refused."""
     names = dict(Creator.objects.filter(pk__in=creator_ids).values_list("pk", "display_name"))
     sent, repeated, refused = [], [], {}

@@ -23,8 +23,9 @@ from creators.forms import COUNTRY_CODE
 from creators.models import MAX_FOLLOWERS, STAGE_NAMES, Creator, Platform
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, Pagination, page_size_parameter
-from marketplace.core.api.fields import query_data, validated
+from marketplace.core.api.fields import StrictCharField, query_data, validated
 from marketplace.core.models import Interest
+from marketplace.core.params import SEARCH_MAX_LENGTH
 
 READ_ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 INDEX_HELP = (
@@ -96,6 +97,13 @@ class CreatorDetailApi(APIView):
 
 
 class DirectoryQuerySerializer(serializers.Serializer):
+    q = StrictCharField(
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="Words of a name, handle, bio, recent content or label; every word must match, Latin words as "
+        "prefixes, Chinese by characters and pairs of characters (docs/finding-creators.md).",
+    )
     interest = serializers.IntegerField(min_value=1, required=False, help_text="An interest id (IAB tier 1).")
     platform = serializers.ChoiceField(choices=Platform.choices, required=False)
     country = serializers.RegexField(
@@ -132,6 +140,7 @@ class DirectoryQuerySerializer(serializers.Serializer):
             followers_max=data.get("followers_max"),
             min_index=tuple((name, data[f"min_{name}"]) for name in directory.INDEX_FIELDS if f"min_{name}" in data),
             sort=data["sort"],
+            text=data.get("q", ""),
         )
 
 

@@ -33,6 +33,7 @@ from creators.models import BlackoutPeriod, Creator
 from marketplace.core.models import ApiToken, Notification, User
 from marketplace.core.tokens import api_token_create
 from matching import engine
+from matching.models import CreatorList, CreatorListEntry
 from orders.models import Collaboration, Deliverable, Dispute, Order, OrderTargetLabel
 from orders.services import deals
 from payouts import services as money
@@ -96,6 +97,7 @@ class Side:
     payout: Payout | None = None
     blackout: BlackoutPeriod | None = None
     tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
+    creator_list: CreatorList | None = None  # a saved list holding the side's creator
 
 
 @dataclass
@@ -193,6 +195,8 @@ def _side(name: str, admin: User) -> Side:
         ends_on=date.today() + timedelta(days=65),
         note="Holiday",
     )
+    side.creator_list = CreatorList.objects.create(brand=side.brand, name=f"Shortlist {name}")
+    CreatorListEntry.objects.create(creator_list=side.creator_list, creator=creator)
     for user in (side.owner, side.creator.user):
         assert Notification.objects.filter(user=user).exists()
     return side

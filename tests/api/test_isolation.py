@@ -169,6 +169,10 @@ def deal(state: str) -> Kwargs:
     return lambda w, s: {"pk": w.sides[s].deals[state].pk}
 
 
+def saved_list(w: World, s: str) -> dict:
+    return {"pk": w.sides[s].creator_list.pk}
+
+
 def const(**values) -> Callable[[World, str], dict]:
     return lambda w, s: dict(values)
 
@@ -513,6 +517,44 @@ PAGES: dict[str, list[Target]] = {
             lambda w, s: {"membership_id": w.sides[s].viewer_membership.pk},
             {"POST": ("owner",), "GET": ()},
             ORDER_PAGE,
+            ok={"POST": (302,)},
+        )
+    ],
+    # A brand's saved lists: every member may keep them; another brand's list is a 404 like a missing one.
+    "matching:list_detail": [Target(saved_list, {"GET": ORDER_PAGE}, ORDER_PAGE)],
+    "matching:list_lookalike": [Target(saved_list, {"GET": ORDER_PAGE}, ORDER_PAGE)],
+    "matching:list_rename": [
+        Target(saved_list, {"POST": ORDER_PAGE, "GET": ()}, ORDER_PAGE, const(name="Renamed"), ok={"POST": (302,)})
+    ],
+    "matching:list_delete": [Target(saved_list, {"POST": ORDER_PAGE, "GET": ()}, ORDER_PAGE, ok={"POST": (302,)})],
+    "matching:list_add": [
+        Target(
+            saved_list,
+            {"POST": ORDER_PAGE, "GET": ()},
+            ORDER_PAGE,
+            lambda w, s: {"creator": w.neutral.pk},
+            ok={"POST": (302,)},
+        )
+    ],
+    "matching:list_remove": [
+        Target(
+            saved_list,
+            {"POST": ORDER_PAGE, "GET": ()},
+            ORDER_PAGE,
+            lambda w, s: {"creator": w.sides[s].creator.pk},
+            ok={"POST": (302,)},
+        )
+    ],
+    "matching:list_offers": [
+        Target(
+            saved_list,
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            lambda w, s: {
+                "order": w.sides[s].orders["open"].pk,
+                "creator": [w.sides[s].creator.pk],
+                "idempotency_key": idem(),
+            },
             ok={"POST": (302,)},
         )
     ],

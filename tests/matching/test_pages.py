@@ -277,3 +277,17 @@ def test_rank_again_keeps_the_lists_filters_and_page(ranked, client, htmx):
         assert f'hx-get="{ranking}?min_followers=5000&amp;page=2"' in html
     else:
         assert f'<noscript><a href="{ranking}?min_followers=5000&amp;page=2">' in html
+
+
+def test_ranked_creators_are_cards_with_avatar_audience_chart_and_the_authenticity_warning(ranked, client):
+    order, run, _ = ranked
+    first = run.results.order_by("rank").first().creator
+    Creator.objects.filter(pk=first.pk).update(authenticity_score=0.9, display_name="Odd One")
+
+    html = page_as_shown(client, reverse("orders:detail", args=[order.pk]))
+
+    row = html.split(f'href="/creator/{first.handle}/"', 1)[0].rsplit("<tr>", 1)[1]
+    cell = html.split(f'href="/creator/{first.handle}/"', 1)[1].split("</td>", 1)[0]
+    assert '">OO</span>' in row  # generated initials
+    assert 'class="audience-mini"' in cell and cell.count("<rect ") == 5
+    assert "Unusual figures" in cell
