@@ -9,9 +9,8 @@ from functools import cache
 from babel import Locale
 from babel.numbers import format_currency, get_currency_symbol
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext_lazy, to_locale
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from marketplace.core.errors import DomainError
 
