@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from brands.models import Brand, BrandMembership
 from creators.models import Creator
 from marketplace.core.models import AuditLog, Label, Notification
+from matching import engine
 from matching import services as ranking
 from orders.models import OrderTargetLabel
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory, UserFactory
@@ -32,7 +33,18 @@ def test_staff_log_in_to_the_staff_overview(client):
     assert f'href="{QUEUE}"' in html and f'href="{reverse("deals:disputes")}"' in html
 
 
-def test_a_creator_is_rejected_with_a_reason_then_approved_and_ranked_on_the_next_request(client, taxonomy):
+@pytest.fixture
+def own_snapshot(settings, tmp_path):
+    """The matcher's snapshot of this test's creators only (an earlier test's stays in the process)."""
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
+    engine.reset()
+    yield
+    engine.reset()
+
+
+def test_a_creator_is_rejected_with_a_reason_then_approved_and_ranked_on_the_next_request(
+    client, taxonomy, own_snapshot
+):
     # Given a brand's published order, and an unverified creator who would otherwise fit it
     make_creators(30)
     member = MembershipFactory(role=BrandMembership.Role.MANAGER)
