@@ -6,7 +6,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from brands.models import Brand, BrandMembership
+from brands.models import Brand, BrandMembership, BrandVerification
 from marketplace.core.audience import countries as countries_of_deployment
 from marketplace.core.audience import region_names
 from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
@@ -79,3 +79,25 @@ class BrandSignupForm(PasswordPairMixin, forms.Form):
         cleaned = super().clean()
         self._check_passwords(User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", "")))
         return cleaned
+
+
+class BrandVerificationForm(forms.ModelForm):
+    """The evidence a brand gives staff: its business licence number and where to check it."""
+
+    evidence_url = forms.URLField(
+        label=_("Company website or registry page"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("A page where staff can check the company and the licence."),
+    )
+
+    class Meta:
+        model = BrandVerification
+        fields = ("licence_number", "evidence_url", "note")
+        help_texts = {
+            "licence_number": _(
+                "As printed on the business licence (in mainland China the 18-character unified social credit code)."
+            ),
+            "note": _("Anything that helps staff check the company (optional)."),
+        }
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}

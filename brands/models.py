@@ -1,8 +1,9 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.core.models import ProductCategory, VerificationStatus
+from marketplace.core.models import ProductCategory, VerificationRequest, VerificationStatus
 
 
 class Brand(models.Model):
@@ -72,3 +73,39 @@ class BrandBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} blocks {self.creator_id}"
+
+
+class BrandVerification(VerificationRequest):
+    """A brand's request to be verified: its business licence number (统一社会信用代码 in China), a link
+    where staff can check the company, a note."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="verification_requests")
+    licence_number = models.CharField(
+        _("business licence number"),
+        max_length=32,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z][0-9A-Za-z-]{4,31}$",
+                _("Letters, digits and dashes as on the licence, 5 to 32 characters."),
+            )
+        ],
+    )
+    subject_field = "brand"
+    page_url_name = "brands:verification"
+
+    class Meta(VerificationRequest.Meta):
+        verbose_name = _("brand verification request")
+        verbose_name_plural = _("brand verification requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand"], condition=models.Q(status="pending"), name="brand_verification_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} verification ({self.status})"
+
+    def recipients(self) -> list:
+        """The brand's owners and managers (viewers cannot act on it)."""
+        seats = self.brand.memberships.filter(role__in=[BrandMembership.Role.OWNER, BrandMembership.Role.MANAGER])
+        return [m.user for m in seats.select_related("user") if m.user.is_active]

@@ -8,6 +8,7 @@ app_name = "brands"
 
 urlpatterns = [
     path("profile/", views.brand_profile_edit, name="profile_edit"),
+    path("verification/", views.verification, name="verification"),
     path("members/", views.members, name="members"),
     path("members/add/", views.member_add, name="member_add"),
     path("members/<int:membership_id>/role/", views.member_role, name="member_role"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from brands.access import brand_member_required
-from brands.forms import BrandProfileForm, BrandSignupForm, MemberAddForm, MemberRoleForm
-from brands.models import BrandMembership
+from brands.forms import BrandProfileForm, BrandSignupForm, BrandVerificationForm, MemberAddForm, MemberRoleForm
+from brands.models import BrandMembership, BrandVerification
 from brands.selectors import member_get, member_list
 from brands.services import (
     brand_member_add,
@@ -26,6 +26,7 @@ from brands.services import (
 )
 from marketplace.core import DomainError
 from marketplace.core.throttles import signup_refused
+from marketplace.core.verification import verification_open, verification_submit
 from marketplace.core.web import form_add_errors
 
 SIGNUP_TEMPLATE = "brands/signup.html"
@@ -206,3 +207,33 @@ def _leave(request, message: str):
     if request.htmx:
         return HttpResponseClientRedirect(reverse("home"))
     return redirect("home")
+
+
+@brand_member_required
+@require_http_methods(["GET", "POST"])
+def verification(request):
+    """The brand's verification: where it stands, past decisions with staff's reasons, and (for owners and
+    managers) the evidence form."""
+    brand = request.membership.brand
+    can_edit = request.membership.can_edit_orders
+    form = BrandVerificationForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                verification_submit(
+                    request_model=BrandVerification, subject=brand, user=request.user, **form.cleaned_data
+                )
+            except (DomainError, ValidationError) as exc:
+                form_add_errors(form, exc)
+            else:
+                messages.success(request, _("Thank you: staff will review your brand and tell you the outcome."))
+                return redirect("brands:verification")
+    context = {
+        "subject": brand,
+        "form": form,
+        "requests": brand.verification_requests.select_related("decided_by")[:20],
+        "can_submit": can_edit and verification_open(brand, BrandVerification),
+    }
+    return render(request, "brands/brand_verification.html", context, status=400 if form.errors else 200)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from creators.directory import DEFAULT_SORT, INDEX_FIELDS, SORTS, DirectoryQuery
 from creators.handles import validate_handle_not_reserved
-from creators.models import MAX_FOLLOWERS, Creator, CreatorLabel, Platform
+from creators.models import MAX_FOLLOWERS, Creator, CreatorLabel, CreatorVerification, Platform
 from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
@@ -579,3 +579,22 @@ class CreatorSignupForm(PasswordPairMixin, forms.Form):
         cleaned = super().clean()
         self._check_passwords(User(email=cleaned.get("email", ""), full_name=cleaned.get("display_name", "")))
         return cleaned
+
+
+class CreatorVerificationForm(forms.ModelForm):
+    """The evidence a creator gives staff: their account's page on their platform, and a note."""
+
+    evidence_url = forms.URLField(
+        label=gettext_lazy("Link to your account on your platform"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=gettext_lazy(
+            "The public page of the account you named in your profile; staff check the name and the figures."
+        ),
+    )
+
+    class Meta:
+        model = CreatorVerification
+        fields = ("evidence_url", "note")
+        help_texts = {"note": gettext_lazy("Anything that helps staff check the account is yours (optional).")}
+        widgets = {"note": forms.Textarea(attrs={"rows": 4})}

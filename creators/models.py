@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
-from marketplace.core.models import ContentFormat, Label, VerificationStatus
+from marketplace.core.models import ContentFormat, Label, VerificationRequest, VerificationStatus
 
 # The largest follower count a filter or a search accepts (the field is a bigint; no account is near this).
 MAX_FOLLOWERS = 10**12
@@ -218,3 +218,27 @@ STAGE_NAMES = (
     ("harvest", _("Harvest (收获)")),
     ("on_the_road", _("On the road (在路上)")),
 )
+
+
+class CreatorVerification(VerificationRequest):
+    """A creator's request to be verified: a link to their account on their platform, a note."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="verification_requests")
+    subject_field = "creator"
+    page_url_name = "creators:verification"
+
+    class Meta(VerificationRequest.Meta):
+        verbose_name = _("creator verification request")
+        verbose_name_plural = _("creator verification requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator"], condition=models.Q(status="pending"), name="creator_verification_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} verification ({self.status})"
+
+    def recipients(self) -> list:
+        user = self.creator.user
+        return [user] if user is not None and user.is_active else []

@@ -13,5 +13,6 @@ urlpatterns = [
     path("profile/", views.profile_edit, name="profile_edit"),
     path("labels/search/", views.label_search, name="label_search"),
     path("browse/", views.directory, name="directory"),
+    path("verification/", views.verification, name="verification"),
     path("<slug:handle>/", views.detail, name="detail"),
 ]

@@ -27,13 +27,14 @@ from creators.forms import (
     BlackoutRemoveForm,
     CapacityForm,
     CreatorSignupForm,
+    CreatorVerificationForm,
     DirectoryFilterForm,
     LabelSearchForm,
     LabelsForm,
     RateCardForm,
     search_rows,
 )
-from creators.models import Creator
+from creators.models import Creator, CreatorVerification
 from creators.track_record.selectors import creator_track_record
 from marketplace.core import DomainError, form_add_errors
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, countries, region_names
@@ -41,6 +42,7 @@ from marketplace.core.models import ContentFormat
 from marketplace.core.params import SearchForm
 from marketplace.core.plugins import plugin
 from marketplace.core.throttles import signup_refused
+from marketplace.core.verification import verification_open, verification_submit
 
 LABEL_SEARCH_LIMIT = 20
 SIGNUP_TEMPLATE = "creators/signup.html"
@@ -347,3 +349,28 @@ def directory(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "creators/creator_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification(request: HttpRequest) -> HttpResponse:
+    """The creator's verification: where it stands, past decisions with staff's reasons, and the evidence form."""
+    creator = selectors.creator_for_user(request.user)
+    form = CreatorVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification_submit(
+                request_model=CreatorVerification, subject=creator, user=request.user, **form.cleaned_data
+            )
+        except (DomainError, ValidationError) as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you: staff will review your account and tell you the outcome."))
+            return redirect("creators:verification")
+    context = {
+        "subject": creator,
+        "form": form,
+        "requests": creator.verification_requests.select_related("decided_by")[:20],
+        "can_submit": verification_open(creator, CreatorVerification),
+    }
+    return render(request, "creators/creator_verification.html", context, status=400 if form.errors else 200)

@@ -4,7 +4,9 @@ Each figure is one aggregate query grouped by month (never a query per order or 
 calendar months in the viewer's time zone. Definitions (also on the page and in docs/overview.md):
 
 - orders published: orders whose ``published_at`` falls in the month;
-- GMV: the agreed prices of collaborations accepted in the month (``accepted_at``), platform currency;
+- GMV: the agreed prices of collaborations accepted in the month, platform currency. A deal of imported
+  or demo history carries ``accepted`` but no ``accepted_at`` (the file gives no time of the answer):
+  it counts at its answer (``responded_at``), else at its offer (``offered_at``);
 - platform fees: credits to the platform-fees ledger account, by the ledger transaction's time;
 - disputes: opened in the month, with the outcome of those disputes (release / refund / split) or
   still open;
@@ -22,7 +24,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DateField, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from creators.models import Creator
@@ -104,8 +106,12 @@ def _orders(since: datetime):
 
 
 def _gmv(since: datetime, currency: str):
-    accepted = Collaboration.objects.filter(accepted_at__gte=since, currency=currency)
-    return _by_month(accepted, "accepted_at").annotate(gmv=Sum("agreed_price"), deals_accepted=Count("pk"))
+    accepted = (
+        Collaboration.objects.filter(Q(accepted=True) | Q(accepted_at__isnull=False), currency=currency)
+        .annotate(accepted_on=Coalesce("accepted_at", "responded_at", "offered_at"))
+        .filter(accepted_on__gte=since)
+    )
+    return _by_month(accepted, "accepted_on").annotate(gmv=Sum("agreed_price"), deals_accepted=Count("pk"))
 
 
 def _fees(since: datetime, currency: str):

@@ -10,7 +10,7 @@ from brands import urls as brands_urls
 from brands import views as brands_views
 from creators import urls as creators_urls
 from creators import views as creators_views
-from insights.views import growth, overview, reports
+from insights.views import growth, overview, reports, verification
 from marketplace import health
 from marketplace.core.metrics import metrics_view
 from marketplace.views import accounts, login, tokens
@@ -103,6 +103,12 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
+    path("staff/verification/", verification.verification_queue, name="staff_verification"),
+    path(
+        "staff/verification/<slug:kind>/<int:pk>/",
+        verification.verification_detail,
+        name="staff_verification_detail",
+    ),
     path("api/", include("marketplace.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", health.healthz, name="healthz"),

@@ -27,6 +27,7 @@ from matching.snapshot import (
     PERFORMANCE_PARTS,
     UNKNOWN_PERCENTILE,
     conversion_standing,
+    orders_on_record,
     track_prior,
 )
 from matching.snapshot.derive import _pct
@@ -61,9 +62,9 @@ def reasons_for(
             )
         reasons.append(_reliability(snap, row, w["reliability"] * components["reliability"][i]))
         if components["exploration"][i] > 0:
-            reasons.append(
-                {"code": "new_creator", "points": _points(EXPLORATION_WEIGHT * components["exploration"][i])}
-            )
+            orders = round(float(orders_on_record(_metric(snap, "deals", row), _metric(snap, "ratings", row))))
+            points = _points(EXPLORATION_WEIGHT * components["exploration"][i])
+            reasons.append({"code": "new_creator", "orders": orders, "points": points})
         reasons.sort(key=lambda r: -r["points"])
         if moves is not None and moves[i] is not None:
             hand_rank, rank, because = moves[i]

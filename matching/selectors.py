@@ -178,7 +178,13 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     if code == "no_history":
         return _("No order history yet (neutral reliability)")
     if code == "new_creator":
-        return _("New creator: small exploration boost so newcomers get seen")
+        if not reason.get("orders"):  # none on record (or stored before reasons said how many)
+            return _("New creator: small exploration boost so newcomers get seen")
+        return ngettext(
+            "%(n)s order on record: a small exploration boost, shrinking to nothing at %(limit)s orders",
+            "%(n)s orders on record: a small exploration boost, shrinking to nothing at %(limit)s orders",
+            reason["orders"],
+        ) % {"n": reason["orders"], "limit": snapshot.EXPLORATION_ORDERS}
     if code == "model_moved":
         if reason.get("because") is None:
             return (

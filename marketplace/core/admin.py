@@ -14,15 +14,13 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.forms.fields import InvalidJSONInput
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.core import audit
 from marketplace.core.forms import EmailAddressField
 from marketplace.core.models import (
     AuditLog,
@@ -32,9 +30,9 @@ from marketplace.core.models import (
     ProductCategory,
     ProductInterestPrior,
     User,
-    VerificationStatus,
 )
 from marketplace.core.params import MAX_ID, json_problem, whole_number
+from marketplace.core.verification import set_verification
 
 # A search that is an object id (a whole number a bigint holds) finds by id; anything else is text.
 _FILTER_TEXT = forms.CharField(required=False, strip=False)
@@ -161,25 +159,6 @@ class ReadOnlyInline(TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-def set_verification(*, actor: User, model: type[Model], pks: list[int], to: str) -> int:
-    """Move the brands or creators ``pks`` to verification status ``to``; one audit row per change.
-
-    Rows are locked first and those already in ``to`` skipped, so two staff members acting at once
-    write one audit row per real change. Returns how many rows changed.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(model.objects.filter(pk__in=pks).exclude(verification=to).select_for_update().only("verification"))
-        values = {"verification": to, "verified_at": now if to == VerificationStatus.VERIFIED else None}
-        if any(f.name == "updated_at" for f in model._meta.fields):
-            # The matcher refreshes its snapshot from rows whose updated_at moved; eligibility did.
-            values["updated_at"] = now
-        model.objects.filter(pk__in=[row.pk for row in rows]).update(**values)
-        for row in rows:
-            audit(actor=actor, action=f"{model._meta.model_name}.verification", obj=row, old=row.verification, new=to)
-    return len(rows)
 
 
 def run_verification_action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, *, to: str) -> None:

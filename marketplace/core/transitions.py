@@ -15,8 +15,19 @@ def check_transition(flow: Mapping[str, set[str] | frozenset[str]], *, current: 
     """Raise InvalidTransition unless ``flow[current]`` allows ``to``."""
     if to not in flow.get(current, ()):
         raise InvalidTransition(
-            _("Cannot move from %(current)s to %(to)s.") % {"current": current, "to": to}, field="status"
+            _("Cannot move from %(current)s to %(to)s.")
+            % {"current": status_label(flow, current), "to": status_label(flow, to)},
+            field="status",
         )
+
+
+def status_label(flow: Mapping[str, set[str] | frozenset[str]], value: str) -> str:
+    """A status as people read it: the label of the choices member the flow table is written in (a stored
+    value is a plain string; the table's keys and targets are the model's ``TextChoices`` members)."""
+    for member in (*flow, *(target for targets in flow.values() for target in targets)):
+        if member == value and isinstance(member, models.Choices):
+            return str(member.label).lower()
+    return value
 
 
 def update_fields(obj: models.Model, **values: Any) -> models.Model:

@@ -24,7 +24,7 @@ def home(request):
     if role is not None and role.is_creator:
         return redirect("creators:dashboard")
     if role is not None and role.is_staff:
-        return redirect("admin:index")
+        return redirect("staff_overview")
     return render(request, "marketplace/landing.html")
 
 

@@ -42,7 +42,9 @@ from matching.snapshot.layout import (
     Frames,
     Snapshot,
     empty_events,
+    exploration_boost,
     metric_rows,
+    orders_on_record,
 )
 from matching.snapshot.storage import (
     current_version,
@@ -75,10 +77,12 @@ __all__ = [
     "current_version",
     "date_ordinal",
     "empty_events",
+    "exploration_boost",
     "history_view",
     "load",
     "load_reference",
     "metric_rows",
+    "orders_on_record",
     "patch",
     "prune",
     "save",

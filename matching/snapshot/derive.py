@@ -17,13 +17,14 @@ from creators import track_record
 from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, GOALS, WEIGHTS
 from matching.snapshot.layout import (
     BASE_METRICS,
-    EXPLORATION_ORDERS,
     HISTORY_METRICS,
     PERFORMANCE_PARTS,
     QUANTILES,
     Catalogue,
     Frames,
+    exploration_boost,
     metric_rows,
+    orders_on_record,
 )
 
 UNKNOWN_PERCENTILE = 0.5  # an unknown metric ranks a creator as the middle of those who have it
@@ -296,8 +297,7 @@ def history_view(reference: dict, stats: dict[str, np.ndarray], completion, prio
     """
     prior = track_prior(reference) if prior is None else prior
     est = track_record.estimate(stats, prior)
-    deals = np.maximum(est.on_time_n, est.ratings)
-    exploration = (1 - np.minimum(deals, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
+    exploration = exploration_boost(orders_on_record(est.on_time_n, est.ratings))
     # The conversion record's standing is its place in the prior: an unknown record sits at 0.5.
     standing = conversion_standing(est.conversion, prior)
     completion = _pct(np.asarray(completion, dtype=np.float64), reference["completion_rate"])

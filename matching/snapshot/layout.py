@@ -16,6 +16,19 @@ QUANTILES = 1001
 FORMAT = 2  # 2: the static part per goal, value computed per order (no CPM tables)
 EXPLORATION_ORDERS = 5  # creators with fewer deals on record than this get a shrinking boost
 
+
+def orders_on_record(deals, ratings) -> np.ndarray:
+    """The orders a creator has on record, as the exploration rule counts them: the larger of the
+    deals with a known outcome and the ratings (the one count the boost and its reason both use)."""
+    return np.maximum(deals, ratings)
+
+
+def exploration_boost(orders) -> np.ndarray:
+    """The new-creator boost, 0–1: full with no order on record, shrinking linearly to nothing at
+    EXPLORATION_ORDERS. Only a creator with no order is *new*; the others are told how many they have."""
+    return (1 - np.minimum(orders, EXPLORATION_ORDERS) / EXPLORATION_ORDERS).astype(np.float32)
+
+
 # Raw per-creator columns, as matching.features selects them.
 CREATOR_COLUMNS = (
     "id",

@@ -14,8 +14,9 @@ class CollaborationEvent(models.Model):
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=32)
-    old_status = models.CharField(max_length=20)
-    new_status = models.CharField(max_length=20)
+    # Choices give get_old_status_display(): a status is shown by its label (Collaboration.Status), never its code.
+    old_status = models.CharField(max_length=20, choices=Collaboration.Status.choices)
+    new_status = models.CharField(max_length=20, choices=Collaboration.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -79,7 +80,7 @@ class Dispute(models.Model):
     collaboration = models.ForeignKey(Collaboration, on_delete=models.PROTECT, related_name="disputes")
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(_("reason"))
-    previous_status = models.CharField(max_length=20)
+    previous_status = models.CharField(max_length=20, choices=Collaboration.Status.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, editable=False)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     creator_amount = models.BigIntegerField(null=True, blank=True)

@@ -166,8 +166,9 @@ class OrderEvent(models.Model):
     """Append-only record of an order's status changes."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    old_status = models.CharField(max_length=16)
-    new_status = models.CharField(max_length=16)
+    # Choices give get_old_status_display(): a status is shown by its label (Order.Status), never its code.
+    old_status = models.CharField(max_length=16, choices=Order.Status.choices)
+    new_status = models.CharField(max_length=16, choices=Order.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -104,7 +104,6 @@ def timeline(c: Collaboration) -> list[TimelineItem]:
     """
     events = c.events.select_related("actor")
     deliverables = c.deliverables.select_related("uploaded_by")
-    statuses = dict(S.choices)
     items = [
         TimelineItem(
             e.created_at,
@@ -112,7 +111,7 @@ def timeline(c: Collaboration) -> list[TimelineItem]:
             e,
             _who(c, e.actor),
             str(EVENT_LABELS.get(e.action, e.action)),
-            f"{statuses.get(e.old_status, e.old_status)} → {statuses.get(e.new_status, e.new_status)}"
+            f"{e.get_old_status_display()} → {e.get_new_status_display()}"
             if e.old_status and e.old_status != e.new_status
             else "",
         )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from brands.models import BrandMembership
-from marketplace.core import send_mail_each, site_url
 from marketplace.core.models import Notification, User
+from marketplace.core.notifications import notify as core_notify
 from orders.models import Collaboration
 
 # What the other side reads after each action ("<who> <did what> on <order>").
@@ -88,30 +86,9 @@ def collaboration_changed(collaboration: Collaboration, *, action: str, actor_ro
 
 
 def notify(users: list[User], *, kind: str, text: str, collaboration: Collaboration | None = None) -> None:
-    """One in-app notification per user, and an e-mail each once the transaction commits."""
+    """Notify about a collaboration: the notification links to its page (marketplace.core.notifications)."""
     url = reverse("deals:collaboration", args=[collaboration.pk]) if collaboration else ""
-    unique = {u.pk: u for u in users}
-    Notification.objects.bulk_create(
-        [
-            Notification(user=u, collaboration=collaboration, kind=kind, text=text[:300], url=url)
-            for u in unique.values()
-        ]
-    )
-    emails = [u.email for u in unique.values() if u.email]
-    if emails:
-        transaction.on_commit(lambda: _mail(emails, text, url))
-
-
-def _mail(emails: list[str], text: str, url: str) -> None:
-    # Losing an e-mail is harmless (the in-app notification stays), so send after commit, best effort:
-    # send_mail_each logs a failed recipient and goes on with the others.
-    body = f"{text}\n\n{site_url(url)}" if url else text
-    send_mail_each(
-        subject=_("Starmap: %(text)s") % {"text": text},
-        body=body,
-        recipients=emails,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-    )
+    core_notify(users, kind=kind, text=text, url=url, collaboration_id=collaboration.pk if collaboration else None)
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -27,9 +27,9 @@ from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from brands.models import Brand, BrandMembership
+from brands.models import Brand, BrandMembership, BrandVerification
 from creators import services as creator_services
-from creators.models import BlackoutPeriod, Creator
+from creators.models import BlackoutPeriod, Creator, CreatorVerification
 from marketplace.core.models import ApiToken, Notification, User
 from marketplace.core.tokens import api_token_create
 from matching import engine
@@ -98,6 +98,7 @@ class Side:
     blackout: BlackoutPeriod | None = None
     tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
     creator_list: CreatorList | None = None  # a saved list holding the side's creator
+    verifications: dict[str, object] = field(default_factory=dict)  # "brand" / "creator" → a waiting request
 
 
 @dataclass
@@ -197,6 +198,12 @@ def _side(name: str, admin: User) -> Side:
     )
     side.creator_list = CreatorList.objects.create(brand=side.brand, name=f"Shortlist {name}")
     CreatorListEntry.objects.create(creator_list=side.creator_list, creator=creator)
+    side.verifications = {
+        "creator": CreatorVerification.objects.create(creator=creator, evidence_url="https://v.example/me"),
+        "brand": BrandVerification.objects.create(
+            brand=side.brand, licence_number="91310000MA1FL0000X", evidence_url="https://registry.example/x"
+        ),
+    }
     for user in (side.owner, side.creator.user):
         assert Notification.objects.filter(user=user).exists()
     return side

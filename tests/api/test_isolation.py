@@ -485,6 +485,17 @@ PAGES: dict[str, list[Target]] = {
         )
     ],
     "deals:dispute": [Target(lambda w, s: {"pk": w.sides[s].dispute.pk}, {"GET": ("admin",)}, ("admin",))],
+    "staff_verification_detail": [
+        Target(
+            lambda w, s, kind=kind: {"kind": kind, "pk": w.sides[s].verifications[kind].pk},
+            {"GET": ("admin",), "POST": ("admin",)},
+            ("admin",),
+            const(decision="approve", reason=""),
+            ok={"POST": (302,)},
+            missing={"kind": kind, "pk": MISSING_ID},
+        )
+        for kind in ("creator", "brand")
+    ],
     "deals:dispute_decide": [
         Target(
             lambda w, s: {"pk": w.sides[s].dispute.pk},

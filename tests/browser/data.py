@@ -12,8 +12,8 @@ from brands.services import brand_signup
 from creators import services as profiles
 from creators.models import Creator
 from creators.services import creator_signup
-from marketplace.core.admin import set_verification
 from marketplace.core.models import Label, User
+from marketplace.core.verification import set_verification
 from payouts import services as money
 
 PASSWORD = "walk-the-happy-path-42"

@@ -61,7 +61,7 @@ DEMO_LANDINGS = {
     "viewer@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
     "owner@northwind.demo": ("brands:dashboard", "<h1>Northwind Outdoor</h1>"),
     "creator@starmap.demo": ("creators:dashboard", "Hello, "),
-    "admin@starmap.demo": ("admin:index", "Site administration"),
+    "admin@starmap.demo": ("staff_overview", "<h1>Platform overview</h1>"),
 }
 
 

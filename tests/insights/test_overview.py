@@ -188,3 +188,35 @@ def test_the_overview_runs_a_fixed_number_of_queries(client, months):
         client.get(URL)
 
     assert len(busy) == len(empty) <= 10
+
+
+@pytest.mark.parametrize("origin", [Collaboration.Origin.DEMO, Collaboration.Origin.IMPORT])
+def test_settled_history_shows_in_its_months(client, origin):
+    # Given settled deals from history (demo or imported: accepted, but with no accepted_at stamp, as
+    # both writers record them) spread over three months, and one offer that was declined
+    first_days = last_months(timezone.localdate(), 12)
+    spread = [(first_days[0], 300_000), (first_days[3], 450_000), (first_days[7], 500_000)]
+    for month, price in spread:
+        at = noon(month)
+        CollaborationFactory(
+            origin=origin,
+            status=S.SETTLED,
+            accepted=True,
+            offered_at=at,
+            responded_at=at + timedelta(hours=5),
+            agreed_price=price,
+        )
+    CollaborationFactory(origin=origin, status=S.CLOSED, accepted=False, offered_at=noon(first_days[3]))
+    client.force_login(UserFactory(is_staff=True))
+
+    # When staff open the overview
+    page = client.get(URL).content.decode()
+
+    # Then each of those months shows one deal and its price; the declined offer counts for nothing
+    for month, price in spread:
+        row = page.split(f'data-month="{month:%Y-%m}"', 1)[1].split("</tr>", 1)[0]
+        cells = [c.split(">", 1)[1] for c in row.split("</td>")[:3]]
+        assert cells[1] == "1", (month, cells)
+        assert f"{price // 100:,}" in cells[2], (month, cells)
+    totals = page.split("<tfoot>", 1)[1]
+    assert f"{(300_000 + 450_000 + 500_000) // 100:,}" in totals

@@ -234,13 +234,13 @@ def test_home_sends_a_creator_to_the_creator_dashboard(client):
     assert "Hello, Lin Cooks" in response.content.decode()
 
 
-def test_home_sends_staff_to_the_admin(client):
+def test_home_sends_staff_to_the_staff_overview(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
 
     response = client.get(reverse("home"), follow=True)
 
-    assert landed_on(response) == reverse("admin:index")
-    assert "Site administration" in response.content.decode()
+    assert landed_on(response) == reverse("staff_overview")
+    assert "<h1>Platform overview</h1>" in response.content.decode()
 
 
 def test_home_shows_guests_what_starmap_is(client):

@@ -162,3 +162,27 @@ def test_a_true_cause_is_still_named():
     (cause,) = learn.causes(learn.Reranker(model=LiftsTheStrong(), scale=1.0), x[:1], np.array([True]), reference=x)
 
     assert cause == "reach"
+
+
+def test_the_exploration_reason_says_how_many_orders_and_calls_only_a_creator_without_any_new(snap):
+    _, ranking, reasons = _ranked(snap, "awareness")
+    seen = {"new": 0, "few": 0}
+
+    for i, row in enumerate(ranking.rows):
+        orders = round(max(metric(snap, "deals", row), metric(snap, "ratings", row)))
+        boost = [r for r in reasons[i] if r["code"] == "new_creator"]
+        # The boost is there exactly while the creator has fewer orders than the rule's limit ...
+        assert bool(boost) == (orders < snapshot.EXPLORATION_ORDERS), (orders, boost)
+        if not boost:
+            continue
+        text = selectors.reason_text(boost[0], NAMES, "CNY")
+        # ... and its words say which: new (no order yet), or how many orders so far.
+        if orders == 0:
+            seen["new"] += 1
+            assert text.startswith("New creator"), text
+        else:
+            seen["few"] += 1
+            assert "New creator" not in text and f"{orders} order" in text, text
+        assert boost[0]["orders"] == orders
+
+    assert seen["new"] and seen["few"], seen

@@ -232,7 +232,7 @@ def test_every_place_that_sends_mail_is_covered_above():
     # The helper itself, and the three mails above (the reset form calls the helper from its send_mail).
     assert senders == {
         "marketplace/core/mail.py",
-        "orders/services/notifications.py",
+        "marketplace/core/notifications.py",
         "brands/services.py",
         "marketplace/forms.py",
     }

@@ -270,3 +270,35 @@ def test_the_unread_count_is_one_query_and_none_for_guests(world, django_assert_
         assert bool(context["unread_notifications"])
     request.user = AnonymousUser()
     assert "unread_notifications" not in navigation(request)
+
+
+# ------------------------------------------------------------- readable states
+
+
+def visible_text(html: str) -> str:
+    """What a person reads: the page without its tags (so without attributes, where codes are fine)."""
+    import re
+
+    return re.sub(r"<[^>]+>", " ", html.split("<main", 1)[-1])
+
+
+STATUS_CODES = [value for value in S.values if "_" in value]  # a code no English sentence contains
+
+
+@pytest.mark.parametrize("before", [S.VIDEO_APPROVED, S.SCRIPT_SUBMITTED])
+def test_the_dispute_and_collaboration_pages_name_states_by_their_labels(world, client, before):
+    c = deal_in(world, before)
+    deals.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Not as agreed.")
+    dispute = c.disputes.get()
+    client.force_login(world["admin"])
+
+    pages = {
+        "dispute": client.get(dispute_page(dispute)).content.decode(),
+        "collaboration": client.get(reverse("deals:collaboration", args=[c.pk])).content.decode(),
+    }
+
+    label = S(before).label
+    assert f"status before the dispute: {label}" in pages["dispute"]
+    for name, html in pages.items():
+        shown = [code for code in STATUS_CODES if code in visible_text(html)]
+        assert not shown, f"the {name} page shows raw codes {shown}"

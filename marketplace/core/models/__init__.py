@@ -11,6 +11,7 @@ from marketplace.core.models.notifications import Notification
 from marketplace.core.models.outbox import OutboxMessage
 from marketplace.core.models.tokens import ApiToken
 from marketplace.core.models.users import User
+from marketplace.core.models.verification import VerificationRequest
 
 __all__ = [
     "ApiToken",
@@ -23,5 +24,6 @@ __all__ = [
     "ProductCategory",
     "ProductInterestPrior",
     "User",
+    "VerificationRequest",
     "VerificationStatus",
 ]

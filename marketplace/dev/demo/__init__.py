@@ -25,7 +25,7 @@ from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_dem
 from marketplace.dev.demo.campaigns import ensure_campaigns
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.creators import generate_creators, write_demo_creators
-from marketplace.dev.demo.orders import ensure_orders
+from marketplace.dev.demo.orders import ensure_orders, price_login_creator_for_recruitment
 
 MARKER_EMAIL = "owner@aurora.demo"  # its presence means "the demo is loaded" (--if-empty)
 
@@ -71,6 +71,7 @@ def load_demo(
         written = write_demo_creators(creators, seed=seed, catalogue=catalogue, progress=progress)
         history = _history(history_orders(written) if history is None else history, seed)
         orders = ensure_orders(accounts, catalogue, seed=seed)
+        price_login_creator_for_recruitment(accounts)
         fund_demo_wallets(accounts)
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)

@@ -17,8 +17,8 @@ from creators.services import (
     creator_update_profile,
     rate_card_set_prices,
 )
-from marketplace.core.admin import set_verification
 from marketplace.core.models import ProductCategory, User
+from marketplace.core.verification import set_verification
 from marketplace.dev.demo.catalogue import STREAM_LOGIN_CREATOR, Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
 from marketplace.dev.run import DEMO_PASSWORD

@@ -94,8 +94,10 @@ CAMPAIGNS = (
         ),
     ),
 )
-# The campaign's schedule, before the earliest post: offers go out this many days before publishing.
-LEAD_DAYS = 8
+# The campaign's schedule: every offer goes out in the hours after the order is published, scripts are
+# written and approved before the order's script deadline, each video comes a few days before its post.
+LEAD_DAYS = 8  # from publishing the order to the earliest post, at least
+SCRIPT_DAYS = 3  # the order's script deadline, after publishing
 
 
 def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int, now: datetime | None = None) -> int:
@@ -156,7 +158,7 @@ def _move_schedule_back(order: Order, *, now: datetime, days: int) -> None:
     Order.objects.filter(pk=order.pk).update(
         published_at=start,
         apply_by=None if order.apply_by is None else start + timedelta(days=1),
-        script_by=start + timedelta(days=2),
+        script_by=start + timedelta(days=SCRIPT_DAYS),
         publish_from=(start + timedelta(days=3)).date(),
         publish_until=(now + timedelta(days=10)).date(),
     )
@@ -166,7 +168,7 @@ def _move_schedule_back(order: Order, *, now: datetime, days: int) -> None:
 def _collaborate(order: Order, creator: Creator, owner: User, placement: Placement, *, now: datetime):
     """One collaboration taken to ``placement.status`` through the services, at dates in the past."""
     published = now - timedelta(days=placement.published_days_ago)
-    offered = published - timedelta(days=LEAD_DAYS)
+    offered = order.published_at + timedelta(hours=2)
     price = deals.current_price(creator, order.format)
     if price is None or wallet_for_brand(brand_id=order.brand_id).available < price:
         return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
@@ -182,8 +184,8 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
         ("accept", user, offered + timedelta(hours=5)),
         ("submit_script", user, offered + timedelta(days=1)),
         ("approve_script", owner, offered + timedelta(days=2)),
-        ("submit_video", user, offered + timedelta(days=5)),
-        ("approve_video", owner, offered + timedelta(days=6)),
+        ("submit_video", user, published - timedelta(days=3)),
+        ("approve_video", owner, published - timedelta(days=2)),
         ("publish", user, published),
     ]
     if placement.status in flows.WORK_ACCEPTED:

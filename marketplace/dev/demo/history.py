@@ -28,14 +28,21 @@ from django.utils import timezone
 
 from brands.models import Brand
 from marketplace.core.audience import AGE_BUCKETS, GENDERS
-from marketplace.core.models import Label, ProductCategory
+from marketplace.core.models import Label, ProductCategory, ProductInterestPrior
 from matching import scoring
 from matching.snapshot import METRIC_NAMES, Snapshot
-from orders.models import Collaboration, Order, OrderTargetLabel
+from orders.models import Collaboration, Order, OrderTargetLabel, ResultSnapshot
 from orders.services.track_record import refresh_creator_history
 
 OFFERS_PER_ORDER = 12
 EXPLORATION_OFFERS = 3
+# A past order's schedule, in days after it was published (dates in order: offer, answer within 3 days,
+# script, post inside the publish window, work accepted, settled; the order closes after all of them).
+SCRIPT_DAYS = 7
+PUBLISH_FROM_DAYS, PUBLISH_UNTIL_DAYS = 14, 33
+CLOSED_AFTER_DAYS = 45
+RESULT_DAY = 30  # the result snapshot each delivered post reports (ResultSnapshot.Day)
+SPLIT = {"likes": 0.82, "comments": 0.11, "shares": 0.07}  # illustrative, as the demo campaigns
 
 
 def _sigmoid(x):
@@ -56,19 +63,23 @@ def latent_craft(snap: Snapshot, rng) -> np.ndarray:
 def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int = 18, progress=None, rng=None) -> int:
     """Create ``orders`` closed past orders with offers and outcomes; returns collaborations created."""
     rng = np.random.default_rng(seed) if rng is None else rng
-    brands = list(Brand.objects.order_by("id"))
+    brands = list(Brand.objects.select_related("industry").order_by("id"))
     categories = list(ProductCategory.objects.filter(interest_priors__isnull=False).distinct().order_by("id"))
     labels_by_interest: dict[int, list[int]] = {}
     for label_id, interest_id in Label.objects.filter(tier__gte=2).values_list("id", "interest_id"):
         labels_by_interest.setdefault(interest_id, []).append(label_id)
     if not brands or not categories or snap.n == 0:
         return 0
+    lines = {brand.pk: _product_line(brand, categories) for brand in brands}
+    priors = _interest_priors(labels_by_interest)
     craft = latent_craft(snap, rng)
     now = timezone.now()
     collaborations = 0
     for _i in range(orders):
-        when = now - timedelta(days=int(rng.integers(30, months * 30)))
-        order = _past_order(rng, brands, categories, labels_by_interest, snap, when)
+        # Every step of a past order, to its closing, lies in the past.
+        when = now - timedelta(days=int(rng.integers(CLOSED_AFTER_DAYS + 1, months * 30)))
+        brand = brands[int(rng.integers(len(brands)))]
+        order = _past_order(rng, brand, lines[brand.pk], priors, labels_by_interest, snap, when)
         collaborations += _past_offers(rng, snap, order, craft, when)
         if progress:
             progress(1)
@@ -76,13 +87,41 @@ def generate_history(snap: Snapshot, *, orders: int, seed: int = 11, months: int
     return collaborations
 
 
-def _past_order(rng, brands, categories, labels_by_interest, snap, when) -> Order:
-    # Brands brief for content creators actually make: the interest of a random labelled creator.
-    labelled = np.flatnonzero(snap.primary_interest >= 0)
-    interest_id = int(rng.choice(list(labels_by_interest)))
-    if len(labelled):
-        candidate = int(snap.catalogue.interest_ids[snap.primary_interest[rng.choice(labelled)]])
-        interest_id = candidate if candidate in labels_by_interest else interest_id
+def _product_line(brand: Brand, categories: list[ProductCategory]) -> list[ProductCategory]:
+    """The product categories a brand sells in: its industry and the categories under it (a skin-care
+    brand advertises skin care, never elections); every category when the brand names no industry."""
+    if brand.industry is None:
+        return categories
+    line = [c for c in categories if c.path == brand.industry.path or c.path.startswith(f"{brand.industry.path} >")]
+    return line or [brand.industry]
+
+
+def _interest_priors(labels_by_interest: dict[int, list[int]]) -> dict[int, tuple[list[int], np.ndarray]]:
+    """Per product category, the interests whose content suits it (with labels to target) and their weights."""
+    found: dict[int, tuple[list[int], list[float]]] = {}
+    for category_id, interest_id, weight in ProductInterestPrior.objects.values_list(
+        "product_category_id", "interest_id", "weight"
+    ).order_by("product_category_id", "interest_id"):
+        if interest_id in labels_by_interest:
+            ids, weights = found.setdefault(category_id, ([], []))
+            ids.append(interest_id)
+            weights.append(weight)
+    return {k: (ids, np.asarray(w) / sum(w)) for k, (ids, w) in found.items()}
+
+
+def _past_order(rng, brand, line, priors, labels_by_interest, snap, when) -> Order:
+    category = line[int(rng.integers(len(line)))]
+    if category.pk in priors:
+        # The brief targets content that suits the product (IAB's product → content mapping).
+        ids, weights = priors[category.pk]
+        interest_id = int(rng.choice(ids, p=weights))
+    else:
+        # Else what creators actually make: the interest of a random labelled creator.
+        labelled = np.flatnonzero(snap.primary_interest >= 0)
+        interest_id = int(rng.choice(list(labels_by_interest)))
+        if len(labelled):
+            candidate = int(snap.catalogue.interest_ids[snap.primary_interest[rng.choice(labelled)]])
+            interest_id = candidate if candidate in labels_by_interest else interest_id
     labels = rng.choice(
         labels_by_interest[interest_id],
         size=min(int(rng.integers(1, 4)), len(labels_by_interest[interest_id])),
@@ -94,10 +133,10 @@ def _past_order(rng, brands, categories, labels_by_interest, snap, when) -> Orde
     budget = int(np.quantile(priced, rng.uniform(0.4, 0.9))) if len(priced) else 500_000
     ages = list(rng.choice(AGE_BUCKETS, size=int(rng.integers(1, 3)), replace=False))
     order = Order.objects.create(
-        brand=brands[int(rng.integers(len(brands)))],
+        brand=brand,
         title=f"Past campaign {when:%Y-%m} #{int(rng.integers(1000, 9999))}",
-        product_name="Past product",
-        product_category=categories[int(rng.integers(len(categories)))],
+        product_name=f"{category.name} (past campaign)",
+        product_category=category,
         goal=str(rng.choice(scoring.GOALS)),
         format=fmt,
         target_age=ages,
@@ -105,14 +144,15 @@ def _past_order(rng, brands, categories, labels_by_interest, snap, when) -> Orde
         currency=settings.CURRENCY,
         price_per_creator=max(budget, 10_000),
         creators_wanted=int(rng.integers(3, 8)),
-        publish_from=(when + timedelta(days=14)).date(),
-        publish_until=(when + timedelta(days=28)).date(),
+        script_by=when + timedelta(days=SCRIPT_DAYS),
+        publish_from=(when + timedelta(days=PUBLISH_FROM_DAYS)).date(),
+        publish_until=(when + timedelta(days=PUBLISH_UNTIL_DAYS)).date(),
     )
     Order.objects.filter(pk=order.pk).update(
         status=Order.Status.CLOSED,
         created_at=when - timedelta(days=2),
         published_at=when,
-        closed_at=when + timedelta(days=40),
+        closed_at=when + timedelta(days=CLOSED_AFTER_DAYS),
     )
     order.refresh_from_db()
     OrderTargetLabel.objects.bulk_create(
@@ -150,6 +190,9 @@ def _past_offers(rng, snap, order, craft, when) -> int:
     items = []
     for j, row in enumerate(rows):
         done = bool(accepted[j])
+        answered = when + timedelta(hours=int(rng.integers(2, 70)))
+        completed = when + timedelta(days=int(rng.integers(20, 35))) if done else None
+        expected = int(snap.median_views[row]) if snap.median_views[row] > 0 else None
         items.append(
             Collaboration(
                 order=order,
@@ -159,15 +202,42 @@ def _past_offers(rng, snap, order, craft, when) -> int:
                 currency=order.currency,
                 agreed_price=int(price[j]),
                 offered_at=when,
-                responded_at=when + timedelta(hours=int(rng.integers(2, 70))),
-                completed_at=when + timedelta(days=int(rng.integers(20, 35))) if done else None,
+                responded_at=answered,
+                accepted_at=answered if done else None,
+                # The post went up three days before the work was accepted, inside the publish window.
+                published_at=completed - timedelta(days=3) if done else None,
+                completed_at=completed,
+                settled_at=completed + timedelta(days=7) if done else None,
+                closed_at=None if done else answered,
                 accepted=done,
                 completed_on_time=bool(on_time[j]) if done else None,
                 brand_rating=int(rating[j]) if done else None,
+                expected_views=expected,
+                expected_engagements=int(expected * np.nan_to_num(engagement[j])) if expected else None,
                 views=int(views[j]) if done else None,
                 engagements=int(views[j] * np.nan_to_num(engagement[j])) if done else None,
                 conversions=int(views[j] * conv_rate[j]) if done else None,
             )
         )
     Collaboration.objects.bulk_create(items)
+    _past_results([c for c in items if c.accepted])
     return len(items)
+
+
+def _past_results(done: list[Collaboration]) -> None:
+    """Each delivered post's day-30 figures as a result snapshot, so a past campaign's report has its
+    results (the report reads snapshots; the collaboration's own counts feed the matcher)."""
+    ResultSnapshot.objects.bulk_create(
+        [
+            ResultSnapshot(
+                collaboration=c,
+                day=RESULT_DAY,
+                views=c.views,
+                **{name: int(c.engagements * share) for name, share in SPLIT.items()},
+                clicks=c.conversions * 16,  # illustrative: about one conversion in 16 clicks
+                conversions=c.conversions,
+                source=ResultSnapshot.Source.DEMO,
+            )
+            for c in done
+        ]
+    )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from brands.models import Brand
+from creators.services import rate_card_set_prices
 from marketplace.core.models import ContentFormat, Label, ProductCategory, ProductInterestPrior, User
 from marketplace.dev.demo.accounts import DemoAccounts
 from marketplace.dev.demo.catalogue import STREAM_ORDERS, Catalogue, stream
@@ -199,3 +200,26 @@ def _create_order(brand: Brand, owner: User, spec: OrderSpec) -> Order:
     if spec.publish:
         order = order_publish(order_id=order.pk, actor=owner)
     return order
+
+
+# The login creator quotes this share of a demo recruitment order's listed price for its format.
+LOGIN_CREATOR_PRICE_SHARE = 0.8  # illustrative
+
+
+def price_login_creator_for_recruitment(accounts: DemoAccounts) -> None:
+    """Give creator@starmap.demo a price for each demo recruitment order's format it does not offer yet,
+    so the README's creator login sees recommended orders (a creator without a price for an order's
+    format is not eligible for it). Through the rate-card service; prices it has are left alone."""
+    creator = accounts.creator
+    if creator is None:
+        return
+    offered = set(creator.rate_prices.filter(amount__isnull=False).values_list("format", flat=True))
+    unit = CNY_PER_UNIT.get(settings.CURRENCY, 1.0)
+    prices = {
+        spec.format: round(spec.price_cny * LOGIN_CREATOR_PRICE_SHARE / unit) * 100
+        for specs in DEMO_ORDERS.values()
+        for spec in specs
+        if spec.mode == "recruitment" and spec.publish and spec.format not in offered
+    }
+    if prices:
+        rate_card_set_prices(creator=creator, actor=creator.user, prices=prices)
