@@ -20,6 +20,7 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 KEEP_COLUMNS = {
     "marketplace/_chart_table.html": "a chart's figures, folded in a <details>, in .overflow-auto",
     "insights/platform_overview.html": "twelve months compared side by side, in .overflow-auto",
+    "matching/creator_compare.html": "up to four creators compared side by side (a column each), in .overflow-auto",
 }
 CELL = re.compile(r"<td\b[^>]*>")
 TABLE = re.compile(r"<table\b.*?</table>", re.S)
