@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.core.params import IdListField
 from orders.models import Dispute
-from orders.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
+from orders.negotiation import price_band
+from orders.services.deals import SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50
@@ -99,8 +100,7 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if listed:
             self.initial.setdefault("quote", minor_to_decimal_str(listed))
-            band = listed * APPLICATION_BAND_BPS // 10_000
-            low, high = listed - band, listed + band
+            low, high = price_band(listed)
             self.fields["quote"].help_text = _("Listed at %(listed)s; quote between %(low)s and %(high)s.") % {
                 "listed": format_money(listed, currency),
                 "low": format_money(low, currency),
