@@ -292,6 +292,14 @@ class Collaboration(models.Model):
         return self.status in AWAITING_CREATOR
 
     @property
+    def price_vs_list(self) -> str:
+        """The price against the creator's rate card, in signed percent ("-20", "+5.5"); "" without one."""
+        if not self.list_price:
+            return ""
+        tenths = round((self.agreed_price - self.list_price) * 1000 / self.list_price)
+        return f"{tenths / 10:+g}"
+
+    @property
     def countered(self) -> bool:
         from orders.flows import COUNTERED_OFFER
 
