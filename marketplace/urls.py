@@ -12,7 +12,7 @@ from marketplace import health
 from marketplace.views import accounts, login, tokens
 from matching import views as ranking
 from orders import views as deals
-from orders.views import dashboard, orders
+from orders.views import dashboard, deadlines, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -59,6 +59,9 @@ deal_patterns = [
     path("<int:pk>/results/", deals.collaboration_results, name="results"),
     path("files/<int:pk>/", deals.deliverable_download, name="download"),
     path("inbox/", deals.inbox, name="inbox"),
+    path("deadlines/", deadlines.deadline_list, name="deadlines"),
+    path("deadlines/calendar/", deadlines.calendar_feed_renew_view, name="calendar_feed_renew"),
+    path("deadlines/calendar/stop/", deadlines.calendar_feed_stop_view, name="calendar_feed_stop"),
     path("apply/<int:order_pk>/", deals.apply, name="apply"),
     path("orders/<int:pk>/offers/", ranking.offers_send, name="offers_send"),  # from the ranked list (matching)
     path("offer/<slug:handle>/", deals.offer_create, name="offer_create"),
@@ -92,6 +95,7 @@ urlpatterns = [
     path("money/", include("payouts.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
     path("api/", include("marketplace.api.urls")),
+    path("calendar/<str:token>.ics", deadlines.calendar_feed, name="calendar_feed"),  # secret, no login
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
