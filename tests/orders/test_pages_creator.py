@@ -289,3 +289,17 @@ def test_without_htmx_origin_board_sends_a_creator_back_to_their_deal(world, cli
 
     assert response.status_code == 302
     assert response["Location"] == reverse("deals:collaboration", args=[mine.pk])
+
+
+def test_applying_with_htmx_redraws_my_applications_and_its_count_at_once(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+    before = client.get(INBOX).content.decode()
+
+    response = client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Skincare every week."}, **HX)
+
+    assert "My applications <small>(0)</small>" in before
+    html = response.content.decode()
+    assert f'id="apply-{world["order"].pk}"' in html and "Applied." in html
+    assert '<section id="applications" hx-swap-oob="true">' in html
+    assert "My applications <small>(1)</small>" in html and world["order"].title in html
