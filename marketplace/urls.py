@@ -7,6 +7,7 @@ from brands import urls as brands_urls
 from brands import views as brands_views
 from creators import urls as creators_urls
 from creators import views as creators_views
+from insights.views import dashboard as brand_dashboard
 from insights.views import growth, overview, reports
 from marketplace import health
 from marketplace.views import accounts, login, tokens
@@ -73,14 +74,14 @@ deal_patterns = [
     path("disputes/<int:pk>/decide/", deals.dispute_decide, name="dispute_decide"),
 ]
 
-# The brand's pages are the brands app's, plus its home, which shows the deal's data (orders.views.dashboard).
+# The brand's pages are the brands app's, plus its home, which reads deals, money and reports (insights.views).
 # The growth page comes first: it must precede the creators app's "<slug:handle>/".
 creator_patterns = [
     path("", dashboard.creator_dashboard, name="dashboard"),
     path("growth/", growth.growth, name="growth"),
     *creators_urls.urlpatterns,
 ]
-brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
+brand_patterns = [path("", brand_dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [
     path("", accounts.home, name="home"),

@@ -149,3 +149,57 @@ def calendar_feed_owner(*, token: str) -> User | None:
         return None
     feed = CalendarFeed.objects.select_related("user").filter(digest=CalendarFeed.digest_of(token)).first()
     return feed.user if feed is not None and feed.user.is_active else None
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """Something the brand has to do on a deal, with its deadline when the deal has one."""
+
+    kind: str  # review_script, review_video, counter, application, offer_expiring, accept_work, dispute
+    what: str
+    collaboration: Collaboration
+    due: datetime | None
+    since: datetime
+
+
+# An unanswered offer is the brand's business (to chase or withdraw) once it lapses within this time.
+OFFER_EXPIRING_WITHIN = timedelta(hours=24)
+NEEDS_ACTION_STATES = frozenset(
+    {S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED} | flows.AWAITING_ANSWER
+)
+
+
+def needs_action_for_brand(*, brand_id: int, now: datetime | None = None, limit: int = 20) -> tuple[list, int]:
+    """The brand's "needs your action" list, the soonest deadline first (undated items after, oldest first), and
+    how many there are in all. One query."""
+    now = now or timezone.now()
+    deals = (
+        Collaboration.objects.filter(order__brand_id=brand_id, status__in=NEEDS_ACTION_STATES)
+        .select_related("order", "creator")
+        .order_by("id")
+    )
+    items = [item for c in deals if (item := _action_item(c, now)) is not None]
+    far = now + timedelta(days=3650)
+    items.sort(key=lambda i: (i.due or far, i.since, i.collaboration.pk))
+    return items[:limit], len(items)
+
+
+def _action_item(c: Collaboration, now: datetime) -> ActionItem | None:
+    texts = {
+        S.SCRIPT_SUBMITTED: ("review_script", _("Review the script"), None),
+        S.VIDEO_SUBMITTED: ("review_video", _("Review the video"), None),
+        S.COUNTERED: ("counter", _("Accept or decline the counter-offer"), c.expires_at),
+        S.APPLIED: ("application", _("Select the applicant or let the application lapse"), c.expires_at),
+        S.DISPUTED: ("dispute", _("A dispute is open: add evidence or messages for the admin"), None),
+    }
+    if c.status == S.PUBLISHED and c.published_at:
+        what = _("Accept the work, or it is accepted automatically")
+        return ActionItem("accept_work", what, c, c.published_at + AUTO_ACCEPT_AFTER, c.published_at)
+    if c.status in flows.AWAITING_CREATOR:
+        if c.expires_at is None or not now <= c.expires_at <= now + OFFER_EXPIRING_WITHIN:
+            return None
+        return ActionItem("offer_expiring", _("An offer lapses soon without an answer"), c, c.expires_at, c.offered_at)
+    if c.status not in texts:
+        return None
+    kind, what, due = texts[c.status]
+    return ActionItem(kind, what, c, due, c.updated_at)
