@@ -47,6 +47,9 @@ IN_DISPUTE = frozenset({S.DISPUTED, S.RESOLVED})
 FILLS_ORDER_SLOT = OCCUPIES_CAPACITY | WORK_ACCEPTED | IN_DISPUTE
 # Ended without the creator being (or staying) hired: declined, withdrawn, expired, rejected or cancelled.
 LET_GO = frozenset({S.CLOSED, S.CANCELLED})
+# Something on the deal waits for the brand: a script or a video to review, an answer to an offer, a
+# counter or an application, published work to accept, a dispute to follow (the brand's "needs your action").
+NEEDS_BRAND_LOOK = frozenset({S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED}) | AWAITING_ANSWER
 # Past publishing (or in dispute, which may be about the post): the creator may report results, and the
 # deal is counted in the brand's campaign report.
 REPORTABLE = frozenset({S.PUBLISHED}) | WORK_ACCEPTED | IN_DISPUTE

@@ -164,9 +164,6 @@ class ActionItem:
 
 # An unanswered offer is the brand's business (to chase or withdraw) once it lapses within this time.
 OFFER_EXPIRING_WITHIN = timedelta(hours=24)
-NEEDS_ACTION_STATES = frozenset(
-    {S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED} | flows.AWAITING_ANSWER
-)
 
 
 def needs_action_for_brand(*, brand_id: int, now: datetime | None = None, limit: int = 20) -> tuple[list, int]:
@@ -174,7 +171,7 @@ def needs_action_for_brand(*, brand_id: int, now: datetime | None = None, limit:
     how many there are in all. One query."""
     now = now or timezone.now()
     deals = (
-        Collaboration.objects.filter(order__brand_id=brand_id, status__in=NEEDS_ACTION_STATES)
+        Collaboration.objects.filter(order__brand_id=brand_id, status__in=flows.NEEDS_BRAND_LOOK)
         .select_related("order", "creator")
         .order_by("id")
     )
