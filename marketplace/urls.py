@@ -10,13 +10,14 @@ from brands import urls as brands_urls
 from brands import views as brands_views
 from creators import urls as creators_urls
 from creators import views as creators_views
+from insights.views import dashboard as brand_dashboard
 from insights.views import growth, overview, reports, verification
 from marketplace import health
 from marketplace.core.metrics import metrics_view
 from marketplace.views import accounts, login, tokens
 from matching import views as ranking
 from orders import views as deals
-from orders.views import dashboard, orders
+from orders.views import dashboard, deadlines, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -63,6 +64,9 @@ deal_patterns = [
     path("<int:pk>/results/", deals.collaboration_results, name="results"),
     path("files/<int:pk>/", deals.deliverable_download, name="download"),
     path("inbox/", deals.inbox, name="inbox"),
+    path("deadlines/", deadlines.deadline_list, name="deadlines"),
+    path("deadlines/calendar/", deadlines.calendar_feed_renew_view, name="calendar_feed_renew"),
+    path("deadlines/calendar/stop/", deadlines.calendar_feed_stop_view, name="calendar_feed_stop"),
     path("apply/<int:order_pk>/", deals.apply, name="apply"),
     path("orders/<int:pk>/offers/", ranking.offers_send, name="offers_send"),  # from the ranked list (matching)
     path("offer/<slug:handle>/", deals.offer_create, name="offer_create"),
@@ -74,7 +78,7 @@ deal_patterns = [
     path("disputes/<int:pk>/decide/", deals.dispute_decide, name="dispute_decide"),
 ]
 
-# The brand's pages are the brands app's, plus its home, which shows the deal's data (orders.views.dashboard).
+# The brand's pages are the brands app's, plus its home, which reads deals, money and reports (insights.views).
 # The growth page comes first: it must precede the creators app's "<slug:handle>/".
 creator_patterns = [
     path("", dashboard.creator_dashboard, name="dashboard"),
@@ -89,7 +93,7 @@ def favicon(request):
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
-brand_patterns = [path("", dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
+brand_patterns = [path("", brand_dashboard.brand_dashboard, name="dashboard"), *brands_urls.urlpatterns]
 
 urlpatterns = [
     path("", accounts.home, name="home"),
@@ -111,6 +115,7 @@ urlpatterns = [
     ),
     path("api/", include("marketplace.api.urls")),
     path("favicon.ico", favicon, name="favicon"),
+    path("calendar/<str:token>.ics", deadlines.calendar_feed, name="calendar_feed"),  # secret, no login
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),  # a 404 without METRICS_TOKEN (marketplace.core.metrics)

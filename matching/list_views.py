@@ -210,7 +210,8 @@ def list_offers(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Tick at least one creator on this list."))
         return redirect("matching:list_detail", pk=creator_list.pk)
     order = offer_orders(_brand_id(request)).get(pk=form.cleaned_data["order"])
-    refused = send_offers_to(request, order, ids, form.key)
+    # At each creator's rate-card price, without a note (a price and note per creator: the ranked list's form).
+    refused = send_offers_to(request, order, dict.fromkeys(ids, (None, "")), form.key)
     refusals_as_messages(request, refused)
     return redirect(reverse("orders:detail", args=[order.pk]) + ("" if refused else "#collaboration-board"))
 

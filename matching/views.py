@@ -148,7 +148,8 @@ def offers_send(request, pk: int):
         for error in refusals or [_("The form was incomplete; reload the page.")]:
             messages.error(request, error)
     else:
-        refused = send_offers_to(request, order, form.cleaned_data["creators"], form.key)
+        refused = dict(form.cleaned_data["refused"])
+        refused.update(send_offers_to(request, order, form.cleaned_data["terms"], form.key))
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
         # A refused offer is said on its creator's row, or above the list when the row is not on this page.
@@ -171,16 +172,22 @@ def refusals_as_messages(request, refused: dict[int, str]) -> None:
         messages.error(request, _("%(name)s: %(problem)s") % {"name": name, "problem": problem})
 
 
-def send_offers_to(request, order: Order, creator_ids: list[int], key: str) -> dict[int, str]:
-    """Send each offer; returns creator id → why it was refused."""
-    names = dict(Creator.objects.filter(pk__in=creator_ids).values_list("pk", "display_name"))
+def send_offers_to(request, order: Order, terms: dict[int, tuple[int | None, str]], key: str) -> dict[int, str]:
+    """Send each offer at its row's price (the rate card's when left empty) with its note; returns creator id →
+    why it was refused. The ranked list and the saved lists (matching.list_views) send through here."""
+    names = dict(Creator.objects.filter(pk__in=list(terms)).values_list("pk", "display_name"))
     sent, repeated, refused = [], [], {}
-    for creator_id in creator_ids:
+    for creator_id, (price, note) in terms.items():
         started = timezone.now()
         name = names.get(creator_id, f"#{creator_id}")
         try:
             c = offer_send(
-                order_id=order.pk, creator_id=creator_id, actor=request.user, idempotency_key=f"{key}:{creator_id}"
+                order_id=order.pk,
+                creator_id=creator_id,
+                actor=request.user,
+                idempotency_key=f"{key}:{creator_id}",
+                price=price,
+                note=note,
             )
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc

@@ -27,7 +27,11 @@ S = Collaboration.Status
 # An offer waits for the creator's answer, an application for the brand's; either lapses after 72 hours.
 AWAITING_CREATOR = frozenset({S.OFFERED})
 AWAITING_BRAND = frozenset({S.APPLIED})
-AWAITING_ANSWER = AWAITING_CREATOR | AWAITING_BRAND
+# The creator countered an offer: the brand accepts the counter or declines it (orders.negotiation).
+COUNTERED_OFFER = frozenset({S.COUNTERED})
+# A direct offer not answered yet, countered or not: its money is held; the creator's inbox lists it.
+OPEN_OFFER = AWAITING_CREATOR | COUNTERED_OFFER
+AWAITING_ANSWER = OPEN_OFFER | AWAITING_BRAND
 # Taken on and being produced (script and video): the brand may still cancel, at the stage's fee.
 IN_DELIVERY = frozenset({S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
 # The cancellation fee's stages within delivery: a script, then a video, handed in.
@@ -43,6 +47,9 @@ IN_DISPUTE = frozenset({S.DISPUTED, S.RESOLVED})
 FILLS_ORDER_SLOT = OCCUPIES_CAPACITY | WORK_ACCEPTED | IN_DISPUTE
 # Ended without the creator being (or staying) hired: declined, withdrawn, expired, rejected or cancelled.
 LET_GO = frozenset({S.CLOSED, S.CANCELLED})
+# Something on the deal waits for the brand: a script or a video to review, an answer to an offer, a
+# counter or an application, published work to accept, a dispute to follow (the brand's "needs your action").
+NEEDS_BRAND_LOOK = frozenset({S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED}) | AWAITING_ANSWER
 # Past publishing (or in dispute, which may be about the post): the creator may report results, and the
 # deal is counted in the brand's campaign report.
 REPORTABLE = frozenset({S.PUBLISHED}) | WORK_ACCEPTED | IN_DISPUTE

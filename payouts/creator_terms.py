@@ -52,6 +52,7 @@ def movement_text(tx: LedgerTransaction, amount: int, *, currency: str) -> str:
         return _("%(paid)s Now available to pay out.") % {"paid": _paid(tx, tx.hold)}
     texts = {
         K.HOLD: _("The brand set aside %(money)s for “%(order)s”."),
+        K.HOLD_ADJUST: _("The money set aside for “%(order)s” changed by %(money)s to the agreed price."),
         K.RELEASE_HOLD: _("The money set aside for “%(order)s” went back to the brand: the offer ended."),
         K.ESCROW: _("%(money)s for “%(order)s” is in escrow: it is paid to you when the brand accepts the work."),
         K.REFUND: _("The escrow for “%(order)s” went back to the brand."),

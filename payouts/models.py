@@ -267,6 +267,7 @@ class LedgerTransaction(models.Model):
     class Kind(models.TextChoices):
         TOPUP = "topup", _("Top-up")
         HOLD = "hold", _("Hold")
+        HOLD_ADJUST = "hold_adjust", _("Hold adjusted")
         RELEASE_HOLD = "release_hold", _("Hold released")
         ESCROW = "escrow", _("Escrow")
         RELEASE = "release", _("Release to creator")

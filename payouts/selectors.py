@@ -85,6 +85,30 @@ def wallet_for_brand(*, brand_id: int, currency: str | None = None) -> BrandWall
     )
 
 
+# Escrow that goes back to the brand: a refund, the brand's part of a split or of a cancellation.
+RETURNED_FROM_ESCROW = (
+    LedgerTransaction.Kind.REFUND,
+    LedgerTransaction.Kind.SPLIT,
+    LedgerTransaction.Kind.CANCELLATION_FEE,
+)
+
+
+def brand_spend(*, brand_id: int, since, currency: str | None = None) -> int:
+    """What the brand committed to deals since ``since``: money moved into its orders' escrow, less what came
+    back from escrow to its wallet in the same time. Two queries."""
+    currency = currency or settings.CURRENCY
+    entries = LedgerEntry.objects.filter(transaction__created_at__gte=since, currency=currency, amount__gt=0)
+    into = entries.filter(account__kind=Account.Kind.ORDER_ESCROW, account__order__brand_id=brand_id).aggregate(
+        total=Coalesce(Sum("amount"), 0)
+    )["total"]
+    back = entries.filter(
+        account__kind=Account.Kind.BRAND_AVAILABLE,
+        account__brand_id=brand_id,
+        transaction__kind__in=RETURNED_FROM_ESCROW,
+    ).aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+    return into - back
+
+
 def earnings_for_creator(*, creator_id: int, currency: str | None = None) -> CreatorEarnings:
     currency = currency or settings.CURRENCY
     rows = dict(Account.objects.filter(creator_id=creator_id, currency=currency).values_list("kind", "balance"))

@@ -147,6 +147,9 @@ SAMPLES: dict[str, list[Sample]] = {
         _from_isolation(page_step(next(a for a in sorted(PAGE_ACTIONS) if ACTION_FORMS.get(a, CommentForm) is form)))
         for form in sorted({ACTION_FORMS.get(a, CommentForm) for a in PAGE_ACTIONS}, key=lambda f: f.__name__)
     ],
+    # The deadlines calendar's secret address: no login; an unknown token is a 404 to everyone
+    # (tests/orders/test_deadlines.py walks real, replaced and other users' addresses).
+    "calendar_feed": [Sample(kwargs=lambda w: {"token": "x" * 43})],
     "admin:view_on_site": [Sample(kwargs=lambda w: {"content_type_id": "1", "object_id": "1"})],
     "admin:auth_user_password_change": [Sample(kwargs=lambda w: {"id": w.sides["A"].owner.pk})],
     "admin:app_list": [Sample(kwargs=lambda w: {"app_label": "marketplace"})],

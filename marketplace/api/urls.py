@@ -51,6 +51,17 @@ v1 = [
     path(
         "collaborations/<int:pk>/withdraw/", deals_api.CollaborationWithdrawApi.as_view(), name="collaboration-withdraw"
     ),
+    path("collaborations/<int:pk>/counter/", deals_api.CollaborationCounterApi.as_view(), name="collaboration-counter"),
+    path(
+        "collaborations/<int:pk>/accept_counter/",
+        deals_api.CollaborationAcceptCounterApi.as_view(),
+        name="collaboration-accept_counter",
+    ),
+    path(
+        "collaborations/<int:pk>/decline_counter/",
+        deals_api.CollaborationDeclineCounterApi.as_view(),
+        name="collaboration-decline_counter",
+    ),
     path("collaborations/<int:pk>/select/", deals_api.CollaborationSelectApi.as_view(), name="collaboration-select"),
     path(
         "collaborations/<int:pk>/reject_application/",

@@ -26,6 +26,7 @@ from orders.api.serializers import (
     CollaborationDetailSerializer,
     CollaborationEventSerializer,
     CollaborationSerializer,
+    CounterRequestSerializer,
     DisputeRequestSerializer,
     DisputeSerializer,
     MessageRequestSerializer,
@@ -131,6 +132,12 @@ def _step_api(action: str, summary: str) -> type[APIView]:
 CollaborationAcceptApi = _step_api("accept", "Accept an offer (creator); the held money goes into escrow")
 CollaborationDeclineApi = _step_api("decline", "Decline an offer (creator); the hold is released")
 CollaborationWithdrawApi = _step_api("withdraw", "Withdraw an offer (brand); the hold is released")
+CollaborationAcceptCounterApi = _step_api(
+    "accept_counter", "Accept the creator's counter-offer (brand); the hold takes its price and goes into escrow"
+)
+CollaborationDeclineCounterApi = _step_api(
+    "decline_counter", "Decline the creator's counter-offer (brand); the offer stands at its price"
+)
 CollaborationSelectApi = _step_api("select", "Select an applicant (brand); their quote is held in escrow")
 CollaborationRejectApplicationApi = _step_api("reject_application", "Do not select an applicant (brand)")
 CollaborationWithdrawApplicationApi = _step_api("withdraw_application", "Withdraw an application (creator)")
@@ -142,6 +149,20 @@ CollaborationAcceptWorkApi = _step_api("accept_work", "Accept the published work
 CollaborationConfirmLiveApi = _step_api("confirm_live", "Confirm the post stayed live; the creator is paid")
 CollaborationReportDownApi = _step_api("report_down", "Report the post is down; a dispute opens")
 CollaborationCancelApi = _step_api("cancel", "Cancel (brand); the creator keeps the stage's share")
+
+
+class CollaborationCounterApi(JsonPost, APIView):
+    @extend_schema(
+        summary="Counter an offer once, within ±20 % of its price and its 72 hours (creator)",
+        request=CounterRequestSerializer,
+        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        c, _side = _party(request, pk)
+        data = _valid(CounterRequestSerializer, request)
+        with FieldNames(price="price_minor"):
+            deals.offer_counter(collaboration_id=c.pk, actor=request.user, price=data["price_minor"], note=data["note"])
+        return Response(CollaborationSerializer(_fresh(c.pk)).data)
 
 
 class CollaborationScriptApi(JsonPost, APIView):

@@ -35,7 +35,8 @@ from payouts.services.idempotency import brand_scope
 
 class OfferCreateApi(MoneyPost, APIView):
     @extend_schema(
-        summary="Offer a creator a place on a published order; their rate-card price is held from the wallet",
+        summary="Offer a creator a place on a published order at the brand's price (the rate card's when left "
+        "out) with a note; that price is held from the wallet",
         request=OfferRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: CollaborationSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
@@ -44,14 +45,24 @@ class OfferCreateApi(MoneyPost, APIView):
         order = order_get_for_user(user=request.user, pk=pk)
         membership = brand_member(request, editor=True)
         key = caller_key(request)
-        creator_id = _valid(OfferRequestSerializer, request)["creator"]
+        data = _valid(OfferRequestSerializer, request)
+
+        def send():
+            with FieldNames(price="price_minor"):
+                return deals.offer_send(
+                    order_id=order.pk,
+                    creator_id=data["creator"],
+                    actor=request.user,
+                    idempotency_key=key,
+                    price=data["price_minor"],
+                    note=data["note"],
+                )
+
         return replayable(
             scope=brand_scope(membership.brand_id),
             key=key,
             status=201,
-            call=lambda: deals.offer_send(
-                order_id=order.pk, creator_id=creator_id, actor=request.user, idempotency_key=key
-            ),
+            call=send,
             render=lambda c: CollaborationSerializer(_fresh(c.pk)).data,
         )
 

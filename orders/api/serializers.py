@@ -13,6 +13,7 @@ from marketplace.core.models import Notification
 from marketplace.core.params import MAX_ID
 from orders.api.common import API_ACTIONS
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
+from orders.negotiation import NOTE_MAX_CHARS
 from orders.selectors import deals as reads
 from orders.services import deals
 from orders.services.collaborations import allowed_actions
@@ -26,7 +27,16 @@ class CollaborationSerializer(serializers.ModelSerializer):
     brand_name = serializers.CharField(source="order.brand.name")
     creator_handle = serializers.CharField(source="creator.handle")
     creator_name = serializers.CharField(source="creator.display_name")
-    agreed_price_minor = serializers.IntegerField(source="agreed_price")
+    agreed_price_minor = serializers.IntegerField(
+        source="agreed_price",
+        help_text="The offered price (or quote) until a counter is accepted, then the deal's.",
+    )
+    list_price_minor = serializers.IntegerField(
+        source="list_price", allow_null=True, help_text="The creator's rate-card price when the offer was sent."
+    )
+    counter_price_minor = serializers.IntegerField(
+        source="counter_price", allow_null=True, help_text="The creator's one counter-offer, if any."
+    )
     post_url = serializers.SerializerMethodField(help_text="The published post; null until the creator publishes.")
 
     class Meta:
@@ -44,6 +54,11 @@ class CollaborationSerializer(serializers.ModelSerializer):
             "origin",
             "currency",
             "agreed_price_minor",
+            "list_price_minor",
+            "offer_note",
+            "counter_price_minor",
+            "counter_note",
+            "countered_at",
             "pitch",
             "offered_at",
             "expires_at",
@@ -251,6 +266,15 @@ class FlatListField(serializers.ListField):
 
 class OfferRequestSerializer(RequestSerializer):
     creator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The creator's id.")
+    price_minor = MinorAmountField(
+        required=False, allow_null=True, default=None, help_text="The brand's price; the rate-card price when left out."
+    )
+    note = serializers.CharField(max_length=NOTE_MAX_CHARS, required=False, allow_blank=True, default="")
+
+
+class CounterRequestSerializer(RequestSerializer):
+    price_minor = MinorAmountField(help_text="Within ±20 % of the offered price; once per offer, within its 72 hours.")
+    note = serializers.CharField(max_length=NOTE_MAX_CHARS, required=False, allow_blank=True, default="")
 
 
 class ApplicationRequestSerializer(RequestSerializer):

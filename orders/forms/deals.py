@@ -12,9 +12,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
+from marketplace.core.forms import MoneyField
 from marketplace.core.params import IdListField
 from orders.models import Dispute
-from orders.services.deals import APPLICATION_BAND_BPS, SCRIPT_MAX_CHARS
+from orders.negotiation import NOTE_MAX_CHARS, price_band
+from orders.services.deals import SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50
@@ -56,8 +58,27 @@ def _clean_money(value: str) -> int:
 # ------------------------------------------------------------------- brand side
 
 
+def offer_price_field() -> MoneyField:
+    return MoneyField(
+        label=_("Your price"),
+        help_text=_("Leave empty to offer the creator's rate-card price."),
+    )
+
+
+def offer_note_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Note to the creator"),
+        required=False,
+        max_length=NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text=_("What you would like, in a few lines (optional)."),
+    )
+
+
 class SendOffersForm(IdempotentForm):
-    """The ranked list's checkboxes (``creator``, repeated) and the key made when the form was drawn."""
+    """The ranked list's checkboxes (``creator``, repeated), each ticked row's own price (``price_<id>``) and
+    note (``note_<id>``), and the key made when the form was drawn. ``terms`` maps each creator to
+    (price or None, note); ``refused`` maps a creator whose row is wrong to what is wrong with it."""
 
     def clean(self):
         cleaned = super().clean()
@@ -70,13 +91,25 @@ class SendOffersForm(IdempotentForm):
             raise forms.ValidationError(
                 _("Choose up to %(n)s creators from the list.") % {"n": MAX_OFFERS_AT_ONCE}
             ) from None
+        cleaned["terms"], cleaned["refused"] = {}, {}
+        price_field, note_field = offer_price_field(), offer_note_field()
+        for creator_id in cleaned["creators"]:
+            try:
+                price = price_field.clean(self.data.get(f"price_{creator_id}", ""))
+                note = note_field.clean(self.data.get(f"note_{creator_id}", ""))
+            except forms.ValidationError as exc:
+                cleaned["refused"][creator_id] = " ".join(exc.messages)
+                continue
+            cleaned["terms"][creator_id] = (price, note)
         return cleaned
 
 
 class OfferForm(IdempotentForm):
-    """One offer from a creator's profile: which of the brand's published orders."""
+    """One offer from a creator's profile: which of the brand's published orders, the price and a note."""
 
     order = forms.TypedChoiceField(label=_("Order"), coerce=int)
+    price = offer_price_field()
+    note = offer_note_field()
 
     def __init__(self, *args, choices: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,8 +132,7 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if listed:
             self.initial.setdefault("quote", minor_to_decimal_str(listed))
-            band = listed * APPLICATION_BAND_BPS // 10_000
-            low, high = listed - band, listed + band
+            low, high = price_band(listed)
             self.fields["quote"].help_text = _("Listed at %(listed)s; quote between %(low)s and %(high)s.") % {
                 "listed": format_money(listed, currency),
                 "low": format_money(low, currency),
@@ -112,6 +144,28 @@ class ApplyForm(forms.Form):
 
 
 # ------------------------------------------------------------- collaboration page
+
+
+class CounterForm(forms.Form):
+    """The creator's one counter to an offer: a price within ±20 % of the offered one, and a note."""
+
+    price = MoneyField(label=_("Your price"), required=True)
+    note = forms.CharField(
+        label=_("Note to the brand"), required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs=TEXTAREA)
+    )
+
+    def __init__(self, *args, collaboration=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if collaboration is not None:
+            low, high = price_band(collaboration.agreed_price)
+            currency = collaboration.currency
+            self.fields["price"].help_text = _(
+                "Offered at %(offered)s; counter between %(low)s and %(high)s. You can counter once."
+            ) % {
+                "offered": format_money(collaboration.agreed_price, currency),
+                "low": format_money(low, currency),
+                "high": format_money(high, currency),
+            }
 
 
 class CommentForm(forms.Form):
@@ -230,6 +284,7 @@ class DecisionForm(forms.Form):
 
 # Which form each step of the collaboration page takes; every other step takes CommentForm.
 ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "counter": CounterForm,
     "submit_script": ScriptForm,
     "submit_video": VideoForm,
     "publish": PublishForm,
@@ -242,6 +297,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-def action_form(action: str, data=None, files=None) -> forms.Form:
+def action_form(action: str, data=None, files=None, *, collaboration=None) -> forms.Form:
     form_class = ACTION_FORMS.get(action, CommentForm)
-    return form_class(data, files, auto_id=f"id_{action}_%s")
+    extra = {"collaboration": collaboration} if form_class is CounterForm else {}
+    return form_class(data, files, auto_id=f"id_{action}_%s", **extra)

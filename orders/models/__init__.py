@@ -1,11 +1,12 @@
 """The deal's tables. They were deployed as the ``marketplace`` app's and keep their table names
 (``db_table``); migration orders.0001 took them over without touching the database."""
 
-from orders.models.deals import CollaborationEvent, Deliverable, Dispute
+from orders.models.deals import CalendarFeed, CollaborationEvent, Deliverable, Dispute
 from orders.models.orders import Collaboration, Order, OrderEvent, OrderTargetLabel
 from orders.models.results import ResultSnapshot
 
 __all__ = [
+    "CalendarFeed",
     "Collaboration",
     "CollaborationEvent",
     "Deliverable",

@@ -1,5 +1,6 @@
 """Everything that happens on a collaboration: its event log, deliverables and disputes."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -103,3 +104,26 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.collaboration_id} ({self.status})"
+
+
+class CalendarFeed(models.Model):
+    """A user's secret iCalendar address for their deadlines (orders.selectors.deadlines).
+
+    Stored hashed, like API tokens: the address is shown once, when it is made; making a new one
+    replaces the digest, so the old address answers 404 from then on.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

@@ -189,6 +189,7 @@ class Collaboration(models.Model):
 
     class Status(models.TextChoices):
         OFFERED = "offered", _("Offered")
+        COUNTERED = "countered", _("Countered")
         APPLIED = "applied", _("Applied")
         ACCEPTED = "accepted", _("Accepted")
         SCRIPT_SUBMITTED = "script_submitted", _("Script submitted")
@@ -216,6 +217,13 @@ class Collaboration(models.Model):
     currency = models.CharField(max_length=3)
     agreed_price = models.BigIntegerField(_("agreed price (minor units)"))
     pitch = models.TextField(_("pitch"), blank=True)
+    # Negotiation (orders.negotiation): the brand's note and the rate-card price the offer was shown against,
+    # and the creator's one counter. ``agreed_price`` is the offered price until a counter is accepted.
+    offer_note = models.TextField(_("note with the offer"), blank=True)
+    list_price = models.BigIntegerField(_("rate-card price when offered (minor units)"), null=True, blank=True)
+    counter_price = models.BigIntegerField(_("counter-offer (minor units)"), null=True, blank=True)
+    counter_note = models.TextField(_("note with the counter-offer"), blank=True)
+    countered_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -283,6 +291,26 @@ class Collaboration(models.Model):
         from orders.flows import AWAITING_CREATOR
 
         return self.status in AWAITING_CREATOR
+
+    @property
+    def price_vs_list(self) -> str:
+        """The price against the creator's rate card, in signed percent ("-20", "+5.5"); "" without one."""
+        if not self.list_price:
+            return ""
+        tenths = round((self.agreed_price - self.list_price) * 1000 / self.list_price)
+        return f"{tenths / 10:+g}"
+
+    @property
+    def countered(self) -> bool:
+        from orders.flows import COUNTERED_OFFER
+
+        return self.status in COUNTERED_OFFER
+
+    @property
+    def open_offer(self) -> bool:
+        from orders.flows import OPEN_OFFER
+
+        return self.status in OPEN_OFFER
 
     @property
     def awaiting_brand(self) -> bool:

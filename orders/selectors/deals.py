@@ -254,7 +254,7 @@ def _with_hold_fee(collaborations: QuerySet[Collaboration]) -> QuerySet[Collabor
 
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
     return _with_hold_fee(
-        Collaboration.objects.filter(creator=creator, status__in=flows.AWAITING_CREATOR)
+        Collaboration.objects.filter(creator=creator, status__in=flows.OPEN_OFFER)
         .select_related("order__brand")
         .order_by("expires_at", "id")
     )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.core.models import User
-from orders import flows
+from orders import flows, negotiation
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
@@ -29,7 +29,7 @@ from payouts.services.idempotency import system_key
 
 S = Collaboration.Status
 
-OFFER_TTL = timedelta(hours=72)
+OFFER_TTL = negotiation.OFFER_TTL
 AUTO_ACCEPT_AFTER = timedelta(days=7)
 
 
@@ -38,7 +38,7 @@ class Step:
     sources: frozenset[str]
     target: str
     actors: frozenset[str]
-    money: str = ""  # escrow, release_hold, hold_escrow, cancel, settle, decide
+    money: str = ""  # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide
     needs_comment: bool = False
 
 
@@ -49,8 +49,13 @@ def _step(sources, target, actors, **kw) -> Step:
 ACTIONS: dict[str, Step] = {
     # Direct offers (指派): money was held when the offer was sent.
     "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow"),
-    "decline": _step({S.OFFERED}, S.CLOSED, {CREATOR}, money="release_hold"),
-    "withdraw": _step({S.OFFERED}, S.CLOSED, {BRAND}, money="release_hold"),
+    "decline": _step(flows.OPEN_OFFER, S.CLOSED, {CREATOR}, money="release_hold"),
+    "withdraw": _step(flows.OPEN_OFFER, S.CLOSED, {BRAND}, money="release_hold"),
+    # Negotiation (orders.negotiation): one counter within ±20 % and the offer's 72 hours; the brand
+    # accepts it (the hold becomes the counter's price, then escrow) or declines it (the offer stands).
+    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}),
+    "accept_counter": _step(flows.COUNTERED_OFFER, S.ACCEPTED, {BRAND}, money="adjust_escrow"),
+    "decline_counter": _step(flows.COUNTERED_OFFER, S.OFFERED, {BRAND}),
     "expire": _step(flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold"),
     # Recruitment (招募): money is held when the brand selects an applicant.
     "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow"),
@@ -118,7 +123,15 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
 def _guard_ok(collaboration: Collaboration, action: str) -> bool:
     if action == "request_revision":
         return collaboration.video_revisions < collaboration.order.video_revision_limit
+    if action == "counter":
+        return not negotiation.counter_refusal(
+            counters_made=_counters_made(collaboration), expires_at=collaboration.expires_at, now=timezone.now()
+        )
     return True
+
+
+def _counters_made(c: Collaboration) -> int:
+    return int(c.countered_at is not None)
 
 
 # ------------------------------------------------------------- transition
@@ -206,6 +219,33 @@ def _on_accept(ctx: Context) -> None:
     if ctx.collaboration.expires_at and ctx.now > ctx.collaboration.expires_at:
         raise InvalidTransition(_("This offer has expired."), field="status")
     _take_slot(ctx)
+
+
+def _on_counter(ctx: Context) -> None:
+    """The creator's one counter: a price within the band of the offered price and an optional note."""
+    c = ctx.collaboration
+    refusal = negotiation.counter_refusal(counters_made=_counters_made(c), expires_at=c.expires_at, now=ctx.now)
+    if refusal:
+        raise InvalidTransition(refusal, field="price")
+    price = ctx.payload.get("price")
+    negotiation.check_in_band(price, reference=c.agreed_price, currency=c.currency, field="price")
+    note = negotiation.clean_note(ctx.payload.get("note"))
+    ctx.changes.update(counter_price=price, counter_note=note, countered_at=ctx.now)
+    ctx.event_data.update(offered=c.agreed_price, counter=price)
+
+
+def _on_accept_counter(ctx: Context) -> None:
+    """The deal is made at the counter's price; the offer's own clock still runs (docs/deals.md)."""
+    c = ctx.collaboration
+    if c.expires_at and ctx.now > c.expires_at:
+        raise InvalidTransition(_("This offer has expired."), field="status")
+    _take_slot(ctx)
+    ctx.changes["agreed_price"] = c.counter_price
+    ctx.event_data.update(offered=c.agreed_price, agreed=c.counter_price)
+
+
+def _on_decline_counter(ctx: Context) -> None:
+    ctx.event_data.update(offered=ctx.collaboration.agreed_price, counter=ctx.collaboration.counter_price)
 
 
 def _on_close(ctx: Context) -> None:
@@ -315,6 +355,9 @@ def _on_resolve_checked(ctx: Context) -> None:
 
 HANDLERS: dict[str, Callable[[Context], None]] = {
     "accept": _on_accept,
+    "counter": _on_counter,
+    "accept_counter": _on_accept_counter,
+    "decline_counter": _on_decline_counter,
     "select": _take_slot,
     "decline": _on_close,
     "withdraw": _on_close,
@@ -395,6 +438,13 @@ def _move_money(ctx: Context) -> None:
         )
         money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
     elif kind == "escrow":
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+    elif kind == "adjust_escrow":
+        # The accepted counter's price is what the brand owes: the hold takes it in one ledger transaction
+        # (its difference between available and held), then goes into escrow as an accepted offer's does.
+        hold = money.hold_adjust(
+            hold_id=hold.pk, amount=ctx.changes["agreed_price"], idempotency_key=_key(ctx, "adjust"), actor=actor
+        )
         money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
     elif kind == "release_hold":
         if hold is not None:  # applications have no hold

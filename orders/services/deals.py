@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from brands.access import EDITOR, brand_seat
 from brands.models import BrandBlock
 from creators.models import Creator, RatePrice
-from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount, format_money
+from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
-from orders import flows
+from orders import flows, negotiation
 from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
 from orders.services import notifications
@@ -39,7 +39,6 @@ from payouts.services.idempotency import brand_scope, idempotent, system_key
 
 log = logging.getLogger(__name__)
 S = Collaboration.Status
-APPLICATION_BAND_BPS = 2000  # a quote may be up to 20 % below or above the listed price
 SCRIPT_MAX_CHARS = 20_000
 
 
@@ -70,26 +69,42 @@ def _check_creator_for(order: Order, creator: Creator) -> None:
         raise Conflict(_("This creator is already on the order."), field="creator")
 
 
-def offer_send(*, order_id: int, creator_id: int, actor: User, idempotency_key: str, now: datetime | None = None):
-    """Offer the creator a place at their rate-card price and hold that money (brand available → held).
+def offer_send(
+    *,
+    order_id: int,
+    creator_id: int,
+    actor: User,
+    idempotency_key: str,
+    price: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+):
+    """Offer the creator a place at ``price`` (the brand's choice; their rate-card price when None), with a
+    note, and hold that money (brand available → held).
 
     Idempotent per brand and key. Raises InsufficientFunds when the wallet is short, Conflict when
-    the creator cannot take it (blocked, not verified, already on the order, no price).
+    the creator cannot take it (blocked, not verified, already on the order, no price given and none
+    on the rate card), DomainError on a bad price or note.
     """
     order = Order.objects.filter(pk=order_id).first()
     if order is None:
         raise DomainError(_("No such order."), field="order")
     _require_editor(actor, order.brand_id)
+    if price is not None:
+        check_amount(price, field="price")
+    note = negotiation.clean_note(note)
     return idempotent(
         scope=brand_scope(order.brand_id),
         key=idempotency_key,
         operation="offer_send",
-        params={"order_id": order_id, "creator_id": creator_id},
-        perform=lambda: _offer_send(order_id=order_id, creator_id=creator_id, actor=actor, now=now or timezone.now()),
+        params={"order_id": order_id, "creator_id": creator_id, "price": price, "note": note},
+        perform=lambda: _offer_send(
+            order_id=order_id, creator_id=creator_id, actor=actor, price=price, note=note, now=now or timezone.now()
+        ),
     )
 
 
-def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -> Collaboration:
+def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | None, note: str, now: datetime):
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in flows.OPEN_FOR_DEALS:
         raise Conflict(_("Publish the order before sending offers."), field="order")
@@ -97,9 +112,10 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -
     if creator is None:
         raise DomainError(_("No such creator."), field="creator")
     _check_creator_for(order, creator)
-    price = current_price(creator, order.format)
-    if price is None:
-        raise Conflict(_("The creator has no rate-card price for this format."), field="creator")
+    listed = current_price(creator, order.format)
+    if price is None and listed is None:
+        raise Conflict(_("The creator has no rate-card price for this format: give a price."), field="price")
+    price = listed if price is None else price
     collaboration = Collaboration.objects.create(
         order=order,
         creator=creator,
@@ -107,6 +123,8 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -
         origin=Collaboration.Origin.OFFER,
         currency=order.currency,
         agreed_price=price,
+        list_price=listed,
+        offer_note=note,
         offered_at=now,
         expires_at=now + OFFER_TTL,
         **_expected(order, creator),
@@ -118,9 +136,23 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, now: datetime) -
         idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
-    _record(collaboration, "offer", actor, old="", new=S.OFFERED, data={"price": price})
+    _record(collaboration, "offer", actor, old="", new=S.OFFERED, comment=note, data={"price": price, "list": listed})
     notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
     return collaboration
+
+
+@transaction.atomic
+def offer_counter(*, collaboration_id: int, actor: User, price: int, note: str = "", now: datetime | None = None):
+    """The creator's one counter to an offer (orders.negotiation): within ±20 % of the offered price, before
+    the offer lapses. No money moves until the brand accepts it."""
+    return collaboration_transition(
+        collaboration_id=collaboration_id,
+        action="counter",
+        actor=actor,
+        comment=negotiation.clean_note(note),
+        payload={"price": price, "note": note},
+        now=now,
+    )
 
 
 def _expected(order: Order, creator: Creator) -> dict:
@@ -151,15 +183,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     if order.apply_by and now > order.apply_by:
         when = formats.date_format(timezone.localtime(order.apply_by), "SHORT_DATETIME_FORMAT")
         raise Conflict(_("Applications closed on %(day)s.") % {"day": when}, field="order")
-    check_amount(quote, field="quote")
-    listed = order.per_creator_budget()
-    low, high = listed - listed * APPLICATION_BAND_BPS // 10_000, listed + listed * APPLICATION_BAND_BPS // 10_000
-    if not isinstance(quote, int) or not low <= quote <= high:
-        raise DomainError(
-            _("Quote between %(low)s and %(high)s (±20 %% of the listed price).")
-            % {"low": format_money(low, order.currency), "high": format_money(high, order.currency)},
-            field="quote",
-        )
+    negotiation.check_in_band(quote, reference=order.per_creator_budget(), currency=order.currency, field="quote")
     pitch = (pitch or "").strip()
     if not pitch or len(pitch) > 2000 or "\x00" in pitch:
         raise DomainError(_("Write a short pitch (up to 2,000 characters)."), field="pitch")

@@ -32,6 +32,7 @@ def board_context(request, order: Order, *, can_edit: bool = True) -> dict:
         "board": reads.order_board(order=order, cards=page.object_list),
         "board_page": page,
         "can_edit": can_edit,
+        "counter_answers": [("accept_counter", _("Accept the counter")), ("decline_counter", _("Decline"))],
         "show_applicants": order.mode == Order.Mode.RECRUITMENT,
     }
     if order.mode == Order.Mode.RECRUITMENT:
@@ -65,6 +66,8 @@ def offer_create(request, handle: str):
                 creator_id=creator.pk,
                 actor=request.user,
                 idempotency_key=form.key,
+                price=form.cleaned_data["price"],
+                note=form.cleaned_data["note"],
             )
         except NotAllowed as exc:
             raise PermissionDenied(exc.detail) from exc
@@ -72,7 +75,7 @@ def offer_create(request, handle: str):
             form.renew_key()
             form.add_error(None, _("This form was already sent with other values. Check the page, then send it again."))
         except DomainError as exc:
-            form.add_error(exc.field if exc.field == "order" else None, exc.detail)
+            form.add_error(exc.field if exc.field in ("order", "price", "note") else None, exc.detail)
         else:
             messages.success(request, _("Offer sent to %(name)s; the money is held.") % {"name": creator.display_name})
             return redirect("deals:collaboration", pk=c.pk)

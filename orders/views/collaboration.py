@@ -44,6 +44,9 @@ BUTTONS = {
     "accept": gettext_lazy("Accept the offer"),
     "decline": gettext_lazy("Decline"),
     "withdraw": gettext_lazy("Withdraw the offer"),
+    "counter": gettext_lazy("Send my counter-offer"),
+    "accept_counter": gettext_lazy("Accept the counter-offer"),
+    "decline_counter": gettext_lazy("Decline the counter-offer"),
     "select": gettext_lazy("Select"),
     "reject_application": gettext_lazy("Do not select"),
     "withdraw_application": gettext_lazy("Withdraw my application"),
@@ -62,11 +65,18 @@ BUTTONS = {
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
 }
-TITLES = {"comment": gettext_lazy("Write a message"), "rate": gettext_lazy("Rate the other side")}
+TITLES = {
+    "comment": gettext_lazy("Write a message"),
+    "rate": gettext_lazy("Rate the other side"),
+    "counter": gettext_lazy("Counter with another price"),
+}
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
     "decline": gettext_lazy("You declined the offer."),
     "withdraw": gettext_lazy("The offer is withdrawn and the money released."),
+    "counter": gettext_lazy("Counter-offer sent: the brand accepts or declines it before the offer expires."),
+    "accept_counter": gettext_lazy("Counter-offer accepted: the money held now matches it and is in escrow."),
+    "decline_counter": gettext_lazy("Counter-offer declined: the offer stands at its price."),
     "select": gettext_lazy("Applicant selected; the money is held in escrow."),
     "reject_application": gettext_lazy("The application is closed."),
     "withdraw_application": gettext_lazy("Your application is withdrawn."),
@@ -87,7 +97,15 @@ DONE = {
 }
 # Destructive steps get a secondary-looking button.
 OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate"}
-SECONDARY = {"decline", "withdraw", "reject_application", "withdraw_application", "cancel", "report_down"}
+SECONDARY = {
+    "decline",
+    "decline_counter",
+    "withdraw",
+    "reject_application",
+    "withdraw_application",
+    "cancel",
+    "report_down",
+}
 
 
 @login_required
@@ -107,7 +125,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
     for name in names:
         if name not in PAGE_ACTIONS:
             continue
-        form = bound.get(name) or action_form(name)
+        form = bound.get(name) or action_form(name, collaboration=c)
         forms.append(
             {
                 "action": name,
@@ -139,6 +157,9 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "money": reads.money_movements(c),
         "take": take,
         "accept_take": take if "accept" in names else None,
+        "counter_take": (
+            collaboration_take(hold=hold, amount=c.counter_price, currency=c.currency) if c.counter_price else None
+        ),
         "hold": hold if hold and hold.status in LIVE_HOLD else None,
         "disputes": disputes,
         "action_forms": forms,
@@ -170,7 +191,7 @@ def collaboration_act(request, pk: int, action: str):
     c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
     if side == "viewer":
         raise PermissionDenied
-    form = action_form(action, request.POST, request.FILES)
+    form = action_form(action, request.POST, request.FILES, collaboration=c)
     if form.is_valid():
         try:
             _perform(action, c, request.user, form.cleaned_data)
@@ -196,6 +217,8 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.dispute_open(
             collaboration_id=c.pk, actor=actor, reason=data["comment"], evidence=data["evidence"], action=action
         )
+    elif action == "counter":
+        deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
     elif action == "comment":
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":

@@ -99,7 +99,16 @@ def apply(request, order_pk: int):
         else:
             messages.success(request, _("You applied to “%(order)s”.") % {"order": order.title})
             if request.htmx:
-                return render(request, "orders/_apply_form.html", {"order": order, "applied": c})
+                # The inbox's "My applications" list (and its count) is redrawn beside the form, out of band.
+                applications = paginate(
+                    request,
+                    reads.inbox_applications(creator=creator),
+                    param="applications_page",
+                    per_page=LIST_PAGE,
+                    path=reverse("deals:inbox"),
+                )
+                context = {"order": order, "applied": c, "applications": applications, "now": timezone.now()}
+                return render(request, "orders/_apply_form.html", context)
             return redirect("deals:inbox")
     if request.htmx:
         return render(request, "orders/_apply_form.html", {"order": order, "form": form})

@@ -9,7 +9,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core import Conflict, DomainError, audit, check_amount, check_transition, update_fields
+from marketplace.core import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    audit,
+    check_amount,
+    check_transition,
+    update_fields,
+)
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
 from payouts.services.common import actor_or_none, get_or_404
@@ -193,6 +201,42 @@ def _hold(*, order, amount: int, collaboration_id: int | None, creator_id: int |
         **_links(record),
     )
     return record
+
+
+def hold_adjust(*, hold_id: int, amount: int, idempotency_key: str, actor=None) -> Hold:
+    """Set a held (not yet escrowed) hold to ``amount``: one ledger transaction moves the difference
+    between the brand's available and held balances (an accepted counter-offer). The hold keeps its fee
+    rate. Raises InsufficientFunds when the brand cannot cover a rise, InvalidTransition unless held.
+    """
+    check_amount(amount)
+    brand_id = get_or_404(Hold, hold_id).brand_id
+    return idempotent(
+        scope=brand_scope(brand_id),
+        key=idempotency_key,
+        operation="hold_adjust",
+        params={"hold_id": hold_id, "amount": amount},
+        perform=lambda: _hold_adjust(hold_id=hold_id, amount=amount, actor=actor),
+    )
+
+
+def _hold_adjust(*, hold_id: int, amount: int, actor) -> Hold:
+    record = get_or_404(Hold, hold_id, lock=True)
+    if record.status != Hold.Status.HELD:
+        raise InvalidTransition(_("Only money still held can be adjusted."), field="status")
+    delta = amount - record.amount
+    if delta:
+        post(
+            kind=LedgerTransaction.Kind.HOLD_ADJUST,
+            legs=[
+                (_brand_account(K.BRAND_AVAILABLE, record), -delta),
+                (_brand_account(K.BRAND_HELD, record), delta),
+            ],
+            actor=actor,
+            subject=record,
+            memo=f"{record.amount} -> {amount}",
+            **_links(record),
+        )
+    return update_fields(record, amount=amount)
 
 
 def release_hold(*, hold_id: int, idempotency_key: str, actor=None) -> Hold:

@@ -56,6 +56,7 @@ ACTORS = ("owner", "viewer", "creator", "o_owner", "o_viewer", "o_creator", "adm
 # Collaboration states each side has one deal in (one order per state: a creator has one deal per order).
 DEAL_STATES = (
     S.OFFERED,
+    S.COUNTERED,
     S.ACCEPTED,
     S.SCRIPT_SUBMITTED,
     S.SCRIPT_APPROVED,

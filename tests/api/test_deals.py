@@ -115,7 +115,7 @@ def test_a_deal_runs_end_to_end_over_the_api_and_the_creator_is_paid():
 
     assert offer.status_code == 201 and offer.json()["status"] == "offered"
     assert offer.json()["agreed_price_minor"] == PRICE
-    assert seen["allowed_actions"] == ["accept", "decline"] and seen["side"] == "creator"
+    assert seen["allowed_actions"] == ["accept", "decline", "counter"] and seen["side"] == "creator"
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert script.json()["status"] == "script_submitted" and video.json()["status"] == "video_submitted"
     assert published.json()["post_url"] == "https://v.example/p/1"

@@ -282,6 +282,9 @@ API: dict[str, list[Target]] = {
     "api:collaboration-accept": [step("accept", ("creator",), S.OFFERED)],
     "api:collaboration-decline": [step("decline", ("creator",), S.OFFERED)],
     "api:collaboration-withdraw": [step("withdraw", ("owner",), S.OFFERED)],
+    "api:collaboration-counter": [step("counter", ("creator",), S.OFFERED, {"price_minor": PRICE, "note": "Hm."})],
+    "api:collaboration-accept_counter": [step("accept_counter", ("owner",), S.COUNTERED)],
+    "api:collaboration-decline_counter": [step("decline_counter", ("owner",), S.COUNTERED)],
     "api:collaboration-select": [step("select", ("owner",), S.APPLIED)],
     "api:collaboration-reject_application": [step("reject_application", ("owner",), S.APPLIED)],
     "api:collaboration-withdraw_application": [step("withdraw_application", ("creator",), S.APPLIED)],
@@ -349,6 +352,9 @@ def page_step(action: str) -> Target:
         "accept": S.OFFERED,
         "decline": S.OFFERED,
         "withdraw": S.OFFERED,
+        "counter": S.OFFERED,
+        "accept_counter": S.COUNTERED,
+        "decline_counter": S.COUNTERED,
         "select": S.APPLIED,
         "reject_application": S.APPLIED,
         "withdraw_application": S.APPLIED,
@@ -372,8 +378,9 @@ def page_step(action: str) -> Target:
         "publish": {"post_url": "https://v.example/3"},
         "comment": {"text": "Hello."},
         "rate": {"rating": "5"},
+        "counter": {"price": f"{PRICE // 100}", "note": "Hm."},
     }
-    creator_steps = {"accept", "decline", "withdraw_application", "submit_script", "submit_video", "publish"}
+    creator_steps = {"accept", "decline", "counter", "withdraw_application", "submit_script", "submit_video", "publish"}
     doers = ("creator",) if action in creator_steps else ("owner",)
     if action in ("confirm_live", "report_down", "open_dispute", "rate"):
         doers = ("owner", "creator")

@@ -55,7 +55,7 @@ def test_signed_in_pages_read_the_session_from_the_cache(client, manager):
     assert not [q for q in captured.captured_queries if "django_session" in q["sql"]]
 
 
-def test_the_brand_dashboard_runs_at_most_five_queries_however_many_orders(client, manager):
+def test_the_brand_dashboard_runs_the_same_few_queries_however_many_orders(client, manager):
     client.force_login(manager.user)
     OrderFactory(brand=manager.brand)
     client.get(reverse("brands:dashboard"))
@@ -68,4 +68,6 @@ def test_the_brand_dashboard_runs_at_most_five_queries_however_many_orders(clien
         response = client.get(reverse("brands:dashboard"))
 
     assert response.status_code == 200
-    assert len(many) == len(one) <= 5
+    # Orders by status and recent orders, the action list, the month's spend, the wallet (and, with live
+    # campaigns, one report each for at most six: tests/brands/test_pages.py bounds that case).
+    assert len(many) == len(one) <= 10

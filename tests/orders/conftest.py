@@ -65,6 +65,7 @@ def make_creator(**kw):
 # The actions (with who takes them) that lead from a fresh offer or application to each state.
 PATHS = {
     S.OFFERED: [],
+    S.COUNTERED: [("counter", "creator")],
     S.ACCEPTED: [("accept", "creator")],
     S.SCRIPT_SUBMITTED: [("accept", "creator"), ("submit_script", "creator")],
     S.SCRIPT_APPROVED: [("accept", "creator"), ("submit_script", "creator"), ("approve_script", "owner")],
@@ -125,6 +126,8 @@ def act(collaboration, action: str, actor, **extra):
     payload = {"post_url": "https://video.example/p/1"} if action == "publish" else {}
     if action == "resolve":
         payload = {"decision": "refund"}
+    if action == "counter":
+        payload = {"price": collaboration.agreed_price}
     payload.update(extra.pop("payload", {}))
     comment = extra.pop("comment", "Reason given." if action in NEEDS_WORDS else "")
     return collaboration_transition(

@@ -286,7 +286,7 @@ def test_a_refused_offer_is_said_on_its_creators_row_not_in_a_banner(world, clie
     )
 
     html = response.content.decode()
-    problem = "No offer sent: The creator has no rate-card price for this format."
+    problem = "No offer sent: The creator has no rate-card price for this format: give a price."
     assert text_of(html, f"offer-error-{unpriced.pk}") == problem
     assert f"offer-error-{fine.pk}" not in html
     assert not [banner for banner in texts_of_class(html, "messages") if "rate-card price" in banner]

@@ -44,7 +44,7 @@ from tests.payouts.conftest import check_deferred_constraints
 S = Collaboration.Status
 
 # The money steps the services key as collab-{pk}-{action}-{step}.
-MONEY_STEPS = ("hold", "escrow", "release", "release_hold", "settle", "fee", "refund", "split")
+MONEY_STEPS = ("hold", "adjust", "escrow", "release", "release_hold", "settle", "fee", "refund", "split")
 # Each system step a brand could once block: the state it starts from, who takes it, its payload.
 SYSTEM_STEPS = {
     "accept": (S.OFFERED, "accept", "creator", {}),
@@ -55,6 +55,7 @@ SYSTEM_STEPS = {
     "resolve-refund": (S.DISPUTED, "resolve", "admin", {"decision": "refund"}),
     "decline": (S.OFFERED, "decline", "creator", {}),
     "withdraw": (S.OFFERED, "withdraw", "owner", {}),
+    "accept_counter": (S.COUNTERED, "accept_counter", "owner", {}),
 }
 # The first money step each of them takes, in the brand's scope: the one a brand's key could aim at.
 FIRST_MONEY_STEP = {
@@ -66,6 +67,7 @@ FIRST_MONEY_STEP = {
     "resolve-refund": "refund",
     "decline": "release",
     "withdraw": "release",
+    "accept_counter": "adjust",
 }
 
 
@@ -329,7 +331,10 @@ def _open_throttles(settings):
 def test_no_key_sent_through_any_door_blocks_a_step_of_the_services(world, settings, _open_throttles):
     Order.objects.filter(pk=world["order"].pk).update(creators_wanted=1000)
     targets = {name: deal_in(world, state) for name, (state, *_rest) in SYSTEM_STEPS.items()}
-    decoys = {state: deal_in(world, state) for state in (S.OFFERED, S.APPLIED, S.ACCEPTED, S.COMPLETED, S.DISPUTED)}
+    decoys = {
+        state: deal_in(world, state)
+        for state in (S.OFFERED, S.COUNTERED, S.APPLIED, S.ACCEPTED, S.COMPLETED, S.DISPUTED)
+    }
     decoys["paid"] = deal_in(world, S.SETTLED)  # its creator has money to pay out
     decoys["payout"] = money.payout_request(
         creator_id=decoys["paid"].creator_id, amount=10_000, idempotency_key="decoy-payout"

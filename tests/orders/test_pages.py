@@ -82,7 +82,7 @@ def test_an_offer_shows_the_creator_accept_and_decline_and_the_time_left(world, 
     response = client.get(page(c))
 
     names = [af["action"] for af in response.context["action_forms"]]
-    assert names == ["accept", "decline", "comment"]
+    assert names == ["accept", "decline", "counter", "comment"]
     html = response.content.decode()
     assert act_url(c, "accept") in html and act_url(c, "decline") in html
     assert act_url(c, "withdraw") not in html

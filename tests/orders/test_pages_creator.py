@@ -308,3 +308,17 @@ def test_refusals_write_money_and_dates_in_the_creators_language_and_time_zone(w
 
     assert "¥" in band and "CNY" not in band
     assert "2026年1月2日 04:00" in closed  # 20:00 UTC is the next morning in Shanghai
+
+
+def test_applying_with_htmx_redraws_my_applications_and_its_count_at_once(world, client):
+    creator = make_creator()
+    client.force_login(creator.user)
+    before = client.get(INBOX).content.decode()
+
+    response = client.post(apply_url(world["order"]), {"quote": "5000", "pitch": "Skincare every week."}, **HX)
+
+    assert "My applications <small>(0)</small>" in before
+    html = response.content.decode()
+    assert f'id="apply-{world["order"].pk}"' in html and "Applied." in html
+    assert '<section id="applications" hx-swap-oob="true">' in html
+    assert "My applications <small>(1)</small>" in html and world["order"].title in html

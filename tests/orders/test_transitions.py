@@ -34,7 +34,8 @@ def actor_for(role, world, collaboration, other):
 
 
 def test_the_flow_table_is_derived_from_the_actions_and_matches_the_spec():
-    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED}
+    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED, S.COUNTERED}
+    assert COLLABORATION_FLOW[S.COUNTERED] == {S.ACCEPTED, S.CLOSED, S.OFFERED}
     assert COLLABORATION_FLOW[S.VIDEO_SUBMITTED] == {S.VIDEO_APPROVED, S.SCRIPT_APPROVED, S.CANCELLED, S.DISPUTED}
     assert COLLABORATION_FLOW[S.PUBLISHED] == {S.COMPLETED, S.DISPUTED}
     assert COLLABORATION_FLOW[S.COMPLETED] == {S.SETTLED, S.DISPUTED}
