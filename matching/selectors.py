@@ -12,6 +12,7 @@ from creators.models import Creator
 from marketplace.core import format_money
 from marketplace.core.models import Interest, Label, OutboxMessage, ProductCategory, ProductInterestPrior
 from marketplace.core.models.catalogue import name_in_language
+from marketplace.core.scores import match_score
 from matching import engine, explain, features, learn, scoring, search, snapshot
 from matching.models import RankingResult, RankingRun
 from orders.models import Order
@@ -121,11 +122,6 @@ MOVED_BECAUSE = {
         "content": gettext_lazy("weaker content fit"),
     },
 }
-
-
-def match_score(score: float) -> int:
-    """The 0–100 match score a brand sees: the (re-ranked) score on the hand score's scale."""
-    return max(0, min(100, round(float(score) * 100)))
 
 
 def reason_text(reason: dict, names: dict, currency: str) -> str:

@@ -234,6 +234,8 @@ def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, clien
     assert "Serum for students" in html and "Makes content on your labels" in html
     assert reverse("deals:apply", args=[fits.pk]) in html
     assert 'value="10000000.00"' in html  # the quote starts at the listed price
+    # The same 0-100 match score the brand sees for the creator, not the raw 0-1 number.
+    assert f"match {round(items[0]['score'] * 100)} / 100" in html
 
 
 # ------------------------------------------------------- partials chosen by the request
@@ -322,3 +324,13 @@ def test_applying_with_htmx_redraws_my_applications_and_its_count_at_once(world,
     assert f'id="apply-{world["order"].pk}"' in html and "Applied." in html
     assert '<section id="applications" hx-swap-oob="true">' in html
     assert "My applications <small>(1)</small>" in html and world["order"].title in html
+
+
+def test_the_brands_board_shows_an_applicants_match_score_out_of_100(world, client):
+    rival = _rival_on_the_board(world)
+    Collaboration.objects.filter(pk=rival.pk).update(match_score=0.634)
+    client.force_login(world["owner"])
+
+    html = client.get(reverse("orders:detail", args=[world["order"].pk])).content.decode()
+
+    assert "63 / 100" in html and "0.634" not in html

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.formats import number_format
 
+from marketplace.core import scores
+
 register = template.Library()
 
 
@@ -18,3 +20,11 @@ def percent(share: float | None, digits: int = 1) -> str:
 def grouped(n: int) -> str:
     """A whole number with its thousands grouped the viewer's way ("18,851")."""
     return number_format(n, force_grouping=True)
+
+
+@register.filter
+def match_score(score: float | None) -> str:
+    """A stored match score (0–1) as the 0–100 people see everywhere ("63 / 100"); "—" when there is none."""
+    if score in (None, ""):
+        return "—"
+    return f"{scores.match_score(score)} / 100"
