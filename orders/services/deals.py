@@ -97,11 +97,23 @@ def offer_send(
         scope=brand_scope(order.brand_id),
         key=idempotency_key,
         operation="offer_send",
-        params={"order_id": order_id, "creator_id": creator_id, "price": price, "note": note},
+        params=_offer_params(order_id, creator_id, price, note),
         perform=lambda: _offer_send(
             order_id=order_id, creator_id=creator_id, actor=actor, price=price, note=note, now=now or timezone.now()
         ),
     )
+
+
+def _offer_params(order_id: int, creator_id: int, price: int | None, note: str) -> dict:
+    """What an offer's idempotency key is bound to. A price or a note is named only when given, so an offer at
+    the rate card without a note has the fingerprint offers had before they took either: a key stored by an
+    earlier version still replays after an upgrade instead of being refused as another request."""
+    params = {"order_id": order_id, "creator_id": creator_id}
+    if price is not None:
+        params["price"] = price
+    if note:
+        params["note"] = note
+    return params
 
 
 def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | None, note: str, now: datetime):

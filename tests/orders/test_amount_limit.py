@@ -23,6 +23,7 @@ from creators import services as creator_services
 from marketplace.core import MAX_AMOUNT, DomainError, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField
 from matching.forms import RankingFilterForm
+from matching.models import CreatorList, CreatorListEntry
 from orders.forms.deals import ApplyForm, DecisionForm
 from orders.forms.orders import OrderForm
 from orders.models import Collaboration
@@ -292,6 +293,8 @@ def _web_money_posts(world) -> dict:
     with override_settings(PAYMENT_PROVIDER="manual"):  # a top-up the admin has to confirm
         pending = money.topup(brand_id=world["brand"].pk, amount=1_000, idempotency_key=key())
     owner, admin = world["owner"], world["admin"]
+    saved, on_list = CreatorList.objects.create(brand=world["brand"], name="Shortlist"), make_creator()
+    CreatorListEntry.objects.create(creator_list=saved, creator=on_list)
     return {
         "payouts:wallet_topup": (owner, reverse("payouts:wallet_topup"), {"amount": "10", "idempotency_key": None}),
         "payouts:payout_request": (
@@ -308,6 +311,11 @@ def _web_money_posts(world) -> dict:
             owner,
             reverse("deals:offer_create", args=[make_creator().handle]),
             {"order": world["order"].pk, "idempotency_key": None},
+        ),
+        "matching:list_offers": (
+            owner,
+            reverse("matching:list_offers", args=[saved.pk]),
+            {"order": world["order"].pk, "creator": [on_list.pk], "idempotency_key": None},
         ),
         "deals:act accept": (offered.creator.user, reverse("deals:act", args=[offered.pk, "accept"]), {}),
         "deals:dispute_decide": (
@@ -343,6 +351,7 @@ WEB_MONEY_POSTS = [
     "payouts:payout_request",
     "deals:offers_send",
     "deals:offer_create",
+    "matching:list_offers",
     "deals:act accept",
     "deals:dispute_decide",
     "payouts:admin_topup_confirm",
