@@ -336,12 +336,15 @@ def test_the_collaboration_lists_are_scoped_and_filter_by_status(world):
     on_order = brand.get(url("order-collaborations", world["order"].pk), {"status": "offered"}).json()["results"]
     creators_own = api_for(world["creator"].user).get(url("collaboration-list")).json()["results"]
     bad_filter = brand.get(url("collaboration-list"), {"status": "nonsense"})
+    # django-filter alone takes the last of repeated values: this answered with the order's deals
+    given_twice = brand.get(url("collaboration-list") + f"?order=x&order={world['order'].pk}.0")
 
     assert {row["id"] for row in all_of_brand} == {mine.pk, other.pk}
     assert [row["id"] for row in accepted] == [mine.pk]
     assert [row["id"] for row in on_order] == [other.pk]
     assert [row["id"] for row in creators_own] == [mine.pk]
     assert bad_filter.status_code == 400 and "status" in bad_filter.json()["errors"]
+    assert given_twice.status_code == 400 and given_twice.json()["errors"] == {"order": ["Give this parameter once."]}
 
 
 # ------------------------------------------------------------------ applications and recommendations

@@ -144,7 +144,8 @@ class FilterBackend(DjangoFilterBackend):
     requests filter nothing. A parameter starting with a filter's name (``created_after``, or a
     range filter's ``price_min``) runs the filters as before, so invalid values are still a 400.
     A filter given with no value (``?status=``) is a 400 too, as the schema says (django-filter
-    would quietly not filter).
+    would quietly not filter), and so is a filter given twice (django-filter would take the last
+    value, so ``?order=x&order=7`` answered for order 7): every filter here takes one value.
     """
 
     def filter_queryset(self, request, queryset, view):
@@ -155,6 +156,9 @@ class FilterBackend(DjangoFilterBackend):
         empty = [key for key in names if key in request.query_params and "" in request.query_params.getlist(key)]
         if empty:
             raise exceptions.ValidationError({key: [_("Give a value, or leave the parameter out.")] for key in empty})
+        repeated = [key for key in names if len(request.query_params.getlist(key)) > 1]
+        if repeated:
+            raise exceptions.ValidationError({key: [_("Give this parameter once.")] for key in repeated})
         return super().filter_queryset(request, queryset, view)
 
 
