@@ -133,9 +133,19 @@ class Stack:
         )
 
     def python(self, code: str, timeout: float = 300) -> str:
-        """Run ``code`` in a Django shell of this stack; its stdout."""
-        done = self.manage("shell", "-c", code, timeout=timeout)
+        """Run ``code`` in a Django shell of this stack; its stdout (a failure raises with the shell's stderr)."""
+        done = self.manage("shell", "-c", code, timeout=timeout, check=False)
+        if done.returncode:
+            raise RuntimeError(f"the stack's shell failed:\n{done.stderr[-3000:]}")
         return done.stdout
+
+    def json(self, code: str, timeout: float = 300):
+        """The JSON value ``code`` prints on its last line of output."""
+        return json.loads(self.python(code, timeout=timeout).strip().splitlines()[-1])
+
+    def invariants(self, quiet_after: float = 60) -> dict:
+        """marketplace.dev.invariants on this stack: {"problems": [...], "counts": {...}}."""
+        return self.json(f"from marketplace.dev.invariants import report; report({quiet_after})")
 
     def bootstrap(self, *, demo_creators: int = 300) -> None:
         self.manage("bootstrap", "--demo-creators", str(demo_creators), "--verbosity", "0", timeout=900)
