@@ -60,7 +60,8 @@ def problems(*, quiet_after: float = 60) -> tuple[list[str], dict[str, int]]:
         ),
     }
     for what, rows in stuck.items():
-        found += [f"{what} {pk}: stuck since {created:%H:%M:%S}" for pk, created in rows.values_list("pk", "created_at")]
+        for pk, created in rows.values_list("pk", "created_at"):
+            found.append(f"{what} {pk}: stuck since {created:%H:%M:%S}")
 
     counts = {
         "collaborations": deals.count(),
