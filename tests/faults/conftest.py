@@ -1,0 +1,103 @@
+"""One whole stack for the fault tests (marketplace.dev.stack): its own PostgreSQL, Redis, web, worker and
+beat, on its own ports and data directory, shared by the tests of this package. Each test leaves it
+running and whole (a killed process is started again, a stopped server too), so the next finds it
+as the first did; the invariants are checked after each test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+import psycopg2
+import pytest
+
+from marketplace.dev.stack import Stack
+
+pytestmark = pytest.mark.slow
+
+TOKENS = """
+import json
+from django.contrib.auth import get_user_model
+from marketplace.core.tokens import api_token_create
+from payouts.models import Account
+richest = (
+    Account.objects.filter(kind=Account.Kind.CREATOR_AVAILABLE, creator__user__isnull=False)
+    .order_by("-balance").values_list("creator__user__email", flat=True).first()
+)
+users = {"brand": "owner@aurora.demo", "creator": "creator@starmap.demo", "earner": richest}
+User = get_user_model()
+print(json.dumps({who: api_token_create(user=User.objects.get(email=email), name="faults")[1] for who, email in users.items()}))
+"""
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    if shutil.which("pgrep") is None:
+        pytest.skip("the fault tests find a worker's pool processes with pgrep (procps)")
+    root = tmp_path_factory.mktemp("stack")
+    stack = Stack.create(
+        root,
+        THROTTLE_MONEY="10000/minute",
+        THROTTLE_RERANK="10000/hour",
+        WORKER_CONCURRENCY="1",
+        SANDBOX_PROVIDER_LOG=str(root / "provider.jsonl"),
+        SANDBOX_PROVIDER_DELAY_MS="3000",
+    )
+    with stack:
+        stack.bootstrap(demo_creators=300)
+        stack.tokens = stack.json(TOKENS)
+        stack.start("web", "beat")
+        start_worker(stack)
+        yield stack
+
+
+@pytest.fixture
+def sql(stack):
+    """A cursor on the stack's database (autocommit: every poll sees the latest commits)."""
+    connection = psycopg2.connect(stack.database_url)
+    connection.autocommit = True
+    yield connection.cursor()
+    connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _invariants_hold_afterwards(request):
+    yield
+    if "stack" in request.fixturenames:
+        stack = request.getfixturevalue("stack")
+        state = stack.invariants(quiet_after=45)
+        assert state["problems"] == []
+
+
+def wait_for(check, timeout: float, what: str, every: float = 0.05):
+    """Poll ``check`` until it returns something true; that value, or a failure naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"{what}: not within {timeout} s")
+
+
+def start_worker(stack: Stack, name: str = "worker", timeout: float = 90) -> None:
+    """Start a worker and wait until its log says it is ready (connected to the broker, consuming)."""
+    seen = len(stack.log_text(name))
+    stack.start(name)
+    ready = f"{name}@"
+    wait_for(lambda: ready in stack.log_text(name)[seen:] and " ready." in stack.log_text(name)[seen:], timeout, name)
+
+
+def one(sql, query: str, params=()):
+    sql.execute(query, params)
+    row = sql.fetchone()
+    return row[0] if row is not None and len(row) == 1 else row
+
+
+def kill_pool(stack: Stack, name: str) -> list[int]:
+    """kill -9 the worker's pool processes (where tasks run); the worker's main process stays."""
+    pids = stack.children(name)
+    for pid in pids:
+        os.kill(pid, 9)
+    return pids
