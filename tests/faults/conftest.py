@@ -27,7 +27,8 @@ richest = (
 )
 users = {"brand": "owner@aurora.demo", "creator": "creator@starmap.demo", "earner": richest}
 User = get_user_model()
-print(json.dumps({who: api_token_create(user=User.objects.get(email=email), name="faults")[1] for who, email in users.items()}))
+tokens = {who: api_token_create(user=User.objects.get(email=email), name="faults")[1] for who, email in users.items()}
+print(json.dumps(tokens))
 """
 
 

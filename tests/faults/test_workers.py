@@ -13,6 +13,7 @@ import json
 import signal
 import time
 import uuid
+from functools import partial
 
 import pytest
 
@@ -45,22 +46,27 @@ def claim(sql, run_id: int):
     return state if state[0] != "queued" else None
 
 
+def done(sql, run_id: int) -> bool:
+    return run_state(sql, run_id)[0] == "done"
+
+
 def rank_and_kill(stack, sql, kill) -> tuple[int, object, float]:
     """Queue a ranking, kill the worker the moment it is running it; (run id, first claim time, killed at).
     A run that finished before the kill landed is tried again: the test needs a kill inside a run."""
-    order_id = published_order(sql)
+    rerank = f"/api/v1/orders/{published_order(sql)}/matches/rerank/"
     for _ in range(10):
-        status, _, run = stack.request("POST", f"/api/v1/orders/{order_id}/matches/rerank/", token=stack.tokens["brand"])
+        status, _, run = stack.request("POST", rerank, token=stack.tokens["brand"])
         assert status == 202, run
-        claimed = wait_for(lambda: claim(sql, run["id"]), 60, "the run claimed", every=0.002)
+        run_id = run["id"]
+        claimed = wait_for(partial(claim, sql, run_id), 60, "the run claimed", every=0.002)
         if claimed[0] == "running":
             kill()
             killed_at = time.monotonic()
-            if run_state(sql, run["id"])[0] == "running":
-                return run["id"], claimed[1], killed_at
+            if run_state(sql, run_id)[0] == "running":
+                return run_id, claimed[1], killed_at
         if "worker" not in stack.procs:  # the whole worker was killed after the run ended: start it again
             start_worker(stack)
-        wait_for(lambda: run_state(sql, run["id"])[0] == "done", 60, "the run missed by the kill")
+        wait_for(partial(done, sql, run_id), 60, "the run missed by the kill")
     pytest.fail("no kill landed inside a ranking run in 10 tries")
 
 
