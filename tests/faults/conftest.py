@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import psycopg2
 import pytest
@@ -33,10 +35,13 @@ print(json.dumps(tokens))
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def stack():
     if shutil.which("pgrep") is None:
         pytest.skip("the fault tests find a worker's pool processes with pgrep (procps)")
-    root = tmp_path_factory.mktemp("stack")
+    # Not under pytest's tmp_path: PostgreSQL runs as its own user when we are root, and every pytest
+    # session resets pytest's base directory to 0700, which that user cannot enter.
+    root = Path(tempfile.mkdtemp(prefix="starmap-faults-"))
+    root.chmod(0o755)
     stack = Stack.create(
         root,
         THROTTLE_MONEY="10000/minute",
@@ -51,6 +56,7 @@ def stack(tmp_path_factory):
         stack.start("web", "beat")
         start_worker(stack)
         yield stack
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -102,3 +108,12 @@ def kill_pool(stack: Stack, name: str) -> list[int]:
     for pid in pids:
         os.kill(pid, 9)
     return pids
+
+
+def published_order(sql) -> int:
+    return one(
+        sql,
+        "SELECT o.id FROM marketplace_order o JOIN brands_brandmembership m ON m.brand_id = o.brand_id "
+        "JOIN marketplace_user u ON u.id = m.user_id WHERE u.email = 'owner@aurora.demo' AND o.status = 'published' "
+        "ORDER BY o.id LIMIT 1",
+    )

@@ -17,7 +17,7 @@ from functools import partial
 
 import pytest
 
-from tests.faults.conftest import kill_pool, one, start_worker, wait_for
+from tests.faults.conftest import kill_pool, one, published_order, start_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.slow
 # timeout (15 s here) and the sweep (10 s), after another worker is up.
 POOL_TAKEOVER_SECONDS = 20
 WORKER_TAKEOVER_SECONDS = 60
-
-
-def published_order(sql) -> int:
-    return one(
-        sql,
-        "SELECT o.id FROM marketplace_order o JOIN brands_brandmembership m ON m.brand_id = o.brand_id "
-        "JOIN marketplace_user u ON u.id = m.user_id WHERE u.email = 'owner@aurora.demo' AND o.status = 'published' "
-        "ORDER BY o.id LIMIT 1",
-    )
 
 
 def run_state(sql, run_id: int) -> tuple[str, object]:
