@@ -223,16 +223,6 @@ def candidate_features(
     return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
-def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str, object]:
-    """(final scores, the version that ranked, the features the learned model saw — None for the hand score)."""
-    active = active_model()
-    if active is None or len(rows) == 0:
-        return hand_scores, HAND_VERSION, None
-    version, model = active
-    x = candidate_features(snap, query, rows, hand_scores, comps)
-    return learn.predict(model, x), version, (model, x)
-
-
 def model_moves(ids, hand_scores, top, seen) -> list:
     """Per stored row, None or (its rank by the hand score, its rank, what the learned model's move is put down to)."""
     if seen is None:
