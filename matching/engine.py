@@ -80,6 +80,7 @@ def _loaded(key: str, load, *, refresh: bool, only: tuple[int, int] | None = Non
                 scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
                 cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
                 _cache[key] = snap
+                log.info("matching %s of snapshot %s loaded: %d creators", key, snap.version, snap.n)
     if snap is None:
         rebuilt = rebuild()
         if only is None:
