@@ -167,6 +167,9 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # The same PostgreSQL backend, wrapped by django-prometheus to count queries and their time (/metrics).
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode a named (server-side) cursor cannot outlive its transaction:
+# set DB_DISABLE_SERVER_SIDE_CURSORS=true there (docs/scaling.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", "test_starmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
