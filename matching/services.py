@@ -66,6 +66,7 @@ def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> Ran
             error=f"no result after {RUN_STALE_AFTER}; a new run was queued",
             finished_at=now,
         )
+        RankingShard.objects.filter(run=active).delete()  # parts of the shards that did finish
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
     run.queued_now = True
@@ -96,9 +97,12 @@ def ranking_claim(*, run_id: int) -> bool:
 
 
 def ranking_fail(*, run_id: int, error: str) -> None:
-    RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).update(
-        status=RankingRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
+    """Mark a running run failed; the parts its shards stored are of no more use."""
+    with transaction.atomic():
+        RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).update(
+            status=RankingRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+        )
+        RankingShard.objects.filter(run_id=run_id).delete()
 
 
 # ----------------------------------------------------------------- query
