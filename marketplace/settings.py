@@ -167,6 +167,9 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # The same PostgreSQL backend, wrapped by django-prometheus to count queries and their time (/metrics).
 DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode a named (server-side) cursor cannot outlive its transaction:
+# set DB_DISABLE_SERVER_SIDE_CURSORS=true there (docs/scaling.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", "test_starmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -366,6 +369,25 @@ MATCHING_SNAPSHOT_DIR = Path(env("MATCHING_SNAPSHOT_DIR", str(VAR_DIR / "snapsho
 NUMBA_CACHE_DIR = env("NUMBA_CACHE_DIR", str(VAR_DIR / "numba"))
 os.environ.update(NUMBA_CACHE_DIR=NUMBA_CACHE_DIR)
 MATCHING_SHARDS = env_int("MATCHING_SHARDS", 1)
+# Ranking shards (docs/scaling.md): shard k's tasks go to queue MATCHING_SHARD_QUEUE.format(k). A worker
+# started with MATCHING_SHARD=k consumes only that queue and loads only that shard's creators; a worker
+# without it consumes the default queue and every shard's.
+MATCHING_SHARD_QUEUE = "ranking.shard.{}"
+MATCHING_SHARD = env_int("MATCHING_SHARD", -1) if env("MATCHING_SHARD").strip() else None
+if MATCHING_SHARD is not None and not 0 <= MATCHING_SHARD < MATCHING_SHARDS:
+    raise ImproperlyConfigured(
+        f"MATCHING_SHARD={MATCHING_SHARD} is not one of 0..{MATCHING_SHARDS - 1} (MATCHING_SHARDS)"
+    )
+CELERY_TASK_ROUTES = ("matching.tasks.route_task",)
+if MATCHING_SHARDS > 1:
+    from kombu import Queue
+
+    CELERY_TASK_QUEUES = (
+        [Queue(MATCHING_SHARD_QUEUE.format(MATCHING_SHARD))]
+        if MATCHING_SHARD is not None
+        else [Queue(CELERY_TASK_DEFAULT_QUEUE)]
+        + [Queue(MATCHING_SHARD_QUEUE.format(k)) for k in range(MATCHING_SHARDS)]
+    )
 
 # --------------------------------------------------------------- security
 

@@ -38,43 +38,70 @@ def rebuild() -> Snapshot:
     """Full rebuild from PostgreSQL; saved and made current for every worker."""
     frames, watermark = features.fetch_frames()
     snap = snapshot.build(frames, features.catalogue(), version=new_version(), watermark=watermark)
-    snapshot.save(snap, root())
+    snapshot.save(snap, root(), shards=settings.MATCHING_SHARDS)
     snapshot.prune(root())
     # The profile pages shrink a creator's record toward the same prior the ranker uses.
     cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
     scoring.warm(snap)
     with _lock:
-        _cache["current"] = snap
+        # A shard worker (MATCHING_SHARD set) keeps only its shard in memory, never the whole snapshot.
+        if settings.MATCHING_SHARD is None:
+            _cache["current"] = snap
     log.info("matching snapshot %s built: %d creators", snap.version, snap.n)
     return snap
 
 
 def current(*, refresh: bool = True) -> Snapshot:
     """The snapshot this process ranks with: loaded once, rebuilt when none exists, refreshed if asked."""
+    return _loaded("current", lambda version: snapshot.load(root(), version), refresh=refresh)
+
+
+def shard(number: int, shards: int, *, refresh: bool = True) -> Snapshot:
+    """Shard ``number`` of ``shards`` of the snapshot (its creators only: matching.snapshot.shards), loaded
+    once per process from the shard's own files and refreshed with only its own creators' edits. With one
+    shard, the whole snapshot (``current``)."""
+    if shards <= 1:
+        return current(refresh=refresh)
+    return _loaded(
+        f"shard {number}/{shards}",
+        lambda version: snapshot.load_shard(root(), number, shards, version),
+        refresh=refresh,
+        only=(number, shards),
+    )
+
+
+def _loaded(key: str, load, *, refresh: bool, only: tuple[int, int] | None = None) -> Snapshot:
     with _lock:
-        snap = _cache.get("current")
+        snap = _cache.get(key)
         disk = snapshot.current_version(root())
         if snap is None or (disk and disk > snap.version.split("+")[0]):
-            snap = snapshot.load(root(), disk) if disk else None
+            snap = load(disk) if disk else None
             if snap is not None:
                 scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
                 cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
-                _cache["current"] = snap
+                _cache[key] = snap
+                log.info("matching %s of snapshot %s loaded: %d creators", key, snap.version, snap.n)
     if snap is None:
-        return rebuild()
-    return refresh_incremental(snap) if refresh else snap
+        rebuilt = rebuild()
+        if only is None:
+            return rebuilt
+        return _loaded(key, load, refresh=refresh, only=only)
+    return refresh_incremental(snap, key=key, only=only) if refresh else snap
 
 
-def refresh_incremental(snap: Snapshot) -> Snapshot:
-    """Patch in creators edited since the snapshot's watermark (in memory; the nightly rebuild persists)."""
+def refresh_incremental(snap: Snapshot, *, key: str = "current", only: tuple[int, int] | None = None) -> Snapshot:
+    """Patch in creators edited since the snapshot's watermark (in memory; the nightly rebuild persists);
+    ``only`` (shard, shards): just the creators living in that shard."""
     if not snap.watermark or features.watermark() == snap.watermark:
         return snap
     since = datetime.fromisoformat(snap.watermark) - REFRESH_OVERLAP
     frames, watermark = features.fetch_frames(since=since)
+    if only is not None:
+        frames = snapshot.shard_frames(frames, *only)
     base = snap.version.split("+")[0]
     patched = snapshot.patch(snap, frames, version=f"{base}+{watermark}", watermark=watermark)
     with _lock:
-        _cache["current"] = patched
+        _cache[key] = patched
     return patched
 
 

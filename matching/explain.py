@@ -66,12 +66,18 @@ def reasons_for(
             points = _points(EXPLORATION_WEIGHT * components["exploration"][i])
             reasons.append({"code": "new_creator", "orders": orders, "points": points})
         reasons.sort(key=lambda r: -r["points"])
-        if moves is not None and moves[i] is not None:
-            hand_rank, rank, because = moves[i]
-            direction = "up" if rank < hand_rank else "down"
-            reasons.insert(0, {"code": "model_moved", "direction": direction, "from": hand_rank, "because": because})
-        out.append(reasons)
+        out.append(with_move(reasons, None if moves is None else moves[i]))
     return out
+
+
+def with_move(reasons: list[dict], move) -> list[dict]:
+    """``reasons`` with the learned model's move first, when it moved the creator (``move``: None or
+    (hand rank, rank, because)). The merge of a sharded ranking adds it to the reasons a shard gave."""
+    if move is None:
+        return reasons
+    hand_rank, rank, because = move
+    direction = "up" if rank < hand_rank else "down"
+    return [{"code": "model_moved", "direction": direction, "from": hand_rank, "because": because}, *reasons]
 
 
 def _points(value) -> float:

@@ -38,6 +38,22 @@ class RankingRun(models.Model):
         return f"run {self.pk} of order {self.order_id} ({self.status})"
 
 
+class RankingShard(models.Model):
+    """One shard's part of a sharded run (its best candidates, as services.ranking_compute_shard gives them),
+    kept until the last shard's part is in and the merge stores the run's list; then deleted."""
+
+    run = models.ForeignKey(RankingRun, on_delete=models.CASCADE, related_name="shard_parts")
+    shard = models.PositiveSmallIntegerField()
+    part = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "shard"], name="ranking_shard_unique")]
+
+    def __str__(self) -> str:
+        return f"shard {self.shard} of run {self.run_id}"
+
+
 class RankingResult(models.Model):
     """One ranked creator of a run, with the component scores and reasons shown to the brand."""
 

@@ -1,4 +1,5 @@
-"""Ranking runs: request (with its outbox message), claim, compute per shard, merge and store."""
+"""Ranking runs: request (with its outbox message), claim, compute per shard, merge and store; a sharded
+run fans out to one outbox message per shard and the last shard to finish merges (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from django.utils.translation import gettext as _
 from brands.models import BrandBlock
 from marketplace.core.metrics import RANKING_SECONDS
 from marketplace.core.models import Label
-from marketplace.core.outbox import outbox_claim, outbox_put
+from marketplace.core.outbox import outbox_acknowledge, outbox_claim, outbox_put
 from matching import engine, explain, learn, scoring
-from matching.models import MatcherModel, RankingResult, RankingRun
+from matching.models import MatcherModel, RankingResult, RankingRun, RankingShard
 from matching.snapshot import METRIC_NAMES, Snapshot
 from orders import flows
 from orders.models import Order
@@ -65,6 +66,7 @@ def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> Ran
             error=f"no result after {RUN_STALE_AFTER}; a new run was queued",
             finished_at=now,
         )
+        RankingShard.objects.filter(run=active).delete()  # parts of the shards that did finish
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
     outbox_put(topic="matching.rank", payload={"run_id": run.pk})
     run.queued_now = True
@@ -97,9 +99,12 @@ def ranking_claim(*, run_id: int, take_over: bool = False) -> bool:
 
 
 def ranking_fail(*, run_id: int, error: str) -> None:
-    RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).update(
-        status=RankingRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
-    )
+    """Mark a running run failed; the parts its shards stored are of no more use."""
+    with transaction.atomic():
+        RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).update(
+            status=RankingRun.Status.FAILED, error=error[:4000], finished_at=timezone.now()
+        )
+        RankingShard.objects.filter(run_id=run_id).delete()
 
 
 # ----------------------------------------------------------------- query
@@ -224,16 +229,6 @@ def candidate_features(
     return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
-def rerank(snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps) -> tuple[np.ndarray, str, object]:
-    """(final scores, the version that ranked, the features the learned model saw — None for the hand score)."""
-    active = active_model()
-    if active is None or len(rows) == 0:
-        return hand_scores, HAND_VERSION, None
-    version, model = active
-    x = candidate_features(snap, query, rows, hand_scores, comps)
-    return learn.predict(model, x), version, (model, x)
-
-
 def model_moves(ids, hand_scores, top, seen) -> list:
     """Per stored row, None or (its rank by the hand score, its rank, what the learned model's move is put down to)."""
     if seen is None:
@@ -256,72 +251,91 @@ def model_moves(ids, hand_scores, top, seen) -> list:
 
 
 def ranking_compute_shard(*, run_id: int, shard: int = 0, shards: int = 1) -> dict:
-    """Rank one id range of the snapshot for the run's order; plain data so it crosses Celery."""
+    """Rank the creators of one shard (matching.snapshot.shard_of; all of them when ``shards`` is 1) for the
+    run's order, in the snapshot of that shard alone (engine.shard). The part holds the shard's best
+    candidates with everything the merge stores — scores, components, price, expected views, reasons and,
+    while a learned model ranks, its features — so the merge needs no snapshot. Plain data (JSON)."""
     run = RankingRun.objects.select_related("order").get(pk=run_id)
-    snap = engine.current()
-    lo, hi = shard_bounds(snap.n, shard, shards)
+    snap = engine.shard(shard, shards)
     query = order_query(run.order, snap)
-    ranking = scoring.rank(snap, query, pool_size(), lo=lo, hi=hi)
+    active = active_model()
+    # The hand score's top TOP_K of every shard holds the global top TOP_K; the learned model re-orders
+    # the hand score's top pool_size(), so each shard then gives that many.
+    ranking = scoring.rank(snap, query, TOP_K if active is None else pool_size())
+    rows, comps = ranking.rows, ranking.components
+    features = None
+    if active is not None:
+        features = candidate_features(snap, query, rows, ranking.scores, comps).tolist()
+    fmt = scoring.FORMATS.index(query.format)
     return {
+        "shard": shard,
         "snapshot": snap.version,
-        "creator_ids": snap.creator_ids[ranking.rows].tolist(),
+        "model": HAND_VERSION if active is None else active[0],
+        "creator_ids": snap.creator_ids[rows].tolist(),
         "scores": ranking.scores.tolist(),
-        "components": {c: v.tolist() for c, v in ranking.components.items()},
+        "components": {c: v.tolist() for c, v in comps.items()},
+        "price": snap.price[fmt, rows].tolist(),
+        "expected_views": [expected_views(snap, int(row)) for row in rows],
+        "reasons": explain.reasons_for(snap, query, rows, comps),
+        "features": features,
         "eligible": ranking.eligible_count,
         "considered": ranking.considered,
     }
 
 
-def shard_bounds(n: int, shard: int, shards: int) -> tuple[int, int]:
-    edges = np.linspace(0, n, shards + 1).astype(np.int64)
-    return int(edges[shard]), int(edges[shard + 1])
-
-
 def pool_size() -> int:
-    """How many hand-ranked candidates each shard returns: enough for the re-ranker to reorder."""
+    """How many hand-ranked candidates the learned re-ranker re-orders."""
     return max(TOP_K, learn.RERANK_POOL)
 
 
 @transaction.atomic
 def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
-    """Merge shard results, apply the learned re-ranker if it is active, store the top list."""
-    run = RankingRun.objects.select_for_update().select_related("order").get(pk=run_id)
+    """Merge the shards' parts (one part when unsharded) into the run's list: the hand score's best
+    candidates over all shards (ties: lower creator id first, as within a shard), re-ordered by the learned
+    model when every part was ranked for the active one, and store the top TOP_K. Reads no snapshot."""
+    run = RankingRun.objects.select_for_update().get(pk=run_id)
     if run.status != RankingRun.Status.RUNNING:
         return None  # a duplicate delivery of the merge: the first one stored the results
-    snap = engine.current(refresh=False)
-    ids = np.concatenate([np.asarray(p["creator_ids"], dtype=np.int64) for p in parts])
-    scores = np.concatenate([np.asarray(p["scores"], dtype=np.float32) for p in parts])
+    parts = sorted(parts, key=lambda p: p["shard"])
+    ids = _joined(parts, "creator_ids", np.int64)
+    scores = _joined(parts, "scores", np.float32)
     comps = {
         c: np.concatenate([np.asarray(p["components"][c], dtype=np.float32) for p in parts]) for c in scoring.COMPONENTS
     }
-    order = np.lexsort((ids, -scores))[: pool_size()]
-    ids, scores, comps = ids[order], scores[order], {c: v[order] for c, v in comps.items()}
-    rows = snap.rows_of(ids)
-    query = order_query(run.order, snap)
-    final, model_version, seen = rerank(snap, query, rows, scores, comps)
-    top = np.lexsort((ids, -final))[:TOP_K]
-    moves = model_moves(ids, scores, top, seen)
-    reasons = explain.reasons_for(snap, query, rows[top], {c: v[top] for c, v in comps.items()}, moves=moves)
-    fmt = scoring.FORMATS.index(query.format)
-    RankingResult.objects.bulk_create(
-        [
+    prices = _joined(parts, "price", np.int64)
+    views = [v for p in parts for v in p["expected_views"]]
+    reasons = [r for p in parts for r in p["reasons"]]
+    pool = np.lexsort((ids, -scores))[: pool_size()]
+    final, model_version, seen = scores[pool], HAND_VERSION, None
+    versions = {p["model"] for p in parts}
+    active = active_model() if len(pool) and versions != {HAND_VERSION} else None
+    if active is not None and versions == {active[0]}:
+        x = np.concatenate(
+            [np.asarray(p["features"], dtype=np.float32).reshape(-1, len(learn.FEATURE_NAMES)) for p in parts]
+        )[pool]
+        final, model_version, seen = learn.predict(active[1], x), active[0], (active[1], x)
+    top = np.lexsort((ids[pool], -final))[:TOP_K]
+    moves = model_moves(ids[pool], scores[pool], top, seen)
+    results = []
+    for rank, i in enumerate(top, start=1):
+        at = int(pool[i])
+        results.append(
             RankingResult(
                 run=run,
                 rank=rank,
-                creator_id=int(ids[i]),
+                creator_id=int(ids[at]),
                 score=float(final[i]),
-                hand_score=float(scores[i]),
-                price=int(snap.price[fmt, rows[i]]),
-                expected_views=expected_views(snap, int(rows[i])),
-                reasons=reasons[rank - 1],
-                **{c: float(comps[c][i]) for c in scoring.COMPONENTS},
+                hand_score=float(scores[at]),
+                price=int(prices[at]),
+                expected_views=views[at],
+                reasons=explain.with_move(reasons[at], moves[rank - 1]),
+                **{c: float(comps[c][at]) for c in scoring.COMPONENTS},
             )
-            for rank, i in enumerate(top, start=1)
-        ]
-    )
+        )
+    RankingResult.objects.bulk_create(results)
     now = timezone.now()
     run.status = RankingRun.Status.DONE
-    run.snapshot_version = parts[0]["snapshot"] if parts else snap.version
+    run.snapshot_version = parts[0]["snapshot"] if parts else ""
     run.model_version = model_version
     run.eligible_count = sum(p["eligible"] for p in parts)
     run.considered_count = sum(p["considered"] for p in parts)
@@ -332,6 +346,56 @@ def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
         seconds = run.duration_ms / 1000
         transaction.on_commit(lambda: RANKING_SECONDS.observe(seconds))
     return run
+
+
+def _joined(parts: list[dict], key: str, dtype) -> np.ndarray:
+    return np.concatenate([np.asarray(p[key], dtype=dtype) for p in parts]) if parts else np.empty(0, dtype=dtype)
+
+
+# ---------------------------------------------------------------- shards
+
+
+def ranking_fan_out(*, run_id: int) -> bool:
+    """Claim a sharded run and queue one message per shard (outbox topic ``matching.rank_shard``, routed to
+    the shard's queue) in the claim's own transaction: a claimed run always has its shards queued, and a
+    shard's message is re-sent by the relay until that shard's part is stored. False: already claimed."""
+    with transaction.atomic():
+        if not ranking_claim(run_id=run_id):
+            return False
+        shards = RankingRun.objects.values_list("shards", flat=True).get(pk=run_id)
+        for shard in range(shards):
+            outbox_put(topic="matching.rank_shard", payload={"run_id": run_id, "shard": shard, "shards": shards})
+    return True
+
+
+def ranking_shard(*, run_id: int, shard: int, shards: int, outbox_id: int | None = None) -> RankingRun | None:
+    """Rank one shard of a running run and keep its part; the shard that stores the last part merges
+    (ranking_finish), in the same transaction, so the run is finished once whatever order the shards end
+    in. The message is acknowledged with the part: a shard lost with its worker is re-sent by the relay,
+    and a repeated delivery stores nothing twice. A failing shard fails the run."""
+    if not RankingRun.objects.filter(pk=run_id, status=RankingRun.Status.RUNNING).exists() or (
+        RankingShard.objects.filter(run_id=run_id, shard=shard).exists()
+    ):
+        outbox_acknowledge(outbox_id)  # finished, failed, or this shard's part is in already
+        return None
+    try:
+        part = ranking_compute_shard(run_id=run_id, shard=shard, shards=shards)
+        with transaction.atomic():
+            run = RankingRun.objects.select_for_update().get(pk=run_id)
+            if not outbox_claim(outbox_id) or run.status != RankingRun.Status.RUNNING:
+                return None
+            RankingShard.objects.bulk_create([RankingShard(run=run, shard=shard, part=part)], ignore_conflicts=True)
+            parts = list(RankingShard.objects.filter(run=run).order_by("shard").values_list("part", flat=True))
+            if len(parts) < run.shards:
+                return run
+            finished = ranking_finish(run_id=run_id, parts=parts)
+            RankingShard.objects.filter(run=run).delete()
+            return finished
+    except Exception as exc:
+        log.exception("ranking run %s, shard %s failed", run_id, shard)
+        ranking_fail(run_id=run_id, error=f"shard {shard}: {type(exc).__name__}: {exc}")
+        outbox_acknowledge(outbox_id)
+        raise
 
 
 def expected_views(snap: Snapshot, row: int) -> int | None:

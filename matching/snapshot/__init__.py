@@ -2,14 +2,17 @@
 
 Built in one pass from plain pandas frames (matching.features reads them from PostgreSQL),
 saved as .npy / .npz files under MATCHING_SNAPSHOT_DIR/<version>/ and loaded once per worker.
-Creators are rows sorted by id, so new creators append at the end and shards are id ranges. By concern:
+Creators are rows sorted by id, so new creators append at the end; a ranking shard holds the creators whose
+id modulo the shard count is its number (``shards.shard_of``). By concern:
 
 - ``layout``: what a snapshot holds — the raw columns and frames, the Catalogue, the Snapshot arrays,
   the metric rows (METRIC_NAMES) and the saved layout's version;
 - ``derive``: every array derived from the frames (percentiles, matrices, the static score part, the
   metric rows) and from a track record (history_view, which training calls as of past dates);
 - ``builder``: build, patch (changed creators into a snapshot) and build_rows;
-- ``storage``: save, load, load_reference, current_version, prune.
+- ``shards``: which shard is a creator's home (shard_of, the one rule) and one shard's part of a
+  snapshot (take, shard_rows, shard_frames);
+- ``storage``: save (with each shard's part), load, load_shard, load_reference, current_version, prune.
 
 Every name is importable from ``matching.snapshot`` itself; import from a submodule only what is
 private to the package.
@@ -46,11 +49,18 @@ from matching.snapshot.layout import (
     metric_rows,
     orders_on_record,
 )
+from matching.snapshot.shards import (
+    shard_frames,
+    shard_of,
+    shard_rows,
+    take,
+)
 from matching.snapshot.storage import (
     current_version,
     date_ordinal,
     load,
     load_reference,
+    load_shard,
     prune,
     save,
 )
@@ -81,10 +91,15 @@ __all__ = [
     "history_view",
     "load",
     "load_reference",
+    "load_shard",
     "metric_rows",
     "orders_on_record",
     "patch",
     "prune",
     "save",
+    "shard_frames",
+    "shard_of",
+    "shard_rows",
+    "take",
     "track_prior",
 ]

@@ -1,5 +1,5 @@
 """Save a snapshot as .npy / .npz files under MATCHING_SNAPSHOT_DIR/<version>/ (atomically), load it
-whole or only its reference tables, find the current version and prune old ones."""
+whole, one shard of it or only its reference tables, find the current version and prune old ones."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.snapshot.layout import FORMAT, Catalogue, Snapshot
+from matching.snapshot.shards import shard as take_shard
 
 _SPARSE = (
     "labels_csr",
@@ -25,12 +26,29 @@ _SPARSE = (
 )
 
 
-def save(snap: Snapshot, root: Path) -> Path:
-    """Write the snapshot to root/<version>/ atomically (temp dir + rename); returns the directory."""
+def save(snap: Snapshot, root: Path, *, shards: int = 1) -> Path:
+    """Write the snapshot to root/<version>/ atomically (temp dir + rename); returns the directory.
+    With ``shards`` > 1 each shard's part is written beside it (shards/<k>-of-<shards>/), so a shard
+    worker reads only its own creators (load_shard)."""
     target = root / snap.version
     tmp = root / f".{snap.version}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    _write(snap, tmp)
+    if shards > 1:
+        for k in range(shards):
+            _write(take_shard(snap, k, shards), tmp / _shard_dir(k, shards))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    (root / "CURRENT").write_text(snap.version)
+    return target
+
+
+def _shard_dir(shard: int, shards: int) -> str:
+    return f"shards/{shard}-of-{shards}"
+
+
+def _write(snap: Snapshot, path: Path) -> None:
+    path.mkdir(parents=True)
     meta = {
         "version": snap.version,
         "built_at": snap.built_at,
@@ -48,22 +66,34 @@ def save(snap: Snapshot, root: Path) -> Path:
         if isinstance(value, np.ndarray):
             arrays[f.name] = value
         elif f.name in _SPARSE:
-            sp.save_npz(tmp / f"{f.name}.npz", value, compressed=False)
+            sp.save_npz(path / f"{f.name}.npz", value, compressed=False)
     for name, array in arrays.items():
-        np.save(tmp / f"{name}.npy", array)
-    np.savez(tmp / "reference.npz", **_flatten_reference(snap.reference))
-    (tmp / "meta.json").write_text(json.dumps(meta))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    (root / "CURRENT").write_text(snap.version)
-    return target
+        np.save(path / f"{name}.npy", array)
+    np.savez(path / "reference.npz", **_flatten_reference(snap.reference))
+    (path / "meta.json").write_text(json.dumps(meta))
 
 
 def load(root: Path, version: str | None = None) -> Snapshot | None:
     version = version or current_version(root)
     if version is None:
         return None
-    path = root / version
+    return _read(root / version)
+
+
+def load_shard(root: Path, shard: int, shards: int, version: str | None = None) -> Snapshot | None:
+    """Only the creators of ``shard`` (matching.snapshot.shards): read from the shard's own files when the
+    snapshot was saved with this many shards, else cut from the whole snapshot (saved for another count)."""
+    version = version or current_version(root)
+    if version is None:
+        return None
+    path = root / version / _shard_dir(shard, shards)
+    if shards > 1 and (path / "meta.json").exists():
+        return _read(path)
+    whole = _read(root / version)
+    return None if whole is None else take_shard(whole, shard, shards)
+
+
+def _read(path: Path) -> Snapshot | None:
     meta = json.loads((path / "meta.json").read_text())
     if meta.get("format") != FORMAT:
         return None

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from marketplace.core import outbox
 from marketplace.core.models import Label, OutboxMessage
-from matching import services
+from matching import engine, services
 from matching.models import RankingRun
 from orders.models import OrderTargetLabel
 from tests.factories import OrderFactory
@@ -82,6 +82,7 @@ def broker(tmp_path, monkeypatch):
     app.conf.broker_connection_retry = False
     app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 2}
     app.conf.task_default_queue = "starmap"
+    app.conf.task_routes = ("matching.tasks.route_task",)  # a shard's task to its queue, as the project routes it
     monkeypatch.setattr("marketplace.core.outbox.broker", lambda: app)
     yield redis
     redis.stop()
@@ -91,17 +92,22 @@ def broker(tmp_path, monkeypatch):
     assert current_app.main == real_app.main  # later tests send tasks through the real broker
 
 
-@pytest.fixture
-def worker(broker, tmp_path, settings):
+def start_worker(
+    broker, tmp_path, name: str, *, loglevel: str = "WARNING", queues: str | None = None, **extra_env
+) -> subprocess.Popen:
+    """A real Celery worker process on this test's database and private Redis (``extra_env``: its settings;
+    ``queues``: what it consumes, as ``-Q`` says it; by default what the settings give)."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": broker.url,
+        "CELERY_QUEUE": "starmap",
         "MATCHING_SNAPSHOT_DIR": str(tmp_path / "worker-snapshots"),
         "VAR_DIR": str(tmp_path / "var"),
+        **extra_env,
     }
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -112,21 +118,31 @@ def worker(broker, tmp_path, settings):
             "--pool",
             "solo",
             "--loglevel",
-            "WARNING",
+            loglevel,
             "-n",
-            f"test-{os.getpid()}@%h",
+            f"test-{name}-{os.getpid()}@%h",
+            *(["-Q", queues] if queues else []),
         ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "worker.log").open("w"),
+        stderr=(tmp_path / f"{name}.log").open("w"),
     )
-    yield proc
+
+
+def stop_worker(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture
+def worker(broker, tmp_path, settings):
+    proc = start_worker(broker, tmp_path, "worker")
+    yield proc
+    stop_worker(proc)
 
 
 def wait_for(predicate, timeout: float = 120.0):
@@ -201,4 +217,47 @@ def test_a_published_order_is_ranked_by_the_worker_from_the_deal_s_message(broke
     assert wait_for(lambda: RankingRun.objects.filter(order=order, status="done").exists())
     run = RankingRun.objects.get(order=order)
     assert (run.trigger, run.requested_by, run.results.count()) == ("publish", owner.user, 50)
+    assert not OutboxMessage.objects.filter(acknowledged_at__isnull=True).exists()
+
+
+def test_a_run_over_two_shard_workers_stores_the_unsharded_list(broker, tmp_path, settings):
+    """Two workers started with MATCHING_SHARD=0 and 1 (each consuming only its shard's queue) and one
+    general worker: the run fans out, each shard worker loads only its creators, and the merged list is
+    the one an unsharded ranking stores."""
+    call_command("load_taxonomy", verbosity=0)
+    ids = make_creators(240)
+    order = OrderFactory(price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "worker-snapshots"
+    settings.MATCHING_SHARDS = 2
+    engine.reset()
+    engine.rebuild()  # saved with each shard's part
+    single = services.ranking_request(order=order)
+    OutboxMessage.objects.all().delete()
+    services.ranking_execute(run_id=single.pk)
+    expected = list(single.results.order_by("rank").values_list("creator_id", "score", "reasons"))
+    broker.start()
+    # The general worker takes the default queue only (without -Q it would take every shard's queue too).
+    workers = [start_worker(broker, tmp_path, "general", queues="starmap", MATCHING_SHARDS="2")] + [
+        start_worker(broker, tmp_path, f"shard{k}", loglevel="INFO", MATCHING_SHARDS="2", MATCHING_SHARD=str(k))
+        for k in range(2)
+    ]
+    try:
+        with transaction.atomic():
+            run = services.ranking_request(order=order, trigger="publish")
+        assert run.shards == 2
+
+        done = wait_for(lambda: RankingRun.objects.get(pk=run.pk).status in ("done", "failed"))
+        logs = {k: (tmp_path / f"{k}.log").read_text() for k in ("general", "shard0", "shard1")}
+        run.refresh_from_db()
+        assert done, f"run still {run.status}; logs:\n" + "\n".join(f"{k}: {v[-2000:]}" for k, v in logs.items())
+    finally:
+        for proc in workers:
+            stop_worker(proc)
+    assert run.status == RankingRun.Status.DONE, run.error
+    assert list(run.results.order_by("rank").values_list("creator_id", "score", "reasons")) == expected
+    for k in range(2):
+        mine = sum(1 for i in ids if i % 2 == k)
+        assert f"shard {k}/2 of snapshot" in logs[f"shard{k}"] and f"loaded: {mine} creators" in logs[f"shard{k}"]
+        assert f"loaded: {len(ids)} creators" not in logs[f"shard{k}"]
     assert not OutboxMessage.objects.filter(acknowledged_at__isnull=True).exists()
