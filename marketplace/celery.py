@@ -4,7 +4,8 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
-app = Celery("starmap")
+# Every task is retried while PostgreSQL or Redis is unreachable (marketplace.core.delivery).
+app = Celery("starmap", task_cls="marketplace.core.delivery:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

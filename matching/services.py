@@ -18,6 +18,7 @@ from brands.models import BrandBlock
 from marketplace.core.metrics import RANKING_SECONDS
 from marketplace.core.models import Label
 from marketplace.core.outbox import outbox_acknowledge, outbox_claim, outbox_put
+from marketplace.core.unavailable import dependency_down
 from matching import engine, explain, learn, scoring
 from matching.models import MatcherModel, RankingResult, RankingRun, RankingShard
 from matching.snapshot import METRIC_NAMES, Snapshot
@@ -89,7 +90,8 @@ def order_published(*, order_id: int, actor_id: int | None, outbox_id: int | Non
 
 def ranking_claim(*, run_id: int, take_over: bool = False) -> bool:
     """Compare-and-set queued → running; False when another delivery already claimed the run. With
-    ``take_over`` (a redelivered message: the claiming worker died) a running run is claimed again."""
+    ``take_over`` (the task ran before: its worker died, or it is retried after an outage) a running run is
+    claimed again."""
     claimable = [RankingRun.Status.QUEUED, RankingRun.Status.RUNNING] if take_over else [RankingRun.Status.QUEUED]
     return bool(
         RankingRun.objects.filter(pk=run_id, status__in=claimable).update(
@@ -392,6 +394,8 @@ def ranking_shard(*, run_id: int, shard: int, shards: int, outbox_id: int | None
             RankingShard.objects.filter(run=run).delete()
             return finished
     except Exception as exc:
+        if dependency_down(exc):
+            raise  # retried (marketplace.core.delivery); the outbox message stays for the relay meanwhile
         log.exception("ranking run %s, shard %s failed", run_id, shard)
         ranking_fail(run_id=run_id, error=f"shard {shard}: {type(exc).__name__}: {exc}")
         outbox_acknowledge(outbox_id)
@@ -413,6 +417,8 @@ def ranking_execute(*, run_id: int, take_over: bool = False) -> RankingRun | Non
         part = ranking_compute_shard(run_id=run_id)
         run = ranking_finish(run_id=run_id, parts=[part])
     except Exception as exc:
+        if dependency_down(exc):
+            raise  # retried (marketplace.core.delivery), and the retry takes the run over
         log.exception("ranking run %s failed", run_id)
         ranking_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from marketplace.core.delivery import redelivered
+from marketplace.core.delivery import ran_before
 from marketplace.core.outbox import outbox_acknowledge
 from matching import engine, services
 from matching.models import RankingRun
@@ -22,7 +22,7 @@ def ranking_run_task(self, run_id: int, outbox_id: int | None = None) -> None:
     if run is None:
         return
     if run.shards <= 1:
-        services.ranking_execute(run_id=run_id, take_over=redelivered(self))
+        services.ranking_execute(run_id=run_id, take_over=ran_before(self))
         return
     services.ranking_fan_out(run_id=run_id)
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from marketplace.core.delivery import redelivered
+from marketplace.core.delivery import ran_before
 from marketplace.core.metrics import LEDGER_CHECK_KEY
 from payouts import selectors, services
 from payouts.providers import ProviderError
@@ -27,11 +27,11 @@ log = logging.getLogger(__name__)
     retry_jitter=True,
 )
 def payout_send_task(self, payout_id: int) -> str:
-    """Send one payout. A duplicated task does nothing (the service claims the row); a redelivered one (the
-    worker that claimed it died, before or after calling the provider) takes the claim over and calls the
-    provider again under the same idempotency key. The attempt counter in the database, not Celery's,
+    """Send one payout. A duplicated task does nothing (the service claims the row); one that ran before (its
+    worker died, or PostgreSQL went away, before or after calling the provider) takes the claim over and
+    calls the provider again under the same idempotency key. The attempt counter in the database, not Celery's,
     bounds the retries."""
-    return services.payout_send(payout_id=payout_id, take_over=redelivered(self)).status
+    return services.payout_send(payout_id=payout_id, take_over=ran_before(self)).status
 
 
 @shared_task

@@ -24,6 +24,14 @@ class DomainError(Exception):
         return body
 
 
+class StorageUnavailable(DomainError):
+    """The upload directory refused the file (full, read-only, gone): nothing was stored or recorded.
+    Not the client's fault, so a 503 with Retry-After (marketplace.core.unavailable), said beside the field."""
+
+    code = "storage_unavailable"
+    status = 503
+
+
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409

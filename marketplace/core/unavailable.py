@@ -9,9 +9,15 @@ docs/operations.md ("When PostgreSQL or Redis is down") says what each part does
 
 from __future__ import annotations
 
+import logging
+
 from django import db
+from django.utils.translation import gettext as _
+
+from marketplace.core.errors import StorageUnavailable
 
 RETRY_AFTER_SECONDS = 5
+log = logging.getLogger(__name__)
 
 
 def dependency_down(exc: BaseException | None) -> bool:
@@ -25,3 +31,20 @@ def dependency_down(exc: BaseException | None) -> bool:
     from redis.exceptions import TimeoutError as RedisSlow
 
     return isinstance(exc, RedisDown | RedisSlow | BrokerDown)
+
+
+def store_file(field_file, content, *, field: str) -> None:
+    """``field_file.save(...)`` for an upload (the name comes from the field's ``upload_to``), or
+    StorageUnavailable, said beside ``field``, when the disk refuses it: full, read-only or gone. The
+    caller's transaction then rolls back, so nothing is recorded as uploaded."""
+    try:
+        field_file.save("upload", content, save=False)
+    except OSError as exc:
+        log.error("upload refused by the storage: %s", exc)
+        raise StorageUnavailable(
+            _(
+                "The file could not be stored: the server's upload space is full or read-only. "
+                "Nothing was saved; try again later."
+            ),
+            field=field,
+        ) from exc

@@ -22,6 +22,7 @@ from creators.models import Creator, RatePrice
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_amount
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
+from marketplace.core.unavailable import store_file
 from orders import flows, negotiation
 from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
@@ -281,12 +282,17 @@ def iso_media_is_readable(upload) -> bool:
     return bool(types) and types[0] == b"ftyp" and b"moov" in types
 
 
+def _upload_field(kind: str) -> str:
+    """The form field an upload of this kind comes in by, which its errors are said beside."""
+    return "video" if kind == Deliverable.Kind.VIDEO else "evidence"
+
+
 def _checked_file(upload, *, kind: str) -> tuple[str, str]:
     """(extension, content type) of an upload that passes the size, magic-byte and (for .mp4 / .mov)
     structure checks. A file named or sent as a video that is not a readable one is called damaged,
     not of the wrong type."""
     limit_mb = settings.UPLOAD_VIDEO_MAX_MB if kind == Deliverable.Kind.VIDEO else settings.UPLOAD_EVIDENCE_MAX_MB
-    field = "video" if kind == Deliverable.Kind.VIDEO else "evidence"
+    field = _upload_field(kind)
     if upload is None or upload.size == 0:
         raise DomainError(_("Choose a file."), field=field)
     if upload.size > limit_mb * 1024 * 1024:
@@ -319,7 +325,7 @@ def _store(c: Collaboration, *, kind: str, actor, upload=None, text: str = "", d
         ext, content_type = _checked_file(upload, kind=kind)
         item.extension, item.content_type = f".{ext}", content_type
         item.original_name, item.size = (upload.name or "")[:200], upload.size
-        item.file.save("upload", upload, save=False)  # the name comes from deliverable_path
+        store_file(item.file, upload, field=_upload_field(kind))
     item.save()
     return item
 

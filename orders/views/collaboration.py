@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled
+from marketplace.core.unavailable import RETRY_AFTER_SECONDS
 from marketplace.core.web import paginate
 from orders import flows
 from orders.access import collaboration_side
@@ -192,6 +193,7 @@ def collaboration_act(request, pk: int, action: str):
     if side == "viewer":
         raise PermissionDenied
     form = action_form(action, request.POST, request.FILES, collaboration=c)
+    status = 400
     if form.is_valid():
         try:
             _perform(action, c, request.user, form.cleaned_data)
@@ -202,10 +204,11 @@ def collaboration_act(request, pk: int, action: str):
                 messages.error(request, exc.detail)
                 return respond(request, c.pk)
             form.add_error(exc.field, exc.detail)
+            status = max(status, exc.status)  # 503 when the upload space refused the file
         else:
             messages.success(request, DONE[action])
             return respond(request, c.pk)
-    return _invalid(request, c, side, action, form)
+    return _invalid(request, c, side, action, form, status=status)
 
 
 def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
@@ -230,12 +233,16 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         )
 
 
-def _invalid(request, c: Collaboration, side: str, action: str, form):
-    """The page again with the submitted form and its errors next to the fields (400 without htmx)."""
+def _invalid(request, c: Collaboration, side: str, action: str, form, status: int = 400):
+    """The page again with the submitted form and its errors next to the fields (``status`` without htmx:
+    400, or 503 with Retry-After when the server could not store an upload)."""
     context = collaboration_context(request, c, side, bound={action: form})
     if request.htmx:
         return render(request, "orders/_collaboration.html", context)
-    return render(request, "orders/collaboration_detail.html", context, status=400)
+    response = render(request, "orders/collaboration_detail.html", context, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 # Where an htmx form may ask to be answered (``origin``), and the one side each of those parts belongs to.

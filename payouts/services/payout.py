@@ -108,7 +108,7 @@ def payout_send(*, payout_id: int, take_over: bool = False) -> Payout:
     """Worker: send one payout through its provider. Safe to run any number of times.
 
     Does nothing unless this call wins the claim (requested → sending, or a stale sending; with
-    ``take_over``, for a redelivered task whose first worker died, any sending).
+    ``take_over``, for a task that ran before and may have stopped half-way, any sending).
     Raises PayoutRetry after a provider failure while attempts remain; after the last attempt
     the payout is failed and credited back instead.
     """

@@ -59,13 +59,37 @@ def stack():
     shutil.rmtree(root, ignore_errors=True)
 
 
+class Sql:
+    """Reads of the stack's database for the tests' polls: autocommit, so each sees the latest commits, and
+    reconnected after a lost connection (the PostgreSQL test stops the server under it)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.connection = None
+
+    def one(self, query: str, params=()):
+        for attempt in range(2):
+            try:
+                if self.connection is None or self.connection.closed:
+                    self.connection = psycopg2.connect(self.url)
+                    self.connection.autocommit = True
+                with self.connection.cursor() as cursor:
+                    cursor.execute(query, params)
+                    row = cursor.fetchone()
+                return row[0] if row is not None and len(row) == 1 else row
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                self.connection = None
+                if attempt:
+                    raise
+        return None
+
+
 @pytest.fixture
 def sql(stack):
-    """A cursor on the stack's database (autocommit: every poll sees the latest commits)."""
-    connection = psycopg2.connect(stack.database_url)
-    connection.autocommit = True
-    yield connection.cursor()
-    connection.close()
+    reader = Sql(stack.database_url)
+    yield reader
+    if reader.connection is not None:
+        reader.connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -96,10 +120,8 @@ def start_worker(stack: Stack, name: str = "worker", timeout: float = 90) -> Non
     wait_for(lambda: ready in stack.log_text(name)[seen:] and " ready." in stack.log_text(name)[seen:], timeout, name)
 
 
-def one(sql, query: str, params=()):
-    sql.execute(query, params)
-    row = sql.fetchone()
-    return row[0] if row is not None and len(row) == 1 else row
+def one(sql: Sql, query: str, params=()):
+    return sql.one(query, params)
 
 
 def kill_pool(stack: Stack, name: str) -> list[int]:

@@ -6,6 +6,7 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFie
 from django.utils.translation import gettext as _
 
 from marketplace.core.errors import DomainError
+from marketplace.core.unavailable import RETRY_AFTER_SECONDS
 
 
 def unreadable_request(exception) -> tuple[str, str]:
@@ -36,7 +37,8 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args[:1])
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else None
+        return Response(exc.as_dict(), status=exc.status, headers=headers)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         code, detail = unreadable_request(exc)
         return Response({"code": code, "detail": detail, "errors": {}}, status=status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,43 @@
+"""marketplace.core.delivery: every task is retried while a dependency is down, and knows it ran before."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import OperationalError
+
+from marketplace.celery import app
+from marketplace.core.delivery import ran_before
+
+attempts: list[bool] = []
+
+
+@app.task(bind=True, name="tests.delivery.flaky")
+def flaky(self, failures: int, error: str):
+    attempts.append(ran_before(self))
+    if len(attempts) <= failures:
+        raise OperationalError("connection refused") if error == "database" else ValueError("a bug")
+    return "done"
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    attempts.clear()
+
+
+def test_a_task_meeting_the_database_down_is_retried_and_knows_it_ran_before():
+    result = flaky.apply(args=[2, "database"])
+
+    assert result.get() == "done"
+    assert attempts == [False, True, True]  # the retries may take over what the first attempt claimed
+
+
+def test_any_other_error_fails_the_task_at_once():
+    result = flaky.apply(args=[1, "bug"])
+
+    assert result.failed() and isinstance(result.result, ValueError)
+    assert attempts == [False]
+
+
+def test_a_task_called_directly_is_not_retried():
+    with pytest.raises(OperationalError):
+        flaky(1, "database")
