@@ -1,4 +1,7 @@
+import uuid
+
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +25,12 @@ class Platform(models.TextChoices):
     TWITCH = "twitch", _("Twitch")
 
 
+def avatar_path(instance: "Creator", filename: str) -> str:
+    """Server-generated name, new for each picture (so a browser's cached copy of the old one is never shown):
+    the uploader's file name is never used on disk."""
+    return f"avatars/{instance.pk}/{uuid.uuid4().hex}.webp"
+
+
 class Creator(models.Model):
     """A creator's profile: what they make, who watches, how they perform and what they charge.
 
@@ -42,6 +51,11 @@ class Creator(models.Model):
     country = models.CharField(_("country"), max_length=8, blank=True)
     content_sample = models.TextField(
         _("recent content"), blank=True, help_text=_("Recent video titles and hashtags, one per line.")
+    )
+    # The uploaded profile picture as stored: a square WebP thumbnail (creators/avatars.py), served by
+    # creators:avatar to whoever may see the creator; empty shows the generated initials.
+    avatar = models.ImageField(
+        _("profile picture"), upload_to=avatar_path, blank=True, default="", db_default="", editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
     verification = models.CharField(
@@ -242,3 +256,26 @@ class CreatorVerification(VerificationRequest):
     def recipients(self) -> list:
         user = self.creator.user
         return [user] if user is not None and user.is_active else []
+
+
+# The schemes a content sample's link may have: a post on the web, never javascript:, data: or a file.
+SAMPLE_URL_SCHEMES = ("http", "https")
+MAX_CONTENT_SAMPLES = 6
+
+
+class ContentSample(models.Model):
+    """A link to one of the creator's own posts, shown on the media kit in ``position`` order."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="content_samples")
+    url = models.URLField(_("link"), max_length=500, validators=[URLValidator(schemes=SAMPLE_URL_SCHEMES)])
+    title = models.CharField(_("title"), max_length=120)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["creator", "position", "id"]
+        verbose_name = _("content sample")
+        verbose_name_plural = _("content samples")
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.title}"
