@@ -10,7 +10,6 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,7 +19,6 @@ from creators.handles import validate_handle_not_reserved
 from creators.models import (
     MAX_CONTENT_SAMPLES,
     MAX_FOLLOWERS,
-    SAMPLE_URL_SCHEMES,
     ContentSample,
     Creator,
     CreatorLabel,
@@ -31,7 +29,7 @@ from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
-from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
+from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, WebLinkField, new_account_email
 from marketplace.core.models import ContentFormat, Interest, Label, User
 from marketplace.core.params import MAX_ID, SEARCH_MAX_LENGTH, IdListField, SearchForm
 
@@ -367,17 +365,10 @@ class AvatarForm(forms.Form):
 class ContentSampleForm(forms.Form):
     """One content sample: a link to one of the creator's own posts and its title; a blank row is left out."""
 
-    url = forms.URLField(
+    url = WebLinkField(
         label=gettext_lazy("Link to the post"),
         required=False,
         max_length=ContentSample._meta.get_field("url").max_length,
-        assume_scheme="https",
-        validators=[
-            URLValidator(
-                schemes=SAMPLE_URL_SCHEMES,
-                message=gettext_lazy("Enter a web address starting with https:// or http://."),
-            )
-        ],
         widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
     )
     title = forms.CharField(
@@ -679,10 +670,9 @@ class CreatorSignupForm(PasswordPairMixin, forms.Form):
 class CreatorVerificationForm(forms.ModelForm):
     """The evidence a creator gives staff: their account's page on their platform, and a note."""
 
-    evidence_url = forms.URLField(
+    evidence_url = WebLinkField(
         label=gettext_lazy("Link to your account on your platform"),
         max_length=500,
-        assume_scheme="https",
         help_text=gettext_lazy(
             "The public page of the account you named in your profile; staff check the name and the figures."
         ),

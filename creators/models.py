@@ -1,12 +1,12 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
+from marketplace.core.forms import validate_web_link
 from marketplace.core.models import ContentFormat, Label, VerificationRequest, VerificationStatus
 
 # The largest follower count a filter or a search accepts (the field is a bigint; no account is near this).
@@ -258,8 +258,6 @@ class CreatorVerification(VerificationRequest):
         return [user] if user is not None and user.is_active else []
 
 
-# The schemes a content sample's link may have: a post on the web, never javascript:, data: or a file.
-SAMPLE_URL_SCHEMES = ("http", "https")
 MAX_CONTENT_SAMPLES = 6
 
 
@@ -267,7 +265,7 @@ class ContentSample(models.Model):
     """A link to one of the creator's own posts, shown on the media kit in ``position`` order."""
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="content_samples")
-    url = models.URLField(_("link"), max_length=500, validators=[URLValidator(schemes=SAMPLE_URL_SCHEMES)])
+    url = models.URLField(_("link"), max_length=500, validators=[validate_web_link])
     title = models.CharField(_("title"), max_length=120)
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, blank=True, default="")
     position = models.PositiveSmallIntegerField(default=0)

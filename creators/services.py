@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
 from creators.avatars import avatar_thumbnail
@@ -361,7 +362,8 @@ def creator_set_content_samples(
     for position, sample in enumerate(samples):
         row = ContentSample(
             creator=locked,
-            url=str(sample.get("url") or "").strip(),
+            # Stored as a URI: non-ASCII (a Chinese path typed or pasted as text) percent-encoded.
+            url=iri_to_uri(str(sample.get("url") or "").strip()),
             title=str(sample.get("title") or "").strip(),
             platform=str(sample.get("platform") or ""),
             position=position,
