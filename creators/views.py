@@ -373,7 +373,7 @@ def audience_charts(creator: Creator, region_name: dict[str, str]) -> list[dict]
     if creator.audience_age:
         ages = [str(AGE_LABELS[b]) for b in AGE_BUCKETS]
         shares = [creator.audience_age.get(b) or 0.0 for b in AGE_BUCKETS]
-        found.append(("audience-age", chart(_("Audience by age"), _("Age"), ages, shares, horizontal=False)))
+        found.append(("audience-age", chart(_("Audience by age (years)"), _("Age"), ages, shares, horizontal=False)))
     if creator.audience_gender:
         genders = [str(GENDER_LABELS[g]) for g in GENDERS]
         shares = [creator.audience_gender.get(g) or 0.0 for g in GENDERS]

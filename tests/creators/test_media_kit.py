@@ -66,7 +66,7 @@ def test_the_creator_page_draws_the_audience_as_charts_with_their_numbers_as_tab
     audience = page.split('<section id="audience">', 1)[1].split("</section>", 1)[0]
 
     for key, title in [
-        ("audience-age", "Audience by age"),
+        ("audience-age", "Audience by age (years)"),
         ("audience-gender", "Audience by gender"),
         ("audience-region", "Top regions of the audience"),
     ]:
@@ -75,8 +75,8 @@ def test_the_creator_page_draws_the_audience_as_charts_with_their_numbers_as_tab
         assert chart.count('<rect class="chart-bar chart-series-share"') >= 3
         assert "the numbers as a table" in chart
     age = audience.split('id="chart-audience-age"', 1)[1].split("</figure>", 1)[0]
-    assert '<th scope="row">24–30 years</th><td class="num">40.0 %</td>' in age
-    assert "<title>Over 50 · Share of the audience: 5.0 %</title>" in age
+    assert '<th scope="row">24–30</th><td class="num">40.0 %</td>' in age
+    assert "<title>50+ · Share of the audience: 5.0 %</title>" in age
     regions = audience.split('id="chart-audience-region"', 1)[1].split("</figure>", 1)[0]
     assert regions.index("Guangdong") < regions.index("Shanghai") < regions.index("United States")
     assert '<th scope="row">Guangdong</th><td class="num">50.0 %</td>' in regions
@@ -97,7 +97,8 @@ def test_the_charts_speak_chinese_on_a_chinese_page(client):
         "受众年龄" in audience
         and "广东" in audience
         and '<th scope="row">女</th>' in audience
-        and "50 岁以上" in audience
+        and "50+ 岁" in audience
+        and "受众年龄分布（岁）" in audience
     )
 
 
