@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from brands.models import Brand, BrandMembership, BrandVerification
 from marketplace.core.audience import countries as countries_of_deployment
 from marketplace.core.audience import region_names
-from marketplace.core.forms import EmailAddressField, PasswordPairMixin, new_account_email
+from marketplace.core.forms import EmailAddressField, PasswordPairMixin, WebLinkField, new_account_email
 from marketplace.core.models import ProductCategory, User
 
 
@@ -24,7 +24,7 @@ def _country_choices() -> list[tuple[str, str]]:
 
 class BrandProfileForm(forms.Form):
     name = forms.CharField(label=_brand_label("name"), max_length=160)
-    website = forms.URLField(label=_brand_label("website"), required=False, assume_scheme="https")
+    website = WebLinkField(label=_brand_label("website"), required=False)
     description = forms.CharField(label=_brand_label("description"), required=False, widget=forms.Textarea)
     industry = forms.ModelChoiceField(
         label=_brand_label("industry"),
@@ -84,10 +84,9 @@ class BrandSignupForm(PasswordPairMixin, forms.Form):
 class BrandVerificationForm(forms.ModelForm):
     """The evidence a brand gives staff: its business licence number and where to check it."""
 
-    evidence_url = forms.URLField(
+    evidence_url = WebLinkField(
         label=_("Company website or registry page"),
         max_length=500,
-        assume_scheme="https",
         help_text=_("A page where staff can check the company and the licence."),
     )
 

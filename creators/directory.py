@@ -57,6 +57,7 @@ LIST_FIELDS = (
     "indices_at",
     "authenticity_score",
     "audience_age",  # the card's mini-chart
+    "avatar",  # the card's picture (creators/_avatar.html)
 )
 
 

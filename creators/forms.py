@@ -13,14 +13,23 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from creators.avatars import AVATAR_MIN_SIDE
 from creators.directory import DEFAULT_SORT, INDEX_FIELDS, SORTS, DirectoryQuery
 from creators.handles import validate_handle_not_reserved
-from creators.models import MAX_FOLLOWERS, Creator, CreatorLabel, CreatorVerification, Platform
+from creators.models import (
+    MAX_CONTENT_SAMPLES,
+    MAX_FOLLOWERS,
+    ContentSample,
+    Creator,
+    CreatorLabel,
+    CreatorVerification,
+    Platform,
+)
 from creators.selectors import RateCardLine, labels_by_id, typical_price
 from creators.services import MAX_LABELS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
-from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, new_account_email
+from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, WebLinkField, new_account_email
 from marketplace.core.models import ContentFormat, Interest, Label, User
 from marketplace.core.params import MAX_ID, SEARCH_MAX_LENGTH, IdListField, SearchForm
 
@@ -329,6 +338,83 @@ class AudienceForms:
         return [*self.region.non_form_errors(), *self.service_region_errors]
 
 
+# ---------------------------------------------------------------- media kit: picture and content samples
+
+
+class AvatarForm(forms.Form):
+    """The picture upload; creators.avatars checks the file (the service calls it) and says what is wrong."""
+
+    avatar = forms.FileField(
+        label=gettext_lazy("Profile picture"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={
+            "required": gettext_lazy("Choose a picture to upload."),
+            "empty": gettext_lazy("The file is empty; choose a picture to upload."),
+            "invalid": gettext_lazy("No file was received; choose a picture to upload."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["avatar"].help_text = _(
+            "JPEG, PNG or WebP, up to %(mb)s MB and at least %(min)s pixels a side. It is cut to a square around "
+            "its centre; its metadata (such as where a photo was taken) is not kept."
+        ) % {"mb": settings.UPLOAD_AVATAR_MAX_MB, "min": AVATAR_MIN_SIDE}
+
+
+class ContentSampleForm(forms.Form):
+    """One content sample: a link to one of the creator's own posts and its title; a blank row is left out."""
+
+    url = WebLinkField(
+        label=gettext_lazy("Link to the post"),
+        required=False,
+        max_length=ContentSample._meta.get_field("url").max_length,
+        widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
+    )
+    title = forms.CharField(
+        label=gettext_lazy("Title"), required=False, max_length=ContentSample._meta.get_field("title").max_length
+    )
+    platform = forms.ChoiceField(
+        label=gettext_lazy("Platform"), required=False, choices=[("", gettext_lazy("Not said")), *Platform.choices]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        url, title = cleaned.get("url"), (cleaned.get("title") or "").strip()
+        if title and not url and "url" not in self.errors:
+            self.add_error("url", _("Enter the link to this post."))
+        if url and not title and "title" not in self.errors:
+            self.add_error("title", _("Give this post a title."))
+        if cleaned.get("platform") and not url and not title:
+            self.add_error("url", _("Enter the link to this post."))
+        return cleaned
+
+    def sample(self) -> dict | None:
+        data = self.cleaned_data
+        if not data.get("url"):
+            return None
+        return {"url": data["url"], "title": data["title"].strip(), "platform": data.get("platform", "")}
+
+
+ContentSampleFormSet = forms.formset_factory(
+    ContentSampleForm, extra=0, max_num=MAX_CONTENT_SAMPLES, absolute_max=MAX_CONTENT_SAMPLES, validate_max=True
+)
+
+
+def content_sample_formset(data=None, *, creator: Creator) -> forms.BaseFormSet:
+    """Every saved sample, then blank rows up to MAX_CONTENT_SAMPLES."""
+    rows = [
+        {"url": s.url, "title": s.title, "platform": s.platform}
+        for s in creator.content_samples.order_by("position", "id")
+    ]
+    rows += [{}] * (MAX_CONTENT_SAMPLES - len(rows))
+    return ContentSampleFormSet(data, prefix="samples", initial=rows)
+
+
+def content_samples_of(formset: forms.BaseFormSet) -> list[dict]:
+    return [sample for form in formset.forms if (sample := form.sample()) is not None]
+
+
 # ---------------------------------------------------------------- rate card
 
 
@@ -584,10 +670,9 @@ class CreatorSignupForm(PasswordPairMixin, forms.Form):
 class CreatorVerificationForm(forms.ModelForm):
     """The evidence a creator gives staff: their account's page on their platform, and a note."""
 
-    evidence_url = forms.URLField(
+    evidence_url = WebLinkField(
         label=gettext_lazy("Link to your account on your platform"),
         max_length=500,
-        assume_scheme="https",
         help_text=gettext_lazy(
             "The public page of the account you named in your profile; staff check the name and the figures."
         ),

@@ -1,9 +1,12 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from creators.handles import validate_handle_not_reserved
+from marketplace.core.forms import validate_web_link
 from marketplace.core.models import ContentFormat, Label, VerificationRequest, VerificationStatus
 
 # The largest follower count a filter or a search accepts (the field is a bigint; no account is near this).
@@ -20,6 +23,12 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram")
     YOUTUBE = "youtube", _("YouTube")
     TWITCH = "twitch", _("Twitch")
+
+
+def avatar_path(instance: "Creator", filename: str) -> str:
+    """Server-generated name, new for each picture (so a browser's cached copy of the old one is never shown):
+    the uploader's file name is never used on disk."""
+    return f"avatars/{instance.pk}/{uuid.uuid4().hex}.webp"
 
 
 class Creator(models.Model):
@@ -42,6 +51,11 @@ class Creator(models.Model):
     country = models.CharField(_("country"), max_length=8, blank=True)
     content_sample = models.TextField(
         _("recent content"), blank=True, help_text=_("Recent video titles and hashtags, one per line.")
+    )
+    # The uploaded profile picture as stored: a square WebP thumbnail (creators/avatars.py), served by
+    # creators:avatar to whoever may see the creator; empty shows the generated initials.
+    avatar = models.ImageField(
+        _("profile picture"), upload_to=avatar_path, blank=True, default="", db_default="", editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
     verification = models.CharField(
@@ -242,3 +256,24 @@ class CreatorVerification(VerificationRequest):
     def recipients(self) -> list:
         user = self.creator.user
         return [user] if user is not None and user.is_active else []
+
+
+MAX_CONTENT_SAMPLES = 6
+
+
+class ContentSample(models.Model):
+    """A link to one of the creator's own posts, shown on the media kit in ``position`` order."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="content_samples")
+    url = models.URLField(_("link"), max_length=500, validators=[validate_web_link])
+    title = models.CharField(_("title"), max_length=120)
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["creator", "position", "id"]
+        verbose_name = _("content sample")
+        verbose_name_plural = _("content samples")
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.title}"

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from creators.models import BlackoutPeriod, ContentSample, Creator, CreatorLabel, RatePrice
 from creators.services import platform_today
 from marketplace.core import catalogue
 from marketplace.core.models import ContentFormat, Label
@@ -36,23 +36,40 @@ def creator_detail_for_viewer(*, handle: str, user) -> Creator:
     Raises Http404 for unknown or hidden creators (and for other creators' profiles, so a
     creator cannot probe which handles exist) and PermissionDenied for users with no role.
     """
-    role = role_of(user)
-    if role is None or role.kind == "none":
-        raise PermissionDenied
-    queryset = Creator.objects.prefetch_related(
+    queryset = _visible_creators(user).prefetch_related(
         Prefetch(
             "label_links", queryset=CreatorLabel.objects.select_related("label").order_by("-weight", "label__path")
         ),
         "rate_prices",
+        Prefetch("content_samples", queryset=ContentSample.objects.order_by("position", "id")),
     )
-    if role.is_creator:
-        queryset = queryset.filter(user=user)
-    elif not role.is_staff:
-        queryset = queryset.filter(is_active=True)
     creator = queryset.filter(handle=handle).first()
     if creator is None:
         raise Http404
     return creator
+
+
+def creator_avatar_for_viewer(*, handle: str, user) -> Creator:
+    """The creator whose picture ``user`` asks for, under the creator page's rule (same 404 and 403);
+    Http404 too when the creator has no uploaded picture."""
+    creator = _visible_creators(user).only("pk", "avatar").filter(handle=handle).exclude(avatar="").first()
+    if creator is None:
+        raise Http404
+    return creator
+
+
+def _visible_creators(user):
+    """Who may see which creator page: brand members and staff every active one (staff inactive ones too),
+    a creator only their own; PermissionDenied for users with no role."""
+    role = role_of(user)
+    if role is None or role.kind == "none":
+        raise PermissionDenied
+    queryset = Creator.objects.all()
+    if role.is_creator:
+        return queryset.filter(user=user)
+    if not role.is_staff:
+        return queryset.filter(is_active=True)
+    return queryset
 
 
 # ---------------------------------------------------------------- rate card

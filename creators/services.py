@@ -13,11 +13,14 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
-from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from creators.avatars import avatar_thumbnail
+from creators.models import MAX_CONTENT_SAMPLES, BlackoutPeriod, ContentSample, Creator, CreatorLabel, RatePrice
 from marketplace.core import NotAllowed, NotFound, audit, update_fields
 from marketplace.core.accounts import user_create
 from marketplace.core.audience import (
@@ -302,6 +305,90 @@ def rate_card_set_prices(
 
 
 # ----------------------------------------------------------------- blackouts
+
+
+# ------------------------------------------------------------------ media kit
+
+
+@transaction.atomic
+def creator_set_avatar(*, creator: Creator, actor: User | None, upload) -> Creator:
+    """Store ``upload`` as the creator's picture (a square WebP thumbnail, creators/avatars.py) in place of
+    any earlier one. Raises ValidationError({"avatar": …}) before anything is stored when the file is refused."""
+    _check_actor(creator, actor)
+    thumbnail = avatar_thumbnail(upload)
+    locked = _lock(creator)
+    previous = locked.avatar.name
+    locked.avatar.save("avatar.webp", ContentFile(thumbnail), save=False)  # the name comes from avatar_path
+    update_fields(locked, avatar=locked.avatar.name)
+    audit(actor=actor, action="creator.set_avatar", obj=locked, avatar=locked.avatar.name, bytes=len(thumbnail))
+    _delete_file_on_commit(locked.avatar.storage, previous)
+    return locked
+
+
+@transaction.atomic
+def creator_remove_avatar(*, creator: Creator, actor: User | None) -> Creator:
+    """Remove the creator's picture: cards and pages show the generated initials again."""
+    _check_actor(creator, actor)
+    locked = _lock(creator)
+    previous = locked.avatar.name
+    if previous:
+        update_fields(locked, avatar="")
+        audit(actor=actor, action="creator.remove_avatar", obj=locked)
+        _delete_file_on_commit(locked.avatar.storage, previous)
+    return locked
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    """A replaced or removed picture's file goes once the change is committed (never while a rollback could
+    bring its row back)."""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def creator_set_content_samples(
+    *, creator: Creator, actor: User | None, samples: Sequence[Mapping]
+) -> list[ContentSample]:
+    """Replace the creator's content samples with ``samples`` (dicts of url, title and optional platform) in
+    the order given, at most MAX_CONTENT_SAMPLES. Raises ValidationError({"content_samples": …}) naming the
+    sample and the field of each problem."""
+    _check_actor(creator, actor)
+    if len(samples) > MAX_CONTENT_SAMPLES:
+        raise ValidationError(
+            {"content_samples": _("List at most %(n)s content samples.") % {"n": MAX_CONTENT_SAMPLES}}
+        )
+    locked = _lock(creator)
+    rows, errors = [], []
+    for position, sample in enumerate(samples):
+        row = ContentSample(
+            creator=locked,
+            # Stored as a URI: non-ASCII (a Chinese path typed or pasted as text) percent-encoded.
+            url=iri_to_uri(str(sample.get("url") or "").strip()),
+            title=str(sample.get("title") or "").strip(),
+            platform=str(sample.get("platform") or ""),
+            position=position,
+        )
+        try:
+            row.full_clean(exclude=["creator"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                name = ContentSample._meta.get_field(field).verbose_name
+                errors += [
+                    _("Sample %(n)s, %(field)s: %(message)s") % {"n": position + 1, "field": name, "message": m}
+                    for m in messages
+                ]
+        rows.append(row)
+    if errors:
+        raise ValidationError({"content_samples": errors})
+    ContentSample.objects.filter(creator=locked).delete()
+    ContentSample.objects.bulk_create(rows)
+    audit(
+        actor=actor,
+        action="creator.set_content_samples",
+        obj=locked,
+        samples=[{"url": r.url, "title": r.title, "platform": r.platform} for r in rows],
+    )
+    return rows
 
 
 @transaction.atomic

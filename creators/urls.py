@@ -15,4 +15,5 @@ urlpatterns = [
     path("browse/", views.directory, name="directory"),
     path("verification/", views.verification, name="verification"),
     path("<slug:handle>/", views.detail, name="detail"),
+    path("<slug:handle>/avatar/", views.avatar, name="avatar"),
 ]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from creators import directory as directory_reads
 from creators import selectors, services
+from creators.avatars import AVATAR_CONTENT_TYPE
 from creators.forms import (
     AudienceForms,
+    AvatarForm,
     BasicsForm,
     BlackoutForm,
     BlackoutRemoveForm,
@@ -32,15 +34,18 @@ from creators.forms import (
     LabelSearchForm,
     LabelsForm,
     RateCardForm,
+    content_sample_formset,
+    content_samples_of,
     search_rows,
 )
 from creators.models import Creator, CreatorVerification
 from creators.track_record.selectors import creator_track_record
-from marketplace.core import DomainError, form_add_errors
-from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, countries, region_names
+from marketplace.core import DomainError, charts, form_add_errors
+from marketplace.core.audience import AGE_BUCKETS, AGE_LABELS, GENDER_LABELS, GENDERS, countries, region_names
 from marketplace.core.models import ContentFormat
 from marketplace.core.params import SearchForm
 from marketplace.core.plugins import plugin
+from marketplace.core.templatetags.numbers import percent
 from marketplace.core.throttles import signup_refused
 from marketplace.core.verification import verification_open, verification_submit
 
@@ -123,6 +128,8 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
         "price_max": services.RATE_CARD_MAX_PRICE,
         "blackout_form": bound.get("blackout_add") or BlackoutForm(),
         "blackouts": list(selectors.upcoming_blackouts(creator)),
+        "avatar_form": bound.get("avatar") or AvatarForm(),
+        "samples_formset": bound.get("samples") or content_sample_formset(creator=creator),
         "regions": region_names(),
         "countries": region_names(countries()),
         "currency": settings.CURRENCY,
@@ -243,6 +250,38 @@ def _remove_blackout(request: HttpRequest, creator: Creator):
     return None
 
 
+def _save_avatar(request: HttpRequest, creator: Creator):
+    form = AvatarForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return form
+    try:
+        services.creator_set_avatar(creator=creator, actor=request.user, upload=form.cleaned_data["avatar"])
+    except ValidationError as exc:
+        form_add_errors(form, exc)
+        return form
+    messages.success(request, _("Profile picture saved."))
+    return None
+
+
+def _remove_avatar(request: HttpRequest, creator: Creator):
+    services.creator_remove_avatar(creator=creator, actor=request.user)
+    messages.success(request, _("Profile picture removed: your initials show in its place."))
+    return None
+
+
+def _save_samples(request: HttpRequest, creator: Creator):
+    formset = content_sample_formset(request.POST, creator=creator)
+    if not formset.is_valid():
+        return formset
+    try:
+        services.creator_set_content_samples(creator=creator, actor=request.user, samples=content_samples_of(formset))
+    except ValidationError as exc:
+        formset._non_form_errors = formset.error_class(exc.messages)
+        return formset
+    messages.success(request, _("Content samples saved."))
+    return None
+
+
 # section posted → (handler returning the invalid form or None when saved, anchor to return to)
 SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
     "basics": (_save_basics, "basics"),
@@ -252,6 +291,9 @@ SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
     "rate_card": (_save_rate_card, "rate-card"),
     "blackout_add": (_add_blackout, "blackouts"),
     "blackout_remove": (_remove_blackout, "blackouts"),
+    "avatar": (_save_avatar, "media-kit"),
+    "avatar_remove": (_remove_avatar, "media-kit"),
+    "samples": (_save_samples, "content-samples"),
 }
 
 
@@ -300,9 +342,71 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "favourites": plugin("CREATOR_LISTS").favourites_of(request.user, [creator.pk]) if creator.is_active else None,
         "past_collaborations": plugin("CREATOR_RECORD").past_collaborations(creator.pk),
         "content_lines": [line.strip() for line in creator.content_sample.splitlines() if line.strip()][:10],
+        "content_samples": creator.content_samples.all(),
+        "audience_charts": audience_charts(creator, names),
         "age_buckets": AGE_BUCKETS,
     }
     return render(request, "creators/creator_detail.html", context)
+
+
+AUDIENCE_CHART_WIDTH = 360  # drawn at about its own size on a 390 px phone, so its 12 px labels stay 12 px
+AUDIENCE_TOP_REGIONS = 8
+
+
+def audience_charts(creator: Creator, region_name: dict[str, str]) -> list[dict]:
+    """The media kit's audience as charts (``{"key", "chart"}``, each with its numbers as a table): age as
+    columns, gender and the top regions as bars; a distribution that is not known has no chart."""
+
+    def chart(title: str, header: str, labels: list[str], shares: list[float], horizontal: bool):
+        return charts.grouped_bar_chart(
+            title,
+            labels,
+            [charts.Series(_("Share of the audience"), "share", [100 * share for share in shares])],
+            category_header=header,
+            horizontal=horizontal,
+            axis_format=lambda value: percent(value / 100, 0),
+            value_format=lambda value: percent(value / 100, 1),
+            width=AUDIENCE_CHART_WIDTH,
+        )
+
+    found = []
+    if creator.audience_age:
+        ages = [str(AGE_LABELS[b]) for b in AGE_BUCKETS]
+        shares = [creator.audience_age.get(b) or 0.0 for b in AGE_BUCKETS]
+        found.append(("audience-age", chart(_("Audience by age (years)"), _("Age"), ages, shares, horizontal=False)))
+    if creator.audience_gender:
+        genders = [str(GENDER_LABELS[g]) for g in GENDERS]
+        shares = [creator.audience_gender.get(g) or 0.0 for g in GENDERS]
+        found.append(("audience-gender", chart(_("Audience by gender"), _("Gender"), genders, shares, horizontal=True)))
+    if creator.audience_region:
+        top = sorted(creator.audience_region.items(), key=lambda item: (-item[1], item[0]))[:AUDIENCE_TOP_REGIONS]
+        names = [region_name.get(code, code) for code, _share in top]
+        found.append(
+            (
+                "audience-region",
+                chart(_("Top regions of the audience"), _("Region"), names, [s for _c, s in top], horizontal=True),
+            )
+        )
+    return [{"key": key, "chart": drawn} for key, drawn in found]
+
+
+@login_required
+@require_GET
+def avatar(request: HttpRequest, handle: str) -> FileResponse:
+    """A creator's uploaded picture, to whoever may open the creator's page (creators.selectors has the rule).
+
+    Its address carries the stored file's name (``?v=``), new for each picture, so browsers may keep it a day.
+    """
+    creator = selectors.creator_avatar_for_viewer(handle=handle, user=request.user)
+    try:
+        stored = creator.avatar.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stored, content_type=AVATAR_CONTENT_TYPE)
+    response["Content-Disposition"] = 'inline; filename="avatar.webp"'
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # ------------------------------------------------------------ growth path

@@ -287,6 +287,7 @@ STORAGES = {
 }
 UPLOAD_VIDEO_MAX_MB = env_int("UPLOAD_VIDEO_MAX_MB", 500)
 UPLOAD_EVIDENCE_MAX_MB = env_int("UPLOAD_EVIDENCE_MAX_MB", 20)
+UPLOAD_AVATAR_MAX_MB = env_int("UPLOAD_AVATAR_MAX_MB", 2)  # a creator's profile picture (creators/avatars.py)
 WHITENOISE_USE_FINDERS = not PRODUCTION  # development serves static files straight from the apps
 # Uploads live outside static and are served by views that check the parties.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators import selectors, services
-from creators.models import Creator, CreatorLabel, Platform
+from creators.models import MAX_CONTENT_SAMPLES, ContentSample, Creator, CreatorLabel, Platform
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, JSONParser, check_if_match, etag_for
 from marketplace.core.api.fields import (
@@ -31,9 +32,11 @@ from marketplace.core.api.fields import (
     resolve_refs,
     service_errors,
     validated,
+    web_link_field,
 )
 from marketplace.core.models import ContentFormat, Label
 from marketplace.core.roles import role_of
+from marketplace.core.templatetags.cards import avatar_version
 
 BASIC_FIELDS = ("display_name", "bio", "platform", "country", "content_sample", "max_concurrent", "external_load")
 # Service error keys → the API's field names.
@@ -58,7 +61,10 @@ def _own_creator(request) -> Creator:
 def _profile_creator(pk: int) -> Creator:
     """The creator with what the profile shows prefetched (labels in display order, prices)."""
     links = CreatorLabel.objects.select_related("label").order_by("-weight", "label__path")
-    return Creator.objects.prefetch_related(Prefetch("label_links", queryset=links), "rate_prices").get(pk=pk)
+    samples = ContentSample.objects.order_by("position", "id")
+    return Creator.objects.prefetch_related(
+        Prefetch("label_links", queryset=links), "rate_prices", Prefetch("content_samples", queryset=samples)
+    ).get(pk=pk)
 
 
 # ------------------------------------------------------------- serializers
@@ -91,6 +97,12 @@ class BlackoutSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class ContentSampleSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="A link to one of the creator's own posts (http or https).")
+    title = serializers.CharField()
+    platform = serializers.ChoiceField(choices=[("", ""), *Platform.choices], help_text="Empty when not said.")
+
+
 class CreatorPublicSerializer(serializers.Serializer):
     """What brands see of a creator (the same fields as the creator page)."""
 
@@ -117,6 +129,21 @@ class CreatorPublicSerializer(serializers.Serializer):
     labels = serializers.SerializerMethodField()
     currency = serializers.SerializerMethodField()
     rate_card = serializers.SerializerMethodField()
+    content_samples = serializers.SerializerMethodField()
+    avatar_url = serializers.SerializerMethodField(
+        help_text="The uploaded profile picture (a 256 px square WebP; signed-in users who may see the creator), "
+        "or null: pages then show the initials."
+    )
+
+    @extend_schema_field(ContentSampleSerializer(many=True))
+    def get_content_samples(self, creator: Creator) -> list:
+        return ContentSampleSerializer(creator.content_samples.all(), many=True).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_avatar_url(self, creator: Creator) -> str | None:
+        if not creator.avatar:
+            return None
+        return f"{reverse('creators:avatar', args=[creator.handle])}?v={avatar_version(creator.avatar.name)}"
 
     @extend_schema_field(AudienceSerializer)
     def get_audience(self, creator: Creator) -> dict:
@@ -155,6 +182,12 @@ class LabelInSerializer(RequestSerializer):
     weight = StrictFloatField(min_value=0.01, max_value=1, required=False)
 
 
+class ContentSampleInSerializer(RequestSerializer):
+    url = web_link_field(message=_("Enter a web address starting with https:// or http://."), help_text="http(s) only.")
+    title = StrictCharField(max_length=120)
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False, allow_blank=True)
+
+
 class AudienceInSerializer(RequestSerializer):
     """Shares from 0 to 1 that sum to 1 per distribution; an empty object means "unknown"."""
 
@@ -179,6 +212,11 @@ class CreatorProfileWriteSerializer(RequestSerializer):
     audience = AudienceInSerializer()
     # A ListField, not many=True: drf-spectacular puts a ListField's length limits into the schema.
     labels = serializers.ListField(child=LabelInSerializer(), max_length=services.MAX_LABELS)
+    content_samples = serializers.ListField(
+        child=ContentSampleInSerializer(),
+        max_length=MAX_CONTENT_SAMPLES,
+        help_text="Links to your own posts, shown on your page in this order; the list replaces the stored one.",
+    )
 
     def validate_labels(self, value: list[dict]) -> list[tuple[int, float]]:
         if any("label" not in item for item in value):
@@ -217,6 +255,8 @@ def _save_profile(*, locked: Creator, actor, data: dict) -> None:
         )
     if "labels" in data:
         services.creator_set_labels(creator=locked, actor=actor, labels=data["labels"])
+    if "content_samples" in data:
+        services.creator_set_content_samples(creator=locked, actor=actor, samples=data["content_samples"])
 
 
 class CreatorProfileApi(APIView):

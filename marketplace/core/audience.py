@@ -19,6 +19,15 @@ from django.utils.translation import gettext as _
 AGE_BUCKETS = ("18-23", "24-30", "31-40", "41-50", "50+")
 GENDERS = ("female", "male", "other")
 GENDER_LABELS = {"female": gettext_lazy("Female"), "male": gettext_lazy("Male"), "other": gettext_lazy("Other")}
+# The age buckets as charts and tables name them, short enough to sit under a column on a phone (the codes
+# above are what is stored and imported; the chart's heading says "years").
+AGE_LABELS = {
+    "18-23": gettext_lazy("18–23"),
+    "24-30": gettext_lazy("24–30"),
+    "31-40": gettext_lazy("31–40"),
+    "41-50": gettext_lazy("41–50"),
+    "50+": gettext_lazy("50+"),
+}
 SUM_TOLERANCE = 0.01
 REGIONS_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.tsv"
 

@@ -6,6 +6,7 @@ import unicodedata
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import User
@@ -22,6 +23,23 @@ class EmailAddressField(forms.EmailField):
 
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 _AMOUNT_LIKE = re.compile(r"[0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+")
+
+
+# The schemes of a link someone types for others to open (a post, a website, evidence): the web only, never
+# ftp:, javascript:, data: or file:.
+WEB_LINK_SCHEMES = ("http", "https")
+validate_web_link = URLValidator(schemes=WEB_LINK_SCHEMES)
+
+
+class WebLinkField(forms.URLField):
+    """A web address: http or https only; "https://" is assumed when none is typed."""
+
+    default_validators = [validate_web_link]
+    default_error_messages = {"invalid": _("Enter a web address starting with https:// or http://.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        super().__init__(**kwargs)
 
 
 class MoneyField(forms.CharField):

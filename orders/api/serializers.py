@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from marketplace.core.api.fields import MinorAmountField, RequestSerializer
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer, web_link_field
 from marketplace.core.models import Notification
 from marketplace.core.params import MAX_ID
 from orders.api.common import API_ACTIONS
@@ -298,16 +297,9 @@ class VideoRequestSerializer(RequestSerializer):
     file = serializers.FileField(help_text="MP4, MOV or WebM (checked by its content, not its name).")
 
 
-# A post's address as the schema states it and the server checks it, on top of Django's URLValidator:
-# http(s), a host name of at most three labels with a top-level domain (so under its 253 characters),
-# an optional path. RFC 3986 alone ("format: uri") would allow "payouts:wallet", which is no post.
-POST_URL_PATTERN = r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,2}[A-Za-z]{2,63}([/?#]\S*)?$"
-
-
 class PublishRequestSerializer(RequestSerializer):
-    post_url = serializers.URLField(
-        max_length=500,
-        validators=[RegexValidator(POST_URL_PATTERN, message=_("Give the post's http(s) address."))],
+    post_url = web_link_field(
+        message=_("Give the post's http(s) address."),
         help_text="The published post's address, such as https://www.douyin.com/video/7301234567890123456.",
     )
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
-from marketplace.core.forms import MoneyField
+from marketplace.core.forms import MoneyField, WebLinkField
 from marketplace.core.params import IdListField
 from orders.models import Dispute
 from orders.negotiation import NOTE_MAX_CHARS, price_band
@@ -196,7 +196,7 @@ class VideoForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    post_url = forms.URLField(label=_("Web address of the published post"), max_length=500, assume_scheme="https")
+    post_url = WebLinkField(label=_("Web address of the published post"), max_length=500)
 
 
 class DisputeForm(forms.Form):

@@ -13,6 +13,7 @@ Actors are named relative to a side: ``owner``, ``viewer`` and ``creator`` are t
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
 from brands.models import Brand, BrandMembership, BrandVerification
@@ -75,6 +77,12 @@ _keys = itertools.count()
 
 def new_key() -> str:
     return f"tenants-key-{next(_keys):06d}"
+
+
+def avatar_upload() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 96), "#7a3e9d").save(out, format="PNG")
+    return SimpleUploadedFile("me.png", out.getvalue())
 
 
 def evidence_upload(name: str = "proof.png") -> SimpleUploadedFile:
@@ -160,6 +168,8 @@ def _side(name: str, admin: User) -> Side:
     owner = MembershipFactory(role=BrandMembership.Role.OWNER, brand__name=f"Brand {name}")
     viewer = MembershipFactory(brand=owner.brand, role=BrandMembership.Role.VIEWER)
     creator = make_creator(max_concurrent=50)
+    # A profile picture, so its route (creators:avatar) has something to serve or refuse.
+    creator_services.creator_set_avatar(creator=creator, actor=None, upload=avatar_upload())
     side = Side(
         name=name,
         brand=owner.brand,

@@ -381,3 +381,44 @@ def test_the_member_list_shows_only_the_callers_brand():
 def test_creators_have_no_brand_routes(creator, api):
     assert api.get(reverse("api:brand-detail")).status_code == 403
     assert api.get(reverse("api:brand-member-list")).status_code == 403
+
+
+# ----------------------------------------------------------------- media kit: content samples, picture
+
+
+def test_content_samples_are_set_through_the_api_and_brands_read_them_with_the_picture_address(creator, api):
+    samples = [
+        {"url": "https://www.douyin.com/video/7301", "title": "Morning routine", "platform": "douyin"},
+        {"url": "https://v.example/2", "title": "Serum test"},
+    ]
+
+    response = api.patch(profile_url(), {"content_samples": samples}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["content_samples"] == [samples[0], {**samples[1], "platform": ""}]
+    brand = api_for(MembershipFactory(role="viewer").user)
+    body = brand.get(reverse("api:creator-detail", args=[creator.handle])).json()
+    assert [s["title"] for s in body["content_samples"]] == ["Morning routine", "Serum test"]
+    assert body["avatar_url"] is None
+    Creator.objects.filter(pk=creator.pk).update(avatar=f"avatars/{creator.pk}/{'ab' * 16}.webp")
+    body = brand.get(reverse("api:creator-detail", args=[creator.handle])).json()
+    assert body["avatar_url"] == reverse("creators:avatar", args=[creator.handle]) + "?v=" + "ab" * 16
+
+
+@pytest.mark.parametrize(
+    "samples",
+    [
+        [{"url": "javascript:alert(1)", "title": "x"}],
+        [{"url": "ftp://files.example/a.mp4", "title": "x"}],
+        [{"url": "https://v.example/1", "title": ""}],
+        [{"url": "https://v.example/1"}],
+        [{"url": "https://v.example/1", "title": "x", "platform": "myspace"}],
+        [{"url": f"https://v.example/{i}", "title": "x"} for i in range(7)],
+    ],
+)
+def test_bad_content_samples_are_a_400_naming_the_field_and_save_nothing(creator, api, samples):
+    response = api.patch(profile_url(), {"content_samples": samples}, format="json")
+
+    assert response.status_code == 400
+    assert "content_samples" in response.json()["errors"]
+    assert not creator.content_samples.exists()

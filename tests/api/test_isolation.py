@@ -584,6 +584,15 @@ PAGES: dict[str, list[Target]] = {
             missing={"handle": MISSING_SLUG},
         )
     ],
+    # The picture follows the creator page's rule.
+    "creators:avatar": [
+        Target(
+            lambda w, s: {"handle": w.sides[s].creator.handle},
+            {"GET": ("creator", *BRAND_MEMBERS, "admin")},
+            ("creator", *BRAND_MEMBERS, "admin"),
+            missing={"handle": MISSING_SLUG},
+        )
+    ],
     "matching:order_ranking": [Target(order("open"), {"GET": ORDER_PAGE}, ORDER_PAGE)],
     "matching:order_rerank": [Target(order("open"), {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)})],
     "matching:order_why_not": [

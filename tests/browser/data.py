@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import uuid
 import zlib
@@ -57,6 +58,27 @@ def make_star_creator(*, email: str, password: str, admin: User) -> tuple[Creato
     profiles.rate_card_set_prices(
         creator=creator, actor=user, prices={"short_21_60": STAR_PRICE, "short_1_20": 300_000, "video_60_plus": 900_000}
     )
+    profiles.creator_set_avatar(creator=creator, actor=user, upload=portrait_png())
+    profiles.creator_set_content_samples(
+        creator=creator,
+        actor=user,
+        samples=[
+            {
+                "url": "https://www.douyin.com/video/7301234567890123456",
+                "title": "Morning routine for dry skin",
+                "platform": "douyin",
+            },
+            {
+                "url": "https://www.xiaohongshu.com/explore/64f0c2a1000000001e03a9b1",
+                "title": "Serum test: two weeks on sensitive skin, before and after",
+                "platform": "xiaohongshu",
+            },
+            {
+                "url": "https://example.com/a/very/long/path/that/must/wrap/on/a/phone/without/scrolling/sideways/1234567890",
+                "title": "A post with a long address",
+            },
+        ],
+    )
     set_verification(actor=admin, model=Creator, pks=[creator.pk], to="verified")
     # Platform metrics arrive from imports, not from a form; set them as an import would.
     Creator.objects.filter(pk=creator.pk).update(
@@ -72,6 +94,21 @@ def make_star_creator(*, email: str, password: str, admin: User) -> tuple[Creato
 
 
 # -------------------------------------------------------------------- files
+
+
+def portrait_png():
+    """A 320 × 400 picture (a gradient with a disc), as a creator's profile picture upload."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 400), "#f4d8c8")
+    draw = ImageDraw.Draw(image)
+    for y in range(400):
+        draw.line([(0, y), (320, y)], fill=(244 - y // 8, 216 - y // 10, 200))
+    draw.ellipse([80, 90, 240, 250], fill="#7a3e9d")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return SimpleUploadedFile("lina.png", out.getvalue())
 
 
 def mp4_file(directory: Path) -> Path:

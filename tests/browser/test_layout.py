@@ -181,6 +181,31 @@ def ranking_filtered_after_style_attributes_were_left(page, base: str, order_id:
     settle(page)
 
 
+def visit_at_both_sizes(page, walk: Walk, artifacts, name: str, path: str) -> None:
+    """One page the walk may not reach by its links (the star creator's media kit), checked at both sizes."""
+    for label, viewport in VIEWPORTS.items():
+        page.set_viewport_size(viewport)
+        page.goto(walk_base(page) + path)
+        check(page, walk, artifacts, label, name, path)
+    page.set_viewport_size(VIEWPORTS["desktop"])
+
+
+def walk_base(page) -> str:
+    parts = urlsplit(page.url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def media_kit_shows_picture_samples_and_charts(page, path: str) -> None:
+    """The star creator's page: the uploaded picture loaded (not the initials), the samples, three charts."""
+    page.goto(walk_base(page) + path)
+    settle(page)
+    picture = page.locator("img.avatar-large")
+    expect(picture).to_be_visible()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth === 256", picture.element_handle())
+    expect(page.locator("#content-samples a[rel='noopener nofollow ugc']")).to_have_count(3)
+    expect(page.locator("#audience figure.chart svg")).to_have_count(3)
+
+
 def assert_clean(walk: Walk) -> None:
     found = walk.problems + [f"console error: {line}" for line in walk.console]
     assert found == [], "\n".join(found)
@@ -238,14 +263,20 @@ def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_viol
     walk, page = walk_role(browsers, "brand", people.owner_email)
     ranking_filtered_after_style_attributes_were_left(page, browsers.base_url, deal.order_id)
 
+    media_kit = "/creator/lina-zhou/"
+    visit_at_both_sizes(page, walk, browsers.artifacts, "media-kit", media_kit)
+    media_kit_shows_picture_samples_and_charts(page, media_kit)
+
     assert {"orders:create", "orders:detail", "orders:report", "deals:collaboration"} <= set(walk.pages)
     assert_clean(walk)
 
 
 def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
-    walk, _ = walk_role(browsers, "creator", people.creator_email)
+    walk, page = walk_role(browsers, "creator", people.creator_email)
+    media_kit_shows_picture_samples_and_charts(page, "/creator/lina-zhou/")
 
     assert {"deals:inbox", "deals:collaboration", "creators:growth", "payouts:earnings"} <= set(walk.pages)
+    assert {"creators:profile_edit", "creators:detail"} <= set(walk.pages)  # the editor and the media kit
     assert_clean(walk)
 
 

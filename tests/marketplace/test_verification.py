@@ -136,7 +136,10 @@ def test_a_brand_files_its_licence_and_its_owners_and_managers_hear_the_decision
     client.force_login(owner.user)
     bad = client.post(reverse("brands:verification"), {"licence_number": "91 31", "evidence_url": "not a link"})
     assert bad.status_code == 400
-    assert "Letters, digits and dashes" in bad.content.decode() and "Enter a valid URL." in bad.content.decode()
+    assert (
+        "Letters, digits and dashes" in bad.content.decode()
+        and "Enter a web address starting with https:// or http://." in bad.content.decode()
+    )
     assert not owner.brand.verification_requests.exists()
     client.post(
         reverse("brands:verification"),

@@ -268,3 +268,24 @@ class CatalogueNodeSerializer(serializers.Serializer):
     iab_id = serializers.CharField()
     name = serializers.CharField()
     name_zh_hans = serializers.CharField(help_text="The name in Simplified Chinese.")
+
+
+# A web link as the schema states it and the server checks it, on top of Django's URLValidator: http(s), a
+# host name of at most three labels with a top-level domain (so under its 253 characters), then an optional
+# path, query and fragment of RFC 3986's characters (non-ASCII percent-encoded, as a browser copies a link).
+# RFC 3986 alone ("format: uri") would allow "payouts:wallet" or ftp:, which is no post to open; Django's
+# URLValidator alone would allow unencoded non-ASCII, which is an IRI, not a "uri".
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+WEB_LINK_PATTERN = (
+    r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,2}[A-Za-z]{2,63}"
+    rf"(/(?:{_PCHAR}|/)*)?(\?(?:{_PCHAR}|[/?])*)?(#(?:{_PCHAR}|[/?])*)?$"
+)
+
+
+def web_link_field(*, message: str, **kwargs) -> serializers.URLField:
+    """A link someone gives for others to open (a published post, a content sample): http(s) only."""
+    from django.core.validators import RegexValidator
+
+    return serializers.URLField(
+        max_length=500, validators=[RegexValidator(WEB_LINK_PATTERN, message=message)], **kwargs
+    )

@@ -1,4 +1,5 @@
-"""Pieces of a creator card: generated initials for an avatar, and an audience mini-chart as SVG geometry.
+"""Pieces of a creator card: generated initials for an avatar (or the version of an uploaded one), and an audience
+mini-chart as SVG geometry.
 
 Pure (no database); drawn by ``templates/creators/_avatar.html`` and ``_audience_mini.html``. No inline style:
 the avatar's colour is one of AVATAR_COLOURS classes, the bars are SVG attributes.
@@ -7,6 +8,7 @@ the avatar's colour is one of AVATAR_COLOURS classes, the bars are SVG attribute
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django import template
 
@@ -33,6 +35,22 @@ def initials(name: str) -> str:
 def avatar_colour(key: str) -> int:
     """A stable colour class for a handle (the same creator has the same colour on every page)."""
     return zlib.crc32((key or "").encode()) % AVATAR_COLOURS
+
+
+@register.filter
+def avatar_version(name: str) -> str:
+    """The part of a stored picture's name that changes with each upload (its random stem), for the ``?v=`` of
+    its address: a new picture is a new address, so a browser's copy of the old one is never shown."""
+    return (name or "").rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+@register.filter
+def link_host(url: str) -> str:
+    """Where a link leads ("www.douyin.com"), written beside a link someone else entered."""
+    try:
+        return urlsplit(url or "").hostname or ""
+    except ValueError:
+        return ""
 
 
 @dataclass(frozen=True)
