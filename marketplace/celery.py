@@ -1,12 +1,25 @@
 import os
 
 from celery import Celery, signals
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
 app = Celery("starmap")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Before each task: bind the request id (and the rest of the publisher's log context) from its header.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@signals.setup_logging.connect(weak=False)
+def _logging(**kwargs):
+    """The worker and beat log as the web does (settings.LOGGING, marketplace.core.logs), not Celery's way."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 def _count(outcome: str):
