@@ -42,8 +42,7 @@ def commands(host: str, port: int) -> dict[str, list[str]]:
             f"{host}:{port}",
             "--workers",
             os.environ.get("WEB_CONCURRENCY", "2"),
-            "--access-logfile",
-            "-",
+            # No gunicorn access log: Django's request_finished line is it (marketplace.core.logs).
             "--log-level",
             "warning",
         ],
