@@ -17,6 +17,8 @@ import sys
 import uuid
 
 import structlog
+from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 REQUEST_ID_MAX = 64
@@ -89,9 +91,8 @@ def _blank_secrets(match: re.Match) -> str:
 
 def redact(text: str) -> str:
     """``text`` with the secrets of secret-bearing URLs and query parameters replaced by [redacted]."""
-    from django.apps import apps
-    from django.conf import settings
-
+    if "/" not in text and "=" not in text:  # most fields: nothing a URL or a query could hide in
+        return text
     if apps.ready:
         for pattern in _secret_paths(settings.ROOT_URLCONF):
             text = pattern.sub(_blank_secrets, text)
