@@ -9,12 +9,14 @@ import uuid
 
 import pytest
 from celery import Celery, signals
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from marketplace.core import logs, outbox
 from marketplace.core.models import AuditLog, OutboxMessage
-from orders.models import OrderEvent, OrderTargetLabel
+from orders.models import CollaborationEvent, OrderEvent, OrderTargetLabel
 from orders.services.calendar import calendar_feed_renew
+from payouts.models import LedgerTransaction
 from tests.factories import LabelFactory, MembershipFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +181,26 @@ def test_no_secret_setting_or_credential_header_reaches_a_request_s_lines(client
     assert _finished(log_lines())["code"] == 200
     for secret in (settings.METRICS_TOKEN, settings.SECRET_KEY, "c00kie-value"):
         assert not re.search(re.escape(secret), text)
+
+
+# ------------------------------------------------------------------ rows that keep the request id
+
+ACTOR_ROWS = sorted((m for m in apps.get_models() if any(f.name == "actor" for f in m._meta.get_fields())), key=str)
+
+
+def test_every_row_that_records_an_actor_and_every_money_or_outbox_row_keeps_the_request_id():
+    """Generated from the model registry: a new event or audit model (a row with an actor) is covered."""
+    rows = {*ACTOR_ROWS, LedgerTransaction, OutboxMessage}
+
+    assert {AuditLog, OrderEvent, CollaborationEvent} <= set(ACTOR_ROWS)
+    assert {m._meta.label: m._meta.get_field("request_id").default for m in rows} == {
+        m._meta.label: logs.current_request_id for m in rows
+    }
+
+
+def test_a_row_written_outside_any_request_or_task_has_no_request_id():
+    assert logs.current_request_id() == ""
+
+    row = AuditLog.objects.create(action="t", object_type="t", object_id="1")
+
+    assert row.request_id == ""
