@@ -51,8 +51,11 @@ def bound_request_id(request_id: str):
 
 
 def request_id_field() -> models.CharField:
-    """The column an audit or event row keeps its request id in, filled when the row is created."""
-    return models.CharField(max_length=REQUEST_ID_MAX, blank=True, default=current_request_id, editable=False)
+    """The column an audit or event row keeps its request id in, filled when the row is created. The database's
+    own default ("") serves the rows written by SQL (COPY, raw inserts) and by code older than the column."""
+    return models.CharField(
+        max_length=REQUEST_ID_MAX, blank=True, default=current_request_id, db_default="", editable=False
+    )
 
 
 # ------------------------------------------------------------------ redaction
