@@ -32,5 +32,6 @@ USER starmap
 
 EXPOSE 8000
 
-# gunicorn reads WEB_CONCURRENCY for its number of worker processes.
-CMD ["gunicorn", "marketplace.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# gunicorn reads WEB_CONCURRENCY for its number of worker processes. No gunicorn access log: Django's
+# request_finished line is the access log (JSON, with the request id, secrets in URLs redacted).
+CMD ["gunicorn", "marketplace.wsgi:application", "--bind", "0.0.0.0:8000"]

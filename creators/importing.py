@@ -28,7 +28,7 @@ from creators.handles import validate_handle_not_reserved
 from creators.models import Creator, Platform
 from creators.platform_handles import derive_handles, normalise_platform_handle
 from creators.services import check_rate_card_price
-from marketplace.core import DomainError, parse_money, parse_whole_number, request_id_var
+from marketplace.core import DomainError, parse_money, parse_whole_number
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, code_hint, regions, validate_distribution
 from marketplace.core.import_cli import ERRORS_SHOWN, errors_report
 from marketplace.core.models import AuditLog, ContentFormat, Label, VerificationStatus
@@ -200,7 +200,6 @@ def creators_import(
                 object_type=Creator._meta.label_lower,
                 object_id="",
                 data={"source": source, "rows": len(ids), "first_id": ids[0], "last_id": ids[-1]},
-                request_id=request_id_var.get(),
             )
     except (IntegrityError, psycopg2.IntegrityError) as exc:
         # COPY goes around Django's cursor wrapper, so psycopg2's own error may arrive unwrapped.

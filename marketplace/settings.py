@@ -18,6 +18,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.logs import LOG_FORMATS, logging_config
 from marketplace.core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -106,6 +107,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_prometheus",
+    "django_structlog",
     "marketplace.core",
     "brands",
     "creators",
@@ -118,7 +120,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and …
-    "marketplace.core.middleware.RequestIdMiddleware",
+    "marketplace.core.middleware.RequestIdMiddleware",  # a sane X-Request-ID, which …
+    "django_structlog.middlewares.RequestMiddleware",  # … binds for log lines, tasks and audit rows
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -464,10 +467,12 @@ if SENTRY_DSN:
 
     init_sentry(SENTRY_DSN, environment="production" if PRODUCTION else "development")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Structured logs to stdout (marketplace.core.logs, docs/operations.md "Logs"): JSON lines in production,
+# a readable form in development; one request id from the request through the outbox into the worker.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "console")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # tasks published during a request carry its id in a header
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # RequestIdMiddleware has checked or replaced it
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # RequestIdMiddleware binds the address by NUM_PROXIES instead

@@ -14,6 +14,8 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.logs import request_id_field
+
 CURRENCY_CODE = Q(currency__regex=r"^[A-Z]{3}$")
 
 
@@ -294,6 +296,7 @@ class LedgerTransaction(models.Model):
     payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
     topup = models.ForeignKey(TopUp, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    request_id = request_id_field()
 
     class Meta:
         ordering = ["-created_at", "-id"]

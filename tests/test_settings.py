@@ -295,6 +295,7 @@ def test_a_sqlite_database_url_is_refused():
         ({"EMAIL_USE_TLS": "sometimes"}, "EMAIL_USE_TLS must be true or false, not 'sometimes'"),
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT must be an integer, not 'twenty-five'"),
         ({"DJANGO_ENV": "staging"}, "DJANGO_ENV must be development or production, not 'staging'"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or console, not 'xml'"),
     ],
 )
 def test_a_malformed_value_fails_with_a_message_naming_the_variable(env, message):
@@ -333,6 +334,28 @@ def test_production_is_hardened():
     assert values["SESSION_COOKIE_SECURE"] is values["CSRF_COOKIE_SECURE"] is values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_HSTS_SECONDS"] == 31536000
     assert values["STORAGES"]["staticfiles"]["BACKEND"].endswith("CompressedManifestStaticFilesStorage")
+
+
+def _log_output(env: dict[str, str]) -> str:
+    code = "import django, logging; django.setup(); logging.getLogger('starmap.test').warning('hello %s', 'there')"
+    result = _run([sys.executable, "-c", code], env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("env", "json_lines"),
+    [({}, False), ({"LOG_FORMAT": "json"}, True), (_production(), True), (_production(LOG_FORMAT="console"), False)],
+    ids=["development", "development-json", "production", "production-console"],
+)
+def test_logs_are_json_lines_on_stdout_in_production_or_when_asked(env, json_lines):
+    out = _log_output(env)
+
+    if json_lines:
+        line = json.loads(out)
+        assert (line["event"], line["level"], line["logger"]) == ("hello there", "warning", "starmap.test")
+    else:
+        assert not out.startswith("{") and "hello there" in out and "starmap.test" in out
 
 
 def test_production_settings_pass_the_deploy_checks():

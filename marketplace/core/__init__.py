@@ -6,7 +6,7 @@ home. The rest of the kernel is imported from its module: models, accounts and t
 outbox, the taxonomy, the API kit (``marketplace.core.api``) and the web kit (``marketplace.core.web``).
 """
 
-from marketplace.core.audit import audit, request_id_var
+from marketplace.core.audit import audit
 from marketplace.core.csv import CsvWriter
 from marketplace.core.errors import (
     Conflict,
@@ -53,7 +53,6 @@ __all__ = [
     "one_line",
     "parse_money",
     "parse_whole_number",
-    "request_id_var",
     "send_mail_each",
     "site_url",
     "update_fields",

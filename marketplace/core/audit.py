@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any
 
 from django.db import models
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-
 
 def audit(*, actor, action: str, obj: models.Model, **data: Any):
-    """Write one append-only audit row in the caller's transaction."""
+    """Write one append-only audit row in the caller's transaction (its request id: marketplace.core.logs)."""
     from marketplace.core.models import AuditLog
 
     return AuditLog.objects.create(
@@ -20,5 +17,4 @@ def audit(*, actor, action: str, obj: models.Model, **data: Any):
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         data=data,
-        request_id=request_id_var.get(),
     )

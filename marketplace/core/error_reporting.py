@@ -4,7 +4,7 @@ id (the X-Request-ID header and the audit rows carry the same one); no personal 
 
 from __future__ import annotations
 
-from marketplace.core import request_id_var
+from marketplace.core.logs import current_request_id
 
 
 def init_sentry(dsn: str, *, environment: str, transport=None) -> bool:
@@ -28,7 +28,7 @@ def init_sentry(dsn: str, *, environment: str, transport=None) -> bool:
 
 
 def _with_request_id(event, hint):
-    request_id = request_id_var.get()
+    request_id = current_request_id()
     if request_id:
         event.setdefault("tags", {})["request_id"] = request_id
     return event

@@ -1,39 +1,36 @@
-import re
-import uuid
 import zoneinfo
 from urllib.parse import urlencode, urlsplit
 
+import structlog
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from marketplace.core import request_id_var
+from marketplace.core.logs import request_id_or_new
+from marketplace.core.throttles import client_ip
 
 REQUEST_ID_HEADER = "X-Request-ID"
-# What we accept from a client or proxy: short, and safe to copy into logs and audit rows (max 64 there).
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
 class RequestIdMiddleware:
     """Give every request an id: the caller's X-Request-ID when it is sane, else a new uuid4.
 
-    The id is set in ``marketplace.core.request_id_var`` for the length of the request, so the audit rows
-    written while handling it carry it, and it is returned in the response's X-Request-ID header.
+    It stands just before django-structlog's RequestMiddleware, which binds the id (read back from the
+    header this rewrites) in structlog's context for the request's log lines, the tasks it publishes and
+    the audit rows it writes (marketplace.core.logs); the response returns it in X-Request-ID.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else str(uuid.uuid4())
-        request.request_id = request_id
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        request_id = request_id_or_new(request.META.get("HTTP_X_REQUEST_ID"))
+        request.META["HTTP_X_REQUEST_ID"] = request.request_id = request_id
+        request.__dict__.pop("headers", None)  # a copy read before this line would still hold the raw value
+        # The client's address by the rate limits' rule (NUM_PROXIES), not a forwarded header anyone can set.
+        structlog.contextvars.bind_contextvars(ip=client_ip(request))
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

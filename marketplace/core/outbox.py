@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from marketplace.core.logs import bound_request_id
 from marketplace.core.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,10 @@ def _send(message_id: int) -> bool:
     if message is None:
         return False
     try:
-        app.send_task(TOPICS[message.topic], kwargs={**message.payload, "outbox_id": message.pk}, retry=False)
+        # The message's request id goes into the task's django-structlog header (the relay runs outside
+        # the request that wrote it), so the task's log lines and audit rows carry it.
+        with bound_request_id(message.request_id):
+            app.send_task(TOPICS[message.topic], kwargs={**message.payload, "outbox_id": message.pk}, retry=False)
     except Exception as exc:  # any broker error: the relay retries later
         log.warning("outbox %s not sent: %s", message_id, exc)
         OutboxMessage.objects.filter(pk=message_id).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.logs import request_id_field
 from orders.models.orders import Collaboration
 
 
@@ -22,6 +23,7 @@ class CollaborationEvent(models.Model):
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    request_id = request_id_field()
 
     class Meta:
         db_table = "marketplace_collaborationevent"  # deployed under the marketplace app; the table kept its name

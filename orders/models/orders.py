@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import ChecksInOneQuery
+from marketplace.core.logs import request_id_field
 from marketplace.core.models.catalogue import ContentFormat, Label, ProductCategory
 
 
@@ -171,6 +172,7 @@ class OrderEvent(models.Model):
     new_status = models.CharField(max_length=16, choices=Order.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    request_id = request_id_field()
 
     class Meta:
         db_table = "marketplace_orderevent"  # deployed under the marketplace app; the table kept its name

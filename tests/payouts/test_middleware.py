@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from marketplace.core import request_id_var
+from marketplace.core.logs import current_request_id
 from marketplace.core.models import AuditLog
 from tests.factories import MembershipFactory
 from tests.payouts.conftest import new_key
@@ -58,4 +58,4 @@ def test_audit_rows_written_during_the_request_carry_its_id(client):
 def test_the_request_id_is_cleared_after_the_response(client):
     client.get(reverse("login"), HTTP_X_REQUEST_ID="req-done")
 
-    assert request_id_var.get() == ""
+    assert current_request_id() == ""

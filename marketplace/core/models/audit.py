@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.logs import request_id_field
+
 
 class AuditLog(models.Model):
     """Append-only: who did what to which object, with the amounts and request it came from.
@@ -14,7 +16,7 @@ class AuditLog(models.Model):
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    request_id = request_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

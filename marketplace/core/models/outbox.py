@@ -1,5 +1,7 @@
 from django.db import models
 
+from marketplace.core.logs import request_id_field
+
 
 class OutboxMessage(models.Model):
     """A task to start after commit, written in the same transaction as the change that needs it.
@@ -16,6 +18,7 @@ class OutboxMessage(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    request_id = request_id_field()  # of the request (or task) that wrote it; the relay sends it on
 
     class Meta:
         ordering = ["id"]
