@@ -9,3 +9,10 @@ class CoreConfig(AppConfig):
     name = "marketplace.core"
     label = "marketplace"
     verbose_name = _("Marketplace")
+
+    def ready(self) -> None:
+        from django_structlog import signals
+
+        from marketplace.core.logs import failed_request_code
+
+        signals.bind_extra_request_failed_metadata.connect(failed_request_code, weak=False)

@@ -177,3 +177,12 @@ __all__ = [
     "request_id_field",
     "request_id_or_new",
 ]
+
+
+def failed_request_code(sender, request, logger, exception, log_kwargs, **kwargs) -> None:
+    """django-structlog writes every request_failed line with "code": 500; one that met PostgreSQL or Redis
+    down was answered 503 (marketplace.core.unavailable), and the line says so."""
+    from marketplace.core.unavailable import dependency_down
+
+    if dependency_down(exception):
+        log_kwargs["code"] = 503

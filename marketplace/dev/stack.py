@@ -86,6 +86,7 @@ class Stack:
             SITE_URL=self.url,
             DEBUG="false",
             ALLOWED_HOSTS="127.0.0.1,localhost",
+            LOG_FORMAT="json",  # what production writes; the fault tests read the web's request lines
             FAST_PASSWORD_HASHER="true",  # noqa: S106 (a switch, not a password)
             # A worker lost with its message unacknowledged gets it back after this, not after an hour.
             CELERY_VISIBILITY_TIMEOUT="15",
