@@ -26,6 +26,7 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import get_client_cache_keys, get_failure_limit, make_cache_key_list
@@ -54,6 +55,7 @@ LIMITS_CACHE = "limits"  # settings.CACHES; AXES_CACHE names it too
 STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
 # How long a refused client is told to wait while the store is down: a restart or failover is seconds.
 RETRY_WHILE_DOWN = 30
+T = TypeVar("T")
 
 
 def limiter_store():
@@ -77,11 +79,11 @@ class LimiterUnavailable(exceptions.APIException):
         self.wait = RETRY_WHILE_DOWN
 
 
-def within_limit(check: Callable[[], bool], *, door: str, fail_closed: bool) -> bool:
-    """Run a limiter's ``check`` (True: within the limit) against ``limiter_store()``. When the store
-    cannot be reached: a door that fails closed raises LimiterUnavailable (no unlimited window for guesses
-    at passwords, tokens or reset mails), one that fails open lets the request through. The one place that
-    decides; every limit in the project goes through it."""
+def within_limit(check: Callable[[], T], *, door: str, fail_closed: bool) -> T | bool:
+    """Run a limiter's ``check`` (what it reads or counts in ``limiter_store()``) and return its answer. When
+    the store cannot be reached: a door that fails closed raises LimiterUnavailable (no unlimited window for
+    guesses at passwords, tokens or reset mails), one that fails open answers True, "within the limit". The
+    one place that decides; every limit in the project goes through it."""
     try:
         return check()
     except STORE_DOWN as exc:
@@ -226,7 +228,7 @@ def login_failures_clear(email: str) -> None:
     """Forget the failed logins counted against this account (not those of any client IP)."""
     # After a successful login (the password was right): if the store is down, the count expires by itself.
     within_limit(
-        lambda: limiter_store().delete_many(make_cache_key_list([{"username": identity(email)}])) or True,
+        lambda: limiter_store().delete_many(make_cache_key_list([{"username": identity(email)}])),
         door="login",
         fail_closed=False,
     )
@@ -252,22 +254,12 @@ class LoginAttempts(AxesCacheHandler):
         return limiter_store()
 
     def get_failures(self, request, credentials=None) -> int:
-        failures = 0
-
-        def read() -> bool:
-            nonlocal failures
-            failures = super(LoginAttempts, self).get_failures(request, credentials)
-            return True
-
-        within_limit(read, door="login", fail_closed=True)
-        return failures
+        parent = super().get_failures
+        return within_limit(lambda: parent(request, credentials), door="login", fail_closed=True)
 
     def user_login_failed(self, sender, credentials, request=None, **kwargs):
-        def count() -> bool:
-            super(LoginAttempts, self).user_login_failed(sender, credentials, request, **kwargs)
-            return True
-
-        within_limit(count, door="login", fail_closed=True)
+        parent = super().user_login_failed
+        within_limit(lambda: parent(sender, credentials, request, **kwargs), door="login", fail_closed=True)
 
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)
