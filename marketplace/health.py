@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from marketplace.core.throttles import limiter_store
 
 
 @never_cache
@@ -50,6 +51,8 @@ def _database() -> dict:
 
 
 def _redis() -> dict:
+    # Through the cache that raises (the default one answers a miss while Redis is down, by design).
+    cache = limiter_store()
     cache.set("readyz", "1", timeout=10)
     if cache.get("readyz") != "1":
         raise RuntimeError("Redis did not return what was written")

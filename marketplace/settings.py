@@ -135,6 +135,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.core.middleware.HtmxLoginRedirectMiddleware",
     "marketplace.core.middleware.TimezoneMiddleware",
+    # A login, sign-up or reset asked while Redis is down: 503 "try again shortly" (marketplace/core/throttles.py).
+    "marketplace.core.throttles.LimiterUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # … last but axes: requests, latency, status
     # Last, as django-axes asks: it turns a locked-out login into the 429 page (marketplace/core/throttles.py).
     "axes.middleware.AxesMiddleware",
@@ -178,12 +180,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL") or embedded("redis")
 
+# Two views of one Redis (docs/operations.md, "When Redis is down"). "default" is an optimisation (sessions
+# read before PostgreSQL, the track-record prior, the ledger-check figure): unreachable, it answers a miss and
+# drops writes. "limits" holds the rate-limit counters and raises, so marketplace.core.throttles decides.
+_REDIS_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    alias: {
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "starmap"),
+        "OPTIONS": {**_REDIS_OPTIONS, "IGNORE_EXCEPTIONS": alias == "default"},
     }
+    for alias in ("default", "limits")
 }
 
 # ------------------------------------------------------------------ celery
@@ -199,12 +207,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # A task whose whole worker died (kill -9, a lost machine) goes back to the queue this long after it was
 # taken, found by a sweep every 10 s; it must exceed the longest task (a 2M-creator snapshot rebuild).
 # A killed pool process's task is requeued at once (CELERY_TASK_REJECT_ON_WORKER_LOST). docs/operations.md.
+# One quick retry when a message is published (a web request's outbox send or payout enqueue): kombu's default
+# retries the connection for some 6 s inside the request while Redis is down; the outbox relay and the payout
+# sweep send what was refused once it is back (docs/operations.md, "When Redis is down").
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,
     "socket_timeout": 10,
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
+    "max_retries": 1,
+    "interval_start": 0,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-send outbox messages the broker never took (or whose task never started).
@@ -426,6 +439,7 @@ REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 # client IP: THROTTLE_LOGIN failures lock either out until that long after the last counted failure.
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", "10/15m")
 AXES_HANDLER = "marketplace.core.throttles.LoginAttempts"
+AXES_CACHE = "limits"  # counted where an unreachable Redis raises: logins fail closed (503)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "marketplace.core.throttles.login_identity"
 AXES_CLIENT_IP_CALLABLE = "marketplace.core.throttles.client_ip"

@@ -30,6 +30,7 @@ from marketplace.core.fastpaths import PlainRows
 from marketplace.core.models import ProductCategory
 from marketplace.core.params import whole_number
 from marketplace.core.roles import role_of
+from marketplace.core.throttles import FailOpen
 from matching import scoring, selectors, services
 from orders.api.orders import order_for
 
@@ -199,9 +200,10 @@ class OrderMatchesApi(APIView):
         return Response(body)
 
 
-class RerankThrottle(SimpleRateThrottle):
+class RerankThrottle(FailOpen, SimpleRateThrottle):
     """ "Rank again" per brand (THROTTLE_RERANK): every editor of a brand, on the page or through the API,
-    counts against one rate. Others are refused before a ranking is asked for, so they are not counted."""
+    counts against one rate. Others are refused before a ranking is asked for, so they are not counted.
+    While Redis is down it fails open (FailOpen): a rerank is queued through the outbox and runs after."""
 
     scope = "rerank"
 

@@ -17,11 +17,12 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _own_cache_keys(settings):
     """Each test counts failed logins and throttled requests from zero: its cache keys (in the same
-    Redis) get a prefix of their own, so a lockout in one test, or left over from an earlier run,
-    never reaches another."""
-    default = settings.CACHES["default"]
-    prefix = f"{default.get('KEY_PREFIX', '')}:test-{uuid.uuid4().hex[:12]}"
-    settings.CACHES = {**settings.CACHES, "default": {**default, "KEY_PREFIX": prefix}}
+    Redis, in every cache alias, the limits' too) get a prefix of their own, so a lockout in one test, or
+    left over from an earlier run, never reaches another."""
+    test = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {
+        alias: {**conf, "KEY_PREFIX": f"{conf.get('KEY_PREFIX', '')}:{test}"} for alias, conf in settings.CACHES.items()
+    }
 
 
 @pytest.fixture

@@ -57,9 +57,16 @@ def _send(message_id: int) -> bool:
         return False
     try:
         # The message's request id goes into the task's django-structlog header (the relay runs outside
-        # the request that wrote it), so the task's log lines and audit rows carry it.
+        # the request that wrote it), so the task's log lines and audit rows carry it. No result is awaited
+        # (the consumer acknowledges in the database): with one, Celery's Redis result backend subscribes
+        # for it first, and retries that for some 20 s inside the request when Redis is down.
         with bound_request_id(message.request_id):
-            app.send_task(TOPICS[message.topic], kwargs={**message.payload, "outbox_id": message.pk}, retry=False)
+            app.send_task(
+                TOPICS[message.topic],
+                kwargs={**message.payload, "outbox_id": message.pk},
+                retry=False,
+                ignore_result=True,
+            )
     except Exception as exc:  # any broker error: the relay retries later
         log.warning("outbox %s not sent: %s", message_id, exc)
         OutboxMessage.objects.filter(pk=message_id).update(attempts=F("attempts") + 1, last_error=str(exc)[:2000])

@@ -10,30 +10,125 @@ sees the same numbers. docs/security.md lists each door, its key, its rate and w
   (per IP and per address) and sign-ups.
 
 Every rate is written as ``marketplace.core.rates`` reads it: ``10/15m`` is ten per fifteen minutes.
+
+Every counter lives in the ``limits`` cache (``limiter_store``), which raises when Redis cannot be reached,
+and ``within_limit`` is the one place that decides what then happens: the doors to an account (logins,
+token lookups that fail, password resets, sign-ups) FAIL CLOSED, a 503 with Retry-After that says to try
+again shortly (``LimiterUnavailable``); the others (money, rerank) FAIL OPEN, the request goes on
+(docs/security.md has the table, docs/operations.md the reasons).
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import math
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from axes.handlers.cache import AxesCacheHandler
-from axes.helpers import get_cache, get_client_cache_keys, get_failure_limit, make_cache_key_list
+from axes.helpers import get_client_cache_keys, get_failure_limit, make_cache_key_list
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from marketplace.core.models.users import normalize_email
 from marketplace.core.rates import parse_rate
 
 NOT_AN_EMAIL = "(not an e-mail address)"  # one bucket for every username no account can have
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------ the store the limits count in
+
+LIMITS_CACHE = "limits"  # settings.CACHES; AXES_CACHE names it too
+# What an unreachable store raises (refused, reset, timed out). django-redis re-raises the client's own errors.
+STORE_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+# How long a refused client is told to wait while the store is down: a restart or failover is seconds.
+RETRY_WHILE_DOWN = 30
+T = TypeVar("T")
+
+
+def limiter_store():
+    """The cache every rate limit counts in: the ``limits`` alias (it raises when Redis is unreachable);
+    the default cache where a deployment, or a test, configures only that one."""
+    return caches[LIMITS_CACHE if LIMITS_CACHE in settings.CACHES else "default"]
+
+
+class LimiterUnavailable(exceptions.APIException):
+    """A door that fails closed was asked while its counters cannot be read or written: 503 with Retry-After.
+    The API answers it with its error body; ``LimiterUnavailableMiddleware`` answers it on pages."""
+
+    status_code = 503
+    default_code = "try_again_shortly"
+    default_detail = gettext_lazy(
+        "We cannot check this request against its limits right now, so nothing was done. Try again shortly."
+    )
+
+    def __init__(self):
+        super().__init__()
+        self.wait = RETRY_WHILE_DOWN
+
+
+def within_limit(check: Callable[[], T], *, door: str, fail_closed: bool) -> T | bool:
+    """Run a limiter's ``check`` (what it reads or counts in ``limiter_store()``) and return its answer. When
+    the store cannot be reached: a door that fails closed raises LimiterUnavailable (no unlimited window for
+    guesses at passwords, tokens or reset mails), one that fails open answers True, "within the limit". The
+    one place that decides; every limit in the project goes through it."""
+    try:
+        return check()
+    except STORE_DOWN as exc:
+        log.warning("rate limit %s: store unreachable (%s), failing %s", door, exc, "closed" if fail_closed else "open")
+        if fail_closed:
+            raise LimiterUnavailable() from exc
+        return True
+
+
+class FailOpen:
+    """Mixed into a DRF SimpleRateThrottle guarding no account (money, rerank): counted in ``limiter_store()``,
+    and while that is unreachable the request goes on uncounted (``within_limit``, fail open). Money stays
+    safe without the count: every money write takes an Idempotency-Key and row locks (docs/security.md)."""
+
+    @property
+    def cache(self):
+        return limiter_store()
+
+    def allow_request(self, request, view) -> bool:
+        return within_limit(
+            lambda: super(FailOpen, self).allow_request(request, view), door=type(self).__name__, fail_closed=False
+        )
+
+
+class LimiterUnavailableMiddleware:
+    """A page whose door failed closed (the login form, the admin's, sign-up, password reset): the 503
+    page that says to try again shortly, with Retry-After; the same JSON error body as the API's under /api/."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, LimiterUnavailable):
+            return None
+        if request.path.startswith("/api/"):
+            body = {"code": exception.default_code, "detail": str(exception.detail), "errors": {}}
+            response = JsonResponse(body, status=503)
+        else:
+            context = {"message": str(exception.detail), "back": request.path}
+            response = render(request, "marketplace/try_again_shortly.html", context, status=503)
+        response["Retry-After"] = str(exception.wait)
+        return response
 
 
 def client_ip(request) -> str:
@@ -64,12 +159,12 @@ def identity(username: str | None) -> str:
 
 def seconds_left(backend, key: str, default: int) -> int:
     """Seconds until the counter at ``key`` in the cache ``backend`` expires (``default`` when it cannot tell)."""
-    if isinstance(backend, RedisCache):
-        # Django's RedisCache has no ttl(); the redis client it wraps has.
-        ttl = backend._cache.get_client(key).ttl(backend.make_and_validate_key(key))
-        if ttl > 0:
-            return ttl
-    return default
+    ttl = getattr(backend, "ttl", None)  # django-redis has it; a test's local-memory cache does not
+    try:
+        left = ttl(key) if ttl else None
+    except STORE_DOWN:
+        return default
+    return left if left and left > 0 else default
 
 
 def minutes(wait: int) -> int:
@@ -94,7 +189,7 @@ def signup_refused(request, form, template: str) -> HttpResponse | None:
     """Count a sign-up attempt from this client IP (brands' and creators' sign-up pages share the count);
     beyond the rate, the sign-up page with the reason, as a 429."""
     throttle = SignupThrottle()
-    if throttle.allow_request(request):
+    if throttle.allow_request(request):  # LimiterUnavailable (503) while the store is down
         return None
     wait = throttle.wait()
     m = minutes(wait)
@@ -131,7 +226,12 @@ def login_cooloff(request=None) -> timedelta:
 
 def login_failures_clear(email: str) -> None:
     """Forget the failed logins counted against this account (not those of any client IP)."""
-    get_cache().delete_many(make_cache_key_list([{"username": identity(email)}]))
+    # After a successful login (the password was right): if the store is down, the count expires by itself.
+    within_limit(
+        lambda: limiter_store().delete_many(make_cache_key_list([{"username": identity(email)}])),
+        door="login",
+        fail_closed=False,
+    )
 
 
 class LoginAttempts(AxesCacheHandler):
@@ -141,7 +241,9 @@ class LoginAttempts(AxesCacheHandler):
       would let an attacker reset the per-IP limit by logging into an account of their own between
       guesses at others';
     - the cache is looked up on each use rather than once per process, so a changed CACHES setting
-      (each test has its own key prefix) applies.
+      (each test has its own key prefix) applies;
+    - while the store is unreachable a login attempt is refused with 503 before the password is checked
+      (``within_limit``, fail closed): failures that cannot be counted must not be unlimited.
     """
 
     def __init__(self):
@@ -149,7 +251,15 @@ class LoginAttempts(AxesCacheHandler):
 
     @property
     def cache(self):
-        return get_cache()
+        return limiter_store()
+
+    def get_failures(self, request, credentials=None) -> int:
+        parent = super().get_failures
+        return within_limit(lambda: parent(request, credentials), door="login", fail_closed=True)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        parent = super().user_login_failed
+        within_limit(lambda: parent(sender, credentials, request, **kwargs), door="login", fail_closed=True)
 
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)
@@ -159,7 +269,7 @@ class LoginAttempts(AxesCacheHandler):
 def login_retry_after(request, credentials: dict | None) -> int:
     """Seconds until the longest of the lockouts that hold this attempt (its account's, its IP's) ends."""
     limit = get_failure_limit(request, credentials)
-    cache = get_cache()
+    cache = limiter_store()
     cooloff = int(login_cooloff().total_seconds())
     keys = [key for key in get_client_cache_keys(request, credentials) if (cache.get(key) or 0) >= limit]
     return max((seconds_left(cache, key, cooloff) for key in keys), default=cooloff)
@@ -192,10 +302,15 @@ class AttemptThrottle(SimpleRateThrottle):
     and write it back, and a burst can). ``allow_request`` counts; ``exceeded`` only looks.
 
     The rate is read from settings on every request, like MoneyThrottle, so an operator's value and a
-    test's override both apply. Subclasses name the ``scope`` and what ``ident`` counts by.
+    test's override both apply. Subclasses name the ``scope`` and what ``ident`` counts by. They guard
+    doors to an account, so they fail closed while the store is down (``within_limit``).
     """
 
     cache_format = "throttle:%(scope)s:%(ident)s"
+
+    @property
+    def cache(self):
+        return limiter_store()
 
     def get_rate(self) -> str:
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
@@ -215,15 +330,21 @@ class AttemptThrottle(SimpleRateThrottle):
     def allow_request(self, request, view=None) -> bool:
         """Count this request; False once the count is past the rate."""
         self.key = self.get_cache_key(request, view)
-        return self.key is None or self._count() <= self.num_requests
+        if self.key is None:
+            return True
+        return within_limit(lambda: self._count() <= self.num_requests, door=self.scope, fail_closed=True)
 
     def exceeded(self, request) -> bool:
         """Whether the rate is used up, without counting this request."""
         self.key = self.get_cache_key(request)
-        return self.key is not None and (self.cache.get(self.key) or 0) >= self.num_requests
+        if self.key is None:
+            return False
+        return not within_limit(
+            lambda: (self.cache.get(self.key) or 0) < self.num_requests, door=self.scope, fail_closed=True
+        )
 
     def wait(self) -> int:
-        return seconds_left(caches["default"], self.key, self.duration)  # self.cache is DRF's proxy to it
+        return seconds_left(self.cache, self.key, self.duration)
 
     def _count(self) -> int:
         if self.cache.add(self.key, 1, self.duration):

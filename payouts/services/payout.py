@@ -100,8 +100,10 @@ def _payout_request(*, creator_id: int, amount: int, currency: str, actor) -> Pa
 def _enqueue(payout_id: int) -> None:
     from payouts.tasks import payout_send_task
 
-    # No broker retries inside the request: if the broker is down, payout_sweep_task sends it later.
-    payout_send_task.apply_async(args=[payout_id], retry=False)
+    # No broker retries inside the request: if the broker is down, payout_sweep_task sends it later. No result
+    # either (nothing waits for one): Celery's Redis result backend would first subscribe for it, and retry
+    # that for some 20 s while Redis is down (the payout request answered 201 only after).
+    payout_send_task.apply_async(args=[payout_id], retry=False, ignore_result=True)
 
 
 def payout_send(*, payout_id: int, take_over: bool = False) -> Payout:

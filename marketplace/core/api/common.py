@@ -23,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from marketplace.core.params import MAX_ID, MAX_JSON_DEPTH, json_problem, whole_number
 from marketplace.core.rates import parse_rate
+from marketplace.core.throttles import FailOpen
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 
@@ -175,8 +176,9 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class MoneyThrottle(ScopedRateThrottle):
-    """Money-moving endpoints: ``throttle_scope = "money"``; 429 with Retry-After beyond the rate.
+class MoneyThrottle(FailOpen, ScopedRateThrottle):
+    """Money-moving endpoints: ``throttle_scope = "money"``; 429 with Retry-After beyond the rate (uncounted,
+    not refused, while Redis is down: marketplace.core.throttles.FailOpen).
 
     The rate is read from settings on every request (DRF reads it once at import), so an
     operator's THROTTLE_MONEY and a test's override both apply.
