@@ -172,3 +172,38 @@ def test_postgresql_stopped_for_20_seconds_under_traffic(stack, sql):
     state = f"SELECT status FROM matching_rankingrun WHERE id = {int(run['id'])}"
     wait_for(lambda: one(sql, state) == "done", 60, "a ranking after the outage")
     print(f"postgres down 20 s: {len(gap)} answers in the gap, all 503; {len(client.pending)} top-ups retried")
+
+
+def test_redis_stopped_for_60_seconds_under_traffic(stack, sql):
+    client = Client(stack, stack.tokens["brand"])
+    log_from = len(stack.log_text("web"))
+    stop = threading.Event()
+    browsers = [threading.Thread(target=client.browse, args=(stop,)) for _ in range(2)]
+    for t in browsers:
+        t.start()
+    time.sleep(3)
+
+    stack.stop_server("redis")
+    down_at = time.monotonic()
+    time.sleep(5)
+    # A ranking asked for while Redis is down is queued in the outbox and runs once it is back.
+    status, _, run = stack.request(
+        "POST", f"/api/v1/orders/{published_order(sql)}/matches/rerank/", token=stack.tokens["brand"]
+    )
+    time.sleep(55)
+    starting_at = time.monotonic()
+    stack.start_server("redis")
+    time.sleep(10)
+    stop.set()
+    for t in browsers:
+        t.join()
+
+    assert status == 202, run
+    gap = [s for s in client.seen if down_at + 0.5 < s.at < starting_at]
+    assert len(gap) > 100
+    assert all(s.status in (200, 201) for s in gap), {(s.what, s.status) for s in gap}  # reads and money go on
+    assert client.pending == []  # every top-up was answered during the outage
+    assert web_500s(stack, log_from) == []
+    state = f"SELECT status FROM matching_rankingrun WHERE id = {int(run['id'])}"
+    wait_for(lambda: one(sql, state) == "done", 90, "the ranking queued during the outage")
+    print(f"redis down 60 s: {len(gap)} answers in the gap, all 2xx; the ranking queued meanwhile ran after")
