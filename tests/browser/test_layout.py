@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -115,10 +116,33 @@ def pages_of(page, base: str, start: str) -> dict[str, str]:
     return chosen
 
 
-# More than one line: some item of the main navigation starts below where another ends.
-NAV_WRAPS = """() => { const boxes = Array.from(document.querySelectorAll('nav[aria-label="Main"] li'))
+# More than one line: some item of the main navigation starts below where another ends, or (kept on one line
+# by nowrap) runs out of the page's header.
+NAV_WRAPS = """() => { const boxes = Array.from(document.querySelectorAll("body > header nav li"))
   .filter((li) => li.offsetParent !== null).map((li) => li.getBoundingClientRect());
-  return Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom)); }"""
+  const ends = Array.from(document.querySelectorAll("body > header nav li > *"))
+    .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect().right);
+  const edge = document.querySelector("body > header").getBoundingClientRect().right;
+  return Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom))
+    || Math.max(...ends) > edge + 1; }"""
+
+
+def nav_on_one_line_in_every_language(page, walk: Walk, base: str, path: str) -> None:
+    """At 1440 px, with the unread badge showing, the main navigation keeps to one line in every language the
+    site speaks (the walk itself reads the pages in English); the walk goes on in English afterwards."""
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    for code, _name in [*settings.LANGUAGES, (settings.LANGUAGE_CODE, "")]:
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": code, "url": base}])
+        page.goto(base + path)
+        settle(page)
+        if page.locator("html").get_attribute("lang") != code:
+            walk.problems.append(
+                f"desktop {path}: asked for {code}, the page is in {page.locator('html').get_attribute('lang')}"
+            )
+        if not page.locator("#nav-notifications .badge").is_visible():
+            walk.problems.append(f"desktop {path} in {code}: no unread badge, so the one-line check proves little")
+        if page.evaluate(NAV_WRAPS):
+            walk.problems.append(f"desktop {path} in {code}: the main navigation wraps onto more than one line")
 
 
 def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None:
@@ -153,6 +177,7 @@ def walk_role(browsers, role: str, email: str, start: str = "/") -> tuple[Walk, 
     for stale in browsers.artifacts.glob(f"walk-{role}-*.png"):
         stale.unlink()
     pages = pages_of(page, browsers.base_url, start)
+    nav_on_one_line_in_every_language(page, walk, browsers.base_url, start)
     for label, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
         for name, path in pages.items():
