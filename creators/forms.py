@@ -513,6 +513,24 @@ class RateCardForm(forms.Form):
             for line in self.lines
         ]
 
+    def sections(self) -> list[tuple[object, list[dict]]]:
+        """The rows in RATE_CARD_SECTIONS (a phone shows each row as a card: five make a form longer than the
+        screen); a format in no section comes last, in a section of its own."""
+        rows = self.rows()
+        placed = {fmt for _legend, formats in RATE_CARD_SECTIONS for fmt in formats}
+        sections = [
+            (legend, [row for row in rows if row["line"].format in formats]) for legend, formats in RATE_CARD_SECTIONS
+        ]
+        sections.append((gettext_lazy("Other formats"), [row for row in rows if row["line"].format not in placed]))
+        return [(legend, section_rows) for legend, section_rows in sections if section_rows]
+
+
+# The rate card's sections, as brands compare prices: videos by length, then posts and live sessions.
+RATE_CARD_SECTIONS = (
+    (gettext_lazy("Videos"), (ContentFormat.SHORT_1_20, ContentFormat.SHORT_21_60, ContentFormat.VIDEO_60_PLUS)),
+    (gettext_lazy("Posts and live sessions"), (ContentFormat.IMAGE_POST, ContentFormat.LIVE_SESSION)),
+)
+
 
 def _confirm_hint() -> str:
     return " " + _("Check it, then press “Save rate card” again to keep it.")

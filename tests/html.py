@@ -55,3 +55,45 @@ def text_of(html: str, element_id: str) -> str:
 def texts_of_class(html: str, class_name: str) -> list[str]:
     """The words inside each element with ``class_name`` among its classes."""
     return _collect(html, class_name=class_name)
+
+
+class _Counts(HTMLParser):
+    """Every element with the class ``count``: its id and its words (the last one wins for a repeated id)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[tuple[str, int]] = []  # (id, depth) of the counts being read
+        self.depth = 0
+        self.found: dict[str, str] = {}
+        self.without_id = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        self.depth += 1
+        attrs = dict(attrs)
+        if "count" in (attrs.get("class") or "").split():
+            if not attrs.get("id"):
+                self.without_id += 1
+            self.open.append((attrs.get("id") or "", self.depth))
+            self.found[attrs.get("id") or ""] = ""
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if self.open and self.open[-1][1] == self.depth:
+            self.open.pop()
+        self.depth -= 1
+
+    def handle_data(self, data):
+        for element_id, _depth in self.open:
+            self.found[element_id] = " ".join((self.found[element_id] + data).split())
+
+
+def counts_of(html: str) -> dict[str, str]:
+    """The counts a page shows (elements with the class ``count``), by id; each must have an id, so a
+    step that changes it can redraw it out of band."""
+    parser = _Counts()
+    parser.feed(html)
+    assert parser.without_id == 0, "a count without an id cannot be redrawn out of band"
+    return parser.found

@@ -16,9 +16,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.core.models import User
+from marketplace.core.transitions import status_label
 from orders import flows, negotiation
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
@@ -38,6 +40,7 @@ class Step:
     sources: frozenset[str]
     target: str
     actors: frozenset[str]
+    label: object = ""  # the step as people say it, translated ("approve the script"): refusals name it
     money: str = ""  # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide
     needs_comment: bool = False
 
@@ -48,37 +51,71 @@ def _step(sources, target, actors, **kw) -> Step:
 
 ACTIONS: dict[str, Step] = {
     # Direct offers (指派): money was held when the offer was sent.
-    "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow"),
-    "decline": _step(flows.OPEN_OFFER, S.CLOSED, {CREATOR}, money="release_hold"),
-    "withdraw": _step(flows.OPEN_OFFER, S.CLOSED, {BRAND}, money="release_hold"),
+    "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow", label=gettext_lazy("accept the offer")),
+    "decline": _step(
+        flows.OPEN_OFFER, S.CLOSED, {CREATOR}, money="release_hold", label=gettext_lazy("decline the offer")
+    ),
+    "withdraw": _step(
+        flows.OPEN_OFFER, S.CLOSED, {BRAND}, money="release_hold", label=gettext_lazy("withdraw the offer")
+    ),
     # Negotiation (orders.negotiation): one counter within ±20 % and the offer's 72 hours; the brand
     # accepts it (the hold becomes the counter's price, then escrow) or declines it (the offer stands).
-    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}),
-    "accept_counter": _step(flows.COUNTERED_OFFER, S.ACCEPTED, {BRAND}, money="adjust_escrow"),
-    "decline_counter": _step(flows.COUNTERED_OFFER, S.OFFERED, {BRAND}),
-    "expire": _step(flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold"),
+    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}, label=gettext_lazy("counter the offer")),
+    "accept_counter": _step(
+        flows.COUNTERED_OFFER,
+        S.ACCEPTED,
+        {BRAND},
+        money="adjust_escrow",
+        label=gettext_lazy("accept the counter-offer"),
+    ),
+    "decline_counter": _step(
+        flows.COUNTERED_OFFER, S.OFFERED, {BRAND}, label=gettext_lazy("decline the counter-offer")
+    ),
+    "expire": _step(
+        flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold", label=gettext_lazy("expire the offer")
+    ),
     # Recruitment (招募): money is held when the brand selects an applicant.
-    "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow"),
-    "reject_application": _step({S.APPLIED}, S.CLOSED, {BRAND}),
-    "withdraw_application": _step({S.APPLIED}, S.CLOSED, {CREATOR}),
+    "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow", label=gettext_lazy("select the applicant")),
+    "reject_application": _step({S.APPLIED}, S.CLOSED, {BRAND}, label=gettext_lazy("turn the application down")),
+    "withdraw_application": _step({S.APPLIED}, S.CLOSED, {CREATOR}, label=gettext_lazy("withdraw the application")),
     # Delivery.
-    "submit_script": _step({S.ACCEPTED}, S.SCRIPT_SUBMITTED, {CREATOR}),
-    "approve_script": _step({S.SCRIPT_SUBMITTED}, S.SCRIPT_APPROVED, {BRAND}),
-    "reject_script": _step({S.SCRIPT_SUBMITTED}, S.ACCEPTED, {BRAND}, needs_comment=True),
-    "submit_video": _step({S.SCRIPT_APPROVED}, S.VIDEO_SUBMITTED, {CREATOR}),
-    "approve_video": _step({S.VIDEO_SUBMITTED}, S.VIDEO_APPROVED, {BRAND}),
-    "request_revision": _step({S.VIDEO_SUBMITTED}, S.SCRIPT_APPROVED, {BRAND}, needs_comment=True),
-    "publish": _step({S.VIDEO_APPROVED}, S.PUBLISHED, {CREATOR}),
-    "accept_work": _step({S.PUBLISHED}, S.COMPLETED, {BRAND}),
-    "auto_accept": _step({S.PUBLISHED}, S.COMPLETED, {SYSTEM}),
+    "submit_script": _step({S.ACCEPTED}, S.SCRIPT_SUBMITTED, {CREATOR}, label=gettext_lazy("submit a script")),
+    "approve_script": _step({S.SCRIPT_SUBMITTED}, S.SCRIPT_APPROVED, {BRAND}, label=gettext_lazy("approve the script")),
+    "reject_script": _step(
+        {S.SCRIPT_SUBMITTED}, S.ACCEPTED, {BRAND}, needs_comment=True, label=gettext_lazy("send the script back")
+    ),
+    "submit_video": _step({S.SCRIPT_APPROVED}, S.VIDEO_SUBMITTED, {CREATOR}, label=gettext_lazy("upload a video")),
+    "approve_video": _step({S.VIDEO_SUBMITTED}, S.VIDEO_APPROVED, {BRAND}, label=gettext_lazy("approve the video")),
+    "request_revision": _step(
+        {S.VIDEO_SUBMITTED},
+        S.SCRIPT_APPROVED,
+        {BRAND},
+        needs_comment=True,
+        label=gettext_lazy("ask for a video revision"),
+    ),
+    "publish": _step({S.VIDEO_APPROVED}, S.PUBLISHED, {CREATOR}, label=gettext_lazy("publish the post")),
+    "accept_work": _step({S.PUBLISHED}, S.COMPLETED, {BRAND}, label=gettext_lazy("accept the work")),
+    "auto_accept": _step({S.PUBLISHED}, S.COMPLETED, {SYSTEM}, label=gettext_lazy("accept the work automatically")),
     # Settlement after the stays-live check; a failed check opens a dispute.
-    "confirm_live": _step({S.COMPLETED}, S.SETTLED, {BRAND, CREATOR}, money="settle"),
-    "report_down": _step({S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
+    "confirm_live": _step(
+        {S.COMPLETED}, S.SETTLED, {BRAND, CREATOR}, money="settle", label=gettext_lazy("confirm the post is live")
+    ),
+    "report_down": _step(
+        {S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True, label=gettext_lazy("report the post down")
+    ),
     # Brand cancellation pays the stage fee stored on the order and refunds the rest.
-    "cancel": _step(flows.IN_DELIVERY, S.CANCELLED, {BRAND}, money="cancel"),
+    "cancel": _step(
+        flows.IN_DELIVERY, S.CANCELLED, {BRAND}, money="cancel", label=gettext_lazy("cancel the collaboration")
+    ),
     # Disputes freeze the money and pause the timers until an admin decides.
-    "open_dispute": _step(flows.IN_DELIVERY | {S.PUBLISHED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True),
-    "resolve": _step({S.DISPUTED}, S.RESOLVED, {ADMIN}, money="decide"),
+    "open_dispute": _step(
+        flows.IN_DELIVERY | {S.PUBLISHED},
+        S.DISPUTED,
+        {BRAND, CREATOR},
+        needs_comment=True,
+        label=gettext_lazy("open a dispute"),
+    ),
+    "resolve": _step({S.DISPUTED}, S.RESOLVED, {ADMIN}, money="decide", label=gettext_lazy("decide the dispute")),
 }
 
 # The same rules as {from: {to, ...}}, the shape marketplace.core.check_transition reads.
@@ -134,6 +171,22 @@ def _counters_made(c: Collaboration) -> int:
     return int(c.countered_at is not None)
 
 
+# ------------------------------------------------------------- refusals
+
+
+def refusal_not_yours(action: str) -> str:
+    """A step this side never takes, in words: the step's label, translated (never its code)."""
+    return _("You cannot %(action)s on this collaboration.") % {"action": ACTIONS[action].label}
+
+
+def refusal_not_now(action: str, status: str) -> str:
+    """A step not open from this status, in words: the step's and the status's labels, translated."""
+    return _("You cannot %(action)s now: the collaboration is %(status)s.") % {
+        "action": ACTIONS[action].label,
+        "status": status_label(COLLABORATION_FLOW, status),
+    }
+
+
 # ------------------------------------------------------------- transition
 
 
@@ -159,13 +212,9 @@ def collaboration_transition(
     c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
     role = acting_side(c, actor)
     if role not in step.actors:
-        raise NotAllowed(_("You cannot %(action)s this collaboration.") % {"action": action.replace("_", " ")})
+        raise NotAllowed(refusal_not_yours(action))
     if c.status not in step.sources:
-        raise InvalidTransition(
-            _("Cannot %(action)s a collaboration that is %(status)s.")
-            % {"action": action.replace("_", " "), "status": c.get_status_display().lower()},
-            field="status",
-        )
+        raise InvalidTransition(refusal_not_now(action, c.status), field="status")
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
         raise DomainError(_("Please say why."), field="comment")

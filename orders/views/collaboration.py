@@ -33,6 +33,7 @@ from orders.services.collaborations import (
     collaboration_transition,
     missed_deadline,
 )
+from orders.views.creator import inbox_counts
 from orders.views.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
@@ -268,7 +269,9 @@ def respond(request, pk: int):
             return redirect(reverse("orders:detail", args=[c.order_id]) + "#collaboration-board")
         return redirect("deals:collaboration", pk=pk)
     if origin == "inbox":
-        return render(request, "orders/_inbox_card.html", {"c": c, "now": timezone.now()})
+        # The card, and every count on the inbox out of band (an offer accepted leaves "Open offers").
+        context = {"c": c, "now": timezone.now(), "inbox_counts": inbox_counts(c.creator), "oob_counts": True}
+        return render(request, "orders/_inbox_card.html", context)
     if origin == "board":
         from orders.views.brand import board_context
 

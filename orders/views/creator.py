@@ -31,10 +31,26 @@ def inbox(request):
     return render(request, "orders/collaboration_inbox.html", inbox_context(request, creator))
 
 
-def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
-    groups = {key: title for key, title, _states in reads.INBOX_GROUPS}
-    group = request.GET.get("group") if request.GET.get("group") in groups else "in_progress"
+def inbox_counts(creator) -> dict:
+    """Every count the inbox shows: open offers, my applications, my collaborations per state.
+
+    An htmx step on the inbox answers with these out of band (``orders/_inbox_counts.html``).
+    """
+    return {
+        "offers": reads.inbox_offers(creator=creator).count(),
+        "applications": reads.inbox_applications(creator=creator).count(),
+        "groups": _group_counts(creator),
+    }
+
+
+def _group_counts(creator) -> list[tuple[str, object, int]]:
     counts = reads.inbox_group_counts(creator=creator)
+    return [(key, title, counts.get(key, 0)) for key, title, _states in reads.INBOX_GROUPS]
+
+
+def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
+    groups = {key for key, _title, _states in reads.INBOX_GROUPS}
+    group = request.GET.get("group") if request.GET.get("group") in groups else "in_progress"
     # Drawn after a refused application (a POST to another address) too: the links name this page.
     path = reverse("deals:inbox")
     recommended = paginate(
@@ -64,7 +80,7 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
         "applications": paginate(
             request, reads.inbox_applications(creator=creator), param="applications_page", per_page=LIST_PAGE, path=path
         ),
-        "groups": [(key, title, counts.get(key, 0)) for key, title in groups.items()],
+        "groups": _group_counts(creator),
         "group": group,
         "collaborations": paginate(
             request, reads.inbox_collaborations(creator=creator, group=group), per_page=20, path=path
@@ -99,7 +115,7 @@ def apply(request, order_pk: int):
         else:
             messages.success(request, _("You applied to “%(order)s”.") % {"order": order.title})
             if request.htmx:
-                # The inbox's "My applications" list (and its count) is redrawn beside the form, out of band.
+                # The inbox's "My applications" list is redrawn beside the form, and every count, out of band.
                 applications = paginate(
                     request,
                     reads.inbox_applications(creator=creator),
@@ -107,7 +123,13 @@ def apply(request, order_pk: int):
                     per_page=LIST_PAGE,
                     path=reverse("deals:inbox"),
                 )
-                context = {"order": order, "applied": c, "applications": applications, "now": timezone.now()}
+                context = {
+                    "order": order,
+                    "applied": c,
+                    "applications": applications,
+                    "inbox_counts": inbox_counts(creator),
+                    "now": timezone.now(),
+                }
                 return render(request, "orders/_apply_form.html", context)
             return redirect("deals:inbox")
     if request.htmx:

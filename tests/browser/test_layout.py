@@ -17,19 +17,22 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.urls import Resolver404, resolve
+from django.conf import settings
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from brands.models import BrandMembership
-from creators.models import Creator
+from creators.models import Creator, CreatorVerification
 from marketplace.core.models import ProductCategory, User
+from marketplace.core.verification import verification_submit
+from matching.lists import creator_list_add, creator_list_create
 from orders.models import Order
 from orders.services import deals
 from orders.services.notifications import notify
 from tests.browser.conftest import days_from_today
 from tests.browser.pages import login
-from tests.factories import OrderFactory
+from tests.factories import CreatorFactory, OrderFactory
 from tests.orders.conftest import act
 from tests.orders.test_pages_brand import stored_ranking
 
@@ -115,10 +118,33 @@ def pages_of(page, base: str, start: str) -> dict[str, str]:
     return chosen
 
 
-# More than one line: some item of the main navigation starts below where another ends.
-NAV_WRAPS = """() => { const boxes = Array.from(document.querySelectorAll('nav[aria-label="Main"] li'))
+# More than one line: some item of the main navigation starts below where another ends, or (kept on one line
+# by nowrap) runs out of the page's header.
+NAV_WRAPS = """() => { const boxes = Array.from(document.querySelectorAll("body > header nav li"))
   .filter((li) => li.offsetParent !== null).map((li) => li.getBoundingClientRect());
-  return Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom)); }"""
+  const ends = Array.from(document.querySelectorAll("body > header nav li > *"))
+    .filter((el) => el.offsetParent !== null).map((el) => el.getBoundingClientRect().right);
+  const edge = document.querySelector("body > header").getBoundingClientRect().right;
+  return Math.max(...boxes.map((b) => b.top)) >= Math.min(...boxes.map((b) => b.bottom))
+    || Math.max(...ends) > edge + 1; }"""
+
+
+def nav_on_one_line_in_every_language(page, walk: Walk, base: str, path: str) -> None:
+    """At 1440 px, with the unread badge showing, the main navigation keeps to one line in every language the
+    site speaks (the walk itself reads the pages in English); the walk goes on in English afterwards."""
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    for code, _name in [*settings.LANGUAGES, (settings.LANGUAGE_CODE, "")]:
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": code, "url": base}])
+        page.goto(base + path)
+        settle(page)
+        if page.locator("html").get_attribute("lang") != code:
+            walk.problems.append(
+                f"desktop {path}: asked for {code}, the page is in {page.locator('html').get_attribute('lang')}"
+            )
+        if not page.locator("#nav-notifications .badge").is_visible():
+            walk.problems.append(f"desktop {path} in {code}: no unread badge, so the one-line check proves little")
+        if page.evaluate(NAV_WRAPS):
+            walk.problems.append(f"desktop {path} in {code}: the main navigation wraps onto more than one line")
 
 
 def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None:
@@ -129,7 +155,7 @@ def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None
         walk.problems.append(f"{label} {path} shows template code: {template_text}")
     if inline := page.evaluate(INLINE_STYLES):
         walk.problems.append(f"{label} {path} has inline styles, which the Content-Security-Policy refuses: {inline}")
-    slug = name.replace(":", "-")
+    slug = name.replace(":", "-").replace(" ", "-")
     page.screenshot(path=str(artifacts / f"walk-{walk.role}-{label}-{slug}.png"), full_page=True)
     if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
         walk.problems.append(f"{label} {path} scrolls sideways: {page.evaluate(WIDER_THAN_THE_SCREEN)}")
@@ -141,8 +167,10 @@ def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None
         walk.problems.append(f"{label} {path} axe {violation['id']} ({violation['impact']}): {targets}")
 
 
-def walk_role(browsers, role: str, email: str, start: str = "/") -> tuple[Walk, object]:
-    """One browser session: log in, list the pages at desktop width, visit each at both sizes."""
+def walk_role(browsers, role: str, email: str, start: str = "/", extra: dict | None = None) -> tuple[Walk, object]:
+    """One browser session: log in, list the pages at desktop width, visit each at both sizes. ``extra`` names
+    pages no link leads to (a GET form's answer, a second state of a page already walked) by a name of their
+    own and their path."""
     walk = Walk(role)
     page = browsers.open(role)
     page.on("console", lambda msg: msg.type == "error" and walk.console.append(f"{page.url}: {msg.text}"))
@@ -152,7 +180,8 @@ def walk_role(browsers, role: str, email: str, start: str = "/") -> tuple[Walk, 
     login(page, browsers.base_url, email)
     for stale in browsers.artifacts.glob(f"walk-{role}-*.png"):
         stale.unlink()
-    pages = pages_of(page, browsers.base_url, start)
+    pages = pages_of(page, browsers.base_url, start) | (extra or {})
+    nav_on_one_line_in_every_language(page, walk, browsers.base_url, start)
     for label, viewport in VIEWPORTS.items():
         page.set_viewport_size(viewport)
         for name, path in pages.items():
@@ -259,8 +288,63 @@ def deal(people):
     return c
 
 
-def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
-    walk, page = walk_role(browsers, "brand", people.owner_email)
+@dataclass
+class Newer:
+    """The newer pages' states: a saved list, an offer the creator countered, a creator waiting for staff."""
+
+    saved_list_id: int
+    compared: list[int]
+    countered_id: int
+    verification_id: int
+
+
+@pytest.fixture
+def newer(people, deal) -> Newer:
+    owner = BrandMembership.objects.get(brand_id=people.brand_id).user
+    saved = creator_list_create(brand_id=people.brand_id, actor=owner, name="Skin-care shortlist")
+    compared = list(Creator.objects.filter(verification="verified").order_by("pk").values_list("pk", flat=True)[:3])
+    for creator_id in compared:
+        creator_list_add(brand_id=people.brand_id, pk=saved.pk, actor=owner, creator_id=creator_id)
+    # The creator counters a second offer (the first stays open, with its counter form).
+    order = make_order(people, "Autumn mask seeding")
+    offer = deals.offer_send(
+        order_id=order.pk, creator_id=people.creator_id, actor=owner, idempotency_key="walk-3", note="Two cuts."
+    )
+    deals.offer_counter(
+        collaboration_id=offer.pk, actor=offer.creator.user, price=offer.agreed_price * 11 // 10, note="A second day."
+    )
+    waiting = CreatorFactory(verification="unverified")
+    request = verification_submit(
+        request_model=CreatorVerification,
+        subject=waiting,
+        user=waiting.user,
+        evidence_url="https://www.douyin.com/user/waiting-creator",
+    )
+    return Newer(saved.pk, compared, offer.pk, request.pk)
+
+
+NEWER_PAGES = {
+    "brand": {"matching:list_index", "matching:list_detail", "deals:deadlines"},
+    "creator": {"deals:deadlines"},
+    "staff": {"staff_verification", "staff_verification_detail"},
+}
+
+
+def newer_pages(newer: Newer) -> dict[str, dict[str, str]]:
+    """Pages of the newer features no link of a walk reaches, per role."""
+    countered = reverse("deals:collaboration", args=[newer.countered_id])
+    compare = reverse("matching:creator_compare") + "?" + "&".join(f"creator={pk}" for pk in newer.compared)
+    return {
+        "brand": {"matching:creator_compare": compare, "deals:collaboration countered": countered},
+        "creator": {"deals:collaboration countered": countered},
+        "staff": {
+            "staff_verification_detail": reverse("staff_verification_detail", args=["creator", newer.verification_id])
+        },
+    }
+
+
+def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, newer, browsers):
+    walk, page = walk_role(browsers, "brand", people.owner_email, extra=newer_pages(newer)["brand"])
     ranking_filtered_after_style_attributes_were_left(page, browsers.base_url, deal.order_id)
 
     media_kit = "/creator/lina-zhou/"
@@ -268,20 +352,26 @@ def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_viol
     media_kit_shows_picture_samples_and_charts(page, media_kit)
 
     assert {"orders:create", "orders:detail", "orders:report", "deals:collaboration"} <= set(walk.pages)
+    assert NEWER_PAGES["brand"] | set(newer_pages(newer)["brand"]) <= set(walk.pages)
     assert_clean(walk)
 
 
-def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
-    walk, page = walk_role(browsers, "creator", people.creator_email)
+def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, newer, browsers):
+    walk, page = walk_role(browsers, "creator", people.creator_email, extra=newer_pages(newer)["creator"])
     media_kit_shows_picture_samples_and_charts(page, "/creator/lina-zhou/")
 
     assert {"deals:inbox", "deals:collaboration", "creators:growth", "payouts:earnings"} <= set(walk.pages)
     assert {"creators:profile_edit", "creators:detail"} <= set(walk.pages)  # the editor and the media kit
+    assert NEWER_PAGES["creator"] | set(newer_pages(newer)["creator"]) <= set(walk.pages)
     assert_clean(walk)
 
 
-def test_staff_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, browsers):
-    walk, _ = walk_role(browsers, "staff", people.admin_email, start="/staff/overview/")  # staff land in the admin
+def test_staff_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, newer, browsers):
+    # Staff land in the staff overview.
+    walk, _ = walk_role(
+        browsers, "staff", people.admin_email, start="/staff/overview/", extra=newer_pages(newer)["staff"]
+    )
 
     assert {"staff_overview", "payouts:ledger", "deals:disputes", "deals:dispute"} <= set(walk.pages)
+    assert NEWER_PAGES["staff"] <= set(walk.pages)
     assert_clean(walk)

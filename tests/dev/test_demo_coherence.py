@@ -123,3 +123,57 @@ def test_the_readme_creator_login_sees_recommended_orders(demo, client):
     recruiting = Order.objects.filter(status="published", mode="recruitment")
     assert recruiting.exists()
     assert all(o.title in recommended for o in recruiting), "a demo recruitment order is not recommended"
+
+
+# ------------------------------------------------------------ negotiation (docs/deals.md)
+
+
+def _offered_price(c: Collaboration) -> int:
+    """The price the brand offered, as its offer event wrote it (a counter accepted later changes agreed_price)."""
+    return c.events.get(action="offer").data["price"]
+
+
+def test_demo_offers_carry_the_brands_own_price_and_a_note(demo):
+    offers = Collaboration.objects.filter(origin="offer").exclude(list_price=None)
+
+    negotiated = [c for c in offers if _offered_price(c) != c.list_price and c.offer_note]
+
+    assert offers.exists()
+    assert len(negotiated) >= 5, [(c.pk, _offered_price(c), c.list_price, c.offer_note[:20]) for c in offers]
+    assert offers.exclude(offer_note="").count() == offers.count(), "a demo offer went out without a note"
+
+
+def test_every_demo_counter_keeps_the_one_negotiation_rule(demo):
+    from orders.negotiation import OFFER_TTL, price_band
+
+    countered = Collaboration.objects.exclude(countered_at=None)
+    broken = []
+    for c in countered:
+        low, high = price_band(_offered_price(c))
+        if not low <= c.counter_price <= high:
+            broken.append((c.pk, "counter outside ±20 % of the offered price"))
+        if not c.offered_at <= c.countered_at <= c.offered_at + OFFER_TTL:
+            broken.append((c.pk, "countered outside the offer's 72 hours"))
+        if c.status == Collaboration.Status.COUNTERED and not c.expires_at > timezone.now():
+            broken.append((c.pk, "a pending counter on an expired offer"))
+
+    assert countered.filter(status=Collaboration.Status.COUNTERED).count() == 1
+    assert countered.exclude(status=Collaboration.Status.COUNTERED).filter(accepted_at__isnull=False).exists()
+    assert not broken, broken
+
+
+def test_the_readme_logins_see_the_pending_counter_offer(demo, client):
+    from marketplace.core import format_money
+
+    c = Collaboration.objects.select_related("order").get(status=Collaboration.Status.COUNTERED)
+    counter = format_money(c.counter_price, c.currency)
+
+    client.force_login(User.objects.get(email=CREATOR_EMAIL))
+    inbox = page_as_shown(client, reverse("deals:inbox"))
+    client.force_login(User.objects.get(email="owner@aurora.demo"))
+    board = page_as_shown(client, reverse("orders:detail", args=[c.order_id]))
+
+    assert c.creator.user.email == CREATOR_EMAIL
+    assert f"You countered with {counter}" in inbox and c.offer_note[:40] in inbox
+    assert f"Counter-offer: {counter}" in board
+    assert reverse("deals:act", args=[c.pk, "accept_counter"]) in board

@@ -24,3 +24,19 @@ def test_the_layout_links_of_a_guest_lead_to_their_pages(db):
 
     for name in ("home", "login", "signup"):
         assert f'href="{reverse(name)}"' in body
+
+
+def _main_navigation(body: str) -> str:
+    return re.search(r'<nav aria-label="Main">.*?</nav>', body, re.S).group(0)
+
+
+def test_a_brand_finds_its_saved_lists_and_its_deadlines_in_the_main_navigation(db):
+    from tests.factories import MembershipFactory
+
+    client = Client()
+    client.force_login(MembershipFactory().user)
+
+    nav = _main_navigation(client.get(reverse("brands:dashboard")).content.decode())
+
+    for name in ("matching:list_index", "deals:deadlines", "creators:directory", "payouts:wallet"):
+        assert f'href="{reverse(name)}"' in nav, name

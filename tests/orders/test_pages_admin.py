@@ -179,7 +179,7 @@ def test_a_decided_dispute_has_no_form_and_cannot_be_decided_again(world, client
     again = client.post(decide_url(dispute), {"decision": "release", "comment": "Changed my mind."}, follow=True)
 
     assert page.context["form"] is None and "This dispute is decided." in page.content.decode()
-    assert "Cannot resolve a collaboration that is resolved." in again.content.decode()
+    assert "You cannot decide the dispute now: the collaboration is resolved." in again.content.decode()
     dispute.refresh_from_db()
     assert dispute.decision == "refund"
 

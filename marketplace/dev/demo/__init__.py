@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
-from marketplace.dev.demo.campaigns import ensure_campaigns
+from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.creators import generate_creators, write_demo_creators
 from marketplace.dev.demo.orders import ensure_orders, price_login_creator_for_recruitment
@@ -60,7 +60,8 @@ def load_demo(
     added. Then ``history`` past orders with outcomes (default: ``history_orders``), on their own
     random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
     brand's wallet is topped up once through the payment provider; then the demo campaigns
-    (marketplace.dev.demo.campaigns) spend some of it on collaborations with results.
+    (marketplace.dev.demo.campaigns) spend some of it on collaborations with results, and offers go out
+    on Aurora's newest order, one of them countered by the README's creator login.
     """
     catalogue = Catalogue.load()
     with _no_mail(), transaction.atomic():
@@ -74,6 +75,7 @@ def load_demo(
         price_login_creator_for_recruitment(accounts)
         fund_demo_wallets(accounts)
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
+        ensure_open_offers(accounts)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
     return DemoResult(
         logins=logins,

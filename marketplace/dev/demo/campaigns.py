@@ -99,6 +99,28 @@ CAMPAIGNS = (
 LEAD_DAYS = 8  # from publishing the order to the earliest post, at least
 SCRIPT_DAYS = 3  # the order's script deadline, after publishing
 
+# Offers at the brand's own price (docs/deals.md, "Negotiation"): a share of the creator's rate card, in
+# basis points, turn by turn; a counter asks this share of the offered price (within the ±20 % band).
+OFFER_SHARES = (9000, 10000, 9500, 8500)
+COUNTER_SHARE = 11000
+OFFER_NOTES = (
+    "Two cuts, please: one for your feed, one we may use in our own posts for 30 days.",
+    "We loved your routine videos. Please show the product in daylight and say the claim once.",
+    "Price below your card as we book several posts this season; the script comes from you.",
+    "Keep it honest: one thing you like, one thing you would change.",
+)
+COUNTER_NOTE = "The brief asks for two cuts: the second one takes another day of shooting."
+# The open offers on a brand's newest order: how long ago each went out (hours) and, for the README's creator
+# login, when they countered; the 72 hours of the offer are still running.
+OPEN_OFFERS_ORDER = "Aurora Men face wash launch"
+OPEN_OFFER_HOURS_AGO = (20, 6, 3)
+COUNTERED_HOURS_AGO = 2
+
+
+def negotiated(amount: int, share_bps: int) -> int:
+    """``share_bps`` of ``amount``, in whole currency units (minor units, rounded down to 100)."""
+    return max(amount * share_bps // 10_000 // 100 * 100, 100)
+
 
 def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int, now: datetime | None = None) -> int:
     """Run each demo campaign whose order has no collaborations yet; returns the collaborations created."""
@@ -121,8 +143,8 @@ def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int,
             creators.append(accounts.creator)
             placements.append(spec.login_creator)
         _move_schedule_back(order, now=now, days=max(p.published_days_ago for p in placements) + LEAD_DAYS + 4)
-        for creator, placement in zip(creators, placements, strict=True):
-            c = _collaborate(order, creator, owner, placement, now=now)
+        for turn, (creator, placement) in enumerate(zip(creators, placements, strict=True)):
+            c = _collaborate(order, creator, owner, placement, now=now, turn=turn)
             if c is not None:
                 _record_results(c, creator, placement, rng)
                 created += 1
@@ -165,23 +187,39 @@ def _move_schedule_back(order: Order, *, now: datetime, days: int) -> None:
     order.refresh_from_db()
 
 
-def _collaborate(order: Order, creator: Creator, owner: User, placement: Placement, *, now: datetime):
-    """One collaboration taken to ``placement.status`` through the services, at dates in the past."""
+def _collaborate(order: Order, creator: Creator, owner: User, placement: Placement, *, now: datetime, turn: int = 0):
+    """One collaboration taken to ``placement.status`` through the services, at dates in the past.
+
+    The brand offers a price of its own (a share of the creator's rate card) with a note, as brands do
+    (docs/deals.md, "Negotiation"); every third creator counters and the brand accepts the counter."""
     published = now - timedelta(days=placement.published_days_ago)
     offered = order.published_at + timedelta(hours=2)
-    price = deals.current_price(creator, order.format)
-    if price is None or wallet_for_brand(brand_id=order.brand_id).available < price:
+    listed = deals.current_price(creator, order.format)
+    if listed is None:
+        return None
+    price = negotiated(listed, OFFER_SHARES[turn % len(OFFER_SHARES)])
+    counter = negotiated(price, COUNTER_SHARE) if turn % 3 == 1 else None
+    if wallet_for_brand(brand_id=order.brand_id).available < max(price, counter or 0):
         return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
     c = deals.offer_send(
         order_id=order.pk,
         creator_id=creator.pk,
         actor=owner,
         idempotency_key=f"demo-campaign-{order.pk}-{creator.pk}",
+        price=price,
+        note=OFFER_NOTES[turn % len(OFFER_NOTES)],
         now=offered,
     )
     user = creator.user
+    if counter is not None:
+        answer = [
+            ("counter", user, offered + timedelta(hours=3), {"price": counter, "note": COUNTER_NOTE}),
+            ("accept_counter", owner, offered + timedelta(hours=5)),
+        ]
+    else:
+        answer = [("accept", user, offered + timedelta(hours=5))]
     steps = [
-        ("accept", user, offered + timedelta(hours=5)),
+        *answer,
         ("submit_script", user, offered + timedelta(days=1)),
         ("approve_script", owner, offered + timedelta(days=2)),
         ("submit_video", user, published - timedelta(days=3)),
@@ -193,13 +231,15 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
     if placement.status == S.SETTLED:
         steps.append(("confirm_live", owner, published + timedelta(days=8)))
     CollaborationEvent.objects.filter(collaboration=c, action="offer").update(created_at=offered)
-    for action, actor, when in steps:
-        _step(c, action, actor, when)
+    for action, actor, when, *data in steps:
+        _step(c, action, actor, when, *data)
     return Collaboration.objects.select_related("creator").get(pk=c.pk)
 
 
-def _step(c: Collaboration, action: str, actor: User, when: datetime) -> None:
-    if action == "submit_script":
+def _step(c: Collaboration, action: str, actor: User, when: datetime, data: dict | None = None) -> None:
+    if action == "counter":
+        deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"], now=when)
+    elif action == "submit_script":
         deals.script_submit(collaboration_id=c.pk, actor=actor, text=SCRIPT)
         Deliverable.objects.filter(collaboration=c, kind=Deliverable.Kind.SCRIPT).update(created_at=when)
     elif action == "submit_video":
@@ -241,3 +281,50 @@ def _record_results(c: Collaboration, creator: Creator, placement: Placement, rn
         result_record(
             collaboration_id=c.pk, actor=creator.user, day=day, values=values, source=ResultSnapshot.Source.DEMO
         )
+
+
+def ensure_open_offers(accounts: DemoAccounts, *, now: datetime | None = None) -> int:
+    """Offers out now on the brand's newest order, each at a price of the brand's own with a note: the README's
+    creator login has one and has countered it (the brand answers on its board), two more creators have theirs
+    to answer in the inbox. Returns the offers sent (none when the order already has deals)."""
+    now = now or timezone.now()
+    order = Order.objects.filter(title=OPEN_OFFERS_ORDER, status=Order.Status.PUBLISHED).first()
+    owner = accounts.owners.get(order.brand.name) if order else None
+    if order is None or owner is None or order.collaborations.exists() or accounts.creator is None:
+        return 0
+    # Published a day ago (the one write outside the services, as for the campaigns' schedules), so the offers
+    # went out after it.
+    Order.objects.filter(pk=order.pk).update(published_at=now - timedelta(hours=max(OPEN_OFFER_HOURS_AGO) + 4))
+    others = list(
+        Creator.objects.filter(verification="verified", is_active=True, rate_prices__format=order.format)
+        .exclude(pk=accounts.creator.pk)
+        .order_by("-followers", "pk")
+        .distinct()[:2]
+    )
+    sent = 0
+    for turn, (creator, hours) in enumerate(zip([accounts.creator, *others], OPEN_OFFER_HOURS_AGO, strict=False)):
+        listed = deals.current_price(creator, order.format) or order.per_creator_budget()
+        price = negotiated(listed, OFFER_SHARES[turn % len(OFFER_SHARES)])
+        if wallet_for_brand(brand_id=order.brand_id).available < price:
+            break
+        offered = now - timedelta(hours=hours)
+        c = deals.offer_send(
+            order_id=order.pk,
+            creator_id=creator.pk,
+            actor=owner,
+            idempotency_key=f"demo-open-offer-{order.pk}-{creator.pk}",
+            price=price,
+            note=OFFER_NOTES[turn % len(OFFER_NOTES)],
+            now=offered,
+        )
+        CollaborationEvent.objects.filter(collaboration=c, action="offer").update(created_at=offered)
+        if creator == accounts.creator:
+            _step(
+                c,
+                "counter",
+                creator.user,
+                now - timedelta(hours=COUNTERED_HOURS_AGO),
+                {"price": negotiated(price, COUNTER_SHARE), "note": COUNTER_NOTE},
+            )
+        sent += 1
+    return sent

@@ -92,7 +92,8 @@ DEMO_ORDERS = {
             price_cny=5000,
             creators_wanted=4,
             target_gender=("male",),
-            publish=False,
+            # Published, with offers out now: a negotiated price and note each, one countered
+            # (marketplace.dev.demo.campaigns.ensure_open_offers).
         ),
     ),
     "Northwind Outdoor": (
