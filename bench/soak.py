@@ -37,7 +37,6 @@ from locust import HttpUser, constant_pacing, events, task  # isort: skip
 from locust.env import Environment  # isort: skip
 
 import argparse
-import itertools
 import json
 import random
 import sys
@@ -216,7 +215,8 @@ class Run:
 
 
 RUN: Run | None = None
-BRAND_POOL: itertools.cycle | None = None
+BRAND_POOL = None
+PACE = 60.0  # seconds between one brand's deals (main() sets it from --deals-per-min)
 
 
 class GiveUp(Exception):
@@ -267,8 +267,10 @@ class DealUser(Api):
     abstract = True  # made concrete, with its pacing, in main()
 
     def on_start(self) -> None:
-        self.brand = next(BRAND_POOL)
+        index, self.brand = next(BRAND_POOL)
         self.token = self.brand["token"]
+        # Every brand joins at once; brand i waits i intervals first, so deals start evenly from the start.
+        gevent.sleep(index * PACE / len(RUN.brands))
 
     @task
     def deal(self) -> None:
@@ -615,7 +617,7 @@ def ledger_differences(stack: Stack) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global RUN, BRAND_POOL
+    global RUN, BRAND_POOL, PACE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=600, help="seconds of load (faults at 30 %% and 60 %%)")
     parser.add_argument(
@@ -624,8 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brands", type=int, default=50)
     parser.add_argument("--creators", type=int, default=500)
     parser.add_argument("--demo-creators", type=int, default=0, help="bootstrap demo creators (0: none, fastest)")
-    parser.add_argument("--deals-per-min", type=float, default=30, help="the arrival rate of new deals")
-    parser.add_argument("--readers", type=int, default=10, help="reading users, each at --reads-per-s")
+    parser.add_argument("--deals-per-min", type=float, default=20, help="the arrival rate of new deals")
+    parser.add_argument("--readers", type=int, default=5, help="reading users, each at --reads-per-s")
     parser.add_argument("--reads-per-s", type=float, default=1.0)
     parser.add_argument("--pg-down", type=float, default=5, help="seconds PostgreSQL stays stopped")
     parser.add_argument("--finish", type=float, default=120, help="seconds deals under way get after --duration")
@@ -647,12 +649,12 @@ def main(argv: list[str] | None = None) -> int:
             admin_token=made["admin"],
             password=made["password"],
         )
-        BRAND_POOL = itertools.cycle(RUN.brands)
-        pace = len(RUN.brands) * 60 / args.deals_per_min
+        BRAND_POOL = iter(enumerate(RUN.brands))
+        PACE = len(RUN.brands) * 60 / args.deals_per_min
         deals = type(
             "Brand",
             (DealUser,),
-            {"abstract": False, "fixed_count": len(RUN.brands), "wait_time": constant_pacing(pace), "host": stack.url},
+            {"abstract": False, "fixed_count": len(RUN.brands), "wait_time": constant_pacing(PACE), "host": stack.url},
         )
         readers = type(
             "Reading",
@@ -667,8 +669,7 @@ def main(argv: list[str] | None = None) -> int:
         env = Environment(user_classes=[deals, readers], events=events)
         runner = env.create_local_runner()
         RUN.started = time.time()
-        # Brands join at the arrival rate, so deals start evenly from the first second.
-        runner.start(len(RUN.brands) + args.readers, spawn_rate=args.deals_per_min / 60 + args.readers)
+        runner.start(len(RUN.brands) + args.readers, spawn_rate=len(RUN.brands) + args.readers)
         fault = gevent.spawn(faults, RUN, args.duration, args.pg_down)
         gevent.sleep(args.duration)
         RUN.stop_deals = True
