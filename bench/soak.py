@@ -317,13 +317,16 @@ class DealUser(Api):
             key=f"soak-{action}-{cid}" if key else None,
             **kw,
         )
-        if r.status_code == 409 and getattr(r, "attempts", 1) > 1:
-            now = self.call("GET", f"{API}/collaborations/{cid}/", "/collaborations/{id}/", token=token)
-            if now.status_code == 200 and now.json()["status"] == target:
-                deal["confirmed"] = target
-                return
+        if r.status_code == 409 and getattr(r, "attempts", 1) > 1 and self.status(deal, token) == target:
+            deal["confirmed"] = target
+            return
         body = self.expect(r, action)
         deal["confirmed"] = body.get("status", target) if action != "dispute" else "disputed"
+
+    def status(self, deal: dict, token: str) -> str | None:
+        cid = deal["collaboration"]
+        now = self.call("GET", f"{API}/collaborations/{cid}/", "/collaborations/{id}/", token=token)
+        return now.json()["status"] if now.status_code == 200 else None
 
     def run_deal(self) -> str:
         self.top_up_if_low()
@@ -376,15 +379,28 @@ class DealUser(Api):
             deal = {"order": oid, "collaboration": offer["id"], "confirmed": offer["status"], "creator": creator_id}
             RUN.deals[offer["id"]] = deal
             creator = RUN.creators[creator_id]["token"]
-            if random.random() < DECLINE_RATE:
-                self.step(deal, "decline", token=creator, target="closed", key=True)
-                deal = None
-                continue
-            break
+            if random.random() >= DECLINE_RATE:
+                r = self.call(
+                    "POST",
+                    f"{API}/collaborations/{offer['id']}/accept/",
+                    "/collaborations/{id}/accept/",
+                    token=creator,
+                    key=f"soak-accept-{offer['id']}",
+                    json={},
+                    ok=(200, 409),
+                )
+                if r.status_code == 200:
+                    deal["confirmed"] = r.json()["status"]
+                    break
+                if r.attempts > 1 and self.status(deal, creator) == "accepted":
+                    deal["confirmed"] = "accepted"
+                    break
+                RUN.outcomes["offers declined: creator full"] += 1  # took other deals since the ranking
+            self.step(deal, "decline", token=creator, target="closed", key=True)
+            deal = None
         if deal is None:
             raise GiveUp("no creator took the offer")
         brand = self.token
-        self.step(deal, "accept", token=creator, target="accepted", key=True)
         self.step(
             deal, "script", token=creator, target="script_submitted", json={"text": "Hook, demo, call to action."}
         )
@@ -486,7 +502,7 @@ class DealUser(Api):
 
 BRAND_READS = ["/orders/", "/wallet/", "/collaborations/?page_size=20", "/notifications/", "/wallet/statement/"]
 CREATOR_READS = ["/earnings/", "/collaborations/?page_size=20", "/creator/recommended-orders/", "/me/", "/payouts/"]
-PAGES = ["/brand/", "/orders/", "/deals/", "/money/"]
+PAGES = ["/brand/", "/orders/", "/deals/inbox/", "/money/wallet/"]
 
 
 class Reader(Api):
@@ -626,8 +642,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--brands", type=int, default=50)
     parser.add_argument("--creators", type=int, default=500)
     parser.add_argument("--demo-creators", type=int, default=0, help="bootstrap demo creators (0: none, fastest)")
-    parser.add_argument("--deals-per-min", type=float, default=20, help="the arrival rate of new deals")
-    parser.add_argument("--readers", type=int, default=5, help="reading users, each at --reads-per-s")
+    parser.add_argument("--deals-per-min", type=float, default=12, help="the arrival rate of new deals")
+    parser.add_argument("--readers", type=int, default=4, help="reading users, each at --reads-per-s")
     parser.add_argument("--reads-per-s", type=float, default=1.0)
     parser.add_argument("--pg-down", type=float, default=5, help="seconds PostgreSQL stays stopped")
     parser.add_argument("--finish", type=float, default=120, help="seconds deals under way get after --duration")
@@ -635,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="the stack's directory (default: a temporary one)")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.duration, args.brands, args.creators, args.readers, args.finish, args.drain = 60, 10, 100, 4, 45, 30
+        args.duration, args.brands, args.creators, args.finish, args.drain = 60, 10, 100, 45, 30
 
     root = args.root or Path(tempfile.mkdtemp(prefix="starmap-soak-"))
     say(f"stack under {root}")

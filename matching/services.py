@@ -285,7 +285,7 @@ def pool_size() -> int:
 @transaction.atomic
 def ranking_finish(*, run_id: int, parts: list[dict]) -> RankingRun | None:
     """Merge shard results, apply the learned re-ranker if it is active, store the top list."""
-    run = RankingRun.objects.select_for_update().select_related("order").get(pk=run_id)
+    run = RankingRun.objects.select_for_update(no_key=True).select_related("order").get(pk=run_id)
     if run.status != RankingRun.Status.RUNNING:
         return None  # a duplicate delivery of the merge: the first one stored the results
     snap = engine.current(refresh=False)

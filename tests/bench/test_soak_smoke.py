@@ -7,6 +7,7 @@ a 5xx outside the PostgreSQL gap.
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_minute_of_soak_with_faults_loses_nothing(tmp_path):
-    env = {k: v for k, v in __import__("os").environ.items() if k not in INHERITED_NOT}
+    env = {k: v for k, v in os.environ.items() if k not in INHERITED_NOT}
     done = subprocess.run(
         [sys.executable, "bench/soak.py", "--smoke", "--root", str(tmp_path / "stack")],
         cwd=ROOT,
