@@ -282,6 +282,8 @@ class DealUser(Api):
             RUN.outcomes[self.run_deal()] += 1
         except GiveUp as reason:
             RUN.outcomes[f"gave up: {reason}"] += 1
+        finally:
+            RUN.outcomes["ended"] += 1
 
     # -- steps
 
@@ -692,9 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         load_s = time.time() - RUN.started
         say(f"{args.duration:.0f} s done: no new deals; {args.finish:.0f} s for those under way")
         finish_by = time.monotonic() + args.finish
-        while time.monotonic() < finish_by and RUN.outcomes["started"] > sum(
-            n for k, n in RUN.outcomes.items() if k in ("settled", "cancelled", "disputed") or k.startswith("gave up")
-        ):
+        while time.monotonic() < finish_by and RUN.outcomes["started"] > RUN.outcomes["ended"]:
             gevent.sleep(1)
         fault.join(timeout=60)
         runner.quit()
