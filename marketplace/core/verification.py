@@ -69,7 +69,11 @@ def verification_decide(
 ) -> VerificationRequest:
     """Approve or reject a waiting request (a reason is required to reject); the subject's status follows
     and its people are notified after commit. Raises InvalidTransition when the request was decided already."""
-    request = request_model.objects.select_for_update().select_related(request_model.subject_field).get(pk=request_id)
+    request = (
+        request_model.objects.select_for_update(no_key=True)
+        .select_related(request_model.subject_field)
+        .get(pk=request_id)
+    )
     if request.status != VerificationRequest.Status.PENDING:
         raise InvalidTransition(_("This request was decided already."), field="status")
     reason = (reason or "").strip()

@@ -209,7 +209,7 @@ def collaboration_transition(
     step = ACTIONS.get(action)
     if step is None:
         raise DomainError(_("Unknown action %(action)s.") % {"action": action}, field="action")
-    c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
+    c = Collaboration.objects.select_for_update(no_key=True).select_related("order", "creator").get(pk=collaboration_id)
     role = acting_side(c, actor)
     if role not in step.actors:
         raise NotAllowed(refusal_not_yours(action))

@@ -396,7 +396,7 @@ def collaboration_comment(*, collaboration_id: int, actor: User, text: str) -> C
 @transaction.atomic
 def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comment: str = "") -> Collaboration:
     """After completion each side rates the other once (1–5); the creator's record is recomputed."""
-    c = Collaboration.objects.select_for_update().select_related("order", "creator").get(pk=collaboration_id)
+    c = Collaboration.objects.select_for_update(no_key=True).select_related("order", "creator").get(pk=collaboration_id)
     role = acting_side(c, actor)
     if role not in ("brand", "creator"):
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))

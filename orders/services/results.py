@@ -192,7 +192,7 @@ def results_record(
     (results_check); nothing is written then. The collaboration's own outcome fields follow the
     newest day, for the matcher to learn from.
     """
-    c = Collaboration.objects.select_for_update().select_related("creator").get(pk=collaboration_id)
+    c = Collaboration.objects.select_for_update(no_key=True).select_related("creator").get(pk=collaboration_id)
     if actor is not None and not actor.is_staff and c.creator.user_id != actor.pk:
         raise NotAllowed(_("Only the creator of this collaboration records its results."))
     if c.status not in flows.REPORTABLE:

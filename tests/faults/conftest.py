@@ -68,6 +68,14 @@ class Sql:
         self.connection = None
 
     def one(self, query: str, params=()):
+        """The first row of a query (its value when it has one column), or None."""
+        return self._do(query, params, fetch=True)
+
+    def run(self, query: str, params=()) -> None:
+        """A statement that returns no rows (the tests' set-up writes)."""
+        self._do(query, params, fetch=False)
+
+    def _do(self, query: str, params, *, fetch: bool):
         for attempt in range(2):
             try:
                 if self.connection is None or self.connection.closed:
@@ -75,7 +83,7 @@ class Sql:
                     self.connection.autocommit = True
                 with self.connection.cursor() as cursor:
                     cursor.execute(query, params)
-                    row = cursor.fetchone()
+                    row = cursor.fetchone() if fetch else None
                 return row[0] if row is not None and len(row) == 1 else row
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
                 self.connection = None

@@ -17,14 +17,21 @@ def module_names(tree: ast.Module) -> dict[str, str]:
     """Names the script binds to a project module (``from matching import scoring``, ``import x.y as z``)."""
     bound = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        # Only project modules are looked up: finding ``locust.HttpUser`` would import locust, which
+        # monkey-patches the standard library with gevent (bench/soak.py) inside the test run.
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and node.module.split(".")[0] in PROJECT
+        ):
             for alias in node.names:
                 candidate = f"{node.module}.{alias.name}"
                 if importlib.util.find_spec(node.module.split(".")[0]) and _is_module(candidate):
                     bound[alias.asname or alias.name] = candidate
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname and _is_module(alias.name):
+                if alias.asname and alias.name.split(".")[0] in PROJECT and _is_module(alias.name):
                     bound[alias.asname] = alias.name
     return {name: module for name, module in bound.items() if module.split(".")[0] in PROJECT}
 

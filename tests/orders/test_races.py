@@ -129,3 +129,54 @@ def test_offers_from_different_brands_accepted_at_once_never_exceed_the_creators
     assert len(wins) == 1 and len(losses) == 9
     assert all(r.detail == "The creator has no free capacity." for r in losses)
     assert Collaboration.objects.filter(creator=creator, status=S.ACCEPTED).count() == 1
+
+
+def test_a_payout_request_commits_while_a_deal_of_the_same_creator_is_moving(world, monkeypatch):
+    """Found by bench/soak.py: POST /api/v1/payouts/ answered 503 (a deadlock) while the brand approved
+    another deal of the same creator. A transition locked the creator's row FOR UPDATE (Django locks every
+    table a select_related joins), which blocks the foreign-key check (FOR KEY SHARE) the payout runs at
+    COMMIT; the transition then waited for the creator's accounts the payout held. A transition's lock is
+    FOR NO KEY UPDATE: it still excludes other transitions, and lets the payout commit."""
+    from orders.services import collaborations
+
+    creator = make_creator()
+    deal_in(world, Collaboration.Status.SETTLED, creator)  # the creator has money available
+    moving = deal_in({**world, "order": another_order(world)}, Collaboration.Status.SCRIPT_SUBMITTED, creator)
+    available = balance("creator_available", creator=creator)
+    inside, release = threading.Event(), threading.Event()
+    real_move_money = collaborations._move_money
+
+    def move_money_slowly(ctx):
+        inside.set()  # the transition holds its locks now
+        release.wait(timeout=30)
+        return real_move_money(ctx)
+
+    monkeypatch.setattr(collaborations, "_move_money", move_money_slowly)
+    results = {}
+
+    def run(name, fn):
+        try:
+            results[name] = fn()
+        except Exception as exc:  # asserted on below
+            results[name] = exc
+        finally:
+            connection.close()
+
+    mover = threading.Thread(target=run, args=("approve", lambda: act(moving, "approve_script", world["owner"])))
+    mover.start()
+    assert inside.wait(timeout=30)
+    payer = threading.Thread(
+        target=run,
+        args=("payout", lambda: money.payout_request(creator_id=creator.pk, amount=available, idempotency_key=key())),
+    )
+    payer.start()
+    payer.join(timeout=10)
+    committed_while_moving = not payer.is_alive()
+    release.set()
+    mover.join(timeout=30)
+    payer.join(timeout=30)
+
+    assert committed_while_moving, "the payout waited for the other deal's transition"
+    assert results["payout"].amount == available, results
+    assert results["approve"].status == Collaboration.Status.SCRIPT_APPROVED, results
+    assert balance("creator_available", creator=creator) == 0
