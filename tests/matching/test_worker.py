@@ -77,8 +77,8 @@ def start_worker(
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / f"{name}.log").open("w"),
+        stdout=(tmp_path / f"{name}.log").open("w"),  # log lines go to stdout (marketplace.core.logs)
+        stderr=subprocess.STDOUT,
     )
 
 
