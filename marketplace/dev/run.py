@@ -29,10 +29,11 @@ DEMO_LOGINS = (
 DEMO_PASSWORD = "starmap-demo"  # noqa: S105 - published demo password, documented in the README
 
 
-def commands(host: str, port: int, *, worker_name: str = "worker") -> dict[str, list[str]]:
-    """The command lines of web, worker and beat (marketplace/dev/stack.py starts the same ones)."""
+def commands(host: str, port: int, *, worker_name: str = "worker", var_dir: str | None = None) -> dict[str, list[str]]:
+    """The command lines of web, worker and beat (marketplace/dev/stack.py starts the same ones, with its own
+    ``var_dir`` for beat's schedule file)."""
     python = sys.executable
-    var_dir = os.environ.get("VAR_DIR", str(BASE_DIR / "var"))
+    var_dir = var_dir or os.environ.get("VAR_DIR", str(BASE_DIR / "var"))
     return {
         "web": [
             python,

@@ -156,7 +156,7 @@ class Stack:
     def command(self, name: str) -> list[str]:
         """``web``, ``beat`` or a worker (``worker``, ``worker2``…), as `make run` starts them."""
         role = "worker" if name.startswith("worker") else name
-        return serve.commands("127.0.0.1", self.web_port, worker_name=name)[role]
+        return serve.commands("127.0.0.1", self.web_port, worker_name=name, var_dir=str(self.root))[role]
 
     def start(self, *names: str, wait: bool = True) -> None:
         for name in names:

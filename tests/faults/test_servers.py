@@ -12,6 +12,7 @@ import random
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -77,6 +78,22 @@ class Client:
             time.sleep(0.05)
 
 
+@contextmanager
+def under_traffic(client: Client, browsers: int = 2):
+    """``browsers`` threads run ``client.browse`` from 3 s before the block until it ends."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=client.browse, args=(stop,)) for _ in range(browsers)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    try:
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+
+
 def web_500s(stack, since: int) -> list[str]:
     """The web's request lines (JSON, LOG_FORMAT=json) that answered 500: finished or failed."""
     found = []
@@ -139,22 +156,14 @@ def test_a_web_process_killed_mid_money_post_leaves_one_top_up_per_key(stack, sq
 def test_postgresql_stopped_for_20_seconds_under_traffic(stack, sql):
     client = Client(stack, stack.tokens["brand"])
     log_from = len(stack.log_text("web"))
-    stop = threading.Event()
-    browsers = [threading.Thread(target=client.browse, args=(stop,)) for _ in range(2)]
-    for t in browsers:
-        t.start()
-    time.sleep(3)
-
-    stack.stop_server("postgres")
-    down_at = time.monotonic()
-    time.sleep(20)
-    starting_at = time.monotonic()
-    stack.start_server("postgres")
-    up_at = time.monotonic()
-    time.sleep(15)
-    stop.set()
-    for t in browsers:
-        t.join()
+    with under_traffic(client):
+        stack.stop_server("postgres")
+        down_at = time.monotonic()
+        time.sleep(20)
+        starting_at = time.monotonic()
+        stack.start_server("postgres")
+        up_at = time.monotonic()
+        time.sleep(15)
 
     gap = [s for s in client.seen if down_at + 0.5 < s.at < starting_at]
     after = [s for s in client.seen if s.at > up_at + 5]
@@ -177,26 +186,17 @@ def test_postgresql_stopped_for_20_seconds_under_traffic(stack, sql):
 def test_redis_stopped_for_60_seconds_under_traffic(stack, sql):
     client = Client(stack, stack.tokens["brand"])
     log_from = len(stack.log_text("web"))
-    stop = threading.Event()
-    browsers = [threading.Thread(target=client.browse, args=(stop,)) for _ in range(2)]
-    for t in browsers:
-        t.start()
-    time.sleep(3)
-
-    stack.stop_server("redis")
-    down_at = time.monotonic()
-    time.sleep(5)
-    # A ranking asked for while Redis is down is queued in the outbox and runs once it is back.
-    status, _, run = stack.request(
-        "POST", f"/api/v1/orders/{published_order(sql)}/matches/rerank/", token=stack.tokens["brand"]
-    )
-    time.sleep(55)
-    starting_at = time.monotonic()
-    stack.start_server("redis")
-    time.sleep(10)
-    stop.set()
-    for t in browsers:
-        t.join()
+    with under_traffic(client):
+        stack.stop_server("redis")
+        down_at = time.monotonic()
+        time.sleep(5)
+        # A ranking asked for while Redis is down is queued in the outbox and runs once it is back.
+        rerank = f"/api/v1/orders/{published_order(sql)}/matches/rerank/"
+        status, _, run = stack.request("POST", rerank, token=stack.tokens["brand"])
+        time.sleep(55)
+        starting_at = time.monotonic()
+        stack.start_server("redis")
+        time.sleep(10)
 
     assert status == 202, run
     gap = [s for s in client.seen if down_at + 0.5 < s.at < starting_at]
