@@ -24,15 +24,25 @@ DEPENDENCY_RETRIES = 60  # five minutes of outage; then the task fails as any ot
 
 
 class Task(celery.Task):
-    """The base of every task (``Celery(task_cls=...)``): retried while a dependency is down."""
+    """The base of every task (``Celery(task_cls=...)``): retried while a dependency is down, except the tasks
+    beat sends at a fixed interval (the outbox relay every 5 s, the timers every minute…): the next one comes
+    anyway, and retrying each would pile a chain of retries up per interval for as long as the outage lasts."""
 
     def __call__(self, *args, **kwargs):
         try:
             return super().__call__(*args, **kwargs)
         except Exception as exc:
-            if not dependency_down(exc) or self.request.called_directly:
+            if not dependency_down(exc) or self.request.called_directly or self.name in sent_by_beat_on_interval():
                 raise
             raise self.retry(exc=exc, countdown=DEPENDENCY_RETRY_SECONDS, max_retries=DEPENDENCY_RETRIES) from exc
+
+
+def sent_by_beat_on_interval() -> frozenset[str]:
+    """Names of the tasks ``CELERY_BEAT_SCHEDULE`` sends every so many seconds (not on a crontab)."""
+    from django.conf import settings
+
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", {})
+    return frozenset(entry["task"] for entry in schedule.values() if isinstance(entry["schedule"], int | float))
 
 
 def ran_before(task) -> bool:
