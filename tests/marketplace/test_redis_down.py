@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from celery import Celery
+from celery import _state as celery_state
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -70,10 +71,13 @@ def broker(redis):
     app.conf.broker_connection_retry = False
     app.conf.task_default_queue = "starmap-redis-down"
     app.autodiscover_tasks(force=True)  # every app's tasks, as the worker of `make run` has them
+    default = celery_state.default_app  # celery.contrib.testing's start_worker makes its app every thread's default
     app.set_current()
     app.finalize()
     yield app
     real_app.set_current()
+    # Left as the default, later tests' threads (tests/matching/test_rerun.py's race) sent to this stopped Redis.
+    celery_state.set_default_app(default)
 
 
 def assert_try_again(response) -> None:
