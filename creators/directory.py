@@ -34,10 +34,11 @@ SORTS = {
     "index_seeding": gettext_lazy("Seeding index"),
     "index_value": gettext_lazy("Value-for-money index"),
     "index_growth": gettext_lazy("Growth index"),
+    "index_conversion": gettext_lazy("Conversion index"),
     "followers": gettext_lazy("Followers"),
 }
 DEFAULT_SORT = "index_reach"
-INDEX_FIELDS = ("index_reach", "index_seeding", "index_value", "index_growth")
+INDEX_FIELDS = ("index_reach", "index_seeding", "index_value", "index_growth", "index_conversion")
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAX_CURSOR_LENGTH = 200  # the cursors encode_cursor makes are under 100 characters

@@ -617,6 +617,9 @@ class DirectoryFilterForm(forms.Form):
     min_index_growth = forms.FloatField(
         min_value=0, max_value=100, required=False, label=gettext_lazy("Growth at least")
     )
+    min_index_conversion = forms.FloatField(
+        min_value=0, max_value=100, required=False, label=gettext_lazy("Conversion at least")
+    )
     sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, label=gettext_lazy("Sort by"))
     price_format = forms.ChoiceField(
         choices=[("", gettext_lazy("No price shown")), *ContentFormat.choices],

@@ -101,6 +101,7 @@ class Creator(models.Model):
     index_seeding = models.FloatField(_("seeding index"), null=True, blank=True)
     index_value = models.FloatField(_("value-for-money index"), null=True, blank=True)
     index_growth = models.FloatField(_("growth index"), null=True, blank=True)
+    index_conversion = models.FloatField(_("conversion index"), null=True, blank=True)
     indices_at = models.DateTimeField(null=True, blank=True)
     authenticity_score = models.FloatField(_("anomaly score"), null=True, blank=True)
     authenticity_flags = models.JSONField(default=list, blank=True)

@@ -273,6 +273,17 @@ INDEX_INFO = (
             "over 30 days ÷ median views over 90 days − 1), each part clipped to −100 % … +100 %."
         ),
     ),
+    (
+        "conversion",
+        "index_conversion",
+        gettext_lazy("Conversion (转化)"),
+        gettext_lazy(
+            "How often the creator's delivered posts on Starmap lead to clicks and sales: 0.3 × ln(clicks per view) "
+            "+ 0.7 × ln(conversions per view), over the latest results of every delivered post, each rate pulled "
+            "toward the median of the creator's interest as if 20,000 views of that median were added. "
+            "Not computed until the delivered posts have 1,000 views."
+        ),
+    ),
 )
 PERCENTILE_NOTE = gettext_lazy(
     "Each raw score becomes a percentile among the creators of the same main interest (the interest "
@@ -326,7 +337,7 @@ def sees_authenticity(user) -> bool:
 
 
 def creator_indices(creator: Creator, *, user) -> CreatorIndices:
-    """The four indices for the creator page, and the authenticity warning when this viewer may see it."""
+    """The five indices for the creator page, and the authenticity warning when this viewer may see it."""
     score = creator.authenticity_score
     warn = sees_authenticity(user) and score is not None and score >= AUTHENTICITY_WARNING
     flags = [(flag, str(FLAG_TEXTS.get(flag, flag))) for flag in creator.authenticity_flags or []] if warn else []

@@ -1,4 +1,4 @@
-"""Xingtu's four value indices, the authenticity signal and the growth stage — pure pandas / numpy.
+"""Xingtu's value indices, the conversion index, the authenticity signal and the growth stage — pandas.
 
 Every index is a percentile (0–100) within the creator's main interest, of a raw score defined in
 docs/indices.md. ``compute`` takes one frame with a row per creator and returns the indices; the
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-INDEX_NAMES = ("reach", "seeding", "value", "growth")
+INDEX_NAMES = ("reach", "seeding", "value", "growth", "conversion")
 INPUT_COLUMNS = (
     "id",
     "interest",
@@ -24,6 +24,8 @@ INPUT_COLUMNS = (
     "delivered_views",
     "delivered_engagements",
     "delivered_cost",
+    "delivered_clicks",
+    "delivered_conversions",
     "previous_followers",
     "previous_views",
 )
@@ -31,6 +33,10 @@ INPUT_COLUMNS = (
 MIN_DELIVERED_VIEWS = 1_000
 # Authenticity: robust z beyond which a signal starts to count, and where it saturates.
 Z_START, Z_FULL = 3.0, 6.0
+# Conversion: how many delivered views of evidence weigh as much as the interest's median rate.
+CONVERSION_PRIOR_VIEWS = 20_000
+CONVERSION_FLOOR = 1e-6  # under the logarithm, so a rate of zero still ranks (last)
+CLICK_SHARE = 0.3  # of the conversion score: clicks lead to conversions, conversions are what is paid for
 JUMP_START, JUMP_FULL = 0.5, 2.0  # follower growth between snapshots (+50 % … +200 %) without views following
 
 
@@ -45,8 +51,32 @@ def mid_rank_percentile(values: pd.Series, groups: pd.Series) -> pd.Series:
     return 100 * (ranks - 0.5) / counts
 
 
+def shrunk_rate(events: pd.Series, views: pd.Series, groups: pd.Series) -> pd.Series:
+    """events ÷ views pulled toward the median rate of the creator's group by the amount of evidence.
+
+    ``(events + m × prior) / (views + m)`` with m = CONVERSION_PRIOR_VIEWS, where the prior is the median
+    of ``events / views`` among the group's creators with evidence (all creators' median for a group with
+    none). Rows without evidence (views missing or below MIN_DELIVERED_VIEWS) stay NaN.
+    """
+    has = views.fillna(0) >= MIN_DELIVERED_VIEWS
+    rate = (events.fillna(0) / views.where(has)).astype(float)
+    overall = rate.median()
+    prior = rate.groupby(groups).transform("median").fillna(0.0 if np.isnan(overall) else overall)
+    m = CONVERSION_PRIOR_VIEWS
+    return ((events.fillna(0) + m * prior) / (views + m)).where(has)
+
+
+def conversion_raw(f: pd.DataFrame, groups: pd.Series) -> pd.Series:
+    """The conversion score of docs/indices.md: 0.3 × ln(shrunk clicks per view) + 0.7 × ln(shrunk
+    conversions per view), over the delivered posts' latest results; NaN without delivered evidence."""
+    views = f["delivered_views"].astype(float)
+    ctr = shrunk_rate(f["delivered_clicks"].astype(float), views, groups)
+    cvr = shrunk_rate(f["delivered_conversions"].astype(float), views, groups)
+    return CLICK_SHARE * np.log(ctr + CONVERSION_FLOOR) + (1 - CLICK_SHARE) * np.log(cvr + CONVERSION_FLOOR)
+
+
 def raw_scores(f: pd.DataFrame) -> pd.DataFrame:
-    """The four raw scores of docs/indices.md (higher is better), NaN where undefined."""
+    """The five raw scores of docs/indices.md (higher is better), NaN where undefined."""
     views30 = f["median_views_30d"].astype(float)
     followers = f["followers"].astype(float)
     delivered = f["delivered_views"].fillna(0) >= MIN_DELIVERED_VIEWS
@@ -62,6 +92,7 @@ def raw_scores(f: pd.DataFrame) -> pd.DataFrame:
             "seeding": er * (0.5 + 0.5 * f["completion_rate"].fillna(0)),
             "value": -np.log(cpm),
             "growth": 0.7 * f["follower_growth_30d"].clip(-1, 1) + 0.3 * views_trend,
+            "conversion": conversion_raw(f, f["interest"].fillna(-1)),
         },
         index=f.index,
     )

@@ -63,11 +63,13 @@ def read_inputs(today=None) -> pd.DataFrame:
             SELECT DISTINCT ON (creator_id) creator_id, amount FROM {rp}
             WHERE format = %s AND effective_from <= %s ORDER BY creator_id, effective_from DESC
         ), latest AS (
-            SELECT DISTINCT ON (collaboration_id) collaboration_id, views, likes + comments + shares AS engagements
+            SELECT DISTINCT ON (collaboration_id) collaboration_id, views, likes + comments + shares AS engagements,
+                   clicks, conversions
             FROM {rs} ORDER BY collaboration_id, day DESC
         ), delivered AS (
             SELECT k.creator_id, sum(l.views) AS delivered_views, sum(l.engagements) AS delivered_engagements,
-                   sum(k.agreed_price) AS delivered_cost
+                   sum(k.agreed_price) AS delivered_cost, sum(l.clicks) AS delivered_clicks,
+                   sum(l.conversions) AS delivered_conversions
             FROM {co} k JOIN latest l ON l.collaboration_id = k.id GROUP BY k.creator_id
         ), snaps AS (
             SELECT creator_id, followers, median_views_30d,
@@ -80,6 +82,7 @@ def read_inputs(today=None) -> pd.DataFrame:
         SELECT c.id, c.followers, c.median_views_30d, c.median_views_90d, c.engagement_rate, c.completion_rate,
                c.follower_growth_30d, c.completed_orders, c.avg_rating AS rating, c.growth_stage,
                coalesce(p.amount, 0) AS price, d.delivered_views, d.delivered_engagements, d.delivered_cost,
+               d.delivered_clicks, d.delivered_conversions,
                s.followers AS previous_followers, s.median_views_30d AS previous_views,
                coalesce(i.income_12m, 0) AS income_12m
         FROM {c} c
@@ -168,13 +171,14 @@ def _write(result: pd.DataFrame) -> None:
         cur.execute("DROP TABLE IF EXISTS creator_indices")  # a second run inside one transaction
         cur.execute(
             "CREATE TEMP TABLE creator_indices (id bigint, reach float8, seeding float8, value float8, "
-            "growth float8, authenticity float8, flags jsonb, stage varchar(16)) ON COMMIT DROP"
+            "growth float8, conversion float8, authenticity float8, flags jsonb, stage varchar(16)) ON COMMIT DROP"
         )
         cur.copy_expert("COPY creator_indices FROM STDIN WITH (FORMAT csv)", buffer)
         # Not updated_at: indices are derived data, and bumping it would make every matcher worker re-read everyone.
         cur.execute(
             f"UPDATE {c} c SET index_reach = t.reach, index_seeding = t.seeding, index_value = t.value, "
-            "index_growth = t.growth, authenticity_score = t.authenticity, authenticity_flags = t.flags, "
+            "index_growth = t.growth, index_conversion = t.conversion, authenticity_score = t.authenticity, "
+            "authenticity_flags = t.flags, "
             "growth_stage = t.stage, indices_at = now() FROM creator_indices t WHERE t.id = c.id"
         )
 

@@ -30,7 +30,8 @@ from marketplace.core.params import SEARCH_MAX_LENGTH
 READ_ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 INDEX_HELP = (
     "Percentiles (0–100) within the creator's main interest, recomputed nightly (docs/indices.md); "
-    "null until first computed, and for value for money without a 21–60 s price."
+    "null until first computed, for value for money without a 21–60 s price, and for conversion until the "
+    "creator's delivered posts have 1,000 views."
 )
 
 
@@ -39,6 +40,11 @@ class IndicesSerializer(serializers.Serializer):
     seeding = serializers.FloatField(source="index_seeding", allow_null=True)
     value = serializers.FloatField(source="index_value", allow_null=True, help_text="Value for money.")
     growth = serializers.FloatField(source="index_growth", allow_null=True)
+    conversion = serializers.FloatField(
+        source="index_conversion",
+        allow_null=True,
+        help_text="Clicks and conversions per delivered view; null until delivered posts have 1,000 views.",
+    )
 
 
 class AuthenticitySerializer(serializers.Serializer):
@@ -115,6 +121,7 @@ class DirectoryQuerySerializer(serializers.Serializer):
     min_index_seeding = serializers.FloatField(min_value=0, max_value=100, required=False)
     min_index_value = serializers.FloatField(min_value=0, max_value=100, required=False)
     min_index_growth = serializers.FloatField(min_value=0, max_value=100, required=False)
+    min_index_conversion = serializers.FloatField(min_value=0, max_value=100, required=False)
     sort = serializers.ChoiceField(
         choices=list(directory.SORTS), default=directory.DEFAULT_SORT, help_text="Always best first (descending)."
     )

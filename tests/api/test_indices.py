@@ -51,6 +51,7 @@ def test_brands_get_the_indices_and_the_anomaly_score_with_the_profile(brand):
         index_seeding=41.2,
         index_value=None,
         index_growth=12.5,
+        index_conversion=88.0,
         growth_stage="harvest",
         authenticity_score=0.62,
         authenticity_flags=["follower_jump"],
@@ -58,7 +59,7 @@ def test_brands_get_the_indices_and_the_anomaly_score_with_the_profile(brand):
 
     body = brand.get(reverse("api:creator-detail", args=[creator.handle])).json()
 
-    assert body["indices"] == {"reach": 73.5, "seeding": 41.2, "value": None, "growth": 12.5}
+    assert body["indices"] == {"reach": 73.5, "seeding": 41.2, "value": None, "growth": 12.5, "conversion": 88.0}
     assert body["indices_at"] and body["growth_stage"] == "harvest"
     assert body["authenticity"] == {"score": 0.62, "flags": ["follower_jump"], "warning": True}
     assert body["handle"] == "mia" and "rate_card" in body
@@ -140,6 +141,19 @@ def test_the_directory_sorts_by_the_index_asked_for_best_first(brand):
 
     assert [c["handle"] for c in body["results"]] == ["c", "a", "b"]
     assert body["results"][0]["indices"]["seeding"] == 90.0 and body["next"] is None and body["previous"] is None
+
+
+def test_the_directory_sorts_and_filters_by_the_conversion_index(brand):
+    indexed("a", index_conversion=20.0)
+    indexed("b", index_conversion=None)
+    indexed("c", index_conversion=75.0)
+
+    ordered = brand.get(LIST, {"sort": "index_conversion"}).json()
+    filtered = brand.get(LIST, {"min_index_conversion": "20"}).json()
+
+    assert [c["handle"] for c in ordered["results"]] == ["c", "a", "b"]
+    assert ordered["results"][0]["indices"]["conversion"] == 75.0
+    assert sorted(c["handle"] for c in filtered["results"]) == ["a", "c"]
 
 
 def test_the_directory_filters_by_interest_and_index_minimums(brand):

@@ -151,9 +151,24 @@ def test_each_index_minimum_is_inclusive_and_excludes_unknown_indices(brand):
     assert handles(response) == ["edge"]
 
 
+def test_the_conversion_index_filters_sorts_and_shows_in_its_column(brand):
+    make("seller", index_conversion=91.0)
+    make("middling", index_conversion=50.0)
+    make("untested", index_conversion=None)  # no delivered evidence yet
+
+    filtered = brand.get(URL, {"min_index_conversion": "50"})
+    ordered = brand.get(URL, {"sort": "index_conversion"})
+
+    assert sorted(handles(filtered)) == ["middling", "seller"]
+    assert handles(ordered) == ["seller", "middling", "untested"]  # unknown last
+    page = ordered.content.decode()
+    assert ">Conversion<" in page and "91" in page
+
+
 @pytest.mark.parametrize(
     "params",
     [
+        {"min_index_conversion": "100.1"},
         {"min_index_reach": "101"},
         {"min_index_seeding": "-1"},
         {"min_index_value": "nan"},

@@ -39,6 +39,7 @@ def with_indices(**extra):
         "index_seeding": 41.2,
         "index_value": 88.0,
         "index_growth": 12.5,
+        "index_conversion": 64.0,
         "indices_at": timezone.now(),
         "authenticity_score": 0.0,
         "authenticity_flags": [],
@@ -88,7 +89,7 @@ def done_deal(creator, *, rating=None, status=S.SETTLED):
 # ------------------------------------------------------------ creator page
 
 
-def test_brands_see_the_four_indices_as_bars_each_with_its_formula(client):
+def test_brands_see_the_five_indices_as_bars_each_with_its_formula(client):
     creator = with_indices()
     client.force_login(MembershipFactory().user)
 
@@ -97,11 +98,12 @@ def test_brands_see_the_four_indices_as_bars_each_with_its_formula(client):
     page = response.content.decode()
     assert response.status_code == 200
     bars = meters(page)
-    assert list(bars) == ["73.5", "41.2", "88.0", "12.5"]
-    assert page.count("How this is computed") == 4
+    assert list(bars) == ["73.5", "41.2", "88.0", "12.5", "64.0"]
+    assert page.count("How this is computed") == 5
     assert "0.6 × ln(1 + median views per video over 30 days)" in page
     assert "engagement × (0.5 + 0.5 × completion rate)" in page
     assert "−ln(CPM)" in page
+    assert "0.3 × ln(clicks per view) + 0.7 × ln(conversions per view)" in page
     assert "100 × (rank − ½) ÷ n" in page
     assert 'style="' not in page.split('id="indices"', 1)[1].split("</section>", 1)[0]
 
@@ -122,9 +124,9 @@ def test_an_index_without_data_says_so_and_keeps_its_formula(client):
 
     page = client.get(detail(creator)).content.decode()
 
-    assert list(meters(page)) == ["73.5", "41.2", "12.5"]
+    assert list(meters(page)) == ["73.5", "41.2", "12.5", "64.0"]
     assert "Not enough data" in page
-    assert page.count("How this is computed") == 4
+    assert page.count("How this is computed") == 5
 
 
 @pytest.mark.parametrize("viewer", ["brand", "staff"])
@@ -157,7 +159,7 @@ def test_creators_do_not_see_their_own_anomaly_score(client):
     response = client.get(detail(creator))
 
     page = response.content.decode()
-    assert response.status_code == 200 and len(meters(page)) == 4
+    assert response.status_code == 200 and len(meters(page)) == 5
     assert "Unusual figures" not in page and "Followers jumped" not in page
 
 
@@ -211,8 +213,8 @@ def test_the_creator_sees_their_own_indices_on_the_growth_page_without_an_anomal
     response = client.get(GROWTH)
 
     page = response.content.decode()
-    assert list(meters(page)) == ["73.5", "41.2", "88.0", "12.5"]
-    assert page.count("How this is computed") == 4
+    assert list(meters(page)) == ["73.5", "41.2", "88.0", "12.5", "64.0"]
+    assert page.count("How this is computed") == 5
     assert "Unusual figures" not in page and "follower_jump" not in page
 
 

@@ -26,6 +26,8 @@ def frame(**columns) -> pd.DataFrame:
         "delivered_views": [np.nan] * n,
         "delivered_engagements": [np.nan] * n,
         "delivered_cost": [np.nan] * n,
+        "delivered_clicks": [np.nan] * n,
+        "delivered_conversions": [np.nan] * n,
         "previous_followers": [np.nan] * n,
         "previous_views": [np.nan] * n,
     }
@@ -163,3 +165,75 @@ def test_the_nightly_job_matches_a_direct_pandas_computation():
     assert MetricSnapshot.objects.count() == 30
     assert indices_recompute()["creators"] == 30
     assert MetricSnapshot.objects.count() == 30  # one snapshot a week, not one per run
+
+
+def test_conversion_is_pulled_toward_the_interest_median_by_the_amount_of_evidence():
+    # Same rates (2 % clicks, 0.5 % conversions); the interest's median rates are lower. The creator
+    # with ten times the views keeps more of their own rate, so ranks higher; no evidence, no index.
+    f = frame(
+        delivered_views=[2_000, 200_000, 50_000, 50_000, np.nan, 500],
+        delivered_clicks=[40, 4_000, 250, 250, np.nan, 100],
+        delivered_conversions=[10, 1_000, 50, 50, np.nan, 50],
+    )
+
+    raw = indices.raw_scores(f)["conversion"]
+    out = indices.compute(f)
+
+    assert raw[1] > raw[0] > raw[2] == raw[3]
+    assert out["conversion"].tolist()[:4] == [62.5, 87.5, 25.0, 25.0]
+    assert np.isnan(out.loc[4, "conversion"]) and np.isnan(out.loc[5, "conversion"])  # none; under 1,000 views
+    # By hand for the first: the interest's medians over creators with evidence are 0.5 % clicks and
+    # 0.1 % conversions (50,000-view creators twice, and the two 2 % / 0.5 % ones).
+    ctr = (40 + 20_000 * np.median([0.02, 0.02, 0.005, 0.005])) / (2_000 + 20_000)
+    cvr = (10 + 20_000 * np.median([0.005, 0.005, 0.001, 0.001])) / (2_000 + 20_000)
+    assert raw[0] == pytest.approx(0.3 * np.log(ctr + 1e-6) + 0.7 * np.log(cvr + 1e-6))
+
+
+@pytest.mark.django_db
+def test_the_conversion_index_matches_a_direct_pandas_computation():
+    from orders.models import ResultSnapshot
+    from tests.factories import CollaborationFactory
+
+    beauty, games = InterestFactory(), InterestFactory()
+    rng = np.random.default_rng(17)
+    posts = []  # (creator id, interest, views, clicks, conversions) of each post's latest results
+    creators = []
+    for i in range(24):
+        interest = beauty if i % 3 else games
+        c = CreatorFactory()
+        CreatorLabelFactory(creator=c, label=LabelFactory(interest=interest), weight=1.0)
+        creators.append((c, interest.pk))
+        for _ in range(int(rng.integers(0, 4))):  # some creators have delivered nothing
+            collab = CollaborationFactory(creator=c)
+            views = int(rng.integers(100, 80_000))
+            clicks = int(rng.binomial(views, rng.uniform(0.001, 0.05)))
+            conversions = int(rng.binomial(clicks, rng.uniform(0.01, 0.3)))
+            # An earlier day's figures are replaced by the latest day's.
+            ResultSnapshot.objects.create(collaboration=collab, day=1, views=views // 3, clicks=clicks, conversions=0)
+            ResultSnapshot.objects.create(
+                collaboration=collab, day=14, views=views, clicks=clicks, conversions=conversions
+            )
+            posts.append((c.pk, interest.pk, views, clicks, conversions))
+
+    indices_recompute()
+
+    delivered = pd.DataFrame(posts, columns=["id", "interest", "views", "clicks", "conversions"])
+    per = delivered.groupby(["id", "interest"], as_index=False)[["views", "clicks", "conversions"]].sum()
+    per = per[per["views"] >= 1_000].copy()
+    for col in ("clicks", "conversions"):
+        per[f"{col}_rate"] = per[col] / per["views"]
+        prior = per.groupby("interest")[f"{col}_rate"].transform("median")
+        per[f"{col}_shrunk"] = (per[col] + 20_000 * prior) / (per["views"] + 20_000)
+    per["raw"] = 0.3 * np.log(per["clicks_shrunk"] + 1e-6) + 0.7 * np.log(per["conversions_shrunk"] + 1e-6)
+    per["expected"] = (
+        100 * (per.groupby("interest")["raw"].rank() - 0.5) / per.groupby("interest")["raw"].transform("size")
+    ).round(1)
+    expected = dict(zip(per["id"], per["expected"], strict=True))
+
+    assert len(expected) >= 8  # enough creators with evidence in both interests to mean something
+    stored = dict(Creator.objects.values_list("id", "index_conversion"))
+    for c, _interest in creators:
+        if c.pk in expected:
+            assert stored[c.pk] == pytest.approx(expected[c.pk], abs=0.05), c.pk
+        else:
+            assert stored[c.pk] is None  # no delivered evidence: no index, not a made-up middle
