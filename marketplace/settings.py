@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "orders",
     "matching",
     "insights",
+    "learning",
     "marketplace.dev",
 ]
 

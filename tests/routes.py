@@ -114,7 +114,20 @@ def _plain(body: dict) -> dict:
     return {k: v for k, v in body.items() if not is_file(v)}
 
 
+def _course(w) -> dict:
+    """A published course of the first stage (what a new creator reads), made once."""
+    from learning.models import Course
+
+    course, _ = Course.objects.get_or_create(
+        slug="sample-course",
+        defaults={"stage": "departure", "title_en": "Sample", "body_en": "Text", "published": True},
+    )
+    return {"slug": course.slug}
+
+
 SAMPLES: dict[str, list[Sample]] = {
+    "learning:detail": [Sample(kwargs=_course)],
+    "learning:done": [Sample(kwargs=_course, body=lambda w: {"done": "1"})],
     "orders:label_pick": [Sample(kwargs=lambda w: {"label_id": Label.objects.values_list("pk", flat=True)[0]})],
     "orders:category_pick": [
         Sample(kwargs=lambda w: {"category_id": ProductCategory.objects.values_list("pk", flat=True)[0]})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from creators import selectors
 from insights import growth as growth_reads
+from learning import selectors as courses
 from marketplace.core import charts, currency_label, format_money
 
 
@@ -30,6 +31,7 @@ def growth(request: HttpRequest) -> HttpResponse:
         "requirements": growth_reads.stage_requirements(),
         # The same four indices brands see on the creator page (a creator never sees an anomaly score).
         "indices": selectors.creator_indices(creator, user=request.user),
+        "courses": courses.progress(creator),
     }
     return render(request, "creators/creator_growth.html", context)
 

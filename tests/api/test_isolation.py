@@ -437,6 +437,10 @@ PAGES: dict[str, list[Target]] = {
     # The catalogue pickers take a label or category id: shared reference data with no owner.
     "orders:label_pick": [],
     "orders:category_pick": [],
+    # Courses are the platform's, the same for every creator (tests/learning/test_courses.py checks who
+    # sees which: creators only, their stage and the next).
+    "learning:detail": [],
+    "learning:done": [],
     "deals:collaboration": [Target(deal(S.ACCEPTED), {"GET": PARTIES}, PARTIES)],
     "deals:act": [page_step(action) for action in sorted(PAGE_ACTIONS)],
     "deals:results": [

@@ -6,8 +6,8 @@ from marketplace.dev.management.commands.load_demo import DEMO_CREATORS
 
 class Command(BaseCommand):
     help = (
-        "Migrate, load the taxonomy, (once) the demo data and any missing value indices, in one process: "
-        "what `make run` does first."
+        "Migrate, load the taxonomy and the shipped courses, (once) the demo data and any missing value "
+        "indices, in one process: what `make run` does first."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
         out = {"stdout": self.stdout, "stderr": self.stderr}
         call_command("migrate", interactive=False, verbosity=min(verbosity, 1))
         call_command("load_taxonomy", verbosity=verbosity)
+        call_command("install_courses", verbosity=verbosity, **out)
         if not no_demo:
             call_command("load_demo", creators=demo_creators, if_empty=True, verbosity=verbosity, **out)
         # Creators loaded now (or before, by an import) get their indices at once, not at the next nightly run.
