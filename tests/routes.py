@@ -114,7 +114,7 @@ def _plain(body: dict) -> dict:
     return {k: v for k, v in body.items() if not is_file(v)}
 
 
-def _course(w) -> dict:
+def course_sample(w) -> dict:
     """A published course of the first stage (what a new creator reads), made once."""
     from learning.models import Course
 
@@ -126,8 +126,8 @@ def _course(w) -> dict:
 
 
 SAMPLES: dict[str, list[Sample]] = {
-    "learning:detail": [Sample(kwargs=_course)],
-    "learning:done": [Sample(kwargs=_course, body=lambda w: {"done": "1"})],
+    "learning:detail": [Sample(kwargs=course_sample)],
+    "learning:done": [Sample(kwargs=course_sample, body=lambda w: {"done": "1"})],
     "orders:label_pick": [Sample(kwargs=lambda w: {"label_id": Label.objects.values_list("pk", flat=True)[0]})],
     "orders:category_pick": [
         Sample(kwargs=lambda w: {"category_id": ProductCategory.objects.values_list("pk", flat=True)[0]})

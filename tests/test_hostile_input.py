@@ -52,7 +52,18 @@ from marketplace.core.models import Label, OutboxMessage, ProductCategory, Produ
 from matching.models import MatcherModel
 from orders.models import OrderEvent
 from tests.api.tenants import World, committed_world
-from tests.routes import READS, SAMPLES, Callers, Reads, Route, Sample, all_routes, recording, samples_for
+from tests.routes import (
+    READS,
+    SAMPLES,
+    Callers,
+    Reads,
+    Route,
+    Sample,
+    all_routes,
+    course_sample,
+    recording,
+    samples_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,6 +373,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             OutboxMessage.objects.create(topic="fuzz", payload={"order": a.orders["open"].pk})
             BrandBlock.objects.create(brand=a.brand, creator=built.neutral, reason="Not for us")
             CreatorLabel.objects.create(creator=a.creator, label=Label.objects.first(), weight=0.5)
+            course_sample(built)  # the courses' pages and their admin
         yield built
 
 

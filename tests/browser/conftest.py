@@ -17,6 +17,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from learning.services import install_shipped_courses
 from marketplace.core import outbox
 from matching import engine
 from tests.browser.data import PASSWORD, TOPUP, make_admin, make_brand_owner, make_star_creator
@@ -294,6 +295,7 @@ def people(live_server, taxonomy) -> People:
     owner = make_brand_owner(email="owner@brand.test", brand_name="Aurora Skin", topup=TOPUP, password=PASSWORD)
     admin = make_admin(email="admin@starmap.test", password=PASSWORD)
     creator, price = make_star_creator(email="lina@creator.test", password=PASSWORD, admin=admin)
+    install_shipped_courses()  # as bootstrap does: the creator's walk reads them
     return People(
         owner_email=owner.user.email,
         brand_id=owner.brand_id,

@@ -362,6 +362,7 @@ def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_vi
 
     assert {"deals:inbox", "deals:collaboration", "creators:growth", "payouts:earnings"} <= set(walk.pages)
     assert {"creators:profile_edit", "creators:detail"} <= set(walk.pages)  # the editor and the media kit
+    assert {"learning:list", "learning:detail"} <= set(walk.pages)  # the courses and one of them
     assert NEWER_PAGES["creator"] | set(newer_pages(newer)["creator"]) <= set(walk.pages)
     assert_clean(walk)
 
