@@ -9,12 +9,15 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brands.access import brand_seat
 from invoices.render import issuer, render_pdf
-from marketplace.core import CsvWriter, minor_to_decimal_str
+from marketplace.core import CsvWriter, NotAllowed, NotFound, minor_to_decimal_str
+from marketplace.core.roles import role_of
 from payouts.creator_terms import movement_text
 from payouts.models import Account, LedgerEntry
 
@@ -101,6 +104,27 @@ def monthly_statement(
         )
     statement.closing = balance
     return statement
+
+
+def statement_for(user, *, year: int, month: int) -> MonthlyStatement:
+    """The viewer's statement for the month: NotAllowed for anyone who is neither a brand member nor a creator,
+    NotFound for a month outside 2000-01 … 9998-12."""
+    role = role_of(user)
+    if role is None or not (role.is_brand or role.is_creator):
+        raise NotAllowed(_("Only brand members and creators have statements."))
+    if not (1 <= month <= 12 and 2000 <= year <= 9998):
+        raise NotFound(_("There is no such month."))
+    currency = settings.CURRENCY
+    if role.is_brand:
+        brand = brand_seat(user).brand
+        account = Account.objects.filter(kind=Account.Kind.BRAND_AVAILABLE, brand=brand, currency=currency).first()
+        names = {"party_name": brand.name, "legal_name": brand.legal_name, "tax_id": brand.tax_id}
+    else:
+        creator = user.creator
+        kind = Account.Kind.CREATOR_AVAILABLE
+        account = Account.objects.filter(kind=kind, creator=creator, currency=currency).first()
+        names = {"party_name": creator.display_name, "for_creator": True}
+    return monthly_statement(account=account, year=year, month=month, currency=currency, **names)
 
 
 def statement_pdf(statement: MonthlyStatement) -> bytes:
