@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from invoices.models import Document
 from invoices.services import issue
+from payouts import selectors  # the module, not its names: selectors imports services.ledger, so may load first
 from payouts.models import Hold, Payout, TopUp
-from payouts.selectors import agency_share, hold_take
 
 D = Document.Kind
 
@@ -30,8 +30,8 @@ def topup_receipt(topup: TopUp) -> Document:
 
 def settlement_notes(hold: Hold) -> tuple[Document, Document]:
     """The brand's and the creator's documents of a settled hold."""
-    take = hold_take(hold)
-    agency = agency_share(hold)
+    take = selectors.hold_take(hold)
+    agency = selectors.agency_share(hold)
     order = hold.order
     creator = hold.creator
     facts = {

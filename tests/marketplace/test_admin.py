@@ -102,7 +102,7 @@ MAKERS = {
         f"payouts.{name}": _latest_after_money_flow(f"payouts.{name}")
         for name in ("account", "hold", "idempotencykey", "ledgertransaction", "payout", "topup")
     },
-    **{f"invoices.{name}": _latest_after_money_flow(f"invoices.{name}") for name in ("document", "documentseries")},
+    "invoices.document": _latest_after_money_flow("invoices.document"),
 }
 
 # Tables that reach hundreds of thousands of rows: never a <select> listing all of them.
@@ -165,7 +165,6 @@ SERVICE_OWNED = {
     "payouts.payout",
     "payouts.topup",
     "invoices.document",
-    "invoices.documentseries",
     "matching.rankingrun",
     "matching.rankingresult",
 } | (_service_written_tables() - set(EDITED_BY_HAND_ALTHOUGH_A_SERVICE_WRITES))
