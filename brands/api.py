@@ -25,6 +25,8 @@ class BrandSerializer(serializers.Serializer):
     description = serializers.CharField()
     industry = CatalogueNodeSerializer(allow_null=True)
     country = serializers.CharField()
+    legal_name = serializers.CharField(help_text="Printed on the brand's invoices and receipts; empty until set.")
+    tax_id = serializers.CharField(help_text="Printed on the brand's invoices and receipts; empty until set.")
     verification = serializers.ChoiceField(choices=VerificationStatus.choices)
     verified_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()

@@ -33,6 +33,18 @@ class BrandProfileForm(forms.Form):
         empty_label=_("Not set"),
     )
     country = forms.ChoiceField(label=_brand_label("country"), required=False)
+    legal_name = forms.CharField(
+        label=_brand_label("legal_name"),
+        max_length=200,
+        required=False,
+        help_text=_("As registered; printed on your invoices and receipts."),
+    )
+    tax_id = forms.CharField(
+        label=_brand_label("tax_id"),
+        max_length=32,
+        required=False,
+        help_text=_("Printed on your invoices and receipts, e.g. your unified social credit code."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +58,8 @@ class BrandProfileForm(forms.Form):
             "description": brand.description,
             "industry": brand.industry_id,
             "country": brand.country,
+            "legal_name": brand.legal_name,
+            "tax_id": brand.tax_id,
         }
 
 

@@ -5,9 +5,20 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import ProductCategory, VerificationRequest, VerificationStatus
 
+# A tax id as registries print it: letters and digits, with the dots, dashes, slashes and spaces some
+# countries put in (统一社会信用代码 91310000MA1FL8XQ30, DE123456789, 12-3456789); 5 to 32 characters.
+TAX_ID_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9./ -]{3,30}[A-Z0-9]$",
+    _("Enter the tax id as your registry prints it: capital letters and digits, 5 to 32 characters."),
+)
+
 
 class Brand(models.Model):
     name = models.CharField(_("name"), max_length=160)
+    # Printed on the brand's invoices and receipts (docs/invoices.md): optional until the first document is
+    # issued, required from then on (brands.services.brand_update).
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax id"), max_length=32, blank=True, validators=[TAX_ID_VALIDATOR])
     slug = models.SlugField(max_length=80, unique=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("about"), blank=True)

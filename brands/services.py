@@ -71,6 +71,8 @@ def brand_update(
     description: str = "",
     industry: ProductCategory | None = None,
     country: str = "",
+    legal_name: str | None = None,
+    tax_id: str | None = None,
 ) -> Brand:
     _owner_membership(brand=brand, actor=actor)
     brand = Brand.objects.select_for_update().get(pk=brand.pk)
@@ -80,13 +82,29 @@ def brand_update(
         "description": description,
         "industry": industry,
         "country": country,
+        "legal_name": brand.legal_name if legal_name is None else " ".join(legal_name.split()),
+        "tax_id": brand.tax_id if tax_id is None else tax_id.strip().upper(),
     }
     for field, value in values.items():
         setattr(brand, field, value)
     brand.full_clean()
+    _check_invoice_identity(brand)
     brand.save(update_fields=list(values))
     audit(actor=actor, action="brand.updated", obj=brand, fields=sorted(values))
     return brand
+
+
+def _check_invoice_identity(brand: Brand) -> None:
+    """Legal name and tax id are optional until the brand's first invoice or receipt is issued; from then on
+    every document carries them, so they cannot be left out (docs/invoices.md)."""
+    if brand.documents.exists():
+        missing = {
+            field: _("Your invoices carry this: it cannot be left empty once one is issued.")
+            for field in ("legal_name", "tax_id")
+            if not getattr(brand, field)
+        }
+        if missing:
+            raise ValidationError(missing)
 
 
 def send_member_invite(*, user_id: int, brand_name: str) -> None:

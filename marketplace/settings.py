@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "marketplace.core",
     "brands",
     "creators",
+    "invoices",
     "payouts",
     "orders",
     "matching",
@@ -371,6 +372,9 @@ SANDBOX_PROVIDER_LOG = env("SANDBOX_PROVIDER_LOG")
 SANDBOX_PROVIDER_DELAY_MS = env_int("SANDBOX_PROVIDER_DELAY_MS", 0)
 PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
+# Who issues the invoices and receipts: the operator's legal name and tax id, printed on every document.
+INVOICE_ISSUER = env("INVOICE_ISSUER", "Starmap")
+INVOICE_ISSUER_TAX_ID = env("INVOICE_ISSUER_TAX_ID")
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
 # The ledger check's result feeds /metrics (starmap_ledger_differences); `manage.py ledger_verify` is the same check.
 CELERY_BEAT_SCHEDULE["ledger-check"] = {"task": "payouts.tasks.ledger_check_task", "schedule": 600.0}

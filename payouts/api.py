@@ -27,6 +27,7 @@ from marketplace.core.roles import role_of
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
 from payouts.services.idempotency import IdempotencyConflict, brand_scope, creator_scope
+from payouts.statements import statement_for
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 # Lists come in cursor pages: a bad page_size is a 400, a cursor that is not one of ours a 404.
@@ -372,3 +373,40 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+# ------------------------------------------------------------------ monthly statements
+
+
+class StatementLineSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    transaction_id = serializers.IntegerField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    amount_minor = serializers.IntegerField(source="amount")
+    balance_minor = serializers.IntegerField(source="balance")
+
+
+class MonthlyStatementSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    month = serializers.DateField(help_text="The month's first day.")
+    account = serializers.CharField(source="account_label")
+    party_name = serializers.CharField()
+    legal_name = serializers.CharField()
+    tax_id = serializers.CharField()
+    currency = serializers.CharField()
+    opening_minor = serializers.IntegerField(source="opening")
+    closing_minor = serializers.IntegerField(source="closing")
+    lines = StatementLineSerializer(many=True)
+
+
+class MonthlyStatementApi(APIView):
+    @extend_schema(
+        summary="Your monthly statement: opening balance, every movement with the balance after it, closing",
+        description="A brand member's is the brand's available balance; a creator's their own. As PDF and CSV "
+        "on the documents page (/money/statements/YYYY-MM.pdf|csv). A month outside 2000-01 … 9998-12 is a 404.",
+        responses={200: MonthlyStatementSerializer, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY},
+    )
+    def get(self, request, year: int, month: int):
+        statement = statement_for(request.user, year=year, month=month)
+        return Response(MonthlyStatementSerializer(statement).data)

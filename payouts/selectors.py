@@ -166,6 +166,12 @@ def hold_take(hold: Hold) -> CreatorTake:
     return creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps)
 
 
+def agency_share(hold: Hold) -> int:
+    """The part of a settled hold's net that goes to the creator's agency, in minor units: the one place that
+    says it (the creator's settlement note prints it). No agency takes a share yet, so it is 0."""
+    return 0
+
+
 def latest_hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
     """The collaboration's most recent hold in any state (live, or resolved with what was paid)."""
     return Hold.objects.filter(collaboration_id=collaboration_id).order_by("-id").first()

@@ -9,6 +9,7 @@ from brands import api as brands_api
 from creators import api as creators_api
 from insights.api import growth as growth_api
 from insights.api import reports as reports_api
+from invoices import api as invoices_api
 from marketplace.api import me as platform_api
 from matching import api as matching_api
 from orders import api as deals_api
@@ -126,6 +127,11 @@ v1 = [
     path("earnings/", money_api.EarningsDetailApi.as_view(), name="earnings-detail"),
     path("earnings/statement/", money_api.EarningsStatementApi.as_view(), name="earnings-statement"),
     path("payouts/", money_api.PayoutApi.as_view(), name="payout-list"),
+    path("statements/<int:year>/<int:month>/", money_api.MonthlyStatementApi.as_view(), name="statement-month"),
+    path("documents/", invoices_api.DocumentListApi.as_view(), name="document-list"),
+    path("documents/<int:pk>/", invoices_api.DocumentDetailApi.as_view(), name="document-detail"),
+    path("documents/<int:pk>/pdf/", invoices_api.DocumentPdfApi.as_view(), name="document-pdf"),
+    path("documents/<int:pk>/csv/", invoices_api.DocumentCsvApi.as_view(), name="document-csv"),
     path("notifications/", deals_api.NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read/", deals_api.NotificationReadApi.as_view(), name="notification-read"),
     # --- end deals, money, notifications

@@ -160,7 +160,8 @@ def logging_config(*, log_format: str, level: str) -> dict:
             "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"}
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "INFO"}},
+        # WeasyPrint logs each step of every PDF at INFO (invoices.render); its warnings still show.
+        "loggers": {"django.db.backends": {"level": "INFO"}, "weasyprint": {"level": "WARNING"}},
     }
 
 

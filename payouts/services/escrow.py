@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.core import DomainError, InvalidTransition, check_amount, check_transition, update_fields
 from payouts.models import Account, Hold, LedgerTransaction
+from payouts.services import documents
 from payouts.services.common import get_or_404
 from payouts.services.idempotency import brand_scope, creator_scope, idempotent
 from payouts.services.ledger import BPS, account_for, fee_split, post
@@ -169,4 +170,6 @@ def _settle(*, hold_id: int, actor) -> Hold:
         order_id=record.order_id,
         collaboration_id=record.collaboration_id,
     )
-    return update_fields(record, settled_at=timezone.now())
+    record = update_fields(record, settled_at=timezone.now())
+    documents.settlement_notes(record)
+    return record

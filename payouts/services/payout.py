@@ -28,6 +28,7 @@ from marketplace.core import (
 )
 from payouts.models import Account, LedgerTransaction, Payout
 from payouts.providers import ProviderError, get_provider
+from payouts.services import documents
 from payouts.services.common import actor_or_none, get_or_404
 from payouts.services.idempotency import creator_scope, idempotent
 from payouts.services.ledger import account_for, post
@@ -149,7 +150,10 @@ def _finish(payout: Payout, *, to: str, reference: str) -> Payout:
     check_transition(PAYOUT_FLOW, current=payout.status, to=to)
     sent_at = timezone.now() if to == S.SENT else None
     audit(actor=None, action=f"money.payout_{to}", obj=payout, amount=payout.amount, reference=reference)
-    return update_fields(payout, status=to, provider_reference=reference, sent_at=sent_at, last_error="")
+    payout = update_fields(payout, status=to, provider_reference=reference, sent_at=sent_at, last_error="")
+    if to == S.SENT:
+        documents.payout_advice(payout)
+    return payout
 
 
 @transaction.atomic
@@ -191,7 +195,9 @@ def payout_mark_sent(*, payout_id: int, reference: str, idempotency_key: str, ac
         payout = get_or_404(Payout, payout_id, lock=True)
         check_transition(PAYOUT_FLOW, current=payout.status, to=S.SENT)
         audit(actor=actor, action="money.payout_marked_sent", obj=payout, amount=payout.amount, reference=reference)
-        return update_fields(payout, status=S.SENT, provider_reference=reference, sent_at=timezone.now())
+        payout = update_fields(payout, status=S.SENT, provider_reference=reference, sent_at=timezone.now())
+        documents.payout_advice(payout)
+        return payout
 
     return idempotent(
         scope=creator_scope(creator_id),

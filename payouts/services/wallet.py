@@ -20,6 +20,7 @@ from marketplace.core import (
 )
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
+from payouts.services import documents
 from payouts.services.common import actor_or_none, get_or_404
 from payouts.services.idempotency import brand_scope, idempotent, stored_scope
 from payouts.services.ledger import account_for, post
@@ -100,9 +101,11 @@ def _credit_topup(record: TopUp, *, reference: str, actor) -> TopUp:
         memo=reference,
         topup=record,
     )
-    return update_fields(
+    record = update_fields(
         record, status=TopUp.Status.SUCCEEDED, provider_reference=reference, credited_at=timezone.now()
     )
+    documents.topup_receipt(record)
+    return record
 
 
 def topup_confirm(*, topup_id: int, reference: str, idempotency_key: str, actor) -> TopUp:

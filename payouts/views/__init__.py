@@ -13,6 +13,7 @@ from payouts.views.ledger import (
     admin_topup_fail,
     ledger_overview,
 )
+from payouts.views.statements import statement_download
 from payouts.views.wallet import brand_wallet, wallet_statement_csv, wallet_topup
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "creator_earnings",
     "ledger_overview",
     "payout_request",
+    "statement_download",
     "wallet_statement_csv",
     "wallet_topup",
 ]

@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
+from invoices.models import Document
 from marketplace.core.models import Notification
 from matching.models import RankingResult
 from orders.models import Collaboration, Dispute, Order
@@ -206,6 +207,27 @@ def step(action: str, doers: tuple[str, ...], state: str, body: dict | None = No
 
 REASON = {"comment": "Because it is so."}
 
+
+def brand_document(w: World, s: str) -> dict:
+    return {"pk": Document.objects.filter(brand=w.sides[s].brand).first().pk}
+
+
+def creator_document(w: World, s: str) -> dict:
+    return {"pk": Document.objects.filter(creator=w.sides[s].creator).first().pk}
+
+
+def this_month(w: World, s: str) -> dict:
+    today = date.today()
+    return {"year": today.year, "month": today.month}
+
+
+PARTY_MEMBERS = (*BRAND_MEMBERS, *CREATORS)
+# A brand's documents are its members'; a creator's their own. Anyone else is answered as for a missing id.
+DOCUMENT_TARGETS = [
+    Target(brand_document, {"GET": ("owner", "viewer")}, ("owner", "viewer")),
+    Target(creator_document, {"GET": ("creator",)}, ("creator",)),
+]
+
 API: dict[str, list[Target]] = {
     "api:me": [Target(None, {"GET": SIGNED_IN})],
     "api:order-list": [Target(None, {"GET": BRAND_MEMBERS, "POST": BRAND_EDITORS}, body=brief)],
@@ -341,6 +363,11 @@ API: dict[str, list[Target]] = {
     "api:earnings-detail": [Target(None, {"GET": CREATORS})],
     "api:earnings-statement": [Target(None, {"GET": CREATORS})],
     "api:payout-list": [Target(None, {"GET": CREATORS, "POST": CREATORS}, body=const(amount_minor=20_000))],
+    "api:statement-month": [Target(this_month, {"GET": PARTY_MEMBERS})],
+    "api:document-list": [Target(None, {"GET": PARTY_MEMBERS})],
+    "api:document-detail": DOCUMENT_TARGETS,
+    "api:document-pdf": DOCUMENT_TARGETS,
+    "api:document-csv": DOCUMENT_TARGETS,
     "api:notification-list": [Target(None, {"GET": SIGNED_IN})],
     "api:notification-read": [Target(None, {"POST": SIGNED_IN}, body=const())],
 }
@@ -417,6 +444,11 @@ def admin_form(action: str, kind: str, name: str, value: str) -> Callable[[World
 
 ORDER_PAGE = ("owner", "viewer")
 PAGES: dict[str, list[Target]] = {
+    "invoices:pdf": DOCUMENT_TARGETS,
+    "invoices:csv": DOCUMENT_TARGETS,
+    # Every party reads their own month; a year and month that name no month are a 404, as for staff.
+    "payouts:statement_pdf": [Target(this_month, {"GET": PARTY_MEMBERS}, missing={"year": 1999, "month": 13})],
+    "payouts:statement_csv": [Target(this_month, {"GET": PARTY_MEMBERS}, missing={"year": 1999, "month": 13})],
     "api_token_revoke": [
         Target(lambda w, s: {"pk": w.sides[s].tokens["owner"].pk}, {"POST": ("owner",), "GET": ()}, ok={"POST": (302,)})
     ],
@@ -907,6 +939,12 @@ LISTS: dict[str, tuple] = {
     "api:wallet-statement": (None, _entries(Account.Kind.BRAND_AVAILABLE, "brand__memberships__user"), "id", True),
     "api:earnings-statement": (None, _entries(Account.Kind.CREATOR_AVAILABLE, "creator__user"), "id", True),
     "api:payout-list": (None, lambda w, s, u: _mine(Payout, u, "creator__user"), "id", True),
+    "api:document-list": (
+        None,
+        lambda w, s, u: _mine(Document, u, "brand__memberships__user") | _mine(Document, u, "creator__user"),
+        "id",
+        True,
+    ),
     "api:brand-member-list": (
         None,
         lambda w, s, u: set(BrandMembership.objects.filter(brand__memberships__user=u).values_list("pk", flat=True)),

@@ -48,6 +48,7 @@ from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
 from creators.models import BlackoutPeriod, Creator
+from invoices.models import Document
 from orders.models import Collaboration, Deliverable, Dispute, Order
 from tests.api.tenants import committed_world
 
@@ -158,6 +159,7 @@ def _real_values(path: str) -> list:
         ("/api/v1/files/{pk}", "files"),
         ("/api/v1/disputes/{pk}", "disputes"),
         ("/api/v1/creator/blackouts/{pk}", "blackouts"),
+        ("/api/v1/documents/{pk}", "documents"),
         ("/api/v1/creators/{handle}", "handles"),
     ):
         if path.startswith(prefix):
@@ -202,6 +204,7 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory):
                 disputes=list(Dispute.objects.values_list("pk", flat=True)),
                 blackouts=list(BlackoutPeriod.objects.values_list("pk", flat=True)),
                 handles=list(Creator.objects.values_list("handle", flat=True)),
+                documents=list(Document.objects.values_list("pk", flat=True)),
             )
         yield world
         REAL.clear()

@@ -107,6 +107,7 @@ MAKERS = {
         f"payouts.{name}": _latest_after_money_flow(f"payouts.{name}")
         for name in ("account", "hold", "idempotencykey", "ledgertransaction", "payout", "topup")
     },
+    "invoices.document": _latest_after_money_flow("invoices.document"),
 }
 
 # Tables that reach hundreds of thousands of rows: never a <select> listing all of them.
@@ -169,6 +170,7 @@ SERVICE_OWNED = {
     "payouts.ledgerentry",
     "payouts.payout",
     "payouts.topup",
+    "invoices.document",
     "matching.rankingrun",
     "matching.rankingresult",
 } | (_service_written_tables() - set(EDITED_BY_HAND_ALTHOUGH_A_SERVICE_WRITES))

@@ -35,6 +35,9 @@ class BrandSpec:
     description: str
     members: tuple[tuple[str, str, str], ...] = ()  # (e-mail, role, full name); the first is the owner
     website: str = ""
+    # Printed on the brand's invoices and receipts; illustrative (not real companies or registrations).
+    legal_name: str = ""
+    tax_id: str = ""
 
 
 DEMO_BRANDS = (
@@ -43,6 +46,8 @@ DEMO_BRANDS = (
         industry="1246",
         description="Gentle skin care for sensitive skin, made in Hangzhou.",
         website="https://aurora.example",
+        legal_name="杭州极光护肤品有限公司 (Aurora Skincare Co., Ltd.)",
+        tax_id="91330100MA2DEMO01X",
         members=(
             ("owner@aurora.demo", "owner", "Aurora Owner"),
             ("manager@aurora.demo", "manager", "Aurora Manager"),
@@ -54,6 +59,8 @@ DEMO_BRANDS = (
         industry="1528",
         description="Tents, jackets and boots for weekend adventurers.",
         website="https://northwind.example",
+        legal_name="Northwind Outdoor Ltd.",
+        tax_id="91310000MA2DEMO02Y",
         members=(("owner@northwind.demo", "owner", "Northwind Owner"),),
     ),
 )
@@ -128,6 +135,8 @@ def _ensure_brand(spec: BrandSpec) -> tuple[User, Brand]:
             description=spec.description,
             industry=industry,
             country="CN",
+            legal_name=spec.legal_name,
+            tax_id=spec.tax_id,
         )
     brand = BrandMembership.objects.select_related("brand").get(user=owner).brand
     for email, role, full_name in spec.members[1:]:
