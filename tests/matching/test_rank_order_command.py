@@ -1,6 +1,7 @@
 """`manage.py rank_order`: one order, or many from a file in one process (for scripts)."""
 
 import json
+import os
 import subprocess
 import sys
 from io import StringIO
@@ -8,10 +9,11 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from marketplace.core.models import Label
 from matching import engine
-from matching.models import RankingRun
+from matching.models import RankingResult, RankingRun
 from orders.models import OrderTargetLabel
 from tests.factories import OrderFactory
 from tests.matching.conftest import make_creators
@@ -121,3 +123,88 @@ def test_a_process_that_ranks_without_a_model_does_not_import_scikit_learn_or_sc
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_command_ranks_its_own_run_and_queues_no_message_for_a_worker(orders):
+    """A worker handed the command's run found it claimed already; and sending it cost the command a broker
+    connection (Celery's Redis transport) at every start."""
+    from marketplace.core.models import OutboxMessage
+
+    call_command("rank_order", str(orders[0].pk), "--json", stdout=StringIO())
+
+    assert RankingRun.objects.get(order=orders[0]).status == "done"
+    assert not OutboxMessage.objects.filter(topic="matching.rank").exists()
+
+
+def test_a_few_orders_are_ranked_without_the_compiled_kernels_with_the_worker_s_result(orders, monkeypatch):
+    """The command ranks one order with the NumPy path (numba's load costs more than it saves there), and the
+    list it stores is the one the worker stores with the compiled kernels, creator for creator and score for score."""
+    from matching import scoring, services
+
+    used = []
+    for name in ("rank", "rank_reference"):
+        original = getattr(scoring, name)
+        monkeypatch.setattr(scoring, name, lambda *a, _f=original, _n=name, **k: used.append(_n) or _f(*a, **k))
+
+    call_command("rank_order", str(orders[0].pk), "--top", "200", "--json", stdout=StringIO())
+    by_command = list(
+        RankingResult.objects.filter(run__order=orders[0]).order_by("rank").values_list("creator_id", "score")
+    )
+    RankingRun.objects.filter(order=orders[0]).delete()
+    run = services.ranking_request(order=orders[0])
+    services.ranking_execute(run_id=run.pk)  # as the worker runs it
+    by_worker = list(RankingResult.objects.filter(run=run).order_by("rank").values_list("creator_id", "score"))
+
+    assert used == ["rank_reference", "rank"]
+    assert by_command == by_worker and len(by_command) > 10
+
+
+def test_an_orders_file_big_enough_to_pay_for_the_compiled_kernels_loads_them(orders, tmp_path, monkeypatch):
+    from matching import scoring
+    from matching.management.commands import rank_order
+
+    used = []
+    original = scoring.rank
+    monkeypatch.setattr(scoring, "rank", lambda *a, **k: used.append("rank") or original(*a, **k))
+    path = tmp_path / "orders.txt"
+    path.write_text("".join(f"{order.pk}\n" for order in orders))
+    creators = engine.current().n
+    monkeypatch.setattr(rank_order, "COMPILED_PAYS_OFF_ROWS", len(orders) * creators)
+
+    call_command("rank_order", "--orders-file", str(path), "--json", stdout=StringIO())
+
+    assert used == ["rank"] * len(orders)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_process_ranking_one_order_loads_no_compiled_kernels_dataframes_or_broker_client(orders, tmp_path):
+    """What a script's `rank_order ID` pays at start (docs/performance.md, command start): numba and its cache
+    (~1 s), pandas (only to build frames, not to load a saved snapshot), Celery's Redis transport (the outbox
+    message it no longer sends) and Redis's client (the snapshot's prior it republished to the cache) were
+    loaded by every call. The saved snapshot is read as it is."""
+    engine.rebuild()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MATCHING_SNAPSHOT_DIR": str(settings.MATCHING_SNAPSHOT_DIR),
+        "LOG_LEVEL": "WARNING",  # commands log to stdout; a script reading the JSON sets this (docs/operations.md)
+    }
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "manage.py", "rank_order", str(orders[1].pk), "--top", "3", "--json"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "done" and len(payload["results"]) == 3
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "matching.services" in imported  # the listing is read right
+    loaded = sorted(m for m in ("numba", "pandas", "kombu.transport.redis", "redis", "sklearn") if m in imported)
+    assert loaded == []
