@@ -180,8 +180,9 @@ def test_an_orders_file_big_enough_to_pay_for_the_compiled_kernels_loads_them(or
 def test_a_fresh_process_ranking_one_order_loads_no_compiled_kernels_dataframes_or_broker_client(orders, tmp_path):
     """What a script's `rank_order ID` pays at start (docs/performance.md, command start): numba and its cache
     (~1 s), pandas (only to build frames, not to load a saved snapshot), Celery's Redis transport (the outbox
-    message it no longer sends) and Redis's client (the snapshot's prior it republished to the cache) were
-    loaded by every call. The saved snapshot is read as it is."""
+    message it no longer sends), Redis's client (the snapshot's prior it republished to the cache) and DRF's
+    serializers with `requests` (the kernel's fast path imported them for every model) were loaded by every
+    call. The saved snapshot is read as it is."""
     engine.rebuild()
     db = connection.settings_dict
     env = {
@@ -206,5 +207,6 @@ def test_a_fresh_process_ranking_one_order_loads_no_compiled_kernels_dataframes_
         line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
     }
     assert "matching.services" in imported  # the listing is read right
-    loaded = sorted(m for m in ("numba", "pandas", "kombu.transport.redis", "redis", "sklearn") if m in imported)
+    unneeded = ("numba", "pandas", "kombu.transport.redis", "redis", "sklearn", "rest_framework.serializers")
+    loaded = sorted(m for m in unneeded if m in imported)
     assert loaded == []
