@@ -42,6 +42,19 @@ def test_one_order_is_ranked_and_printed_as_json(orders):
     assert payload["order"] == orders[0].pk and len(payload["results"]) == 5
 
 
+def test_the_table_shows_the_0_to_100_match_score_and_components_the_brand_sees(orders):
+    """It printed "0.604" and "cont=0.51" where the order page says "60 / 100" (issue #11, what the brand sees)."""
+    table, as_json = StringIO(), StringIO()
+    call_command("rank_order", str(orders[0].pk), "--top", "3", stdout=table)
+    call_command("rank_order", str(orders[0].pk), "--top", "3", "--json", stdout=as_json)
+
+    rows = table.getvalue().splitlines()[1:]
+    for line, result in zip(rows, json.loads(as_json.getvalue())["results"], strict=True):
+        content = round(result["components"]["content"] * 100)
+        assert f"{result['match_score']} / 100  @{result['handle']}" in line
+        assert f"content {content} · audience" in line
+
+
 def test_an_orders_file_ranks_every_order_in_one_process_as_json_lines(orders, tmp_path, monkeypatch):
     path = tmp_path / "orders.txt"
     path.write_text(f"# this week's briefs\n{orders[0].pk}\n\n{orders[2].pk}\n{orders[1].pk}\n")

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core.params import MAX_ID, number_argument
+from marketplace.core.scores import match_score
 from matching import engine, selectors, services
 from matching.models import RankingRun
 from orders.models import Order
@@ -113,9 +114,10 @@ class Command(BaseCommand):
             f"order {order.pk} · {run.eligible_count} eligible of {run.considered_count} · "
             f"model {run.model_version} · {run.duration_ms} ms"
         )
+        # The 0–100 match score and its components on the same scale, as the brand sees them on the order page.
         for row in payload["results"]:
-            comps = " ".join(f"{k[:4]}={v:.2f}" for k, v in row["components"].items())
-            self.stdout.write(f"{row['rank']:>3} {row['score']:.3f} @{row['handle']:<24} {comps}")
+            comps = " · ".join(f"{name} {match_score(value)}" for name, value in row["components"].items())
+            self.stdout.write(f"{row['rank']:>3} {row['match_score']:>3} / 100  @{row['handle']:<24} {comps}")
 
 
 def _line_number(error: str) -> int:
