@@ -1,16 +1,20 @@
 """`manage.py rank_order`: one order, or many from a file in one process (for scripts)."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from creators.models import Creator
+from creators.track_record.selectors import PRIOR_CACHE_KEY
 from marketplace.core.models import Label
 from matching import engine
 from matching.models import RankingResult, RankingRun
@@ -223,3 +227,59 @@ def test_a_fresh_process_ranking_one_order_loads_no_compiled_kernels_dataframes_
     unneeded = ("numba", "pandas", "kombu.transport.redis", "redis", "sklearn", "rest_framework.serializers")
     loaded = sorted(m for m in unneeded if m in imported)
     assert loaded == []
+
+
+COMMANDS = Path(__file__).resolve().parents[2] / "matching" / "management" / "commands"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in COMMANDS.glob("[!_]*.py") if "engine." in p.read_text()))
+def test_every_matching_command_that_loads_the_snapshot_does_so_as_a_one_off_process(name):
+    """Generated from the commands: one that loads the snapshot does it in engine.one_off(), or it warms the
+    worker's compiled kernels (~1 s) it never ranks with and republishes the prior the worker keeps."""
+    assert "engine.one_off(" in (COMMANDS / f"{name}.py").read_text()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        lambda ids, order: ["rank_order", str(order)],
+        lambda ids, order: ["search_product", "1004"],
+        lambda ids, order: ["search_lookalike", "--ids", str(ids[0]), str(ids[1])],
+        lambda ids, order: ["train_matcher", "--no-progress"],
+        lambda ids, order: ["evaluate_matcher"],
+    ],
+    ids=["rank_order", "search_product", "search_lookalike", "train_matcher", "evaluate_matcher"],
+)
+def test_a_matching_command_neither_warms_the_compiled_kernels_nor_republishes_the_prior(orders, argv, monkeypatch):
+    from django.core.cache import cache
+
+    from matching import scoring
+
+    warmed = []
+    monkeypatch.setattr(scoring, "warm", lambda snap: warmed.append(snap.version))
+    engine.rebuild()  # the snapshot a worker built and saved; this process has not loaded it
+    engine.reset()
+    cache.delete(PRIOR_CACHE_KEY)
+    warmed.clear()
+    ids = [c.pk for c in Creator.objects.order_by("id")[:2]]
+
+    # train_matcher and evaluate_matcher find no history here, after loading the snapshot.
+    with contextlib.suppress(CommandError):
+        call_command(*argv(ids, orders[0].pk), stdout=StringIO())
+
+    assert engine._cache.get("current") is not None  # it did load the snapshot
+    assert warmed == [] and cache.get(PRIOR_CACHE_KEY) is None
+
+
+def test_rebuild_snapshot_publishes_the_new_prior_without_warming_the_kernels(orders, monkeypatch):
+    from django.core.cache import cache
+
+    from matching import scoring
+
+    warmed = []
+    monkeypatch.setattr(scoring, "warm", lambda snap: warmed.append(snap.version))
+    cache.delete(PRIOR_CACHE_KEY)
+
+    call_command("rebuild_snapshot", stdout=StringIO())
+
+    assert warmed == [] and cache.get(PRIOR_CACHE_KEY) is not None
