@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,6 +23,15 @@ _cache: dict[str, Snapshot] = {}
 # Rows are read by updated_at, which is stamped before commit; re-reading a short overlap catches a
 # transaction that committed after a newer one was read.
 REFRESH_OVERLAP = timedelta(seconds=120)
+# Whether this process ranks with the compiled kernels (matching.kernels, numba). Loading them costs about a
+# second (numba's import and its on-disk cache); the plain NumPy path (scoring.rank_reference) gives the same
+# ranking bit for bit (tests/matching/test_kernels.py) in one to two times the kernels' time per order
+# (docs/performance.md). A worker ranks many orders and loads them with its snapshot; a command that ranks a
+# few orders in a fresh process is done sooner without them (rank_order, docs/performance.md).
+_compiled = True
+# Whether loading a snapshot stores its track-record prior in the cache for the profile pages: the process
+# that built it did, and every worker does when it loads one; a one-off command need not (nor load Redis's client).
+_publishes_prior = True
 
 
 def root():
@@ -42,7 +52,8 @@ def rebuild() -> Snapshot:
     snapshot.prune(root())
     # The profile pages shrink a creator's record toward the same prior the ranker uses.
     cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
-    scoring.warm(snap)
+    if _compiled:
+        scoring.warm(snap)
     with _lock:
         # A shard worker (MATCHING_SHARD set) keeps only its shard in memory, never the whole snapshot.
         if settings.MATCHING_SHARD is None:
@@ -77,8 +88,10 @@ def _loaded(key: str, load, *, refresh: bool, only: tuple[int, int] | None = Non
         if snap is None or (disk and disk > snap.version.split("+")[0]):
             snap = load(disk) if disk else None
             if snap is not None:
-                scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
-                cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
+                if _compiled:
+                    scoring.warm(snap)  # the ranker's compiled kernels, so the first order is not slow
+                if _publishes_prior:
+                    cache.set(PRIOR_CACHE_KEY, snapshot.track_prior(snap.reference).as_dict(), None)
                 _cache[key] = snap
                 log.info("matching %s of snapshot %s loaded: %d creators", key, snap.version, snap.n)
     if snap is None:
@@ -87,6 +100,26 @@ def _loaded(key: str, load, *, refresh: bool, only: tuple[int, int] | None = Non
             return rebuilt
         return _loaded(key, load, refresh=refresh, only=only)
     return refresh_incremental(snap, key=key, only=only) if refresh else snap
+
+
+@contextmanager
+def one_off(*, compiled: bool = False):
+    """Within the block, this process is a short one-off that ranks a few orders and exits (rank_order): it
+    ranks with the compiled kernels only if ``compiled`` (else with the NumPy path, and loads a snapshot
+    without warming them), and loading a snapshot does not republish its prior to the cache."""
+    global _compiled, _publishes_prior
+    before = _compiled, _publishes_prior
+    _compiled, _publishes_prior = compiled, False
+    try:
+        yield
+    finally:
+        _compiled, _publishes_prior = before
+
+
+def rank(snap: Snapshot, query: scoring.OrderQuery, k: int) -> scoring.Ranking:
+    """The order's top ``k``: with the compiled kernels, or with the NumPy path where this process goes without
+    them (the same ranking, bit for bit)."""
+    return (scoring.rank if _compiled else scoring.rank_reference)(snap, query, k)
 
 
 def refresh_incremental(snap: Snapshot, *, key: str = "current", only: tuple[int, int] | None = None) -> Snapshot:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
@@ -18,6 +18,9 @@ from marketplace.core.models import Interest, Label
 from matching.scoring import FORMATS
 from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
 from orders.models import Collaboration
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
 
 
 def catalogue() -> Catalogue:
@@ -29,6 +32,8 @@ def catalogue() -> Catalogue:
 
 
 def _copy_frame(sql: str, params: list, dtypes: dict | None = None) -> pd.DataFrame:
+    import pandas as pd
+
     with connection.cursor() as cur:
         query = cur.mogrify(sql, params).decode()
         buffer = io.BytesIO()
@@ -83,6 +88,8 @@ def fetch_frames(
 
 
 def _fetch_frames(*, since, creator_ids, today) -> tuple[Frames, str]:
+    import pandas as pd
+
     c = Creator._meta.db_table
     # Read the watermark first: a creator edited while we read is re-read next time, never missed.
     mark = watermark()
@@ -188,6 +195,8 @@ def booked_together(
     bookings. Three queries, bounded by the seeds' brands. Returns (creator ids, scores, how many of
     the seeds' brands booked each), seeds included.
     """
+    import pandas as pd
+
     bookings = Collaboration.objects.filter(accepted=True).exclude(order__brand__slug__in=ignore_brand_slugs)
     booked = bookings.values_list("creator_id", "order__brand_id").order_by().distinct()
     seed_pairs = list(booked.filter(creator_id__in=seed_ids))
@@ -216,6 +225,8 @@ def booked_together(
 
 def product_history(product_category_ids: list[int]) -> pd.DataFrame:
     """Past collaborations on orders in these product categories, with their outcomes."""
+    import pandas as pd
+
     rows = Collaboration.objects.filter(order__product_category_id__in=product_category_ids).values_list(
         "creator_id", "accepted", "completed_on_time", "brand_rating", "views"
     )

@@ -48,12 +48,14 @@ def ranking_refusal(order: Order) -> str | None:
 
 
 @transaction.atomic
-def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> RankingRun:
+def ranking_request(*, order: Order, actor=None, trigger: str = "manual", in_process: bool = False) -> RankingRun:
     """Queue a ranking of ``order`` (the outbox sends it to a worker after commit), or, while a run is
     queued or running for the order, return that run: ten clicks on "rank again" make one run.
 
     Locks the order row, so concurrent requests for one order meet there and queue one run between them.
-    The returned run's ``queued_now`` says whether this call queued it.
+    The returned run's ``queued_now`` says whether this call queued it. ``in_process``: the caller ranks the
+    new run itself at once (ranking_execute; ``rank_order``), so no message is queued for a worker (sending
+    one cost the command a broker connection, and the worker a delivery that finds the run claimed).
     """
     Order.objects.select_for_update().filter(pk=order.pk).values_list("pk", flat=True).first()
     now = timezone.now()
@@ -69,7 +71,8 @@ def ranking_request(*, order: Order, actor=None, trigger: str = "manual") -> Ran
         )
         RankingShard.objects.filter(run=active).delete()  # parts of the shards that did finish
     run = RankingRun.objects.create(order=order, trigger=trigger, requested_by=actor, shards=settings.MATCHING_SHARDS)
-    outbox_put(topic="matching.rank", payload={"run_id": run.pk})
+    if not in_process:
+        outbox_put(topic="matching.rank", payload={"run_id": run.pk})
     run.queued_now = True
     return run
 
@@ -263,7 +266,7 @@ def ranking_compute_shard(*, run_id: int, shard: int = 0, shards: int = 1) -> di
     active = active_model()
     # The hand score's top TOP_K of every shard holds the global top TOP_K; the learned model re-orders
     # the hand score's top pool_size(), so each shard then gives that many.
-    ranking = scoring.rank(snap, query, TOP_K if active is None else pool_size())
+    ranking = engine.rank(snap, query, TOP_K if active is None else pool_size())
     rows, comps = ranking.rows, ranking.components
     features = None
     if active is not None:

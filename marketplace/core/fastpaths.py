@@ -8,11 +8,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from django.db import connections, models
 from django.utils import timezone
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+
+if TYPE_CHECKING:
+    from rest_framework import serializers
+
+# DRF is imported where PlainRows reads a serializer, not here: every model module imports this one through
+# the kernel, and DRF's import (with `requests`) would cost every process — a management command included —
+# ~0.1 s at start (docs/performance.md, command start).
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +126,9 @@ def _day(value, _zone) -> str | None:
 def _converter(field: serializers.Field) -> Callable | None:
     """How a plain value becomes what ``field.to_representation`` writes (None: as it is); TypeError for a
     field this fast path does not copy (use the serializer there)."""
+    from rest_framework import ISO_8601, serializers
+    from rest_framework.settings import api_settings
+
     if isinstance(field, serializers.DateTimeField):
         if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601 or hasattr(field, "timezone"):
             raise TypeError(f"{field.field_name}: only ISO 8601 in the active time zone has a fast path")
@@ -156,6 +165,8 @@ class PlainRows:
         self.columns: tuple[str, ...] = tuple(self._columns(self._plan))
 
     def _build(self, serializer: serializers.Serializer, prefix: str) -> list[tuple]:
+        from rest_framework import serializers
+
         plan = []
         for name, field in serializer.fields.items():
             if field.write_only:

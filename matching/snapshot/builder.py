@@ -4,9 +4,9 @@ creators against a full snapshot's reference tables (build_rows)."""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from creators import track_record
@@ -21,6 +21,9 @@ from matching.snapshot.derive import (
     _track_stats,
 )
 from matching.snapshot.layout import Catalogue, Frames, Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
 
 
 def build(frames: Frames, catalogue: Catalogue, *, version: str, watermark: str) -> Snapshot:
@@ -106,6 +109,8 @@ def _replace_rows(old: sp.csr_matrix, new_rows: sp.csr_matrix, rows: np.ndarray,
 
 
 def _merge_blackouts(snap: Snapshot, fresh: pd.DataFrame, changed_ids: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     keep = ~np.isin(snap.creator_ids[snap.blackout_rows], changed_ids)
     old = pd.DataFrame(
         {

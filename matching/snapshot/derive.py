@@ -9,8 +9,9 @@ incrementally is scored against the same reference as at the full rebuild.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from creators import track_record
@@ -26,6 +27,9 @@ from matching.snapshot.layout import (
     metric_rows,
     orders_on_record,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
 
 UNKNOWN_PERCENTILE = 0.5  # an unknown metric ranks a creator as the middle of those who have it
 

@@ -4,12 +4,15 @@ arrays themselves, the metric rows (METRIC_NAMES) and the layout version of save
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
 
 QUANTILES = 1001
 # The layout of the saved arrays; a snapshot saved in another layout is not loaded but rebuilt.
@@ -99,6 +102,8 @@ EVENT_COLUMNS = (
 
 
 def empty_events() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: np.empty(0, dtype=np.int64 if c.endswith("_id") else np.float64) for c in EVENT_COLUMNS})
 
 

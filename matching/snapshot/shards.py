@@ -8,11 +8,14 @@ so the merge of the shards' top lists is the unsharded ranking (docs/scaling.md)
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from matching.snapshot.layout import Frames, Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
 
 # Per-creator arrays: the creators are their last axis.
 ROW_ARRAYS = (

@@ -1,17 +1,23 @@
 """`manage.py rank_order`: one order, or many from a file in one process (for scripts)."""
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from creators.models import Creator
+from creators.track_record.selectors import PRIOR_CACHE_KEY
 from marketplace.core.models import Label
 from matching import engine
-from matching.models import RankingRun
+from matching.models import RankingResult, RankingRun
 from orders.models import OrderTargetLabel
 from tests.factories import OrderFactory
 from tests.matching.conftest import make_creators
@@ -38,6 +44,19 @@ def test_one_order_is_ranked_and_printed_as_json(orders):
 
     payload = json.loads(out.getvalue())
     assert payload["order"] == orders[0].pk and len(payload["results"]) == 5
+
+
+def test_the_table_shows_the_0_to_100_match_score_and_components_the_brand_sees(orders):
+    """It printed "0.604" and "cont=0.51" where the order page says "60 / 100" (issue #11, what the brand sees)."""
+    table, as_json = StringIO(), StringIO()
+    call_command("rank_order", str(orders[0].pk), "--top", "3", stdout=table)
+    call_command("rank_order", str(orders[0].pk), "--top", "3", "--json", stdout=as_json)
+
+    rows = table.getvalue().splitlines()[1:]
+    for line, result in zip(rows, json.loads(as_json.getvalue())["results"], strict=True):
+        content = round(result["components"]["content"] * 100)
+        assert f"{result['match_score']} / 100  @{result['handle']}" in line
+        assert f"content {content} · audience" in line
 
 
 def test_an_orders_file_ranks_every_order_in_one_process_as_json_lines(orders, tmp_path, monkeypatch):
@@ -121,3 +140,146 @@ def test_a_process_that_ranks_without_a_model_does_not_import_scikit_learn_or_sc
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_command_ranks_its_own_run_and_queues_no_message_for_a_worker(orders):
+    """A worker handed the command's run found it claimed already; and sending it cost the command a broker
+    connection (Celery's Redis transport) at every start."""
+    from marketplace.core.models import OutboxMessage
+
+    call_command("rank_order", str(orders[0].pk), "--json", stdout=StringIO())
+
+    assert RankingRun.objects.get(order=orders[0]).status == "done"
+    assert not OutboxMessage.objects.filter(topic="matching.rank").exists()
+
+
+def test_a_few_orders_are_ranked_without_the_compiled_kernels_with_the_worker_s_result(orders, monkeypatch):
+    """The command ranks one order with the NumPy path (numba's load costs more than it saves there), and the
+    list it stores is the one the worker stores with the compiled kernels, creator for creator and score for score."""
+    from matching import scoring, services
+
+    used = []
+    for name in ("rank", "rank_reference"):
+        original = getattr(scoring, name)
+        monkeypatch.setattr(scoring, name, lambda *a, _f=original, _n=name, **k: used.append(_n) or _f(*a, **k))
+
+    call_command("rank_order", str(orders[0].pk), "--top", "200", "--json", stdout=StringIO())
+    by_command = list(
+        RankingResult.objects.filter(run__order=orders[0]).order_by("rank").values_list("creator_id", "score")
+    )
+    RankingRun.objects.filter(order=orders[0]).delete()
+    run = services.ranking_request(order=orders[0])
+    services.ranking_execute(run_id=run.pk)  # as the worker runs it
+    by_worker = list(RankingResult.objects.filter(run=run).order_by("rank").values_list("creator_id", "score"))
+
+    assert used == ["rank_reference", "rank"]
+    assert by_command == by_worker and len(by_command) > 10
+
+
+def test_an_orders_file_big_enough_to_pay_for_the_compiled_kernels_loads_them(orders, tmp_path, monkeypatch):
+    from matching import scoring
+    from matching.management.commands import rank_order
+
+    used = []
+    original = scoring.rank
+    monkeypatch.setattr(scoring, "rank", lambda *a, **k: used.append("rank") or original(*a, **k))
+    path = tmp_path / "orders.txt"
+    path.write_text("".join(f"{order.pk}\n" for order in orders))
+    creators = engine.current().n
+    monkeypatch.setattr(rank_order, "COMPILED_PAYS_OFF_ROWS", len(orders) * creators)
+
+    call_command("rank_order", "--orders-file", str(path), "--json", stdout=StringIO())
+
+    assert used == ["rank"] * len(orders)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_process_ranking_one_order_loads_no_compiled_kernels_dataframes_or_broker_client(orders, tmp_path):
+    """What a script's `rank_order ID` pays at start (docs/performance.md, command start): numba and its cache
+    (~1 s), pandas (only to build frames, not to load a saved snapshot), Celery's Redis transport (the outbox
+    message it no longer sends), Redis's client (the snapshot's prior it republished to the cache) and DRF's
+    serializers with `requests` (the kernel's fast path imported them for every model) were loaded by every
+    call. The saved snapshot is read as it is."""
+    engine.rebuild()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MATCHING_SNAPSHOT_DIR": str(settings.MATCHING_SNAPSHOT_DIR),
+        "LOG_LEVEL": "WARNING",  # commands log to stdout; a script reading the JSON sets this (docs/operations.md)
+    }
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "manage.py", "rank_order", str(orders[1].pk), "--top", "3", "--json"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "done" and len(payload["results"]) == 3
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "matching.services" in imported  # the listing is read right
+    unneeded = ("numba", "pandas", "kombu.transport.redis", "redis", "sklearn", "rest_framework.serializers")
+    loaded = sorted(m for m in unneeded if m in imported)
+    assert loaded == []
+
+
+COMMANDS = Path(__file__).resolve().parents[2] / "matching" / "management" / "commands"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in COMMANDS.glob("[!_]*.py") if "engine." in p.read_text()))
+def test_every_matching_command_that_loads_the_snapshot_does_so_as_a_one_off_process(name):
+    """Generated from the commands: one that loads the snapshot does it in engine.one_off(), or it warms the
+    worker's compiled kernels (~1 s) it never ranks with and republishes the prior the worker keeps."""
+    assert "engine.one_off(" in (COMMANDS / f"{name}.py").read_text()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        lambda ids, order: ["rank_order", str(order)],
+        lambda ids, order: ["search_product", "1004"],
+        lambda ids, order: ["search_lookalike", "--ids", str(ids[0]), str(ids[1])],
+        lambda ids, order: ["train_matcher", "--no-progress"],
+        lambda ids, order: ["evaluate_matcher"],
+    ],
+    ids=["rank_order", "search_product", "search_lookalike", "train_matcher", "evaluate_matcher"],
+)
+def test_a_matching_command_neither_warms_the_compiled_kernels_nor_republishes_the_prior(orders, argv, monkeypatch):
+    from django.core.cache import cache
+
+    from matching import scoring
+
+    warmed = []
+    monkeypatch.setattr(scoring, "warm", lambda snap: warmed.append(snap.version))
+    engine.rebuild()  # the snapshot a worker built and saved; this process has not loaded it
+    engine.reset()
+    cache.delete(PRIOR_CACHE_KEY)
+    warmed.clear()
+    ids = [c.pk for c in Creator.objects.order_by("id")[:2]]
+
+    # train_matcher and evaluate_matcher find no history here, after loading the snapshot.
+    with contextlib.suppress(CommandError):
+        call_command(*argv(ids, orders[0].pk), stdout=StringIO())
+
+    assert engine._cache.get("current") is not None  # it did load the snapshot
+    assert warmed == [] and cache.get(PRIOR_CACHE_KEY) is None
+
+
+def test_rebuild_snapshot_publishes_the_new_prior_without_warming_the_kernels(orders, monkeypatch):
+    from django.core.cache import cache
+
+    from matching import scoring
+
+    warmed = []
+    monkeypatch.setattr(scoring, "warm", lambda snap: warmed.append(snap.version))
+    cache.delete(PRIOR_CACHE_KEY)
+
+    call_command("rebuild_snapshot", stdout=StringIO())
+
+    assert warmed == [] and cache.get(PRIOR_CACHE_KEY) is not None

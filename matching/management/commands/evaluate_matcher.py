@@ -24,7 +24,8 @@ class Command(BaseCommand):
         record = MatcherModel.objects.filter(version=model).first() if model else MatcherModel.objects.first()
         if model and record is None:
             raise CommandError(f"no model {model!r}")
-        history = training.history_groups(engine.current(), seed=seed)
+        with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
+            history = training.history_groups(engine.current(), seed=seed)
         _, holdout = training.split(history.groups)
         if not holdout:
             raise CommandError("no past orders with known outcomes to evaluate on")

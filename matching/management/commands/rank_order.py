@@ -1,7 +1,9 @@
 """`manage.py rank_order ORDER_ID` or `--orders-file FILE`: rank now, in this process, and print.
 
-Starting a process costs more than ranking (imports, the snapshot, the compiled kernels); a script
-that ranks many orders gives them all in one file and pays that once (docs/matching.md).
+Starting a process costs more than ranking (imports, the snapshot); a script that ranks many orders gives
+them all in one file and pays that once (docs/matching.md). The command ranks its own runs, so it queues
+no message for a worker, and it loads the compiled kernels only when it ranks enough to pay for their load
+(COMPILED_PAYS_OFF_ROWS); otherwise the NumPy path gives the same ranking (docs/performance.md, command start).
 """
 
 import json
@@ -12,9 +14,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core.params import MAX_ID, number_argument
-from matching import selectors, services
+from marketplace.core.scores import match_score
+from matching import engine, selectors, services
 from matching.models import RankingRun
 from orders.models import Order
+
+# The compiled kernels cost about a second to load (numba's import and its on-disk cache) and then save about
+# 5 ns per creator per order over the NumPy path (18.6 vs 9.7 ms an order at 2M creators, docs/performance.md):
+# worth loading once a process ranks this many creator rows (orders × creators).
+COMPILED_PAYS_OFF_ROWS = 200_000_000
 
 
 class Command(BaseCommand):
@@ -50,8 +58,14 @@ class Command(BaseCommand):
         ]
         if refused:
             raise CommandError("nothing was ranked.\n" + "\n".join(refused))
+        with engine.one_off():
+            creators = engine.current(refresh=False).n  # loads the snapshot (or builds one) without the kernels
+            with engine.one_off(compiled=len(orders) * creators >= COMPILED_PAYS_OFF_ROWS):
+                self._rank(orders, top=top, json=json, one=order_id is not None)
+
+    def _rank(self, orders: list[Order], *, top: int, json: bool, one: bool) -> None:
         for order in orders:
-            run = services.ranking_request(order=order, trigger="command")
+            run = services.ranking_request(order=order, trigger="command", in_process=True)
             if services.ranking_execute(run_id=run.pk) is None:
                 # A worker was ranking this order already (one run at a time per order): wait for that run.
                 self.stderr.write(f"run {run.pk} of order {order.pk} is running on a worker; waiting for it")
@@ -62,7 +76,7 @@ class Command(BaseCommand):
             payload = selectors.ranking_payload(run, top=top)
             if json:
                 # One order: indented as before; several: JSON Lines, one order per line.
-                self.stdout.write(_dumps(payload, indent=2 if order_id is not None else None))
+                self.stdout.write(_dumps(payload, indent=2 if one else None))
             else:
                 self._table(order, run, payload)
 
@@ -100,9 +114,10 @@ class Command(BaseCommand):
             f"order {order.pk} · {run.eligible_count} eligible of {run.considered_count} · "
             f"model {run.model_version} · {run.duration_ms} ms"
         )
+        # The 0–100 match score and its components on the same scale, as the brand sees them on the order page.
         for row in payload["results"]:
-            comps = " ".join(f"{k[:4]}={v:.2f}" for k, v in row["components"].items())
-            self.stdout.write(f"{row['rank']:>3} {row['score']:.3f} @{row['handle']:<24} {comps}")
+            comps = " · ".join(f"{name} {match_score(value)}" for name, value in row["components"].items())
+            self.stdout.write(f"{row['rank']:>3} {row['match_score']:>3} / 100  @{row['handle']:<24} {comps}")
 
 
 def _line_number(error: str) -> int:

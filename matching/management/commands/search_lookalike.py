@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from creators.models import Creator
 from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from marketplace.core.params import MAX_ID, number_argument, text_argument
-from matching import selectors
+from matching import engine, selectors
 from matching.management.commands._output import SEARCH_TOP, print_results
 
 
@@ -41,5 +41,6 @@ class Command(BaseCommand):
                 seeds.append(lookup.resolve(name))
             except (UnknownHandle, AmbiguousHandle) as exc:
                 raise CommandError(str(exc)) from exc
-        results = selectors.search_lookalike(list(dict.fromkeys(seeds)), top=top)
+        with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
+            results = selectors.search_lookalike(list(dict.fromkeys(seeds)), top=top)
         print_results(self, results, as_json=json, extra=("shared_terms", "booked_by_same_brands"))

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, no_progress, activate, **options):
-        snap = engine.current()
+        with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
+            snap = engine.current()
         total = Order.objects.filter(collaborations__accepted__isnull=False).distinct().count()
         with tqdm(total=total, desc="history orders", disable=no_progress or options["verbosity"] == 0) as bar:
             try:
