@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "creators",
     "payouts",
     "orders",
+    "programmes",
     "matching",
     "insights",
     "marketplace.dev",
@@ -370,6 +371,8 @@ SANDBOX_PROVIDER_LOG = env("SANDBOX_PROVIDER_LOG")
 SANDBOX_PROVIDER_DELAY_MS = env_int("SANDBOX_PROVIDER_DELAY_MS", 0)
 PAYOUT_MINIMUM = env_int("PAYOUT_MINIMUM", 10_000)  # minor units
 PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
+# Incentive programmes whose period ended: the rule is computed once (programmes.services.close_due).
+CELERY_BEAT_SCHEDULE["programmes-close-due"] = {"task": "programmes.tasks.close_due_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
 # The ledger check's result feeds /metrics (starmap_ledger_differences); `manage.py ledger_verify` is the same check.
 CELERY_BEAT_SCHEDULE["ledger-check"] = {"task": "payouts.tasks.ledger_check_task", "schedule": 600.0}
