@@ -106,6 +106,7 @@ urlpatterns = [
     path("creator/", include((creator_patterns, "creators"))),
     path("matching/", include("matching.urls")),
     path("money/", include("payouts.urls")),
+    path("programmes/", include("programmes.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
     path("staff/verification/", verification.verification_queue, name="staff_verification"),
     path(
