@@ -42,7 +42,9 @@ class Programme(models.Model):
     per_order_amount = models.BigIntegerField(_("bonus per order (minor units)"), null=True, blank=True)
     cap_per_creator = models.BigIntegerField(_("cap per creator (minor units)"))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
