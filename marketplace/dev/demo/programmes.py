@@ -25,7 +25,12 @@ def ensure_programmes(accounts, *, now: datetime | None = None) -> int:
     now = now or timezone.now()
     admin = accounts.admin
     incentives_fund(amount=5_000_000, idempotency_key=system_key("demo", "incentives"), actor=admin)
-    start, end = now - timedelta(days=60), now - timedelta(hours=1)
+    # The past programme's 90 days end just after the latest rated completed order, so it has orders to pay.
+    rated = Collaboration.objects.filter(COMPLETED_ORDER, brand_rating__isnull=False, completed_at__lte=now)
+    latest = rated.order_by("-completed_at").values_list("completed_at", flat=True).first()
+    end = latest + timedelta(seconds=1) if latest else now - timedelta(hours=1)
+    now = max(now, end)
+    start = end - timedelta(days=90)
     past = services.programme_create(
         actor=admin,
         name="Spring stars 星动计划",
@@ -40,7 +45,7 @@ def ensure_programmes(accounts, *, now: datetime | None = None) -> int:
         cap_per_creator=100_000,
     )
     services.programme_transition(programme_id=past.pk, to="open", actor=admin, now=start)
-    done = Collaboration.objects.filter(COMPLETED_ORDER, completed_at__gte=start, completed_at__lt=end)
+    done = rated.filter(completed_at__gte=start, completed_at__lt=end, brand_rating__gte=4)
     joiners = Creator.objects.filter(pk__in=done.values("creator_id")).order_by("pk")[:JOINERS]
     for creator in joiners:
         services.programme_join(programme_id=past.pk, creator=creator, actor=None, now=start)
