@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "invoices",
     "payouts",
     "orders",
+    "programmes",
     "matching",
     "insights",
     "learning",
@@ -375,6 +376,8 @@ PAYOUT_MAX_ATTEMPTS = env_int("PAYOUT_MAX_ATTEMPTS", 5)
 # Who issues the invoices and receipts: the operator's legal name and tax id, printed on every document.
 INVOICE_ISSUER = env("INVOICE_ISSUER", "Starmap")
 INVOICE_ISSUER_TAX_ID = env("INVOICE_ISSUER_TAX_ID")
+# Incentive programmes whose period ended: the rule is computed once (programmes.services.close_due).
+CELERY_BEAT_SCHEDULE["programmes-close-due"] = {"task": "programmes.tasks.close_due_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["payout-sweep"] = {"task": "payouts.tasks.payout_sweep_task", "schedule": 300.0}
 # The ledger check's result feeds /metrics (starmap_ledger_differences); `manage.py ledger_verify` is the same check.
 CELERY_BEAT_SCHEDULE["ledger-check"] = {"task": "payouts.tasks.ledger_check_task", "schedule": 600.0}

@@ -108,6 +108,7 @@ urlpatterns = [
     path("learn/", include("learning.urls")),
     path("money/documents/", include("invoices.urls")),
     path("money/", include("payouts.urls")),
+    path("programmes/", include("programmes.urls")),
     path("staff/overview/", overview.overview, name="staff_overview"),
     path("staff/verification/", verification.verification_queue, name="staff_verification"),
     path(

@@ -30,10 +30,13 @@ class Account(models.Model):
         CREATOR_AVAILABLE = "creator_available", _("Creator available")
         PLATFORM_FEES = "platform_fees", _("Platform fees")
         PROVIDER = "provider", _("Payment provider (outside world)")
+        # Incentive programmes (programmes app): money staff put in for bonuses, and programme budgets held.
+        INCENTIVES = "incentives", _("Incentives fund")
+        INCENTIVES_HELD = "incentives_held", _("Incentive programme budgets held")
 
     BRAND_KINDS = (Kind.BRAND_AVAILABLE, Kind.BRAND_HELD)
     CREATOR_KINDS = (Kind.CREATOR_PENDING, Kind.CREATOR_AVAILABLE)
-    PLATFORM_KINDS = (Kind.PLATFORM_FEES, Kind.PROVIDER)
+    PLATFORM_KINDS = (Kind.PLATFORM_FEES, Kind.PROVIDER, Kind.INCENTIVES, Kind.INCENTIVES_HELD)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     brand = models.ForeignKey(
@@ -65,7 +68,7 @@ class Account(models.Model):
                     & Q(brand__isnull=True, order__isnull=True)
                 )
                 | (
-                    Q(kind__in=["platform_fees", "provider"])
+                    Q(kind__in=["platform_fees", "provider", "incentives", "incentives_held"])
                     & Q(brand__isnull=True, creator__isnull=True, order__isnull=True)
                 ),
                 name="account_owner_matches_kind",
@@ -279,6 +282,10 @@ class LedgerTransaction(models.Model):
         REFUND = "refund", _("Refund")
         SPLIT = "split", _("Split decision")
         CANCELLATION_FEE = "cancellation_fee", _("Cancellation fee")
+        INCENTIVE_FUNDING = "incentive_funding", _("Incentives funded")
+        PROGRAMME_HOLD = "programme_hold", _("Programme budget held")
+        PROGRAMME_BONUS = "programme_bonus", _("Programme bonus")
+        PROGRAMME_RETURN = "programme_return", _("Programme budget returned")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     memo = models.CharField(max_length=255, blank=True)

@@ -290,6 +290,8 @@ _OWNER = {
     Account.Kind.CREATOR_AVAILABLE: "creator_id",
     Account.Kind.PLATFORM_FEES: None,
     Account.Kind.PROVIDER: None,
+    Account.Kind.INCENTIVES: None,
+    Account.Kind.INCENTIVES_HELD: None,
 }
 
 
@@ -377,4 +379,22 @@ def _expected_balances() -> dict[tuple, int]:
     for p in payouts.annotate(total=Sum("amount")):
         add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
         add(Account.Kind.PROVIDER, None, p["currency"], p["total"])
+    # The incentives fund (payouts.services.incentives): each kind of its transactions must have moved
+    # money between exactly the accounts it names, so the fund, the held budgets and the bonuses add up.
+    flows = {
+        LedgerTransaction.Kind.INCENTIVE_FUNDING: (Account.Kind.PROVIDER, Account.Kind.INCENTIVES),
+        LedgerTransaction.Kind.PROGRAMME_HOLD: (Account.Kind.INCENTIVES, Account.Kind.INCENTIVES_HELD),
+        LedgerTransaction.Kind.PROGRAMME_BONUS: (Account.Kind.INCENTIVES_HELD, Account.Kind.CREATOR_AVAILABLE),
+        LedgerTransaction.Kind.PROGRAMME_RETURN: (Account.Kind.INCENTIVES_HELD, Account.Kind.INCENTIVES),
+    }
+    credits = (
+        LedgerEntry.objects.filter(transaction__kind__in=flows, amount__gt=0)
+        .values("transaction__kind", "account__kind", "account__creator_id", "currency")
+        .annotate(total=Sum("amount"))
+    )
+    for c in credits:
+        source, target = flows[c["transaction__kind"]]
+        if c["account__kind"] == target:  # a credit anywhere else is left unexpected, so it shows as a difference
+            add(target, c["account__creator_id"], c["currency"], c["total"])
+            add(source, None, c["currency"], -c["total"])
     return expected

@@ -8,6 +8,7 @@ the actor; these functions enforce the money rules.
 
 from payouts.services.escrow import cancellation_fee, refund, release, settle, split
 from payouts.services.idempotency import IdempotencyConflict
+from payouts.services.incentives import incentives_fund, incentives_hold, incentives_pay, incentives_return
 from payouts.services.ledger import account_for, fee_split, post
 from payouts.services.payout import (
     PayoutRetry,
@@ -39,6 +40,10 @@ __all__ = [
     "fee_split",
     "hold",
     "hold_adjust",
+    "incentives_fund",
+    "incentives_hold",
+    "incentives_pay",
+    "incentives_return",
     "payout_mark_failed",
     "payout_mark_sent",
     "payout_request",

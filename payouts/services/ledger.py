@@ -45,6 +45,8 @@ _OWNER_FIELD = {
     Account.Kind.CREATOR_AVAILABLE: "creator_id",
     Account.Kind.PLATFORM_FEES: None,
     Account.Kind.PROVIDER: None,
+    Account.Kind.INCENTIVES: None,
+    Account.Kind.INCENTIVES_HELD: None,
 }
 
 

@@ -40,6 +40,7 @@ from orders.models import Collaboration, Deliverable, Dispute, Order, OrderTarge
 from orders.services import deals
 from payouts import services as money
 from payouts.models import Payout, TopUp
+from programmes import services as programme_services
 from tests.factories import (
     LabelFactory,
     MembershipFactory,
@@ -108,6 +109,7 @@ class Side:
     tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
     creator_list: CreatorList | None = None  # a saved list holding the side's creator
     verifications: dict[str, object] = field(default_factory=dict)  # "brand" / "creator" → a waiting request
+    programme: object | None = None  # an open incentive programme any creator may join
 
 
 @dataclass
@@ -196,6 +198,7 @@ def _side(name: str, admin: User) -> Side:
         side.deals[state] = _deal(side, state, admin)
     side.video = Deliverable.objects.get(collaboration=side.deals[S.VIDEO_SUBMITTED], kind=Deliverable.Kind.VIDEO)
     side.dispute = Dispute.objects.get(collaboration=side.deals[S.DISPUTED], status=Dispute.Status.OPEN)
+    side.programme = _open_programme(name)
     side.evidence = Deliverable.objects.get(dispute=side.dispute, kind=Deliverable.Kind.EVIDENCE)
     side.payout = money.payout_request(
         creator_id=creator.pk, amount=100_000, idempotency_key=new_key(), actor=creator.user
@@ -253,6 +256,23 @@ def _deal(side: Side, state: str, admin: User) -> Collaboration:
     c.refresh_from_db()
     assert c.status == state, (state, c.status)
     return c
+
+
+def _open_programme(name: str):
+    """An open incentive programme (platform-wide, not a tenant's: every creator may join it)."""
+    money.incentives_fund(amount=100_000, idempotency_key=new_key(), actor=None)
+    now = timezone.now()
+    programme = programme_services.programme_create(
+        actor=None,
+        name=f"Programme {name}",
+        budget=100_000,
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=60),
+        mode="per_order",
+        per_order_amount=10_000,
+        cap_per_creator=30_000,
+    )
+    return programme_services.programme_transition(programme_id=programme.pk, to="open", actor=None)
 
 
 def _pending_topups(sides: dict[str, Side]) -> None:

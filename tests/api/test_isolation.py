@@ -166,6 +166,10 @@ def order(key: str) -> Kwargs:
     return lambda w, s: {"pk": w.sides[s].orders[key].pk}
 
 
+def programme(w: World, s: str) -> dict:
+    return {"pk": w.sides[s].programme.pk}
+
+
 def deal(state: str) -> Kwargs:
     return lambda w, s: {"pk": w.sides[s].deals[state].pk}
 
@@ -538,6 +542,20 @@ PAGES: dict[str, list[Target]] = {
             missing={"kind": kind, "pk": MISSING_ID},
         )
         for kind in ("creator", "brand")
+    ],
+    # Incentive programmes are the platform's: staff manage them; every creator may see and join an open one.
+    "programmes:staff_detail": [Target(programme, {"GET": ("admin",)}, ("admin",))],
+    "programmes:staff_act": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].programme.pk, "action": "pay"},
+            {"POST": ("admin",), "GET": ()},
+            ("admin",),
+            ok={"POST": (302,)},
+            missing={"pk": MISSING_ID, "action": "pay"},
+        )
+    ],
+    "programmes:join": [
+        Target(programme, {"POST": ("creator", "o_creator"), "GET": ()}, ("creator", "o_creator"), ok={"POST": (302,)})
     ],
     "deals:dispute_decide": [
         Target(

@@ -260,3 +260,23 @@ def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, setti
     assert MatcherModel.objects.count() == 1
     assert "matcher: gbr-" in output
     assert Order.objects.filter(brand__name="Aurora Skincare", status="published").exists()
+
+
+def test_the_demo_has_a_paid_programme_and_a_new_creator_joins_the_running_one(taxonomy, client):
+    from programmes.models import Programme
+
+    _load(creators=60, history=150)  # the past programme pays for rated orders of the demo's history
+
+    paid = Programme.objects.get(status="paid")
+    assert paid.paid_total > 0 and paid.paid_total + paid.returned == paid.budget
+    assert LedgerTransaction.objects.filter(kind="programme_bonus").count() == paid.awards.filter(amount__gt=0).count()
+    running = Programme.objects.get(status="open")
+
+    client.force_login(User.objects.get(email="creator@starmap.demo"))
+    assert reverse("programmes:join", args=[running.pk]) in client.get(reverse("programmes:mine")).content.decode()
+    client.post(reverse("programmes:join", args=[running.pk]))
+    assert running.enrolments.filter(creator__user__email="creator@starmap.demo").exists()
+    assert "Your standing: rank 1" in client.get(reverse("programmes:mine")).content.decode()
+    out = StringIO()
+    call_command("ledger_verify", stdout=out)
+    assert "Ledger verified: 0 differences." in out.getvalue() and "incentives_held" in out.getvalue()

@@ -26,6 +26,7 @@ from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.creators import generate_creators, write_demo_creators
 from marketplace.dev.demo.orders import ensure_orders, price_login_creator_for_recruitment
+from marketplace.dev.demo.programmes import ensure_programmes
 
 MARKER_EMAIL = "owner@aurora.demo"  # its presence means "the demo is loaded" (--if-empty)
 
@@ -76,6 +77,7 @@ def load_demo(
         fund_demo_wallets(accounts)
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
         ensure_open_offers(accounts)
+        ensure_programmes(accounts)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
     return DemoResult(
         logins=logins,
