@@ -90,7 +90,7 @@ def _take_step(request, pk: int, action: str, serializer_class) -> Response:
     comment = _valid(serializer_class, request)["comment"]
 
     def step() -> Collaboration:
-        if action == "report_down":
+        if action in ("report_down", "dispute_plays"):
             return deals.dispute_open(collaboration_id=c.pk, actor=request.user, reason=comment, action=action)
         return collaboration_transition(collaboration_id=c.pk, action=action, actor=request.user, comment=comment)
 
@@ -148,6 +148,12 @@ CollaborationRequestRevisionApi = _step_api("request_revision", "Ask for a video
 CollaborationAcceptWorkApi = _step_api("accept_work", "Accept the published work (brand)")
 CollaborationConfirmLiveApi = _step_api("confirm_live", "Confirm the post stayed live; the creator is paid")
 CollaborationReportDownApi = _step_api("report_down", "Report the post is down; a dispute opens")
+CollaborationConfirmPlaysApi = _step_api(
+    "confirm_plays", "Confirm the counted plays of a pay-per-play deal (brand); the creator is paid on them"
+)
+CollaborationDisputePlaysApi = _step_api(
+    "dispute_plays", "Dispute the counted plays of a pay-per-play deal; the figures and the money are frozen"
+)
 CollaborationCancelApi = _step_api("cancel", "Cancel (brand); the creator keeps the stage's share")
 
 

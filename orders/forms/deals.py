@@ -292,6 +292,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "request_revision": RequiredCommentForm,
     "open_dispute": DisputeForm,
     "report_down": DisputeForm,
+    "dispute_plays": DisputeForm,
     "comment": MessageForm,
     "rate": RatingForm,
 }

@@ -18,7 +18,17 @@ def default_cancellation_schedule() -> dict:
     return {"before_script": 0, "after_script": 1000, "after_video": 5000, "after_two_video_rounds": 10000}
 
 
+class Pricing(models.TextChoices):
+    """How a deal is paid (docs/deals.md, "Pay per play"): a fixed price, or a base plus a rate per
+    10,000 valid plays up to a maximum held when the offer is sent (Xingtu's 按播放量)."""
+
+    FIXED = "fixed", _("Fixed price")
+    PER_PLAY = "per_play", _("Pay per play")
+
+
 class Order(ChecksInOneQuery, models.Model):
+    Pricing = Pricing
+
     class Goal(models.TextChoices):
         AWARENESS = "awareness", _("Awareness (views)")
         SEEDING = "seeding", _("Seeding (engagement, purchase intent)")
@@ -81,6 +91,10 @@ class Order(ChecksInOneQuery, models.Model):
         help_text=_("Creators priced up to this much above the per-creator budget stay eligible."),
     )
     creators_wanted = models.PositiveIntegerField(_("creators wanted"), default=1)
+    # Pay per play (orders.pay_per_play): the price per creator is then the maximum one creator can earn.
+    pricing = models.CharField(_("pricing"), max_length=16, choices=Pricing.choices, default=Pricing.FIXED)
+    play_base = models.BigIntegerField(_("base price (minor units)"), null=True, blank=True)
+    play_rate = models.BigIntegerField(_("price per 10,000 plays (minor units)"), null=True, blank=True)
     apply_by = models.DateTimeField(_("apply by"), null=True, blank=True)
     script_by = models.DateTimeField(_("script by"), null=True, blank=True)
     publish_from = models.DateField(_("publish window opens"), null=True, blank=True)
@@ -131,6 +145,11 @@ class Order(ChecksInOneQuery, models.Model):
                 name="order_budget_positive",
             ),
             models.CheckConstraint(condition=models.Q(creators_wanted__gte=1), name="order_wants_a_creator"),
+            models.CheckConstraint(
+                condition=models.Q(pricing="fixed")
+                | models.Q(play_base__gte=0, play_rate__gt=0, price_per_creator__gte=models.F("play_base")),
+                name="order_per_play_terms",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +164,10 @@ class Order(ChecksInOneQuery, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def per_play(self) -> bool:
+        return self.pricing == Pricing.PER_PLAY
 
 
 class OrderTargetLabel(models.Model):
@@ -200,11 +223,14 @@ class Collaboration(models.Model):
         VIDEO_APPROVED = "video_approved", _("Video approved")
         PUBLISHED = "published", _("Published")
         COMPLETED = "completed", _("Completed")
+        PLAYS_COUNTED = "plays_counted", _("Plays counted")
         SETTLED = "settled", _("Settled")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
         DISPUTED = "disputed", _("Disputed")
         RESOLVED = "resolved", _("Resolved")
+
+    Pricing = Pricing
 
     class Origin(models.TextChoices):
         OFFER = "offer", _("Direct offer")
@@ -226,6 +252,15 @@ class Collaboration(models.Model):
     counter_price = models.BigIntegerField(_("counter-offer (minor units)"), null=True, blank=True)
     counter_note = models.TextField(_("note with the counter-offer"), blank=True)
     countered_at = models.DateTimeField(null=True, blank=True)
+    # Pay per play (orders.pay_per_play), the order's terms frozen when the offer or application is made:
+    # ``agreed_price`` is then the maximum, held when the offer is sent. At day 14 the plays are counted
+    # (``plays_counted``, what they pay in ``play_amount``); the brand confirms or disputes the figures.
+    pricing = models.CharField(_("pricing"), max_length=16, choices=Pricing.choices, default=Pricing.FIXED)
+    play_base = models.BigIntegerField(_("base price (minor units)"), null=True, blank=True)
+    play_rate = models.BigIntegerField(_("price per 10,000 plays (minor units)"), null=True, blank=True)
+    plays_counted = models.BigIntegerField(_("valid plays counted"), null=True, blank=True)
+    play_amount = models.BigIntegerField(_("amount the plays pay (minor units)"), null=True, blank=True)
+    plays_counted_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +303,15 @@ class Collaboration(models.Model):
             models.UniqueConstraint(fields=["order", "creator"], name="collab_one_per_order_creator"),
             models.CheckConstraint(condition=models.Q(agreed_price__gt=0), name="collab_price_positive"),
             models.CheckConstraint(
+                condition=models.Q(pricing="fixed")
+                | models.Q(play_base__gte=0, play_rate__gt=0, agreed_price__gte=models.F("play_base")),
+                name="collab_per_play_terms",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(play_amount__isnull=True) | models.Q(play_amount__lte=models.F("agreed_price")),
+                name="collab_play_amount_capped",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(brand_rating__isnull=True) | models.Q(brand_rating__gte=1, brand_rating__lte=5),
                 name="collab_rating_1_5",
             ),
@@ -301,6 +345,10 @@ class Collaboration(models.Model):
             return ""
         tenths = round((self.agreed_price - self.list_price) * 1000 / self.list_price)
         return f"{tenths / 10:+g}"
+
+    @property
+    def per_play(self) -> bool:
+        return self.pricing == Pricing.PER_PLAY
 
     @property
     def countered(self) -> bool:

@@ -21,7 +21,7 @@ from marketplace.core.access import money_throttled
 from marketplace.core.unavailable import RETRY_AFTER_SECONDS
 from marketplace.core.web import paginate
 from orders import flows
-from orders.access import collaboration_side
+from orders.access import SYSTEM, collaboration_side
 from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
 from orders.selectors import deals as reads
@@ -29,6 +29,7 @@ from orders.services import deals
 from orders.services.collaborations import (
     ACTIONS,
     allowed_actions,
+    cancellation_base,
     cancellation_share,
     collaboration_transition,
     missed_deadline,
@@ -40,7 +41,7 @@ from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_col
 TIMELINE_PAGE = 50
 # Steps a person takes on this page; timers' steps (expire, auto_accept) and the admin's decision
 # (on the dispute page) are not among them.
-PAGE_ACTIONS = (set(ACTIONS) - {"expire", "auto_accept", "resolve"}) | {"comment", "rate"}
+PAGE_ACTIONS = ({name for name, step in ACTIONS.items() if step.actors != {SYSTEM}} - {"resolve"}) | {"comment", "rate"}
 
 BUTTONS = {
     "accept": gettext_lazy("Accept the offer"),
@@ -63,6 +64,8 @@ BUTTONS = {
     "confirm_live": gettext_lazy("Confirm the post is still live"),
     "report_down": gettext_lazy("Report the post is down"),
     "cancel": gettext_lazy("Cancel the collaboration"),
+    "confirm_plays": gettext_lazy("Confirm the plays"),
+    "dispute_plays": gettext_lazy("Dispute the plays"),
     "open_dispute": gettext_lazy("Open a dispute"),
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
@@ -93,6 +96,8 @@ DONE = {
     "confirm_live": gettext_lazy("Confirmed live: the payment is settled."),
     "report_down": gettext_lazy("Reported: a dispute is open and an admin will review it."),
     "cancel": gettext_lazy("The collaboration is cancelled."),
+    "confirm_plays": gettext_lazy("Plays confirmed: the creator is paid on them and the rest is back in your wallet."),
+    "dispute_plays": gettext_lazy("Dispute opened: the figures and the money are frozen until an admin decides."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
     "comment": gettext_lazy("Message sent."),
     "rate": gettext_lazy("Thank you for rating."),
@@ -107,6 +112,7 @@ SECONDARY = {
     "withdraw_application",
     "cancel",
     "report_down",
+    "dispute_plays",
 }
 
 
@@ -166,12 +172,17 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "disputes": disputes,
         "action_forms": forms,
         "can_resolve": side == "admin" and "resolve" in names,
-        "cancel_fee": c.agreed_price * share // 10_000,
+        "cancel_fee": _cancel_base(c) * share // 10_000,
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
         **results_context(c, side, bound=results_form),
     }
+
+
+def _cancel_base(c: Collaboration) -> int:
+    base = cancellation_base(c)
+    return c.agreed_price if base is None else base
 
 
 def _extra_forms(c: Collaboration, side: str) -> list[str]:
@@ -217,7 +228,7 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.script_submit(collaboration_id=c.pk, actor=actor, text=data["script"])
     elif action == "submit_video":
         deals.video_submit(collaboration_id=c.pk, actor=actor, upload=data["video"])
-    elif action in ("open_dispute", "report_down"):
+    elif action in ("open_dispute", "report_down", "dispute_plays"):
         deals.dispute_open(
             collaboration_id=c.pk, actor=actor, reason=data["comment"], evidence=data["evidence"], action=action
         )

@@ -6,7 +6,7 @@ that same transaction, and writes an audit row for every ledger transaction. Cal
 the actor; these functions enforce the money rules.
 """
 
-from payouts.services.escrow import cancellation_fee, refund, release, settle, split
+from payouts.services.escrow import cancellation_fee, pay_on_results, refund, release, settle, split
 from payouts.services.idempotency import IdempotencyConflict
 from payouts.services.ledger import account_for, fee_split, post
 from payouts.services.payout import (
@@ -39,6 +39,7 @@ __all__ = [
     "fee_split",
     "hold",
     "hold_adjust",
+    "pay_on_results",
     "payout_mark_failed",
     "payout_mark_sent",
     "payout_request",
