@@ -19,11 +19,13 @@ def default_cancellation_schedule() -> dict:
 
 
 class Pricing(models.TextChoices):
-    """How a deal is paid (docs/deals.md, "Pay per play"): a fixed price, or a base plus a rate per
-    10,000 valid plays up to a maximum held when the offer is sent (Xingtu's 按播放量)."""
+    """How a deal is paid (docs/deals.md): a fixed price; a base plus a rate per 10,000 valid plays up to a
+    maximum held when the offer is sent (Xingtu's 按播放量, orders.pay_per_play); or a fixed price reserved by a
+    10 % deposit, the balance paid within 7 days of acceptance (一口价 with deposit, orders.deposits)."""
 
     FIXED = "fixed", _("Fixed price")
     PER_PLAY = "per_play", _("Pay per play")
+    DEPOSIT = "deposit", _("Fixed price with deposit")
 
 
 class Order(ChecksInOneQuery, models.Model):
@@ -146,7 +148,7 @@ class Order(ChecksInOneQuery, models.Model):
             ),
             models.CheckConstraint(condition=models.Q(creators_wanted__gte=1), name="order_wants_a_creator"),
             models.CheckConstraint(
-                condition=models.Q(pricing="fixed")
+                condition=~models.Q(pricing="per_play")
                 | models.Q(play_base__gte=0, play_rate__gt=0, price_per_creator__gte=models.F("play_base")),
                 name="order_per_play_terms",
             ),
@@ -216,6 +218,8 @@ class Collaboration(models.Model):
         OFFERED = "offered", _("Offered")
         COUNTERED = "countered", _("Countered")
         APPLIED = "applied", _("Applied")
+        DEPOSIT_PAID = "deposit_paid", _("Deposit paid")
+        REQUOTED = "requoted", _("Re-quoted")
         ACCEPTED = "accepted", _("Accepted")
         SCRIPT_SUBMITTED = "script_submitted", _("Script submitted")
         SCRIPT_APPROVED = "script_approved", _("Script approved")
@@ -261,6 +265,8 @@ class Collaboration(models.Model):
     plays_counted = models.BigIntegerField(_("valid plays counted"), null=True, blank=True)
     play_amount = models.BigIntegerField(_("amount the plays pay (minor units)"), null=True, blank=True)
     plays_counted_at = models.DateTimeField(null=True, blank=True)
+    # A deposit order (orders.deposits): what the brand holds to reserve the creator, 10 % of the price.
+    deposit = models.BigIntegerField(_("deposit (minor units)"), null=True, blank=True)
     offered_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -303,7 +309,7 @@ class Collaboration(models.Model):
             models.UniqueConstraint(fields=["order", "creator"], name="collab_one_per_order_creator"),
             models.CheckConstraint(condition=models.Q(agreed_price__gt=0), name="collab_price_positive"),
             models.CheckConstraint(
-                condition=models.Q(pricing="fixed")
+                condition=~models.Q(pricing="per_play")
                 | models.Q(play_base__gte=0, play_rate__gt=0, agreed_price__gte=models.F("play_base")),
                 name="collab_per_play_terms",
             ),

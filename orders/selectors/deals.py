@@ -28,7 +28,7 @@ S = Collaboration.Status
 # The order page's board: (key, title, states), left to right as a deal moves.
 BOARD_COLUMNS: list[tuple[str, object, frozenset[str]]] = [
     ("offers", _("Offers & applications"), flows.AWAITING_ANSWER),
-    ("in_progress", _("In progress"), flows.IN_DELIVERY),
+    ("in_progress", _("In progress"), flows.AWAITING_BALANCE | flows.IN_DELIVERY),
     ("published", _("Published"), frozenset({S.PUBLISHED})),
     ("done", _("Done"), flows.WORK_ACCEPTED),
     ("disputes", _("Disputes"), flows.IN_DISPUTE),
@@ -64,6 +64,11 @@ EVENT_LABELS = {
     "cancel": _("Cancelled by the brand"),
     "open_dispute": _("Dispute opened"),
     "resolve": _("Dispute decided"),
+    "reserve": _("Offer accepted; the deposit reserves the creator"),
+    "requote": _("Re-quoted"),
+    "decline_requote": _("Re-quote declined"),
+    "pay_balance": _("Balance paid; the price is in escrow"),
+    "forfeit_deposit": _("Balance not paid in 7 days: deposit forfeited to the creator"),
     "count_plays": _("Plays counted (14 days after publishing)"),
     "confirm_plays": _("Plays confirmed; paid on them"),
     "auto_confirm_plays": _("Plays confirmed automatically (3 days after counting); paid on them"),

@@ -23,7 +23,7 @@ from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowe
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
 from marketplace.core.unavailable import store_file
-from orders import flows, negotiation, pay_per_play
+from orders import deposits, flows, negotiation, pay_per_play
 from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
 from orders.services import notifications
@@ -147,7 +147,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
     money.hold(
         order_id=order.pk,
         collaboration_id=collaboration.pk,
-        amount=price,
+        amount=collaboration.deposit or price,  # a deposit order holds only the deposit (orders.deposits)
         idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
@@ -158,7 +158,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         old="",
         new=S.OFFERED,
         comment=note,
-        data={"price": price, "list": listed, **{k: v for k, v in terms.items() if k.startswith("play_")}},
+        data={"price": price, "list": listed, **{k: v for k, v in terms.items() if k != "pricing"}},
     )
     notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
     return collaboration
@@ -180,11 +180,28 @@ def offer_counter(*, collaboration_id: int, actor: User, price: int, note: str =
 
 def _play_terms(order: Order, *, cap: int) -> dict:
     """The pricing a deal on ``order`` is made on, frozen on the collaboration: a per-play order's base and
-    rate, with ``cap`` (the offer's price, or the order's maximum) as the most it pays (orders.pay_per_play)."""
+    rate, with ``cap`` (the offer's price, or the order's maximum) as the most it pays (orders.pay_per_play);
+    a deposit order's deposit on the price ``cap`` (orders.deposits)."""
+    if order.pricing == Order.Pricing.DEPOSIT:
+        return {"pricing": order.pricing, "deposit": deposits.deposit_for(cap)}
     if not order.per_play:
         return {}
     pay_per_play.check_terms(base=order.play_base, rate=order.play_rate, cap=cap, currency=order.currency)
     return {"pricing": order.pricing, "play_base": order.play_base, "play_rate": order.play_rate}
+
+
+@transaction.atomic
+def deposit_requote(*, collaboration_id: int, actor: User, price: int, note: str = "", now: datetime | None = None):
+    """The creator's one re-quote of a deposit deal (orders.deposits): within ±20 % of the price and 24 hours
+    of accepting. No money moves until the brand pays the balance at it."""
+    return collaboration_transition(
+        collaboration_id=collaboration_id,
+        action="requote",
+        actor=actor,
+        comment=negotiation.clean_note(note),
+        payload={"price": price, "note": note},
+        now=now,
+    )
 
 
 def _expected(order: Order, creator: Creator) -> dict:
@@ -209,7 +226,11 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     creator = Creator.objects.filter(user=actor).first()
     if creator is None:
         raise NotAllowed(_("Only creators can apply."))
-    order = Order.objects.filter(pk=order_id, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT).first()
+    order = (
+        Order.objects.filter(pk=order_id, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT)
+        .exclude(pricing=Order.Pricing.DEPOSIT)
+        .first()
+    )
     if order is None:
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
@@ -459,7 +480,7 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     counted = {"expire": "expired", "auto_accept": "auto_accepted", "count_plays": "plays_counted"}
-    counted["auto_confirm_plays"] = "plays_confirmed"
+    counted.update(auto_confirm_plays="plays_confirmed", forfeit_deposit="deposits_forfeited")
     done = dict.fromkeys(counted.values(), 0)
     per_play = Collaboration.Pricing.PER_PLAY
     due = {
@@ -472,6 +493,12 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
             status__in=ACTIONS["count_plays"].sources,
             pricing=per_play,
             published_at__lte=now - pay_per_play.COUNT_AFTER,
+        ),
+        # Deposit orders (orders.deposits): a balance not paid within 7 days of acceptance forfeits the deposit.
+        "forfeit_deposit": Collaboration.objects.filter(
+            status__in=ACTIONS["forfeit_deposit"].sources,
+            pricing=Collaboration.Pricing.DEPOSIT,
+            accepted_at__lte=now - deposits.BALANCE_WITHIN,
         ),
         "auto_confirm_plays": Collaboration.objects.filter(
             status__in=ACTIONS["auto_confirm_plays"].sources,

@@ -130,7 +130,10 @@ def order_brief_problems(brief, *, label_count: int, complete: bool, now: dateti
 
 def _add_play_problems(brief, *, add) -> None:
     """A per-play brief names a base of zero or more and a rate above zero, the base not above the maximum one
-    creator can earn (the price per creator, or the budget's share); direct offers and recruitment only."""
+    creator can earn (the price per creator, or the budget's share); direct offers and recruitment only.
+    A deposit order sends direct offers (orders.deposits)."""
+    if brief.pricing == Order.Pricing.DEPOSIT and brief.mode != Order.Mode.DIRECT:
+        add("pricing", _("A deposit order sends direct offers."))
     if brief.pricing != Order.Pricing.PER_PLAY:
         return
     if brief.mode not in (Order.Mode.DIRECT, Order.Mode.RECRUITMENT):

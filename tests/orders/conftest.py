@@ -79,6 +79,22 @@ def play_order(world, **terms) -> Order:
     )
 
 
+def deposit_order(world) -> Order:
+    """A published deposit order of the world's brand: direct offers at PRICE, 10 % held to reserve."""
+    base = world["order"]
+    return OrderFactory(
+        brand=world["brand"],
+        status=Order.Status.PUBLISHED,
+        price_per_creator=PRICE,
+        creators_wanted=50,
+        mode=Order.Mode.DIRECT,
+        script_by=base.script_by,
+        publish_from=base.publish_from,
+        publish_until=base.publish_until,
+        pricing=Order.Pricing.DEPOSIT,
+    )
+
+
 def make_creator(**kw):
     creator = CreatorFactory(max_concurrent=kw.pop("max_concurrent", 10), **kw)
     RatePriceFactory(creator=creator, format="short_21_60", amount=PRICE)
@@ -138,7 +154,11 @@ PATHS = {
     S.RESOLVED: [("accept", "creator"), ("open_dispute", "owner"), ("resolve", "admin")],
     S.APPLIED: None,  # reached by applying, not by an offer
     S.PLAYS_COUNTED: None,  # a per-play deal: completed, then the count_plays timer (deal_in)
+    S.DEPOSIT_PAID: [("reserve", "creator")],
+    S.REQUOTED: [("reserve", "creator"), ("requote", "creator")],
 }
+# A deposit deal is accepted by reserving it and paying the balance; then it runs as any deal.
+DEPOSIT_ACCEPT = [("reserve", "creator"), ("pay_balance", "owner")]
 
 
 def act(collaboration, action: str, actor, **extra):
@@ -150,7 +170,7 @@ def act(collaboration, action: str, actor, **extra):
     payload = {"post_url": "https://video.example/p/1"} if action == "publish" else {}
     if action == "resolve":
         payload = {"decision": "refund"}
-    if action == "counter":
+    if action in ("counter", "requote"):
         payload = {"price": collaboration.agreed_price}
     payload.update(extra.pop("payload", {}))
     comment = extra.pop("comment", "Reason given." if action in NEEDS_WORDS else "")
@@ -172,7 +192,10 @@ def deal_in(world, state: str, creator=None, order=None):
     actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
     # A per-play deal settles on its counted plays (count_plays, confirm_plays), not on confirm_live.
     counted = state == S.PLAYS_COUNTED or (state == S.SETTLED and c.per_play)
-    for action, who in PATHS[S.COMPLETED if counted else state]:
+    path = PATHS[S.COMPLETED if counted else state]
+    if c.pricing == Collaboration.Pricing.DEPOSIT and path[:1] == [("accept", "creator")]:
+        path = DEPOSIT_ACCEPT + path[1:]
+    for action, who in path:
         c = act(c, action, actors[who])
     if c.published_at is not None:  # published a month ago, so every results day is reached
         Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)

@@ -11,7 +11,7 @@ from orders.access import ADMIN, BRAND, CREATOR, SYSTEM
 from orders.models import Collaboration
 from orders.services.collaborations import ACTIONS, COLLABORATION_FLOW
 from payouts.models import LedgerEntry
-from tests.orders.conftest import act, deal_in, make_creator, play_order
+from tests.orders.conftest import act, deal_in, deposit_order, make_creator, play_order
 
 S = Collaboration.Status
 ROLES = ("owner", "viewer", "creator", "other_creator", "admin", "system")
@@ -34,7 +34,9 @@ def actor_for(role, world, collaboration, other):
 
 
 def test_the_flow_table_is_derived_from_the_actions_and_matches_the_spec():
-    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED, S.COUNTERED}
+    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED, S.COUNTERED, S.DEPOSIT_PAID}
+    assert COLLABORATION_FLOW[S.DEPOSIT_PAID] == {S.REQUOTED, S.ACCEPTED, S.CLOSED}
+    assert COLLABORATION_FLOW[S.REQUOTED] == {S.DEPOSIT_PAID, S.ACCEPTED, S.CLOSED}
     assert COLLABORATION_FLOW[S.COUNTERED] == {S.ACCEPTED, S.CLOSED, S.OFFERED}
     assert COLLABORATION_FLOW[S.VIDEO_SUBMITTED] == {S.VIDEO_APPROVED, S.SCRIPT_APPROVED, S.CANCELLED, S.DISPUTED}
     assert COLLABORATION_FLOW[S.PUBLISHED] == {S.COMPLETED, S.DISPUTED}
@@ -46,16 +48,21 @@ def test_the_flow_table_is_derived_from_the_actions_and_matches_the_spec():
 
 
 P = Collaboration.Pricing
-# Every state each kind of deal can reach: a fixed deal never has its plays counted, a per-play offer is
-# never countered (its terms are the order's).
-REACHABLE = [(P.FIXED, state) for state in S.values if state != S.PLAYS_COUNTED] + [
-    (P.PER_PLAY, state) for state in S.values if state != S.COUNTERED
-]
+# Every state each kind of deal can reach: a fixed deal never has its plays counted nor a deposit, a
+# per-play offer is never countered (its terms are the order's).
+UNREACHABLE = {
+    P.FIXED: {S.PLAYS_COUNTED, S.DEPOSIT_PAID, S.REQUOTED},
+    P.PER_PLAY: {S.COUNTERED, S.DEPOSIT_PAID, S.REQUOTED},
+    # A deposit order sends direct offers: no applications; its re-quote replaces the counter.
+    P.DEPOSIT: {S.COUNTERED, S.PLAYS_COUNTED, S.APPLIED},
+}
+REACHABLE = [(pricing, state) for pricing in P.values for state in S.values if state not in UNREACHABLE[pricing]]
+ORDER_FOR = {P.FIXED: lambda world: None, P.PER_PLAY: play_order, P.DEPOSIT: deposit_order}
 
 
 @pytest.mark.parametrize(("pricing", "state"), REACHABLE)
 def test_every_state_action_actor_is_allowed_exactly_as_the_table_says(world, pricing, state):
-    c = deal_in(world, state, order=play_order(world) if pricing == P.PER_PLAY else None)
+    c = deal_in(world, state, order=ORDER_FOR[pricing](world))
     assert c.pricing == pricing
     other = make_creator()
     later = timezone.now() + timedelta(days=30)
