@@ -109,6 +109,26 @@ v1 = [
         name="collaboration-report_down",
     ),
     path(
+        "collaborations/<int:pk>/reserve/",
+        deals_api.CollaborationReserveApi.as_view(),
+        name="collaboration-reserve",
+    ),
+    path(
+        "collaborations/<int:pk>/requote/",
+        deals_api.CollaborationRequoteApi.as_view(),
+        name="collaboration-requote",
+    ),
+    path(
+        "collaborations/<int:pk>/decline_requote/",
+        deals_api.CollaborationDeclineRequoteApi.as_view(),
+        name="collaboration-decline_requote",
+    ),
+    path(
+        "collaborations/<int:pk>/pay_balance/",
+        deals_api.CollaborationPayBalanceApi.as_view(),
+        name="collaboration-pay_balance",
+    ),
+    path(
         "collaborations/<int:pk>/confirm_plays/",
         deals_api.CollaborationConfirmPlaysApi.as_view(),
         name="collaboration-confirm_plays",

@@ -357,6 +357,49 @@ class Collaboration(models.Model):
         return self.pricing == Pricing.PER_PLAY
 
     @property
+    def with_deposit(self) -> bool:
+        return self.pricing == Pricing.DEPOSIT
+
+    @property
+    def awaiting_balance(self) -> bool:
+        from orders.flows import AWAITING_BALANCE
+
+        return self.status in AWAITING_BALANCE
+
+    @property
+    def requoted(self) -> bool:
+        from orders.flows import REQUOTED
+
+        return self.status in REQUOTED
+
+    @property
+    def balance_due(self):
+        """When a deposit deal's balance is due (orders.deposits); None before acceptance."""
+        from orders.deposits import BALANCE_WITHIN
+
+        return self.accepted_at + BALANCE_WITHIN if self.with_deposit and self.accepted_at else None
+
+    @property
+    def plays_awaiting_confirmation(self) -> bool:
+        from orders.flows import PLAYS_COUNTED
+
+        return self.status in PLAYS_COUNTED
+
+    @property
+    def plays_count_on(self):
+        """When a per-play deal's plays are counted (orders.pay_per_play); None before publishing."""
+        from orders.pay_per_play import COUNT_AFTER
+
+        return self.published_at + COUNT_AFTER if self.per_play and self.published_at else None
+
+    @property
+    def plays_confirmed_by(self):
+        """When counted plays are confirmed automatically unless the brand confirms or disputes them first."""
+        from orders.pay_per_play import CONFIRM_WITHIN
+
+        return self.plays_counted_at + CONFIRM_WITHIN if self.plays_counted_at else None
+
+    @property
     def countered(self) -> bool:
         from orders.flows import COUNTERED_OFFER
 

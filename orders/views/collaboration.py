@@ -64,6 +64,10 @@ BUTTONS = {
     "confirm_live": gettext_lazy("Confirm the post is still live"),
     "report_down": gettext_lazy("Report the post is down"),
     "cancel": gettext_lazy("Cancel the collaboration"),
+    "reserve": gettext_lazy("Accept the offer and its deposit"),
+    "requote": gettext_lazy("Send my re-quote"),
+    "decline_requote": gettext_lazy("Decline the re-quote"),
+    "pay_balance": gettext_lazy("Pay the balance"),
     "confirm_plays": gettext_lazy("Confirm the plays"),
     "dispute_plays": gettext_lazy("Dispute the plays"),
     "open_dispute": gettext_lazy("Open a dispute"),
@@ -74,6 +78,7 @@ TITLES = {
     "comment": gettext_lazy("Write a message"),
     "rate": gettext_lazy("Rate the other side"),
     "counter": gettext_lazy("Counter with another price"),
+    "requote": gettext_lazy("Re-quote the price"),
 }
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
@@ -96,6 +101,10 @@ DONE = {
     "confirm_live": gettext_lazy("Confirmed live: the payment is settled."),
     "report_down": gettext_lazy("Reported: a dispute is open and an admin will review it."),
     "cancel": gettext_lazy("The collaboration is cancelled."),
+    "reserve": gettext_lazy("Offer accepted: the deposit reserves you; the brand pays the balance within 7 days."),
+    "requote": gettext_lazy("Re-quote sent: the brand pays the balance at it or declines it."),
+    "decline_requote": gettext_lazy("Re-quote declined: the price stands."),
+    "pay_balance": gettext_lazy("Balance paid: the whole price is in escrow and the work can start."),
     "confirm_plays": gettext_lazy("Plays confirmed: the creator is paid on them and the rest is back in your wallet."),
     "dispute_plays": gettext_lazy("Dispute opened: the figures and the money are frozen until an admin decides."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
@@ -107,6 +116,7 @@ OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate"}
 SECONDARY = {
     "decline",
     "decline_counter",
+    "decline_requote",
     "withdraw",
     "reject_application",
     "withdraw_application",
@@ -234,6 +244,8 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         )
     elif action == "counter":
         deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
+    elif action == "requote":
+        deals.deposit_requote(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
     elif action == "comment":
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":
