@@ -182,13 +182,34 @@ def act(collaboration, action: str, actor, **extra):
 NEEDS_WORDS = {"reject_script", "request_revision", "report_down", "open_dispute", "resolve", "dispute_plays"}
 
 
+# States only one pricing reaches: a deal driven to one of them on an order of another pricing is offered as
+# that pricing (the order's pricing is switched for the offer alone; the deal keeps the terms it was made on).
+ONLY_WITH = {
+    S.PLAYS_COUNTED: Order.Pricing.PER_PLAY,
+    S.DEPOSIT_PAID: Order.Pricing.DEPOSIT,
+    S.REQUOTED: Order.Pricing.DEPOSIT,
+}
+
+
+def _offer(world, order: Order, creator, pricing: str | None):
+    if pricing is None or pricing == order.pricing:
+        return deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    terms = {"pricing": pricing, "play_base": PLAY_BASE, "play_rate": PLAY_RATE} if pricing == "per_play" else {}
+    before = {name: getattr(order, name) for name in ("pricing", "play_base", "play_rate")}
+    Order.objects.filter(pk=order.pk).update(**({"pricing": pricing} | terms))
+    try:
+        return deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    finally:
+        Order.objects.filter(pk=order.pk).update(**before)
+
+
 def deal_in(world, state: str, creator=None, order=None):
     """A collaboration on the world's order (or ``order``) driven through real transitions to ``state``."""
     creator = creator or make_creator()
     order = order or world["order"]
     if state == S.APPLIED:
         return deals.application_submit(order_id=order.pk, actor=creator.user, quote=PRICE, pitch="Hi!")
-    c = deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    c = _offer(world, order, creator, ONLY_WITH.get(state))
     actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
     # A per-play deal settles on its counted plays (count_plays, confirm_plays), not on confirm_live.
     counted = state == S.PLAYS_COUNTED or (state == S.SETTLED and c.per_play)

@@ -132,3 +132,14 @@ def test_a_deposit_order_takes_no_applications(world):
         deals.application_submit(
             order_id=order.pk, actor=deal_in(world, S.OFFERED).creator.user, quote=PRICE, pitch="x"
         )
+
+
+def test_the_brand_is_told_to_pay_the_balance_and_both_see_the_deadline(world):
+    from orders.selectors.deadlines import deadlines_for_user, needs_action_for_brand
+
+    c = deal_in(world, S.DEPOSIT_PAID, order=deposit_order(world))
+    items, _n = needs_action_for_brand(brand_id=world["brand"].pk)
+    due = c.accepted_at + deposits.BALANCE_WITHIN
+    assert [(i.kind, i.due) for i in items if i.collaboration.pk == c.pk] == [("balance", due)]
+    for user in (world["owner"], c.creator.user):
+        assert due in [d.at for d in deadlines_for_user(user=user) if d.kind == "balance"]

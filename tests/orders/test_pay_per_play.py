@@ -323,3 +323,13 @@ def test_per_play_order_terms_are_checked(world):
     with pytest.raises(ValidationError) as caught:
         order_create(brand=world["brand"], actor=world["owner"], brief=brief)
     assert set(caught.value.message_dict) == {"play_base", "play_rate"}
+
+
+def test_the_brand_is_told_to_confirm_the_counted_plays_before_they_are_confirmed_for_it(world):
+    from orders.selectors.deadlines import needs_action_for_brand
+
+    c = act(published_deal(world), "count_plays", None)
+    items, _n = needs_action_for_brand(brand_id=world["brand"].pk)
+    assert [(i.kind, i.due) for i in items if i.collaboration.pk == c.pk] == [
+        ("plays", c.plays_counted_at + pay_per_play.CONFIRM_WITHIN)
+    ]
