@@ -68,8 +68,9 @@ def read_inputs(today=None) -> pd.DataFrame:
             FROM {rs} ORDER BY collaboration_id, day DESC
         ), delivered AS (
             SELECT k.creator_id, sum(l.views) AS delivered_views, sum(l.engagements) AS delivered_engagements,
-                   sum(k.agreed_price) AS delivered_cost, sum(l.clicks) AS delivered_clicks,
-                   sum(l.conversions) AS delivered_conversions
+                   sum(CASE WHEN k.pricing = 'per_play' THEN coalesce(k.play_amount, k.play_base)
+                            ELSE k.agreed_price END) AS delivered_cost,
+                   sum(l.clicks) AS delivered_clicks, sum(l.conversions) AS delivered_conversions
             FROM {co} k JOIN latest l ON l.collaboration_id = k.id GROUP BY k.creator_id
         ), snaps AS (
             SELECT creator_id, followers, median_views_30d,

@@ -32,15 +32,22 @@ COUNTERED_OFFER = frozenset({S.COUNTERED})
 # A direct offer not answered yet, countered or not: its money is held; the creator's inbox lists it.
 OPEN_OFFER = AWAITING_CREATOR | COUNTERED_OFFER
 AWAITING_ANSWER = OPEN_OFFER | AWAITING_BRAND
+# A deposit deal the creator accepted: the deposit reserves them, the brand owes the balance (orders.deposits);
+# re-quoted while the creator's one re-quote waits for the brand.
+AWAITING_BALANCE = frozenset({S.DEPOSIT_PAID, S.REQUOTED})
+REQUOTED = frozenset({S.REQUOTED})
 # Taken on and being produced (script and video): the brand may still cancel, at the stage's fee.
 IN_DELIVERY = frozenset({S.ACCEPTED, S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED, S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
 # The cancellation fee's stages within delivery: a script, then a video, handed in.
 SCRIPT_HANDED_IN = frozenset({S.SCRIPT_SUBMITTED, S.SCRIPT_APPROVED})
 VIDEO_HANDED_IN = frozenset({S.VIDEO_SUBMITTED, S.VIDEO_APPROVED})
 # Work the creator must still do or answer for: delivery, a post the brand has not accepted yet, a dispute.
-OCCUPIES_CAPACITY = IN_DELIVERY | {S.PUBLISHED, S.DISPUTED}
+OCCUPIES_CAPACITY = IN_DELIVERY | AWAITING_BALANCE | {S.PUBLISHED, S.DISPUTED}
+# A pay-per-play deal's plays are counted (day 14): the brand confirms the figures or disputes them
+# (orders.pay_per_play); confirmed automatically after three days.
+PLAYS_COUNTED = frozenset({S.PLAYS_COUNTED})
 # The brand accepted the work; either side may rate it.
-WORK_ACCEPTED = frozenset({S.COMPLETED, S.SETTLED})
+WORK_ACCEPTED = frozenset({S.COMPLETED, S.SETTLED}) | PLAYS_COUNTED
 # A dispute, open or decided.
 IN_DISPUTE = frozenset({S.DISPUTED, S.RESOLVED})
 # Hired on the order and not let go: holds one of the order's places for good.
@@ -49,7 +56,12 @@ FILLS_ORDER_SLOT = OCCUPIES_CAPACITY | WORK_ACCEPTED | IN_DISPUTE
 LET_GO = frozenset({S.CLOSED, S.CANCELLED})
 # Something on the deal waits for the brand: a script or a video to review, an answer to an offer, a
 # counter or an application, published work to accept, a dispute to follow (the brand's "needs your action").
-NEEDS_BRAND_LOOK = frozenset({S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED}) | AWAITING_ANSWER
+NEEDS_BRAND_LOOK = (
+    frozenset({S.SCRIPT_SUBMITTED, S.VIDEO_SUBMITTED, S.PUBLISHED, S.DISPUTED})
+    | AWAITING_ANSWER
+    | PLAYS_COUNTED
+    | AWAITING_BALANCE
+)
 # Past publishing (or in dispute, which may be about the post): the creator may report results, and the
 # deal is counted in the brand's campaign report.
 REPORTABLE = frozenset({S.PUBLISHED}) | WORK_ACCEPTED | IN_DISPUTE

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.core.templatetags.numbers import grouped, percent
-from orders import flows
+from orders import flows, pay_per_play
 from orders.models import Collaboration, Order, ResultSnapshot
 from orders.services.results import LABELS
 
@@ -162,7 +162,8 @@ def collaboration_report(c: Collaboration, snapshots: list[ResultSnapshot] | Non
     if snapshots is None:
         snapshots = list(c.results.order_by("day"))
     latest = snapshots[-1] if snapshots else None
-    cost = c.agreed_price
+    # What the deal costs: its price, or what a per-play deal pays on its plays (orders.pay_per_play).
+    cost = pay_per_play.deal_cost(c, snapshots)
     expected = Figures.of(cost, c.expected_views, c.expected_engagements, None)
     if latest is None:
         actual = Figures.of(cost, None, None, None)

@@ -109,6 +109,36 @@ v1 = [
         deals_api.CollaborationReportDownApi.as_view(),
         name="collaboration-report_down",
     ),
+    path(
+        "collaborations/<int:pk>/reserve/",
+        deals_api.CollaborationReserveApi.as_view(),
+        name="collaboration-reserve",
+    ),
+    path(
+        "collaborations/<int:pk>/requote/",
+        deals_api.CollaborationRequoteApi.as_view(),
+        name="collaboration-requote",
+    ),
+    path(
+        "collaborations/<int:pk>/decline_requote/",
+        deals_api.CollaborationDeclineRequoteApi.as_view(),
+        name="collaboration-decline_requote",
+    ),
+    path(
+        "collaborations/<int:pk>/pay_balance/",
+        deals_api.CollaborationPayBalanceApi.as_view(),
+        name="collaboration-pay_balance",
+    ),
+    path(
+        "collaborations/<int:pk>/confirm_plays/",
+        deals_api.CollaborationConfirmPlaysApi.as_view(),
+        name="collaboration-confirm_plays",
+    ),
+    path(
+        "collaborations/<int:pk>/dispute_plays/",
+        deals_api.CollaborationDisputePlaysApi.as_view(),
+        name="collaboration-dispute_plays",
+    ),
     path("collaborations/<int:pk>/cancel/", deals_api.CollaborationCancelApi.as_view(), name="collaboration-cancel"),
     path("collaborations/<int:pk>/script/", deals_api.CollaborationScriptApi.as_view(), name="collaboration-script"),
     path("collaborations/<int:pk>/video/", deals_api.CollaborationVideoApi.as_view(), name="collaboration-video"),

@@ -90,7 +90,7 @@ def _take_step(request, pk: int, action: str, serializer_class) -> Response:
     comment = _valid(serializer_class, request)["comment"]
 
     def step() -> Collaboration:
-        if action == "report_down":
+        if action in ("report_down", "dispute_plays"):
             return deals.dispute_open(collaboration_id=c.pk, actor=request.user, reason=comment, action=action)
         return collaboration_transition(collaboration_id=c.pk, action=action, actor=request.user, comment=comment)
 
@@ -148,6 +148,21 @@ CollaborationRequestRevisionApi = _step_api("request_revision", "Ask for a video
 CollaborationAcceptWorkApi = _step_api("accept_work", "Accept the published work (brand)")
 CollaborationConfirmLiveApi = _step_api("confirm_live", "Confirm the post stayed live; the creator is paid")
 CollaborationReportDownApi = _step_api("report_down", "Report the post is down; a dispute opens")
+CollaborationReserveApi = _step_api(
+    "reserve", "Accept a deposit offer (creator); the deposit held with it reserves you, the balance is due in 7 days"
+)
+CollaborationDeclineRequoteApi = _step_api(
+    "decline_requote", "Decline the creator's re-quote (brand); the price stands"
+)
+CollaborationPayBalanceApi = _step_api(
+    "pay_balance", "Pay a deposit deal's balance within 7 days (brand); the whole price goes into escrow"
+)
+CollaborationConfirmPlaysApi = _step_api(
+    "confirm_plays", "Confirm the counted plays of a pay-per-play deal (brand); the creator is paid on them"
+)
+CollaborationDisputePlaysApi = _step_api(
+    "dispute_plays", "Dispute the counted plays of a pay-per-play deal; the figures and the money are frozen"
+)
 CollaborationCancelApi = _step_api("cancel", "Cancel (brand); the creator keeps the stage's share")
 
 
@@ -162,6 +177,22 @@ class CollaborationCounterApi(JsonPost, APIView):
         data = _valid(CounterRequestSerializer, request)
         with FieldNames(price="price_minor"):
             deals.offer_counter(collaboration_id=c.pk, actor=request.user, price=data["price_minor"], note=data["note"])
+        return Response(CollaborationSerializer(_fresh(c.pk)).data)
+
+
+class CollaborationRequoteApi(JsonPost, APIView):
+    @extend_schema(
+        summary="Re-quote a deposit deal once, within ±20 % of its price and 24 hours of accepting (creator)",
+        request=CounterRequestSerializer,
+        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        c, _side = _party(request, pk)
+        data = _valid(CounterRequestSerializer, request)
+        with FieldNames(price="price_minor"):
+            deals.deposit_requote(
+                collaboration_id=c.pk, actor=request.user, price=data["price_minor"], note=data["note"]
+            )
         return Response(CollaborationSerializer(_fresh(c.pk)).data)
 
 

@@ -9,14 +9,16 @@ from rest_framework.parsers import MultiPartParser
 from creators.models import Creator
 from marketplace.core.api.common import ERROR_BODY, JSONParser
 from marketplace.core.roles import role_of
+from orders.access import SYSTEM
 from orders.models import Collaboration
 from orders.selectors import deals as reads
 from orders.services.collaborations import ACTIONS
 from payouts.services.idempotency import brand_scope, creator_scope, staff_scope
 
 S = Collaboration.Status
-# Steps people take through the API (timers take expire and auto_accept; resolve is /disputes/{id}/decide/).
-API_ACTIONS = [name for name in ACTIONS if name not in ("expire", "auto_accept")]
+# Steps people take through the API: every step but the timers' (those only the system takes: expire,
+# auto_accept, count_plays, auto_confirm_plays); resolve is /disputes/{id}/decide/.
+API_ACTIONS = [name for name, step in ACTIONS.items() if step.actors != {SYSTEM}]
 # The steps that move money need an Idempotency-Key and count against the money throttle.
 MONEY_STEPS = {name for name in API_ACTIONS if ACTIONS[name].money}
 

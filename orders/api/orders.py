@@ -58,7 +58,12 @@ from orders.services.orders import OrderBrief, order_close, order_create, order_
 DESCRIPTION_MAX = 20_000
 MAX_TARGET_LABELS = 30
 # The brief's field names where the API's differ (money says its unit).
-API_NAMES = {"price_per_creator": "price_per_creator_minor", "total_budget": "total_budget_minor"}
+API_NAMES = {
+    "price_per_creator": "price_per_creator_minor",
+    "total_budget": "total_budget_minor",
+    "play_base": "play_base_minor",
+    "play_rate": "play_rate_minor",
+}
 BRIEF_FIELDS = tuple(f.name for f in dataclasses.fields(OrderBrief))
 
 
@@ -133,6 +138,13 @@ class OrderWriteSerializer(RequestSerializer):
     paid_ads_authorised = StrictBooleanField(required=False)
     script_rejection_limit = StrictIntegerField(min_value=0, max_value=10, required=False)
     video_revision_limit = StrictIntegerField(min_value=0, max_value=10, required=False)
+    pricing = serializers.ChoiceField(
+        choices=Order.Pricing.choices,
+        required=False,
+        help_text="per_play: base + rate per 10,000 plays, at most the price per creator (docs/deals.md).",
+    )
+    play_base_minor = MinorAmountField(required=False, allow_null=True, allow_zero=True)
+    play_rate_minor = MinorAmountField(required=False, allow_null=True)
 
     def validate_product_category(self, value) -> ProductCategory:
         category = ProductCategory.objects.filter(**{"pk" if isinstance(value, int) else "iab_id": value}).first()
@@ -201,6 +213,9 @@ class OrderSerializer(OrderSummarySerializer):
     cancellation_schedule = serializers.DictField(
         child=serializers.IntegerField(), help_text="Step → share of the agreed price paid, in basis points."
     )
+    pricing = serializers.CharField()
+    play_base_minor = serializers.IntegerField(source="play_base", allow_null=True)
+    play_rate_minor = serializers.IntegerField(source="play_rate", allow_null=True)
 
     @extend_schema_field(WeightedLabelOutSerializer(many=True))
     def get_target_labels(self, order: Order) -> list[dict]:

@@ -37,6 +37,18 @@ class CollaborationSerializer(serializers.ModelSerializer):
         source="counter_price", allow_null=True, help_text="The creator's one counter-offer, if any."
     )
     post_url = serializers.SerializerMethodField(help_text="The published post; null until the creator publishes.")
+    play_base_minor = serializers.IntegerField(
+        source="play_base", allow_null=True, help_text="Pay per play: the base price (agreed_price is the maximum)."
+    )
+    play_rate_minor = serializers.IntegerField(
+        source="play_rate", allow_null=True, help_text="Pay per play: the price per 10,000 valid plays."
+    )
+    deposit_minor = serializers.IntegerField(
+        source="deposit", allow_null=True, help_text="Deposit order: what is held to reserve the creator (10 %)."
+    )
+    play_amount_minor = serializers.IntegerField(
+        source="play_amount", allow_null=True, help_text="Pay per play: what the counted plays pay, capped."
+    )
 
     class Meta:
         model = Collaboration
@@ -57,6 +69,13 @@ class CollaborationSerializer(serializers.ModelSerializer):
             "offer_note",
             "counter_price_minor",
             "counter_note",
+            "pricing",
+            "play_base_minor",
+            "play_rate_minor",
+            "plays_counted",
+            "play_amount_minor",
+            "plays_counted_at",
+            "deposit_minor",
             "countered_at",
             "pitch",
             "offered_at",
@@ -272,7 +291,10 @@ class OfferRequestSerializer(RequestSerializer):
 
 
 class CounterRequestSerializer(RequestSerializer):
-    price_minor = MinorAmountField(help_text="Within ±20 % of the offered price; once per offer, within its 72 hours.")
+    price_minor = MinorAmountField(
+        help_text="Within ±20 % of the offered price; once per offer, within its 72 hours "
+        "(a deposit deal's re-quote: of its price, within 24 hours of accepting)."
+    )
     note = serializers.CharField(max_length=NOTE_MAX_CHARS, required=False, allow_blank=True, default="")
 
 

@@ -168,6 +168,23 @@ class CounterForm(forms.Form):
             }
 
 
+class RequoteForm(CounterForm):
+    """The creator's one re-quote of a deposit deal: a price within ±20 % of the price, within 24 hours."""
+
+    def __init__(self, *args, collaboration=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if collaboration is not None:
+            low, high = price_band(collaboration.agreed_price)
+            currency = collaboration.currency
+            self.fields["price"].help_text = _(
+                "The price is %(price)s; re-quote between %(low)s and %(high)s, once, within 24 hours of accepting."
+            ) % {
+                "price": format_money(collaboration.agreed_price, currency),
+                "low": format_money(low, currency),
+                "high": format_money(high, currency),
+            }
+
+
 class CommentForm(forms.Form):
     """An optional note with a step (approve, accept, cancel...)."""
 
@@ -285,6 +302,7 @@ class DecisionForm(forms.Form):
 # Which form each step of the collaboration page takes; every other step takes CommentForm.
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "counter": CounterForm,
+    "requote": RequoteForm,
     "submit_script": ScriptForm,
     "submit_video": VideoForm,
     "publish": PublishForm,
@@ -292,6 +310,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "request_revision": RequiredCommentForm,
     "open_dispute": DisputeForm,
     "report_down": DisputeForm,
+    "dispute_plays": DisputeForm,
     "comment": MessageForm,
     "rate": RatingForm,
 }
@@ -299,5 +318,5 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 def action_form(action: str, data=None, files=None, *, collaboration=None) -> forms.Form:
     form_class = ACTION_FORMS.get(action, CommentForm)
-    extra = {"collaboration": collaboration} if form_class is CounterForm else {}
+    extra = {"collaboration": collaboration} if issubclass(form_class, CounterForm) else {}
     return form_class(data, files, auto_id=f"id_{action}_%s", **extra)

@@ -81,6 +81,18 @@ class OrderForm(forms.Form):
     creators_wanted = forms.IntegerField(
         label=_order_label("creators_wanted"), min_value=1, max_value=10_000, initial=1
     )
+    pricing = forms.ChoiceField(
+        label=_order_label("pricing"),
+        choices=Order.Pricing.choices,
+        initial=Order.Pricing.FIXED,
+        help_text=_(
+            "Pay per play: a base plus a price per 10,000 plays of the first 14 days, at most the price per "
+            "creator (held when the offer is sent). With deposit: a tenth of the price reserves the creator, "
+            "the balance is due within 7 days of acceptance (direct offers)."
+        ),
+    )
+    play_base = MoneyField(label=_("Base price (pay per play)"), help_text=_("Leave empty for no base."))
+    play_rate = MoneyField(label=_("Price per 10,000 plays (pay per play)"))
     apply_by = forms.DateTimeField(label=_order_label("apply_by"), required=False, widget=DateTimeLocalInput())
     script_by = forms.DateTimeField(label=_order_label("script_by"), required=False, widget=DateTimeLocalInput())
     publish_from = forms.DateField(label=_order_label("publish_from"), required=False, widget=DateInput())
@@ -115,6 +127,8 @@ class OrderForm(forms.Form):
             product_category=order.product_category_id,
             price_per_creator=minor_to_decimal_str(order.price_per_creator) if order.price_per_creator else "",
             total_budget=minor_to_decimal_str(order.total_budget) if order.total_budget else "",
+            play_base=minor_to_decimal_str(order.play_base) if order.play_base else "",
+            play_rate=minor_to_decimal_str(order.play_rate) if order.play_rate else "",
             min_region_share_percent=round(order.min_region_share * 100),
             price_tolerance_percent=order.price_tolerance_bps // 100,
             target_labels=[(link.label, link.weight) for link in order.target_label_links.select_related("label")],
@@ -168,6 +182,8 @@ class OrderForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("pricing") == Order.Pricing.PER_PLAY and cleaned.get("play_base") is None:
+            cleaned["play_base"] = 0  # an empty base is none: the plays alone pay
         problems = order_brief_problems(_BriefView(cleaned), label_count=0, complete=False)
         no_money = not cleaned.get("price_per_creator") and not cleaned.get("total_budget")
         if no_money and "price_per_creator" not in self.errors and "total_budget" not in self.errors:
@@ -205,6 +221,9 @@ class OrderForm(forms.Form):
             paid_ads_authorised=data["paid_ads_authorised"],
             script_rejection_limit=data["script_rejection_limit"],
             video_revision_limit=data["video_revision_limit"],
+            pricing=data["pricing"],
+            play_base=data["play_base"] if data["pricing"] == Order.Pricing.PER_PLAY else None,
+            play_rate=data["play_rate"] if data["pricing"] == Order.Pricing.PER_PLAY else None,
         )
 
     # ------------------------------------------------------- for the template

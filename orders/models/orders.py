@@ -18,7 +18,19 @@ def default_cancellation_schedule() -> dict:
     return {"before_script": 0, "after_script": 1000, "after_video": 5000, "after_two_video_rounds": 10000}
 
 
+class Pricing(models.TextChoices):
+    """How a deal is paid (docs/deals.md): a fixed price; a base plus a rate per 10,000 valid plays up to a
+    maximum held when the offer is sent (Xingtu's 按播放量, orders.pay_per_play); or a fixed price reserved by a
+    10 % deposit, the balance paid within 7 days of acceptance (一口价 with deposit, orders.deposits)."""
+
+    FIXED = "fixed", _("Fixed price")
+    PER_PLAY = "per_play", _("Pay per play")
+    DEPOSIT = "deposit", _("Fixed price with deposit")
+
+
 class Order(ChecksInOneQuery, models.Model):
+    Pricing = Pricing
+
     class Goal(models.TextChoices):
         AWARENESS = "awareness", _("Awareness (views)")
         SEEDING = "seeding", _("Seeding (engagement, purchase intent)")
@@ -81,6 +93,10 @@ class Order(ChecksInOneQuery, models.Model):
         help_text=_("Creators priced up to this much above the per-creator budget stay eligible."),
     )
     creators_wanted = models.PositiveIntegerField(_("creators wanted"), default=1)
+    # Pay per play (orders.pay_per_play): the price per creator is then the maximum one creator can earn.
+    pricing = models.CharField(_("pricing"), max_length=16, choices=Pricing.choices, default=Pricing.FIXED)
+    play_base = models.BigIntegerField(_("base price (minor units)"), null=True, blank=True)
+    play_rate = models.BigIntegerField(_("price per 10,000 plays (minor units)"), null=True, blank=True)
     apply_by = models.DateTimeField(_("apply by"), null=True, blank=True)
     script_by = models.DateTimeField(_("script by"), null=True, blank=True)
     publish_from = models.DateField(_("publish window opens"), null=True, blank=True)
@@ -131,6 +147,11 @@ class Order(ChecksInOneQuery, models.Model):
                 name="order_budget_positive",
             ),
             models.CheckConstraint(condition=models.Q(creators_wanted__gte=1), name="order_wants_a_creator"),
+            models.CheckConstraint(
+                condition=~models.Q(pricing="per_play")
+                | models.Q(play_base__gte=0, play_rate__gt=0, price_per_creator__gte=models.F("play_base")),
+                name="order_per_play_terms",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +166,10 @@ class Order(ChecksInOneQuery, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def per_play(self) -> bool:
+        return self.pricing == Pricing.PER_PLAY
 
 
 class OrderTargetLabel(models.Model):
@@ -193,6 +218,8 @@ class Collaboration(models.Model):
         OFFERED = "offered", _("Offered")
         COUNTERED = "countered", _("Countered")
         APPLIED = "applied", _("Applied")
+        DEPOSIT_PAID = "deposit_paid", _("Deposit paid")
+        REQUOTED = "requoted", _("Re-quoted")
         ACCEPTED = "accepted", _("Accepted")
         SCRIPT_SUBMITTED = "script_submitted", _("Script submitted")
         SCRIPT_APPROVED = "script_approved", _("Script approved")
@@ -200,11 +227,14 @@ class Collaboration(models.Model):
         VIDEO_APPROVED = "video_approved", _("Video approved")
         PUBLISHED = "published", _("Published")
         COMPLETED = "completed", _("Completed")
+        PLAYS_COUNTED = "plays_counted", _("Plays counted")
         SETTLED = "settled", _("Settled")
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
         DISPUTED = "disputed", _("Disputed")
         RESOLVED = "resolved", _("Resolved")
+
+    Pricing = Pricing
 
     class Origin(models.TextChoices):
         OFFER = "offer", _("Direct offer")
@@ -226,6 +256,17 @@ class Collaboration(models.Model):
     counter_price = models.BigIntegerField(_("counter-offer (minor units)"), null=True, blank=True)
     counter_note = models.TextField(_("note with the counter-offer"), blank=True)
     countered_at = models.DateTimeField(null=True, blank=True)
+    # Pay per play (orders.pay_per_play), the order's terms frozen when the offer or application is made:
+    # ``agreed_price`` is then the maximum, held when the offer is sent. At day 14 the plays are counted
+    # (``plays_counted``, what they pay in ``play_amount``); the brand confirms or disputes the figures.
+    pricing = models.CharField(_("pricing"), max_length=16, choices=Pricing.choices, default=Pricing.FIXED)
+    play_base = models.BigIntegerField(_("base price (minor units)"), null=True, blank=True)
+    play_rate = models.BigIntegerField(_("price per 10,000 plays (minor units)"), null=True, blank=True)
+    plays_counted = models.BigIntegerField(_("valid plays counted"), null=True, blank=True)
+    play_amount = models.BigIntegerField(_("amount the plays pay (minor units)"), null=True, blank=True)
+    plays_counted_at = models.DateTimeField(null=True, blank=True)
+    # A deposit order (orders.deposits): what the brand holds to reserve the creator, 10 % of the price.
+    deposit = models.BigIntegerField(_("deposit (minor units)"), null=True, blank=True)
     offered_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -268,6 +309,15 @@ class Collaboration(models.Model):
             models.UniqueConstraint(fields=["order", "creator"], name="collab_one_per_order_creator"),
             models.CheckConstraint(condition=models.Q(agreed_price__gt=0), name="collab_price_positive"),
             models.CheckConstraint(
+                condition=~models.Q(pricing="per_play")
+                | models.Q(play_base__gte=0, play_rate__gt=0, agreed_price__gte=models.F("play_base")),
+                name="collab_per_play_terms",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(play_amount__isnull=True) | models.Q(play_amount__lte=models.F("agreed_price")),
+                name="collab_play_amount_capped",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(brand_rating__isnull=True) | models.Q(brand_rating__gte=1, brand_rating__lte=5),
                 name="collab_rating_1_5",
             ),
@@ -301,6 +351,53 @@ class Collaboration(models.Model):
             return ""
         tenths = round((self.agreed_price - self.list_price) * 1000 / self.list_price)
         return f"{tenths / 10:+g}"
+
+    @property
+    def per_play(self) -> bool:
+        return self.pricing == Pricing.PER_PLAY
+
+    @property
+    def with_deposit(self) -> bool:
+        return self.pricing == Pricing.DEPOSIT
+
+    @property
+    def awaiting_balance(self) -> bool:
+        from orders.flows import AWAITING_BALANCE
+
+        return self.status in AWAITING_BALANCE
+
+    @property
+    def requoted(self) -> bool:
+        from orders.flows import REQUOTED
+
+        return self.status in REQUOTED
+
+    @property
+    def balance_due(self):
+        """When a deposit deal's balance is due (orders.deposits); None before acceptance."""
+        from orders.deposits import BALANCE_WITHIN
+
+        return self.accepted_at + BALANCE_WITHIN if self.with_deposit and self.accepted_at else None
+
+    @property
+    def plays_awaiting_confirmation(self) -> bool:
+        from orders.flows import PLAYS_COUNTED
+
+        return self.status in PLAYS_COUNTED
+
+    @property
+    def plays_count_on(self):
+        """When a per-play deal's plays are counted (orders.pay_per_play); None before publishing."""
+        from orders.pay_per_play import COUNT_AFTER
+
+        return self.published_at + COUNT_AFTER if self.per_play and self.published_at else None
+
+    @property
+    def plays_confirmed_by(self):
+        """When counted plays are confirmed automatically unless the brand confirms or disputes them first."""
+        from orders.pay_per_play import CONFIRM_WITHIN
+
+        return self.plays_counted_at + CONFIRM_WITHIN if self.plays_counted_at else None
 
     @property
     def countered(self) -> bool:

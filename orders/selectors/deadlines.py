@@ -67,7 +67,7 @@ def deadlines_for_user(*, user: User, since: datetime | None = None) -> list[Dea
 
 
 def _open(deals) -> list[Collaboration]:
-    live = flows.AWAITING_ANSWER | flows.IN_DELIVERY | {S.PUBLISHED}
+    live = flows.AWAITING_ANSWER | flows.IN_DELIVERY | {S.PUBLISHED} | flows.AWAITING_BALANCE | flows.PLAYS_COUNTED
     return list(deals.filter(status__in=live).select_related("order__brand", "creator"))
 
 
@@ -90,7 +90,27 @@ def _creator_deadlines(c: Collaboration) -> list[Deadline]:
     if c.status == S.ACCEPTED and order.script_by:
         items.append(Deadline("script", _("Script due"), uid=f"c{c.pk}-script", at=order.script_by, **common))
     items += _publish_window(c, common, _("Video approved and post published within the window"))
+    items += _money_deadlines(c, common, brand=False)
     return items
+
+
+def _money_deadlines(c: Collaboration, common: dict, *, brand: bool) -> list[Deadline]:
+    """A deposit deal's balance (orders.deposits) and a per-play deal's confirmation (orders.pay_per_play)."""
+    if c.status in flows.AWAITING_BALANCE and c.balance_due:
+        what = (
+            _("Pay the balance, or the deposit goes to the creator")
+            if brand
+            else _("The brand pays the balance by then, or the deposit is yours")
+        )
+        return [Deadline("balance", what, uid=f"c{c.pk}-balance", at=c.balance_due, **common)]
+    if c.status in flows.PLAYS_COUNTED and c.plays_confirmed_by:
+        what = (
+            _("Confirm or dispute the counted plays, or they are confirmed automatically")
+            if brand
+            else _("The counted plays are confirmed by then; correct day 14 before")
+        )
+        return [Deadline("plays", what, uid=f"c{c.pk}-plays", at=c.plays_confirmed_by, **common)]
+    return []
 
 
 def _brand_deadlines(c: Collaboration) -> list[Deadline]:
@@ -112,6 +132,7 @@ def _brand_deadlines(c: Collaboration) -> list[Deadline]:
         at = c.published_at + AUTO_ACCEPT_AFTER
         items.append(Deadline("accept_work", what, uid=f"c{c.pk}-accept-work", at=at, **common))
     items += _publish_window(c, common, _("Publish window of the creator's post"))
+    items += _money_deadlines(c, common, brand=True)
     return items
 
 
@@ -192,6 +213,12 @@ def _action_item(c: Collaboration, now: datetime) -> ActionItem | None:
     if c.status == S.PUBLISHED and c.published_at:
         what = _("Accept the work, or it is accepted automatically")
         return ActionItem("accept_work", what, c, c.published_at + AUTO_ACCEPT_AFTER, c.published_at)
+    if c.status in flows.AWAITING_BALANCE:
+        what = _("Pay the balance, or the deposit goes to the creator")
+        return ActionItem("balance", what, c, c.balance_due, c.accepted_at)
+    if c.status in flows.PLAYS_COUNTED:
+        what = _("Confirm or dispute the counted plays, or they are confirmed automatically")
+        return ActionItem("plays", what, c, c.plays_confirmed_by, c.plays_counted_at)
     if c.status in flows.AWAITING_CREATOR:
         if c.expires_at is None or not now <= c.expires_at <= now + OFFER_EXPIRING_WITHIN:
             return None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
-from orders import flows, negotiation
+from orders import deposits, flows, negotiation, pay_per_play
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
@@ -41,17 +41,31 @@ class Step:
     target: str
     actors: frozenset[str]
     label: object = ""  # the step as people say it, translated ("approve the script"): refusals name it
-    money: str = ""  # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide
+    money: str = ""  # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide, pay_plays
     needs_comment: bool = False
+    # The pricings (Collaboration.Pricing) the step applies to; any other deal is refused it (409).
+    pricings: frozenset[str] = frozenset(Collaboration.Pricing.values)
 
 
 def _step(sources, target, actors, **kw) -> Step:
+    if "pricings" in kw:
+        kw["pricings"] = frozenset(kw["pricings"])
     return Step(frozenset(sources), target, frozenset(actors), **kw)
+
+
+FIXED, PER_PLAY, DEPOSIT = Collaboration.Pricing.FIXED, Collaboration.Pricing.PER_PLAY, Collaboration.Pricing.DEPOSIT
 
 
 ACTIONS: dict[str, Step] = {
     # Direct offers (指派): money was held when the offer was sent.
-    "accept": _step({S.OFFERED}, S.ACCEPTED, {CREATOR}, money="escrow", label=gettext_lazy("accept the offer")),
+    "accept": _step(
+        {S.OFFERED},
+        S.ACCEPTED,
+        {CREATOR},
+        money="escrow",
+        pricings={FIXED, PER_PLAY},
+        label=gettext_lazy("accept the offer"),
+    ),
     "decline": _step(
         flows.OPEN_OFFER, S.CLOSED, {CREATOR}, money="release_hold", label=gettext_lazy("decline the offer")
     ),
@@ -60,7 +74,7 @@ ACTIONS: dict[str, Step] = {
     ),
     # Negotiation (orders.negotiation): one counter within ±20 % and the offer's 72 hours; the brand
     # accepts it (the hold becomes the counter's price, then escrow) or declines it (the offer stands).
-    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}, label=gettext_lazy("counter the offer")),
+    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}, pricings={FIXED}, label=gettext_lazy("counter the offer")),
     "accept_counter": _step(
         flows.COUNTERED_OFFER,
         S.ACCEPTED,
@@ -98,7 +112,12 @@ ACTIONS: dict[str, Step] = {
     "auto_accept": _step({S.PUBLISHED}, S.COMPLETED, {SYSTEM}, label=gettext_lazy("accept the work automatically")),
     # Settlement after the stays-live check; a failed check opens a dispute.
     "confirm_live": _step(
-        {S.COMPLETED}, S.SETTLED, {BRAND, CREATOR}, money="settle", label=gettext_lazy("confirm the post is live")
+        {S.COMPLETED},
+        S.SETTLED,
+        {BRAND, CREATOR},
+        money="settle",
+        pricings={FIXED, DEPOSIT},
+        label=gettext_lazy("confirm the post is live"),
     ),
     "report_down": _step(
         {S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True, label=gettext_lazy("report the post down")
@@ -116,6 +135,68 @@ ACTIONS: dict[str, Step] = {
         label=gettext_lazy("open a dispute"),
     ),
     "resolve": _step({S.DISPUTED}, S.RESOLVED, {ADMIN}, money="decide", label=gettext_lazy("decide the dispute")),
+    # Deposit orders (orders.deposits): accepting reserves the creator against the deposit held with the offer;
+    # one re-quote within 24 hours and ±20 %; the brand pays the balance within 7 days (the price goes into
+    # escrow and the deal runs as a fixed-price one) or the deposit is forfeited to the creator.
+    "reserve": _step(
+        {S.OFFERED},
+        S.DEPOSIT_PAID,
+        {CREATOR},
+        pricings={DEPOSIT},
+        label=gettext_lazy("accept the offer and its deposit"),
+    ),
+    "requote": _step(
+        {S.DEPOSIT_PAID}, S.REQUOTED, {CREATOR}, pricings={DEPOSIT}, label=gettext_lazy("re-quote the price")
+    ),
+    "decline_requote": _step(
+        {S.REQUOTED}, S.DEPOSIT_PAID, {BRAND}, pricings={DEPOSIT}, label=gettext_lazy("decline the re-quote")
+    ),
+    "pay_balance": _step(
+        flows.AWAITING_BALANCE,
+        S.ACCEPTED,
+        {BRAND},
+        money="pay_balance",
+        pricings={DEPOSIT},
+        label=gettext_lazy("pay the balance"),
+    ),
+    "forfeit_deposit": _step(
+        flows.AWAITING_BALANCE,
+        S.CLOSED,
+        {SYSTEM},
+        money="forfeit",
+        pricings={DEPOSIT},
+        label=gettext_lazy("forfeit the deposit"),
+    ),
+    # Pay per play (orders.pay_per_play): 14 days after publishing the plays are counted from the day-14
+    # results; the brand confirms the figures (or they are confirmed after 3 days) and the deal pays
+    # base + plays × rate, at most the maximum in escrow, the rest refunded; a disagreement is a dispute.
+    "count_plays": _step(
+        {S.COMPLETED}, S.PLAYS_COUNTED, {SYSTEM}, pricings={PER_PLAY}, label=gettext_lazy("count the plays")
+    ),
+    "confirm_plays": _step(
+        {S.PLAYS_COUNTED},
+        S.SETTLED,
+        {BRAND},
+        money="pay_plays",
+        pricings={PER_PLAY},
+        label=gettext_lazy("confirm the plays"),
+    ),
+    "auto_confirm_plays": _step(
+        {S.PLAYS_COUNTED},
+        S.SETTLED,
+        {SYSTEM},
+        money="pay_plays",
+        pricings={PER_PLAY},
+        label=gettext_lazy("confirm the plays automatically"),
+    ),
+    "dispute_plays": _step(
+        {S.PLAYS_COUNTED},
+        S.DISPUTED,
+        {BRAND, CREATOR},
+        needs_comment=True,
+        pricings={PER_PLAY},
+        label=gettext_lazy("dispute the plays"),
+    ),
 }
 
 # The same rules as {from: {to, ...}}, the shape marketplace.core.check_transition reads.
@@ -153,7 +234,10 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
     return [
         name
         for name, step in ACTIONS.items()
-        if collaboration.status in step.sources and role in step.actors and _guard_ok(collaboration, name)
+        if collaboration.status in step.sources
+        and role in step.actors
+        and collaboration.pricing in step.pricings
+        and _guard_ok(collaboration, name)
     ]
 
 
@@ -164,7 +248,18 @@ def _guard_ok(collaboration: Collaboration, action: str) -> bool:
         return not negotiation.counter_refusal(
             counters_made=_counters_made(collaboration), expires_at=collaboration.expires_at, now=timezone.now()
         )
+    if action == "requote":
+        return not _requote_refusal(collaboration, timezone.now())
     return True
+
+
+def _requote_refusal(c: Collaboration, now: datetime) -> str:
+    """Why the creator may not re-quote a deposit deal now ("" when they may): once, within 24 h of accepting."""
+    if _counters_made(c) >= deposits.REQUOTES_ALLOWED:
+        return _("You can re-quote once, and you already did.")
+    if c.accepted_at is None or now > c.accepted_at + deposits.REQUOTE_WITHIN:
+        return _("A re-quote comes within 24 hours of accepting.")
+    return ""
 
 
 def _counters_made(c: Collaboration) -> int:
@@ -177,6 +272,14 @@ def _counters_made(c: Collaboration) -> int:
 def refusal_not_yours(action: str) -> str:
     """A step this side never takes, in words: the step's label, translated (never its code)."""
     return _("You cannot %(action)s on this collaboration.") % {"action": ACTIONS[action].label}
+
+
+def refusal_not_this_pricing(action: str, pricing: str) -> str:
+    """A step that does not apply to this kind of deal (a counter on a per-play offer, …), in words."""
+    return _("You cannot %(action)s on a deal paid as “%(pricing)s”.") % {
+        "action": ACTIONS[action].label,
+        "pricing": Collaboration.Pricing(pricing).label,
+    }
 
 
 def refusal_not_now(action: str, status: str) -> str:
@@ -215,6 +318,8 @@ def collaboration_transition(
         raise NotAllowed(refusal_not_yours(action))
     if c.status not in step.sources:
         raise InvalidTransition(refusal_not_now(action, c.status), field="status")
+    if c.pricing not in step.pricings:
+        raise InvalidTransition(refusal_not_this_pricing(action, c.pricing), field="status")
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
         raise DomainError(_("Please say why."), field="comment")
@@ -396,6 +501,78 @@ def _on_resolve(ctx: Context) -> None:
     ctx.changes["closed_at"] = ctx.now
 
 
+def _on_reserve(ctx: Context) -> None:
+    """The creator accepts a deposit offer: the order's place and their capacity are taken as for any
+    acceptance; the deposit held with the offer now reserves them (no money moves)."""
+    _on_accept(ctx)
+    ctx.event_data.update(deposit=ctx.collaboration.deposit, price=ctx.collaboration.agreed_price)
+
+
+def _on_requote(ctx: Context) -> None:
+    """The creator's one re-quote of a deposit deal: within the negotiation band of the price, within 24 h."""
+    c = ctx.collaboration
+    refusal = _requote_refusal(c, ctx.now)
+    if refusal:
+        raise InvalidTransition(refusal, field="price")
+    price = ctx.payload.get("price")
+    negotiation.check_in_band(price, reference=c.agreed_price, currency=c.currency, field="price")
+    note = negotiation.clean_note(ctx.payload.get("note"))
+    ctx.changes.update(counter_price=price, counter_note=note, countered_at=ctx.now)
+    ctx.event_data.update(price=c.agreed_price, requote=price)
+
+
+def _on_decline_requote(ctx: Context) -> None:
+    ctx.event_data.update(price=ctx.collaboration.agreed_price, requote=ctx.collaboration.counter_price)
+
+
+def _balance_due(c: Collaboration):
+    return c.accepted_at + deposits.BALANCE_WITHIN
+
+
+def _on_pay_balance(ctx: Context) -> None:
+    """The brand pays the balance within 7 days of the acceptance: at the re-quote when one waits (paying
+    accepts it), else at the price; the whole price goes into escrow (_move_money)."""
+    c = ctx.collaboration
+    if ctx.now > _balance_due(c):
+        raise InvalidTransition(_("The 7 days to pay the balance are over."), field="status")
+    price = c.counter_price if c.status in flows.REQUOTED else c.agreed_price
+    ctx.changes["agreed_price"] = price
+    ctx.event_data.update(deposit=c.deposit, price=price, balance=price - c.deposit)
+
+
+def _on_forfeit_deposit(ctx: Context) -> None:
+    c = ctx.collaboration
+    if ctx.now < _balance_due(c):
+        raise InvalidTransition(_("The balance is not due yet."), field="status")
+    ctx.changes.update(closed_at=ctx.now)
+    ctx.event_data.update(deposit=c.deposit)
+
+
+def _on_count_plays(ctx: Context) -> None:
+    """Day 14 after publishing: the day-14 figures as they stand are counted and what they pay is fixed."""
+    c = ctx.collaboration
+    if c.published_at is None or ctx.now < c.published_at + pay_per_play.COUNT_AFTER:
+        raise InvalidTransition(_("The plays are counted 14 days after publishing."), field="status")
+    ctx.changes.update(plays_counted_at=ctx.now, **plays_figures(c))
+    ctx.event_data.update(plays=ctx.changes["plays_counted"], amount=ctx.changes["play_amount"])
+
+
+def plays_figures(c: Collaboration) -> dict:
+    """The counted plays of a per-play deal and what they pay (orders.pay_per_play)."""
+    plays = pay_per_play.counted_plays(c)
+    amount = pay_per_play.amount_for(base=c.play_base, rate=c.play_rate, plays=plays, cap=c.agreed_price)
+    return {"plays_counted": plays, "play_amount": amount}
+
+
+def _on_confirm_plays(ctx: Context) -> None:
+    """The counted figures are confirmed (by the brand, or three days after counting): the deal pays them."""
+    c = ctx.collaboration
+    if ctx.action == "auto_confirm_plays" and ctx.now < c.plays_counted_at + pay_per_play.CONFIRM_WITHIN:
+        raise InvalidTransition(_("Automatic confirmation is not due yet."), field="status")
+    ctx.changes["settled_at"] = ctx.now
+    ctx.event_data.update(plays=c.plays_counted, amount=c.play_amount)
+
+
 def _on_resolve_checked(ctx: Context) -> None:
     if not ctx.comment:
         raise DomainError(_("A written reason is required."), field="comment")
@@ -423,6 +600,15 @@ HANDLERS: dict[str, Callable[[Context], None]] = {
     "open_dispute": _on_dispute,
     "cancel": _on_cancel,
     "resolve": _on_resolve_checked,
+    "reserve": _on_reserve,
+    "requote": _on_requote,
+    "decline_requote": _on_decline_requote,
+    "pay_balance": _on_pay_balance,
+    "forfeit_deposit": _on_forfeit_deposit,
+    "count_plays": _on_count_plays,
+    "confirm_plays": _on_confirm_plays,
+    "auto_confirm_plays": _on_confirm_plays,
+    "dispute_plays": _on_dispute,
 }
 
 
@@ -445,6 +631,14 @@ def cancellation_share(collaboration: Collaboration, *, now: datetime) -> int:
     else:
         key = "before_script"
     return int(schedule.get(key, 0))
+
+
+def cancellation_base(collaboration: Collaboration) -> int | None:
+    """What the stage's share of a cancellation is taken of (docs/deals.md): a fixed deal's price (None: the
+    whole escrow); a per-play deal's base price, never the maximum held for plays that will not come."""
+    if collaboration.pricing == Collaboration.Pricing.PER_PLAY:
+        return collaboration.play_base
+    return None
 
 
 def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
@@ -503,7 +697,28 @@ def _move_money(ctx: Context) -> None:
         money.settle(hold_id=hold.pk, idempotency_key=_key(ctx, "settle"), actor=actor)
     elif kind == "cancel":
         hold = money.cancellation_fee(
-            hold_id=hold.pk, share_bps=ctx.event_data["share_bps"], idempotency_key=_key(ctx, "fee"), actor=actor
+            hold_id=hold.pk,
+            share_bps=ctx.event_data["share_bps"],
+            base=cancellation_base(c),
+            idempotency_key=_key(ctx, "fee"),
+            actor=actor,
+        )
+        _settle_share(ctx, hold)
+    elif kind == "pay_balance":
+        # The hold takes the whole price in one hold_adjust (the balance from available to held), then escrow.
+        hold = money.hold_adjust(
+            hold_id=hold.pk, amount=ctx.changes["agreed_price"], idempotency_key=_key(ctx, "adjust"), actor=actor
+        )
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+    elif kind == "forfeit":
+        # The balance was not paid: the deposit goes through escrow to the creator, less the fee, spendable.
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        hold = money.release(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)
+        _settle_share(ctx, hold)
+    elif kind == "pay_plays":
+        # What the counted plays pay, at most the maximum in escrow; the rest goes back to the brand.
+        hold = money.pay_on_results(
+            hold_id=hold.pk, creator_amount=c.play_amount, idempotency_key=_key(ctx, "pay"), actor=actor
         )
         _settle_share(ctx, hold)
     elif kind == "decide":

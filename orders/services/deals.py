@@ -23,7 +23,7 @@ from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowe
 from marketplace.core.models import User
 from marketplace.core.plugins import plugin
 from marketplace.core.unavailable import store_file
-from orders import flows, negotiation
+from orders import deposits, flows, negotiation, pay_per_play
 from orders.access import acting_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order
 from orders.services import notifications
@@ -129,6 +129,7 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
     if price is None and listed is None:
         raise Conflict(_("The creator has no rate-card price for this format: give a price."), field="price")
     price = listed if price is None else price
+    terms = _play_terms(order, cap=price)
     collaboration = Collaboration.objects.create(
         order=order,
         creator=creator,
@@ -140,16 +141,25 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         offer_note=note,
         offered_at=now,
         expires_at=now + OFFER_TTL,
+        **terms,
         **_expected(order, creator),
     )
     money.hold(
         order_id=order.pk,
         collaboration_id=collaboration.pk,
-        amount=price,
+        amount=collaboration.deposit or price,  # a deposit order holds only the deposit (orders.deposits)
         idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
-    _record(collaboration, "offer", actor, old="", new=S.OFFERED, comment=note, data={"price": price, "list": listed})
+    _record(
+        collaboration,
+        "offer",
+        actor,
+        old="",
+        new=S.OFFERED,
+        comment=note,
+        data={"price": price, "list": listed, **{k: v for k, v in terms.items() if k != "pricing"}},
+    )
     notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
     return collaboration
 
@@ -161,6 +171,32 @@ def offer_counter(*, collaboration_id: int, actor: User, price: int, note: str =
     return collaboration_transition(
         collaboration_id=collaboration_id,
         action="counter",
+        actor=actor,
+        comment=negotiation.clean_note(note),
+        payload={"price": price, "note": note},
+        now=now,
+    )
+
+
+def _play_terms(order: Order, *, cap: int) -> dict:
+    """The pricing a deal on ``order`` is made on, frozen on the collaboration: a per-play order's base and
+    rate, with ``cap`` (the offer's price, or the order's maximum) as the most it pays (orders.pay_per_play);
+    a deposit order's deposit on the price ``cap`` (orders.deposits)."""
+    if order.pricing == Order.Pricing.DEPOSIT:
+        return {"pricing": order.pricing, "deposit": deposits.deposit_for(cap)}
+    if not order.per_play:
+        return {}
+    pay_per_play.check_terms(base=order.play_base, rate=order.play_rate, cap=cap, currency=order.currency)
+    return {"pricing": order.pricing, "play_base": order.play_base, "play_rate": order.play_rate}
+
+
+@transaction.atomic
+def deposit_requote(*, collaboration_id: int, actor: User, price: int, note: str = "", now: datetime | None = None):
+    """The creator's one re-quote of a deposit deal (orders.deposits): within ±20 % of the price and 24 hours
+    of accepting. No money moves until the brand pays the balance at it."""
+    return collaboration_transition(
+        collaboration_id=collaboration_id,
+        action="requote",
         actor=actor,
         comment=negotiation.clean_note(note),
         payload={"price": price, "note": note},
@@ -190,12 +226,19 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
     creator = Creator.objects.filter(user=actor).first()
     if creator is None:
         raise NotAllowed(_("Only creators can apply."))
-    order = Order.objects.filter(pk=order_id, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT).first()
+    order = (
+        Order.objects.filter(pk=order_id, status__in=flows.OPEN_FOR_DEALS, mode=Order.Mode.RECRUITMENT)
+        .exclude(pricing=Order.Pricing.DEPOSIT)
+        .first()
+    )
     if order is None:
         raise DomainError(_("This order is not open for applications."), field="order")
     if order.apply_by and now > order.apply_by:
         when = formats.date_format(timezone.localtime(order.apply_by), "SHORT_DATETIME_FORMAT")
         raise Conflict(_("Applications closed on %(day)s.") % {"day": when}, field="order")
+    if order.per_play:
+        # A per-play order's terms are the brand's: the creator applies at them, the maximum is the quote.
+        quote = order.per_creator_budget()
     negotiation.check_in_band(quote, reference=order.per_creator_budget(), currency=order.currency, field="quote")
     pitch = (pitch or "").strip()
     if not pitch or len(pitch) > 2000 or "\x00" in pitch:
@@ -214,6 +257,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
                 pitch=pitch,
                 offered_at=now,
                 expires_at=expires,
+                **_play_terms(order, cap=quote),
                 **_expected(order, creator),
             )
     except IntegrityError:
@@ -435,11 +479,31 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     Disputed collaborations are never due: their timers are paused.
     """
     now = now or timezone.now()
-    done = {"expired": 0, "auto_accepted": 0}
+    counted = {"expire": "expired", "auto_accept": "auto_accepted", "count_plays": "plays_counted"}
+    counted.update(auto_confirm_plays="plays_confirmed", forfeit_deposit="deposits_forfeited")
+    done = dict.fromkeys(counted.values(), 0)
+    per_play = Collaboration.Pricing.PER_PLAY
     due = {
         "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
         "auto_accept": Collaboration.objects.filter(
             status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
+        # Pay per play (orders.pay_per_play): day 14 counts the plays, three days later they are confirmed.
+        "count_plays": Collaboration.objects.filter(
+            status__in=ACTIONS["count_plays"].sources,
+            pricing=per_play,
+            published_at__lte=now - pay_per_play.COUNT_AFTER,
+        ),
+        # Deposit orders (orders.deposits): a balance not paid within 7 days of acceptance forfeits the deposit.
+        "forfeit_deposit": Collaboration.objects.filter(
+            status__in=ACTIONS["forfeit_deposit"].sources,
+            pricing=Collaboration.Pricing.DEPOSIT,
+            accepted_at__lte=now - deposits.BALANCE_WITHIN,
+        ),
+        "auto_confirm_plays": Collaboration.objects.filter(
+            status__in=ACTIONS["auto_confirm_plays"].sources,
+            pricing=per_play,
+            plays_counted_at__lte=now - pay_per_play.CONFIRM_WITHIN,
         ),
     }
     for action, qs in due.items():
@@ -448,7 +512,7 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
                 collaboration_transition(collaboration_id=pk, action=action, actor=None, now=now)
             except (InvalidTransition, NotAllowed):
                 continue  # moved by someone else in the meantime
-            done["expired" if action == "expire" else "auto_accepted"] += 1
+            done[counted[action]] += 1
     done["deadlines"] = _flag_missed_deadlines(now)
     return done
 

@@ -76,6 +76,10 @@ class OrderBrief:
     paid_ads_authorised: bool = False
     script_rejection_limit: int = 3
     video_revision_limit: int = 2
+    # Pay per play (orders.pay_per_play): the price per creator (or the budget's share) is the maximum.
+    pricing: str = Order.Pricing.FIXED
+    play_base: int | None = None
+    play_rate: int | None = None
 
     def __post_init__(self) -> None:
         # The other form of Taiwan, Hong Kong or Macao (TW / CN-TW) names this deployment's region.
@@ -118,9 +122,32 @@ def order_brief_problems(brief, *, label_count: int, complete: bool, now: dateti
             add(name, _("That amount is too large."))
     if price and budget and price * brief.creators_wanted > budget:
         add("total_budget", _("The total budget does not cover the price per creator for every creator wanted."))
+    _add_play_problems(brief, add=add)
     if complete:
         _add_completeness_problems(brief, add=add, label_count=label_count, now=now)
     return problems
+
+
+def _add_play_problems(brief, *, add) -> None:
+    """A per-play brief names a base of zero or more and a rate above zero, the base not above the maximum one
+    creator can earn (the price per creator, or the budget's share); direct offers and recruitment only.
+    A deposit order sends direct offers (orders.deposits)."""
+    if brief.pricing == Order.Pricing.DEPOSIT and brief.mode != Order.Mode.DIRECT:
+        add("pricing", _("A deposit order sends direct offers."))
+    if brief.pricing != Order.Pricing.PER_PLAY:
+        return
+    if brief.mode not in (Order.Mode.DIRECT, Order.Mode.RECRUITMENT):
+        add("pricing", _("Pay per play is for direct offers and open recruitment."))
+    base, rate = brief.play_base, brief.play_rate
+    if base is None or isinstance(base, bool) or not isinstance(base, int) or not 0 <= base <= MAX_AMOUNT:
+        add("play_base", _("Give the base price (zero or more)."))
+        base = None
+    if rate is None or isinstance(rate, bool) or not isinstance(rate, int) or not 0 < rate <= MAX_AMOUNT:
+        add("play_rate", _("Give the price per 10,000 plays (above zero)."))
+    price, budget = brief.price_per_creator, brief.total_budget
+    cap = price or (budget or 0) // max(brief.creators_wanted or 1, 1)
+    if base is not None and cap and base > cap:
+        add("play_base", _("The base price cannot be more than the maximum per creator."))
 
 
 def _add_completeness_problems(brief, *, add, label_count: int, now: datetime) -> None:

@@ -208,7 +208,15 @@ def results_record(
         )
         audit(actor=actor, action="collaboration.result", obj=c, day=day, source=source, **counts)
     latest = c.results.order_by("-day").first()
+    figures = {}
+    if c.status in flows.PLAYS_COUNTED:
+        # A per-play deal's counted plays follow its day-14 figures until they are confirmed or disputed
+        # (then they are frozen: docs/deals.md, "Pay per play").
+        from orders.services.collaborations import plays_figures
+
+        figures = plays_figures(c)
+        audit(actor=actor, action="collaboration.plays_recounted", obj=c, **figures)
     Collaboration.objects.filter(pk=c.pk).update(
-        views=latest.views, engagements=latest.engagements, conversions=latest.conversions
+        views=latest.views, engagements=latest.engagements, conversions=latest.conversions, **figures
     )
     return written

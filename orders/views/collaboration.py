@@ -21,7 +21,7 @@ from marketplace.core.access import money_throttled
 from marketplace.core.unavailable import RETRY_AFTER_SECONDS
 from marketplace.core.web import paginate
 from orders import flows
-from orders.access import collaboration_side
+from orders.access import SYSTEM, collaboration_side
 from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
 from orders.selectors import deals as reads
@@ -29,6 +29,7 @@ from orders.services import deals
 from orders.services.collaborations import (
     ACTIONS,
     allowed_actions,
+    cancellation_base,
     cancellation_share,
     collaboration_transition,
     missed_deadline,
@@ -40,7 +41,7 @@ from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_col
 TIMELINE_PAGE = 50
 # Steps a person takes on this page; timers' steps (expire, auto_accept) and the admin's decision
 # (on the dispute page) are not among them.
-PAGE_ACTIONS = (set(ACTIONS) - {"expire", "auto_accept", "resolve"}) | {"comment", "rate"}
+PAGE_ACTIONS = ({name for name, step in ACTIONS.items() if step.actors != {SYSTEM}} - {"resolve"}) | {"comment", "rate"}
 
 BUTTONS = {
     "accept": gettext_lazy("Accept the offer"),
@@ -63,6 +64,12 @@ BUTTONS = {
     "confirm_live": gettext_lazy("Confirm the post is still live"),
     "report_down": gettext_lazy("Report the post is down"),
     "cancel": gettext_lazy("Cancel the collaboration"),
+    "reserve": gettext_lazy("Accept the offer and its deposit"),
+    "requote": gettext_lazy("Send my re-quote"),
+    "decline_requote": gettext_lazy("Decline the re-quote"),
+    "pay_balance": gettext_lazy("Pay the balance"),
+    "confirm_plays": gettext_lazy("Confirm the plays"),
+    "dispute_plays": gettext_lazy("Dispute the plays"),
     "open_dispute": gettext_lazy("Open a dispute"),
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
@@ -71,6 +78,7 @@ TITLES = {
     "comment": gettext_lazy("Write a message"),
     "rate": gettext_lazy("Rate the other side"),
     "counter": gettext_lazy("Counter with another price"),
+    "requote": gettext_lazy("Re-quote the price"),
 }
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
@@ -93,6 +101,12 @@ DONE = {
     "confirm_live": gettext_lazy("Confirmed live: the payment is settled."),
     "report_down": gettext_lazy("Reported: a dispute is open and an admin will review it."),
     "cancel": gettext_lazy("The collaboration is cancelled."),
+    "reserve": gettext_lazy("Offer accepted: the deposit reserves you; the brand pays the balance within 7 days."),
+    "requote": gettext_lazy("Re-quote sent: the brand pays the balance at it or declines it."),
+    "decline_requote": gettext_lazy("Re-quote declined: the price stands."),
+    "pay_balance": gettext_lazy("Balance paid: the whole price is in escrow and the work can start."),
+    "confirm_plays": gettext_lazy("Plays confirmed: the creator is paid on them and the rest is back in your wallet."),
+    "dispute_plays": gettext_lazy("Dispute opened: the figures and the money are frozen until an admin decides."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
     "comment": gettext_lazy("Message sent."),
     "rate": gettext_lazy("Thank you for rating."),
@@ -102,11 +116,13 @@ OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate"}
 SECONDARY = {
     "decline",
     "decline_counter",
+    "decline_requote",
     "withdraw",
     "reject_application",
     "withdraw_application",
     "cancel",
     "report_down",
+    "dispute_plays",
 }
 
 
@@ -166,12 +182,17 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "disputes": disputes,
         "action_forms": forms,
         "can_resolve": side == "admin" and "resolve" in names,
-        "cancel_fee": c.agreed_price * share // 10_000,
+        "cancel_fee": _cancel_base(c) * share // 10_000,
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
         **results_context(c, side, bound=results_form),
     }
+
+
+def _cancel_base(c: Collaboration) -> int:
+    base = cancellation_base(c)
+    return c.agreed_price if base is None else base
 
 
 def _extra_forms(c: Collaboration, side: str) -> list[str]:
@@ -217,12 +238,14 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.script_submit(collaboration_id=c.pk, actor=actor, text=data["script"])
     elif action == "submit_video":
         deals.video_submit(collaboration_id=c.pk, actor=actor, upload=data["video"])
-    elif action in ("open_dispute", "report_down"):
+    elif action in ("open_dispute", "report_down", "dispute_plays"):
         deals.dispute_open(
             collaboration_id=c.pk, actor=actor, reason=data["comment"], evidence=data["evidence"], action=action
         )
     elif action == "counter":
         deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
+    elif action == "requote":
+        deals.deposit_requote(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
     elif action == "comment":
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":

@@ -73,20 +73,53 @@ def split(*, hold_id: int, creator_amount: int, idempotency_key: str, actor=None
     )
 
 
-def cancellation_fee(*, hold_id: int, share_bps: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+def cancellation_fee(
+    *, hold_id: int, share_bps: int, idempotency_key: str, actor=None, memo: str = "", base: int | None = None
+) -> Hold:
     """The brand cancelled: the creator gets ``share_bps`` of the escrow (rounded down, less the
     platform fee), the brand gets the rest back (escrowed → cancelled).
 
-    ``share_bps`` comes from the order's cancellation schedule for the stage the deal reached.
+    ``share_bps`` comes from the order's cancellation schedule for the stage the deal reached. ``base`` is
+    what the share is taken of when it is not the whole escrow (a pay-per-play deal's base price, never more
+    than the escrow).
     """
     if not isinstance(share_bps, int) or not 0 <= share_bps <= BPS:
         raise DomainError(_("The share must be between 0 and 10000 basis points."), field="share_bps")
+    if base is not None:
+        check_amount(base, field="base", allow_zero=True)
+
+    def gross(record: Hold) -> int:
+        return min(record.amount if base is None else base, record.amount) * share_bps // BPS
+
     return _resolve(
         hold_id=hold_id,
         to=Hold.Status.CANCELLED,
         kind=LedgerTransaction.Kind.CANCELLATION_FEE,
-        gross=lambda record: record.amount * share_bps // BPS,
-        params={"share_bps": share_bps},
+        gross=gross,
+        params={"share_bps": share_bps} if base is None else {"share_bps": share_bps, "base": base},
+        idempotency_key=idempotency_key,
+        actor=actor,
+        memo=memo,
+    )
+
+
+def pay_on_results(*, hold_id: int, creator_amount: int, idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """A pay-per-play deal settles on its counted plays: ``creator_amount`` (what they pay, never more than the
+    maximum in escrow) goes to the creator less the platform fee on it, the rest back to the brand
+    (escrowed → paid). Zero is allowed: a zero base with no plays pays nothing."""
+    check_amount(creator_amount, field="creator_amount", allow_zero=True)
+
+    def gross(record: Hold) -> int:
+        if creator_amount > record.amount:
+            raise DomainError(_("The creator's part cannot be more than the amount in escrow."), field="creator_amount")
+        return creator_amount
+
+    return _resolve(
+        hold_id=hold_id,
+        to=Hold.Status.PAID,
+        kind=LedgerTransaction.Kind.RELEASE,
+        gross=gross,
+        params={"creator_amount": creator_amount},
         idempotency_key=idempotency_key,
         actor=actor,
         memo=memo,

@@ -72,7 +72,17 @@ DEAL_STATES = (
     S.RESOLVED,
     S.CANCELLED,
     S.CLOSED,
+    # Pay per play and deposit orders (docs/deals.md, "Ways to pay"): their own states, on orders of their pricing.
+    S.PLAYS_COUNTED,
+    S.DEPOSIT_PAID,
+    S.REQUOTED,
 )
+DEPOSIT_OFFERED = "deposit_offered"
+PRICING_OF = {
+    S.PLAYS_COUNTED: {"pricing": Order.Pricing.PER_PLAY, "play_base": 100_000, "play_rate": 5_000},
+    S.DEPOSIT_PAID: {"pricing": Order.Pricing.DEPOSIT},
+    S.REQUOTED: {"pricing": Order.Pricing.DEPOSIT},
+}
 _keys = itertools.count()
 
 
@@ -194,8 +204,13 @@ def _side(name: str, admin: User) -> Side:
         order_id=side.orders["applied"].pk, actor=creator.user, quote=PRICE, pitch="Pick me."
     )
     for state in DEAL_STATES:
-        side.orders[state] = _order(side)
+        side.orders[state] = _order(side, **PRICING_OF.get(state, {}))
         side.deals[state] = _deal(side, state, admin)
+    # A deposit offer not answered yet: the creator reserves it (or declines it).
+    side.orders[DEPOSIT_OFFERED] = _order(side, pricing=Order.Pricing.DEPOSIT)
+    side.deals[DEPOSIT_OFFERED] = deals.offer_send(
+        order_id=side.orders[DEPOSIT_OFFERED].pk, creator_id=creator.pk, actor=side.owner, idempotency_key=new_key()
+    )
     side.video = Deliverable.objects.get(collaboration=side.deals[S.VIDEO_SUBMITTED], kind=Deliverable.Kind.VIDEO)
     side.dispute = Dispute.objects.get(collaboration=side.deals[S.DISPUTED], status=Dispute.Status.OPEN)
     side.programme = _open_programme(name)
@@ -223,8 +238,9 @@ def _side(name: str, admin: User) -> Side:
     return side
 
 
-def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Order.Mode.DIRECT) -> Order:
+def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Order.Mode.DIRECT, **terms) -> Order:
     return OrderFactory(
+        **terms,
         brand=side.brand,
         status=status,
         mode=mode,
@@ -244,7 +260,7 @@ def _deal(side: Side, state: str, admin: User) -> Collaboration:
     order = side.orders[state]
     c = deals.offer_send(order_id=order.pk, creator_id=side.creator.pk, actor=side.owner, idempotency_key=new_key())
     actors = {"creator": side.creator.user, "owner": side.owner, "admin": admin}
-    for action, who in PATHS[state]:
+    for action, who in PATHS[S.COMPLETED if state == S.PLAYS_COUNTED else state]:
         if action == "open_dispute":
             c = deals.dispute_open(
                 collaboration_id=c.pk, actor=actors[who], reason="Not as agreed.", evidence=[evidence_upload()]
@@ -253,6 +269,8 @@ def _deal(side: Side, state: str, admin: User) -> Collaboration:
             c = act(c, action, actors[who])
     if c.published_at is not None:  # published a month ago, so every results day is reached
         Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)
+    if state == S.PLAYS_COUNTED:  # day 14 has come: the timer counts the plays
+        c = act(c, "count_plays", None)
     c.refresh_from_db()
     assert c.status == state, (state, c.status)
     return c

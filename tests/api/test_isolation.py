@@ -37,7 +37,16 @@ from matching.models import RankingResult
 from orders.models import Collaboration, Dispute, Order
 from orders.views.collaboration import PAGE_ACTIONS
 from payouts.models import Account, LedgerEntry, Payout
-from tests.api.tenants import ACTORS, PRICE, SIDES, World, committed_world, evidence_upload, fresh_video
+from tests.api.tenants import (
+    ACTORS,
+    DEPOSIT_OFFERED,
+    PRICE,
+    SIDES,
+    World,
+    committed_world,
+    evidence_upload,
+    fresh_video,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -322,6 +331,15 @@ API: dict[str, list[Target]] = {
     "api:collaboration-confirm_live": [step("confirm_live", ("creator", "owner"), S.COMPLETED)],
     "api:collaboration-report_down": [step("report_down", ("owner", "creator"), S.COMPLETED, REASON)],
     "api:collaboration-cancel": [step("cancel", ("owner",), S.ACCEPTED)],
+    # Pay per play and deposit orders (docs/deals.md, "Ways to pay").
+    "api:collaboration-confirm_plays": [step("confirm_plays", ("owner",), S.PLAYS_COUNTED)],
+    "api:collaboration-dispute_plays": [step("dispute_plays", ("owner", "creator"), S.PLAYS_COUNTED, REASON)],
+    "api:collaboration-reserve": [step("reserve", ("creator",), DEPOSIT_OFFERED)],
+    "api:collaboration-requote": [
+        step("requote", ("creator",), S.DEPOSIT_PAID, {"price_minor": PRICE, "note": "Longer cut."})
+    ],
+    "api:collaboration-decline_requote": [step("decline_requote", ("owner",), S.REQUOTED)],
+    "api:collaboration-pay_balance": [step("pay_balance", ("owner",), S.REQUOTED)],
     "api:collaboration-script": [step("script", ("creator",), S.ACCEPTED, {"text": "Hook, demo, call."})],
     "api:collaboration-video": [
         Target(
@@ -403,6 +421,12 @@ def page_step(action: str) -> Target:
         "open_dispute": S.ACCEPTED,
         "comment": S.ACCEPTED,
         "rate": S.SETTLED,
+        "confirm_plays": S.PLAYS_COUNTED,
+        "dispute_plays": S.PLAYS_COUNTED,
+        "reserve": DEPOSIT_OFFERED,
+        "requote": S.DEPOSIT_PAID,
+        "decline_requote": S.REQUOTED,
+        "pay_balance": S.REQUOTED,
     }
     bodies = {
         "submit_script": {"script": "Hook, demo, call."},
@@ -410,10 +434,21 @@ def page_step(action: str) -> Target:
         "comment": {"text": "Hello."},
         "rate": {"rating": "5"},
         "counter": {"price": f"{PRICE // 100}", "note": "Hm."},
+        "requote": {"price": f"{PRICE // 100}", "note": "Hm."},
     }
-    creator_steps = {"accept", "decline", "counter", "withdraw_application", "submit_script", "submit_video", "publish"}
+    creator_steps = {
+        "accept",
+        "decline",
+        "counter",
+        "withdraw_application",
+        "submit_script",
+        "submit_video",
+        "publish",
+        "reserve",
+        "requote",
+    }
     doers = ("creator",) if action in creator_steps else ("owner",)
-    if action in ("confirm_live", "report_down", "open_dispute", "rate"):
+    if action in ("confirm_live", "report_down", "open_dispute", "rate", "dispute_plays"):
         doers = ("owner", "creator")
     if action == "comment":
         doers = ("owner", "creator", "admin")  # staff may write on any collaboration's timeline
@@ -422,7 +457,7 @@ def page_step(action: str) -> Target:
         data = {"comment": "Because it is so.", **bodies.get(action, {})}
         if action == "submit_video":
             data["video"] = fresh_video()
-        if action in ("open_dispute", "report_down"):
+        if action in ("open_dispute", "report_down", "dispute_plays"):
             data["evidence"] = evidence_upload()
         return data
 

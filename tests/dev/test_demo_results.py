@@ -37,7 +37,8 @@ def test_the_demo_brands_orders_have_collaborations_in_every_late_state(demo):
 
     assert "8 campaign collaborations with results" in demo
     assert campaign.count() == sum(len(c.placements) + (c.login_creator is not None) for c in CAMPAIGNS) == 8
-    assert set(campaign.values_list("status", flat=True)) == {S.PUBLISHED, S.COMPLETED, S.SETTLED}
+    # The tent campaign is paid on plays: one deal counted and waiting for the brand (plays_counted).
+    assert set(campaign.values_list("status", flat=True)) == {S.PUBLISHED, S.COMPLETED, S.PLAYS_COUNTED, S.SETTLED}
     for c in campaign.select_related("order"):
         assert c.published_at < timezone.now() and c.published_at.date() >= c.order.publish_from
         assert c.expected_views == c.creator.median_views_30d  # frozen at the offer (no ranking ran)
@@ -103,3 +104,22 @@ def test_the_demo_creators_track_records_count_their_completed_campaigns_in_the_
         expected = c.creator.collaborations.filter(accepted=True).exclude(completed_at=None).count()
         assert body["completed_orders"] == expected, c.creator.handle
         assert body["fulfilment_rate"] is not None, c.creator.handle
+
+
+def test_the_demo_has_a_pay_per_play_deal_paid_on_its_day_14_plays(demo):
+    from orders import pay_per_play
+
+    paid = Collaboration.objects.get(pricing="per_play", status=S.SETTLED)
+    waiting = Collaboration.objects.get(pricing="per_play", status=S.PLAYS_COUNTED)
+    for c in (paid, waiting):
+        day14 = c.results.get(day=14).views
+        assert c.plays_counted == day14
+        assert c.play_amount == pay_per_play.amount_for(
+            base=c.play_base, rate=c.play_rate, plays=day14, cap=c.agreed_price
+        )
+    hold = Hold.objects.get(collaboration=paid)
+    assert (hold.status, hold.creator_gross, hold.refunded) == (
+        "paid",
+        paid.play_amount,
+        hold.amount - paid.play_amount,
+    )

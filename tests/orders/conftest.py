@@ -56,6 +56,45 @@ def world(db, settings):
     return {"owner": owner.user, "viewer": viewer.user, "admin": admin, "order": order, "brand": owner.brand}
 
 
+# A pay-per-play order's terms: CNY 1,000.00 base, CNY 50.00 per 10,000 plays, at most PRICE (CNY 5,000.00).
+PLAY_BASE, PLAY_RATE = 100_000, 5_000
+
+
+def play_order(world, **terms) -> Order:
+    """A published pay-per-play recruitment order of the world's brand (offers may be sent on it too)."""
+    base = world["order"]
+    return OrderFactory(
+        brand=world["brand"],
+        status=Order.Status.PUBLISHED,
+        price_per_creator=terms.pop("cap", PRICE),
+        creators_wanted=50,
+        mode=Order.Mode.RECRUITMENT,
+        apply_by=base.apply_by,
+        script_by=base.script_by,
+        publish_from=base.publish_from,
+        publish_until=base.publish_until,
+        pricing=Order.Pricing.PER_PLAY,
+        play_base=terms.pop("base", PLAY_BASE),
+        play_rate=terms.pop("rate", PLAY_RATE),
+    )
+
+
+def deposit_order(world) -> Order:
+    """A published deposit order of the world's brand: direct offers at PRICE, 10 % held to reserve."""
+    base = world["order"]
+    return OrderFactory(
+        brand=world["brand"],
+        status=Order.Status.PUBLISHED,
+        price_per_creator=PRICE,
+        creators_wanted=50,
+        mode=Order.Mode.DIRECT,
+        script_by=base.script_by,
+        publish_from=base.publish_from,
+        publish_until=base.publish_until,
+        pricing=Order.Pricing.DEPOSIT,
+    )
+
+
 def make_creator(**kw):
     creator = CreatorFactory(max_concurrent=kw.pop("max_concurrent", 10), **kw)
     RatePriceFactory(creator=creator, format="short_21_60", amount=PRICE)
@@ -114,7 +153,12 @@ PATHS = {
     S.DISPUTED: [("accept", "creator"), ("open_dispute", "owner")],
     S.RESOLVED: [("accept", "creator"), ("open_dispute", "owner"), ("resolve", "admin")],
     S.APPLIED: None,  # reached by applying, not by an offer
+    S.PLAYS_COUNTED: None,  # a per-play deal: completed, then the count_plays timer (deal_in)
+    S.DEPOSIT_PAID: [("reserve", "creator")],
+    S.REQUOTED: [("reserve", "creator"), ("requote", "creator")],
 }
+# A deposit deal is accepted by reserving it and paying the balance; then it runs as any deal.
+DEPOSIT_ACCEPT = [("reserve", "creator"), ("pay_balance", "owner")]
 
 
 def act(collaboration, action: str, actor, **extra):
@@ -126,7 +170,7 @@ def act(collaboration, action: str, actor, **extra):
     payload = {"post_url": "https://video.example/p/1"} if action == "publish" else {}
     if action == "resolve":
         payload = {"decision": "refund"}
-    if action == "counter":
+    if action in ("counter", "requote"):
         payload = {"price": collaboration.agreed_price}
     payload.update(extra.pop("payload", {}))
     comment = extra.pop("comment", "Reason given." if action in NEEDS_WORDS else "")
@@ -135,20 +179,51 @@ def act(collaboration, action: str, actor, **extra):
     )
 
 
-NEEDS_WORDS = {"reject_script", "request_revision", "report_down", "open_dispute", "resolve"}
+NEEDS_WORDS = {"reject_script", "request_revision", "report_down", "open_dispute", "resolve", "dispute_plays"}
 
 
-def deal_in(world, state: str, creator=None):
-    """A collaboration on the world's order driven through real transitions to ``state``."""
+# States only one pricing reaches: a deal driven to one of them on an order of another pricing is offered as
+# that pricing (the order's pricing is switched for the offer alone; the deal keeps the terms it was made on).
+ONLY_WITH = {
+    S.PLAYS_COUNTED: Order.Pricing.PER_PLAY,
+    S.DEPOSIT_PAID: Order.Pricing.DEPOSIT,
+    S.REQUOTED: Order.Pricing.DEPOSIT,
+}
+
+
+def _offer(world, order: Order, creator, pricing: str | None):
+    if pricing is None or pricing == order.pricing:
+        return deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    terms = {"pricing": pricing, "play_base": PLAY_BASE, "play_rate": PLAY_RATE} if pricing == "per_play" else {}
+    before = {name: getattr(order, name) for name in ("pricing", "play_base", "play_rate")}
+    Order.objects.filter(pk=order.pk).update(**({"pricing": pricing} | terms))
+    try:
+        return deals.offer_send(order_id=order.pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+    finally:
+        Order.objects.filter(pk=order.pk).update(**before)
+
+
+def deal_in(world, state: str, creator=None, order=None):
+    """A collaboration on the world's order (or ``order``) driven through real transitions to ``state``."""
     creator = creator or make_creator()
+    order = order or world["order"]
     if state == S.APPLIED:
-        return deals.application_submit(order_id=world["order"].pk, actor=creator.user, quote=PRICE, pitch="Hi!")
-    c = deals.offer_send(order_id=world["order"].pk, creator_id=creator.pk, actor=world["owner"], idempotency_key=key())
+        return deals.application_submit(order_id=order.pk, actor=creator.user, quote=PRICE, pitch="Hi!")
+    c = _offer(world, order, creator, ONLY_WITH.get(state))
     actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
-    for action, who in PATHS[state]:
+    # A per-play deal settles on its counted plays (count_plays, confirm_plays), not on confirm_live.
+    counted = state == S.PLAYS_COUNTED or (state == S.SETTLED and c.per_play)
+    path = PATHS[S.COMPLETED if counted else state]
+    if c.pricing == Collaboration.Pricing.DEPOSIT and path[:1] == [("accept", "creator")]:
+        path = DEPOSIT_ACCEPT + path[1:]
+    for action, who in path:
         c = act(c, action, actors[who])
     if c.published_at is not None:  # published a month ago, so every results day is reached
         Collaboration.objects.filter(pk=c.pk).update(published_at=c.published_at - PUBLISHED_AGO)
+    if counted:
+        c = act(c, "count_plays", None)
+    if counted and state == S.SETTLED:
+        c = act(c, "confirm_plays", world["owner"])
     c.refresh_from_db()
     assert c.status == state
     return c

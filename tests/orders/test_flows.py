@@ -172,7 +172,9 @@ def test_completed_orders_are_counted_the_same_way_everywhere(world):
     creator = make_creator()
     for state in S.values:
         deal_in(on(world, another_order(world)), state, creator)
-    expected = 2  # completed and settled: the brand accepted the work; a refunded dispute is not a completed order
+    # completed, plays counted (a per-play deal whose work was accepted) and settled: the brand accepted the
+    # work; a refunded dispute is not a completed order
+    expected = 3
 
     deals.creator_record_refresh(creator_id=creator.pk)
     creator.refresh_from_db()

@@ -11,7 +11,7 @@ from orders.access import ADMIN, BRAND, CREATOR, SYSTEM
 from orders.models import Collaboration
 from orders.services.collaborations import ACTIONS, COLLABORATION_FLOW
 from payouts.models import LedgerEntry
-from tests.orders.conftest import act, deal_in, make_creator
+from tests.orders.conftest import act, deal_in, deposit_order, make_creator, play_order
 
 S = Collaboration.Status
 ROLES = ("owner", "viewer", "creator", "other_creator", "admin", "system")
@@ -34,26 +34,43 @@ def actor_for(role, world, collaboration, other):
 
 
 def test_the_flow_table_is_derived_from_the_actions_and_matches_the_spec():
-    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED, S.COUNTERED}
+    assert COLLABORATION_FLOW[S.OFFERED] == {S.ACCEPTED, S.CLOSED, S.COUNTERED, S.DEPOSIT_PAID}
+    assert COLLABORATION_FLOW[S.DEPOSIT_PAID] == {S.REQUOTED, S.ACCEPTED, S.CLOSED}
+    assert COLLABORATION_FLOW[S.REQUOTED] == {S.DEPOSIT_PAID, S.ACCEPTED, S.CLOSED}
     assert COLLABORATION_FLOW[S.COUNTERED] == {S.ACCEPTED, S.CLOSED, S.OFFERED}
     assert COLLABORATION_FLOW[S.VIDEO_SUBMITTED] == {S.VIDEO_APPROVED, S.SCRIPT_APPROVED, S.CANCELLED, S.DISPUTED}
     assert COLLABORATION_FLOW[S.PUBLISHED] == {S.COMPLETED, S.DISPUTED}
-    assert COLLABORATION_FLOW[S.COMPLETED] == {S.SETTLED, S.DISPUTED}
+    assert COLLABORATION_FLOW[S.COMPLETED] == {S.SETTLED, S.DISPUTED, S.PLAYS_COUNTED}
+    assert COLLABORATION_FLOW[S.PLAYS_COUNTED] == {S.SETTLED, S.DISPUTED}
     assert COLLABORATION_FLOW[S.DISPUTED] == {S.RESOLVED}
     for terminal in (S.SETTLED, S.CLOSED, S.CANCELLED, S.RESOLVED):
         assert terminal not in COLLABORATION_FLOW
 
 
-@pytest.mark.parametrize("state", list(S.values))
-def test_every_state_action_actor_is_allowed_exactly_as_the_table_says(world, state):
-    c = deal_in(world, state)
+P = Collaboration.Pricing
+# Every state each kind of deal can reach: a fixed deal never has its plays counted nor a deposit, a
+# per-play offer is never countered (its terms are the order's).
+UNREACHABLE = {
+    P.FIXED: {S.PLAYS_COUNTED, S.DEPOSIT_PAID, S.REQUOTED},
+    P.PER_PLAY: {S.COUNTERED, S.DEPOSIT_PAID, S.REQUOTED},
+    # A deposit order sends direct offers: no applications; its re-quote replaces the counter.
+    P.DEPOSIT: {S.COUNTERED, S.PLAYS_COUNTED, S.APPLIED},
+}
+REACHABLE = [(pricing, state) for pricing in P.values for state in S.values if state not in UNREACHABLE[pricing]]
+ORDER_FOR = {P.FIXED: lambda world: None, P.PER_PLAY: play_order, P.DEPOSIT: deposit_order}
+
+
+@pytest.mark.parametrize(("pricing", "state"), REACHABLE)
+def test_every_state_action_actor_is_allowed_exactly_as_the_table_says(world, pricing, state):
+    c = deal_in(world, state, order=ORDER_FOR[pricing](world))
+    assert c.pricing == pricing
     other = make_creator()
     later = timezone.now() + timedelta(days=30)
     checked = 0
     for action, step in ACTIONS.items():
         for role in ROLES:
             actor = actor_for(role, world, c, other)
-            allowed = state in step.sources and ROLE_SIDE.get(role) in step.actors
+            allowed = state in step.sources and ROLE_SIDE.get(role) in step.actors and pricing in step.pricings
             entries = LedgerEntry.objects.count()
             try:
                 with transaction.atomic():

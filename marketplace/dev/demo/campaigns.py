@@ -30,7 +30,7 @@ from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DemoAccounts, profile_creator
 from marketplace.dev.demo.catalogue import Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
-from orders import flows
+from orders import flows, pay_per_play
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
 from orders.services import deals
 from orders.services.collaborations import collaboration_transition
@@ -88,8 +88,10 @@ CAMPAIGNS = (
         niche="outdoor_sports",
         main_label="677",
         placements=(
+            # Paid on plays (the order is pay per play): the first is counted and confirmed, the second counted
+            # and waiting for the brand login to confirm its plays, the third not yet at day 14.
             Placement(240_000, 31, S.SETTLED),
-            Placement(130_000, 15, S.COMPLETED),
+            Placement(130_000, 16, S.COMPLETED),
             Placement(510_000, 5, S.PUBLISHED),
         ),
     ),
@@ -147,6 +149,7 @@ def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int,
             c = _collaborate(order, creator, owner, placement, now=now, turn=turn)
             if c is not None:
                 _record_results(c, creator, placement, rng)
+                _settle_on_plays(c, owner, placement, now=now)
                 created += 1
     return created
 
@@ -199,6 +202,8 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
         return None
     price = negotiated(listed, OFFER_SHARES[turn % len(OFFER_SHARES)])
     counter = negotiated(price, COUNTER_SHARE) if turn % 3 == 1 else None
+    if order.per_play:  # the order's terms, at its maximum; no counter (docs/deals.md, "Pay per play")
+        price, counter = order.per_creator_budget(), None
     if wallet_for_brand(brand_id=order.brand_id).available < max(price, counter or 0):
         return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
     c = deals.offer_send(
@@ -228,12 +233,27 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
     ]
     if placement.status in flows.WORK_ACCEPTED:
         steps.append(("accept_work", owner, published + timedelta(days=2)))
-    if placement.status == S.SETTLED:
+    if placement.status == S.SETTLED and not order.per_play:
         steps.append(("confirm_live", owner, published + timedelta(days=8)))
     CollaborationEvent.objects.filter(collaboration=c, action="offer").update(created_at=offered)
     for action, actor, when, *data in steps:
         _step(c, action, actor, when, *data)
     return Collaboration.objects.select_related("creator").get(pk=c.pk)
+
+
+def _settle_on_plays(c: Collaboration, owner: User, placement: Placement, *, now: datetime) -> None:
+    """A per-play deal whose work was accepted, published 14 days ago or more: its plays are counted from the
+    day-14 results (the timer's step, at its date); a settled placement's brand confirmed them the day after,
+    the others wait for the brand login to confirm or dispute them."""
+    if not c.per_play or placement.status not in flows.WORK_ACCEPTED:
+        return
+    count_on = c.published_at + pay_per_play.COUNT_AFTER
+    if count_on > now:
+        return
+    collaboration_transition(collaboration_id=c.pk, action="count_plays", actor=None, now=count_on)
+    CollaborationEvent.objects.filter(collaboration=c, action="count_plays").update(created_at=count_on)
+    if placement.status == S.SETTLED:
+        _step(c, "confirm_plays", owner, count_on + timedelta(days=1))
 
 
 def _step(c: Collaboration, action: str, actor: User, when: datetime, data: dict | None = None) -> None:

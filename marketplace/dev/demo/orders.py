@@ -40,6 +40,9 @@ class OrderSpec:
     usage_channels: tuple[str, ...] = ("creator_account", "brand_accounts")
     paid_ads_authorised: bool = False
     description: str = ""
+    # Pay per play (docs/deals.md): a base and a price per 10,000 plays; price_cny is then the maximum.
+    play_base_cny: int | None = None
+    play_rate_cny: int | None = None
 
 
 DEMO_ORDERS = {
@@ -106,6 +109,9 @@ DEMO_ORDERS = {
             price_cny=8000,
             creators_wanted=4,
             description="Pitch the tent, cook one meal, sleep one night. Honest verdict at the end.",
+            # Paid on plays: CNY 2,000 base + CNY 60 per 10,000 plays of the first 14 days, at most CNY 8,000.
+            play_base_cny=2000,
+            play_rate_cny=60,
         ),
         OrderSpec(
             title="Storm Shell jacket try-on",
@@ -196,11 +202,22 @@ def _create_order(brand: Brand, owner: User, spec: OrderSpec) -> Order:
         publish_until=today + timedelta(days=35),
         usage_channels=list(spec.usage_channels),
         paid_ads_authorised=spec.paid_ads_authorised,
+        **_pricing(spec, unit),
     )
     order = order_create(brand=brand, actor=owner, brief=brief)
     if spec.publish:
         order = order_publish(order_id=order.pk, actor=owner)
     return order
+
+
+def _pricing(spec: OrderSpec, unit: float) -> dict:
+    if spec.play_rate_cny is None:
+        return {}
+    return {
+        "pricing": Order.Pricing.PER_PLAY,
+        "play_base": round((spec.play_base_cny or 0) / unit) * 100,
+        "play_rate": round(spec.play_rate_cny / unit) * 100,
+    }
 
 
 # The login creator quotes this share of a demo recruitment order's listed price for its format.
