@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
 
 CURRENCY = env("CURRENCY", "CNY")
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
+# The lowest CPM a brand may set on a CPM submission contest, minor units per 1,000 plays (Xingtu: CNY 5).
+CONTEST_MIN_CPM = env_int("CONTEST_MIN_CPM", 500)
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 if PAYMENT_PROVIDER not in ("sandbox", "manual"):
     raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or manual, not {PAYMENT_PROVIDER!r}")
