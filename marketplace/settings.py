@@ -355,6 +355,11 @@ SPECTACULAR_SETTINGS = {
         "CollaborationStatusEnum": "orders.models.Collaboration.Status",
         "DisputeStatusEnum": "orders.models.Dispute.Status",
         "GrowthStageEnum": "creators.models.STAGE_NAMES",
+        "ContestStatusEnum": "orders.models.Contest.Status",
+        "ContestEntryStatusEnum": "orders.models.ContestEntry.Status",
+        "ContestKindEnum": "orders.models.Contest.Kind",
+        "DayEnum": "orders.models.ResultSnapshot.Day",
+        "FormatEnum": "marketplace.core.models.ContentFormat",
     },
 }
 

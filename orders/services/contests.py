@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -564,3 +565,17 @@ def contest_timers_run(*, now: datetime | None = None) -> dict[str, int]:
                 continue
             done["ranked" if action == "rank" else "auto_confirmed"] += 1
     return done
+
+
+def entries_for_viewer(contest: Contest, user: User | None):
+    """The brand's members and staff see every entry; a creator their own (and, once ranked, the placed ones)."""
+    side = contest_side(contest, user)
+    qs = contest.entries.select_related("creator").order_by("rank", "submitted_at", "pk")
+    if side in (BRAND, VIEWER, ADMIN, SYSTEM):
+        return qs
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    mine = qs.filter(creator__user=user)
+    if contest.status == C.SETTLED:
+        return qs.filter(Q(creator__user=user) | Q(status=E.AWARDED))
+    return mine
