@@ -382,3 +382,46 @@ def test_the_beat_task_runs_the_contest_timers(world, monkeypatch):
 
     assert result["ranked"] == 1
     assert Contest.objects.get(pk=contest.pk).status == Contest.Status.RANKED
+
+
+# ------------------------------------------------------------------ reports
+
+
+def test_the_report_has_a_line_per_tier_and_per_entry_and_adds_up(world):
+    from orders.reports import contest_report
+
+    contest = publish(world)
+    entries = [enter(contest) for _ in range(3)]
+    for n, entry in enumerate(entries):
+        report(entry, 1_000 * (3 - n))
+    rank(contest)
+    contest = confirm(contest, world["owner"])
+
+    made = contest_report(contest)
+
+    assert [(t["tier"], t["awarded"], t["paid"], t["unclaimed"]) for t in made.tiers] == [
+        (1, 1, 300_000, 0),
+        (2, 2, 200_000, 100_000),
+        (3, 0, 0, 200_000),
+    ]
+    assert [line["prize"] for line in made.entries] == [300_000, 100_000, 100_000]
+    assert made.awarded == sum(t["paid"] for t in made.tiers) == 500_000
+    assert made.awarded + made.refunded == made.pool
+    assert made.fees == balance("platform_fees")
+
+
+def test_a_cpm_report_counts_what_was_actually_paid(world):
+    from orders.reports import contest_report
+
+    contest = publish(world, kind=Contest.Kind.CPM, cpm=1_000, creator_cap=5_000, total_cap=100_000)
+    capped, small = enter(contest), enter(contest)
+    report(capped, 10_000_000)  # due CNY 10,000, capped at CNY 50
+    report(small, 2_000)  # CNY 2
+    rank(contest)
+    contest = confirm(contest, world["owner"])
+
+    made = contest_report(contest)
+
+    assert made.tiers == []
+    assert made.awarded == 5_000 + 2_000
+    assert made.cpm == pytest.approx(7_000 / 10_002_000 * 1000)
