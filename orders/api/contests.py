@@ -25,11 +25,6 @@ from payouts.services.idempotency import brand_scope, creator_scope, idempotent,
 # ------------------------------------------------------------------ serializers
 
 
-class TierSerializer(RequestSerializer):
-    places = StrictIntegerField(min_value=1, max_value=contests.MAX_PLACES)
-    prize_minor = MinorAmountField()
-
-
 class ContestCreateSerializer(RequestSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20_000, allow_blank=True, required=False, default="")
@@ -48,7 +43,14 @@ class ContestCreateSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=Contest.Kind.choices, default=Contest.Kind.PRIZES)
     ranking = serializers.ChoiceField(choices=Contest.Ranking.choices, default=Contest.Ranking.VIEWS)
     pick_from_top = StrictIntegerField(min_value=1, max_value=contests.MAX_PLACES, default=10)
-    tiers = serializers.ListField(child=TierSerializer(), max_length=20, required=False, default=list)
+    # Checked by the service (orders.services.contests._clean_tiers), so a bad tier is one flat error on "tiers".
+    tiers = serializers.ListField(
+        child=serializers.JSONField(),
+        max_length=20,
+        required=False,
+        default=list,
+        help_text='Prize tiers, biggest prize first: [{"places": 1, "prize_minor": 100000}, ...].',
+    )
     count_day = serializers.ChoiceField(choices=ResultSnapshot.Day.choices, default=7)
     cpm_minor = MinorAmountField(required=False, allow_null=True, default=None)
     creator_cap_minor = MinorAmountField(required=False, allow_null=True, default=None)
@@ -241,7 +243,10 @@ class ContestListApi(MoneyPost, APIView):
             kind=data["kind"],
             ranking=data["ranking"],
             pick_from_top=data["pick_from_top"],
-            tiers=[{"places": t["places"], "prize": t["prize_minor"]} for t in data["tiers"]],
+            tiers=[
+                {"places": t.get("places"), "prize": t.get("prize_minor")} if isinstance(t, dict) else t
+                for t in data["tiers"]
+            ],
             count_day=data["count_day"],
             cpm=data["cpm_minor"],
             creator_cap=data["creator_cap_minor"],

@@ -131,3 +131,16 @@ def test_another_brand_sees_no_contest_and_a_viewer_cannot_confirm(world):
     assert listed == []
     assert detail.status_code == 404
     assert confirm.status_code == 403
+
+
+def test_malformed_tiers_are_one_clear_400_on_tiers(world):
+    brand = api_for(world["owner"])
+
+    answers = [
+        brand.post(url("contest-list"), body(tiers=tiers), format="json", HTTP_IDEMPOTENCY_KEY=key())
+        for tiers in ([0], [{"places": 1.5, "prize_minor": 1}], [{"places": 1, "prize_minor": "x"}], [None])
+    ]
+
+    assert [a.status_code for a in answers] == [400, 400, 400, 400]
+    assert all(list(a.json()["errors"]) == ["tiers"] for a in answers), [a.json() for a in answers]
+    assert not Contest.objects.exists()
