@@ -358,6 +358,11 @@ SPECTACULAR_SETTINGS = {
         "CollaborationStatusEnum": "orders.models.Collaboration.Status",
         "DisputeStatusEnum": "orders.models.Dispute.Status",
         "GrowthStageEnum": "creators.models.STAGE_NAMES",
+        "ContestStatusEnum": "orders.models.Contest.Status",
+        "ContestEntryStatusEnum": "orders.models.ContestEntry.Status",
+        "ContestKindEnum": "orders.models.Contest.Kind",
+        "DayEnum": "orders.models.ResultSnapshot.Day",
+        "FormatEnum": "marketplace.core.models.ContentFormat",
     },
 }
 
@@ -365,6 +370,8 @@ SPECTACULAR_SETTINGS = {
 
 CURRENCY = env("CURRENCY", "CNY")
 PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
+# The lowest CPM a brand may set on a CPM submission contest, minor units per 1,000 plays (Xingtu: CNY 5).
+CONTEST_MIN_CPM = env_int("CONTEST_MIN_CPM", 500)
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "sandbox")
 if PAYMENT_PROVIDER not in ("sandbox", "manual"):
     raise ImproperlyConfigured(f"PAYMENT_PROVIDER must be sandbox or manual, not {PAYMENT_PROVIDER!r}")

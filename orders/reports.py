@@ -275,3 +275,68 @@ def figure_rows(expected: Figures, actual: Figures) -> list[dict]:
         {"name": n, "label": label, "kind": kind, "expected": getattr(expected, n), "actual": getattr(actual, n)}
         for n, label, kind in FIGURES
     ]
+
+
+# --------------------------------------------------------------- contests
+
+
+@dataclass
+class ContestReport:
+    """A contest's money as it was paid: one line per prize tier and one per entry (SPEC §6, issue 15).
+
+    CPM contests have no tiers: each entry's line is what was actually paid (capped, cut to the total cap),
+    and the contest's CPM is the money paid over the views of the entries it was paid for.
+    """
+
+    pool: int
+    awarded: int
+    refunded: int
+    fees: int
+    tiers: list[dict]
+    entries: list[dict]
+    views_paid_for: int
+    cpm: float | None
+
+
+def contest_report(contest) -> ContestReport:
+    entries = list(contest.entries.select_related("creator").order_by("rank", "submitted_at", "pk"))
+    tiers = []
+    for number, tier in enumerate(contest.tiers, start=1):
+        won = [e for e in entries if e.tier == number]
+        tiers.append(
+            {
+                "tier": number,
+                "places": tier["places"],
+                "prize": tier["prize"],
+                "awarded": len(won),
+                "paid": sum(e.prize for e in won),
+                "fees": sum(e.fee for e in won),
+                "unclaimed": (tier["places"] - len(won)) * tier["prize"],
+            }
+        )
+    lines = [
+        {
+            "entry": e.pk,
+            "creator": e.creator.handle,
+            "status": e.status,
+            "rank": e.rank,
+            "tier": e.tier,
+            "views": e.views,
+            "likes": e.likes,
+            "prize": e.prize,
+            "fee": e.fee,
+            "creator_share": e.creator_share,
+        }
+        for e in entries
+    ]
+    paid_views = sum(e.views or 0 for e in entries if e.prize)
+    return ContestReport(
+        pool=contest.pool,
+        awarded=contest.awarded,
+        refunded=contest.refunded,
+        fees=sum(e.fee for e in entries),
+        tiers=tiers,
+        entries=lines,
+        views_paid_for=paid_views,
+        cpm=cpm(contest.awarded, paid_views),
+    )

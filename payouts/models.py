@@ -213,6 +213,31 @@ class Hold(models.Model):
         return f"hold {self.pk} {self.amount} {self.currency} ({self.status})"
 
 
+class PoolAward(models.Model):
+    """One creator's part of a pool hold paid to many creators (a contest's prizes): gross = share + fee.
+
+    A pool hold names no creator; these rows say who got what, so the ledger check can derive every
+    creator's balance from the domain rows (selectors.ledger_problems). Written once, with the release.
+    """
+
+    hold = models.ForeignKey(Hold, on_delete=models.PROTECT, related_name="awards")
+    creator = models.ForeignKey("creators.Creator", on_delete=models.PROTECT, related_name="pool_awards")
+    gross = models.BigIntegerField()
+    share = models.BigIntegerField()
+    fee = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "creator"], name="pool_award_one_per_creator"),
+            models.CheckConstraint(
+                condition=Q(fee__gte=0, share__gt=0, gross=F("share") + F("fee")), name="pool_award_adds_up"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"hold {self.hold_id} → creator {self.creator_id}: {self.gross}"
+
+
 class Payout(models.Model):
     """Money a creator takes out. Debited from available when requested; sent by a worker task.
 

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction, Payout, TopUp
+from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction, Payout, PoolAward, TopUp
 from payouts.services.ledger import fee_split
 
 LIVE_HOLD = (Hold.Status.HELD, Hold.Status.ESCROWED)
@@ -360,8 +360,8 @@ def _expected_balances() -> dict[tuple, int]:
         escrowed=Sum("amount", filter=Q(status=Hold.Status.ESCROWED)),
         refunded=Coalesce(Sum("refunded"), 0),
         fees=Sum("fee"),
-        pending=Sum("creator_share", filter=Q(settled_at__isnull=True)),
-        settled=Sum("creator_share", filter=Q(settled_at__isnull=False)),
+        pending=Sum("creator_share", filter=Q(settled_at__isnull=True, creator__isnull=False)),
+        settled=Sum("creator_share", filter=Q(settled_at__isnull=False, creator__isnull=False)),
     )
     for h in holds:
         currency = h["currency"]
@@ -371,6 +371,14 @@ def _expected_balances() -> dict[tuple, int]:
         add(Account.Kind.CREATOR_PENDING, h["creator_id"], currency, h["pending"])
         add(Account.Kind.CREATOR_AVAILABLE, h["creator_id"], currency, h["settled"])
         add(Account.Kind.PLATFORM_FEES, None, currency, h["fees"])
+    # A pool hold (a contest's prizes) names no creator: its awards say who was paid what.
+    awards = PoolAward.objects.values("creator_id", "hold__currency").annotate(
+        pending=Sum("share", filter=Q(hold__settled_at__isnull=True)),
+        settled=Sum("share", filter=Q(hold__settled_at__isnull=False)),
+    )
+    for a in awards:
+        add(Account.Kind.CREATOR_PENDING, a["creator_id"], a["hold__currency"], a["pending"])
+        add(Account.Kind.CREATOR_AVAILABLE, a["creator_id"], a["hold__currency"], a["settled"])
     topups = TopUp.objects.filter(status=TopUp.Status.SUCCEEDED).values("brand_id", "currency")
     for t in topups.annotate(total=Sum("amount")):
         add(Account.Kind.BRAND_AVAILABLE, t["brand_id"], t["currency"], t["total"])

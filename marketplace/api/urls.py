@@ -13,6 +13,7 @@ from invoices import api as invoices_api
 from marketplace.api import me as platform_api
 from matching import api as matching_api
 from orders import api as deals_api
+from orders.api import contests as contests_api
 from orders.api import orders as orders_api
 from payouts import api as money_api
 
@@ -23,6 +24,27 @@ v1 = [
     path("me/", platform_api.MeApi.as_view(), name="me"),
     # --- orders, matching, search, creators, brands (one line per path; GET+POST or GET+PATCH share one)
     path("orders/", orders_api.OrderListApi.as_view(), name="order-list"),
+    # --- submission contests and CPM submissions (orders.api.contests)
+    path("contests/", contests_api.ContestListApi.as_view(), name="contest-list"),
+    path("contests/<int:pk>/", contests_api.ContestDetailApi.as_view(), name="contest-detail"),
+    path("contests/<int:pk>/entries/", contests_api.ContestEnterApi.as_view(), name="contest-enter"),
+    path("contests/<int:pk>/cancel/", contests_api.ContestCancelApi.as_view(), name="contest-cancel"),
+    path("contests/<int:pk>/confirm/", contests_api.ContestConfirmApi.as_view(), name="contest-confirm"),
+    path("contests/<int:pk>/dispute/", contests_api.ContestDisputeApi.as_view(), name="contest-dispute"),
+    path("contests/<int:pk>/resolve/", contests_api.ContestResolveApi.as_view(), name="contest-resolve"),
+    path(
+        "contest-entries/<int:pk>/results/", contests_api.ContestEntryResultsApi.as_view(), name="contest-entry-results"
+    ),
+    path(
+        "contest-entries/<int:pk>/withdraw/",
+        contests_api.ContestEntryWithdrawApi.as_view(),
+        name="contest-entry-withdraw",
+    ),
+    path(
+        "contest-entries/<int:pk>/report_removed/",
+        contests_api.ContestEntryReportRemovedApi.as_view(),
+        name="contest-entry-report_removed",
+    ),
     path("orders/<int:pk>/", orders_api.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<int:pk>/publish/", orders_api.OrderPublishApi.as_view(), name="order-publish"),
     path("orders/<int:pk>/close/", orders_api.OrderCloseApi.as_view(), name="order-close"),

@@ -158,6 +158,8 @@ def _add_completeness_problems(brief, *, add, label_count: int, now: datetime) -
     required = ["script_by", "publish_from", "publish_until"]
     if brief.mode != Order.Mode.DIRECT:
         required.insert(0, "apply_by")
+    if brief.mode == Order.Mode.CONTEST:
+        required = ["apply_by"]  # entries close then; the contest's own terms hold its other dates
     for name in required:
         if getattr(brief, name) is None:
             add(name, _("Set this deadline before publishing."))

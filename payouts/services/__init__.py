@@ -6,7 +6,7 @@ that same transaction, and writes an audit row for every ledger transaction. Cal
 the actor; these functions enforce the money rules.
 """
 
-from payouts.services.escrow import cancellation_fee, pay_on_results, refund, release, settle, split
+from payouts.services.escrow import cancellation_fee, pay_on_results, pool_release, refund, release, settle, split
 from payouts.services.idempotency import IdempotencyConflict
 from payouts.services.incentives import incentives_fund, incentives_hold, incentives_pay, incentives_return
 from payouts.services.ledger import account_for, fee_split, post
@@ -49,6 +49,7 @@ __all__ = [
     "payout_mark_sent",
     "payout_request",
     "payout_send",
+    "pool_release",
     "post",
     "refund",
     "release",

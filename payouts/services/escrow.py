@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core import DomainError, InvalidTransition, check_amount, check_transition, update_fields
-from payouts.models import Account, Hold, LedgerTransaction
+from payouts.models import Account, Hold, LedgerTransaction, PoolAward
 from payouts.services import documents
 from payouts.services.common import get_or_404
 from payouts.services.idempotency import brand_scope, creator_scope, idempotent
@@ -206,3 +206,68 @@ def _settle(*, hold_id: int, actor) -> Hold:
     record = update_fields(record, settled_at=timezone.now())
     documents.settlement_notes(record)
     return record
+
+
+def pool_release(*, hold_id: int, awards: dict[int, int], idempotency_key: str, actor=None, memo: str = "") -> Hold:
+    """Pay a contest's escrowed pool to many creators at once and give the rest back to the brand.
+
+    ``awards`` maps creator id → gross prize. Each prize is split with the platform by ``fee_split`` at the
+    hold's fee rate (so each creator's share + fee = their prize exactly); what is not awarded goes back to
+    the brand's available balance. The pool is then settled at once (creator pending → available): a
+    confirmed prize is final, like a decided dispute. One release and one settlement ledger transaction.
+    """
+    brand_id = get_or_404(Hold, hold_id).brand_id
+    awards = {int(creator): int(gross) for creator, gross in awards.items() if gross}
+    for gross in awards.values():
+        check_amount(gross, field="awards")
+    return idempotent(
+        scope=brand_scope(brand_id),
+        key=idempotency_key,
+        operation="pool_release",
+        params={"hold_id": hold_id, "awards": {str(k): v for k, v in sorted(awards.items())}},
+        perform=lambda: _pool_release(hold_id=hold_id, awards=awards, actor=actor, memo=memo),
+    )
+
+
+def _pool_release(*, hold_id: int, awards: dict[int, int], actor, memo: str) -> Hold:
+    record = get_or_404(Hold, hold_id, lock=True)
+    gross_total = sum(awards.values())
+    if gross_total > record.amount:
+        raise DomainError(_("The prizes cannot be more than the pool in escrow."), field="awards")
+    to = Hold.Status.PAID if gross_total == record.amount else Hold.Status.SPLIT
+    if not gross_total:
+        to = Hold.Status.REFUNDED
+    check_transition(HOLD_FLOW, current=record.status, to=to)
+    splits = {creator: fee_split(gross, record.fee_bps) for creator, gross in sorted(awards.items())}
+    share_total = sum(share for share, _fee in splits.values())
+    fee_total = gross_total - share_total
+    refunded = record.amount - gross_total
+    links = {"hold": record, "order_id": record.order_id}
+    legs = [(account_for(K.ORDER_ESCROW, record.currency, record.order_id), -record.amount)]
+    legs += [(account_for(K.CREATOR_PENDING, record.currency, c), share) for c, (share, _f) in splits.items()]
+    legs += [(account_for(K.PLATFORM_FEES, record.currency), fee_total)]
+    legs += [(account_for(K.BRAND_AVAILABLE, record.currency, record.brand_id), refunded)]
+    kind = LedgerTransaction.Kind.REFUND if to == Hold.Status.REFUNDED else LedgerTransaction.Kind.RELEASE
+    post(kind=kind, legs=legs, actor=actor, subject=record, memo=memo, **links)
+    if share_total:
+        settle_legs = []
+        for creator, (share, _fee) in splits.items():
+            settle_legs.append((account_for(K.CREATOR_PENDING, record.currency, creator), -share))
+            settle_legs.append((account_for(K.CREATOR_AVAILABLE, record.currency, creator), share))
+        post(kind=LedgerTransaction.Kind.SETTLE, legs=settle_legs, actor=actor, subject=record, **links)
+    PoolAward.objects.bulk_create(
+        PoolAward(hold=record, creator_id=c, gross=share + fee, share=share, fee=fee)
+        for c, (share, fee) in splits.items()
+        if share
+    )
+    now = timezone.now()
+    return update_fields(
+        record,
+        status=to,
+        creator_gross=gross_total,
+        creator_share=share_total,
+        fee=fee_total,
+        refunded=refunded,
+        resolved_at=now,
+        settled_at=now if share_total else None,
+    )

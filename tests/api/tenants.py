@@ -36,8 +36,10 @@ from marketplace.core.models import ApiToken, Notification, User
 from marketplace.core.tokens import api_token_create
 from matching import engine
 from matching.models import CreatorList, CreatorListEntry
-from orders.models import Collaboration, Deliverable, Dispute, Order, OrderTargetLabel
+from orders.models import Collaboration, Contest, ContestEntry, Deliverable, Dispute, Order, OrderTargetLabel
+from orders.services import contests as contest_services
 from orders.services import deals
+from orders.services.orders import OrderBrief
 from payouts import services as money
 from payouts.models import Payout, TopUp
 from programmes import services as programme_services
@@ -120,6 +122,9 @@ class Side:
     creator_list: CreatorList | None = None  # a saved list holding the side's creator
     verifications: dict[str, object] = field(default_factory=dict)  # "brand" / "creator" → a waiting request
     programme: object | None = None  # an open incentive programme any creator may join
+    # Submission contests: "fresh" (nobody entered), "open" (the side's creator entered), "ranked", "disputed".
+    contests: dict[str, Contest] = field(default_factory=dict)
+    entry: ContestEntry | None = None  # the side's creator's entry in its "open" contest
 
 
 @dataclass
@@ -233,9 +238,49 @@ def _side(name: str, admin: User) -> Side:
             brand=side.brand, licence_number="91310000MA1FL0000X", evidence_url="https://registry.example/x"
         ),
     }
+    _contests(side, admin)
     for user in (side.owner, side.creator.user):
         assert Notification.objects.filter(user=user).exists()
     return side
+
+
+def _contests(side: Side, admin: User) -> None:
+    """One contest per state a contest step starts from, each built through the contest services."""
+    draft = side.orders["draft"]
+    brief = OrderBrief(
+        title=f"Contest of {side.name}",
+        product_name="Serum",
+        product_category=draft.product_category,
+        format="short_21_60",
+        target_labels={draft.target_label_links.get().label_id: 1.0},
+    )
+    terms = contest_services.ContestTerms(
+        tiers=[{"places": 1, "prize": 1_000}], count_day=1, submit_until=timezone.now() + timedelta(days=2)
+    )
+    for state in ("fresh", "open", "ranked", "disputed"):
+        contest = contest_services.contest_publish(brand=side.brand, actor=side.owner, brief=brief, terms=terms)
+        side.contests[state] = contest
+        if state == "fresh":
+            continue
+        entry = contest_services.contest_enter(
+            contest_id=contest.pk, actor=side.creator.user, post_url="https://v.example/c", published_at=timezone.now()
+        )
+        # Posted two days ago (set directly: entering checks the post came after the contest opened), so its
+        # counting day is reached and results can be reported now.
+        ContestEntry.objects.filter(pk=entry.pk).update(published_at=timezone.now() - timedelta(days=2))
+        entry.refresh_from_db()
+        if state == "open":
+            side.entry = entry
+            continue
+        contest_services.entry_transition(
+            entry_id=entry.pk, action="report_results", actor=side.creator.user, payload={"views": 100, "likes": 1}
+        )
+        later = contest.counting_ends_at + contest_services.RESULTS_GRACE
+        contest_services.contest_transition(contest_id=contest.pk, action="rank", actor=None, now=later)
+        if state == "disputed":
+            contest_services.contest_transition(
+                contest_id=contest.pk, action="dispute", actor=side.owner, comment="Views look bought.", now=later
+            )
 
 
 def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Order.Mode.DIRECT, **terms) -> Order:

@@ -28,6 +28,7 @@ from django.contrib.messages import get_messages
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.views import APIView
 
 from brands.models import BrandMembership
@@ -219,6 +220,30 @@ def step(action: str, doers: tuple[str, ...], state: str, body: dict | None = No
 
 
 REASON = {"comment": "Because it is so."}
+# Who sees a contest: its brand's members, staff, and every creator (a published contest is an open call).
+CONTEST_READERS = ("owner", "viewer", "creator", "o_creator", "admin")
+ENTRY_READERS = PARTIES  # an entry: its creator, the brand's members, staff (not the other entrants)
+
+
+def contest(state: str) -> Kwargs:
+    return lambda w, s: {"pk": w.sides[s].contests[state].pk}
+
+
+def entry(w: World, s: str) -> dict:
+    return {"pk": w.sides[s].entry.pk}
+
+
+def contest_body(w: World, s: str) -> dict:
+    draft = w.sides[s].orders["draft"]
+    return {
+        "title": "A contest",
+        "product_name": "Serum",
+        "product_category": draft.product_category_id,
+        "format": "short_21_60",
+        "target_labels": [{"label": draft.target_label_links.get().label_id, "weight": 1.0}],
+        "tiers": [{"places": 1, "prize_minor": 1_000}],
+        "submit_until": (date.today() + timedelta(days=5)).isoformat() + "T00:00:00Z",
+    }
 
 
 def brand_document(w: World, s: str) -> dict:
@@ -392,6 +417,28 @@ API: dict[str, list[Target]] = {
     "api:document-csv": DOCUMENT_TARGETS,
     "api:notification-list": [Target(None, {"GET": SIGNED_IN})],
     "api:notification-read": [Target(None, {"POST": SIGNED_IN}, body=const())],
+    "api:contest-list": [Target(None, {"GET": SIGNED_IN, "POST": BRAND_EDITORS}, body=contest_body)],
+    "api:contest-detail": [Target(contest("open"), {"GET": CONTEST_READERS}, CONTEST_READERS)],
+    "api:contest-enter": [
+        Target(
+            contest("fresh"),
+            {"POST": CREATORS},
+            CONTEST_READERS,
+            lambda w, s: {"post_url": "https://v.example/entry", "published_at": timezone.now().isoformat()},
+            ok={"POST": (201,)},
+        )
+    ],
+    "api:contest-cancel": [Target(contest("fresh"), {"POST": ("owner",)}, CONTEST_READERS, const())],
+    "api:contest-confirm": [Target(contest("ranked"), {"POST": ("owner",)}, CONTEST_READERS, const())],
+    "api:contest-dispute": [
+        Target(contest("ranked"), {"POST": ("owner", "creator")}, CONTEST_READERS, const(**REASON))
+    ],
+    "api:contest-resolve": [Target(contest("disputed"), {"POST": ("admin",)}, CONTEST_READERS, const(**REASON))],
+    "api:contest-entry-results": [
+        Target(entry, {"POST": ("creator", "admin")}, ENTRY_READERS, const(views=100, likes=2))
+    ],
+    "api:contest-entry-withdraw": [Target(entry, {"POST": ("creator",)}, ENTRY_READERS, const())],
+    "api:contest-entry-report_removed": [Target(entry, {"POST": ("owner", "creator")}, ENTRY_READERS, const(**REASON))],
 }
 
 

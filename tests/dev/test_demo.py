@@ -187,6 +187,7 @@ def test_run_without_if_empty_adds_creators_only(demo):
 
 def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
     from marketplace.dev.demo.accounts import DEMO_TOPUP
+    from orders.models import Contest
 
     _load(creators=5)  # a second run replays the top-ups
 
@@ -198,6 +199,8 @@ def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
     for brand in Brand.objects.all():
         # The demo campaigns (marketplace.dev.demo.campaigns) spent some of the demo brands' money.
         spent = sum(Collaboration.objects.filter(order__brand=brand).values_list("agreed_price", flat=True))
+        # Aurora's running contest holds its whole prize pool (marketplace.dev.demo.contests).
+        spent += sum(Contest.objects.filter(order__brand=brand).values_list("pool", flat=True))
         assert money_selectors.wallet_for_brand(brand_id=brand.pk).available == DEMO_TOPUP - spent
     assert DEMO_TOPUP == 20_000_000
 
@@ -280,3 +283,16 @@ def test_the_demo_has_a_paid_programme_and_a_new_creator_joins_the_running_one(t
     out = StringIO()
     call_command("ledger_verify", stdout=out)
     assert "Ledger verified: 0 differences." in out.getvalue() and "incentives_held" in out.getvalue()
+
+
+def test_the_demo_runs_one_contest_the_creator_login_entered(demo):
+    from orders.models import Contest
+    from payouts.selectors import ledger_problems
+
+    contest = Contest.objects.get()
+
+    assert contest.status == Contest.Status.OPEN
+    assert contest.order.brand.memberships.filter(user__email="owner@aurora.demo").exists()
+    assert contest.entries.filter(creator__user__email="creator@starmap.demo").exists()
+    assert contest.hold.amount == contest.pool
+    assert ledger_problems() == []

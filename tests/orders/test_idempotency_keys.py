@@ -261,6 +261,14 @@ class Doors:
         data = {f"sent-payout-{pk}-reference": "BANK-2", f"sent-payout-{pk}-idempotency_key": key}
         return self.web["admin"].post(reverse("payouts:admin_payout_sent", args=[pk]), data)
 
+    def contest(self):
+        """An open contest of the world's brand, published through the service (its pool is held)."""
+        from tests.orders.contest_helpers import publish
+
+        if "contest" not in self.decoys:
+            self.decoys["contest"] = publish(self.world, tiers=[{"places": 1, "prize": 1_000}])
+        return self.decoys["contest"]
+
     def api_door(self, path: str, key: str):
         """The operation on a decoy in a state it acts on, by a side that may take it."""
         kind = path.strip("/").split("/")[2]
@@ -278,6 +286,12 @@ class Doors:
             obj, user, body = None, self.world["owner"], {"amount_minor": 1_000}
         elif kind == "payouts":
             obj, user, body = None, self.earner, {"amount_minor": 100}
+        elif kind == "contests" and "{id}" not in path:
+            obj, user, body = None, self.world["owner"], {"title": "A contest"}  # refused for what it lacks
+        elif kind == "contests":
+            obj = self.contest()
+            user = self.world["admin"] if path.endswith("/resolve/") else self.world["owner"]
+            body = {"comment": "Heard."}
         else:
             pytest.fail(f"No test door for {path}: say here who sends it and with what")
         url = path.replace("{id}", str(obj.pk)) if obj is not None else path

@@ -24,6 +24,7 @@ from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
 from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
+from marketplace.dev.demo.contests import ensure_running_contest
 from marketplace.dev.demo.creators import generate_creators, write_demo_creators
 from marketplace.dev.demo.orders import ensure_orders, price_login_creator_for_recruitment
 from marketplace.dev.demo.programmes import ensure_programmes
@@ -62,7 +63,8 @@ def load_demo(
     random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
     brand's wallet is topped up once through the payment provider; then the demo campaigns
     (marketplace.dev.demo.campaigns) spend some of it on collaborations with results, and offers go out
-    on Aurora's newest order, one of them countered by the README's creator login.
+    on Aurora's newest order, one of them countered by the README's creator login; and Aurora runs a submission
+    contest the creator login has entered (marketplace.dev.demo.contests).
     """
     catalogue = Catalogue.load()
     with _no_mail(), transaction.atomic():
@@ -78,6 +80,7 @@ def load_demo(
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
         ensure_open_offers(accounts)
         ensure_programmes(accounts)
+        ensure_running_contest(accounts)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
     return DemoResult(
         logins=logins,
