@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "marketplace.core",
     "brands",
     "creators",
+    "agencies",
     "payouts",
     "orders",
     "matching",

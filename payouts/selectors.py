@@ -284,6 +284,8 @@ _OWNER = {
     Account.Kind.CREATOR_AVAILABLE: "creator_id",
     Account.Kind.PLATFORM_FEES: None,
     Account.Kind.PROVIDER: None,
+    Account.Kind.AGENCY_PENDING: "agency_id",
+    Account.Kind.AGENCY_AVAILABLE: "agency_id",
 }
 
 
@@ -308,7 +310,7 @@ def ledger_problems() -> list[str]:
     """
     problems: list[str] = []
     accounts = Account.objects.annotate(computed=Coalesce(Sum("entries__amount"), 0)).values(
-        "pk", "kind", "brand_id", "order_id", "creator_id", "currency", "balance", "computed"
+        "pk", "kind", "brand_id", "order_id", "creator_id", "agency_id", "currency", "balance", "computed"
     )
     actual: dict[tuple, int] = {}
     for a in accounts:
@@ -345,7 +347,7 @@ def _expected_balances() -> dict[tuple, int]:
         if amount:
             expected[(kind, owner, currency)] = expected.get((kind, owner, currency), 0) + amount
 
-    holds = Hold.objects.values("brand_id", "order_id", "creator_id", "currency").annotate(
+    holds = Hold.objects.values("brand_id", "order_id", "creator_id", "agency_id", "currency").annotate(
         total=Sum("amount"),
         released=Coalesce(Sum("amount", filter=Q(status=Hold.Status.RELEASED)), 0),
         held=Sum("amount", filter=Q(status=Hold.Status.HELD)),
@@ -354,6 +356,8 @@ def _expected_balances() -> dict[tuple, int]:
         fees=Sum("fee"),
         pending=Sum("creator_share", filter=Q(settled_at__isnull=True)),
         settled=Sum("creator_share", filter=Q(settled_at__isnull=False)),
+        agency_pending=Sum("agency_share", filter=Q(settled_at__isnull=True)),
+        agency_settled=Sum("agency_share", filter=Q(settled_at__isnull=False)),
     )
     for h in holds:
         currency = h["currency"]
@@ -363,6 +367,8 @@ def _expected_balances() -> dict[tuple, int]:
         add(Account.Kind.CREATOR_PENDING, h["creator_id"], currency, h["pending"])
         add(Account.Kind.CREATOR_AVAILABLE, h["creator_id"], currency, h["settled"])
         add(Account.Kind.PLATFORM_FEES, None, currency, h["fees"])
+        add(Account.Kind.AGENCY_PENDING, h["agency_id"], currency, h["agency_pending"])
+        add(Account.Kind.AGENCY_AVAILABLE, h["agency_id"], currency, h["agency_settled"])
     topups = TopUp.objects.filter(status=TopUp.Status.SUCCEEDED).values("brand_id", "currency")
     for t in topups.annotate(total=Sum("amount")):
         add(Account.Kind.BRAND_AVAILABLE, t["brand_id"], t["currency"], t["total"])
@@ -372,3 +378,18 @@ def _expected_balances() -> dict[tuple, int]:
         add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
         add(Account.Kind.PROVIDER, None, p["currency"], p["total"])
     return expected
+
+
+def agency_statement(*, agency_id: int, kind: str = Account.Kind.AGENCY_AVAILABLE, currency: str | None = None):
+    """The agency's balance of ``kind``, entry by entry, each with its transaction, order and hold."""
+    currency = currency or settings.CURRENCY
+    account = Account.objects.filter(kind=kind, agency_id=agency_id, currency=currency).first()
+    return account_statement(account=account).select_related("transaction__order", "transaction__hold")
+
+
+def agency_balances(*, agency_id: int, currency: str | None = None) -> dict[str, int]:
+    """The agency's pending and available balances (0 before its first payment)."""
+    currency = currency or settings.CURRENCY
+    rows = Account.objects.filter(kind__in=Account.AGENCY_KINDS, agency_id=agency_id, currency=currency)
+    balances = dict(rows.values_list("kind", "balance"))
+    return {kind: balances.get(kind, 0) for kind in Account.AGENCY_KINDS}
