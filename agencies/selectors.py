@@ -56,3 +56,10 @@ def invitations_for_agency(agency: Agency) -> QuerySet[Representation]:
 def representations_for_creator(creator) -> QuerySet[Representation]:
     """The creator's invitations and contract in force, newest first."""
     return Representation.objects.filter(creator=creator, status__in=Representation.LIVE).select_related("agency")
+
+
+def roster_creator_ids(user) -> QuerySet:
+    """The ids of the creators the user's agency represents now (a subquery; empty for anyone else)."""
+    if user is None or not getattr(user, "pk", None):
+        return Representation.objects.none().values("creator_id")
+    return Representation.objects.filter(status=R.ACTIVE, agency__memberships__user=user).values("creator_id")

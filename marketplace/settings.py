@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "CollaborationStatusEnum": "orders.models.Collaboration.Status",
         "DisputeStatusEnum": "orders.models.Dispute.Status",
         "GrowthStageEnum": "creators.models.STAGE_NAMES",
+        "RepresentationStatusEnum": "agencies.models.Representation.Status",
     },
 }
 

@@ -14,6 +14,8 @@ agency member as the actor.
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from agencies.selectors import representation_for_member
 from brands.access import EDITOR, seat_allows
 from brands.models import BrandMembership
@@ -59,3 +61,23 @@ def delegated_actions(c: Collaboration, user: User | None) -> frozenset[str]:
     if rep is None:
         return frozenset()
     return frozenset().union(*(actions for power, actions in AGENCY_POWERS.items() if rep.may(power)))
+
+
+# What the timeline and the API load with each recorded actor, so ``actor_side`` needs no query.
+ACTOR_RELATED = ("actor__agency_membership__agency",)
+
+
+def actor_side(c: Collaboration, actor: User | None) -> str:
+    """Who took a recorded step on ``c``, by side: the timers (``"system"``), the creator, an admin, the
+    creator's agency (a member of an agency: only the creator's may act) or the brand."""
+    if actor is None:
+        return SYSTEM
+    if actor.pk == c.creator.user_id:
+        return CREATOR
+    if actor.is_staff:
+        return ADMIN
+    try:
+        actor.agency_membership  # noqa: B018 - loaded with the actor (ACTOR_RELATED)
+    except ObjectDoesNotExist:
+        return BRAND
+    return AGENCY

@@ -393,3 +393,14 @@ def agency_balances(*, agency_id: int, currency: str | None = None) -> dict[str,
     rows = Account.objects.filter(kind__in=Account.AGENCY_KINDS, agency_id=agency_id, currency=currency)
     balances = dict(rows.values_list("kind", "balance"))
     return {kind: balances.get(kind, 0) for kind in Account.AGENCY_KINDS}
+
+
+def settled_earnings(*, creator_ids: list[int], currency: str | None = None) -> dict[int, int]:
+    """What each creator has earned on settled deals (their share after the fee and any agency), in one query."""
+    currency = currency or settings.CURRENCY
+    rows = (
+        Hold.objects.filter(creator_id__in=creator_ids, currency=currency, settled_at__isnull=False)
+        .values("creator_id")
+        .annotate(total=Sum("creator_share"))
+    )
+    return {row["creator_id"]: row["total"] for row in rows}
