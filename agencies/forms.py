@@ -13,7 +13,7 @@ class AgencyCreateForm(forms.Form):
 class InviteForm(forms.Form):
     handle = forms.SlugField(label=_("Creator's handle"), max_length=64)
     share_percent = forms.DecimalField(
-        label=_("Agency share (% of what the creator keeps after the platform fee)"),
+        label=_("Agency share, in percent of what the creator keeps after the platform fee"),
         min_value=Decimal(0),
         max_value=Decimal(MAX_SHARE_BPS) / 100,
         max_digits=5,

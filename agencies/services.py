@@ -69,6 +69,8 @@ def representation_invite(
     creator = Creator.objects.select_for_update().filter(pk=creator_id, is_active=True).first()
     if creator is None:
         raise NotFound(_("No such creator."), field="creator_id")
+    if creator.user_id is None:  # an imported profile: nobody could accept the invitation
+        raise Conflict(_("This creator has no account on Starmap to accept an invitation."), field="creator_id")
     if Representation.objects.filter(creator=creator, status=R.ACTIVE).exclude(agency=seat.agency).exists():
         raise Conflict(_("This creator is already represented by an agency."), field="creator_id")
     if Representation.objects.filter(creator=creator, agency=seat.agency, status__in=Representation.LIVE).exists():

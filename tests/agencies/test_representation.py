@@ -86,3 +86,12 @@ def test_a_share_outside_0_to_5000_bps_is_refused(agency, share):
         representation_invite(actor=agency["owner"], creator_id=make_creator().pk, share_bps=share)
 
     assert refused.value.field == "share_bps"
+
+
+def test_a_creator_without_an_account_cannot_be_invited(agency):
+    imported = make_creator(user=None)
+
+    with pytest.raises(Conflict) as refused:
+        representation_invite(actor=agency["owner"], creator_id=imported.pk, share_bps=SHARE_BPS)
+
+    assert refused.value.field == "creator_id"

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
+from agencies.models import Agency, Representation
 from brands.models import Brand
 from creators.models import Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import validate_audience
@@ -17,7 +18,7 @@ from marketplace.dev.demo import Catalogue, generate_creators
 from marketplace.dev.run import DEMO_LOGINS, DEMO_PASSWORD
 from orders.models import Collaboration, Order
 from payouts import selectors as money_selectors
-from payouts.models import LedgerTransaction, TopUp
+from payouts.models import Hold, LedgerTransaction, TopUp
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,7 @@ DEMO_LANDINGS = {
     "viewer@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
     "owner@northwind.demo": ("brands:dashboard", "<h1>Northwind Outdoor</h1>"),
     "creator@starmap.demo": ("creators:dashboard", "Hello, "),
+    "owner@lumen.demo": ("agencies:roster", "<h1>Lumen Talent (MCN)</h1>"),
     "admin@starmap.demo": ("staff_overview", "<h1>Platform overview</h1>"),
 }
 
@@ -260,3 +262,16 @@ def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, setti
     assert MatcherModel.objects.count() == 1
     assert "matcher: gbr-" in output
     assert Order.objects.filter(brand__name="Aurora Skincare", status="published").exists()
+
+
+def test_the_demo_agency_represents_three_creators_and_has_its_share_booked(demo):
+    agency = Agency.objects.get()
+    roster = Representation.objects.filter(agency=agency, status=Representation.Status.ACTIVE)
+
+    assert roster.count() == 3
+    assert roster.filter(creator__user__email="creator@starmap.demo").exists()
+    assert all(rep.creator.user is not None for rep in roster)
+    paid = Hold.objects.filter(agency=agency, settled_at__isnull=False)
+    balances = money_selectors.agency_balances(agency_id=agency.pk)
+    assert balances["agency_available"] == sum(h.agency_share for h in paid) > 0
+    assert all(h.creator_share + h.agency_share + h.fee == h.creator_gross for h in paid)
