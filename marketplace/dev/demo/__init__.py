@@ -77,7 +77,7 @@ def load_demo(
         orders = ensure_orders(accounts, catalogue, seed=seed)
         price_login_creator_for_recruitment(accounts)
         fund_demo_wallets(accounts)
-        ensure_agency(accounts)  # the login creator now, so the agency's share of their campaign deals is booked
+        ensure_agency(accounts)  # the login creator now, so their campaign deal's escrow carries the agency's share
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
         roster = ensure_agency(accounts)  # then two of the campaigns' creators
         ensure_open_offers(accounts)

@@ -1,6 +1,7 @@
 """The demo agency (MCN): one agency with an owner login representing three creators — the README's creator
-login, signed before the demo campaigns run (so the agency's share of that creator's settled campaign deals
-is on the ledger, and the creator's countered offer on Aurora's newest order is there for it to see), and
+login, signed before the demo campaigns run (so that creator's campaign deal carries the agency's share in
+escrow, paid when it settles, and the creator's countered offer on Aurora's newest order is there for it to
+see), and
 two of the campaigns' creators (the only other creators with an account to accept an invitation)."""
 
 from __future__ import annotations
