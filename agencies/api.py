@@ -20,7 +20,7 @@ from agencies.models import MAX_SHARE_BPS, Representation
 from marketplace.core.api.common import ERROR_BODY, JSONParser
 from marketplace.core.api.fields import RequestSerializer
 from marketplace.core.roles import role_of
-from payouts.api import StatementApi
+from payouts.api import LIST_ERRORS, StatementApi, StatementEntrySerializer
 from payouts.models import Account
 from payouts.selectors import agency_balances
 
@@ -99,7 +99,7 @@ class AgencyWalletSerializer(serializers.Serializer):
 
 @extend_schema(
     summary="Your agency's roster: the creators it represents, with their record",
-    responses={200: RosterEntrySerializer(many=True), **ERRORS},
+    responses={200: RosterEntrySerializer(many=True), **LIST_ERRORS},
 )
 class AgencyRosterApi(generics.ListAPIView):
     serializer_class = RosterEntrySerializer
@@ -128,7 +128,7 @@ class AgencyInvitationApi(APIView):
 
 @extend_schema(
     summary="Your contracts and invitations: an agency member's agency's, or a creator's own",
-    responses={200: RepresentationSerializer(many=True), **ERRORS},
+    responses={200: RepresentationSerializer(many=True), **LIST_ERRORS},
 )
 class RepresentationListApi(generics.ListAPIView):
     serializer_class = RepresentationSerializer
@@ -190,7 +190,10 @@ class AgencyWalletApi(APIView):
         )
 
 
-@extend_schema(summary="Your agency's available-balance statement (newest first, with running balance)")
+@extend_schema(
+    summary="Your agency's available-balance statement (newest first, with running balance)",
+    responses={200: StatementEntrySerializer(many=True), **LIST_ERRORS},
+)
 class AgencyStatementApi(StatementApi):
     def account(self):
         seat = agency_seat(self.request.user)
