@@ -60,14 +60,17 @@ def creator_avatar_for_viewer(*, handle: str, user) -> Creator:
 
 def _visible_creators(user):
     """Who may see which creator page: brand members and staff every active one (staff inactive ones too),
-    a creator only their own; PermissionDenied for users with no role."""
+    a creator only their own, an agency's members the creators it represents now; PermissionDenied for
+    users with no role."""
     role = role_of(user)
     if role is None or role.kind == "none":
         raise PermissionDenied
     queryset = Creator.objects.all()
     if role.is_creator:
         return queryset.filter(user=user)
-    if not role.is_staff:
+    if role.is_agency:  # the agencies app's contracts, by their reverse name (creators imports no agency code)
+        return queryset.filter(representations__status="active", representations__agency__memberships__user=user)
+    if role.is_brand:
         return queryset.filter(is_active=True)
     return queryset
 

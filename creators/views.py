@@ -345,6 +345,8 @@ def detail(request: HttpRequest, handle: str) -> HttpResponse:
         "content_samples": creator.content_samples.all(),
         "audience_charts": audience_charts(creator, names),
         "age_buckets": AGE_BUCKETS,
+        # Brands see that the creator is represented (the agencies app's contracts, by their reverse name).
+        "representation": creator.representations.filter(status="active").select_related("agency").first(),
     }
     return render(request, "creators/creator_detail.html", context)
 

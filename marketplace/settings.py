@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "brands",
     "creators",
     "invoices",
+    "agencies",
     "payouts",
     "orders",
     "programmes",
@@ -363,6 +364,7 @@ SPECTACULAR_SETTINGS = {
         "ContestKindEnum": "orders.models.Contest.Kind",
         "DayEnum": "orders.models.ResultSnapshot.Day",
         "FormatEnum": "marketplace.core.models.ContentFormat",
+        "RepresentationStatusEnum": "agencies.models.Representation.Status",
     },
 }
 

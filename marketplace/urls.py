@@ -17,7 +17,7 @@ from marketplace.core.metrics import metrics_view
 from marketplace.views import accounts, login, tokens
 from matching import views as ranking
 from orders import views as deals
-from orders.views import dashboard, deadlines, orders
+from orders.views import agency, dashboard, deadlines, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -76,6 +76,7 @@ deal_patterns = [
     path("disputes/", deals.dispute_list, name="disputes"),
     path("disputes/<int:pk>/", deals.dispute_detail, name="dispute"),
     path("disputes/<int:pk>/decide/", deals.dispute_decide, name="dispute_decide"),
+    path("agency/", agency.agency_work, name="agency_work"),
 ]
 
 # The brand's pages are the brands app's, plus its home, which reads deals, money and reports (insights.views).
@@ -104,6 +105,7 @@ urlpatterns = [
     path("deals/", include((deal_patterns, "deals"))),
     path("brand/", include((brand_patterns, "brands"))),
     path("creator/", include((creator_patterns, "creators"))),
+    path("agency/", include("agencies.urls")),
     path("matching/", include("matching.urls")),
     path("learn/", include("learning.urls")),
     path("money/documents/", include("invoices.urls")),

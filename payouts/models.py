@@ -33,10 +33,13 @@ class Account(models.Model):
         # Incentive programmes (programmes app): money staff put in for bonuses, and programme budgets held.
         INCENTIVES = "incentives", _("Incentives fund")
         INCENTIVES_HELD = "incentives_held", _("Incentive programme budgets held")
+        AGENCY_PENDING = "agency_pending", _("Agency pending")
+        AGENCY_AVAILABLE = "agency_available", _("Agency available")
 
     BRAND_KINDS = (Kind.BRAND_AVAILABLE, Kind.BRAND_HELD)
     CREATOR_KINDS = (Kind.CREATOR_PENDING, Kind.CREATOR_AVAILABLE)
     PLATFORM_KINDS = (Kind.PLATFORM_FEES, Kind.PROVIDER, Kind.INCENTIVES, Kind.INCENTIVES_HELD)
+    AGENCY_KINDS = (Kind.AGENCY_PENDING, Kind.AGENCY_AVAILABLE)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     brand = models.ForeignKey(
@@ -47,6 +50,9 @@ class Account(models.Model):
     )
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_accounts"
     )
     currency = models.CharField(max_length=3)
     balance = models.BigIntegerField(default=0, editable=False)
@@ -59,18 +65,25 @@ class Account(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=["brand_available", "brand_held"], brand__isnull=False)
-                    & Q(creator__isnull=True, order__isnull=True)
+                    (
+                        Q(kind__in=["brand_available", "brand_held"], brand__isnull=False)
+                        & Q(creator__isnull=True, order__isnull=True)
+                    )
+                    | (Q(kind="order_escrow", order__isnull=False) & Q(brand__isnull=True, creator__isnull=True))
+                    | (
+                        Q(kind__in=["creator_pending", "creator_available"], creator__isnull=False)
+                        & Q(brand__isnull=True, order__isnull=True)
+                    )
+                    | (
+                        Q(kind__in=["platform_fees", "provider", "incentives", "incentives_held"])
+                        & Q(brand__isnull=True, creator__isnull=True, order__isnull=True)
+                    )
+                    | (
+                        Q(kind__in=["agency_pending", "agency_available"], agency__isnull=False)
+                        & Q(brand__isnull=True, creator__isnull=True, order__isnull=True)
+                    )
                 )
-                | (Q(kind="order_escrow", order__isnull=False) & Q(brand__isnull=True, creator__isnull=True))
-                | (
-                    Q(kind__in=["creator_pending", "creator_available"], creator__isnull=False)
-                    & Q(brand__isnull=True, order__isnull=True)
-                )
-                | (
-                    Q(kind__in=["platform_fees", "provider", "incentives", "incentives_held"])
-                    & Q(brand__isnull=True, creator__isnull=True, order__isnull=True)
-                ),
+                & (Q(agency__isnull=True) | Q(kind__in=["agency_pending", "agency_available"])),
                 name="account_owner_matches_kind",
             ),
             # Only the outside world may go below zero: it mirrors the money that came in.
@@ -78,7 +91,10 @@ class Account(models.Model):
             models.CheckConstraint(condition=CURRENCY_CODE, name="account_currency_code"),
             # At most one owner is set (the check above), so COALESCE is the owner's id (0 for the platform).
             models.UniqueConstraint(
-                F("kind"), Coalesce("brand", "creator", "order", Value(0)), F("currency"), name="account_unique_owner"
+                F("kind"),
+                Coalesce("brand", "creator", "order", "agency", Value(0)),
+                F("currency"),
+                name="account_unique_owner",
             ),
         ]
 
@@ -93,6 +109,8 @@ class Account(models.Model):
             return f"creator:{self.creator_id}"
         if self.order_id:
             return f"order:{self.order_id}"
+        if self.agency_id:
+            return f"agency:{self.agency_id}"
         return "platform"
 
 
@@ -162,9 +180,17 @@ class Hold(models.Model):
     currency = models.CharField(max_length=3)
     fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.HELD, editable=False)
-    # Filled in once, when the escrow resolves: creator_gross = creator_share + fee; creator_gross + refund = amount.
+    # The creator's agency and its share (of the creator's share after the fee), fixed when the deal is agreed
+    # (escrow), as the fee is when the money is held; no agency: null and 0.
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="holds", editable=False
+    )
+    agency_bps = models.PositiveIntegerField(_("agency share (basis points)"), default=0, editable=False)
+    # Filled in once, when the escrow resolves: creator_gross = creator_share + agency_share + fee;
+    # creator_gross + refund = amount.
     creator_gross = models.BigIntegerField(null=True, blank=True, editable=False)
     creator_share = models.BigIntegerField(null=True, blank=True, editable=False)
+    agency_share = models.BigIntegerField(default=0, editable=False)
     fee = models.BigIntegerField(null=True, blank=True, editable=False)
     refunded = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -184,6 +210,10 @@ class Hold(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_positive"),
             models.CheckConstraint(condition=Q(fee_bps__lte=10_000), name="hold_fee_bps_max"),
+            models.CheckConstraint(
+                condition=Q(agency__isnull=True, agency_bps=0) | Q(agency__isnull=False, agency_bps__lte=10_000),
+                name="hold_agency_terms",
+            ),
             models.CheckConstraint(condition=CURRENCY_CODE, name="hold_currency_code"),
             models.CheckConstraint(
                 condition=Q(status__in=["held", "released", "escrowed"], creator_gross__isnull=True)
@@ -193,7 +223,8 @@ class Hold(models.Model):
                     creator_share__gte=0,
                     fee__gte=0,
                     refunded__gte=0,
-                    creator_gross=F("creator_share") + F("fee"),
+                    agency_share__gte=0,
+                    creator_gross=F("creator_share") + F("agency_share") + F("fee"),
                     amount=F("creator_gross") + F("refunded"),
                 ),
                 name="hold_resolution_adds_up",

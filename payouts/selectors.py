@@ -168,8 +168,8 @@ def hold_take(hold: Hold) -> CreatorTake:
 
 def agency_share(hold: Hold) -> int:
     """The part of a settled hold's net that goes to the creator's agency, in minor units: the one place that
-    says it (the creator's settlement note prints it). No agency takes a share yet, so it is 0."""
-    return 0
+    says it (the creator's settlement note prints it); the escrow fixed it when the hold resolved."""
+    return hold.agency_share
 
 
 def latest_hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
@@ -292,6 +292,8 @@ _OWNER = {
     Account.Kind.PROVIDER: None,
     Account.Kind.INCENTIVES: None,
     Account.Kind.INCENTIVES_HELD: None,
+    Account.Kind.AGENCY_PENDING: "agency_id",
+    Account.Kind.AGENCY_AVAILABLE: "agency_id",
 }
 
 
@@ -316,7 +318,7 @@ def ledger_problems() -> list[str]:
     """
     problems: list[str] = []
     accounts = Account.objects.annotate(computed=Coalesce(Sum("entries__amount"), 0)).values(
-        "pk", "kind", "brand_id", "order_id", "creator_id", "currency", "balance", "computed"
+        "pk", "kind", "brand_id", "order_id", "creator_id", "agency_id", "currency", "balance", "computed"
     )
     actual: dict[tuple, int] = {}
     for a in accounts:
@@ -353,7 +355,7 @@ def _expected_balances() -> dict[tuple, int]:
         if amount:
             expected[(kind, owner, currency)] = expected.get((kind, owner, currency), 0) + amount
 
-    holds = Hold.objects.values("brand_id", "order_id", "creator_id", "currency").annotate(
+    holds = Hold.objects.values("brand_id", "order_id", "creator_id", "agency_id", "currency").annotate(
         total=Sum("amount"),
         released=Coalesce(Sum("amount", filter=Q(status=Hold.Status.RELEASED)), 0),
         held=Sum("amount", filter=Q(status=Hold.Status.HELD)),
@@ -362,6 +364,8 @@ def _expected_balances() -> dict[tuple, int]:
         fees=Sum("fee"),
         pending=Sum("creator_share", filter=Q(settled_at__isnull=True, creator__isnull=False)),
         settled=Sum("creator_share", filter=Q(settled_at__isnull=False, creator__isnull=False)),
+        agency_pending=Sum("agency_share", filter=Q(settled_at__isnull=True)),
+        agency_settled=Sum("agency_share", filter=Q(settled_at__isnull=False)),
     )
     for h in holds:
         currency = h["currency"]
@@ -371,6 +375,8 @@ def _expected_balances() -> dict[tuple, int]:
         add(Account.Kind.CREATOR_PENDING, h["creator_id"], currency, h["pending"])
         add(Account.Kind.CREATOR_AVAILABLE, h["creator_id"], currency, h["settled"])
         add(Account.Kind.PLATFORM_FEES, None, currency, h["fees"])
+        add(Account.Kind.AGENCY_PENDING, h["agency_id"], currency, h["agency_pending"])
+        add(Account.Kind.AGENCY_AVAILABLE, h["agency_id"], currency, h["agency_settled"])
     # A pool hold (a contest's prizes) names no creator: its awards say who was paid what.
     awards = PoolAward.objects.values("creator_id", "hold__currency").annotate(
         pending=Sum("share", filter=Q(hold__settled_at__isnull=True)),
@@ -406,3 +412,29 @@ def _expected_balances() -> dict[tuple, int]:
             add(target, c["account__creator_id"], c["currency"], c["total"])
             add(source, None, c["currency"], -c["total"])
     return expected
+
+
+def agency_statement(*, agency_id: int, kind: str = Account.Kind.AGENCY_AVAILABLE, currency: str | None = None):
+    """The agency's balance of ``kind``, entry by entry, each with its transaction, order and hold."""
+    currency = currency or settings.CURRENCY
+    account = Account.objects.filter(kind=kind, agency_id=agency_id, currency=currency).first()
+    return account_statement(account=account).select_related("transaction__order", "transaction__hold")
+
+
+def agency_balances(*, agency_id: int, currency: str | None = None) -> dict[str, int]:
+    """The agency's pending and available balances (0 before its first payment)."""
+    currency = currency or settings.CURRENCY
+    rows = Account.objects.filter(kind__in=Account.AGENCY_KINDS, agency_id=agency_id, currency=currency)
+    balances = dict(rows.values_list("kind", "balance"))
+    return {kind: balances.get(kind, 0) for kind in Account.AGENCY_KINDS}
+
+
+def settled_earnings(*, creator_ids: list[int], currency: str | None = None) -> dict[int, int]:
+    """What each creator has earned on settled deals (their share after the fee and any agency), in one query."""
+    currency = currency or settings.CURRENCY
+    rows = (
+        Hold.objects.filter(creator_id__in=creator_ids, currency=currency, settled_at__isnull=False)
+        .values("creator_id")
+        .annotate(total=Sum("creator_share"))
+    )
+    return {row["creator_id"]: row["total"] for row in rows}

@@ -15,7 +15,7 @@ MeSerializer = inline_serializer(
     fields={
         "id": serializers.IntegerField(),
         "email": serializers.EmailField(),
-        "role": serializers.ChoiceField(choices=["staff", "brand", "creator", "none"]),
+        "role": serializers.ChoiceField(choices=["staff", "brand", "creator", "agency", "none"]),
         "brand_role": serializers.CharField(allow_blank=True),
         "brand": serializers.IntegerField(allow_null=True),
         "creator": serializers.IntegerField(allow_null=True),

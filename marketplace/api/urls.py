@@ -5,6 +5,7 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from agencies import api as agencies_api
 from brands import api as brands_api
 from creators import api as creators_api
 from insights.api import growth as growth_api
@@ -200,6 +201,24 @@ v1 = [
     path("creators/", creators_api.CreatorListApi.as_view(), name="creator-list"),
     path("creator/growth/", growth_api.CreatorGrowthApi.as_view(), name="creator-growth"),
     # --- end value indices, growth path, creator directory
+    # --- agencies (views in agencies/api.py)
+    path("agency/roster/", agencies_api.AgencyRosterApi.as_view(), name="agency-roster"),
+    path("agency/invitations/", agencies_api.AgencyInvitationApi.as_view(), name="agency-invitation"),
+    path("agency/wallet/", agencies_api.AgencyWalletApi.as_view(), name="agency-wallet"),
+    path("agency/statement/", agencies_api.AgencyStatementApi.as_view(), name="agency-statement"),
+    path("representations/", agencies_api.RepresentationListApi.as_view(), name="representation-list"),
+    path(
+        "representations/<int:pk>/accept/",
+        agencies_api.RepresentationActiveApi.as_view(),
+        name="representation-accept",
+    ),
+    path(
+        "representations/<int:pk>/decline/",
+        agencies_api.RepresentationDeclinedApi.as_view(),
+        name="representation-decline",
+    ),
+    path("representations/<int:pk>/end/", agencies_api.RepresentationEndedApi.as_view(), name="representation-end"),
+    # --- end agencies
 ]
 
 # The docs viewers inject <style> elements, so their pages (only) allow inline styles; the Swagger

@@ -1,4 +1,4 @@
-"""Who the viewer is: staff, a brand member (with a role) or a creator."""
+"""Who the viewer is: staff, a brand member (with a role), a creator or an agency member."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from marketplace.core.plugins import plugin
 
 @dataclass(frozen=True)
 class Role:
-    kind: str  # "staff", "brand", "creator" or "none"
+    kind: str  # "staff", "brand", "creator", "agency" or "none"
     brand_role: str = ""  # owner / manager / viewer when kind == "brand"
 
     @property
@@ -28,6 +28,10 @@ class Role:
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == "agency"
 
 
 def role_of(user) -> Role | None:
@@ -53,8 +57,14 @@ def _resolve(user) -> Role:
     try:
         user.creator  # noqa: B018 - existence check
     except ObjectDoesNotExist:
+        pass
+    else:
+        return Role("creator")
+    try:  # the agencies app's seat (the reverse accessor; the kernel imports no app)
+        user.agency_membership  # noqa: B018 - existence check
+    except ObjectDoesNotExist:
         return Role("none")
-    return Role("creator")
+    return Role("agency")
 
 
 def caller_loader() -> ModuleType:

@@ -24,6 +24,7 @@ DEMO_LOGINS = (
     ("brand viewer", "viewer@aurora.demo"),
     ("second brand owner", "owner@northwind.demo"),
     ("creator", "creator@starmap.demo"),
+    ("agency (MCN) owner", "owner@lumen.demo"),
     ("admin (staff)", "admin@starmap.demo"),
 )
 DEMO_PASSWORD = "starmap-demo"  # noqa: S105 - published demo password, documented in the README

@@ -25,6 +25,8 @@ def home(request):
         return redirect("creators:dashboard")
     if role is not None and role.is_staff:
         return redirect("staff_overview")
+    if role is not None and role.is_agency:
+        return redirect("agencies:roster")
     return render(request, "marketplace/landing.html")
 
 

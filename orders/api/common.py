@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 
+from agencies.selectors import roster_creator_ids
 from creators.models import Creator
 from marketplace.core.api.common import ERROR_BODY, JSONParser
 from marketplace.core.roles import role_of
@@ -57,7 +58,8 @@ def _party(request, pk: int) -> tuple[Collaboration, str]:
 
 
 def _caller_scope(request, c: Collaboration, side: str) -> str:
-    """Whose keys an Idempotency-Key belongs to: the brand's, the creator's or this admin's."""
+    """Whose keys an Idempotency-Key belongs to: the brand's, the creator's, or this admin's or agency
+    member's own."""
     if side == "brand":
         return brand_scope(c.order.brand_id)
     if side == "creator":
@@ -83,4 +85,5 @@ def _visible_collaborations(user):
         return qs.filter(order__brand_id=user.brand_membership.brand_id)
     if role.is_creator:
         return qs.filter(creator=user.creator)
-    return qs.none()
+    # An agency's members see the collaborations of the creators it represents now, and no others.
+    return qs.filter(creator_id__in=roster_creator_ids(user))

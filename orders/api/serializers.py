@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from agencies.selectors import representation_of
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer, web_link_field
 from marketplace.core.models import Notification
 from marketplace.core.params import MAX_ID
+from orders.access import ACTOR_RELATED, actor_side
 from orders.api.common import API_ACTIONS
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 from orders.negotiation import NOTE_MAX_CHARS
@@ -99,14 +101,6 @@ class CollaborationSerializer(serializers.ModelSerializer):
         return c.post_url or None
 
 
-def _side_of(c: Collaboration, actor) -> str:
-    if actor is None:
-        return "system"
-    if actor.pk == c.creator.user_id:
-        return "creator"
-    return "admin" if actor.is_staff else "brand"
-
-
 class CollaborationEventSerializer(serializers.ModelSerializer):
     by = serializers.SerializerMethodField()
 
@@ -115,9 +109,9 @@ class CollaborationEventSerializer(serializers.ModelSerializer):
         fields = ["id", "action", "old_status", "new_status", "by", "comment", "data", "created_at"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=["brand", "creator", "admin", "system"]))
+    @extend_schema_field(serializers.ChoiceField(choices=["brand", "creator", "agency", "admin", "system"]))
     def get_by(self, event: CollaborationEvent) -> str:
-        return _side_of(event.collaboration, event.actor)
+        return actor_side(event.collaboration, event.actor)
 
 
 class DeliverableSerializer(serializers.ModelSerializer):
@@ -188,15 +182,21 @@ class CollaborationDetailSerializer(CollaborationSerializer):
     events = serializers.SerializerMethodField()
     deliverables = serializers.SerializerMethodField()
     disputes = serializers.SerializerMethodField()
+    represented_by = serializers.SerializerMethodField(help_text="The agency that represents the creator now.")
 
     class Meta(CollaborationSerializer.Meta):
         fields = [*CollaborationSerializer.Meta.fields, "side", "allowed_actions", "events", "deliverables"]
-        fields += ["disputes"]
+        fields += ["disputes", "represented_by"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.ChoiceField(choices=["brand", "viewer", "creator", "admin"]))
+    @extend_schema_field(serializers.ChoiceField(choices=["brand", "viewer", "creator", "agency", "admin"]))
     def get_side(self, c: Collaboration) -> str:
         return self.context["side"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_represented_by(self, c: Collaboration) -> str | None:
+        rep = representation_of(c.creator_id)
+        return rep.agency.name if rep is not None else None
 
     @extend_schema_field(
         serializers.ListField(
@@ -212,7 +212,7 @@ class CollaborationDetailSerializer(CollaborationSerializer):
 
     @extend_schema_field(CollaborationEventSerializer(many=True))
     def get_events(self, c: Collaboration) -> list:
-        events = list(c.events.select_related("actor"))
+        events = list(c.events.select_related(*ACTOR_RELATED))
         for event in events:
             event.collaboration = c
         return CollaborationEventSerializer(events, many=True).data

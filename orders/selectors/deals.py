@@ -18,7 +18,7 @@ from creators.models import Creator, RatePrice
 from marketplace.core.models import Notification, User
 from marketplace.core.plugins import plugin
 from orders import flows
-from orders.access import collaboration_side
+from orders.access import ACTOR_RELATED, ADMIN, AGENCY, CREATOR, SYSTEM, actor_side, collaboration_side
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute, Order
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction
 from payouts.selectors import LIVE_HOLD
@@ -114,8 +114,8 @@ def timeline(c: Collaboration) -> list[TimelineItem]:
     A collaboration's history is short by construction (the state machine limits rounds), so the
     whole of it is read; messages are the only open-ended part and the page paginates the list.
     """
-    events = c.events.select_related("actor")
-    deliverables = c.deliverables.select_related("uploaded_by")
+    events = c.events.select_related(*ACTOR_RELATED)
+    deliverables = c.deliverables.select_related("uploaded_by__agency_membership__agency")
     items = [
         TimelineItem(
             e.created_at,
@@ -138,13 +138,19 @@ def timeline(c: Collaboration) -> list[TimelineItem]:
 
 
 def _who(c: Collaboration, actor: User | None) -> str:
-    """The actor's side by name: the brand, the creator, an admin or the platform's timers."""
-    if actor is None:
+    """The actor's side by name: the brand, the creator, the creator's agency, an admin or the platform's timers."""
+    side = actor_side(c, actor)
+    if side == SYSTEM:
         return str(_("Starmap (timer)"))
-    if actor.pk == c.creator.user_id:
+    if side == CREATOR:
         return c.creator.display_name
-    if actor.is_staff:
+    if side == ADMIN:
         return str(_("Starmap admin"))
+    if side == AGENCY:
+        return _("%(agency)s (agency, for %(creator)s)") % {
+            "agency": actor.agency_membership.agency.name,
+            "creator": c.creator.display_name,
+        }
     return c.order.brand.name
 
 

@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from agencies.selectors import agency_terms
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
 from orders import deposits, flows, negotiation, pay_per_play
-from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, acting_side
+from orders.access import ADMIN, AGENCY, BRAND, CREATOR, SYSTEM, acting_side, delegated_actions
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
 from orders.services.track_record import TRACK_RECORD_FIELDS, track_record_refresh
@@ -231,11 +232,12 @@ class Context:
 def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[str]:
     """Actions this actor may try now (the page shows these and only these)."""
     role = acting_side(collaboration, actor)
+    delegated = delegated_actions(collaboration, actor) if role == AGENCY else frozenset()
     return [
         name
         for name, step in ACTIONS.items()
         if collaboration.status in step.sources
-        and role in step.actors
+        and (role in step.actors or (name in delegated and CREATOR in step.actors))
         and collaboration.pricing in step.pricings
         and _guard_ok(collaboration, name)
     ]
@@ -314,6 +316,9 @@ def collaboration_transition(
         raise DomainError(_("Unknown action %(action)s.") % {"action": action}, field="action")
     c = Collaboration.objects.select_for_update(no_key=True).select_related("order", "creator").get(pk=collaboration_id)
     role = acting_side(c, actor)
+    on_behalf = role == AGENCY and CREATOR in step.actors and action in delegated_actions(c, actor)
+    if on_behalf:
+        role = CREATOR  # the agency takes the creator's step; the event and audit rows name its member
     if role not in step.actors:
         raise NotAllowed(refusal_not_yours(action))
     if c.status not in step.sources:
@@ -324,6 +329,8 @@ def collaboration_transition(
     if step.needs_comment and not comment:
         raise DomainError(_("Please say why."), field="comment")
     ctx = Context(c, action, step, actor, role, now or timezone.now(), comment, payload or {}, step.target)
+    if on_behalf:
+        ctx.event_data["on_behalf_of_creator"] = True
     HANDLERS.get(action, _noop)(ctx)
     check_transition(COLLABORATION_FLOW, current=c.status, to=ctx.target)
     _move_money(ctx)
@@ -346,7 +353,7 @@ def collaboration_transition(
         # Completing, publishing on time, accepting: the creator's shown record (completed orders, fulfilment)
         # follows at once, as it does after a rating, so the API and the ranking agree with the deal history.
         track_record_refresh(creator_ids=[c.creator_id])
-    notifications.collaboration_changed(c, action=action, actor_role=role, comment=comment)
+    notifications.collaboration_changed(c, action=action, actor_role=AGENCY if on_behalf else role, comment=comment)
     return c
 
 
@@ -671,6 +678,8 @@ def _move_money(ctx: Context) -> None:
     if ctx.target == S.DISPUTED or not kind:
         return  # a dispute freezes the money where it is
     hold = _hold_of(c)
+    # The deal is agreed at escrow: the creator's agency contract in force now fixes the agency's share.
+    terms = agency_terms(c.creator_id) if kind in ("hold_escrow", "escrow", "adjust_escrow") else {}
     if kind == "hold_escrow":
         hold = money.hold(
             order_id=c.order_id,
@@ -679,16 +688,16 @@ def _move_money(ctx: Context) -> None:
             idempotency_key=_key(ctx, "hold"),
             actor=actor,
         )
-        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor, **terms)
     elif kind == "escrow":
-        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor, **terms)
     elif kind == "adjust_escrow":
         # The accepted counter's price is what the brand owes: the hold takes it in one ledger transaction
         # (its difference between available and held), then goes into escrow as an accepted offer's does.
         hold = money.hold_adjust(
             hold_id=hold.pk, amount=ctx.changes["agreed_price"], idempotency_key=_key(ctx, "adjust"), actor=actor
         )
-        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor, **terms)
     elif kind == "release_hold":
         if hold is not None:  # applications have no hold
             money.release_hold(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)

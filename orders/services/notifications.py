@@ -82,6 +82,9 @@ def collaboration_changed(collaboration: Collaboration, *, action: str, actor_ro
     elif actor_role == "creator":
         recipients = brand_users(collaboration)
         who = collaboration.creator.display_name
+    elif actor_role == "agency":  # the creator's agency took the creator's step: both sides hear of it
+        recipients = brand_users(collaboration) + creator_users(collaboration)
+        who = _("%(creator)s's agency") % {"creator": collaboration.creator.display_name}
     else:
         recipients = brand_users(collaboration) + creator_users(collaboration)
         who = _("Starmap") if actor_role == "system" else _("An admin")

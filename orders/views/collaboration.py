@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.selectors import representation_of
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled
 from marketplace.core.unavailable import RETRY_AFTER_SECONDS
@@ -186,6 +187,8 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
+        # Brands (and everyone on the page) see that the creator is represented, and by whom.
+        "representation": representation_of(c.creator_id),
         **results_context(c, side, bound=results_form),
     }
 
@@ -196,8 +199,8 @@ def _cancel_base(c: Collaboration) -> int:
 
 
 def _extra_forms(c: Collaboration, side: str) -> list[str]:
-    """The message box for the parties and admins; the rating form once done, once per side."""
-    extra = ["comment"] if side in ("brand", "creator", "admin") else []
+    """The message box for the parties, the creator's agency and admins; the rating form once done, once per side."""
+    extra = ["comment"] if side in ("brand", "creator", "admin", "agency") else []
     rating = {"brand": c.brand_rating, "creator": c.creator_rating}
     if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED:
         extra.append("rate")

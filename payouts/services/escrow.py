@@ -1,9 +1,10 @@
 """Resolving escrow: release to the creator, refund, split, cancellation fee; then settlement.
 
 An escrowed hold resolves once. Whatever goes to the creator (the gross) is split with the
-platform by ledger.fee_split at the hold's fee rate; whatever does not goes back to the brand's
-available balance. The creator's share lands in ``creator_pending`` and moves to
-``creator_available`` when the deal settles (``settle``).
+platform by ledger.fee_split at the hold's fee rate, and what the creator keeps with the creator's
+agency (if the hold names one) by ledger.agency_split; whatever does not goes back to the brand's
+available balance. The creator's share lands in ``creator_pending`` (the agency's in
+``agency_pending``) and moves to available when the deal settles (``settle``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from payouts.models import Account, Hold, LedgerTransaction, PoolAward
 from payouts.services import documents
 from payouts.services.common import get_or_404
 from payouts.services.idempotency import brand_scope, creator_scope, idempotent
-from payouts.services.ledger import BPS, account_for, fee_split, post
+from payouts.services.ledger import BPS, account_for, agency_split, fee_split, post
 from payouts.services.wallet import HOLD_FLOW
 
 SETTLEABLE = (Hold.Status.PAID, Hold.Status.SPLIT, Hold.Status.CANCELLED)
@@ -142,12 +143,15 @@ def _disburse(*, hold_id: int, to: str, kind: str, gross, actor, memo: str) -> H
     check_transition(HOLD_FLOW, current=record.status, to=to)
     creator_gross = gross(record)
     share, fee = fee_split(creator_gross, record.fee_bps)
+    share, agency_share = agency_split(share, record.agency_bps)
     refunded = record.amount - creator_gross
     if share and record.creator_id is None:
         raise DomainError(_("This hold names no creator to pay."), field="hold_id")
     legs = [(account_for(K.ORDER_ESCROW, record.currency, record.order_id), -record.amount)]
     if share:
         legs.append((account_for(K.CREATOR_PENDING, record.currency, record.creator_id), share))
+    if agency_share:
+        legs.append((account_for(K.AGENCY_PENDING, record.currency, record.agency_id), agency_share))
     if fee:
         legs.append((account_for(K.PLATFORM_FEES, record.currency), fee))
     if refunded:
@@ -167,6 +171,7 @@ def _disburse(*, hold_id: int, to: str, kind: str, gross, actor, memo: str) -> H
         status=to,
         creator_gross=creator_gross,
         creator_share=share,
+        agency_share=agency_share,
         fee=fee,
         refunded=refunded,
         resolved_at=timezone.now(),
@@ -191,12 +196,18 @@ def _settle(*, hold_id: int, actor) -> Hold:
     record = get_or_404(Hold, hold_id, lock=True)
     if record.status not in SETTLEABLE or not record.creator_share or record.settled_at is not None:
         raise InvalidTransition(_("Nothing to settle for this hold."), field="status")
+    legs = [
+        (account_for(K.CREATOR_PENDING, record.currency, record.creator_id), -record.creator_share),
+        (account_for(K.CREATOR_AVAILABLE, record.currency, record.creator_id), record.creator_share),
+    ]
+    if record.agency_share:  # the agency's part becomes spendable with the creator's
+        legs += [
+            (account_for(K.AGENCY_PENDING, record.currency, record.agency_id), -record.agency_share),
+            (account_for(K.AGENCY_AVAILABLE, record.currency, record.agency_id), record.agency_share),
+        ]
     post(
         kind=LedgerTransaction.Kind.SETTLE,
-        legs=[
-            (account_for(K.CREATOR_PENDING, record.currency, record.creator_id), -record.creator_share),
-            (account_for(K.CREATOR_AVAILABLE, record.currency, record.creator_id), record.creator_share),
-        ],
+        legs=legs,
         actor=actor,
         subject=record,
         hold=record,

@@ -37,6 +37,22 @@ def fee_split(amount: int, bps: int) -> tuple[int, int]:
     return amount - fee, fee
 
 
+def agency_split(share: int, bps: int) -> tuple[int, int]:
+    """Split the creator's share (after the platform fee) into ``(creator_net, agency_share)`` for an
+    agency taking ``bps`` basis points of it.
+
+    The same rounding rule as the fee: the agency's part is rounded DOWN to a whole minor unit and the
+    creator gets the rest, so ``creator_net + agency_share == share`` exactly and any fraction goes to
+    the creator. With the fee: ``creator_net + agency_share + fee == gross``.
+    """
+    if share < 0:
+        raise ValueError("share must not be negative")
+    if not 0 <= bps <= BPS:
+        raise ValueError("bps must be between 0 and 10000")
+    agency = share * bps // BPS
+    return share - agency, agency
+
+
 _OWNER_FIELD = {
     Account.Kind.BRAND_AVAILABLE: "brand_id",
     Account.Kind.BRAND_HELD: "brand_id",
@@ -47,11 +63,13 @@ _OWNER_FIELD = {
     Account.Kind.PROVIDER: None,
     Account.Kind.INCENTIVES: None,
     Account.Kind.INCENTIVES_HELD: None,
+    Account.Kind.AGENCY_PENDING: "agency_id",
+    Account.Kind.AGENCY_AVAILABLE: "agency_id",
 }
 
 
 def account_for(kind: str, currency: str, owner_id: int | None = None) -> Account:
-    """The account of ``kind`` for its owner (a brand, creator or order id; none for the platform).
+    """The account of ``kind`` for its owner (a brand, creator, order or agency id; none for the platform).
 
     Created on first use. Two transactions creating the same account meet at the unique index:
     the second waits for the first to commit, then reads its row.
@@ -60,7 +78,7 @@ def account_for(kind: str, currency: str, owner_id: int | None = None) -> Accoun
     if (field is None) != (owner_id is None):
         raise ValueError(f"{kind} accounts {'have no' if field is None else 'need an'} owner")
     lookup: dict[str, Any] = {"kind": kind, "currency": currency, "brand_id": None, "creator_id": None}
-    lookup["order_id"] = None
+    lookup["order_id"] = lookup["agency_id"] = None
     if field:
         lookup[field] = owner_id
     account = Account.objects.filter(**lookup).first()

@@ -23,7 +23,7 @@ from payouts.providers import get_provider
 from payouts.services import documents
 from payouts.services.common import actor_or_none, get_or_404
 from payouts.services.idempotency import brand_scope, idempotent, stored_scope
-from payouts.services.ledger import account_for, post
+from payouts.services.ledger import BPS, account_for, post
 
 TOPUP_FLOW = {TopUp.Status.PENDING: {TopUp.Status.SUCCEEDED, TopUp.Status.FAILED}}
 
@@ -249,25 +249,40 @@ def release_hold(*, hold_id: int, idempotency_key: str, actor=None) -> Hold:
     )
 
 
-def escrow(*, hold_id: int, idempotency_key: str, actor=None) -> Hold:
-    """Move held money into the order's escrow (held → escrowed), e.g. when the creator accepts."""
+def escrow(
+    *, hold_id: int, idempotency_key: str, actor=None, agency_id: int | None = None, agency_bps: int = 0
+) -> Hold:
+    """Move held money into the order's escrow (held → escrowed), e.g. when the creator accepts.
+
+    ``agency_id`` and ``agency_bps`` are the creator's agency and its share under the contract in force
+    now (the caller reads it): the hold keeps them, and the payment is split by them when it resolves.
+    """
+    if (agency_id is None and agency_bps) or not 0 <= agency_bps <= BPS:
+        raise DomainError(_("An agency share needs an agency."), field="agency_bps")
     return _hold_step(
-        hold_id=hold_id, to=Hold.Status.ESCROWED, idempotency_key=idempotency_key, actor=actor, operation="escrow"
+        hold_id=hold_id,
+        to=Hold.Status.ESCROWED,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        operation="escrow",
+        terms={"agency_id": agency_id, "agency_bps": agency_bps} if agency_id is not None else {},
     )
 
 
-def _hold_step(*, hold_id: int, to: str, idempotency_key: str, actor, operation: str) -> Hold:
+def _hold_step(
+    *, hold_id: int, to: str, idempotency_key: str, actor, operation: str, terms: dict | None = None
+) -> Hold:
     brand_id = get_or_404(Hold, hold_id).brand_id
     return idempotent(
         scope=brand_scope(brand_id),
         key=idempotency_key,
         operation=operation,
-        params={"hold_id": hold_id},
-        perform=lambda: _move_hold(hold_id=hold_id, to=to, actor=actor),
+        params={"hold_id": hold_id, **(terms or {})},
+        perform=lambda: _move_hold(hold_id=hold_id, to=to, actor=actor, terms=terms or {}),
     )
 
 
-def _move_hold(*, hold_id: int, to: str, actor) -> Hold:
+def _move_hold(*, hold_id: int, to: str, actor, terms: dict | None = None) -> Hold:
     record = get_or_404(Hold, hold_id, lock=True)
     check_transition(HOLD_FLOW, current=record.status, to=to)
     held = _brand_account(K.BRAND_HELD, record)
@@ -279,7 +294,7 @@ def _move_hold(*, hold_id: int, to: str, actor) -> Hold:
         target = _brand_account(K.BRAND_AVAILABLE, record)
     legs = [(held, -record.amount), (target, record.amount)]
     post(kind=kind, legs=legs, actor=actor, subject=record, **_links(record))
-    extra = {"resolved_at": timezone.now()} if to == Hold.Status.RELEASED else {}
+    extra = {"resolved_at": timezone.now()} if to == Hold.Status.RELEASED else dict(terms or {})
     return update_fields(record, status=to, **extra)
 
 

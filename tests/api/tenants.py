@@ -7,8 +7,11 @@ order per collaboration state with its own creator's deal driven there through t
 has a pending top-up, a creator payout, a blackout and an API token per user. A staff user and a
 neutral creator (who has no deals, for offers) complete the cast.
 
-Actors are named relative to a side: ``owner``, ``viewer`` and ``creator`` are the side's own,
-``o_owner``, ``o_viewer`` and ``o_creator`` the other side's, plus ``admin`` and ``anon``.
+Each side also has an agency (MCN) whose owner is the ``agency`` actor: it represents the side's creator under
+a contract that grants every power (answer offers, submit work, see earnings), signed before the deals.
+
+Actors are named relative to a side: ``owner``, ``viewer``, ``creator`` and ``agency`` are the side's own,
+``o_owner``, ``o_viewer``, ``o_creator`` and ``o_agency`` the other side's, plus ``admin`` and ``anon``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
+from agencies import services as agency_services
+from agencies.models import Representation
 from brands.models import Brand, BrandMembership, BrandVerification
 from creators import services as creator_services
 from creators.models import BlackoutPeriod, Creator, CreatorVerification
@@ -57,7 +62,7 @@ S = Collaboration.Status
 PRICE = 500_000
 TOPUP = 20_000_000
 SIDES = ("A", "B")
-ACTORS = ("owner", "viewer", "creator", "o_owner", "o_viewer", "o_creator", "admin", "anon")
+ACTORS = ("owner", "viewer", "creator", "agency", "o_owner", "o_viewer", "o_creator", "o_agency", "admin", "anon")
 # Collaboration states each side has one deal in (one order per state: a creator has one deal per order).
 DEAL_STATES = (
     S.OFFERED,
@@ -125,6 +130,8 @@ class Side:
     # Submission contests: "fresh" (nobody entered), "open" (the side's creator entered), "ranked", "disputed".
     contests: dict[str, Contest] = field(default_factory=dict)
     entry: ContestEntry | None = None  # the side's creator's entry in its "open" contest
+    agency: User | None = None  # the owner of the agency that represents the side's creator
+    representation: Representation | None = None
 
 
 @dataclass
@@ -168,13 +175,18 @@ def build_world(media_root) -> World:
         sides = {name: _side(name, admin) for name in SIDES}
         token_text = {}
         users = [admin, neutral.user] + [
-            u for side in sides.values() for u in (side.owner, side.viewer, side.creator.user)
+            u for side in sides.values() for u in (side.owner, side.viewer, side.creator.user, side.agency)
         ]
         for user in users:
             row, text = api_token_create(user=user, name="isolation tests")
             token_text[user.pk] = text
             for side in sides.values():
-                for actor, owner in (("owner", side.owner), ("viewer", side.viewer), ("creator", side.creator.user)):
+                for actor, owner in (
+                    ("owner", side.owner),
+                    ("viewer", side.viewer),
+                    ("creator", side.creator.user),
+                    ("agency", side.agency),
+                ):
                     if owner.pk == user.pk:
                         side.tokens[actor] = row
         _pending_topups(sides)
@@ -196,6 +208,19 @@ def _side(name: str, admin: User) -> Side:
         creator=creator,
     )
     money.topup(brand_id=side.brand.pk, amount=TOPUP, idempotency_key=new_key(), actor=side.owner)
+    side.agency = UserFactory()
+    agency_services.agency_create(name=f"Agency {name}", owner=side.agency)
+    invited = agency_services.representation_invite(
+        actor=side.agency,
+        creator_id=creator.pk,
+        share_bps=2_000,
+        may_answer_offers=True,
+        may_submit_deliverables=True,
+        may_see_earnings=True,
+    )
+    side.representation = agency_services.representation_transition(
+        representation_id=invited.pk, to=Representation.Status.ACTIVE, actor=creator.user
+    )
     side.orders["draft"] = _order(side, status=Order.Status.DRAFT)
     OrderTargetLabel.objects.create(order=side.orders["draft"], label=LabelFactory(), weight=1.0)
     side.orders["open"] = _order(side)

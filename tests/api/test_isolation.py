@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.views import APIView
 
+from agencies.models import Representation
 from brands.models import BrandMembership
 from invoices.models import Document
 from marketplace.core.models import Notification
@@ -195,9 +196,16 @@ def const(**values) -> Callable[[World, str], dict]:
 BRAND_MEMBERS = ("owner", "viewer", "o_owner", "o_viewer")
 BRAND_EDITORS = ("owner", "o_owner")
 CREATORS = ("creator", "o_creator")
-SIGNED_IN = ("owner", "viewer", "creator", "o_owner", "o_viewer", "o_creator", "admin")
+AGENCIES = ("agency", "o_agency")
+SIGNED_IN = ("owner", "viewer", "creator", "agency", "o_owner", "o_viewer", "o_creator", "o_agency", "admin")
 ORDER_READERS = ("owner", "viewer")
-PARTIES = ("owner", "viewer", "creator", "admin")  # who sees a collaboration (staff see every one)
+# Who sees a collaboration: its brand, its creator, the agency representing the creator, staff (every one).
+PARTIES = ("owner", "viewer", "creator", "admin", "agency")
+CREATOR_PAGE = ("creator", *BRAND_MEMBERS, "admin", "agency")  # an agency sees its own creators' pages only
+
+
+def contract(w: World, s: str) -> dict:
+    return {"pk": w.sides[s].representation.pk}
 
 
 def brief(w: World, s: str) -> dict:
@@ -315,8 +323,8 @@ API: dict[str, list[Target]] = {
     "api:creator-detail": [
         Target(
             lambda w, s: {"handle": w.sides[s].creator.handle},
-            {"GET": ("creator", *BRAND_MEMBERS, "admin")},
-            ("creator", *BRAND_MEMBERS, "admin"),
+            {"GET": CREATOR_PAGE},
+            CREATOR_PAGE,
             missing={"handle": MISSING_SLUG},
         )
     ],
@@ -339,15 +347,17 @@ API: dict[str, list[Target]] = {
     "api:recommended-orders": [Target(None, {"GET": CREATORS})],
     "api:collaboration-list": [Target(None, {"GET": SIGNED_IN})],
     "api:collaboration-detail": [Target(deal(S.ACCEPTED), {"GET": PARTIES}, PARTIES)],
-    "api:collaboration-accept": [step("accept", ("creator",), S.OFFERED)],
-    "api:collaboration-decline": [step("decline", ("creator",), S.OFFERED)],
+    "api:collaboration-accept": [step("accept", ("creator", "agency"), S.OFFERED)],
+    "api:collaboration-decline": [step("decline", ("creator", "agency"), S.OFFERED)],
     "api:collaboration-withdraw": [step("withdraw", ("owner",), S.OFFERED)],
-    "api:collaboration-counter": [step("counter", ("creator",), S.OFFERED, {"price_minor": PRICE, "note": "Hm."})],
+    "api:collaboration-counter": [
+        step("counter", ("creator", "agency"), S.OFFERED, {"price_minor": PRICE, "note": "Hm."})
+    ],
     "api:collaboration-accept_counter": [step("accept_counter", ("owner",), S.COUNTERED)],
     "api:collaboration-decline_counter": [step("decline_counter", ("owner",), S.COUNTERED)],
     "api:collaboration-select": [step("select", ("owner",), S.APPLIED)],
     "api:collaboration-reject_application": [step("reject_application", ("owner",), S.APPLIED)],
-    "api:collaboration-withdraw_application": [step("withdraw_application", ("creator",), S.APPLIED)],
+    "api:collaboration-withdraw_application": [step("withdraw_application", ("creator", "agency"), S.APPLIED)],
     "api:collaboration-approve_script": [step("approve_script", ("owner",), S.SCRIPT_SUBMITTED)],
     "api:collaboration-reject_script": [step("reject_script", ("owner",), S.SCRIPT_SUBMITTED, REASON)],
     "api:collaboration-approve_video": [step("approve_video", ("owner",), S.VIDEO_SUBMITTED)],
@@ -365,13 +375,20 @@ API: dict[str, list[Target]] = {
     ],
     "api:collaboration-decline_requote": [step("decline_requote", ("owner",), S.REQUOTED)],
     "api:collaboration-pay_balance": [step("pay_balance", ("owner",), S.REQUOTED)],
-    "api:collaboration-script": [step("script", ("creator",), S.ACCEPTED, {"text": "Hook, demo, call."})],
+    "api:collaboration-script": [step("script", ("creator", "agency"), S.ACCEPTED, {"text": "Hook, demo, call."})],
     "api:collaboration-video": [
         Target(
-            deal(S.SCRIPT_APPROVED), {"POST": ("creator",)}, PARTIES, lambda w, s: {"file": fresh_video()}, None, True
+            deal(S.SCRIPT_APPROVED),
+            {"POST": ("creator", "agency")},
+            PARTIES,
+            lambda w, s: {"file": fresh_video()},
+            None,
+            True,
         )
     ],
-    "api:collaboration-publish": [step("publish", ("creator",), S.VIDEO_APPROVED, {"post_url": "https://v.example/2"})],
+    "api:collaboration-publish": [
+        step("publish", ("creator", "agency"), S.VIDEO_APPROVED, {"post_url": "https://v.example/2"})
+    ],
     "api:collaboration-dispute": [
         Target(
             deal(S.ACCEPTED),
@@ -381,7 +398,9 @@ API: dict[str, list[Target]] = {
             multipart=True,
         )
     ],
-    "api:collaboration-message": [step("message", ("creator", "owner", "admin"), S.ACCEPTED, {"text": "Hello."})],
+    "api:collaboration-message": [
+        step("message", ("creator", "owner", "admin", "agency"), S.ACCEPTED, {"text": "Hello."})
+    ],
     "api:collaboration-rating": [step("rating", ("owner", "creator"), S.SETTLED, {"rating": 5})],
     "api:collaboration-result-create": [
         # The creator records their post's results; staff may correct them (orders.services.results).
@@ -439,6 +458,18 @@ API: dict[str, list[Target]] = {
     ],
     "api:contest-entry-withdraw": [Target(entry, {"POST": ("creator",)}, ENTRY_READERS, const())],
     "api:contest-entry-report_removed": [Target(entry, {"POST": ("owner", "creator")}, ENTRY_READERS, const(**REASON))],
+    "api:agency-roster": [Target(None, {"GET": AGENCIES})],
+    "api:agency-invitation": [
+        Target(None, {"POST": AGENCIES}, body=lambda w, s: {"creator_id": w.neutral.pk, "share_bps": 1_000})
+    ],
+    "api:agency-wallet": [Target(None, {"GET": AGENCIES})],
+    "api:agency-statement": [Target(None, {"GET": AGENCIES})],
+    "api:representation-list": [Target(None, {"GET": (*AGENCIES, *CREATORS)})],
+    # The side's contract is in force: the creator may end it, not accept or decline it again (409); the
+    # agency answers no invitation (403). Anyone else is answered as for a missing contract.
+    "api:representation-accept": [Target(contract, {"POST": ()}, ("creator", "agency"), refused={"POST": (409, 403)})],
+    "api:representation-decline": [Target(contract, {"POST": ()}, ("creator", "agency"), refused={"POST": (409, 403)})],
+    "api:representation-end": [Target(contract, {"POST": ("creator", "agency")}, ("creator", "agency"))],
 }
 
 
@@ -494,11 +525,12 @@ def page_step(action: str) -> Target:
         "reserve",
         "requote",
     }
-    doers = ("creator",) if action in creator_steps else ("owner",)
+    # The creator's agency takes the creator's steps (the world's contracts grant every power).
+    doers = ("creator", "agency") if action in creator_steps else ("owner",)
     if action in ("confirm_live", "report_down", "open_dispute", "rate", "dispute_plays"):
         doers = ("owner", "creator")
     if action == "comment":
-        doers = ("owner", "creator", "admin")  # staff may write on any collaboration's timeline
+        doers = ("owner", "creator", "admin", "agency")  # staff may write on any collaboration's timeline
 
     def body(w: World, s: str) -> dict:
         data = {"comment": "Because it is so.", **bodies.get(action, {})}
@@ -715,8 +747,8 @@ PAGES: dict[str, list[Target]] = {
     "creators:detail": [
         Target(
             lambda w, s: {"handle": w.sides[s].creator.handle},
-            {"GET": ("creator", *BRAND_MEMBERS, "admin")},
-            ("creator", *BRAND_MEMBERS, "admin"),
+            {"GET": CREATOR_PAGE},
+            CREATOR_PAGE,
             missing={"handle": MISSING_SLUG},
         )
     ],
@@ -724,8 +756,8 @@ PAGES: dict[str, list[Target]] = {
     "creators:avatar": [
         Target(
             lambda w, s: {"handle": w.sides[s].creator.handle},
-            {"GET": ("creator", *BRAND_MEMBERS, "admin")},
-            ("creator", *BRAND_MEMBERS, "admin"),
+            {"GET": CREATOR_PAGE},
+            CREATOR_PAGE,
             missing={"handle": MISSING_SLUG},
         )
     ],
@@ -735,6 +767,24 @@ PAGES: dict[str, list[Target]] = {
         Target(
             order("open"), {"GET": ORDER_PAGE}, ORDER_PAGE, query=lambda w, s: {"creator": w.sides[s].creator.handle}
         )
+    ],
+    "agencies:contract_act": [
+        # Either side ends the contract; the creator accepting it again is refused with a message (a redirect
+        # back), the agency is refused (403); anyone else is answered as for a missing contract.
+        Target(
+            lambda w, s: {**contract(w, s), "action": "end"},
+            {"POST": ("creator", "agency"), "GET": ()},
+            ("creator", "agency"),
+            ok={"POST": (302,)},
+            missing={"pk": MISSING_ID, "action": "end"},
+        ),
+        Target(
+            lambda w, s: {**contract(w, s), "action": "accept"},
+            {"POST": (), "GET": ()},
+            ("creator", "agency"),
+            missing={"pk": MISSING_ID, "action": "accept"},
+            refused={"POST": (302, 403), "GET": (405,)},
+        ),
     ],
     "payouts:admin_topup_confirm": [
         Target(
@@ -996,7 +1046,10 @@ def _mine(model, user, path: str) -> set[int]:
 def _collaborations_of(user) -> set[int]:
     rows = Collaboration.objects.all()
     if not user.is_staff:
-        rows = rows.filter(order__brand__memberships__user=user) | rows.filter(creator__user=user)
+        represented = rows.filter(
+            creator__representations__status="active", creator__representations__agency__memberships__user=user
+        )
+        rows = rows.filter(order__brand__memberships__user=user) | rows.filter(creator__user=user) | represented
     return set(rows.values_list("pk", flat=True))
 
 
@@ -1042,6 +1095,16 @@ LISTS: dict[str, tuple] = {
     "api:document-list": (
         None,
         lambda w, s, u: _mine(Document, u, "brand__memberships__user") | _mine(Document, u, "creator__user"),
+        "id",
+        True,
+    ),
+    "api:agency-roster": (None, lambda w, s, u: _mine(Representation, u, "agency__memberships__user"), "id", True),
+    "api:agency-statement": (None, _entries(Account.Kind.AGENCY_AVAILABLE, "agency__memberships__user"), "id", True),
+    "api:representation-list": (
+        None,
+        lambda w, s, u: (
+            _mine(Representation, u, "agency__memberships__user") | _mine(Representation, u, "creator__user")
+        ),
         "id",
         True,
     ),

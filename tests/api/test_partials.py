@@ -72,7 +72,8 @@ def _markers(w: World, planted: dict) -> list[Marker]:
     for side in SIDES:
         own = side == "A"
         brand = {"owner", "viewer"} if own else {"o_owner", "o_viewer"}
-        parties = brand | ({"creator"} if own else {"o_creator"})
+        # The agency representing the side's creator is a party to the creator's collaborations.
+        parties = brand | ({"creator", "agency"} if own else {"o_creator", "o_agency"})
         every_brand = {"owner", "viewer", "o_owner", "o_viewer"}
         markers += [
             Marker(planted[side]["pitch"], frozenset(brand)),

@@ -47,6 +47,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis.generation import GenerationMode
 
+from agencies.models import Representation
 from creators.models import BlackoutPeriod, Creator
 from invoices.models import Document
 from orders.models import Collaboration, Deliverable, Dispute, Order
@@ -54,7 +55,7 @@ from tests.api.tenants import committed_world
 
 SCHEMA_FILE = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
-ACTORS = ("brand", "creator", "anonymous")
+ACTORS = ("brand", "creator", "agency", "anonymous")
 
 # Statuses a schema-valid request may get whatever it carries: who asks, which object, its state, throttling.
 NOT_ABOUT_THE_DATA = {401, 403, 404, 409, 412, 429}
@@ -161,6 +162,7 @@ def _real_values(path: str) -> list:
         ("/api/v1/creator/blackouts/{pk}", "blackouts"),
         ("/api/v1/documents/{pk}", "documents"),
         ("/api/v1/creators/{handle}", "handles"),
+        ("/api/v1/representations/{pk}", "representations"),
     ):
         if path.startswith(prefix):
             return REAL.get(key, [])
@@ -205,13 +207,15 @@ def fuzz_world(django_db_setup, django_db_blocker, tmp_path_factory):
                 blackouts=list(BlackoutPeriod.objects.values_list("pk", flat=True)),
                 handles=list(Creator.objects.values_list("handle", flat=True)),
                 documents=list(Document.objects.values_list("pk", flat=True)),
+                representations=list(Representation.objects.values_list("pk", flat=True)),
             )
         yield world
         REAL.clear()
 
 
 def _headers(world, actor: str) -> dict:
-    user = {"brand": world.sides["A"].owner, "creator": world.sides["A"].creator.user}.get(actor)
+    side = world.sides["A"]
+    user = {"brand": side.owner, "creator": side.creator.user, "agency": side.agency}.get(actor)
     return {"Authorization": f"Token {world.token_text[user.pk]}"} if user else {}
 
 

@@ -8,16 +8,18 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
 
+from agencies.models import Agency, Representation
 from brands.models import Brand
 from creators.models import Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import validate_audience
 from marketplace.core.models import AuditLog, User
 from marketplace.core.roles import role_of
 from marketplace.dev.demo import Catalogue, generate_creators
+from marketplace.dev.demo.agency import AGENCY_SHARE_BPS
 from marketplace.dev.run import DEMO_LOGINS, DEMO_PASSWORD
 from orders.models import Collaboration, Order
 from payouts import selectors as money_selectors
-from payouts.models import LedgerTransaction, TopUp
+from payouts.models import Hold, LedgerTransaction, TopUp
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +63,7 @@ DEMO_LANDINGS = {
     "viewer@aurora.demo": ("brands:dashboard", "<h1>Aurora Skincare</h1>"),
     "owner@northwind.demo": ("brands:dashboard", "<h1>Northwind Outdoor</h1>"),
     "creator@starmap.demo": ("creators:dashboard", "Hello, "),
+    "owner@lumen.demo": ("agencies:roster", "<h1>Lumen Talent (MCN)</h1>"),
     "admin@starmap.demo": ("staff_overview", "<h1>Platform overview</h1>"),
 }
 
@@ -296,3 +299,16 @@ def test_the_demo_runs_one_contest_the_creator_login_entered(demo):
     assert contest.entries.filter(creator__user__email="creator@starmap.demo").exists()
     assert contest.hold.amount == contest.pool
     assert ledger_problems() == []
+
+
+def test_the_demo_agency_represents_three_creators_and_its_share_is_fixed_on_their_deals(demo):
+    agency = Agency.objects.get()
+    roster = Representation.objects.filter(agency=agency, status=Representation.Status.ACTIVE)
+
+    assert roster.count() == 3
+    assert roster.filter(creator__user__email="creator@starmap.demo").exists()
+    assert all(rep.creator.user is not None for rep in roster)
+    # The creator login's campaign deal was agreed under the contract: its escrow carries the agency's share.
+    held = Hold.objects.filter(agency=agency, creator__user__email="creator@starmap.demo")
+    assert held.exists() and {h.agency_bps for h in held} == {AGENCY_SHARE_BPS}
+    assert money_selectors.ledger_problems() == []

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 
 from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
+from marketplace.dev.demo.agency import ensure_agency
 from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.contests import ensure_running_contest
@@ -42,6 +43,7 @@ class DemoResult:
     orders: int
     history: int = 0
     campaign_collaborations: int = 0
+    agency_roster: int = 0
 
 
 def history_orders(creators: int) -> int:
@@ -61,7 +63,8 @@ def load_demo(
     Safe to run again: existing logins, brands and orders are kept and only new creators are
     added. Then ``history`` past orders with outcomes (default: ``history_orders``), on their own
     random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
-    brand's wallet is topped up once through the payment provider; then the demo campaigns
+    brand's wallet is topped up once through the payment provider; then the demo agency signs the
+    creator login and, after the campaigns, two of their creators (marketplace.dev.demo.agency); the demo campaigns
     (marketplace.dev.demo.campaigns) spend some of it on collaborations with results, and offers go out
     on Aurora's newest order, one of them countered by the README's creator login; and Aurora runs a submission
     contest the creator login has entered (marketplace.dev.demo.contests).
@@ -77,11 +80,13 @@ def load_demo(
         orders = ensure_orders(accounts, catalogue, seed=seed)
         price_login_creator_for_recruitment(accounts)
         fund_demo_wallets(accounts)
+        ensure_agency(accounts)  # the login creator now, so their campaign deal's escrow carries the agency's share
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
+        roster = ensure_agency(accounts)  # then two of the campaigns' creators
         ensure_open_offers(accounts)
         ensure_programmes(accounts)
         ensure_running_contest(accounts)
-    logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
+    logins = 3 + sum(len(spec.members) for spec in DEMO_BRANDS)  # admin, creator, agency owner and the brands
     return DemoResult(
         logins=logins,
         brands=len(accounts.brands),
@@ -89,6 +94,7 @@ def load_demo(
         orders=orders,
         history=history,
         campaign_collaborations=campaigns,
+        agency_roster=roster,
     )
 
 

@@ -1,0 +1,131 @@
+"""Every write of the agencies app: creating an agency, inviting a creator, and the one transition function
+of a representation (accept, decline, end — by the creator or the agency, each recorded with its actor)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.access import OWNER, agency_seat
+from agencies.models import MAX_SHARE_BPS, Agency, AgencyMembership, Representation
+from creators.models import Creator
+from marketplace.core import Conflict, DomainError, NotAllowed, NotFound, audit, check_transition, update_fields
+from marketplace.core.models import User
+
+R = Representation.Status
+
+REPRESENTATION_FLOW: dict[str, set[str]] = {
+    R.INVITED: {R.ACTIVE, R.DECLINED, R.ENDED},
+    R.ACTIVE: {R.ENDED},
+}
+# Who may move a representation to each status: the creator answers an invitation; either side ends it
+# (the agency withdrawing an invitation is ending it too).
+WHO_MAY = {R.ACTIVE: {"creator"}, R.DECLINED: {"creator"}, R.ENDED: {"creator", "agency"}}
+
+
+@transaction.atomic
+def agency_create(*, name: str, owner: User) -> Agency:
+    """A new agency with ``owner`` as its owner; Conflict if the user already has an agency seat."""
+    agency = Agency(name=(name or "").strip())
+    agency.full_clean()
+    agency.save()
+    try:
+        with transaction.atomic():
+            AgencyMembership.objects.create(agency=agency, user=owner, role=AgencyMembership.Role.OWNER)
+    except IntegrityError:
+        raise Conflict(_("You already belong to an agency."), field="name") from None
+    audit(actor=owner, action="agency.create", obj=agency)
+    return agency
+
+
+def check_share(share_bps) -> int:
+    if isinstance(share_bps, bool) or not isinstance(share_bps, int) or not 0 <= share_bps <= MAX_SHARE_BPS:
+        raise DomainError(
+            _("The agency's share must be a whole number of basis points from 0 to %(max)d.") % {"max": MAX_SHARE_BPS},
+            field="share_bps",
+        )
+    return share_bps
+
+
+@transaction.atomic
+def representation_invite(
+    *,
+    actor: User,
+    creator_id: int,
+    share_bps: int,
+    may_answer_offers: bool = True,
+    may_submit_deliverables: bool = False,
+    may_see_earnings: bool = False,
+    note: str = "",
+) -> Representation:
+    """The actor's agency (an owner's seat) invites a creator under the stated contract.
+
+    Raises NotAllowed (no owner seat), NotFound (no such creator), Conflict (already invited or
+    represented by this agency, or the creator already has an agency).
+    """
+    seat = agency_seat(actor, need=OWNER)
+    check_share(share_bps)
+    creator = Creator.objects.select_for_update().filter(pk=creator_id, is_active=True).first()
+    if creator is None:
+        raise NotFound(_("No such creator."), field="creator_id")
+    if creator.user_id is None:  # an imported profile: nobody could accept the invitation
+        raise Conflict(_("This creator has no account on Starmap to accept an invitation."), field="creator_id")
+    if Representation.objects.filter(creator=creator, status=R.ACTIVE).exclude(agency=seat.agency).exists():
+        raise Conflict(_("This creator is already represented by an agency."), field="creator_id")
+    if Representation.objects.filter(creator=creator, agency=seat.agency, status__in=Representation.LIVE).exists():
+        raise Conflict(_("This creator is already invited to or represented by your agency."), field="creator_id")
+    rep = Representation(
+        agency=seat.agency,
+        creator=creator,
+        share_bps=share_bps,
+        may_answer_offers=bool(may_answer_offers),
+        may_submit_deliverables=bool(may_submit_deliverables),
+        may_see_earnings=bool(may_see_earnings),
+        note=(note or "").strip(),
+        invited_by=actor,
+    )
+    rep.full_clean(validate_constraints=False)
+    rep.save()
+    audit(actor=actor, action="representation.invite", obj=rep, share_bps=share_bps, creator_id=creator.pk)
+    return rep
+
+
+def representation_side(rep: Representation, user: User | None) -> str | None:
+    """``"creator"`` (the represented creator), ``"agency"`` (a member of the agency) or None."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    if rep.creator.user_id == user.pk:
+        return "creator"
+    if AgencyMembership.objects.filter(user=user, agency_id=rep.agency_id).exists():
+        return "agency"
+    return None
+
+
+@transaction.atomic
+def representation_transition(*, representation_id: int, to: str, actor: User) -> Representation:
+    """Accept, decline or end a representation. Locks the row and, on acceptance, the creator's (a creator
+    has one agency at a time). Raises NotFound for a stranger, NotAllowed for the wrong side or an agency
+    manager ending a contract (owners only), InvalidTransition from a status that does not allow ``to``."""
+    rep = Representation.objects.select_for_update().select_related("creator").filter(pk=representation_id).first()
+    side = representation_side(rep, actor) if rep is not None else None
+    if side is None:
+        raise NotFound(_("No such representation."), field="representation_id")
+    if to not in WHO_MAY:
+        raise DomainError(_("Unknown status."), field="status")
+    if side not in WHO_MAY[to]:
+        raise NotAllowed(_("You cannot make this contract %(status)s.") % {"status": R(to).label.lower()})
+    if side == "agency":
+        agency_seat(actor, need=OWNER)
+    check_transition(REPRESENTATION_FLOW, current=rep.status, to=to)
+    now = timezone.now()
+    old = rep.status
+    if to == R.ACTIVE:
+        Creator.objects.select_for_update().filter(pk=rep.creator_id).first()
+        if Representation.objects.filter(creator_id=rep.creator_id, status=R.ACTIVE).exists():
+            raise Conflict(_("You already have an agency: end that contract first."), field="status")
+        update_fields(rep, status=to, accepted_at=now)
+    else:
+        update_fields(rep, status=to, ended_at=now, ended_by=actor)
+    audit(actor=actor, action=f"representation.{to}", obj=rep, old=old, new=to, side=side)
+    return rep

@@ -1,0 +1,148 @@
+"""Agency pages: the roster (with invitations, the invite form and the agency's money), the statement,
+creating an agency, and a creator's page of invitations and contract. Every write calls a service."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from agencies import selectors, services
+from agencies.access import agency_member_required
+from agencies.forms import AgencyCreateForm, InviteForm
+from agencies.models import Representation
+from creators.models import Creator
+from marketplace.core import DomainError, form_add_errors
+from marketplace.core.roles import role_of
+from marketplace.core.web import paginate, render_page
+from payouts.models import Account
+from payouts.selectors import agency_balances, agency_statement, settled_earnings
+
+R = Representation.Status
+ACTIONS = {"accept": R.ACTIVE, "decline": R.DECLINED, "end": R.ENDED}
+
+
+@agency_member_required
+def roster(request):
+    return _roster_page(request)
+
+
+def _roster_page(request, *, invite_form: InviteForm | None = None, status: int = 200):
+    seat = request.agency_seat
+    page = paginate(request, selectors.roster_for_agency(seat.agency), param="page")
+    earned = settled_earnings(creator_ids=[rep.creator_id for rep in page.object_list])
+    # Earnings only where the contract lets the agency see them.
+    rows = [(rep, earned.get(rep.creator_id, 0) if rep.may_see_earnings else None) for rep in page.object_list]
+    balances = agency_balances(agency_id=seat.agency_id)
+    context = {
+        "agency": seat.agency,
+        "can_manage": seat.can_manage,
+        "page": page,
+        "rows": rows,
+        "invitations": selectors.invitations_for_agency(seat.agency)[:50],
+        "invite_form": invite_form or InviteForm(),
+        "pending": balances[Account.Kind.AGENCY_PENDING],
+        "available": balances[Account.Kind.AGENCY_AVAILABLE],
+        "currency": settings.CURRENCY,
+    }
+    return render_page(request, "agencies/roster.html", context, status=status)
+
+
+@agency_member_required(owner=True)
+@require_POST
+def invite(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        creator = Creator.objects.filter(handle=form.cleaned_data["handle"], is_active=True).first()
+        if creator is None:
+            form.add_error("handle", _("No creator has this handle."))
+        else:
+            try:
+                services.representation_invite(
+                    actor=request.user,
+                    creator_id=creator.pk,
+                    share_bps=form.share_bps(),
+                    may_answer_offers=form.cleaned_data["may_answer_offers"],
+                    may_submit_deliverables=form.cleaned_data["may_submit_deliverables"],
+                    may_see_earnings=form.cleaned_data["may_see_earnings"],
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as exc:
+                form.add_error("handle" if exc.field == "creator_id" else None, exc.detail)
+            else:
+                messages.success(request, _("%(name)s is invited.") % {"name": creator.display_name})
+                return redirect("agencies:roster")
+    return _roster_page(request, invite_form=form, status=400)
+
+
+@agency_member_required
+def statement(request):
+    seat = request.agency_seat
+    page = paginate(request, agency_statement(agency_id=seat.agency_id), param="page")
+    return render_page(
+        request,
+        "agencies/statement.html",
+        {"agency": seat.agency, "page": page},
+        partials={"statement": "payouts/_statement.html"},
+    )
+
+
+@login_required
+def agency_create(request):
+    if selectors.seat_of(request.user) is not None:
+        return redirect("agencies:roster")
+    if role_of(request.user).kind != "none":
+        raise PermissionDenied(_("Brand members and creators cannot start an agency with the same account."))
+    form = AgencyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agency_create(name=form.cleaned_data["name"], owner=request.user)
+        except ValidationError as exc:  # the name's unique check
+            form_add_errors(form, exc)
+        except DomainError as exc:
+            form.add_error("name", exc.detail)
+        else:
+            return redirect("agencies:roster")
+    return render(request, "agencies/agency_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def creator_agency(request):
+    """The creator's invitations and contract in force, with the buttons to answer or end them."""
+    role = role_of(request.user)
+    if role is None or not role.is_creator:
+        raise PermissionDenied(_("Only creators can do this."))
+    reps = selectors.representations_for_creator(request.user.creator)
+    return render(request, "agencies/creator_agency.html", {"representations": reps[:20]})
+
+
+@login_required
+@require_POST
+def contract_act(request, pk: int, action: str):
+    """Accept, decline or end a contract: the creator or an agency owner (a 404 for anyone else)."""
+    if action not in ACTIONS:
+        raise Http404
+    try:
+        services.representation_transition(representation_id=pk, to=ACTIONS[action], actor=request.user)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from None
+        if exc.status == 403:
+            raise PermissionDenied(exc.detail) from None
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, DONE[action])
+    return redirect("agencies:roster" if selectors.seat_of(request.user) is not None else "agencies:creator_agency")
+
+
+DONE = {
+    "accept": gettext_lazy("You are now represented by this agency."),
+    "decline": gettext_lazy("Invitation declined."),
+    "end": gettext_lazy("The contract has ended."),
+}
