@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
+from marketplace.core.events import announce
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
 from orders import flows, negotiation
@@ -242,6 +243,7 @@ def collaboration_transition(
         # follows at once, as it does after a rating, so the API and the ranking agree with the deal history.
         track_record_refresh(creator_ids=[c.creator_id])
     notifications.collaboration_changed(c, action=action, actor_role=role, comment=comment)
+    announce(f"collaboration.{action}", c)  # the brand's webhooks, after commit
     return c
 
 
