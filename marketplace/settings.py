@@ -364,6 +364,8 @@ SPECTACULAR_SETTINGS = {
         "CollaborationStatusEnum": "orders.models.Collaboration.Status",
         "DisputeStatusEnum": "orders.models.Dispute.Status",
         "GrowthStageEnum": "creators.models.STAGE_NAMES",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_CHOICES",
     },
 }
 

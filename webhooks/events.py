@@ -30,6 +30,8 @@ EVENT_TYPES: dict[str, object] = {
     "dispute.decided": _("An admin decided a dispute"),
 }
 
+EVENT_CHOICES = sorted(EVENT_TYPES)
+
 # A collaboration's step → its public event; a step that leaves the deal disputed is "dispute.opened" whatever
 # its name (opening one, reporting the post down, the third rejected script).
 FROM_STEP = {

@@ -37,6 +37,7 @@ from orders.models import Collaboration, Dispute, Order
 from orders.views.collaboration import PAGE_ACTIONS
 from payouts.models import Account, LedgerEntry, Payout
 from tests.api.tenants import ACTORS, PRICE, SIDES, World, committed_world, evidence_upload, fresh_video
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -343,6 +344,36 @@ API: dict[str, list[Target]] = {
     "api:payout-list": [Target(None, {"GET": CREATORS, "POST": CREATORS}, body=const(amount_minor=20_000))],
     "api:notification-list": [Target(None, {"GET": SIGNED_IN})],
     "api:notification-read": [Target(None, {"POST": SIGNED_IN}, body=const())],
+    "api:webhook-endpoint-list": [
+        Target(
+            None,
+            {"GET": BRAND_EDITORS, "POST": BRAND_EDITORS},
+            body=const(url="http://127.0.0.1:9/new", event_types=["offer.accepted"]),
+        )
+    ],
+    "api:webhook-endpoint": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk},
+            {"GET": ("owner",), "PATCH": ("owner",), "DELETE": ("owner",)},
+            ORDER_READERS,
+            const(description="Orders to the CRM"),
+        )
+    ],
+    "api:webhook-endpoint-rotate": [
+        Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",)}, ORDER_READERS)
+    ],
+    "api:webhook-delivery-list": [Target(None, {"GET": BRAND_EDITORS})],
+    "api:webhook-delivery": [
+        Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_READERS)
+    ],
+    "api:webhook-delivery-resend": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook_delivery.pk},
+            {"POST": ("owner",)},
+            ORDER_READERS,
+            ok={"POST": (202,)},
+        )
+    ],
 }
 
 
@@ -911,6 +942,18 @@ LISTS: dict[str, tuple] = {
     ),
     "api:order-matches": (order("open"), lambda w, s, u: _latest_ranked(w, s), "creator.id", True),
     "api:recommended-orders": (None, _open_recruitment, "order.id", False),
+    "api:webhook-endpoint-list": (
+        None,
+        lambda w, s, u: _mine(WebhookEndpoint, u, "brand__memberships__user"),
+        "id",
+        True,
+    ),
+    "api:webhook-delivery-list": (
+        None,
+        lambda w, s, u: _mine(WebhookDelivery, u, "endpoint__brand__memberships__user"),
+        "id",
+        True,
+    ),
 }
 
 
