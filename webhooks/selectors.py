@@ -1,11 +1,12 @@
-"""Reads of webhooks, scoped to the caller's brand (owners and managers; a stranger's id is a 404)."""
+"""Reads of webhooks, scoped to the caller's brand (owners and managers; another brand's id is a 404, pages and
+API alike)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import Http404
 
 from brands.access import EDITOR, brand_seat
-from marketplace.core import NotFound
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -16,7 +17,7 @@ def endpoint_list_for(user) -> QuerySet[WebhookEndpoint]:
 def endpoint_for(user, pk: int) -> WebhookEndpoint:
     endpoint = endpoint_list_for(user).filter(pk=pk).first()
     if endpoint is None:
-        raise NotFound("No such endpoint.")
+        raise Http404("No such endpoint.")
     return endpoint
 
 
@@ -30,5 +31,5 @@ def delivery_list_for(user, *, endpoint_id: int | None = None) -> QuerySet[Webho
 def delivery_for(user, pk: int) -> WebhookDelivery:
     delivery = delivery_list_for(user).filter(pk=pk).first()
     if delivery is None:
-        raise NotFound("No such delivery.")
+        raise Http404("No such delivery.")
     return delivery
