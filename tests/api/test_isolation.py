@@ -451,6 +451,35 @@ PAGES: dict[str, list[Target]] = {
     "api_token_revoke": [
         Target(lambda w, s: {"pk": w.sides[s].tokens["owner"].pk}, {"POST": ("owner",), "GET": ()}, ok={"POST": (302,)})
     ],
+    "webhooks:endpoint": [Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"GET": ("owner",)}, ORDER_PAGE)],
+    "webhooks:update": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk},
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            const(url="http://127.0.0.1:9/moved", event_types="offer.declined"),
+            ok={"POST": (302,)},
+        )
+    ],
+    "webhooks:rotate": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)}
+        )
+    ],
+    "webhooks:delete": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)}
+        )
+    ],
+    "webhooks:delivery": [Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_PAGE)],
+    "webhooks:resend": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook_delivery.pk},
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            ok={"POST": (302,)},
+        )
+    ],
     "orders:detail": [Target(order("open"), {"GET": ORDER_PAGE}, ORDER_PAGE)],
     "orders:update": [
         # A partial form is drawn again with its errors: the order was found, and nothing is saved.

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from marketplace.core.models import User
-from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
+from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, ensure_demo_webhook, fund_demo_wallets
 from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.creators import generate_creators, write_demo_creators
@@ -61,7 +61,8 @@ def load_demo(
     random stream, so the matcher has something to learn; then the demo brands' orders; then each demo
     brand's wallet is topped up once through the payment provider; then the demo campaigns
     (marketplace.dev.demo.campaigns) spend some of it on collaborations with results, and offers go out
-    on Aurora's newest order, one of them countered by the README's creator login.
+    on Aurora's newest order, one of them countered by the README's creator login; last, Aurora's webhook to
+    the local receiver (nothing is sent for what the demo itself did).
     """
     catalogue = Catalogue.load()
     with _no_mail(), transaction.atomic():
@@ -76,6 +77,7 @@ def load_demo(
         fund_demo_wallets(accounts)
         campaigns = ensure_campaigns(accounts, catalogue, seed=seed)
         ensure_open_offers(accounts)
+        ensure_demo_webhook(accounts)
     logins = 2 + sum(len(spec.members) for spec in DEMO_BRANDS)
     return DemoResult(
         logins=logins,
