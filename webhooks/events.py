@@ -64,15 +64,21 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_hex(12)
 
 
-def object_of(obj) -> tuple[str, int, dict]:
-    """(kind, brand id, the object as the API shows it) for an announced object."""
+def owner_of(obj) -> tuple[str, int]:
+    """(kind, brand id) of an announced object, from the row the transition holds (no query)."""
+    if isinstance(obj, Order):
+        return "order", obj.brand_id
+    return "collaboration", obj.order.brand_id
+
+
+def api_view_of(obj) -> dict:
+    """The object as the API shows it (``GET /api/v1/orders/{id}/``, a collaboration in its list form)."""
     from orders.api.orders import OrderSerializer
     from orders.api.serializers import CollaborationSerializer
 
     if isinstance(obj, Order):
-        return "order", obj.brand_id, OrderSerializer(obj).data
-    fresh = Collaboration.objects.select_related("order__brand", "creator").get(pk=obj.pk)
-    return "collaboration", fresh.order.brand_id, CollaborationSerializer(fresh).data
+        return OrderSerializer(obj).data
+    return CollaborationSerializer(Collaboration.objects.select_related("order__brand", "creator").get(pk=obj.pk)).data
 
 
 def event_body(*, event_id: str, event_type: str, kind: str, data: dict, at=None) -> dict:

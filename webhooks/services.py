@@ -12,6 +12,7 @@ After ``RETRY_FOR`` from the event, the delivery fails for good and the next one
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta
 from http.client import HTTPException
 
@@ -26,7 +27,7 @@ from marketplace.core import DomainError, NotFound, audit
 from marketplace.core.models import User
 from marketplace.core.outbox import broker, outbox_put
 from webhooks import transport
-from webhooks.events import EVENT_TYPES, event_body, event_type_for, new_event_id, object_of
+from webhooks.events import EVENT_TYPES, api_view_of, event_body, event_type_for, new_event_id, owner_of
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.signing import new_secret, signed_headers, signing_secrets
 
@@ -154,12 +155,13 @@ def event_announce(fact: str, obj) -> WebhookEvent | None:
     event_type = event_type_for(fact, obj)
     if event_type is None:
         return None
-    kind, brand_id, data = object_of(obj)
+    kind, brand_id = owner_of(obj)
     endpoints = [
         e for e in WebhookEndpoint.objects.filter(brand_id=brand_id, is_active=True) if event_type in e.event_types
     ]
     if not endpoints:
         return None
+    data = api_view_of(obj)  # only when someone listens: a brand without endpoints pays one query
     now = timezone.now()
     event_id = new_event_id()
     event = WebhookEvent.objects.create(
@@ -215,7 +217,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None, manual: b
     delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
     endpoint, event = delivery.endpoint, delivery.event
     body = json.dumps(event.body, separators=(",", ":"), ensure_ascii=False)
-    answer, error = None, ""
+    answer, error, started = None, "", time.monotonic()
     if not endpoint.is_active:
         error = _("The endpoint is disabled.")
     else:
@@ -230,19 +232,30 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None, manual: b
             error = _("No answer within %(n)s seconds.") % {"n": settings.WEBHOOK_TIMEOUT_SECONDS}
         except (OSError, HTTPException) as exc:
             error = _("Could not connect: %(reason)s") % {"reason": exc.__class__.__name__}
-    done = _record(delivery, answer=answer, error=error, now=now, manual=manual)
+    elapsed_ms = int((time.monotonic() - started) * 1000)
+    give_up = not endpoint.is_active
+    done = _record(delivery, answer=answer, error=error, elapsed_ms=elapsed_ms, now=now, manual=manual, give_up=give_up)
     if done.status in (D.SUCCEEDED, D.FAILED):
         _start_next(done)
     return done
 
 
 @transaction.atomic
-def _record(delivery: WebhookDelivery, *, answer, error: str, now: datetime, manual: bool) -> WebhookDelivery:
+def _record(
+    delivery: WebhookDelivery,
+    *,
+    answer,
+    error: str,
+    elapsed_ms: int,
+    now: datetime,
+    manual: bool,
+    give_up: bool = False,
+) -> WebhookDelivery:
     finished = timezone.now()
     WebhookAttempt.objects.create(
         delivery=delivery,
         status_code=answer.status if answer else None,
-        latency_ms=answer.latency_ms if answer else int((finished - now).total_seconds() * 1000),
+        latency_ms=answer.latency_ms if answer else elapsed_ms,
         response_body=answer.body if answer else "",
         error=error[:500],
         manual=manual,
@@ -256,7 +269,7 @@ def _record(delivery: WebhookDelivery, *, answer, error: str, now: datetime, man
     )
     if ok:
         delivery.status, delivery.delivered_at = D.SUCCEEDED, finished
-    elif now + backoff(delivery.attempts) > delivery.event.created_at + RETRY_FOR:
+    elif give_up or now + backoff(delivery.attempts) > delivery.event.created_at + RETRY_FOR:
         delivery.status = D.FAILED
     else:
         delivery.status, delivery.next_attempt_at = D.PENDING, now + backoff(delivery.attempts)

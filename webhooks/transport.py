@@ -49,7 +49,10 @@ def address_refusal(address: str) -> str | None:
 
 
 def _parts(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1" and the like
+        raise Refused(_("Give an http:// or https:// address.")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Refused(_("Give an http:// or https:// address."))
     try:
@@ -64,7 +67,7 @@ def resolve(url: str) -> tuple[str, str, int, str]:
     scheme, host, port = _parts(url)
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         raise Refused(_("%(host)s does not resolve to an address.") % {"host": host}) from None
     addresses = [info[4][0] for info in found]
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:

@@ -216,3 +216,19 @@ def test_only_subscribed_events_of_the_owner_s_own_deals_are_sent(
     step(hooked, c, "submit_script", "creator", django_capture_on_commit_callbacks, broker)
 
     assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["script.submitted"]
+
+
+def test_a_turned_off_endpoint_s_pending_delivery_fails_at_its_next_attempt(
+    hooked, receiver, broker, django_capture_on_commit_callbacks
+):
+    receiver.answer(500)
+    c = offer(hooked)
+    step(hooked, c, "accept", "creator", django_capture_on_commit_callbacks, broker)
+    services.endpoint_update(actor=hooked["owner"], endpoint_id=hooked["endpoint"].pk, is_active=False)
+    delivery = WebhookDelivery.objects.get()
+
+    services.delivery_attempt(delivery_id=delivery.pk, now=delivery.next_attempt_at)
+
+    delivery.refresh_from_db()
+    assert delivery.status == D.FAILED and "disabled" in delivery.last_error
+    assert len(receiver.requests) == 1
