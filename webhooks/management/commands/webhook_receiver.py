@@ -4,6 +4,7 @@ with the endpoint's secret and prints the event (docs/webhooks.md). Not for prod
 from __future__ import annotations
 
 import json
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,17 +17,22 @@ class Command(BaseCommand):
     help = "Listen for webhooks on 127.0.0.1:PORT, verify each signature and print the event."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--port", type=int, default=8765, help="0 takes a free port (printed).")
         parser.add_argument("--secret", default=DEMO_SECRET, help="The endpoint's signing secret (whsec_…).")
         parser.add_argument("--fail", type=int, default=0, help="Answer 500 to the first N (see retries).")
+        parser.add_argument("--seconds", type=int, default=0, help="Stop after this long (0: run until Ctrl-C).")
 
-    def handle(self, *args, port: int, secret: str, fail: int, **options):
+    def handle(self, *args, port: int, secret: str, fail: int, seconds: int, **options):
         try:
             hook = Webhook(secret)
         except Exception as exc:
             raise CommandError(f"--secret: not a whsec_ secret ({exc})") from None
-        if not 1 <= port <= 65535:
-            raise CommandError("--port: give a number from 1 to 65535")
+        if not 0 <= port <= 65535:
+            raise CommandError("--port: give a number from 0 to 65535")
+        if not 0 <= fail <= 1_000_000:
+            raise CommandError("--fail: give a number from 0 to 1,000,000")
+        if not 0 <= seconds <= 86_400:
+            raise CommandError("--seconds: give a number from 0 to 86,400")
         seen, failures = set(), [fail]
 
         def say(text: str) -> None:
@@ -60,10 +66,16 @@ class Command(BaseCommand):
             def log_message(self, *args):
                 return
 
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        say(f"Listening on http://127.0.0.1:{port}/ — Ctrl-C stops.")
         try:
-            server.serve_forever()
+            server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise CommandError(f"--port: cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+        say(f"Listening on http://127.0.0.1:{server.server_port}/ — Ctrl-C stops.")
+        server.timeout = 0.2
+        deadline = time.monotonic() + seconds if seconds else None
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                server.handle_request()
         except KeyboardInterrupt:
             pass
         finally:
