@@ -260,3 +260,14 @@ def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, setti
     assert MatcherModel.objects.count() == 1
     assert "matcher: gbr-" in output
     assert Order.objects.filter(brand__name="Aurora Skincare", status="published").exists()
+
+
+def test_aurora_has_a_webhook_to_the_readme_s_local_receiver(demo):
+    from webhooks.management.commands.webhook_receiver import DEMO_SECRET
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    (endpoint,) = WebhookEndpoint.objects.filter(brand__name="Aurora Skincare")
+
+    assert endpoint.url == "http://127.0.0.1:8765/starmap" and endpoint.secret == DEMO_SECRET
+    assert endpoint.is_active and len(endpoint.event_types) == 11
+    assert not WebhookDelivery.objects.exists()  # loading the demo sends nothing
