@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "matching",
     "insights",
     "learning",
+    "webhooks",
     "marketplace.dev",
 ]
 
@@ -234,6 +235,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Offer expiry, automatic acceptance, missed-deadline notices.
     "collaboration-timers": {"task": "marketplace.tasks.collaboration_timers_task", "schedule": 60.0},
     # Full matcher snapshot rebuild; between rebuilds workers patch edited creators in.
+    # Webhook deliveries whose next attempt is due (retries with backoff; claims of dead workers).
+    "webhook-sweep": {"task": "webhooks.tasks.webhook_sweep_task", "schedule": 10.0},
     "matching-snapshot-rebuild": {
         "task": "matching.tasks.snapshot_rebuild_task",
         "schedule": crontab(hour=env_int("MATCHING_REBUILD_HOUR", 3), minute=0),
@@ -255,6 +258,12 @@ ORDER_MATCHING = "matching.for_orders"
 CREATOR_LISTS = "matching.for_creators"
 # A creator's finished collaborations, ratings and reviews for the creator page (creators may not import orders).
 CREATOR_RECORD = "orders.for_creators"
+# Who hears of a deal's events outside Starmap: webhooks (marketplace/core/events.py, docs/webhooks.md).
+EVENT_SINK = "webhooks.for_events"
+# Webhooks to loopback, link-local and private addresses: refused in production (server-side request
+# forgery), allowed in development so a receiver on this machine can be tried (docs/webhooks.md).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", not PRODUCTION)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -365,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         "DayEnum": "orders.models.ResultSnapshot.Day",
         "FormatEnum": "marketplace.core.models.ContentFormat",
         "RepresentationStatusEnum": "agencies.models.Representation.Status",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "webhooks.events.EVENT_CHOICES",
     },
 }
 

@@ -104,6 +104,7 @@ urlpatterns = [
     path("orders/", include((order_patterns, "orders"))),
     path("deals/", include((deal_patterns, "deals"))),
     path("brand/", include((brand_patterns, "brands"))),
+    path("brand/webhooks/", include("webhooks.urls")),
     path("creator/", include((creator_patterns, "creators"))),
     path("agency/", include("agencies.urls")),
     path("matching/", include("matching.urls")),

@@ -81,6 +81,7 @@ SAMPLES: dict[str, list[str]] = {
     "ledger_verify": [],
     "backup": ["--output", "{dir}"],
     "restore": ["{dir}"],  # not a backup folder: refused before anything is touched
+    "webhook_receiver": ["--port", "0", "--seconds", "1"],  # a free port, for a second
 }
 
 # Arguments every Django command has (verbosity, settings, traceback...): Django's own, not the project's.

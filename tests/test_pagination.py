@@ -24,12 +24,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from marketplace.core import web
 from orders.models import Collaboration
 from orders.services import deals
 from payouts import services as money
 from tests.api.tenants import PRICE, World, committed_world, new_key
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 pytestmark = pytest.mark.django_db
 S = Collaboration.Status
@@ -68,6 +70,7 @@ LISTS = [
     List("payouts:earnings", "payouts_page", "creator", target="payouts"),
     List("payouts:ledger", "topups_page", "admin", target="pending-topups"),
     List("payouts:ledger", "payouts_page", "admin", target="admin-payouts"),
+    List("webhooks:endpoint", "page", "owner", args="webhook", target="delivery-log"),
 ]
 
 
@@ -95,7 +98,16 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             money.payout_request(
                 creator_id=a.creator.pk, amount=10_000, idempotency_key=new_key(), actor=a.creator.user
             )
+            _second_delivery(a.webhook)
         yield built
+
+
+def _second_delivery(endpoint: WebhookEndpoint) -> None:
+    """A second row in the endpoint's delivery log."""
+    event = WebhookEvent.objects.create(
+        public_id="evt_second", type="offer.declined", brand=endpoint.brand, object_key="order:0", body={}
+    )
+    WebhookDelivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=timezone.now())
 
 
 def _url(world: World, item: List) -> str:
@@ -106,6 +118,7 @@ def _url(world: World, item: List) -> str:
         "recruiting": [a.orders["recruiting"].pk],
         "settled": [a.deals[S.SETTLED].pk],
         "dispute": [a.dispute.pk] if a.dispute else [],
+        "webhook": [a.webhook.pk],
     }[item.args]
     return reverse(item.page, args=args)
 

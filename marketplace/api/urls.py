@@ -17,6 +17,7 @@ from orders import api as deals_api
 from orders.api import contests as contests_api
 from orders.api import orders as orders_api
 from payouts import api as money_api
+from webhooks import api as webhooks_api
 
 app_name = "api"
 
@@ -219,6 +220,22 @@ v1 = [
     ),
     path("representations/<int:pk>/end/", agencies_api.RepresentationEndedApi.as_view(), name="representation-end"),
     # --- end agencies
+    # --- webhooks (views in webhooks/api.py)
+    path("webhooks/endpoints/", webhooks_api.WebhookEndpointListApi.as_view(), name="webhook-endpoint-list"),
+    path("webhooks/endpoints/<int:pk>/", webhooks_api.WebhookEndpointDetailApi.as_view(), name="webhook-endpoint"),
+    path(
+        "webhooks/endpoints/<int:pk>/rotate-secret/",
+        webhooks_api.WebhookEndpointRotateApi.as_view(),
+        name="webhook-endpoint-rotate",
+    ),
+    path("webhooks/deliveries/", webhooks_api.WebhookDeliveryListApi.as_view(), name="webhook-delivery-list"),
+    path("webhooks/deliveries/<int:pk>/", webhooks_api.WebhookDeliveryDetailApi.as_view(), name="webhook-delivery"),
+    path(
+        "webhooks/deliveries/<int:pk>/resend/",
+        webhooks_api.WebhookDeliveryResendApi.as_view(),
+        name="webhook-delivery-resend",
+    ),
+    # --- end webhooks
 ]
 
 # The docs viewers inject <style> elements, so their pages (only) allow inline styles; the Swagger

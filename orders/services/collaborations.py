@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from agencies.selectors import agency_terms
 from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowed, audit, check_transition
+from marketplace.core.events import announce
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
 from orders import deposits, flows, negotiation, pay_per_play
@@ -354,6 +355,7 @@ def collaboration_transition(
         # follows at once, as it does after a rating, so the API and the ranking agree with the deal history.
         track_record_refresh(creator_ids=[c.creator_id])
     notifications.collaboration_changed(c, action=action, actor_role=AGENCY if on_behalf else role, comment=comment)
+    announce(f"collaboration.{action}", c)  # the brand's webhooks, after commit
     return c
 
 

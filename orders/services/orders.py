@@ -19,6 +19,7 @@ from brands.access import EDITOR, brand_seat
 from brands.models import Brand
 from marketplace.core import MAX_AMOUNT, Conflict, audit, check_transition, update_fields
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, regions
+from marketplace.core.events import announce
 from marketplace.core.models import Label, ProductCategory, User
 from marketplace.core.outbox import outbox_put
 from orders import flows
@@ -269,6 +270,7 @@ def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
         # The event commits with the publish, so no published order is ever left unranked (the relay re-sends
         # it if the broker is down); the matcher, which this app does not import, queues the ranking from it.
         outbox_put(topic="order.published", payload={"order_id": order.pk, "actor_id": actor.pk if actor else None})
+        announce("order.published", order)  # the brand's webhooks, after commit
     return order
 
 

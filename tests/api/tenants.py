@@ -57,6 +57,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.orders.conftest import PATHS, PUBLISHED_AGO, act, make_creator, mp4_upload
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 S = Collaboration.Status
 PRICE = 500_000
@@ -125,6 +126,8 @@ class Side:
     blackout: BlackoutPeriod | None = None
     tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
     creator_list: CreatorList | None = None  # a saved list holding the side's creator
+    webhook: WebhookEndpoint | None = None  # the brand's endpoint, with one failed delivery in its log
+    webhook_delivery: WebhookDelivery | None = None
     verifications: dict[str, object] = field(default_factory=dict)  # "brand" / "creator" → a waiting request
     programme: object | None = None  # an open incentive programme any creator may join
     # Submission contests: "fresh" (nobody entered), "open" (the side's creator entered), "ranked", "disputed".
@@ -257,6 +260,7 @@ def _side(name: str, admin: User) -> Side:
     )
     side.creator_list = CreatorList.objects.create(brand=side.brand, name=f"Shortlist {name}")
     CreatorListEntry.objects.create(creator_list=side.creator_list, creator=creator)
+    side.webhook, side.webhook_delivery = _webhook(side)
     side.verifications = {
         "creator": CreatorVerification.objects.create(creator=creator, evidence_url="https://v.example/me"),
         "brand": BrandVerification.objects.create(
@@ -306,6 +310,23 @@ def _contests(side: Side, admin: User) -> None:
             contest_services.contest_transition(
                 contest_id=contest.pk, action="dispute", actor=side.owner, comment="Views look bought.", now=later
             )
+
+
+def _webhook(side: Side) -> tuple[WebhookEndpoint, WebhookDelivery]:
+    endpoint = WebhookEndpoint.objects.create(
+        brand=side.brand, url="http://127.0.0.1:9/hook", event_types=["offer.accepted"], secret="whsec_QUJD"
+    )
+    event = WebhookEvent.objects.create(
+        public_id=f"evt_tenant{side.name}",
+        type="offer.accepted",
+        brand=side.brand,
+        object_key=f"collaboration:{side.deals[S.ACCEPTED].pk}",
+        body={"id": f"evt_tenant{side.name}", "type": "offer.accepted"},
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event=event, status=WebhookDelivery.Status.FAILED, attempts=1, next_attempt_at=timezone.now()
+    )
+    return endpoint, delivery
 
 
 def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Order.Mode.DIRECT, **terms) -> Order:

@@ -49,6 +49,7 @@ from tests.api.tenants import (
     evidence_upload,
     fresh_video,
 )
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -470,6 +471,36 @@ API: dict[str, list[Target]] = {
     "api:representation-accept": [Target(contract, {"POST": ()}, ("creator", "agency"), refused={"POST": (409, 403)})],
     "api:representation-decline": [Target(contract, {"POST": ()}, ("creator", "agency"), refused={"POST": (409, 403)})],
     "api:representation-end": [Target(contract, {"POST": ("creator", "agency")}, ("creator", "agency"))],
+    "api:webhook-endpoint-list": [
+        Target(
+            None,
+            {"GET": BRAND_EDITORS, "POST": BRAND_EDITORS},
+            body=const(url="http://127.0.0.1:9/new", event_types=["offer.accepted"]),
+        )
+    ],
+    "api:webhook-endpoint": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk},
+            {"GET": ("owner",), "PATCH": ("owner",), "DELETE": ("owner",)},
+            ORDER_READERS,
+            const(description="Orders to the CRM"),
+        )
+    ],
+    "api:webhook-endpoint-rotate": [
+        Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",)}, ORDER_READERS)
+    ],
+    "api:webhook-delivery-list": [Target(None, {"GET": BRAND_EDITORS})],
+    "api:webhook-delivery": [
+        Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_READERS)
+    ],
+    "api:webhook-delivery-resend": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook_delivery.pk},
+            {"POST": ("owner",)},
+            ORDER_READERS,
+            ok={"POST": (202,)},
+        )
+    ],
 }
 
 
@@ -569,6 +600,35 @@ PAGES: dict[str, list[Target]] = {
     "payouts:statement_csv": [Target(this_month, {"GET": PARTY_MEMBERS}, missing={"year": 1999, "month": 13})],
     "api_token_revoke": [
         Target(lambda w, s: {"pk": w.sides[s].tokens["owner"].pk}, {"POST": ("owner",), "GET": ()}, ok={"POST": (302,)})
+    ],
+    "webhooks:endpoint": [Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"GET": ("owner",)}, ORDER_PAGE)],
+    "webhooks:update": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk},
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            const(url="http://127.0.0.1:9/moved", event_types="offer.declined"),
+            ok={"POST": (302,)},
+        )
+    ],
+    "webhooks:rotate": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)}
+        )
+    ],
+    "webhooks:delete": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)}
+        )
+    ],
+    "webhooks:delivery": [Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_PAGE)],
+    "webhooks:resend": [
+        Target(
+            lambda w, s: {"pk": w.sides[s].webhook_delivery.pk},
+            {"POST": ("owner",), "GET": ()},
+            ORDER_PAGE,
+            ok={"POST": (302,)},
+        )
     ],
     "orders:detail": [Target(order("open"), {"GET": ORDER_PAGE}, ORDER_PAGE)],
     "orders:update": [
@@ -1116,6 +1176,18 @@ LISTS: dict[str, tuple] = {
     ),
     "api:order-matches": (order("open"), lambda w, s, u: _latest_ranked(w, s), "creator.id", True),
     "api:recommended-orders": (None, _open_recruitment, "order.id", False),
+    "api:webhook-endpoint-list": (
+        None,
+        lambda w, s, u: _mine(WebhookEndpoint, u, "brand__memberships__user"),
+        "id",
+        True,
+    ),
+    "api:webhook-delivery-list": (
+        None,
+        lambda w, s, u: _mine(WebhookDelivery, u, "endpoint__brand__memberships__user"),
+        "id",
+        True,
+    ),
 }
 
 

@@ -312,3 +312,14 @@ def test_the_demo_agency_represents_three_creators_and_its_share_is_fixed_on_the
     held = Hold.objects.filter(agency=agency, creator__user__email="creator@starmap.demo")
     assert held.exists() and {h.agency_bps for h in held} == {AGENCY_SHARE_BPS}
     assert money_selectors.ledger_problems() == []
+
+
+def test_aurora_has_a_webhook_to_the_readme_s_local_receiver(demo):
+    from webhooks.management.commands.webhook_receiver import DEMO_SECRET
+    from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    (endpoint,) = WebhookEndpoint.objects.filter(brand__name="Aurora Skincare")
+
+    assert endpoint.url == "http://127.0.0.1:8765/starmap" and endpoint.secret == DEMO_SECRET
+    assert endpoint.is_active and len(endpoint.event_types) == 11
+    assert not WebhookDelivery.objects.exists()  # loading the demo sends nothing

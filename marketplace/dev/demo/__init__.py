@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from marketplace.core.models import User
-from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, fund_demo_wallets
+from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, ensure_demo_webhook, fund_demo_wallets
 from marketplace.dev.demo.agency import ensure_agency
 from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
@@ -67,7 +67,8 @@ def load_demo(
     creator login and, after the campaigns, two of their creators (marketplace.dev.demo.agency); the demo campaigns
     (marketplace.dev.demo.campaigns) spend some of it on collaborations with results, and offers go out
     on Aurora's newest order, one of them countered by the README's creator login; and Aurora runs a submission
-    contest the creator login has entered (marketplace.dev.demo.contests).
+    contest the creator login has entered (marketplace.dev.demo.contests); last, Aurora's webhook to
+    the local receiver (nothing is sent for what the demo itself did).
     """
     catalogue = Catalogue.load()
     with _no_mail(), transaction.atomic():
@@ -86,6 +87,7 @@ def load_demo(
         ensure_open_offers(accounts)
         ensure_programmes(accounts)
         ensure_running_contest(accounts)
+        ensure_demo_webhook(accounts)
     logins = 3 + sum(len(spec.members) for spec in DEMO_BRANDS)  # admin, creator, agency owner and the brands
     return DemoResult(
         logins=logins,

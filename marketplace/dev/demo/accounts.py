@@ -242,3 +242,27 @@ def fund_demo_wallets(accounts: DemoAccounts) -> int:
                 actor=accounts.admin,
             )
     return len(accounts.brands)
+
+
+def ensure_demo_webhook(accounts: DemoAccounts) -> None:
+    """Aurora's webhook to the local receiver the README starts (``manage.py webhook_receiver``), with the
+    receiver's demo secret, subscribed to every event. Made after the demo's own deals, so loading the demo
+    sends nothing; what you do in the demo afterwards is delivered."""
+    from webhooks.events import EVENT_CHOICES
+    from webhooks.management.commands.webhook_receiver import DEMO_SECRET
+    from webhooks.models import WebhookEndpoint
+
+    brand = accounts.brands[DEMO_BRANDS[0].name]
+    WebhookEndpoint.objects.get_or_create(
+        brand=brand,
+        url=DEMO_WEBHOOK_URL,
+        defaults={
+            "event_types": EVENT_CHOICES,
+            "secret": DEMO_SECRET,
+            "description": "Demo: manage.py webhook_receiver --port 8765",
+            "created_by": accounts.owners[brand.name],
+        },
+    )
+
+
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8765/starmap"
