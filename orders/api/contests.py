@@ -45,7 +45,7 @@ class ContestCreateSerializer(RequestSerializer):
     pick_from_top = StrictIntegerField(min_value=1, max_value=contests.MAX_PLACES, default=10)
     # Checked by the service (orders.services.contests._clean_tiers), so a bad tier is one flat error on "tiers".
     tiers = serializers.ListField(
-        child=serializers.JSONField(),
+        child=serializers.JSONField(allow_null=True),  # any JSON per item: the service names what is wrong
         max_length=20,
         required=False,
         default=list,
