@@ -18,7 +18,7 @@ from agencies import selectors, services
 from agencies.access import agency_seat
 from agencies.models import MAX_SHARE_BPS, Representation
 from marketplace.core.api.common import ERROR_BODY, JSONParser
-from marketplace.core.api.fields import RequestSerializer
+from marketplace.core.api.fields import RequestSerializer, validated
 from marketplace.core.roles import role_of
 from payouts.api import LIST_ERRORS, StatementApi, StatementEntrySerializer
 from payouts.models import Account
@@ -120,9 +120,8 @@ class AgencyInvitationApi(APIView):
         responses={201: RepresentationSerializer, 400: ERROR_BODY, 404: ERROR_BODY, 409: ERROR_BODY, **ERRORS},
     )
     def post(self, request):
-        serializer = InvitationRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rep = services.representation_invite(actor=request.user, **serializer.validated_data)
+        data = validated(InvitationRequestSerializer(data=request.data))
+        rep = services.representation_invite(actor=request.user, **data)
         return Response(RepresentationSerializer(rep).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,7 +155,7 @@ def _transition_api(to: str, summary: str) -> type[APIView]:
         responses={200: RepresentationSerializer, 400: ERROR_BODY, 404: ERROR_BODY, 409: ERROR_BODY, **ERRORS},
     )
     def post(self, request, pk: int):
-        EmptyRequestSerializer(data=request.data).is_valid(raise_exception=True)
+        validated(EmptyRequestSerializer(data=request.data))
         rep = services.representation_transition(representation_id=pk, to=to, actor=request.user)
         rep = Representation.objects.select_related("agency", "creator").get(pk=rep.pk)
         return Response(RepresentationSerializer(rep).data)

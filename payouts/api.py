@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from brands.access import EDITOR, MEMBER, brand_seat
 from marketplace.core import DomainError
 from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser, MoneyThrottle, idempotency_key
-from marketplace.core.api.fields import MinorAmountField, RequestSerializer
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer, validated
 from marketplace.core.roles import role_of
 from payouts import selectors, services
 from payouts.models import Account, IdempotencyKey, LedgerEntry, Payout, TopUp
@@ -370,9 +370,8 @@ class PayoutApi(MoneyPost, generics.ListAPIView):
 
 
 def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    """The request's validated data, or a 400 whose errors are flat lists of text (as the error body says)."""
+    return validated(serializer_class(data=request.data))
 
 
 # ------------------------------------------------------------------ monthly statements

@@ -9,6 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from agencies.selectors import roster_creator_ids
 from creators.models import Creator
 from marketplace.core.api.common import ERROR_BODY, JSONParser
+from marketplace.core.api.fields import validated
 from marketplace.core.roles import role_of
 from orders.access import SYSTEM
 from orders.models import Collaboration
@@ -37,9 +38,8 @@ def _errors(*codes: int) -> dict:
 
 
 def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    """The request's validated data, or a 400 whose errors are flat lists of text (as the error body says)."""
+    return validated(serializer_class(data=request.data))
 
 
 # ------------------------------------------------------------------ lookups
