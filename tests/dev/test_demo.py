@@ -197,14 +197,17 @@ def test_demo_brands_are_funded_once_and_the_ledger_verifies(demo):
     out = StringIO()
     call_command("ledger_verify", stdout=out)
     assert "Ledger verified: 0 differences." in out.getvalue()
-    assert TopUp.objects.filter(status="succeeded").count() == Brand.objects.count() == 8
-    assert LedgerTransaction.objects.filter(kind="topup").count() == 8
+    # One top-up per brand, and Aurora's second, which puts in its running contest's prize pool.
+    assert TopUp.objects.filter(status="succeeded").count() == Brand.objects.count() + 1 == 9
+    assert LedgerTransaction.objects.filter(kind="topup").count() == 9
     for brand in Brand.objects.all():
-        # The demo campaigns (marketplace.dev.demo.campaigns) spent some of the demo brands' money.
-        spent = sum(Collaboration.objects.filter(order__brand=brand).values_list("agreed_price", flat=True))
-        # Aurora's running contest holds its whole prize pool (marketplace.dev.demo.contests).
-        spent += sum(Contest.objects.filter(order__brand=brand).values_list("pool", flat=True))
-        assert money_selectors.wallet_for_brand(brand_id=brand.pk).available == DEMO_TOPUP - spent
+        # What the demo's deals and Aurora's contest pool took from each wallet: every hold's amount less
+        # what came back (a per-play deal pays only its counted plays and refunds the rest of the maximum).
+        spent = sum(h.amount - (h.refunded or 0) for h in Hold.objects.filter(brand=brand))
+        topped_up = sum(TopUp.objects.filter(brand=brand, status="succeeded").values_list("amount", flat=True))
+        pools = sum(Contest.objects.filter(order__brand=brand).values_list("pool", flat=True))
+        assert topped_up == DEMO_TOPUP + pools
+        assert money_selectors.wallet_for_brand(brand_id=brand.pk).available == topped_up - spent
     assert DEMO_TOPUP == 20_000_000
 
 
@@ -251,7 +254,6 @@ def test_distributions_file_is_consistent_with_the_catalogue(taxonomy):
 
 def test_demo_history_gives_past_outcomes_and_trains_the_matcher(taxonomy, settings, tmp_path):
     from matching.models import MatcherModel
-    from orders.models import Collaboration
 
     settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
     settings.VAR_DIR = tmp_path

@@ -226,22 +226,23 @@ def fund_demo_wallets(accounts: DemoAccounts) -> int:
         # The ledger checks each transaction's legs at COMMIT; load_demo made every check immediate for its
         # bulk load, and an immediate check would see a ledger transaction before its legs are written.
         cursor.execute("SET CONSTRAINTS payouts_ledgerentry_balanced, payouts_ledgertransaction_balanced DEFERRED")
-    for name, brand in accounts.brands.items():
-        topup = money.topup(
-            brand_id=brand.pk,
-            amount=DEMO_TOPUP,
-            currency=settings.CURRENCY,
-            idempotency_key=DEMO_TOPUP_KEY,
-            actor=accounts.owners[name],
-        )
-        if topup.status == TopUp.Status.PENDING:
-            money.topup_confirm(
-                topup_id=topup.pk,
-                reference="DEMO",
-                idempotency_key=f"{DEMO_TOPUP_KEY}-confirm",
-                actor=accounts.admin,
-            )
+    for name in accounts.brands:
+        top_up(accounts, name, amount=DEMO_TOPUP, key=DEMO_TOPUP_KEY)
     return len(accounts.brands)
+
+
+def top_up(accounts: DemoAccounts, name: str, *, amount: int, key: str) -> None:
+    """One top-up of a demo brand's wallet, confirmed at once where the provider waits for a transfer; the
+    fixed key makes a second run a replay."""
+    topup = money.topup(
+        brand_id=accounts.brands[name].pk,
+        amount=amount,
+        currency=settings.CURRENCY,
+        idempotency_key=key,
+        actor=accounts.owners[name],
+    )
+    if topup.status == TopUp.Status.PENDING:
+        money.topup_confirm(topup_id=topup.pk, reference="DEMO", idempotency_key=f"{key}-confirm", actor=accounts.admin)
 
 
 def ensure_demo_webhook(accounts: DemoAccounts) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from creators.models import Creator
-from marketplace.dev.demo.accounts import DemoAccounts
+from marketplace.dev.demo.accounts import DemoAccounts, top_up
 from orders.models import Contest, Order
 from orders.services import contests
 from orders.services.orders import OrderBrief
@@ -34,6 +34,9 @@ def ensure_running_contest(accounts: DemoAccounts, *, now: datetime | None = Non
         target_labels=dict(source.target_label_links.values_list("label_id", "weight")),
     )
     terms = contests.ContestTerms(tiers=TIERS, count_day=7, submit_until=now + timedelta(days=10))
+    # The pool is held whole on publishing: Aurora puts it in first, whatever its campaigns have used.
+    pool = sum(tier["places"] * tier["prize"] for tier in TIERS)
+    top_up(accounts, source.brand.name, amount=pool, key="demo-contest-pool")
     contest = contests.contest_publish(brand=source.brand, actor=owner, brief=brief, terms=terms, now=now)
     entrants = [accounts.creator] if accounts.creator else []
     entrants += list(
