@@ -82,6 +82,8 @@ SAMPLES: dict[str, list[str]] = {
     "backup": ["--output", "{dir}"],
     "restore": ["{dir}"],  # not a backup folder: refused before anything is touched
     "webhook_receiver": ["--port", "0", "--seconds", "1"],  # a free port, for a second
+    "install_courses": [],
+    "render_sample_invoice": ["--out", "{dir}"],  # finds no demo settlement on the test world: a clear error
 }
 
 # Arguments every Django command has (verbosity, settings, traceback...): Django's own, not the project's.
