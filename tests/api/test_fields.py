@@ -5,6 +5,7 @@ import re
 import jsonschema
 import jsonschema_rs
 import pytest
+from rest_framework import serializers
 
 from marketplace.core.api.fields import NON_BLANK
 
@@ -28,3 +29,19 @@ def test_the_ecma_validator_and_the_python_validator_agree_on_blank_text():
         expected = value.strip() != ""
         assert rust.is_valid(value) is expected, hex(ord(value[0]))
         assert python.is_valid(value) is expected, hex(ord(value[0]))
+
+
+@pytest.mark.parametrize("value", [0, 1.5, True, ["a"], {"a": 1}])
+def test_every_text_field_of_a_request_takes_only_a_json_string(value):
+    # Generated over every request serializer: a plain CharField would store 0 as "0" (schemathesis found
+    # it on the agency invitation's note).
+    from marketplace.core.api.fields import RequestSerializer
+
+    class Probe(RequestSerializer):
+        note = serializers.CharField(required=False)
+
+    serializer = Probe(data={"note": value})
+
+    assert not serializer.is_valid()
+    assert serializer.errors == {"note": ["Send a JSON string."]}
+    assert Probe(data={"note": "fine"}).is_valid() and Probe(data={}).is_valid()

@@ -34,6 +34,17 @@ class RequestSerializer(serializers.Serializer):
         if isinstance(data, Mapping):
             known = {name for name, field in self.fields.items() if not field.read_only}
             unknown = {str(name): [self.unknown_message] for name in data if name not in known}
+            # Text is a JSON string: DRF's CharField would take 0 or true and store "0" (schemathesis found it).
+            # A form's values are strings already; StrictCharField says the same for a field on its own.
+            unknown.update(
+                {
+                    name: [str(StrictCharField.default_error_messages["invalid"])]
+                    for name, field in self.fields.items()
+                    if type(field) is serializers.CharField
+                    and name in data
+                    and not isinstance(data[name], str | type(None))  # null: DRF's own message
+                }
+            )
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
