@@ -231,7 +231,9 @@ def step(action: str, doers: tuple[str, ...], state: str, body: dict | None = No
 REASON = {"comment": "Because it is so."}
 # Who sees a contest: its brand's members, staff, and every creator (a published contest is an open call).
 CONTEST_READERS = ("owner", "viewer", "creator", "o_creator", "admin")
-ENTRY_READERS = PARTIES  # an entry: its creator, the brand's members, staff (not the other entrants)
+# An entry: its creator, the brand's members, staff (not the other entrants; not the creator's agency, whose
+# contract covers deals, not contest entries: docs/agencies.md).
+ENTRY_READERS = ("owner", "viewer", "creator", "admin")
 
 
 def contest(state: str) -> Kwargs:
@@ -370,9 +372,10 @@ API: dict[str, list[Target]] = {
     # Pay per play and deposit orders (docs/deals.md, "Ways to pay").
     "api:collaboration-confirm_plays": [step("confirm_plays", ("owner",), S.PLAYS_COUNTED)],
     "api:collaboration-dispute_plays": [step("dispute_plays", ("owner", "creator"), S.PLAYS_COUNTED, REASON)],
-    "api:collaboration-reserve": [step("reserve", ("creator",), DEPOSIT_OFFERED)],
+    # Answering a deposit offer and re-quoting answer an offer: the agency may, under its contract.
+    "api:collaboration-reserve": [step("reserve", ("creator", "agency"), DEPOSIT_OFFERED)],
     "api:collaboration-requote": [
-        step("requote", ("creator",), S.DEPOSIT_PAID, {"price_minor": PRICE, "note": "Longer cut."})
+        step("requote", ("creator", "agency"), S.DEPOSIT_PAID, {"price_minor": PRICE, "note": "Longer cut."})
     ],
     "api:collaboration-decline_requote": [step("decline_requote", ("owner",), S.REQUOTED)],
     "api:collaboration-pay_balance": [step("pay_balance", ("owner",), S.REQUOTED)],
