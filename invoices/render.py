@@ -45,10 +45,17 @@ class PdfUnavailable(DomainError):
 @functools.cache
 def _weasyprint():
     """WeasyPrint's HTML class, or the reason it cannot load (a string)."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
         return f"{exc.__class__.__name__}: {exc}".splitlines()[0]
+    finally:
+        # WeasyPrint's import sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; put the process's choice back,
+        # or every later picture upload would take a cut-off file (creators/avatars.py refuses them).
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return HTML
 
 

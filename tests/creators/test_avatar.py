@@ -201,6 +201,22 @@ def test_a_hostile_upload_is_a_form_error_beside_the_field_and_nothing_is_stored
     assert ">LC</span>" in page
 
 
+@pytest.mark.parametrize("name", ["a truncated JPEG", "a truncated PNG"])
+def test_a_cut_off_picture_is_refused_after_the_invoice_renderer_has_loaded(client, creator, media, name):
+    # WeasyPrint's import switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on; a worker or web process
+    # that rendered an invoice PDF then took cut-off pictures (the CI run found it by test order).
+    from invoices import render
+
+    render._weasyprint.cache_clear()
+    render._weasyprint()
+    data, filename, message = HOSTILE[name]
+
+    response = upload(client, data, filename)
+
+    assert message in response.content.decode()
+    assert Creator.objects.get(pk=creator.pk).avatar.name == "" and stored_files(media) == []
+
+
 def test_a_hostile_upload_leaves_an_earlier_picture_in_place(client, creator, media):
     upload(client, picture("PNG"))
     before = Creator.objects.get(pk=creator.pk).avatar.name
