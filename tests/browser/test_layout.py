@@ -43,7 +43,18 @@ SERIOUS = {"serious", "critical"}
 # Pages a walk does not open: Django's own admin (not our layout), downloads, the language switch, and
 # links that act (a GET that opens a notification marks it read and redirects).
 NOT_WALKED = {"admin", "i18n", "logout"}
-NOT_WALKED_NAMES = {"notification_open", "download", "report_csv", "wallet_statement_csv", "set_language"}
+# By URL name; the downloads (CSV and PDF files) because a browser starts a download instead of a page.
+NOT_WALKED_NAMES = {
+    "notification_open",
+    "download",
+    "report_csv",
+    "wallet_statement_csv",
+    "statement_pdf",
+    "statement_csv",
+    "pdf",
+    "csv",
+    "set_language",
+}
 MAX_PAGES = 30  # a bound on a walk, so a page with links to every row cannot make it run for minutes
 
 WIDER_THAN_THE_SCREEN = """() => Array.from(document.querySelectorAll("body *"))
