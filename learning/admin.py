@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from learning.markdown import render
 from learning.models import Course
+from marketplace.core.admin import ModelAdmin
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ModelAdmin):
     list_display = ("title_en", "stage", "position", "published", "updated_at")
     list_filter = ("stage", "published")
     search_fields = ("title_en", "title_zh", "slug")

@@ -20,7 +20,9 @@ from django.urls import path, reverse
 
 from brands.models import Brand, BrandBlock, BrandMembership
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
+from learning.models import Course
 from marketplace.core import audit
+from marketplace.core.admin import InputSafeAdmin
 from marketplace.core.models import AuditLog, OutboxMessage, ProductInterestPrior, User
 from orders.models import Collaboration, Order, OrderEvent, OrderTargetLabel
 from tests import factories
@@ -73,6 +75,9 @@ def _latest_after_money_flow(label: str):
 
 # One way to create a row of each registered model, by label; a model registered without one fails.
 MAKERS = {
+    "learning.course": lambda: Course.objects.create(
+        slug=f"course-{next(_seq)}", stage="departure", title_en="A course", body_en="Some **text**."
+    ),
     "marketplace.user": UserFactory,
     "auth.group": lambda: Group.objects.create(name=f"group-{next(_seq)}"),
     "marketplace.interest": InterestFactory,
@@ -144,6 +149,7 @@ EDITED_BY_HAND_ALTHOUGH_A_SERVICE_WRITES = {
     "marketplace.user": "the admin's forms apply the one e-mail rule; users are deactivated, never deleted",
     "brands.brand": "name, slug and website are validated by the model; verification goes through its action",
     "creators.creator": "handle rules are model validators; verification goes through its action",
+    "learning.course": "staff write courses here; install_courses only refreshes the shipped ones by slug",
 }
 SERVICE_OWNED = {
     "orders.order",
@@ -178,6 +184,7 @@ EDITABLE = {
     "brands.brandblock",
     "creators.creator",
     "matching.matchermodel",
+    "learning.course",  # staff write courses here (docs/courses.md)
 }
 READ_ONLY = [model for model in REGISTERED if model._meta.label_lower in SERVICE_OWNED]
 
@@ -344,6 +351,21 @@ def test_service_owned_admin_refuses_add_change_and_delete(admin_client, admin_u
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request, obj)
     assert not model_admin.has_delete_permission(request, obj)
+
+
+def test_every_admin_and_inline_starts_from_the_projects_input_safe_base():
+    # Its list filters and forms turn NUL bytes and bad lookups into messages, not 500s (the hostile sweep
+    # found a new admin built on Django's own class). Django's own models keep Django's admins.
+    own = [m for m in admin.site._registry if not m.__module__.startswith("django.")]
+    unsafe = [m._meta.label for m in own if not isinstance(admin.site._registry[m], InputSafeAdmin)]
+    inlines = [
+        f"{m._meta.label}: {inline.__name__}"
+        for m in own
+        for inline in admin.site._registry[m].inlines
+        if not issubclass(inline, InputSafeAdmin)
+    ]
+
+    assert not unsafe and not inlines, f"use marketplace.core.admin's bases: {unsafe + inlines}"
 
 
 def test_every_registered_model_is_either_service_owned_or_edited_by_hand():
