@@ -48,7 +48,8 @@ class Course(models.Model):
 
 
 class CourseCompletion(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="completions")
+    # A course creators finished is unpublished, not deleted: their progress stays (docs/courses.md).
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="completions")
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="course_completions")
     done_at = models.DateTimeField(auto_now_add=True)
 

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 (
                     "course",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="completions", to="learning.course"
+                        on_delete=django.db.models.deletion.PROTECT, related_name="completions", to="learning.course"
                     ),
                 ),
                 (
