@@ -81,6 +81,7 @@ SAMPLES: dict[str, list[str]] = {
     "ledger_verify": [],
     "backup": ["--output", "{dir}"],
     "restore": ["{dir}"],  # not a backup folder: refused before anything is touched
+    "install_courses": [],
 }
 
 # Arguments every Django command has (verbosity, settings, traceback...): Django's own, not the project's.
