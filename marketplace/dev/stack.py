@@ -16,6 +16,7 @@ Like devservers, this module does not import Django: it runs in processes with o
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import signal
@@ -231,7 +232,8 @@ class Stack:
     # ------------------------------------------------------------------------ HTTP
 
     def request(self, method: str, path: str, *, token: str | None = None, body=None, headers=None, timeout=30):
-        """(status, headers, parsed JSON or text) of one request; a connection that dies is raised as OSError."""
+        """(status, headers, parsed JSON or text) of one request; a connection that dies is raised as OSError,
+        also when it dies mid-answer (a status line or body cut off: http.client's own errors, not OSErrors)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)  # noqa: S310 (our own URL)
         request.add_header("Content-Type", "application/json")
@@ -243,7 +245,12 @@ class Stack:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (our own URL)
                 return response.status, dict(response.headers), _body(response.read())
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), _body(error.read())
+            try:
+                return error.code, dict(error.headers), _body(error.read())
+            except http.client.HTTPException as cut:
+                raise ConnectionError(f"answer cut off: {cut!r}") from cut
+        except http.client.HTTPException as cut:
+            raise ConnectionError(f"answer cut off: {cut!r}") from cut
 
 
 def _body(raw: bytes):

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -82,16 +83,15 @@ class Client:
 def under_traffic(client: Client, browsers: int = 2):
     """``browsers`` threads run ``client.browse`` from 3 s before the block until it ends."""
     stop = threading.Event()
-    threads = [threading.Thread(target=client.browse, args=(stop,)) for _ in range(browsers)]
-    for t in threads:
-        t.start()
-    time.sleep(3)
-    try:
-        yield
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
+    with ThreadPoolExecutor(browsers) as pool:
+        running = [pool.submit(client.browse, stop) for _ in range(browsers)]
+        time.sleep(3)
+        try:
+            yield
+        finally:
+            stop.set()
+        for future in running:
+            future.result()  # a browser's failed assertion fails the test, naming what it saw
 
 
 def web_500s(stack, since: int) -> list[str]:
@@ -127,20 +127,20 @@ def test_a_web_process_killed_mid_money_post_leaves_one_top_up_per_key(stack, sq
 
     def killer():
         # Four kills, each after the web processes have had time to come back (gunicorn restarts one in ~1 s).
-        for _ in range(4):
+        try:
+            for _ in range(4):
+                time.sleep(1.5)
+                victim = random.choice(stack.children("web"))
+                os.kill(victim, 9)
+                killed.append(victim)
             time.sleep(1.5)
-            victim = random.choice(stack.children("web"))
-            os.kill(victim, 9)
-            killed.append(victim)
-        time.sleep(1.5)
-        done.set()
+        finally:
+            done.set()
 
-    threads = [threading.Thread(target=top_up_until_done) for _ in range(6)]
-    kill_thread = threading.Thread(target=killer)
-    for t in [*threads, kill_thread]:
-        t.start()
-    for t in [*threads, kill_thread]:
-        t.join()
+    with ThreadPoolExecutor(7) as pool:
+        running = [pool.submit(top_up_until_done) for _ in range(6)] + [pool.submit(killer)]
+    for future in running:
+        future.result()  # a client's failed assertion (an unexpected status) fails the test with its reason
 
     dropped = [s for s in client.seen if s.status is None]
     assert len(killed) == 4 and dropped, "no request was cut off: the test proved nothing"
