@@ -218,7 +218,12 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     models.Q(("pricing", "per_play"), _negated=True),
                     models.Q(
-                        ("play_base__gte", 0), ("play_rate__gt", 0), ("price_per_creator__gte", models.F("play_base"))
+                        ("play_base__gte", 0),
+                        ("play_base__isnull", False),
+                        ("play_rate__gt", 0),
+                        ("play_rate__isnull", False),
+                        ("price_per_creator__gte", models.F("play_base")),
+                        ("price_per_creator__isnull", False),
                     ),
                     _connector="OR",
                 ),

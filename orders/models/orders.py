@@ -149,7 +149,15 @@ class Order(ChecksInOneQuery, models.Model):
             models.CheckConstraint(condition=models.Q(creators_wanted__gte=1), name="order_wants_a_creator"),
             models.CheckConstraint(
                 condition=~models.Q(pricing="per_play")
-                | models.Q(play_base__gte=0, play_rate__gt=0, price_per_creator__gte=models.F("play_base")),
+                | models.Q(
+                    # NOT NULL spelled out: a CHECK on a NULL passes, and a per-play order without its terms must not
+                    play_base__isnull=False,
+                    play_rate__isnull=False,
+                    price_per_creator__isnull=False,
+                    play_base__gte=0,
+                    play_rate__gt=0,
+                    price_per_creator__gte=models.F("play_base"),
+                ),
                 name="order_per_play_terms",
             ),
         ]

@@ -115,6 +115,9 @@ def _errors(validate) -> dict:
         {"price_per_creator": None, "total_budget": -5},
         {"creators_wanted": 0},
         {"price_per_creator": -1, "total_budget": 0, "creators_wanted": 0},
+        {"pricing": "per_play", "play_base": 0, "play_rate": 0},
+        {"pricing": "per_play", "play_base": 700_000, "play_rate": 100, "price_per_creator": 600_000},
+        {"pricing": "per_play", "play_base": None, "play_rate": None, "creators_wanted": 0},
     ],
 )
 @pytest.mark.parametrize("exclude", [None, {"price_per_creator"}, {"creators_wanted", "total_budget"}])
@@ -142,7 +145,7 @@ def test_checks_in_one_query_run_one_select_in_one_savepoint():
 
     statements = [query["sql"].split()[0] for query in queries]
     assert statements == ["SAVEPOINT", "SELECT", "RELEASE"]
-    assert len(Order._meta.constraints) == 4  # Django would have run four of these triples
+    assert len(Order._meta.constraints) == 5  # Django would have run five of these triples
 
 
 def test_every_model_with_one_query_checks_is_compared_above():

@@ -60,6 +60,7 @@ def _post_data(category, labels=(), **overrides):
         "product_category": category.pk,
         "goal": "awareness",
         "mode": "recruitment",
+        "pricing": "fixed",
         "format": "short_21_60",
         "target_age": ["18-23", "24-30"],
         "target_gender": ["female"],
