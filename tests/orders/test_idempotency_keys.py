@@ -7,6 +7,7 @@ client sends, through whichever door, no step the services take on their own may
 
 import re
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ from tests.payouts.conftest import check_deferred_constraints
 S = Collaboration.Status
 
 # The money steps the services key as collab-{pk}-{action}-{step}.
-MONEY_STEPS = ("hold", "adjust", "escrow", "release", "release_hold", "settle", "fee", "refund", "split")
+MONEY_STEPS = ("hold", "adjust", "escrow", "release", "release_hold", "settle", "fee", "refund", "split", "pay")
 # Each system step a brand could once block: the state it starts from, who takes it, its payload.
 SYSTEM_STEPS = {
     "accept": (S.OFFERED, "accept", "creator", {}),
@@ -56,6 +57,10 @@ SYSTEM_STEPS = {
     "decline": (S.OFFERED, "decline", "creator", {}),
     "withdraw": (S.OFFERED, "withdraw", "owner", {}),
     "accept_counter": (S.COUNTERED, "accept_counter", "owner", {}),
+    "pay_balance": (S.DEPOSIT_PAID, "pay_balance", "owner", {}),
+    "forfeit_deposit": (S.DEPOSIT_PAID, "forfeit_deposit", None, {}),
+    "confirm_plays": (S.PLAYS_COUNTED, "confirm_plays", "owner", {}),
+    "auto_confirm_plays": (S.PLAYS_COUNTED, "auto_confirm_plays", None, {}),
 }
 # The first money step each of them takes, in the brand's scope: the one a brand's key could aim at.
 FIRST_MONEY_STEP = {
@@ -68,7 +73,26 @@ FIRST_MONEY_STEP = {
     "decline": "release",
     "withdraw": "release",
     "accept_counter": "adjust",
+    "pay_balance": "adjust",
+    "forfeit_deposit": "escrow",
+    "confirm_plays": "pay",
+    "auto_confirm_plays": "pay",
 }
+
+
+# The timers' steps, made due: the deal's clock moved back past the step's deadline.
+DUE = {
+    "forfeit_deposit": lambda c: {"accepted_at": c.accepted_at - timedelta(days=8)},
+    "auto_confirm_plays": lambda c: {"plays_counted_at": c.plays_counted_at - timedelta(days=4)},
+}
+
+
+def due(name: str, c: Collaboration) -> Collaboration:
+    """``c`` with the system step ``name`` due (a timer's deadline passed); other steps are due at once."""
+    if name in DUE:
+        Collaboration.objects.filter(pk=c.pk).update(**DUE[name](c))
+        c.refresh_from_db()
+    return c
 
 
 def service_keys(c: Collaboration, action: str) -> list[str]:
@@ -85,14 +109,14 @@ def ledger_is_clean() -> None:
 def test_offers_sent_with_the_services_keys_do_not_block_the_step(world, name):
     state, action, who, payload = SYSTEM_STEPS[name]
     creator = make_creator()
-    c = deal_in(world, state, creator=creator)
+    c = due(name, deal_in(world, state, creator=creator))
     for poison in service_keys(c, action):
         deals.offer_send(
             order_id=world["order"].pk, creator_id=make_creator().pk, actor=world["owner"], idempotency_key=poison
         )
     if payload.get("decision") == "split":
         payload = {**payload, "brand_amount": PRICE - payload["creator_amount"]}
-    actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"]}
+    actors = {"creator": creator.user, "owner": world["owner"], "admin": world["admin"], None: None}
 
     done = act(c, action, actors[who], payload=payload, comment="Both sides heard." if who == "admin" else "")
 
@@ -344,10 +368,13 @@ def _open_throttles(settings):
 @pytest.mark.slow
 def test_no_key_sent_through_any_door_blocks_a_step_of_the_services(world, settings, _open_throttles):
     Order.objects.filter(pk=world["order"].pk).update(creators_wanted=1000)
-    targets = {name: deal_in(world, state) for name, (state, *_rest) in SYSTEM_STEPS.items()}
+    targets = {name: due(name, deal_in(world, state)) for name, (state, *_rest) in SYSTEM_STEPS.items()}
     decoys = {
         state: deal_in(world, state)
-        for state in (S.OFFERED, S.COUNTERED, S.APPLIED, S.ACCEPTED, S.COMPLETED, S.DISPUTED)
+        for state in (
+            *(S.OFFERED, S.COUNTERED, S.APPLIED, S.ACCEPTED, S.COMPLETED, S.DISPUTED),
+            *(S.DEPOSIT_PAID, S.PLAYS_COUNTED),  # a deposit deal's balance, a per-play deal's counted plays
+        )
     }
     decoys["paid"] = deal_in(world, S.SETTLED)  # its creator has money to pay out
     decoys["payout"] = money.payout_request(
@@ -381,6 +408,6 @@ def test_no_key_sent_through_any_door_blocks_a_step_of_the_services(world, setti
         c = targets[name]
         if payload.get("decision") == "split":
             payload = {**payload, "brand_amount": PRICE - payload["creator_amount"]}
-        actor = {"creator": c.creator.user, "owner": world["owner"], "admin": world["admin"]}[who]
+        actor = {"creator": c.creator.user, "owner": world["owner"], "admin": world["admin"], None: None}[who]
         assert act(c, action, actor, payload=payload, comment="Heard." if who == "admin" else "").status != _state
     ledger_is_clean()
