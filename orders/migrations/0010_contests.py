@@ -221,11 +221,19 @@ class Migration(migrations.Migration):
             model_name="contest",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    ("status__in", ["settled", "cancelled"]),
-                    models.Q(("awarded", 0), ("refunded", 0)),
-                    (
-                        "pool",
-                        django.db.models.expressions.CombinedExpression(models.F("awarded"), "+", models.F("refunded")),
+                    models.Q(
+                        (
+                            "pool",
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("awarded"), "+", models.F("refunded")
+                            ),
+                        ),
+                        ("status__in", ("settled", "cancelled")),
+                    ),
+                    models.Q(
+                        models.Q(("status__in", ("settled", "cancelled")), _negated=True),
+                        ("awarded", 0),
+                        ("refunded", 0),
                     ),
                     _connector="OR",
                 ),

@@ -13,6 +13,20 @@ from marketplace.core.logs import request_id_field
 from orders.models.orders import Order
 
 
+class ContestStatus(models.TextChoices):
+    """Where a contest stands: its own states, not a collaboration's (some share a name, none a meaning)."""
+
+    OPEN = "open", _("Open")
+    RANKED = "ranked", _("Ranked, awaiting confirmation")
+    DISPUTED = "disputed", _("Disputed")
+    SETTLED = "settled", _("Settled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A contest that is over: its whole pool is spent, awarded plus refunded (the check below).
+CONTEST_OVER = (ContestStatus.SETTLED, ContestStatus.CANCELLED)
+
+
 class Contest(models.Model):
     """The terms of a contest order and where it stands. The whole pool is held when it is published."""
 
@@ -25,12 +39,7 @@ class Contest(models.Model):
         LIKES = "likes", _("Most likes")
         BRAND_PICK = "brand_pick", _("The brand's choice among the top entries by views")
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        RANKED = "ranked", _("Ranked, awaiting confirmation")
-        DISPUTED = "disputed", _("Disputed")
-        SETTLED = "settled", _("Settled")
-        CANCELLED = "cancelled", _("Cancelled")
+    Status = ContestStatus
 
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="contest")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.PRIZES)
@@ -65,9 +74,9 @@ class Contest(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(pool__gt=0), name="contest_pool_positive"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["settled", "cancelled"])
-                | models.Q(awarded=0, refunded=0)
-                | models.Q(pool=models.F("awarded") + models.F("refunded")),
+                # Over: the whole pool went out, awarded or refunded; before that, none of it did.
+                condition=models.Q(status__in=CONTEST_OVER, pool=models.F("awarded") + models.F("refunded"))
+                | (~models.Q(status__in=CONTEST_OVER) & models.Q(awarded=0, refunded=0)),
                 name="contest_pool_adds_up",
             ),
         ]

@@ -29,7 +29,7 @@ from marketplace.core import check_transition as check_flow
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM, VIEWER
-from orders.models import Contest, ContestEntry, ContestEvent, Order, ResultSnapshot
+from orders.models import CONTEST_OVER, Contest, ContestEntry, ContestEvent, Order, ResultSnapshot
 from orders.services.collaborations import Step, _step
 from orders.services.deals import _check_creator_for
 from orders.services.orders import OrderBrief, order_create, order_transition
@@ -424,7 +424,7 @@ def contest_transition(
         setattr(contest, name, value)
     contest.save(update_fields=[*changes, "updated_at"])
     _event(contest, action, actor, old=old, new=step.target, comment=comment, data=data)
-    if step.target in (C.SETTLED, C.CANCELLED):
+    if step.target in CONTEST_OVER:
         order_transition(order_id=contest.order_id, to=Order.Status.CLOSED, actor=None)
     return contest
 
