@@ -107,7 +107,12 @@ def representation_transition(*, representation_id: int, to: str, actor: User) -
     """Accept, decline or end a representation. Locks the row and, on acceptance, the creator's (a creator
     has one agency at a time). Raises NotFound for a stranger, NotAllowed for the wrong side or an agency
     manager ending a contract (owners only), InvalidTransition from a status that does not allow ``to``."""
-    rep = Representation.objects.select_for_update().select_related("creator").filter(pk=representation_id).first()
+    rep = (
+        Representation.objects.select_for_update(of=("self",))
+        .select_related("creator")
+        .filter(pk=representation_id)
+        .first()
+    )
     side = representation_side(rep, actor) if rep is not None else None
     if side is None:
         raise NotFound(_("No such representation."), field="representation_id")
@@ -121,7 +126,7 @@ def representation_transition(*, representation_id: int, to: str, actor: User) -
     now = timezone.now()
     old = rep.status
     if to == R.ACTIVE:
-        Creator.objects.select_for_update().filter(pk=rep.creator_id).first()
+        Creator.objects.select_for_update(no_key=True).filter(pk=rep.creator_id).first()  # FKs to it stay checkable
         if Representation.objects.filter(creator_id=rep.creator_id, status=R.ACTIVE).exists():
             raise Conflict(_("You already have an agency: end that contract first."), field="status")
         update_fields(rep, status=to, accepted_at=now)

@@ -401,7 +401,7 @@ def contest_transition(
     Locks the contest row; a confirmation pays every prize and refunds the rest in the same transaction.
     """
     now = now or timezone.now()
-    contest = Contest.objects.select_for_update().select_related("order").filter(pk=contest_id).first()
+    contest = Contest.objects.select_for_update(of=("self",)).select_related("order").filter(pk=contest_id).first()
     if contest is None:
         raise DomainError(_("No such contest."), field="contest")
     _refuse(CONTEST_ACTIONS, CONTEST_FLOW, action, contest_side(contest, actor), contest.status, _("contest"))
