@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -42,21 +43,24 @@ class PdfUnavailable(DomainError):
     status = 503
 
 
+PRINT_CSS = Path(__file__).with_name("print.css")  # a file, not a <style>: no page template carries inline style
+
+
 @functools.cache
 def _weasyprint():
-    """WeasyPrint's HTML class, or the reason it cannot load (a string)."""
+    """WeasyPrint's module, or the reason it cannot load (a string)."""
     from PIL import ImageFile
 
     truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
-        from weasyprint import HTML
+        import weasyprint
     except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
         return f"{exc.__class__.__name__}: {exc}".splitlines()[0]
     finally:
         # WeasyPrint's import sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; put the process's choice back,
         # or every later picture upload would take a cut-off file (creators/avatars.py refuses them).
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
-    return HTML
+    return weasyprint
 
 
 def pdf_unavailable() -> str | None:
@@ -75,7 +79,8 @@ def render_pdf(template: str, context: dict) -> bytes:
     if reason:
         raise PdfUnavailable(reason)
     html = render_to_string(template, context)
-    return _weasyprint()(string=html, base_url=None).write_pdf()
+    weasyprint = _weasyprint()
+    return weasyprint.HTML(string=html, base_url=None).write_pdf(stylesheets=[weasyprint.CSS(filename=PRINT_CSS)])
 
 
 def document_lines(document: Document) -> list[dict]:

@@ -55,6 +55,7 @@ def test_the_brand_downloads_its_settlement_note_as_a_pdf_with_its_legal_name_in
         "精华液新品",
         "100.00",
         "10.00",
+        "1 / 1",  # the print stylesheet's page footer: the stylesheet was applied
     ):
         assert shown in text, shown
 
