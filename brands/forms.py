@@ -23,6 +23,8 @@ def _country_choices() -> list[tuple[str, str]]:
 
 
 class BrandProfileForm(forms.Form):
+    ON_DOCUMENTS = ("legal_name", "tax_id")  # drawn in a section of their own: what invoices print
+
     name = forms.CharField(label=_brand_label("name"), max_length=160)
     website = WebLinkField(label=_brand_label("website"), required=False)
     description = forms.CharField(label=_brand_label("description"), required=False, widget=forms.Textarea)
