@@ -104,3 +104,12 @@ def test_viewers_and_other_brands_get_nothing(hooked, client):
     assert client.post(reverse("webhooks:delete", args=[endpoint.pk])).status_code == 404
     assert hooked["endpoint"].url not in client.get(reverse("webhooks:list")).content.decode()
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk, secret=hooked["secret"]).exists()
+
+
+def test_the_brand_page_links_the_webhooks_for_those_who_may_manage_them(hooked, client):
+    link = f'href="{reverse("webhooks:list")}"'
+
+    owner_sees = link in signed_in(client, hooked["owner"]).get(reverse("brands:members")).content.decode()
+    viewer_sees = link in signed_in(client, hooked["viewer"]).get(reverse("brands:members")).content.decode()
+
+    assert owner_sees and not viewer_sees
