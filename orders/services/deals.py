@@ -34,6 +34,7 @@ from orders.services.collaborations import (
     OFFER_TTL,
     collaboration_transition,
 )
+from orders.services.rights import rights_timers_run
 from orders.services.track_record import track_record_refresh
 from payouts import services as money
 from payouts.services.idempotency import brand_scope, idempotent, system_key
@@ -129,6 +130,10 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
     if price is None and listed is None:
         raise Conflict(_("The creator has no rate-card price for this format: give a price."), field="price")
     price = listed if price is None else price
+    # The deal's price is the work plus the usage rights the order states, priced in one place (orders.rights);
+    # the hold, the negotiation band and the contract all read that total.
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=price)
+    price = price + rights.price
     collaboration = Collaboration.objects.create(
         order=order,
         creator=creator,
@@ -136,6 +141,8 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         origin=Collaboration.Origin.OFFER,
         currency=order.currency,
         agreed_price=price,
+        rights_terms=rights.terms,
+        rights_price=rights.price,
         list_price=listed,
         offer_note=note,
         offered_at=now,
@@ -149,7 +156,15 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         idempotency_key=system_key("collab", collaboration.pk, "offer", "hold"),
         actor=actor,
     )
-    _record(collaboration, "offer", actor, old="", new=S.OFFERED, comment=note, data={"price": price, "list": listed})
+    _record(
+        collaboration,
+        "offer",
+        actor,
+        old="",
+        new=S.OFFERED,
+        comment=note,
+        data={"price": price, "list": listed, "rights": rights.price},
+    )
     notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
     return collaboration
 
@@ -202,6 +217,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("Write a short pitch (up to 2,000 characters)."), field="pitch")
     _check_creator_for(order, creator)
     expires = max(order.apply_by or now, now) + OFFER_TTL
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=quote)
     try:
         with transaction.atomic():
             c = Collaboration.objects.create(
@@ -210,7 +226,9 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
                 status=S.APPLIED,
                 origin=Collaboration.Origin.APPLICATION,
                 currency=order.currency,
-                agreed_price=quote,
+                agreed_price=quote + rights.price,
+                rights_terms=rights.terms,
+                rights_price=rights.price,
                 pitch=pitch,
                 offered_at=now,
                 expires_at=expires,
@@ -218,7 +236,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
             )
     except IntegrityError:
         raise Conflict(_("You already applied to this order."), field="order") from None
-    _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote})
+    _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote, "rights": rights.price})
     notifications.collaboration_changed(c, action="apply", actor_role=CREATOR)
     return c
 
@@ -450,6 +468,7 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
                 continue  # moved by someone else in the meantime
             done["expired" if action == "expire" else "auto_accepted"] += 1
     done["deadlines"] = _flag_missed_deadlines(now)
+    done.update(rights_timers_run(now=now))
     return done
 
 
