@@ -97,3 +97,38 @@ def extended_until(collaboration, *, months: int, now: datetime) -> datetime:
 
 def right_label(right: str) -> str:
     return str(UsageRight(right).label) if right in UsageRight.values else right
+
+
+def contract(collaboration, *, now: datetime) -> dict | None:
+    """The deal's terms as both sides agreed them, for the collaboration page and the API: the fee for the work,
+    each right with its rate and price, the total held, the period of use and when each side agreed. None for a
+    deal whose order asked for no right beyond the creator's own post."""
+    c = collaboration
+    if not c.rights_terms:
+        return None
+    offer = c.origin == c.Origin.OFFER
+    return {
+        "work_price": c.work_price,
+        "rights_price": c.rights_price,
+        "total": c.agreed_price,
+        "days": c.rights_terms["days"],
+        "months": c.rights_terms["months"],
+        "lines": [
+            {
+                "right": line["right"],
+                "label": right_label(line["right"]),
+                "percent": line["percent_bps"] / 100 if line.get("percent_bps") else None,
+                "monthly_amount": line.get("monthly_amount"),
+                "price": line["price"],
+            }
+            for line in c.rights_terms["lines"]
+        ],
+        # A direct offer is the brand's terms, accepted by the creator; an application the creator's, which the
+        # brand accepts by selecting it.
+        "brand_agreed_at": c.offered_at if offer else c.accepted_at,
+        "creator_agreed_at": c.accepted_at if offer else c.offered_at,
+        "agreed": bool(c.accepted_at),
+        "rights_until": c.rights_until,
+        "in_force": bool(c.rights_until and c.rights_until > now),
+        "lapsed": bool(c.rights_until and c.rights_until <= now),
+    }

@@ -10,12 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField, WebLinkField
 from marketplace.core.params import IdListField
 from orders.models import Dispute
 from orders.negotiation import NOTE_MAX_CHARS, price_band
+from orders.rights import MAX_EXTENSION_MONTHS, extension_price
 from orders.services.deals import SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
@@ -168,6 +170,28 @@ class CounterForm(forms.Form):
             }
 
 
+class ExtendRightsForm(forms.Form):
+    """The brand pays for more months of the deal's usage rights. ``rights_until`` is the end date the page
+    showed: a second payment for the same end date (a second click, another tab) is refused."""
+
+    months = forms.TypedChoiceField(
+        label=_("Extend by"),
+        coerce=int,
+        choices=[
+            (n, ngettext_lazy("%(n)s month", "%(n)s months", n) % {"n": n}) for n in range(1, MAX_EXTENSION_MONTHS + 1)
+        ],
+    )
+    rights_until = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, collaboration=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if collaboration is not None and collaboration.rights_terms and collaboration.rights_until:
+            self.fields["rights_until"].initial = collaboration.rights_until.isoformat()
+            self.fields["months"].help_text = _("Each month costs %(price)s, paid to the creator at once.") % {
+                "price": format_money(extension_price(collaboration, months=1), collaboration.currency)
+            }
+
+
 class CommentForm(forms.Form):
     """An optional note with a step (approve, accept, cancel...)."""
 
@@ -285,6 +309,7 @@ class DecisionForm(forms.Form):
 # Which form each step of the collaboration page takes; every other step takes CommentForm.
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "counter": CounterForm,
+    "extend_rights": ExtendRightsForm,
     "submit_script": ScriptForm,
     "submit_video": VideoForm,
     "publish": PublishForm,
@@ -299,5 +324,5 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 def action_form(action: str, data=None, files=None, *, collaboration=None) -> forms.Form:
     form_class = ACTION_FORMS.get(action, CommentForm)
-    extra = {"collaboration": collaboration} if form_class is CounterForm else {}
+    extra = {"collaboration": collaboration} if form_class in (CounterForm, ExtendRightsForm) else {}
     return form_class(data, files, auto_id=f"id_{action}_%s", **extra)

@@ -174,6 +174,8 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
 def _guard_ok(collaboration: Collaboration, action: str) -> bool:
     if action == "request_revision":
         return collaboration.video_revisions < collaboration.order.video_revision_limit
+    if action == "extend_rights":
+        return bool(collaboration.rights_terms and collaboration.rights_until)
     if action == "counter":
         return not negotiation.counter_refusal(
             counters_made=_counters_made(collaboration), expires_at=collaboration.expires_at, now=timezone.now()

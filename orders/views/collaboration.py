@@ -24,6 +24,7 @@ from orders import flows
 from orders.access import collaboration_side
 from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
+from orders.rights import contract
 from orders.selectors import deals as reads
 from orders.services import deals
 from orders.services.collaborations import (
@@ -64,6 +65,7 @@ BUTTONS = {
     "report_down": gettext_lazy("Report the post is down"),
     "cancel": gettext_lazy("Cancel the collaboration"),
     "open_dispute": gettext_lazy("Open a dispute"),
+    "extend_rights": gettext_lazy("Pay and extend the usage rights"),
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
 }
@@ -71,6 +73,7 @@ TITLES = {
     "comment": gettext_lazy("Write a message"),
     "rate": gettext_lazy("Rate the other side"),
     "counter": gettext_lazy("Counter with another price"),
+    "extend_rights": gettext_lazy("Extend the usage rights"),
 }
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
@@ -94,6 +97,7 @@ DONE = {
     "report_down": gettext_lazy("Reported: a dispute is open and an admin will review it."),
     "cancel": gettext_lazy("The collaboration is cancelled."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
+    "extend_rights": gettext_lazy("The usage rights are extended and the creator is paid."),
     "comment": gettext_lazy("Message sent."),
     "rate": gettext_lazy("Thank you for rating."),
 }
@@ -170,6 +174,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
+        "contract": contract(c, now=now),
         **results_context(c, side, bound=results_form),
     }
 
@@ -227,6 +232,13 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":
         deals.collaboration_rate(collaboration_id=c.pk, actor=actor, rating=data["rating"], comment=data["comment"])
+    elif action == "extend_rights":
+        collaboration_transition(
+            collaboration_id=c.pk,
+            action=action,
+            actor=actor,
+            payload={"months": data["months"], "rights_until": data["rights_until"]},
+        )
     else:
         payload = {"post_url": data["post_url"]} if action == "publish" else {}
         collaboration_transition(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from creators import services as creator_services
 from marketplace.core import Conflict, DomainError
 from marketplace.core.models import Notification
-from orders.models import Collaboration, CollaborationEvent, Order
+from orders.models import Collaboration, CollaborationEvent
 from orders.services import deals
 from orders.services.deals import timers_run
 from payouts.models import LedgerEntry
@@ -21,15 +21,6 @@ S = Collaboration.Status
 # 45 days of use are two started months: brand accounts at 10 % of the fee a month, ad codes at CNY 300 a month.
 RIGHTS = 2 * PRICE * 1000 // 10_000 + 2 * 30_000  # 100,000 + 60,000
 MONTH = PRICE * 1000 // 10_000 + 30_000  # one more month: 80,000
-
-
-@pytest.fixture
-def rights_world(world):
-    Order.objects.filter(pk=world["order"].pk).update(
-        usage_channels=["creator_account", "brand_accounts"], usage_days=45, paid_ads_authorised=True
-    )
-    world["order"].refresh_from_db()
-    return world
 
 
 def priced_creator():
