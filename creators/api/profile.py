@@ -165,6 +165,16 @@ class CreatorPublicSerializer(serializers.Serializer):
         return RateCardLineSerializer(selectors.current_rate_card(creator), many=True).data
 
 
+class RightsRateSerializer(serializers.Serializer):
+    right = serializers.ChoiceField(choices=UsageRight.choices)
+    percent_bps = serializers.IntegerField(
+        allow_null=True, help_text="Share of the deal's fee for the work per month, in basis points (1–10,000)."
+    )
+    monthly_amount_minor = serializers.IntegerField(
+        source="monthly_amount", allow_null=True, help_text="Or an amount per month, in minor units."
+    )
+
+
 class CreatorProfileSerializer(CreatorPublicSerializer):
     """The creator's own profile: everything brands see, plus recent content, capacity and blackouts."""
 
@@ -178,7 +188,7 @@ class CreatorProfileSerializer(CreatorPublicSerializer):
     )
     updated_at = serializers.DateTimeField()
 
-    @extend_schema_field(lambda: RightsRateSerializer(many=True))
+    @extend_schema_field(RightsRateSerializer(many=True))
     def get_rights_rates(self, creator: Creator) -> list:
         return RightsRateSerializer(selectors.rights_rate_lines(creator), many=True).data
 
@@ -357,16 +367,6 @@ class CreatorRateCardApi(APIView):
 
 
 # ------------------------------------------------------------ rights rates
-
-
-class RightsRateSerializer(serializers.Serializer):
-    right = serializers.ChoiceField(choices=UsageRight.choices)
-    percent_bps = serializers.IntegerField(
-        allow_null=True, help_text="Share of the deal's fee for the work per month, in basis points (1–10,000)."
-    )
-    monthly_amount_minor = serializers.IntegerField(
-        source="monthly_amount", allow_null=True, help_text="Or an amount per month, in minor units."
-    )
 
 
 class RightsRateInSerializer(RequestSerializer):
