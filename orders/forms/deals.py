@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField, WebLinkField
@@ -174,17 +174,15 @@ class ExtendRightsForm(forms.Form):
     """The brand pays for more months of the deal's usage rights. ``rights_until`` is the end date the page
     showed: a second payment for the same end date (a second click, another tab) is refused."""
 
-    months = forms.TypedChoiceField(
-        label=_("Extend by"),
-        coerce=int,
-        choices=[
-            (n, ngettext_lazy("%(n)s month", "%(n)s months", n) % {"n": n}) for n in range(1, MAX_EXTENSION_MONTHS + 1)
-        ],
-    )
+    months = forms.TypedChoiceField(label=_("Extend by"), coerce=int, choices=())
     rights_until = forms.DateTimeField(widget=forms.HiddenInput)
 
     def __init__(self, *args, collaboration=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Labels in the viewer's language, so built per form (a class-level list would keep the first one's).
+        self.fields["months"].choices = [
+            (n, ngettext("%(n)s month", "%(n)s months", n) % {"n": n}) for n in range(1, MAX_EXTENSION_MONTHS + 1)
+        ]
         if collaboration is not None and collaboration.rights_terms and collaboration.rights_until:
             self.fields["rights_until"].initial = collaboration.rights_until.isoformat()
             self.fields["months"].help_text = _("Each month costs %(price)s, paid to the creator at once.") % {
