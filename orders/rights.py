@@ -59,7 +59,7 @@ def quote(*, order, creator: Creator, work_price: int) -> RightsQuote:
     """The rights the order states, priced at the creator's rates today on ``work_price``. A deal on an order
     that asks for no right beyond the creator's own post has empty terms and costs nothing more."""
     rights = order_rights(order)
-    if not rights:
+    if not rights or order.usage_days <= 0:  # no right beyond the post, or none for any time
         return RightsQuote(terms={}, price=0)
     rates = {r.right: r for r in RightsRate.objects.filter(creator=creator, right__in=rights)}
     months = months_for(order.usage_days)
