@@ -26,7 +26,7 @@ from creators.models import (
     Platform,
 )
 from creators.selectors import RateCardLine, labels_by_id, typical_price
-from creators.services import MAX_LABELS, check_rate_card_price
+from creators.services import MAX_LABELS, RIGHTS_MAX_BPS, check_rate_card_price
 from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS, SUM_TOLERANCE, region_label, region_lookup
 from marketplace.core.forms import EmailAddressField, MoneyField, PasswordPairMixin, WebLinkField, new_account_email
@@ -704,3 +704,53 @@ class CreatorVerificationForm(forms.ModelForm):
         fields = ("evidence_url", "note")
         help_texts = {"note": gettext_lazy("Anything that helps staff check the account is yours (optional).")}
         widgets = {"note": forms.Textarea(attrs={"rows": 4})}
+
+
+# ------------------------------------------------------------- rights rates
+
+
+class RightsRatesForm(forms.Form):
+    """What each usage right costs per month: a percentage of the deal's fee for the work, or an amount; both
+    empty includes the right at no charge. Fields ``percent_<right>`` and ``amount_<right>`` per right."""
+
+    def __init__(self, *args, lines: Sequence[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            percent = forms.DecimalField(
+                label=gettext_lazy("%% of the fee a month (%(right)s)") % {"right": line["label"]},
+                required=False,
+                min_value=Decimal("0.01"),
+                max_value=Decimal(RIGHTS_MAX_BPS) / 100,
+                decimal_places=2,
+                initial=Decimal(line["percent_bps"]) / 100 if line["percent_bps"] else None,
+            )
+            percent.widget.attrs["inputmode"] = "decimal"
+            self.fields[f"percent_{line['right']}"] = percent
+            self.fields[f"amount_{line['right']}"] = MoneyField(
+                label=gettext_lazy("Amount a month (%(right)s)") % {"right": line["label"]},
+                initial=minor_to_decimal_str(line["monthly_amount"]) if line["monthly_amount"] else None,
+            )
+
+    def rows(self) -> list[dict]:
+        return [
+            {"line": line, "percent": self[f"percent_{line['right']}"], "amount": self[f"amount_{line['right']}"]}
+            for line in self.lines
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        for line in self.lines:
+            right = line["right"]
+            if cleaned.get(f"percent_{right}") is not None and cleaned.get(f"amount_{right}") is not None:
+                self.add_error(f"amount_{right}", _("Give a percentage or an amount per month, not both."))
+        return cleaned
+
+    def rates(self) -> dict[str, tuple[int | None, int | None]]:
+        """``{right: (percent_bps, monthly_amount)}`` for the service."""
+        out = {}
+        for line in self.lines:
+            percent = self.cleaned_data.get(f"percent_{line['right']}")
+            bps = int(percent * 100) if percent is not None else None
+            out[line["right"]] = (bps, self.cleaned_data.get(f"amount_{line['right']}"))
+        return out

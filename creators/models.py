@@ -278,3 +278,47 @@ class ContentSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creator_id} {self.title}"
+
+
+class UsageRight(models.TextChoices):
+    """A right a brand may buy beyond the creator's own post: each usage channel other than the creator's own
+    account (the keys of orders' ``Order.UsageChannel``), and paid-ad authorisation (Spark-Ads-style codes that
+    let the brand boost the creator's own post). docs/deals.md, "Usage rights"."""
+
+    BRAND_ACCOUNTS = "brand_accounts", _("Brand's social accounts")
+    BRAND_WEBSITE = "brand_website", _("Brand website and e-commerce")
+    PAID_ADS = "paid_ads", _("Paid advertising")
+    OFFLINE = "offline", _("Offline and retail")
+    AD_AUTHORISATION = "ad_authorisation", _("Paid-ad authorisation (ad codes)")
+
+
+class RightsRate(models.Model):
+    """The creator's price for one usage right, per month of use: a share of the deal's fee for the work
+    (``percent_bps``, basis points) or a fixed amount (``monthly_amount``, minor units). Exactly one is set.
+
+    Offers copy the rates they were priced at into the deal (``Collaboration.rights_terms``), so a change
+    here takes effect at once without touching a deal in flight (unlike format prices, nothing to wait for).
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="rights_rates")
+    right = models.CharField(_("right"), max_length=20, choices=UsageRight.choices)
+    percent_bps = models.PositiveIntegerField(_("share of the fee per month (basis points)"), null=True, blank=True)
+    monthly_amount = models.BigIntegerField(_("amount per month (minor units)"), null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["creator", "right"]
+        verbose_name = _("rights rate")
+        verbose_name_plural = _("rights rates")
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "right"], name="rights_rate_one_per_right"),
+            models.CheckConstraint(
+                condition=(models.Q(percent_bps__isnull=True) & models.Q(monthly_amount__gt=0))
+                | (models.Q(monthly_amount__isnull=True) & models.Q(percent_bps__gt=0)),
+                name="rights_rate_percent_or_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} {self.right} {self.percent_bps or self.monthly_amount}"

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from creators.models import BlackoutPeriod, ContentSample, Creator, CreatorLabel, RatePrice
+from creators.models import BlackoutPeriod, ContentSample, Creator, CreatorLabel, RatePrice, UsageRight
 from creators.services import platform_today
 from marketplace.core import catalogue
 from marketplace.core.models import ContentFormat, Label
@@ -350,3 +350,18 @@ def creator_indices(creator: Creator, *, user) -> CreatorIndices:
         warning_score=score if warn else None,
         warning_flags=flags,
     )
+
+
+def rights_rate_lines(creator: Creator) -> list[dict]:
+    """Every usage right with the creator's rate for it (None for both when unpriced: included at no charge).
+    Reads ``creator.rights_rates.all()``, so a prefetch is used when present."""
+    rates = {r.right: r for r in creator.rights_rates.all()}
+    return [
+        {
+            "right": value,
+            "label": str(label),
+            "percent_bps": rates[value].percent_bps if value in rates else None,
+            "monthly_amount": rates[value].monthly_amount if value in rates else None,
+        }
+        for value, label in UsageRight.choices
+    ]

@@ -20,7 +20,16 @@ from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext as _
 
 from creators.avatars import avatar_thumbnail
-from creators.models import MAX_CONTENT_SAMPLES, BlackoutPeriod, ContentSample, Creator, CreatorLabel, RatePrice
+from creators.models import (
+    MAX_CONTENT_SAMPLES,
+    BlackoutPeriod,
+    ContentSample,
+    Creator,
+    CreatorLabel,
+    RatePrice,
+    RightsRate,
+    UsageRight,
+)
 from marketplace.core import NotAllowed, NotFound, audit, update_fields
 from marketplace.core.accounts import user_create
 from marketplace.core.audience import (
@@ -301,6 +310,75 @@ def rate_card_set_prices(
     return [
         rate_card_set_price(creator=creator, actor=actor, format=fmt, amount=amount, today=today)
         for fmt, amount in prices.items()
+    ]
+
+
+# ------------------------------------------------------------- rights rates
+
+# The largest share of the fee one right may cost per month: the whole fee (docs/deals.md, "Usage rights").
+RIGHTS_MAX_BPS = 10_000
+
+
+@transaction.atomic
+def rights_rate_set(
+    *,
+    creator: Creator,
+    actor: User | None,
+    right: str,
+    percent_bps: int | None = None,
+    monthly_amount: int | None = None,
+) -> RightsRate | None:
+    """Price one usage right per month, as a share of the fee (``percent_bps``) or an amount
+    (``monthly_amount``); neither stops pricing it (the right is then included at no charge). In force at once:
+    deals keep the rates they were offered at. Raises ValidationError naming the field."""
+    _check_actor(creator, actor)
+    if right not in UsageRight.values:
+        raise ValidationError({"right": _("Unknown right %(right)s.") % {"right": right}})
+    if percent_bps is not None and monthly_amount is not None:
+        raise ValidationError({"percent_bps": _("Give a percentage or an amount per month, not both.")})
+    if percent_bps is not None and (
+        not isinstance(percent_bps, int) or isinstance(percent_bps, bool) or not 0 < percent_bps <= RIGHTS_MAX_BPS
+    ):
+        raise ValidationError({"percent_bps": _("A percentage must be more than 0 and at most 100.")})
+    if monthly_amount is not None:
+        check_rate_card_price(monthly_amount)
+    locked = _lock(creator)
+    old = RightsRate.objects.filter(creator=locked, right=right).first()
+    if old is not None and (old.percent_bps, old.monthly_amount) == (percent_bps, monthly_amount):
+        return old
+    if old is not None:
+        old.delete()
+    row = None
+    if percent_bps is not None or monthly_amount is not None:
+        row = RightsRate(
+            creator=locked,
+            right=right,
+            percent_bps=percent_bps,
+            monthly_amount=monthly_amount,
+            currency=settings.CURRENCY,
+        )
+        row.full_clean(validate_unique=False, validate_constraints=False)
+        row.save()
+    _touch(locked)
+    audit(
+        actor=actor,
+        action="rights_rate.set",
+        obj=locked,
+        right=right,
+        percent_bps=percent_bps,
+        monthly_amount=monthly_amount,
+    )
+    return row
+
+
+@transaction.atomic
+def rights_rates_set(
+    *, creator: Creator, actor: User | None, rates: Mapping[str, tuple[int | None, int | None]]
+) -> list[RightsRate | None]:
+    """Set several rights at once, all or nothing: ``{right: (percent_bps, monthly_amount)}``."""
+    return [
+        rights_rate_set(creator=creator, actor=actor, right=right, percent_bps=bps, monthly_amount=amount)
+        for right, (bps, amount) in rates.items()
     ]
 
 

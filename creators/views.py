@@ -34,6 +34,7 @@ from creators.forms import (
     LabelSearchForm,
     LabelsForm,
     RateCardForm,
+    RightsRatesForm,
     content_sample_formset,
     content_samples_of,
     search_rows,
@@ -123,6 +124,7 @@ def _edit_context(request: HttpRequest, creator: Creator, bound: dict) -> dict:
         "max_labels": services.MAX_LABELS,
         "audience": bound.get("audience") or AudienceForms(creator=creator),
         "rate_card_form": bound.get("rate_card") or RateCardForm(lines=rate_card),
+        "rights_form": bound.get("rights") or RightsRatesForm(lines=selectors.rights_rate_lines(creator)),
         "next_month": services.first_of_next_month(services.platform_today()),
         "price_min": services.RATE_CARD_MIN_PRICE,
         "price_max": services.RATE_CARD_MAX_PRICE,
@@ -282,6 +284,19 @@ def _save_samples(request: HttpRequest, creator: Creator):
     return None
 
 
+def _save_rights(request: HttpRequest, creator: Creator):
+    form = RightsRatesForm(request.POST, lines=selectors.rights_rate_lines(creator))
+    if not form.is_valid():
+        return form
+    try:
+        services.rights_rates_set(creator=creator, actor=request.user, rates=form.rates())
+    except ValidationError as exc:
+        form_add_errors(form, exc)
+        return form
+    messages.success(request, _("Usage-rights prices saved. They apply to offers from now on."))
+    return None
+
+
 # section posted → (handler returning the invalid form or None when saved, anchor to return to)
 SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
     "basics": (_save_basics, "basics"),
@@ -289,6 +304,7 @@ SECTION_HANDLERS: dict[str, tuple[Callable, str]] = {
     "labels": (_save_labels, "labels"),
     "audience": (_save_audience, "audience"),
     "rate_card": (_save_rate_card, "rate-card"),
+    "rights": (_save_rights, "rights-rates"),
     "blackout_add": (_add_blackout, "blackouts"),
     "blackout_remove": (_remove_blackout, "blackouts"),
     "avatar": (_save_avatar, "media-kit"),

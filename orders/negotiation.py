@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext as _
 
 from marketplace.core import DomainError, check_amount, format_money
+from orders import rights
 
 # How far a counter (or a quote) may be from the price it answers: 20 % below or above.
 BAND_BPS = 2000
@@ -65,3 +66,20 @@ def counter_refusal(*, counters_made: int, expires_at: datetime | None, now: dat
     if expires_at is not None and now > expires_at:
         return _("This offer has expired.")
     return ""
+
+
+def rights_quote(*, order, creator, work_price: int) -> rights.RightsQuote:
+    """The usage rights an offer or an application adds to ``work_price`` (orders.rights prices them): the deal's
+    price, the hold and the band a counter is checked against are the work plus this."""
+    return rights.quote(order=order, creator=creator, work_price=work_price)
+
+
+def check_counter_covers_rights(amount: int, *, rights_price: int, currency: str, field: str) -> None:
+    """A counter is the deal's whole price: it must leave something for the work beyond the usage rights,
+    which keep the price they were offered at (docs/deals.md, "Usage rights")."""
+    if rights_price and amount <= rights_price:
+        raise DomainError(
+            _("Give more than the usage rights alone cost (%(rights)s).")
+            % {"rights": format_money(rights_price, currency)},
+            field=field,
+        )

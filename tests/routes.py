@@ -146,6 +146,7 @@ SAMPLES: dict[str, list[Sample]] = {
         _section("labels", row="1", label="1"),
         _section("audience"),
         _section("rate_card"),
+        _section("rights"),
         _section("blackout_add"),
         _section("blackout_remove", blackout_id="1"),
     ],

@@ -6,6 +6,7 @@ from creators.api.profile import (
     CreatorBlackoutListApi,
     CreatorProfileApi,
     CreatorRateCardApi,
+    CreatorRightsRatesApi,
 )
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "CreatorListApi",
     "CreatorProfileApi",
     "CreatorRateCardApi",
+    "CreatorRightsRatesApi",
 ]

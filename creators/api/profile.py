@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from creators import selectors, services
-from creators.models import MAX_CONTENT_SAMPLES, ContentSample, Creator, CreatorLabel, Platform
+from creators.models import MAX_CONTENT_SAMPLES, ContentSample, Creator, CreatorLabel, Platform, UsageRight
 from marketplace.core import NotAllowed
 from marketplace.core.api.common import ERROR_BODY, IF_MATCH_HEADER, JSONParser, check_if_match, etag_for
 from marketplace.core.api.fields import (
@@ -63,7 +63,10 @@ def _profile_creator(pk: int) -> Creator:
     links = CreatorLabel.objects.select_related("label").order_by("-weight", "label__path")
     samples = ContentSample.objects.order_by("position", "id")
     return Creator.objects.prefetch_related(
-        Prefetch("label_links", queryset=links), "rate_prices", Prefetch("content_samples", queryset=samples)
+        Prefetch("label_links", queryset=links),
+        "rate_prices",
+        "rights_rates",
+        Prefetch("content_samples", queryset=samples),
     ).get(pk=pk)
 
 
@@ -162,6 +165,16 @@ class CreatorPublicSerializer(serializers.Serializer):
         return RateCardLineSerializer(selectors.current_rate_card(creator), many=True).data
 
 
+class RightsRateSerializer(serializers.Serializer):
+    right = serializers.ChoiceField(choices=UsageRight.choices)
+    percent_bps = serializers.IntegerField(
+        allow_null=True, help_text="Share of the deal's fee for the work per month, in basis points (1–10,000)."
+    )
+    monthly_amount_minor = serializers.IntegerField(
+        source="monthly_amount", allow_null=True, help_text="Or an amount per month, in minor units."
+    )
+
+
 class CreatorProfileSerializer(CreatorPublicSerializer):
     """The creator's own profile: everything brands see, plus recent content, capacity and blackouts."""
 
@@ -170,7 +183,14 @@ class CreatorProfileSerializer(CreatorPublicSerializer):
     external_load = serializers.IntegerField(help_text="Collaborations running elsewhere; they take slots too.")
     hit_video_share = serializers.FloatField(allow_null=True)
     blackouts = serializers.SerializerMethodField()
+    rights_rates = serializers.SerializerMethodField(
+        help_text="What each usage right costs per month beyond the creator's own post (docs/deals.md)."
+    )
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(RightsRateSerializer(many=True))
+    def get_rights_rates(self, creator: Creator) -> list:
+        return RightsRateSerializer(selectors.rights_rate_lines(creator), many=True).data
 
     @extend_schema_field(BlackoutSerializer(many=True))
     def get_blackouts(self, creator: Creator) -> list:
@@ -344,6 +364,54 @@ class CreatorRateCardApi(APIView):
             raise service_errors(exc, RENAMES) from None
         lines = selectors.current_rate_card(_profile_creator(creator.pk))
         return Response({"currency": settings.CURRENCY, "rate_card": RateCardLineSerializer(lines, many=True).data})
+
+
+# ------------------------------------------------------------ rights rates
+
+
+class RightsRateInSerializer(RequestSerializer):
+    right = serializers.ChoiceField(choices=UsageRight.choices)
+    percent_bps = serializers.IntegerField(allow_null=True, required=False, default=None, min_value=1, max_value=10_000)
+    monthly_amount_minor = MinorAmountField(allow_null=True, required=False, default=None)
+
+
+class RightsRatesInSerializer(RequestSerializer):
+    rates = serializers.ListField(child=RightsRateInSerializer(), min_length=1, max_length=len(UsageRight.choices))
+
+    def validate_rates(self, value: list[dict]) -> dict[str, tuple[int | None, int | None]]:
+        rates = {item["right"]: (item["percent_bps"], item["monthly_amount_minor"]) for item in value}
+        if len(rates) != len(value):
+            raise serializers.ValidationError(_("Give each right once."))
+        return rates
+
+
+class RightsRatesSerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    rights_rates = RightsRateSerializer(many=True)
+
+
+class CreatorRightsRatesApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="creator_rights_rates_set",
+        summary="Price usage rights per month: a share of the fee for the work or an amount",
+        description="Each right beyond your own post (brand accounts, brand website, paid advertising, offline, "
+        "paid-ad authorisation codes) is priced per started month of use: percent_bps of the deal's fee, or "
+        "monthly_amount_minor. Both null: the right is included at no charge. In force at once; deals keep the "
+        "rates they were offered at.",
+        request=RightsRatesInSerializer,
+        responses={200: RightsRatesSerializer, **ERRORS},
+    )
+    def post(self, request):
+        creator = _own_creator(request)
+        rates = validated(RightsRatesInSerializer(data=request.data))["rates"]
+        try:
+            services.rights_rates_set(creator=creator, actor=request.user, rates=rates)
+        except DjangoValidationError as exc:
+            raise service_errors(exc, {"right": "rates", "percent_bps": "rates", "amount": "rates"}) from None
+        lines = selectors.rights_rate_lines(_profile_creator(creator.pk))
+        return Response({"currency": settings.CURRENCY, "rights_rates": RightsRateSerializer(lines, many=True).data})
 
 
 # --------------------------------------------------------------- blackouts

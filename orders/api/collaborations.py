@@ -29,6 +29,7 @@ from orders.api.serializers import (
     CounterRequestSerializer,
     DisputeRequestSerializer,
     DisputeSerializer,
+    ExtendRightsRequestSerializer,
     MessageRequestSerializer,
     PublishRequestSerializer,
     RatingRequestSerializer,
@@ -194,6 +195,38 @@ class CollaborationRequoteApi(JsonPost, APIView):
                 collaboration_id=c.pk, actor=request.user, price=data["price_minor"], note=data["note"]
             )
         return Response(CollaborationSerializer(_fresh(c.pk)).data)
+
+
+class CollaborationExtendRightsApi(MoneyPost, APIView):
+    @extend_schema(
+        summary="Pay for more months of the deal's usage rights (brand), at the rates agreed; the creator is paid",
+        request=ExtendRightsRequestSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+    )
+    def post(self, request, pk: int):
+        c, side = _party(request, pk)
+        key = caller_key(request)
+        data = _valid(ExtendRightsRequestSerializer, request)
+        scope = _caller_scope(request, c, side)
+        return replayable(
+            scope=scope,
+            key=key,
+            call=lambda: idempotent(
+                scope=scope,
+                key=key,
+                operation="collab_extend_rights",
+                params={
+                    "collaboration_id": c.pk,
+                    "months": data["months"],
+                    "rights_until": data["rights_until"].isoformat(),
+                },
+                perform=lambda: collaboration_transition(
+                    collaboration_id=c.pk, action="extend_rights", actor=request.user, payload=dict(data)
+                ),
+            ),
+            render=lambda result: CollaborationSerializer(_fresh(result.pk)).data,
+        )
 
 
 class CollaborationScriptApi(JsonPost, APIView):

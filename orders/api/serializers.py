@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from agencies.selectors import representation_of
+from creators.models import UsageRight
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer, web_link_field
 from marketplace.core.models import Notification
 from marketplace.core.params import MAX_ID
@@ -15,11 +16,51 @@ from orders.access import ACTOR_RELATED, actor_side
 from orders.api.common import API_ACTIONS
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
 from orders.negotiation import NOTE_MAX_CHARS
+from orders.rights import MAX_EXTENSION_MONTHS
 from orders.selectors import deals as reads
 from orders.services import deals
 from orders.services.collaborations import allowed_actions
 
 # ------------------------------------------------------------------ serializers
+
+
+class RightsLineSerializer(serializers.Serializer):
+    right = serializers.ChoiceField(choices=UsageRight.choices)
+    percent_bps = serializers.IntegerField(allow_null=True, help_text="Share of the fee for the work per month.")
+    monthly_amount_minor = serializers.IntegerField(allow_null=True, help_text="Amount per month.")
+    price_minor = serializers.IntegerField(help_text="This right for the deal's months; 0 when included.")
+
+
+class RightsContractSerializer(serializers.Serializer):
+    """The usage rights the deal's price includes (docs/deals.md, "Usage rights")."""
+
+    work_price_minor = serializers.IntegerField(help_text="The fee for the work: the agreed price less the rights.")
+    rights_price_minor = serializers.IntegerField()
+    days = serializers.IntegerField(help_text="How long the rights run from publication.")
+    months = serializers.IntegerField(help_text="The started months the rights are priced for.")
+    lines = RightsLineSerializer(many=True)
+    rights_until = serializers.DateTimeField(allow_null=True, help_text="Null until the post is published.")
+
+
+def rights_contract(c: Collaboration) -> dict | None:
+    if not c.rights_terms:
+        return None
+    return {
+        "work_price_minor": c.work_price,
+        "rights_price_minor": c.rights_price,
+        "days": c.rights_terms["days"],
+        "months": c.rights_terms["months"],
+        "lines": [
+            {
+                "right": line["right"],
+                "percent_bps": line.get("percent_bps"),
+                "monthly_amount_minor": line.get("monthly_amount"),
+                "price_minor": line["price"],
+            }
+            for line in c.rights_terms["lines"]
+        ],
+        "rights_until": c.rights_until,
+    }
 
 
 class CollaborationSerializer(serializers.ModelSerializer):
@@ -50,6 +91,9 @@ class CollaborationSerializer(serializers.ModelSerializer):
     )
     play_amount_minor = serializers.IntegerField(
         source="play_amount", allow_null=True, help_text="Pay per play: what the counted plays pay, capped."
+    )
+    rights = serializers.SerializerMethodField(
+        help_text="The usage rights the agreed price includes; null when the order asks for none."
     )
 
     class Meta:
@@ -93,8 +137,13 @@ class CollaborationSerializer(serializers.ModelSerializer):
             "brand_rating",
             "creator_rating",
             "updated_at",
+            "rights",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RightsContractSerializer(allow_null=True))
+    def get_rights(self, c: Collaboration) -> dict | None:
+        return RightsContractSerializer(rights_contract(c)).data if c.rights_terms else None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_post_url(self, c: Collaboration) -> str | None:
@@ -301,6 +350,16 @@ class CounterRequestSerializer(RequestSerializer):
 class ApplicationRequestSerializer(RequestSerializer):
     quote_minor = MinorAmountField(help_text="Within ±20 % of the order's listed price.")
     pitch = serializers.CharField(max_length=2000)
+
+
+class ExtendRightsRequestSerializer(RequestSerializer):
+    months = serializers.IntegerField(
+        min_value=1, max_value=MAX_EXTENSION_MONTHS, help_text="How many more months of the deal's usage rights."
+    )
+    rights_until = serializers.DateTimeField(
+        help_text="The end date being extended, as the collaboration shows it: a second payment for the same end "
+        "date is refused (409)."
+    )
 
 
 class StepCommentSerializer(RequestSerializer):

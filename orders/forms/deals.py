@@ -10,12 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from marketplace.core import format_money, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField, WebLinkField
 from marketplace.core.params import IdListField
 from orders.models import Dispute
 from orders.negotiation import NOTE_MAX_CHARS, price_band
+from orders.rights import MAX_EXTENSION_MONTHS, extension_price
 from orders.services.deals import SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
@@ -185,6 +187,26 @@ class RequoteForm(CounterForm):
             }
 
 
+class ExtendRightsForm(forms.Form):
+    """The brand pays for more months of the deal's usage rights. ``rights_until`` is the end date the page
+    showed: a second payment for the same end date (a second click, another tab) is refused."""
+
+    months = forms.TypedChoiceField(label=_("Extend by"), coerce=int, choices=())
+    rights_until = forms.DateTimeField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, collaboration=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels in the viewer's language, so built per form (a class-level list would keep the first one's).
+        self.fields["months"].choices = [
+            (n, ngettext("%(n)s month", "%(n)s months", n) % {"n": n}) for n in range(1, MAX_EXTENSION_MONTHS + 1)
+        ]
+        if collaboration is not None and collaboration.rights_terms and collaboration.rights_until:
+            self.fields["rights_until"].initial = collaboration.rights_until.isoformat()
+            self.fields["months"].help_text = _("Each month costs %(price)s, paid to the creator at once.") % {
+                "price": format_money(extension_price(collaboration, months=1), collaboration.currency)
+            }
+
+
 class CommentForm(forms.Form):
     """An optional note with a step (approve, accept, cancel...)."""
 
@@ -303,6 +325,7 @@ class DecisionForm(forms.Form):
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "counter": CounterForm,
     "requote": RequoteForm,
+    "extend_rights": ExtendRightsForm,
     "submit_script": ScriptForm,
     "submit_video": VideoForm,
     "publish": PublishForm,
@@ -318,5 +341,5 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 def action_form(action: str, data=None, files=None, *, collaboration=None) -> forms.Form:
     form_class = ACTION_FORMS.get(action, CommentForm)
-    extra = {"collaboration": collaboration} if issubclass(form_class, CounterForm) else {}
+    extra = {"collaboration": collaboration} if issubclass(form_class, (CounterForm, ExtendRightsForm)) else {}
     return form_class(data, files, auto_id=f"id_{action}_%s", **extra)

@@ -275,6 +275,15 @@ class Collaboration(models.Model):
     plays_counted_at = models.DateTimeField(null=True, blank=True)
     # A deposit order (orders.deposits): what the brand holds to reserve the creator, 10 % of the price.
     deposit = models.BigIntegerField(_("deposit (minor units)"), null=True, blank=True)
+    # Usage rights as priced terms (orders.rights, docs/deals.md "Usage rights"): the rights the order stated, at
+    # the creator's rates when offered (days, months, one line per right), and their price, which
+    # ``agreed_price`` includes. The rights run from publication to ``rights_until``; the notice before they end
+    # and their lapse are each recorded once.
+    rights_terms = models.JSONField(_("usage rights agreed"), default=dict, blank=True)
+    rights_price = models.BigIntegerField(_("price of the usage rights (minor units)"), default=0)
+    rights_until = models.DateTimeField(_("usage rights end"), null=True, blank=True)
+    rights_notice_at = models.DateTimeField(null=True, blank=True)
+    rights_lapsed_at = models.DateTimeField(null=True, blank=True)
     offered_at = models.DateTimeField()
     expires_at = models.DateTimeField(null=True, blank=True, help_text=_("An open offer or application lapses then."))
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -326,6 +335,10 @@ class Collaboration(models.Model):
                 name="collab_play_amount_capped",
             ),
             models.CheckConstraint(
+                condition=models.Q(rights_price__gte=0, rights_price__lt=models.F("agreed_price")),
+                name="collab_rights_within_price",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(brand_rating__isnull=True) | models.Q(brand_rating__gte=1, brand_rating__lte=5),
                 name="collab_rating_1_5",
             ),
@@ -357,7 +370,7 @@ class Collaboration(models.Model):
         """The price against the creator's rate card, in signed percent ("-20", "+5.5"); "" without one."""
         if not self.list_price:
             return ""
-        tenths = round((self.agreed_price - self.list_price) * 1000 / self.list_price)
+        tenths = round((self.work_price - self.list_price) * 1000 / self.list_price)
         return f"{tenths / 10:+g}"
 
     @property
@@ -406,6 +419,11 @@ class Collaboration(models.Model):
         from orders.pay_per_play import CONFIRM_WITHIN
 
         return self.plays_counted_at + CONFIRM_WITHIN if self.plays_counted_at else None
+
+    @property
+    def work_price(self) -> int:
+        """The fee for the work: the agreed price less what the usage rights cost."""
+        return self.agreed_price - self.rights_price
 
     @property
     def countered(self) -> bool:

@@ -76,6 +76,9 @@ EVENT_LABELS = {
     "comment": _("Message"),
     "rate": _("Rated"),
     "deadline": _("A deadline passed"),
+    "extend_rights": _("Usage rights extended and paid"),
+    "rights_expiring": _("Usage rights end within 7 days"),
+    "rights_lapsed": _("Usage rights ended"),
 }
 
 

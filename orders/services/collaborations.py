@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,7 +24,7 @@ from marketplace.core import Conflict, DomainError, InvalidTransition, NotAllowe
 from marketplace.core.events import announce
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
-from orders import deposits, flows, negotiation, pay_per_play
+from orders import deposits, flows, negotiation, pay_per_play, rights
 from orders.access import ADMIN, AGENCY, BRAND, CREATOR, SYSTEM, acting_side, delegated_actions
 from orders.models import Collaboration, CollaborationEvent, Dispute, Order
 from orders.services import notifications
@@ -43,10 +44,16 @@ class Step:
     target: str
     actors: frozenset[str]
     label: object = ""  # the step as people say it, translated ("approve the script"): refusals name it
-    money: str = ""  # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide, pay_plays
+    # escrow, adjust_escrow, release_hold, hold_escrow, cancel, settle, decide, pay_balance, forfeit, pay_plays,
+    # rights_extension
+    money: str = ""
     needs_comment: bool = False
     # The pricings (Collaboration.Pricing) the step applies to; any other deal is refused it (409).
     pricings: frozenset[str] = frozenset(Collaboration.Pricing.values)
+
+
+# The target of a step that changes something on the deal but not its status (extending the usage rights).
+STAYS = ""
 
 
 def _step(sources, target, actors, **kw) -> Step:
@@ -199,12 +206,21 @@ ACTIONS: dict[str, Step] = {
         pricings={PER_PLAY},
         label=gettext_lazy("dispute the plays"),
     ),
+    # Usage rights (orders.rights): after the work is accepted the brand may pay for more months of the rights
+    # the deal agreed; the status stays where it is (STAYS), the rights' end date moves.
+    "extend_rights": _step(
+        flows.WORK_ACCEPTED,
+        STAYS,
+        {BRAND},
+        money="rights_extension",
+        label=gettext_lazy("extend the usage rights"),
+    ),
 }
 
 # The same rules as {from: {to, ...}}, the shape marketplace.core.check_transition reads.
 COLLABORATION_FLOW: dict[str, set[str]] = {}
 for _action, _s in ACTIONS.items():
-    for _source in _s.sources:
+    for _source in _s.sources if _s.target != STAYS else ():
         COLLABORATION_FLOW.setdefault(_source, set()).add(_s.target)
 # The third script rejection sends the script to admin review (a dispute).
 COLLABORATION_FLOW[S.SCRIPT_SUBMITTED].add(S.DISPUTED)
@@ -247,6 +263,8 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
 def _guard_ok(collaboration: Collaboration, action: str) -> bool:
     if action == "request_revision":
         return collaboration.video_revisions < collaboration.order.video_revision_limit
+    if action == "extend_rights":
+        return bool(collaboration.rights_terms and collaboration.rights_until)
     if action == "counter":
         return not negotiation.counter_refusal(
             counters_made=_counters_made(collaboration), expires_at=collaboration.expires_at, now=timezone.now()
@@ -329,11 +347,12 @@ def collaboration_transition(
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
         raise DomainError(_("Please say why."), field="comment")
-    ctx = Context(c, action, step, actor, role, now or timezone.now(), comment, payload or {}, step.target)
+    ctx = Context(c, action, step, actor, role, now or timezone.now(), comment, payload or {}, step.target or c.status)
     if on_behalf:
         ctx.event_data["on_behalf_of_creator"] = True
     HANDLERS.get(action, _noop)(ctx)
-    check_transition(COLLABORATION_FLOW, current=c.status, to=ctx.target)
+    if step.target != STAYS:
+        check_transition(COLLABORATION_FLOW, current=c.status, to=ctx.target)
     _move_money(ctx)
     old = c.status
     ctx.changes["status"] = ctx.target
@@ -392,6 +411,7 @@ def _on_counter(ctx: Context) -> None:
         raise InvalidTransition(refusal, field="price")
     price = ctx.payload.get("price")
     negotiation.check_in_band(price, reference=c.agreed_price, currency=c.currency, field="price")
+    negotiation.check_counter_covers_rights(price, rights_price=c.rights_price, currency=c.currency, field="price")
     note = negotiation.clean_note(ctx.payload.get("note"))
     ctx.changes.update(counter_price=price, counter_note=note, countered_at=ctx.now)
     ctx.event_data.update(offered=c.agreed_price, counter=price)
@@ -459,6 +479,8 @@ def _on_publish(ctx: Context) -> None:
         raise Conflict(_("The publish window opens on %(day)s.") % {"day": c.order.publish_from}, field="post_url")
     on_time = c.order.publish_until is None or ctx.now.date() <= c.order.publish_until
     ctx.changes.update(post_url=url[:500], published_at=ctx.now, completed_on_time=on_time)
+    if c.rights_terms:  # the usage rights run from publication for the days agreed
+        ctx.changes["rights_until"] = ctx.now + timedelta(days=c.rights_terms["days"])
 
 
 def _on_complete(ctx: Context) -> None:
@@ -508,6 +530,35 @@ def _on_resolve(ctx: Context) -> None:
     ctx.payload["creator_amount"] = creator_amount
     ctx.event_data.update(decision=decision, creator_amount=creator_amount, brand_amount=brand_amount)
     ctx.changes["closed_at"] = ctx.now
+    if decision == "refund" and c.rights_until and c.rights_until > ctx.now:
+        ctx.changes["rights_until"] = ctx.now  # the brand got all its money back: no rights to use the work
+
+
+def _on_extend_rights(ctx: Context) -> None:
+    """More months of the deal's rights at the rates agreed. The brand names the end date it extends (what its
+    page showed): a second payment for the same end date, from a second click or tab, is refused (Conflict)."""
+    c = ctx.collaboration
+    if not c.rights_terms or c.rights_until is None:
+        raise Conflict(_("This deal has no usage rights to extend."), field="months")
+    seen = ctx.payload.get("rights_until")
+    seen = _when(seen)
+    if seen != c.rights_until:
+        raise Conflict(_("The usage rights were extended meanwhile: look at the new end date."), field="months")
+    months = ctx.payload.get("months")
+    price = rights.extension_price(c, months=months)
+    until = rights.extended_until(c, months=months, now=ctx.now)
+    ctx.changes.update(rights_until=until, rights_notice_at=None, rights_lapsed_at=None)
+    ctx.event_data.update(months=months, price=price, until=until.isoformat(), previous=c.rights_until.isoformat())
+
+
+def _when(value) -> datetime | None:
+    """A moment as a page or a client sends it (a datetime, or ISO 8601 text); None when unreadable."""
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
 
 
 def _on_reserve(ctx: Context) -> None:
@@ -618,6 +669,7 @@ HANDLERS: dict[str, Callable[[Context], None]] = {
     "confirm_plays": _on_confirm_plays,
     "auto_confirm_plays": _on_confirm_plays,
     "dispute_plays": _on_dispute,
+    "extend_rights": _on_extend_rights,
 }
 
 
@@ -732,6 +784,8 @@ def _move_money(ctx: Context) -> None:
             hold_id=hold.pk, creator_amount=c.play_amount, idempotency_key=_key(ctx, "pay"), actor=actor
         )
         _settle_share(ctx, hold)
+    elif kind == "rights_extension":
+        _pay_extension(ctx)
     elif kind == "decide":
         decision = ctx.payload["decision"]
         if decision == "release":
@@ -746,6 +800,25 @@ def _move_money(ctx: Context) -> None:
                 actor=actor,
             )
         _settle_share(ctx, hold)
+
+
+def _pay_extension(ctx: Context) -> None:
+    """An extension is paid in full at once, through the deal's own steps on a hold of its own (not the deal's,
+    which the collaboration's later steps read): held, escrowed, released less the platform fee, settled."""
+    price, c = ctx.event_data["price"], ctx.collaboration
+    if not price:
+        return  # every right is included at no charge: the end date moves, no money does
+    step = f"rights-{round(c.rights_until.timestamp() * 1_000_000)}"  # one payment per end date extended
+    hold = money.hold(
+        order_id=c.order_id,
+        creator_id=c.creator_id,
+        amount=price,
+        idempotency_key=_key(ctx, f"{step}-hold"),
+        actor=ctx.actor,
+    )
+    for name in ("escrow", "release", "settle"):
+        getattr(money, name)(hold_id=hold.pk, idempotency_key=_key(ctx, f"{step}-{name}"), actor=ctx.actor)
+    ctx.event_data["hold"] = hold.pk
 
 
 def _settle_share(ctx: Context, hold) -> None:

@@ -34,6 +34,7 @@ from orders.services.collaborations import (
     OFFER_TTL,
     collaboration_transition,
 )
+from orders.services.rights import rights_timers_run
 from orders.services.track_record import track_record_refresh
 from payouts import services as money
 from payouts.services.idempotency import brand_scope, idempotent, system_key
@@ -129,7 +130,13 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
     if price is None and listed is None:
         raise Conflict(_("The creator has no rate-card price for this format: give a price."), field="price")
     price = listed if price is None else price
-    terms = _play_terms(order, cap=price)
+    # The deal's price is the work plus the usage rights the order states, priced in one place (orders.rights)
+    # on the price for the work (a per-play deal's maximum); the hold, the negotiation band, a deposit and the
+    # contract all read that total (docs/deals.md, "Usage rights with pay per play and deposits").
+    work = price
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=work)
+    price = work + rights.price
+    terms = _play_terms(order, work=work, total=price)
     collaboration = Collaboration.objects.create(
         order=order,
         creator=creator,
@@ -137,6 +144,8 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         origin=Collaboration.Origin.OFFER,
         currency=order.currency,
         agreed_price=price,
+        rights_terms=rights.terms,
+        rights_price=rights.price,
         list_price=listed,
         offer_note=note,
         offered_at=now,
@@ -158,7 +167,12 @@ def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | Non
         old="",
         new=S.OFFERED,
         comment=note,
-        data={"price": price, "list": listed, **{k: v for k, v in terms.items() if k != "pricing"}},
+        data={
+            "price": price,
+            "list": listed,
+            "rights": rights.price,
+            **{k: v for k, v in terms.items() if k != "pricing"},
+        },
     )
     notifications.collaboration_changed(collaboration, action="offer", actor_role="brand")
     return collaboration
@@ -178,15 +192,16 @@ def offer_counter(*, collaboration_id: int, actor: User, price: int, note: str =
     )
 
 
-def _play_terms(order: Order, *, cap: int) -> dict:
+def _play_terms(order: Order, *, work: int, total: int) -> dict:
     """The pricing a deal on ``order`` is made on, frozen on the collaboration: a per-play order's base and
-    rate, with ``cap`` (the offer's price, or the order's maximum) as the most it pays (orders.pay_per_play);
-    a deposit order's deposit on the price ``cap`` (orders.deposits)."""
+    rate, with ``work`` (the offer's price for the work, or the order's maximum) as the most the plays pay
+    (orders.pay_per_play); a deposit order's deposit on ``total``, the deal's price with its usage rights
+    (orders.deposits)."""
     if order.pricing == Order.Pricing.DEPOSIT:
-        return {"pricing": order.pricing, "deposit": deposits.deposit_for(cap)}
+        return {"pricing": order.pricing, "deposit": deposits.deposit_for(total)}
     if not order.per_play:
         return {}
-    pay_per_play.check_terms(base=order.play_base, rate=order.play_rate, cap=cap, currency=order.currency)
+    pay_per_play.check_terms(base=order.play_base, rate=order.play_rate, cap=work, currency=order.currency)
     return {"pricing": order.pricing, "play_base": order.play_base, "play_rate": order.play_rate}
 
 
@@ -245,6 +260,7 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
         raise DomainError(_("Write a short pitch (up to 2,000 characters)."), field="pitch")
     _check_creator_for(order, creator)
     expires = max(order.apply_by or now, now) + OFFER_TTL
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=quote)
     try:
         with transaction.atomic():
             c = Collaboration.objects.create(
@@ -253,16 +269,18 @@ def application_submit(*, order_id: int, actor: User, quote: int, pitch: str, no
                 status=S.APPLIED,
                 origin=Collaboration.Origin.APPLICATION,
                 currency=order.currency,
-                agreed_price=quote,
+                agreed_price=quote + rights.price,
+                rights_terms=rights.terms,
+                rights_price=rights.price,
                 pitch=pitch,
                 offered_at=now,
                 expires_at=expires,
-                **_play_terms(order, cap=quote),
+                **_play_terms(order, work=quote, total=quote + rights.price),
                 **_expected(order, creator),
             )
     except IntegrityError:
         raise Conflict(_("You already applied to this order."), field="order") from None
-    _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote})
+    _record(c, "apply", actor, old="", new=S.APPLIED, data={"quote": quote, "rights": rights.price})
     notifications.collaboration_changed(c, action="apply", actor_role=CREATOR)
     return c
 
@@ -514,6 +532,7 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
                 continue  # moved by someone else in the meantime
             done[counted[action]] += 1
     done["deadlines"] = _flag_missed_deadlines(now)
+    done.update(rights_timers_run(now=now))
     return done
 
 

@@ -52,6 +52,7 @@ DID = {
     "comment": gettext_lazy("wrote a message"),
     "rate": gettext_lazy("rated the collaboration"),
     "deadline": gettext_lazy("a deadline has passed"),
+    "extend_rights": gettext_lazy("extended the usage rights and paid for them"),
 }
 
 

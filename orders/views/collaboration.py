@@ -25,6 +25,7 @@ from orders import flows
 from orders.access import SYSTEM, collaboration_side
 from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
+from orders.rights import contract
 from orders.selectors import deals as reads
 from orders.services import deals
 from orders.services.collaborations import (
@@ -72,6 +73,7 @@ BUTTONS = {
     "confirm_plays": gettext_lazy("Confirm the plays"),
     "dispute_plays": gettext_lazy("Dispute the plays"),
     "open_dispute": gettext_lazy("Open a dispute"),
+    "extend_rights": gettext_lazy("Pay and extend the usage rights"),
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
 }
@@ -80,6 +82,7 @@ TITLES = {
     "rate": gettext_lazy("Rate the other side"),
     "counter": gettext_lazy("Counter with another price"),
     "requote": gettext_lazy("Re-quote the price"),
+    "extend_rights": gettext_lazy("Extend the usage rights"),
 }
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
@@ -109,6 +112,7 @@ DONE = {
     "confirm_plays": gettext_lazy("Plays confirmed: the creator is paid on them and the rest is back in your wallet."),
     "dispute_plays": gettext_lazy("Dispute opened: the figures and the money are frozen until an admin decides."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
+    "extend_rights": gettext_lazy("The usage rights are extended and the creator is paid."),
     "comment": gettext_lazy("Message sent."),
     "rate": gettext_lazy("Thank you for rating."),
 }
@@ -189,6 +193,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
         # Brands (and everyone on the page) see that the creator is represented, and by whom.
         "representation": representation_of(c.creator_id),
+        "contract": contract(c, now=now),
         **results_context(c, side, bound=results_form),
     }
 
@@ -253,6 +258,13 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":
         deals.collaboration_rate(collaboration_id=c.pk, actor=actor, rating=data["rating"], comment=data["comment"])
+    elif action == "extend_rights":
+        collaboration_transition(
+            collaboration_id=c.pk,
+            action=action,
+            actor=actor,
+            payload={"months": data["months"], "rights_until": data["rights_until"]},
+        )
     else:
         payload = {"post_url": data["post_url"]} if action == "publish" else {}
         collaboration_transition(

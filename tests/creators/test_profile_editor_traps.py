@@ -239,6 +239,6 @@ def test_every_section_form_that_edits_the_profile_is_marked_for_the_unsaved_war
         html,
     )
     assert set(forms) - {"blackout_remove", "avatar_remove"} == set(marked)  # one-button actions edit nothing
-    assert len(marked) == 8  # basics, picture, content samples, labels, audience, rate card, capacity, blackouts
+    assert len(marked) == 9  # basics, picture, samples, labels, audience, rate card, usage rights, capacity, blackouts
     assert 'id="unsaved-alert-text"' in html
     assert format_money(services.RATE_CARD_MAX_PRICE, "CNY") in html

@@ -1,5 +1,6 @@
 """load_demo's campaigns: collaborations taken through the services to published/completed/settled, with results."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -123,3 +124,20 @@ def test_the_demo_has_a_pay_per_play_deal_paid_on_its_day_14_plays(demo):
         paid.play_amount,
         hold.amount - paid.play_amount,
     )
+
+
+def test_the_serum_campaign_has_deals_with_priced_rights_the_brand_can_extend(demo, client):
+    serum = Collaboration.objects.filter(order__title=CAMPAIGNS[0].order_title)
+    settled = serum.filter(status=S.SETTLED).select_related("order__brand").first()
+
+    assert serum.count() == 5 and all(c.rights_price > 0 for c in serum)
+    assert all(c.rights_until == c.published_at + timedelta(days=c.order.usage_days) for c in serum)
+    hold = Hold.objects.get(collaboration=settled)
+    assert hold.amount == settled.agreed_price == settled.work_price + settled.rights_price
+    client.force_login(settled.order.brand.memberships.get(role="owner").user)
+    page = client.get(reverse("deals:collaboration", args=[settled.pk]))
+    assert page.context["contract"]["total"] == settled.agreed_price
+    assert "extend_rights" in [form["action"] for form in page.context["action_forms"]]
+    client.force_login(User.objects.get(email="creator@starmap.demo"))
+    mine = serum.get(creator__user__email="creator@starmap.demo")
+    assert client.get(reverse("deals:collaboration", args=[mine.pk])).context["contract"]["lines"][0]["percent"] == 10

@@ -172,6 +172,8 @@ def act(collaboration, action: str, actor, **extra):
         payload = {"decision": "refund"}
     if action in ("counter", "requote"):
         payload = {"price": collaboration.agreed_price}
+    if action == "extend_rights":
+        payload = {"months": 1, "rights_until": collaboration.rights_until}
     payload.update(extra.pop("payload", {}))
     comment = extra.pop("comment", "Reason given." if action in NEEDS_WORDS else "")
     return collaboration_transition(
@@ -232,3 +234,14 @@ def deal_in(world, state: str, creator=None, order=None):
 def balance(kind: str, **owner) -> int:
     account = Account.objects.filter(kind=kind, **owner).first()
     return account.balance if account else 0
+
+
+@pytest.fixture
+def rights_world(world):
+    """The world's order states usage rights: the brand's accounts and paid-ad codes for 45 days (two started
+    months; tests/orders/test_rights.py prices them)."""
+    Order.objects.filter(pk=world["order"].pk).update(
+        usage_channels=["creator_account", "brand_accounts"], usage_days=45, paid_ads_authorised=True
+    )
+    world["order"].refresh_from_db()
+    return world

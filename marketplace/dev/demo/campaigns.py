@@ -26,11 +26,12 @@ from django.db import connection
 from django.utils import timezone
 
 from creators.models import Creator
+from creators.services import rights_rates_set
 from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DemoAccounts, profile_creator
 from marketplace.dev.demo.catalogue import Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
-from orders import flows, pay_per_play
+from orders import flows, negotiation, pay_per_play
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
 from orders.services import deals
 from orders.services.collaborations import collaboration_transition
@@ -119,6 +120,12 @@ OPEN_OFFER_HOURS_AGO = (20, 6, 3)
 COUNTERED_HOURS_AGO = 2
 
 
+# What the campaign creators (and the creator login) charge for usage rights, per month: a share of the fee for
+# reposting on the brand's accounts, an amount for paid-ad codes (illustrative). The serum order states both, so
+# its deals show a contract with priced rights and the brand may extend them (docs/deals.md, "Usage rights").
+RIGHTS_RATES = {"brand_accounts": (1000, None), "ad_authorisation": (None, 30_000)}
+
+
 def negotiated(amount: int, share_bps: int) -> int:
     """``share_bps`` of ``amount``, in whole currency units (minor units, rounded down to 100)."""
     return max(amount * share_bps // 10_000 // 100 * 100, 100)
@@ -145,6 +152,9 @@ def ensure_campaigns(accounts: DemoAccounts, catalogue: Catalogue, *, seed: int,
             creators.append(accounts.creator)
             placements.append(spec.login_creator)
         _move_schedule_back(order, now=now, days=max(p.published_days_ago for p in placements) + LEAD_DAYS + 4)
+        for creator in creators:
+            if not creator.rights_rates.exists():
+                rights_rates_set(creator=creator, actor=None, rates=RIGHTS_RATES)
         for turn, (creator, placement) in enumerate(zip(creators, placements, strict=True)):
             c = _collaborate(order, creator, owner, placement, now=now, turn=turn)
             if c is not None:
@@ -201,10 +211,13 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
     if listed is None:
         return None
     price = negotiated(listed, OFFER_SHARES[turn % len(OFFER_SHARES)])
-    counter = negotiated(price, COUNTER_SHARE) if turn % 3 == 1 else None
     if order.per_play:  # the order's terms, at its maximum; no counter (docs/deals.md, "Pay per play")
-        price, counter = order.per_creator_budget(), None
-    if wallet_for_brand(brand_id=order.brand_id).available < max(price, counter or 0):
+        price = order.per_creator_budget()
+    # The deal's price is the work plus the usage rights the order states (orders.rights); a counter is on that
+    # whole price, and the creator asks more for the work.
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=price).price
+    counter = negotiated(price, COUNTER_SHARE) + rights if turn % 3 == 1 and not order.per_play else None
+    if wallet_for_brand(brand_id=order.brand_id).available < max(price + rights, counter or 0):
         return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
     c = deals.offer_send(
         order_id=order.pk,

@@ -61,6 +61,9 @@ DEMO_ORDERS = {
             target_regions=("CN-ZJ", "CN-SH", "CN-JS", "CN-GD"),
             min_region_share=0.2,
             description="Show your evening routine with the serum; mention the barrier-repair claim once.",
+            # Usage rights as priced terms (docs/deals.md): the brand reposts on its accounts and boosts with ad codes.
+            usage_channels=("creator_account", "brand_accounts"),
+            paid_ads_authorised=True,
         ),
         OrderSpec(
             title="Daily Shield SPF50 — summer recruitment",
