@@ -68,7 +68,7 @@ def read_inputs(today=None) -> pd.DataFrame:
             FROM {rs} ORDER BY collaboration_id, day DESC
         ), delivered AS (
             SELECT k.creator_id, sum(l.views) AS delivered_views, sum(l.engagements) AS delivered_engagements,
-                   sum(CASE WHEN k.pricing = 'per_play' THEN coalesce(k.play_amount, k.play_base)
+                   sum(CASE WHEN k.pricing = 'per_play' THEN coalesce(k.play_amount, k.play_base + k.rights_price)
                             ELSE k.agreed_price END) AS delivered_cost,
                    sum(l.clicks) AS delivered_clicks, sum(l.conversions) AS delivered_conversions
             FROM {co} k JOIN latest l ON l.collaboration_id = k.id GROUP BY k.creator_id

@@ -4,10 +4,10 @@ The brand names a base price, a price per 10,000 valid plays and a maximum per c
 when the offer is sent (or the applicant selected) and goes into escrow on acceptance like any deal's price.
 Fourteen days after publishing the plays are counted from the results snapshots (``count_plays``, a timer);
 the deal then pays ``base + plays × rate / 10,000`` (rounded down to the minor unit), never more than the
-maximum, and the rest of the escrow goes back to the brand. The brand confirms the figures, or they are
-confirmed automatically ``CONFIRM_WITHIN`` later; a disagreement goes to a dispute with the figures frozen.
-Everything that computes, checks or shows these amounts imports it from here: the state machine, the
-timers, the forms, the API and the reports.
+maximum, plus its usage rights in full (``deal_amount``), and the rest of the escrow goes back to the brand.
+The brand confirms the figures, or they are confirmed automatically ``CONFIRM_WITHIN`` later; a disagreement
+goes to a dispute with the figures frozen. Everything that computes, checks or shows these amounts imports it
+from here: the state machine, the timers, the forms, the API and the reports.
 """
 
 from __future__ import annotations
@@ -32,6 +32,15 @@ def amount_for(*, base: int, rate: int, plays: int | None, cap: int) -> int:
     No figures (``None``) pay the base only."""
     earned = base + (plays or 0) * rate // PLAYS_UNIT
     return min(earned, cap)
+
+
+def deal_amount(collaboration, *, plays: int | None) -> int:
+    """What a per-play deal pays on ``plays``: its usage rights in full, a fixed price whatever the plays
+    (orders.rights, docs/deals.md "Usage rights with pay per play and deposits"), plus what the plays pay on the
+    work's terms — base + plays × rate, at most the work's maximum (the price held less the rights)."""
+    c = collaboration
+    work_cap = c.agreed_price - c.rights_price
+    return c.rights_price + amount_for(base=c.play_base, rate=c.play_rate, plays=plays, cap=work_cap)
 
 
 def check_terms(*, base, rate, cap, currency: str) -> None:
@@ -66,4 +75,4 @@ def deal_cost(collaboration, snapshots=None) -> int:
     snapshots = c.results.all() if snapshots is None else snapshots
     latest = max((s for s in snapshots if s.day <= COUNT_DAY), key=lambda s: s.day, default=None)
     plays = None if latest is None else latest.views
-    return amount_for(base=c.play_base, rate=c.play_rate, plays=plays, cap=c.agreed_price)
+    return deal_amount(c, plays=plays)

@@ -576,6 +576,8 @@ def _on_requote(ctx: Context) -> None:
         raise InvalidTransition(refusal, field="price")
     price = ctx.payload.get("price")
     negotiation.check_in_band(price, reference=c.agreed_price, currency=c.currency, field="price")
+    # As a counter: the re-quote is the deal's whole price, and the usage rights keep the price they were offered at.
+    negotiation.check_counter_covers_rights(price, rights_price=c.rights_price, currency=c.currency, field="price")
     note = negotiation.clean_note(ctx.payload.get("note"))
     ctx.changes.update(counter_price=price, counter_note=note, countered_at=ctx.now)
     ctx.event_data.update(price=c.agreed_price, requote=price)
@@ -618,10 +620,10 @@ def _on_count_plays(ctx: Context) -> None:
 
 
 def plays_figures(c: Collaboration) -> dict:
-    """The counted plays of a per-play deal and what they pay (orders.pay_per_play)."""
+    """The counted plays of a per-play deal and what the deal pays on them, its usage rights included
+    (orders.pay_per_play.deal_amount)."""
     plays = pay_per_play.counted_plays(c)
-    amount = pay_per_play.amount_for(base=c.play_base, rate=c.play_rate, plays=plays, cap=c.agreed_price)
-    return {"plays_counted": plays, "play_amount": amount}
+    return {"plays_counted": plays, "play_amount": pay_per_play.deal_amount(c, plays=plays)}
 
 
 def _on_confirm_plays(ctx: Context) -> None:
@@ -695,11 +697,13 @@ def cancellation_share(collaboration: Collaboration, *, now: datetime) -> int:
 
 
 def cancellation_base(collaboration: Collaboration) -> int | None:
-    """What the stage's share of a cancellation is taken of (docs/deals.md): a fixed deal's price (None: the
-    whole escrow); a per-play deal's base price, never the maximum held for plays that will not come."""
+    """What the stage's share of a cancellation is taken of (docs/deals.md): the work, never its usage rights
+    (a cancellation comes before publication, so the rights never ran; their price goes back to the brand).
+    A fixed deal's (or a paid-up deposit deal's) price for the work (None: the whole escrow, when the deal has
+    no priced rights); a per-play deal's base price, never the maximum held for plays that will not come."""
     if collaboration.pricing == Collaboration.Pricing.PER_PLAY:
         return collaboration.play_base
-    return None
+    return collaboration.work_price if collaboration.rights_price else None
 
 
 def missed_deadline(collaboration: Collaboration, *, now: datetime) -> str:
@@ -727,13 +731,17 @@ def _hold_of(c: Collaboration):
     return Hold.objects.filter(collaboration=c).order_by("-id").first()
 
 
+# The money steps that put the deal's hold into escrow: each fixes the agency's share under the contract in force.
+ESCROWS = frozenset({"hold_escrow", "escrow", "adjust_escrow", "pay_balance", "forfeit"})
+
+
 def _move_money(ctx: Context) -> None:
     kind, c, actor = ctx.step.money, ctx.collaboration, ctx.actor
     if ctx.target == S.DISPUTED or not kind:
         return  # a dispute freezes the money where it is
     hold = _hold_of(c)
     # The deal is agreed at escrow: the creator's agency contract in force now fixes the agency's share.
-    terms = agency_terms(c.creator_id) if kind in ("hold_escrow", "escrow", "adjust_escrow") else {}
+    terms = agency_terms(c.creator_id) if kind in ESCROWS else {}
     if kind == "hold_escrow":
         hold = money.hold(
             order_id=c.order_id,
@@ -772,10 +780,10 @@ def _move_money(ctx: Context) -> None:
         hold = money.hold_adjust(
             hold_id=hold.pk, amount=ctx.changes["agreed_price"], idempotency_key=_key(ctx, "adjust"), actor=actor
         )
-        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor, **terms)
     elif kind == "forfeit":
         # The balance was not paid: the deposit goes through escrow to the creator, less the fee, spendable.
-        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor)
+        money.escrow(hold_id=hold.pk, idempotency_key=_key(ctx, "escrow"), actor=actor, **terms)
         hold = money.release(hold_id=hold.pk, idempotency_key=_key(ctx, "release"), actor=actor)
         _settle_share(ctx, hold)
     elif kind == "pay_plays":
@@ -816,7 +824,11 @@ def _pay_extension(ctx: Context) -> None:
         idempotency_key=_key(ctx, f"{step}-hold"),
         actor=ctx.actor,
     )
-    for name in ("escrow", "release", "settle"):
+    # The creator's agency takes its share of an extension as of any payment under the contract in force.
+    money.escrow(
+        hold_id=hold.pk, idempotency_key=_key(ctx, f"{step}-escrow"), actor=ctx.actor, **agency_terms(c.creator_id)
+    )
+    for name in ("release", "settle"):
         getattr(money, name)(hold_id=hold.pk, idempotency_key=_key(ctx, f"{step}-{name}"), actor=ctx.actor)
     ctx.event_data["hold"] = hold.pk
 

@@ -115,9 +115,7 @@ def test_the_demo_has_a_pay_per_play_deal_paid_on_its_day_14_plays(demo):
     for c in (paid, waiting):
         day14 = c.results.get(day=14).views
         assert c.plays_counted == day14
-        assert c.play_amount == pay_per_play.amount_for(
-            base=c.play_base, rate=c.play_rate, plays=day14, cap=c.agreed_price
-        )
+        assert c.play_amount == pay_per_play.deal_amount(c, plays=day14)
     hold = Hold.objects.get(collaboration=paid)
     assert (hold.status, hold.creator_gross, hold.refunded) == (
         "paid",
