@@ -335,6 +335,8 @@ def _order(side: Side, *, status: str = Order.Status.PUBLISHED, mode: str = Orde
         brand=side.brand,
         status=status,
         mode=mode,
+        # A usage right beyond the creator's post (unpriced: included), so a finished deal has rights to extend.
+        usage_channels=["creator_account", "brand_accounts"],
         price_per_creator=PRICE,
         creators_wanted=5,
         apply_by=timezone.now() + timedelta(days=3),

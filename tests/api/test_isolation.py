@@ -378,6 +378,18 @@ API: dict[str, list[Target]] = {
         step("requote", ("creator", "agency"), S.DEPOSIT_PAID, {"price_minor": PRICE, "note": "Longer cut."})
     ],
     "api:collaboration-decline_requote": [step("decline_requote", ("owner",), S.REQUOTED)],
+    # Usage rights (docs/deals.md): the brand extends a finished deal's rights; the creator prices their own.
+    "api:collaboration-extend-rights": [
+        Target(
+            deal(S.SETTLED),
+            {"POST": ("owner",)},
+            PARTIES,
+            lambda w, s: {"months": 1, "rights_until": w.sides[s].deals[S.SETTLED].rights_until.isoformat()},
+        )
+    ],
+    "api:creator-rights-rates": [
+        Target(None, {"POST": CREATORS}, body=const(rates=[{"right": "brand_accounts", "percent_bps": 1000}]))
+    ],
     "api:collaboration-pay_balance": [step("pay_balance", ("owner",), S.REQUOTED)],
     "api:collaboration-script": [step("script", ("creator", "agency"), S.ACCEPTED, {"text": "Hook, demo, call."})],
     "api:collaboration-video": [
@@ -539,6 +551,7 @@ def page_step(action: str) -> Target:
         "requote": S.DEPOSIT_PAID,
         "decline_requote": S.REQUOTED,
         "pay_balance": S.REQUOTED,
+        "extend_rights": S.SETTLED,
     }
     bodies = {
         "submit_script": {"script": "Hook, demo, call."},
@@ -572,6 +585,8 @@ def page_step(action: str) -> Target:
             data["video"] = fresh_video()
         if action in ("open_dispute", "report_down", "dispute_plays"):
             data["evidence"] = evidence_upload()
+        if action == "extend_rights":
+            data.update(months="1", rights_until=w.sides[s].deals[S.SETTLED].rights_until.isoformat())
         return data
 
     return Target(
