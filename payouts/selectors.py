@@ -229,6 +229,10 @@ def payouts_for_creator(*, creator_id: int) -> QuerySet[Payout]:
     return Payout.objects.filter(creator_id=creator_id).order_by("-created_at", "-id")
 
 
+def payouts_for_agency(*, agency_id: int) -> QuerySet[Payout]:
+    return Payout.objects.filter(agency_id=agency_id).order_by("-created_at", "-id")
+
+
 def holds_for_brand(*, brand_id: int, live_only: bool = False) -> QuerySet[Hold]:
     holds = Hold.objects.filter(brand_id=brand_id).select_related("order", "creator")
     return holds.filter(status__in=LIVE_HOLD) if live_only else holds
@@ -389,9 +393,12 @@ def _expected_balances() -> dict[tuple, int]:
     for t in topups.annotate(total=Sum("amount")):
         add(Account.Kind.BRAND_AVAILABLE, t["brand_id"], t["currency"], t["total"])
         add(Account.Kind.PROVIDER, None, t["currency"], -t["total"])
-    payouts = Payout.objects.exclude(status=Payout.Status.FAILED).values("creator_id", "currency")
+    payouts = Payout.objects.exclude(status=Payout.Status.FAILED).values("creator_id", "agency_id", "currency")
     for p in payouts.annotate(total=Sum("amount")):
-        add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
+        if p["agency_id"] is not None:
+            add(Account.Kind.AGENCY_AVAILABLE, p["agency_id"], p["currency"], -p["total"])
+        else:
+            add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
         add(Account.Kind.PROVIDER, None, p["currency"], p["total"])
     # The incentives fund (payouts.services.incentives): each kind of its transactions must have moved
     # money between exactly the accounts it names, so the fund, the held budgets and the bonuses add up.
