@@ -265,16 +265,21 @@ def creator_document(w: World, s: str) -> dict:
     return {"pk": Document.objects.filter(creator=w.sides[s].creator).first().pk}
 
 
+def agency_document(w: World, s: str) -> dict:
+    return {"pk": Document.objects.filter(agency__memberships__user=w.sides[s].agency).first().pk}
+
+
 def this_month(w: World, s: str) -> dict:
     today = date.today()
     return {"year": today.year, "month": today.month}
 
 
-PARTY_MEMBERS = (*BRAND_MEMBERS, *CREATORS)
+PARTY_MEMBERS = (*BRAND_MEMBERS, *CREATORS, *AGENCIES)  # who has documents and monthly statements
 # A brand's documents are its members'; a creator's their own. Anyone else is answered as for a missing id.
 DOCUMENT_TARGETS = [
     Target(brand_document, {"GET": ("owner", "viewer")}, ("owner", "viewer")),
     Target(creator_document, {"GET": ("creator",)}, ("creator",)),
+    Target(agency_document, {"GET": ("agency",)}, ("agency",)),
 ]
 
 API: dict[str, list[Target]] = {
@@ -468,6 +473,7 @@ API: dict[str, list[Target]] = {
     ],
     "api:agency-wallet": [Target(None, {"GET": AGENCIES})],
     "api:agency-statement": [Target(None, {"GET": AGENCIES})],
+    "api:agency-payouts": [Target(None, {"GET": AGENCIES, "POST": AGENCIES}, body=const(amount_minor=20_000))],
     "api:representation-list": [Target(None, {"GET": (*AGENCIES, *CREATORS)})],
     # The side's contract is in force: the creator may end it, not accept or decline it again (409); the
     # agency answers no invitation (403). Anyone else is answered as for a missing contract.
@@ -477,7 +483,7 @@ API: dict[str, list[Target]] = {
     "api:webhook-endpoint-list": [
         Target(
             None,
-            {"GET": BRAND_EDITORS, "POST": BRAND_EDITORS},
+            {"GET": (*BRAND_EDITORS, *AGENCIES), "POST": (*BRAND_EDITORS, *AGENCIES)},
             body=const(url="http://127.0.0.1:9/new", event_types=["offer.accepted"]),
         )
     ],
@@ -492,7 +498,7 @@ API: dict[str, list[Target]] = {
     "api:webhook-endpoint-rotate": [
         Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",)}, ORDER_READERS)
     ],
-    "api:webhook-delivery-list": [Target(None, {"GET": BRAND_EDITORS})],
+    "api:webhook-delivery-list": [Target(None, {"GET": (*BRAND_EDITORS, *AGENCIES)})],
     "api:webhook-delivery": [
         Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_READERS)
     ],
@@ -1157,12 +1163,17 @@ LISTS: dict[str, tuple] = {
     "api:payout-list": (None, lambda w, s, u: _mine(Payout, u, "creator__user"), "id", True),
     "api:document-list": (
         None,
-        lambda w, s, u: _mine(Document, u, "brand__memberships__user") | _mine(Document, u, "creator__user"),
+        lambda w, s, u: (
+            _mine(Document, u, "brand__memberships__user")
+            | _mine(Document, u, "creator__user")
+            | _mine(Document, u, "agency__memberships__user")
+        ),
         "id",
         True,
     ),
     "api:agency-roster": (None, lambda w, s, u: _mine(Representation, u, "agency__memberships__user"), "id", True),
     "api:agency-statement": (None, _entries(Account.Kind.AGENCY_AVAILABLE, "agency__memberships__user"), "id", True),
+    "api:agency-payouts": (None, lambda w, s, u: _mine(Payout, u, "agency__memberships__user"), "id", True),
     "api:representation-list": (
         None,
         lambda w, s, u: (
@@ -1181,13 +1192,19 @@ LISTS: dict[str, tuple] = {
     "api:recommended-orders": (None, _open_recruitment, "order.id", False),
     "api:webhook-endpoint-list": (
         None,
-        lambda w, s, u: _mine(WebhookEndpoint, u, "brand__memberships__user"),
+        lambda w, s, u: (
+            _mine(WebhookEndpoint, u, "brand__memberships__user")
+            | _mine(WebhookEndpoint, u, "agency__memberships__user")
+        ),
         "id",
         True,
     ),
     "api:webhook-delivery-list": (
         None,
-        lambda w, s, u: _mine(WebhookDelivery, u, "endpoint__brand__memberships__user"),
+        lambda w, s, u: (
+            _mine(WebhookDelivery, u, "endpoint__brand__memberships__user")
+            | _mine(WebhookDelivery, u, "endpoint__agency__memberships__user")
+        ),
         "id",
         True,
     ),
