@@ -18,7 +18,7 @@ from agencies import selectors, services
 from agencies.access import OWNER, agency_seat
 from agencies.models import MAX_SHARE_BPS, Representation
 from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser
-from marketplace.core.api.fields import RequestSerializer, validated
+from marketplace.core.api.fields import RequestSerializer, StrictBooleanField, validated
 from marketplace.core.roles import role_of
 from payouts.api import (
     LIST_ERRORS,
@@ -92,9 +92,9 @@ class InvitationRequestSerializer(RequestSerializer):
     share_bps = serializers.IntegerField(
         min_value=0, max_value=MAX_SHARE_BPS, help_text="The agency's share of the creator's share, in basis points."
     )
-    may_answer_offers = serializers.BooleanField(default=True)
-    may_submit_deliverables = serializers.BooleanField(default=False)
-    may_see_earnings = serializers.BooleanField(default=False)
+    may_answer_offers = StrictBooleanField(default=True)
+    may_submit_deliverables = StrictBooleanField(default=False)
+    may_see_earnings = StrictBooleanField(default=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
