@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from creators.models import STAGE_NAMES, Creator
 from insights.indices import STAGES, growth_stage
+from insights.novice import Novice, novice_tasks, profile_parts
 from marketplace.core import format_money
 from marketplace.core.charts import last_months
 from orders import flows
@@ -99,6 +100,7 @@ class Growth:
     income: list[MonthIncome]
     next_stage: NextStage | None
     currency: str
+    novice: Novice | None = None  # the novice tasks, shown in the departure stage only
 
     @property
     def stage_name(self) -> str:
@@ -121,8 +123,10 @@ def creator_growth(creator: Creator) -> Growth:
     """Everything the growth page shows, for the creator's own eyes (4 queries)."""
     now = timezone.now()
     months = last_months(timezone.localdate(now), MONTHS)
-    counts = Collaboration.objects.filter(creator=creator).aggregate(
-        **flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5))
+    counts = (
+        Collaboration.objects.real()
+        .filter(creator=creator)
+        .aggregate(**flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5)))
     )
     by_month, income_12m = _income(creator, since=now - timedelta(days=365))
     figures = Figures(
@@ -139,15 +143,17 @@ def creator_growth(creator: Creator) -> Growth:
         rating=figures.rating,
         thresholds=thresholds,
     )
+    novice = novice_tasks(creator) if stage == STAGES[0] else None
     return Growth(
         creator=creator,
         stage=stage,
         path=stage_path(stage),
         figures=figures,
-        checklist=checklist(creator, figures, thresholds),
+        checklist=checklist(creator, figures, thresholds, novice=novice),
         income=[MonthIncome(month=m, amount=by_month.get(m, 0)) for m in months],
         next_stage=next_stage(stage, figures, thresholds),
         currency=settings.CURRENCY,
+        novice=novice,
     )
 
 
@@ -174,24 +180,33 @@ def stage_path(stage: str) -> list[StageMark]:
     ]
 
 
-def checklist(creator: Creator, figures: Figures, thresholds: dict) -> list[Step]:
-    """Next steps from a new profile to a steady record, in the order most creators take them."""
+def checklist(creator: Creator, figures: Figures, thresholds: dict, *, novice: Novice | None = None) -> list[Step]:
+    """Next steps from a new profile to a steady record, in the order most creators take them; in the departure
+    stage (``novice`` given) finishing the novice tasks is one of them."""
     edit = reverse("creators:profile_edit")
     inbox = reverse("deals:inbox")
-    profile_parts = (
-        bool(creator.bio.strip()),
-        creator.label_links.exists(),
-        bool(creator.audience_age or creator.audience_gender or creator.audience_region),
-    )
+    parts = profile_parts(creator)
     many = thresholds["harvest"]["orders"]
+    novice_steps = []
+    if novice is not None:
+        novice_steps.append(
+            Step(
+                "novice",
+                _("Finish the novice tasks"),
+                _("Walk a practice collaboration from offer to results; no money moves."),
+                reverse("creators:growth") + "#novice-tasks",
+                novice.done,
+                len(novice.tasks),
+            )
+        )
     return [
         Step(
             "profile",
             _("Complete your profile"),
             _("A bio, your content labels and your audience: brands filter on all three."),
             edit + "#basics",
-            sum(profile_parts),
-            len(profile_parts),
+            sum(parts),
+            len(parts),
         ),
         Step(
             "rate_card",
@@ -201,6 +216,7 @@ def checklist(creator: Creator, figures: Figures, thresholds: dict) -> list[Step
             int(creator.rate_prices.exists()),
             1,
         ),
+        *novice_steps,
         Step(
             "first_accepted",
             _("Accept your first order"),
