@@ -100,7 +100,11 @@ class Growth:
     income: list[MonthIncome]
     next_stage: NextStage | None
     currency: str
-    novice: Novice | None = None  # the novice tasks, shown in the departure stage only
+    novice: Novice | None = None  # the novice tasks (the page shows them in the departure stage)
+
+    @property
+    def shows_novice(self) -> bool:
+        return self.novice is not None and self.stage == STAGES[0]
 
     @property
     def stage_name(self) -> str:
@@ -143,13 +147,19 @@ def creator_growth(creator: Creator) -> Growth:
         rating=figures.rating,
         thresholds=thresholds,
     )
-    novice = novice_tasks(creator) if stage == STAGES[0] else None
+    steps = checklist(creator, figures, thresholds)
+    done = {step.key: step.done for step in steps}
+    novice = novice_tasks(creator, profile_complete=done["profile"], rate_card=done["rate_card"])
+    if stage == STAGES[0]:
+        # The novice tasks are a step of the departure stage (docs/indices.md, "Novice tasks"); read in every
+        # stage all the same, so the page runs the same queries whatever the stage.
+        steps.insert(2, novice_step(novice))
     return Growth(
         creator=creator,
         stage=stage,
         path=stage_path(stage),
         figures=figures,
-        checklist=checklist(creator, figures, thresholds, novice=novice),
+        checklist=steps,
         income=[MonthIncome(month=m, amount=by_month.get(m, 0)) for m in months],
         next_stage=next_stage(stage, figures, thresholds),
         currency=settings.CURRENCY,
@@ -180,25 +190,24 @@ def stage_path(stage: str) -> list[StageMark]:
     ]
 
 
-def checklist(creator: Creator, figures: Figures, thresholds: dict, *, novice: Novice | None = None) -> list[Step]:
-    """Next steps from a new profile to a steady record, in the order most creators take them; in the departure
-    stage (``novice`` given) finishing the novice tasks is one of them."""
+def novice_step(novice: Novice) -> Step:
+    """Finishing the novice tasks, a step of the departure stage's checklist."""
+    return Step(
+        "novice",
+        _("Finish the novice tasks"),
+        _("Walk a practice collaboration from offer to results; no money moves."),
+        reverse("creators:growth") + "#novice-tasks",
+        novice.done,
+        len(novice.tasks),
+    )
+
+
+def checklist(creator: Creator, figures: Figures, thresholds: dict) -> list[Step]:
+    """Next steps from a new profile to a steady record, in the order most creators take them."""
     edit = reverse("creators:profile_edit")
     inbox = reverse("deals:inbox")
     parts = profile_parts(creator)
     many = thresholds["harvest"]["orders"]
-    novice_steps = []
-    if novice is not None:
-        novice_steps.append(
-            Step(
-                "novice",
-                _("Finish the novice tasks"),
-                _("Walk a practice collaboration from offer to results; no money moves."),
-                reverse("creators:growth") + "#novice-tasks",
-                novice.done,
-                len(novice.tasks),
-            )
-        )
     return [
         Step(
             "profile",
@@ -216,7 +225,6 @@ def checklist(creator: Creator, figures: Figures, thresholds: dict, *, novice: N
             int(creator.rate_prices.exists()),
             1,
         ),
-        *novice_steps,
         Step(
             "first_accepted",
             _("Accept your first order"),

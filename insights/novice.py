@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from creators.models import Creator
 from orders.models import Collaboration, CollaborationEvent, ResultSnapshot
-from orders.services.practice import practice_open
+from orders.services.practice import PRACTICE_OPEN
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class NoviceTask:
 @dataclass(frozen=True)
 class Novice:
     tasks: list[NoviceTask]
-    running: Collaboration | None  # the practice deal still open, if any
+    running_id: int | None  # the practice deal still open, if any
 
     @property
     def done(self) -> int:
@@ -41,7 +41,7 @@ class Novice:
     @property
     def may_start(self) -> bool:
         """Whether the "Start the practice offer" button shows: no practice deal running, tasks not finished."""
-        return self.running is None and not self.finished
+        return self.running_id is None and not self.finished
 
 
 def profile_parts(creator: Creator) -> tuple[bool, bool, bool]:
@@ -53,31 +53,29 @@ def profile_parts(creator: Creator) -> tuple[bool, bool, bool]:
     )
 
 
-def novice_tasks(creator: Creator, *, profile_complete: bool | None = None) -> Novice:
-    """The seven novice steps and whether each is done (4 queries, 5 without ``profile_complete``)."""
-    if profile_complete is None:
-        profile_complete = all(profile_parts(creator))
+def novice_tasks(creator: Creator, *, profile_complete: bool, rate_card: bool) -> Novice:
+    """The seven novice steps and whether each is done, from the data: the profile and the rate card as the
+    growth checklist found them, the rest from the creator's practice deals (1 query)."""
     deals = Collaboration.objects.practice().filter(creator=creator)
-    counts = deals.aggregate(
+    submitted = CollaborationEvent.objects.filter(collaboration=OuterRef("pk"))
+    flags = deals.aggregate(
         answered=Count("pk", filter=Q(responded_at__isnull=False)),
+        scripts=Count("pk", filter=Q(Exists(submitted.filter(action="submit_script")))),
+        videos=Count("pk", filter=Q(Exists(submitted.filter(action="submit_video")))),
         published=Count("pk", filter=Q(published_at__isnull=False)),
+        results=Count("pk", filter=Q(Exists(ResultSnapshot.objects.filter(collaboration=OuterRef("pk"))))),
+        running=Max("pk", filter=Q(status__in=PRACTICE_OPEN)),
     )
-    steps = set(
-        CollaborationEvent.objects.filter(collaboration__in=deals, action__in=("submit_script", "submit_video"))
-        .values_list("action", flat=True)
-        .distinct()
-    )
-    results = ResultSnapshot.objects.filter(collaboration__in=deals).exists()
-    running = practice_open(creator)
     edit, growth = reverse("creators:profile_edit"), reverse("creators:growth") + "#novice-tasks"
-    deal = reverse("deals:collaboration", args=[running.pk]) if running else growth
+    running = flags["running"]
+    deal = reverse("deals:collaboration", args=[running]) if running else growth
     tasks = [
         NoviceTask("profile", _("Complete your profile"), profile_complete, edit + "#basics"),
-        NoviceTask("rate_card", _("Set your rate card"), creator.rate_prices.exists(), edit + "#rate-card"),
-        NoviceTask("practice_answered", _("Answer the practice offer"), counts["answered"] > 0, deal),
-        NoviceTask("practice_script", _("Submit a script"), "submit_script" in steps, deal),
-        NoviceTask("practice_video", _("Upload a video"), "submit_video" in steps, deal),
-        NoviceTask("practice_published", _("Publish with a test link"), counts["published"] > 0, deal),
-        NoviceTask("practice_results", _("Enter your results"), results, deal),
+        NoviceTask("rate_card", _("Set your rate card"), rate_card, edit + "#rate-card"),
+        NoviceTask("practice_answered", _("Answer the practice offer"), flags["answered"] > 0, deal),
+        NoviceTask("practice_script", _("Submit a script"), flags["scripts"] > 0, deal),
+        NoviceTask("practice_video", _("Upload a video"), flags["videos"] > 0, deal),
+        NoviceTask("practice_published", _("Publish with a test link"), flags["published"] > 0, deal),
+        NoviceTask("practice_results", _("Enter your results"), flags["results"] > 0, deal),
     ]
-    return Novice(tasks=tasks, running=running)
+    return Novice(tasks=tasks, running_id=running)
