@@ -294,6 +294,8 @@ def test_the_practice_deal_is_labelled_for_the_creator_and_hidden_from_brands(cl
     profile = client.get(reverse("creators:detail", args=[creator.handle])).content.decode()
 
     assert "practice-badge" in inbox and offer.order.title in inbox
+    assert "practice: nothing is paid" in inbox and "you receive" not in inbox
+    assert "practice: nothing is paid" in page and 'id="accept-take"' not in page
     assert 'id="practice-note"' in page and "practice-badge" in page
     assert c.order.title not in profile  # the public profile's past collaborations leave it out
 
@@ -412,3 +414,27 @@ def test_a_practice_offer_never_expires_and_the_timers_leave_it_alone():
     c.refresh_from_db()
     assert c.status == S.OFFERED and c.expires_at is None
     assert OrderFactory._meta.model.objects.real().filter(pk=c.order_id).count() == 0
+
+
+def test_the_growth_api_lists_the_novice_tasks_as_the_page_does():
+    from rest_framework.test import APIClient
+
+    creator = new_creator()
+    walk(creator, results=False)
+    api = APIClient()
+    api.force_authenticate(creator.user)
+
+    body = api.get(reverse("api:creator-growth")).json()
+
+    done = {task["key"]: task["done"] for task in body["novice_tasks"]}
+    assert done == {
+        "profile": True,
+        "rate_card": True,
+        "practice_answered": True,
+        "practice_script": True,
+        "practice_video": True,
+        "practice_published": True,
+        "practice_results": False,
+    }
+    novice = next(step for step in body["checklist"] if step["key"] == "novice")
+    assert (novice["progress"], novice["target"]) == (6, 7)
