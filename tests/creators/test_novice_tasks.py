@@ -419,7 +419,7 @@ def test_a_practice_offer_never_expires_and_the_timers_leave_it_alone():
 def test_the_growth_api_lists_the_novice_tasks_as_the_page_does():
     from rest_framework.test import APIClient
 
-    creator = new_creator()
+    creator = new_creator(bio="Skincare for students.")
     walk(creator, results=False)
     api = APIClient()
     api.force_authenticate(creator.user)
