@@ -84,6 +84,7 @@ deal_patterns = [
 creator_patterns = [
     path("", dashboard.creator_dashboard, name="dashboard"),
     path("growth/", growth.growth, name="growth"),
+    path("growth/practice/", growth.practice_offer, name="practice_offer"),
     *creators_urls.urlpatterns,
 ]
 
