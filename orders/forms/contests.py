@@ -89,6 +89,8 @@ class ContestForm(IdempotentForm):
         return rows + [("", "")] * max(TIER_ROWS - len(rows), 0)
 
     def clean_tiers(self) -> list[dict]:
+        if self.cleaned_data.get("kind") == Contest.Kind.CPM:
+            return []  # CPM pays by plays: the tier rows (the first comes filled in) are not read
         tiers = []
         for number, (places, prize) in enumerate(self._raw_tiers(), start=1):
             if not places and not prize:
