@@ -92,7 +92,7 @@ def report_in_the_page(page: Page, day: int, views: int, likes: int) -> None:
     page.locator("#id_results_likes").fill(str(likes))
     page.get_by_role("button", name=f"Save the day-{day} figures").click()
     expect_message(page, "Your figures are saved.")
-    expect(page.locator("#my-entry")).to_contain_text(f"Day {day}: {views} views, {likes} likes.")
+    expect(page.locator("#my-entry")).to_contain_text(f"Day {day}: {views:,} views, {likes:,} likes.")
 
 
 def confirm_in_the_page(page: Page) -> None:

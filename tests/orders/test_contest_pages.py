@@ -243,7 +243,7 @@ def test_the_creator_reports_the_counting_day_figures_then_sees_them(client, wor
     assert "Report your figures from" in text_of(early, "my-entry")
     assert refused.status_code == 400
     assert "likes" in text_of(refused.content.decode(), "id_report_results_likes_errors").lower()
-    assert "Day 7: 12000 views, 340 likes." in text_of(page.content.decode(), "my-entry")
+    assert "Day 7: 12,000 views, 340 likes." in text_of(page.content.decode(), "my-entry")
 
 
 def test_the_creator_withdraws_and_the_page_says_so(client, world):
