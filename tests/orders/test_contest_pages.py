@@ -94,6 +94,8 @@ def test_the_brand_sees_the_hold_before_publishing_then_publishes(client, world)
     assert cny(FORM_POOL) in text_of(html, "terms")
     assert contest.tiers == [{"places": 1, "prize": 300_000}, {"places": 3, "prize": 100_000}]
     assert balance("brand_available", brand=world["brand"]) == TOPUP - FORM_POOL
+    order_page = client.get(reverse("orders:detail", args=[contest.order_id])).content.decode()
+    assert contest_page(contest) in order_page  # the order of a contest leads to its contest page
 
 
 def test_publishing_twice_with_the_same_form_publishes_once(client, world):
