@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core import DomainError, format_money
-from marketplace.core.forms import DateTimeLocalInput, MoneyField
+from marketplace.core.forms import DateTimeLocalInput, MoneyField, WebLinkField
 from marketplace.core.params import MAX_ID
 from orders.forms.orders import OrderForm
 from orders.models import Contest, ResultSnapshot
@@ -149,7 +149,7 @@ def _money(amount: int) -> str:
 
 
 class EnterForm(forms.Form):
-    post_url = forms.URLField(label=_("Web address of your published post"), max_length=500, assume_scheme="https")
+    post_url = WebLinkField(label=_("Web address of your published post"), max_length=500)
     published_at = forms.DateTimeField(label=_("When it went up"), widget=DateTimeLocalInput())
 
 
