@@ -244,6 +244,30 @@ def entry(w: World, s: str) -> dict:
     return {"pk": w.sides[s].entry.pk}
 
 
+def contest_page_step(action: str, state: str, doers: tuple[str, ...], body: dict | None = None) -> Target:
+    """The contest page's form for one step, on the side's contest in the state the step starts from."""
+    return Target(
+        lambda w, s: {"pk": w.sides[s].contests[state].pk, "action": action},
+        {"POST": doers, "GET": ()},
+        CONTEST_READERS,
+        const(**(body or {})),
+        ok={"POST": (302,)},
+        missing={"pk": MISSING_ID, "action": action},
+    )
+
+
+def entry_page_step(action: str, doers: tuple[str, ...], body: dict | None = None) -> Target:
+    """The contest page's form for one step on the side's creator's entry."""
+    return Target(
+        lambda w, s: {"pk": w.sides[s].entry.pk, "action": action},
+        {"POST": doers, "GET": ()},
+        ENTRY_READERS,
+        const(**(body or {})),
+        ok={"POST": (302,)},
+        missing={"pk": MISSING_ID, "action": action},
+    )
+
+
 def contest_body(w: World, s: str) -> dict:
     draft = w.sides[s].orders["draft"]
     return {
@@ -660,6 +684,31 @@ PAGES: dict[str, list[Target]] = {
     # sees which: creators only, their stage and the next).
     "learning:detail": [],
     "learning:done": [],
+    # Contest pages (orders/views/contests.py): the contest's readers as in the API; the steps' doers as the
+    # services allow them. Entering may be refused by the service's own checks (a 400 form), never a 500.
+    "contests:detail": [Target(contest("open"), {"GET": CONTEST_READERS}, CONTEST_READERS)],
+    "contests:enter": [
+        Target(
+            contest("fresh"),
+            {"POST": CREATORS, "GET": ()},
+            CONTEST_READERS,
+            lambda w, s: {
+                "post_url": "https://v.example/entered",
+                "published_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+            ok={"POST": (302, 400)},
+        )
+    ],
+    "contests:act": [
+        contest_page_step("cancel", "fresh", ("owner",)),
+        contest_page_step("confirm", "ranked", ("owner",)),
+        contest_page_step("dispute", "ranked", ("owner", "creator"), REASON),
+        contest_page_step("resolve", "disputed", ("admin",), REASON),
+    ],
+    "contests:entry_act": [
+        entry_page_step("report_results", ("creator", "admin"), {"views": "100", "likes": "1"}),
+        entry_page_step("withdraw", ("creator",)),
+    ],
     "deals:collaboration": [Target(deal(S.ACCEPTED), {"GET": PARTIES}, PARTIES)],
     "deals:act": [page_step(action) for action in sorted(PAGE_ACTIONS)],
     "deals:results": [
