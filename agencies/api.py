@@ -1,8 +1,8 @@
 """Agency operations of the API: the roster, invitations, contracts (either side), the agency's money.
 
-An agency's members read its roster, invitations, wallet and statement; owners invite creators and end
-contracts. A creator reads their own invitations and contract and answers them. Everyone else is refused
-(403) or, for a contract they are not a side of, answered as for a missing id (404).
+An agency's members read its roster, invitations, wallet, statement and payouts; owners invite creators, end
+contracts and request payouts. A creator reads their own invitations and contract and answers them. Everyone
+else is refused (403) or, for a contract they are not a side of, answered as for a missing id (404).
 """
 
 from __future__ import annotations
@@ -15,14 +15,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies import selectors, services
-from agencies.access import agency_seat
+from agencies.access import OWNER, agency_seat
 from agencies.models import MAX_SHARE_BPS, Representation
-from marketplace.core.api.common import ERROR_BODY, JSONParser
-from marketplace.core.api.fields import RequestSerializer, validated
+from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser
+from marketplace.core.api.fields import RequestSerializer, StrictBooleanField, validated
 from marketplace.core.roles import role_of
-from payouts.api import LIST_ERRORS, StatementApi, StatementEntrySerializer
-from payouts.models import Account
-from payouts.selectors import agency_balances
+from payouts.api import (
+    LIST_ERRORS,
+    AmountSerializer,
+    FieldNames,
+    MoneyPost,
+    PayoutSerializer,
+    StatementApi,
+    StatementEntrySerializer,
+    caller_key,
+    replayable,
+)
+from payouts.models import Account, Payout
+from payouts.selectors import agency_balances, payouts_for_agency
+from payouts.services.idempotency import agency_scope
 
 ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 R = Representation.Status
@@ -81,9 +92,9 @@ class InvitationRequestSerializer(RequestSerializer):
     share_bps = serializers.IntegerField(
         min_value=0, max_value=MAX_SHARE_BPS, help_text="The agency's share of the creator's share, in basis points."
     )
-    may_answer_offers = serializers.BooleanField(default=True)
-    may_submit_deliverables = serializers.BooleanField(default=False)
-    may_see_earnings = serializers.BooleanField(default=False)
+    may_answer_offers = StrictBooleanField(default=True)
+    may_submit_deliverables = StrictBooleanField(default=False)
+    may_see_earnings = StrictBooleanField(default=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -199,3 +210,48 @@ class AgencyStatementApi(StatementApi):
         return Account.objects.filter(
             kind=Account.Kind.AGENCY_AVAILABLE, agency_id=seat.agency_id, currency=settings.CURRENCY
         ).first()
+
+
+class AgencyPayoutApi(MoneyPost, generics.ListAPIView):
+    serializer_class = PayoutSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payout.objects.none()
+        return payouts_for_agency(agency_id=agency_seat(self.request.user).agency_id)
+
+    @extend_schema(
+        summary="Your agency's payouts, newest first (owners and managers)",
+        responses={200: PayoutSerializer(many=True), **LIST_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Pay out part of the agency's available share (owners; at least PAYOUT_MINIMUM)",
+        request=AmountSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: PayoutSerializer,
+            400: ERROR_BODY,
+            401: ERROR_BODY,
+            403: ERROR_BODY,
+            409: ERROR_BODY,
+            422: ERROR_BODY,
+            429: ERROR_BODY,
+        },
+    )
+    def post(self, request):
+        seat = agency_seat(request.user, need=OWNER)
+        key = caller_key(request)
+        data = validated(AmountSerializer(data=request.data))
+        with FieldNames(amount="amount_minor"):
+            return replayable(
+                scope=agency_scope(seat.agency_id),
+                key=key,
+                status=201,
+                call=lambda: services.agency_payout_request(
+                    actor=request.user, amount=data["amount_minor"], idempotency_key=key
+                ),
+                render=lambda payout: PayoutSerializer(payout).data,
+            )

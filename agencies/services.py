@@ -1,8 +1,10 @@
 """Every write of the agencies app: creating an agency, inviting a creator, and the one transition function
-of a representation (accept, decline, end — by the creator or the agency, each recorded with its actor)."""
+of a representation (accept, decline, end — by the creator or the agency, each recorded with its actor), and an
+owner's request to pay out the agency's share."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +14,8 @@ from agencies.models import MAX_SHARE_BPS, Agency, AgencyMembership, Representat
 from creators.models import Creator
 from marketplace.core import Conflict, DomainError, NotAllowed, NotFound, audit, check_transition, update_fields
 from marketplace.core.models import User
+from payouts import services as payout_services
+from payouts.models import Payout
 
 R = Representation.Status
 
@@ -134,3 +138,16 @@ def representation_transition(*, representation_id: int, to: str, actor: User) -
         update_fields(rep, status=to, ended_at=now, ended_by=actor)
     audit(actor=actor, action=f"representation.{to}", obj=rep, old=old, new=to, side=side)
     return rep
+
+
+def agency_payout_request(*, actor: User, amount: int, idempotency_key: str) -> Payout:
+    """An owner of the actor's agency takes ``amount`` of its available share out (payouts' own rules: the minimum,
+    the balance, idempotency under ``agency:<id>``). Managers read the agency's money but do not move it."""
+    seat = agency_seat(actor, need=OWNER)
+    return payout_services.agency_payout_request(
+        agency_id=seat.agency_id,
+        amount=amount,
+        currency=settings.CURRENCY,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )

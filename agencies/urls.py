@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.agency_create, name="create"),
     path("invite/", views.invite, name="invite"),
     path("statement/", views.statement, name="statement"),
+    path("payouts/", views.payouts, name="payouts"),
+    path("payouts/request/", views.payout_request, name="payout_request"),
     path("mine/", views.creator_agency, name="creator_agency"),
     path("contracts/<int:pk>/<slug:action>/", views.contract_act, name="contract_act"),
 ]

@@ -1,5 +1,6 @@
-"""Agency pages: the roster (with invitations, the invite form and the agency's money), the statement,
-creating an agency, and a creator's page of invitations and contract. Every write calls a service."""
+"""Agency pages: the roster (with invitations, the invite form and the agency's money), the statement, the
+payouts (owners request one; managers read them), creating an agency, and a creator's page of invitations and
+contract. Every write calls a service."""
 
 from __future__ import annotations
 
@@ -9,20 +10,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from agencies import selectors, services
 from agencies.access import agency_member_required
 from agencies.forms import AgencyCreateForm, InviteForm
 from agencies.models import Representation
 from creators.models import Creator
-from marketplace.core import DomainError, form_add_errors
+from marketplace.core import DomainError, form_add_errors, format_money
+from marketplace.core.access import money_throttled
 from marketplace.core.roles import role_of
 from marketplace.core.web import paginate, render_page
+from payouts.forms import PayoutRequestForm
 from payouts.models import Account
-from payouts.selectors import agency_balances, agency_statement, settled_earnings
+from payouts.selectors import agency_balances, agency_statement, payouts_for_agency, settled_earnings
+from payouts.views.common import PAGE_SIZE, call_service, redirect_after
 
 R = Representation.Status
 ACTIONS = {"accept": R.ACTIVE, "decline": R.DECLINED, "end": R.ENDED}
@@ -91,6 +96,62 @@ def statement(request):
         {"agency": seat.agency, "page": page},
         partials={"statement": "payouts/_statement.html"},
     )
+
+
+@agency_member_required
+@require_GET
+def payouts(request):
+    return _payouts_page(request, None)
+
+
+def _payouts_page(request, form: PayoutRequestForm | None, *, status: int = 200):
+    seat = request.agency_seat
+    available = agency_balances(agency_id=seat.agency_id)[Account.Kind.AGENCY_AVAILABLE]
+    if seat.can_manage:
+        form = form or _payout_form(None, available)
+    path = reverse("agencies:payouts")
+    history = paginate(
+        request, payouts_for_agency(agency_id=seat.agency_id), per_page=PAGE_SIZE, path=path, param="payouts_page"
+    )
+    context = {
+        "agency": seat.agency,
+        "available": available,
+        "currency": settings.CURRENCY,
+        "form": form if seat.can_manage else None,
+        "payouts_page": history,
+    }
+    return render_page(
+        request, "agencies/payouts.html", context, partials={"payouts": "payouts/_payout_history.html"}, status=status
+    )
+
+
+def _payout_form(data, available: int) -> PayoutRequestForm:
+    return PayoutRequestForm(data, available=available, minimum=settings.PAYOUT_MINIMUM, currency=settings.CURRENCY)
+
+
+@agency_member_required(owner=True)
+@require_POST
+@money_throttled
+def payout_request(request):
+    available = agency_balances(agency_id=request.agency_seat.agency_id)[Account.Kind.AGENCY_AVAILABLE]
+    form = _payout_form(request.POST, available)
+    if form.is_valid():
+        payout = call_service(
+            form,
+            lambda: services.agency_payout_request(
+                actor=request.user, amount=form.cleaned_data["amount"], idempotency_key=form.key
+            ),
+        )
+        if payout is not None:
+            messages.success(
+                request,
+                _("The agency's payout of %(amount)s is requested.")
+                % {"amount": format_money(payout.amount, payout.currency)},
+            )
+            return redirect_after(request, "agencies:payouts")
+    if request.htmx:
+        return render(request, "agencies/_payout_form.html", {"form": form})
+    return _payouts_page(request, form, status=400)
 
 
 @login_required

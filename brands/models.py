@@ -30,6 +30,10 @@ class Brand(models.Model):
         _("verification"), max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.UNVERIFIED
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # The built-in practice brand (orders.services.practice): a system account no one logs into (no seat),
+    # which plays the brand's side of every creator's practice deal. Its deals move no money and are left out
+    # of every aggregate (orders.models.CollaborationQuerySet.real).
+    is_practice = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

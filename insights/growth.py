@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 
 from creators.models import STAGE_NAMES, Creator
 from insights.indices import STAGES, growth_stage
+from insights.novice import Novice, novice_tasks, profile_parts
 from marketplace.core import format_money
 from marketplace.core.charts import last_months
 from orders import flows
@@ -99,6 +100,11 @@ class Growth:
     income: list[MonthIncome]
     next_stage: NextStage | None
     currency: str
+    novice: Novice | None = None  # the novice tasks (the page shows them in the departure stage)
+
+    @property
+    def shows_novice(self) -> bool:
+        return self.novice is not None and self.stage == STAGES[0]
 
     @property
     def stage_name(self) -> str:
@@ -121,8 +127,10 @@ def creator_growth(creator: Creator) -> Growth:
     """Everything the growth page shows, for the creator's own eyes (4 queries)."""
     now = timezone.now()
     months = last_months(timezone.localdate(now), MONTHS)
-    counts = Collaboration.objects.filter(creator=creator).aggregate(
-        **flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5))
+    counts = (
+        Collaboration.objects.real()
+        .filter(creator=creator)
+        .aggregate(**flows.DEAL_COUNTS, n_five_star=Count("pk", filter=Q(brand_rating=5)))
     )
     by_month, income_12m = _income(creator, since=now - timedelta(days=365))
     figures = Figures(
@@ -139,15 +147,23 @@ def creator_growth(creator: Creator) -> Growth:
         rating=figures.rating,
         thresholds=thresholds,
     )
+    steps = checklist(creator, figures, thresholds)
+    done = {step.key: step.done for step in steps}
+    novice = novice_tasks(creator, profile_complete=done["profile"], rate_card=done["rate_card"])
+    if stage == STAGES[0]:
+        # The novice tasks are a step of the departure stage (docs/indices.md, "Novice tasks"); read in every
+        # stage all the same, so the page runs the same queries whatever the stage.
+        steps.insert(2, novice_step(novice))
     return Growth(
         creator=creator,
         stage=stage,
         path=stage_path(stage),
         figures=figures,
-        checklist=checklist(creator, figures, thresholds),
+        checklist=steps,
         income=[MonthIncome(month=m, amount=by_month.get(m, 0)) for m in months],
         next_stage=next_stage(stage, figures, thresholds),
         currency=settings.CURRENCY,
+        novice=novice,
     )
 
 
@@ -174,15 +190,23 @@ def stage_path(stage: str) -> list[StageMark]:
     ]
 
 
+def novice_step(novice: Novice) -> Step:
+    """Finishing the novice tasks, a step of the departure stage's checklist."""
+    return Step(
+        "novice",
+        _("Finish the novice tasks"),
+        _("Walk a practice collaboration from offer to results; no money moves."),
+        reverse("creators:growth") + "#novice-tasks",
+        novice.done,
+        len(novice.tasks),
+    )
+
+
 def checklist(creator: Creator, figures: Figures, thresholds: dict) -> list[Step]:
     """Next steps from a new profile to a steady record, in the order most creators take them."""
     edit = reverse("creators:profile_edit")
     inbox = reverse("deals:inbox")
-    profile_parts = (
-        bool(creator.bio.strip()),
-        creator.label_links.exists(),
-        bool(creator.audience_age or creator.audience_gender or creator.audience_region),
-    )
+    parts = profile_parts(creator)
     many = thresholds["harvest"]["orders"]
     return [
         Step(
@@ -190,8 +214,8 @@ def checklist(creator: Creator, figures: Figures, thresholds: dict) -> list[Step
             _("Complete your profile"),
             _("A bio, your content labels and your audience: brands filter on all three."),
             edit + "#basics",
-            sum(profile_parts),
-            len(profile_parts),
+            sum(parts),
+            len(parts),
         ),
         Step(
             "rate_card",

@@ -28,6 +28,7 @@ from creators.models import STAGE_NAMES, Creator, CreatorLabel, MetricSnapshot, 
 from insights import indices
 from marketplace.core.models import Label
 from orders.models import Collaboration, ResultSnapshot
+from orders.models.orders import REAL_DEAL_SQL
 from payouts.models import Hold
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def read_inputs(today=None) -> pd.DataFrame:
                    sum(CASE WHEN k.pricing = 'per_play' THEN coalesce(k.play_amount, k.play_base + k.rights_price)
                             ELSE k.agreed_price END) AS delivered_cost,
                    sum(l.clicks) AS delivered_clicks, sum(l.conversions) AS delivered_conversions
-            FROM {co} k JOIN latest l ON l.collaboration_id = k.id GROUP BY k.creator_id
+            FROM {co} k JOIN latest l ON l.collaboration_id = k.id WHERE {REAL_DEAL_SQL % "k"} GROUP BY k.creator_id
         ), snaps AS (
             SELECT creator_id, followers, median_views_30d,
                    row_number() OVER (PARTITION BY creator_id ORDER BY taken_on DESC) AS n

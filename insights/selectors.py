@@ -30,6 +30,7 @@ from django.utils import timezone
 from creators.models import Creator
 from marketplace.core.charts import last_months
 from orders.models import Collaboration, Dispute, Order
+from orders.models.orders import REAL_DEAL_SQL
 from payouts.models import Account, LedgerEntry
 
 MONTHS = 12
@@ -100,14 +101,15 @@ def _by_month(queryset, stamp: str):
 
 
 def _orders(since: datetime):
-    return _by_month(Order.objects.filter(published_at__gte=since), "published_at").annotate(
+    return _by_month(Order.objects.real().filter(published_at__gte=since), "published_at").annotate(
         orders_published=Count("pk")
     )
 
 
 def _gmv(since: datetime, currency: str):
     accepted = (
-        Collaboration.objects.filter(Q(accepted=True) | Q(accepted_at__isnull=False), currency=currency)
+        Collaboration.objects.real()
+        .filter(Q(accepted=True) | Q(accepted_at__isnull=False), currency=currency)
         .annotate(accepted_on=Coalesce("accepted_at", "responded_at", "offered_at"))
         .filter(accepted_on__gte=since)
     )
@@ -135,7 +137,7 @@ def _disputes(since: datetime):
 def _first_offer(since: datetime) -> list[dict]:
     """Median seconds from publishing to the first collaboration, per month of publishing (SQL: Django
     has no percentile aggregate)."""
-    o, c = Order._meta.db_table, Collaboration._meta.db_table
+    o, c, real = Order._meta.db_table, Collaboration._meta.db_table, REAL_DEAL_SQL % "k"
     sql = f"""
         SELECT (date_trunc('month', o.published_at AT TIME ZONE %s))::date AS month,
                count(*) AS orders_with_offer,
@@ -143,7 +145,7 @@ def _first_offer(since: datetime) -> list[dict]:
                    ORDER BY greatest(extract(epoch FROM f.first_at - o.published_at), 0)
                ) AS median_first_offer_s
         FROM {o} o
-        JOIN LATERAL (SELECT min(k.offered_at) AS first_at FROM {c} k WHERE k.order_id = o.id) f
+        JOIN LATERAL (SELECT min(k.offered_at) AS first_at FROM {c} k WHERE k.order_id = o.id AND {real}) f
           ON f.first_at IS NOT NULL
         WHERE o.published_at >= %s
         GROUP BY 1
@@ -155,7 +157,7 @@ def _first_offer(since: datetime) -> list[dict]:
 
 
 def _fairness(since: datetime):
-    offered = Collaboration.objects.filter(
+    offered = Collaboration.objects.real().filter(
         creator=OuterRef("pk"),
         origin=Collaboration.Origin.OFFER,
         offered_at__lt=OuterRef("created_at") + OFFER_WINDOW,

@@ -1,4 +1,5 @@
-"""Documents in the API: the caller's invoices and receipts (a brand member's brand's, a creator's own), each
+"""Documents in the API: the caller's invoices and receipts (a brand member's brand's, a creator's own, an agency
+member's agency's), each
 with its lines, and each as PDF or CSV. Amounts are integer minor units (``_minor``) with a ``currency``."""
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
 
 
 def party_documents(request):
-    """The caller's documents; 403 for anyone who is neither a brand member nor a creator."""
+    """The caller's documents; 403 for anyone who is not a brand member, a creator or an agency member."""
     role = role_of(request.user)
-    if role is None or not (role.is_brand or role.is_creator):
-        raise PermissionDenied(_("Only brand members and creators have invoices and receipts."))
+    if role is None or not (role.is_brand or role.is_creator or role.is_agency):
+        raise PermissionDenied(_("Only brand members, creators and agency members have invoices and receipts."))
     return documents_for_user(request.user)
 
 
@@ -71,7 +72,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 @extend_schema(
     summary="Your invoices and receipts, newest first",
     description="A brand member gets the brand's (top-up receipts, settlement notes); a creator their own "
-    "(settlement notes, payout advices). In cursor pages.",
+    "(settlement notes, payout advices); an agency member the agency's (settlement notes of its share, payout "
+    "advices). In cursor pages.",
     responses={200: DocumentSerializer(many=True), 400: ERROR_BODY, **ERRORS, 404: ERROR_BODY},
 )
 class DocumentListApi(generics.ListAPIView):

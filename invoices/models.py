@@ -1,5 +1,5 @@
-"""Numbered documents: a receipt for each top-up, a settlement note for each side of a settled deal, a
-payout advice for each payout sent.
+"""Numbered documents: a receipt for each top-up, a settlement note for each side of a settled deal (and for the
+creator's agency, of its share), a payout advice for each payout sent (a creator's or an agency's).
 
 A document is written once, in the same transaction as the ledger movement it records, and never
 changed: it keeps the parties' names, the brand's legal name and tax id and every line as they were
@@ -35,6 +35,8 @@ class Document(models.Model):
         BRAND_SETTLEMENT = "brand_settlement", _("Settlement (brand)")
         CREATOR_SETTLEMENT = "creator_settlement", _("Settlement (creator)")
         PAYOUT_ADVICE = "payout_advice", _("Payout advice")
+        AGENCY_SETTLEMENT = "agency_settlement", _("Settlement (agency share)")
+        AGENCY_PAYOUT_ADVICE = "agency_payout_advice", _("Payout advice (agency)")
 
     # The two letters of each kind's series; the year of issue completes the code.
     PREFIX = {
@@ -42,9 +44,12 @@ class Document(models.Model):
         Kind.BRAND_SETTLEMENT: "SB",
         Kind.CREATOR_SETTLEMENT: "SC",
         Kind.PAYOUT_ADVICE: "PO",
+        Kind.AGENCY_SETTLEMENT: "SA",
+        Kind.AGENCY_PAYOUT_ADVICE: "PA",
     }
     BRAND_KINDS = (Kind.TOPUP_RECEIPT, Kind.BRAND_SETTLEMENT)
     CREATOR_KINDS = (Kind.CREATOR_SETTLEMENT, Kind.PAYOUT_ADVICE)
+    AGENCY_KINDS = (Kind.AGENCY_SETTLEMENT, Kind.AGENCY_PAYOUT_ADVICE)
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     series = models.ForeignKey(DocumentSeries, on_delete=models.PROTECT, related_name="documents")
@@ -54,6 +59,9 @@ class Document(models.Model):
     brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="documents")
     creator = models.ForeignKey(
         "creators.Creator", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
     currency = models.CharField(max_length=3)
     total = models.BigIntegerField(_("total (minor units)"))
@@ -73,6 +81,7 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["brand", "-issued_at"], name="document_brand_issued"),
             models.Index(fields=["creator", "-issued_at"], name="document_creator_issued"),
+            models.Index(fields=["agency", "-issued_at"], name="document_agency_issued"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["series", "number"], name="document_series_number_unique"),
@@ -80,8 +89,24 @@ class Document(models.Model):
             models.CheckConstraint(condition=Q(number__gte=1), name="document_number_positive"),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=["topup_receipt", "brand_settlement"], brand__isnull=False, creator__isnull=True)
-                    | Q(kind__in=["creator_settlement", "payout_advice"], creator__isnull=False, brand__isnull=True)
+                    Q(
+                        kind__in=["topup_receipt", "brand_settlement"],
+                        brand__isnull=False,
+                        creator__isnull=True,
+                        agency__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["creator_settlement", "payout_advice"],
+                        creator__isnull=False,
+                        brand__isnull=True,
+                        agency__isnull=True,
+                    )
+                    | Q(
+                        kind__in=["agency_settlement", "agency_payout_advice"],
+                        agency__isnull=False,
+                        brand__isnull=True,
+                        creator__isnull=True,
+                    )
                 ),
                 name="document_party_matches_kind",
             ),

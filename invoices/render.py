@@ -33,6 +33,8 @@ LINE_LABELS = {
     "agency_share": gettext_lazy("Agency share"),
     "net": gettext_lazy("Net to you"),
     "payout": gettext_lazy("Paid out to your account"),
+    "kept_by_creator": gettext_lazy("Kept by the creator"),
+    "agency_share_received": gettext_lazy("Your agency's share"),
 }
 
 

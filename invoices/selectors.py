@@ -1,4 +1,5 @@
-"""Which documents a user may read: a brand member their brand's, a creator their own, nobody else any."""
+"""Which documents a user may read: a brand member their brand's, a creator their own, an agency member their
+agency's, nobody else any."""
 
 from __future__ import annotations
 
@@ -16,4 +17,6 @@ def documents_for_user(user) -> QuerySet[Document]:
         return documents.filter(brand_id=brand_seat(user).brand_id)
     if role is not None and role.is_creator:
         return documents.filter(creator_id=user.creator.pk)
+    if role is not None and role.is_agency:
+        return documents.filter(agency__memberships__user=user)
     return documents.none()

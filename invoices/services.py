@@ -43,12 +43,13 @@ def issue(
     facts: dict | None = None,
     brand_id: int | None = None,
     creator_id: int | None = None,
+    agency_id: int | None = None,
 ) -> Document:
     """The document of ``kind`` for the ledger event ``source``: issued now, or the one issued before."""
     existing = Document.objects.filter(kind=kind, source=source).select_related("series").first()
     if existing is not None:
         return existing
-    party = _party(brand_id=brand_id, creator_id=creator_id)
+    party = _party(brand_id=brand_id, creator_id=creator_id, agency_id=agency_id)
     series, number = next_number(series_code(kind, timezone.localdate().year))
     return Document.objects.create(
         kind=kind,
@@ -57,6 +58,7 @@ def issue(
         source=source,
         brand_id=brand_id,
         creator_id=creator_id,
+        agency_id=agency_id,
         currency=currency,
         total=total,
         lines=lines,
@@ -65,7 +67,11 @@ def issue(
     )
 
 
-def _party(*, brand_id: int | None, creator_id: int | None) -> dict:
+def _party(*, brand_id: int | None, creator_id: int | None, agency_id: int | None) -> dict:
+    if agency_id is not None:
+        # The agency through the document's own foreign key: invoices sits below agencies and imports none of it.
+        agency = Document._meta.get_field("agency").related_model.objects.get(pk=agency_id)
+        return {"party_name": agency.name, "party_legal_name": "", "party_tax_id": ""}
     if brand_id is not None:
         brand = Brand.objects.get(pk=brand_id)
         return {"party_name": brand.name, "party_legal_name": brand.legal_name, "party_tax_id": brand.tax_id}

@@ -1,4 +1,5 @@
-"""The documents page (a brand member's brand's, a creator's own) and each document as PDF or CSV."""
+"""The documents page (a brand member's brand's, a creator's own, an agency member's agency's) and each document
+as PDF or CSV."""
 
 from __future__ import annotations
 
@@ -32,9 +33,9 @@ def recent_months(today: date | None = None, count: int = STATEMENT_MONTHS) -> l
 
 def _party(request: HttpRequest) -> str:
     role = role_of(request.user)
-    if role is None or not (role.is_brand or role.is_creator):
+    if role is None or not (role.is_brand or role.is_creator or role.is_agency):
         raise Http404
-    return "brand" if role.is_brand else "creator"
+    return role.kind
 
 
 @login_required

@@ -17,7 +17,7 @@ from marketplace.core.metrics import metrics_view
 from marketplace.views import accounts, login, tokens
 from matching import views as ranking
 from orders import views as deals
-from orders.views import agency, dashboard, deadlines, orders
+from orders.views import agency, contests, dashboard, deadlines, orders
 
 account_patterns = [
     path("signup/", accounts.signup, name="signup"),
@@ -79,11 +79,21 @@ deal_patterns = [
     path("agency/", agency.agency_work, name="agency_work"),
 ]
 
+contest_patterns = [
+    path("", contests.contest_list, name="list"),
+    path("new/", contests.contest_create, name="create"),
+    path("<int:pk>/", contests.contest_detail, name="detail"),
+    path("<int:pk>/enter/", contests.contest_enter, name="enter"),
+    path("<int:pk>/act/<slug:action>/", contests.contest_act, name="act"),
+    path("entries/<int:pk>/act/<slug:action>/", contests.entry_act, name="entry_act"),
+]
+
 # The brand's pages are the brands app's, plus its home, which reads deals, money and reports (insights.views).
 # The growth page comes first: it must precede the creators app's "<slug:handle>/".
 creator_patterns = [
     path("", dashboard.creator_dashboard, name="dashboard"),
     path("growth/", growth.growth, name="growth"),
+    path("growth/practice/", growth.practice_offer, name="practice_offer"),
     *creators_urls.urlpatterns,
 ]
 
@@ -103,6 +113,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orders/", include((order_patterns, "orders"))),
     path("deals/", include((deal_patterns, "deals"))),
+    path("contests/", include((contest_patterns, "contests"))),
     path("brand/", include((brand_patterns, "brands"))),
     path("brand/webhooks/", include("webhooks.urls")),
     path("creator/", include((creator_patterns, "creators"))),

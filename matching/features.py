@@ -18,6 +18,7 @@ from marketplace.core.models import Interest, Label
 from matching.scoring import FORMATS
 from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
 from orders.models import Collaboration
+from orders.models.orders import REAL_DEAL_SQL
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
@@ -149,7 +150,7 @@ def deal_events(*, where: str = "", params: list | None = None) -> pd.DataFrame:
                    coalesce(d.expected_views, cr.median_views_30d)::float8 AS expected_views,
                    d.conversions::float8 AS conversions
             FROM {col} d JOIN {c} cr ON cr.id = d.creator_id
-            WHERE d.accepted IS NOT NULL AND {scope}
+            WHERE d.accepted IS NOT NULL AND {REAL_DEAL_SQL % "d"} AND {scope}
             ORDER BY d.creator_id, d.id""",
         params or [],
         {"creator_id": np.int64, "order_id": np.int64},
@@ -197,7 +198,7 @@ def booked_together(
     """
     import pandas as pd
 
-    bookings = Collaboration.objects.filter(accepted=True).exclude(order__brand__slug__in=ignore_brand_slugs)
+    bookings = Collaboration.objects.real().filter(accepted=True).exclude(order__brand__slug__in=ignore_brand_slugs)
     booked = bookings.values_list("creator_id", "order__brand_id").order_by().distinct()
     seed_pairs = list(booked.filter(creator_id__in=seed_ids))
     brands = sorted({b for _, b in seed_pairs})
@@ -227,8 +228,10 @@ def product_history(product_category_ids: list[int]) -> pd.DataFrame:
     """Past collaborations on orders in these product categories, with their outcomes."""
     import pandas as pd
 
-    rows = Collaboration.objects.filter(order__product_category_id__in=product_category_ids).values_list(
-        "creator_id", "accepted", "completed_on_time", "brand_rating", "views"
+    rows = (
+        Collaboration.objects.real()
+        .filter(order__product_category_id__in=product_category_ids)
+        .values_list("creator_id", "accepted", "completed_on_time", "brand_rating", "views")
     )
     return pd.DataFrame(list(rows), columns=["creator_id", "accepted", "completed_on_time", "rating", "views"])
 

@@ -112,8 +112,10 @@ def history_groups(snap: Snapshot, *, seed: int = 0, holdout: float = HOLDOUT, p
 def _offers_by_order() -> dict[int, list[tuple]]:
     """order id → [(creator id, accepted, on time, rating, views, offered at)] for answered offers."""
     out: dict[int, list[tuple]] = {}
-    for row in Collaboration.objects.filter(accepted__isnull=False).values_list(
-        "order_id", "creator_id", "accepted", "completed_on_time", "brand_rating", "views", "offered_at"
+    for row in (
+        Collaboration.objects.real()
+        .filter(accepted__isnull=False)
+        .values_list("order_id", "creator_id", "accepted", "completed_on_time", "brand_rating", "views", "offered_at")
     ):
         out.setdefault(row[0], []).append(row[1:])
     return out

@@ -74,21 +74,24 @@ OPEN_FOR_DEALS = frozenset({Order.Status.PUBLISHED})
 
 # A deal the creator took on: accepted or selected here, or marked accepted in imported history.
 ACCEPTED_DEAL = Q(accepted=True)
+# A real deal: not a practice one (novice tasks). Practice deals count in no aggregate (orders.models:
+# CollaborationQuerySet.real is their one home; these counts say the same as a filter).
+REAL_DEAL = ~Q(origin=Collaboration.Origin.PRACTICE)
 # A completed order: a deal the creator took on whose work the brand accepted (by hand, automatically
 # after seven days, or as imported history says). A dispute decided before acceptance is not one.
 COMPLETED_ORDER = ACCEPTED_DEAL & Q(completed_at__isnull=False)
 # Accepted deals and completed orders over any set of collaborations (one creator's, or grouped by
 # creator): the growth page counts them live, orders.services.track_record into the creator record.
 DEAL_COUNTS = {
-    "accepted_n": Count("pk", filter=ACCEPTED_DEAL),
-    "completed_n": Count("pk", filter=COMPLETED_ORDER),
+    "accepted_n": Count("pk", filter=ACCEPTED_DEAL & REAL_DEAL),
+    "completed_n": Count("pk", filter=COMPLETED_ORDER & REAL_DEAL),
 }
-CAPACITY_USED = Count("pk", filter=Q(status__in=OCCUPIES_CAPACITY))
+CAPACITY_USED = Count("pk", filter=Q(status__in=OCCUPIES_CAPACITY) & REAL_DEAL)
 
 
 def capacity_used(creator_id: int) -> int:
     """How many of the creator's concurrent places their deals take now."""
-    return Collaboration.objects.filter(creator_id=creator_id, status__in=OCCUPIES_CAPACITY).count()
+    return Collaboration.objects.real().filter(creator_id=creator_id, status__in=OCCUPIES_CAPACITY).count()
 
 
 def has_free_capacity(creator) -> bool:
@@ -105,7 +108,8 @@ def creators_at_capacity() -> list[int]:
     from creators.models import Creator
 
     busy_here = (
-        Collaboration.objects.filter(status__in=OCCUPIES_CAPACITY)
+        Collaboration.objects.real()
+        .filter(status__in=OCCUPIES_CAPACITY)
         .values("creator_id")
         .annotate(n=Count("pk"))
         .filter(n__gte=F("creator__max_concurrent") - F("creator__external_load"))

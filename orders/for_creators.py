@@ -30,7 +30,8 @@ def past_collaborations(creator_id: int, *, limit: int = PAST_SHOWN) -> list[Pas
     the brand's rating and review. Never the price (a brand's deal terms are its own); imported history
     without a known brand is left out."""
     rows = (
-        Collaboration.objects.filter(creator_id=creator_id, status__in=WORK_ACCEPTED)
+        Collaboration.objects.real()
+        .filter(creator_id=creator_id, status__in=WORK_ACCEPTED)
         .exclude(order__brand__slug=UNKNOWN_BRAND_SLUG)
         .select_related("order__brand", "order__product_category")
         .order_by("-completed_at", "-id")[:limit]

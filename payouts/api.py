@@ -402,7 +402,8 @@ class MonthlyStatementSerializer(serializers.Serializer):
 class MonthlyStatementApi(APIView):
     @extend_schema(
         summary="Your monthly statement: opening balance, every movement with the balance after it, closing",
-        description="A brand member's is the brand's available balance; a creator's their own. As PDF and CSV "
+        description="A brand member's is the brand's available balance; a creator's their own; an agency member's "
+        "the agency's available share. As PDF and CSV "
         "on the documents page (/money/statements/YYYY-MM.pdf|csv). A month outside 2000-01 … 9998-12 is a 404.",
         responses={200: MonthlyStatementSerializer, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY},
     )

@@ -270,7 +270,7 @@ class PoolAward(models.Model):
 
 
 class Payout(models.Model):
-    """Money a creator takes out. Debited from available when requested; sent by a worker task.
+    """Money a creator, or an agency, takes out. Debited from available when requested; sent by a worker task.
 
     The worker claims the row with a compare-and-set UPDATE and calls the provider with
     ``provider_key``, so a redelivered task never pays twice. A payout that fails for good is
@@ -288,7 +288,13 @@ class Payout(models.Model):
     # over (safe: the provider sees the same key).
     CLAIM_TIMEOUT = timedelta(minutes=10)
 
-    creator = models.ForeignKey("creators.Creator", on_delete=models.PROTECT, related_name="payouts")
+    # Whose available balance pays it: a creator's, or an agency's share (exactly one of them).
+    creator = models.ForeignKey(
+        "creators.Creator", null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
     amount = models.BigIntegerField(_("amount (minor units)"))
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.REQUESTED, editable=False)
@@ -311,10 +317,15 @@ class Payout(models.Model):
         verbose_name_plural = _("payouts")
         indexes = [
             models.Index(fields=["creator", "-created_at"], name="payout_creator_created"),
+            models.Index(fields=["agency", "-created_at"], name="payout_agency_created"),
             models.Index(fields=["status", "claimed_at"], name="payout_status_claimed"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(creator__isnull=False, agency__isnull=True) | Q(creator__isnull=True, agency__isnull=False),
+                name="payout_one_owner",
+            ),
             models.CheckConstraint(condition=CURRENCY_CODE, name="payout_currency_code"),
         ]
 

@@ -62,8 +62,11 @@ class PaymentProvider(ABC):
         """Start collecting ``amount`` from a brand."""
 
     @abstractmethod
-    def send_payout(self, *, idempotency_key: str, creator_id: int, amount: int, currency: str) -> ProviderResult:
-        """Send ``amount`` to a creator. Raises ProviderError on a transient failure."""
+    def send_payout(
+        self, *, idempotency_key: str, creator_id: int | None, amount: int, currency: str
+    ) -> ProviderResult:
+        """Send ``amount`` to a creator (or, with no creator id, to an agency). Raises ProviderError on a transient
+        failure."""
 
 
 class SandboxProvider(PaymentProvider):
@@ -78,7 +81,9 @@ class SandboxProvider(PaymentProvider):
         self._record("top_up", idempotency_key, amount, currency)
         return ProviderResult(ProviderResult.SUCCEEDED, _reference("sbx_in", idempotency_key))
 
-    def send_payout(self, *, idempotency_key: str, creator_id: int, amount: int, currency: str) -> ProviderResult:
+    def send_payout(
+        self, *, idempotency_key: str, creator_id: int | None, amount: int, currency: str
+    ) -> ProviderResult:
         delay = settings.SANDBOX_PROVIDER_DELAY_MS / 2000
         time.sleep(delay)
         _append_to_log(ProviderCall("send_payout", idempotency_key, amount, currency))
@@ -135,7 +140,9 @@ class ManualProvider(PaymentProvider):
     def top_up(self, *, idempotency_key: str, brand_id: int, amount: int, currency: str) -> ProviderResult:
         return ProviderResult(ProviderResult.PENDING)
 
-    def send_payout(self, *, idempotency_key: str, creator_id: int, amount: int, currency: str) -> ProviderResult:
+    def send_payout(
+        self, *, idempotency_key: str, creator_id: int | None, amount: int, currency: str
+    ) -> ProviderResult:
         return ProviderResult(ProviderResult.PENDING)
 
 

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from payouts.models import Account, Hold, LedgerEntry, LedgerTransaction, Payout, PoolAward, TopUp
-from payouts.services.ledger import fee_split
+from payouts.services.ledger import agency_split, fee_split
 
 LIVE_HOLD = (Hold.Status.HELD, Hold.Status.ESCROWED)
 IN_FLIGHT = (Payout.Status.REQUESTED, Payout.Status.SENDING, Payout.Status.AWAITING_CONFIRMATION)
@@ -130,7 +130,8 @@ def earnings_for_creator(*, creator_id: int, currency: str | None = None) -> Cre
 
 @dataclass(frozen=True)
 class CreatorTake:
-    """What a deal's money means for the creator: the gross, the platform fee and what they keep."""
+    """What a deal's money means for the creator: the gross, the platform fee, the agency's share (a represented
+    creator's) and what they keep: gross − fee − agency = net, to the minor unit."""
 
     gross: int
     fee: int
@@ -138,18 +139,28 @@ class CreatorTake:
     fee_bps: int
     currency: str
     final: bool = False  # the escrow has resolved: these are the amounts the ledger posted
+    agency: int = 0
+    agency_bps: int = 0
 
     @property
     def fee_percent(self) -> str:
         return f"{self.fee_bps / 100:g}"
 
+    @property
+    def agency_percent(self) -> str:
+        return f"{self.agency_bps / 100:g}"
 
-def creator_take(*, amount: int, currency: str, fee_bps: int | None = None) -> CreatorTake:
-    """``amount`` split by the ledger's own ``fee_split`` at ``fee_bps`` (today's platform fee when None),
-    so a screen shows to the minor unit what the release will post."""
+
+def creator_take(*, amount: int, currency: str, fee_bps: int | None = None, agency_bps: int = 0) -> CreatorTake:
+    """``amount`` split by the ledger's own ``fee_split`` at ``fee_bps`` (today's platform fee when None), then
+    by ``agency_split`` at the agency's ``agency_bps``, so a screen shows to the minor unit what the release
+    will post."""
     bps = settings.PLATFORM_FEE_BPS if fee_bps is None else fee_bps
-    net, fee = fee_split(amount, bps)
-    return CreatorTake(gross=amount, fee=fee, net=net, fee_bps=bps, currency=currency)
+    share, fee = fee_split(amount, bps)
+    net, agency = agency_split(share, agency_bps)
+    return CreatorTake(
+        gross=amount, fee=fee, net=net, fee_bps=bps, currency=currency, agency=agency, agency_bps=agency_bps
+    )
 
 
 def hold_take(hold: Hold) -> CreatorTake:
@@ -162,8 +173,10 @@ def hold_take(hold: Hold) -> CreatorTake:
             fee_bps=hold.fee_bps,
             currency=hold.currency,
             final=True,
+            agency=hold.agency_share,
+            agency_bps=hold.agency_bps,
         )
-    return creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps)
+    return creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps, agency_bps=hold.agency_bps)
 
 
 def agency_share(hold: Hold) -> int:
@@ -227,6 +240,10 @@ def creator_statement(*, creator_id: int, kind: str = Account.Kind.CREATOR_AVAIL
 
 def payouts_for_creator(*, creator_id: int) -> QuerySet[Payout]:
     return Payout.objects.filter(creator_id=creator_id).order_by("-created_at", "-id")
+
+
+def payouts_for_agency(*, agency_id: int) -> QuerySet[Payout]:
+    return Payout.objects.filter(agency_id=agency_id).order_by("-created_at", "-id")
 
 
 def holds_for_brand(*, brand_id: int, live_only: bool = False) -> QuerySet[Hold]:
@@ -389,9 +406,12 @@ def _expected_balances() -> dict[tuple, int]:
     for t in topups.annotate(total=Sum("amount")):
         add(Account.Kind.BRAND_AVAILABLE, t["brand_id"], t["currency"], t["total"])
         add(Account.Kind.PROVIDER, None, t["currency"], -t["total"])
-    payouts = Payout.objects.exclude(status=Payout.Status.FAILED).values("creator_id", "currency")
+    payouts = Payout.objects.exclude(status=Payout.Status.FAILED).values("creator_id", "agency_id", "currency")
     for p in payouts.annotate(total=Sum("amount")):
-        add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
+        if p["agency_id"] is not None:
+            add(Account.Kind.AGENCY_AVAILABLE, p["agency_id"], p["currency"], -p["total"])
+        else:
+            add(Account.Kind.CREATOR_AVAILABLE, p["creator_id"], p["currency"], -p["total"])
         add(Account.Kind.PROVIDER, None, p["currency"], p["total"])
     # The incentives fund (payouts.services.incentives): each kind of its transactions must have moved
     # money between exactly the accounts it names, so the fund, the held budgets and the bonuses add up.

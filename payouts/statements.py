@@ -1,6 +1,7 @@
 """A monthly statement of one ledger account: the balance at the start of the month, every entry in it with
 the balance after it, and the balance at its end. The brand's is its available balance; the creator's is
-theirs (what they may pay out). Rendered as PDF and CSV by invoices.render (docs/invoices.md).
+theirs (what they may pay out); an agency's is its available share. Rendered as PDF and CSV by invoices.render
+(docs/invoices.md).
 """
 
 from __future__ import annotations
@@ -107,11 +108,11 @@ def monthly_statement(
 
 
 def statement_for(user, *, year: int, month: int) -> MonthlyStatement:
-    """The viewer's statement for the month: NotAllowed for anyone who is neither a brand member nor a creator,
-    NotFound for a month outside 2000-01 … 9998-12."""
+    """The viewer's statement for the month: NotAllowed for anyone who is not a brand member, a creator or an agency
+    member, NotFound for a month outside 2000-01 … 9998-12."""
     role = role_of(user)
-    if role is None or not (role.is_brand or role.is_creator):
-        raise NotAllowed(_("Only brand members and creators have statements."))
+    if role is None or not (role.is_brand or role.is_creator or role.is_agency):
+        raise NotAllowed(_("Only brand members, creators and agency members have statements."))
     if not (1 <= month <= 12 and 2000 <= year <= 9998):
         raise NotFound(_("There is no such month."))
     currency = settings.CURRENCY
@@ -119,6 +120,11 @@ def statement_for(user, *, year: int, month: int) -> MonthlyStatement:
         brand = brand_seat(user).brand
         account = Account.objects.filter(kind=Account.Kind.BRAND_AVAILABLE, brand=brand, currency=currency).first()
         names = {"party_name": brand.name, "legal_name": brand.legal_name, "tax_id": brand.tax_id}
+    elif role.is_agency:
+        agency = user.agency_membership.agency
+        kind = Account.Kind.AGENCY_AVAILABLE
+        account = Account.objects.filter(kind=kind, agency_id=agency.pk, currency=currency).first()
+        names = {"party_name": agency.name}
     else:
         creator = user.creator
         kind = Account.Kind.CREATOR_AVAILABLE

@@ -21,9 +21,8 @@ NEW_CREATOR_WINDOW = timedelta(days=90)
 
 def qualifying_collaborations(programme: Programme) -> QuerySet[Collaboration]:
     """The orders the rule counts: completed in the period by a joined creator, rated at least the minimum
-    by the brand and, if asked, on time. The one place the rule picks orders (practice deals are to be
-    excluded here)."""
-    queryset = Collaboration.objects.filter(
+    by the brand and, if asked, on time. The one place the rule picks orders (practice deals left out)."""
+    queryset = Collaboration.objects.real().filter(
         COMPLETED_ORDER,
         completed_at__gte=programme.starts_at,
         completed_at__lt=programme.ends_at,

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from marketplace.core import web
 from orders.models import Collaboration
-from orders.services import deals
+from orders.services import contests, deals
 from payouts import services as money
 from tests.api.tenants import PRICE, World, committed_world, new_key
 from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -71,6 +71,11 @@ LISTS = [
     List("payouts:ledger", "topups_page", "admin", target="pending-topups"),
     List("payouts:ledger", "payouts_page", "admin", target="admin-payouts"),
     List("webhooks:endpoint", "page", "owner", args="webhook", target="delivery-log"),
+    List("contests:list", "page", "owner"),
+    List("contests:list", "page", "creator"),  # the open contests the creator may enter
+    List("contests:list", "entries", "creator"),  # the creator's own entries
+    List("contests:detail", "entries", "owner", args="contest"),
+    List("deals:disputes", "contests", "admin"),  # disputed contests, beside the disputed deals
 ]
 
 
@@ -99,6 +104,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 creator_id=a.creator.pk, amount=10_000, idempotency_key=new_key(), actor=a.creator.user
             )
             _second_delivery(a.webhook)
+            contests.contest_enter(  # a second entry in the open contest
+                contest_id=a.contests["open"].pk,
+                actor=built.neutral.user,
+                post_url="https://v.example/neutral",
+                published_at=timezone.now(),
+            )
         yield built
 
 
@@ -119,6 +130,7 @@ def _url(world: World, item: List) -> str:
         "settled": [a.deals[S.SETTLED].pk],
         "dispute": [a.dispute.pk] if a.dispute else [],
         "webhook": [a.webhook.pk],
+        "contest": [a.contests["open"].pk],
     }[item.args]
     return reverse(item.page, args=args)
 

@@ -1,4 +1,4 @@
-"""Webhook endpoints and their delivery log in the API (owners and managers of a brand; docs/webhooks.md)."""
+"""Webhook endpoints and their delivery log in the API (owners and managers of a brand or agency; docs/webhooks.md)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ class WebhookEndpointListApi(generics.ListAPIView):
 
     @extend_schema(
         operation_id="webhook_endpoints_list",
-        summary="Your brand's webhook endpoints (owners and managers)",
+        summary="Your brand's or agency's webhook endpoints (owners and managers)",
         responses={200: EndpointSerializer(many=True), **ERRORS, 404: ERROR_BODY},
     )
     def get(self, request, *args, **kwargs):

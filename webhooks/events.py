@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import secrets
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
 
+from agencies.models import Representation
 from orders.models import Collaboration, Order
+from payouts.models import Payout
 
 EVENT_TYPES: dict[str, object] = {
     "order.published": _("An order was published"),
@@ -30,7 +33,28 @@ EVENT_TYPES: dict[str, object] = {
     "dispute.decided": _("An admin decided a dispute"),
 }
 
-EVENT_CHOICES = sorted(EVENT_TYPES)
+# A payout's event goes to whoever owns the payout, where that owner can have endpoints: an agency's payout to the
+# agency. A creator has no endpoints (docs/webhooks.md), and a brand never hears of anyone's payout, so the
+# brand's catalogue above does not offer it.
+PAYOUT_EVENT_TYPES: dict[str, object] = {
+    "payout.sent": _("A payout was sent to your bank account"),
+}
+
+ALL_EVENT_TYPES: dict[str, object] = {**EVENT_TYPES, **PAYOUT_EVENT_TYPES}
+
+# An agency hears of its roster's deals (every collaboration event; orders are the brand's) and of its payouts.
+AGENCY_EVENT_TYPES: dict[str, object] = {
+    **{name: text for name, text in EVENT_TYPES.items() if name != "order.published"},
+    **PAYOUT_EVENT_TYPES,
+}
+
+
+def catalogue_for(owner_kind: str) -> dict[str, object]:
+    """The events an owner of this kind ("brand", "agency") may subscribe to."""
+    return AGENCY_EVENT_TYPES if owner_kind == "agency" else EVENT_TYPES
+
+
+EVENT_CHOICES = sorted(ALL_EVENT_TYPES)
 
 # A collaboration's step → its public event; a step that leaves the deal disputed is "dispute.opened" whatever
 # its name (opening one, reporting the post down, the third rejected script).
@@ -50,7 +74,7 @@ FROM_STEP = {
 
 
 def event_type_for(fact: str, obj) -> str | None:
-    if fact == "order.published":
+    if fact in ("order.published", "payout.sent"):
         return fact
     kind, _dot, step = fact.partition(".")
     if kind != "collaboration":
@@ -64,18 +88,30 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_hex(12)
 
 
-def owner_of(obj) -> tuple[str, int]:
-    """(kind, brand id) of an announced object, from the row the transition holds (no query)."""
+def audience_of(obj) -> tuple[str, Q]:
+    """The announced object's kind, and which endpoints' owners are told of it, as one filter (one query, from the
+    row the transition holds): an order's brand; a collaboration's brand and the agency that represents its creator
+    now; an agency's payout the agency. A creator's payout: nobody (creators have no endpoints)."""
+    if isinstance(obj, Payout):
+        return "payout", Q(agency_id=obj.agency_id) if obj.agency_id is not None else Q(pk__in=[])
     if isinstance(obj, Order):
-        return "order", obj.brand_id
-    return "collaboration", obj.order.brand_id
+        return "order", Q(brand_id=obj.brand_id)
+    representing = Q(
+        agency__representations__creator_id=obj.creator_id,
+        agency__representations__status=Representation.Status.ACTIVE,
+    )
+    return "collaboration", Q(brand_id=obj.order.brand_id) | representing
 
 
 def api_view_of(obj) -> dict:
-    """The object as the API shows it (``GET /api/v1/orders/{id}/``, a collaboration in its list form)."""
+    """The object as the API shows it (``GET /api/v1/orders/{id}/``, a collaboration in its list form, a payout as
+    ``GET /api/v1/agency/payouts/`` lists it)."""
     from orders.api.orders import OrderSerializer
     from orders.api.serializers import CollaborationSerializer
+    from payouts.api import PayoutSerializer
 
+    if isinstance(obj, Payout):
+        return PayoutSerializer(obj).data
     if isinstance(obj, Order):
         return OrderSerializer(obj).data
     return CollaborationSerializer(Collaboration.objects.select_related("order__brand", "creator").get(pk=obj.pk)).data

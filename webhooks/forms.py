@@ -15,3 +15,8 @@ class EndpointForm(forms.Form):
         label=_("Events"), choices=list(EVENT_TYPES.items()), widget=forms.CheckboxSelectMultiple
     )
     is_active = forms.BooleanField(label=_("Send events to this endpoint"), required=False, initial=True)
+
+    def __init__(self, *args, catalogue: dict | None = None, **kwargs):
+        """``catalogue``: the events the owner may choose (a brand's by default; an agency's has its payouts)."""
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = list((catalogue or EVENT_TYPES).items())

@@ -1,7 +1,7 @@
 """Webhook endpoints, the events they hear of, and every delivery and attempt (docs/webhooks.md).
 
-An endpoint has one owner. Brands own them today; an agency (or any other account kind) becomes a
-second nullable owner column, and ``webhook_one_owner`` grows to say "exactly one of them".
+An endpoint has one owner: a brand or an agency (``webhook_one_owner``: exactly one of them). An event is
+recorded once per owner told of it, so each owner's receivers see their own ``webhook-id``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 class WebhookEndpoint(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="webhook_endpoints", null=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="webhook_endpoints", null=True, blank=True
+    )
     url = models.URLField(max_length=1000)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list)  # names from webhooks.events.EVENT_TYPES
@@ -27,7 +30,13 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=models.Q(brand__isnull=False), name="webhook_one_owner")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(brand__isnull=False, agency__isnull=True)
+                | models.Q(brand__isnull=True, agency__isnull=False),
+                name="webhook_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -40,13 +49,19 @@ class WebhookEvent(models.Model):
     public_id = models.CharField(max_length=40, unique=True)
     type = models.CharField(max_length=40)
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="webhook_events", null=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.CASCADE, related_name="webhook_events", null=True, blank=True
+    )
     object_key = models.CharField(max_length=60)  # "collaboration:12": deliveries for one object go in order
     body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["brand", "-id"], name="webhook_event_brand")]
+        indexes = [
+            models.Index(fields=["brand", "-id"], name="webhook_event_brand"),
+            models.Index(fields=["agency", "-id"], name="webhook_event_agency"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.public_id}"

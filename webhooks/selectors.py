@@ -1,17 +1,17 @@
-"""Reads of webhooks, scoped to the caller's brand (owners and managers; another brand's id is a 404, pages and
-API alike)."""
+"""Reads of webhooks, scoped to the caller's brand or agency (owners and managers; another owner's id is a 404,
+pages and API alike)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
 
-from brands.access import EDITOR, brand_seat
+from webhooks.access import webhook_owner
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def endpoint_list_for(user) -> QuerySet[WebhookEndpoint]:
-    return WebhookEndpoint.objects.filter(brand_id=brand_seat(user, need=EDITOR).brand_id)
+    return WebhookEndpoint.objects.filter(**webhook_owner(user).lookup)
 
 
 def endpoint_for(user, pk: int) -> WebhookEndpoint:
@@ -22,7 +22,8 @@ def endpoint_for(user, pk: int) -> WebhookEndpoint:
 
 
 def delivery_list_for(user, *, endpoint_id: int | None = None) -> QuerySet[WebhookDelivery]:
-    deliveries = WebhookDelivery.objects.filter(endpoint__brand_id=brand_seat(user, need=EDITOR).brand_id)
+    owner = webhook_owner(user)
+    deliveries = WebhookDelivery.objects.filter(**{f"endpoint__{owner.kind}_id": owner.pk})
     if endpoint_id is not None:
         deliveries = deliveries.filter(endpoint_id=endpoint_id)
     return deliveries.select_related("event", "endpoint")

@@ -22,12 +22,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brands.access import EDITOR, brand_seat
 from marketplace.core import DomainError, NotFound, audit
 from marketplace.core.models import User
 from marketplace.core.outbox import broker, outbox_put
 from webhooks import transport
-from webhooks.events import EVENT_TYPES, api_view_of, event_body, event_type_for, new_event_id, owner_of
+from webhooks.access import webhook_owner
+from webhooks.events import api_view_of, audience_of, catalogue_for, event_body, event_type_for, new_event_id
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.signing import new_secret, signed_headers, signing_secrets
 
@@ -50,14 +50,14 @@ def backoff(attempts: int) -> timedelta:
 # ------------------------------------------------------------------ endpoints
 
 
-def _clean(*, url: str, event_types: list[str], description: str) -> tuple[str, list[str], str]:
+def _clean(*, url: str, event_types: list[str], description: str, catalogue: dict) -> tuple[str, list[str], str]:
     url = (url or "").strip()
     if not url or len(url) > 1000 or "\x00" in url:
         raise DomainError(_("Give the receiver's address (up to 1,000 characters)."), field="url")
     refusal = transport.url_refusal(url)
     if refusal:
         raise DomainError(refusal, field="url")
-    unknown = [t for t in event_types if t not in EVENT_TYPES]
+    unknown = [t for t in event_types if t not in catalogue]
     if unknown or not event_types:
         raise DomainError(_("Choose one or more of the listed events."), field="event_types")
     description = (description or "").strip()
@@ -67,8 +67,8 @@ def _clean(*, url: str, event_types: list[str], description: str) -> tuple[str, 
 
 
 def _endpoint_for_update(actor: User, endpoint_id: int) -> WebhookEndpoint:
-    seat = brand_seat(actor, need=EDITOR)
-    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id, brand_id=seat.brand_id).first()
+    owner = webhook_owner(actor)
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id, **owner.lookup).first()
     if endpoint is None:
         raise NotFound(_("No such endpoint."))
     return endpoint
@@ -78,15 +78,17 @@ def _endpoint_for_update(actor: User, endpoint_id: int) -> WebhookEndpoint:
 def endpoint_create(
     *, actor: User, url: str, event_types: list[str], description: str = ""
 ) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint for the actor's brand (owners and managers); returns it and its secret, which is
-    shown this once."""
-    seat = brand_seat(actor, need=EDITOR)
-    url, event_types, description = _clean(url=url, event_types=event_types, description=description)
-    if WebhookEndpoint.objects.filter(brand_id=seat.brand_id).count() >= MAX_ENDPOINTS:
-        raise DomainError(_("A brand can register up to %(n)s endpoints.") % {"n": MAX_ENDPOINTS}, field="url")
+    """Register an endpoint for the actor's brand or agency (owners and managers); returns it and its secret, which
+    is shown this once."""
+    owner = webhook_owner(actor)
+    url, event_types, description = _clean(
+        url=url, event_types=event_types, description=description, catalogue=owner.event_types
+    )
+    if WebhookEndpoint.objects.filter(**owner.lookup).count() >= MAX_ENDPOINTS:
+        raise DomainError(_("An account can register up to %(n)s endpoints.") % {"n": MAX_ENDPOINTS}, field="url")
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
-        brand_id=seat.brand_id,
+        **owner.lookup,
         url=url,
         event_types=event_types,
         description=description,
@@ -112,6 +114,7 @@ def endpoint_update(
         url=endpoint.url if url is None else url,
         event_types=endpoint.event_types if event_types is None else event_types,
         description=endpoint.description if description is None else description,
+        catalogue=catalogue_for(_kind_of(endpoint)),
     )
     changes = {"url": url, "event_types": event_types, "description": description}
     if is_active is not None:
@@ -149,32 +152,42 @@ def endpoint_delete(*, actor: User, endpoint_id: int) -> None:
 # ------------------------------------------------------------------ events
 
 
-def event_announce(fact: str, obj) -> WebhookEvent | None:
-    """Record the public event for a fact announced by a lower app (in its transaction) and one delivery per
-    active endpoint of the owner subscribed to it; each delivery's first attempt starts after commit."""
+def event_announce(fact: str, obj) -> list[WebhookEvent]:
+    """Record the public event for a fact announced by a lower app (in its transaction), once per owner told of it
+    (the brand, the creator's agency: each its own event id), with one delivery per active endpoint of that owner
+    subscribed to it; each delivery's first attempt starts after commit."""
     event_type = event_type_for(fact, obj)
     if event_type is None:
-        return None
-    kind, brand_id = owner_of(obj)
-    endpoints = [
-        e for e in WebhookEndpoint.objects.filter(brand_id=brand_id, is_active=True) if event_type in e.event_types
-    ]
-    if not endpoints:
-        return None
-    data = api_view_of(obj)  # only when someone listens: a brand without endpoints pays one query
+        return []
+    kind, audience = audience_of(obj)
+    by_owner: dict[tuple, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(audience, is_active=True).distinct():
+        if event_type in endpoint.event_types and event_type in catalogue_for(_kind_of(endpoint)):
+            by_owner.setdefault((endpoint.brand_id, endpoint.agency_id), []).append(endpoint)
+    if not by_owner:
+        return []
+    data = api_view_of(obj)  # only when someone listens: an owner without endpoints pays one query
     now = timezone.now()
-    event_id = new_event_id()
-    event = WebhookEvent.objects.create(
-        public_id=event_id,
-        type=event_type,
-        brand_id=brand_id,
-        object_key=f"{kind}:{obj.pk}",
-        body=event_body(event_id=event_id, event_type=event_type, kind=kind, data=data, at=now),
-    )
-    for endpoint in endpoints:
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=now)
-        outbox_put(topic="webhooks.deliver", payload={"delivery_id": delivery.pk})
-    return event
+    events = []
+    for (brand_id, agency_id), endpoints in sorted(by_owner.items(), key=str):
+        event_id = new_event_id()
+        event = WebhookEvent.objects.create(
+            public_id=event_id,
+            type=event_type,
+            brand_id=brand_id,
+            agency_id=agency_id,
+            object_key=f"{kind}:{obj.pk}",
+            body=event_body(event_id=event_id, event_type=event_type, kind=kind, data=data, at=now),
+        )
+        for endpoint in endpoints:
+            delivery = WebhookDelivery.objects.create(endpoint=endpoint, event=event, next_attempt_at=now)
+            outbox_put(topic="webhooks.deliver", payload={"delivery_id": delivery.pk})
+        events.append(event)
+    return events
+
+
+def _kind_of(endpoint: WebhookEndpoint) -> str:
+    return "agency" if endpoint.agency_id is not None else "brand"
 
 
 # ------------------------------------------------------------------ deliveries
@@ -305,10 +318,10 @@ def _send_attempt(delivery_id: int) -> None:
 @transaction.atomic
 def delivery_resend(*, actor: User, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now (a delivered one too: the receiver sees the same ``webhook-id``)."""
-    seat = brand_seat(actor, need=EDITOR)
+    owner = webhook_owner(actor)
     delivery = (
         WebhookDelivery.objects.select_for_update(of=("self",))
-        .filter(pk=delivery_id, endpoint__brand_id=seat.brand_id)
+        .filter(pk=delivery_id, **{f"endpoint__{owner.kind}_id": owner.pk})
         .first()
     )
     if delivery is None:

@@ -1,4 +1,5 @@
-"""The webhook pages: a brand's endpoints, one endpoint with its delivery log, one delivery with its attempts."""
+"""The webhook pages: a brand's or an agency's endpoints, one endpoint with its delivery log, one delivery with its
+attempts."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from brands.access import brand_member_required
 from marketplace.core import DomainError
 from marketplace.core.web import paginate, render_page
 from webhooks import selectors, services
-from webhooks.events import EVENT_TYPES
+from webhooks.access import webhook_owner_required
+from webhooks.events import ALL_EVENT_TYPES
 from webhooks.forms import EndpointForm
 
 ONCE_KEY = "webhook_shown_once"  # the session key holding a new secret until its page shows it once
@@ -36,7 +37,7 @@ def _form_errors(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_GET
 def endpoint_list(request):
     return _list_page(request)
@@ -44,14 +45,15 @@ def endpoint_list(request):
 
 def _list_page(request, form=None, status=200):
     endpoints = selectors.endpoint_list_for(request.user)
-    context = {"endpoints": endpoints, "form": form or EndpointForm(), "event_types": EVENT_TYPES}
+    catalogue = request.webhook_owner.event_types
+    context = {"endpoints": endpoints, "form": form or EndpointForm(catalogue=catalogue), "event_types": catalogue}
     return render_page(request, "webhooks/endpoint_list.html", context, status=status)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_POST
 def endpoint_create(request):
-    form = EndpointForm(request.POST)
+    form = EndpointForm(request.POST, catalogue=request.webhook_owner.event_types)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -67,7 +69,7 @@ def endpoint_create(request):
     return _list_page(request, form=form, status=400)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_GET
 def endpoint_detail(request, pk: int):
     return _endpoint_page(request, pk)
@@ -81,15 +83,16 @@ def _endpoint_page(request, pk: int, form=None, status=200):
         "secret": _take_secret(request, endpoint.pk),
         "form": form
         or EndpointForm(
+            catalogue=request.webhook_owner.event_types,
             initial={
                 "url": endpoint.url,
                 "description": endpoint.description,
                 "event_types": endpoint.event_types,
                 "is_active": endpoint.is_active,
-            }
+            },
         ),
         "page": paginate(request, deliveries, per_page=LOG_PAGE),
-        "event_types": EVENT_TYPES,
+        "event_types": ALL_EVENT_TYPES,
     }
     return render_page(
         request,
@@ -100,11 +103,11 @@ def _endpoint_page(request, pk: int, form=None, status=200):
     )
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_POST
 def endpoint_update(request, pk: int):
-    selectors.endpoint_for(request.user, pk)  # a 404 for another brand's endpoint
-    form = EndpointForm(request.POST)
+    selectors.endpoint_for(request.user, pk)  # a 404 for another owner's endpoint
+    form = EndpointForm(request.POST, catalogue=request.webhook_owner.event_types)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -117,7 +120,7 @@ def endpoint_update(request, pk: int):
     return _endpoint_page(request, pk, form=form, status=400)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_POST
 def endpoint_rotate(request, pk: int):
     selectors.endpoint_for(request.user, pk)
@@ -127,7 +130,7 @@ def endpoint_rotate(request, pk: int):
     return redirect("webhooks:endpoint", pk=pk)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_POST
 def endpoint_delete(request, pk: int):
     selectors.endpoint_for(request.user, pk)
@@ -136,7 +139,7 @@ def endpoint_delete(request, pk: int):
     return redirect("webhooks:list")
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_GET
 def delivery_detail(request, pk: int):
     delivery = selectors.delivery_for(request.user, pk)
@@ -144,12 +147,12 @@ def delivery_detail(request, pk: int):
         "delivery": delivery,
         "body": json.dumps(delivery.event.body, indent=2, ensure_ascii=False),
         "attempts": delivery.attempt_log.all()[:50],
-        "event_types": EVENT_TYPES,
+        "event_types": ALL_EVENT_TYPES,
     }
     return render_page(request, "webhooks/delivery_detail.html", context)
 
 
-@brand_member_required(editor=True)
+@webhook_owner_required
 @require_POST
 def delivery_resend(request, pk: int):
     selectors.delivery_for(request.user, pk)

@@ -71,6 +71,13 @@ class MonthIncomeSerializer(serializers.Serializer):
         return item.month.strftime("%Y-%m")
 
 
+class NoviceTaskSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    done = serializers.BooleanField(help_text="Checked off from the data (the profile, the practice deal).")
+    url = serializers.CharField(help_text="The page where the task is done.")
+
+
 class GrowthSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=STAGE_NAMES, help_text="On today's figures, by the nightly job's rule.")
     stage_name = serializers.CharField()
@@ -80,6 +87,13 @@ class GrowthSerializer(serializers.Serializer):
     checklist = StepSerializer(many=True)
     income_by_month = MonthIncomeSerializer(many=True, source="income", help_text="The last 12 months, oldest first.")
     next_stage = NextStageSerializer(allow_null=True, help_text="Null at the last stage.")
+    novice_tasks = serializers.SerializerMethodField(
+        help_text="The novice tasks of the departure stage (docs/indices.md); empty past departure."
+    )
+
+    @extend_schema_field(NoviceTaskSerializer(many=True))
+    def get_novice_tasks(self, data: growth.Growth) -> list:
+        return NoviceTaskSerializer(data.novice.tasks if data.shows_novice else [], many=True).data
 
 
 class CreatorGrowthApi(APIView):

@@ -6,16 +6,20 @@ namespace, because the page reads the deal's and the ledger's rows, which creato
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from creators import selectors
 from insights import growth as growth_reads
+from insights.indices import STAGES
 from learning import selectors as courses
-from marketplace.core import charts, currency_label, format_money
+from marketplace.core import DomainError, charts, currency_label, format_money
+from orders.services.practice import practice_offer_send
 
 
 @login_required
@@ -34,6 +38,24 @@ def growth(request: HttpRequest) -> HttpResponse:
         "courses": courses.progress(creator),
     }
     return render(request, "creators/creator_growth.html", context)
+
+
+@login_required
+@require_POST
+def practice_offer(request: HttpRequest) -> HttpResponse:
+    """ "Start the practice offer" on the growth page: the practice brand's offer, in the departure stage, one at
+    a time (docs/indices.md, "Novice tasks"); the creator lands on the offer."""
+    creator = selectors.creator_for_user(request.user)
+    if growth_reads.creator_growth(creator).stage != STAGES[0]:
+        messages.error(request, _("The novice tasks are for the departure stage; you are past it."))
+        return redirect(reverse("creators:growth") + "#novice-tasks")
+    try:
+        c = practice_offer_send(creator=creator)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(reverse("creators:growth") + "#novice-tasks")
+    messages.success(request, _("The practice brand sent you an offer: answer it to start."))
+    return redirect("deals:collaboration", c.pk)
 
 
 def _income_chart(data: growth_reads.Growth) -> charts.GroupedBarChart:

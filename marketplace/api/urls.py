@@ -213,6 +213,7 @@ v1 = [
     path("agency/invitations/", agencies_api.AgencyInvitationApi.as_view(), name="agency-invitation"),
     path("agency/wallet/", agencies_api.AgencyWalletApi.as_view(), name="agency-wallet"),
     path("agency/statement/", agencies_api.AgencyStatementApi.as_view(), name="agency-statement"),
+    path("agency/payouts/", agencies_api.AgencyPayoutApi.as_view(), name="agency-payouts"),
     path("representations/", agencies_api.RepresentationListApi.as_view(), name="representation-list"),
     path(
         "representations/<int:pk>/accept/",

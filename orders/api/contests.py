@@ -3,7 +3,6 @@ and every step of the contest and its entries (orders.services.contests)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -11,12 +10,12 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brands.models import BrandMembership
 from marketplace.core.api.common import IDEMPOTENCY_HEADER
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer, StrictIntegerField
 from orders.api.common import JsonPost, _errors, _valid
 from orders.api.orders import OrderWriteSerializer, brand_membership
-from orders.models import Contest, ContestEntry, Order, ResultSnapshot
+from orders.models import Contest, ContestEntry, ResultSnapshot
+from orders.selectors.contests import visible_contests
 from orders.services import contests
 from orders.services.orders import OrderBrief
 from payouts.api import MoneyPost, caller_key, replayable
@@ -165,20 +164,6 @@ class ContestDetailSerializer(ContestSerializer):
 
 
 # ------------------------------------------------------------------ lookups
-
-
-def visible_contests(user):
-    """Staff see every contest; a brand's members their brand's; creators every published contest (an open
-    call) and the ones they entered; nobody else any."""
-    qs = Contest.objects.select_related("order")
-    if not user.is_authenticated:
-        return qs.none()
-    if user.is_staff:
-        return qs
-    brands = BrandMembership.objects.filter(user=user).values("brand_id")
-    if hasattr(user, "creator"):
-        return qs.filter(Q(order__status=Order.Status.PUBLISHED) | Q(entries__creator__user=user)).distinct()
-    return qs.filter(order__brand_id__in=brands)
 
 
 def _contest(request, pk: int) -> Contest:

@@ -28,6 +28,13 @@ class Pricing(models.TextChoices):
     DEPOSIT = "deposit", _("Fixed price with deposit")
 
 
+class OrderQuerySet(models.QuerySet):
+    def real(self) -> "OrderQuerySet":
+        """Every order but the practice brand's (docs/indices.md, "Novice tasks"): what every count of orders
+        reads."""
+        return self.filter(brand__is_practice=False)
+
+
 class Order(ChecksInOneQuery, models.Model):
     Pricing = Pricing
 
@@ -122,6 +129,8 @@ class Order(ChecksInOneQuery, models.Model):
     # while it checks and writes). Empty for orders made here.
     import_ref = models.CharField(max_length=200, blank=True, default="", editable=False)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         db_table = "marketplace_order"  # deployed under the marketplace app; the table kept its name
         ordering = ["-created_at", "-id"]
@@ -215,6 +224,24 @@ class OrderEvent(models.Model):
         return f"{self.order_id}: {self.old_status} → {self.new_status}"
 
 
+class CollaborationQuerySet(models.QuerySet):
+    """The one home of "left out of every aggregate": a practice deal (Origin.PRACTICE, docs/indices.md) counts
+    in no capacity, fulfilment, rating, index, training row, GMV, overview or report. Every aggregate over
+    collaborations starts from ``real()`` (or, in SQL, ``REAL_DEAL_SQL``); tests/creators/test_novice_tasks.py
+    computes them all before and after a finished practice deal."""
+
+    def real(self) -> "CollaborationQuerySet":
+        return self.exclude(origin=PRACTICE)
+
+    def practice(self) -> "CollaborationQuerySet":
+        return self.filter(origin=PRACTICE)
+
+
+PRACTICE = "practice"
+# The same rule for raw SQL over the collaborations table (its alias first): ``REAL_DEAL_SQL % "k"``.
+REAL_DEAL_SQL = f"%s.origin <> '{PRACTICE}'"
+
+
 class Collaboration(models.Model):
     """One brand–creator pair on an order.
 
@@ -249,6 +276,8 @@ class Collaboration(models.Model):
         APPLICATION = "application", _("Application")
         IMPORT = "import", _("Imported history")
         DEMO = "demo", _("Demo history")
+        # A novice task (orders.services.practice): played against the built-in practice brand.
+        PRACTICE = "practice", _("Practice")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="collaborations")
     creator = models.ForeignKey("creators.Creator", on_delete=models.PROTECT, related_name="collaborations")
@@ -313,6 +342,8 @@ class Collaboration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CollaborationQuerySet.as_manager()
+
     class Meta:
         db_table = "marketplace_collaboration"  # deployed under the marketplace app; the table kept its name
         ordering = ["-offered_at", "-id"]
@@ -351,6 +382,11 @@ class Collaboration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} × {self.creator_id} ({self.status})"
+
+    @property
+    def is_practice(self) -> bool:
+        """A practice deal with the built-in practice brand: no money moves, no aggregate counts it."""
+        return self.origin == self.Origin.PRACTICE
 
     # The state groups, for templates (orders.flows defines them; imported here lazily, it imports us).
     @property

@@ -5,6 +5,12 @@ it and which money step it moves. ``collaboration_transition`` is the only code 
 collaboration's status: it locks the row, checks actor, state, deadline and limits, moves the money
 through the payouts services in the same transaction, writes the event and audit rows and queues
 the notifications. Timers (offer expiry, auto-acceptance) call it with ``actor=None``.
+
+A practice deal (a novice task, orders.services.practice; ``Collaboration.is_practice``) walks the same table
+with three rules stated here and nowhere else: it takes only the ``PRACTICE_STEPS``; every step's money kind
+resolves to none (``money_kind``: no hold, no escrow, no ledger transaction, no idempotency key); and the
+system plays the practice brand, answering each creator step in ``PRACTICE_REPLIES`` at once through this same
+function (actor None).
 """
 
 from __future__ import annotations
@@ -217,6 +223,22 @@ ACTIONS: dict[str, Step] = {
     ),
 }
 
+# A practice deal (module docstring) takes these steps only: the offer answered, the script, the video and the
+# post, each answered by the system playing the practice brand (PRACTICE_REPLIES). No counter, cancellation,
+# dispute or settlement: there is no money to negotiate, refund, freeze or pay.
+PRACTICE_STEPS = frozenset(
+    {"accept", "decline", "submit_script", "approve_script", "submit_video", "approve_video", "publish"}
+    | {"accept_work", "auto_accept"}
+)
+# The practice brand's answer to each creator step, taken by the system right after it.
+PRACTICE_REPLIES = {"submit_script": "approve_script", "submit_video": "approve_video", "publish": "accept_work"}
+
+
+def money_kind(step: Step, collaboration: Collaboration) -> str:
+    """The money a step moves on this deal: the table's ``money``, and none at all on a practice deal."""
+    return "" if collaboration.is_practice else step.money
+
+
 # The same rules as {from: {to, ...}}, the shape marketplace.core.check_transition reads.
 COLLABORATION_FLOW: dict[str, set[str]] = {}
 for _action, _s in ACTIONS.items():
@@ -256,6 +278,7 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
         if collaboration.status in step.sources
         and (role in step.actors or (name in delegated and CREATOR in step.actors))
         and collaboration.pricing in step.pricings
+        and (name in PRACTICE_STEPS or not collaboration.is_practice)
         and _guard_ok(collaboration, name)
     ]
 
@@ -338,6 +361,10 @@ def collaboration_transition(
     on_behalf = role == AGENCY and CREATOR in step.actors and action in delegated_actions(c, actor)
     if on_behalf:
         role = CREATOR  # the agency takes the creator's step; the event and audit rows name its member
+    if c.is_practice and role == SYSTEM and BRAND in step.actors:
+        role = BRAND  # the system plays the practice brand, which no one logs into
+    if c.is_practice and action not in PRACTICE_STEPS:
+        raise NotAllowed(refusal_not_yours(action))
     if role not in step.actors:
         raise NotAllowed(refusal_not_yours(action))
     if c.status not in step.sources:
@@ -375,6 +402,8 @@ def collaboration_transition(
         track_record_refresh(creator_ids=[c.creator_id])
     notifications.collaboration_changed(c, action=action, actor_role=AGENCY if on_behalf else role, comment=comment)
     announce(f"collaboration.{action}", c)  # the brand's webhooks, after commit
+    if c.is_practice and action in PRACTICE_REPLIES:
+        return collaboration_transition(collaboration_id=c.pk, action=PRACTICE_REPLIES[action], actor=None, now=now)
     return c
 
 
@@ -392,7 +421,7 @@ def _take_slot(ctx: Context) -> None:
         raise Conflict(_("The order is no longer open."), field="order")
     if flows.slots_filled(order) >= order.creators_wanted:
         raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")
-    if not flows.has_free_capacity(ctx.collaboration.creator):
+    if not ctx.collaboration.is_practice and not flows.has_free_capacity(ctx.collaboration.creator):
         raise Conflict(_("The creator has no free capacity."), field="creator")
     ctx.changes.update(accepted_at=ctx.now, responded_at=ctx.now, accepted=True)
 
@@ -736,7 +765,8 @@ ESCROWS = frozenset({"hold_escrow", "escrow", "adjust_escrow", "pay_balance", "f
 
 
 def _move_money(ctx: Context) -> None:
-    kind, c, actor = ctx.step.money, ctx.collaboration, ctx.actor
+    c, actor = ctx.collaboration, ctx.actor
+    kind = money_kind(ctx.step, c)
     if ctx.target == S.DISPUTED or not kind:
         return  # a dispute freezes the money where it is
     hold = _hold_of(c)

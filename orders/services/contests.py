@@ -215,6 +215,12 @@ def _check_terms(terms: ContestTerms, now: datetime) -> tuple[int, int, list[dic
     return sum(t["places"] * t["prize"] for t in tiers), terms.count_day, tiers
 
 
+def contest_terms_pool(terms: ContestTerms, *, now: datetime | None = None) -> int:
+    """What publishing ``terms`` would hold from the wallet (the prize pool, or the CPM total cap), checked as
+    publishing checks them: a DomainError names the field. The page shows it before the brand publishes."""
+    return _check_terms(terms, now or timezone.now())[0]
+
+
 def _clean_tiers(raw) -> list[dict]:
     if not isinstance(raw, list) or not raw:
         raise DomainError(_("Give at least one prize tier."), field="tiers")

@@ -464,6 +464,8 @@ def collaboration_rate(*, collaboration_id: int, actor: User, rating: int, comme
         raise NotAllowed(_("Only the brand and the creator rate a collaboration."))
     if c.status not in flows.WORK_ACCEPTED:
         raise InvalidTransition(_("Rate once the work is completed."), field="status")
+    if c.is_practice:
+        raise Conflict(_("A practice collaboration is not rated: nothing in it counts."), field="rating")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("Give 1 to 5 stars."), field="rating")
     field = "brand_rating" if role == "brand" else "creator_rating"

@@ -126,7 +126,8 @@ def results_check(
 def _day_problem(c: Collaboration, day, now: datetime) -> Problem | None:
     if day not in ResultSnapshot.Day.values:
         return Problem(day, "day", str(_("Choose day 1, 3, 7, 14 or 30.")))
-    if c.published_at is not None and now < c.published_at + timedelta(days=day):
+    # A practice deal (novice tasks) takes every day's counts at once: it rehearses the form, nothing counts.
+    if c.published_at is not None and not c.is_practice and now < c.published_at + timedelta(days=day):
         when = formats.date_format(timezone.localtime(c.published_at + timedelta(days=day)), "SHORT_DATETIME_FORMAT")
         return Problem(
             day,

@@ -30,7 +30,7 @@ def track_record_refresh(*, creator_ids: list[int] | None = None) -> int:
     """Recompute the shown track record of ``creator_ids`` (None: every creator with a deal or an
     imported aggregate); returns how many creators were updated. Bumps ``updated_at``, so the
     matcher's snapshot patches the creators in."""
-    deals = Collaboration.objects.filter(flows.ACCEPTED_DEAL)
+    deals = Collaboration.objects.real().filter(flows.ACCEPTED_DEAL)
     creators = Creator.objects.all()
     if creator_ids is not None:
         deals = deals.filter(creator_id__in=creator_ids)

@@ -207,7 +207,7 @@ def _extra_forms(c: Collaboration, side: str) -> list[str]:
     """The message box for the parties, the creator's agency and admins; the rating form once done, once per side."""
     extra = ["comment"] if side in ("brand", "creator", "admin", "agency") else []
     rating = {"brand": c.brand_rating, "creator": c.creator_rating}
-    if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED:
+    if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED and not c.is_practice:
         extra.append("rate")
     return extra
 

@@ -18,6 +18,7 @@ from marketplace.core.web import paginate
 from orders.forms.deals import DecisionForm
 from orders.models import Dispute
 from orders.selectors import deals as reads
+from orders.selectors.contests import disputed_contests
 from orders.services.collaborations import collaboration_transition
 from payouts.selectors import hold_for_collaboration
 
@@ -27,7 +28,11 @@ QUEUE_PAGE = 25
 @staff_required
 @require_GET
 def dispute_list(request):
-    context = {"page": paginate(request, reads.open_disputes(), per_page=QUEUE_PAGE), "now": timezone.now()}
+    context = {
+        "page": paginate(request, reads.open_disputes(), per_page=QUEUE_PAGE),
+        "contests": paginate(request, disputed_contests(), param="contests", per_page=QUEUE_PAGE),
+        "now": timezone.now(),
+    }
     return render(request, "orders/dispute_list.html", context)
 
 

@@ -12,6 +12,7 @@ from payouts.services.incentives import incentives_fund, incentives_hold, incent
 from payouts.services.ledger import account_for, fee_split, post
 from payouts.services.payout import (
     PayoutRetry,
+    agency_payout_request,
     payout_mark_failed,
     payout_mark_sent,
     payout_request,
@@ -35,6 +36,7 @@ __all__ = [
     "IdempotencyConflict",
     "PayoutRetry",
     "account_for",
+    "agency_payout_request",
     "cancellation_fee",
     "escrow",
     "fee_split",

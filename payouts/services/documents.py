@@ -1,9 +1,10 @@
 """The numbered document each money event issues, in the event's own transaction (docs/invoices.md).
 
 A credited top-up gets a receipt (brand), a settled deal a settlement note for each side (brand: what was
-paid to whom and the platform fee; creator: gross, fee, agency share, net), a sent payout a payout advice
-(creator). ``invoices.services.issue`` returns the document an event already has, so a retried step never
-issues a second one.
+paid to whom and the platform fee; creator: gross, fee, agency share, net) and, when the creator's agency
+took a share, one for the agency (gross, fee, kept by the creator, its share); a sent payout a payout advice
+(the creator's, or the agency's in its own series). ``invoices.services.issue`` returns the document an event
+already has, so a retried step never issues a second one.
 """
 
 from __future__ import annotations
@@ -59,7 +60,9 @@ def settlement_notes(hold: Hold) -> tuple[Document, Document]:
         lines=brand_lines,
         facts=facts,
     )
-    net = take.net - agency
+    # A resolved hold's take is what the ledger posted: its net is the creator's share, the agency's already taken
+    # out (Hold: creator_gross = creator_share + agency_share + fee), so gross − fee − agency share = net.
+    net = take.net if take.final else take.net - agency
     creator_note = issue(
         kind=D.CREATOR_SETTLEMENT,
         source=f"hold:{hold.pk}",
@@ -74,14 +77,35 @@ def settlement_notes(hold: Hold) -> tuple[Document, Document]:
         ],
         facts=facts,
     )
+    if hold.agency_id is not None and agency:
+        _agency_settlement_note(hold, take=take, net=net, agency=agency, facts=facts)
     return brand_note, creator_note
 
 
-def payout_advice(payout: Payout) -> Document:
+def _agency_settlement_note(hold: Hold, *, take, net: int, agency: int, facts: dict) -> Document:
+    """The agency's document of its share of a settled deal, in its own series (``SA``)."""
     return issue(
-        kind=D.PAYOUT_ADVICE,
+        kind=D.AGENCY_SETTLEMENT,
+        source=f"hold:{hold.pk}",
+        agency_id=hold.agency_id,
+        currency=hold.currency,
+        total=agency,
+        lines=[
+            {"code": "gross", "amount": take.gross},
+            {"code": "platform_fee", "amount": -take.fee},
+            {"code": "kept_by_creator", "amount": -net},
+            {"code": "agency_share_received", "amount": agency},
+        ],
+        facts={**facts, "agency_bps": hold.agency_bps},
+    )
+
+
+def payout_advice(payout: Payout) -> Document:
+    owner = {"agency_id": payout.agency_id} if payout.agency_id is not None else {"creator_id": payout.creator_id}
+    return issue(
+        kind=D.AGENCY_PAYOUT_ADVICE if payout.agency_id is not None else D.PAYOUT_ADVICE,
         source=f"payout:{payout.pk}",
-        creator_id=payout.creator_id,
+        **owner,
         currency=payout.currency,
         total=payout.amount,
         lines=[{"code": "payout", "amount": payout.amount}],

@@ -67,6 +67,10 @@ def creator_scope(creator_id: int) -> str:
     return f"creator:{creator_id}"
 
 
+def agency_scope(agency_id: int) -> str:
+    return f"agency:{agency_id}"
+
+
 def staff_scope(user_id: int) -> str:
     """An admin's own keys (a dispute decision through the API)."""
     return f"staff:{user_id}"

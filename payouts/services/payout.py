@@ -1,4 +1,6 @@
-"""Creator payouts: request (money leaves the available balance), send (worker), admin confirmations.
+"""Payouts of creators and of agencies: request (money leaves the available balance), send (worker), admin
+confirmations. An agency's payout takes its share (``agency_available``) out exactly as a creator's takes the
+creator's balance: the same minimum, idempotency, worker, admin steps and reversal; only the account differs.
 
 A payout is debited when requested (creator available → provider) so it can never be spent
 twice; the worker then sends it. ``payout_send`` claims the row with a compare-and-set UPDATE,
@@ -26,11 +28,12 @@ from marketplace.core import (
     format_money,
     update_fields,
 )
+from marketplace.core.events import announce
 from payouts.models import Account, LedgerTransaction, Payout
 from payouts.providers import ProviderError, get_provider
 from payouts.services import documents
 from payouts.services.common import actor_or_none, get_or_404
-from payouts.services.idempotency import creator_scope, idempotent
+from payouts.services.idempotency import agency_scope, creator_scope, idempotent
 from payouts.services.ledger import account_for, post
 
 S = Payout.Status
@@ -57,6 +60,31 @@ def payout_request(
     Refuses amounts below PAYOUT_MINIMUM; raises InsufficientFunds when the balance is short.
     The send task is enqueued after commit; payout_sweep_task picks up any message that was lost.
     """
+    return _request(
+        owner={"creator_id": creator_id},
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+
+
+def agency_payout_request(
+    *, agency_id: int, amount: int, currency: str | None = None, idempotency_key: str, actor=None
+) -> Payout:
+    """Take ``amount`` out of the agency's available share and queue the transfer (as :func:`payout_request`).
+
+    The caller authorises the actor (an owner of the agency: ``agencies.services.agency_payout_request``)."""
+    return _request(
+        owner={"agency_id": agency_id},
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+
+
+def _request(*, owner: dict, amount: int, currency: str | None, idempotency_key: str, actor) -> Payout:
     currency = currency or settings.CURRENCY
     check_amount(amount)
     if amount < settings.PAYOUT_MINIMUM:
@@ -64,37 +92,55 @@ def payout_request(
             _("The smallest payout is %(minimum)s.") % {"minimum": format_money(settings.PAYOUT_MINIMUM, currency)},
             field="amount",
         )
+    scope = agency_scope(owner["agency_id"]) if "agency_id" in owner else creator_scope(owner["creator_id"])
+    operation = "agency_payout_request" if "agency_id" in owner else "payout_request"
+
+    def perform() -> Payout:
+        payout = Payout(
+            **owner,
+            amount=amount,
+            currency=currency,
+            provider=get_provider().name,
+            provider_key=f"payout-{uuid.uuid4().hex}",
+            requested_by=actor_or_none(actor),
+        )
+        payout.full_clean()
+        payout.save()
+        post(
+            kind=LedgerTransaction.Kind.PAYOUT,
+            legs=[(_available(payout), -amount), (account_for(K.PROVIDER, currency), amount)],
+            actor=actor,
+            subject=payout,
+            payout=payout,
+        )
+        transaction.on_commit(lambda: _enqueue(payout.pk), robust=True)
+        return payout
+
     return idempotent(
-        scope=creator_scope(creator_id),
+        scope=scope,
         key=idempotency_key,
-        operation="payout_request",
-        params={"creator_id": creator_id, "amount": amount, "currency": currency},
-        perform=lambda: _payout_request(creator_id=creator_id, amount=amount, currency=currency, actor=actor),
+        operation=operation,
+        params={**owner, "amount": amount, "currency": currency},
+        perform=perform,
     )
 
 
-def _payout_request(*, creator_id: int, amount: int, currency: str, actor) -> Payout:
-    payout = Payout(
-        creator_id=creator_id,
-        amount=amount,
-        currency=currency,
-        provider=get_provider().name,
-        provider_key=f"payout-{uuid.uuid4().hex}",
-        requested_by=actor_or_none(actor),
-    )
-    payout.full_clean()
-    payout.save()
-    post(
-        kind=LedgerTransaction.Kind.PAYOUT,
-        legs=[
-            (account_for(K.CREATOR_AVAILABLE, currency, creator_id), -amount),
-            (account_for(K.PROVIDER, currency), amount),
-        ],
-        actor=actor,
-        subject=payout,
-        payout=payout,
-    )
-    transaction.on_commit(lambda: _enqueue(payout.pk), robust=True)
+def _available(payout: Payout) -> Account:
+    """The available balance a payout is paid from (and credited back to if it fails)."""
+    if payout.agency_id is not None:
+        return account_for(K.AGENCY_AVAILABLE, payout.currency, payout.agency_id)
+    return account_for(K.CREATOR_AVAILABLE, payout.currency, payout.creator_id)
+
+
+def _scope(payout: Payout) -> str:
+    return agency_scope(payout.agency_id) if payout.agency_id is not None else creator_scope(payout.creator_id)
+
+
+def _sent(payout: Payout) -> Payout:
+    """What a payout that reached its owner's bank leaves behind, in the transaction that marks it sent: the payout
+    advice, and the ``payout.sent`` fact for webhooks (docs/webhooks.md)."""
+    documents.payout_advice(payout)
+    announce("payout.sent", payout)
     return payout
 
 
@@ -152,7 +198,7 @@ def _finish(payout: Payout, *, to: str, reference: str) -> Payout:
     audit(actor=None, action=f"money.payout_{to}", obj=payout, amount=payout.amount, reference=reference)
     payout = update_fields(payout, status=to, provider_reference=reference, sent_at=sent_at, last_error="")
     if to == S.SENT:
-        documents.payout_advice(payout)
+        _sent(payout)
     return payout
 
 
@@ -168,14 +214,11 @@ def _record_failure(payout: Payout, *, error: str) -> Payout:
 
 
 def _fail(payout: Payout, *, error: str, actor) -> Payout:
-    """Fail a locked payout and credit the money back to the creator."""
+    """Fail a locked payout and credit the money back to its owner's available balance."""
     check_transition(PAYOUT_FLOW, current=payout.status, to=S.FAILED)
     post(
         kind=LedgerTransaction.Kind.PAYOUT_REVERSAL,
-        legs=[
-            (account_for(K.PROVIDER, payout.currency), -payout.amount),
-            (account_for(K.CREATOR_AVAILABLE, payout.currency, payout.creator_id), payout.amount),
-        ],
+        legs=[(account_for(K.PROVIDER, payout.currency), -payout.amount), (_available(payout), payout.amount)],
         actor=actor,
         subject=payout,
         memo=error,
@@ -189,18 +232,17 @@ def payout_mark_sent(*, payout_id: int, reference: str, idempotency_key: str, ac
     reference = reference.strip()
     if not reference:
         raise DomainError(_("Enter the bank transfer reference."), field="reference")
-    creator_id = get_or_404(Payout, payout_id).creator_id
+    scope = _scope(get_or_404(Payout, payout_id))
 
     def perform() -> Payout:
         payout = get_or_404(Payout, payout_id, lock=True)
         check_transition(PAYOUT_FLOW, current=payout.status, to=S.SENT)
         audit(actor=actor, action="money.payout_marked_sent", obj=payout, amount=payout.amount, reference=reference)
         payout = update_fields(payout, status=S.SENT, provider_reference=reference, sent_at=timezone.now())
-        documents.payout_advice(payout)
-        return payout
+        return _sent(payout)
 
     return idempotent(
-        scope=creator_scope(creator_id),
+        scope=scope,
         key=idempotency_key,
         operation="payout_mark_sent",
         params={"payout_id": payout_id, "reference": reference},
@@ -209,11 +251,11 @@ def payout_mark_sent(*, payout_id: int, reference: str, idempotency_key: str, ac
 
 
 def payout_mark_failed(*, payout_id: int, reason: str, idempotency_key: str, actor) -> Payout:
-    """Admin: a payout will not arrive; credit it back to the creator's available balance."""
+    """Admin: a payout will not arrive; credit it back to its owner's available balance."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say why the payout failed."), field="reason")
-    creator_id = get_or_404(Payout, payout_id).creator_id
+    scope = _scope(get_or_404(Payout, payout_id))
 
     def perform() -> Payout:
         payout = get_or_404(Payout, payout_id, lock=True)
@@ -222,7 +264,7 @@ def payout_mark_failed(*, payout_id: int, reason: str, idempotency_key: str, act
         return _fail(payout, error=reason, actor=actor)
 
     return idempotent(
-        scope=creator_scope(creator_id),
+        scope=scope,
         key=idempotency_key,
         operation="payout_mark_failed",
         params={"payout_id": payout_id, "reason": reason},

@@ -42,7 +42,9 @@ def _overview_page(request: HttpRequest, *, bound: dict[str, IdempotentForm] | N
     bound = bound or {}
     topups = TopUp.objects.filter(status=TopUp.Status.PENDING).select_related("brand").order_by("created_at", "id")
     payouts = (
-        Payout.objects.filter(status__in=ADMIN_PAYOUT_STATUSES).select_related("creator").order_by("-created_at", "-id")
+        Payout.objects.filter(status__in=ADMIN_PAYOUT_STATUSES)
+        .select_related("creator", "agency")
+        .order_by("-created_at", "-id")
     )
     path = reverse("payouts:ledger")
     topups_page = paginate(request, topups, per_page=PAGE_SIZE, path=path, param="topups_page")
@@ -129,7 +131,7 @@ def _admin_topup(pk: int) -> TopUp:
 
 
 def _admin_payout(pk: int) -> Payout:
-    payout = Payout.objects.select_related("creator").filter(pk=pk).first()
+    payout = Payout.objects.select_related("creator", "agency").filter(pk=pk).first()
     if payout is None:
         raise Http404
     return payout

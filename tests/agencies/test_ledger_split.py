@@ -2,15 +2,18 @@
 to the deal's price exactly, for every amount and every pair of rates."""
 
 from django.db.models import Sum
+from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
 from agencies.models import MAX_SHARE_BPS
+from marketplace.core import format_money
 from orders.models import Collaboration
 from payouts.models import Hold, LedgerEntry
 from payouts.selectors import agency_balances, ledger_problems
 from payouts.services.ledger import agency_split, fee_split
 from tests.agencies.conftest import SHARE_BPS, sign
+from tests.html import text_of, texts_of_class
 from tests.orders.conftest import PRICE, balance, deal_in, make_creator
 
 S = Collaboration.Status
@@ -88,3 +91,18 @@ def test_a_cancellation_fee_is_split_with_the_agency_too(world, signed):
     assert hold.creator_gross == hold.creator_share + hold.agency_share + hold.fee
     assert hold.amount == hold.creator_gross + hold.refunded
     assert ledger_problems() == []
+
+
+def test_a_represented_creator_sees_the_agency_share_in_what_they_receive(world, signed, client):
+    c = deal_in(world, S.ACCEPTED, creator=signed["creator"])
+    share, _fee = fee_split(PRICE, 1000)
+    net, agency_share = agency_split(share, SHARE_BPS)
+    client.force_login(signed["creator"].user)
+
+    deal = client.get(reverse("deals:collaboration", args=[c.pk])).content.decode()
+    earnings = client.get(reverse("payouts:earnings")).content.decode()
+
+    assert agency_share and texts_of_class(deal, "take-agency") == [f"−{format_money(agency_share, 'CNY')}"]
+    # gross − fee − agency share, not gross − fee
+    assert texts_of_class(deal, "take-net") == [format_money(net, "CNY")]
+    assert text_of(earnings, "earnings-escrow") == format_money(net, "CNY")

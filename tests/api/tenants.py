@@ -4,7 +4,7 @@ Side A is brand A (an owner and a read-only viewer) with creator X; side B is br
 Each brand has a draft order, an open direct order with a ranking, an open recruitment order, and one
 order per collaboration state with its own creator's deal driven there through the real services
 (so there are scripts, videos, evidence, disputes, notifications, holds and escrow). Each side also
-has a pending top-up, a creator payout, a blackout and an API token per user. A staff user and a
+has a pending top-up, a creator payout (and an agency payout), a blackout and an API token per user. A staff user and a
 neutral creator (who has no deals, for offers) complete the cast.
 
 Each side also has an agency (MCN) whose owner is the ``agency`` actor: it represents the side's creator under
@@ -123,6 +123,7 @@ class Side:
     dispute: Dispute | None = None
     topup: TopUp | None = None
     payout: Payout | None = None
+    agency_payout: Payout | None = None  # the side's agency takes part of its share out
     blackout: BlackoutPeriod | None = None
     tokens: dict[str, ApiToken] = field(default_factory=dict)  # actor → the token row they own
     creator_list: CreatorList | None = None  # a saved list holding the side's creator
@@ -250,6 +251,9 @@ def _side(name: str, admin: User) -> Side:
     side.evidence = Deliverable.objects.get(dispute=side.dispute, kind=Deliverable.Kind.EVIDENCE)
     side.payout = money.payout_request(
         creator_id=creator.pk, amount=100_000, idempotency_key=new_key(), actor=creator.user
+    )
+    side.agency_payout = money.agency_payout_request(
+        agency_id=side.representation.agency_id, amount=10_000, idempotency_key=new_key(), actor=side.agency
     )
     side.blackout = creator_services.blackout_add(
         creator=creator,

@@ -45,3 +45,29 @@ def test_every_text_field_of_a_request_takes_only_a_json_string(value):
     assert not serializer.is_valid()
     assert serializer.errors == {"note": ["Send a JSON string."]}
     assert Probe(data={"note": "fine"}).is_valid() and Probe(data={}).is_valid()
+
+
+def _request_serializers(cls=None) -> list[type]:
+    from marketplace.core.api.fields import RequestSerializer
+
+    cls = cls or RequestSerializer
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_request_serializers(sub)]
+    return found
+
+
+def test_every_yes_no_field_of_a_request_takes_only_true_or_false():
+    # Generated over every request serializer the URL conf loads: DRF's BooleanField takes 0, "yes" or "off" and
+    # stores a bool (schemathesis found may_see_earnings: 0 accepted on the agency invitation).
+    import marketplace.urls  # noqa: F401 - loads every API module, so every request serializer is defined
+    from marketplace.core.api.fields import StrictBooleanField
+
+    loose = [
+        f"{cls.__module__}.{cls.__qualname__}.{name}"
+        for cls in _request_serializers()
+        for name, field in cls().fields.items()
+        if isinstance(field, serializers.BooleanField) and not isinstance(field, StrictBooleanField)
+    ]
+
+    assert _request_serializers() and loose == []

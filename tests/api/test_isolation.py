@@ -244,6 +244,30 @@ def entry(w: World, s: str) -> dict:
     return {"pk": w.sides[s].entry.pk}
 
 
+def contest_page_step(action: str, state: str, doers: tuple[str, ...], body: dict | None = None) -> Target:
+    """The contest page's form for one step, on the side's contest in the state the step starts from."""
+    return Target(
+        lambda w, s: {"pk": w.sides[s].contests[state].pk, "action": action},
+        {"POST": doers, "GET": ()},
+        CONTEST_READERS,
+        const(**(body or {})),
+        ok={"POST": (302,)},
+        missing={"pk": MISSING_ID, "action": action},
+    )
+
+
+def entry_page_step(action: str, doers: tuple[str, ...], body: dict | None = None) -> Target:
+    """The contest page's form for one step on the side's creator's entry."""
+    return Target(
+        lambda w, s: {"pk": w.sides[s].entry.pk, "action": action},
+        {"POST": doers, "GET": ()},
+        ENTRY_READERS,
+        const(**(body or {})),
+        ok={"POST": (302,)},
+        missing={"pk": MISSING_ID, "action": action},
+    )
+
+
 def contest_body(w: World, s: str) -> dict:
     draft = w.sides[s].orders["draft"]
     return {
@@ -265,16 +289,21 @@ def creator_document(w: World, s: str) -> dict:
     return {"pk": Document.objects.filter(creator=w.sides[s].creator).first().pk}
 
 
+def agency_document(w: World, s: str) -> dict:
+    return {"pk": Document.objects.filter(agency__memberships__user=w.sides[s].agency).first().pk}
+
+
 def this_month(w: World, s: str) -> dict:
     today = date.today()
     return {"year": today.year, "month": today.month}
 
 
-PARTY_MEMBERS = (*BRAND_MEMBERS, *CREATORS)
+PARTY_MEMBERS = (*BRAND_MEMBERS, *CREATORS, *AGENCIES)  # who has documents and monthly statements
 # A brand's documents are its members'; a creator's their own. Anyone else is answered as for a missing id.
 DOCUMENT_TARGETS = [
     Target(brand_document, {"GET": ("owner", "viewer")}, ("owner", "viewer")),
     Target(creator_document, {"GET": ("creator",)}, ("creator",)),
+    Target(agency_document, {"GET": ("agency",)}, ("agency",)),
 ]
 
 API: dict[str, list[Target]] = {
@@ -480,6 +509,7 @@ API: dict[str, list[Target]] = {
     ],
     "api:agency-wallet": [Target(None, {"GET": AGENCIES})],
     "api:agency-statement": [Target(None, {"GET": AGENCIES})],
+    "api:agency-payouts": [Target(None, {"GET": AGENCIES, "POST": AGENCIES}, body=const(amount_minor=20_000))],
     "api:representation-list": [Target(None, {"GET": (*AGENCIES, *CREATORS)})],
     # The side's contract is in force: the creator may end it, not accept or decline it again (409); the
     # agency answers no invitation (403). Anyone else is answered as for a missing contract.
@@ -489,7 +519,7 @@ API: dict[str, list[Target]] = {
     "api:webhook-endpoint-list": [
         Target(
             None,
-            {"GET": BRAND_EDITORS, "POST": BRAND_EDITORS},
+            {"GET": (*BRAND_EDITORS, *AGENCIES), "POST": (*BRAND_EDITORS, *AGENCIES)},
             body=const(url="http://127.0.0.1:9/new", event_types=["offer.accepted"]),
         )
     ],
@@ -504,7 +534,7 @@ API: dict[str, list[Target]] = {
     "api:webhook-endpoint-rotate": [
         Target(lambda w, s: {"pk": w.sides[s].webhook.pk}, {"POST": ("owner",)}, ORDER_READERS)
     ],
-    "api:webhook-delivery-list": [Target(None, {"GET": BRAND_EDITORS})],
+    "api:webhook-delivery-list": [Target(None, {"GET": (*BRAND_EDITORS, *AGENCIES)})],
     "api:webhook-delivery": [
         Target(lambda w, s: {"pk": w.sides[s].webhook_delivery.pk}, {"GET": ("owner",)}, ORDER_READERS)
     ],
@@ -669,6 +699,31 @@ PAGES: dict[str, list[Target]] = {
     # sees which: creators only, their stage and the next).
     "learning:detail": [],
     "learning:done": [],
+    # Contest pages (orders/views/contests.py): the contest's readers as in the API; the steps' doers as the
+    # services allow them. Entering may be refused by the service's own checks (a 400 form), never a 500.
+    "contests:detail": [Target(contest("open"), {"GET": CONTEST_READERS}, CONTEST_READERS)],
+    "contests:enter": [
+        Target(
+            contest("fresh"),
+            {"POST": CREATORS, "GET": ()},
+            CONTEST_READERS,
+            lambda w, s: {
+                "post_url": "https://v.example/entered",
+                "published_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+            ok={"POST": (302, 400)},
+        )
+    ],
+    "contests:act": [
+        contest_page_step("cancel", "fresh", ("owner",)),
+        contest_page_step("confirm", "ranked", ("owner",)),
+        contest_page_step("dispute", "ranked", ("owner", "creator"), REASON),
+        contest_page_step("resolve", "disputed", ("admin",), REASON),
+    ],
+    "contests:entry_act": [
+        entry_page_step("report_results", ("creator", "admin"), {"views": "100", "likes": "1"}),
+        entry_page_step("withdraw", ("creator",)),
+    ],
     "deals:collaboration": [Target(deal(S.ACCEPTED), {"GET": PARTIES}, PARTIES)],
     "deals:act": [page_step(action) for action in sorted(PAGE_ACTIONS)],
     "deals:results": [
@@ -1172,12 +1227,17 @@ LISTS: dict[str, tuple] = {
     "api:payout-list": (None, lambda w, s, u: _mine(Payout, u, "creator__user"), "id", True),
     "api:document-list": (
         None,
-        lambda w, s, u: _mine(Document, u, "brand__memberships__user") | _mine(Document, u, "creator__user"),
+        lambda w, s, u: (
+            _mine(Document, u, "brand__memberships__user")
+            | _mine(Document, u, "creator__user")
+            | _mine(Document, u, "agency__memberships__user")
+        ),
         "id",
         True,
     ),
     "api:agency-roster": (None, lambda w, s, u: _mine(Representation, u, "agency__memberships__user"), "id", True),
     "api:agency-statement": (None, _entries(Account.Kind.AGENCY_AVAILABLE, "agency__memberships__user"), "id", True),
+    "api:agency-payouts": (None, lambda w, s, u: _mine(Payout, u, "agency__memberships__user"), "id", True),
     "api:representation-list": (
         None,
         lambda w, s, u: (
@@ -1196,13 +1256,19 @@ LISTS: dict[str, tuple] = {
     "api:recommended-orders": (None, _open_recruitment, "order.id", False),
     "api:webhook-endpoint-list": (
         None,
-        lambda w, s, u: _mine(WebhookEndpoint, u, "brand__memberships__user"),
+        lambda w, s, u: (
+            _mine(WebhookEndpoint, u, "brand__memberships__user")
+            | _mine(WebhookEndpoint, u, "agency__memberships__user")
+        ),
         "id",
         True,
     ),
     "api:webhook-delivery-list": (
         None,
-        lambda w, s, u: _mine(WebhookDelivery, u, "endpoint__brand__memberships__user"),
+        lambda w, s, u: (
+            _mine(WebhookDelivery, u, "endpoint__brand__memberships__user")
+            | _mine(WebhookDelivery, u, "endpoint__agency__memberships__user")
+        ),
         "id",
         True,
     ),

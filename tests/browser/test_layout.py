@@ -28,11 +28,13 @@ from marketplace.core.models import ProductCategory, User
 from marketplace.core.verification import verification_submit
 from matching.lists import creator_list_add, creator_list_create
 from orders.models import Order
+from orders.services import contests as contest_services
 from orders.services import deals
 from orders.services.notifications import notify
 from tests.browser.conftest import days_from_today
 from tests.browser.pages import login
 from tests.factories import CreatorFactory, OrderFactory
+from tests.orders import contest_helpers
 from tests.orders.conftest import act
 from tests.orders.test_pages_brand import stored_ranking
 
@@ -307,6 +309,7 @@ class Newer:
     compared: list[int]
     countered_id: int
     verification_id: int
+    contests: dict[str, int]
 
 
 @pytest.fixture
@@ -331,12 +334,30 @@ def newer(people, deal) -> Newer:
         user=waiting.user,
         evidence_url="https://www.douyin.com/user/waiting-creator",
     )
-    return Newer(saved.pk, compared, offer.pk, request.pk)
+    return Newer(saved.pk, compared, offer.pk, request.pk, contests_in_every_state(people, owner))
+
+
+def contests_in_every_state(people, owner) -> dict[str, int]:
+    """Contests of the brand: one nobody entered, one the creator entered, one ranked and disputed."""
+    world = {"brand": BrandMembership.objects.get(user=owner).brand, "owner": owner}
+    lina = Creator.objects.get(pk=people.creator_id)
+    fresh, entered, disputed = (contest_helpers.publish(world, count_day=1) for _ in range(3))
+    contest_helpers.enter(entered, lina)
+    contest_helpers.report(contest_helpers.enter(disputed, lina), 12_000, 300)
+    contest_helpers.rank(disputed)
+    contest_services.contest_transition(
+        contest_id=disputed.pk,
+        action="dispute",
+        actor=owner,
+        comment="The views of the top entry look bought.",
+        now=contest_helpers.rank_time(disputed),
+    )
+    return {"fresh": fresh.pk, "entered": entered.pk, "disputed": disputed.pk}
 
 
 NEWER_PAGES = {
-    "brand": {"matching:list_index", "matching:list_detail", "deals:deadlines"},
-    "creator": {"deals:deadlines"},
+    "brand": {"matching:list_index", "matching:list_detail", "deals:deadlines", "contests:list", "contests:create"},
+    "creator": {"deals:deadlines", "contests:list"},
     "staff": {"staff_verification", "staff_verification_detail"},
 }
 
@@ -344,12 +365,26 @@ NEWER_PAGES = {
 def newer_pages(newer: Newer) -> dict[str, dict[str, str]]:
     """Pages of the newer features no link of a walk reaches, per role."""
     countered = reverse("deals:collaboration", args=[newer.countered_id])
+    contest = {state: reverse("contests:detail", args=[pk]) for state, pk in newer.contests.items()}
     compare = reverse("matching:creator_compare") + "?" + "&".join(f"creator={pk}" for pk in newer.compared)
     return {
-        "brand": {"matching:creator_compare": compare, "deals:collaboration countered": countered},
-        "creator": {"deals:collaboration countered": countered},
+        "brand": {
+            "matching:creator_compare": compare,
+            "deals:collaboration countered": countered,
+            "contests:list": reverse("contests:list"),
+            "contests:create": reverse("contests:create"),
+            "contests:detail entered": contest["entered"],
+            "contests:detail disputed": contest["disputed"],
+        },
+        "creator": {
+            "deals:collaboration countered": countered,
+            "contests:list": reverse("contests:list"),
+            "contests:detail to enter": contest["fresh"],
+            "contests:detail entered": contest["entered"],
+        },
         "staff": {
-            "staff_verification_detail": reverse("staff_verification_detail", args=["creator", newer.verification_id])
+            "staff_verification_detail": reverse("staff_verification_detail", args=["creator", newer.verification_id]),
+            "contests:detail disputed": contest["disputed"],
         },
     }
 

@@ -325,3 +325,14 @@ def test_aurora_has_a_webhook_to_the_readme_s_local_receiver(demo):
     assert endpoint.url == "http://127.0.0.1:8765/starmap" and endpoint.secret == DEMO_SECRET
     assert endpoint.is_active and len(endpoint.event_types) == 11
     assert not WebhookDelivery.objects.exists()  # loading the demo sends nothing
+
+
+def test_the_demo_agency_has_a_webhook_to_the_same_receiver_for_its_roster_and_payouts(demo):
+    from webhooks.management.commands.webhook_receiver import DEMO_SECRET
+    from webhooks.models import WebhookEndpoint
+
+    (endpoint,) = WebhookEndpoint.objects.filter(agency__name="Lumen Talent (MCN)")
+
+    assert endpoint.url == "http://127.0.0.1:8765/lumen" and endpoint.secret == DEMO_SECRET
+    assert "payout.sent" in endpoint.event_types and "offer.accepted" in endpoint.event_types
+    assert "order.published" not in endpoint.event_types

@@ -31,8 +31,10 @@ from orders.services import deals
 from payouts import services as money
 from payouts.forms import PayoutRequestForm, TopUpForm
 from payouts.models import Account, TopUp
+from tests.agencies.conftest import make_agency
 from tests.api.clients import api_for
 from tests.factories import CreatorFactory, MembershipFactory, OrderFactory
+from tests.orders import contest_helpers
 from tests.orders.conftest import PRICE, deal_in, key, make_creator
 
 TOO_LARGE = "That amount is too large."
@@ -295,7 +297,16 @@ def _web_money_posts(world) -> dict:
     owner, admin = world["owner"], world["admin"]
     saved, on_list = CreatorList.objects.create(brand=world["brand"], name="Shortlist"), make_creator()
     CreatorListEntry.objects.create(creator_list=saved, creator=on_list)
+    contest = contest_helpers.publish(world)
+    _agency, agency_owner, _manager = make_agency()
     return {
+        "agencies:payout_request": (
+            agency_owner,
+            reverse("agencies:payout_request"),
+            {"amount": "100", "idempotency_key": None},
+        ),
+        "contests:create": (owner, reverse("contests:create"), {"title": "A contest", "idempotency_key": None}),
+        "contests:act confirm": (owner, reverse("contests:act", args=[contest.pk, "confirm"]), {}),
         "payouts:wallet_topup": (owner, reverse("payouts:wallet_topup"), {"amount": "10", "idempotency_key": None}),
         "payouts:payout_request": (
             settled.creator.user,
@@ -349,6 +360,7 @@ def _web_money_posts(world) -> dict:
 WEB_MONEY_POSTS = [
     "payouts:wallet_topup",
     "payouts:payout_request",
+    "agencies:payout_request",
     "deals:offers_send",
     "deals:offer_create",
     "matching:list_offers",
@@ -358,6 +370,8 @@ WEB_MONEY_POSTS = [
     "payouts:admin_topup_fail",
     "payouts:admin_payout_sent",
     "payouts:admin_payout_failed",
+    "contests:create",
+    "contests:act confirm",
 ]
 
 

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from marketplace.core.models import User
 from marketplace.dev.demo.accounts import DEMO_BRANDS, ensure_accounts, ensure_demo_webhook, fund_demo_wallets
-from marketplace.dev.demo.agency import ensure_agency
+from marketplace.dev.demo.agency import ensure_agency, ensure_agency_webhook
 from marketplace.dev.demo.campaigns import ensure_campaigns, ensure_open_offers
 from marketplace.dev.demo.catalogue import STREAM_HISTORY, Catalogue, stream
 from marketplace.dev.demo.contests import ensure_running_contest
@@ -88,6 +88,7 @@ def load_demo(
         ensure_programmes(accounts)
         ensure_running_contest(accounts)
         ensure_demo_webhook(accounts)
+        ensure_agency_webhook()
     logins = 3 + sum(len(spec.members) for spec in DEMO_BRANDS)  # admin, creator, agency owner and the brands
     return DemoResult(
         logins=logins,

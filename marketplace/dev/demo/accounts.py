@@ -249,7 +249,7 @@ def ensure_demo_webhook(accounts: DemoAccounts) -> None:
     """Aurora's webhook to the local receiver the README starts (``manage.py webhook_receiver``), with the
     receiver's demo secret, subscribed to every event. Made after the demo's own deals, so loading the demo
     sends nothing; what you do in the demo afterwards is delivered."""
-    from webhooks.events import EVENT_CHOICES
+    from webhooks.events import catalogue_for
     from webhooks.management.commands.webhook_receiver import DEMO_SECRET
     from webhooks.models import WebhookEndpoint
 
@@ -258,7 +258,7 @@ def ensure_demo_webhook(accounts: DemoAccounts) -> None:
         brand=brand,
         url=DEMO_WEBHOOK_URL,
         defaults={
-            "event_types": EVENT_CHOICES,
+            "event_types": sorted(catalogue_for("brand")),
             "secret": DEMO_SECRET,
             "description": "Demo: manage.py webhook_receiver --port 8765",
             "created_by": accounts.owners[brand.name],

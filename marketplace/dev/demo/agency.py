@@ -48,3 +48,27 @@ def _roster(accounts: DemoAccounts) -> list[Creator]:
         .order_by("pk")[: ROSTER_SIZE - len(login)]
     )
     return [*login, *others]
+
+
+AGENCY_WEBHOOK_URL = "http://127.0.0.1:8765/lumen"
+
+
+def ensure_agency_webhook() -> None:
+    """Lumen's webhook to the same local receiver as Aurora's (``manage.py webhook_receiver``, its demo secret), for
+    every event an agency may choose: its roster's deals and its payouts. Made after the demo's deals, so loading
+    the demo sends nothing."""
+    from webhooks.events import catalogue_for
+    from webhooks.management.commands.webhook_receiver import DEMO_SECRET
+    from webhooks.models import WebhookEndpoint
+
+    owner = User.objects.get(email=AGENCY_EMAIL)
+    WebhookEndpoint.objects.get_or_create(
+        agency=owner.agency_membership.agency,
+        url=AGENCY_WEBHOOK_URL,
+        defaults={
+            "event_types": sorted(catalogue_for("agency")),
+            "secret": DEMO_SECRET,
+            "description": "Demo: manage.py webhook_receiver --port 8765",
+            "created_by": owner,
+        },
+    )

@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, seed, no_progress, activate, **options):
         with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
             snap = engine.current()
-        total = Order.objects.filter(collaborations__accepted__isnull=False).distinct().count()
+        total = Order.objects.real().filter(collaborations__accepted__isnull=False).distinct().count()
         with tqdm(total=total, desc="history orders", disable=no_progress or options["verbosity"] == 0) as bar:
             try:
                 record, report = training.train_and_register(snap, seed=seed, progress=bar.update, activate=activate)

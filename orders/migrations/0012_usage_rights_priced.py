@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("creators", "0013_usage_rights_priced"),
-        ("orders", "0010_contests"),
+        ("orders", "0011_practice_deals"),
     ]
 
     operations = [
