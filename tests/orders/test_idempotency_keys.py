@@ -38,6 +38,7 @@ from payouts.services.idempotency import (
     stored_scope,
     system_key,
 )
+from tests.agencies.conftest import make_agency
 from tests.api.clients import api_for
 from tests.orders.conftest import PRICE, act, deal_in, make_creator
 from tests.payouts.conftest import check_deferred_constraints
@@ -293,6 +294,11 @@ class Doors:
             self.decoys["contest"] = publish(self.world, tiers=[{"places": 1, "prize": 1_000}])
         return self.decoys["contest"]
 
+    def agency_owner(self):
+        if "agency_owner" not in self.decoys:
+            self.decoys["agency_owner"] = make_agency()[1]
+        return self.decoys["agency_owner"]
+
     def api_door(self, path: str, key: str):
         """The operation on a decoy in a state it acts on, by a side that may take it."""
         kind = path.strip("/").split("/")[2]
@@ -310,6 +316,8 @@ class Doors:
             obj, user, body = None, self.world["owner"], {"amount_minor": 1_000}
         elif kind == "payouts":
             obj, user, body = None, self.earner, {"amount_minor": 100}
+        elif path == "/api/v1/agency/payouts/":  # an agency's owner takes its share out (none yet: refused)
+            obj, user, body = None, self.agency_owner(), {"amount_minor": 100}
         elif kind == "contests" and "{id}" not in path:
             obj, user, body = None, self.world["owner"], {"title": "A contest"}  # refused for what it lacks
         elif kind == "contests":
