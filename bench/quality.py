@@ -1,7 +1,7 @@
 """Match quality on synthetic worlds the matcher was not built on (a benchmark, not a test).
 
-    .venv/bin/python bench/quality.py [--worlds craft,audience,budget] [--seeds 11,12] [--creators 3000]
-        [--history-orders 500] [--test-orders 250] [--jobs 1] [--json]
+    .venv/bin/python bench/quality.py [--worlds craft,audience,budget,neighbours,conversion] [--seeds 11,12]
+        [--creators 3000] [--history-orders 500] [--test-orders 250] [--jobs 1] [--json]
     .venv/bin/python bench/quality.py --quick     # a smoke run: tiny worlds, one seed, about a minute
 
 Each world tells a different generative story (docs/matching-quality.md). For each world the
@@ -15,7 +15,9 @@ anything but the imported files: it cannot know which world it is in.
 
 Methods: popularity (followers), tag overlap, the heuristic of issue #11 (matching.baselines), the
 hand score (the ranker with no learned model), the learned model as trained (forced on), and the
-system as it runs (with the gate that may keep the model off). NDCG@10 (sklearn.metrics.ndcg_score,
+system as it runs (with the gate that may keep the model off); then, to measure what the conversion
+dimension adds, the hand score once more after every past deal's conversions are erased and the
+snapshot rebuilt (compared on the conversion briefs only). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
 each with a 95 % bootstrap interval (scipy.stats.bootstrap); the differences the issue's bar is about
 (hand − heuristic, learned − hand, ...) are paired per order and bootstrapped the same way. Each world
@@ -45,8 +47,11 @@ sys.path.insert(0, str(ROOT))
 from bench._common import connect, database_url, drop_database, recreate_database, say, with_db  # noqa: E402
 
 BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
-WORLDS = ("craft", "audience", "budget", "neighbours")
+WORLDS = ("craft", "audience", "budget", "neighbours", "conversion")
 METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
+# The conversion dimension's effect: the hand score again after every past deal's conversions are erased
+# and the snapshot rebuilt, so each creator's conversion record is unknown (compared on conversion briefs).
+WITHOUT_CONVERSIONS = "hand_without_conversions"
 AGES = ("18-23", "24-30", "31-40", "41-50", "50+")
 REGIONS = ("CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "CN-SC", "US", "JP", "KR", "GB")
 FORMATS = ("short_1_20", "short_21_60", "video_60_plus")
@@ -79,6 +84,7 @@ class Match:
     interest: np.ndarray  # 1 when the creator's home interest is the order's
     audience: np.ndarray  # mean share of the audience inside the targeted ages and regions
     price_ratio: np.ndarray  # price ÷ budget for the order's format (inf: no price)
+    goal: str  # the order's goal (awareness, seeding, conversion)
 
 
 class World:
@@ -86,6 +92,7 @@ class World:
 
     name = ""
     story = ""
+    test_goals = GOALS  # the goals of the new orders the world is judged on
 
     def __init__(self, creators, rng):
         self.c = creators
@@ -109,8 +116,12 @@ class World:
         on_time = rng.random(n) < sigmoid(1.2 + 1.2 * q)
         rating = np.clip(np.round(3.8 + 0.6 * q + 0.4 * (fit - 1) + rng.normal(0, 0.5, n)), 1, 5)
         views = c["views"][rows] * np.exp(0.4 * q + 0.4 * (fit - 1) + rng.normal(0, 0.4, n))
-        conversions = views * rng.beta(1.2, 120, n) * np.exp(0.3 * q)
+        conversions = views * rng.beta(1.2, 120, n) * np.exp(0.3 * q + self.persuasion(rows))
         return accepted, on_time, rating, views, conversions
+
+    def persuasion(self, rows: np.ndarray) -> np.ndarray:
+        """How much more than others a creator's viewers buy (log scale); nothing in most worlds."""
+        return np.zeros(len(rows))
 
 
 class Craft(World):
@@ -175,7 +186,28 @@ class Neighbours(World):
         return 2.5 * (m.overlap + m.near) + 0.2 * m.interest + 0.8 * m.audience + 0.6 * self.c["quality"]
 
 
-WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget, Neighbours)}
+class Conversion(World):
+    name = "conversion"
+    story = (
+        "Brands pay for sales: on a conversion brief what matters beside the labels is whether a creator's "
+        "viewers buy, a latent persuasion that shows only in past conversions per view (log-normal spread, "
+        "σ = 0.8); reach and engagement do not show it. The new orders are all conversion briefs."
+    )
+    test_goals = ("conversion",)
+
+    def __init__(self, creators, rng):
+        super().__init__(creators, rng)
+        self.skill = rng.normal(0, 1, len(creators["handle"]))
+
+    def persuasion(self, rows):
+        return 0.8 * self.skill[rows]
+
+    def utility(self, m):
+        sells = 1.2 * self.skill if m.goal == "conversion" else 0.0
+        return 2.5 * m.overlap + 0.3 * m.interest + 0.8 * m.audience + 0.4 * self.c["quality"] + sells
+
+
+WORLD_TYPES = {w.name: w for w in (Craft, Audience, Budget, Neighbours, Conversion)}
 # How much a label at tree distance 1 (parent, child) and 2 (sibling, grandparent, grandchild) from one of
 # the order's labels counts in the neighbours world (the exact label counts 1).
 NEIGHBOUR = {1: 0.8, 2: 0.55}
@@ -318,7 +350,7 @@ class Brief:
     budget: int  # major units
 
 
-def brief(c: dict, by_interest, rng, ref: str) -> Brief:
+def brief(c: dict, by_interest, rng, ref: str, goals=GOALS) -> Brief:
     interest = int(c["home"][int(rng.integers(len(c["home"])))])
     pool = by_interest[interest]
     labels = list(rng.choice(pool, size=int(rng.integers(1, 4)), replace=False))
@@ -332,7 +364,7 @@ def brief(c: dict, by_interest, rng, ref: str) -> Brief:
         labels=labels,
         ages=list(rng.choice(AGES[:4], size=int(rng.integers(1, 3)), replace=False)),
         regions=regions,
-        goal=str(rng.choice(GOALS)),
+        goal=str(rng.choice(goals)),
         format=fmt,
         budget=max(budget, 300),
     )
@@ -353,6 +385,7 @@ def match(c: dict, b: Brief) -> Match:
         interest=(c["home"] == b.interest).astype(float),
         audience=audience,
         price_ratio=c["price"][b.format] / b.budget,
+        goal=b.goal,
     )
 
 
@@ -435,7 +468,7 @@ def run_world(name: str, seed: int, args) -> dict:
         call_command("import_history", str(history_file), verbosity=0)
     call_command("rebuild_snapshot", verbosity=0)
     trained = _train()
-    tests = [brief(creators, by_interest, rng, f"T{k}") for k in range(args.test_orders)]
+    tests = [brief(creators, by_interest, rng, f"T{k}", world.test_goals) for k in range(args.test_orders)]
     return {
         "world": name,
         "seed": seed,
@@ -461,11 +494,14 @@ def _train() -> dict:
 
 def _score(world: World, c: dict, tests: list[Brief]) -> dict:
     """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals)."""
+    from django.core.management import call_command
+
     from brands.models import Brand
     from creators.models import Creator
-    from matching import baselines, engine, learn, scoring
+    from matching import baselines, engine, scoring
     from matching.models import MatcherModel
     from matching.services import order_query
+    from orders.models import Collaboration
 
     snap = engine.current()
     handle_row = {h: i for i, h in enumerate(c["handle"])}
@@ -475,26 +511,42 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
         world_row[snap.rows_of([pk])[0]] = handle_row[handle_]
     brand = Brand.objects.create(name="Bench brand", slug="bench-brand")
     record = MatcherModel.objects.order_by("-created_at").first()
-    per = {m: {"ndcg": [], "recall": []} for m in METHODS}
+    per = {m: {"ndcg": [], "recall": []} for m in (*METHODS, WITHOUT_CONVERSIONS)}
+    judged = []  # per test order: (order, eligible rows, grades)
     for b in tests:
         order = _order(brand, b)
         query = order_query(order, snap, excluded={})
         eligible = scoring.score_block(snap, query, 0, snap.n).rows
         g = grades(world.utility(match(c, b))[world_row[eligible]], np.arange(len(eligible)))
+        judged.append((order, eligible, g))
         lists = {name: eligible[np.argsort(-s, kind="stable")] for name, s in
                  baselines.scores(snap, query, eligible).items()}  # fmt: skip
         lists["hand"] = _ranked(order, snap, model=None)
         lists["learned"] = _ranked(order, snap, model=record)
         # The system as it runs is one of the two: the gate either switched the model on or left it off.
         lists["system"] = lists["learned"] if record.is_active else lists["hand"]
-        position = {row: i for i, row in enumerate(eligible)}
         for name, ranked in lists.items():
-            score = np.zeros(len(eligible))
-            for rank, row in enumerate(ranked[:200]):
-                score[position[int(row)]] = 200 - rank
-            per[name]["ndcg"].append(learn.ndcg_at_k(score, g, 10))
-            per[name]["recall"].append(learn.recall_at_k(score, g >= RELEVANT_GRADE, 50))
-    return {"orders": len(tests), "per_order": per}
+            _judge(per[name], ranked, eligible, g)
+    # The conversion dimension's effect: the same orders ranked by the hand score once the matcher no
+    # longer knows any past conversion (every deal's conversions erased, the snapshot rebuilt).
+    Collaboration.objects.update(conversions=None)
+    call_command("rebuild_snapshot", verbosity=0)
+    snap = engine.current()
+    for order, eligible, g in judged:
+        _judge(per[WITHOUT_CONVERSIONS], _ranked(order, snap, model=None), eligible, g)
+    return {"orders": len(tests), "goals": [b.goal for b in tests], "per_order": per}
+
+
+def _judge(per: dict, ranked: np.ndarray, eligible: np.ndarray, g: np.ndarray) -> None:
+    """Append one ranked list's NDCG@10 and recall@50 against the grades of the order's eligible creators."""
+    from matching import learn
+
+    position = {row: i for i, row in enumerate(eligible)}
+    score = np.zeros(len(eligible))
+    for rank, row in enumerate(ranked[:200]):
+        score[position[int(row)]] = 200 - rank
+    per["ndcg"].append(learn.ndcg_at_k(score, g, 10))
+    per["recall"].append(learn.recall_at_k(score, g >= RELEVANT_GRADE, 50))
 
 
 def _order(brand, b: Brief):
@@ -613,16 +665,21 @@ def _child(name: str, seed: int, base_url: str, argv: list[str]) -> dict:
             raise SystemExit(f"world {name} (seed {seed}) failed:\n{done.stderr[-4000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         result["seconds"] = round(time.perf_counter() - started, 1)
-        result["metrics"] = metrics(result["per_order"])
+        result["metrics"] = metrics(result["per_order"], result["goals"])
         return result
     finally:
         drop_database(admin, db)
         admin.close()
 
 
-def metrics(per_order: dict) -> dict:
+CONVERSION_EFFECT = f"hand − {WITHOUT_CONVERSIONS} (conversion briefs)"
+
+
+def metrics(per_order: dict, goals: list[str]) -> dict:
     """Per method, mean NDCG@10 and recall@50 with 95 % bootstrap intervals over orders; per pair of
-    DIFFERENCES, the paired per-order difference of NDCG@10 with its interval."""
+    DIFFERENCES, the paired per-order difference of NDCG@10 with its interval; and the conversion
+    dimension's effect, the same difference for the hand score with and without past conversions over
+    the conversion briefs only (the other goals do not read conversions)."""
     from matching import learn
 
     out = {
@@ -632,6 +689,10 @@ def metrics(per_order: dict) -> dict:
     for a, b in DIFFERENCES:
         difference = np.subtract(per_order[a]["ndcg"], per_order[b]["ndcg"])
         out[f"{a} − {b}"] = {"ndcg10": learn.interval(difference).as_dict()}
+    briefs = [i for i, goal in enumerate(goals) if goal == "conversion"]
+    if briefs:
+        difference = np.subtract(per_order["hand"]["ndcg"], per_order[WITHOUT_CONVERSIONS]["ndcg"])[briefs]
+        out[CONVERSION_EFFECT] = {"ndcg10": learn.interval(difference).as_dict(), "orders": len(briefs)}
     return out
 
 
@@ -644,14 +705,18 @@ def summary(results: list[dict]) -> dict:
     out = {}
     for name in dict.fromkeys(r["world"] for r in results):
         runs = [r for r in results if r["world"] == name]
-        pooled = {m: {k: [x for r in runs for x in r["per_order"][m][k]] for k in ("ndcg", "recall")} for m in METHODS}
+        pooled = {
+            m: {k: [x for r in runs for x in r["per_order"][m][k]] for k in ("ndcg", "recall")}
+            for m in (*METHODS, WITHOUT_CONVERSIONS)
+        }
+        pairs = [f"{a} − {b}" for a, b in DIFFERENCES] + [CONVERSION_EFFECT]
         out[name] = {
             "seeds": [r["seed"] for r in runs],
             "orders": sum(r["orders"] for r in runs),
-            "metrics": metrics(pooled),
+            "metrics": metrics(pooled, [goal for r in runs for goal in r["goals"]]),
             "seeds_won": {
-                pair: sum(r["metrics"][pair]["ndcg10"]["mean"] > 0 for r in runs)
-                for pair in (f"{a} − {b}" for a, b in DIFFERENCES)
+                pair: sum(r["metrics"][pair]["ndcg10"]["mean"] > 0 for r in runs if pair in r["metrics"])
+                for pair in pairs
             },
         }
     return out
@@ -664,11 +729,12 @@ def table(result: dict) -> str:
         f"  {result['creators']} creators, {result['deals']} past offers imported; {result['orders']} new orders; "
         f"model {trained['version']} {'ACTIVE' if trained['active'] else 'not used'} "
         f"({_gate(trained)}); {result['seconds']} s",
-        f"  {'method':<22}{'NDCG@10':>26}{'recall@50':>26}",
     ]
+    width = _width(result["metrics"])
+    lines.append(f"  {'method':<{width}}{'NDCG@10':>26}{'recall@50':>26}")
     for name, m in result["metrics"].items():
         signed = " − " in name
-        lines.append(f"  {name:<22}{_interval(m['ndcg10'], signed):>26}{_interval(m.get('recall50', {})):>26}")
+        lines.append(f"  {name:<{width}}{_interval(m['ndcg10'], signed):>26}{_interval(m.get('recall50', {})):>26}")
     return "\n".join(lines)
 
 
@@ -677,11 +743,17 @@ def summary_table(results: list[dict]) -> str:
     for name, s in summary(results).items():
         seeds = ", ".join(str(x) for x in s["seeds"])
         lines.append(f"world {name} (seeds {seeds}; {s['orders']} orders)")
+        width = _width(s["metrics"])
         for method, m in s["metrics"].items():
             won = s["seeds_won"].get(method)
             note = f"   ahead in {won} of {len(s['seeds'])} seeds" if won is not None else ""
-            lines.append(f"  {method:<22}{_interval(m['ndcg10'], ' − ' in method):>26}{note}")
+            lines.append(f"  {method:<{width}}{_interval(m['ndcg10'], ' − ' in method):>26}{note}")
     return "\n".join(lines)
+
+
+def _width(rows: dict) -> int:
+    """The method column's width: the longest name."""
+    return max(22, *(len(name) for name in rows))
 
 
 def _gate(trained: dict) -> str:
