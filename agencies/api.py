@@ -22,6 +22,7 @@ from marketplace.core.api.fields import RequestSerializer, StrictBooleanField, v
 from marketplace.core.roles import role_of
 from payouts.api import (
     LIST_ERRORS,
+    PAYOUT_POST_RESPONSES,
     AmountSerializer,
     FieldNames,
     MoneyPost,
@@ -231,15 +232,7 @@ class AgencyPayoutApi(MoneyPost, generics.ListAPIView):
         summary="Pay out part of the agency's available share (owners; at least PAYOUT_MINIMUM)",
         request=AmountSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: PayoutSerializer,
-            400: ERROR_BODY,
-            401: ERROR_BODY,
-            403: ERROR_BODY,
-            409: ERROR_BODY,
-            422: ERROR_BODY,
-            429: ERROR_BODY,
-        },
+        responses=PAYOUT_POST_RESPONSES,
     )
     def post(self, request):
         seat = agency_seat(request.user, need=OWNER)

@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 
 from brands.access import EDITOR, MEMBER, brand_seat
 from marketplace.core import DomainError
-from marketplace.core.api.common import ERROR_BODY, IDEMPOTENCY_HEADER, JSONParser, MoneyThrottle, idempotency_key
+from marketplace.core.api.common import (
+    ERROR_BODY,
+    IDEMPOTENCY_HEADER,
+    JSONParser,
+    MoneyThrottle,
+    error_responses,
+    idempotency_key,
+)
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer, validated
 from marketplace.core.roles import role_of
 from payouts import selectors, services
@@ -101,6 +108,13 @@ class MoneyPost:
 
     def get_throttles(self):
         return [MoneyThrottle()] if self.request.method == "POST" else super().get_throttles()
+
+
+def money_post_responses(created: type[serializers.Serializer], *more_errors: int) -> dict:
+    """A money-moving POST's responses for the schema: ``created`` as the 201, then the errors every one can
+    give (400 body or key, 401, 403, 422 key reused for another request, 429 the money throttle) and
+    ``more_errors``, in code order."""
+    return {201: created, **error_responses(*sorted({400, 401, 403, 422, 429, *more_errors}))}
 
 
 # ------------------------------------------------------------------ serializers
@@ -188,6 +202,10 @@ class AmountSerializer(RequestSerializer):
     amount_minor = MinorAmountField()
 
 
+# A creator's payout and an agency's (agencies.api): 409 when the balance is short of the amount.
+PAYOUT_POST_RESPONSES = money_post_responses(PayoutSerializer, 409)
+
+
 # ------------------------------------------------------------------ statements
 
 
@@ -253,14 +271,7 @@ class WalletTopupApi(MoneyPost, APIView):
         summary="Top up the brand wallet (owners and managers)",
         request=AmountSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: TopUpSerializer,
-            400: ERROR_BODY,
-            401: ERROR_BODY,
-            403: ERROR_BODY,
-            422: ERROR_BODY,
-            429: ERROR_BODY,
-        },
+        responses=money_post_responses(TopUpSerializer),
     )
     def post(self, request):
         membership = brand_member(request, editor=True)
@@ -339,15 +350,7 @@ class PayoutApi(MoneyPost, generics.ListAPIView):
         summary="Pay out part of the available balance (at least PAYOUT_MINIMUM)",
         request=AmountSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={
-            201: PayoutSerializer,
-            400: ERROR_BODY,
-            401: ERROR_BODY,
-            403: ERROR_BODY,
-            409: ERROR_BODY,
-            422: ERROR_BODY,
-            429: ERROR_BODY,
-        },
+        responses=PAYOUT_POST_RESPONSES,
     )
     def post(self, request):
         creator = own_creator(request)

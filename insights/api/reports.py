@@ -14,7 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.core.api.common import ERROR_BODY
+from marketplace.core.api.common import error_responses
 from marketplace.core.api.fields import RequestSerializer, StrictFloatField, StrictIntegerField, validated
 from marketplace.core.audience import region_names
 from orders.api.common import JsonPost, _party
@@ -25,10 +25,6 @@ from orders.selectors import deals as reads
 from orders.services.results import MAX_COUNT, result_record
 
 DAYS = ResultSnapshot.Day.values
-
-
-def _errors(*codes: int) -> dict:
-    return dict.fromkeys(codes, ERROR_BODY)
 
 
 # ------------------------------------------------------------------ serializers
@@ -207,7 +203,7 @@ class CollaborationResultCreateApi(JsonPost, APIView):
         summary="Record (or correct) one day's results of a published collaboration (its creator)",
         description="Entering a day again replaces its counts. The report follows the newest day.",
         request=ResultRequestSerializer,
-        responses={201: ResultSnapshotSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: ResultSnapshotSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, side = _party(request, pk)
@@ -224,7 +220,7 @@ class CollaborationResultCreateApi(JsonPost, APIView):
 class CollaborationReportApi(APIView):
     @extend_schema(
         summary="A collaboration's results: expected vs actual and every snapshot (the parties, staff)",
-        responses={200: CollaborationReportSerializer, **_errors(401, 404)},
+        responses={200: CollaborationReportSerializer, **error_responses(401, 404)},
     )
     def get(self, request, pk: int):
         c, _side = reads.collaboration_for_viewer(user=request.user, pk=pk)
@@ -234,7 +230,7 @@ class CollaborationReportApi(APIView):
 class OrderReportApi(APIView):
     @extend_schema(
         summary="An order's campaign report: totals, per creator, by day, audience reached (brand members)",
-        responses={200: OrderReportSerializer, **_errors(401, 403, 404)},
+        responses={200: OrderReportSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, pk: int):
         order = order_for(request, pk)

@@ -9,13 +9,12 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.core.api.common import IDEMPOTENCY_HEADER, IdFilter
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, IdFilter, error_responses
 from orders.api.common import (
     MONEY_STEPS,
     JsonPost,
     UploadPost,
     _caller_scope,
-    _errors,
     _fresh,
     _party,
     _valid,
@@ -63,7 +62,7 @@ class CollaborationFilter(OrderCollaborationFilter):
 
 @extend_schema(
     summary="The caller's collaborations: a brand's (members), a creator's own, all (staff)",
-    responses={200: CollaborationSerializer(many=True), **_errors(400, 401, 404)},
+    responses={200: CollaborationSerializer(many=True), **error_responses(400, 401, 404)},
 )
 class CollaborationListApi(generics.ListAPIView):
     serializer_class = CollaborationSerializer
@@ -78,7 +77,7 @@ class CollaborationListApi(generics.ListAPIView):
 class CollaborationDetailApi(APIView):
     @extend_schema(
         summary="One collaboration: the caller's allowed actions, timeline, deliverables, disputes",
-        responses={200: CollaborationDetailSerializer, **_errors(401, 404)},
+        responses={200: CollaborationDetailSerializer, **error_responses(401, 404)},
     )
     def get(self, request, pk: int):
         c, side = reads.collaboration_for_viewer(user=request.user, pk=pk)
@@ -124,7 +123,10 @@ def _step_api(action: str, summary: str) -> type[APIView]:
         summary=summary,
         request=body,
         parameters=[IDEMPOTENCY_HEADER] if money else [],
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409, *((422, 429) if money else ()))},
+        responses={
+            200: CollaborationSerializer,
+            **error_responses(400, 401, 403, 404, 409, *((422, 429) if money else ())),
+        },
     )(post)
     name = "Collaboration" + "".join(part.title() for part in action.split("_")) + "Api"
     return type(name, (MoneyPost if money else JsonPost, APIView), {"post": post, "__module__": __name__})
@@ -171,7 +173,7 @@ class CollaborationCounterApi(JsonPost, APIView):
     @extend_schema(
         summary="Counter an offer once, within ±20 % of its price and its 72 hours (creator)",
         request=CounterRequestSerializer,
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -185,7 +187,7 @@ class CollaborationRequoteApi(JsonPost, APIView):
     @extend_schema(
         summary="Re-quote a deposit deal once, within ±20 % of its price and 24 hours of accepting (creator)",
         request=CounterRequestSerializer,
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -202,7 +204,7 @@ class CollaborationExtendRightsApi(MoneyPost, APIView):
         summary="Pay for more months of the deal's usage rights (brand), at the rates agreed; the creator is paid",
         request=ExtendRightsRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
     def post(self, request, pk: int):
         c, side = _party(request, pk)
@@ -233,7 +235,7 @@ class CollaborationScriptApi(JsonPost, APIView):
     @extend_schema(
         summary="Submit the script (creator)",
         request=ScriptRequestSerializer,
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -247,7 +249,7 @@ class CollaborationVideoApi(UploadPost, APIView):
     @extend_schema(
         summary="Upload the video (creator; multipart)",
         request={"multipart/form-data": VideoRequestSerializer},
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -261,7 +263,7 @@ class CollaborationPublishApi(JsonPost, APIView):
     @extend_schema(
         summary="Give the published post's address (creator)",
         request=PublishRequestSerializer,
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -274,7 +276,7 @@ class CollaborationDisputeApi(UploadPost, APIView):
     @extend_schema(
         summary="Open a dispute with a reason and evidence files (either side; multipart); the money freezes",
         request={"multipart/form-data": DisputeRequestSerializer},
-        responses={201: DisputeSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: DisputeSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -291,7 +293,7 @@ class CollaborationMessageApi(JsonPost, APIView):
     @extend_schema(
         summary="Write a message on the collaboration's timeline (the parties, admins)",
         request=MessageRequestSerializer,
-        responses={201: CollaborationEventSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: CollaborationEventSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -304,7 +306,7 @@ class CollaborationRatingApi(JsonPost, APIView):
     @extend_schema(
         summary="Rate the other side once the work is completed (1–5)",
         request=RatingRequestSerializer,
-        responses={200: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         c, _side = _party(request, pk)
@@ -320,7 +322,7 @@ class DeliverableDownloadApi(APIView):
         summary="Download a video or evidence file (the parties and staff; always as an attachment)",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **_errors(401, 404),
+            **error_responses(401, 404),
         },
     )
     def get(self, request, pk: int):

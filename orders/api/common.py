@@ -8,7 +8,7 @@ from rest_framework.parsers import MultiPartParser
 
 from agencies.selectors import roster_creator_ids
 from creators.models import Creator
-from marketplace.core.api.common import ERROR_BODY, JSONParser
+from marketplace.core.api.common import JSONParser
 from marketplace.core.api.fields import validated
 from marketplace.core.roles import role_of
 from orders.access import SYSTEM
@@ -31,10 +31,6 @@ class JsonPost:
 
 class UploadPost:
     parser_classes = [MultiPartParser]
-
-
-def _errors(*codes: int) -> dict:
-    return dict.fromkeys(codes, ERROR_BODY)
 
 
 def _valid(serializer_class, request) -> dict:

@@ -10,9 +10,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.core.api.common import IDEMPOTENCY_HEADER
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, error_responses
 from marketplace.core.api.fields import MinorAmountField, RequestSerializer, StrictIntegerField
-from orders.api.common import JsonPost, _errors, _valid
+from orders.api.common import JsonPost, _valid
 from orders.api.orders import OrderWriteSerializer, brand_membership
 from orders.models import Contest, ContestEntry, ResultSnapshot
 from orders.selectors.contests import visible_contests
@@ -200,7 +200,7 @@ def _no_viewers(side: str | None) -> None:
 class ContestListApi(MoneyPost, APIView):
     @extend_schema(
         summary="Contests the caller may see: their brand's, open calls and their own entries', or all (staff)",
-        responses={200: ContestSerializer(many=True), **_errors(401)},
+        responses={200: ContestSerializer(many=True), **error_responses(401)},
     )
     def get(self, request):
         rows = visible_contests(request.user).order_by("-created_at", "-id")[:200]
@@ -210,7 +210,7 @@ class ContestListApi(MoneyPost, APIView):
         summary="Publish a contest (owners and managers): the whole prize pool (or the CPM total cap) is held",
         request=ContestCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: ContestSerializer, **_errors(400, 401, 403, 409, 422, 429)},
+        responses={201: ContestSerializer, **error_responses(400, 401, 403, 409, 422, 429)},
     )
     def post(self, request):
         membership = brand_membership(request, editor=True)
@@ -260,7 +260,7 @@ class ContestListApi(MoneyPost, APIView):
 class ContestDetailApi(APIView):
     @extend_schema(
         summary="One contest: its terms, the entries the caller may see and the caller's allowed steps",
-        responses={200: ContestDetailSerializer, **_errors(401, 404)},
+        responses={200: ContestDetailSerializer, **error_responses(401, 404)},
     )
     def get(self, request, pk: int):
         contest = _contest(request, pk)
@@ -271,7 +271,7 @@ class ContestEnterApi(JsonPost, APIView):
     @extend_schema(
         summary="Enter a published post (creators); takes none of the creator's capacity",
         request=EnterSerializer,
-        responses={201: EntrySerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: EntrySerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         contest = _contest(request, pk)
@@ -324,7 +324,10 @@ def _contest_step_api(action: str, summary: str) -> type[APIView]:
         summary=summary,
         request=ContestStepSerializer,
         parameters=[IDEMPOTENCY_HEADER] if money else [],
-        responses={200: ContestDetailSerializer, **_errors(400, 401, 403, 404, 409, *((422, 429) if money else ()))},
+        responses={
+            200: ContestDetailSerializer,
+            **error_responses(400, 401, 403, 404, 409, *((422, 429) if money else ())),
+        },
     )(post)
     name = "Contest" + "".join(part.title() for part in action.split("_")) + "Api"
     return type(name, (MoneyPost if money else JsonPost, APIView), {"post": post, "__module__": __name__})
@@ -351,7 +354,7 @@ def _entry_step_api(action: str, summary: str, body) -> type[APIView]:
         return Response(EntrySerializer(entry).data)
 
     post = extend_schema(
-        summary=summary, request=body, responses={200: EntrySerializer, **_errors(400, 401, 403, 404, 409)}
+        summary=summary, request=body, responses={200: EntrySerializer, **error_responses(400, 401, 403, 404, 409)}
     )(post)
     name = "ContestEntry" + "".join(part.title() for part in action.split("_")) + "Api"
     return type(name, (JsonPost, APIView), {"post": post, "__module__": __name__})

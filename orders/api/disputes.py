@@ -8,8 +8,8 @@ from rest_framework import generics
 from rest_framework.permissions import IsAdminUser
 from rest_framework.views import APIView
 
-from marketplace.core.api.common import IDEMPOTENCY_HEADER, Pagination
-from orders.api.common import _errors, _valid
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, Pagination, error_responses
+from orders.api.common import _valid
 from orders.api.serializers import DecisionRequestSerializer, DisputeQueueSerializer, DisputeSerializer
 from orders.models import Dispute
 from orders.selectors import deals as reads
@@ -31,7 +31,7 @@ class OldestFirst(Pagination):
 
 @extend_schema(
     summary="Open disputes, oldest first (staff)",
-    responses={200: DisputeQueueSerializer(many=True), **_errors(400, 401, 403, 404)},
+    responses={200: DisputeQueueSerializer(many=True), **error_responses(400, 401, 403, 404)},
 )
 class DisputeListApi(generics.ListAPIView):
     serializer_class = DisputeQueueSerializer
@@ -49,7 +49,7 @@ class DisputeDecideApi(MoneyPost, APIView):
         summary="Decide a dispute: release to the creator, refund the brand, or split (staff)",
         request=DecisionRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: DisputeSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        responses={200: DisputeSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
     def post(self, request, pk: int):
         dispute = Dispute.objects.filter(pk=pk).first()

@@ -8,8 +8,9 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from marketplace.core.api.common import error_responses
 from marketplace.core.models import Notification
-from orders.api.common import JsonPost, _errors, _valid
+from orders.api.common import JsonPost, _valid
 from orders.api.serializers import NotificationSerializer, ReadRequestSerializer
 from orders.selectors import deals as reads
 from orders.services.notifications import notifications_mark_read
@@ -32,7 +33,7 @@ class NotificationFilter(django_filters.FilterSet):
 
 @extend_schema(
     summary="The caller's notifications, newest first",
-    responses={200: NotificationSerializer(many=True), **_errors(400, 401, 404)},
+    responses={200: NotificationSerializer(many=True), **error_responses(400, 401, 404)},
 )
 class NotificationListApi(generics.ListAPIView):
     serializer_class = NotificationSerializer
@@ -50,7 +51,7 @@ class NotificationReadApi(JsonPost, APIView):
         request=ReadRequestSerializer,
         responses={
             200: inline_serializer(name="NotificationsMarked", fields={"marked": serializers.IntegerField()}),
-            **_errors(400, 401),
+            **error_responses(400, 401),
         },
     )
     def post(self, request):

@@ -9,8 +9,8 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace.core.api.common import IDEMPOTENCY_HEADER
-from orders.api.common import JsonPost, S, _errors, _fresh, _own_creator, _valid
+from marketplace.core.api.common import IDEMPOTENCY_HEADER, error_responses
+from orders.api.common import JsonPost, S, _fresh, _own_creator, _valid
 from orders.api.serializers import (
     ApplicationRequestSerializer,
     CollaborationSerializer,
@@ -39,7 +39,7 @@ class OfferCreateApi(MoneyPost, APIView):
         "out) with a note; that price is held from the wallet",
         request=OfferRequestSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: CollaborationSerializer, **_errors(400, 401, 403, 404, 409, 422, 429)},
+        responses={201: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
     def post(self, request, pk: int):
         order = order_get_for_user(user=request.user, pk=pk)
@@ -77,7 +77,7 @@ class OrderCollaborationFilter(django_filters.FilterSet):
 
 @extend_schema(
     summary="The order's collaborations (brand members)",
-    responses={200: CollaborationSerializer(many=True), **_errors(400, 401, 404)},
+    responses={200: CollaborationSerializer(many=True), **error_responses(400, 401, 404)},
 )
 class OrderCollaborationListApi(generics.ListAPIView):
     serializer_class = CollaborationSerializer
@@ -94,7 +94,7 @@ class ApplicationCreateApi(JsonPost, APIView):
     @extend_schema(
         summary="Apply to an open recruitment order with a quote and a pitch (creators)",
         request=ApplicationRequestSerializer,
-        responses={201: CollaborationSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: CollaborationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, pk: int):
         _own_creator(request)
@@ -114,7 +114,7 @@ class RecommendedOrderListApi(APIView):
         summary="Open recruitment orders the creator fits, best match first, with reasons (creators)",
         responses={
             200: inline_serializer(name="RecommendedOrders", fields={"results": RecommendedOrderSerializer(many=True)}),
-            **_errors(401, 403),
+            **error_responses(401, 403),
         },
     )
     def get(self, request):

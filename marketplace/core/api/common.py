@@ -53,6 +53,11 @@ ERROR_BODY = inline_serializer(
 )
 
 
+def error_responses(*codes: int) -> dict:
+    """The schema's responses for these status codes: each the one error body."""
+    return dict.fromkeys(codes, ERROR_BODY)
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, held to Django's request size limit and to what params.json_problem allows (no
     nesting past 32 levels, no lone surrogates); every API view parses JSON with this one."""
