@@ -31,6 +31,13 @@ EVENT_TYPES: dict[str, object] = {
     "collaboration.settled": _("The post stayed live and the payment settled"),
     "dispute.opened": _("A dispute was opened"),
     "dispute.decided": _("An admin decided a dispute"),
+    # The ways to pay of docs/deals.md: a deposit deal's re-quote, balance and forfeit, a pay-per-play deal's
+    # counted plays (confirmed ones settle the deal: collaboration.settled), and paid extensions of usage rights.
+    "offer.requoted": _("A creator re-quoted the price of a deposit deal"),
+    "balance.paid": _("A deposit deal's balance was paid: the price is in escrow"),
+    "deposit.forfeited": _("A deposit deal's balance went unpaid: the deposit went to the creator"),
+    "plays.counted": _("The plays of a pay-per-play deal were counted: confirm or dispute them within 3 days"),
+    "rights.extended": _("The usage rights of a deal were extended and paid"),
 }
 
 # A payout's event goes to whoever owns the payout, where that owner can have endpoints: an agency's payout to the
@@ -43,8 +50,13 @@ PAYOUT_EVENT_TYPES: dict[str, object] = {
 ALL_EVENT_TYPES: dict[str, object] = {**EVENT_TYPES, **PAYOUT_EVENT_TYPES}
 
 # An agency hears of its roster's deals (every collaboration event; orders are the brand's) and of its payouts.
+# Where the brand's wording says "you" (the brand), the agency reads who did it instead.
+AGENCY_WORDING: dict[str, object] = {
+    "offer.accepted": _("A creator accepted an offer (or the brand accepted their counter-offer)"),
+    "work.accepted": _("The published work was accepted (by the brand, or automatically after 7 days)"),
+}
 AGENCY_EVENT_TYPES: dict[str, object] = {
-    **{name: text for name, text in EVENT_TYPES.items() if name != "order.published"},
+    **{name: AGENCY_WORDING.get(name, text) for name, text in EVENT_TYPES.items() if name != "order.published"},
     **PAYOUT_EVENT_TYPES,
 }
 
@@ -61,6 +73,7 @@ EVENT_CHOICES = sorted(ALL_EVENT_TYPES)
 FROM_STEP = {
     "accept": "offer.accepted",
     "accept_counter": "offer.accepted",
+    "reserve": "offer.accepted",  # a deposit offer accepted: the deposit reserves the creator
     "decline": "offer.declined",
     "expire": "offer.expired",
     "submit_script": "script.submitted",
@@ -70,6 +83,13 @@ FROM_STEP = {
     "auto_accept": "work.accepted",
     "confirm_live": "collaboration.settled",
     "resolve": "dispute.decided",
+    "requote": "offer.requoted",
+    "pay_balance": "balance.paid",
+    "forfeit_deposit": "deposit.forfeited",
+    "count_plays": "plays.counted",
+    "confirm_plays": "collaboration.settled",
+    "auto_confirm_plays": "collaboration.settled",
+    "extend_rights": "rights.extended",
 }
 
 
