@@ -193,7 +193,7 @@ HISTORY_METRICS = (
 PERFORMANCE_PARTS = {
     "awareness": (("median_views", 0.5), ("engagement_rate", 0.5)),
     "seeding": (("engagement_rate", 0.6), ("hit_video_share", 0.4)),
-    "conversion": (("completion_rate", 0.5), ("conversion", 0.5)),
+    "conversion": (("completion_rate", 0.3), ("conversion", 0.7)),
 }
 # The creator's own metrics (``_derive`` computes each by name) ...
 BASE_METRICS = (
