@@ -734,7 +734,8 @@ def table(result: dict) -> str:
     lines.append(f"  {'method':<{width}}{'NDCG@10':>26}{'recall@50':>26}")
     for name, m in result["metrics"].items():
         signed = " − " in name
-        lines.append(f"  {name:<{width}}{_interval(m['ndcg10'], signed):>26}{_interval(m.get('recall50', {})):>26}")
+        last = f"{m['orders']} orders" if "orders" in m else _interval(m.get("recall50", {}))
+        lines.append(f"  {name:<{width}}{_interval(m['ndcg10'], signed):>26}{last:>26}")
     return "\n".join(lines)
 
 
@@ -747,6 +748,7 @@ def summary_table(results: list[dict]) -> str:
         for method, m in s["metrics"].items():
             won = s["seeds_won"].get(method)
             note = f"   ahead in {won} of {len(s['seeds'])} seeds" if won is not None else ""
+            note += f" ({m['orders']} orders)" if "orders" in m else ""
             lines.append(f"  {method:<{width}}{_interval(m['ndcg10'], ' − ' in method):>26}{note}")
     return "\n".join(lines)
 

@@ -72,6 +72,7 @@ def test_the_conversion_effect_is_the_hand_scores_gain_from_past_conversions_on_
     pooled = quality.summary([run])["budget"]
     assert pooled["metrics"][quality.CONVERSION_EFFECT]["ndcg10"]["mean"] == pytest.approx(0.15)
     assert pooled["seeds_won"][quality.CONVERSION_EFFECT] == 1
+    assert "ahead in 1 of 1 seeds (2 orders)" in quality.summary_table([run])
     assert quality.CONVERSION_EFFECT in quality.table(
         {
             **run,
