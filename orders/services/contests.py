@@ -133,8 +133,10 @@ def allowed_contest_actions(contest: Contest, user: User | None) -> list[str]:
     return [name for name, s in CONTEST_ACTIONS.items() if contest.status in s.sources and role in s.actors]
 
 
-def allowed_entry_actions(entry: ContestEntry, user: User | None) -> list[str]:
-    role = entry_side(entry, user)
+def allowed_entry_actions(entry: ContestEntry, user: User | None, *, role: str | None = None) -> list[str]:
+    """The steps ``user`` may take on the entry now; ``role``: their side of it where the caller knows it already
+    (a brand's side is the same for every entry of its contest)."""
+    role = entry_side(entry, user) if role is None else role
     return [
         name
         for name, s in ENTRY_ACTIONS.items()

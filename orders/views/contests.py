@@ -38,7 +38,7 @@ PAGE_SIZE = 20
 ENTRIES_PAGE = 50
 # The steps a page offers, and the form each takes.
 CONTEST_PAGE_ACTIONS = {"cancel": NoteForm, "confirm": PickForm, "dispute": ReasonForm, "resolve": ResolveForm}
-ENTRY_PAGE_ACTIONS = {"report_results": ResultsForm, "withdraw": NoteForm}
+ENTRY_PAGE_ACTIONS = {"report_results": ResultsForm, "withdraw": NoteForm, "report_removed": ReasonForm}
 
 
 # ------------------------------------------------------------------ lists
@@ -189,7 +189,30 @@ def detail_context(request, contest: Contest, bound: dict | None = None) -> dict
     if side == CREATOR or (side is None and hasattr(user, "creator") and not user.is_staff):
         _creator_forms(contest, user, mine, bound, forms, context)
     context["forms"] = forms
+    # A post taken down is reported with a reason: by the brand beside any live entry, by a creator on their own.
+    brand_may = side == BRAND
+    reportable = [
+        e
+        for e in entries
+        if brand_may and "report_removed" in rules.allowed_entry_actions(_in(e, contest), user, role=BRAND)
+    ]
+    if mine is not None and "report_removed" in context.get("entry_allowed", ()):
+        reportable.append(mine)
+    context["removal_forms"] = {e.pk: _removal_form(e, bound.get("report_removed")) for e in reportable}
+    context["entry_rows"] = [(e, context["removal_forms"].get(e.pk) if side == BRAND else None) for e in entries]
     return context
+
+
+def _in(entry: ContestEntry, contest: Contest) -> ContestEntry:
+    entry.contest = contest  # the page's contest: no query per row
+    return entry
+
+
+def _removal_form(entry: ContestEntry, refused: ReasonForm | None) -> ReasonForm:
+    """The reason form beside one entry (its own ids); the refused one again where it was this entry's."""
+    if refused is not None and getattr(refused, "entry_pk", None) == entry.pk:
+        return refused
+    return ReasonForm(auto_id=f"id_report_removed_{entry.pk}_%s")
 
 
 def _creator_forms(contest: Contest, user, mine, bound: dict, forms: dict, context: dict) -> None:
@@ -322,7 +345,9 @@ def entry_act(request, pk: int, action: str):
     side = rules.entry_side(entry, request.user)
     if side not in rules.ENTRY_ACTIONS[action].actors:
         raise PermissionDenied(_("You cannot do this on this entry."))
-    form = ENTRY_PAGE_ACTIONS[action](request.POST, auto_id=f"id_{action}_%s")
+    prefix = f"id_{action}_{entry.pk}_%s" if action == "report_removed" else f"id_{action}_%s"
+    form = ENTRY_PAGE_ACTIONS[action](request.POST, auto_id=prefix)
+    form.entry_pk = entry.pk
     if form.is_valid():
         data = dict(form.cleaned_data)
         comment = data.pop("comment", "")
@@ -347,4 +372,5 @@ def entry_act(request, pk: int, action: str):
 _ENTRY_DONE = {
     "report_results": lambda: _("Your figures are saved. The ranking uses them when the counting window ends."),
     "withdraw": lambda: _("Your entry is withdrawn."),
+    "report_removed": lambda: _("The post is reported down: the entry is out of the ranking."),
 }

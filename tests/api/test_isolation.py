@@ -723,6 +723,7 @@ PAGES: dict[str, list[Target]] = {
     "contests:entry_act": [
         entry_page_step("report_results", ("creator", "admin"), {"views": "100", "likes": "1"}),
         entry_page_step("withdraw", ("creator",)),
+        entry_page_step("report_removed", ("owner", "creator"), REASON),
     ],
     "deals:collaboration": [Target(deal(S.ACCEPTED), {"GET": PARTIES}, PARTIES)],
     "deals:act": [page_step(action) for action in sorted(PAGE_ACTIONS)],

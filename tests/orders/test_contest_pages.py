@@ -414,3 +414,51 @@ def test_the_page_keeps_to_a_bounded_number_of_queries(client, world, django_ass
 
     assert Order.objects.filter(mode=Order.Mode.CONTEST).count() == 1
     assert contests.contest_side(contest, world["owner"]) == "brand"
+
+
+# ------------------------------------------------------------------ a post taken down
+
+
+def test_the_brand_reports_an_entrys_post_down_from_the_page_and_it_leaves_the_ranking(client, world):
+    contest = publish(world)
+    gone, kept = enter(contest), enter(contest)
+    report(gone, 9_000)
+    report(kept, 5_000)
+    as_user(client, world["owner"])
+    url = reverse("contests:entry_act", args=[gone.pk, "report_removed"])
+
+    offered = text_of(client.get(contest_page(contest)).content.decode(), "entries")
+    refused = client.post(url, {"comment": ""})
+    page = client.post(url, {"comment": "The post link shows 'video unavailable'."}, follow=True)
+
+    assert "Report the post down" in offered
+    assert refused.status_code == 400  # a reason is required, asked for beside the field of that entry's form
+    assert text_of(refused.content.decode(), f"id_report_removed_{gone.pk}_comment_errors")
+    assert ContestEntry.objects.get(pk=kept.pk).status == E.SUBMITTED
+    assert "The post is reported down" in page.content.decode()
+    assert ContestEntry.objects.get(pk=gone.pk).status == E.REMOVED
+    rank(contest)
+    assert [e.pk for e in contests.ranking(contest)] == [kept.pk]
+
+
+def test_a_creator_reports_their_own_post_down_but_not_anothers_and_a_viewer_cannot(client, world):
+    contest = publish(world)
+    mine, theirs = enter(contest), enter(contest)
+    viewer = MembershipFactory(brand=world["brand"], role="viewer").user
+
+    as_user(client, mine.creator.user)
+    own = text_of(client.get(contest_page(contest)).content.decode(), "my-entry")
+    other = client.post(reverse("contests:entry_act", args=[theirs.pk, "report_removed"]), {"comment": "Gone."})
+    done = client.post(
+        reverse("contests:entry_act", args=[mine.pk, "report_removed"]), {"comment": "The platform took it down."}
+    )
+    as_user(client, viewer)
+    seen = client.get(contest_page(contest)).content.decode()
+    refused = client.post(reverse("contests:entry_act", args=[theirs.pk, "report_removed"]), {"comment": "Gone."})
+
+    assert "Report the post down" in own
+    assert other.status_code == 404
+    assert done.status_code == 302 and ContestEntry.objects.get(pk=mine.pk).status == E.REMOVED
+    assert "Report the post down" not in seen
+    assert refused.status_code == 403
+    assert ContestEntry.objects.get(pk=theirs.pk).status == E.SUBMITTED
