@@ -620,11 +620,18 @@ class DirectoryFilterForm(forms.Form):
     min_index_conversion = forms.FloatField(
         min_value=0, max_value=100, required=False, label=gettext_lazy("Conversion at least")
     )
-    sort = forms.ChoiceField(choices=list(SORTS.items()), required=False, label=gettext_lazy("Sort by"))
+    # A choice typed into the address is not echoed back (it may hold anything, a NUL byte included).
+    sort = forms.ChoiceField(
+        choices=list(SORTS.items()),
+        required=False,
+        label=gettext_lazy("Sort by"),
+        error_messages={"invalid_choice": gettext_lazy("Choose an order from the list.")},
+    )
     price_format = forms.ChoiceField(
         choices=[("", gettext_lazy("No price shown")), *ContentFormat.choices],
         required=False,
         label=gettext_lazy("Show the price for"),
+        error_messages={"invalid_choice": gettext_lazy("Choose a format from the list.")},
     )
 
     def clean(self):

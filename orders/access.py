@@ -42,6 +42,8 @@ def collaboration_side(c: Collaboration, user: User | None) -> str | None:
     # Read afresh (not the request's cached seat): a step taken under a lock must see the role as it is now.
     seat = BrandMembership.objects.filter(user=user, brand_id=c.order.brand_id).first()
     if seat is None:
+        if c.is_practice:  # a practice deal is the creator's own exercise: their agency is no side of it
+            return None
         return AGENCY if representation_for_member(creator_id=c.creator_id, user=user) is not None else None
     return BRAND if seat_allows(seat, EDITOR) else VIEWER
 
@@ -57,7 +59,7 @@ def acting_side(c: Collaboration, user: User | None) -> str | None:
 def delegated_actions(c: Collaboration, user: User | None) -> frozenset[str]:
     """The creator's steps on ``c`` that ``user`` may take for the creator: those the contract in force
     between the creator and the user's agency grants (empty for anyone else)."""
-    rep = representation_for_member(creator_id=c.creator_id, user=user)
+    rep = None if c.is_practice else representation_for_member(creator_id=c.creator_id, user=user)
     if rep is None:
         return frozenset()
     return frozenset().union(*(actions for power, actions in AGENCY_POWERS.items() if rep.may(power)))

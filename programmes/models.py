@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from payouts.models import CURRENCY_CODE
 
@@ -15,7 +16,7 @@ from payouts.models import CURRENCY_CODE
 class Programme(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("programme status", "Open")  # running (a dispute's "Open" is another word)
         CLOSED = "closed", _("Ended, waiting for payment")
         PAID = "paid", _("Paid")
 

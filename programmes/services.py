@@ -3,7 +3,7 @@ pay (bonuses and the return, once). One transition function for the programme's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +18,10 @@ from programmes.models import Award, Enrolment, Programme
 
 P = Programme.Status
 PROGRAMME_FLOW = {P.DRAFT: {P.OPEN}, P.OPEN: {P.CLOSED}, P.CLOSED: {P.PAID}}
+# A programme runs for at most a year and starts within a year of today (backwards too: a programme may count a
+# period that has begun); a date beyond that is a typing slip (year 1, year 9999), not a plan.
+MAX_PERIOD = timedelta(days=366)
+START_WITHIN = timedelta(days=366)
 
 
 @transaction.atomic
@@ -33,8 +37,12 @@ def programme_create(*, actor, interest_ids=(), **fields) -> Programme:
     known = {value for value, _label in STAGE_NAMES}
     if not set(fields.get("stages") or []) <= known:
         raise DomainError(_("Choose growth stages from the list."), field="stages")
+    if abs(fields["starts_at"] - timezone.now()) > START_WITHIN:
+        raise DomainError(_("A programme starts within a year of today."), field="starts_at")
     if fields["ends_at"] <= fields["starts_at"]:
         raise DomainError(_("The period must end after it starts."), field="ends_at")
+    if fields["ends_at"] - fields["starts_at"] > MAX_PERIOD:
+        raise DomainError(_("A programme runs for a year at most."), field="ends_at")
     programme = Programme(created_by=actor if getattr(actor, "pk", None) else None, **fields)
     programme.full_clean()
     programme.save()

@@ -97,7 +97,7 @@ def event_type_for(fact: str, obj) -> str | None:
     if fact in ("order.published", "payout.sent"):
         return fact
     kind, _dot, step = fact.partition(".")
-    if kind != "collaboration":
+    if kind != "collaboration" or obj.is_practice:  # a practice deal tells no integration anything
         return None
     if obj.status == Collaboration.Status.DISPUTED:
         return "dispute.opened"

@@ -33,7 +33,7 @@ def growth(request: HttpRequest) -> HttpResponse:
         "growth": data,
         "income_chart": _income_chart(data),
         "requirements": growth_reads.stage_requirements(),
-        # The same four indices brands see on the creator page (a creator never sees an anomaly score).
+        # The same indices brands see on the creator page (a creator never sees an anomaly score).
         "indices": selectors.creator_indices(creator, user=request.user),
         "courses": courses.progress(creator),
     }

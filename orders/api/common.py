@@ -81,5 +81,6 @@ def _visible_collaborations(user):
         return qs.filter(order__brand_id=user.brand_membership.brand_id)
     if role.is_creator:
         return qs.filter(creator=user.creator)
-    # An agency's members see the collaborations of the creators it represents now, and no others.
-    return qs.filter(creator_id__in=roster_creator_ids(user))
+    # An agency's members see the real collaborations of the creators it represents now, and no others (a practice
+    # deal is the creator's own exercise).
+    return qs.real().filter(creator_id__in=roster_creator_ids(user))

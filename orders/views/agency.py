@@ -16,7 +16,8 @@ from orders.models import Collaboration
 @require_GET
 def agency_work(request):
     deals = (
-        Collaboration.objects.filter(creator_id__in=roster_creator_ids(request.user))
+        Collaboration.objects.real()  # a practice deal is the creator's own exercise
+        .filter(creator_id__in=roster_creator_ids(request.user))
         .select_related("order__brand", "creator")
         .order_by("-updated_at", "-pk")
     )

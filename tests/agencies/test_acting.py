@@ -1,6 +1,7 @@
 """An agency acts on its creators' collaborations within its contract; every step names who took it."""
 
 import pytest
+from django.urls import reverse
 
 from agencies.models import Representation
 from agencies.services import representation_transition
@@ -72,3 +73,27 @@ def test_the_agency_never_takes_the_brands_steps(world, signed):
     assert allowed_actions(c, signed["owner"]) == []
     with pytest.raises(NotAllowed):
         act(c, "approve_script", signed["owner"])
+
+
+def test_a_practice_deal_is_the_creators_alone_the_agency_neither_sees_nor_answers_it(client, signed, settings):
+    # Found by trying it: the agency's work page listed its creator's practice offer, the agency's accept went
+    # through (ticking the creator's novice task) and a webhook went out to the agency's endpoint.
+    from orders.services.practice import practice_offer_send
+    from webhooks.events import event_type_for
+
+    practice = practice_offer_send(creator=signed["creator"])
+    client.force_login(signed["manager"])
+
+    work = client.get(reverse("deals:agency_work") + "?show=all").content.decode()
+    listed = client.get("/api/v1/collaborations/").json()
+    page = client.get(reverse("deals:collaboration", args=[practice.pk]))
+
+    assert practice.order.title not in work
+    assert practice.pk not in [row["id"] for row in listed["results"]]
+    assert page.status_code == 404
+    assert allowed_actions(practice, signed["manager"]) == []
+    with pytest.raises(NotAllowed):
+        act(practice, "accept", signed["manager"])
+    practice.refresh_from_db()
+    assert practice.status == S.OFFERED
+    assert event_type_for("collaboration.accept", practice) is None

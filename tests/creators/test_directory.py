@@ -100,9 +100,13 @@ def test_an_unknown_sort_is_a_form_error_and_lists_nothing(brand):
     make("a")
 
     response = brand.get(URL, {"sort": "id"})
+    typed = brand.get(URL, {"sort": "\x00evil"})
 
     assert response.status_code == 200 and response.context["page"] is None
     assert "sort" in response.context["form"].errors
+    page = typed.content.decode()
+    assert "Some filters could not be read, so nothing was searched." in page and "Not saved yet" not in page
+    assert "Choose an order from the list." in page and "is not one of" not in page  # what was typed: not echoed
 
 
 # -------------------------------------------------------------------- filters

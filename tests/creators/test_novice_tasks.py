@@ -295,6 +295,7 @@ def test_the_practice_deal_is_labelled_for_the_creator_and_hidden_from_brands(cl
 
     assert "practice-badge" in inbox and offer.order.title in inbox
     assert "practice: nothing is paid" in inbox and "you receive" not in inbox
+    assert "Counter with another price" not in inbox  # a practice offer is answered, not countered
     assert "practice: nothing is paid" in page and 'id="accept-take"' not in page
     assert 'id="practice-note"' in page and "practice-badge" in page
     assert c.order.title not in profile  # the public profile's past collaborations leave it out

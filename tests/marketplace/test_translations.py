@@ -13,12 +13,14 @@ CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 
 
 def po_entries() -> dict[str, str]:
-    """msgid (or msgid_plural's msgstr[0] key, as gettext stores plurals) → msgstr, from django.po."""
+    """msgid (or msgid_plural's msgstr[0] key, as gettext stores plurals) → msgstr, from django.po; a message with
+    a context is keyed as gettext stores it, context + EOT + msgid."""
     entries, current, field = {}, {}, None
     for line in [*(CATALOGUE / "django.po").read_text().splitlines(), ""]:
         if not line.strip():
             if current.get("msgid"):
-                entries[current["msgid"]] = current.get("msgstr", current.get("msgstr[0]", ""))
+                key = f"{current['msgctxt']}\x04{current['msgid']}" if "msgctxt" in current else current["msgid"]
+                entries[key] = current.get("msgstr", current.get("msgstr[0]", ""))
             current, field = {}, None
         elif line.startswith("#"):
             continue
@@ -259,3 +261,14 @@ def test_labels_name_the_currency_as_the_language_writes_it(client, taxonomy):
 
     assert "CNY" in english
     assert "CNY" not in chinese and "¥" in chinese
+
+
+def test_a_running_programme_is_not_called_pending_in_chinese():
+    # "Open" is a dispute waiting for staff (待处理) and a programme running (进行中): one word, two meanings.
+    from django.utils import translation
+
+    from programmes.models import Programme
+
+    with translation.override("zh-hans"):
+        assert str(Programme.Status.OPEN.label) == "进行中"
+        assert translation.gettext("Open") != "进行中"

@@ -13,6 +13,7 @@ from payouts.services import account_for
 from programmes.models import Programme
 from programmes.tasks import close_due_task
 from tests.factories import CreatorFactory
+from tests.html import text_of
 from tests.programmes.conftest import completed_order
 
 
@@ -49,6 +50,8 @@ def test_staff_run_a_programme_and_a_new_creator_joins_and_is_paid(client, db, s
     listing = client.get(reverse("programmes:mine")).content.decode()
     assert reverse("programmes:join", args=[programme.pk]) in listing
     client.post(reverse("programmes:join", args=[programme.pk]))
+    joined = client.get(reverse("programmes:mine")).content.decode()
+    assert "No qualifying order yet: nothing earned so far." in joined and "rank 1" not in joined
     completed_order(creator, at=clock.now)
     completed_order(creator, at=clock.now)
     listing = client.get(reverse("programmes:mine")).content.decode()
@@ -89,4 +92,30 @@ def test_bad_programme_form_is_a_400_with_the_reason(client, db, staff):
     client.force_login(staff)
     response = client.post(reverse("programmes:staff_create"), {"name": "x", "budget": "abc", "mode": "per_order"})
     assert response.status_code == 400
+    assert not Programme.objects.exists()
+
+
+def test_a_period_out_of_reason_is_an_error_beside_its_field_and_nothing_is_saved(client, db, staff, clock):
+    # Year 1 was once saved; opened with "new creators only", every creator's programmes page gave a 500.
+    client.force_login(staff)
+    start = timezone.localtime(clock.now)
+    base = {
+        "name": "Typo",
+        "budget": "1000",
+        "new_creators_only": "on",
+        "min_brand_rating": "5",
+        "mode": "per_order",
+        "per_order_amount": "100",
+        "cap_per_creator": "300",
+    }
+    cases = [
+        ("0001-01-01 00:00", "0001-01-08 00:00", "starts_at", "within a year of today"),
+        (start.strftime("%Y-%m-%d %H:%M"), "9999-12-31 00:00", "ends_at", "a year at most"),
+        ((start + timedelta(days=800)).strftime("%Y-%m-%d %H:%M"), "", "starts_at", "within a year of today"),
+    ]
+    for starts, ends, field, words in cases:
+        ends = ends or (start + timedelta(days=807)).strftime("%Y-%m-%d %H:%M")
+        page = client.post(reverse("programmes:staff_create"), {**base, "starts_at": starts, "ends_at": ends})
+        assert page.status_code == 400, (starts, ends)
+        assert words in text_of(page.content.decode(), f"id_{field}_errors"), (starts, ends)
     assert not Programme.objects.exists()
