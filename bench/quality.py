@@ -762,6 +762,8 @@ def _gate(trained: dict) -> str:
     gate = trained.get("gate") or {}
     parts = [f"holdout learned − hand NDCG@10 among offered {_interval(trained['gain'], True)}"]
     parts += [f"{half} half {_interval(gate[half], True)}" for half in ("earlier", "later") if gate.get(half)]
+    if gate.get("pool"):
+        parts.append(f"pool {_interval(gate['pool'], True)}; blend weight {gate.get('weight')}")
     return "; ".join(parts)
 
 

@@ -16,7 +16,7 @@ Whether the model is used at all is decided on a time-based holdout (matching.tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,6 +50,9 @@ INCREASING = {
     "acceptance",
 }
 MAX_PROPENSITY_WEIGHT = 10.0
+# The blend weights training tries, largest first (matching.training.choose_weight): the model moves the hand
+# ranking only as far as the holdout allows, and not at all (weight 0) when no weight passes the gate.
+BLEND_WEIGHTS = (0.5, 0.25, 0.1, 0.05)
 
 
 def relevance(*, accepted, completed_on_time, rating, views, expected_views) -> np.ndarray:
@@ -165,27 +168,33 @@ def propensity_weights(
 
 @dataclass
 class Reranker:
-    """The hand score plus the outcome model's opinion: final = hand + WEIGHT × (hand's within-order
+    """The hand score plus the outcome model's opinion: final = hand + weight × (hand's within-order
     spread ÷ the model's) × model. The model only learns who did better than whom among offered
-    creators; content and audience, which past offers barely vary, stay the hand score's to judge."""
+    creators; content and audience, which past offers barely vary, stay the hand score's to judge.
+    ``weight`` is chosen on the holdout (matching.training.choose_weight); 0 leaves the hand score as it is."""
 
     model: HistGradientBoostingRegressor
     scale: float  # hand spread ÷ model spread, within orders, on the training offers
     # FEATURE_NAMES as the model was trained (None: saved before models recorded it).
     feature_names: tuple[str, ...] | None = None
-
-    WEIGHT = 0.5
+    # Models saved before the weight was chosen carry none and read this default: the 0.5 they ranked with.
+    weight: float = 0.5
 
     def adjustment(self, x: np.ndarray) -> np.ndarray:
         check(self)
+        if self.weight == 0:
+            return np.zeros(len(x), dtype=np.float32)
         # One OpenMP thread: for a few hundred rows, waking the pool costs more than the trees (46 → 8 ms
         # for 500 rows on the 2-vCPU machine), and the ranker's own threads are busy anyway.
         with threadpool_limits(1, user_api="openmp"):
             prediction = self.model.predict(x)
-        return np.float32(self.WEIGHT * self.scale) * np.asarray(prediction, dtype=np.float32)
+        return np.float32(self.weight * self.scale) * np.asarray(prediction, dtype=np.float32)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return x[:, FEATURE_NAMES.index("hand_score")].astype(np.float32) + self.adjustment(x)
+
+    def with_weight(self, weight: float) -> Reranker:
+        return replace(self, weight=float(weight))
 
 
 # What a move by the learned model is put down to: groups of features, each named in the brand's terms; the

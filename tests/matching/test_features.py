@@ -103,6 +103,25 @@ def test_a_model_saved_before_models_recorded_their_list_is_judged_by_its_width(
         learn.predict(model, x)
 
 
+def test_a_model_saved_before_its_blend_weight_was_chosen_reads_the_weight_it_ranked_with(tmp_path):
+    """Models saved before training chose the blend weight carry none; they ranked with 0.5 and still do."""
+    model, x = small_model()
+    del model.__dict__["weight"]  # as unpickled from a model saved before the field existed
+    joblib.dump(model, tmp_path / "old.joblib")
+    old = joblib.load(tmp_path / "old.joblib")
+
+    assert "weight" not in old.__dict__ and old.weight == 0.5
+    np.testing.assert_array_equal(learn.predict(old, x), learn.predict(model.with_weight(0.5), x))
+
+
+def test_a_blend_weight_of_zero_leaves_the_hand_score_as_it_is():
+    model, x = small_model()
+    hand = x[:, learn.FEATURE_NAMES.index("hand_score")]
+
+    np.testing.assert_array_equal(learn.predict(model.with_weight(0), x), hand)
+    assert not np.array_equal(learn.predict(model.with_weight(0.05), x), hand)
+
+
 @pytest.mark.django_db
 def test_the_ranker_refuses_an_active_model_trained_on_another_feature_list(tmp_path, caplog):
     model, _ = small_model()

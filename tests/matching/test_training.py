@@ -1,11 +1,12 @@
 import re
 
+import joblib
 import numpy as np
 import pytest
 from django.core.management import call_command
 
 from marketplace.dev.demo.history import generate_history
-from matching import engine, selectors, services, training
+from matching import engine, learn, selectors, services, training
 from matching.models import MatcherModel
 from orders.models import Collaboration
 from orders.services.track_record import refresh_creator_history
@@ -73,8 +74,8 @@ def test_a_model_that_wins_on_average_but_not_beyond_the_interval_is_not_used(hi
     real = training.evaluate_over_time
 
     def uncertain(model, holdout, seed=0):
-        metrics, _gain, halves = real(model, holdout, seed=seed)
-        return metrics, {"mean": 0.01, "low": -0.02, "high": 0.04}, halves
+        metrics, paired = real(model, holdout, seed=seed)
+        return metrics, {**paired, "overall": {"mean": 0.01, "low": -0.02, "high": 0.04}}
 
     monkeypatch.setattr(training, "evaluate_over_time", uncertain)
 
@@ -89,13 +90,14 @@ def test_a_model_that_wins_pooled_but_loses_on_the_latest_held_out_orders_is_not
     seen = {}
 
     def fading(model, holdout, seed=0):
-        metrics, _gain, _halves = real(model, holdout, seed=seed)
+        metrics, _paired = real(model, holdout, seed=seed)
         seen["when"] = [g.when for g in holdout]
-        halves = {
+        return metrics, {
+            "overall": {"mean": 0.04, "low": 0.01, "high": 0.07},
             "earlier": {"mean": 0.09, "low": 0.04, "high": 0.14},
             "later": {"mean": -0.01, "low": -0.05, "high": 0.03},
+            "pool": {"mean": 0.01, "low": -0.01, "high": 0.03},
         }
-        return metrics, {"mean": 0.04, "low": 0.01, "high": 0.07}, halves
 
     monkeypatch.setattr(training, "evaluate_over_time", fading)
 
@@ -110,6 +112,66 @@ def test_a_model_that_wins_pooled_but_loses_on_the_latest_held_out_orders_is_not
     groups = training.history_groups(history).groups
     train, holdout = training.split(groups)
     assert max(g.when for g in train) <= min(seen["when"]) == min(g.when for g in holdout)
+
+
+def _by_weight(real, pool_at):
+    """evaluate_over_time with a clear gain among the offered creators at every weight, in both halves, and
+    the pool measure ``pool_at(weight)``: what bench/quality.py's worlds showed (the pool loss grows with it)."""
+
+    def evaluate(model, holdout, seed=0):
+        metrics, _paired = real(model, holdout, seed=seed)
+        win = {"mean": 0.02, "low": 0.01, "high": 0.03}
+        return metrics, {"overall": win, "earlier": win, "later": win, "pool": pool_at(model.weight)}
+
+    return evaluate
+
+
+def test_a_model_that_wins_among_offered_creators_but_loses_on_the_pool_is_not_used_and_leaves_the_hand_score(
+    history, monkeypatch, capsys
+):
+    """The failure bench/quality.py found on every world: ahead among the ten creators each held-out order
+    offered, behind once the creators it did not offer are in the list. The gate refuses it at every blend
+    weight, and the model is saved with weight 0: forced on, it ranks exactly as the hand score."""
+    loses = {"mean": -0.01, "low": -0.02, "high": 0.0}
+    monkeypatch.setattr(training, "evaluate_over_time", _by_weight(training.evaluate_over_time, lambda w: loses))
+
+    call_command("train_matcher", "--no-progress", "--activate")
+
+    record = MatcherModel.objects.get()
+    assert not record.beats_hand and not record.is_active and services.active_model() is None
+    gate = record.metrics["gate"]
+    assert gate["passed"] is False and gate["weight"] == 0 and gate["pool"]["mean"] == -0.01
+    assert set(gate["tried"]) == {str(w) for w in learn.BLEND_WEIGHTS}
+    assert not any(t["passed"] for t in gate["tried"].values())
+    assert "pool measure -0.0100 [-0.0200, +0.0000]" in capsys.readouterr().out
+    model = joblib.load(record.path)
+    assert model.weight == 0
+    group = training.history_groups(history).groups[-1]
+    np.testing.assert_array_equal(learn.predict(model, group.x), group.x[:, learn.FEATURE_NAMES.index("hand_score")])
+
+
+def test_the_gate_keeps_the_largest_blend_weight_that_does_not_lose_on_the_pool(history, monkeypatch):
+    def pool_at(weight):
+        mean = 0.002 if weight <= 0.1 else -0.005
+        return {"mean": mean, "low": mean - 0.01, "high": mean + 0.01}
+
+    monkeypatch.setattr(training, "evaluate_over_time", _by_weight(training.evaluate_over_time, pool_at))
+
+    record, report = training.train_and_register(history, seed=0, activate=True)
+
+    assert report.weight == 0.1 and record.metrics["gate"]["weight"] == 0.1
+    assert [t["passed"] for t in report.tried.values()] == [False, False, True]  # 0.5, 0.25, 0.1: stopped there
+    assert record.beats_hand and record.is_active
+    assert joblib.load(record.path).weight == 0.1
+
+
+def test_without_the_pool_check_the_same_model_would_have_ranked():
+    """What the pool check adds: the same figures without it pass."""
+    win = {"mean": 0.02, "low": 0.01, "high": 0.03}
+    paired = {"overall": win, "earlier": win, "later": win}
+    assert training.passes({**paired, "pool": {"mean": 0.0, "low": -0.01, "high": 0.01}})
+    assert not training.passes({**paired, "pool": {"mean": -0.001, "low": -0.01, "high": 0.01}})
+    assert not training.passes(paired)  # no pool measure, no pass
 
 
 def _groups(snap):

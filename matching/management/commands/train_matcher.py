@@ -45,7 +45,13 @@ class Command(BaseCommand):
             f"{name} half of the held-out orders {h['mean']:+.4f} [{h['low']:+.4f}, {h['high']:+.4f}]"
             for name, h in report.halves.items()
         )
-        passed = f"beats the hand-weighted score on orders later than its training ones ({interval}; {halves})"
+        p = report.pool
+        pool = f"pool measure {p['mean']:+.4f} [{p['low']:+.4f}, {p['high']:+.4f}]" if p else "no pool measure"
+        tried = ", ".join(f"{w}: {'passed' if t['passed'] else 'failed'}" for w, t in report.tried.items())
+        passed = (
+            f"beats the hand-weighted score at blend weight {report.weight} on orders later than its training "
+            f"ones ({interval}; {halves}; {pool})"
+        )
         if record.is_active:
             verdict = f"{passed}: ACTIVE"
         elif record.beats_hand:
@@ -55,7 +61,8 @@ class Command(BaseCommand):
             )
         else:
             verdict = (
-                "does not beat the hand-weighted score with an interval above zero and in both halves of the "
-                f"held-out orders ({interval}; {halves}): saved, NOT used"
+                "at no blend weight does it beat the hand-weighted score with an interval above zero and in both "
+                "halves of the held-out orders while not behind it on the pool measure (weights tried: "
+                f"{tried}; the smallest: {interval}; {halves}; {pool}): saved with weight 0, NOT used"
             )
         self.stdout.write(f"{record.version} {verdict}")
