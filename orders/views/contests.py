@@ -198,8 +198,10 @@ def detail_context(request, contest: Contest, bound: dict | None = None) -> dict
     ]
     if mine is not None and "report_removed" in context.get("entry_allowed", ()):
         reportable.append(mine)
-    context["removal_forms"] = {e.pk: _removal_form(e, bound.get("report_removed")) for e in reportable}
-    context["entry_rows"] = [(e, context["removal_forms"].get(e.pk) if side == BRAND else None) for e in entries]
+    removal_forms = {e.pk: _removal_form(e, bound.get("report_removed")) for e in reportable}
+    context["removal_forms"] = removal_forms
+    context["my_removal_form"] = removal_forms.get(mine.pk) if mine is not None else None
+    context["entry_rows"] = [(e, removal_forms.get(e.pk) if brand_may else None) for e in entries]
     return context
 
 
