@@ -476,7 +476,7 @@ def run_world(name: str, seed: int, args) -> dict:
         "creators": args.creators,
         "deals": deals,
         "trained": trained,
-        **_score(world, creators, tests),
+        **_score(world, creators, tests, dump=args.dump and Path(args.dump) / f"{name}-{seed}.npz"),
     }
 
 
@@ -492,7 +492,7 @@ def _train() -> dict:
     }
 
 
-def _score(world: World, c: dict, tests: list[Brief]) -> dict:
+def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) -> dict:
     """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals)."""
     from django.core.management import call_command
 
@@ -513,12 +513,15 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
     record = MatcherModel.objects.order_by("-created_at").first()
     per = {m: {"ndcg": [], "recall": []} for m in (*METHODS, WITHOUT_CONVERSIONS)}
     judged = []  # per test order: (order, eligible rows, grades)
+    dumped = []
     for b in tests:
         order = _order(brand, b)
         query = order_query(order, snap, excluded={})
         eligible = scoring.score_block(snap, query, 0, snap.n).rows
         g = grades(world.utility(match(c, b))[world_row[eligible]], np.arange(len(eligible)))
         judged.append((order, eligible, g))
+        if dump:
+            dumped.append(_terms(snap, query, eligible, world.utility(match(c, b))[world_row[eligible]], g, b.goal))
         lists = {name: eligible[np.argsort(-s, kind="stable")] for name, s in
                  baselines.scores(snap, query, eligible).items()}  # fmt: skip
         lists["hand"] = _ranked(order, snap, model=None)
@@ -534,7 +537,42 @@ def _score(world: World, c: dict, tests: list[Brief]) -> dict:
     snap = engine.current()
     for order, eligible, g in judged:
         _judge(per[WITHOUT_CONVERSIONS], _ranked(order, snap, model=None), eligible, g)
+    if dump:
+        dump.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(dump, **{f"{k}_{i}": v for i, terms in enumerate(dumped) for k, v in terms.items()})
     return {"orders": len(tests), "goals": [b.goal for b in tests], "per_order": per}
+
+
+def _terms(snap, query, eligible, utility, g, goal) -> dict[str, np.ndarray]:
+    """What --dump writes for one test order: per eligible creator, the hand score's components, the
+    baselines' terms, the world's utility and the grade (for studying the score offline)."""
+    from matching import baselines, scoring
+    from matching.scoring import components
+    from matching.snapshot import METRIC_NAMES
+
+    block = scoring.score_block(snap, query, 0, snap.n)
+    cols, q, _ = components._query_vectors(snap, query)
+    rows, cosine, coverage = components._label_similarity(snap, cols, q, 0, snap.n)
+    at = np.searchsorted(rows, eligible).clip(0, max(len(rows) - 1, 0))
+    exact = (rows[at] == eligible) if len(rows) else np.zeros(len(eligible), dtype=bool)
+    terms = {
+        "cosine": np.where(exact, cosine[at] if len(rows) else 0, 0),
+        "coverage": np.where(exact, coverage[at] if len(rows) else 0, 0),
+        "labels": np.array([len(cols)]),
+        "label_weights": np.asarray(snap.labels_csr[eligible][:, cols].todense()),
+        "content": block.content[eligible],
+        "audience": scoring.audience_fit_rows(snap, query, eligible),
+        **scoring.static_components(snap, query, eligible),
+        "hand": block.scores,
+        "tag_overlap": baselines.tag_overlap(snap, query, eligible),
+        "heuristic": baselines.heuristic(snap, query, eligible),
+        "engagement": snap.metrics[METRIC_NAMES.index("engagement_rate"), eligible],
+        "region": scoring.region_share_rows(snap, query, eligible) if query.regions else np.zeros(len(eligible)),
+        "utility": utility,
+        "grade": g,
+        "goal": np.array([GOALS.index(goal)]),
+    }
+    return {k: np.asarray(v, dtype=np.float64) for k, v in terms.items()}
 
 
 def _judge(per: dict, ranked: np.ndarray, eligible: np.ndarray, g: np.ndarray) -> None:
@@ -611,6 +649,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smoke run: tiny worlds, one seed (no real figures)")
     parser.add_argument("--jobs", type=int, default=1, help="worlds built and scored at the same time")
     parser.add_argument("--json", action="store_true", help="print one JSON object per world and seed, then a summary")
+    parser.add_argument(
+        "--dump",
+        metavar="DIR",
+        help="also write, per world and seed, every test order's eligible creators with the hand score's "
+        "components, the baselines' terms and the world's utility and grades (DIR/<world>-<seed>.npz)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -630,6 +674,7 @@ def main() -> None:
         f"--creators={args.creators}",
         f"--history-orders={args.history_orders}",
         f"--test-orders={args.test_orders}",
+        *([f"--dump={Path(args.dump).resolve()}"] if args.dump else []),
     ]
     runs = [(name, seed) for name in worlds for seed in seeds]
     results = []
