@@ -991,11 +991,10 @@ def sql_query(snap, q: OrderQuery) -> str:
     qnorm = float(np.sqrt(np.dot(qv, qv)))
     qinorm = float(np.sqrt(np.dot(qi, qi)))
     label_terms = _array_terms("label_w", "labels", zip(cat.label_ids[cols], qv, strict=True))
-    # Coverage: the IDF-weighted mean of the creator's own weights on the order's labels (label_w holds weight × IDF).
+    # Coverage: the sum of the creator's own weights on the order's labels, each times the order's weight
+    # (label_w holds weight × IDF, qv order weight × IDF).
     cover_terms = _array_terms(
-        "label_w",
-        "labels",
-        zip(cat.label_ids[cols], qv / snap.label_idf[cols] / max(float(qv.sum()), 1e-12), strict=True),
+        "label_w", "labels", zip(cat.label_ids[cols], qv / snap.label_idf[cols] ** 2, strict=True)
     )
     interest_terms = _array_terms("interest_w", "interests", zip(cat.interest_ids[icols], qi, strict=True))
     region = "LEAST({}, 1.0)".format(

@@ -9,7 +9,10 @@ score is the same float32 expression in the same order (no fastmath, so no reass
 fused multiply-add), and the label similarity is summed in float64 like np.bincount.
 
 Compiled code is cached on disk (``cache=True``) under ``<VAR_DIR>/numba`` unless NUMBA_CACHE_DIR
-is set: the source tree may be read-only (the production image), the var directory never is.
+is set: the source tree may be read-only (the production image), the var directory never is. Compiled
+code freezes the constants it reads from matching.scoring.query, while numba keys its cache on this
+file alone; so the cache lives in a subdirectory named after those constants (``cache_key``), and code
+compiled under other values is never loaded.
 """
 
 from __future__ import annotations
@@ -22,11 +25,21 @@ import numba
 import numpy as np
 from numba import njit
 
+from matching.scoring import query as _query
 from matching.scoring.query import COVER_SHARE, FOCUS_SHARE, LABEL_FLOOR, LABEL_SPAN
 
-if not numba.config.CACHE_DIR:
-    _var = os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")
-    numba.config.CACHE_DIR = str(Path(_var) / "numba")
+
+def cache_key() -> str:
+    """The constants compiled into these kernels, as a directory name."""
+    return "content-" + "-".join(
+        repr(float(getattr(_query, name))) for name in ("COVER_SHARE", "FOCUS_SHARE", "LABEL_FLOOR", "LABEL_SPAN")
+    )
+
+
+_base = numba.config.CACHE_DIR or str(
+    Path(os.environ.get("VAR_DIR") or str(Path(__file__).resolve().parent.parent / "var")) / "numba"
+)
+numba.config.CACHE_DIR = str(Path(_base) / cache_key())
 
 # Rows per step of the block loop: the step's scratch buffers stay in L1/L2 while the snapshot rows stream past.
 STEP = 4096

@@ -90,10 +90,10 @@ def near_content(weighted: np.ndarray, distance: int, multiplier: np.float32) ->
 
 def _cover_multipliers(snap, cols: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per order label, what turns the IDF-weighted label matrix's entry into its share of the coverage:
-    Σ_l q_l × w_creator(l) / Σ_l q_l, with q_l = order weight × IDF and the entry w_creator(l) × IDF."""
-    total = float(q.sum())
+    Σ_l o_l × w_creator(l), with o_l the order's weight for the label (q_l = o_l × IDF) and the entry
+    w_creator(l) × IDF."""
     return np.array(
-        [np.float32(x / float(snap.label_idf[c]) / total) for c, x in zip(cols, q, strict=True)], dtype=np.float32
+        [np.float32(x / float(snap.label_idf[c]) ** 2) for c, x in zip(cols, q, strict=True)], dtype=np.float32
     )
 
 

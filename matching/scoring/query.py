@@ -19,20 +19,23 @@ GENDERS = ("female", "male", "other")
 
 # Per goal: what the brand pays for decides what counts most. Rows sum to 1.
 WEIGHTS: dict[str, dict[str, float]] = {
-    "awareness": {"content": 0.35, "audience": 0.25, "performance": 0.10, "value": 0.10, "reliability": 0.20},
-    "seeding": {"content": 0.35, "audience": 0.25, "performance": 0.10, "value": 0.10, "reliability": 0.20},
-    "conversion": {"content": 0.30, "audience": 0.25, "performance": 0.15, "value": 0.10, "reliability": 0.20},
+    "awareness": {"content": 0.33, "audience": 0.27, "performance": 0.10, "value": 0.10, "reliability": 0.20},
+    "seeding": {"content": 0.33, "audience": 0.27, "performance": 0.10, "value": 0.10, "reliability": 0.20},
+    "conversion": {"content": 0.28, "audience": 0.27, "performance": 0.15, "value": 0.10, "reliability": 0.20},
 }
 EXPLORATION_WEIGHT = 0.02
-# Content fit. A creator with an exact target label scores LABEL_FLOOR + LABEL_SPAN × (COVER_SHARE ×
-# coverage + FOCUS_SHARE × cosine): coverage is the (IDF-weighted) mean of the creator's own weights on
-# the order's labels — how strongly they make that content — and the cosine how focused they are on it.
+# Content fit. A creator with an exact target label scores LABEL_FLOOR + LABEL_SPAN × min(1, COVER_SHARE ×
+# coverage + FOCUS_SHARE × cosine). Coverage is the sum of the creator's own weights on the order's labels
+# (each times the order's weight for it): a brief's labels are alternatives, so a creator who makes one
+# of them fully covers the brief as well as one who makes all three a little. The cosine (how focused the
+# creator is on the brief) weighs nothing: a creator's weight on a label already says how strongly they
+# make it, and what else they make does not make them worse at it (docs/matching-quality.md, round 4).
 # A creator with only the right interest keeps INTEREST_BACKOFF of the interest cosine, always below
 # LABEL_FLOOR: an exact label dominates, the interest only orders creators who match no label.
 LABEL_FLOOR = 0.4
 LABEL_SPAN = 1 - LABEL_FLOOR
-COVER_SHARE = 0.7
-FOCUS_SHARE = 0.3
+COVER_SHARE = 1.0
+FOCUS_SHARE = 0.0
 INTEREST_BACKOFF = 0.15
 # A creator with no exact label but a label next to one in the taxonomy tree (OrderQuery.near) gets
 # floor + span × min(1, their weight on it), by tree distance: 1 = the parent or a child of an order

@@ -3,13 +3,15 @@ arrays themselves, the metric rows (METRIC_NAMES) and the layout version of save
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from matching.scoring import AGE_BUCKETS, FORMATS, GENDERS
+from matching.scoring import AGE_BUCKETS, EXPLORATION_WEIGHT, FORMATS, GENDERS, WEIGHTS
 
 if TYPE_CHECKING:
     import pandas as pd  # imported where frames are built: a process that loads a saved snapshot skips it
@@ -195,6 +197,12 @@ PERFORMANCE_PARTS = {
     "seeding": (("engagement_rate", 0.6), ("hit_video_share", 0.4)),
     "conversion": (("completion_rate", 0.3), ("conversion", 0.7)),
 }
+# What a saved snapshot bakes in besides its layout: its static part is weighted by WEIGHTS and
+# EXPLORATION_WEIGHT, its performance made of PERFORMANCE_PARTS. A snapshot saved under other values is
+# not current, so the worker rebuilds it instead of ranking with two sets of weights at once.
+SCORING_KEY = hashlib.sha256(
+    json.dumps([WEIGHTS, EXPLORATION_WEIGHT, PERFORMANCE_PARTS], sort_keys=True).encode()
+).hexdigest()[:16]
 # The creator's own metrics (``_derive`` computes each by name) ...
 BASE_METRICS = (
     "log_followers",

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from matching.snapshot.layout import FORMAT, Catalogue, Snapshot
+from matching.snapshot.layout import FORMAT, SCORING_KEY, Catalogue, Snapshot
 from matching.snapshot.shards import shard as take_shard
 
 _SPARSE = (
@@ -55,6 +55,7 @@ def _write(snap: Snapshot, path: Path) -> None:
         "watermark": snap.watermark,
         "region_codes": snap.catalogue.region_codes,
         "format": FORMAT,
+        "scoring": SCORING_KEY,
     }
     arrays = {
         "catalogue_label_ids": snap.catalogue.label_ids,
@@ -95,7 +96,7 @@ def load_shard(root: Path, shard: int, shards: int, version: str | None = None) 
 
 def _read(path: Path) -> Snapshot | None:
     meta = json.loads((path / "meta.json").read_text())
-    if meta.get("format") != FORMAT:
+    if not _current(meta):
         return None
     catalogue = Catalogue(
         label_ids=np.load(path / "catalogue_label_ids.npy"),
@@ -150,8 +151,13 @@ def current_version(root: Path) -> str | None:
         return None
     version = marker.read_text().strip()
     meta = root / version / "meta.json"
-    # A snapshot saved in another layout (an older release) is not current: the worker rebuilds it.
-    return version if meta.exists() and json.loads(meta.read_text()).get("format") == FORMAT else None
+    return version if meta.exists() and _current(json.loads(meta.read_text())) else None
+
+
+def _current(meta: dict) -> bool:
+    """A snapshot saved in another layout or under other score weights (an older release) is not
+    current: the worker rebuilds it."""
+    return meta.get("format") == FORMAT and meta.get("scoring") == SCORING_KEY
 
 
 def prune(root: Path, keep: int = 2) -> None:

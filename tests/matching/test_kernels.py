@@ -308,3 +308,17 @@ def test_swapping_two_same_typed_inputs_of_the_kernel_changes_its_ranking(monkey
             monkeypatch.setattr(fused, "rank_plan", real_plan)
     uncaught = [pair for pair in pairs if pair not in caught]
     assert not uncaught, f"swapping these inputs leaves the ranking unchanged: {uncaught}"
+
+
+def test_compiled_kernels_are_cached_under_the_content_constants_they_froze(monkeypatch):
+    """numba keys its disk cache on kernels.py alone, yet compiled code freezes the content fit's
+    constants from scoring.query: code compiled under other values must never be loaded."""
+    import numba
+
+    from matching import kernels
+    from matching.scoring import query as scoring_query
+
+    key = kernels.cache_key()
+    assert numba.config.CACHE_DIR.endswith(key)
+    monkeypatch.setattr(scoring_query, "FOCUS_SHARE", scoring_query.FOCUS_SHARE + 0.1)
+    assert kernels.cache_key() != key

@@ -259,7 +259,7 @@ def reference_score(snap, q):
         snap.interests_csc.toarray() @ qi, inorm * np.linalg.norm(qi), out=np.zeros(snap.n), where=inorm > 0
     )
     idf_weighted = labels[:, cols] @ qv
-    coverage = (labels[:, cols] / snap.label_idf[cols]) @ qv / qv.sum()
+    coverage = (labels[:, cols] / snap.label_idf[cols]) @ np.array([w for _, w in q.labels])  # Σ order weight × own
     exact = (labels[:, cols] > 0).any(axis=1)
     fit = np.minimum(scoring.COVER_SHARE * coverage + scoring.FOCUS_SHARE * label_sim, 1)
     backoff = scoring.INTEREST_BACKOFF * interest_sim
@@ -387,14 +387,19 @@ def test_the_one_creator_who_posts_on_the_brief_ranks_above_same_interest_creato
     assert max(position[1], position[2], position[3]) < position[4]
 
 
-def test_a_snapshot_saved_in_an_older_layout_is_not_loaded_so_the_worker_rebuilds_it(snap, tmp_path):
+@pytest.mark.parametrize(
+    "older", [{"format": snapshot.FORMAT - 1}, {"scoring": "weights-of-an-older-release"}], ids=["layout", "weights"]
+)
+def test_a_snapshot_saved_in_an_older_layout_or_with_other_weights_is_not_loaded_so_the_worker_rebuilds_it(
+    snap, tmp_path, older
+):
     import json
 
     snapshot.save(snap, tmp_path)
     assert snapshot.current_version(tmp_path) == snap.version
     assert snapshot.load(tmp_path).static.shape == (len(scoring.GOALS), snap.n)
     meta = tmp_path / snap.version / "meta.json"
-    meta.write_text(json.dumps({**json.loads(meta.read_text()), "format": snapshot.FORMAT - 1}))
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), **older}))
 
     assert snapshot.current_version(tmp_path) is None
     assert snapshot.load(tmp_path, snap.version) is None

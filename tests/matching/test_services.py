@@ -5,7 +5,7 @@ from django.db import connection
 
 from brands.models import BrandBlock
 from marketplace.core.models import Label, OutboxMessage
-from matching import engine, services
+from matching import engine, scoring, services
 from matching.models import RankingRun
 from orders.models import Order, OrderTargetLabel
 from tests.factories import CollaborationFactory, CreatorFactory, OrderFactory
@@ -84,7 +84,7 @@ def test_execute_stores_an_explained_ranking(world):
     assert top.reasons[0] == {
         "code": "labels",
         "label_ids": [label.pk],
-        "points": pytest.approx(top.content * 35, abs=0.06),
+        "points": pytest.approx(top.content * scoring.WEIGHTS[order.goal]["content"] * 100, abs=0.06),
     }
     assert run.model_version == services.HAND_VERSION
     assert run.snapshot_version
