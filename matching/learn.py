@@ -287,8 +287,9 @@ class Interval:
         return {"mean": round(self.mean, 4), "low": round(self.low, 4), "high": round(self.high, 4)}
 
 
-def interval(values, *, seed: int = 0, resamples: int = 2000) -> Interval:
-    """Mean over queries with a 95 % bootstrap interval (scipy.stats.bootstrap, BCa; percentile if degenerate)."""
+def interval(values, *, seed: int = 0, resamples: int = 2000, confidence: float = 0.95) -> Interval:
+    """Mean over queries with a bootstrap interval (scipy.stats.bootstrap, BCa; percentile if degenerate),
+    95 % unless ``confidence`` says otherwise."""
     values = np.asarray(values, dtype=np.float64)
     mean = float(values.mean()) if len(values) else 0.0
     if len(values) < 3 or np.allclose(values, values[0]):
@@ -298,7 +299,9 @@ def interval(values, *, seed: int = 0, resamples: int = 2000) -> Interval:
     rng = np.random.default_rng(seed)
     for method in ("BCa", "percentile"):
         with np.errstate(all="ignore"):
-            result = stats.bootstrap((values,), np.mean, n_resamples=resamples, method=method, random_state=rng)
+            result = stats.bootstrap(
+                (values,), np.mean, n_resamples=resamples, method=method, random_state=rng, confidence_level=confidence
+            )
         low, high = result.confidence_interval
         if np.isfinite(low) and np.isfinite(high):
             return Interval(mean, float(low), float(high))

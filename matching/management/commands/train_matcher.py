@@ -39,7 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({"holdout": report.metrics, "gate": report.gate}, indent=2))
         gain = report.gain
         interval = (
-            f"learned − hand NDCG@10 {gain['mean']:+.4f}, 95 % interval [{gain['low']:+.4f}, {gain['high']:+.4f}]"
+            f"learned − hand NDCG@10 {gain['mean']:+.4f}, {training.GATE_CONFIDENCE * 100:g} % interval "
+            f"[{gain['low']:+.4f}, {gain['high']:+.4f}]"
         )
         halves = "; ".join(
             f"{name} half of the held-out orders {h['mean']:+.4f} [{h['low']:+.4f}, {h['high']:+.4f}]"
@@ -61,8 +62,8 @@ class Command(BaseCommand):
             )
         else:
             verdict = (
-                "at no blend weight does it beat the hand-weighted score with an interval above zero and in both "
-                "halves of the held-out orders while not behind it on the pool measure (weights tried: "
+                "at no blend weight does it beat the hand-weighted score with an interval above zero overall and "
+                "in each half of the held-out orders while not behind it on the pool measure (weights tried: "
                 f"{tried}; the smallest: {interval}; {halves}; {pool}): saved with weight 0, NOT used"
             )
         self.stdout.write(f"{record.version} {verdict}")
