@@ -55,9 +55,13 @@ MAX_PROPENSITY_WEIGHT = 10.0
 BLEND_WEIGHTS = (0.5, 0.25, 0.1, 0.05)
 
 
-def relevance(*, accepted, completed_on_time, rating, views, expected_views) -> np.ndarray:
-    """Graded outcome of an offer: 0 declined or expired, 1 accepted, 2 completed on time,
-    +1 for a rating of 4 or 5, +1 for views at or above the expected views (max 4)."""
+def relevance(
+    *, accepted, completed_on_time, rating, views, expected_views, conversions=None, conversion_rate=None
+) -> np.ndarray:
+    """Graded outcome of an offer: 0 declined or expired, 1 accepted, 2 completed on time, +1 for a rating
+    of 4 or 5, +1 for what the order paid for (max 4): views at or above the expected views, or, for an
+    order that pays for sales (``conversion_rate``: the population's conversions per view), conversions
+    per view at or above that rate where conversions are known (the views where they are not)."""
     accepted = np.asarray(accepted, dtype=bool)
     on_time = np.asarray(completed_on_time, dtype=bool) & accepted
     grade = accepted.astype(np.float32) + on_time.astype(np.float32)
@@ -65,7 +69,12 @@ def relevance(*, accepted, completed_on_time, rating, views, expected_views) -> 
     views = np.nan_to_num(np.asarray(views, dtype=np.float64))
     expected = np.maximum(np.nan_to_num(np.asarray(expected_views, dtype=np.float64)), 1)
     grade += (on_time & (rating >= 4)).astype(np.float32)
-    grade += (on_time & (views >= expected)).astype(np.float32)
+    delivered = views >= expected
+    if conversion_rate is not None and conversions is not None:
+        sold = np.asarray(conversions, dtype=np.float64)
+        known = np.isfinite(sold) & (views > 0)
+        delivered = np.where(known, np.nan_to_num(sold) >= conversion_rate * views, delivered)
+    grade += (on_time & delivered).astype(np.float32)
     return grade
 
 

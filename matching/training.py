@@ -147,12 +147,21 @@ def history_groups(snap: Snapshot, *, seed: int = 0, holdout: float = HOLDOUT, p
 
 
 def _offers_by_order() -> dict[int, list[tuple]]:
-    """order id → [(creator id, accepted, on time, rating, views, offered at)] for answered offers."""
+    """order id → [(creator id, accepted, on time, rating, views, offered at, conversions)] for answered offers."""
     out: dict[int, list[tuple]] = {}
     for row in (
         Collaboration.objects.real()
         .filter(accepted__isnull=False)
-        .values_list("order_id", "creator_id", "accepted", "completed_on_time", "brand_rating", "views", "offered_at")
+        .values_list(
+            "order_id",
+            "creator_id",
+            "accepted",
+            "completed_on_time",
+            "brand_rating",
+            "views",
+            "offered_at",
+            "conversions",
+        )
     ):
         out.setdefault(row[0], []).append(row[1:])
     return out
@@ -212,6 +221,9 @@ def _group(snap, order, offers, when, events, imported, prior, rng) -> tuple[Gro
         rating=[np.nan if x[3] is None else x[3] for x in o],
         views=[np.nan if x[4] is None else x[4] for x in o],
         expected_views=snap.median_views[rows],
+        conversions=[np.nan if x[6] is None else x[6] for x in o],
+        # What the brand paid for: a conversion brief's offer is judged by its sales, not its reach.
+        conversion_rate=prior.conv_mean if order.goal == Order.Goal.CONVERSION else None,
     )
     x, scores = _features(snap, query, block, rows, events, imported, prior, when, order.pk)
     x_others, others_scores = _features(snap, query, block, sample, events, imported, prior, when, order.pk)
