@@ -517,11 +517,13 @@ def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) 
     for b in tests:
         order = _order(brand, b)
         query = order_query(order, snap, excluded={})
-        eligible = scoring.score_block(snap, query, 0, snap.n).rows
-        g = grades(world.utility(match(c, b))[world_row[eligible]], np.arange(len(eligible)))
+        block = scoring.score_block(snap, query, 0, snap.n)
+        eligible = block.rows
+        utility = world.utility(match(c, b))[world_row[eligible]]
+        g = grades(utility, np.arange(len(eligible)))
         judged.append((order, eligible, g))
         if dump:
-            dumped.append(_terms(snap, query, eligible, world.utility(match(c, b))[world_row[eligible]], g, b.goal))
+            dumped.append(_terms(block, utility, g, b.goal))
         lists = {name: eligible[np.argsort(-s, kind="stable")] for name, s in
                  baselines.scores(snap, query, eligible).items()}  # fmt: skip
         lists["hand"] = _ranked(order, snap, model=None)
@@ -543,14 +545,15 @@ def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) 
     return {"orders": len(tests), "goals": [b.goal for b in tests], "per_order": per}
 
 
-def _terms(snap, query, eligible, utility, g, goal) -> dict[str, np.ndarray]:
-    """What --dump writes for one test order: per eligible creator, the hand score's components, the
-    baselines' terms, the world's utility and the grade (for studying the score offline)."""
+def _terms(block, utility, g, goal) -> dict[str, np.ndarray]:
+    """What --dump writes for one test order (``block``: its score_block over every row): per eligible
+    creator, the hand score's components, the baselines' terms, the world's utility and the grade (for
+    studying the score offline)."""
     from matching import baselines, scoring
     from matching.scoring import components
     from matching.snapshot import METRIC_NAMES
 
-    block = scoring.score_block(snap, query, 0, snap.n)
+    snap, query, eligible = block.snap, block.query, block.rows
     cols, q, _ = components._query_vectors(snap, query)
     rows, cosine, coverage = components._label_similarity(snap, cols, q, 0, snap.n)
     at = np.searchsorted(rows, eligible).clip(0, max(len(rows) - 1, 0))
