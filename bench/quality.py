@@ -394,7 +394,9 @@ TOLERANCE = 1.1  # the ranker's default price tolerance
 
 def history_csv(world: World, c: dict, by_interest, orders: int, rng, path: Path) -> int:
     """Past orders: brands offer mostly to popular creators with some fit, a few at random."""
-    now = time.time()
+    # Midnight UTC today: dates are whole days, so with the time of day as the reference the same seed gave
+    # other same-day ties (and another time split, other point-in-time features) depending on the hour it ran.
+    now = time.time() // 86400 * 86400
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
