@@ -144,7 +144,7 @@ def _who(c: Collaboration, actor: User | None) -> str:
     """The actor's side by name: the brand, the creator, the creator's agency, an admin or the platform's timers."""
     side = actor_side(c, actor)
     if side == SYSTEM:
-        return str(_("Starmap (timer)"))
+        return str(_("Starmap (automatic)"))
     if side == CREATOR:
         return c.creator.display_name
     if side == ADMIN:
