@@ -48,7 +48,7 @@ from bench._common import connect, database_url, drop_database, recreate_databas
 
 BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
 WORLDS = ("craft", "audience", "budget", "neighbours", "conversion")
-METHODS = ("popularity", "tag_overlap", "heuristic", "hand", "learned", "system")
+METHODS = ("popularity", "tag_overlap", "heuristic", "heuristic_history", "hand", "learned", "system")
 # The conversion dimension's effect: the hand score again after every past deal's conversions are erased
 # and the snapshot rebuilt, so each creator's conversion record is unknown (compared on conversion briefs).
 WITHOUT_CONVERSIONS = "hand_without_conversions"
@@ -640,7 +640,13 @@ def _ranked(order, snap, *, model) -> np.ndarray:
 # ==================================================================== parent
 
 # The paired differences the bar is about: each is a per-order difference, bootstrapped over orders.
-DIFFERENCES = (("hand", "heuristic"), ("learned", "hand"), ("learned", "heuristic"), ("system", "hand"))
+DIFFERENCES = (
+    ("hand", "heuristic"),
+    ("hand", "heuristic_history"),
+    ("learned", "hand"),
+    ("learned", "heuristic"),
+    ("system", "hand"),
+)
 QUICK = {"creators": 600, "history_orders": 80, "test_orders": 12, "seeds": "11"}
 
 

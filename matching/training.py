@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 NEGATIVES_PER_ORDER = 200
 HOLDOUT = 0.25
-METHODS = ("learned", "hand", "content", "heuristic", "tag_overlap", "popularity")
+METHODS = ("learned", "hand", "content", "heuristic_history", "heuristic", "tag_overlap", "popularity")
 RELEVANT_GRADE = 2.0
 HISTORY_ROWS = [METRIC_NAMES.index(name) for name in HISTORY_METRICS]
 
@@ -250,7 +250,8 @@ def _features(snap, query, block, rows, events, imported, prior, when, order_id)
     metrics = snap.metrics[:, rows].copy()
     metrics[HISTORY_ROWS] = history["metrics"]
     x = candidate_features(snap, query, rows, hand, comps, metrics=metrics)
-    scores = {"hand": hand, "content": comps["content"], **baselines.scores(snap, query, rows)}
+    # The baselines read the same point-in-time track record as the hand score (heuristic_history).
+    scores = {"hand": hand, "content": comps["content"], **baselines.scores(snap, query, rows, metrics)}
     return x, scores
 
 

@@ -214,8 +214,13 @@ def test_features_of_a_held_out_order_do_not_move_when_its_own_outcomes_change(h
 
     assert np.array_equal(after[target.order_id].x, target.x)
     assert np.array_equal(after[target.order_id].scores["hand"], target.scores["hand"])
+    # So does the baseline that reads the track record: it is judged on what was known then, like the matcher.
+    assert np.array_equal(after[target.order_id].scores["heuristic_history"], target.scores["heuristic_history"])
     # The change is real: orders offered later see it in their creators' track records.
     assert any(not np.array_equal(after[o].x, before[o].x) for o in later)
+    assert any(
+        not np.array_equal(after[o].scores["heuristic_history"], before[o].scores["heuristic_history"]) for o in later
+    )
 
 
 def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
@@ -259,7 +264,7 @@ def test_evaluate_matcher_prints_every_method_with_intervals_and_what_it_scored(
     call_command("evaluate_matcher")
 
     out = capsys.readouterr().out
-    for method in ("learned", "hand", "content", "heuristic", "tag_overlap", "popularity"):
+    for method in ("learned", "hand", "content", "heuristic_history", "heuristic", "tag_overlap", "popularity"):
         assert re.search(rf"^{method} +0\.\d{{4}} \[0\.\d{{3}}, [01]\.\d{{3}}\]", out, re.MULTILINE), method
     assert "NDCG@10" in out and "recall@50" in out
     holdout = len(training.split(training.history_groups(engine.current()).groups)[1])

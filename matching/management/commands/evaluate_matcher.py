@@ -10,7 +10,8 @@ from matching.models import MatcherModel
 class Command(BaseCommand):
     help = (
         "Evaluate on the time-based holdout with point-in-time features: NDCG@10 and recall@50 with 95 % bootstrap "
-        "intervals for the learned model, the hand score, content only, the heuristic, tag overlap and popularity."
+        "intervals for the learned model, the hand score, content only, the heuristic with and without the smoothed "
+        "track record, tag overlap and popularity."
     )
 
     def add_arguments(self, parser):
@@ -53,10 +54,11 @@ class Command(BaseCommand):
         for reason, count in skipped.items():
             self.stdout.write(f"not evaluated at all: {count} past order(s): {reason}")
         self.stdout.write("features as of each order's offer date; 95 % bootstrap intervals over orders")
-        self.stdout.write(f"{'method':<12}{'NDCG@10 offered':>28}{'NDCG@10 pool':>28}{'recall@50 pool':>28}")
+        width = max(12, *(len(name) + 2 for name in metrics))
+        self.stdout.write(f"{'method':<{width}}{'NDCG@10 offered':>28}{'NDCG@10 pool':>28}{'recall@50 pool':>28}")
         for name, m in metrics.items():
             cells = [_cell(m[k]) for k in ("ndcg10", "pool_ndcg10", "pool_recall50")]
-            self.stdout.write(f"{name:<12}" + "".join(f"{c:>28}" for c in cells))
+            self.stdout.write(f"{name:<{width}}" + "".join(f"{c:>28}" for c in cells))
         self.stdout.write(
             "offered: among the creators each order offered (outcomes known); pool: plus 200 sampled eligible "
             "creators it did not offer, counted as not relevant (rewards imitating past choices)"
