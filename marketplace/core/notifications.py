@@ -10,8 +10,17 @@ from marketplace.core.mail import send_mail_each, site_url
 from marketplace.core.models import Notification, User
 
 
-def notify(users: list[User], *, kind: str, text: str, url: str = "", collaboration_id: int | None = None) -> None:
-    """One in-app notification per user (duplicates dropped), and an e-mail each once the transaction commits."""
+def notify(
+    users: list[User],
+    *,
+    kind: str,
+    text: str,
+    url: str = "",
+    collaboration_id: int | None = None,
+    email: bool = True,
+) -> None:
+    """One in-app notification per user (duplicates dropped), and an e-mail each once the transaction commits
+    (``email``: False for what only the app should say, such as the steps of a practice deal)."""
     unique = {u.pk: u for u in users}
     Notification.objects.bulk_create(
         [
@@ -19,7 +28,7 @@ def notify(users: list[User], *, kind: str, text: str, url: str = "", collaborat
             for u in unique.values()
         ]
     )
-    emails = [u.email for u in unique.values() if u.email]
+    emails = [u.email for u in unique.values() if u.email] if email else []
     if emails:
         transaction.on_commit(lambda: _mail(emails, text, url))
 

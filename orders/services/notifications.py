@@ -102,9 +102,18 @@ def collaboration_changed(collaboration: Collaboration, *, action: str, actor_ro
 
 
 def notify(users: list[User], *, kind: str, text: str, collaboration: Collaboration | None = None) -> None:
-    """Notify about a collaboration: the notification links to its page (marketplace.core.notifications)."""
+    """Notify about a collaboration: the notification links to its page (marketplace.core.notifications).
+    A practice deal's steps are said in the app only: the creator is on the page walking it, and four
+    e-mails about a deal that moves no money are noise."""
     url = reverse("deals:collaboration", args=[collaboration.pk]) if collaboration else ""
-    core_notify(users, kind=kind, text=text, url=url, collaboration_id=collaboration.pk if collaboration else None)
+    core_notify(
+        users,
+        kind=kind,
+        text=text,
+        url=url,
+        collaboration_id=collaboration.pk if collaboration else None,
+        email=not (collaboration and collaboration.is_practice),
+    )
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -18,12 +18,13 @@ from insights import growth as growth_reads
 from insights import indices_sync
 from insights.selectors import platform_overview
 from marketplace.core import Conflict, NotAllowed
+from marketplace.core.models import Notification
 from matching import features, training
 from orders import flows
 from orders.for_creators import past_collaborations
 from orders.models import Collaboration, Order
 from orders.selectors.orders import creator_home
-from orders.services import deals
+from orders.services import deals, notifications
 from orders.services.collaborations import ACTIONS, PRACTICE_REPLIES, PRACTICE_STEPS, money_kind
 from orders.services.practice import PRACTICE_BRAND_SLUG, practice_brand_ensure, practice_offer_send
 from orders.services.results import result_record
@@ -439,3 +440,22 @@ def test_the_growth_api_lists_the_novice_tasks_as_the_page_does():
     }
     novice = next(step for step in body["checklist"] if step["key"] == "novice")
     assert (novice["progress"], novice["target"]) == (6, 7)
+
+
+def test_a_practice_deal_tells_the_creator_in_the_app_and_sends_no_e_mail(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    creator = new_creator()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        c = walk(creator)
+
+    told = Notification.objects.filter(user=creator.user, collaboration_id=c.pk)
+    assert told.count() >= 3  # the practice brand's answers: script approved, video approved, work accepted
+    assert mailoutbox == []
+
+    # The same notice about a real deal goes out by e-mail too.
+    real = CollaborationFactory(creator=creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify([creator.user], kind="approve_script", text="Script approved", collaboration=real)
+    assert [m.to for m in mailoutbox] == [[creator.user.email]]
