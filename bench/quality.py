@@ -13,11 +13,11 @@ embedded one), runs ``train_matcher``, creates new orders, ranks every one throu
 list with the world's graded relevance, which only the benchmark knows. No matcher code reads
 anything but the imported files: it cannot know which world it is in.
 
-Methods: popularity (followers), tag overlap, the heuristic of issue #11 (matching.baselines), the
-hand score (the ranker with no learned model), the learned model as trained (forced on), and the
-system as it runs (with the gate that may keep the model off); then, to measure what the conversion
-dimension adds, the hand score once more after every past deal's conversions are erased and the
-snapshot rebuilt (compared on the conversion briefs only). NDCG@10 (sklearn.metrics.ndcg_score,
+Methods: popularity (followers), tag overlap, the heuristic of issue #11 and the same plus the smoothed
+track record (matching.baselines), the hand score (the ranker with no learned model), the learned model
+as trained (forced on), and the system as it runs (with the gate that may keep the model off); then, to
+measure what the conversion dimension adds, the hand score once more after every past deal's conversions
+are erased and the snapshot rebuilt (compared on the conversion briefs only). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
 each with a 95 % bootstrap interval (scipy.stats.bootstrap); the differences the issue's bar is about
 (hand − heuristic, learned − hand, ...) are paired per order and bootstrapped the same way. Each world
