@@ -15,7 +15,8 @@ anything but the imported files: it cannot know which world it is in.
 
 Methods: popularity (followers), tag overlap, the heuristic of issue #11 and the same plus the smoothed
 track record (matching.baselines), the hand score (the ranker with no learned model), the learned model
-as trained (forced on), and the system as it runs (with the gate that may keep the model off); then, to
+as trained (forced on, at the blend weight its gate chose: 0, where none passed, ranks as the hand
+score), and the system as it runs (with the gate that may keep the model off); then, to
 measure what the conversion dimension adds, the hand score once more after every past deal's conversions
 are erased and the snapshot rebuilt (compared on the conversion briefs only). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
