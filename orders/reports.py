@@ -269,11 +269,14 @@ FIGURES = (
 )
 
 
-def figure_rows(expected: Figures, actual: Figures) -> list[dict]:
-    """Expected vs actual, one row per metric, with how to show it (count, money ratio or rate)."""
+def figure_rows(expected: Figures, actual: Figures, *, costs: bool = True) -> list[dict]:
+    """Expected vs actual, one row per metric, with how to show it (count, money ratio or rate).
+    ``costs=False`` leaves out the money rows: a practice deal's price is paid by nobody, so its cost
+    per view, engagement or sale would be a figure of nothing."""
     return [
         {"name": n, "label": label, "kind": kind, "expected": getattr(expected, n), "actual": getattr(actual, n)}
         for n, label, kind in FIGURES
+        if costs or kind != "money"
     ]
 
 

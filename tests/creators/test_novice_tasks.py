@@ -302,6 +302,24 @@ def test_the_practice_deal_is_labelled_for_the_creator_and_hidden_from_brands(cl
     assert c.order.title not in profile  # the public profile's past collaborations leave it out
 
 
+def test_a_practice_deals_results_show_its_counts_and_no_cost_per_view_of_a_price_nobody_pays(client):
+    practice = walk(new_creator())
+    paid = CollaborationFactory(status=S.PUBLISHED, agreed_price=80_000)
+    result_record(
+        collaboration_id=paid.pk, actor=paid.creator.user, day=1, values={"views": 1200, "likes": 80, "comments": 5}
+    )
+
+    client.force_login(practice.creator.user)
+    practice_page = client.get(reverse("deals:collaboration", args=[practice.pk])).content.decode()
+    client.force_login(paid.creator.user)
+    paid_page = client.get(reverse("deals:collaboration", args=[paid.pk])).content.decode()
+
+    assert 'id="figure-views"' in practice_page and 'id="figure-engagement_rate"' in practice_page
+    for money in ("cpm", "cpe", "cost_per_conversion"):
+        assert f'id="figure-{money}"' not in practice_page
+        assert f'id="figure-{money}"' in paid_page
+
+
 # ------------------------------------------------------------------ the growth page
 
 
