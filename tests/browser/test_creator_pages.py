@@ -80,6 +80,19 @@ def test_the_profile_editor_warns_before_a_save_loses_another_sections_edits(peo
     page.get_by_role("button", name="Save rate card").click()
     expect_message(page, "Rate card saved.")
 
+    # An audience that does not add up is refused, and the page opens at the audience section with the
+    # error in view (it sits far down the page; a phone would otherwise land at the top).
+    page.set_viewport_size({"width": 390, "height": 900})
+    first_age = page.locator("#audience input[name^='age-']").first
+    first_age.fill(str(int(first_age.input_value() or 0) + 7))
+    page.get_by_role("button", name="Save audience").click()
+    error = page.locator("#audience").get_by_text("Age shares must add up to 100")
+    expect(error).to_be_visible()
+    expect(error).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 900
+    screenshot(page, artifacts, "creator-profile-audience-error-phone")
+    page.set_viewport_size({"width": 1440, "height": 900})
+
     # Regions are picked by name from the list; the page shows the name with its code.
     expect(page.locator('#region-options option[value="Guangdong (CN-GD)"]')).to_have_count(1)
 
