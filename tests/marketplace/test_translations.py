@@ -47,6 +47,26 @@ def test_the_compiled_catalogue_matches_the_committed_one():
     assert not stale, f"django.mo is out of date (run compilemessages -l zh_Hans): {stale[:3]}"
 
 
+def test_a_message_that_quotes_a_label_quotes_that_labels_own_translation():
+    """“Press ‘Save rate card’ again” must name the button the Chinese page shows, not a near synonym."""
+    entries = po_entries()
+    wrong = [
+        (msgid, quoted, entries[quoted], msgstr)
+        for msgid, msgstr in entries.items()
+        for quoted in re.findall(r"“([^”]+)”", msgid)
+        if quoted in entries and f"“{entries[quoted]}”" not in msgstr
+    ]
+
+    assert not wrong, wrong[:3]
+
+
+def test_the_catalogue_addresses_the_reader_one_way():
+    """The polite 您 throughout: one catalogue that switches to 你 mid-page reads as two authors."""
+    informal = [msgid for msgid, msgstr in po_entries().items() if "你" in msgstr]
+
+    assert not informal, informal[:3]
+
+
 def test_a_page_in_chinese_shows_the_translated_texts(client):
     response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("login")}, follow=True)
 
