@@ -1,7 +1,7 @@
 """Match quality on synthetic worlds the matcher was not built on (a benchmark, not a test).
 
     .venv/bin/python bench/quality.py [--worlds craft,audience,budget,neighbours,conversion] [--seeds 11,12]
-        [--creators 3000] [--history-orders 500] [--test-orders 250] [--jobs 1] [--json]
+        [--creators 3000] [--history-orders 500] [--test-orders 250] [--jobs 1] [--json] [--forced-weights]
     .venv/bin/python bench/quality.py --quick     # a smoke run: tiny worlds, one seed, about a minute
 
 Each world tells a different generative story (docs/matching-quality.md). For each world the
@@ -16,7 +16,8 @@ anything but the imported files: it cannot know which world it is in.
 Methods: popularity (followers), tag overlap, the heuristic of issue #11 and the same plus the smoothed
 track record (matching.baselines), the hand score (the ranker with no learned model), the learned model
 as trained (forced on, at the blend weight its gate chose: 0, where none passed, ranks as the hand
-score), and the system as it runs (with the gate that may keep the model off); then, to
+score; --forced-weights adds the model at each blend weight the gate tries), and the system as it runs
+(with the gate that may keep the model off); then, to
 measure what the conversion dimension adds, the hand score once more after every past deal's conversions
 are erased and the snapshot rebuilt (compared on the conversion briefs only). NDCG@10 (sklearn.metrics.ndcg_score,
 over the order's eligible creators) and recall@50 (relevant = grade ≥ 2) are averaged over orders,
@@ -50,6 +51,8 @@ from bench._common import connect, database_url, drop_database, recreate_databas
 BENCH_DB = "starmap_bench_quality"  # + the process id and the world: parallel runs never share one
 WORLDS = ("craft", "audience", "budget", "neighbours", "conversion")
 METHODS = ("popularity", "tag_overlap", "heuristic", "heuristic_history", "hand", "learned", "system")
+# --forced-weights adds one method per blend weight: "learned at 0.25" (each compared with the hand score).
+FORCED = "learned at "
 # The conversion dimension's effect: the hand score again after every past deal's conversions are erased
 # and the snapshot rebuilt, so each creator's conversion record is unknown (compared on conversion briefs).
 WITHOUT_CONVERSIONS = "hand_without_conversions"
@@ -479,7 +482,13 @@ def run_world(name: str, seed: int, args) -> dict:
         "creators": args.creators,
         "deals": deals,
         "trained": trained,
-        **_score(world, creators, tests, dump=args.dump and Path(args.dump) / f"{name}-{seed}.npz"),
+        **_score(
+            world,
+            creators,
+            tests,
+            dump=args.dump and Path(args.dump) / f"{name}-{seed}.npz",
+            forced=args.forced_weights,
+        ),
     }
 
 
@@ -495,8 +504,9 @@ def _train() -> dict:
     }
 
 
-def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) -> dict:
-    """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals)."""
+def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None, forced: bool = False) -> dict:
+    """Per method, each test order's NDCG@10 and recall@50 (the parent computes the intervals); with
+    ``forced``, also the trained model at each blend weight the gate tries (``_forced_models``)."""
     from django.core.management import call_command
 
     from brands.models import Brand
@@ -514,7 +524,8 @@ def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) 
         world_row[snap.rows_of([pk])[0]] = handle_row[handle_]
     brand = Brand.objects.create(name="Bench brand", slug="bench-brand")
     record = MatcherModel.objects.order_by("-created_at").first()
-    per = {m: {"ndcg": [], "recall": []} for m in (*METHODS, WITHOUT_CONVERSIONS)}
+    at_weight = _forced_models(record) if forced else {}
+    per = {m: {"ndcg": [], "recall": []} for m in (*METHODS, *at_weight, WITHOUT_CONVERSIONS)}
     judged = []  # per test order: (order, eligible rows, grades)
     dumped = []
     for b in tests:
@@ -533,6 +544,8 @@ def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None) 
         lists["learned"] = _ranked(order, snap, model=record)
         # The system as it runs is one of the two: the gate either switched the model on or left it off.
         lists["system"] = lists["learned"] if record.is_active else lists["hand"]
+        for name, forced_record in at_weight.items():
+            lists[name] = _ranked(order, snap, model=forced_record)
         for name, ranked in lists.items():
             _judge(per[name], ranked, eligible, g)
     # The conversion dimension's effect: the same orders ranked by the hand score once the matcher no
@@ -619,6 +632,26 @@ def _order(brand, b: Brief):
     return order
 
 
+def _forced_models(record) -> dict:
+    """The trained model once more at each blend weight the gate tries (learn.BLEND_WEIGHTS), each saved
+    as a model record of its own that nothing ranks with unless _ranked switches it on: what the model
+    would do where the gate kept it off, or at another weight than the one it chose."""
+    import joblib
+
+    from matching import learn
+    from matching.models import MatcherModel
+
+    model = joblib.load(record.path)
+    out = {}
+    for weight in learn.BLEND_WEIGHTS:
+        path = Path(record.path).with_name(f"{record.version}-at-{weight}.joblib")
+        joblib.dump(model.with_weight(weight), path)
+        out[f"{FORCED}{weight}"] = MatcherModel.objects.create(
+            version=f"{record.version}-at-{weight}", path=str(path), trained_on=record.trained_on, metrics={}
+        )
+    return out
+
+
 def _ranked(order, snap, *, model) -> np.ndarray:
     """The order's ranked rows through rank_order's path, with ``model`` active (None: the hand score)."""
     from matching import services
@@ -667,6 +700,12 @@ def main() -> None:
         help="also write, per world and seed, every test order's eligible creators with the hand score's "
         "components, the baselines' terms and the world's utility and grades (DIR/<world>-<seed>.npz)",
     )
+    parser.add_argument(
+        "--forced-weights",
+        action="store_true",
+        help="also rank with the trained model forced on at each blend weight the gate tries, whether or "
+        "not the gate passed it (methods 'learned at W'): what the gate kept out; about doubles the ranking time",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -687,6 +726,7 @@ def main() -> None:
         f"--history-orders={args.history_orders}",
         f"--test-orders={args.test_orders}",
         *([f"--dump={Path(args.dump).resolve()}"] if args.dump else []),
+        *(["--forced-weights"] if args.forced_weights else []),
     ]
     runs = [(name, seed) for name in worlds for seed in seeds]
     results = []
@@ -743,7 +783,7 @@ def metrics(per_order: dict, goals: list[str]) -> dict:
         name: {"ndcg10": learn.interval(v["ndcg"]).as_dict(), "recall50": learn.interval(v["recall"]).as_dict()}
         for name, v in per_order.items()
     }
-    for a, b in DIFFERENCES:
+    for a, b in _differences(per_order):
         difference = np.subtract(per_order[a]["ndcg"], per_order[b]["ndcg"])
         out[f"{a} − {b}"] = {"ndcg10": learn.interval(difference).as_dict()}
     briefs = [i for i, goal in enumerate(goals) if goal == "conversion"]
@@ -751,6 +791,11 @@ def metrics(per_order: dict, goals: list[str]) -> dict:
         difference = np.subtract(per_order["hand"]["ndcg"], per_order[WITHOUT_CONVERSIONS]["ndcg"])[briefs]
         out[CONVERSION_EFFECT] = {"ndcg10": learn.interval(difference).as_dict(), "orders": len(briefs)}
     return out
+
+
+def _differences(per_order: dict) -> list[tuple[str, str]]:
+    """DIFFERENCES, and each forced blend weight's difference from the hand score when it was measured."""
+    return [*DIFFERENCES, *((name, "hand") for name in per_order if name.startswith(FORCED))]
 
 
 def _public(result: dict) -> dict:
@@ -764,9 +809,9 @@ def summary(results: list[dict]) -> dict:
         runs = [r for r in results if r["world"] == name]
         pooled = {
             m: {k: [x for r in runs for x in r["per_order"][m][k]] for k in ("ndcg", "recall")}
-            for m in (*METHODS, WITHOUT_CONVERSIONS)
+            for m in runs[0]["per_order"]
         }
-        pairs = [f"{a} − {b}" for a, b in DIFFERENCES] + [CONVERSION_EFFECT]
+        pairs = [f"{a} − {b}" for a, b in _differences(pooled)] + [CONVERSION_EFFECT]
         out[name] = {
             "seeds": [r["seed"] for r in runs],
             "orders": sum(r["orders"] for r in runs),
