@@ -102,7 +102,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("creators:profile_edit") + "#" + anchor)
         bound[section] = invalid
     context = _edit_context(request, creator, bound)
-    status = 400 if context["label_search_errors"] else 200
+    # A refused save, or a label search that could not be read, is bad input: 400 with the page.
+    status = 400 if bound or context["label_search_errors"] else 200
     return render(request, "creators/creator_edit.html", context, status=status)
 
 

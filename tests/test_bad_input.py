@@ -192,7 +192,7 @@ def test_profile_label_rows_that_are_not_ids_are_refused_on_the_page(client, cre
 
     response = client.post(reverse("creators:profile_edit"), {"section": "labels", "row": value, "label": value})
 
-    assert response.status_code == 200  # the editor again, with the labels section's error
+    assert response.status_code == 400  # the editor again, with the labels section's error
     assert response.context["labels_form"].errors["label"]
 
 

@@ -65,7 +65,8 @@ def order_detail(request, pk: int):
     return render(request, "orders/order_detail.html", context)
 
 
-def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: str = "", status: int = 200):
+def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: str = "", status: int | None = None):
+    """The brief's form page: 400 when it shows a refused submission (``status`` overrides), else 200."""
     context = {
         "form": form,
         "order": order,
@@ -74,7 +75,7 @@ def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: 
         "error_heading": error_heading,
         "order_actions": order_allowed_actions(order, can_edit=True) if order else frozenset(),
     }
-    return render(request, "orders/order_form.html", context, status=status)
+    return render(request, "orders/order_form.html", context, status=status or (400 if form.errors else 200))
 
 
 def _publish_problems_page(request, order: Order, problems: ValidationError, *, saved: bool = False):

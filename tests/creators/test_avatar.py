@@ -192,7 +192,7 @@ def test_a_hostile_upload_is_a_form_error_beside_the_field_and_nothing_is_stored
 
     response = upload(client, data, filename)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     errors = page.split('id="id_avatar_errors"', 1)[1].split("</ul>", 1)[0]
     assert message in errors

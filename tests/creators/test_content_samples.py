@@ -86,7 +86,7 @@ def test_a_bad_row_is_named_beside_its_field_and_nothing_is_saved(client, creato
 
     response = client.post(EDIT, samples_post(("https://v.example/ok", "Fine", ""), row))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     errors = page.split(f'id="id_samples-1-{field}_errors"', 1)[1].split("</ul>", 1)[0]
     assert message in errors
@@ -98,7 +98,7 @@ def test_more_rows_than_the_limit_are_refused(client, creator):
 
     response = client.post(EDIT, samples_post(*rows, total=MAX_CONTENT_SAMPLES + 1))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert f"Please submit at most {MAX_CONTENT_SAMPLES} forms." in response.content.decode()
     assert not ContentSample.objects.filter(creator=creator).exists()
 

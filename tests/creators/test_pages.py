@@ -147,7 +147,7 @@ def test_profile_edit_shows_an_unknown_country_next_to_the_field_and_saves_nothi
     response = client.post(EDIT, {"section": "basics", "display_name": "Mia", "platform": "douyin", "country": "XX"})
 
     message = "No country is called “XX”. Type part of its name and pick it from the list."
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["basics_form"].errors["country"] == [message]
     assert message in response.content.decode()
     creator.refresh_from_db()
@@ -205,7 +205,7 @@ def test_eleven_labels_show_an_error_and_keep_the_old_ones(client, creator):
 
     response = client.post(EDIT, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choose at most 10 labels; you chose 11." in response.content.decode()
     assert list(CreatorLabel.objects.filter(creator=creator)) == [old]
 
@@ -217,7 +217,7 @@ def test_a_bad_label_weight_is_shown_next_to_that_label(client, creator):
         EDIT, {"section": "labels", "row": [label.pk], "label": [label.pk], f"weight_{label.pk}": "2"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["labels_form"].errors[f"weight_{label.pk}"]
     assert not CreatorLabel.objects.filter(creator=creator).exists()
 
@@ -275,7 +275,7 @@ def test_audience_adding_up_to_90_percent_shows_an_error_and_saves_nothing(clien
 
     response = client.post(EDIT, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["audience"].age.non_field_errors() == [
         "Age shares must add up to 100 %; they add up to 90 %."
     ]
@@ -315,7 +315,7 @@ def test_rate_card_prices_are_parsed_into_minor_units(client, creator):
 def test_bad_money_input_shows_a_field_error_and_saves_nothing(client, creator):
     response = client.post(EDIT, _rate_post(short_21_60="12.345", image_post="800"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["rate_card_form"].errors == {"price_short_21_60": ["Use at most two decimal places."]}
     assert "Use at most two decimal places." in response.content.decode()
     assert not RatePrice.objects.filter(creator=creator).exists()

@@ -60,7 +60,7 @@ BOUNDS = "A price must be between CNY 1.00 and CNY 10,000,000.00."
 def test_a_price_outside_the_bounds_is_refused_beside_its_field(client, creator, typed, message):
     response = client.post(EDIT, _rate_post(short_21_60=typed))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     cell = _field_container(response.content.decode(), "id_price_short_21_60")
     assert cell.count(message) == 1
     assert not RatePrice.objects.filter(creator=creator).exists()
@@ -84,7 +84,7 @@ def test_a_price_far_above_the_creators_own_asks_for_a_second_look_then_saves(cl
 
     first = client.post(EDIT, _rate_post(image_post=str(outlier // 100)))
 
-    assert first.status_code == 200
+    assert first.status_code == 400
     html = first.content.decode()
     cell = _field_container(html, "id_price_image_post")
     assert "is far above your other prices (around CNY 5,000.00)" in cell
@@ -102,7 +102,7 @@ def test_a_confirmation_is_for_the_amount_shown_not_a_different_one(client, crea
 
     response = client.post(EDIT, _rate_post(image_post="9000000", confirm={"image_post": "250000000"}))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not RatePrice.objects.filter(creator=creator, format="image_post").exists()
 
 

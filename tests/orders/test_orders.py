@@ -126,7 +126,7 @@ def test_invalid_money_text_gives_a_field_error_and_saves_nothing(manager_client
 
     response = manager_client.post(reverse("orders:create"), _post_data(category, labels, price_per_creator=text))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "price_per_creator" in response.context["form"].errors
     assert 'id="id_price_per_creator_errors"' in response.content.decode()
     assert not Order.objects.exists()

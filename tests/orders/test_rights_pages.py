@@ -55,7 +55,7 @@ def test_a_right_priced_twice_is_refused_beside_the_field(client, db):
         {"section": "rights", "percent_offline": "5", "amount_offline": "100", "percent_paid_ads": "abc"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["rights_form"]
     assert "not both" in " ".join(form.errors["amount_offline"])
     assert form.errors["percent_paid_ads"]
