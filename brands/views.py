@@ -57,7 +57,7 @@ def signup_brand(request):
                 request, _("Welcome to Starmap! Your brand %(name)s is ready.") % {"name": membership.brand}
             )
             return redirect("home")
-    return render(request, SIGNUP_TEMPLATE, {"form": form})
+    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
 
 
 @brand_member_required(owner=True)
@@ -73,7 +73,7 @@ def brand_profile_edit(request):
         else:
             messages.success(request, _("The brand profile is saved."))
             return redirect("brands:members")
-    return render(request, "brands/brand_edit.html", {"form": form, "brand": brand})
+    return render(request, "brands/brand_edit.html", {"form": form, "brand": brand}, status=400 if form.errors else 200)
 
 
 def _members_page(request, add_form: MemberAddForm | None = None, status: int = 200):

@@ -80,7 +80,7 @@ def signup_creator(request: HttpRequest) -> HttpResponse:
             login(request, creator.user)
             messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
             return redirect("home")
-    return render(request, SIGNUP_TEMPLATE, {"form": form})
+    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
 
 
 # ------------------------------------------------------------ profile editor

@@ -51,4 +51,4 @@ def account_settings(request):
         else:
             messages.success(request, _("Your settings are saved."))
             return redirect("account_settings")
-    return render(request, "marketplace/account_settings.html", {"form": form})
+    return render(request, "marketplace/account_settings.html", {"form": form}, status=400 if form.errors else 200)

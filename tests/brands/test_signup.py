@@ -46,7 +46,7 @@ def test_brand_signup_with_a_chinese_name_gets_a_valid_slug(client):
 def test_brand_signup_with_mismatched_passwords_creates_nothing(client):
     response = client.post(reverse("signup_brand"), brand_signup_data(password2="something-else-91"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "password2" in response.context["form"].errors
     assert not User.objects.exists()
     assert not Brand.objects.exists()

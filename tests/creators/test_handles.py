@@ -94,7 +94,7 @@ def test_the_signup_page_shows_the_reason_beside_the_handle_and_creates_nobody(c
     response = client.post("/accounts/signup/creator/", signup_data("profile"))
 
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["handle"] == [
         "“profile” is reserved for the site's own pages and names; choose another handle."
     ]

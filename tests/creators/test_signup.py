@@ -35,7 +35,7 @@ def test_creator_signup_with_a_taken_handle_shows_a_field_error_and_saves_nothin
 
     response = client.post(reverse("signup_creator"), creator_signup_data(handle="Lin-Cooks"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "handle" in response.context["form"].errors
     assert User.objects.count() == users_before
     assert 'id="id_handle_errors"' in response.content.decode()
