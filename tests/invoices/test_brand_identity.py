@@ -39,7 +39,7 @@ def test_the_owner_adds_the_legal_name_and_a_tax_id_written_in_lower_case(owner_
 def test_a_tax_id_no_registry_prints_is_refused_on_its_field(owner_client, tax_id):
     response = save(owner_client, legal_name="Aurora Skin Co., Ltd.", tax_id=tax_id)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "tax_id" in response.context["form"].errors
     assert Brand.objects.get(pk=owner_client.brand.pk).tax_id == ""
 
