@@ -680,9 +680,9 @@ PAGES: dict[str, list[Target]] = {
     ],
     "orders:detail": [Target(order("open"), {"GET": ORDER_PAGE}, ORDER_PAGE)],
     "orders:update": [
-        # A partial form is drawn again with its errors: the order was found, and nothing is saved.
+        # A partial form is drawn again with its errors, as a 400: the order was found, and nothing is saved.
         Target(
-            order("draft"), {"GET": ("owner",), "POST": ("owner",)}, ORDER_PAGE, const(title="x"), ok={"POST": (200,)}
+            order("draft"), {"GET": ("owner",), "POST": ("owner",)}, ORDER_PAGE, const(title="x"), ok={"POST": (400,)}
         )
     ],
     "orders:publish": [Target(order("draft"), {"POST": ("owner",), "GET": ()}, ORDER_PAGE, ok={"POST": (302,)})],
