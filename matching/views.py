@@ -38,9 +38,12 @@ PAGE_SIZE = 25
 
 def ranking_context(request, order) -> dict:
     """Everything the ranking section needs: its own view, and the answer to offers sent from it."""
+    # Published a moment ago: the matcher has not picked up the order.published message yet. Asked before the
+    # run is read: the worker queues the run and acknowledges the message in one commit, so one that lands
+    # between the two reads shows the run, not "no ranking yet" with nothing polling.
+    pending = selectors.first_ranking_pending(order)
     run = selectors.latest_run(order)
-    # Published a moment ago: the matcher has not picked up the order.published message yet.
-    pending = run is None and selectors.first_ranking_pending(order)
+    pending = pending and run is None
     filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
     page = paginate(request, results, per_page=PAGE_SIZE)

@@ -291,3 +291,37 @@ def test_ranked_creators_are_cards_with_avatar_audience_chart_and_the_authentici
     assert '">OO</span>' in row  # generated initials
     assert 'class="audience-mini"' in cell and cell.count("<rect ") == 5
     assert "Unusual figures" in cell
+
+
+def test_the_worker_queueing_the_run_between_the_sections_reads_never_shows_no_ranking(taxonomy, client, monkeypatch):
+    """The worker queues the first run and acknowledges order.published in one commit. Whichever of the
+    section's reads comes first, that commit landing right after it must leave the page showing the ranking on
+    its way and polling, never "no ranking yet" with nothing to wake it up."""
+    from matching import selectors
+    from orders.services.orders import order_publish
+    from tests.matching.conftest import queue_published_orders
+
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9)
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    order_publish(order_id=order.pk, actor=member.user)
+    client.force_login(member.user)
+    committed = []
+
+    def then_the_worker_commits(read):
+        def wrapped(*args, **kwargs):
+            answer = read(*args, **kwargs)
+            if not committed:
+                committed.append(queue_published_orders())
+            return answer
+
+        return wrapped
+
+    monkeypatch.setattr(selectors, "latest_run", then_the_worker_commits(selectors.latest_run))
+    monkeypatch.setattr(selectors, "first_ranking_pending", then_the_worker_commits(selectors.first_ranking_pending))
+
+    shown = page_as_shown(client, reverse("orders:detail", args=[order.pk]))
+
+    assert committed == [1] and order.ranking_runs.filter(status="queued").count() == 1
+    assert "No ranking yet" not in shown
+    assert 'hx-trigger="every 2s"' in shown
