@@ -23,7 +23,7 @@ from creators.models import Creator
 from marketplace.core import DomainError, form_add_errors, format_money
 from marketplace.core.access import money_throttled
 from marketplace.core.roles import role_of
-from marketplace.core.web import paginate, render_page
+from marketplace.core.web import paginate, refused_status, render_page
 from payouts.forms import PayoutRequestForm
 from payouts.models import Account
 from payouts.selectors import agency_balances, agency_statement, payouts_for_agency, settled_earnings
@@ -170,7 +170,7 @@ def agency_create(request):
             form.add_error("name", exc.detail)
         else:
             return redirect("agencies:roster")
-    return render(request, "agencies/agency_create.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "agencies/agency_create.html", {"form": form}, status=refused_status(form))
 
 
 @login_required

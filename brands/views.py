@@ -27,7 +27,7 @@ from brands.services import (
 from marketplace.core import DomainError
 from marketplace.core.throttles import signup_refused
 from marketplace.core.verification import verification_open, verification_submit
-from marketplace.core.web import form_add_errors
+from marketplace.core.web import form_add_errors, refused_status
 
 SIGNUP_TEMPLATE = "brands/signup.html"
 
@@ -57,7 +57,7 @@ def signup_brand(request):
                 request, _("Welcome to Starmap! Your brand %(name)s is ready.") % {"name": membership.brand}
             )
             return redirect("home")
-    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
+    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=refused_status(form))
 
 
 @brand_member_required(owner=True)
@@ -73,7 +73,7 @@ def brand_profile_edit(request):
         else:
             messages.success(request, _("The brand profile is saved."))
             return redirect("brands:members")
-    return render(request, "brands/brand_edit.html", {"form": form, "brand": brand}, status=400 if form.errors else 200)
+    return render(request, "brands/brand_edit.html", {"form": form, "brand": brand}, status=refused_status(form))
 
 
 def _members_page(request, add_form: MemberAddForm | None = None, status: int = 200):
@@ -236,4 +236,4 @@ def verification(request):
         "requests": brand.verification_requests.select_related("decided_by")[:20],
         "can_submit": can_edit and verification_open(brand, BrandVerification),
     }
-    return render(request, "brands/brand_verification.html", context, status=400 if form.errors else 200)
+    return render(request, "brands/brand_verification.html", context, status=refused_status(form))

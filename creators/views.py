@@ -49,6 +49,7 @@ from marketplace.core.plugins import plugin
 from marketplace.core.templatetags.numbers import percent
 from marketplace.core.throttles import signup_refused
 from marketplace.core.verification import verification_open, verification_submit
+from marketplace.core.web import refused_status
 
 LABEL_SEARCH_LIMIT = 20
 SIGNUP_TEMPLATE = "creators/signup.html"
@@ -80,7 +81,7 @@ def signup_creator(request: HttpRequest) -> HttpResponse:
             login(request, creator.user)
             messages.success(request, _("Welcome to Starmap! Complete your profile so brands can find you."))
             return redirect("home")
-    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
+    return render(request, SIGNUP_TEMPLATE, {"form": form}, status=refused_status(form))
 
 
 # ------------------------------------------------------------ profile editor
@@ -103,7 +104,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         bound[section] = invalid
     context = _edit_context(request, creator, bound)
     # A refused save, or a label search that could not be read, is bad input: 400 with the page.
-    status = 400 if bound or context["label_search_errors"] else 200
+    status = refused_status(bound, context["label_search_errors"])  # bound holds only the refused sections
     return render(request, "creators/creator_edit.html", context, status=status)
 
 
@@ -496,4 +497,4 @@ def verification(request: HttpRequest) -> HttpResponse:
         "requests": creator.verification_requests.select_related("decided_by")[:20],
         "can_submit": verification_open(creator, CreatorVerification),
     }
-    return render(request, "creators/creator_verification.html", context, status=400 if form.errors else 200)
+    return render(request, "creators/creator_verification.html", context, status=refused_status(form))

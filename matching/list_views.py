@@ -18,7 +18,7 @@ from marketplace.core import form_add_errors
 from marketplace.core.access import money_throttled
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS
 from marketplace.core.models import ContentFormat
-from marketplace.core.web import paginate
+from marketplace.core.web import paginate, refused_status
 from matching import lists, selectors
 from matching.forms import CreatorPickForm, CreatorSelectionForm, ListNameForm, ListOffersForm
 from matching.views import refusals_as_messages, send_offers_to
@@ -54,7 +54,7 @@ def list_index(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("List “%(name)s” made.") % {"name": made.name})
             return redirect(safe_next(request, reverse("matching:list_detail", args=[made.pk])))
     context = {"lists": lists.lists_for_brand(_brand_id(request)), "form": form}
-    return render(request, "matching/creatorlist_list.html", context, status=400 if form.errors else 200)
+    return render(request, "matching/creatorlist_list.html", context, status=refused_status(form))
 
 
 @brand_member_required
@@ -169,7 +169,7 @@ def list_pick(request: HttpRequest) -> HttpResponse:
         "form": form,
         "next": safe_next(request, reverse("creators:detail", args=[creator.handle])),
     }
-    return render(request, "matching/creatorlist_pick.html", context, status=400 if form.errors else 200)
+    return render(request, "matching/creatorlist_pick.html", context, status=refused_status(form))
 
 
 @brand_member_required
@@ -251,7 +251,7 @@ def creator_compare(request: HttpRequest) -> HttpResponse:
         "warning_score": AUTHENTICITY_WARNING,
         "sees_authenticity": sees_authenticity(request.user),
     }
-    return render(request, "matching/creator_compare.html", context, status=400 if errors else 200)
+    return render(request, "matching/creator_compare.html", context, status=refused_status(errors))
 
 
 def compare_rows(creators) -> dict:
@@ -298,4 +298,4 @@ def _lookalike(request: HttpRequest, *, seeds: list[int], creator_list=None, err
         "max_seeds": selectors.MAX_SEEDS,
         "warning_score": AUTHENTICITY_WARNING,
     }
-    return render(request, "matching/creator_lookalike.html", context, status=400 if errors else 200)
+    return render(request, "matching/creator_lookalike.html", context, status=refused_status(errors))

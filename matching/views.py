@@ -21,7 +21,7 @@ from creators.selectors import AUTHENTICITY_WARNING
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
 from marketplace.core.audience import AGE_BUCKETS, region_names
-from marketplace.core.web import paginate, render_page
+from marketplace.core.web import paginate, refused_status, render_page
 from matching import selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
@@ -130,8 +130,9 @@ def order_why_not(request, pk: int):
     }
     if context["eligible"] and not context["ranked"]:
         context["standing"] = selectors.standing(order, creator)
-    status = 400 if form.errors else 200
-    return render_page(request, "matching/why_not.html", context, fragment="matching/_why_not.html", status=status)
+    return render_page(
+        request, "matching/why_not.html", context, fragment="matching/_why_not.html", status=refused_status(form)
+    )
 
 
 # ------------------------------------------------------------ offers from the ranked list

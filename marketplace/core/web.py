@@ -58,6 +58,13 @@ def paginate(
     return page
 
 
+def refused_status(*found) -> int:
+    """The status of a page drawn with what it was sent: 400 when any form among ``found`` (or any collection
+    of messages) holds an error, and the page comes back with each message beside its field; else 200. The
+    one home of "a refused form answers 400"."""
+    return 400 if any(getattr(x, "errors", x) for x in found) else 200
+
+
 def render_page(
     request, template: str, context: dict, *, partials: dict[str, str] | None = None, fragment: str = "", status=200
 ):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from marketplace.core.accounts import user_update_settings
 from marketplace.core.roles import role_of
-from marketplace.core.web import form_add_errors
+from marketplace.core.web import form_add_errors, refused_status
 from marketplace.forms import AccountSettingsForm
 
 
@@ -51,4 +51,4 @@ def account_settings(request):
         else:
             messages.success(request, _("Your settings are saved."))
             return redirect("account_settings")
-    return render(request, "marketplace/account_settings.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "marketplace/account_settings.html", {"form": form}, status=refused_status(form))

@@ -19,7 +19,7 @@ from brands.access import brand_member_required
 from brands.models import BrandMembership
 from marketplace.core import DomainError, InsufficientFunds, NotAllowed, format_money
 from marketplace.core.access import money_throttled
-from marketplace.core.web import form_add_errors, paginate
+from marketplace.core.web import form_add_errors, paginate, refused_status
 from orders.access import ADMIN, BRAND, CREATOR, VIEWER
 from orders.forms.contests import ContestForm, EnterForm, NoteForm, PickForm, ReasonForm, ResolveForm, ResultsForm
 from orders.models import Contest, ContestEntry
@@ -92,8 +92,7 @@ def contest_create(request):
         "wallet": wallet_for_brand(brand_id=brand.pk),
         "min_cpm": rules.min_cpm(),
     }
-    status = 400 if form.is_bound and form.errors else 200
-    return render(request, "orders/contest_form.html", context, status=status)
+    return render(request, "orders/contest_form.html", context, status=refused_status(form))
 
 
 def _short_wallet(pool: int, available: int, currency: str) -> str:

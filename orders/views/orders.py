@@ -16,7 +16,7 @@ from marketplace.core.audience import GENDER_LABELS, region_name
 from marketplace.core.catalogue import label_search, product_category_search
 from marketplace.core.models import Label, ProductCategory
 from marketplace.core.params import SearchForm
-from marketplace.core.web import form_add_errors, paginate
+from marketplace.core.web import form_add_errors, paginate, refused_status
 from orders.forms.orders import OrderForm
 from orders.models import Order
 from orders.models.orders import default_cancellation_schedule
@@ -75,7 +75,7 @@ def _form_page(request, form: OrderForm, order: Order | None, *, error_heading: 
         "error_heading": error_heading,
         "order_actions": order_allowed_actions(order, can_edit=True) if order else frozenset(),
     }
-    return render(request, "orders/order_form.html", context, status=status or (400 if form.errors else 200))
+    return render(request, "orders/order_form.html", context, status=status or refused_status(form))
 
 
 def _publish_problems_page(request, order: Order, problems: ValidationError, *, saved: bool = False):
