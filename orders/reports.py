@@ -22,22 +22,22 @@ from orders.services.results import LABELS
 # --------------------------------------------------------------- formulas
 
 
-def cpm(cost: int, views: int | None) -> float | None:
-    """Cost per thousand views."""
-    return cost / views * 1000 if views else None
+def cpm(cost: int | None, views: int | None) -> float | None:
+    """Cost per thousand views (none without a cost: see priced)."""
+    return cost / views * 1000 if views and cost is not None else None
 
 
-def cpe(cost: int, engagements: int | None) -> float | None:
+def cpe(cost: int | None, engagements: int | None) -> float | None:
     """Cost per engagement (like, comment or share)."""
-    return cost / engagements if engagements else None
+    return cost / engagements if engagements and cost is not None else None
 
 
 def engagement_rate(engagements: int | None, views: int | None) -> float | None:
     return engagements / views if views and engagements is not None else None
 
 
-def cost_per_conversion(cost: int, conversions: int | None) -> float | None:
-    return cost / conversions if conversions else None
+def cost_per_conversion(cost: int | None, conversions: int | None) -> float | None:
+    return cost / conversions if conversions and cost is not None else None
 
 
 def as_minor(ratio: float | None) -> int | None:
@@ -59,7 +59,7 @@ class Figures:
     cost_per_conversion: float | None
 
     @classmethod
-    def of(cls, cost: int, views, engagements, conversions) -> Figures:
+    def of(cls, cost: int | None, views, engagements, conversions) -> Figures:
         return cls(
             views,
             engagements,
@@ -139,6 +139,12 @@ def _fall_flags(earlier: list[ResultSnapshot], s: ResultSnapshot) -> list[Flag]:
     return flags
 
 
+def priced(c: Collaboration) -> bool:
+    """Whether the deal's cost ratios mean anything: a practice deal's price is paid by nobody, so its cost per
+    view, engagement or sale would be a figure of nothing, on the page and in the API alike."""
+    return not c.is_practice
+
+
 @dataclass
 class CollaborationReport:
     collaboration: Collaboration
@@ -148,6 +154,10 @@ class CollaborationReport:
     latest: ResultSnapshot | None
     snapshots: list[ResultSnapshot] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def priced(self) -> bool:
+        return priced(self.collaboration)
 
     @property
     def views_vs_expected(self) -> float | None:
@@ -164,11 +174,12 @@ def collaboration_report(c: Collaboration, snapshots: list[ResultSnapshot] | Non
     latest = snapshots[-1] if snapshots else None
     # What the deal costs: its price, or what a per-play deal pays on its plays (orders.pay_per_play).
     cost = pay_per_play.deal_cost(c, snapshots)
-    expected = Figures.of(cost, c.expected_views, c.expected_engagements, None)
+    per = cost if priced(c) else None
+    expected = Figures.of(per, c.expected_views, c.expected_engagements, None)
     if latest is None:
-        actual = Figures.of(cost, None, None, None)
+        actual = Figures.of(per, None, None, None)
     else:
-        actual = Figures.of(cost, latest.views, latest.engagements, latest.conversions)
+        actual = Figures.of(per, latest.views, latest.engagements, latest.conversions)
     return CollaborationReport(c, cost, expected, actual, latest, snapshots, result_flags(c, snapshots))
 
 

@@ -76,6 +76,9 @@ class ResultSnapshotSerializer(serializers.ModelSerializer):
 
 
 class FiguresSerializer(serializers.Serializer):
+    """The cost ratios (CPM, CPE, cost per conversion) are null without their denominator, and always for a
+    practice deal, whose price nobody pays."""
+
     views = serializers.IntegerField(allow_null=True)
     engagements = serializers.IntegerField(allow_null=True, help_text="likes + comments + shares")
     conversions = serializers.IntegerField(allow_null=True)

@@ -34,7 +34,7 @@ def results_context(c: Collaboration, side: str, *, bound: ResultForm | None = N
     report = collaboration_report(c)
     context = {
         "results_report": report,
-        "results_figures": figure_rows(report.expected, report.actual, costs=not c.is_practice),
+        "results_figures": figure_rows(report.expected, report.actual, costs=report.priced),
         "result_forms": [],
     }
     if side == "creator":

@@ -314,10 +314,19 @@ def test_a_practice_deals_results_show_its_counts_and_no_cost_per_view_of_a_pric
     client.force_login(paid.creator.user)
     paid_page = client.get(reverse("deals:collaboration", args=[paid.pk])).content.decode()
 
+    client.force_login(practice.creator.user)
+    practice_api = client.get(reverse("api:collaboration-report", args=[practice.pk])).json()
+    client.force_login(paid.creator.user)
+    paid_api = client.get(reverse("api:collaboration-report", args=[paid.pk])).json()
+
     assert 'id="figure-views"' in practice_page and 'id="figure-engagement_rate"' in practice_page
     for money in ("cpm", "cpe", "cost_per_conversion"):
         assert f'id="figure-{money}"' not in practice_page
         assert f'id="figure-{money}"' in paid_page
+    # The API says the same: the counts, and no cost ratio of a price nobody pays.
+    assert practice_api["actual"]["views"] == 1200 and practice_api["actual"]["engagement_rate"] is not None
+    assert [practice_api[side][f"{m}_minor"] for side in ("expected", "actual") for m in ("cpm", "cpe")] == [None] * 4
+    assert paid_api["actual"]["cpm_minor"] == 66_667 and paid_api["actual"]["cpe_minor"] == 941
 
 
 # ------------------------------------------------------------------ the growth page
