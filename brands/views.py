@@ -7,10 +7,8 @@ from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from brands.access import brand_member_required
 from brands.forms import BrandProfileForm, BrandSignupForm, BrandVerificationForm, MemberAddForm, MemberRoleForm
@@ -27,7 +25,7 @@ from brands.services import (
 from marketplace.core import DomainError
 from marketplace.core.throttles import signup_refused
 from marketplace.core.verification import verification_open, verification_submit
-from marketplace.core.web import form_add_errors, refused_status
+from marketplace.core.web import form_add_errors, redirect_page, refused_status
 
 SIGNUP_TEMPLATE = "brands/signup.html"
 
@@ -204,9 +202,7 @@ def member_invite(request, membership_id: int):
 
 def _leave(request, message: str):
     messages.success(request, message)
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("home"))
-    return redirect("home")
+    return redirect_page(request, "home")
 
 
 @brand_member_required

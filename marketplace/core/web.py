@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core.errors import DomainError
 
@@ -56,6 +57,14 @@ def paginate(
     page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
     page.next_url = link(page.next_page_number()) if page.has_next() else ""
     return page
+
+
+def redirect_page(request, to: str, *args, **kwargs):
+    """After a successful action, to another page (``to``: a URL or URL name with its arguments): for htmx a
+    client redirect (``HX-Redirect``), so the browser loads the whole page instead of htmx swapping it into
+    the part of the page that asked."""
+    response = redirect(to, *args, **kwargs)
+    return HttpResponseClientRedirect(response.url) if request.htmx else response
 
 
 def refused_status(*found) -> int:

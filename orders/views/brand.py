@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -13,7 +12,7 @@ from brands.access import brand_member_required
 from creators.models import Creator
 from marketplace.core import DomainError, NotAllowed, format_money
 from marketplace.core.access import money_throttled
-from marketplace.core.web import paginate, render_page
+from marketplace.core.web import paginate, redirect_page, render_page
 from orders import flows
 from orders.forms.deals import OfferForm
 from orders.models import Order
@@ -78,7 +77,7 @@ def offer_create(request, handle: str):
             form.add_error(exc.field if exc.field in ("order", "price", "note") else None, exc.detail)
         else:
             messages.success(request, _("Offer sent to %(name)s; the money is held.") % {"name": creator.display_name})
-            return redirect("deals:collaboration", pk=c.pk)
+            return redirect_page(request, "deals:collaboration", pk=c.pk)  # the whole deal page, not in the box
     context = {"creator": creator, "form": form, "has_orders": bool(options)}
     status = 400 if request.method == "POST" and not request.htmx else 200
     return render_page(request, "orders/offer_create.html", context, fragment="orders/_offer_form.html", status=status)

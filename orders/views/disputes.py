@@ -10,11 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, staff_required
-from marketplace.core.web import paginate
+from marketplace.core.web import paginate, redirect_page
 from orders.forms.deals import DecisionForm
 from orders.models import Dispute
 from orders.selectors import deals as reads
@@ -92,9 +91,7 @@ def dispute_decide(request, pk: int):
                     return redirect("deals:dispute", pk=dispute.pk)
         else:
             messages.success(request, _("Dispute decided; both sides are notified."))
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("deals:disputes"))
-            return redirect("deals:disputes")
+            return redirect_page(request, "deals:disputes")
     dispute.refresh_from_db()
     context = dispute_context(request, dispute, form if dispute.status == Dispute.Status.OPEN else None)
     if request.htmx:

@@ -6,12 +6,10 @@ from collections.abc import Callable
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core import DomainError, NotFound
+from marketplace.core.web import redirect_page
 from payouts import services
 from payouts.forms import IdempotentForm
 from payouts.models import LedgerEntry, TopUp
@@ -26,8 +24,7 @@ def topup_reference(topup: TopUp) -> str:
 
 def redirect_after(request: HttpRequest, url_name: str) -> HttpResponse:
     """After a successful action: back to the page (a client redirect for htmx, so balances refresh too)."""
-    url = reverse(url_name)
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return redirect_page(request, url_name)
 
 
 def call_service(form: IdempotentForm, act: Callable[[], object]):

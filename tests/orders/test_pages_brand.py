@@ -225,6 +225,23 @@ def test_an_offer_from_a_profile_picks_one_of_the_brands_published_orders(world,
     assert c.status == S.OFFERED
 
 
+def test_an_offer_sent_from_the_profiles_box_opens_the_deal_as_a_whole_page(world, client):
+    """The box posts with htmx: a plain redirect would be followed by htmx and the whole deal page, with its
+    navigation, messages and footer, swapped into the box. The answer is a client redirect instead."""
+    creator = make_creator()
+    client.force_login(world["owner"])
+
+    response = client.post(
+        reverse("deals:offer_create", args=[creator.handle]),
+        {"order": world["order"].pk, "idempotency_key": form_key()},
+        headers={"HX-Request": "true", "HX-Target": "offer-box"},
+    )
+
+    c = Collaboration.objects.get(order=world["order"], creator=creator)
+    assert response.status_code == 200 and response["HX-Redirect"] == reverse("deals:collaboration", args=[c.pk])
+    assert not response.content
+
+
 def test_an_offer_on_another_brands_order_is_refused_next_to_the_field(world, client):
     creator = make_creator()
     foreign = OrderFactory(status=Order.Status.PUBLISHED)
