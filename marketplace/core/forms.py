@@ -1,7 +1,6 @@
 """Form fields every app's forms share."""
 
 import re
-import unicodedata
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -21,6 +20,8 @@ class EmailAddressField(forms.EmailField):
         return User.objects.normalize_email(super().to_python(value))
 
 
+# The fullwidth forms of ASCII (U+FF01–U+FF5E) and the ideographic space, to their ASCII characters.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 _AMOUNT_LIKE = re.compile(r"[0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+")
 
@@ -58,9 +59,10 @@ class MoneyField(forms.CharField):
         text = super().clean(value)  # the text, length-checked
         if text in self.empty_values:
             return None
-        # A CJK keyboard types fullwidth digits, commas and points ("１，２００．５０"): the same amount.
-        # Other scripts' digits stay refused (parse_money reads ASCII digits only).
-        text = unicodedata.normalize("NFKC", text).strip()
+        # A CJK keyboard types fullwidth digits, commas and points ("１，２００．５０"): the same amount. Only
+        # the fullwidth forms are folded, not all of NFKC, which would also read "²", "①" or "㊿" as digits;
+        # those and other scripts' digits stay refused (parse_money reads ASCII digits only).
+        text = text.translate(_FULLWIDTH).strip()
         if text[:1] in ("-", "\u2212") and _AMOUNT_LIKE.fullmatch(text[1:]):
             raise ValidationError(AMOUNT_ABOVE_ZERO, code="min_value")  # "-5" is an amount below zero
         if "," in text:
