@@ -190,9 +190,15 @@ def latest_hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
     return Hold.objects.filter(collaboration_id=collaboration_id).order_by("-id").first()
 
 
-def collaboration_take(*, hold: Hold | None, amount: int, currency: str) -> CreatorTake:
-    """The take of a collaboration's latest hold, or of ``amount`` at today's fee when none is made yet."""
-    return hold_take(hold) if hold else creator_take(amount=amount, currency=currency)
+def collaboration_take(*, hold: Hold | None, amount: int, currency: str, agency_bps: int = 0) -> CreatorTake:
+    """The take of a collaboration's latest hold once the deal is agreed (escrowed: the hold has fixed the agency's
+    share) or over; before that — no hold yet, or money only held for an offer — of ``amount`` (the price, or a
+    counter-offer's) at the hold's fee (today's when none) and ``agency_bps``, the share the creator's contract
+    in force would fix on accepting."""
+    if hold is not None and hold.status != Hold.Status.HELD:
+        return hold_take(hold)
+    fee_bps = hold.fee_bps if hold is not None else None
+    return creator_take(amount=amount, currency=currency, fee_bps=fee_bps, agency_bps=agency_bps)
 
 
 def creator_escrow(*, creator_id: int, currency: str | None = None) -> list[Hold]:

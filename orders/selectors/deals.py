@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import Representation
 from creators.models import Creator, RatePrice
 from marketplace.core.models import Notification, User
 from marketplace.core.plugins import plugin
@@ -267,14 +268,17 @@ def applicant_rows(*, order: Order, collaborations) -> list[dict]:
 INBOX_GROUPS = [(key, title, states) for key, title, states in BOARD_COLUMNS if key != "offers"]
 
 
-def _with_hold_fee(collaborations: QuerySet[Collaboration]) -> QuerySet[Collaboration]:
-    """Each with ``hold_fee_bps``: the platform fee fixed on its live hold (None before there is one)."""
+def with_take_terms(collaborations: QuerySet[Collaboration]) -> QuerySet[Collaboration]:
+    """Each with what an offer's card needs to show the creator's take (payouts.selectors.collaboration_take's
+    terms): ``hold_fee_bps``, the platform fee fixed on its live hold (None before there is one), and
+    ``agency_bps``, the share of the creator's agency contract in force (None without an agency)."""
     live = Hold.objects.filter(collaboration=OuterRef("pk"), status__in=LIVE_HOLD).values("fee_bps")[:1]
-    return collaborations.annotate(hold_fee_bps=Subquery(live))
+    agency = Representation.objects.filter(creator=OuterRef("creator_id"), status=Representation.Status.ACTIVE)
+    return collaborations.annotate(hold_fee_bps=Subquery(live), agency_bps=Subquery(agency.values("share_bps")[:1]))
 
 
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:
-    return _with_hold_fee(
+    return with_take_terms(
         Collaboration.objects.filter(creator=creator, status__in=flows.OPEN_OFFER)
         .select_related("order__brand")
         .order_by("expires_at", "id")

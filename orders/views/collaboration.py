@@ -164,7 +164,10 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
     share = cancellation_share(c, now=now) if "cancel" in names else 0
     disputes = reads.disputes_of(c)
     hold = latest_hold_for_collaboration(collaboration_id=c.pk)
-    take = collaboration_take(hold=hold, amount=c.agreed_price, currency=c.currency)
+    representation = representation_of(c.creator_id)
+    # Before the creator accepts, the take is what accepting would fix: today's agency contract included.
+    agency_bps = representation.share_bps if representation is not None else 0
+    take = collaboration_take(hold=hold, amount=c.agreed_price, currency=c.currency, agency_bps=agency_bps)
     return {
         "collaboration": c,
         "order": c.order,
@@ -181,7 +184,9 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "take": take,
         "accept_take": take if "accept" in names else None,
         "counter_take": (
-            collaboration_take(hold=hold, amount=c.counter_price, currency=c.currency) if c.counter_price else None
+            collaboration_take(hold=hold, amount=c.counter_price, currency=c.currency, agency_bps=agency_bps)
+            if c.counter_price
+            else None
         ),
         "hold": hold if hold and hold.status in LIVE_HOLD else None,
         "disputes": disputes,
@@ -192,7 +197,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
         # Brands (and everyone on the page) see that the creator is represented, and by whom.
-        "representation": representation_of(c.creator_id),
+        "representation": representation,
         "contract": contract(c, now=now),
         **results_context(c, side, bound=results_form),
     }
@@ -308,7 +313,8 @@ def respond(request, pk: int):
         return redirect("deals:collaboration", pk=pk)
     if origin == "inbox":
         # The card, and every count on the inbox out of band (an offer accepted leaves "Open offers").
-        context = {"c": c, "now": timezone.now(), "inbox_counts": inbox_counts(c.creator), "oob_counts": True}
+        card = reads.with_take_terms(Collaboration.objects.filter(pk=c.pk).select_related("order__brand")).get()
+        context = {"c": card, "now": timezone.now(), "inbox_counts": inbox_counts(c.creator), "oob_counts": True}
         return render(request, "orders/_inbox_card.html", context)
     if origin == "board":
         from orders.views.brand import board_context

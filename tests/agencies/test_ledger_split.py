@@ -1,6 +1,8 @@
 """The agency's share is split on the ledger at settlement: creator net + agency share + platform fee add up
 to the deal's price exactly, for every amount and every pair of rates."""
 
+import functools
+
 from django.db.models import Sum
 from django.urls import reverse
 from hypothesis import given
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from agencies.models import MAX_SHARE_BPS
 from marketplace.core import format_money
 from orders.models import Collaboration
+from orders.services import deals
 from payouts.models import Hold, LedgerEntry
 from payouts.selectors import agency_balances, ledger_problems
 from payouts.services.ledger import agency_split, fee_split
@@ -106,3 +109,23 @@ def test_a_represented_creator_sees_the_agency_share_in_what_they_receive(world,
     # gross − fee − agency share, not gross − fee
     assert texts_of_class(deal, "take-net") == [format_money(net, "CNY")]
     assert text_of(earnings, "earnings-escrow") == format_money(net, "CNY")
+
+
+def test_before_accepting_the_take_shown_is_what_accepting_will_pay(world, signed, client):
+    """An offer's take on the inbox card and the deal page counts the agency's share under the contract in
+    force, which accepting fixes on the hold: the creator is never shown more than accepting pays them."""
+    c = deal_in(world, S.OFFERED, creator=signed["creator"])
+    share, fee = fee_split(PRICE, 1000)
+    net, agency_share = agency_split(share, SHARE_BPS)
+    client.force_login(signed["creator"].user)
+
+    inbox = " ".join(client.get(reverse("deals:inbox")).content.decode().split())
+    deal = client.get(reverse("deals:collaboration", args=[c.pk])).content.decode()
+    deals.collaboration_transition(collaboration_id=c.pk, action="accept", actor=signed["creator"].user)
+    accepted = client.get(reverse("deals:collaboration", args=[c.pk])).content.decode()
+
+    cny = functools.partial(format_money, currency="CNY")
+    shown = f"agency share ({SHARE_BPS / 100:g} %) {cny(agency_share)} = you receive <strong>{cny(net)}</strong>"
+    assert shown in inbox
+    assert texts_of_class(deal, "take-net") == texts_of_class(accepted, "take-net") == [cny(net)]
+    assert Hold.objects.get(collaboration=c).agency_bps == SHARE_BPS and fee  # what accepting fixed
