@@ -6,10 +6,12 @@ the page it came from (the whole collaboration, an inbox row, or the order's boa
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +38,7 @@ from orders.services.collaborations import (
     collaboration_transition,
     missed_deadline,
 )
-from orders.views.creator import inbox_counts
+from orders.views.creator import collaborations_context, inbox_counts
 from orders.views.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
@@ -313,8 +315,11 @@ def respond(request, pk: int):
         return redirect("deals:collaboration", pk=pk)
     if origin == "inbox":
         # The card, and every count on the inbox out of band (an offer accepted leaves "Open offers").
+        # The card, the counts and the deals' list of the state the page shows (from the address it is at).
         card = reads.with_take_terms(Collaboration.objects.filter(pk=c.pk).select_related("order__brand")).get()
+        shown = QueryDict(urlsplit(request.htmx.current_url or "").query)
         context = {"c": card, "now": timezone.now(), "inbox_counts": inbox_counts(c.creator), "oob_counts": True}
+        context |= collaborations_context(request, c.creator, shown)
         return render(request, "orders/_inbox_card.html", context)
     if origin == "board":
         from orders.views.brand import board_context

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,9 +50,22 @@ def _group_counts(creator) -> list[tuple[str, object, int]]:
     return [(key, title, counts.get(key, 0)) for key, title, _states in reads.INBOX_GROUPS]
 
 
-def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
+def collaborations_context(request, creator, query: QueryDict | None = None) -> dict:
+    """The inbox's "My collaborations" section: a count per state and a page of the deals in the state that
+    ``query`` (the inbox's query string: the request's own unless given) names, in progress by default."""
+    query = request.GET if query is None else query
     groups = {key for key, _title, _states in reads.INBOX_GROUPS}
-    group = request.GET.get("group") if request.GET.get("group") in groups else "in_progress"
+    group = query.get("group") if query.get("group") in groups else "in_progress"
+    deals = reads.inbox_collaborations(creator=creator, group=group)
+    return {
+        "groups": _group_counts(creator),
+        "group": group,
+        # paginate reads the page from the query string it is given
+        "collaborations": paginate(SimpleNamespace(GET=query), deals, per_page=20, path=reverse("deals:inbox")),
+    }
+
+
+def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None) -> dict:
     # Drawn after a refused application (a POST to another address) too: the links name this page.
     path = reverse("deals:inbox")
     recommended = paginate(
@@ -80,11 +95,7 @@ def inbox_context(request, creator, bound: tuple[Order, ApplyForm] | None = None
         "applications": paginate(
             request, reads.inbox_applications(creator=creator), param="applications_page", per_page=LIST_PAGE, path=path
         ),
-        "groups": _group_counts(creator),
-        "group": group,
-        "collaborations": paginate(
-            request, reads.inbox_collaborations(creator=creator, group=group), per_page=20, path=path
-        ),
+        **collaborations_context(request, creator),
         "recommended": recommended,
     }
 

@@ -104,6 +104,23 @@ def test_declining_from_the_inbox_with_htmx_replaces_the_card(world, client):
     assert c.status == S.CLOSED
 
 
+@pytest.mark.parametrize(("shown", "listed"), [("", True), ("?group=done", False)])
+def test_accepting_from_the_inbox_with_htmx_lists_the_deal_in_its_new_state_at_once(world, client, shown, listed):
+    """The "My collaborations" list comes back out of band with the card, for the state the page shows: an
+    accepted offer appears under "in progress" without a reload, and not under another state."""
+    c = deal_in(world, S.OFFERED)
+    client.force_login(c.creator.user)
+    headers = {**HX, "HTTP_HX_CURRENT_URL": "http://testserver" + reverse("deals:inbox") + shown}
+
+    response = client.post(reverse("deals:act", args=[c.pk, "accept"]), {"origin": "inbox"}, **headers)
+
+    html = response.content.decode()
+    section = html.split('<section id="collaborations" hx-swap-oob="true">', 1)[1].split("</section>", 1)[0]
+    assert (f'href="{reverse("deals:collaboration", args=[c.pk])}"' in section) is listed
+    assert ("Nothing in this state." in section) is not listed
+    assert 'id="group-count-in_progress" class="count">(1)' in section
+
+
 def test_an_expired_offer_cannot_be_accepted_from_the_inbox(world, client):
     c = deal_in(world, S.OFFERED)
     Collaboration.objects.filter(pk=c.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
