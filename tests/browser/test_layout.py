@@ -65,6 +65,13 @@ WIDER_THAN_THE_SCREEN = """() => Array.from(document.querySelectorAll("body *"))
   .slice(0, 6).map((el) => el.tagName + (el.id ? "#" + el.id : "") + "." + el.className
     + " " + Math.round(el.getBoundingClientRect().right))"""
 
+# A figure in a card (".stat-grid .number": money, counts) drawn on more than one line: "CNY 180,945.5" and a
+# lone "0" under it.
+SPLIT_FIGURES = """() => Array.from(document.querySelectorAll(".stat-grid .number"))
+  .filter((el) => { const cs = getComputedStyle(el);
+    return el.getBoundingClientRect().height > 1.5 * (parseFloat(cs.lineHeight) || 1.2 * parseFloat(cs.fontSize)); })
+  .map((el) => el.textContent.trim())"""
+
 LINKS = """(els) => els.map((a) => a.getAttribute("href"))"""
 # A Content-Security-Policy violation, said with where it came from (Chromium's own console line does not).
 CSP_REPORTER = """document.addEventListener("securitypolicyviolation", (e) => console.error(
@@ -170,6 +177,8 @@ def check(page, walk: Walk, artifacts, label: str, name: str, path: str) -> None
         walk.problems.append(f"{label} {path} has inline styles, which the Content-Security-Policy refuses: {inline}")
     slug = name.replace(":", "-").replace(" ", "-")
     page.screenshot(path=str(artifacts / f"walk-{walk.role}-{label}-{slug}.png"), full_page=True)
+    if split := page.evaluate(SPLIT_FIGURES):
+        walk.problems.append(f"{label} {path} splits figures over lines: {split}")
     if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
         walk.problems.append(f"{label} {path} scrolls sideways: {page.evaluate(WIDER_THAN_THE_SCREEN)}")
     results = Axe().run(page).response
