@@ -18,13 +18,12 @@ from marketplace.core import form_add_errors
 from marketplace.core.access import money_throttled
 from marketplace.core.audience import AGE_BUCKETS, GENDER_LABELS, GENDERS
 from marketplace.core.models import ContentFormat
-from marketplace.core.web import paginate, refused_status
+from marketplace.core.web import paginate, refused_status, safe_next
 from matching import lists, selectors
 from matching.forms import CreatorPickForm, CreatorSelectionForm, ListNameForm, ListOffersForm
 from matching.views import refusals_as_messages, send_offers_to
 from orders.flows import OPEN_FOR_DEALS
 from orders.selectors.orders import order_list_for_brand
-from orders.views.common import safe_next
 
 LIST_PAGE_SIZE = 50
 

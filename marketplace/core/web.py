@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.core.errors import DomainError
@@ -57,6 +58,19 @@ def paginate(
     page.previous_url = link(page.previous_page_number()) if page.has_previous() else ""
     page.next_url = link(page.next_page_number()) if page.has_next() else ""
     return page
+
+
+def safe_next(request, default: str) -> str:
+    """The ``next`` URL of a form if it is a path on this site, else ``default``.
+
+    Only a path ("/…"): ``redirect()`` reads any other text ("²", "1e999") as a view name to reverse, a 500,
+    and a browser reads it as an address relative to the page it is on (the login's "²" led to a 404).
+    """
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    is_path = target.startswith("/") and not target.startswith("//")
+    if is_path and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 def redirect_page(request, to: str, *args, **kwargs):

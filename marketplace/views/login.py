@@ -18,11 +18,16 @@ from marketplace.core.throttles import (
     refuse,
     show_only,
 )
+from marketplace.core.web import safe_next
 from marketplace.forms import PasswordResetForm
 
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        # Only a path on this site: Django's own check lets "²" through as a relative address, a 404 after login.
+        return safe_next(self.request, "")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -7,6 +7,7 @@ gives each test its own cache key prefix).
 
 import re
 import time
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -265,3 +266,23 @@ def test_the_admin_login_is_locked_like_the_login_page(client, limit):
     assert int(response["Retry-After"]) > 0
     assert "Too many failed logins" in response.content.decode()
     assert admin_index.status_code == 302  # still not signed in: sent back to the admin's login
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands"),
+    [
+        ("/money/wallet/", "/money/wallet/"),
+        ("²", "/"),
+        ("\x00", "/"),
+        ("1e999", "/"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+    ],
+)
+def test_signing_in_goes_to_next_only_when_it_is_a_path_on_this_site(client, user, next_url, lands):
+    """Anything else is read by the browser as an address relative to the login page ("²" became
+    /login/%C2%B2, a 404) or leads off the site: the person lands on the home page instead."""
+    response = client.post(f"{LOGIN}?next={quote(next_url)}", {"username": EMAIL, "password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == lands
+    assert _signed_in(client) and reverse("home") == "/"
