@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +22,7 @@ from brands.services import (
     brand_signup,
     brand_update,
 )
-from marketplace.core import DomainError
+from marketplace.core import DomainError, NotFound
 from marketplace.core.throttles import signup_refused
 from marketplace.core.verification import verification_open, verification_submit
 from marketplace.core.web import form_add_errors, redirect_page, refused_status
@@ -128,8 +128,9 @@ def member_add(request):
 def _row_or_redirect(request, membership_id: int, error: str = ""):
     """After a change to one member: the row for htmx, else back to the members page."""
     if not request.htmx:
-        if error:
+        if error:  # refused: the members page again, with why (bad input is a 400)
             messages.error(request, error)
+            return _members_page(request, status=400)
         return redirect("brands:members")
     member = member_get(brand_id=request.membership.brand_id, membership_id=membership_id)
     if member is None:
@@ -159,6 +160,8 @@ def member_role(request, membership_id: int):
                 membership_id=membership_id,
                 role=form.cleaned_data["role"],
             )
+        except NotFound:
+            raise Http404 from None  # not a member of this brand: as if the address did not exist
         except DomainError as exc:
             error = exc.detail
         else:
@@ -175,6 +178,8 @@ def member_role(request, membership_id: int):
 def member_remove(request, membership_id: int):
     try:
         brand_member_remove(brand=request.membership.brand, actor=request.user, membership_id=membership_id)
+    except NotFound:
+        raise Http404 from None
     except DomainError as exc:
         return _row_or_redirect(request, membership_id, exc.detail)
     if membership_id == request.membership.pk:

@@ -18,7 +18,7 @@ from marketplace.core.throttles import (
     refuse,
     show_only,
 )
-from marketplace.core.web import safe_next
+from marketplace.core.web import refused_status, safe_next
 from marketplace.forms import PasswordResetForm
 
 
@@ -28,6 +28,13 @@ class LoginView(auth_views.LoginView):
     def get_redirect_url(self):
         # Only a path on this site: Django's own check lets "²" through as a relative address, a 404 after login.
         return safe_next(self.request, "")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = refused_status(form)  # the form again, each message beside its field
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -275,7 +275,17 @@ def test_an_owner_cannot_touch_another_brands_members(owner_client):
 
     stranger.refresh_from_db()
     assert stranger.role == "manager"
-    assert (role.status_code, remove.status_code) == (302, 302)
+    assert (role.status_code, remove.status_code) == (404, 404)
+
+
+def test_a_refused_role_change_without_htmx_is_the_members_page_with_why_and_a_400(owner_client, owner):
+    refused = owner_client.post(reverse("brands:member_role", args=[owner.pk]), {f"m{owner.pk}-role": "manager"})
+    nonsense = owner_client.post(reverse("brands:member_role", args=[owner.pk]), {f"m{owner.pk}-role": "king"})
+
+    owner.refresh_from_db()
+    assert owner.role == "owner"
+    assert refused.status_code == 400 and "A brand needs at least one owner." in refused.content.decode()
+    assert nonsense.status_code == 400 and "Choose a valid role." in nonsense.content.decode()
 
 
 def test_owner_sends_the_invitation_again_to_someone_who_never_set_a_password(
