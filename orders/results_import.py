@@ -11,8 +11,10 @@ from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brands.access import EDITOR, brand_seat
+from creators.importing import RowError
 from marketplace.core import audit, echo, parse_whole_number
 from marketplace.core.params import whole_number
 from orders import flows
@@ -42,17 +44,22 @@ def parse(handle: IO[str], *, order_id: int | None = None, progress=None) -> lis
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
-        problems = ([f"row 1 (header): missing column(s) {', '.join(missing)}"] if missing else []) + (
-            [f"row 1 (header): unknown column(s) {', '.join(unknown)}"] if unknown else []
-        )
+        problems = [
+            str(RowError(1, None, text % {"columns": ", ".join(columns)}))
+            for text, columns in [
+                (_("the header lacks the column(s) %(columns)s"), missing),
+                (_("the header has unknown column(s) %(columns)s"), unknown),
+            ]
+            if columns
+        ]
         raise ImportFailed(problems, len(problems))
     rows = []
     for number, data in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            raise ImportFailed([f"more than {MAX_ROWS:,} rows; split the file"], 1)
+            raise ImportFailed([_("More than %(rows)s rows: split the file.") % {"rows": f"{MAX_ROWS:,}"}], 1)
         rows.append((number, {k.strip(): (v or "").strip() for k, v in data.items() if k}))
     if not rows:
-        raise ImportFailed(["the file has a header but no rows"], 1)
+        raise ImportFailed([_("The file has a header but no rows.")], 1)
     ids = {int(d["collaboration"]) for _, d in rows if _whole(d.get("collaboration", ""))}
     collaborations = Collaboration.objects.only("pk", "order_id", "status", "published_at").in_bulk(ids)
     known = {pk: c.order_id for pk, c in collaborations.items()}
@@ -66,7 +73,7 @@ def parse(handle: IO[str], *, order_id: int | None = None, progress=None) -> lis
             progress("validate", 1, len(rows))
         problem = _row_problem(d, known, statuses, order_id, seen)
         if problem:
-            errors.append((number, f"row {number}, column {problem[0]}: {problem[1]}"))
+            errors.append((number, str(RowError(number, *problem))))
             continue
         values = {k: int(d[k]) if d.get(k) else None for k in COUNT_FIELDS}  # empty: keeps what the day holds
         if d.get("completion_rate"):
@@ -96,7 +103,7 @@ def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dic
         days.update(clean)
         for p in problems:
             number = numbers[ref, p.day]
-            errors.append((number, f"row {number}, column {p.field}: {p.message}"))
+            errors.append((number, str(RowError(number, p.field, p.message))))
     return errors
 
 
@@ -110,13 +117,18 @@ def _whole(text: str, digits: int = 18) -> bool:
 def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
     ref = d.get("collaboration", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
-        return "collaboration", f"{echo(ref)!r} is not a collaboration" + (" of this order" if order_id else "")
+        if order_id:
+            return "collaboration", _("%(value)r is not a collaboration of this order") % {"value": echo(ref)}
+        return "collaboration", _("%(value)r is not a collaboration") % {"value": echo(ref)}
     if statuses[int(ref)] not in flows.REPORTABLE:
-        return "collaboration", "its post is not published yet"
+        status = Collaboration.Status(statuses[int(ref)]).label
+        return "collaboration", _("only a published post has results; this collaboration is %(status)s") % {
+            "status": status
+        }
     if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
-        return "day", f"{echo(str(d.get('day')))!r} is not one of 1, 3, 7, 14, 30"
+        return "day", _("%(value)r is not one of 1, 3, 7, 14, 30") % {"value": echo(str(d.get("day")))}
     if (int(ref), int(d["day"])) in seen:
-        return "day", "the same collaboration and day appear twice"
+        return "day", _("the same collaboration and day appear twice")
     seen.add((int(ref), int(d["day"])))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
@@ -132,7 +144,7 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
         except ValueError:
             ok = False
         if not ok:
-            return "completion_rate", f"{echo(rate)!r} is not a fraction from 0 to 1"
+            return "completion_rate", _("%(value)r is not a fraction from 0 to 1") % {"value": echo(rate)}
     return None
 
 

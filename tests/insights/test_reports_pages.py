@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -426,6 +427,26 @@ def test_an_upload_with_a_bad_row_imports_nothing_and_lists_the_problem(world, c
     assert "Nothing was imported." in html
     assert "row 3, column likes: &#x27;lots&#x27; is not a whole number: write digits only" in html
     assert "row 4, column day: &#x27;9&#x27; is not one of 1, 3, 7, 14, 30" in html
+    assert not ResultSnapshot.objects.exists()
+
+
+def test_an_upload_in_chinese_says_every_problem_in_chinese(world, client, settings):
+    c = published(world)
+    closed = deals.deal_in(world, S.CLOSED)
+    client.force_login(world["owner"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    url = reverse("orders:report_upload", args=[world["order"].pk])
+
+    header = html_of(client.post(url, upload("collaboration,views,colour\n1,2,3\n")))
+    rows = html_of(client.post(url, upload(f"collaboration,day,views\n{c.pk},9,10\n{closed.pk},1,10\n")))
+    empty = html_of(client.post(url, upload("collaboration,day,views\n")))
+
+    assert "第 1 行：表头缺少列：day" in header and "第 1 行：表头含有无法识别的列：colour" in header
+    assert "第 2 行，day 列：&#x27;9&#x27; 不在 1、3、7、14、30 之中" in rows
+    assert "第 3 行，collaboration 列：只有已发布的作品才有数据；该合作的状态为“已关闭”" in rows
+    assert "文件只有表头，没有数据行。" in empty
+    words = re.sub(r"<[^>]+>", " ", header + rows + empty)  # what the page says, without its tags
+    assert not re.search(r"\brow \d|missing column|not one of|not published", words)
     assert not ResultSnapshot.objects.exists()
 
 
