@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.urls import reverse
 
 from creators import services as creator_services
-from marketplace.core import DomainError
+from marketplace.core import DomainError, format_money
 from orders.models import Collaboration, CollaborationEvent, Order
 from orders.services import deals
 from orders.services.results import result_record
@@ -254,3 +254,16 @@ def test_the_agency_takes_its_share_of_a_deposit_deal_paid_up_or_forfeited(world
     assert (hold.creator_gross, hold.creator_share, hold.agency_share, hold.fee) == (gross, net, agency_share, fee)
     assert agency_balances(agency_id=agency.pk)["agency_available"] == agency_share
     books_add_up()
+
+
+def test_an_application_card_shows_the_quote_and_the_rights_the_order_adds(world, client):
+    """The creator typed a quote for the work; the order's usage rights are priced on top. The card says both,
+    so the total does not look like a quote outside the range the form allowed."""
+    c = deal_in(world, S.APPLIED, creator=priced_creator(), order=with_rights(world["order"]))
+    client.force_login(c.creator.user)
+
+    page = " ".join(client.get(reverse("deals:inbox")).content.decode().split())
+
+    assert c.rights_price and c.work_price + c.rights_price == c.agreed_price
+    work, rights = format_money(c.work_price, "CNY"), format_money(c.rights_price, "CNY")
+    assert f"({work} for the work + {rights} for the usage rights the order asks for)" in page
