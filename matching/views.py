@@ -66,6 +66,7 @@ def ranking_context(request, order) -> dict:
         "warning_score": AUTHENTICITY_WARNING,
         "order": order,
         "run": run,
+        "top_k": services.TOP_K,  # how many of the eligible a run keeps
         "page": page,
         "rows": rows,
         "filters": request.GET,

@@ -325,3 +325,20 @@ def test_the_worker_queueing_the_run_between_the_sections_reads_never_shows_no_r
     assert committed == [1] and order.ranking_runs.filter(status="queued").count() == 1
     assert "No ranking yet" not in shown
     assert 'hx-trigger="every 2s"' in shown
+
+
+def test_the_list_says_when_it_keeps_only_the_best_of_the_eligible(taxonomy, client, monkeypatch):
+    """A run keeps the best TOP_K; the header counts every eligible creator, so it says how many are listed
+    (1,023 eligible over eight pages of 25 looked like a list cut short)."""
+    monkeypatch.setattr(services, "TOP_K", 30)
+    make_creators(120)
+    member = MembershipFactory(role=BrandMembership.Role.MANAGER)
+    order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published")
+    OrderTargetLabel.objects.create(order=order, label=Label.objects.filter(tier=2).first(), weight=1.0)
+    run = services.ranking_execute(run_id=services.ranking_request(order=order).pk)
+    client.force_login(member.user)
+
+    html = page_as_shown(client, reverse("matching:order_ranking", args=[order.pk]))
+
+    assert run.eligible_count > 30 and run.results.count() == 30
+    assert f"{run.eligible_count} eligible of" in html and "the best 30 are listed" in html
