@@ -42,6 +42,9 @@ def fill_order_form(page: Page) -> None:
     label = page.locator("#label-results li").filter(has=page.get_by_text(SKIN_CARE, exact=True))
     label.get_by_role("button", name="Add").click()
     expect(page.locator("#picked-labels")).to_contain_text(SKIN_CARE)
+    label.get_by_role("button", name="Add").click()  # again: the label is not added twice, its weight is focused
+    expect(page.locator("#picked-labels input[type=number]")).to_be_focused()
+    expect(page.locator("#picked-labels li")).to_have_count(1)
     page.get_by_label("18-23").check()
     page.get_by_label("Female").check()
 

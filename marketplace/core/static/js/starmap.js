@@ -37,6 +37,18 @@
     }
   });
 
+  // <button hx-get=… data-picks="ID">: adds the row #ID (a label to the order's brief). When the row is there
+  // already, nothing is added twice: the request is not sent and the row's weight gets the focus.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var button = event.detail && event.detail.elt;
+    var picked = button && button.dataset && button.dataset.picks ? document.getElementById(button.dataset.picks) : null;
+    if (picked) {
+      event.preventDefault();
+      var weight = picked.querySelector("input[type=number]");
+      (weight || picked).focus();
+    }
+  });
+
   // <form data-unsaved-warning="SECTION NAME">: a page with several forms, each saving only its own
   // section (the creator profile editor). Once a field of one is edited, submitting ANOTHER form (or
   // leaving the page) would lose that edit: the first press shows which sections are unsaved, right
