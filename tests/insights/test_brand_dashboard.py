@@ -116,6 +116,7 @@ def test_live_campaigns_show_views_cpm_and_expected_vs_actual_and_the_total_acro
     table = text_of(html, "live-campaigns")
     assert world["order"].title in table and "Autumn launch" in table
     assert "80,000" in table and "20,000" in table
+    assert "Spend on published posts" in table  # the CPM's numerator, not money committed to deals
     # CPM: CNY 5,000.00 for 80,000 views is CNY 62.50 per thousand.
     assert format_money(6_250, "CNY") in table
     assert "200 %" in table  # 80,000 views against the 40,000 the matcher expected
