@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from agencies.models import Agency, AgencyMembership, Representation
 
@@ -38,6 +38,12 @@ def agency_terms(creator_id: int) -> dict:
     ``agency_bps``); empty when the creator has no agency."""
     rep = representation_of(creator_id)
     return {"agency_id": rep.agency_id, "agency_bps": rep.share_bps} if rep is not None else {}
+
+
+def agency_bps_in_force(creator_ref) -> Subquery:
+    """``agency_terms``' share as a subquery (None without an agency), to annotate many rows in one query;
+    ``creator_ref`` is the outer query's creator id (an ``OuterRef``)."""
+    return Subquery(Representation.objects.filter(creator_id=creator_ref, status=R.ACTIVE).values("share_bps")[:1])
 
 
 def roster_for_agency(agency: Agency) -> QuerySet[Representation]:

@@ -38,12 +38,15 @@ PAGE_SIZE = 25
 
 def ranking_context(request, order) -> dict:
     """Everything the ranking section needs: its own view, and the answer to offers sent from it."""
-    # Published a moment ago: the matcher has not picked up the order.published message yet. Asked before the
-    # run is read: the worker queues the run and acknowledges the message in one commit, so one that lands
-    # between the two reads shows the run, not "no ranking yet" with nothing polling.
-    pending = selectors.first_ranking_pending(order)
     run = selectors.latest_run(order)
-    pending = pending and run is None
+    pending = False
+    if run is None:
+        # Published a moment ago: the matcher has not picked up the order.published message yet. The worker
+        # queues the run and acknowledges the message in one commit, so a message found consumed means the run
+        # committed after the first read: read it again, never "no ranking yet" with nothing polling.
+        pending = selectors.first_ranking_pending(order)
+        if not pending:
+            run = selectors.latest_run(order)
     filters, errors = RankingFilterForm(request.GET).filters_and_errors()
     results = selectors.results_for_run(run, filters=filters, limit=services.TOP_K) if run else []
     page = paginate(request, results, per_page=PAGE_SIZE)

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Representation
+from agencies.selectors import agency_bps_in_force
 from creators.models import Creator, RatePrice
 from marketplace.core.models import Notification, User
 from marketplace.core.plugins import plugin
@@ -273,8 +273,7 @@ def with_take_terms(collaborations: QuerySet[Collaboration]) -> QuerySet[Collabo
     terms): ``hold_fee_bps``, the platform fee fixed on its live hold (None before there is one), and
     ``agency_bps``, the share of the creator's agency contract in force (None without an agency)."""
     live = Hold.objects.filter(collaboration=OuterRef("pk"), status__in=LIVE_HOLD).values("fee_bps")[:1]
-    agency = Representation.objects.filter(creator=OuterRef("creator_id"), status=Representation.Status.ACTIVE)
-    return collaborations.annotate(hold_fee_bps=Subquery(live), agency_bps=Subquery(agency.values("share_bps")[:1]))
+    return collaborations.annotate(hold_fee_bps=Subquery(live), agency_bps=agency_bps_in_force(OuterRef("creator_id")))
 
 
 def inbox_offers(*, creator: Creator) -> QuerySet[Collaboration]:

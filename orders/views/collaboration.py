@@ -314,8 +314,8 @@ def respond(request, pk: int):
             return redirect(reverse("orders:detail", args=[c.order_id]) + "#collaboration-board")
         return redirect("deals:collaboration", pk=pk)
     if origin == "inbox":
-        # The card, and every count on the inbox out of band (an offer accepted leaves "Open offers").
-        # The card, the counts and the deals' list of the state the page shows (from the address it is at).
+        # The card, and out of band every count on the inbox (an offer accepted leaves "Open offers") and the
+        # list of deals in the state the page shows (read from the address it is at).
         card = reads.with_take_terms(Collaboration.objects.filter(pk=c.pk).select_related("order__brand")).get()
         shown = QueryDict(urlsplit(request.htmx.current_url or "").query)
         context = {"c": card, "now": timezone.now(), "inbox_counts": inbox_counts(c.creator), "oob_counts": True}
