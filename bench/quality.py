@@ -493,9 +493,9 @@ def run_world(name: str, seed: int, args) -> dict:
 
 
 def _train() -> dict:
-    from matching import engine, training
+    from matching import engine, services
 
-    record, report = training.train_and_register(engine.current(), activate=True)  # measured, so switched on
+    record, report = services.matcher_model_train(snap=engine.current(), activate=True)  # measured, so switched on
     return {
         "version": record.version,
         "active": record.is_active,
@@ -512,8 +512,8 @@ def _score(world: World, c: dict, tests: list[Brief], dump: Path | None = None, 
     from brands.models import Brand
     from creators.models import Creator
     from matching import baselines, engine, scoring
+    from matching.features import order_query
     from matching.models import MatcherModel
-    from matching.services import order_query
     from orders.models import Collaboration
 
     snap = engine.current()

@@ -773,7 +773,7 @@ def make_orders(snap, count: int, seed: int) -> list[OrderQuery]:
         extra = rng.choice(same, size=min(int(rng.integers(0, 3)), len(same)), replace=False)
         labels = ((first, 1.0), *((int(c), round(float(rng.uniform(0.4, 1.0)), 1)) for c in extra))
         # Labels next to the order's in the taxonomy tree (the synthetic catalogue has no tree: a few other
-        # labels of the same interest stand in for the parent, children and siblings services.order_query adds).
+        # labels of the same interest stand in for the parent, children and siblings features.order_query adds).
         rest = np.setdiff1d(same, extra)
         near_cols = rng.choice(rest, size=min(6, len(rest)), replace=False)
         near = tuple((int(c), 1 + i % 2, first) for i, c in enumerate(near_cols))

@@ -77,7 +77,7 @@ def run(args, work: Path) -> None:
     with step(f"synthetic snapshot of {n:,} creators"):
         snap = snapshot.build(synthetic.frames(n, seed=args.seed), synthetic.catalogue(), version="bench", watermark="")
     orders = make_orders(snap, args.orders, args.seed)
-    # Orders name excluded creators by id (the shards find their own rows), as services.order_query does.
+    # Orders name excluded creators by id (the shards find their own rows), as features.order_query does.
     orders = [dataclasses.replace(q, excluded_rows=snap.creator_ids[q.excluded_rows]) for q in orders]
     (work / "orders.pkl").write_bytes(pickle.dumps(orders))
     emit("snapshot_mib", n, snap.nbytes() / 2**20, "MiB")

@@ -1,5 +1,7 @@
-"""Read matcher features from PostgreSQL in one pass (COPY → pandas). The only module of matching/
-that touches both the ORM and numpy; scoring and training take the arrays it produces.
+"""Read matcher features from PostgreSQL in one pass (COPY → pandas), an order as the ranker asks it
+(``order_query``) and the past orders training learns from (``past_orders``). Feature extraction: the
+module of matching/ that reads the ORM into arrays; scoring, training and the baselines take what it
+produces and import no ORM (an import-linter contract in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
+from brands.models import BrandBlock
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
 from marketplace.core.models import Interest, Label
+from matching import scoring, training
 from matching.scoring import FORMATS
-from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames
-from orders.models import Collaboration
+from matching.snapshot import CREATOR_COLUMNS, EVENT_COLUMNS, Catalogue, Frames, Snapshot
+from orders import flows
+from orders.models import Collaboration, Order
 from orders.models.orders import REAL_DEAL_SQL
 
 if TYPE_CHECKING:
@@ -256,3 +261,143 @@ def imported_aggregates(snap) -> dict[str, np.ndarray]:
             for key, value in zip(out, values, strict=True):
                 out[key][row] = np.nan if value is None else value
     return out
+
+
+# ---------------------------------------------------------------- an order as the ranker asks it
+
+
+def excluded_creators(order: Order) -> dict[str, list[int]]:
+    """Creator ids excluded for reasons that change too often to live in the snapshot."""
+    return {
+        "no_capacity": list(flows.creators_at_capacity()),
+        "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
+        "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
+    }
+
+
+def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, excluded=None) -> scoring.OrderQuery:
+    # .all() rather than values_list(): it reuses a prefetch when the caller made one.
+    links = [(link.label_id, link.weight) for link in order.target_label_links.all()]
+    cols = snap.catalogue.label_columns(np.array([label for label, _ in links], dtype=np.int64))
+    labels = tuple((int(c), float(w)) for c, (_, w) in zip(cols, links, strict=True) if c >= 0)
+    near = near_labels([label for (label, _), c in zip(links, cols, strict=True) if c >= 0])
+    near_cols = snap.catalogue.label_columns(np.array([x for x, _, _ in near], dtype=np.int64))
+    to_cols = snap.catalogue.label_columns(np.array([t for _, _, t in near], dtype=np.int64))
+    regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
+    excluded = excluded_creators(order) if excluded is None else excluded
+    ids = np.array(sorted({i for group in excluded.values() for i in group}), dtype=np.int64)
+    rows = snap.rows_of(ids)
+    filters = filters or {}
+    return scoring.OrderQuery(
+        goal=order.goal,
+        format=order.format,
+        budget=order.per_creator_budget(),
+        tolerance_bps=order.price_tolerance_bps,
+        labels=labels,
+        near=tuple(
+            (int(c), d, int(t)) for c, (_, d, _), t in zip(near_cols, near, to_cols, strict=True) if c >= 0 and t >= 0
+        ),
+        ages=tuple(a for a in order.target_age if a in scoring.AGE_BUCKETS),
+        genders=tuple(g for g in order.target_gender if g in scoring.GENDERS),
+        regions=regions,
+        min_region_share=order.min_region_share,
+        window=_window(order),
+        excluded_rows=rows[rows >= 0],
+        min_followers=filters.get("min_followers"),
+        max_followers=filters.get("max_followers"),
+        max_price=filters.get("max_price"),
+    )
+
+
+def near_labels(label_ids: list[int]) -> list[tuple[int, int, int]]:
+    """Labels next to ``label_ids`` in the taxonomy tree, up to scoring.NEAR_DISTANCE steps away (parent
+    and children at 1; siblings, grandparent and grandchildren at 2), each once at its shortest distance:
+    (label id, distance, the order label it is next to). The labels themselves are left out."""
+    if not label_ids:
+        return []
+    parent = dict(Label.objects.values_list("id", "parent_id"))
+    children: dict[int, list[int]] = {}
+    for node, up in parent.items():
+        if up is not None:
+            children.setdefault(up, []).append(node)
+    targets = set(label_ids)
+    best: dict[int, tuple[int, int]] = {}
+    for target in sorted(targets):
+        seen, frontier = {target}, [target]
+        for distance in range(1, scoring.NEAR_DISTANCE + 1):
+            step = []
+            for node in frontier:
+                for other in (parent.get(node), *children.get(node, ())):
+                    if other is not None and other not in seen:
+                        seen.add(other)
+                        step.append(other)
+            for node in step:
+                if node not in targets and (node not in best or best[node][0] > distance):
+                    best[node] = (distance, target)
+            frontier = step
+    return sorted((node, d, t) for node, (d, t) in best.items())
+
+
+def _window(order: Order) -> tuple[int, int] | None:
+    start = order.script_by.date() if order.script_by else order.publish_from
+    end = order.publish_until or order.publish_from
+    if start is None and end is None:
+        return None
+    start = start or date.today()
+    end = end or start
+    return (min(start, end).toordinal(), max(start, end).toordinal())
+
+
+# ---------------------------------------------------------------- the past orders training learns from
+
+
+def past_orders(snap: Snapshot) -> list[training.PastOrder]:
+    """Every order with an answered offer, oldest offer date first."""
+    offers = _offers_by_order()
+    orders = Order.objects.filter(pk__in=list(offers)).prefetch_related("target_label_links")
+    past = [
+        training.PastOrder(
+            order_id=o.pk,
+            goal=o.goal,
+            when=_offer_time(o, offers[o.pk]),
+            query=order_query(o, snap, excluded={}),
+            offers=offers[o.pk],
+        )
+        for o in orders
+    ]
+    return sorted(past, key=lambda p: (p.when, p.order_id))
+
+
+def training_history(snap: Snapshot, *, seed: int = 0, progress=None):
+    """matching.training.history_groups over what PostgreSQL holds now."""
+    return training.history_groups(
+        snap, past_orders(snap), deal_events(), imported_aggregates(snap), seed=seed, progress=progress
+    )
+
+
+def _offers_by_order() -> dict[int, list[tuple]]:
+    """order id → [(creator id, accepted, on time, rating, views, offered at, conversions)] for answered offers."""
+    out: dict[int, list[tuple]] = {}
+    for row in (
+        Collaboration.objects.real()
+        .filter(accepted__isnull=False)
+        .values_list(
+            "order_id",
+            "creator_id",
+            "accepted",
+            "completed_on_time",
+            "brand_rating",
+            "views",
+            "offered_at",
+            "conversions",
+        )
+    ):
+        out.setdefault(row[0], []).append(row[1:])
+    return out
+
+
+def _offer_time(order: Order, offers: list[tuple]) -> float:
+    """The order's offer date: its first offer (or its publication when offers carry no time)."""
+    times = [o[5] for o in offers if o[5] is not None]
+    moment = min(times) if times else (order.published_at or order.created_at)
+    return moment.timestamp()

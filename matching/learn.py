@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from matching.scoring import COMPONENTS
+from matching.scoring import COMPONENTS, FORMATS, OrderQuery
 from matching.snapshot import BASE_METRICS, HISTORY_METRICS, METRIC_NAMES
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 RERANK_POOL = 500
 # The one definition of the re-ranker's inputs, in column order: ``features`` builds the matrix from it by
-# name (training's and the ranker's alike, through matching.services.candidate_features), a trained
+# name (training's and the ranker's alike, through ``candidate_features``), a trained
 # Reranker records it, and a model whose recorded list differs is refused (``check``) rather than fed
 # columns it never learned from.
 FEATURE_NAMES = (*COMPONENTS, "hand_score", *METRIC_NAMES, "price_to_budget")
@@ -94,6 +94,13 @@ def features(
     }
     cols = [np.asarray(by_name[name], dtype=np.float32) for name in FEATURE_NAMES]
     return np.nan_to_num(np.column_stack(cols), nan=-1.0, posinf=-1.0, neginf=-1.0)
+
+
+def candidate_features(snap, query: OrderQuery, rows, hand_scores, comps, *, metrics=None) -> np.ndarray:
+    """The re-ranker's features of ``rows`` (``metrics``: the snapshot's, or training's as of a past date)."""
+    price = snap.price[FORMATS.index(query.format), rows].astype(np.float64)
+    metrics = snap.metrics[:, rows] if metrics is None else metrics
+    return features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
 class FeatureListChanged(ValueError):

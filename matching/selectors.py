@@ -285,7 +285,7 @@ def why_not(order: Order, creator: Creator) -> list[str]:
     """
     frames, mark = features.fetch_frames(creator_ids=[creator.pk])
     mini = snapshot.build(frames, features.catalogue(), version="why-not", watermark=mark)
-    from matching.services import excluded_creators, order_query
+    from matching.features import excluded_creators, order_query
 
     excluded = excluded_creators(order)
     extra = tuple(reason for reason, ids in excluded.items() if creator.pk in ids)
@@ -301,7 +301,7 @@ def standing(order: Order, creator: Creator) -> dict | None:
 
     Below the stored list the learned model re-orders nobody, so the hand score is what decides there.
     """
-    from matching.services import order_query
+    from matching.features import order_query
 
     snap = engine.current()
     row = int(snap.rows_of([creator.pk])[0])
@@ -463,7 +463,7 @@ def recommended_orders(creator: Creator, *, limit: int = 50) -> list[dict]:
     from django.utils import timezone
 
     from brands.models import BrandBlock
-    from matching.services import order_query
+    from matching.features import order_query
     from orders import flows
 
     if not flows.has_free_capacity(creator):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
+from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -14,15 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brands.models import BrandBlock
 from marketplace.core.metrics import RANKING_SECONDS
-from marketplace.core.models import Label
 from marketplace.core.outbox import outbox_acknowledge, outbox_claim, outbox_put
 from marketplace.core.unavailable import dependency_down
-from matching import engine, explain, learn, scoring
+from matching import engine, explain, features, learn, scoring, training
 from matching.models import MatcherModel, RankingResult, RankingRun, RankingShard
 from matching.snapshot import METRIC_NAMES, Snapshot
-from orders import flows
 from orders.models import Order
 
 log = logging.getLogger(__name__)
@@ -115,88 +113,6 @@ def ranking_fail(*, run_id: int, error: str) -> None:
 # ----------------------------------------------------------------- query
 
 
-def excluded_creators(order: Order) -> dict[str, list[int]]:
-    """Creator ids excluded for reasons that change too often to live in the snapshot."""
-    return {
-        "no_capacity": list(flows.creators_at_capacity()),
-        "blocked": list(BrandBlock.objects.filter(brand_id=order.brand_id).values_list("creator_id", flat=True)),
-        "on_order": list(order.collaborations.values_list("creator_id", flat=True)),
-    }
-
-
-def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, excluded=None) -> scoring.OrderQuery:
-    # .all() rather than values_list(): it reuses a prefetch when the caller made one.
-    links = [(link.label_id, link.weight) for link in order.target_label_links.all()]
-    cols = snap.catalogue.label_columns(np.array([label for label, _ in links], dtype=np.int64))
-    labels = tuple((int(c), float(w)) for c, (_, w) in zip(cols, links, strict=True) if c >= 0)
-    near = near_labels([label for (label, _), c in zip(links, cols, strict=True) if c >= 0])
-    near_cols = snap.catalogue.label_columns(np.array([x for x, _, _ in near], dtype=np.int64))
-    to_cols = snap.catalogue.label_columns(np.array([t for _, _, t in near], dtype=np.int64))
-    regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
-    excluded = excluded_creators(order) if excluded is None else excluded
-    ids = np.array(sorted({i for group in excluded.values() for i in group}), dtype=np.int64)
-    rows = snap.rows_of(ids)
-    filters = filters or {}
-    return scoring.OrderQuery(
-        goal=order.goal,
-        format=order.format,
-        budget=order.per_creator_budget(),
-        tolerance_bps=order.price_tolerance_bps,
-        labels=labels,
-        near=tuple(
-            (int(c), d, int(t)) for c, (_, d, _), t in zip(near_cols, near, to_cols, strict=True) if c >= 0 and t >= 0
-        ),
-        ages=tuple(a for a in order.target_age if a in scoring.AGE_BUCKETS),
-        genders=tuple(g for g in order.target_gender if g in scoring.GENDERS),
-        regions=regions,
-        min_region_share=order.min_region_share,
-        window=_window(order),
-        excluded_rows=rows[rows >= 0],
-        min_followers=filters.get("min_followers"),
-        max_followers=filters.get("max_followers"),
-        max_price=filters.get("max_price"),
-    )
-
-
-def near_labels(label_ids: list[int]) -> list[tuple[int, int, int]]:
-    """Labels next to ``label_ids`` in the taxonomy tree, up to scoring.NEAR_DISTANCE steps away (parent
-    and children at 1; siblings, grandparent and grandchildren at 2), each once at its shortest distance:
-    (label id, distance, the order label it is next to). The labels themselves are left out."""
-    if not label_ids:
-        return []
-    parent = dict(Label.objects.values_list("id", "parent_id"))
-    children: dict[int, list[int]] = {}
-    for node, up in parent.items():
-        if up is not None:
-            children.setdefault(up, []).append(node)
-    targets = set(label_ids)
-    best: dict[int, tuple[int, int]] = {}
-    for target in sorted(targets):
-        seen, frontier = {target}, [target]
-        for distance in range(1, scoring.NEAR_DISTANCE + 1):
-            step = []
-            for node in frontier:
-                for other in (parent.get(node), *children.get(node, ())):
-                    if other is not None and other not in seen:
-                        seen.add(other)
-                        step.append(other)
-            for node in step:
-                if node not in targets and (node not in best or best[node][0] > distance):
-                    best[node] = (distance, target)
-            frontier = step
-    return sorted((node, d, t) for node, (d, t) in best.items())
-
-
-def _window(order: Order) -> tuple[int, int] | None:
-    start = order.script_by.date() if order.script_by else order.publish_from
-    end = order.publish_until or order.publish_from
-    if start is None and end is None:
-        return None
-    start = start or date.today()
-    end = end or start
-    return (min(start, end).toordinal(), max(start, end).toordinal())
-
-
 # ---------------------------------------------------------------- re-rank
 
 HAND_VERSION = "hand-v1"
@@ -223,15 +139,6 @@ def active_model() -> tuple[str, object] | None:
         _models[record.version] = model
     model = _models[record.version]
     return None if model is None else (record.version, model)
-
-
-def candidate_features(
-    snap: Snapshot, query: scoring.OrderQuery, rows, hand_scores, comps, *, metrics=None
-) -> np.ndarray:
-    """The re-ranker's features of ``rows`` (``metrics``: the snapshot's, or training's as of a past date)."""
-    price = snap.price[scoring.FORMATS.index(query.format), rows].astype(np.float64)
-    metrics = snap.metrics[:, rows] if metrics is None else metrics
-    return learn.features(comps, hand_scores, metrics, price / max(query.budget, 1))
 
 
 def model_moves(ids, hand_scores, top, seen) -> list:
@@ -262,15 +169,15 @@ def ranking_compute_shard(*, run_id: int, shard: int = 0, shards: int = 1) -> di
     while a learned model ranks, its features — so the merge needs no snapshot. Plain data (JSON)."""
     run = RankingRun.objects.select_related("order").get(pk=run_id)
     snap = engine.shard(shard, shards)
-    query = order_query(run.order, snap)
+    query = features.order_query(run.order, snap)
     active = active_model()
     # The hand score's top TOP_K of every shard holds the global top TOP_K; the learned model re-orders
     # the hand score's top pool_size(), so each shard then gives that many.
     ranking = engine.rank(snap, query, TOP_K if active is None else pool_size())
     rows, comps = ranking.rows, ranking.components
-    features = None
+    candidates = None
     if active is not None:
-        features = candidate_features(snap, query, rows, ranking.scores, comps).tolist()
+        candidates = learn.candidate_features(snap, query, rows, ranking.scores, comps).tolist()
     fmt = scoring.FORMATS.index(query.format)
     return {
         "shard": shard,
@@ -282,7 +189,7 @@ def ranking_compute_shard(*, run_id: int, shard: int = 0, shards: int = 1) -> di
         "price": snap.price[fmt, rows].tolist(),
         "expected_views": [expected_views(snap, int(row)) for row in rows],
         "reasons": explain.reasons_for(snap, query, rows, comps),
-        "features": features,
+        "features": candidates,
         "eligible": ranking.eligible_count,
         "considered": ranking.considered,
     }
@@ -427,3 +334,52 @@ def ranking_execute(*, run_id: int, take_over: bool = False) -> RankingRun | Non
         raise
     log.info("ranking run %s done in %.0f ms", run_id, (time.perf_counter() - started) * 1000)
     return run
+
+
+# ---------------------------------------------------------------- the learned re-ranker
+
+
+def models_dir() -> Path:
+    path = settings.VAR_DIR / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def matcher_model_train(
+    *, snap: Snapshot, seed: int = 0, progress=None, activate: bool = False
+) -> tuple[MatcherModel, training.Report]:
+    """Train the re-ranker on the platform's past orders (matching.training.train) and save it with the blend
+    weight its gate chose; rank with it only when the operator asks (``activate``) and a weight above zero
+    passed (beats the hand score beyond the bootstrap interval among the offered creators, in both time
+    halves, and is not behind it on the pool measure).
+
+    Off unless asked: the gate judges outcomes only for the creators past orders offered, and an
+    independent world measured the old gate switching on a model that ranked the whole list worse
+    (docs/matching-quality.md)."""
+    import joblib
+
+    model, report = training.train(features.training_history(snap, seed=seed, progress=progress), seed=seed)
+    version = "gbr-" + timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    path = models_dir() / f"{version}.joblib"
+    joblib.dump(model, path)
+    with transaction.atomic():
+        record = MatcherModel.objects.create(
+            version=version,
+            path=str(path),
+            trained_on=report.train_rows,
+            beats_hand=report.learned_beats_hand,
+            metrics={
+                "holdout": report.metrics,
+                "gain_over_hand": report.gain,
+                "gate": report.gate,
+                "weight": report.weight,
+                "train_orders": report.train_orders,
+                "holdout_orders": report.holdout_orders,
+                "seed": seed,
+            },
+        )
+        if record.beats_hand and activate:
+            MatcherModel.objects.filter(is_active=True).update(is_active=False)
+            record.is_active = True
+            record.save(update_fields=["is_active"])
+    return record, report

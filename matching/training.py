@@ -9,25 +9,22 @@ the history before the first held-out order. The oldest orders train, the newest
 evaluate. A seeded sample of eligible creators the order did not offer is kept beside each query:
 the propensity model learns from it, and the evaluation reports a second pool where those count as
 not relevant (what most logs-based evaluations do; it rewards imitating the brands' choices).
+
+Arrays in, plain data out: the past orders, deal events and imported aggregates come from
+matching.features (``training_history``), and matching.services.matcher_model_train saves what
+``train`` returns.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
 from creators import track_record
-from matching import baselines, features, learn, scoring
-from matching.models import MatcherModel
-from matching.services import candidate_features, order_query
+from matching import baselines, learn, scoring
 from matching.snapshot import HISTORY_METRICS, METRIC_NAMES, Snapshot, history_view
-from orders.models import Collaboration, Order
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +33,17 @@ HOLDOUT = 0.25
 METHODS = ("learned", "hand", "content", "heuristic_history", "heuristic", "tag_overlap", "popularity")
 RELEVANT_GRADE = 2.0
 HISTORY_ROWS = [METRIC_NAMES.index(name) for name in HISTORY_METRICS]
+
+
+@dataclass(frozen=True)
+class PastOrder:
+    """A past order with answered offers, as training reads it (matching.features.past_orders reads them)."""
+
+    order_id: int
+    goal: str
+    when: float  # the offer date, POSIX seconds: the first offer (the publication where offers carry no time)
+    query: scoring.OrderQuery  # as the ranker asks it, with no creator excluded
+    offers: list[tuple]  # (creator id, accepted, on time, rating, views, offered at, conversions)
 
 
 @dataclass
@@ -122,21 +130,20 @@ class History:
     prior: track_record.Prior
 
 
-def history_groups(snap: Snapshot, *, seed: int = 0, holdout: float = HOLDOUT, progress=None) -> History:
-    """Every past order with answered offers as a Group, oldest first, with point-in-time features."""
-    events = features.deal_events()
-    imported = features.imported_aggregates(snap)
-    offers = _offers_by_order()
-    orders = list(
-        Order.objects.filter(pk__in=list(offers)).prefetch_related("target_label_links").order_by("published_at", "id")
-    )
-    when = {o.pk: _offer_time(o, offers[o.pk]) for o in orders}
-    orders.sort(key=lambda o: (when[o.pk], o.pk))
-    prior = _prior_before_holdout(snap, events, imported, [when[o.pk] for o in orders], holdout)
+def history_groups(
+    snap: Snapshot, past: list[PastOrder], events, imported, *, seed: int = 0, holdout: float = HOLDOUT, progress=None
+) -> History:
+    """Every past order with answered offers as a Group, oldest first, with point-in-time features.
+
+    ``past``: the orders (matching.features.past_orders), ``events``: every deal's answer and outcome
+    (features.deal_events), ``imported``: the imported track-record aggregates by snapshot row
+    (features.imported_aggregates); matching.features.training_history reads all three."""
+    past = sorted(past, key=lambda p: (p.when, p.order_id))
+    prior = _prior_before_holdout(snap, events, imported, [p.when for p in past], holdout)
     rng = np.random.default_rng(seed)
     groups, skipped = [], {}
-    for order in orders:
-        group, reason = _group(snap, order, offers[order.pk], when[order.pk], events, imported, prior, rng)
+    for order in past:
+        group, reason = _group(snap, order, events, imported, prior, rng)
         if group is not None:
             groups.append(group)
         else:
@@ -144,34 +151,6 @@ def history_groups(snap: Snapshot, *, seed: int = 0, holdout: float = HOLDOUT, p
         if progress:
             progress(1)
     return History(groups, skipped, prior)
-
-
-def _offers_by_order() -> dict[int, list[tuple]]:
-    """order id → [(creator id, accepted, on time, rating, views, offered at, conversions)] for answered offers."""
-    out: dict[int, list[tuple]] = {}
-    for row in (
-        Collaboration.objects.real()
-        .filter(accepted__isnull=False)
-        .values_list(
-            "order_id",
-            "creator_id",
-            "accepted",
-            "completed_on_time",
-            "brand_rating",
-            "views",
-            "offered_at",
-            "conversions",
-        )
-    ):
-        out.setdefault(row[0], []).append(row[1:])
-    return out
-
-
-def _offer_time(order: Order, offers: list[tuple]) -> float:
-    """The order's offer date: its first offer (or its publication when offers carry no time)."""
-    times = [o[5] for o in offers if o[5] is not None]
-    moment = min(times) if times else (order.published_at or order.created_at)
-    return moment.timestamp()
 
 
 def _prior_before_holdout(snap, events, imported, times: list[float], holdout: float) -> track_record.Prior:
@@ -201,13 +180,13 @@ def history_as_of(snap, rows, events, imported, prior, *, when: float, order_id:
     return history_view(snap.reference, stats, completion, prior)
 
 
-def _group(snap, order, offers, when, events, imported, prior, rng) -> tuple[Group | None, str]:
+def _group(snap, order: PastOrder, events, imported, prior, rng) -> tuple[Group | None, str]:
+    offers, when, query = order.offers, order.when, order.query
     ids = np.array([o[0] for o in offers], dtype=np.int64)
     offered = snap.rows_of(ids)
     known = offered >= 0
     if not known.any():
         return None, "no offered creator is in the snapshot"
-    query = order_query(order, snap, excluded={})
     block = scoring.score_block(snap, query, 0, snap.n)
     pool_mask = block.mask.copy()
     pool_mask[offered[known]] = False
@@ -223,13 +202,13 @@ def _group(snap, order, offers, when, events, imported, prior, rng) -> tuple[Gro
         expected_views=snap.median_views[rows],
         conversions=[np.nan if x[6] is None else x[6] for x in o],
         # What the brand paid for: a conversion brief's offer is judged by its sales, not its reach.
-        conversion_rate=prior.conv_mean if order.goal == Order.Goal.CONVERSION else None,
+        conversion_rate=prior.conv_mean if order.goal == "conversion" else None,
     )
-    x, scores = _features(snap, query, block, rows, events, imported, prior, when, order.pk)
-    x_others, others_scores = _features(snap, query, block, sample, events, imported, prior, when, order.pk)
+    x, scores = _features(snap, query, block, rows, events, imported, prior, when, order.order_id)
+    x_others, others_scores = _features(snap, query, block, sample, events, imported, prior, when, order.order_id)
     return (
         Group(
-            order_id=order.pk,
+            order_id=order.order_id,
             when=when,
             x=x,
             grades=grades,
@@ -249,7 +228,7 @@ def _features(snap, query, block, rows, events, imported, prior, when, order_id)
     hand = hand_score(query, comps)
     metrics = snap.metrics[:, rows].copy()
     metrics[HISTORY_ROWS] = history["metrics"]
-    x = candidate_features(snap, query, rows, hand, comps, metrics=metrics)
+    x = learn.candidate_features(snap, query, rows, hand, comps, metrics=metrics)
     # The baselines read the same point-in-time track record as the hand score (heuristic_history).
     scores = {"hand": hand, "content": comps["content"], **baselines.scores(snap, query, rows, metrics)}
     return x, scores
@@ -379,26 +358,9 @@ def choose_weight(reranker: learn.Reranker, holdout: list[Group], *, seed: int =
     return 0.0, metrics, paired, tried
 
 
-def models_dir() -> Path:
-    path = settings.VAR_DIR / "models"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def train_and_register(
-    snap: Snapshot, *, seed: int = 0, progress=None, activate: bool = False
-) -> tuple[MatcherModel, Report]:
-    """Train on the older orders, choose the blend weight on the newer (``choose_weight``: the largest that
-    ``passes``, else 0) and save the model with it; rank with it only when the operator asks (``activate``)
-    and a weight above zero passed (beats the hand score beyond the bootstrap interval among the offered
-    creators, in both time halves, and is not behind it on the pool measure).
-
-    Off unless asked: the gate judges outcomes only for the creators past orders offered, and an
-    independent world measured the old gate switching on a model that ranked the whole list worse
-    (docs/matching-quality.md)."""
-    import joblib
-
-    history = history_groups(snap, seed=seed, progress=progress)
+def train(history: History, *, seed: int = 0) -> tuple[learn.Reranker, Report]:
+    """Train on the older orders and choose the blend weight on the newer (``choose_weight``: the largest
+    that ``passes``, else 0): the model, carrying that weight, and what the gate read."""
     train_groups, holdout = split(history.groups)
     if len(train_groups) < 5 or not holdout:
         raise ValueError(
@@ -406,7 +368,6 @@ def train_and_register(
         )
     model, rows = fit(train_groups, seed=seed)
     weight, metrics, paired, tried = choose_weight(model, holdout, seed=seed)
-    model = model.with_weight(weight)
     halves = {name: paired[name] for name in ("earlier", "later") if name in paired}
     report = Report(
         len(train_groups),
@@ -420,27 +381,4 @@ def train_and_register(
         weight,
         tried,
     )
-    version = "gbr-" + timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    path = models_dir() / f"{version}.joblib"
-    joblib.dump(model, path)
-    with transaction.atomic():
-        record = MatcherModel.objects.create(
-            version=version,
-            path=str(path),
-            trained_on=rows,
-            beats_hand=report.learned_beats_hand,
-            metrics={
-                "holdout": report.metrics,
-                "gain_over_hand": report.gain,
-                "gate": report.gate,
-                "weight": report.weight,
-                "train_orders": report.train_orders,
-                "holdout_orders": report.holdout_orders,
-                "seed": seed,
-            },
-        )
-        if record.beats_hand and activate:
-            MatcherModel.objects.filter(is_active=True).update(is_active=False)
-            record.is_active = True
-            record.save(update_fields=["is_active"])
-    return record, report
+    return model.with_weight(weight), report

@@ -184,7 +184,7 @@ def test_why_not_for_a_ranked_creator_says_eligible_with_the_rank(ranked):
 def test_why_not_for_an_eligible_creator_below_the_stored_list_gives_rank_score_and_reasons(taxonomy):
     """260 creators, a stored list of 200: a creator the list left out is ranked on request."""
     from matching import scoring
-    from matching.services import order_query
+    from matching.features import order_query
 
     make_creators(260)
     member = MembershipFactory(role=BrandMembership.Role.MANAGER)

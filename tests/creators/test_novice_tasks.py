@@ -19,7 +19,7 @@ from insights import indices_sync
 from insights.selectors import platform_overview
 from marketplace.core import Conflict, NotAllowed
 from marketplace.core.models import Notification
-from matching import features, training
+from matching import features
 from orders import flows
 from orders.for_creators import past_collaborations
 from orders.models import Collaboration, Order
@@ -199,7 +199,7 @@ def aggregates(creator, other) -> dict:
         "dashboard active": home.active_collaborations,
         "index inputs": inputs.loc[creator.pk].fillna(-1).to_dict(),
         "deal events": features.deal_events().fillna(-1).to_dict("list"),
-        "training offers": training._offers_by_order(),
+        "training offers": features._offers_by_order(),
         "booked together": [a.tolist() for a in features.booked_together([other.pk])],
         "product history": features.product_history([None]).fillna(-1).to_dict("list"),
         "past collaborations": past_collaborations(creator.pk),

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from marketplace.dev.demo.history import generate_history
-from matching import engine, learn, selectors, services, training
+from matching import engine, features, learn, selectors, services, training
 from matching.models import MatcherModel
 from orders.models import Collaboration
 from orders.services.track_record import refresh_creator_history
@@ -49,7 +49,7 @@ def test_generated_history_has_graded_outcomes(history):
 
 
 def test_trained_model_beats_the_hand_score_on_a_planted_signal_and_becomes_active(planted):
-    record, report = training.train_and_register(planted, seed=0, activate=True)
+    record, report = services.matcher_model_train(snap=planted, seed=0, activate=True)
 
     learned, hand = report.metrics["learned"]["ndcg10"], report.metrics["hand"]["ndcg10"]
     assert learned["mean"] > hand["mean"]
@@ -81,7 +81,7 @@ def test_a_model_that_wins_on_average_but_not_beyond_the_interval_is_not_used(hi
 
     monkeypatch.setattr(training, "evaluate_over_time", uncertain)
 
-    record, _ = training.train_and_register(history, seed=0, activate=True)
+    record, _ = services.matcher_model_train(snap=history, seed=0, activate=True)
 
     assert not record.beats_hand and not record.is_active
     assert services.active_model() is None
@@ -111,7 +111,7 @@ def test_a_model_that_wins_pooled_but_loses_on_the_latest_held_out_orders_is_not
     out = capsys.readouterr().out
     assert "later half of the held-out orders -0.0100 [-0.0500, +0.0300]" in out and "NOT used" in out
     # Every held-out order is later than every training order (a time split, not a random one).
-    groups = training.history_groups(history).groups
+    groups = features.training_history(history).groups
     train, holdout = training.split(groups)
     assert max(g.when for g in train) <= min(seen["when"]) == min(g.when for g in holdout)
 
@@ -149,7 +149,7 @@ def test_a_model_that_wins_among_offered_creators_but_loses_on_the_pool_is_not_u
     assert "pool measure -0.0100 [-0.0200, +0.0000]" in capsys.readouterr().out
     model = joblib.load(record.path)
     assert model.weight == 0
-    group = training.history_groups(history).groups[-1]
+    group = features.training_history(history).groups[-1]
     np.testing.assert_array_equal(learn.predict(model, group.x), group.x[:, learn.FEATURE_NAMES.index("hand_score")])
 
 
@@ -160,7 +160,7 @@ def test_the_gate_keeps_the_largest_blend_weight_that_does_not_lose_on_the_pool(
 
     monkeypatch.setattr(training, "evaluate_over_time", _by_weight(training.evaluate_over_time, pool_at))
 
-    record, report = training.train_and_register(history, seed=0, activate=True)
+    record, report = services.matcher_model_train(snap=history, seed=0, activate=True)
 
     assert report.weight == 0.1 and record.metrics["gate"]["weight"] == 0.1
     assert [t["passed"] for t in report.tried.values()] == [False, False, True]  # 0.5, 0.25, 0.1: stopped there
@@ -190,7 +190,7 @@ def test_each_half_must_clear_zero_by_its_interval_not_only_by_its_mean():
 
 
 def _groups(snap):
-    found = training.history_groups(snap, seed=3)
+    found = features.training_history(snap, seed=3)
     return {g.order_id: g for g in getattr(found, "groups", found)}
 
 
@@ -224,7 +224,7 @@ def test_features_of_a_held_out_order_do_not_move_when_its_own_outcomes_change(h
 
 
 def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
-    record, _ = training.train_and_register(planted, seed=0, activate=True)
+    record, _ = services.matcher_model_train(snap=planted, seed=0, activate=True)
     order = OrderFactory(price_per_creator=10**9, status="published")
 
     run = services.ranking_request(order=order)
@@ -252,7 +252,7 @@ def test_the_active_model_ranks_and_its_version_is_stored_with_the_run(planted):
 def test_a_model_that_loses_is_saved_but_not_used(history, monkeypatch):
     monkeypatch.setattr(training.Report, "learned_beats_hand", property(lambda self: False))
 
-    record, _ = training.train_and_register(history, seed=0, activate=True)
+    record, _ = services.matcher_model_train(snap=history, seed=0, activate=True)
 
     assert not record.is_active
     assert services.active_model() is None
@@ -267,7 +267,7 @@ def test_evaluate_matcher_prints_every_method_with_intervals_and_what_it_scored(
     for method in ("learned", "hand", "content", "heuristic_history", "heuristic", "tag_overlap", "popularity"):
         assert re.search(rf"^{method} +0\.\d{{4}} \[0\.\d{{3}}, [01]\.\d{{3}}\]", out, re.MULTILINE), method
     assert "NDCG@10" in out and "recall@50" in out
-    holdout = len(training.split(training.history_groups(engine.current()).groups)[1])
+    holdout = len(training.split(features.training_history(engine.current()).groups)[1])
     assert re.search(rf"the {holdout} newest past orders; scored \d+ \(\d+ skipped: ", out)
     assert "learned − hand" in out
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from insights.growth import creator_growth
 from marketplace.core import Conflict
-from matching.services import excluded_creators
+from matching.features import excluded_creators
 from orders import flows
 from orders.models import Collaboration, Order
 from orders.selectors import deals as reads

@@ -162,7 +162,7 @@ def _past_order(rng, brand, line, priors, labels_by_interest, snap, when) -> Ord
 
 
 def _past_offers(rng, snap, order, craft, when) -> int:
-    from matching.services import order_query
+    from matching.features import order_query
 
     query = order_query(order, snap, excluded={})
     block = scoring.score_block(snap, query, 0, snap.n)

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core.params import SEED, text_argument
-from matching import engine, training
+from matching import engine, features, training
 from matching.models import MatcherModel
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         if model and record is None:
             raise CommandError(f"no model {model!r}")
         with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
-            history = training.history_groups(engine.current(), seed=seed)
+            history = features.training_history(engine.current(), seed=seed)
         _, holdout = training.split(history.groups)
         if not holdout:
             raise CommandError("no past orders with known outcomes to evaluate on")

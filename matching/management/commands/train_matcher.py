@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from marketplace.core.params import SEED
-from matching import engine, training
+from matching import engine, services, training
 from orders.models import Order
 
 
@@ -29,7 +29,9 @@ class Command(BaseCommand):
         total = Order.objects.real().filter(collaborations__accepted__isnull=False).distinct().count()
         with tqdm(total=total, desc="history orders", disable=no_progress or options["verbosity"] == 0) as bar:
             try:
-                record, report = training.train_and_register(snap, seed=seed, progress=bar.update, activate=activate)
+                record, report = services.matcher_model_train(
+                    snap=snap, seed=seed, progress=bar.update, activate=activate
+                )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         self.stdout.write(

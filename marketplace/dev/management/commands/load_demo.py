@@ -78,11 +78,11 @@ class Command(BaseCommand):
 
 def _train_matcher() -> str:
     """Rebuild the snapshot with the history's outcomes and train the re-ranker on them."""
-    from matching import engine, training
+    from matching import engine, services
 
     snap = engine.rebuild()
     try:
-        record, report = training.train_and_register(snap)
+        record, report = services.matcher_model_train(snap=snap)
     except ValueError as exc:
         return f"not trained ({exc})"
     verdict = (
