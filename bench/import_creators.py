@@ -102,7 +102,7 @@ def _make_labels() -> list[str]:
 
 
 def _write_csv(path: Path, *, rows: int, label_ids: list[str], rng: random.Random) -> None:
-    from creators.importing import COLUMNS, PRICE_COLUMNS
+    from creators.importing.rows import COLUMNS, PRICE_COLUMNS
     from marketplace.core.audience import AGE_BUCKETS, GENDERS
 
     regions = ["CN", "CN-GD", "CN-SH", "CN-BJ", "CN-ZJ", "US", "JP", "KR", "SG"]

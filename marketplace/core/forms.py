@@ -80,6 +80,19 @@ class MoneyField(forms.CharField):
         return amount
 
 
+class CountedFormSet(forms.BaseFormSet):
+    """A formset whose row counts must be whole numbers of at least 0. Django's management form takes any
+    integer, and a count of -1 reads as no rows at all: a section saved from it would be wiped. Every
+    formset of the site is made from this one (``formset_factory(..., formset=CountedFormSet)``)."""
+
+    def clean(self):
+        counts = self.management_form.cleaned_data
+        if min(counts.get("TOTAL_FORMS", 0), counts.get("INITIAL_FORMS", 0)) < 0:
+            raise ValidationError(
+                _("The form was changed on its way here; reload the page and try again."), code="bad_count"
+            )
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 

@@ -39,7 +39,7 @@ from orders.api.serializers import (
 )
 from orders.models import Collaboration, Dispute
 from orders.selectors import deals as reads
-from orders.services import deals
+from orders.services import deals, deliverables
 from orders.services.collaborations import ACTIONS, collaboration_transition
 from payouts.api import (
     FieldNames,
@@ -91,7 +91,7 @@ def _take_step(request, pk: int, action: str, serializer_class) -> Response:
 
     def step() -> Collaboration:
         if action in ("report_down", "dispute_plays"):
-            return deals.dispute_open(collaboration_id=c.pk, actor=request.user, reason=comment, action=action)
+            return deliverables.dispute_open(collaboration_id=c.pk, actor=request.user, reason=comment, action=action)
         return collaboration_transition(collaboration_id=c.pk, action=action, actor=request.user, comment=comment)
 
     if key is None:
@@ -241,7 +241,7 @@ class CollaborationScriptApi(JsonPost, APIView):
         c, _side = _party(request, pk)
         text = _valid(ScriptRequestSerializer, request)["text"]
         with FieldNames(script="text"):
-            deals.script_submit(collaboration_id=c.pk, actor=request.user, text=text)
+            deliverables.script_submit(collaboration_id=c.pk, actor=request.user, text=text)
         return Response(CollaborationSerializer(_fresh(c.pk)).data)
 
 
@@ -255,7 +255,7 @@ class CollaborationVideoApi(UploadPost, APIView):
         c, _side = _party(request, pk)
         upload = _valid(VideoRequestSerializer, request)["file"]
         with FieldNames(video="file"):
-            deals.video_submit(collaboration_id=c.pk, actor=request.user, upload=upload)
+            deliverables.video_submit(collaboration_id=c.pk, actor=request.user, upload=upload)
         return Response(CollaborationSerializer(_fresh(c.pk)).data)
 
 
@@ -282,7 +282,7 @@ class CollaborationDisputeApi(UploadPost, APIView):
         c, _side = _party(request, pk)
         data = _valid(DisputeRequestSerializer, request)
         with FieldNames(comment="reason"):
-            deals.dispute_open(
+            deliverables.dispute_open(
                 collaboration_id=c.pk, actor=request.user, reason=data["reason"], evidence=data.get("evidence", [])
             )
         dispute = Dispute.objects.prefetch_related("evidence").get(collaboration=c, status=Dispute.Status.OPEN)
@@ -326,7 +326,7 @@ class DeliverableDownloadApi(APIView):
         },
     )
     def get(self, request, pk: int):
-        item = deals.deliverable_for_party(deliverable_id=pk, user=request.user)
+        item = deliverables.deliverable_for_party(deliverable_id=pk, user=request.user)
         response = FileResponse(
             item.file.open("rb"),
             as_attachment=True,

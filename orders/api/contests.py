@@ -42,7 +42,7 @@ class ContestCreateSerializer(RequestSerializer):
     kind = serializers.ChoiceField(choices=Contest.Kind.choices, default=Contest.Kind.PRIZES)
     ranking = serializers.ChoiceField(choices=Contest.Ranking.choices, default=Contest.Ranking.VIEWS)
     pick_from_top = StrictIntegerField(min_value=1, max_value=contests.MAX_PLACES, default=10)
-    # Checked by the service (orders.services.contests._clean_tiers), so a bad tier is one flat error on "tiers".
+    # Checked by the service (orders.services.contests.publishing._clean_tiers): a bad tier is one error on "tiers".
     tiers = serializers.ListField(
         child=serializers.JSONField(allow_null=True),  # any JSON per item: the service names what is wrong
         max_length=20,

@@ -18,7 +18,7 @@ from orders.models import Collaboration, CollaborationEvent, Deliverable, Disput
 from orders.negotiation import NOTE_MAX_CHARS
 from orders.rights import MAX_EXTENSION_MONTHS
 from orders.selectors import deals as reads
-from orders.services import deals
+from orders.services import deliverables
 from orders.services.collaborations import allowed_actions
 
 # ------------------------------------------------------------------ serializers
@@ -371,7 +371,7 @@ class StepReasonSerializer(RequestSerializer):
 
 
 class ScriptRequestSerializer(RequestSerializer):
-    text = serializers.CharField(max_length=deals.SCRIPT_MAX_CHARS)
+    text = serializers.CharField(max_length=deliverables.SCRIPT_MAX_CHARS)
 
 
 class VideoRequestSerializer(RequestSerializer):

@@ -18,7 +18,7 @@ from marketplace.core.params import IdListField
 from orders.models import Dispute
 from orders.negotiation import NOTE_MAX_CHARS, price_band
 from orders.rights import MAX_EXTENSION_MONTHS, extension_price
-from orders.services.deals import SCRIPT_MAX_CHARS
+from orders.services.deliverables import SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50

@@ -29,7 +29,7 @@ from orders.forms.deals import CommentForm, action_form
 from orders.models import Collaboration
 from orders.rights import contract
 from orders.selectors import deals as reads
-from orders.services import deals
+from orders.services import deals, deliverables
 from orders.services.collaborations import (
     ACTIONS,
     allowed_actions,
@@ -250,11 +250,11 @@ def collaboration_act(request, pk: int, action: str):
 
 def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
     if action == "submit_script":
-        deals.script_submit(collaboration_id=c.pk, actor=actor, text=data["script"])
+        deliverables.script_submit(collaboration_id=c.pk, actor=actor, text=data["script"])
     elif action == "submit_video":
-        deals.video_submit(collaboration_id=c.pk, actor=actor, upload=data["video"])
+        deliverables.video_submit(collaboration_id=c.pk, actor=actor, upload=data["video"])
     elif action in ("open_dispute", "report_down", "dispute_plays"):
-        deals.dispute_open(
+        deliverables.dispute_open(
             collaboration_id=c.pk, actor=actor, reason=data["comment"], evidence=data["evidence"], action=action
         )
     elif action == "counter":
@@ -333,7 +333,7 @@ def respond(request, pk: int):
 @require_GET
 def deliverable_download(request, pk: int):
     """A script, video or evidence file, to the parties and staff only, always as a download."""
-    item = deals.deliverable_for_party(deliverable_id=pk, user=request.user)
+    item = deliverables.deliverable_for_party(deliverable_id=pk, user=request.user)
     name = f"{item.kind}-{item.collaboration_id}-{item.round}{item.extension}"
     response = FileResponse(
         item.file.open("rb"),

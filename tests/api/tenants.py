@@ -43,7 +43,7 @@ from matching import engine
 from matching.models import CreatorList, CreatorListEntry
 from orders.models import Collaboration, Contest, ContestEntry, Deliverable, Dispute, Order, OrderTargetLabel
 from orders.services import contests as contest_services
-from orders.services import deals
+from orders.services import deals, deliverables
 from orders.services.orders import OrderBrief
 from payouts import services as money
 from payouts.models import Payout, TopUp
@@ -359,7 +359,7 @@ def _deal(side: Side, state: str, admin: User) -> Collaboration:
     actors = {"creator": side.creator.user, "owner": side.owner, "admin": admin}
     for action, who in PATHS[S.COMPLETED if state == S.PLAYS_COUNTED else state]:
         if action == "open_dispute":
-            c = deals.dispute_open(
+            c = deliverables.dispute_open(
                 collaboration_id=c.pk, actor=actors[who], reason="Not as agreed.", evidence=[evidence_upload()]
             )
         else:

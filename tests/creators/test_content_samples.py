@@ -192,3 +192,14 @@ def test_a_link_with_chinese_characters_is_stored_percent_encoded(client, creato
     [sample] = ContentSample.objects.filter(creator=creator)
     assert sample.url == "https://www.xiaohongshu.com/search?keyword=%E6%8A%A4%E8%82%A4"
     assert sample.title == "护肤合集"
+
+
+def test_a_negative_row_count_is_refused_and_the_samples_stay(client, creator):
+    client.post(EDIT, samples_post(("https://www.douyin.com/video/7301", "Morning routine", "douyin")))
+    data = samples_post(("https://www.douyin.com/video/7301", "Morning routine", "douyin"))
+    data["samples-TOTAL_FORMS"] = "-1"
+
+    response = client.post(EDIT, data)
+
+    assert response.status_code == 400
+    assert creator.content_samples.count() == 1

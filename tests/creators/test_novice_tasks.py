@@ -24,7 +24,7 @@ from orders import flows
 from orders.for_creators import past_collaborations
 from orders.models import Collaboration, Order
 from orders.selectors.orders import creator_home
-from orders.services import deals, notifications
+from orders.services import deals, deliverables, notifications
 from orders.services.collaborations import ACTIONS, PRACTICE_REPLIES, PRACTICE_STEPS, money_kind
 from orders.services.practice import PRACTICE_BRAND_SLUG, practice_brand_ensure, practice_offer_send
 from orders.services.results import result_record
@@ -62,8 +62,10 @@ def walk(creator, *, results: bool = True) -> Collaboration:
     c = practice_offer_send(creator=creator)
     user = creator.user
     deals.collaboration_transition(collaboration_id=c.pk, action="accept", actor=user)
-    deals.script_submit(collaboration_id=c.pk, actor=user, text="Open on the product, show it in use, end on the link.")
-    deals.video_submit(collaboration_id=c.pk, actor=user, upload=mp4_upload())
+    deliverables.script_submit(
+        collaboration_id=c.pk, actor=user, text="Open on the product, show it in use, end on the link."
+    )
+    deliverables.video_submit(collaboration_id=c.pk, actor=user, upload=mp4_upload())
     deals.collaboration_transition(
         collaboration_id=c.pk, action="publish", actor=user, payload={"post_url": "https://example.com/test-post"}
     )
@@ -365,7 +367,7 @@ def test_the_growth_page_checks_off_each_novice_step_from_the_data(client):
     assert response.redirect_chain[-1][0] == reverse("deals:collaboration", args=[c.pk])
     assert "The practice brand sent you an offer" in response.content.decode()
     deals.collaboration_transition(collaboration_id=c.pk, action="accept", actor=creator.user)
-    deals.script_submit(collaboration_id=c.pk, actor=creator.user, text="A script.")
+    deliverables.script_submit(collaboration_id=c.pk, actor=creator.user, text="A script.")
 
     middle = client.get(GROWTH).content.decode()
     assert novice_marks(middle)["practice_answered"] and novice_marks(middle)["practice_script"]
@@ -377,7 +379,7 @@ def test_the_growth_page_checks_off_each_novice_step_from_the_data(client):
     creator.save()
     CreatorLabelFactory(creator=creator)
     RatePriceFactory(creator=creator)
-    deals.video_submit(collaboration_id=c.pk, actor=creator.user, upload=mp4_upload())
+    deliverables.video_submit(collaboration_id=c.pk, actor=creator.user, upload=mp4_upload())
     deals.collaboration_transition(
         collaboration_id=c.pk, action="publish", actor=creator.user, payload={"post_url": "https://example.com/p"}
     )

@@ -504,3 +504,17 @@ def test_profile_shows_each_rate_with_its_count_and_what_the_matcher_counts_it_a
     assert float(counted[often][0]) > float(counted[once][0])  # on time
     assert float(counted[often][1]) > float(counted[once][1])  # rating
     assert float(counted[once][1]) < 5.0
+
+
+@pytest.mark.parametrize("count", ["TOTAL_FORMS", "INITIAL_FORMS"])
+def test_a_negative_row_count_is_refused_and_the_regions_stay(client, creator, count):
+    client.post(EDIT, _audience_post(regions=[("CN-GD", "70"), ("US", "30")]))
+    data = _audience_post(regions=[("CN-GD", "70"), ("US", "30")])
+    data[f"region-{count}"] = "-1"
+
+    response = client.post(EDIT, data)
+
+    assert response.status_code == 400
+    assert "reload the page" in response.content.decode()
+    creator.refresh_from_db()
+    assert creator.audience_region == {"CN-GD": 0.7, "US": 0.3}

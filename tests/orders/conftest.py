@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from orders.models import Collaboration, Order
-from orders.services import deals
+from orders.services import deals, deliverables
 from orders.services.collaborations import collaboration_transition
 from payouts import services as money
 from payouts.models import Account
@@ -164,9 +164,11 @@ DEPOSIT_ACCEPT = [("reserve", "creator"), ("pay_balance", "owner")]
 def act(collaboration, action: str, actor, **extra):
     """Take one action the way the pages do (scripts and videos through their services)."""
     if action == "submit_script":
-        return deals.script_submit(collaboration_id=collaboration.pk, actor=actor, text="Hook, demo, call to action.")
+        return deliverables.script_submit(
+            collaboration_id=collaboration.pk, actor=actor, text="Hook, demo, call to action."
+        )
     if action == "submit_video":
-        return deals.video_submit(collaboration_id=collaboration.pk, actor=actor, upload=mp4_upload())
+        return deliverables.video_submit(collaboration_id=collaboration.pk, actor=actor, upload=mp4_upload())
     payload = {"post_url": "https://video.example/p/1"} if action == "publish" else {}
     if action == "resolve":
         payload = {"decision": "refund"}

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 
-from creators import forms as creator_forms
 from creators import services as creator_services
+from creators.forms import rates as creator_forms
 from marketplace.core import MAX_AMOUNT, DomainError, minor_to_decimal_str, parse_money
 from marketplace.core.forms import MoneyField
 from matching.forms import RankingFilterForm

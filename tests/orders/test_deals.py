@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from marketplace.core import Conflict, DomainError, NotAllowed
 from marketplace.core.models import Notification
 from orders.models import Collaboration, Deliverable
-from orders.services import deals
+from orders.services import deals, deliverables
 from tests.orders.conftest import PRICE, act, deal_in, key, make_creator, mp4_upload
 
 S = Collaboration.Status
@@ -82,7 +82,7 @@ def test_a_video_is_checked_by_its_bytes_not_its_name(world):
     fake = SimpleUploadedFile("movie.mp4", b"#!/bin/sh\nrm -rf /\n" * 10, content_type="video/mp4")
 
     with pytest.raises(DomainError, match="could not be read as a video"):
-        deals.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=fake)
+        deliverables.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=fake)
 
     c.refresh_from_db()
     assert c.status == S.SCRIPT_APPROVED
@@ -94,14 +94,14 @@ def test_a_video_over_the_size_limit_is_refused(world, settings):
     c = deal_in(world, S.SCRIPT_APPROVED)
 
     with pytest.raises(DomainError, match="larger than 1 MB"):
-        deals.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=mp4_upload(size=2 * 1024 * 1024))
+        deliverables.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=mp4_upload(size=2 * 1024 * 1024))
 
 
 def test_an_accepted_video_is_stored_under_a_server_generated_name(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     c = deal_in(world, S.SCRIPT_APPROVED)
 
-    deals.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=mp4_upload("../../etc/passwd.mp4"))
+    deliverables.video_submit(collaboration_id=c.pk, actor=c.creator.user, upload=mp4_upload("../../etc/passwd.mp4"))
 
     video = Deliverable.objects.get(collaboration=c, kind="video")
     assert video.file.name.startswith(f"deliverables/{c.pk}/") and video.file.name.endswith(".mp4")
@@ -149,7 +149,7 @@ def test_opening_a_dispute_stores_the_evidence(world, settings, tmp_path):
     c = deal_in(world, S.PUBLISHED)
     png = SimpleUploadedFile("shot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, content_type="image/png")
 
-    deals.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Post taken down.", evidence=[png])
+    deliverables.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Post taken down.", evidence=[png])
 
     dispute = c.disputes.get()
     assert dispute.previous_status == S.PUBLISHED

@@ -11,7 +11,7 @@ from marketplace.context_processors import navigation
 from marketplace.core import format_money
 from marketplace.core.models import Notification
 from orders.models import Collaboration, Dispute
-from orders.services import deals
+from orders.services import deals, deliverables
 from payouts.models import LedgerTransaction
 from tests.factories import UserFactory
 from tests.orders.conftest import PRICE, deal_in
@@ -78,7 +78,7 @@ def test_the_queue_and_dispute_pages_are_staff_only(world, client, who):
 def test_the_dispute_page_shows_the_whole_timeline_money_and_the_escrow(world, client):
     c = deal_in(world, S.VIDEO_SUBMITTED)
     deals.collaboration_comment(collaboration_id=c.pk, actor=world["owner"], text="Video is off-brief.")
-    deals.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Wrong product shown.")
+    deliverables.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Wrong product shown.")
     dispute = c.disputes.get()
     client.force_login(world["admin"])
 
@@ -288,7 +288,7 @@ STATUS_CODES = [value for value in S.values if "_" in value]  # a code no Englis
 @pytest.mark.parametrize("before", [S.VIDEO_APPROVED, S.SCRIPT_SUBMITTED])
 def test_the_dispute_and_collaboration_pages_name_states_by_their_labels(world, client, before):
     c = deal_in(world, before)
-    deals.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Not as agreed.")
+    deliverables.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Not as agreed.")
     dispute = c.disputes.get()
     client.force_login(world["admin"])
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from marketplace.core.models import Notification
 from orders.models import Collaboration, Order
-from orders.services import deals
+from orders.services import deals, deliverables
 from payouts import services as money
 from tests.factories import OrderFactory
 from tests.orders.conftest import TOPUP, deal_in, key, make_creator
@@ -77,7 +77,7 @@ def test_the_collaboration_page_renders_in_bounded_queries(world, client, django
     evidence = [
         SimpleUploadedFile(f"{i}.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, content_type="image/png") for i in range(n)
     ]
-    deals.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Gone.", evidence=evidence)
+    deliverables.dispute_open(collaboration_id=c.pk, actor=world["owner"], reason="Gone.", evidence=evidence)
     client.force_login(world["owner"])
 
     with django_assert_max_num_queries(16):

@@ -144,14 +144,14 @@ def test_a_payout_request_commits_while_a_deal_of_the_same_creator_is_moving(wor
     moving = deal_in({**world, "order": another_order(world)}, Collaboration.Status.SCRIPT_SUBMITTED, creator)
     available = balance("creator_available", creator=creator)
     inside, release = threading.Event(), threading.Event()
-    real_move_money = collaborations._move_money
+    real_move_money = collaborations.move_money
 
     def move_money_slowly(ctx):
         inside.set()  # the transition holds its locks now
         release.wait(timeout=30)
         return real_move_money(ctx)
 
-    monkeypatch.setattr(collaborations, "_move_money", move_money_slowly)
+    monkeypatch.setattr(collaborations, "move_money", move_money_slowly)
     results = {}
 
     def run(name, fn):

@@ -33,7 +33,7 @@ from marketplace.dev.demo.catalogue import Catalogue, stream
 from marketplace.dev.demo.creators import CreatorBatch
 from orders import flows, negotiation, pay_per_play
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
-from orders.services import deals
+from orders.services import deals, deliverables
 from orders.services.collaborations import collaboration_transition
 from orders.services.results import result_record
 from payouts.selectors import wallet_for_brand
@@ -273,11 +273,11 @@ def _step(c: Collaboration, action: str, actor: User, when: datetime, data: dict
     if action == "counter":
         deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"], now=when)
     elif action == "submit_script":
-        deals.script_submit(collaboration_id=c.pk, actor=actor, text=SCRIPT)
+        deliverables.script_submit(collaboration_id=c.pk, actor=actor, text=SCRIPT)
         Deliverable.objects.filter(collaboration=c, kind=Deliverable.Kind.SCRIPT).update(created_at=when)
     elif action == "submit_video":
         upload = SimpleUploadedFile("demo.mp4", DEMO_VIDEO, content_type="video/mp4")
-        deals.video_submit(collaboration_id=c.pk, actor=actor, upload=upload)
+        deliverables.video_submit(collaboration_id=c.pk, actor=actor, upload=upload)
         Deliverable.objects.filter(collaboration=c, kind=Deliverable.Kind.VIDEO).update(created_at=when)
     else:
         payload = {"post_url": f"https://www.douyin.com/video/demo-{c.pk}"} if action == "publish" else {}
