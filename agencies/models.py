@@ -9,6 +9,7 @@ the platform fee. A creator has at most one active (or pending, from the same ag
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 # The most an agency may take of a creator's share: the creator always keeps at least half.
@@ -16,13 +17,21 @@ MAX_SHARE_BPS = 5_000
 
 
 class Agency(models.Model):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
+        # Names differ in more than case: "lumen talent" would pass for "Lumen Talent" in a creator's invitations.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="agency_name_unique_any_case",
+                violation_error_message=_("An agency with this name already exists."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ owner's request to pay out the agency's share."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from agencies.models import MAX_SHARE_BPS, Agency, AgencyMembership, Representat
 from creators.models import Creator
 from marketplace.core import Conflict, DomainError, NotAllowed, NotFound, audit, check_transition, update_fields
 from marketplace.core.models import User
+from marketplace.core.roles import has_a_part
 from payouts import services as payout_services
 from payouts.models import Payout
 
@@ -30,9 +32,16 @@ WHO_MAY = {R.ACTIVE: {"creator"}, R.DECLINED: {"creator"}, R.ENDED: {"creator", 
 
 @transaction.atomic
 def agency_create(*, name: str, owner: User) -> Agency:
-    """A new agency with ``owner`` as its owner; Conflict if the user already has an agency seat."""
-    agency = Agency(name=(name or "").strip())
-    agency.full_clean()
+    """A new agency with ``owner`` as its owner; Conflict if the user already plays a part on Starmap
+    (marketplace.core.roles.has_a_part: one account per role). The name's runs of spaces count as one and
+    its case not at all: ValidationError on "name" if another agency has it."""
+    if has_a_part(owner):
+        raise Conflict(_("This account already belongs to a brand, a creator or an agency."), field="name")
+    agency = Agency(name=" ".join((name or "").split()))
+    try:
+        agency.full_clean()
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from None
     agency.save()
     try:
         with transaction.atomic():

@@ -22,7 +22,7 @@ from agencies.models import Representation
 from creators.models import Creator
 from marketplace.core import DomainError, form_add_errors, format_money
 from marketplace.core.access import money_throttled
-from marketplace.core.roles import role_of
+from marketplace.core.roles import has_a_part, role_of
 from marketplace.core.web import paginate, refused_status, render_page
 from payouts.forms import PayoutRequestForm
 from payouts.models import Account
@@ -158,7 +158,7 @@ def payout_request(request):
 def agency_create(request):
     if selectors.seat_of(request.user) is not None:
         return redirect("agencies:roster")
-    if role_of(request.user).kind != "none":
+    if has_a_part(request.user):
         raise PermissionDenied(_("Brand members and creators cannot start an agency with the same account."))
     form = AgencyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +17,7 @@ from brands.models import Brand, BrandMembership
 from marketplace.core import Conflict, NotFound, audit, send_mail_each, site_url, update_fields
 from marketplace.core.accounts import user_create
 from marketplace.core.models import ProductCategory, User
+from marketplace.core.roles import has_a_part
 
 SLUG_MAX = 70
 
@@ -34,19 +35,11 @@ def brand_slug_for(name: str) -> str:
     return slug
 
 
-def _has_creator_profile(user: User) -> bool:
-    try:
-        user.creator  # noqa: B018 - existence check
-    except ObjectDoesNotExist:
-        return False
-    return True
-
-
 @transaction.atomic
 def brand_create(*, name: str, owner: User) -> Brand:
-    """Create a brand with ``owner`` as its first owner. The owner must have no brand or creator profile."""
-    if BrandMembership.objects.filter(user=owner).exists() or _has_creator_profile(owner):
-        raise ValidationError({"email": _("This account already belongs to a brand or a creator.")})
+    """Create a brand with ``owner`` as its first owner. The owner must play no other part (has_a_part)."""
+    if has_a_part(owner):
+        raise ValidationError({"email": _("This account already belongs to a brand, a creator or an agency.")})
     brand = Brand(name=name.strip(), slug=brand_slug_for(name))
     brand.full_clean()
     brand.save()
@@ -134,16 +127,16 @@ def brand_member_add(*, brand: Brand, actor: User, email: str, role: str, full_n
     """Add the person with ``email`` to ``brand``; create their account when there is none.
 
     A new account gets an unusable password and, after commit, an invitation mail with a link to
-    set one. Raises ValidationError (field ``email``) when the person already belongs to a brand,
-    has a creator profile or is staff.
+    set one. Raises ValidationError (field ``email``) when the person already plays a part on Starmap
+    (marketplace.core.roles.has_a_part: staff, a brand seat, a creator profile or an agency seat).
     """
     _owner_membership(brand=brand, actor=actor)
     email = User.objects.normalize_email(email)
     user = User.objects.filter(email__iexact=email).first()
-    if user is not None and (
-        user.is_staff or BrandMembership.objects.filter(user=user).exists() or _has_creator_profile(user)
-    ):
-        raise ValidationError({"email": _("This person already belongs to a brand or has a creator profile.")})
+    if user is not None and has_a_part(user):
+        raise ValidationError(
+            {"email": _("This person already belongs to a brand, a creator or an agency; invite another address.")}
+        )
     if user is None:
         user = User(email=email, full_name=full_name.strip())
         user.set_unusable_password()

@@ -45,6 +45,14 @@ def role_of(user) -> Role | None:
     return role
 
 
+def has_a_part(user) -> bool:
+    """Whether the account already plays a part on Starmap: staff, a brand seat, a creator profile or an
+    agency seat. A person uses one account per role, so such an account takes no other (brands.services
+    brand_create and brand_member_add, agencies.services.agency_create): the one home of that rule.
+    Resolved afresh, not from the per-request cache, so a service sees what the database holds now."""
+    return _resolve(user).kind != "none"
+
+
 def _resolve(user) -> Role:
     if user.is_staff:
         return Role("staff")

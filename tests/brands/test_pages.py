@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from agencies.services import agency_create
 from brands.models import Brand, BrandMembership
 from marketplace.core import Conflict
 from marketplace.core.models import AuditLog, User
@@ -198,9 +199,12 @@ def test_adding_someone_who_has_no_brand_yet_keeps_their_password_and_sends_no_m
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize("kind", ["other_brand", "same_brand", "creator", "staff"])
+@pytest.mark.parametrize("kind", ["other_brand", "same_brand", "creator", "staff", "agency"])
 def test_owner_cannot_add_someone_who_belongs_elsewhere(owner_client, owner, kind, django_capture_on_commit_callbacks):
-    if kind == "other_brand":
+    if kind == "agency":  # an agency's owner (one account per role: marketplace.core.roles.has_a_part)
+        user = UserFactory()
+        agency_create(name="Lumen Talent", owner=user)
+    elif kind == "other_brand":
         user = MembershipFactory().user
     elif kind == "same_brand":
         user = MembershipFactory(brand=owner.brand, role="viewer").user
@@ -217,6 +221,17 @@ def test_owner_cannot_add_someone_who_belongs_elsewhere(owner_client, owner, kin
     assert "email" in response.context["add_form"].errors
     assert BrandMembership.objects.count() == memberships_before
     assert mail.outbox == []
+
+
+def test_an_agency_owner_refused_as_a_member_still_lands_on_their_agency(owner_client, owner):
+    user = UserFactory()
+    agency_create(name="Lumen Talent", owner=user)
+
+    assert _add_member(owner_client, email=user.email, role="viewer").status_code == 400
+
+    theirs = Client()
+    theirs.force_login(user)
+    assert landed_on(theirs.get("/", follow=True)) == reverse("agencies:roster")
 
 
 def test_owner_changes_a_role_and_htmx_gets_the_row_back(owner_client, owner):
