@@ -221,5 +221,5 @@ def _notify_stage_changes(creator_ids: list[int], stages: dict) -> None:
         notify(
             [creator.user],
             kind="growth_stage",
-            text=_("Your growth stage is now: %(stage)s.") % {"stage": names.get(stage, stage)},
+            text=lambda stage=stage: _("Your growth stage is now: %(stage)s.") % {"stage": names.get(stage, stage)},
         )

@@ -140,6 +140,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketplace.core.middleware.HtmxLoginRedirectMiddleware",
     "marketplace.core.middleware.TimezoneMiddleware",
+    "marketplace.core.middleware.RememberLanguageMiddleware",
     # A login, sign-up or reset asked while Redis is down: 503 "try again shortly" (marketplace/core/throttles.py).
     "marketplace.core.throttles.LimiterUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",  # … last but axes: requests, latency, status

@@ -3,6 +3,7 @@ from urllib.parse import urlencode, urlsplit
 
 import structlog
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
@@ -48,6 +49,23 @@ class TimezoneMiddleware:
             timezone.activate(zoneinfo.ZoneInfo(tz_name)) if tz_name else timezone.deactivate()
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class RememberLanguageMiddleware:
+    """Keep on a signed-in person the language their pages are in (``User.language``), so what Starmap
+    writes to them from someone else's request (a notification, its e-mail) is in their language, not the
+    sender's. One write when it changes; after LocaleMiddleware and AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(request, "LANGUAGE_CODE", "")
+        if user is not None and user.is_authenticated and language and user.language != language:
+            get_user_model().objects.filter(pk=user.pk).update(language=language)
+            user.language = language
         return self.get_response(request)
 
 

@@ -95,13 +95,14 @@ def verification_decide(
 
 
 def _tell(request: VerificationRequest, *, approve: bool) -> None:
-    if approve:
-        text = _("Verification approved: %(name)s is verified.") % {"name": request.subject}
-    else:
-        text = _("Verification not approved for %(name)s: %(reason)s") % {
+    def text() -> str:
+        if approve:
+            return _("Verification approved: %(name)s is verified.") % {"name": request.subject}
+        return _("Verification not approved for %(name)s: %(reason)s") % {
             "name": request.subject,
             "reason": request.reason,
         }
+
     notify(request.recipients(), kind="verification", text=text, url=reverse(request.page_url_name))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,32 +78,41 @@ def staff_users() -> list[User]:
 
 
 def collaboration_changed(collaboration: Collaboration, *, action: str, actor_role: str, comment: str = "") -> None:
-    """Tell the other side (both sides for timers and admin decisions; admins of new disputes)."""
+    """Tell the other side (both sides for timers and admin decisions; admins of new disputes), each in their
+    own language (marketplace.core.notifications.notify)."""
     if actor_role == "brand":
         recipients = creator_users(collaboration)
-        who = collaboration.order.brand.name
     elif actor_role == "creator":
         recipients = brand_users(collaboration)
-        who = collaboration.creator.display_name
-    elif actor_role == "agency":  # the creator's agency took the creator's step: both sides hear of it
+    else:  # the creator's agency took the creator's step, a timer or an admin: both sides hear of it
         recipients = brand_users(collaboration) + creator_users(collaboration)
-        who = _("%(creator)s's agency") % {"creator": collaboration.creator.display_name}
-    else:
-        recipients = brand_users(collaboration) + creator_users(collaboration)
-        who = _("Starmap") if actor_role == "system" else _("An admin")
     if collaboration.status == Collaboration.Status.DISPUTED:
         recipients += staff_users()
-    text = _("%(who)s %(did)s on “%(order)s”.") % {
-        "who": who,
-        "did": DID.get(action, action),
-        "order": collaboration.order.title,
-    }
-    if comment:
-        text = f"{text} {comment}"
+
+    def text() -> str:
+        said = _("%(who)s %(did)s on “%(order)s”.") % {
+            "who": _who(collaboration, actor_role),
+            "did": DID.get(action, action),
+            "order": collaboration.order.title,
+        }
+        return f"{said} {comment}" if comment else said
+
     notify(recipients, kind=action, text=text, collaboration=collaboration)
 
 
-def notify(users: list[User], *, kind: str, text: str, collaboration: Collaboration | None = None) -> None:
+def _who(collaboration: Collaboration, actor_role: str) -> str:
+    if actor_role == "brand":
+        return collaboration.order.brand.name
+    if actor_role == "creator":
+        return collaboration.creator.display_name
+    if actor_role == "agency":
+        return _("%(creator)s's agency") % {"creator": collaboration.creator.display_name}
+    return _("Starmap") if actor_role == "system" else _("An admin")
+
+
+def notify(
+    users: list[User], *, kind: str, text: str | Callable[[], str], collaboration: Collaboration | None = None
+) -> None:
     """Notify about a collaboration: the notification links to its page (marketplace.core.notifications).
     A practice deal's steps are said in the app only: the creator is on the page walking it, and four
     e-mails about a deal that moves no money are noise."""

@@ -70,7 +70,7 @@ def _claim(candidates, *, mark: str, action: str, now: datetime) -> int:
             notifications.notify(
                 notifications.brand_users(c) + notifications.creator_users(c),
                 kind=action,
-                text=_text(c, action),
+                text=lambda c=c, action=action: _text(c, action),
                 collaboration=c,
             )
         done += 1

@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default=default_time_zone)
+    # The language Starmap writes to this person in (notifications, e-mails): the one they last used on the
+    # site (marketplace.core.middleware.RememberLanguageMiddleware); blank until then (settings.LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=16, blank=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
