@@ -11,7 +11,7 @@ class AgencyCreateForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    handle = forms.SlugField(label=_("Creator's handle"), max_length=64)
+    handle = forms.CharField(label=_("Creator's handle"), max_length=65)  # creators.selectors.active_creator_by_handle
     share_percent = forms.DecimalField(
         label=_("Agency share, in percent of what the creator keeps after the platform fee"),
         min_value=Decimal(0),

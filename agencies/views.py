@@ -19,7 +19,7 @@ from agencies import selectors, services
 from agencies.access import agency_member_required
 from agencies.forms import AgencyCreateForm, InviteForm
 from agencies.models import Representation
-from creators.models import Creator
+from creators.selectors import active_creator_by_handle
 from marketplace.core import DomainError, form_add_errors, format_money
 from marketplace.core.access import money_throttled
 from marketplace.core.roles import has_a_part, role_of
@@ -64,7 +64,7 @@ def _roster_page(request, *, invite_form: InviteForm | None = None, status: int 
 def invite(request):
     form = InviteForm(request.POST)
     if form.is_valid():
-        creator = Creator.objects.filter(handle=form.cleaned_data["handle"], is_active=True).first()
+        creator = active_creator_by_handle(form.cleaned_data["handle"])
         if creator is None:
             form.add_error("handle", _("No creator has this handle."))
         else:

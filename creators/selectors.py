@@ -30,6 +30,16 @@ def creator_for_user(user) -> Creator:
         raise Http404 from None
 
 
+def active_creator_by_handle(typed: str) -> Creator | None:
+    """The active creator someone means by a handle as they typed or pasted it: surrounding spaces and a
+    leading "@" (pages show handles as "@handle") dropped, in any case. The one reading of a typed handle
+    (the agency's invitation, "why not?" on the page and in the API)."""
+    handle = (typed or "").strip().removeprefix("@").strip()
+    if not handle:
+        return None
+    return Creator.objects.filter(handle__iexact=handle, is_active=True).order_by("pk").first()
+
+
 def creator_detail_for_viewer(*, handle: str, user) -> Creator:
     """A creator as a brand member or staff may see them; creators may open only their own.
 

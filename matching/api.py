@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from brands.access import EDITOR, seat_allows
 from brands.selectors import membership_for_user
 from creators.models import MAX_FOLLOWERS, Creator
+from creators.selectors import active_creator_by_handle
 from marketplace.core import MAX_AMOUNT, Conflict, NotAllowed
 from marketplace.core.api.common import ERROR_BODY, JSONParser, Pagination, page_size_parameter
 from marketplace.core.api.fields import StrictCharField, query_data, validated
@@ -276,8 +277,7 @@ class OrderWhyNotApi(APIView):
     def get(self, request, pk: int):
         order = order_for(request, pk)
         query = validated(WhyNotQuerySerializer(data=query_data(request, WhyNotQuerySerializer)))
-        handle = query["creator"].strip().lstrip("@")
-        creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
+        creator = active_creator_by_handle(query["creator"])
         if creator is None:
             raise exceptions.NotFound(_("No active creator has this handle."))
         codes = selectors.why_not(order, creator)

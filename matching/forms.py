@@ -51,10 +51,7 @@ class RankingFilterForm(forms.Form):
 class WhyNotForm(forms.Form):
     """ "Why is this creator not in my list?": a handle, with or without the leading @."""
 
-    creator = forms.CharField(required=False, max_length=65)
-
-    def clean_creator(self) -> str:
-        return self.cleaned_data["creator"].lstrip("@")
+    creator = forms.CharField(required=False, max_length=65)  # read by creators.selectors.active_creator_by_handle
 
 
 # ------------------------------------------------------------------ saved lists, comparison, likeness

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from brands.access import brand_member_required
 from creators.models import Creator
-from creators.selectors import AUTHENTICITY_WARNING
+from creators.selectors import AUTHENTICITY_WARNING, active_creator_by_handle
 from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
 from marketplace.core.audience import AGE_BUCKETS, region_names
@@ -121,7 +121,7 @@ def order_why_not(request, pk: int):
     order = order_get_for_user(user=request.user, pk=pk)
     form = WhyNotForm(request.GET)
     handle = form.cleaned_data["creator"] if form.is_valid() else ""
-    creator = Creator.objects.filter(handle=handle, is_active=True).first() if handle else None
+    creator = active_creator_by_handle(handle)
     reasons = selectors.why_not(order, creator) if creator else None
     context = {
         "order": order,

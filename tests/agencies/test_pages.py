@@ -53,6 +53,17 @@ def test_an_invitation_to_an_unknown_handle_says_so_beside_the_field(agency):
     assert not Representation.objects.exists()
 
 
+def test_a_handle_pasted_as_shown_with_its_at_sign_in_any_case_finds_the_creator(agency):
+    creator = make_creator()
+
+    response = client_for(agency["owner"]).post(
+        reverse("agencies:invite"), {"handle": f" @{creator.handle.upper()} ", "share_percent": "10"}
+    )
+
+    assert response.status_code == 302
+    assert Representation.objects.get().creator == creator
+
+
 def test_the_roster_shows_the_record_and_earnings_only_when_shared(world, agency):
     shares, hides = make_creator(), make_creator()
     shared = sign(agency["owner"], shares, may_see_earnings=True)
