@@ -198,6 +198,8 @@ def member_invite(request, membership_id: int):
             actor=request.user,
             membership_id=membership_id,
         )
+    except NotFound:
+        raise Http404 from None  # not a member of this brand: as if the address did not exist
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

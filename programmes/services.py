@@ -34,6 +34,10 @@ def programme_create(*, actor, interest_ids=(), **fields) -> Programme:
         check_amount(fields.get("per_order_amount"), field="per_order_amount")
     else:
         fields["per_order_amount"] = None
+    # A bonus or a cap above the whole budget cannot be paid even once: a typing slip, not a plan.
+    for name in ("per_order_amount", "cap_per_creator"):
+        if fields.get(name) is not None and fields[name] > fields["budget"]:
+            raise DomainError(_("This cannot be more than the programme's budget."), field=name)
     known = {value for value, _label in STAGE_NAMES}
     if not set(fields.get("stages") or []) <= known:
         raise DomainError(_("Choose growth stages from the list."), field="stages")

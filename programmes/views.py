@@ -26,6 +26,11 @@ P = Programme.Status
 # The staff actions on a programme, by the status they lead to: the page shows the one its status allows.
 STAFF_ACTIONS = {P.OPEN: gettext_lazy("Open and hold the budget"), P.PAID: gettext_lazy("Confirm payment")}
 ACTION_SLUGS = {"open": P.OPEN, "pay": P.PAID}
+# What each step did, said after it; a step already taken moves nothing and says so.
+DONE = {
+    P.OPEN: gettext_lazy("The programme is open: its budget is held from the incentives fund."),
+    P.PAID: gettext_lazy("The awards are paid and the rest of the budget is back in the incentives fund."),
+}
 
 
 def _staff_list(request: HttpRequest, *, fund_form=None, form=None, status: int = 200) -> HttpResponse:
@@ -98,12 +103,19 @@ def staff_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     programme = get_object_or_404(Programme, pk=pk)
     if action not in ACTION_SLUGS:
         raise Http404
+    to = ACTION_SLUGS[action]
+    if programme.status == to:
+        messages.info(
+            request,
+            _("The programme is already %(status)s; nothing moved.") % {"status": programme.get_status_display()},
+        )
+        return redirect("programmes:staff_detail", pk=programme.pk)
     try:
-        services.programme_transition(programme_id=programme.pk, to=ACTION_SLUGS[action], actor=request.user)
+        services.programme_transition(programme_id=programme.pk, to=to, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, DONE[to])
     return redirect("programmes:staff_detail", pk=programme.pk)
 
 

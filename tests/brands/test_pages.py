@@ -287,10 +287,12 @@ def test_an_owner_cannot_touch_another_brands_members(owner_client):
 
     role = owner_client.post(reverse("brands:member_role", args=[stranger.pk]), {f"m{stranger.pk}-role": "viewer"})
     remove = owner_client.post(reverse("brands:member_remove", args=[stranger.pk]))
+    invite = owner_client.post(reverse("brands:member_invite", args=[stranger.pk]))
 
     stranger.refresh_from_db()
     assert stranger.role == "manager"
-    assert (role.status_code, remove.status_code) == (404, 404)
+    assert (role.status_code, remove.status_code, invite.status_code) == (404, 404, 404)
+    assert mail.outbox == []
 
 
 def test_a_refused_role_change_without_htmx_is_the_members_page_with_why_and_a_400(owner_client, owner):

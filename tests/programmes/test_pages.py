@@ -119,3 +119,42 @@ def test_a_period_out_of_reason_is_an_error_beside_its_field_and_nothing_is_save
         assert page.status_code == 400, (starts, ends)
         assert words in text_of(page.content.decode(), f"id_{field}_errors"), (starts, ends)
     assert not Programme.objects.exists()
+
+
+def test_a_bonus_or_cap_above_the_budget_is_an_error_beside_its_field(client, db, staff, clock):
+    client.force_login(staff)
+    start = timezone.localtime(clock.now)
+    base = {
+        "name": "Typo",
+        "budget": "1000",
+        "starts_at": start.strftime("%Y-%m-%d %H:%M"),
+        "ends_at": (start + timedelta(days=7)).strftime("%Y-%m-%d %H:%M"),
+        "min_brand_rating": "5",
+        "mode": "per_order",
+        "per_order_amount": "100",
+        "cap_per_creator": "300",
+    }
+    for field in ("per_order_amount", "cap_per_creator"):
+        page = client.post(reverse("programmes:staff_create"), {**base, field: "5000"})
+
+        assert page.status_code == 400, field
+        assert "more than the programme's budget" in text_of(page.content.decode(), f"id_{field}_errors")
+    assert not Programme.objects.exists()
+
+
+def test_paying_a_paid_programme_again_says_nothing_moved(client, db, staff, clock):
+    from programmes import services
+    from tests.programmes.conftest import fund, make_programme
+
+    fund(100_000, staff)
+    programme = make_programme(actor=staff)
+    services.programme_transition(programme_id=programme.pk, to="open", actor=staff)
+    clock.advance(days=40)
+    close_due_task()
+    client.force_login(staff)
+    first = client.post(reverse("programmes:staff_act", args=[programme.pk, "pay"]), follow=True).content.decode()
+    assert "The awards are paid" in first
+
+    again = client.post(reverse("programmes:staff_act", args=[programme.pk, "pay"]), follow=True).content.decode()
+
+    assert "already paid; nothing moved" in again.replace("Paid", "paid")

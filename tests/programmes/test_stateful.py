@@ -55,6 +55,8 @@ class ProgrammeMachine(RuleBasedStateMachine):
     )
     def open_programme(self, budget, cap, mode, per_order, min_rating, on_time):
         STATS["examples"] += 1
+        # programme_create refuses a bonus or a cap above the budget; at the budget is the edge kept in play.
+        cap, per_order = min(cap, budget), min(per_order, budget)
         CLOCK["now"] = timezone.localtime().replace(microsecond=0) if CLOCK["now"] is None else CLOCK["now"]
         incentives_fund(amount=budget, idempotency_key=str(uuid.uuid4()), actor=None)
         self.fund_before = balance(K.INCENTIVES) - budget
