@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -197,14 +197,22 @@ def _no_viewers(side: str | None) -> None:
 # ------------------------------------------------------------------ views
 
 
-class ContestListApi(MoneyPost, APIView):
+class ContestListApi(MoneyPost, generics.ListAPIView):
+    """GET: a page of contests, newest first (cursor pagination, as every list); POST: publish one."""
+
+    serializer_class = ContestSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Contest.objects.none()
+        return visible_contests(self.request.user)
+
     @extend_schema(
         summary="Contests the caller may see: their brand's, open calls and their own entries', or all (staff)",
-        responses={200: ContestSerializer(many=True), **error_responses(401)},
+        responses={200: ContestSerializer(many=True), **error_responses(400, 401, 404)},
     )
-    def get(self, request):
-        rows = visible_contests(request.user).order_by("-created_at", "-id")[:200]
-        return Response(ContestSerializer(rows, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Publish a contest (owners and managers): the whole prize pool (or the CPM total cap) is held",

@@ -128,7 +128,7 @@ def test_another_brand_sees_no_contest_and_a_viewer_cannot_confirm(world):
     detail = stranger.get(url("contest-detail", contest.pk))
     confirm = viewer.post(url("contest-confirm", contest.pk), {}, format="json", HTTP_IDEMPOTENCY_KEY=key())
 
-    assert listed == []
+    assert listed["results"] == []
     assert detail.status_code == 404
     assert confirm.status_code == 403
 
@@ -144,3 +144,24 @@ def test_malformed_tiers_are_one_clear_400_on_tiers(world):
     assert [a.status_code for a in answers] == [400, 400, 400, 400]
     assert all(list(a.json()["errors"]) == ["tiers"] for a in answers), [a.json() for a in answers]
     assert not Contest.objects.exists()
+
+
+def test_the_contest_list_is_paged_by_cursor_newest_first(world):
+    published = [
+        contests.contest_publish(
+            brand=world["brand"],
+            actor=world["owner"],
+            brief=brief(),
+            terms=contests.ContestTerms(
+                tiers=[{"places": 1, "prize": 1_000}], submit_until=timezone.now() + timedelta(days=1)
+            ),
+        )
+        for _ in range(3)
+    ]
+    brand = api_for(world["owner"])
+
+    first = brand.get(url("contest-list"), {"page_size": 2}).json()
+    rest = brand.get(first["next"]).json()
+
+    assert [c["id"] for c in first["results"]] == [published[2].pk, published[1].pk]
+    assert [c["id"] for c in rest["results"]] == [published[0].pk] and rest["next"] is None
