@@ -1,6 +1,5 @@
 """A notification and its e-mail are in the reader's language, not in the language of whoever caused them."""
 
-import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
