@@ -22,6 +22,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agencies.services import agency_create
 from brands.models import BrandMembership
 from creators.models import Creator, CreatorVerification
 from marketplace.core.models import ProductCategory, User
@@ -31,12 +32,15 @@ from orders.models import Order
 from orders.services import contests as contest_services
 from orders.services import deals
 from orders.services.notifications import notify
+from tests.agencies.conftest import sign
 from tests.browser.conftest import days_from_today
+from tests.browser.data import PASSWORD
 from tests.browser.pages import login
 from tests.factories import CreatorFactory, OrderFactory
 from tests.orders import contest_helpers
 from tests.orders.conftest import act
 from tests.orders.test_pages_brand import stored_ranking
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.browser
 
@@ -65,12 +69,17 @@ WIDER_THAN_THE_SCREEN = """() => Array.from(document.querySelectorAll("body *"))
   .slice(0, 6).map((el) => el.tagName + (el.id ? "#" + el.id : "") + "." + el.className
     + " " + Math.round(el.getBoundingClientRect().right))"""
 
-# A figure in a card (".stat-grid .number": money, counts) drawn on more than one line: "CNY 180,945.5" and a
-# lone "0" under it.
-SPLIT_FIGURES = """() => Array.from(document.querySelectorAll(".stat-grid .number"))
-  .filter((el) => { const cs = getComputedStyle(el);
-    return el.getBoundingClientRect().height > 1.5 * (parseFloat(cs.lineHeight) || 1.2 * parseFloat(cs.fontSize)); })
-  .map((el) => el.textContent.trim())"""
+# A figure drawn on more than one line: in a card (".stat-grid .number": "CNY 180,945.5" and a lone "0" under
+# it), in a table's figure cell (td.num: "CNY" above "86.91"), a figure elsewhere (.figure: an age bracket
+# "18-" above "23") or a creator's handle ("@gentle-quartz-" above "c00"). Each text of its own (not a note in
+# a <small> beside it) is measured: its line boxes must all share one top.
+SPLIT_FIGURES = """() => Array.from(document.querySelectorAll(".stat-grid .number, td.num, .figure, .handle"))
+  .filter((el) => el.getClientRects().length > 0)
+  .flatMap((el) => Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim())
+    .filter((n) => { const range = document.createRange(); range.selectNodeContents(n);
+      const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      return tops.size > 1; })
+    .map((n) => n.textContent.trim()))"""
 
 LINKS = """(els) => els.map((a) => a.getAttribute("href"))"""
 # A Content-Security-Policy violation, said with where it came from (Chromium's own console line does not).
@@ -319,6 +328,7 @@ class Newer:
     countered_id: int
     verification_id: int
     contests: dict[str, int]
+    webhook_id: int
 
 
 @pytest.fixture
@@ -343,7 +353,10 @@ def newer(people, deal) -> Newer:
         user=waiting.user,
         evidence_url="https://www.douyin.com/user/waiting-creator",
     )
-    return Newer(saved.pk, compared, offer.pk, request.pk, contests_in_every_state(people, owner))
+    endpoint = WebhookEndpoint.objects.create(
+        brand_id=people.brand_id, url="https://hooks.example.com/starmap", secret="whsec_walk", created_by=owner
+    )
+    return Newer(saved.pk, compared, offer.pk, request.pk, contests_in_every_state(people, owner), endpoint.pk)
 
 
 def contests_in_every_state(people, owner) -> dict[str, int]:
@@ -379,6 +392,7 @@ def newer_pages(newer: Newer) -> dict[str, dict[str, str]]:
     return {
         "brand": {
             "matching:creator_compare": compare,
+            "webhooks:endpoint": reverse("webhooks:endpoint", args=[newer.webhook_id]),
             "deals:collaboration countered": countered,
             "contests:list": reverse("contests:list"),
             "contests:create": reverse("contests:create"),
@@ -411,14 +425,35 @@ def test_brand_pages_fit_both_sizes_without_errors_or_serious_accessibility_viol
     assert_clean(walk)
 
 
-def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, deal, newer, browsers):
+def test_creator_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(
+    people, deal, newer, agency, browsers
+):
     walk, page = walk_role(browsers, "creator", people.creator_email, extra=newer_pages(newer)["creator"])
     media_kit_shows_picture_samples_and_charts(page, "/creator/lina-zhou/")
 
     assert {"deals:inbox", "deals:collaboration", "creators:growth", "payouts:earnings"} <= set(walk.pages)
     assert {"creators:profile_edit", "creators:detail"} <= set(walk.pages)  # the editor and the media kit
     assert {"learning:list", "learning:detail"} <= set(walk.pages)  # the courses and one of them
+    assert "agencies:creator_agency" in set(walk.pages)  # the contract with her agency
     assert NEWER_PAGES["creator"] | set(newer_pages(newer)["creator"]) <= set(walk.pages)
+    assert_clean(walk)
+
+
+@pytest.fixture
+def agency(people, deal) -> User:
+    """An agency representing the star creator, her earnings shared, with an unread notification."""
+    owner = User.objects.create_user(email="owner@agency.test", password=PASSWORD, full_name="Li Na")
+    agency_create(name="Lumen Talent (MCN)", owner=owner)
+    lina = Creator.objects.get(pk=people.creator_id)
+    sign(owner, lina, share_bps=1_500, may_answer_offers=True, may_submit_deliverables=True, may_see_earnings=True)
+    notify([owner], kind="note", text="An unread notification, so the walk sees the badge.", collaboration=deal)
+    return owner
+
+
+def test_agency_pages_fit_both_sizes_without_errors_or_serious_accessibility_violations(people, agency, browsers):
+    walk, _ = walk_role(browsers, "agency", agency.email, start=reverse("agencies:roster"))
+
+    assert {"agencies:roster", "agencies:statement"} <= set(walk.pages)
     assert_clean(walk)
 
 

@@ -17,6 +17,17 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 @register.filter
+def bps_percent(bps: int | None) -> str:
+    """Basis points as the percent people read, with only the decimals it has ("15 %", "12.5 %", "12.34 %"),
+    the sign kept to its number (a no-break space); "—" when unknown."""
+    if bps in (None, ""):
+        return "—"
+    rest = int(bps) % 100
+    decimals = 0 if rest == 0 else (1 if rest % 10 == 0 else 2)
+    return f"{number_format(int(bps) / 100, decimal_pos=decimals)}\u00a0%"
+
+
+@register.filter
 def grouped(n: int) -> str:
     """A whole number with its thousands grouped the viewer's way ("18,851")."""
     return number_format(n, force_grouping=True)

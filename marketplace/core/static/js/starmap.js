@@ -111,4 +111,45 @@
       event.returnValue = "";
     }
   });
+
+  // .overflow-auto (a table that scrolls sideways in its own box): while more of it lies to the right the
+  // box carries .more-right, which starmap.css draws as a fading edge, the cue that there is more to see.
+  function markMoreRight(box) {
+    var hidden = box.scrollWidth - box.clientWidth - box.scrollLeft;
+    box.classList.toggle("more-right", hidden > 1);
+  }
+  function markAllMoreRight() {
+    Array.prototype.forEach.call(document.querySelectorAll(".overflow-auto"), markMoreRight);
+  }
+  document.addEventListener(
+    "scroll",
+    function (event) {
+      if (event.target instanceof Element && event.target.classList.contains("overflow-auto")) {
+        markMoreRight(event.target);
+      }
+    },
+    true
+  );
+  window.addEventListener("resize", markAllMoreRight);
+  document.addEventListener("htmx:afterSettle", markAllMoreRight);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", markAllMoreRight);
+  } else {
+    markAllMoreRight();
+  }
+
+  // <details data-open-wide>: a section folded on a phone (the directory's filters) is open from the start
+  // on a wider screen. Without JavaScript it stays as the server sent it, and its summary still opens it.
+  function openOnWideScreens() {
+    if (window.matchMedia("(min-width: 701px)").matches) {
+      Array.prototype.forEach.call(document.querySelectorAll("details[data-open-wide]"), function (details) {
+        details.open = true;
+      });
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openOnWideScreens);
+  } else {
+    openOnWideScreens();
+  }
 })();
