@@ -63,7 +63,13 @@ class RememberLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         language = getattr(request, "LANGUAGE_CODE", "")
-        if user is not None and user.is_authenticated and language and user.language != language:
+        # Blank reads as the deployment's language, so a person who reads the site in it is never written to.
+        if (
+            user is not None
+            and user.is_authenticated
+            and language
+            and (user.language or settings.LANGUAGE_CODE) != language
+        ):
             get_user_model().objects.filter(pk=user.pk).update(language=language)
             user.language = language
         return self.get_response(request)
