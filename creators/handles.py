@@ -6,7 +6,8 @@ by that page (``/creator/profile/`` is the profile editor), so it is refused: at
 model's validator (staff edits in the admin), and in CSV imports and bulk writes. Every word the
 site's own addresses use is reserved — read from the URL conf, so a route added later is reserved
 without anyone remembering to, wherever a handle may stand then — plus a fixed list of names that
-would pass for the platform (admin, support, staff …). Handles are compared in lower case.
+would pass for the platform (admin, support, staff …). Handles are compared in lower case, and a handle is
+stored in lower case (``normalise_handle``): the sign-up form lowercases it, so every other way in does too.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ FIXED_RESERVED = frozenset(
     }
 )
 _LITERAL = re.compile(r"[\w.-]+\Z")
+HANDLE_MAX_LENGTH = 64  # Creator.handle's max_length
+# A slug (what the sign-up form's SlugField takes) with at least one letter or digit: "-" alone is no address.
+_HANDLE = re.compile(r"[-a-zA-Z0-9_]*[a-zA-Z0-9][-a-zA-Z0-9_]*\Z")
 
 
 def _route_text(pattern) -> str:
@@ -102,3 +106,18 @@ def validate_handle_not_reserved(handle: str) -> None:
             code="reserved",
             params={"handle": handle},
         )
+
+
+def normalise_handle(raw: str) -> str:
+    """The stored form of a Starmap handle as typed anywhere (sign-up, import): surrounding spaces dropped, lower
+    case, letters, digits, ``-`` and ``_`` with at least one letter or digit, at most HANDLE_MAX_LENGTH, not
+    reserved. Two handles that differ only in case are the same handle. ValidationError says what is wrong."""
+    handle = raw.strip()
+    if not _HANDLE.match(handle):
+        raise ValidationError(
+            _("Use only letters, digits, hyphens and underscores, with at least one letter or digit."), code="invalid"
+        )
+    if len(handle) > HANDLE_MAX_LENGTH:
+        raise ValidationError(_("At most %(max)s characters."), code="max_length", params={"max": HANDLE_MAX_LENGTH})
+    validate_handle_not_reserved(handle)
+    return handle.lower()

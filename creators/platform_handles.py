@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -133,7 +134,7 @@ class AmbiguousHandle(LookupError):
 
 
 class HandleLookup:
-    """Creators by Starmap handle, else by their handle on a platform (case-insensitive, @ optional).
+    """Creators by Starmap handle, else by their handle on a platform (both without case, @ optional).
 
     A Starmap handle wins, so a digits-only handle is a handle, never an id. Built for a batch of
     names with a few queries (imports, seed lists), then ``resolve`` answers from memory.
@@ -144,9 +145,12 @@ class HandleLookup:
         names = sorted({name for name in names if name and "\x00" not in name})
         self.by_handle: dict[str, int] = {}
         self.by_platform_handle: dict[str, dict[str, int]] = {}
-        for start in range(0, len(names), 10_000):
-            chunk = names[start : start + 10_000]
-            self.by_handle.update(Creator.objects.filter(handle__in=chunk).values_list("handle", "id"))
+        # Starmap handles compare without case (creators.handles.normalise_handle): "Ana" finds "ana".
+        handles = sorted({name.strip().lower() for name in names})
+        for start in range(0, len(handles), 10_000):
+            chunk = handles[start : start + 10_000]
+            rows = Creator.objects.annotate(key=Lower("handle")).filter(key__in=chunk).order_by("-id")
+            self.by_handle.update(rows.values_list("key", "id"))  # the oldest wins a legacy case twin
         lowered = sorted({_platform_name(n) for n in names})
         for start in range(0, len(lowered), 10_000):
             rows = Creator.objects.filter(platform_handle__in=lowered[start : start + 10_000]).values_list(
@@ -157,8 +161,9 @@ class HandleLookup:
 
     def resolve(self, name: str, platform: str = "") -> int:
         """The creator's id; UnknownHandle or AmbiguousHandle (the same name on several platforms)."""
-        if name in self.by_handle and not platform:
-            return self.by_handle[name]
+        handle = name.strip().lower()
+        if handle in self.by_handle and not platform:
+            return self.by_handle[handle]
         on = self.by_platform_handle.get(_platform_name(name), {})
         if platform:
             on = {p: pk for p, pk in on.items() if p == platform.lower()}

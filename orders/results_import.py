@@ -6,7 +6,6 @@ Every row is checked first; one bad row means nothing is written, and each probl
 
 from __future__ import annotations
 
-import csv
 from typing import IO
 
 from django.db import transaction
@@ -14,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brands.access import EDITOR, brand_seat
-from creators.importing import RowError
 from marketplace.core import audit, echo, parse_whole_number
+from marketplace.core.csv import CsvRefused, CsvTable, RowError, check_csv_text, header_errors
 from marketplace.core.params import whole_number
 from orders import flows
 from orders.models import Collaboration, Order, ResultSnapshot
@@ -33,47 +32,28 @@ class ImportFailed(Exception):
         super().__init__(f"{total} error(s)")
 
 
-def parse(handle: IO[str], *, order_id: int | None = None, progress=None) -> list[tuple[int, int, dict]]:
+def parse(handle: IO[str] | str, *, order_id: int | None = None, progress=None) -> list[tuple[int, int, dict]]:
     """Validated (collaboration id, day, values) rows, or ImportFailed listing every problem.
 
-    With ``order_id`` every row must belong to that order (the order page's upload). ``progress``
-    (stage, advance, total), as the other importers take it, is told of each row checked.
+    ``handle``: the decoded text, or a text stream (the upload's). With ``order_id`` every row must belong to
+    that order (the order page's upload). ``progress`` (stage, advance, total), as the other importers take it,
+    is told of each row checked.
     """
-    reader = csv.DictReader(handle)
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    if missing or unknown:
-        problems = [
-            str(RowError(1, None, text % {"columns": ", ".join(columns)}))
-            for text, columns in [
-                (_("the header lacks the column(s) %(columns)s"), missing),
-                (_("the header has unknown column(s) %(columns)s"), unknown),
-            ]
-            if columns
-        ]
-        raise ImportFailed(problems, len(problems))
-    rows = []
-    for number, data in enumerate(reader, start=2):
-        if number - 1 > MAX_ROWS:
-            raise ImportFailed([_("More than %(rows)s rows: split the file.") % {"rows": f"{MAX_ROWS:,}"}], 1)
-        rows.append((number, {k.strip(): (v or "").strip() for k, v in data.items() if k}))
-    if not rows:
-        raise ImportFailed([_("The file has a header but no rows.")], 1)
+    errors: list[tuple[int, str]] = []
+    rows = _read(handle if isinstance(handle, str) else handle.read(), errors)
     ids = {int(d["collaboration"]) for _, d in rows if _whole(d.get("collaboration", ""))}
     collaborations = Collaboration.objects.only("pk", "order_id", "status", "published_at").in_bulk(ids)
     known = {pk: c.order_id for pk, c in collaborations.items()}
     statuses = {pk: c.status for pk, c in collaborations.items()}
-    errors: list[tuple[int, str]] = []
     entries: dict[int, dict[int, dict]] = {}
     numbers: dict[tuple[int, int], int] = {}
     seen: set = set()
     for number, d in rows:
         if progress is not None:
             progress("validate", 1, len(rows))
-        problem = _row_problem(d, known, statuses, order_id, seen)
-        if problem:
-            errors.append((number, str(RowError(number, *problem))))
+        problems = _row_problems(d, known, statuses, order_id, seen)
+        if problems:
+            errors.extend((number, str(RowError(number, *problem))) for problem in problems)
             continue
         values = {k: int(d[k]) if d.get(k) else None for k in COUNT_FIELDS}  # empty: keeps what the day holds
         if d.get("completion_rate"):
@@ -83,12 +63,34 @@ def parse(handle: IO[str], *, order_id: int | None = None, progress=None) -> lis
         numbers[ref, day] = number
     errors.extend(_check_with_the_other_days(collaborations, entries, numbers))
     if errors:
-        messages = [text for _number, text in sorted(errors)]
+        messages = [text for _number, text in sorted(errors, key=lambda e: e[0] or 0)]
         raise ImportFailed(messages, len(messages))  # every one: each caller shows as many as it can
     return sorted(
         ((ref, day, values) for ref, days in entries.items() for day, values in days.items()),
         key=lambda row: numbers[row[0], row[1]],
     )
+
+
+def _read(text: str, errors: list[tuple[int, str]]) -> list[tuple[int, dict]]:
+    """(row number, {column: cell}) of every well-formed row, read as every importer reads a CSV file
+    (marketplace.core.csv); a whole-file or header problem is ImportFailed at once, a bad row joins ``errors``."""
+    try:
+        check_csv_text(text)
+    except CsvRefused as refused:
+        raise ImportFailed([str(refused.error)], 1) from None
+    table = CsvTable(text, error=lambda row, column, message: errors.append((row, str(RowError(row, column, message)))))
+    problems = [str(e) for e in header_errors(table.header, known=REQUIRED + OPTIONAL, required=REQUIRED, grouped=True)]
+    if problems or (errors and not table.header):
+        problems += [text for _row, text in errors]
+        raise ImportFailed(problems, len(problems))
+    rows = []
+    for number, values in table.rows():
+        if len(rows) >= MAX_ROWS:
+            raise ImportFailed([_("More than %(rows)s rows: split the file.") % {"rows": f"{MAX_ROWS:,}"}], 1)
+        rows.append((number, {k: v.strip() for k, v in zip(table.header, values, strict=True)}))
+    if not rows and not errors:
+        raise ImportFailed([_("The file has a header but no rows.")], 1)
+    return rows
 
 
 def _check_with_the_other_days(collaborations: dict, entries: dict, numbers: dict) -> list[tuple[int, str]]:
@@ -114,29 +116,38 @@ def _whole(text: str, digits: int = 18) -> bool:
     return value is not None and value <= most
 
 
-def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> tuple[str, str] | None:
-    ref = d.get("collaboration", "")
+def _row_problems(d: dict, known: dict, statuses: dict, order_id, seen: set) -> list[tuple[str, str]]:
+    """Every problem of the row's own cells, (column, reason) each: a row is not stopped at its first."""
+    problems = []
+    ref, day = d.get("collaboration", ""), d.get("day", "")
     if not _whole(ref) or int(ref) not in known or (order_id is not None and known[int(ref)] != order_id):
         if order_id:
-            return "collaboration", _("%(value)r is not a collaboration of this order") % {"value": echo(ref)}
-        return "collaboration", _("%(value)r is not a collaboration") % {"value": echo(ref)}
-    if statuses[int(ref)] not in flows.REPORTABLE:
+            problems.append(
+                ("collaboration", _("%(value)r is not a collaboration of this order") % {"value": echo(ref)})
+            )
+        else:
+            problems.append(("collaboration", _("%(value)r is not a collaboration") % {"value": echo(ref)}))
+    elif statuses[int(ref)] not in flows.REPORTABLE:
         status = Collaboration.Status(statuses[int(ref)]).label
-        return "collaboration", _("only a published post has results; this collaboration is %(status)s") % {
-            "status": status
-        }
-    if not _whole(d.get("day", "")) or int(d["day"]) not in ResultSnapshot.Day.values:
-        return "day", _("%(value)r is not one of 1, 3, 7, 14, 30") % {"value": echo(str(d.get("day")))}
-    if (int(ref), int(d["day"])) in seen:
-        return "day", _("the same collaboration and day appear twice")
-    seen.add((int(ref), int(d["day"])))
+        problems.append(
+            (
+                "collaboration",
+                _("only a published post has results; this collaboration is %(status)s") % {"status": status},
+            )
+        )
+    if not _whole(day) or int(day) not in ResultSnapshot.Day.values:
+        problems.append(("day", _("%(value)r is not one of 1, 3, 7, 14, 30") % {"value": echo(str(day))}))
+    elif not problems:
+        if (int(ref), int(day)) in seen:
+            problems.append(("day", _("the same collaboration and day appear twice")))
+        seen.add((int(ref), int(day)))
     for name in COUNT_FIELDS:
         value = d.get(name, "")
         if value or name == "views":
             try:
                 parse_whole_number(value, high=MAX_COUNT)
             except ValueError as exc:
-                return name, str(exc)
+                problems.append((name, str(exc)))
     rate = d.get("completion_rate", "")
     if rate:
         try:
@@ -144,8 +155,8 @@ def _row_problem(d: dict, known: dict, statuses: dict, order_id, seen: set) -> t
         except ValueError:
             ok = False
         if not ok:
-            return "completion_rate", _("%(value)r is not a fraction from 0 to 1") % {"value": echo(rate)}
-    return None
+            problems.append(("completion_rate", _("%(value)r is not a fraction from 0 to 1") % {"value": echo(rate)}))
+    return problems
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from creators.handles import validate_handle_not_reserved
+from creators.handles import normalise_handle
 from creators.models import (
     Creator,
     CreatorVerification,
@@ -23,11 +23,10 @@ class CreatorSignupForm(PasswordPairMixin, forms.Form):
         label=gettext_lazy("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     display_name = forms.CharField(label=gettext_lazy("Display name"), max_length=120)
-    handle = forms.SlugField(
+    handle = forms.CharField(  # read by creators.handles.normalise_handle, as the importer reads it
         label=gettext_lazy("Handle"),
         max_length=64,
         help_text=gettext_lazy("Letters, digits, hyphens and underscores; it appears in your profile address."),
-        validators=[validate_handle_not_reserved],
     )
     password1 = forms.CharField(
         label=gettext_lazy("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -42,7 +41,7 @@ class CreatorSignupForm(PasswordPairMixin, forms.Form):
         return new_account_email(self.cleaned_data["email"])
 
     def clean_handle(self) -> str:
-        handle = self.cleaned_data["handle"].strip().lower()
+        handle = normalise_handle(self.cleaned_data["handle"])
         if Creator.objects.filter(handle__iexact=handle).exists():
             raise ValidationError(_("This handle is taken."))
         return handle

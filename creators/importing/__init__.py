@@ -22,6 +22,7 @@ from creators.bulk import CreatorRecord, write_creators
 from creators.importing.rows import Progress, RowError, RowParser
 from creators.models import Creator
 from marketplace.core import DomainError
+from marketplace.core.csv import CsvRefused, decode_csv
 from marketplace.core.import_cli import ERRORS_SHOWN, errors_report
 from marketplace.core.models import AuditLog, VerificationStatus
 
@@ -54,8 +55,13 @@ class ImportResult:
     summary: list[str]  # what the import means for ranking, one sentence each (see import_summary)
 
 
-def import_summary(records: list[CreatorRecord], derived: list[tuple[str, str]]) -> list[str]:
-    """What the imported rows mean: who is ranked, who is not and why, which handles were made up."""
+def import_summary(
+    records: list[CreatorRecord], derived: list[tuple[str, str]], *, verified: bool = False
+) -> list[str]:
+    """What the imported rows mean: who is ranked, who is not and why, which handles were made up.
+
+    ``verified``: the file was imported with --verified, so the rows left unverified said so in their own cell
+    and the option is no advice for them."""
     lines = []
     inactive = sum(1 for r in records if not r.is_active)
     by_status: dict[str, int] = {}
@@ -70,6 +76,14 @@ def import_summary(records: list[CreatorRecord], derived: list[tuple[str, str]])
             text = ngettext(
                 "%(count)s creator imported as verified: ranked from the next ranking.",
                 "%(count)s creators imported as verified: ranked from the next ranking.",
+                count,
+            )
+        elif verified:
+            text = ngettext(
+                "%(count)s creator imported as %(status)s, as its verification cell says: they are not ranked until "
+                "verified.",
+                "%(count)s creators imported as %(status)s, as their verification cells say: they are not ranked "
+                "until verified.",
                 count,
             )
         else:
@@ -133,7 +147,7 @@ def creators_import(
         raise CreatorImportFailed(
             [RowError(None, None, _("A creator with one of these handles was added while the file was checked."))]
         ) from None
-    return ImportResult(rows=len(ids), ids=ids, summary=import_summary(records, derived))
+    return ImportResult(rows=len(ids), ids=ids, summary=import_summary(records, derived, verified=verified))
 
 
 def creators_validate(*, data: bytes, verified: bool = False, progress: Progress | None = None) -> list[CreatorRecord]:
@@ -149,9 +163,9 @@ def _validate(
     parser = RowParser(default_verification=VerificationStatus.VERIFIED if verified else None)
     with _gc_paused():
         records = parser.parse(text, progress=progress)
-    if not parser.error_count:
-        parser.check_existing_handles()
-        parser.check_existing_platform_handles()
+    # In the same pass as the rows: a file's every problem in one report, not a second round after the fixes.
+    parser.check_existing_handles()
+    parser.check_existing_platform_handles()
     if parser.error_count:
         raise CreatorImportFailed(parser.errors, error_count=parser.error_count)
     return records, parser.derive_missing_handles(records)
@@ -170,19 +184,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CreatorImportFailed([RowError(None, None, _("The file is UTF-16; save it as CSV UTF-8."))])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row = data.count(b"\n", 0, exc.start) + 1
-        raise CreatorImportFailed(
-            [RowError(row, None, _("The file is not UTF-8 text; save it as CSV UTF-8."))]
-        ) from None
-    if not text.strip():
-        raise CreatorImportFailed([RowError(None, None, _("The file is empty."))])
-    nul = text.find("\x00")
-    if nul >= 0:
-        row = text.count("\n", 0, nul) + 1
-        raise CreatorImportFailed([RowError(row, None, _("The line contains a NUL character."))])
-    return text
+        return decode_csv(data)
+    except CsvRefused as refused:
+        raise CreatorImportFailed([refused.error]) from None

@@ -3,25 +3,21 @@ collecting errors as RowError (row, column, reason) instead of stopping at the f
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import math
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from creators.bulk import CreatorRecord
-from creators.handles import validate_handle_not_reserved
-from creators.models import Creator, Platform
+from creators.handles import normalise_handle
+from creators.models import MAX_FOLLOWERS, Creator, Platform
 from creators.platform_handles import derive_handles, normalise_platform_handle
 from creators.services import check_rate_card_price
 from marketplace.core import parse_money, parse_whole_number
 from marketplace.core.audience import AGE_BUCKETS, GENDERS, canonical_region, code_hint, regions, validate_distribution
+from marketplace.core.csv import CsvTable, RowError, header_errors
 from marketplace.core.models import ContentFormat, Label, VerificationStatus
 from marketplace.core.taxonomy import LABEL_WEIGHT_DROPPED_BELOW
 
@@ -60,38 +56,17 @@ COLUMNS = (
 # Columns whose name in the file differs from the creator's field.
 FIELD_OF_COLUMN = {"current_load": "external_load"}
 MAX_KEPT_ERRORS = 1000
-HANDLE_MAX_LENGTH = Creator._meta.get_field("handle").max_length
 DISPLAY_NAME_MAX_LENGTH = Creator._meta.get_field("display_name").max_length
-MAX_BIGINT = 2**63 - 1
 MAX_CONCURRENT = 32767
 MAX_ORDER_COUNT = 1_000_000
 # Imported track-record rates and the number of orders behind each (creators.track_record).
 TRACK_RECORD_COUNTS = {"fulfilment_rate": "fulfilment_orders", "avg_rating": "rating_count"}
 PROGRESS_EVERY = 2000
-_HANDLE_RE = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, advance, total)``: stage is "validate" (lines) or "write" (rows)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if self.column is None:
-            return _("row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
-        return _("row %(row)s, column %(column)s: %(message)s") % {
-            "row": self.row,
-            "column": self.column,
-            "message": self.message,
-        }
 
 
 class RowParser:
@@ -116,7 +91,7 @@ class RowParser:
             "country": self.country,
             "bio": str,
             "content_sample": self.content_sample,
-            "followers": self.count,
+            "followers": self.count,  # followers and views: at most MAX_FOLLOWERS, as every filter takes them
             "median_views_30d": self.count,
             "median_views_90d": self.count,
             "engagement_rate": self.fraction,
@@ -146,67 +121,39 @@ class RowParser:
 
     def parse(self, text: str, *, progress: Progress | None) -> list[CreatorRecord]:
         total_lines = text.count("\n") + (not text.endswith("\n"))
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader)
-        fields, prices = self.header(header)
+        table = CsvTable(text, error=self.error)
+        fields, prices = self.header(table.header)
         if self.error_count:
             return []
         records: list[CreatorRecord] = []
         reported = 1
         if progress:
             progress("validate", 0, total_lines - 1)
-        width = len(header)
-        for row, values in self.rows(reader):
-            if len(values) != width:
-                message = _("The row has %(got)s fields; the header has %(want)s.")
-                self.error(row, None, message % {"got": len(values), "want": width})
-                continue
+        for row, values in table.rows():
             record = self.record(row, values, fields, prices)
             if record is not None:
                 records.append(record)
-            if progress and reader.line_num - reported >= PROGRESS_EVERY:
-                progress("validate", reader.line_num - reported, total_lines - 1)
-                reported = reader.line_num
+            if progress and table.line_num - reported >= PROGRESS_EVERY:
+                progress("validate", table.line_num - reported, total_lines - 1)
+                reported = table.line_num
         if progress:
-            progress("validate", reader.line_num - reported, total_lines - 1)
+            progress("validate", table.line_num - reported, total_lines - 1)
         if not records and not self.error_count:
             self.error(None, None, _("The file has a header but no data rows."))
         return records
 
-    def rows(self, reader) -> Iterator[tuple[int, list[str]]]:
-        start = reader.line_num + 1
-        try:
-            for values in reader:
-                if any(values):
-                    yield start, values
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            self.error(start, None, _("This is not valid CSV: %(reason)s.") % {"reason": exc})
-
-    def header(self, header: list[str]) -> tuple[list[tuple], list[tuple]]:
+    def header(self, names: list[str]) -> tuple[list[tuple], list[tuple]]:
         """Check the header; return (index, column, parser, required) fields and (index, column, format) prices."""
-        names = [name.strip().lower() for name in header]
-        for name in REQUIRED_COLUMNS:
-            if name not in names:
-                self.error(1, name, _("This required column is missing."))
+        for error in header_errors(names, known=COLUMNS, required=REQUIRED_COLUMNS):
+            self.error(error.row, error.column, error.message)
         if not any(name in names for name in NAME_COLUMNS):
             self.error(1, "handle", _("Give a handle column, a platform_handle column or both."))
-        seen: set[str] = set()
         fields, prices = [], []
         for index, name in enumerate(names):
-            if name in seen:
-                self.error(1, name, _("This column appears twice."))
-            elif not name:
-                self.error(1, f"#{index + 1}", _("This column has no name."))
-            elif name in PRICE_COLUMNS:
+            if name in PRICE_COLUMNS:
                 prices.append((index, name, PRICE_COLUMNS[name]))
             elif name in self.fields:
                 fields.append((index, name, self.fields[name], name in REQUIRED_COLUMNS))
-            else:
-                close = difflib.get_close_matches(name, COLUMNS, n=1)
-                hint = _(" Did you mean %(name)s?") % {"name": close[0]} if close else ""
-                self.error(1, name, _("Unknown column.") + hint)
-            seen.add(name)
         return fields, prices
 
     def record(self, row: int, values: list[str], fields: list[tuple], prices: list[tuple]) -> CreatorRecord | None:
@@ -267,10 +214,11 @@ class RowParser:
 
     def check_existing_handles(self) -> None:
         # One array parameter instead of an IN list: 100,000 handles cost one round trip, not 100,000 placeholders.
-        sql = f"SELECT handle FROM {Creator._meta.db_table} WHERE handle = ANY(%s)"  # noqa: S608 - table name, no input
+        # Handles compare without case (creators.handles.normalise_handle), as the sign-up form checks them.
+        sql = f"SELECT lower(handle) FROM {Creator._meta.db_table} WHERE lower(handle) = ANY(%s)"  # noqa: S608
         with connection.cursor() as cur:
             cur.execute(sql, [list(self.handle_rows)])
-            taken = [handle for (handle,) in cur.fetchall()]
+            taken = {handle for (handle,) in cur.fetchall()}
         for handle in sorted(taken, key=self.handle_rows.__getitem__):
             self.error(self.handle_rows[handle], "handle", _("A creator with this handle already exists."))
 
@@ -311,15 +259,10 @@ class RowParser:
     # ------------------------------------------------------------ one cell each
 
     def handle(self, raw: str) -> str:
-        if not _HANDLE_RE.match(raw):
-            raise ValueError(_("Use only letters, digits, hyphens and underscores."))
-        if len(raw) > HANDLE_MAX_LENGTH:
-            raise ValueError(_("At most %(max)s characters.") % {"max": HANDLE_MAX_LENGTH})
         try:
-            validate_handle_not_reserved(raw)
+            return normalise_handle(raw)
         except ValidationError as exc:
             raise ValueError(exc.messages[0]) from None
-        return raw
 
     def display_name(self, raw: str) -> str:
         if len(raw) > DISPLAY_NAME_MAX_LENGTH:
@@ -351,7 +294,7 @@ class RowParser:
         return "\n".join(title for part in raw.split("|") if (title := part.strip()))
 
     def count(self, raw: str) -> int:
-        return parse_whole_number(raw)
+        return parse_whole_number(raw, high=MAX_FOLLOWERS)
 
     def load(self, raw: str) -> int:
         return parse_whole_number(raw, high=MAX_CONCURRENT)

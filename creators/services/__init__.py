@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from creators.handles import normalise_handle
 from creators.models import (
     Creator,
     CreatorLabel,
@@ -208,7 +209,10 @@ def _validate_labels(labels: Sequence[tuple[int, float]]) -> None:
 @transaction.atomic
 def creator_signup(*, email: str, password: str, display_name: str, handle: str) -> Creator:
     """Create the user and the creator profile linked to it."""
-    handle = handle.strip().lower()
+    try:
+        handle = normalise_handle(handle)
+    except ValidationError as exc:
+        raise ValidationError({"handle": exc.messages}) from None
     if Creator.objects.filter(handle__iexact=handle).exists():
         raise ValidationError({"handle": _("This handle is taken.")})
     user = user_create(email=email, password=password, full_name=display_name)

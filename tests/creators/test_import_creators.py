@@ -529,7 +529,8 @@ def test_verified_flag_verifies_rows_that_do_not_say_otherwise(tmp_path, labels)
     assert (first.verification, second.verification) == ("verified", "pending")
     assert first.verified_at is not None
     assert "1 creator imported as verified: ranked from the next ranking." in output
-    assert "1 creator imported as pending: they are not ranked until verified" in output
+    assert "1 creator imported as pending, as its verification cell says: they are not ranked until verified." in output
+    assert "(--verified)" not in output  # the file was imported with it
 
 
 def test_inactive_rows_are_named_in_the_summary(tmp_path, labels):

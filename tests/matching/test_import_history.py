@@ -80,7 +80,7 @@ def test_imported_aggregates_and_imported_history_combine_as_documented(taxonomy
     ("bad_row", "column", "reason"),
     [
         (GOOD[1].replace(",bo,", ",nobody,"), "creator", "no creator with handle"),
-        (GOOD[1].replace("2000,2025", "12,50,2025"), "offered_at", "not a date"),
+        (GOOD[1].replace("2000,2025", '"12,50",2025'), "agreed_price", "12,50"),  # a decimal comma, quoted
         (GOOD[1].replace("2000,2025", "20.005,2025"), "agreed_price", "two decimal"),
         (GOOD[1].replace("seeding", "fame"), "goal", "unknown value 'fame'; use one of awareness, seeding, conversion"),
         (GOOD[1].replace(",no,,,,", ",maybe,,,,"), "accepted", "not yes or no"),

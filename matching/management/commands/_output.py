@@ -1,6 +1,10 @@
-"""Shared printing for the search commands: JSON for scripts, a table for people."""
+"""Shared printing for the matching commands: JSON for scripts, a table for people."""
 
 import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from marketplace.core.params import number_argument
 
@@ -25,3 +29,20 @@ def print_results(command, results: list[dict], *, as_json: bool, extra: tuple[s
     for i, row in enumerate(rows, start=1):
         details = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v := row[k], list) else v}" for k in extra)
         command.stdout.write(f"{i:>3} {row['score']:.3f} @{row['handle']:<24} {row['followers']:>12,} {details}")
+
+
+@contextmanager
+def logs_to_stderr(enabled: bool = True) -> Iterator[None]:
+    """While a command prints JSON, the log lines that go to standard output (the project's one log handler,
+    marketplace.core.logs) go to standard error instead, so the output is the JSON alone: loading the matching
+    snapshot logs a line, which search_content, the one command that loads none, never printed."""
+    moved = []
+    if enabled:
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (sys.stdout, sys.__stdout__):
+                moved.append((handler, handler.setStream(sys.stderr)))
+    try:
+        yield
+    finally:
+        for handler, stream in moved:
+            handler.setStream(stream)

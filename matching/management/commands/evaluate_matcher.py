@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core.params import SEED, text_argument
 from matching import engine, features, training
+from matching.management.commands._output import logs_to_stderr
 from matching.models import MatcherModel
 
 
@@ -19,7 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=SEED, default=0, help="seed for the sampled creators and the bootstrap")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, model, seed, json: bool, **options):
+    def handle(self, *args, json: bool, **options):
+        with logs_to_stderr(json):  # --json: the JSON alone on standard output
+            self._evaluate(json=json, **options)
+
+    def _evaluate(self, *, model, seed, json: bool, **options):
         import joblib
 
         record = MatcherModel.objects.filter(version=model).first() if model else MatcherModel.objects.first()

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from marketplace.core.csv import CsvRefused, decode_text
 from marketplace.core.params import MAX_ID, number_argument
 from marketplace.core.scores import match_score
 from matching import engine, selectors, services
+from matching.management.commands._output import logs_to_stderr
 from matching.models import RankingRun
 from orders.models import Order
 
@@ -58,7 +60,7 @@ class Command(BaseCommand):
         ]
         if refused:
             raise CommandError("nothing was ranked.\n" + "\n".join(refused))
-        with engine.one_off():
+        with logs_to_stderr(json), engine.one_off():  # --json: the JSON alone on standard output
             creators = engine.current(refresh=False).n  # loads the snapshot (or builds one) without the kernels
             with engine.one_off(compiled=len(orders) * creators >= COMPILED_PAYS_OFF_ROWS):
                 self._rank(orders, top=top, json=json, one=order_id is not None)
@@ -89,9 +91,12 @@ class Command(BaseCommand):
     def _from_file(self, name: str) -> list[Order]:
         """Every order of the file, in its order; any bad line is an error before anything is ranked."""
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            text = decode_text(data)  # as the importers read a file: a BOM dropped, UTF-16 refused
         except OSError as exc:
             raise CommandError(f"cannot read {name}: {exc.strerror}") from exc
+        except CsvRefused as refused:
+            raise CommandError(f"{name}: {refused.error}") from None
         wanted, errors = [], []
         for number, line in enumerate(text.splitlines(), start=1):
             value = line.split("#", 1)[0].strip()

@@ -4,7 +4,7 @@ from creators.models import Creator
 from creators.platform_handles import AmbiguousHandle, HandleLookup, UnknownHandle
 from marketplace.core.params import MAX_ID, number_argument, text_argument
 from matching import engine, selectors
-from matching.management.commands._output import SEARCH_TOP, print_results
+from matching.management.commands._output import SEARCH_TOP, logs_to_stderr, print_results
 
 
 class Command(BaseCommand):
@@ -41,6 +41,7 @@ class Command(BaseCommand):
                 seeds.append(lookup.resolve(name))
             except (UnknownHandle, AmbiguousHandle) as exc:
                 raise CommandError(str(exc)) from exc
-        with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
+        # A one-off process: no compiled kernels, no republished prior (docs/matching.md); --json: the JSON alone.
+        with logs_to_stderr(json), engine.one_off():
             results = selectors.search_lookalike(list(dict.fromkeys(seeds)), top=top)
         print_results(self, results, as_json=json, extra=("shared_terms", "booked_by_same_brands"))

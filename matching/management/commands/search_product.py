@@ -4,7 +4,7 @@ from django.db.models import Q
 from marketplace.core.models import ProductCategory
 from marketplace.core.params import text_argument
 from matching import engine, selectors
-from matching.management.commands._output import SEARCH_TOP, print_results
+from matching.management.commands._output import SEARCH_TOP, logs_to_stderr, print_results
 
 
 class Command(BaseCommand):
@@ -21,7 +21,8 @@ class Command(BaseCommand):
         matches = list(ProductCategory.objects.filter(Q(iab_id=category) | Q(name__iexact=category))[:2])
         if len(matches) != 1:
             raise CommandError(f"no single product category matches {category!r}; use its IAB unique id")
-        with engine.one_off():  # a one-off process: no compiled kernels, no republished prior (docs/matching.md)
+        # A one-off process: no compiled kernels, no republished prior (docs/matching.md); --json: the JSON alone.
+        with logs_to_stderr(json), engine.one_off():
             results = selectors.search_by_product(matches[0], top=top)
         for r in results:
             r["prior"], r["history"] = round(r["prior"], 3), round(r["history"], 3)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from marketplace.core.csv import CsvRefused, decode_csv
 from marketplace.core.import_cli import ProgressBars, add_import_arguments, dry_run_line, errors_report
 from orders.history_import import (
     ImportFailed,
@@ -30,8 +31,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         bars = ProgressBars(enabled=not no_progress and options["verbosity"] > 0, stderr=self.stderr)
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                orders = parse(handle, **lookups(), progress=bars)
+            orders = parse(decode_csv(path.read_bytes()), **lookups(), progress=bars)
             bars.close()
             if dry_run:
                 rows = sum(len(o.collaborations) for o in orders)
@@ -46,8 +46,8 @@ class Command(BaseCommand):
                 )
         except OSError as exc:  # missing, a folder, a name too long for the file system...
             raise CommandError(f"{file}: cannot read it ({exc.strerror})") from exc
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        except CsvRefused as refused:  # the encoding, an empty file, a NUL: as import_creators says it
+            raise CommandError(f"{file}: {refused.error}") from None
         except ImportFailed as failed:
             headline = f"{file}: {failed.total} error(s); nothing was imported."
             raise CommandError(errors_report(headline, failed.errors, failed.total, limit=max_errors)) from failed

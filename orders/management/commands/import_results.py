@@ -4,6 +4,7 @@ import command shares (marketplace.core.import_cli)."""
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.core import DomainError
+from marketplace.core.csv import CsvRefused, decode_csv
 from marketplace.core.import_cli import ProgressBars, add_import_arguments, dry_run_line, errors_report
 from marketplace.core.params import MAX_ID, number_argument
 from orders.results_import import ImportFailed, parse, results_import
@@ -21,12 +22,12 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, order: int | None, dry_run: bool, no_progress: bool, max_errors: int, **options):
         bars = ProgressBars(enabled=not no_progress and options["verbosity"] > 0, stderr=self.stderr)
         try:
-            with open(file, encoding="utf-8-sig", newline="") as handle:
-                rows = parse(handle, order_id=order, progress=bars)
+            with open(file, "rb") as handle:
+                rows = parse(decode_csv(handle.read()), order_id=order, progress=bars)
         except OSError as exc:  # missing, a folder, a name too long for the file system...
             raise CommandError(f"{file}: cannot read it ({exc.strerror})") from exc
-        except UnicodeDecodeError as exc:
-            raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        except CsvRefused as refused:  # the encoding, an empty file, a NUL: as import_creators says it
+            raise CommandError(f"{file}: {refused.error}") from None
         except ImportFailed as failed:
             headline = f"{file}: {failed.total} error(s); nothing was imported."
             raise CommandError(errors_report(headline, failed.errors, failed.total, limit=max_errors)) from failed
