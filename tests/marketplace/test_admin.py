@@ -151,6 +151,7 @@ EDITED_BY_HAND_ALTHOUGH_A_SERVICE_WRITES = {
     "brands.brand": "name, slug and website are validated by the model; verification goes through its action",
     "creators.creator": "handle rules are model validators; verification goes through its action",
     "learning.course": "staff write courses here; install_courses only refreshes the shipped ones by slug",
+    "matching.matchermodel": "training saves a model (matcher_model_train); staff switch it on or off, nothing else",
 }
 SERVICE_OWNED = {
     "orders.order",
