@@ -321,7 +321,11 @@ class DeliverableDownloadApi(APIView):
     @extend_schema(
         summary="Download a video or evidence file (the parties and staff; always as an attachment)",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            # The file's own type, as its bytes said on upload (orders.services.deliverables), else octet-stream.
+            **{
+                (200, content_type): OpenApiResponse(OpenApiTypes.BINARY)
+                for content_type in sorted({*deliverables.EVIDENCE_TYPES.values(), "application/octet-stream"})
+            },
             **error_responses(401, 404),
         },
     )

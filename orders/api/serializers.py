@@ -152,6 +152,8 @@ class CollaborationSerializer(serializers.ModelSerializer):
 
 class CollaborationEventSerializer(serializers.ModelSerializer):
     by = serializers.SerializerMethodField()
+    # "" on the first event (the offer, the application): there was no status before it.
+    old_status = serializers.ChoiceField(choices=Collaboration.Status.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CollaborationEvent
@@ -195,9 +197,14 @@ DISPUTE_FIELDS = [
 ]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+# What every view of a dispute shows alike (DISPUTE_FIELDS' own fields); no docstring: the schema would take it.
+class DisputeFieldsSerializer(serializers.ModelSerializer):
+    decision = serializers.ChoiceField(choices=Dispute.Decision.choices, allow_blank=True, read_only=True)  # "": open
     creator_amount_minor = serializers.IntegerField(source="creator_amount", allow_null=True)
     brand_amount_minor = serializers.IntegerField(source="brand_amount", allow_null=True)
+
+
+class DisputeSerializer(DisputeFieldsSerializer):
     evidence = DeliverableSerializer(many=True)
 
     class Meta:
@@ -206,9 +213,7 @@ class DisputeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DisputeQueueSerializer(serializers.ModelSerializer):
-    creator_amount_minor = serializers.IntegerField(source="creator_amount", allow_null=True)
-    brand_amount_minor = serializers.IntegerField(source="brand_amount", allow_null=True)
+class DisputeQueueSerializer(DisputeFieldsSerializer):
     order_title = serializers.CharField(source="collaboration.order.title")
     brand_name = serializers.CharField(source="collaboration.order.brand.name")
     creator_name = serializers.CharField(source="collaboration.creator.display_name")

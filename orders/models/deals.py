@@ -17,7 +17,9 @@ class CollaborationEvent(models.Model):
     collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=32)
     # Choices give get_old_status_display(): a status is shown by its label (Collaboration.Status), never its code.
-    old_status = models.CharField(max_length=20, choices=Collaboration.Status.choices)
+    old_status = models.CharField(
+        max_length=20, choices=Collaboration.Status.choices, blank=True
+    )  # "": the first event
     new_status = models.CharField(max_length=20, choices=Collaboration.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.TextField(blank=True)
