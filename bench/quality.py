@@ -374,13 +374,18 @@ def brief(c: dict, by_interest, rng, ref: str, goals=GOALS) -> Brief:
     )
 
 
+def _share_in(audience: dict[str, float], targets: list[str]) -> float:
+    """The audience's share in the target regions, a province counting toward its country (CN-GD is in CN)."""
+    return sum(share for code, share in audience.items() if any(code == t or code.startswith(t + "-") for t in targets))
+
+
 def match(c: dict, b: Brief) -> Match:
     n = len(c["handle"])
     overlap = np.array([sum(c["labels"][i].get(x, 0.0) for x in b.labels) for i in range(n)])
     close = neighbours(b.labels)
     near = np.array([sum(w * close.get(x, 0.0) for x, w in c["labels"][i].items()) for i in range(n)])
     ages = c["age"][:, [AGES.index(a) for a in b.ages]].sum(axis=1) if b.ages else None
-    regions = np.array([sum(c["regions"][i].get(r, 0.0) for r in b.regions) for i in range(n)]) if b.regions else None
+    regions = np.array([_share_in(c["regions"][i], b.regions) for i in range(n)]) if b.regions else None
     parts = [p for p in (ages, regions) if p is not None]
     audience = np.mean(parts, axis=0) if parts else np.full(n, 0.5)
     return Match(

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 
 from brands.models import BrandBlock
 from creators.models import BlackoutPeriod, Creator, CreatorLabel, RatePrice
-from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions
+from marketplace.core.audience import AGE_BUCKETS, GENDERS, regions, regions_within
 from marketplace.core.models import Interest, Label
 from matching import scoring, training
 from matching.scoring import FORMATS
@@ -283,7 +283,7 @@ def order_query(order: Order, snap: Snapshot, *, filters: dict | None = None, ex
     near = near_labels([label for (label, _), c in zip(links, cols, strict=True) if c >= 0])
     near_cols = snap.catalogue.label_columns(np.array([x for x, _, _ in near], dtype=np.int64))
     to_cols = snap.catalogue.label_columns(np.array([t for _, _, t in near], dtype=np.int64))
-    regions = tuple(int(c) for c in snap.catalogue.region_columns(order.target_regions) if c >= 0)
+    regions = tuple(int(c) for c in snap.catalogue.region_columns(regions_within(order.target_regions)) if c >= 0)
     excluded = excluded_creators(order) if excluded is None else excluded
     ids = np.array(sorted({i for group in excluded.values() for i in group}), dtype=np.int64)
     rows = snap.rows_of(ids)

@@ -71,6 +71,22 @@ def regions() -> dict[str, str]:
     return _regions(region_form())
 
 
+def regions_within(codes) -> list[str]:
+    """``codes`` and every region inside them, each once, in order: a country's provinces follow it
+    (CN → CN, CN-GD, CN-SH …); a province is only itself.
+
+    An audience in Guangdong is an audience in China: a brand that targets China counts it, while one
+    that targets Guangdong does not count an audience reported only as "China". The one reading of a
+    region target, for the ranking and for the ranked list's region filter."""
+    known = regions()
+    out: dict[str, None] = {}
+    for code in codes:
+        out[code] = None
+        if "-" not in code:
+            out.update((inner, None) for inner in known if inner.startswith(code + "-"))
+    return list(out)
+
+
 def countries() -> dict[str, str]:
     """The regions a brand or creator can be based in: countries, and Taiwan, Hong Kong and Macao in
     either form."""

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import FloatField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 
 from creators.models import Creator
+from marketplace.core.audience import regions_within
 from marketplace.core.models import OutboxMessage
 from marketplace.core.scores import match_score
 from matching import engine, explain, features, scoring, snapshot
@@ -76,8 +79,19 @@ def results_query(run: RankingRun, *, filters: dict | None = None) -> QuerySet[R
     if filters.get("max_price") is not None:
         qs = qs.filter(price__lte=filters["max_price"])
     if filters.get("region"):
-        qs = qs.filter(**{f"creator__audience_region__{filters['region']}__gte": filters.get("region_share", 0.2)})
+        qs = qs.annotate(audience_in_region=_audience_share(filters["region"])).filter(
+            audience_in_region__gte=filters.get("region_share", 0.2)
+        )
     return qs
+
+
+def _audience_share(region: str):
+    """The creator's audience share in ``region`` and every region inside it (regions_within), in SQL."""
+    shares = [
+        Coalesce(Cast(KeyTextTransform(code, "creator__audience_region"), FloatField()), 0.0)
+        for code in regions_within([region])
+    ]
+    return sum(shares[1:], shares[0])
 
 
 def rank_of(order: Order, creator: Creator) -> int | None:

@@ -65,3 +65,56 @@ def queue_published_orders() -> int:
 
     messages = OutboxMessage.objects.filter(topic="order.published", acknowledged_at__isnull=True).order_by("id")
     return sum(services.order_published(**m.payload, outbox_id=m.pk) is not None for m in list(messages))
+
+
+def write_creator(handle: str, label_id: int, *, regions: dict[str, float] | None = None) -> int:
+    """One verified creator on one label (weight 0.9) with a middling record and a rate card; all else equal
+    between two such creators but the handle, the label and the audience's regions (default all in CN)."""
+    record = CreatorRecord(
+        handle=handle,
+        display_name=handle,
+        bio="",
+        verification="verified",
+        followers=50_000,
+        median_views_30d=10_000,
+        engagement_rate=0.04,
+        completion_rate=0.4,
+        hit_video_share=0.1,
+        audience_age=dict.fromkeys(AGE_BUCKETS, 0.2),
+        audience_gender={"female": 0.5, "male": 0.5},
+        audience_region={"CN": 1.0} if regions is None else regions,
+        labels=[(label_id, 0.9)],
+        rates=[(f, 100_000) for f in FORMATS[:3]],
+    )
+    return write_creators([record])[0]
+
+
+def creator_with_a_recommended_order(settings, tmp_path, *, title: str = "Serum for students"):
+    """A creator with an account among 30 ranked ones, and one open recruitment order on their first label with a
+    budget every rate fits (CNY 10,000,000.00 per creator): what the creator's recommended orders show. Returns
+    (creator, order), the snapshot built in ``tmp_path``; the caller resets the engine (``engine.reset()``) when done.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from creators.models import Creator
+    from orders.models import Order, OrderTargetLabel
+    from tests.factories import OrderFactory, UserFactory
+
+    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
+    engine.reset()
+    ids = make_creators(30)
+    engine.rebuild()
+    creator = Creator.objects.get(pk=ids[0])
+    creator.user = UserFactory()
+    creator.save(update_fields=["user"])
+    order = OrderFactory(
+        title=title,
+        status=Order.Status.PUBLISHED,
+        mode=Order.Mode.RECRUITMENT,
+        price_per_creator=10**9,
+        apply_by=timezone.now() + timedelta(days=3),
+    )
+    OrderTargetLabel.objects.create(order=order, label=creator.label_links.first().label, weight=1.0)
+    return creator, order

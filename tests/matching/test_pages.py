@@ -7,7 +7,7 @@ from marketplace.core.models import Label
 from matching import services
 from orders.models import OrderTargetLabel
 from tests.factories import MembershipFactory, OrderFactory
-from tests.matching.conftest import make_creators
+from tests.matching.conftest import make_creators, write_creator
 from tests.pages import page_as_shown
 
 pytestmark = pytest.mark.django_db
@@ -190,30 +190,6 @@ def test_recommended_orders_list_open_recruitment_orders_the_creator_fits(taxono
     assert first["components"]["content"] == pytest.approx(brand_side.content, abs=1e-6)
 
 
-def _creator_on(handle: str, label_id: int) -> int:
-    from creators.bulk import CreatorRecord, write_creators
-    from marketplace.core.audience import AGE_BUCKETS
-    from matching.scoring import FORMATS
-
-    record = CreatorRecord(
-        handle=handle,
-        display_name=handle,
-        bio="",
-        verification="verified",
-        followers=50_000,
-        median_views_30d=10_000,
-        engagement_rate=0.04,
-        completion_rate=0.4,
-        hit_video_share=0.1,
-        audience_age=dict.fromkeys(AGE_BUCKETS, 0.2),
-        audience_gender={"female": 0.5, "male": 0.5},
-        audience_region={"CN": 1.0},
-        labels=[(label_id, 0.9)],
-        rates=[(f, 100_000) for f in FORMATS[:3]],
-    )
-    return write_creators([record])[0]
-
-
 def test_a_creator_on_a_label_next_to_the_orders_ranks_above_a_distant_one_and_the_reason_names_both(taxonomy, client):
     """Tree distance: the order's label L (tier 2 with children); creators on L's child, L's sibling, and
     a label of the same interest three steps away (a child of a sibling), all else equal."""
@@ -223,7 +199,7 @@ def test_a_creator_on_a_label_next_to_the_orders_ranks_above_a_distant_one_and_t
     cousin = sibling.children.order_by("id").first()
     make_creators(60)
     on = {"onchild": child, "onsibling": sibling, "oncousin": cousin, "onlabel": target}
-    ids = {name: _creator_on(name, label.pk) for name, label in on.items()}
+    ids = {name: write_creator(name, label.pk) for name, label in on.items()}
     member = MembershipFactory(role=BrandMembership.Role.MANAGER)
     order = OrderFactory(brand=member.brand, price_per_creator=10**9, status="published", format="short_21_60")
     OrderTargetLabel.objects.create(order=order, label=target, weight=1.0)
