@@ -82,6 +82,7 @@ FROM_STEP = {
     "accept_work": "work.accepted",
     "auto_accept": "work.accepted",
     "confirm_live": "collaboration.settled",
+    "auto_confirm_live": "collaboration.settled",
     "resolve": "dispute.decided",
     "requote": "offer.requoted",
     "pay_balance": "balance.paid",

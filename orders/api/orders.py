@@ -102,7 +102,11 @@ class OrderWriteSerializer(RequestSerializer):
     title = StrictCharField(max_length=200)
     description = StrictCharField(max_length=DESCRIPTION_MAX, allow_blank=True, required=False)
     product_name = StrictCharField(max_length=200)
-    product_category = CatalogueRefField(help_text="IAB Ad Product 2.0 id (string) or Starmap id (integer).")
+    product_category = CatalogueRefField(
+        required=False,
+        allow_null=True,
+        help_text="IAB Ad Product 2.0 id (string) or Starmap id (integer); a draft may leave it out, not a publish.",
+    )
     goal = serializers.ChoiceField(choices=Order.Goal.choices, required=False)
     mode = serializers.ChoiceField(choices=Order.Mode.choices, required=False)
     format = serializers.ChoiceField(choices=ContentFormat.choices)
@@ -146,7 +150,9 @@ class OrderWriteSerializer(RequestSerializer):
     play_base_minor = MinorAmountField(required=False, allow_null=True, allow_zero=True)
     play_rate_minor = MinorAmountField(required=False, allow_null=True)
 
-    def validate_product_category(self, value) -> ProductCategory:
+    def validate_product_category(self, value) -> ProductCategory | None:
+        if value is None:
+            return None
         category = ProductCategory.objects.filter(**{"pk" if isinstance(value, int) else "iab_id": value}).first()
         if category is None:
             raise serializers.ValidationError(_("No such product category."))
@@ -389,9 +395,10 @@ TRANSITION_RESPONSES = {
 def _transition(request, pk: int, service) -> Response:
     order = order_for(request, pk, editor=True)
     with transaction.atomic():
-        check_if_match(request, Order.objects.select_for_update().get(pk=order.pk))
         try:
-            order = service(order_id=order.pk, actor=request.user)
+            # The If-Match is checked on the order the step has locked (order_transition's ``check``): locking it
+            # here first would take the order before its open deals, the other way round from a deal's step.
+            order = service(order_id=order.pk, actor=request.user, check=lambda locked: check_if_match(request, locked))
         except DjangoValidationError as exc:
             raise service_errors(exc, API_NAMES) from None
     return _order_response(order)
@@ -419,7 +426,8 @@ class OrderCloseApi(APIView):
     @extend_schema(
         operation_id="orders_close",
         summary="Close an order (owners and managers)",
-        description="A closed order cannot be closed again (409).",
+        description="Closing withdraws every open offer (its hold goes back to the wallet) and turns down every open "
+        "application; deals already made run on. A closed order cannot be closed again (409).",
         parameters=[IF_MATCH_HEADER],
         request=None,
         responses=TRANSITION_RESPONSES,

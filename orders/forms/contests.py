@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,9 +25,16 @@ _PRIZE = MoneyField(required=True)
 _COUNT = forms.IntegerField(min_value=0, max_value=10**15)
 
 
-def _brief_field(name: str) -> forms.Field:
-    """The order form's own field (its label, limits and picker), so the brief reads the same in both."""
-    return OrderForm.base_fields[name]
+def _brief_field(name: str, **changes) -> forms.Field:
+    """The order form's own field (its label, limits and picker), so the brief reads the same in both;
+    ``changes`` set attributes on a copy (a contest publishes at once, so what a draft may leave open it needs)."""
+    field = OrderForm.base_fields[name]
+    if not changes:
+        return field
+    field = copy.deepcopy(field)
+    for attribute, value in changes.items():
+        setattr(field, attribute, value)
+    return field
 
 
 class ContestForm(IdempotentForm):
@@ -36,7 +45,7 @@ class ContestForm(IdempotentForm):
     title = _brief_field("title")
     description = _brief_field("description")
     product_name = _brief_field("product_name")
-    product_category = _brief_field("product_category")
+    product_category = _brief_field("product_category", required=True)
     format = _brief_field("format")
     target_labels = _brief_field("target_labels")
     kind = forms.ChoiceField(

@@ -34,7 +34,10 @@ class OrderForm(forms.Form):
     description = forms.CharField(label=_order_label("description"), required=False, widget=forms.Textarea)
     product_name = forms.CharField(label=_order_label("product_name"), max_length=200)
     product_category = forms.ModelChoiceField(
-        label=_order_label("product_category"), queryset=ProductCategory.objects.all(), widget=forms.HiddenInput
+        label=_order_label("product_category"),
+        queryset=ProductCategory.objects.all(),
+        widget=forms.HiddenInput,
+        required=False,  # a draft may leave it open; publishing asks for it (orders.services.orders)
     )
     goal = forms.ChoiceField(
         label=_order_label("goal"), choices=Order.Goal.choices, initial=Order.Goal.AWARENESS, widget=forms.RadioSelect

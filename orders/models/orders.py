@@ -65,10 +65,12 @@ class Order(ChecksInOneQuery, models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("brief"), blank=True)
     product_name = models.CharField(_("product"), max_length=200)
-    # Empty only on imported history that did not name one (docs/import-history.md); forms require it.
+    # Empty on a draft that has not chosen one yet (publishing needs it) and on imported history that did not
+    # name one (docs/import-history.md).
     product_category = models.ForeignKey(
         ProductCategory,
         null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
         verbose_name=_("product category"),

@@ -25,7 +25,13 @@ from orders import deposits, flows, negotiation, pay_per_play
 from orders.access import CREATOR, acting_side
 from orders.models import Collaboration, CollaborationEvent, Order
 from orders.services import notifications
-from orders.services.collaborations import ACTIONS, AUTO_ACCEPT_AFTER, OFFER_TTL, collaboration_transition
+from orders.services.collaborations import (
+    ACTIONS,
+    AUTO_ACCEPT_AFTER,
+    OFFER_TTL,
+    STAYS_LIVE_FOR,
+    collaboration_transition,
+)
 from orders.services.rights import rights_timers_run
 from orders.services.track_record import track_record_refresh
 from payouts import services as money
@@ -110,6 +116,8 @@ def _offer_params(order_id: int, creator_id: int, price: int | None, note: str) 
 
 def _offer_send(*, order_id: int, creator_id: int, actor: User, price: int | None, note: str, now: datetime):
     order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status == Order.Status.CLOSED:
+        raise Conflict(_("The order is closed: it takes no more offers."), field="order")
     if order.status not in flows.OPEN_FOR_DEALS:
         raise Conflict(_("Publish the order before sending offers."), field="order")
     creator = Creator.objects.filter(pk=creator_id).first()
@@ -332,7 +340,8 @@ def creator_record_refresh(*, creator_id: int) -> None:
 
 
 def timers_run(*, now: datetime | None = None) -> dict[str, int]:
-    """Expire offers and applications, auto-accept published work, flag missed deadlines.
+    """Expire offers and applications, auto-accept published work, settle completed work whose post has stayed
+    up (the stays-live check), count and confirm plays, forfeit unpaid deposits, flag missed deadlines.
 
     Each due collaboration goes through the same transition as a person's click, in its own
     transaction; one that another run already moved is skipped, so running twice has one effect.
@@ -340,6 +349,7 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     counted = {"expire": "expired", "auto_accept": "auto_accepted", "count_plays": "plays_counted"}
+    counted.update(auto_confirm_live="live_confirmed")
     counted.update(auto_confirm_plays="plays_confirmed", forfeit_deposit="deposits_forfeited")
     done = dict.fromkeys(counted.values(), 0)
     per_play = Collaboration.Pricing.PER_PLAY
@@ -347,6 +357,14 @@ def timers_run(*, now: datetime | None = None) -> dict[str, int]:
         "expire": Collaboration.objects.filter(status__in=ACTIONS["expire"].sources, expires_at__lte=now),
         "auto_accept": Collaboration.objects.filter(
             status__in=ACTIONS["auto_accept"].sources, published_at__lte=now - AUTO_ACCEPT_AFTER
+        ),
+        # The stays-live check (docs/deals.md, "Settlement"): completed fixed-price and deposit deals whose post
+        # has been up STAYS_LIVE_FOR settle; a post reported down is disputed by then, and never due. Practice
+        # deals are never settled (no money): left out, or they would fill every run.
+        "auto_confirm_live": Collaboration.objects.real().filter(
+            status__in=ACTIONS["auto_confirm_live"].sources,
+            pricing__in=ACTIONS["auto_confirm_live"].pricings,
+            published_at__lte=now - STAYS_LIVE_FOR,
         ),
         # Pay per play (orders.pay_per_play): day 14 counts the plays, three days later they are confirmed.
         "count_plays": Collaboration.objects.filter(

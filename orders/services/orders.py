@@ -1,11 +1,13 @@
 """Writes on orders: create and edit a draft brief, and the one status transition function.
 
 An order's status changes only through ``order_transition`` and the table ``ORDER_FLOW``;
-``order_publish`` and ``order_close`` name its two steps for callers.
+``order_publish`` and ``order_close`` name its two steps for callers. Closing ends the order's open offers and
+applications in the same transaction (their holds go back to the brand); the deals it made run on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
@@ -23,7 +25,8 @@ from marketplace.core.events import announce
 from marketplace.core.models import Label, ProductCategory, User
 from marketplace.core.outbox import outbox_put
 from orders import flows
-from orders.models import Order, OrderEvent, OrderTargetLabel
+from orders.models import Collaboration, Order, OrderEvent, OrderTargetLabel
+from orders.services.collaborations import collaboration_transition
 
 ORDER_FLOW: dict[str, frozenset[str]] = {
     Order.Status.DRAFT: frozenset({Order.Status.PUBLISHED, Order.Status.CLOSED}),
@@ -54,8 +57,8 @@ class OrderBrief:
 
     title: str
     product_name: str
-    product_category: ProductCategory
     format: str
+    product_category: ProductCategory | None = None  # a draft may leave it open; publishing needs it
     description: str = ""
     goal: str = Order.Goal.AWARENESS
     mode: str = Order.Mode.DIRECT
@@ -101,7 +104,8 @@ def order_brief_problems(brief, *, label_count: int, complete: bool, now: dateti
     Always checks what is filled in: deadlines in order (apply_by ≤ script_by < publish_from ≤
     publish_until, dates read in the active time zone) and a total budget that covers the price
     per creator. With ``complete`` (publishing) it also wants at least one target label, the
-    deadlines (apply-by for recruitment and contests) in the future, and a price or a budget.
+    deadlines (apply-by for recruitment and contests) in the future, a product category, and a price or a
+    budget.
     """
     now = now or timezone.now()
     problems: dict[str, list[str]] = {}
@@ -152,6 +156,8 @@ def _add_play_problems(brief, *, add) -> None:
 
 
 def _add_completeness_problems(brief, *, add, label_count: int, now: datetime) -> None:
+    if brief.product_category is None:
+        add("product_category", _("Choose the product's category."))
     if label_count == 0:
         add("target_labels", _("Choose at least one target label."))
     if not brief.price_per_creator and not brief.total_budget:
@@ -243,15 +249,26 @@ def order_update(*, order_id: int, actor: User, brief: OrderBrief) -> Order:
 
 
 @transaction.atomic
-def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
+def order_transition(
+    *, order_id: int, to: str, actor: User | None, check: Callable[[Order], None] | None = None
+) -> Order:
     """Move an order along ORDER_FLOW: lock, check actor and table, check the brief, event, audit, save.
 
     Publishing requires a complete brief (order_brief_problems) and raises ValidationError
     otherwise; a step the table does not allow raises InvalidTransition. Publishing also queues
     the order's ranking: an ``order.published`` outbox message in the same transaction, which matching consumes.
+    Closing ends every unanswered offer and application on the order (``_end_open_deals``); its caller must not
+    hold the order's lock already (a deal's step locks the deal, then the order: see ``_lock_open_deals``), so a
+    condition of its own on the locked order (an If-Match) goes in ``check``, called before anything changes.
     """
+    if to == Order.Status.CLOSED:
+        # The member is checked before anything is locked: the unanswered deals are locked before the order.
+        _require_editor(brand_id=Order.objects.only("brand_id").get(pk=order_id).brand_id, actor=actor)
+        _lock_open_deals(order_id)
     order = Order.objects.select_for_update().get(pk=order_id)
     _require_editor(brand_id=order.brand_id, actor=actor)
+    if check is not None:
+        check(order)
     check_transition(ORDER_FLOW, current=order.status, to=to)
     now = timezone.now()
     changes: dict = {"status": to}
@@ -266,6 +283,8 @@ def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
     OrderEvent.objects.create(order=order, old_status=old, new_status=to, actor=actor)
     audit(actor=actor, action=f"order.{to}", obj=order, old=old, new=to)
     update_fields(order, **changes)
+    if to == Order.Status.CLOSED:
+        _end_open_deals(order, actor=actor)
     if to == Order.Status.PUBLISHED:
         # The event commits with the publish, so no published order is ever left unranked (the relay re-sends
         # it if the broker is down); the matcher, which this app does not import, queues the ranking from it.
@@ -274,9 +293,28 @@ def order_transition(*, order_id: int, to: str, actor: User | None) -> Order:
     return order
 
 
-def order_publish(*, order_id: int, actor: User | None) -> Order:
-    return order_transition(order_id=order_id, to=Order.Status.PUBLISHED, actor=actor)
+def _lock_open_deals(order_id: int) -> None:
+    """Lock the order's unanswered offers and applications before the order itself. A deal's step locks its own
+    row and then its order's (collaboration_transition), so a close taking them in that order waits for an
+    accept or a counter in flight, which then finds the order closed, instead of deadlocking with it."""
+    open_deals = Collaboration.objects.filter(order_id=order_id, status__in=flows.AWAITING_ANSWER)
+    list(open_deals.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
 
 
-def order_close(*, order_id: int, actor: User | None) -> Order:
-    return order_transition(order_id=order_id, to=Order.Status.CLOSED, actor=actor)
+def _end_open_deals(order: Order, *, actor: User | None) -> None:
+    """A closed order hires nobody more: every offer (countered or not) is withdrawn, its hold released to the
+    brand's wallet, and every application turned down, each through the collaboration's own transition (an
+    event and a notice to the creator each, ``order_closed`` in the event's data). By the closing member as the
+    brand, or by the system when no person closes. Deals already made (accepted, or a deposit reserved) run on."""
+    open_deals = order.collaborations.filter(status__in=flows.AWAITING_ANSWER).order_by("pk")
+    for pk, status in open_deals.values_list("pk", "status"):
+        action = "reject_application" if status in flows.AWAITING_BRAND else "withdraw"
+        collaboration_transition(collaboration_id=pk, action=action, actor=actor)
+
+
+def order_publish(*, order_id: int, actor: User | None, check: Callable[[Order], None] | None = None) -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.PUBLISHED, actor=actor, check=check)
+
+
+def order_close(*, order_id: int, actor: User | None, check: Callable[[Order], None] | None = None) -> Order:
+    return order_transition(order_id=order_id, to=Order.Status.CLOSED, actor=actor, check=check)

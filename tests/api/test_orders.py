@@ -91,6 +91,18 @@ def test_a_manager_creates_a_draft_with_the_whole_brief(api, manager):
     assert AuditLog.objects.filter(action="order.created", object_id=str(order.pk)).exists()
 
 
+def test_a_draft_may_leave_the_category_out_and_publishing_names_it(api):
+    data = brief()
+    del data["product_category"]
+
+    created = api.post(reverse("api:order-list"), data, format="json")
+    published = api.post(reverse("api:order-publish", args=[created.json()["id"]]), format="json")
+
+    assert created.status_code == 201 and created.json()["product_category"] is None
+    assert published.status_code == 400 and "product_category" in published.json()["errors"]
+    assert Order.objects.get().status == "draft"
+
+
 def test_labels_and_category_can_be_given_by_starmap_id(api):
     label, category = LabelFactory(), ProductCategoryFactory()
 

@@ -152,6 +152,8 @@ def test_every_demo_counter_keeps_the_one_negotiation_rule(demo):
         low, high = price_band(_offered_price(c))
         if not low <= c.counter_price <= high:
             broken.append((c.pk, "counter outside ±20 % of the offered price"))
+        if not c.counter_price > _offered_price(c):  # the demo's creators ask more, never less, than offered
+            broken.append((c.pk, "a counter below the offer (the usage rights left out of it)"))
         if not c.offered_at <= c.countered_at <= c.offered_at + OFFER_TTL:
             broken.append((c.pk, "countered outside the offer's 72 hours"))
         if c.status == Collaboration.Status.COUNTERED and not c.expires_at > timezone.now():

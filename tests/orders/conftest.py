@@ -146,7 +146,8 @@ PATHS = {
         ("approve_video", "owner"),
         ("publish", "creator"),
         ("accept_work", "owner"),
-        ("confirm_live", "creator"),
+        # The brand confirms at once (waiving the rest of its stays-live check); the creator may only later.
+        ("confirm_live", "owner"),
     ],
     S.CLOSED: [("decline", "creator")],
     S.CANCELLED: [("accept", "creator"), ("cancel", "owner")],

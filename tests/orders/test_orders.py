@@ -120,6 +120,21 @@ def test_create_page_saves_a_draft_with_every_brief_field(manager_client, manage
     assert AuditLog.objects.filter(action="order.created", object_id=str(order.pk)).exists()
 
 
+def test_a_draft_saves_without_a_category_and_publishing_asks_for_it_beside_the_field(manager_client, labels):
+    """The form says "Save a draft any time"; a draft without a product category was refused."""
+    response = manager_client.post(
+        reverse("orders:create"), _post_data(ProductCategoryFactory(), labels, product_category="")
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    order = Order.objects.get()
+    assert order.status == Order.Status.DRAFT and order.product_category is None
+    published = manager_client.post(reverse("orders:publish", args=[order.pk]), follow=True)
+    order.refresh_from_db()
+    assert order.status == Order.Status.DRAFT
+    assert "Choose the product&#x27;s category." in published.content.decode()
+
+
 @pytest.mark.parametrize("text", ["12,50", "1.234", "abc", "-5", "0"])
 def test_invalid_money_text_gives_a_field_error_and_saves_nothing(manager_client, labels, text):
     category = ProductCategoryFactory()

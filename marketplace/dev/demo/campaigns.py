@@ -34,7 +34,7 @@ from marketplace.dev.demo.creators import CreatorBatch
 from orders import flows, negotiation, pay_per_play
 from orders.models import Collaboration, CollaborationEvent, Deliverable, Order, ResultSnapshot
 from orders.services import deals, deliverables
-from orders.services.collaborations import collaboration_transition
+from orders.services.collaborations import STAYS_LIVE_FOR, collaboration_transition
 from orders.services.results import result_record
 from payouts.selectors import wallet_for_brand
 
@@ -213,10 +213,8 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
     price = negotiated(listed, OFFER_SHARES[turn % len(OFFER_SHARES)])
     if order.per_play:  # the order's terms, at its maximum; no counter (docs/deals.md, "Pay per play")
         price = order.per_creator_budget()
-    # The deal's price is the work plus the usage rights the order states (orders.rights); a counter is on that
-    # whole price, and the creator asks more for the work.
     rights = negotiation.rights_quote(order=order, creator=creator, work_price=price).price
-    counter = negotiated(price, COUNTER_SHARE) + rights if turn % 3 == 1 and not order.per_play else None
+    counter = _counter(order, creator, price) if turn % 3 == 1 and not order.per_play else None
     if wallet_for_brand(brand_id=order.brand_id).available < max(price + rights, counter or 0):
         return None  # the sandbox wallet is smaller than the campaign: the demo goes on without it
     c = deals.offer_send(
@@ -246,8 +244,15 @@ def _collaborate(order: Order, creator: Creator, owner: User, placement: Placeme
     ]
     if placement.status in flows.WORK_ACCEPTED:
         steps.append(("accept_work", owner, published + timedelta(days=2)))
+    # Settlement (docs/deals.md, "Settlement: the stays-live check"): a settled placement's brand confirmed the
+    # post live after accepting the work (the brand may before the check is over: it waives the rest of it); a
+    # completed deal nobody confirmed was settled by the timer once its post had been up STAYS_LIVE_FOR, at that
+    # date. A per-play deal settles on its plays instead (_settle_on_plays).
+    live_until = published + STAYS_LIVE_FOR
     if placement.status == S.SETTLED and not order.per_play:
         steps.append(("confirm_live", owner, published + timedelta(days=8)))
+    elif placement.status == S.COMPLETED and not order.per_play and live_until <= now:
+        steps.append(("auto_confirm_live", None, live_until))
     CollaborationEvent.objects.filter(collaboration=c, action="offer").update(created_at=offered)
     for action, actor, when, *data in steps:
         _step(c, action, actor, when, *data)
@@ -269,7 +274,7 @@ def _settle_on_plays(c: Collaboration, owner: User, placement: Placement, *, now
         _step(c, "confirm_plays", owner, count_on + timedelta(days=1))
 
 
-def _step(c: Collaboration, action: str, actor: User, when: datetime, data: dict | None = None) -> None:
+def _step(c: Collaboration, action: str, actor: User | None, when: datetime, data: dict | None = None) -> None:
     if action == "counter":
         deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"], now=when)
     elif action == "submit_script":
@@ -316,6 +321,14 @@ def _record_results(c: Collaboration, creator: Creator, placement: Placement, rn
         )
 
 
+def _counter(order: Order, creator: Creator, work_price: int) -> int:
+    """The demo creator's counter to an offer of ``work_price`` for the work: the deal's price is the work plus
+    the usage rights the order states (orders.rights), and a counter is on that whole price, asking more for
+    the work (COUNTER_SHARE) and the same for the rights — so it is always above the offer."""
+    rights = negotiation.rights_quote(order=order, creator=creator, work_price=work_price).price
+    return negotiated(work_price, COUNTER_SHARE) + rights
+
+
 def ensure_open_offers(accounts: DemoAccounts, *, now: datetime | None = None) -> int:
     """Offers out now on the brand's newest order, each at a price of the brand's own with a note: the README's
     creator login has one and has countered it (the brand answers on its board), two more creators have theirs
@@ -357,7 +370,7 @@ def ensure_open_offers(accounts: DemoAccounts, *, now: datetime | None = None) -
                 "counter",
                 creator.user,
                 now - timedelta(hours=COUNTERED_HOURS_AGO),
-                {"price": negotiated(price, COUNTER_SHARE), "note": COUNTER_NOTE},
+                {"price": _counter(order, creator, price), "note": COUNTER_NOTE},
             )
         sent += 1
     return sent

@@ -4,7 +4,8 @@
 it and which money step it moves. ``collaboration_transition`` is the only code that changes a
 collaboration's status: it locks the row, checks actor, state, deadline and limits, moves the money
 through the payouts services in the same transaction, writes the event and audit rows and queues
-the notifications. Timers (offer expiry, auto-acceptance) call it with ``actor=None``.
+the notifications. Timers (offer expiry, auto-acceptance, settlement after the stays-live check) call it with
+``actor=None``.
 
 The package: ``steps.py`` holds the table (``ACTIONS``, its practice rules, the transition's context),
 ``handlers.py`` what each action does beyond its status (``HANDLERS``; deadlines, cancellation shares),
@@ -29,7 +30,7 @@ from marketplace.core import DomainError, InvalidTransition, NotAllowed, audit, 
 from marketplace.core.events import announce
 from marketplace.core.models import User
 from marketplace.core.transitions import status_label
-from orders import negotiation
+from orders import flows, negotiation
 from orders.access import AGENCY, BRAND, CREATOR, SYSTEM, acting_side, delegated_actions
 from orders.models import Collaboration, CollaborationEvent
 from orders.services import notifications
@@ -37,10 +38,13 @@ from orders.services.collaborations.handlers import (
     HANDLERS,
     cancellation_base,
     cancellation_share,
+    check_order_open,
+    confirm_live_refusal,
     counters_made,
     missed_deadline,
     plays_figures,
     requote_refusal,
+    stays_live_until,
 )
 from orders.services.collaborations.money import move_money
 from orders.services.collaborations.steps import (
@@ -51,6 +55,7 @@ from orders.services.collaborations.steps import (
     PRACTICE_REPLIES,
     PRACTICE_STEPS,
     STAYS,
+    STAYS_LIVE_FOR,
     Context,
     Step,
     _step,
@@ -67,6 +72,7 @@ __all__ = [
     "PRACTICE_REPLIES",
     "PRACTICE_STEPS",
     "STAYS",
+    "STAYS_LIVE_FOR",
     "Step",
     "_step",
     "allowed_actions",
@@ -78,6 +84,7 @@ __all__ = [
     "plays_figures",
     "refusal_not_now",
     "refusal_not_yours",
+    "stays_live_until",
 ]
 
 # ------------------------------------------------------------------ roles
@@ -94,11 +101,14 @@ def allowed_actions(collaboration: Collaboration, actor: User | None) -> list[st
         and (role in step.actors or (name in delegated and CREATOR in step.actors))
         and collaboration.pricing in step.pricings
         and (name in PRACTICE_STEPS or not collaboration.is_practice)
-        and _guard_ok(collaboration, name)
+        and (not step.needs_open_order or collaboration.order.status in flows.OPEN_FOR_DEALS)
+        and _guard_ok(collaboration, name, role)
     ]
 
 
-def _guard_ok(collaboration: Collaboration, action: str) -> bool:
+def _guard_ok(collaboration: Collaboration, action: str, role: str | None) -> bool:
+    if action == "confirm_live":
+        return not confirm_live_refusal(collaboration, role=role, now=timezone.now())
     if action == "request_revision":
         return collaboration.video_revisions < collaboration.order.video_revision_limit
     if action == "extend_rights":
@@ -173,6 +183,8 @@ def collaboration_transition(
         raise InvalidTransition(refusal_not_now(action, c.status), field="status")
     if c.pricing not in step.pricings:
         raise InvalidTransition(refusal_not_this_pricing(action, c.pricing), field="status")
+    if step.needs_open_order:
+        check_order_open(c.order)  # locked with the collaboration: a close waits for this step, or it for the close
     comment = (comment or "").strip()
     if step.needs_comment and not comment:
         raise DomainError(_("Please say why."), field="comment")

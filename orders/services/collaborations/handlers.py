@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from marketplace.core import Conflict, DomainError, InvalidTransition
 from orders import deposits, flows, negotiation, pay_per_play, rights
+from orders.access import BRAND
 from orders.models import Collaboration, Dispute, Order
-from orders.services.collaborations.steps import AUTO_ACCEPT_AFTER, Context, S
+from orders.services.collaborations.steps import AUTO_ACCEPT_AFTER, STAYS_LIVE_FOR, Context, S
 
 
 def requote_refusal(c: Collaboration, now: datetime) -> str:
@@ -28,14 +30,41 @@ def counters_made(c: Collaboration) -> int:
     return int(c.countered_at is not None)
 
 
+def check_order_open(order: Order) -> None:
+    """Raise Conflict unless ``order`` is open for deals: the one check of every step that hires or negotiates
+    (``Step.needs_open_order``: accepting, selecting, reserving, countering and answering a counter). A closed
+    order hires nobody more, and closing it ended its open offers (orders.services.orders.order_transition)."""
+    if order.status not in flows.OPEN_FOR_DEALS:
+        raise Conflict(_("The order is no longer open."), field="order")
+
+
+def stays_live_until(c: Collaboration) -> datetime | None:
+    """When the deal's stays-live check is over: ``STAYS_LIVE_FOR`` after publication (None: never published)."""
+    return c.published_at + STAYS_LIVE_FOR if c.published_at else None
+
+
+def confirm_live_refusal(c: Collaboration, *, role: str, now: datetime) -> str:
+    """Why ``role`` may not settle the deal on its stays-live check now ("" when it may). The brand may once it
+    accepted the work: it waives the rest of its own check. Anyone else (the creator, their agency, the timer)
+    only once the post has been up ``STAYS_LIVE_FOR`` since publication, so that the brand can still report it
+    down (a dispute) until then and the money is never spendable before the check is over."""
+    until = stays_live_until(c)
+    if role == BRAND or until is None or now >= until:
+        return ""
+    when = formats.date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT")
+    return _("The post must stay up for %(days)s days after publishing: it can be confirmed live from %(when)s.") % {
+        "days": STAYS_LIVE_FOR.days,
+        "when": when,
+    }
+
+
 # --------------------------------------------------------------- handlers
 
 
 def _take_slot(ctx: Context) -> None:
     """Lock the order, then check its slots and the creator's capacity (race-safe under the lock)."""
     order = Order.objects.select_for_update().get(pk=ctx.collaboration.order_id)
-    if order.status not in flows.OPEN_FOR_DEALS:
-        raise Conflict(_("The order is no longer open."), field="order")
+    check_order_open(order)
     if flows.slots_filled(order) >= order.creators_wanted:
         raise Conflict(_("All %(n)s places on this order are taken.") % {"n": order.creators_wanted}, field="order")
     if not ctx.collaboration.is_practice and not flows.has_free_capacity(ctx.collaboration.creator):
@@ -81,6 +110,8 @@ def _on_close(ctx: Context) -> None:
     ctx.changes.update(closed_at=ctx.now, responded_at=ctx.collaboration.responded_at or ctx.now)
     if ctx.action in ("decline", "expire", "withdraw", "reject_application", "withdraw_application"):
         ctx.changes["accepted"] = False
+    if ctx.collaboration.order.status not in flows.OPEN_FOR_DEALS:
+        ctx.event_data["order_closed"] = True  # ended because its order closed (in the event and audit data)
 
 
 def _on_expire(ctx: Context) -> None:
@@ -140,7 +171,16 @@ def _on_dispute(ctx: Context) -> None:
     Dispute.objects.create(collaboration=c, opened_by=ctx.actor, previous_status=c.status, reason=ctx.comment)
 
 
-def _on_settle(ctx: Context) -> None:
+def _on_confirm_live(ctx: Context) -> None:
+    """Settle on the stays-live check: the brand's confirmation, the creator's once the period is over, or the
+    timer's (``auto_confirm_live``) then; before it the creator and the timer are refused and nothing moves."""
+    c = ctx.collaboration
+    refusal = confirm_live_refusal(c, role=ctx.role, now=ctx.now)
+    if refusal:
+        raise InvalidTransition(refusal, field="status")
+    until = stays_live_until(c)
+    if until is not None and ctx.now < until:
+        ctx.event_data["waived_until"] = until.isoformat()  # the brand settled before its check was over
     ctx.changes["settled_at"] = ctx.now
 
 
@@ -303,7 +343,8 @@ HANDLERS: dict[str, Callable[[Context], None]] = {
     "publish": _on_publish,
     "accept_work": _on_complete,
     "auto_accept": _on_complete,
-    "confirm_live": _on_settle,
+    "confirm_live": _on_confirm_live,
+    "auto_confirm_live": _on_confirm_live,
     "report_down": _on_dispute,
     "open_dispute": _on_dispute,
     "cancel": _on_cancel,

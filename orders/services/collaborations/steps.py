@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext_lazy
 
 from marketplace.core.models import User
-from orders import flows, negotiation
+from orders import flows, negotiation, pay_per_play
 from orders.access import ADMIN, BRAND, CREATOR, SYSTEM
 from orders.models import Collaboration
 
@@ -17,6 +17,10 @@ S = Collaboration.Status
 
 OFFER_TTL = negotiation.OFFER_TTL
 AUTO_ACCEPT_AFTER = timedelta(days=7)
+# The stays-live check (SPEC §3, docs/deals.md "Settlement"): a fixed-price or deposit deal's post must stay up
+# this long from publication before the deal settles without the brand's word. It is the per-play deal's
+# counting period (orders.pay_per_play), so every pricing pays only for a post that stayed up 14 days.
+STAYS_LIVE_FOR = pay_per_play.COUNT_AFTER
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Step:
     needs_comment: bool = False
     # The pricings (Collaboration.Pricing) the step applies to; any other deal is refused it (409).
     pricings: frozenset[str] = frozenset(Collaboration.Pricing.values)
+    # The step hires or negotiates (an answer that makes or keeps an offer going): refused (409) and never
+    # offered once the order is no longer open for deals (flows.OPEN_FOR_DEALS; handlers.check_order_open).
+    needs_open_order: bool = False
 
 
 # The target of a step that changes something on the deal but not its status (extending the usage rights).
@@ -54,33 +61,57 @@ ACTIONS: dict[str, Step] = {
         {CREATOR},
         money="escrow",
         pricings={FIXED, PER_PLAY},
+        needs_open_order=True,
         label=gettext_lazy("accept the offer"),
     ),
     "decline": _step(
         flows.OPEN_OFFER, S.CLOSED, {CREATOR}, money="release_hold", label=gettext_lazy("decline the offer")
     ),
+    # The system withdraws the open offers (and turns the applications down) of an order closed without a
+    # person (orders.services.orders.order_transition; a brand member's close takes them as the brand).
     "withdraw": _step(
-        flows.OPEN_OFFER, S.CLOSED, {BRAND}, money="release_hold", label=gettext_lazy("withdraw the offer")
+        flows.OPEN_OFFER, S.CLOSED, {BRAND, SYSTEM}, money="release_hold", label=gettext_lazy("withdraw the offer")
     ),
     # Negotiation (orders.negotiation): one counter within ±20 % and the offer's 72 hours; the brand
     # accepts it (the hold becomes the counter's price, then escrow) or declines it (the offer stands).
-    "counter": _step({S.OFFERED}, S.COUNTERED, {CREATOR}, pricings={FIXED}, label=gettext_lazy("counter the offer")),
+    "counter": _step(
+        {S.OFFERED},
+        S.COUNTERED,
+        {CREATOR},
+        pricings={FIXED},
+        needs_open_order=True,
+        label=gettext_lazy("counter the offer"),
+    ),
     "accept_counter": _step(
         flows.COUNTERED_OFFER,
         S.ACCEPTED,
         {BRAND},
         money="adjust_escrow",
+        needs_open_order=True,
         label=gettext_lazy("accept the counter-offer"),
     ),
     "decline_counter": _step(
-        flows.COUNTERED_OFFER, S.OFFERED, {BRAND}, label=gettext_lazy("decline the counter-offer")
+        flows.COUNTERED_OFFER,
+        S.OFFERED,
+        {BRAND},
+        needs_open_order=True,
+        label=gettext_lazy("decline the counter-offer"),
     ),
     "expire": _step(
         flows.AWAITING_ANSWER, S.CLOSED, {SYSTEM}, money="release_hold", label=gettext_lazy("expire the offer")
     ),
     # Recruitment (招募): money is held when the brand selects an applicant.
-    "select": _step({S.APPLIED}, S.ACCEPTED, {BRAND}, money="hold_escrow", label=gettext_lazy("select the applicant")),
-    "reject_application": _step({S.APPLIED}, S.CLOSED, {BRAND}, label=gettext_lazy("turn the application down")),
+    "select": _step(
+        {S.APPLIED},
+        S.ACCEPTED,
+        {BRAND},
+        money="hold_escrow",
+        needs_open_order=True,
+        label=gettext_lazy("select the applicant"),
+    ),
+    "reject_application": _step(
+        {S.APPLIED}, S.CLOSED, {BRAND, SYSTEM}, label=gettext_lazy("turn the application down")
+    ),
     "withdraw_application": _step({S.APPLIED}, S.CLOSED, {CREATOR}, label=gettext_lazy("withdraw the application")),
     # Delivery.
     "submit_script": _step({S.ACCEPTED}, S.SCRIPT_SUBMITTED, {CREATOR}, label=gettext_lazy("submit a script")),
@@ -100,7 +131,9 @@ ACTIONS: dict[str, Step] = {
     "publish": _step({S.VIDEO_APPROVED}, S.PUBLISHED, {CREATOR}, label=gettext_lazy("publish the post")),
     "accept_work": _step({S.PUBLISHED}, S.COMPLETED, {BRAND}, label=gettext_lazy("accept the work")),
     "auto_accept": _step({S.PUBLISHED}, S.COMPLETED, {SYSTEM}, label=gettext_lazy("accept the work automatically")),
-    # Settlement after the stays-live check; a failed check opens a dispute.
+    # Settlement after the stays-live check (STAYS_LIVE_FOR from publication); a failed check opens a dispute.
+    # The brand may confirm as soon as it accepted the work (it waives the rest of its own check), the creator
+    # only once the period is over (handlers.confirm_live_refusal); the timer settles what nobody confirmed.
     "confirm_live": _step(
         {S.COMPLETED},
         S.SETTLED,
@@ -108,6 +141,14 @@ ACTIONS: dict[str, Step] = {
         money="settle",
         pricings={FIXED, DEPOSIT},
         label=gettext_lazy("confirm the post is live"),
+    ),
+    "auto_confirm_live": _step(
+        {S.COMPLETED},
+        S.SETTLED,
+        {SYSTEM},
+        money="settle",
+        pricings={FIXED, DEPOSIT},
+        label=gettext_lazy("confirm the post is live"),  # the step the creator could take by then
     ),
     "report_down": _step(
         {S.COMPLETED}, S.DISPUTED, {BRAND, CREATOR}, needs_comment=True, label=gettext_lazy("report the post down")
@@ -133,6 +174,7 @@ ACTIONS: dict[str, Step] = {
         S.DEPOSIT_PAID,
         {CREATOR},
         pricings={DEPOSIT},
+        needs_open_order=True,
         label=gettext_lazy("accept the offer and its deposit"),
     ),
     "requote": _step(
