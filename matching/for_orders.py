@@ -43,9 +43,12 @@ def ranking_results(order: Order, creator_ids: list[int]) -> dict[int, RankingRe
 
 
 def recommended_with_reasons(creator: Creator) -> list[dict]:
-    """The matcher's recommended open orders for the creator, each with its reasons in words."""
+    """The matcher's recommended open orders for the creator, each with its reasons in words as the creator
+    reads them (the brand's labels, their own audience and rate)."""
     items = recommended_orders(creator)
     names = reason_names([SimpleNamespace(reasons=item["reasons"]) for item in items])
     for item in items:
-        item["reason_texts"] = [reason_text(r, names, item["order"].currency) for r in item["reasons"]]
+        item["reason_texts"] = [
+            reason_text(r, names, item["order"].currency, reader="creator") for r in item["reasons"]
+        ]
     return items

@@ -17,17 +17,13 @@ from marketplace.core.forms import MoneyField
 
 
 class AmountField(MoneyField):
-    """A required amount above zero, in plain ASCII digits ("1200" or "1200.50")."""
+    """The one money field, required and labelled "Amount": it reads what MoneyField reads ("1,200.50", a CJK
+    keyboard's fullwidth "１２００"), and nothing else."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", True)
         kwargs.setdefault("label", _("Amount"))
         super().__init__(**kwargs)
-
-    def clean(self, value):
-        if isinstance(value, str) and not value.isascii():
-            raise ValidationError(_("Enter an amount like 1200 or 1200.50."))
-        return super().clean(value)
 
 
 class IdempotentForm(forms.Form):

@@ -175,6 +175,11 @@ v1 = [
     path("collaborations/<int:pk>/publish/", deals_api.CollaborationPublishApi.as_view(), name="collaboration-publish"),
     path("collaborations/<int:pk>/dispute/", deals_api.CollaborationDisputeApi.as_view(), name="collaboration-dispute"),
     path(
+        "collaborations/<int:pk>/dispute/evidence/",
+        deals_api.CollaborationDisputeEvidenceApi.as_view(),
+        name="collaboration-dispute-evidence",
+    ),
+    path(
         "collaborations/<int:pk>/messages/", deals_api.CollaborationMessageApi.as_view(), name="collaboration-message"
     ),
     path("collaborations/<int:pk>/rating/", deals_api.CollaborationRatingApi.as_view(), name="collaboration-rating"),

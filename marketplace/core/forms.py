@@ -24,6 +24,8 @@ class EmailAddressField(forms.EmailField):
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
 _AMOUNT_LIKE = re.compile(r"[0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+")
+# The API's MinorAmountField(allow_zero=True) says the same words (one msgid, one translation).
+AMOUNT_ZERO_OR_MORE = _("The amount must be zero or more.")
 
 
 # The schemes of a link someone types for others to open (a post, a website, evidence): the web only, never
@@ -46,9 +48,11 @@ class WebLinkField(forms.URLField):
 class MoneyField(forms.CharField):
     """Money typed as decimal text ("1200", "1,200.50") → integer minor units, None when left blank; no float
     anywhere. The one money field of every web form (orders, rate cards, top-ups, payouts, quotes, splits): the
-    amount limit is ``parse_money``'s, and the messages are the API money field's."""
+    amount limit is ``parse_money``'s, and the messages are the API money field's. ``allow_zero`` (one side of a
+    split) takes 0 as well, like the API's ``MinorAmountField(allow_zero=True)``."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "0.00"}))
@@ -64,7 +68,7 @@ class MoneyField(forms.CharField):
         # those and other scripts' digits stay refused (parse_money reads ASCII digits only).
         text = text.translate(_FULLWIDTH).strip()
         if text[:1] in ("-", "\u2212") and _AMOUNT_LIKE.fullmatch(text[1:]):
-            raise ValidationError(AMOUNT_ABOVE_ZERO, code="min_value")  # "-5" is an amount below zero
+            raise ValidationError(self._below_minimum(), code="min_value")  # "-5" is an amount below zero
         if "," in text:
             # Thousands separators as people type them ("1,200.50"), but only in groups of three: "12,50" is
             # a decimal comma, which must not become 1250.
@@ -75,9 +79,12 @@ class MoneyField(forms.CharField):
             amount = parse_money(text)
         except ValueError as exc:
             raise ValidationError(str(exc), code="invalid") from None
-        if amount <= 0:
-            raise ValidationError(AMOUNT_ABOVE_ZERO, code="min_value")
+        if amount < 0 or (amount == 0 and not self.allow_zero):
+            raise ValidationError(self._below_minimum(), code="min_value")
         return amount
+
+    def _below_minimum(self) -> str:
+        return AMOUNT_ZERO_OR_MORE if self.allow_zero else AMOUNT_ABOVE_ZERO
 
 
 class CountedFormSet(forms.BaseFormSet):

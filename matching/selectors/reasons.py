@@ -1,11 +1,11 @@
-"""A ranked creator's reasons in words: each reason code and its figures as the brand reads them, in the
-reader's language."""
+"""A ranked creator's reasons in words: each reason code and its figures as the brand reads them, or, for a
+creator reading why an order is recommended to them, as the creator reads them; in the reader's language."""
 
 from __future__ import annotations
 
 from django.db.models import Value
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from marketplace.core import format_money
 from marketplace.core.models import Interest, Label
@@ -45,9 +45,13 @@ MOVED_BECAUSE = {
 }
 
 
-def reason_text(reason: dict, names: dict, currency: str) -> str:
-    """One stored reason in the viewer's language; every number names the metric it comes from."""
+def reason_text(reason: dict, names: dict, currency: str, *, reader: str = "brand") -> str:
+    """One stored reason in the viewer's language; every number names the metric it comes from. ``reader``:
+    "brand" (the ranked list: "your labels", "your budget") or "creator" (an order recommended to them: the
+    brand's labels, their own audience and rate)."""
     code = reason.get("code")
+    if reader == "creator" and code in _TO_THE_CREATOR:
+        return _TO_THE_CREATOR[code](reason, names, currency)
     if code == "labels":
         labels = ", ".join(names["labels"].get(i, "?") for i in reason["label_ids"])
         return _("Makes content on your labels: %(labels)s") % {"labels": labels}
@@ -119,6 +123,41 @@ def reason_text(reason: dict, names: dict, currency: str) -> str:
     return str(code)
 
 
+def _creator_budget_text(reason: dict, names: dict, currency: str) -> str:
+    price = format_money(reason["price"], currency)
+    if not reason["left"]:
+        return _("Your rate %(price)s takes all of the brand's budget per creator") % {"price": price}
+    return _("Your rate %(price)s is %(left)s %% under the brand's budget per creator") % {
+        "price": price,
+        "left": reason["left"],
+    }
+
+
+# The reasons whose brand-side words say "your" about the brand's brief, as a creator reads them.
+_TO_THE_CREATOR = {
+    "labels": lambda r, names, _c: (
+        _("You make content on the brand's labels: %(labels)s")
+        % {"labels": ", ".join(names["labels"].get(i, "?") for i in r["label_ids"])}
+    ),
+    "near_label": lambda r, names, _c: (
+        _("You post on %(label)s, next to the brand's %(target)s")
+        % {
+            "label": names["labels"].get(r["label_ids"][0], "?"),
+            "target": names["labels"].get(r["target_ids"][0], "?"),
+        }
+    ),
+    "no_content_match": lambda r, names, _c: _("No content match with the brand's labels"),
+    "regions": lambda r, names, _c: (
+        _("%(share)s %% of your audience in the brand's target regions") % {"share": r["share"]}
+    ),
+    "ages": lambda r, names, _c: _("%(share)s %% of your audience in the brand's age groups") % {"share": r["share"]},
+    "genders": lambda r, names, _c: (
+        _("%(share)s %% of your audience in the brand's gender target") % {"share": r["share"]}
+    ),
+    "budget_left": _creator_budget_text,
+}
+
+
 _METRIC_TEXT = {
     "views": gettext_lazy("Median %(value)s views per video, more than %(pct)s %% of creators"),
     "engagement_rate": gettext_lazy("Engagement rate %(value)s %%, higher than %(pct)s %% of creators"),
@@ -171,7 +210,8 @@ def _reliability_text(reason: dict) -> str:
             )
             % {"r": reason["rating"], "m": reason["ratings"], "c": reason["rating_counted"]}
         )
-    return "; ".join(parts)
+    # Chinese has its own semicolon ("；", no space after it); an ASCII "; " in Chinese text reads as a typo.
+    return pgettext("between two parts of one reason", "; ").join(parts)
 
 
 UNKNOWN_METRIC_NAMES = {

@@ -42,7 +42,7 @@ from orders.api.collaborations import (
     CollaborationWithdrawApplicationApi,
     DeliverableDownloadApi,
 )
-from orders.api.disputes import DisputeDecideApi, DisputeListApi
+from orders.api.disputes import CollaborationDisputeEvidenceApi, DisputeDecideApi, DisputeListApi
 from orders.api.notifications import NotificationListApi, NotificationReadApi
 from orders.api.offers import ApplicationCreateApi, OfferCreateApi, OrderCollaborationListApi, RecommendedOrderListApi
 
@@ -62,6 +62,7 @@ __all__ = [
     "CollaborationDeclineRequoteApi",
     "CollaborationDetailApi",
     "CollaborationDisputeApi",
+    "CollaborationDisputeEvidenceApi",
     "CollaborationDisputePlaysApi",
     "CollaborationExtendRightsApi",
     "CollaborationListApi",

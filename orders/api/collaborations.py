@@ -285,7 +285,7 @@ class CollaborationDisputeApi(UploadPost, APIView):
             deliverables.dispute_open(
                 collaboration_id=c.pk, actor=request.user, reason=data["reason"], evidence=data.get("evidence", [])
             )
-        dispute = Dispute.objects.prefetch_related("evidence").get(collaboration=c, status=Dispute.Status.OPEN)
+        dispute = Dispute.objects.prefetch_related(reads.EVIDENCE).get(collaboration=c, status=Dispute.Status.OPEN)
         return Response(DisputeSerializer(dispute, context={"request": request}).data, status=201)
 
 

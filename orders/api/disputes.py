@@ -1,4 +1,4 @@
-"""Admin dispute queue and decisions."""
+"""Disputes: the parties add evidence to an open one; the admin queue and decisions."""
 
 from __future__ import annotations
 
@@ -6,13 +6,20 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.core.api.common import IDEMPOTENCY_HEADER, Pagination, error_responses
-from orders.api.common import _valid
-from orders.api.serializers import DecisionRequestSerializer, DisputeQueueSerializer, DisputeSerializer
+from orders.api.common import UploadPost, _party, _valid
+from orders.api.serializers import (
+    DecisionRequestSerializer,
+    DisputeQueueSerializer,
+    DisputeSerializer,
+    EvidenceRequestSerializer,
+)
 from orders.models import Dispute
 from orders.selectors import deals as reads
+from orders.services import deliverables
 from orders.services.collaborations import collaboration_transition
 from payouts.api import (
     FieldNames,
@@ -21,6 +28,26 @@ from payouts.api import (
     replayable,
 )
 from payouts.services.idempotency import idempotent, staff_scope
+
+# ------------------------------------------------------------------ parties: evidence
+
+
+class CollaborationDisputeEvidenceApi(UploadPost, APIView):
+    @extend_schema(
+        summary="Add evidence to the open dispute: a note and/or files (the brand, the creator, the creator's agency "
+        "with the power to submit work; multipart)",
+        request={"multipart/form-data": EvidenceRequestSerializer},
+        responses={201: DisputeSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, pk: int):
+        c, _side = _party(request, pk)
+        data = _valid(EvidenceRequestSerializer, request)
+        dispute = deliverables.dispute_evidence_add(
+            collaboration_id=c.pk, actor=request.user, note=data["note"], files=data.get("evidence", [])
+        )
+        dispute = Dispute.objects.prefetch_related(reads.EVIDENCE).get(pk=dispute.pk)
+        return Response(DisputeSerializer(dispute, context={"request": request}).data, status=201)
+
 
 # ------------------------------------------------------------------ admin: disputes
 
@@ -80,7 +107,8 @@ class DisputeDecideApi(MoneyPost, APIView):
                 ),
                 render=lambda c: (
                     DisputeSerializer(
-                        Dispute.objects.prefetch_related("evidence").get(pk=dispute.pk), context={"request": request}
+                        Dispute.objects.prefetch_related(reads.EVIDENCE).get(pk=dispute.pk),
+                        context={"request": request},
                     ).data
                 ),
             )

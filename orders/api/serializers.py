@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from agencies.selectors import representation_of
 from creators.models import UsageRight
-from marketplace.core.api.fields import MinorAmountField, RequestSerializer, web_link_field
+from marketplace.core.api.fields import MinorAmountField, RequestSerializer, StrictIntegerField, web_link_field
 from marketplace.core.models import Notification
 from marketplace.core.params import MAX_ID
 from orders.access import ACTOR_RELATED, actor_side
@@ -167,11 +167,22 @@ class CollaborationEventSerializer(serializers.ModelSerializer):
 
 class DeliverableSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    by = serializers.SerializerMethodField()
 
     class Meta:
         model = Deliverable
-        fields = ["id", "kind", "round", "text", "original_name", "content_type", "size", "created_at", "download_url"]
+        fields = ["id", "kind", "round", "text", "original_name", "content_type", "size", "by", "created_at"]
+        fields += ["download_url"]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=["brand", "creator", "agency", "admin", "system"],
+            help_text="Who handed it in: a dispute's evidence comes from either side.",
+        )
+    )
+    def get_by(self, item: Deliverable) -> str:
+        return actor_side(item.collaboration, item.uploaded_by)
 
     @extend_schema_field(serializers.URLField(allow_null=True, help_text="Null for a text-only deliverable."))
     def get_download_url(self, item: Deliverable) -> str | None:
@@ -273,7 +284,8 @@ class CollaborationDetailSerializer(CollaborationSerializer):
 
     @extend_schema_field(DeliverableSerializer(many=True))
     def get_deliverables(self, c: Collaboration) -> list:
-        return DeliverableSerializer(c.deliverables.all(), many=True, context=self.context).data
+        items = c.deliverables.select_related("uploaded_by__agency_membership__agency")
+        return DeliverableSerializer(items, many=True, context=self.context).data
 
     @extend_schema_field(DisputeSerializer(many=True))
     def get_disputes(self, c: Collaboration) -> list:
@@ -337,7 +349,7 @@ class FlatListField(serializers.ListField):
 
 
 class OfferRequestSerializer(RequestSerializer):
-    creator = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The creator's id.")
+    creator = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="The creator's id.")
     price_minor = MinorAmountField(
         required=False, allow_null=True, default=None, help_text="The brand's price; the rate-card price when left out."
     )
@@ -358,7 +370,7 @@ class ApplicationRequestSerializer(RequestSerializer):
 
 
 class ExtendRightsRequestSerializer(RequestSerializer):
-    months = serializers.IntegerField(
+    months = StrictIntegerField(
         min_value=1, max_value=MAX_EXTENSION_MONTHS, help_text="How many more months of the deal's usage rights."
     )
     rights_until = serializers.DateTimeField(
@@ -390,11 +402,30 @@ class PublishRequestSerializer(RequestSerializer):
     )
 
 
+def evidence_list_field() -> FlatListField:
+    """A dispute's evidence files, opened or added to: the limits of orders.services.deliverables."""
+    return FlatListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=deliverables.MAX_EVIDENCE_FILES,
+        help_text="Screenshots (PNG, JPEG, GIF, WebP), PDF or video, checked by their content.",
+    )
+
+
 class DisputeRequestSerializer(RequestSerializer):
     reason = serializers.CharField(max_length=4000)
-    evidence = FlatListField(
-        child=serializers.FileField(), required=False, max_length=10, help_text="Screenshots, PDF or video."
+    evidence = evidence_list_field()
+
+
+class EvidenceRequestSerializer(RequestSerializer):
+    note = serializers.CharField(
+        max_length=deliverables.EVIDENCE_NOTE_MAX_CHARS,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the files show, or what the admin should know; a note, files or both.",
     )
+    evidence = evidence_list_field()
 
 
 class MessageRequestSerializer(RequestSerializer):
@@ -402,7 +433,7 @@ class MessageRequestSerializer(RequestSerializer):
 
 
 class RatingRequestSerializer(RequestSerializer):
-    rating = serializers.IntegerField(min_value=1, max_value=5)
+    rating = StrictIntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -415,16 +446,23 @@ class DecisionRequestSerializer(RequestSerializer):
     reason = serializers.CharField(max_length=4000, help_text="Both sides read it.")
 
     def validate(self, data):
+        amounts = ("creator_amount_minor", "brand_amount_minor")
         if data["decision"] == Dispute.Decision.SPLIT:
-            missing = [n for n in ("creator_amount_minor", "brand_amount_minor") if n not in data]
+            missing = [n for n in amounts if n not in data]
             if missing:
                 raise serializers.ValidationError({n: [_("Give the amount for a split.")] for n in missing})
+        else:
+            # Amounts sent with a release or a refund would be ignored, and the whole escrow moved: a client that
+            # meant a split finds out instead.
+            extra = [n for n in amounts if n in data]
+            if extra:
+                raise serializers.ValidationError({n: [_("Only a split takes amounts.")] for n in extra})
         return data
 
 
 class ReadRequestSerializer(RequestSerializer):
     ids = FlatListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=1000,
         help_text="Leave out to mark all read.",

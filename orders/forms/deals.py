@@ -12,17 +12,16 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.core import format_money, minor_to_decimal_str, parse_money
+from marketplace.core import format_money, minor_to_decimal_str
 from marketplace.core.forms import MoneyField, WebLinkField
 from marketplace.core.params import IdListField
 from orders.models import Dispute
 from orders.negotiation import NOTE_MAX_CHARS, price_band
 from orders.rights import MAX_EXTENSION_MONTHS, extension_price
-from orders.services.deliverables import SCRIPT_MAX_CHARS
+from orders.services.deliverables import EVIDENCE_NOTE_MAX_CHARS, MAX_EVIDENCE_FILES, SCRIPT_MAX_CHARS
 from payouts.forms import IdempotentForm
 
 MAX_OFFERS_AT_ONCE = 50
-MAX_EVIDENCE_FILES = 10
 TEXTAREA = {"rows": 3}
 
 
@@ -42,19 +41,6 @@ class MultipleFileField(forms.FileField):
         if len(files) > MAX_EVIDENCE_FILES:
             raise forms.ValidationError(_("Attach at most %(n)s files.") % {"n": MAX_EVIDENCE_FILES})
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-def money_field(label, *, required: bool = True) -> forms.CharField:
-    return forms.CharField(
-        label=label, required=required, max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
-
-
-def _clean_money(value: str) -> int:
-    try:
-        return parse_money(value)
-    except ValueError as exc:
-        raise forms.ValidationError(str(exc)) from None
 
 
 # ------------------------------------------------------------------- brand side
@@ -122,7 +108,7 @@ class OfferForm(IdempotentForm):
 
 
 class ApplyForm(forms.Form):
-    quote = money_field(_("Your quote"))
+    quote = MoneyField(label=_("Your quote"), required=True)
     pitch = forms.CharField(
         label=_("Pitch"),
         max_length=2000,
@@ -140,9 +126,6 @@ class ApplyForm(forms.Form):
                 "low": format_money(low, currency),
                 "high": format_money(high, currency),
             }
-
-    def clean_quote(self) -> int:
-        return _clean_money(self.cleaned_data["quote"])
 
 
 # ------------------------------------------------------------- collaboration page
@@ -238,15 +221,38 @@ class PublishForm(forms.Form):
     post_url = WebLinkField(label=_("Web address of the published post"), max_length=500)
 
 
+def evidence_field() -> MultipleFileField:
+    """The evidence files of a dispute, opened or added to: the same types and limits either way."""
+    return MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("Up to %(n)s files: screenshots (PNG, JPEG, GIF, WebP), PDF or video; %(mb)s MB each.")
+        % {"n": MAX_EVIDENCE_FILES, "mb": settings.UPLOAD_EVIDENCE_MAX_MB},
+    )
+
+
 class DisputeForm(forms.Form):
     comment = forms.CharField(label=_("Reason"), max_length=4000, widget=forms.Textarea(attrs=TEXTAREA))
-    evidence = MultipleFileField(label=_("Evidence files"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].help_text = _(
-            "Up to %(n)s files: screenshots (PNG, JPEG, GIF, WebP), PDF or video; %(mb)s MB each."
-        ) % {"n": MAX_EVIDENCE_FILES, "mb": settings.UPLOAD_EVIDENCE_MAX_MB}
+        self.fields["evidence"] = evidence_field()
+
+
+class EvidenceForm(forms.Form):
+    """More evidence for an open dispute, from either party: a note, files, or both (the service refuses neither)."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=EVIDENCE_NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text=_("What the files show, or what the admin should know (optional with files)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"] = evidence_field()
 
 
 class MessageForm(forms.Form):
@@ -272,8 +278,9 @@ class DecisionForm(forms.Form):
     """An admin's decision on a dispute; a split's two amounts must add up to the escrow."""
 
     decision = forms.ChoiceField(label=_("Decision"), choices=Dispute.Decision.choices, widget=forms.RadioSelect)
-    creator_amount = money_field(_("To the creator"), required=False)
-    brand_amount = money_field(_("Back to the brand"), required=False)
+    # Zero is one side of a split that gives everything to the other.
+    creator_amount = MoneyField(label=_("To the creator"), allow_zero=True)
+    brand_amount = MoneyField(label=_("Back to the brand"), allow_zero=True)
     comment = forms.CharField(
         label=_("Written reason"),
         max_length=4000,
@@ -293,14 +300,12 @@ class DecisionForm(forms.Form):
             return cleaned
         amounts = {}
         for name in ("creator_amount", "brand_amount"):
-            raw = (cleaned.get(name) or "").strip()
-            if not raw:
+            if name in self.errors:  # not an amount: MoneyField said why
+                continue
+            if cleaned.get(name) is None:
                 self.add_error(name, _("Give the amount for a split."))
                 continue
-            try:
-                amounts[name] = parse_money(raw)
-            except ValueError as exc:
-                self.add_error(name, str(exc))
+            amounts[name] = cleaned[name]
         if len(amounts) == 2 and sum(amounts.values()) != self.escrow:
             self.add_error(
                 "brand_amount",
@@ -310,7 +315,6 @@ class DecisionForm(forms.Form):
                     "escrow": format_money(self.escrow, self.currency),
                 },
             )
-        cleaned.update(amounts)
         return cleaned
 
     def payload(self) -> dict:
@@ -334,6 +338,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "open_dispute": DisputeForm,
     "report_down": DisputeForm,
     "dispute_plays": DisputeForm,
+    "add_evidence": EvidenceForm,
     "comment": MessageForm,
     "rate": RatingForm,
 }

@@ -61,9 +61,11 @@ EVENT_LABELS = {
     "accept_work": _("Work accepted"),
     "auto_accept": _("Work accepted automatically (7 days after publishing)"),
     "confirm_live": _("Post confirmed live; payment settled"),
+    "auto_confirm_live": _("Post stayed up through the stays-live check; payment settled automatically"),
     "report_down": _("Post reported down"),
     "cancel": _("Cancelled by the brand"),
     "open_dispute": _("Dispute opened"),
+    "add_evidence": _("Evidence added to the dispute"),
     "resolve": _("Dispute decided"),
     "reserve": _("Offer accepted; the deposit reserves the creator"),
     "requote": _("Re-quoted"),
@@ -200,10 +202,23 @@ def money_movements(c: Collaboration) -> list[MoneyMovement]:
     return movements
 
 
+# A dispute's evidence with what names who added each piece (``actor_side``: the collaboration's creator, the
+# uploader and their agency seat), so listing it runs one query however much there is.
+EVIDENCE = Prefetch(
+    "evidence",
+    queryset=Deliverable.objects.select_related("collaboration__creator", "uploaded_by__agency_membership__agency"),
+)
+
+
 def disputes_of(c: Collaboration) -> list[Dispute]:
-    return list(
-        c.disputes.select_related("opened_by", "decided_by").prefetch_related("evidence").order_by("opened_at", "id")
+    """The collaboration's disputes, oldest first, each piece of evidence with ``who`` added it (by name)."""
+    disputes = list(
+        c.disputes.select_related("opened_by", "decided_by").prefetch_related(EVIDENCE).order_by("opened_at", "id")
     )
+    for dispute in disputes:
+        for item in dispute.evidence.all():
+            item.who = _who(c, item.uploaded_by)
+    return disputes
 
 
 # ------------------------------------------------------------------- order board
@@ -309,7 +324,7 @@ def inbox_group_counts(*, creator: Creator) -> dict[str, int]:
 
 
 def recommended_with_reasons(*, creator: Creator) -> list[dict]:
-    """The matcher's recommended open orders for the creator, each with its reasons in words."""
+    """The matcher's recommended open orders for the creator, each with its reasons in words, said to the creator."""
     return plugin("ORDER_MATCHING").recommended_with_reasons(creator)
 
 

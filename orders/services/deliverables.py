@@ -1,20 +1,29 @@
 """Deliverables: the script, the video and dispute evidence, each file checked by its bytes (never by its name
-or the browser's say) before it is stored against the collaboration."""
+or the browser's say) before it is stored against the collaboration.
+
+Evidence comes with a dispute's opening and, while it is open, from either party afterwards
+(``dispute_evidence_add``): the same checks, the same limits, stored the same way."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from marketplace.core import DomainError
+from marketplace.core import Conflict, DomainError, NotAllowed, audit
 from marketplace.core.models import User
 from marketplace.core.unavailable import store_file
-from orders.access import collaboration_side
-from orders.models import Collaboration, Deliverable
+from orders.access import AGENCY, AGENCY_POWERS, BRAND, CREATOR, acting_side, collaboration_side, delegated_actions
+from orders.models import Collaboration, CollaborationEvent, Deliverable, Dispute
+from orders.services import notifications
 from orders.services.collaborations import collaboration_transition
 
 SCRIPT_MAX_CHARS = 20_000
+# Evidence files in one submission (opening a dispute, or adding to it: the form and the API refuse more) and a
+# note's length.
+MAX_EVIDENCE_FILES = 10
+EVIDENCE_NOTE_MAX_CHARS = 4000
 
 VIDEO_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 EVIDENCE_TYPES = {
@@ -148,6 +157,75 @@ def dispute_open(*, collaboration_id: int, actor: User, reason: str, evidence=()
     for upload in evidence:
         _store(c, kind=Deliverable.Kind.EVIDENCE, actor=actor, upload=upload, dispute=dispute)
     return c
+
+
+def may_add_evidence(c: Collaboration, user: User | None, *, side: str | None = None) -> bool:
+    """Whether ``user`` may add evidence to a dispute on ``c``: the brand's editors, the creator, and the creator's
+    agency when its contract lets it hand in the creator's work (the *submit deliverables* power). Not staff: they
+    decide on the evidence; not the brand's viewers: they only look. ``side``: the user's side when the caller
+    has it (``collaboration_side``), so it is not looked up again."""
+    side = acting_side(c, user) if side is None else side
+    if side == AGENCY:
+        return AGENCY_POWERS["submit_deliverables"] <= delegated_actions(c, user)
+    return side in (BRAND, CREATOR)
+
+
+@transaction.atomic
+def dispute_evidence_add(*, collaboration_id: int, actor: User, note: str = "", files=()) -> Dispute:
+    """A party adds evidence to the collaboration's open dispute: a note, files, or both (each file checked as the
+    opening's are). Both sides see it on the deal page and staff on the dispute's timeline; the other side and
+    staff are notified after commit.
+
+    Locks the collaboration, as the decision does, so evidence never lands on a dispute decided meanwhile. Raises
+    NotAllowed for anyone who is not a party (``may_add_evidence``), Conflict when there is no open dispute (none
+    yet, or decided), DomainError on an empty submission, a long note or a refused file.
+    """
+    c = (
+        Collaboration.objects.select_for_update(of=("self",))
+        .select_related("order__brand", "creator")
+        .get(pk=collaboration_id)
+    )
+    if not may_add_evidence(c, actor):
+        raise NotAllowed(_("Only the brand, the creator or the creator's agency can add evidence to a dispute."))
+    dispute = _open_dispute(c)
+    note = _evidence_note(note, has_files=bool(files))
+    if note:
+        _store(c, kind=Deliverable.Kind.EVIDENCE, actor=actor, text=note, dispute=dispute)
+    for upload in files:
+        _store(c, kind=Deliverable.Kind.EVIDENCE, actor=actor, upload=upload, dispute=dispute)
+    data = {"dispute": dispute.pk, "files": len(files), "note": bool(note)}
+    CollaborationEvent.objects.create(
+        collaboration=c, action="add_evidence", old_status=c.status, new_status=c.status, actor=actor, data=data
+    )
+    audit(actor=actor, action="dispute.add_evidence", obj=dispute, collaboration=c.pk, **data)
+    notifications.collaboration_changed(c, action="add_evidence", actor_role=acting_side(c, actor))
+    return dispute
+
+
+def _open_dispute(c: Collaboration) -> Dispute:
+    """The collaboration's open dispute; a 409 naming the decision's day once it is decided."""
+    dispute = Dispute.objects.filter(collaboration=c).order_by("-opened_at", "-id").first()
+    if dispute is None:
+        raise Conflict(_("There is no dispute on this collaboration."))
+    if dispute.status != Dispute.Status.OPEN:
+        when = formats.date_format(timezone.localtime(dispute.decided_at), "SHORT_DATETIME_FORMAT")
+        raise Conflict(
+            _("The dispute was decided on %(day)s: no more evidence can be added.") % {"day": when},
+        )
+    return dispute
+
+
+def _evidence_note(note: str, *, has_files: bool) -> str:
+    note = (note or "").strip()
+    if "\x00" in note:
+        raise DomainError(_("Null characters are not allowed."), field="note")
+    if len(note) > EVIDENCE_NOTE_MAX_CHARS:
+        raise DomainError(
+            _("Write the note in up to %(n)s characters.") % {"n": f"{EVIDENCE_NOTE_MAX_CHARS:,}"}, field="note"
+        )
+    if not note and not has_files:
+        raise DomainError(_("Write a note or attach at least one file."), field="note")
+    return note
 
 
 def deliverable_for_party(*, deliverable_id: int, user: User) -> Deliverable:

@@ -39,13 +39,18 @@ from orders.services.collaborations import (
     missed_deadline,
 )
 from orders.views.creator import collaborations_context, inbox_counts
+from orders.views.orders import _cancellation_rows as cancellation_rows
 from orders.views.results import results_context
 from payouts.selectors import LIVE_HOLD, collaboration_take, latest_hold_for_collaboration
 
 TIMELINE_PAGE = 50
 # Steps a person takes on this page; timers' steps (expire, auto_accept) and the admin's decision
 # (on the dispute page) are not among them.
-PAGE_ACTIONS = ({name for name, step in ACTIONS.items() if step.actors != {SYSTEM}} - {"resolve"}) | {"comment", "rate"}
+PAGE_ACTIONS = ({name for name, step in ACTIONS.items() if step.actors != {SYSTEM}} - {"resolve"}) | {
+    "comment",
+    "rate",
+    "add_evidence",
+}
 
 BUTTONS = {
     "accept": gettext_lazy("Accept the offer"),
@@ -75,6 +80,7 @@ BUTTONS = {
     "confirm_plays": gettext_lazy("Confirm the plays"),
     "dispute_plays": gettext_lazy("Dispute the plays"),
     "open_dispute": gettext_lazy("Open a dispute"),
+    "add_evidence": gettext_lazy("Add the evidence"),
     "extend_rights": gettext_lazy("Pay and extend the usage rights"),
     "comment": gettext_lazy("Send"),
     "rate": gettext_lazy("Rate"),
@@ -85,6 +91,7 @@ TITLES = {
     "counter": gettext_lazy("Counter with another price"),
     "requote": gettext_lazy("Re-quote the price"),
     "extend_rights": gettext_lazy("Extend the usage rights"),
+    "add_evidence": gettext_lazy("Add evidence to the dispute"),
 }
 DONE = {
     "accept": gettext_lazy("You accepted the offer. The brief is yours: the script comes next."),
@@ -114,12 +121,13 @@ DONE = {
     "confirm_plays": gettext_lazy("Plays confirmed: the creator is paid on them and the rest is back in your wallet."),
     "dispute_plays": gettext_lazy("Dispute opened: the figures and the money are frozen until an admin decides."),
     "open_dispute": gettext_lazy("Dispute opened: the money is frozen until an admin decides."),
+    "add_evidence": gettext_lazy("Evidence added: the other side and the admins can see it."),
     "extend_rights": gettext_lazy("The usage rights are extended and the creator is paid."),
     "comment": gettext_lazy("Message sent."),
     "rate": gettext_lazy("Thank you for rating."),
 }
 # Destructive steps get a secondary-looking button.
-OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate"}
+OPEN_FORMS = {"submit_script", "submit_video", "publish", "comment", "rate", "add_evidence"}
 SECONDARY = {
     "decline",
     "decline_counter",
@@ -145,7 +153,7 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
     bound = bound or {}
     now = timezone.now()
     names = [] if side == "viewer" else allowed_actions(c, request.user)
-    names += _extra_forms(c, side)
+    names += _extra_forms(c, side, request.user)
     forms = []
     for name in names:
         if name not in PAGE_ACTIONS:
@@ -195,6 +203,10 @@ def collaboration_context(request, c: Collaboration, side: str, bound: dict | No
         "action_forms": forms,
         "can_resolve": side == "admin" and "resolve" in names,
         "cancel_fee": _cancel_base(c) * share // 10_000,
+        # The deal's own terms, shown to both sides before the creator accepts (a practice deal cannot be cancelled):
+        # the order page's rows, taken of the same base the fee is.
+        "cancellation_schedule": [] if c.is_practice else cancellation_rows(c.order),
+        "cancellation_base": _cancel_base(c),
         "cancel_share": share / 100,
         "missed_deadline": missed_deadline(c, now=now) if "cancel" in names else "",
         "open_dispute": next((d for d in disputes if d.status == "open"), None),
@@ -210,9 +222,14 @@ def _cancel_base(c: Collaboration) -> int:
     return c.agreed_price if base is None else base
 
 
-def _extra_forms(c: Collaboration, side: str) -> list[str]:
-    """The message box for the parties, the creator's agency and admins; the rating form once done, once per side."""
-    extra = ["comment"] if side in ("brand", "creator", "admin", "agency") else []
+def _extra_forms(c: Collaboration, side: str, user) -> list[str]:
+    """The evidence form while a dispute is open, for whoever may add to it; the message box for the parties, the
+    creator's agency and admins; the rating form once done, once per side."""
+    extra = []
+    if c.status == Collaboration.Status.DISPUTED and deliverables.may_add_evidence(c, user, side=side):
+        extra.append("add_evidence")
+    if side in ("brand", "creator", "admin", "agency"):
+        extra.append("comment")
     rating = {"brand": c.brand_rating, "creator": c.creator_rating}
     if side in rating and rating[side] is None and c.status in flows.WORK_ACCEPTED and not c.is_practice:
         extra.append("rate")
@@ -261,6 +278,8 @@ def _perform(action: str, c: Collaboration, actor, data: dict) -> None:
         deals.offer_counter(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
     elif action == "requote":
         deals.deposit_requote(collaboration_id=c.pk, actor=actor, price=data["price"], note=data["note"])
+    elif action == "add_evidence":
+        deliverables.dispute_evidence_add(collaboration_id=c.pk, actor=actor, note=data["note"], files=data["evidence"])
     elif action == "comment":
         deals.collaboration_comment(collaboration_id=c.pk, actor=actor, text=data["text"])
     elif action == "rate":

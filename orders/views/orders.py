@@ -94,8 +94,8 @@ def _cancellation_rows(order: Order | None) -> list[tuple[str, str]]:
     """The cancellation schedule stored on the order (the platform default for a new one), as percentages."""
     schedule = order.cancellation_schedule if order else default_cancellation_schedule()
     names = {
-        "before_script": _("Cancelled before the script is approved"),
-        "after_script": _("Cancelled after the script is approved"),
+        "before_script": _("Cancelled before a script is submitted"),
+        "after_script": _("Cancelled after a script is submitted"),
         "after_video": _("Cancelled after a video is submitted"),
         "after_two_video_rounds": _("Cancelled after two video rounds"),
     }

@@ -108,7 +108,8 @@ def test_a_deal_runs_end_to_end_over_the_api_and_the_creator_is_paid():
     step(brand, c, "approve_video")
     published = creator.post(url("collaboration-publish", c.pk), {"post_url": "https://v.example/p/1"}, format="json")
     step(brand, c, "accept_work")
-    settled = step(creator, c, "confirm_live", idem=key())
+    early = step(creator, c, "confirm_live", idem=key())  # the creator waits out the stays-live check
+    settled = step(brand, c, "confirm_live", idem=key())
     earnings = creator.get(url("earnings-detail")).json()
     statement = creator.get(url("earnings-statement")).json()["results"]
     detail = brand.get(url("collaboration-detail", c.pk)).json()
@@ -119,6 +120,7 @@ def test_a_deal_runs_end_to_end_over_the_api_and_the_creator_is_paid():
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert script.json()["status"] == "script_submitted" and video.json()["status"] == "video_submitted"
     assert published.json()["post_url"] == "https://v.example/p/1"
+    assert early.status_code == 409 and "can be confirmed live from" in early.json()["detail"]
     assert settled.status_code == 200 and settled.json()["status"] == "settled"
     assert earnings == {
         "currency": "CNY",
@@ -386,25 +388,10 @@ def test_only_creators_apply_and_only_to_open_recruitment_orders(world):
 
 
 def test_recommended_orders_for_a_creator_with_reasons(taxonomy, settings, tmp_path):
-    from creators.models import Creator
     from matching import engine
-    from orders.models import OrderTargetLabel
-    from tests.matching.conftest import make_creators
+    from tests.matching.conftest import creator_with_a_recommended_order
 
-    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
-    engine.reset()
-    ids = make_creators(30)
-    engine.rebuild()
-    creator = Creator.objects.get(pk=ids[0])
-    creator.user = UserFactory()
-    creator.save(update_fields=["user"])
-    fits = OrderFactory(
-        status=Order.Status.PUBLISHED,
-        mode=Order.Mode.RECRUITMENT,
-        price_per_creator=10**9,
-        apply_by=timezone.now() + timedelta(days=3),
-    )
-    OrderTargetLabel.objects.create(order=fits, label=creator.label_links.first().label, weight=1.0)
+    creator, fits = creator_with_a_recommended_order(settings, tmp_path)
 
     response = api_for(creator.user).get(url("recommended-orders"))
     by_brand = api_for(MembershipFactory().user).get(url("recommended-orders"))
@@ -412,7 +399,11 @@ def test_recommended_orders_for_a_creator_with_reasons(taxonomy, settings, tmp_p
     engine.reset()
     first = response.json()["results"][0]
     assert first["order"]["id"] == fits.pk and first["order"]["price_minor"] == 10**9
-    assert first["reasons"][0].startswith("Makes content on your labels")
+    assert first["reasons"][0].startswith("You make content on the brand")
+    assert any(
+        text.startswith("Your rate ") and "under the brand's budget per creator" in text for text in first["reasons"]
+    )
+    assert not any("your budget" in text or "your labels" in text for text in first["reasons"])
     assert first["score"] > 0 and "content" in first["components"]
     assert by_brand.status_code == 403
 

@@ -443,6 +443,16 @@ API: dict[str, list[Target]] = {
             multipart=True,
         )
     ],
+    # Either party adds evidence to an open dispute; the agency too, under its power to submit the creator's work.
+    "api:collaboration-dispute-evidence": [
+        Target(
+            deal(S.DISPUTED),
+            {"POST": ("owner", "creator", "agency")},
+            PARTIES,
+            lambda w, s: {"note": "The brief said outdoors.", "evidence": [evidence_upload()]},
+            multipart=True,
+        )
+    ],
     "api:collaboration-message": [
         step("message", ("creator", "owner", "admin", "agency"), S.ACCEPTED, {"text": "Hello."})
     ],
@@ -573,6 +583,7 @@ def page_step(action: str) -> Target:
         "report_down": S.COMPLETED,
         "cancel": S.ACCEPTED,
         "open_dispute": S.ACCEPTED,
+        "add_evidence": S.DISPUTED,
         "comment": S.ACCEPTED,
         "rate": S.SETTLED,
         "confirm_plays": S.PLAYS_COUNTED,
@@ -587,6 +598,7 @@ def page_step(action: str) -> Target:
         "submit_script": {"script": "Hook, demo, call."},
         "publish": {"post_url": "https://v.example/3"},
         "comment": {"text": "Hello."},
+        "add_evidence": {"note": "The brief said outdoors."},
         "rate": {"rating": "5"},
         "counter": {"price": f"{PRICE // 100}", "note": "Hm."},
         "requote": {"price": f"{PRICE // 100}", "note": "Hm."},
@@ -608,12 +620,14 @@ def page_step(action: str) -> Target:
         doers = ("owner", "creator")
     if action == "comment":
         doers = ("owner", "creator", "admin", "agency")  # staff may write on any collaboration's timeline
+    if action == "add_evidence":
+        doers = ("owner", "creator", "agency")  # staff decide on the evidence; they do not add to it
 
     def body(w: World, s: str) -> dict:
         data = {"comment": "Because it is so.", **bodies.get(action, {})}
         if action == "submit_video":
             data["video"] = fresh_video()
-        if action in ("open_dispute", "report_down", "dispute_plays"):
+        if action in ("open_dispute", "report_down", "dispute_plays", "add_evidence"):
             data["evidence"] = evidence_upload()
         if action == "extend_rights":
             data.update(months="1", rights_until=w.sides[s].deals[S.SETTLED].rights_until.isoformat())

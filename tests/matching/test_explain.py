@@ -112,6 +112,20 @@ def test_the_price_reason_says_what_it_leaves_of_the_budget_and_old_stored_reaso
     assert "cheaper than 60 % of peers" in selectors.reason_text(old, NAMES, "CNY")
 
 
+@pytest.mark.parametrize("goal", scoring.GOALS)
+def test_a_creator_reads_every_reason_in_their_own_words_never_the_brands(snap, goal):
+    """An order recommended to a creator: "your labels", "your target regions", "your budget" are the brand's."""
+    _, _, reasons = _ranked(snap, goal)
+    brand_words = ("your labels", "your target regions", "your age groups", "your gender target", "your budget")
+
+    for row in reasons[:50]:
+        for r in row:
+            text = selectors.reason_text(r, NAMES, "CNY", reader="creator")
+            assert not any(words in text for words in brand_words), text
+            if r["code"] == "regions":
+                assert f"{r['share']} % of your audience in the brand's target regions" in text
+
+
 def test_the_misleading_old_performance_reason_is_not_made_any_more(snap):
     for goal in scoring.GOALS:
         _, _, reasons = _ranked(snap, goal)

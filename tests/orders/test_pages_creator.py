@@ -218,27 +218,12 @@ def test_a_direct_order_takes_no_applications(world, client):
 
 
 def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, client, settings, tmp_path):
-    from creators.models import Creator
+    """The reasons are said to the creator: the brand's labels, their own rate against the brand's budget — never
+    the brand's words ("leaves 20 % of your budget per creator": a creator has no budget)."""
     from matching import engine
-    from orders.models import OrderTargetLabel
-    from tests.factories import UserFactory
-    from tests.matching.conftest import make_creators
+    from tests.matching.conftest import creator_with_a_recommended_order
 
-    settings.MATCHING_SNAPSHOT_DIR = tmp_path / "snapshots"
-    engine.reset()
-    ids = make_creators(30)
-    engine.rebuild()
-    creator = Creator.objects.get(pk=ids[0])
-    creator.user = UserFactory()
-    creator.save(update_fields=["user"])
-    fits = OrderFactory(
-        title="Serum for students",
-        status=Order.Status.PUBLISHED,
-        mode=Order.Mode.RECRUITMENT,
-        price_per_creator=10**9,
-        apply_by=timezone.now() + timedelta(days=3),
-    )
-    OrderTargetLabel.objects.create(order=fits, label=creator.label_links.first().label, weight=1.0)
+    creator, fits = creator_with_a_recommended_order(settings, tmp_path)
     client.force_login(creator.user)
 
     response = client.get(reverse("deals:inbox"))
@@ -246,9 +231,10 @@ def test_recommended_orders_show_their_reasons_and_an_apply_form(taxonomy, clien
     engine.reset()
     items = response.context["recommended"].object_list
     assert items[0]["order"] == fits
-    assert items[0]["reason_texts"][0].startswith("Makes content on your labels")
+    assert items[0]["reason_texts"][0].startswith("You make content on the brand")
     html = response.content.decode()
-    assert "Serum for students" in html and "Makes content on your labels" in html
+    assert "Serum for students" in html and "You make content on the brand&#x27;s labels" in html
+    assert "under the brand&#x27;s budget per creator" in html and "your budget" not in html
     assert reverse("deals:apply", args=[fits.pk]) in html
     assert 'value="10000000.00"' in html  # the quote starts at the listed price
     # The same 0-100 match score the brand sees for the creator, not the raw 0-1 number.
