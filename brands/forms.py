@@ -66,7 +66,7 @@ class BrandProfileForm(forms.Form):
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = EmailAddressField(label=_("E-mail address"))  # a fullwidth spelling is the same address, and counted so
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     role = forms.ChoiceField(
         label=_("Role"), choices=BrandMembership.Role.choices, initial=BrandMembership.Role.MANAGER

@@ -23,7 +23,7 @@ from brands.services import (
     brand_update,
 )
 from marketplace.core import DomainError, NotFound
-from marketplace.core.throttles import signup_refused
+from marketplace.core.throttles import invitation_refusal, member_add_refusal, refuse, show_only, signup_refused
 from marketplace.core.verification import verification_open, verification_submit
 from marketplace.core.web import form_add_errors, redirect_page, refused_status
 
@@ -98,8 +98,15 @@ def members(request):
 @brand_member_required(owner=True)
 @require_POST
 def member_add(request):
+    """Add a member by e-mail. Counted like a sign-up (it opens an account and says when an address is taken)
+    and, once the address is valid, like a reset mail to it (marketplace.core.throttles.member_add_refusal)."""
     form = MemberAddForm(request.POST)
-    if form.is_valid():
+    valid = form.is_valid()
+    if refused := member_add_refusal(request, address=form.cleaned_data["email"] if valid else None):
+        message, wait = refused
+        show_only(form, message)
+        return refuse(_members_page(request, add_form=form), wait)
+    if valid:
         try:
             member = brand_member_add(
                 brand=request.membership.brand,
@@ -125,6 +132,14 @@ def member_add(request):
     return _members_page(request, add_form=form, status=400)
 
 
+def _member_or_404(request, membership_id: int) -> BrandMembership:
+    """A member of the caller's brand; 404 for any other id, as if it did not exist."""
+    member = member_get(brand_id=request.membership.brand_id, membership_id=membership_id)
+    if member is None:
+        raise Http404
+    return member
+
+
 def _row_or_redirect(request, membership_id: int, error: str = ""):
     """After a change to one member: the row for htmx, else back to the members page."""
     if not request.htmx:
@@ -148,6 +163,7 @@ def _row_or_redirect(request, membership_id: int, error: str = ""):
 @brand_member_required(owner=True)
 @require_POST
 def member_role(request, membership_id: int):
+    _member_or_404(request, membership_id)  # before the form: its errors must not tell other brands' ids apart
     form = MemberRoleForm(request.POST, prefix=f"m{membership_id}")
     error = ""
     if not form.is_valid():
@@ -192,6 +208,12 @@ def member_remove(request, membership_id: int):
 @brand_member_required(owner=True)
 @require_POST
 def member_invite(request, membership_id: int):
+    """Send the set-password invitation again; counted in the address's reset-mail limit (3 an hour by default)."""
+    member = _member_or_404(request, membership_id)
+    if refused := invitation_refusal(request, address=member.user.email):
+        message, wait = refused
+        messages.error(request, message)
+        return refuse(_members_page(request), wait)
     try:
         member = brand_member_resend_invite(
             brand=request.membership.brand,

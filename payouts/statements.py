@@ -86,7 +86,7 @@ def monthly_statement(
     statement.opening = entries.filter(transaction__created_at__lt=start).aggregate(total=Sum("amount"))["total"] or 0
     balance = statement.opening
     month_entries = entries.filter(transaction__created_at__gte=start, transaction__created_at__lt=end)
-    for entry in month_entries.select_related("transaction__order", "transaction__hold").order_by("id"):
+    for entry in month_entries.select_related("transaction__order", "transaction__hold__agency").order_by("id"):
         balance += entry.amount
         tx = entry.transaction
         if for_creator:
@@ -109,12 +109,15 @@ def monthly_statement(
 
 def statement_for(user, *, year: int, month: int) -> MonthlyStatement:
     """The viewer's statement for the month: NotAllowed for anyone who is not a brand member, a creator or an agency
-    member, NotFound for a month outside 2000-01 … 9998-12."""
+    member, NotFound for a month outside 2000-01 … 9998-12 or one that has not begun (an empty statement of a month
+    to come would read as a promise that nothing will happen in it)."""
     role = role_of(user)
     if role is None or not (role.is_brand or role.is_creator or role.is_agency):
         raise NotAllowed(_("Only brand members, creators and agency members have statements."))
     if not (1 <= month <= 12 and 2000 <= year <= 9998):
         raise NotFound(_("There is no such month."))
+    if month_bounds(year, month)[0] > timezone.now():
+        raise NotFound(_("That month has not begun: there is no statement for it yet."))
     currency = settings.CURRENCY
     if role.is_brand:
         brand = brand_seat(user).brand

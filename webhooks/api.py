@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from marketplace.core.api.common import ERROR_BODY, IdFilter, JSONParser, Pagination
 from marketplace.core.api.fields import RequestSerializer, StrictBooleanField, StrictCharField, validated
 from webhooks import selectors, services
+from webhooks.access import webhook_owner
 from webhooks.events import EVENT_CHOICES
 from webhooks.models import WebhookDelivery
 
@@ -110,6 +111,7 @@ class WebhookEndpointListApi(generics.ListAPIView):
         responses={201: EndpointWithSecretSerializer, **ERRORS},
     )
     def post(self, request):
+        webhook_owner(request.user)  # 403 before the body is read: its errors are for those who may register
         data = validated(EndpointInSerializer(data=request.data))
         endpoint, secret = services.endpoint_create(actor=request.user, **data)
         endpoint.secret = secret
@@ -134,6 +136,7 @@ class WebhookEndpointDetailApi(APIView):
         responses={200: EndpointSerializer, **ERRORS, 404: ERROR_BODY},
     )
     def patch(self, request, pk: int):
+        selectors.endpoint_for(request.user, pk)  # 403 or 404 first: the body's errors must not tell ids apart
         data = validated(EndpointPatchSerializer(data=request.data))
         endpoint = services.endpoint_update(actor=request.user, endpoint_id=pk, **data)
         return Response(EndpointSerializer(endpoint).data)

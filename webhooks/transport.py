@@ -34,11 +34,36 @@ class Answer:
     latency_ms: int
 
 
+# NAT64's well-known prefix (RFC 6052): 64:ff9b::a.b.c.d reaches the IPv4 address a.b.c.d through a translator.
+NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and leads to: IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002::/16),
+    Teredo (2001::/32: its server and its client) and NAT64 (64:ff9b::/96)."""
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)
+    if ip in NAT64_PREFIX:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
 def address_refusal(address: str) -> str | None:
-    """Why a webhook may not go to this IP address, or None when it may (a public unicast address)."""
+    """Why a webhook may not go to this IP address, or None when it may (a public unicast address). An IPv6
+    address that carries an IPv4 one (``embedded_ipv4``) is refused when that address is: 2002:7f00:1::1 reaches
+    127.0.0.1."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = embedded_ipv4(ip)
+        reasons = [reason for inner in embedded if (reason := address_refusal(str(inner)))]
+        if reasons:
+            return reasons[0]
+        if ip.ipv4_mapped:
+            return None  # the IPv4 address it maps passed: this is that address
     if ip.is_loopback:
         return _("%(ip)s is a loopback address.") % {"ip": ip}
     if ip.is_link_local:

@@ -7,7 +7,9 @@ sees the same numbers. docs/security.md lists each door, its key, its rate and w
   both, the handler and the locked-out page (429 with Retry-After).
 - The doors axes does not see use ``AttemptThrottle``, a DRF throttle whose rates sit beside the API's
   in ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``: failed API token lookups, password-reset mails
-  (per IP and per address) and sign-ups.
+  (per IP and per address) and sign-ups. A brand owner adding a member by e-mail opens an account and says
+  when an address is taken, as sign-up does, and mails the same set-password link a reset does: it is
+  counted in those two limits, not in limits of its own (``member_add_refusal``, ``invitation_refusal``).
 
 Every rate is written as ``marketplace.core.rates`` reads it: ``10/15m`` is ten per fifteen minutes.
 
@@ -366,9 +368,17 @@ class TokenFailureThrottle(AttemptThrottle):
 
 
 class SignupThrottle(AttemptThrottle):
-    """Sign-up attempts (brand and creator), per client IP."""
+    """Sign-up attempts (brand and creator) and members added to a brand by e-mail, per client IP."""
 
     scope = "signup"
+
+
+class SignupAccountThrottle(SignupThrottle):
+    """Members added to a brand by e-mail, per signed-in account too: a botnet's many addresses do not let one
+    brand account try addresses without end. The sign-up rate; a key no client IP can have."""
+
+    def ident(self, request) -> str:
+        return f"account:{request.user.pk}"
 
 
 class PasswordResetThrottle(AttemptThrottle):
@@ -378,12 +388,18 @@ class PasswordResetThrottle(AttemptThrottle):
 
 
 class PasswordResetAddressThrottle(AttemptThrottle):
-    """Password-reset requests, per address asked for (however it is spelled), from any client."""
+    """Mails with a link to choose a password, per address (however it is spelled), from any client: password
+    resets (the address posted) and a brand's invitations to a new member (``address``). One cap, whichever
+    door asks, so an address cannot be sent three of each."""
 
     scope = "password_reset_address"
 
+    def __init__(self, address: str | None = None):
+        super().__init__()
+        self.address = address
+
     def ident(self, request) -> str:
-        return identity(request.POST.get("email"))
+        return identity(self.address if self.address is not None else request.POST.get("email"))
 
 
 def first_refusal(request, throttles: list[AttemptThrottle]) -> AttemptThrottle | None:
@@ -392,3 +408,45 @@ def first_refusal(request, throttles: list[AttemptThrottle]) -> AttemptThrottle 
         if not throttle.allow_request(request):
             return throttle
     return None
+
+
+# ------------------------------------------------------------------ a brand's members, added by e-mail
+
+
+def _refusal_of(throttle: AttemptThrottle | None, address: str = "") -> tuple[str, int] | None:
+    if throttle is None:
+        return None
+    wait = throttle.wait()
+    m = minutes(wait)
+    if isinstance(throttle, PasswordResetAddressThrottle):
+        message = ngettext(
+            "We have sent several links to %(email)s already. Ask them to check their inbox and spam folder, "
+            "or try again in %(minutes)d minute.",
+            "We have sent several links to %(email)s already. Ask them to check their inbox and spam folder, "
+            "or try again in %(minutes)d minutes.",
+            m,
+        )
+    else:
+        message = ngettext(
+            "Too many members added in a short time. Try again in %(minutes)d minute.",
+            "Too many members added in a short time. Try again in %(minutes)d minutes.",
+            m,
+        )
+    return message % {"email": normalize_email(address), "minutes": m}, wait
+
+
+def member_add_refusal(request, *, address: str | None) -> tuple[str, int] | None:
+    """Count a brand owner's "add a member by e-mail": every submission, valid or not, in the sign-up count of
+    the client IP and of the account (it opens accounts and says when an address is taken); a valid one also in
+    the address's set-password mail count, whether or not it has an account, so the count tells nothing.
+    (message, seconds to wait) of the first limit that refuses it, else None; 503 while the store is down."""
+    refused = first_refusal(request, [SignupThrottle(), SignupAccountThrottle()])
+    if refused is None and address is not None:
+        refused = first_refusal(request, [PasswordResetAddressThrottle(address)])
+    return _refusal_of(refused, address or "")
+
+
+def invitation_refusal(request, *, address: str) -> tuple[str, int] | None:
+    """Count an invitation sent again to ``address`` in its set-password mail count (shared with password
+    resets); (message, seconds to wait) past the rate, else None."""
+    return _refusal_of(first_refusal(request, [PasswordResetAddressThrottle(address)]), address)

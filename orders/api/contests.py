@@ -18,7 +18,7 @@ from orders.models import Contest, ContestEntry, ResultSnapshot
 from orders.selectors.contests import visible_contests
 from orders.services import contests
 from orders.services.orders import OrderBrief
-from payouts.api import MoneyPost, caller_key, replayable
+from payouts.api import FieldNames, MoneyPost, caller_key, replayable
 from payouts.services.idempotency import brand_scope, creator_scope, idempotent, staff_scope
 
 # ------------------------------------------------------------------ serializers
@@ -111,8 +111,16 @@ class EntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TierSerializer(serializers.Serializer):
+    """A prize tier, named as a request sends it: how many places, and each place's prize in minor units."""
+
+    places = serializers.IntegerField(read_only=True)
+    prize_minor = serializers.IntegerField(source="prize", read_only=True)
+
+
 class ContestSerializer(serializers.ModelSerializer):
     title = serializers.CharField(source="order.title", read_only=True)
+    tiers = TierSerializer(many=True, read_only=True)
     brand = serializers.IntegerField(source="order.brand_id", read_only=True)
     pool_minor = serializers.IntegerField(source="pool", read_only=True)
     cpm_minor = serializers.IntegerField(source="cpm", read_only=True, allow_null=True)
@@ -189,6 +197,10 @@ def _scope(request, contest: Contest) -> str:
     return staff_scope(request.user.pk)
 
 
+# The service names the terms as the model does; an error names the field as the request sent it.
+SERVICE_FIELDS = FieldNames(cpm="cpm_minor", creator_cap="creator_cap_minor", total_cap="total_cap_minor")
+
+
 def _no_viewers(side: str | None) -> None:
     if side == "viewer":
         raise exceptions.PermissionDenied(_("Viewers of a brand cannot act on its contests."))
@@ -248,21 +260,22 @@ class ContestListApi(MoneyPost, generics.ListAPIView):
         )
         scope = brand_scope(membership.brand_id)
         params = {k: str(v) for k, v in sorted(request.data.items())} if isinstance(request.data, dict) else {}
-        return replayable(
-            scope=scope,
-            key=key,
-            call=lambda: idempotent(
+        with SERVICE_FIELDS:
+            return replayable(
                 scope=scope,
                 key=key,
-                operation="contest_publish",
-                params=params,
-                perform=lambda: contests.contest_publish(
-                    brand=membership.brand, actor=request.user, brief=brief, terms=terms
+                call=lambda: idempotent(
+                    scope=scope,
+                    key=key,
+                    operation="contest_publish",
+                    params=params,
+                    perform=lambda: contests.contest_publish(
+                        brand=membership.brand, actor=request.user, brief=brief, terms=terms
+                    ),
                 ),
-            ),
-            render=lambda contest: ContestSerializer(contest).data,
-            status=201,
-        )
+                render=lambda contest: ContestSerializer(contest).data,
+                status=201,
+            )
 
 
 class ContestDetailApi(APIView):
