@@ -33,7 +33,7 @@ from payouts.api import (
     replayable,
 )
 from payouts.models import Account, Payout
-from payouts.selectors import agency_balances, payouts_for_agency
+from payouts.selectors import agency_balances, agency_escrow_share, payouts_for_agency
 from payouts.services.idempotency import agency_scope
 
 ERRORS = {401: ERROR_BODY, 403: ERROR_BODY}
@@ -105,7 +105,9 @@ class EmptyRequestSerializer(RequestSerializer):
 
 class AgencyWalletSerializer(serializers.Serializer):
     currency = serializers.CharField()
-    pending_minor = serializers.IntegerField(help_text="Shares of deals not yet settled.")
+    pending_minor = serializers.IntegerField(
+        help_text="The agency's share of roster deals in escrow, and shares paid but not yet settled."
+    )
     available_minor = serializers.IntegerField()
 
 
@@ -194,7 +196,8 @@ class AgencyWalletApi(APIView):
             AgencyWalletSerializer(
                 {
                     "currency": settings.CURRENCY,
-                    "pending_minor": balances[Account.Kind.AGENCY_PENDING],
+                    "pending_minor": balances[Account.Kind.AGENCY_PENDING]
+                    + agency_escrow_share(agency_id=seat.agency_id),
                     "available_minor": balances[Account.Kind.AGENCY_AVAILABLE],
                 }
             ).data

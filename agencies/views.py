@@ -26,7 +26,13 @@ from marketplace.core.roles import has_a_part, role_of
 from marketplace.core.web import paginate, refused_status, render_page
 from payouts.forms import PayoutRequestForm
 from payouts.models import Account
-from payouts.selectors import agency_balances, agency_statement, payouts_for_agency, settled_earnings
+from payouts.selectors import (
+    agency_balances,
+    agency_escrow_share,
+    agency_statement,
+    payouts_for_agency,
+    settled_earnings,
+)
 from payouts.views.common import PAGE_SIZE, call_service, redirect_after
 
 R = Representation.Status
@@ -45,6 +51,8 @@ def _roster_page(request, *, invite_form: InviteForm | None = None, status: int 
     # Earnings only where the contract lets the agency see them.
     rows = [(rep, earned.get(rep.creator_id, 0) if rep.may_see_earnings else None) for rep in page.object_list]
     balances = agency_balances(agency_id=seat.agency_id)
+    # Pending: the agency's share of roster deals in escrow (fixed by each escrow) and shares paid, not yet settled.
+    in_escrow = agency_escrow_share(agency_id=seat.agency_id)
     context = {
         "agency": seat.agency,
         "can_manage": seat.can_manage,
@@ -52,7 +60,8 @@ def _roster_page(request, *, invite_form: InviteForm | None = None, status: int 
         "rows": rows,
         "invitations": selectors.invitations_for_agency(seat.agency)[:50],
         "invite_form": invite_form or InviteForm(),
-        "pending": balances[Account.Kind.AGENCY_PENDING],
+        "pending": balances[Account.Kind.AGENCY_PENDING] + in_escrow,
+        "pending_in_escrow": in_escrow,
         "available": balances[Account.Kind.AGENCY_AVAILABLE],
         "currency": settings.CURRENCY,
     }

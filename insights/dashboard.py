@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from orders import flows
 from orders.models import Order
-from orders.reports import Figures, OrderReport, as_minor, order_report
+from orders.reports import Figures, OrderReport, as_minor, order_report, percent_of
 from orders.selectors.deadlines import needs_action_for_brand
 from payouts.selectors import BrandWallet, brand_spend, wallet_for_brand
 
@@ -33,9 +33,9 @@ class Campaign:
         return as_minor(self.report.totals.cpm)
 
     @property
-    def views_vs_expected(self) -> float | None:
-        expected, actual = self.report.expected_totals.views, self.report.totals.views
-        return actual / expected if expected and actual is not None else None
+    def views_percent(self) -> int | None:
+        """Actual views against expected, rounded as the campaign report rounds them."""
+        return self.report.views_percent
 
 
 @dataclass
@@ -52,10 +52,8 @@ class Across:
         return as_minor(self.figures.cpm)
 
     @property
-    def views_vs_expected(self) -> float | None:
-        if not self.expected_views or self.figures.views is None:
-            return None
-        return self.figures.views / self.expected_views
+    def views_percent(self) -> int | None:
+        return percent_of(self.figures.views, self.expected_views)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from marketplace.core.templatetags.numbers import grouped, percent
 from orders import flows, pay_per_play
 from orders.models import Collaboration, Order, ResultSnapshot
 from orders.services.results import LABELS
+from payouts.models import Hold
 
 # --------------------------------------------------------------- formulas
 
@@ -43,6 +44,14 @@ def cost_per_conversion(cost: int | None, conversions: int | None) -> float | No
 def as_minor(ratio: float | None) -> int | None:
     """A cost ratio rounded half up to whole minor units, as pages, CSV and API show it (62.5 → 63)."""
     return None if ratio is None else math.floor(ratio + 0.5)
+
+
+def percent_of(actual: int | None, expected: int | None) -> int | None:
+    """``actual`` as a whole percentage of ``expected``, rounded half up in integers (121.5 % → 122 %), for every
+    page that shows views against expected (the report and the brand's dashboard); None when unknown."""
+    if actual is None or not expected:
+        return None
+    return (200 * actual + expected) // (2 * expected)
 
 
 # ---------------------------------------------------------------- reports
@@ -166,14 +175,33 @@ class CollaborationReport:
             return None
         return self.actual.views / self.expected.views
 
+    @property
+    def views_percent(self) -> int | None:
+        return percent_of(self.actual.views, self.expected.views)
+
+
+def deal_spend(c: Collaboration, snapshots: list[ResultSnapshot], hold: Hold | None) -> int:
+    """What a deal has cost the brand: the one rule behind the campaign report's spend and cost ratios and the
+    brand dashboard's live campaigns. Once the deal's escrow has resolved, what went to the creator's side — the
+    gross of a payment, a split or a per-play payment: the creator's share, the platform fee and any agency
+    share — net of what came back to the brand (a refund is nothing spent); until then what the deal costs (its
+    price, or what a per-play deal pays on its plays: orders.pay_per_play.deal_cost). ``hold``: the deal's latest."""
+    if hold is not None and hold.creator_gross is not None:
+        return hold.creator_gross
+    return pay_per_play.deal_cost(c, snapshots)
+
+
+def _latest_hold(c: Collaboration) -> Hold | None:
+    """The deal's latest hold: from order_report's prefetch, or one query."""
+    return max(c.holds.all(), key=lambda hold: hold.pk, default=None)
+
 
 def collaboration_report(c: Collaboration, snapshots: list[ResultSnapshot] | None = None) -> CollaborationReport:
     """Expected (frozen at the offer) vs actual (the latest result snapshot) for one collaboration."""
     if snapshots is None:
         snapshots = list(c.results.order_by("day"))
     latest = snapshots[-1] if snapshots else None
-    # What the deal costs: its price, or what a per-play deal pays on its plays (orders.pay_per_play).
-    cost = pay_per_play.deal_cost(c, snapshots)
+    cost = deal_spend(c, snapshots, _latest_hold(c))
     per = cost if priced(c) else None
     expected = Figures.of(per, c.expected_views, c.expected_engagements, None)
     if latest is None:
@@ -209,16 +237,29 @@ class OrderReport:
         """The cost of the collaborations with results: the numerator of the actual CPM, CPE, …"""
         return sum(r.cost for r in self.rows if r.latest is not None)
 
+    @property
+    def views_vs_expected(self) -> float | None:
+        """Measured views as a share of all that the matcher expected (1.0 = as expected)."""
+        views, expected = self.totals.views, self.expected_totals.views
+        return views / expected if views is not None and expected else None
+
+    @property
+    def views_percent(self) -> int | None:
+        return percent_of(self.totals.views, self.expected_totals.views)
+
 
 def order_report(order: Order) -> OrderReport:
     """The campaign report: every counted collaboration, totals, the day curve and the audience reached.
 
-    A fixed number of queries whatever the number of collaborations (results prefetched).
+    A fixed number of queries whatever the number of collaborations (results and holds prefetched).
     """
     collaborations = list(
         order.collaborations.filter(status__in=flows.REPORTABLE)
         .select_related("creator")
-        .prefetch_related(Prefetch("results", queryset=ResultSnapshot.objects.order_by("day")))
+        .prefetch_related(
+            Prefetch("results", queryset=ResultSnapshot.objects.order_by("day")),
+            Prefetch("holds", queryset=Hold.objects.only("pk", "collaboration_id", "creator_gross")),
+        )
         .order_by("creator__display_name", "id")
     )
     rows = [collaboration_report(c, list(c.results.all())) for c in collaborations]

@@ -140,7 +140,10 @@ class EarningsSerializer(serializers.Serializer):
     currency = serializers.CharField()
     on_its_way_minor = serializers.IntegerField(
         source="on_its_way",
-        help_text="In escrow for accepted deals, after the platform fee: paid when the brand accepts the work.",
+        help_text=(
+            "In escrow for accepted deals, after the platform fee and any agency share: paid once the brand has "
+            "accepted the work and the post is confirmed still live."
+        ),
     )
     on_its_way = EscrowDealSerializer(source="escrow", many=True, help_text="The deals that money is for.")
     pending_minor = serializers.IntegerField(source="pending", help_text="Earned, waiting for the stays-live check.")
@@ -407,7 +410,8 @@ class MonthlyStatementApi(APIView):
         summary="Your monthly statement: opening balance, every movement with the balance after it, closing",
         description="A brand member's is the brand's available balance; a creator's their own; an agency member's "
         "the agency's available share. As PDF and CSV "
-        "on the documents page (/money/statements/YYYY-MM.pdf|csv). A month outside 2000-01 … 9998-12 is a 404.",
+        "on the documents page (/money/statements/YYYY-MM.pdf|csv). A month outside 2000-01 … 9998-12, or one "
+        "that has not begun, is a 404.",
         responses={200: MonthlyStatementSerializer, 401: ERROR_BODY, 403: ERROR_BODY, 404: ERROR_BODY},
     )
     def get(self, request, year: int, month: int):

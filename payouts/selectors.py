@@ -6,7 +6,7 @@ own earnings, staff the overview).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -141,6 +141,7 @@ class CreatorTake:
     final: bool = False  # the escrow has resolved: these are the amounts the ledger posted
     agency: int = 0
     agency_bps: int = 0
+    agency_name: str = ""  # known once a hold has fixed the agency (hold_take); "" before
 
     @property
     def fee_percent(self) -> str:
@@ -164,7 +165,9 @@ def creator_take(*, amount: int, currency: str, fee_bps: int | None = None, agen
 
 
 def hold_take(hold: Hold) -> CreatorTake:
-    """A hold's take at its own fee rate; once resolved, what was actually paid (after a split or a cancellation)."""
+    """A hold's take at its own fee rate; once resolved, what was actually paid (after a split or a cancellation).
+    Names the agency the hold fixed (one query unless the caller selected ``agency`` with the hold)."""
+    agency_name = hold.agency.name if hold.agency_id else ""
     if hold.creator_gross is not None:
         return CreatorTake(
             gross=hold.creator_gross,
@@ -175,8 +178,10 @@ def hold_take(hold: Hold) -> CreatorTake:
             final=True,
             agency=hold.agency_share,
             agency_bps=hold.agency_bps,
+            agency_name=agency_name,
         )
-    return creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps, agency_bps=hold.agency_bps)
+    take = creator_take(amount=hold.amount, currency=hold.currency, fee_bps=hold.fee_bps, agency_bps=hold.agency_bps)
+    return replace(take, agency_name=agency_name)
 
 
 def agency_share(hold: Hold) -> int:
@@ -187,7 +192,7 @@ def agency_share(hold: Hold) -> int:
 
 def latest_hold_for_collaboration(*, collaboration_id: int) -> Hold | None:
     """The collaboration's most recent hold in any state (live, or resolved with what was paid)."""
-    return Hold.objects.filter(collaboration_id=collaboration_id).order_by("-id").first()
+    return Hold.objects.filter(collaboration_id=collaboration_id).select_related("agency").order_by("-id").first()
 
 
 def collaboration_take(*, hold: Hold | None, amount: int, currency: str, agency_bps: int = 0) -> CreatorTake:
@@ -209,7 +214,7 @@ def creator_escrow(*, creator_id: int, currency: str | None = None) -> list[Hold
     """
     holds = list(
         Hold.objects.filter(creator_id=creator_id, currency=currency or settings.CURRENCY, status=Hold.Status.ESCROWED)
-        .select_related("order")
+        .select_related("order", "agency")
         .order_by("created_at", "id")
     )
     for hold in holds:
@@ -241,7 +246,9 @@ def creator_statement(*, creator_id: int, kind: str = Account.Kind.CREATOR_AVAIL
     creator-terms line of payouts.creator_terms)."""
     currency = currency or settings.CURRENCY
     account = Account.objects.filter(kind=kind, creator_id=creator_id, currency=currency).first()
-    return account_statement(account=account).select_related("transaction__order", "transaction__hold")
+    return account_statement(account=account).select_related(
+        "transaction__order", "transaction__hold", "transaction__hold__agency"
+    )
 
 
 def payouts_for_creator(*, creator_id: int) -> QuerySet[Payout]:
@@ -453,6 +460,19 @@ def agency_balances(*, agency_id: int, currency: str | None = None) -> dict[str,
     rows = Account.objects.filter(kind__in=Account.AGENCY_KINDS, agency_id=agency_id, currency=currency)
     balances = dict(rows.values_list("kind", "balance"))
     return {kind: balances.get(kind, 0) for kind in Account.AGENCY_KINDS}
+
+
+def agency_escrow_share(*, agency_id: int, currency: str | None = None) -> int:
+    """The agency's share of its creators' deals whose money is in escrow: what their release would pay it at the
+    share each escrow fixed, after the platform fee, by the ledger's own rounding (creator_take). One query; an
+    agency's deals in escrow are bounded by its creators' capacity."""
+    holds = Hold.objects.filter(
+        agency_id=agency_id, currency=currency or settings.CURRENCY, status=Hold.Status.ESCROWED
+    ).only("amount", "currency", "fee_bps", "agency_bps")
+    return sum(
+        creator_take(amount=h.amount, currency=h.currency, fee_bps=h.fee_bps, agency_bps=h.agency_bps).agency
+        for h in holds
+    )
 
 
 def settled_earnings(*, creator_ids: list[int], currency: str | None = None) -> dict[int, int]:

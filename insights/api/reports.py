@@ -128,7 +128,10 @@ class ReachSerializer(serializers.Serializer):
 class OrderReportSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     currency = serializers.CharField()
-    spend_minor = serializers.IntegerField(help_text="The agreed prices of every published collaboration")
+    spend_minor = serializers.IntegerField(
+        help_text="What the brand pays: each deal's agreed price, or once its escrow is settled what the creator side "
+        "received (money returned to the brand is not spent)"
+    )
     measured = serializers.IntegerField(help_text="How many of them have results")
     measured_spend_minor = serializers.IntegerField(help_text="Their cost: the numerator of the actual ratios")
     expected = FiguresSerializer()
@@ -179,7 +182,6 @@ def collaboration_report_data(report: CollaborationReport, *, snapshots: bool = 
 
 def order_report_data(report: OrderReport) -> dict:
     names = region_names(code for code, _v in report.audience_regions)
-    views, expected = report.totals.views, report.expected_totals.views
     return {
         "order": report.order.pk,
         "currency": report.order.currency,
@@ -188,7 +190,7 @@ def order_report_data(report: OrderReport) -> dict:
         "measured_spend_minor": report.measured_spend,
         "expected": figures_data(report.expected_totals),
         "actual": figures_data(report.totals),
-        "views_vs_expected": views / expected if views is not None and expected else None,
+        "views_vs_expected": report.views_vs_expected,
         "collaborations": [collaboration_report_data(r, snapshots=False) for r in report.rows],
         "by_day": report.by_day,
         "audience_regions": [

@@ -1,6 +1,8 @@
-"""Campaign report filters: ``{{ report.actual.cpm|cost:currency }}`` and ``{% if board|has_results %}``."""
+"""Campaign report filters: ``{{ report.actual.cpm|cost:currency }}``, ``{{ report.views_percent|whole_percent }}``
+and ``{% if board|has_results %}``."""
 
 from django import template
+from django.utils.formats import number_format
 
 from marketplace.core import format_money
 from orders import flows
@@ -19,6 +21,14 @@ def cost(ratio: float | None, currency: str) -> str:
     if ratio is None or ratio == "":
         return format_money(None, currency)
     return format_money(as_minor(float(ratio)), currency)
+
+
+@register.filter
+def whole_percent(value: int | None) -> str:
+    """A whole percentage (orders.reports.percent_of, rounded once there) as "122 %"; "—" when unknown."""
+    if value is None or value == "":
+        return "—"
+    return f"{number_format(int(value))} %"
 
 
 @register.filter

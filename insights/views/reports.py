@@ -38,11 +38,9 @@ from orders.selectors.orders import order_get_for_user
 
 def _report_context(request, order: Order, *, upload_form=None, upload_errors=None, upload_total=0) -> dict:
     report = order_report(order)
-    views, expected = report.totals.views, report.expected_totals.views
     return {
         "order": order,
         "report": report,
-        "totals_vs_expected": views / expected if views is not None and expected else None,
         "figures": figure_rows(report.expected_totals, report.totals),
         "charts": report_charts(report),
         "can_upload": request.membership.can_edit_orders,
@@ -151,13 +149,11 @@ def report_csv(report: OrderReport) -> str:
                 " ".join(f.text for f in row.flags),
             ]
         )
-    totals, expected = report.totals, report.expected_totals
-    vs = totals.views / expected.views if totals.views is not None and expected.views else None
     writer.writerow(
         [
             *["total", "", "", "", report.order.currency, _money(report.spend)],
-            *_figure_cells(totals, expected),
-            _ratio(vs),
+            *_figure_cells(report.totals, report.expected_totals),
+            _ratio(report.views_vs_expected),
             "",
         ]
     )

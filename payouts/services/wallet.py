@@ -18,6 +18,7 @@ from marketplace.core import (
     check_transition,
     update_fields,
 )
+from payouts.memos import hold_adjust_memo
 from payouts.models import Account, Hold, LedgerTransaction, TopUp
 from payouts.providers import get_provider
 from payouts.services import documents
@@ -236,7 +237,7 @@ def _hold_adjust(*, hold_id: int, amount: int, actor) -> Hold:
             ],
             actor=actor,
             subject=record,
-            memo=f"{record.amount} -> {amount}",
+            memo=hold_adjust_memo(record.amount, amount),  # data; pages format it (payouts.memos)
             **_links(record),
         )
     return update_fields(record, amount=amount)

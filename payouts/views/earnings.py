@@ -45,6 +45,8 @@ def _earnings_page(request: HttpRequest, creator, form: PayoutRequestForm | None
         "currency": earnings.currency,
         "escrow": earnings.escrow,
         "escrow_net": earnings.on_its_way,
+        # A represented creator's deals show the agency's share too, so price − fee − share = what they receive.
+        "escrow_agency": any(hold.take.agency for hold in earnings.escrow),
         "minimum": settings.PAYOUT_MINIMUM,
         "form": form,
         "page": page,

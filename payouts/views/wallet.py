@@ -22,6 +22,7 @@ from marketplace.core.access import money_throttled
 from marketplace.core.web import paginate, render_page
 from payouts import selectors, services
 from payouts.forms import TopUpForm
+from payouts.memos import memo_text
 from payouts.models import Account, LedgerEntry, TopUp
 from payouts.views.common import PAGE_SIZE, call_service, redirect_after, topup_reference, with_orders
 
@@ -134,7 +135,7 @@ def _csv_rows(entries: Iterable[LedgerEntry]) -> Iterator[list[str]]:
             str(tx.pk),
             tx.kind,
             tx.get_kind_display(),
-            tx.memo,
+            memo_text(tx, entry.currency),
             tx.order.title if tx.order else "",
             minor_to_decimal_str(entry.amount),
             entry.currency,

@@ -84,7 +84,7 @@ def test_escrowed_money_is_on_its_way_with_its_deal_on_the_earnings_page(world, 
     html = response.content.decode()
     assert re.search(r'id="earnings-escrow">\s*' + re.escape(cny(NET)), html)
     assert f'href="{reverse("deals:collaboration", args=[c.pk])}"' in html
-    assert "In escrow: paid to you when the brand accepts the work." in page
+    assert "when you or the brand confirm the post is still live" in page  # what releases escrow, not acceptance
     assert f"{c.order.title} {cny(PRICE)} −{cny(FEE)} (10 %) {cny(NET)}" in page
 
 
