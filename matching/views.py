@@ -22,7 +22,7 @@ from marketplace.core import DomainError, NotAllowed
 from marketplace.core.access import money_throttled, throttled
 from marketplace.core.audience import AGE_BUCKETS, region_names
 from marketplace.core.web import paginate, refused_status, render_page
-from matching import selectors, services
+from matching import lists, selectors, services
 from matching.api import RerankThrottle
 from matching.forms import RankingFilterForm, WhyNotForm
 from matching.models import RankingRun
@@ -70,6 +70,7 @@ def ranking_context(request, order) -> dict:
         "order": order,
         "run": run,
         "top_k": services.TOP_K,  # how many of the eligible a run keeps
+        "compare_max": lists.COMPARE_MAX,
         "page": page,
         "rows": rows,
         "filters": request.GET,
@@ -161,9 +162,15 @@ def offers_send(request, pk: int):
     if request.htmx:
         # The ranked list again (a new form, so a new key) and, out of band, the board with the new offers.
         # A refused offer is said on its creator's row, or above the list when the row is not on this page.
+        # A row that was not sent keeps its tick, price and note, so the brand corrects the one field that is
+        # wrong instead of typing the row again; a sent row starts empty.
         context = {**ranking_context(request, order), **board_context(request, order)}
+        unsent = None if not form.is_valid() else set(refused)  # None: nothing was sent
         for row in context["rows"]:
-            row["offer_error"] = refused.pop(row["result"].creator_id, "")
+            creator_id = row["result"].creator_id
+            row["offer_error"] = refused.pop(creator_id, "")
+            if unsent is None or creator_id in unsent:
+                row["typed"] = typed_offer(request.POST, creator_id)
         refusals_as_messages(request, refused)
         return render(request, "matching/_offers_sent.html", context)
     # Sent: to the board, where the new offers are. Anything refused: to the top of the page, where the
@@ -171,6 +178,15 @@ def offers_send(request, pk: int):
     anchor = "" if refused or not form.is_valid() else "#collaboration-board"
     refusals_as_messages(request, refused)
     return redirect(reverse("orders:detail", args=[order.pk]) + anchor)
+
+
+def typed_offer(data, creator_id: int) -> dict:
+    """What the brand typed on one row of the ranked list's offer form, to draw the row again as it was."""
+    return {
+        "ticked": str(creator_id) in data.getlist("creator"),
+        "price": data.get(f"price_{creator_id}", ""),
+        "note": data.get(f"note_{creator_id}", ""),
+    }
 
 
 def refusals_as_messages(request, refused: dict[int, str]) -> None:
