@@ -7,15 +7,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.access import OWNER, agency_seat
 from agencies.models import MAX_SHARE_BPS, Agency, AgencyMembership, Representation
 from creators.models import Creator
 from marketplace.core import Conflict, DomainError, NotAllowed, NotFound, audit, check_transition, update_fields
 from marketplace.core.models import User
+from marketplace.core.notifications import notify
 from marketplace.core.roles import has_a_part
+from marketplace.core.templatetags.numbers import bps_percent
 from payouts import services as payout_services
 from payouts.models import Payout
 
@@ -101,6 +105,16 @@ def representation_invite(
     rep.full_clean(validate_constraints=False)
     rep.save()
     audit(actor=actor, action="representation.invite", obj=rep, share_bps=share_bps, creator_id=creator.pk)
+    agency = seat.agency.name
+    notify(
+        [creator.user],
+        kind="representation.invite",
+        text=lambda: (
+            _("%(agency)s invites you to be represented for %(share)s of your earnings.")
+            % {"agency": agency, "share": bps_percent(share_bps)}
+        ),
+        url=reverse("agencies:creator_agency"),
+    )
     return rep
 
 
@@ -146,7 +160,36 @@ def representation_transition(*, representation_id: int, to: str, actor: User) -
     else:
         update_fields(rep, status=to, ended_at=now, ended_by=actor)
     audit(actor=actor, action=f"representation.{to}", obj=rep, old=old, new=to, side=side)
+    _tell_the_other_side(rep, side=side, to=to, was=old)
     return rep
+
+
+def _tell_the_other_side(rep: Representation, *, side: str, to: str, was: str) -> None:
+    """The creator's answer or ending goes to the agency's owners; the agency's ending (or withdrawn
+    invitation) to the creator."""
+    if side == "creator":
+        said = {
+            R.ACTIVE: gettext_lazy("%(who)s accepted your agency's invitation."),
+            R.DECLINED: gettext_lazy("%(who)s declined your agency's invitation."),
+            R.ENDED: gettext_lazy("%(who)s ended the contract with your agency."),
+        }[to]
+        who = f"@{rep.creator.handle}"
+        users = list(
+            User.objects.filter(
+                agency_membership__agency_id=rep.agency_id, agency_membership__role=AgencyMembership.Role.OWNER
+            )
+        )
+        url = reverse("agencies:roster")
+    else:
+        if rep.creator.user_id is None:
+            return
+        said = (
+            gettext_lazy("%(who)s withdrew its invitation.")
+            if was == R.INVITED
+            else gettext_lazy("%(who)s ended its contract with you.")
+        )
+        who, users, url = rep.agency.name, [rep.creator.user], reverse("agencies:creator_agency")
+    notify(users, kind=f"representation.{to}", text=lambda: str(said) % {"who": who}, url=url)
 
 
 def agency_payout_request(*, actor: User, amount: int, idempotency_key: str) -> Payout:

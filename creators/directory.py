@@ -138,9 +138,10 @@ class SearchMatches(Func):
 
 def search_filter(text: str) -> Q:
     """Creators whose name, handles, bio or recent content hold every word of ``text``, or who carry a label
-    whose name does. Chinese is searched by characters and pairs of characters (docs/finding-creators.md)."""
+    whose name does, in English or in Chinese (美妆 finds Beauty). Chinese is searched by characters and pairs
+    of characters (docs/finding-creators.md)."""
     words = Value(text, output_field=CharField())
-    labels = Label.objects.alias(found=SearchMatches(SearchDocument("name"), words)).filter(found=True)
+    labels = Label.objects.alias(found=SearchMatches(SearchDocument("name", "name_zh_hans"), words)).filter(found=True)
     labelled = CreatorLabel.objects.filter(label__in=labels).values("creator_id")
     written = Creator.objects.alias(found=SearchMatches(SearchDocument(*SEARCH_COLUMNS), words)).filter(found=True)
     # One set of ids, not an OR of two conditions: an OR would test every creator's text row by row, while

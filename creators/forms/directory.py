@@ -26,7 +26,7 @@ class DirectoryFilterForm(forms.Form):
         max_length=SEARCH_MAX_LENGTH,
         required=False,
         label=gettext_lazy("Search"),
-        help_text=gettext_lazy("A name, a handle, or words from a bio, recent videos or labels, e.g. 美妆 or hiking."),
+        help_text=gettext_lazy("A name, a handle, or words from a bio, recent videos or labels, e.g. 美妆 or fitness."),
     )
     interest = forms.ModelChoiceField(
         queryset=Interest.objects.order_by("name"),

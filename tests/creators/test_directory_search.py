@@ -82,6 +82,18 @@ def test_search_finds_creators_by_the_name_of_their_labels(brand):
     assert shown(response) == ["labelled"]
 
 
+@pytest.mark.parametrize("q", ["美妆", "beauty"])
+def test_search_finds_a_label_by_its_chinese_name_as_by_its_english_one(brand, q):
+    """The search box's own example, 美妆, found nobody: labels were searched by their English names only."""
+    beauty = LabelFactory(name="Beauty", name_zh_hans="美妆")
+    CreatorLabelFactory(creator=make("labelled", bio="nothing about it here"), label=beauty)
+    make("other", bio="Cooking")
+
+    response = brand.get(URL, {"q": q})
+
+    assert shown(response) == ["labelled"]
+
+
 def test_search_combines_with_the_filters_and_keeps_them_on_the_next_page(brand):
     for i in range(30):
         make(f"beauty-{i:02d}", bio="美妆", followers=1000 + i, platform="douyin")
