@@ -163,6 +163,10 @@ def test_brand_publishes_offers_and_pays_a_creator_through_the_pages(people, ran
     expect_message(brand, "Work accepted.")
     expect(status_badge(brand)).to_have_text("Completed")
 
+    # The post must stay up 14 days from publishing before the creator may say so (the stays-live check).
+    creator.reload()
+    expect(creator.get_by_role("button", name="Confirm the post is still live")).to_have_count(0)
+    clock.advance(days=14)
     creator.reload()
     creator.get_by_role("button", name="Confirm the post is still live").click()
     expect_message(creator, "Confirmed live: the payment is settled.")
