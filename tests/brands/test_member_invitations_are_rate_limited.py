@@ -18,17 +18,6 @@ def _set_rate(settings, scope: str, rate: str) -> None:
     settings.REST_FRAMEWORK = {**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], scope: rate}}
 
 
-@pytest.fixture
-def owner():
-    return MembershipFactory(role="owner", brand__name="Aurora Skin")
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner.user)
-    return client
-
-
 def _add(client, email: str):
     return client.post(reverse("brands:member_add"), {"email": email, "role": "viewer", "full_name": ""})
 

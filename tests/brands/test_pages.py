@@ -22,17 +22,6 @@ PAGE_QUERY_BOUND = 8
 NEW_PASSWORD = "violet-harbour-72"
 
 
-@pytest.fixture
-def owner():
-    return MembershipFactory(role="owner", brand__name="Aurora Skin")
-
-
-@pytest.fixture
-def owner_client(client, owner):
-    client.force_login(owner.user)
-    return client
-
-
 def _add_member(client, email="new@example.test", role="manager", **extra):
     return client.post(reverse("brands:member_add"), {"email": email, "role": role, "full_name": "", **extra})
 
